@@ -1,0 +1,27 @@
+import ArgumentParser
+import CNCCore
+
+/// The `cnc` command: imperative, docker-like engine commands.
+public struct CNCCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "cnc",
+        abstract: "A container engine: images, containers, networks — no daemon.",
+        version: CNCVersion.current,
+        subcommands: systemCommands)
+
+    /// Each area contributes its own list, so areas never edit the same line.
+    static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self]
+
+    public init() {}
+}
+
+/// The `cncapply` command: declarative apply / diff / watch / rollback over an app spec.
+public struct CNCApplyCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "cncapply",
+        abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
+        version: CNCVersion.current,
+        subcommands: [VersionCommand.self])
+
+    public init() {}
+}

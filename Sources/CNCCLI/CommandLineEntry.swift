@@ -1,0 +1,32 @@
+import ArgumentParser
+import CNCCore
+import CNCSystem
+
+/// Runs a root command and turns errors into a message on stderr and an exit status.
+public enum CommandLineEntry {
+    /// Parses the process arguments for `root`, runs the command and exits.
+    public static func main(_ root: any AsyncParsableCommand.Type, name: String) async -> Never {
+        do {
+            var command = try root.parseAsRoot()
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+            exitProcess(0)
+        } catch let error as CNCError {
+            writeStderr("\(name): \(error.description)\n")
+            exitProcess(exitStatus(for: error))
+        } catch {
+            root.exit(withError: error)
+        }
+    }
+
+    /// 1 for an error in what the user asked (bad spec, unknown image...), 125 for the engine.
+    static func exitStatus(for error: CNCError) -> Int32 {
+        switch error.code {
+        case .invalidArgument, .invalidSpec, .notFound, .alreadyExists, .conflict: 1
+        default: 125
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+import CNCSystem
+import Logging
+
+/// Options every cnc and cncapply command takes.
+public struct GlobalOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp(
+        "Directory for all cnc state (env CNC_ROOT; default /var/lib/cnc).", valueName: "dir"))
+    public var root: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Log detail on stderr: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    public var logLevel: LogLevelArgument = .warning
+
+    public init() {}
+
+    /// The state root: --root, else $CNC_ROOT, else /var/lib/cnc.
+    public var stateRoot: String {
+        if let root, !root.isEmpty { return root }
+        if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
+        return EngineConfig.defaultStateRoot
+    }
+
+    /// The engine configuration these options describe, logging to stderr.
+    public func engineConfig(label: String = "cnc") -> EngineConfig {
+        let level = logLevel.level
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        return EngineConfig(stateRoot: stateRoot, logger: logger)
+    }
+}
+
+/// A `--log-level` value.
+public struct LogLevelArgument: ExpressibleByArgument, Sendable {
+    public let level: Logger.Level
+    public static let warning = LogLevelArgument(level: .warning)
+
+    init(level: Logger.Level) { self.level = level }
+
+    public init?(argument: String) {
+        guard let l = Logger.Level(rawValue: argument.lowercased()) else { return nil }
+        level = l
+    }
+
+    public var defaultValueDescription: String { level.rawValue }
+    public static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+
+/// `cnc info`: what this host offers cnc.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show what this host offers: kernel, cgroups, driver, overlay, CNI plugins.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: [.short, .long], help: "Output format: text or json.")
+    var format: ReportFormat = .text
+
+    func run() throws {
+        let info = HostInfo.probe(config: global.engineConfig())
+        switch format {
+        case .json: print(try CanonicalJSON.string(info, pretty: true), terminator: "")
+        case .text: print(Self.render(info), terminator: "")
+        }
+    }
+
+    static func render(_ info: HostInfo) -> String {
+        var lines: [String] = []
+        func row(_ key: String, _ value: String) {
+            lines.append(key.padding(to: 18) + value)
+        }
+        row("Version:", info.version)
+        row("Kernel:", "\(info.kernel.system) \(info.kernel.release) \(info.kernel.machine)")
+        row("State root:", info.stateRoot)
+        row("Run root:", info.runRoot)
+        var mode = info.cgroups.mode.rawValue
+        switch info.cgroups.mode {
+        case .hybrid: mode += " (v1 controllers, cgroup2 at \(info.cgroups.unifiedMountPoint ?? "?"))"
+        case .v2: mode += " (unified at \(info.cgroups.unifiedMountPoint ?? "?"))"
+        case .v1, .none: break
+        }
+        row("Cgroups:", mode)
+        for (controller, place) in info.cgroups.controllers.sorted(by: { $0.key < $1.key }) {
+            row("  " + controller, place)
+        }
+        if !info.cgroups.missingControllers.isEmpty {
+            row("  missing", info.cgroups.missingControllers.joined(separator: " "))
+        }
+        row("Cgroup driver:", "\(info.cgroups.driver.rawValue) (auto: \(info.cgroups.driverReason))")
+        row("Device limits:", info.cgroups.deviceControl)
+        row("Overlay:", info.overlaySupported ? "supported" : "not supported (no overlay in /proc/filesystems)")
+        if let dir = info.cniPluginDirectory {
+            row("CNI plugins:", "\(dir): \(info.cniPlugins.joined(separator: " "))")
+        } else {
+            row("CNI plugins:", "none found (install containernetworking-plugins)")
+        }
+        row("systemd PID 1:", info.systemdIsPID1 ? "yes" : "no")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import CNCCore
+
+/// `cnc version` / `cncapply version`.
+struct VersionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the cnc version.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: [.short, .long], help: "Output format: text or json.")
+    var format: ReportFormat = .text
+
+    func run() throws {
+        struct Report: Encodable { let version: String; let ociRuntimeSpec: String }
+        let report = Report(version: CNCVersion.current, ociRuntimeSpec: CNCVersion.ociRuntimeSpec)
+        switch format {
+        case .json: print(try CanonicalJSON.string(report, pretty: true), terminator: "")
+        case .text: print("cnc version \(report.version) (OCI runtime spec \(report.ociRuntimeSpec))")
+        }
+    }
+}

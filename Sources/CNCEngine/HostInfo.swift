@@ -1,0 +1,76 @@
+import CNCCgroups
+import CNCCore
+import CNCNetwork
+import CNCRuntime
+import CNCSystem
+
+/// What this host offers cnc: the facts behind `cnc info`.
+public struct HostInfo: Sendable, Codable, Equatable {
+    public struct Kernel: Sendable, Codable, Equatable {
+        public var system: String
+        public var release: String
+        public var machine: String
+    }
+
+    public struct Cgroups: Sendable, Codable, Equatable {
+        public var mode: CgroupLayout.Mode
+        /// controller -> "v1 <mount point>" or "v2 <mount point>"
+        public var controllers: [String: String]
+        public var unifiedMountPoint: String?
+        public var missingControllers: [String]
+        public var driver: CgroupDriverKind
+        public var driverReason: String
+        /// How device limits are enforced on this layout.
+        public var deviceControl: String
+    }
+
+    public var version: String
+    public var kernel: Kernel
+    public var cgroups: Cgroups
+    public var overlaySupported: Bool
+    public var cniPluginDirectory: String?
+    public var cniPlugins: [String]
+    public var systemdIsPID1: Bool
+    public var stateRoot: String
+    public var runRoot: String
+
+    /// Probes the running host.
+    public static func probe(config: EngineConfig) -> HostInfo {
+        let mountinfo = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
+        let layout = CgroupLayout.discover(mountinfo: mountinfo) { try? FileSystem.readText($0) }
+        let pid1 = Host.pid1Command()
+        let choice = CgroupDriverChoice.auto(pid1Command: pid1, runSystemdSystemExists: FileSystem.isDirectory("/run/systemd/system"))
+        let u = Host.uname()
+        let cni = CNIPluginDirectory.discover()
+        return HostInfo(
+            version: CNCVersion.current,
+            kernel: Kernel(system: u.system, release: u.release, machine: u.machine),
+            cgroups: cgroups(layout: layout, choice: choice),
+            overlaySupported: RuntimeSupport.overlaySupported(),
+            cniPluginDirectory: cni.directory,
+            cniPlugins: cni.plugins,
+            systemdIsPID1: pid1 == "systemd",
+            stateRoot: config.stateRoot,
+            runRoot: config.runRoot)
+    }
+
+    static func cgroups(layout: CgroupLayout, choice: CgroupDriverChoice) -> Cgroups {
+        var controllers: [String: String] = [:]
+        if let unified = layout.unifiedMountPoint {
+            for c in layout.unifiedControllers { controllers[c] = "v2 \(unified)" }
+        }
+        for h in layout.v1 { for c in h.controllers { controllers[c] = "v1 \(h.mountPoint)" } }
+        let devices: String
+        if layout.v1Hierarchy(for: "devices") != nil {
+            devices = "cgroup v1 devices.allow/devices.deny"
+        } else if layout.unifiedMountPoint != nil {
+            devices = "cgroup v2 device eBPF programs are not implemented yet: device limits are not enforced"
+        } else {
+            devices = "no devices controller"
+        }
+        return Cgroups(
+            mode: layout.mode, controllers: controllers, unifiedMountPoint: layout.unifiedMountPoint,
+            missingControllers: layout.missingControllers, driver: choice.driver, driverReason: choice.reason,
+            deviceControl: devices)
+    }
+}

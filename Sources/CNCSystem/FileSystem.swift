@@ -1,0 +1,135 @@
+import CNCCore
+import CShim
+import Glibc
+
+/// File operations with errors that name the call, the errno and the path.
+public enum FileSystem {
+    /// The whole content of `path`.
+    public static func readBytes(_ path: String) throws -> [UInt8] {
+        let fd = try retryingEINTR("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = try retryingEINTR("read", path: path) { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// The content of `path` as UTF-8 text.
+    public static func readText(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// True when something (file, dir, link target) exists at `path`.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    public static func isExecutable(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
+    /// The entries of a directory, without "." and "..", sorted.
+    public static func listDirectory(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw SystemError.make("opendir", errno: errno, path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// `mkdir -p` with `mode` for the directories it creates.
+    public static func createDirectory(_ path: String, mode: mode_t = 0o755) throws {
+        if isDirectory(path) { return }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, mode) != 0 {
+                let e = errno
+                if e == EEXIST, isDirectory(prefix) { continue }
+                throw SystemError.make("mkdir", errno: e, path: prefix)
+            }
+        }
+    }
+
+    /// Writes `bytes` to `path` so that readers see the old or the new content, never a mix,
+    /// even across a crash: temp file in the same directory, fsync, rename, fsync the directory.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let dir = directoryName(path)
+        var template = Array("\(dir)/.\(baseName(path)).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { cshim_mkstemp_cloexec($0.baseAddress!) }
+        guard fd >= 0 else { throw SystemError.make("mkostemp", errno: errno, path: "\(dir)/.\(baseName(path)).tmp-XXXXXX") }
+        let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        var committed = false
+        defer {
+            if !committed { unlink(tmp) }
+        }
+        do {
+            defer { close(fd) }
+            try writeAll(fd, bytes, path: tmp)
+            try retryingEINTR("fchmod", path: tmp) { fchmod(fd, mode) }
+            try retryingEINTR("fsync", path: tmp) { fsync(fd) }
+        }
+        try retryingEINTR("rename", path: path) { rename(tmp, path) }
+        committed = true
+        try syncDirectory(dir)
+    }
+
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        try writeAtomically(Array(text.utf8), to: path, mode: mode)
+    }
+
+    /// fsyncs a directory so a rename or create in it survives a crash.
+    public static func syncDirectory(_ dir: String) throws {
+        let dfd = try retryingEINTR("open", path: dir) { open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(dfd) }
+        try retryingEINTR("fsync", path: dir) { fsync(dfd) }
+    }
+
+    /// Writes every byte, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = try retryingEINTR("write", path: path) {
+                bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            }
+            offset += n
+        }
+    }
+
+    /// Removes `path` (a file or an empty directory); missing is fine.
+    public static func remove(_ path: String) throws {
+        if unlink(path) == 0 { return }
+        var e = errno
+        if e == ENOENT { return }
+        if e == EISDIR || e == EPERM, rmdir(path) == 0 { return }
+        e = errno
+        if e == ENOENT { return }
+        throw SystemError.make("remove", errno: e, path: path)
+    }
+
+    /// "/a/b/c" -> "/a/b"; "c" -> "."
+    public static func directoryName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// "/a/b/c" -> "c"
+    public static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}

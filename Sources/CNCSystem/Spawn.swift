@@ -1,0 +1,113 @@
+import CNCCore
+import CShim
+import Glibc
+
+/// Linux namespaces a child can be cloned into.
+public struct Namespaces: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt
+    public init(rawValue: UInt) { self.rawValue = rawValue }
+
+    public static let mount = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWNS))
+    public static let uts = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWUTS))
+    public static let ipc = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWIPC))
+    public static let pid = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWPID))
+    public static let net = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWNET))
+    public static let user = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWUSER))
+    public static let cgroup = Namespaces(rawValue: UInt(CSHIM_CLONE_NEWCGROUP))
+}
+
+/// Starts processes without running Swift between clone and exec (see CShim's cshim_spawn).
+public enum Spawn {
+    public struct Options: Sendable {
+        public var namespaces: Namespaces = []
+        /// Child fd i = fdMap[i]; -1 leaves it closed. Everything else is closed on exec.
+        public var fdMap: [Int32] = [0, 1, 2]
+        public var newSession = false
+        /// An index into fdMap that becomes the controlling terminal (needs newSession).
+        public var controllingTTY: Int32? = nil
+        public var workingDirectory: String? = nil
+        public init() {}
+    }
+
+    /// Clones and execs `path` with `arguments` (argv[0] included) and `environment`
+    /// ("K=V"). Returns the child's pid; throws when the clone or the exec failed.
+    public static func spawn(_ path: String, arguments: [String], environment: [String], options: Options = Options()) throws -> pid_t {
+        var argv = arguments.map { strdup($0) }
+        argv.append(nil)
+        var envp = environment.map { strdup($0) }
+        envp.append(nil)
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var execErrno: Int32 = 0
+        let cwd = options.workingDirectory.map { strdup($0) } ?? nil
+        defer { free(cwd) }
+        let pid: pid_t = options.fdMap.withUnsafeBufferPointer { map in
+            var attr = cshim_spawn_attr(
+                clone_flags: options.namespaces.rawValue,
+                fd_map: map.baseAddress,
+                fd_map_len: Int32(map.count),
+                new_session: options.newSession ? 1 : 0,
+                controlling_tty: options.controllingTTY ?? -1,
+                cwd: UnsafePointer(cwd))
+            return cshim_spawn(path, argv, envp, &attr, &execErrno)
+        }
+        if pid < 0 { throw SystemError.make("clone", errno: errno, path: path) }
+        if execErrno != 0 {
+            _ = try? wait(pid)
+            throw SystemError.make("execve", errno: execErrno, path: path)
+        }
+        return pid
+    }
+
+    /// How a child ended.
+    public enum Termination: Sendable, Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+
+        /// The shell's convention: the exit code, or 128 + the signal.
+        public var shellStatus: Int32 {
+            switch self {
+            case .exited(let c): c
+            case .signaled(let s): 128 + s
+            }
+        }
+    }
+
+    /// Waits for `pid` to end (blocking this thread; use a dedicated thread, not the shared pool).
+    public static func wait(_ pid: pid_t) throws -> Termination {
+        var status: Int32 = 0
+        try retryingEINTR("waitpid", path: "pid \(pid)") { waitpid(pid, &status, 0) }
+        // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift cannot import as macros.
+        if status & 0x7f == 0 { return .exited((status >> 8) & 0xff) }
+        return .signaled(status & 0x7f)
+    }
+}
+
+/// A pipe whose both ends are close-on-exec.
+public struct Pipe: Sendable {
+    public let readFD: Int32
+    public let writeFD: Int32
+
+    public init() throws {
+        var fds: [Int32] = [-1, -1]
+        try retryingEINTR("pipe2") { cshim_pipe_cloexec(&fds) }
+        readFD = fds[0]
+        writeFD = fds[1]
+    }
+
+    /// Reads until EOF.
+    public func readAll() throws -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = try retryingEINTR("read", path: "pipe") { buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) } }
+            if n == 0 { return out }
+            out += buf[0..<n]
+        }
+    }
+
+    public func closeRead() { close(readFD) }
+    public func closeWrite() { close(writeFD) }
+}

@@ -1,0 +1,129 @@
+#define _GNU_SOURCE
+#include "cshim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+struct spawn_args {
+    const char *path;
+    char *const *argv;
+    char *const *envp;
+    const struct cshim_spawn_attr *attr;
+    volatile int exec_errno;
+};
+
+// Runs in the child, on its own stack, sharing the parent's memory (CLONE_VM) while the parent
+// is suspended (CLONE_VFORK). Only async-signal-safe calls; no allocation, no locks.
+static int spawn_child(void *opaque) {
+    struct spawn_args *a = opaque;
+    const struct cshim_spawn_attr *attr = a->attr;
+    int n = attr ? attr->fd_map_len : 0;
+
+    if (attr && n > 0) {
+        // Move sources that sit in the target range out of the way first.
+        int moved[n];
+        for (int i = 0; i < n; i++) {
+            int src = attr->fd_map[i];
+            moved[i] = src;
+            if (src >= 0 && src < n && src != i) {
+                moved[i] = fcntl(src, F_DUPFD_CLOEXEC, n);
+                if (moved[i] < 0) goto fail;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int src = moved[i];
+            if (src < 0) { close(i); continue; }
+            if (src == i) {
+                int fl = fcntl(i, F_GETFD);
+                if (fl < 0 || fcntl(i, F_SETFD, fl & ~FD_CLOEXEC) < 0) goto fail;
+            } else if (dup2(src, i) < 0) {
+                goto fail;
+            }
+        }
+    }
+    // Nothing of the parent beyond the mapped fds survives exec (CVE-2024-21626 class).
+    if (syscall(SYS_close_range, (unsigned)n, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        for (int fd = n; fd < 65536; fd++) {
+            int fl = fcntl(fd, F_GETFD);
+            if (fl >= 0) fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+        }
+    }
+    if (attr && attr->new_session && setsid() < 0) goto fail;
+    if (attr && attr->controlling_tty >= 0 && ioctl(attr->controlling_tty, TIOCSCTTY, 0) < 0) goto fail;
+    if (attr && attr->cwd && chdir(attr->cwd) < 0) goto fail;
+
+    // The parent may block signals in its threads; the workload starts with a clean mask.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    execve(a->path, a->argv, a->envp);
+fail:
+    a->exec_errno = errno;
+    _exit(127);
+}
+
+pid_t cshim_spawn(const char *path, char *const argv[], char *const envp[],
+                  const struct cshim_spawn_attr *attr, int *exec_errno) {
+    const size_t stack_size = 256 * 1024;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return -1;
+
+    struct spawn_args a = { path, argv, envp, attr, 0 };
+    unsigned long flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+    if (attr) flags |= attr->clone_flags;
+
+    // Block all signals across clone so no handler runs on the child's side of shared memory.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t pid = clone(spawn_child, (char *)stack + stack_size, (int)flags, &a);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    munmap(stack, stack_size);
+
+    if (exec_errno) *exec_errno = a.exec_errno;
+    errno = saved;
+    return pid;
+}
+
+int cshim_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int cshim_setns(int fd, int nstype) { return setns(fd, nstype); }
+
+int cshim_unshare(int flags) { return unshare(flags); }
+
+int cshim_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int cshim_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+
+int cshim_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0); }
+
+int cshim_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+
+int cshim_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int cshim_memfd_create(const char *name) {
+    return (int)syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+
+int cshim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int cshim_mkstemp_cloexec(char *template_path) { return mkostemp(template_path, O_CLOEXEC); }

@@ -1,0 +1,65 @@
+// The few calls Swift cannot make safely or at all: clone into namespaces and exec without
+// running Swift in the child, and syscalls glibc does not wrap.
+#ifndef CSHIM_H
+#define CSHIM_H
+
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// How cshim_spawn prepares the child between clone and exec (async-signal-safe steps only).
+struct cshim_spawn_attr {
+    /// CLONE_NEW* flags for the child (0 for none). CLONE_VM|CLONE_VFORK|SIGCHLD are added.
+    unsigned long clone_flags;
+    /// The child's fd i becomes a duplicate of fd_map[i]; -1 leaves fd i closed.
+    const int *fd_map;
+    int fd_map_len;
+    /// Call setsid() in the child.
+    int new_session;
+    /// After setsid, make this child fd (an index into fd_map) the controlling terminal; -1: none.
+    int controlling_tty;
+    /// chdir here before exec (NULL: keep).
+    const char *cwd;
+};
+
+/// Clones a child into new namespaces with CLONE_VM|CLONE_VFORK and execs `path`. Every fd of
+/// the child past fd_map_len is marked close-on-exec, so nothing of the parent leaks. Returns the
+/// child's pid (in the caller's pid namespace), or -1 with errno set; when the exec itself fails
+/// the child exits 127 and `*exec_errno` holds its errno (else 0).
+pid_t cshim_spawn(const char *path, char *const argv[], char *const envp[],
+                  const struct cshim_spawn_attr *attr, int *exec_errno);
+
+/// Namespace clone flags (glibc exposes them only under _GNU_SOURCE).
+enum {
+    CSHIM_CLONE_NEWNS = 0x00020000,
+    CSHIM_CLONE_NEWCGROUP = 0x02000000,
+    CSHIM_CLONE_NEWUTS = 0x04000000,
+    CSHIM_CLONE_NEWIPC = 0x08000000,
+    CSHIM_CLONE_NEWUSER = 0x10000000,
+    CSHIM_CLONE_NEWPID = 0x20000000,
+    CSHIM_CLONE_NEWNET = 0x40000000,
+};
+
+/// pipe2(fds, O_CLOEXEC).
+int cshim_pipe_cloexec(int fds[2]);
+/// mkostemp(template, O_CLOEXEC).
+int cshim_mkstemp_cloexec(char *template_path);
+
+int cshim_pivot_root(const char *new_root, const char *put_old);
+int cshim_setns(int fd, int nstype);
+int cshim_unshare(int flags);
+/// close_range(2); with flags = CLOSE_RANGE_CLOEXEC (4) marks instead of closing.
+int cshim_close_range(unsigned int first, unsigned int last, unsigned int flags);
+int cshim_set_no_new_privs(void);
+int cshim_set_dumpable(int dumpable);
+int cshim_set_pdeathsig(int sig);
+int cshim_set_child_subreaper(void);
+/// memfd_create(2) with MFD_CLOEXEC|MFD_ALLOW_SEALING.
+int cshim_memfd_create(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

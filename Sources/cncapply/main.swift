@@ -1,0 +1,3 @@
+import CNCCLI
+
+await CommandLineEntry.main(CNCApplyCommand.self, name: "cncapply")

@@ -1,0 +1,81 @@
+import CNCCore
+import CNCEngine
+import Foundation
+import Testing
+
+/// Runs the built `cnc` / `cncapply` binaries as a user would.
+enum CLI {
+    static var binDir: String {
+        // The test bundle sits in the same build directory as the executables.
+        let bundle = Bundle.main.bundlePath
+        var dir = URL(fileURLWithPath: bundle).deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: dir.appendingPathComponent("cnc").path) {
+            dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        }
+        return dir.path
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func run(_ tool: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binDir + "/" + tool)
+        p.arguments = args
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Foundation.Pipe(), err = Foundation.Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite struct InfoCommandTests {
+    @Test func infoJSONDescribesThisHost() throws {
+        let r = try CLI.run("cnc", ["info", "--format", "json", "--root", "/tmp/cnc-info-test-root"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        let info = try JSONDecoder().decode(HostInfo.self, from: Data(r.stdout.utf8))
+        #expect(info.stateRoot == "/tmp/cnc-info-test-root")
+        #expect(info.runRoot == "/tmp/cnc-info-test-root/run")
+        // What this host (and CI, the same kind of machine) must report; probed, never assumed.
+        let mountinfo = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+        if mountinfo.contains(" /sys/fs/cgroup/unified ") && mountinfo.contains(" /sys/fs/cgroup/memory ") {
+            #expect(info.cgroups.mode == .hybrid)
+            #expect(info.cgroups.controllers["memory"] == "v1 /sys/fs/cgroup/memory")
+            #expect(info.cgroups.missingControllers.isEmpty)
+        }
+        let pid1 = (try? String(contentsOfFile: "/proc/1/comm", encoding: .utf8))?.trimmingSpaces
+        if pid1 != "systemd" {
+            #expect(info.cgroups.driver == .cgroupfs)
+            #expect(info.cgroups.driverReason.contains("PID 1 is not systemd"))
+            #expect(!info.systemdIsPID1)
+        }
+        let filesystems = try String(contentsOfFile: "/proc/filesystems", encoding: .utf8)
+        #expect(info.overlaySupported == filesystems.contains("\toverlay"))
+    }
+
+    @Test func infoTextAndEnvRoot() throws {
+        let r = try CLI.run("cnc", ["info"], env: ["CNC_ROOT": "/tmp/cnc-env-root"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("State root:       /tmp/cnc-env-root"))
+        #expect(r.stdout.contains("Cgroup driver:"))
+        #expect(r.stdout.contains("Overlay:"))
+    }
+
+    @Test func versionAndBadFlags() throws {
+        let v = try CLI.run("cnc", ["version"])
+        #expect(v.status == 0 && v.stdout.hasPrefix("cnc version \(CNCVersion.current)"))
+        let a = try CLI.run("cncapply", ["version", "--format", "json"])
+        #expect(a.status == 0 && a.stdout.contains("\"version\": \"\(CNCVersion.current)\""))
+        let bad = try CLI.run("cnc", ["info", "--format", "yaml"])
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("yaml"))
+        let lvl = try CLI.run("cnc", ["info", "--log-level", "loud"])
+        #expect(lvl.status == 64)
+    }
+}

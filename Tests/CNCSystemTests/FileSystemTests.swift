@@ -1,0 +1,132 @@
+import CNCCore
+import CNCSystem
+import Glibc
+import Testing
+
+/// A private temp directory, removed with everything in it by `cleanup()`.
+final class TempDir {
+    let path: String
+    init() throws {
+        var template = Array("/tmp/cnc-test-XXXXXX".utf8CString)
+        guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw SystemError.make("mkdtemp", errno: errno, path: "/tmp")
+        }
+        path = String(cString: p)
+    }
+    func cleanup() {
+        // Depth-first removal of what the tests made; nothing outside `path`.
+        func rm(_ p: String) {
+            if FileSystem.isDirectory(p), let names = try? FileSystem.listDirectory(p) {
+                for n in names { rm(p + "/" + n) }
+            }
+            try? FileSystem.remove(p)
+        }
+        rm(path)
+    }
+}
+
+@Suite struct FileSystemTests {
+    @Test func atomicWriteReplacesAndLeavesNoTemp() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let file = dir.path + "/state.json"
+        try FileSystem.writeAtomically("one", to: file)
+        try FileSystem.writeAtomically("two", to: file, mode: 0o600)
+        #expect(try FileSystem.readText(file) == "two")
+        #expect(try FileSystem.listDirectory(dir.path) == ["state.json"])
+        var st = stat()
+        #expect(stat(file, &st) == 0 && st.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func atomicWriteFailureNamesPathAndCleansUp() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try FileSystem.createDirectory(dir.path + "/target")
+        // rename of a file over a directory fails: the temp file must not stay behind.
+        #expect {
+            try FileSystem.writeAtomically("x", to: dir.path + "/target")
+        } throws: { error in
+            (error as? CNCError)?.description.hasPrefix("rename \(dir.path)/target: Is a directory (EISDIR)") == true
+        }
+        #expect(try FileSystem.listDirectory(dir.path) == ["target"])
+    }
+
+    @Test func readErrorsNameCallErrnoAndPath() {
+        #expect {
+            try FileSystem.readBytes("/nonexistent/cnc/file")
+        } throws: { error in
+            let e = error as? CNCError
+            return e?.description == "open /nonexistent/cnc/file: No such file or directory (ENOENT)"
+                && e?.code == .notFound && e?.errnoCode == ENOENT
+        }
+    }
+
+    @Test func createDirectoryIsMkdirP() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        try FileSystem.createDirectory(dir.path + "/a/b/c")
+        try FileSystem.createDirectory(dir.path + "/a/b/c")
+        #expect(FileSystem.isDirectory(dir.path + "/a/b/c"))
+        try FileSystem.writeAtomically("f", to: dir.path + "/a/file")
+        #expect(throws: CNCError.self) { try FileSystem.createDirectory(dir.path + "/a/file/x") }
+    }
+
+    @Test func rootLockExcludesSecondHolder() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let first = try RootLock(root: dir.path, wait: false)
+        #expect {
+            try RootLock(root: dir.path, wait: false)
+        } throws: { error in
+            (error as? CNCError)?.code == .conflict
+        }
+        first.close()
+        let again = try RootLock(root: dir.path, wait: false)
+        again.close()
+    }
+}
+
+@Suite struct SpawnTests {
+    @Test func spawnIntoNewPidAndUtsNamespaces() throws {
+        // Real kernel: PID 1 inside a fresh pid namespace, hostname private to the uts namespace.
+        guard Host.effectiveUserID == 0 else { return }
+        let out = try Pipe()
+        var options = Spawn.Options()
+        options.namespaces = [.pid, .uts, .mount, .ipc]
+        options.fdMap = [-1, out.writeFD, 2]
+        let pid = try Spawn.spawn("/bin/sh", arguments: ["sh", "-c", "hostname cnc-test && echo $$ $(hostname)"],
+                                  environment: ["PATH=/usr/bin:/bin"], options: options)
+        out.closeWrite()
+        let text = String(decoding: try out.readAll(), as: UTF8.self)
+        out.closeRead()
+        #expect(try Spawn.wait(pid) == .exited(0))
+        #expect(text == "1 cnc-test\n")
+        #expect(Host.uname().release.isEmpty == false)
+    }
+
+    @Test func spawnReportsExecFailure() {
+        #expect {
+            try Spawn.spawn("/nonexistent/binary", arguments: ["x"], environment: [])
+        } throws: { error in
+            (error as? CNCError)?.description == "execve /nonexistent/binary: No such file or directory (ENOENT)"
+        }
+    }
+
+    @Test func parentFdsDoNotLeak() throws {
+        let leak = try Pipe()  // CLOEXEC
+        let plain = open("/dev/null", O_RDONLY)  // not CLOEXEC: must still not reach the child
+        defer { close(plain); leak.closeRead(); leak.closeWrite() }
+        let out = try Pipe()
+        var options = Spawn.Options()
+        options.fdMap = [-1, out.writeFD, 2]
+        let pid = try Spawn.spawn("/bin/sh", arguments: ["sh", "-c", "ls /proc/self/fd"],
+                                  environment: ["PATH=/usr/bin:/bin"], options: options)
+        out.closeWrite()
+        let fds = String(decoding: try out.readAll(), as: UTF8.self).split(separator: "\n").map(String.init)
+        out.closeRead()
+        #expect(try Spawn.wait(pid) == .exited(0))
+        // 1 and 2, plus the fd `ls` opens for /proc/self/fd itself (the lowest free: 0).
+        // Any fd from 3 up would be one of the parent's leaking in.
+        #expect(fds == ["0", "1", "2"])
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the Debian packages cnc builds and tests with — only those missing, without asking.
+# Runs `apt-get update` once, and only when something has to be installed.
+set -euo pipefail
+
+PACKAGES=(
+  pkg-config
+  libyaml-dev          # YAML through the system libyaml (CNCSpec)
+  libsystemd-dev       # the systemd cgroup driver over sd-bus
+  libseccomp-dev       # the default seccomp profile
+  libarchive-dev       # layer tars
+  libsqlite3-dev       # state.db
+  zlib1g-dev libzstd-dev
+  libnl-route-3-dev    # rtnetlink for the bridge driver
+  libnftables-dev nftables
+  busybox-static       # the test base image
+  containernetworking-plugins iptables
+  docker-registry      # a real OCI registry for push/pull tests
+  skopeo umoci         # peers that must read cnc's image store
+  runc crun            # peers for runtime benchmarks
+  systemd dbus python3-dbus  # a real systemd for the systemd driver tests
+  hyperfine docker-compose   # benchmarks against the peers
+  python3-jsonschema python3-yaml
+  util-linux iproute2 curl procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The schema checks use python3's jsonschema and yaml modules. The python3 on PATH may not be
+# Debian's (pyenv); make sure the one we call has them.
+if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+  python3 -m pip install -q jsonschema pyyaml
+fi
