@@ -7,7 +7,7 @@ public struct CNCCommand: AsyncParsableCommand {
         commandName: "cnc",
         abstract: "A container engine: images, containers, networks — no daemon.",
         version: CNCVersion.current,
-        subcommands: systemCommands)
+        subcommands: systemCommands + imageCommands + containerCommands + networkCommands)
 
     /// Each area contributes its own list, so areas never edit the same line.
     static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self]
@@ -21,7 +21,10 @@ public struct CNCApplyCommand: AsyncParsableCommand {
         commandName: "cncapply",
         abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
         version: CNCVersion.current,
-        subcommands: [VersionCommand.self])
+        subcommands: specCommands + engineCommands)
+
+    /// apply, diff, history, rollback, status... (the reconciler) and version.
+    static let engineCommands: [any ParsableCommand.Type] = [VersionCommand.self]
 
     public init() {}
 }
