@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Layer 0
@@ -25,6 +26,9 @@ let package = Package(
         // Layer 1
         .target(name: "CShim"),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+
+        // Layer 2
+        .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Layer 3
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]
