@@ -31,6 +31,8 @@ let package = Package(
         .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Layer 3
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CShim", "CNCCgroups"]),
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
+        .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]
