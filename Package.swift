@@ -39,7 +39,7 @@ let package = Package(
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
-            "CNCCore", "CNCSystem", "CNCCgroups", "CNCNetwork", "CNCRuntime",
+            "CNCCore", "CNCSystem", "CNCPlanner", "CNCState", "CNCCgroups", "CNCNetwork", "CNCRuntime",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
+        .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCEngine"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]
