@@ -50,7 +50,20 @@ public enum Planner {
         var serviceActions: [String: [Int]] = [:]
         var replacedServices: Set<String> = []
         for service in dependencyOrder(desired.services) {
-            let containers = (observedByService[service.name] ?? []).sorted { $0.replica < $1.replica }
+            // An interrupted start-first update can leave two containers for one replica: keep the
+            // one with the canonical name, remove the other.
+            var containers: [ObservedContainer] = []
+            var removedDuplicates = false
+            for (replica, group) in Dictionary(grouping: observedByService[service.name] ?? [], by: \.replica).sorted(by: { $0.key < $1.key }) {
+                let canonical = service.containerName(project: desired.project, replica: replica)
+                let sorted = group.sorted { ($0.name == canonical ? 0 : 1, $0.name) < ($1.name == canonical ? 0 : 1, $1.name) }
+                containers.append(sorted[0])
+                for extra in sorted.dropFirst() {
+                    b.add(.remove, subject: service.name, container: extra.name, replica: replica, containerID: extra.id,
+                          cause: "duplicate of replica \(replica) left by an interrupted update", showReplica: true)
+                    removedDuplicates = true
+                }
+            }
             var prerequisites: [ActionDependency] = []
             for net in service.networks { if let id = networkAction[net] { prerequisites.append(.init(action: id, condition: .done)) } }
             for vol in service.volumes { if let id = volumeAction[vol] { prerequisites.append(.init(action: id, condition: .done)) } }
@@ -68,7 +81,7 @@ public enum Planner {
             }
             let showReplica = service.replicas > 1 || containers.count > 1
             var ids: [Int] = []
-            var unchanged = true
+            var unchanged = !removedDuplicates
             let byReplica = Dictionary(containers.map { ($0.replica, $0) }, uniquingKeysWith: { a, _ in a })
             for replica in 1...max(service.replicas, 1) where service.replicas > 0 {
                 let name = service.containerName(project: desired.project, replica: replica)

@@ -216,3 +216,15 @@ import Testing
         #expect(Planner.plan(desired: app, observed: changed).observedFingerprint != a.observedFingerprint)
     }
 }
+
+@Suite struct PlannerRecoveryTests {
+    @Test func duplicateReplicaFromInterruptedStartFirstIsRemoved() {
+        let web = PlannerGoldenTests.web()
+        let app = PlannerGoldenTests.app([web])
+        var obs = PlannerGoldenTests.observed(app)
+        var next = ObservedContainer.from(web, project: "shop", replica: 1, id: "next1")
+        next.name = "shop-web-1-next"
+        obs.containers.insert(next, at: 0)
+        #expect(Planner.plan(desired: app, observed: obs).text == "web: remove [1] — duplicate of replica 1 left by an interrupted update\n")
+    }
+}
