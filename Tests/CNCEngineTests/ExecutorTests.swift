@@ -10,6 +10,8 @@ actor FakeBackend: ContainerBackend {
     var health: [String: ObservedContainer.Health] = [:]
     var status: [String: ObservedContainer.Status] = [:]
     var names: [String: String] = [:]
+    var labels: [String: [String: String]] = [:]
+    var networks: [String] = []
     var failCreate: Set<String> = []
     var next = 0
     /// Health a new container of a service reports.
@@ -18,8 +20,14 @@ actor FakeBackend: ContainerBackend {
     func setHealth(service: String, _ h: ObservedContainer.Health) { healthOf[service] = h }
     func setFailCreate(_ name: String) { failCreate.insert(name) }
 
-    func createNetwork(project: String, _ network: DesiredNetwork) async throws { log.append("create-network \(network.name)") }
-    func removeNetwork(project: String, name: String) async throws { log.append("remove-network \(name)") }
+    func createNetwork(project: String, _ network: DesiredNetwork) async throws {
+        log.append("create-network \(network.name)")
+        networks.append(network.name)
+    }
+    func removeNetwork(project: String, name: String) async throws {
+        log.append("remove-network \(name)")
+        networks.removeAll { $0 == name }
+    }
     func createVolume(project: String, _ volume: DesiredVolume) async throws { log.append("create-volume \(volume.name)") }
     func removeVolume(project: String, name: String) async throws { log.append("remove-volume \(name)") }
 
@@ -28,6 +36,7 @@ actor FakeBackend: ContainerBackend {
         next += 1
         let id = "c\(next)"
         names[id] = name
+        labels[id] = AppLabels.labels(project: project, service: service, replica: replica)
         status[id] = .created
         health[id] = healthOf[service.name] ?? ObservedContainer.Health.none
         log.append("create \(name) -> \(id)")
@@ -35,9 +44,22 @@ actor FakeBackend: ContainerBackend {
     }
     func start(id: String) async throws { status[id] = .running; log.append("start \(names[id] ?? id)") }
     func stop(id: String, timeout: CNCDuration?) async throws { status[id] = .exited; log.append("stop \(names[id] ?? id)") }
-    func remove(id: String) async throws { log.append("remove \(names[id] ?? id)"); names[id] = nil }
+    func remove(id: String) async throws { log.append("remove \(names[id] ?? id)"); names[id] = nil; labels[id] = nil }
+    /// Deletes a container behind the engine's back.
+    func vanish(_ id: String) { names[id] = nil; labels[id] = nil }
+    func clearLog() { log = [] }
     func rename(id: String, to name: String) async throws { log.append("rename \(names[id] ?? id) -> \(name)"); names[id] = name }
     func updateLimits(id: String, _ limits: LiveLimits) async throws { log.append("update \(names[id] ?? id) cpus=\(limits.cpus?.description ?? "-")") }
+    func listContainers(project: String) async throws -> [RuntimeContainer] {
+        labels.filter { $0.value[AppLabels.project] == project }.sorted { $0.key < $1.key }.map { id, l in
+            RuntimeContainer(id: id, name: names[id] ?? id, labels: l,
+                             observation: ContainerObservation(status: status[id] ?? .dead, health: health[id] ?? .none))
+        }
+    }
+    func listNetworks(project: String) async throws -> [ObservedResource] {
+        networks.map { ObservedResource(name: $0, configHash: DesiredNetwork(name: $0).configHash) }
+    }
+    func listVolumes(project: String) async throws -> [ObservedResource] { [] }
     func observe(id: String) async throws -> ContainerObservation {
         ContainerObservation(status: status[id] ?? .dead, health: health[id] ?? .none, exitCode: status[id] == .exited ? 0 : nil)
     }

@@ -21,6 +21,52 @@ public protocol ContainerBackend: Sendable {
 
     /// Status and health as the runtime sees them now.
     func observe(id: String) async throws -> ContainerObservation
+
+    /// Every container labelled with `project` (AppLabels), whatever the state DB says: the
+    /// runtime is the truth about what exists.
+    func listContainers(project: String) async throws -> [RuntimeContainer]
+    func listNetworks(project: String) async throws -> [ObservedResource]
+    func listVolumes(project: String) async throws -> [ObservedResource]
+}
+
+/// Labels cnc puts on every container it creates for an app, so observe can rebuild the picture
+/// from the runtime alone (after a crash, or when the state DB lost a record).
+public enum AppLabels {
+    public static let project = "cnc.project"
+    public static let service = "cnc.service"
+    public static let replica = "cnc.replica"
+    public static let configHash = "cnc.config-hash"
+    public static let sectionHashes = "cnc.section-hashes"
+    public static let image = "cnc.image"
+    public static let imageDigest = "cnc.image-digest"
+
+    /// The labels for a container of `service`.
+    public static func labels(project: String, service: DesiredService, replica: Int) -> [String: String] {
+        var l = [
+            Self.project: project, Self.service: service.name, Self.replica: String(replica),
+            configHash: service.configHash, image: service.image,
+            sectionHashes: (try? CanonicalJSON.string(service.sectionHashes)) ?? "{}",
+        ]
+        if let d = service.imageDigest { l[imageDigest] = d.description }
+        return l
+    }
+}
+
+/// A container as the runtime lists it.
+public struct RuntimeContainer: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var labels: [String: String]
+    public var observation: ContainerObservation
+    public var liveLimits: LiveLimits
+
+    public init(id: String, name: String, labels: [String: String], observation: ContainerObservation, liveLimits: LiveLimits = LiveLimits()) {
+        self.id = id
+        self.name = name
+        self.labels = labels
+        self.observation = observation
+        self.liveLimits = liveLimits
+    }
 }
 
 /// A container's state as the runtime reports it.
