@@ -99,3 +99,50 @@ import Testing
         #expect(try await backend.listContainers(project: "p").map(\.labels[AppLabels.configHash]) == [v1.services[0].configHash])
     }
 }
+
+actor FakeTagger: ImageTagger {
+    var tags: [String: Digest] = [:]
+    var moves: [String] = []
+    func set(_ ref: String, _ d: Digest) { tags[ref] = d }
+    func currentDigest(of reference: String) async throws -> Digest? { tags[reference] }
+    func retag(_ reference: String, to digest: Digest) async throws {
+        moves.append("\(reference) -> \(digest.short)")
+        tags[reference] = digest
+    }
+}
+
+@Suite struct RollbackTests {
+    static let d1 = try! Digest("sha256:" + String(repeating: "11", count: 32))
+    static let d2 = try! Digest("sha256:" + String(repeating: "22", count: 32))
+
+    static func app(_ digest: Digest) -> DesiredApp {
+        var s = ExecutorTests.svc("web")
+        s.image = "web:stable"
+        s.imageDigest = digest
+        return DesiredApp(project: "p", services: [s])
+    }
+
+    @Test func rollbackRepointsTagsAndAppliesAsNewRevision() async throws {
+        let (engine, _, dir) = try AppEngineTests.engine()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tagger = FakeTagger()
+        _ = try await engine.apply(AppEngineTests.request(Self.app(Self.d1)))
+        // The tag moved to a new build, and v2 was applied.
+        await tagger.set("web:stable", Self.d2)
+        let v2 = try await engine.apply(AppEngineTests.request(Self.app(Self.d2)))
+        #expect(v2.plan.text == "web: replace — image web:stable sha256:111111111111 -> sha256:222222222222\n")
+        let decode: @Sendable (RevisionRecord) async throws -> DesiredApp = { r in
+            try JSONDecoder().decode(DesiredApp.self, from: Data(r.spec.utf8))
+        }
+        let back = try await engine.rollback(project: "p", to: nil, current: nil, tagger: tagger, recompile: decode)
+        #expect(await tagger.moves == ["web:stable -> sha256:111111111111"])
+        #expect(back.plan.text == "web: replace — image web:stable sha256:222222222222 -> sha256:111111111111\n")
+        #expect(back.revision == 3)
+        #expect(try await engine.state.revisions(project: "p").last?.reason == "rollback to 1")
+        await #expect {
+            try await engine.rollback(project: "p", to: 9, current: nil, tagger: tagger, recompile: decode)
+        } throws: { error in
+            (error as? CNCError)?.description == "app p has no revision 9 (kept: 1, 2, 3)"
+        }
+    }
+}
