@@ -25,6 +25,8 @@ let package = Package(
         // Layer 1
         .target(name: "CShim"),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "CNCSpec", dependencies: ["CNCCore", "CYAML"]),
 
         // Layer 3
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
@@ -39,7 +41,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]
