@@ -138,13 +138,21 @@ enum ShellWords {
 
 /// Reading files named by a spec (env files, includes).
 enum SpecFiles {
+    /// The largest file a spec may name (specs, includes, env files): 16 MiB.
+    static let maxSize = 16 << 20
+
     static func readText(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// A regular file's bytes; nil for a missing, unreadable, special (/dev/zero, a FIFO) or huge file.
     static func readBytes(_ path: String) -> [UInt8]? {
-        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
+              attrs[.type] as? FileAttributeType == .typeRegular,
+              let size = attrs[.size] as? NSNumber, size.intValue <= maxSize,
+              let data = FileManager.default.contents(atPath: path)
+        else { return nil }
+        return [UInt8](data)
     }
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }

@@ -10,6 +10,8 @@ public struct SpecDiagnostic: Hashable, Sendable, CustomStringConvertible, Compa
     public var path: String
     public var message: String
     public var severity: Severity
+    /// Set on errors of variable interpolation (the reader stays quiet about such scalars).
+    var isInterpolationFailure = false
 
     public init(_ mark: SourceMark?, _ path: String, _ message: String, severity: Severity = .error) {
         self.mark = mark

@@ -20,13 +20,17 @@ enum Suggest {
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
         var prev = Array(0...y.count)
+        var prevPrev = prev
         var cur = [Int](repeating: 0, count: y.count + 1)
         for i in 1...x.count {
             cur[0] = i
             for j in 1...y.count {
                 let cost = x[i - 1] == y[j - 1] ? 0 : 1
                 cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+                // A swap of two neighbours ("SIGTREM") is one typo, not two.
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { cur[j] = Swift.min(cur[j], prevPrev[j - 2] + 1) }
             }
+            prevPrev = prev
             swap(&prev, &cur)
         }
         return prev[y.count]
@@ -37,7 +41,7 @@ enum Suggest {
         let lower = word.lowercased()
         var best: (String, Int)?
         for c in candidates {
-            let d = distance(lower, c)
+            let d = distance(lower, c.lowercased())
             if let b = best, d >= b.1 { continue }
             best = (c, d)
         }
@@ -45,7 +49,7 @@ enum Suggest {
         let limit = Swift.max(2, lower.count / 3)
         if d <= limit { return c }
         // Prefix-ish typos such as "mem" -> "mem_limit" read better than nothing.
-        if lower.count >= 3, c.hasPrefix(lower) { return c }
+        if lower.count >= 3, c.lowercased().hasPrefix(lower) { return c }
         return nil
     }
 

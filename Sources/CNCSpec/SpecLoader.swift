@@ -91,6 +91,7 @@ public enum SpecLoader {
 
         let reader = SpecReader(variables: variables, baseDirs: baseDirs, defaultBaseDir: projectDir)
         reader.diagnostics = diags
+        reader.failedInterpolations = Set(diags.compactMap { $0.isInterpolationFailure ? $0.mark : nil })
         let name = projectName(root, options: options, projectDir: projectDir, reader: reader)
         let app = reader.readApp(root, projectName: name)
         SpecValidator(reader: reader).validate(app)
@@ -161,7 +162,7 @@ public enum SpecLoader {
                 continue
             }
             guard let bytes = SpecFiles.readBytes(abs) else {
-                diags.append(SpecDiagnostic(item.mark, path, "cannot read \(abs)"))
+                diags.append(SpecDiagnostic(item.mark, path, "cannot read \(file): no such file or not readable"))
                 continue
             }
             baseDirs[shown] = dirname(abs)
@@ -233,7 +234,9 @@ enum Interpolation {
                 n.content = .scalar(out)
                 return n
             } catch {
-                diags.append(SpecDiagnostic(node.mark, path, error.message))
+                var d = SpecDiagnostic(node.mark, path, error.message)
+                d.isInterpolationFailure = true
+                diags.append(d)
                 return node
             }
         case .sequence(let items):

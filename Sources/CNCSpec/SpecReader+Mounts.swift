@@ -9,10 +9,17 @@ extension SpecReader {
             let p = "\(path)[\(i)]"
             marks[p] = item.mark
             if case .mapping = item.content {
-                if let port = readLongPort(item, p) { out.append(port) }
+                if let port = readLongPort(item, p) {
+                    sourcePaths["\(path)[\(out.count)]"] = p
+                    out.append(port)
+                }
             } else if let text = string(item, p) {
                 switch Self.parseShortPort(text) {
-                case .success(let ports): out += ports
+                case .success(let ports):
+                    for port in ports {
+                        sourcePaths["\(path)[\(out.count)]"] = p
+                        out.append(port)
+                    }
                 case .failure(let why): error(item, p, "\"\(text)\" is not a port mapping: \(why.message) (\(Self.portExamples))")
                 }
             }
@@ -129,6 +136,7 @@ extension SpecReader {
                 continue
             }
             targets[v.target] = i
+            sourcePaths["\(path)[\(out.count)]"] = p
             out.append(v)
         }
         return out
@@ -145,7 +153,9 @@ extension SpecReader {
                 error(node, path, "\"\(text)\" must be an absolute container path (or SOURCE:TARGET)")
                 return nil
             }
-            return ServiceVolumeSpec(type: .volume, source: nil, target: Self.cleanPath(text))
+            var v = ServiceVolumeSpec(type: .volume, source: nil, target: Self.cleanPath(text))
+            v.volume = ServiceVolumeSpec.VolumeOptions()
+            return v
         }
         let source = parts[0], target = parts[1]
         guard target.hasPrefix("/") else {

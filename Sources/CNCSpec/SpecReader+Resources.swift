@@ -117,11 +117,12 @@ extension SpecReader {
         }
         let lim = d.resources.limits, res = d.resources.reservations
         if let r = res.memory, let l = lim.memory, r > l {
-            error(mark(f.path("mem_reservation")) ?? mark(f.path("deploy")), f.has("mem_reservation") ? f.path("mem_reservation") : f.path("deploy.resources.reservations.memory"),
+            let p = f.has("mem_reservation") ? f.path("mem_reservation") : f.path("deploy.resources.reservations.memory")
+            error(mark(p), p,
                   "memory reservation \(r) is above the memory limit \(l)")
         }
         if let r = res.cpus, let l = lim.cpus, r > l {
-            error(mark(f.path("deploy")), f.path("deploy.resources.reservations.cpus"), "CPU reservation \(r) is above the CPU limit \(l)")
+            error(mark(f.path("deploy.resources.reservations.cpus")), f.path("deploy.resources.reservations.cpus"), "CPU reservation \(r) is above the CPU limit \(l)")
         }
 
         if let n = f["cpu_shares"], let v = int(n, f.path("cpu_shares"), min: 2, max: 262_144) { s.cpuShares = v }

@@ -66,7 +66,7 @@ extension SpecReader {
                 error(n, f.path("network_mode"), "\"\(text)\" is not a network mode (valid: none, host, bridge, container:NAME, service:NAME)")
             }
         }
-        if s.networkMode != nil, let n = f["networks"], !n.isNull {
+        if s.networkMode != nil, let n = f["networks"], !s.networks.isEmpty {
             error(n, f.path("networks"), "cannot be used together with network_mode")
         }
         if let n = f["links"], let l = stringList(n, f.path("links")) { s.links = l }
@@ -74,7 +74,7 @@ extension SpecReader {
         if let n = f["tmpfs"], let list = stringOrList(n, f.path("tmpfs")) {
             s.tmpfs = list
             for (i, t) in list.enumerated() where !t.hasPrefix("/") {
-                error(mark("\(f.path("tmpfs"))[\(i)]") ?? n.mark, f.path("tmpfs"), "\"\(t)\" must start with an absolute container path")
+                error(mark("\(f.path("tmpfs"))[\(i)]") ?? n.mark, "\(f.path("tmpfs"))[\(i)]", "\"\(t)\" must start with an absolute container path")
             }
         }
         if let b = optionalBool(f, "read_only") { s.readOnly = b }
@@ -112,7 +112,7 @@ extension SpecReader {
         }
         if let n = f["profiles"], let l = stringList(n, f.path("profiles")) {
             for (i, p) in l.enumerated() where !Names.isProfile(p) {
-                error(mark("\(f.path("profiles"))[\(i)]"), f.path("profiles"), "\"\(p)\" is not a valid profile name (must match [a-zA-Z0-9][a-zA-Z0-9_.-]*)")
+                error(mark("\(f.path("profiles"))[\(i)]"), "\(f.path("profiles"))[\(i)]", "\"\(p)\" is not a valid profile name (must match [a-zA-Z0-9][a-zA-Z0-9_.-]*)")
             }
             s.profiles = l
         }
@@ -164,13 +164,13 @@ extension SpecReader {
             for (file, required, fileNode) in readEnvFileList(n, f.path("env_file")) {
                 let resolved = resolvePath(file, from: fileNode)
                 guard let text = SpecFiles.readText(resolved) else {
-                    if required { error(fileNode, f.path("env_file"), "cannot read env file \(resolved)") }
+                    if required { error(fileNode, f.path("env_file"), "cannot read env file \(file)") }
                     continue
                 }
                 do {
                     for (k, v) in try EnvFile.parse(text, base: variables) { env[k] = v }
                 } catch {
-                    self.error(fileNode, f.path("env_file"), "\(resolved):\(error.line): \(error.message)")
+                    self.error(fileNode, f.path("env_file"), "\(file):\(error.line): \(error.message)")
                 }
             }
         }
@@ -315,10 +315,10 @@ extension SpecReader {
 
     func readExtraHosts(_ node: YAMLNode, _ path: String) -> [String] {
         var out: [String] = []
-        func add(_ host: String, _ ip: String, _ n: YAMLNode) {
+        func add(_ host: String, _ ip: String, _ n: YAMLNode, _ p: String) {
             let addr = ip.hasPrefix("[") && ip.hasSuffix("]") ? String(ip.dropFirst().dropLast()) : ip
             guard !host.isEmpty, IPAddress.isIPv4(addr) || IPAddress.isIPv6(addr) || addr == "host-gateway" else {
-                error(n, path, "\"\(host)\" -> \"\(ip)\" is not HOST=IP (example: db.local=10.0.0.5)")
+                error(n, p, "\"\(host)=\(ip)\" is not HOST=IP (example: db.local=10.0.0.5)")
                 return
             }
             out.append("\(host)=\(addr)")
@@ -328,9 +328,9 @@ extension SpecReader {
             for (i, item) in items.enumerated() {
                 guard let s = string(item, "\(path)[\(i)]") else { continue }
                 if let eq = s.firstIndex(of: "=") {
-                    add(String(s[..<eq]), String(s[s.index(after: eq)...]), item)
+                    add(String(s[..<eq]), String(s[s.index(after: eq)...]), item, "\(path)[\(i)]")
                 } else if let colon = s.firstIndex(of: ":") {
-                    add(String(s[..<colon]), String(s[s.index(after: colon)...]), item)
+                    add(String(s[..<colon]), String(s[s.index(after: colon)...]), item, "\(path)[\(i)]")
                 } else {
                     error(item, "\(path)[\(i)]", "\"\(s)\" is not HOST=IP (example: db.local=10.0.0.5)")
                 }
@@ -338,9 +338,9 @@ extension SpecReader {
         case .mapping:
             for (host, value, _) in entries(node, path) {
                 if case .sequence = value.content {
-                    for ip in stringList(value, "\(path).\(host)") ?? [] { add(host, ip, value) }
+                    for ip in stringList(value, "\(path).\(host)") ?? [] { add(host, ip, value, "\(path).\(host)") }
                 } else if let ip = string(value, "\(path).\(host)") {
-                    add(host, ip, value)
+                    add(host, ip, value, "\(path).\(host)")
                 }
             }
         default:

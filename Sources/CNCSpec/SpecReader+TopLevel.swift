@@ -91,8 +91,19 @@ extension SpecReader {
         return bool(n, f.path("external")) ?? false
     }
 
+    /// Settings on an external resource are errors, except ones that restate the defaults
+    /// (which is what `cncapply config` prints for it).
     private func rejectWithExternal(_ f: Fields, _ keys: [String]) {
+        let defaults: Set<String> = ["bridge", "local", "false", "{}", "default"]
         for k in keys where f.has(k) {
+            if let n = f[k] {
+                switch n.content {
+                case .scalar(let s) where defaults.contains(s): continue
+                case .mapping(let p) where p.isEmpty: continue
+                case .sequence(let i) where i.isEmpty: continue
+                default: break
+                }
+            }
             error(f.keyMarks[k], f.path(k), "cannot be set on an external resource (it is managed outside this app)")
         }
     }

@@ -18,9 +18,17 @@ final class SpecReader {
         self.defaultBaseDir = defaultBaseDir
     }
 
+    /// Normalized path -> the path the user wrote, where they differ (`ports[3]` of a
+    /// `9000-9005:9000-9005` item is `ports[0]` in the file).
+    var sourcePaths: [String: String] = [:]
+
+    /// Scalars whose interpolation failed: already reported, so later checks stay quiet on them.
+    var failedInterpolations: Set<SourceMark> = []
+
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
     func error(_ node: YAMLNode, _ path: String, _ message: String) {
+        if failedInterpolations.contains(node.mark) { return }
         diagnostics.append(SpecDiagnostic(node.mark, path, message))
     }
 

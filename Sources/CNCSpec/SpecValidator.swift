@@ -17,12 +17,16 @@ struct SpecValidator {
     }
 
     private func err(_ path: String, _ message: String) {
-        reader.error(reader.mark(path), path, message)
+        let p = source(path)
+        reader.error(reader.mark(p), p, message)
     }
+
+    /// The path as written in the file (normalization can expand or drop list items).
+    private func source(_ path: String) -> String { reader.sourcePaths[path] ?? path }
 
     private func checkReferences(_ name: String, _ s: ServiceSpec, _ app: AppSpec) {
         let base = "services.\(name)"
-        let services = app.services.keys.sorted()
+        let services = app.services.keys.sorted().filter { $0 != name }
         for dep in s.dependsOn.keys.sorted() {
             if dep == name { err("\(base).depends_on.\(dep)", "a service cannot depend on itself") }
             else if app.services[dep] == nil, s.dependsOn[dep]?.required ?? true {
@@ -101,18 +105,29 @@ struct SpecValidator {
     /// Two published ports collide when protocol matches, host ports overlap and the host IPs
     /// overlap (an unspecified IP or 0.0.0.0 overlaps every address).
     private func checkPorts(_ app: AppSpec) {
-        struct Use { let path: String; let ip: String?; let range: PortRange; let proto: PortProtocol }
-        var uses: [Use] = []
+        struct Use { let path: String; let ip: String?; let range: PortRange; let proto: PortProtocol; let mark: SourceMark? }
+        var all: [Use] = []
         for name in app.services.keys.sorted() {
-            guard let s = app.services[name], s.networkMode != .host || true else { continue }
+            guard let s = app.services[name] else { continue }
             for (i, p) in s.ports.enumerated() {
                 guard let r = p.published, r.start != 0 else { continue }
                 let ip = (p.hostIP == "0.0.0.0" || p.hostIP == "::") ? nil : p.hostIP
-                let u = Use(path: "services.\(name).ports[\(i)]", ip: ip, range: r, proto: p.protocol)
+                let path = source("services.\(name).ports[\(i)]")
+                all.append(Use(path: path, ip: ip, range: r, proto: p.protocol, mark: reader.mark(path)))
+            }
+        }
+        // File order, so the later of two colliding ports is the one reported.
+        all.sort { a, b in
+            let ka = (a.mark?.file ?? "", a.mark?.line ?? 0, a.mark?.column ?? 0), kb = (b.mark?.file ?? "", b.mark?.line ?? 0, b.mark?.column ?? 0)
+            return ka != kb ? ka < kb : a.path < b.path
+        }
+        var uses: [Use] = []
+        do {
+            for u in all {
                 if let other = uses.first(where: { $0.proto == u.proto && $0.range.overlaps(u.range) && ($0.ip == nil || u.ip == nil || $0.ip == u.ip) }) {
                     let shown = (u.ip.map { "\($0):" } ?? "") + "\(u.range)/\(u.proto.rawValue)"
                     let otherLine = reader.mark(other.path).map { " (line \($0.line))" } ?? ""
-                    err(u.path, "host port \(shown) is already published by \(other.path)\(otherLine)")
+                    reader.error(u.mark, u.path, "host port \(shown) is already published by \(other.path)\(otherLine)")
                 } else {
                     uses.append(u)
                 }
