@@ -315,12 +315,30 @@ public struct ResourcesSpec: Codable, Hashable, Sendable {
         public var memory: ByteSize?
         public var pids: Int64?
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case cpus, memory, pids }
+
+        // Compose's schema takes deploy memory as a string, so bytes are written as "536870912".
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(cpus, forKey: .cpus)
+            try c.encodeIfPresent(memory.map { String($0.bytes) }, forKey: .memory)
+            try c.encodeIfPresent(pids, forKey: .pids)
+        }
     }
 
     public struct Reservations: Codable, Hashable, Sendable {
         public var cpus: CPUQuantity?
         public var memory: ByteSize?
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case cpus, memory }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(cpus, forKey: .cpus)
+            try c.encodeIfPresent(memory.map { String($0.bytes) }, forKey: .memory)
+        }
     }
 
     public var limits: Limits = Limits()
