@@ -3,25 +3,27 @@
 that cnc supports (same key names, types and syntaxes), plus cnc's `x-cnc` settings.
 
 Usage: scripts/gen-spec-schema.py [path/to/compose-spec.schema.json]
-The key lists mirror CNCSpec's reader (SpecReader.serviceKeys and friends); keep them in step.
+Service keys come from CNCSpec's SpecReader.serviceKeys; the other lists mirror its reader.
 """
 import copy
 import json
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared", "data", "compose-spec.schema.json")
 
-SERVICE_KEYS = [
-    "image", "build", "command", "entrypoint", "environment", "env_file", "working_dir", "user", "hostname",
-    "container_name", "labels", "ports", "expose", "networks", "network_mode", "links", "volumes", "tmpfs",
-    "read_only", "restart", "healthcheck", "depends_on", "stop_signal", "stop_grace_period", "init", "cap_add",
-    "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
-    "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
-    "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-    "blkio_config", "devices", "cgroup_parent",
-]
+def swift_service_keys():
+    """The service keys CNCSpec reads, taken from SpecReader.serviceKeys so the two never drift."""
+    src = open(os.path.join(ROOT, "Sources", "CNCSpec", "SpecReader+Service.swift"), encoding="utf-8").read()
+    m = re.search(r"static let serviceKeys = \[(.*?)\]", src, re.S)
+    if not m:
+        sys.exit("cannot find SpecReader.serviceKeys")
+    return [k for k in re.findall(r'"([^"]+)"', m.group(1)) if k != "x-cnc"]
+
+
+SERVICE_KEYS = swift_service_keys()
 KEEP = {
     "deployment": ["mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy"],
     "network": ["name", "driver", "driver_opts", "ipam", "external", "internal", "enable_ipv6", "attachable", "labels"],
