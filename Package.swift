@@ -26,6 +26,8 @@ let package = Package(
         // Layer 1
         .target(name: "CShim"),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "CNCSpec", dependencies: ["CNCCore", "CYAML"]),
 
         // Layer 2
         .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
@@ -45,7 +47,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -67,6 +69,7 @@ let package = Package(
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCEngine"]),
+        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]

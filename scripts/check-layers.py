@@ -25,7 +25,7 @@ LAYERS = {
 }
 # Same-layer edges, each a deliberate design choice.
 SAME_LAYER = {
-    ("CNCSystem", "CShim"),
+    ("CNCSystem", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
     ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),
     ("CNCBuild", "CNCRegistry"), ("CNCState", "CNCImage"),
