@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         // Layer 0
@@ -25,8 +26,19 @@ let package = Package(
         // Layer 1
         .target(name: "CShim"),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        .target(name: "CNCOCI", dependencies: ["CNCCore"]),
+        // libarchive (pkg-config libarchive): tar reading and gzip/zstd decompression for layers.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // Layer 3
+        .target(name: "CNCImage", dependencies: [
+            "CNCCore", "CNCOCI", "CNCSystem", "CArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "CNCRegistry", dependencies: [
+            "CNCCore", "CNCOCI", "CNCSystem", "CNCImage",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CShim", "CNCCgroups"]),
@@ -39,7 +51,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCOCI", "CNCImage", "CNCRegistry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,6 +70,8 @@ let package = Package(
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),
+        .testTarget(name: "CNCImageTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]
