@@ -67,3 +67,10 @@ extension FileSystem {
         return total
     }
 }
+
+extension FileSystem {
+    /// chmod(2) of `path` itself.
+    public static func setMode(_ path: String, _ mode: UInt32) throws {
+        try retryingEINTR("chmod", path: path) { chmod(path, mode_t(mode)) }
+    }
+}
