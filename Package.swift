@@ -17,7 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Layer 0
@@ -30,6 +30,9 @@ let package = Package(
         // libarchive (pkg-config libarchive): tar reading and gzip/zstd decompression for layers.
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
+        // Layer 2
+        .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
+
         // Layer 3
         .target(name: "CNCImage", dependencies: [
             "CNCCore", "CNCOCI", "CNCSystem", "CArchive",
@@ -39,13 +42,15 @@ let package = Package(
             "CNCCore", "CNCOCI", "CNCSystem", "CNCImage",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CShim", "CNCCgroups"]),
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
-            "CNCCore", "CNCSystem", "CNCCgroups", "CNCNetwork", "CNCRuntime",
+            "CNCCore", "CNCSystem", "CNCPlanner", "CNCState", "CNCCgroups", "CNCNetwork", "CNCRuntime",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -72,6 +77,9 @@ let package = Package(
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
         .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),
         .testTarget(name: "CNCImageTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry"]),
+        .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
+        .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
+        .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCEngine"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]

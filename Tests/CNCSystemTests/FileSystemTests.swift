@@ -130,3 +130,29 @@ final class TempDir {
         #expect(fds == ["0", "1", "2"])
     }
 }
+
+@Suite struct FileWatcherTests {
+    @Test func reportsEditsDebouncedIncludingRenameOver() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let spec = dir.path + "/app.yaml"
+        let other = dir.path + "/unrelated.txt"
+        try FileSystem.writeAtomically("a", to: spec)
+        let watcher = try FileWatcher(paths: [spec])
+        let stream = watcher.changes(quiet: CNCDuration(nanoseconds: 50_000_000))
+        let start = ContinuousClock.now
+        Task {
+            try await Task.sleep(nanoseconds: 30_000_000)
+            try FileSystem.writeAtomically("x", to: other)
+            try FileSystem.writeAtomically("b", to: spec)  // temp + rename, like an editor
+            try FileSystem.writeAtomically("c", to: spec)
+        }
+        var batches: [[String]] = []
+        for await batch in stream {
+            batches.append(batch)
+            watcher.stop()
+        }
+        #expect(batches == [[spec]])
+        #expect(ContinuousClock.now - start < .seconds(1))
+    }
+}
