@@ -117,3 +117,27 @@ extension ImageStore {
         return lines
     }
 }
+
+extension ImageStore {
+    /// The manifest digest `reference` points at now, nil when the tag does not exist
+    /// (what rollback compares; see CNCEngine's ImageTagger).
+    public func currentDigest(of reference: String) throws -> Digest? {
+        let ref = try ImageReference(parsing: reference)
+        return try readIndex().manifests.first { $0.annotations?[AnnotationKey.refName] == ref.description }?.digest
+    }
+
+    /// Points `reference` at the image with manifest digest (or image ID) `digest`, recorded in
+    /// the tag history as "rollback". The image must still be in the store.
+    public func retag(_ reference: String, to digest: Digest) throws {
+        let ref = try ImageReference(parsing: reference)
+        let index = try readIndex()
+        guard let entry = index.manifests.first(where: {
+            $0.digest == digest || $0.annotations?[StoreAnnotation.imageID] == digest.description
+        }) else {
+            throw CNCError(.notFound, "No such image: \(digest) (needed to re-point \(ref.familiar))")
+        }
+        let image = try load(entry.digest, index: index)
+        let desc = Descriptor(mediaType: entry.mediaType, digest: entry.digest, size: entry.size)
+        try addImage(manifest: desc, imageID: image.id, names: [ref], action: "rollback")
+    }
+}

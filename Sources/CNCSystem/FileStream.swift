@@ -93,3 +93,8 @@ public final class FileStream: @unchecked Sendable {
 
     deinit { if fd > 2 { Glibc.close(fd) } }
 }
+
+extension FileStream {
+    /// True when the stream is a terminal (isatty).
+    public var isTerminal: Bool { isatty(fd) == 1 }
+}
