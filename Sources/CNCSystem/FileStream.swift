@@ -98,3 +98,16 @@ extension FileStream {
     /// True when the stream is a terminal (isatty).
     public var isTerminal: Bool { isatty(fd) == 1 }
 }
+
+extension FileStream {
+    /// Everything up to end of file.
+    public func readAllBytes() throws -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = try buf.withUnsafeMutableBytes { try read(into: $0) }
+            if n == 0 { return out }
+            out += buf[0..<n]
+        }
+    }
+}
