@@ -52,8 +52,9 @@ let package = Package(
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
-            "CNCCore", "CNCSystem", "CNCPlanner", "CNCState", "CNCCgroups", "CNCNetwork", "CNCRuntime",
+            "CNCCore", "CNCSystem", "CNCSpec", "CNCPlanner", "CNCState", "CNCCgroups", "CNCNetwork", "CNCRuntime",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // Layer 5
@@ -81,7 +82,7 @@ let package = Package(
         .testTarget(name: "CNCImageTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry"]),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
-        .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCEngine"]),
+        .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
