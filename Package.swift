@@ -24,6 +24,10 @@ let package = Package(
 
         // Layer 1
         .target(name: "CShim"),
+        // libseccomp (system library) for the default seccomp profile.
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        // cnc-init's logic: rootfs, identity, capabilities, seccomp, exec (C: syscalls only).
+        .target(name: "CInit", dependencies: ["CSeccomp"]),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
 
         // Layer 3
@@ -50,7 +54,7 @@ let package = Package(
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.
         .executableTarget(
             name: "cnc-init",
-            dependencies: ["CShim"],
+            dependencies: ["CInit"],
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
 
