@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "cnc", targets: ["cnc"]),
         .executable(name: "cncapply", targets: ["cncapply"]),
         .executable(name: "cnc-init", targets: ["cnc-init"]),
+        .executable(name: "cnc-monitor", targets: ["cnc-monitor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -55,6 +56,15 @@ let package = Package(
         .executableTarget(
             name: "cnc-init",
             dependencies: ["CInit"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+
+        // The per-container supervisor: Glibc only, static, small when idle.
+        .executableTarget(
+            name: "cnc-monitor",
+            dependencies: ["CShim"],
+            // Single-threaded by design; top-level state needs no actor isolation.
+            swiftSettings: [.swiftLanguageMode(.v5)],
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
 

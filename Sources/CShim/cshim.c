@@ -127,3 +127,12 @@ int cshim_memfd_create(const char *name) {
 int cshim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cshim_mkstemp_cloexec(char *template_path) { return mkostemp(template_path, O_CLOEXEC); }
+
+#include <sys/signalfd.h>
+int cshim_signalfd_sigchld(void) {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &s, NULL) < 0) return -1;
+    return signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+}

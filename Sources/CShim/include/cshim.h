@@ -59,6 +59,9 @@ int cshim_set_child_subreaper(void);
 /// memfd_create(2) with MFD_CLOEXEC|MFD_ALLOW_SEALING.
 int cshim_memfd_create(const char *name);
 
+/// Blocks SIGCHLD and returns a non-blocking, close-on-exec signalfd that reports it.
+int cshim_signalfd_sigchld(void);
+
 #ifdef __cplusplus
 }
 #endif
