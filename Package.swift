@@ -30,11 +30,12 @@ let package = Package(
         // cnc-init's logic: rootfs, identity, capabilities, seccomp, exec (C: syscalls only).
         .target(name: "CInit", dependencies: ["CSeccomp"]),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        .target(name: "CNCOCI", dependencies: ["CNCCore"]),
 
         // Layer 3
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
-        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CShim", "CNCCgroups"]),
+        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups"]),
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
@@ -44,7 +45,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCRuntime", "CNCCgroups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

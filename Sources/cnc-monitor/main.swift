@@ -254,6 +254,16 @@ func report(_ line: String) {
 
 func saveState() { writeFileAtomically(statePath, state.json()) }
 
+/// `run -d --rm`: hand the removal to `cnc rm -f` once we are about to exit (it waits for us).
+func finish() -> Never {
+    let removeArgs = conf.all("remove")
+    if !removeArgs.isEmpty {
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        _ = spawn(removeArgs[0], removeArgs, fdMap: [devnull, devnull, devnull], flags: 0, session: true, ctty: -1)
+    }
+    exit(0)
+}
+
 func oomCount() -> Int64 {
     guard let f = conf.one("oomfile"), let key = conf.one("oomkey"), let b = readFile(f) else { return 0 }
     for line in String(decoding: b, as: UTF8.self).split(separator: "\n") {
@@ -436,7 +446,7 @@ if let (code, msg) = startContainer() {
     state.finishedAt = nowNanos()
     saveState()
     report("fail \(code) \(msg)")
-    exit(0)
+    finish()
 }
 startedMono = monoNanos()
 saveState()
@@ -526,7 +536,7 @@ while true {
             if state.health != nil && state.health != "unhealthy" { state.health = "unhealthy" }
             saveState()
             report("exit \(state.exitCode)")
-            exit(0)
+            finish()
         }
         // Docker's backoff: 100 ms doubling, reset after a run of 10 s or more.
         let ranFor = monoNanos() - startedMono
@@ -543,7 +553,7 @@ while true {
             state.status = "exited"
             saveState()
             report("exit \(state.exitCode)")
-            exit(0)
+            finish()
         }
         state.restartCount += 1
         if let (code, msg) = startContainer() {
@@ -553,7 +563,7 @@ while true {
             state.finishedAt = nowNanos()
             saveState()
             report("exit \(code)")
-            exit(0)
+            finish()
         }
         startedMono = monoNanos()
         saveState()
