@@ -105,6 +105,23 @@ static int run_container(const char *conf_path) {
     return 125;
 }
 
+/// CVE-2019-5736 for exec: the helper was loaded from the host's mount, so it re-executes
+/// itself through a read-only copy of that mount in a private mount namespace; from then on
+/// /proc/<pid>/exe refuses writes.
+static void reexec_guarded(char **argv) {
+    cinit_error_fd = 3;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0) cinit_die(125, "readlink /proc/self/exe: %s", strerror(errno));
+    self[n] = 0;
+    if (unshare(CLONE_NEWNS) < 0) cinit_die(125, "unshare mount namespace: %s", strerror(errno));
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
+    cinit_guard_own_binary(self);
+    char *args[] = { argv[0], "exec-guarded", argv[2], NULL };
+    execv(self, args);
+    cinit_die(125, "re-exec %s: %s", self, strerror(errno));
+}
+
 static int exec_in_container(const char *conf_path) {
     struct cinit_conf c;
     cinit_error_fd = 3;
@@ -131,10 +148,6 @@ static int exec_in_container(const char *conf_path) {
         fds[i] = open(p, O_RDONLY | O_CLOEXEC);
         if (fds[i] < 0) cinit_die(125, "open %s: %s", p, strerror(errno));
     }
-    // Our own binary stays unwritable while we are visible inside (CVE-2019-5736).
-    if (unshare(CLONE_NEWNS) < 0) cinit_die(125, "unshare mount namespace: %s", strerror(errno));
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
-    cinit_guard_own_binary();
     for (int i = 0; i < 6; i++) {
         if (setns(fds[i], kinds[i].flag) < 0) cinit_die(125, "join %s namespace of pid %d: %s", kinds[i].name, c.target_pid, strerror(errno));
         close(fds[i]);
@@ -156,7 +169,8 @@ int cinit_main(int argc, char **argv) {
     // Nobody inside may open our /proc/<pid>/exe or ptrace us before we exec.
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (argc >= 3 && strcmp(argv[1], "run") == 0) return run_container(argv[2]);
-    if (argc >= 3 && strcmp(argv[1], "exec") == 0) _exit(exec_in_container(argv[2]));
+    if (argc >= 3 && strcmp(argv[1], "exec") == 0) reexec_guarded(argv);
+    if (argc >= 3 && strcmp(argv[1], "exec-guarded") == 0) _exit(exec_in_container(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) { printf("cnc-init (cnc)\n"); return 0; }
     dprintf(2, "usage: cnc-init run CONFIG | cnc-init exec CONFIG\n");
     return 125;

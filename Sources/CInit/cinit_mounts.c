@@ -200,7 +200,7 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     }
     close(rootfd);
 
-    cinit_guard_own_binary();
+    cinit_guard_own_binary(NULL);
     if (chdir(c->rootfs) < 0) cinit_die(125, "chdir %s: %s", c->rootfs, strerror(errno));
     if (syscall(SYS_pivot_root, ".", ".") < 0) cinit_die(125, "pivot_root %s: %s", c->rootfs, strerror(errno));
     if (umount2(".", MNT_DETACH) < 0) cinit_die(125, "detach the old root: %s", strerror(errno));
@@ -213,10 +213,11 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
 /// CVE-2019-5736: a workload must never be able to write this binary through /proc/<pid>/exe.
 /// In our private mount namespace, the mount our executable was loaded from becomes read-only
 /// (the host's mount is untouched), so even a re-opened /proc/self/exe refuses writes.
-int cinit_guard_own_binary(void) {
+int cinit_guard_own_binary(const char *by_path) {
     struct statx stx;
     if (statx(AT_FDCWD, "/proc/self/exe", 0, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
         cinit_die(125, "statx /proc/self/exe: %s", strerror(errno));
+    size_t best = 0;
     FILE *f = fopen("/proc/self/mountinfo", "re");
     if (!f) cinit_die(125, "open /proc/self/mountinfo: %s", strerror(errno));
     char line[8192];
@@ -224,7 +225,14 @@ int cinit_guard_own_binary(void) {
     while (fgets(line, sizeof line, f)) {
         unsigned long long id;
         char point[4096];
-        if (sscanf(line, "%llu %*u %*s %*s %4095s", &id, point) == 2 && id == stx.stx_mnt_id) {
+        if (sscanf(line, "%llu %*u %*s %*s %4095s", &id, point) != 2) continue;
+        size_t plen = strlen(point);
+        // By path: the longest mount point that prefixes the binary's path (the mount ids of a
+        // namespace we unshared after exec differ from the one the binary was loaded from).
+        int matches = by_path ? (strncmp(by_path, point, plen) == 0 && (plen == 1 || by_path[plen] == '/') && plen >= best)
+                              : id == stx.stx_mnt_id;
+        if (matches) {
+            best = plen;
             // Undo mountinfo's octal escapes (\040 for space).
             size_t o = 0;
             for (size_t i = 0; point[i] && o < sizeof mp - 1; i++) {
@@ -236,7 +244,7 @@ int cinit_guard_own_binary(void) {
                 }
             }
             mp[o] = 0;
-            break;
+            if (!by_path) break;
         }
     }
     fclose(f);
