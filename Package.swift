@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]

@@ -82,6 +82,15 @@ enum CgroupFile {
         (read(procsFile) ?? "").split(separator: "\n").compactMap { Int32($0) }
     }
 
+    /// rmdirs the parents `path` created (e.g. "cnc" of "cnc/<id>") while they are empty.
+    static func removeEmptyParents(of dir: String, below path: String) {
+        var d = dir
+        for _ in 0..<(path.split(separator: "/").count - 1) {
+            d = FileSystem.directoryName(d)
+            if (try? FileSystem.removeDirectory(d)) == nil { return }
+        }
+    }
+
     /// SIGKILLs everything in `procsFile` until it is empty (bounded wait), then rmdirs `dir`.
     static func killAndRemove(dir: String, procsFile: String) throws {
         guard FileSystem.isDirectory(dir) else { return }

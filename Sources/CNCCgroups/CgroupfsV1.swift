@@ -37,15 +37,18 @@ public struct CgroupfsV1: CgroupManager {
 
     public func create(_ path: String, limits: CgroupLimits) throws {
         try CgroupManagers.validate(path)
+        // A concurrent remove may rmdir an empty shared parent (cnc/) mid-way: one retry.
+        do { try createOnce(path) } catch { try createOnce(path) }
+        try write(limits, path, initial: true)
+    }
+
+    func createOnce(_ path: String) throws {
         if let cpusetRoot = layout.v1Hierarchy(for: "cpuset")?.mountPoint {
             try V1CpusetController.createInheriting(root: cpusetRoot, path: path)
         }
         for d in directories(path) {
-            do { try FileSystem.createDirectory(d) } catch {
-                throw CNCError.failed("create", "cgroup \(d)", cause: error)
-            }
+            do { try FileSystem.createDirectory(d) } catch { throw CNCError.failed("create", "cgroup \(d)", cause: error) }
         }
-        try write(limits, path, initial: true)
     }
 
     public func update(_ path: String, limits: CgroupLimits) throws {
@@ -129,6 +132,8 @@ public struct CgroupfsV1: CgroupManager {
             }
         }
         if let firstError { throw CNCError.failed("remove", "cgroup \(path)", cause: firstError) }
+        // The shared parents (cnc/) go when empty; a sibling still there keeps them (EBUSY).
+        for d in directories(path) { CgroupFile.removeEmptyParents(of: d, below: path) }
     }
 
     public func exists(_ path: String) -> Bool { directories(path).contains { FileSystem.isDirectory($0) } }

@@ -98,6 +98,7 @@ public struct CgroupfsV2: CgroupManager {
         if FileSystem.exists(d + "/cgroup.kill") { try? FileSystem.writeValue("1", to: d + "/cgroup.kill", create: false) }
         if isFrozen(path) { try? thaw(path) }
         try CgroupFile.killAndRemove(dir: d, procsFile: d + "/cgroup.procs")
+        CgroupFile.removeEmptyParents(of: d, below: path)
     }
 
     public func exists(_ path: String) -> Bool { FileSystem.isDirectory(directory(path)) }
