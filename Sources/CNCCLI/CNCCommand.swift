@@ -7,9 +7,11 @@ public struct CNCCommand: AsyncParsableCommand {
         commandName: "cnc",
         abstract: "A container engine: images, containers, networks — no daemon.",
         version: CNCVersion.current,
-        subcommands: systemCommands + imageCommands + containerCommands + networkCommands)
+        subcommands: systemCommands + containerCommands + imageCommands + networkCommands)
 
-    /// Each area contributes its own list, so areas never edit the same line.
+    /// Each area contributes its own list, so areas never edit the same line. Container commands
+    /// come first: where names meet at the top level (`rm`), the container command is meant,
+    /// as in docker; the image variants live under `cnc image`.
     static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self]
 
     public init() {}
