@@ -57,7 +57,7 @@ let package = Package(
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
-            "CNCCore", "CNCSystem", "CNCSpec", "CNCPlanner", "CNCState", "CNCCgroups", "CNCNetwork", "CNCRuntime",
+            "CNCCore", "CNCSystem", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCCgroups", "CNCNetwork", "CNCRuntime",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

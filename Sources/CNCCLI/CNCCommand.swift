@@ -23,10 +23,14 @@ public struct CNCApplyCommand: AsyncParsableCommand {
         commandName: "cncapply",
         abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
         version: CNCVersion.current,
-        subcommands: specCommands + engineCommands)
+        subcommands: specCommands + engineCommands,
+        defaultSubcommand: ApplyCommand.self)
 
     /// apply, diff, history, rollback, status... (the reconciler) and version.
-    static let engineCommands: [any ParsableCommand.Type] = [VersionCommand.self]
+    static let engineCommands: [any ParsableCommand.Type] = [
+        ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self,
+        AppPsCommand.self, AppLogsCommand.self, DownCommand.self, VersionCommand.self,
+    ]
 
     public init() {}
 }
