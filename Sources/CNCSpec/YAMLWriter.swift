@@ -23,7 +23,7 @@ public struct YAMLWriter {
     }
 
     private func sortedKeys(_ o: [String: JSONValue]) -> [String] {
-        o.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        o.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     private func isInline(_ v: JSONValue) -> Bool {
