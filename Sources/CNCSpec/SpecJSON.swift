@@ -5,8 +5,7 @@ import Foundation
 enum SpecJSON {
     static func tree<T: Encodable>(_ value: T) throws -> JSONValue {
         do {
-            let data = try JSONEncoder().encode(value)
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return try JSONValueEncoder.encode(value)
         } catch {
             throw CNCError.failed("encode", "\(T.self) as JSON", code: .internal, cause: error)
         }

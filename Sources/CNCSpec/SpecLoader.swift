@@ -27,7 +27,7 @@ public struct LoadedSpec: Sendable {
     public var app: AppSpec
     public var warnings: [SpecDiagnostic]
     /// Key path (`services.web.ports[0]`) -> position, for later errors that point into the spec.
-    public var sourceMap: [String: SourceMark]
+    public var sourceMap: SourceMap
     /// The directory relative paths resolved against (the first file's).
     public var projectDirectory: String
 }
@@ -90,6 +90,7 @@ public enum SpecLoader {
         guard let root = merged else { throw SpecErrors(diags.sorted()) }
 
         let reader = SpecReader(variables: variables, baseDirs: baseDirs, defaultBaseDir: projectDir)
+        reader.sourceMap = SourceMap(root: root)
         reader.diagnostics = diags
         reader.failedInterpolations = Set(diags.compactMap { $0.isInterpolationFailure ? $0.mark : nil })
         let name = projectName(root, options: options, projectDir: projectDir, reader: reader)
@@ -98,7 +99,9 @@ public enum SpecLoader {
 
         let all = reader.diagnostics.sorted()
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
-        return LoadedSpec(app: app, warnings: all, sourceMap: reader.marks, projectDirectory: projectDir)
+        var map = reader.sourceMap
+        map.aliases = reader.sourcePaths
+        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir)
     }
 
     /// Parses and interpolates one file; nil (with diagnostics) when it is unusable.
@@ -222,36 +225,78 @@ public enum SpecLoader {
 }
 
 /// Applies interpolation to every scalar value of a document (keys stay as written; `x-`
-/// extension sections other than x-cnc are left alone since cnc ignores them).
+/// extension sections other than x-cnc are left alone since cnc ignores them). Unchanged
+/// subtrees are kept as they are (shared storage, no copies).
 enum Interpolation {
-    static func apply(_ node: YAMLNode, _ interp: Interpolator, diags: inout [SpecDiagnostic], path: String = "", top: Bool = true) -> YAMLNode {
+    static func apply(_ node: YAMLNode, _ interp: Interpolator, diags: inout [SpecDiagnostic]) -> YAMLNode {
+        var keys: [PathPiece] = []
+        return rewrite(node, interp, &diags, &keys) ?? node
+    }
+
+    /// The interpolated node, or nil when nothing in it changed.
+    private static func rewrite(_ node: YAMLNode, _ interp: Interpolator, _ diags: inout [SpecDiagnostic], _ keys: inout [PathPiece]) -> YAMLNode? {
         switch node.content {
         case .scalar(let s):
-            guard s.utf8.contains(UInt8(ascii: "$")) else { return node }
+            guard s.utf8.contains(UInt8(ascii: "$")) else { return nil }
             do {
                 let out = try interp.interpolate(s)
+                if out == s { return nil }
                 var n = node
                 n.content = .scalar(out)
                 return n
             } catch {
-                var d = SpecDiagnostic(node.mark, path, error.message)
+                var d = SpecDiagnostic(node.mark, path(keys), error.message)
                 d.isInterpolationFailure = true
                 diags.append(d)
-                return node
+                return nil
             }
         case .sequence(let items):
+            var changed: [YAMLNode]?
+            for (i, item) in items.enumerated() {
+                keys.append(.index(i))
+                if let n = rewrite(item, interp, &diags, &keys) {
+                    if changed == nil { changed = items }
+                    changed?[i] = n
+                }
+                keys.removeLast()
+            }
+            guard let changed else { return nil }
             var n = node
-            n.content = .sequence(items.enumerated().map { apply($1, interp, diags: &diags, path: "\(path)[\($0)]", top: false) })
+            n.content = .sequence(changed)
             return n
         case .mapping(let pairs):
-            var n = node
-            n.content = .mapping(pairs.map { pair in
+            var changed: [YAMLPair]?
+            for (i, pair) in pairs.enumerated() {
                 let k = pair.key.scalar ?? "?"
-                if top, k.hasPrefix("x-"), k != "x-cnc" { return pair }
-                let p = path.isEmpty ? k : path + "." + k
-                return YAMLPair(key: pair.key, value: apply(pair.value, interp, diags: &diags, path: p, top: false))
-            })
+                if keys.isEmpty, k.hasPrefix("x-"), k != "x-cnc" { continue }
+                keys.append(.key(k))
+                if let v = rewrite(pair.value, interp, &diags, &keys) {
+                    if changed == nil { changed = pairs }
+                    changed?[i].value = v
+                }
+                keys.removeLast()
+            }
+            guard let changed else { return nil }
+            var n = node
+            n.content = .mapping(changed)
             return n
         }
+    }
+
+    enum PathPiece {
+        case key(String)
+        case index(Int)
+    }
+
+    /// `services.web.ports[0]` from the key stack.
+    private static func path(_ keys: [PathPiece]) -> String {
+        var p = ""
+        for k in keys {
+            switch k {
+            case .index(let i): p += "[\(i)]"
+            case .key(let k): p += p.isEmpty ? k : "." + k
+            }
+        }
+        return p
     }
 }

@@ -7,17 +7,16 @@ extension SpecReader {
         var out: [PortSpec] = []
         for (i, item) in sequenceItems(node, path) {
             let p = "\(path)[\(i)]"
-            marks[p] = item.mark
             if case .mapping = item.content {
                 if let port = readLongPort(item, p) {
-                    sourcePaths["\(path)[\(out.count)]"] = p
+                    if out.count != i { sourcePaths["\(path)[\(out.count)]"] = p }
                     out.append(port)
                 }
             } else if let text = string(item, p) {
                 switch Self.parseShortPort(text) {
                 case .success(let ports):
                     for port in ports {
-                        sourcePaths["\(path)[\(out.count)]"] = p
+                        if out.count != i { sourcePaths["\(path)[\(out.count)]"] = p }
                         out.append(port)
                     }
                 case .failure(let why): error(item, p, "\"\(text)\" is not a port mapping: \(why.message) (\(Self.portExamples))")
@@ -125,7 +124,6 @@ extension SpecReader {
         var targets: [String: Int] = [:]
         for (i, item) in sequenceItems(node, path) {
             let p = "\(path)[\(i)]"
-            marks[p] = item.mark
             let v: ServiceVolumeSpec?
             if case .mapping = item.content { v = readLongVolume(item, p) } else if let text = string(item, p, allowEmpty: false) {
                 v = shortVolume(text, item, p)
@@ -136,7 +134,7 @@ extension SpecReader {
                 continue
             }
             targets[v.target] = i
-            sourcePaths["\(path)[\(out.count)]"] = p
+            if out.count != i { sourcePaths["\(path)[\(out.count)]"] = p }
             out.append(v)
         }
         return out

@@ -48,7 +48,7 @@ extension SpecReader {
             case .journald: ["tag"]
             case .none: []
             }
-            guard let o = fields(n, f.path("options"), allowed: allowed) else { return l }
+            guard let o = fields(n, f.path("options"), allowed: KeySet(allowed)) else { return l }
             if let sn = o["max-size"], let s = size(sn, o.path("max-size")) {
                 if s.bytes <= 0 { error(sn, o.path("max-size"), "must be greater than 0") } else { l.options.maxSize = s }
             }
@@ -170,10 +170,10 @@ extension SpecReader {
         s.deploy = d
     }
 
-    func positiveSize(_ node: YAMLNode, _ path: String) -> ByteSize? {
-        guard let s = size(node, path) else { return nil }
+    func positiveSize(_ node: YAMLNode, _ path: @autoclosure () -> String) -> ByteSize? {
+        guard let s = size(node, path()) else { return nil }
         guard s.bytes > 0 else {
-            error(node, path, "must be greater than 0 (omit it for no limit)")
+            error(node, path(), "must be greater than 0 (omit it for no limit)")
             return nil
         }
         return s
@@ -234,7 +234,7 @@ extension SpecReader {
 
     func readBlkio(_ node: YAMLNode, _ path: String) -> BlkioSpec? {
         let keys = ["weight", "weight_device", "device_read_bps", "device_read_iops", "device_write_bps", "device_write_iops"]
-        guard let f = fields(node, path, allowed: keys) else { return nil }
+        guard let f = fields(node, path, allowed: KeySet(keys)) else { return nil }
         var b = BlkioSpec()
         if let n = f["weight"], let w = int(n, f.path("weight"), min: 10, max: 1000) { b.weight = Int(w) }
         if let n = f["weight_device"] {

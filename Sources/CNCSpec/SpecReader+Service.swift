@@ -11,6 +11,8 @@ extension SpecReader {
         "blkio_config", "devices", "cgroup_parent", "x-cnc",
     ]
 
+    static let serviceKeySet = KeySet(serviceKeys)
+
     static let signals = [
         "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
         "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
@@ -34,7 +36,7 @@ extension SpecReader {
 
     func readService(_ name: String, _ node: YAMLNode) -> ServiceSpec? {
         let path = "services.\(name)"
-        guard let f = fields(node, path, allowed: Self.serviceKeys) else { return nil }
+        guard let f = fields(node, path, allowed: Self.serviceKeySet) else { return nil }
         var s = ServiceSpec()
 
         if let n = f["image"], !n.isNull, let text = string(n, f.path("image"), allowEmpty: false) {
@@ -71,10 +73,12 @@ extension SpecReader {
         }
         if let n = f["links"], let l = stringList(n, f.path("links")) { s.links = l }
         if let n = f["volumes"] { s.volumes = readServiceVolumes(n, f.path("volumes")) }
-        if let n = f["tmpfs"], let list = stringOrList(n, f.path("tmpfs")) {
-            s.tmpfs = list
-            for (i, t) in list.enumerated() where !t.hasPrefix("/") {
-                error(mark("\(f.path("tmpfs"))[\(i)]") ?? n.mark, "\(f.path("tmpfs"))[\(i)]", "\"\(t)\" must start with an absolute container path")
+        if let n = f["tmpfs"] {
+            let list: [(String, SourceMark)]? = if case .scalar = n.content { string(n, f.path("tmpfs")).map { [($0, n.mark)] } } else { markedStrings(n, f.path("tmpfs")) }
+            for (i, (t, m)) in (list ?? []).enumerated() {
+                if t.hasPrefix("/") { s.tmpfs.append(t) } else {
+                    error(m, "\(f.path("tmpfs"))[\(i)]", "\"\(t)\" must start with an absolute container path")
+                }
             }
         }
         if let b = optionalBool(f, "read_only") { s.readOnly = b }
@@ -110,18 +114,18 @@ extension SpecReader {
                 error(n, f.path("pull_policy"), "\"\(text)\" is not a pull policy (valid: \(names.joined(separator: ", ")))\(Suggest.hint(text, in: names))")
             }
         }
-        if let n = f["profiles"], let l = stringList(n, f.path("profiles")) {
-            for (i, p) in l.enumerated() where !Names.isProfile(p) {
-                error(mark("\(f.path("profiles"))[\(i)]"), "\(f.path("profiles"))[\(i)]", "\"\(p)\" is not a valid profile name (must match [a-zA-Z0-9][a-zA-Z0-9_.-]*)")
+        if let n = f["profiles"], let l = markedStrings(n, f.path("profiles")) {
+            for (i, (p, m)) in l.enumerated() where !Names.isProfile(p) {
+                error(m, "\(f.path("profiles"))[\(i)]", "\"\(p)\" is not a valid profile name (must match [a-zA-Z0-9][a-zA-Z0-9_.-]*)")
             }
-            s.profiles = l
+            s.profiles = l.map(\.0)
         }
         if let n = f["configs"] { s.configs = readFileReferences(n, f.path("configs"), defaultDir: "/") }
         if let n = f["secrets"] { s.secrets = readFileReferences(n, f.path("secrets"), defaultDir: "/run/secrets/") }
         readDeployAndCgroups(f, into: &s)
         if let n = f["x-cnc"] { s.cnc = readServiceCNC(n, f.path("x-cnc")) }
         if s.image == nil, s.build == nil, !hasImageError(f) {
-            error(f.keyMarks.isEmpty ? node.mark : marks[path] ?? node.mark, path, "has neither image nor build (one of them is required)")
+            error(mark(path) ?? node.mark, path, "has neither image nor build (one of them is required)")
         }
         return s
     }
@@ -245,7 +249,6 @@ extension SpecReader {
         var out: [(String, YAMLNode)] = []
         for (i, item) in items.enumerated() {
             guard let name = string(item, "\(path)[\(i)]", allowEmpty: false) else { continue }
-            marks["\(path).\(name)"] = item.mark
             out.append((name, item))
         }
         return out
@@ -273,13 +276,13 @@ extension SpecReader {
     }
 
     func readCapabilities(_ f: Fields, _ key: String) -> [String] {
-        guard let n = f[key], let list = stringList(n, f.path(key)) else { return [] }
+        guard let n = f[key], let list = markedStrings(n, f.path(key)) else { return [] }
         var out: Set<String> = []
-        for (i, raw) in list.enumerated() {
+        for (i, (raw, m)) in list.enumerated() {
             var cap = raw.uppercased()
             if cap.hasPrefix("CAP_") { cap.removeFirst(4) }
             if Self.capabilities.contains(cap) { out.insert(cap) } else {
-                error(mark("\(f.path(key))[\(i)]"), "\(f.path(key))[\(i)]", "\"\(raw)\" is not a Linux capability\(Suggest.hint(cap, in: Self.capabilities))")
+                error(m, "\(f.path(key))[\(i)]", "\"\(raw)\" is not a Linux capability\(Suggest.hint(cap, in: Self.capabilities))")
             }
         }
         return out.sorted()
@@ -353,7 +356,6 @@ extension SpecReader {
         var out: [FileReference] = []
         for (i, item) in sequenceItems(node, path) {
             let p = "\(path)[\(i)]"
-            marks[p] = item.mark
             if case .scalar = item.content {
                 if let name = string(item, p, allowEmpty: false) { out.append(FileReference(source: name, target: defaultDir + name)) }
                 continue

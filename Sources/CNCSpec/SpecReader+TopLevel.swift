@@ -6,18 +6,12 @@ extension SpecReader {
     /// The whole (merged, interpolated) document -> AppSpec. `projectName` is already decided.
     func readApp(_ root: YAMLNode, projectName: String) -> AppSpec {
         var app = AppSpec(name: projectName)
-        guard let f = fields(root, "", allowed: Self.topLevelKeys, what: "a mapping (services:, networks:, ...)") else { return app }
+        guard let f = fields(root, "", allowed: KeySet(Self.topLevelKeys), what: "a mapping (services:, networks:, ...)") else { return app }
         if let n = f["version"] {
             warn(n.mark, "version", "the top-level version is obsolete in Compose and ignored")
         }
         if let n = f["services"] {
-            for (name, value, keyMark) in entries(n, "services") {
-                if !Names.isResourceKey(name) {
-                    error(keyMark, "services.\(name)", "invalid service name (must match [a-zA-Z0-9._-]+)")
-                    continue
-                }
-                if let s = readService(name, value) { app.services[name] = s }
-            }
+            for (name, spec) in readServices(entries(n, "services")) { app.services[name] = spec }
         } else {
             error(root.mark, "services", "is required: a spec needs at least one service")
         }
@@ -104,7 +98,7 @@ extension SpecReader {
                 default: break
                 }
             }
-            error(f.keyMarks[k], f.path(k), "cannot be set on an external resource (it is managed outside this app)")
+            error(f.keyMark(k), f.path(k), "cannot be set on an external resource (it is managed outside this app)")
         }
     }
 
@@ -149,7 +143,7 @@ extension SpecReader {
             net.ipam = ipam
         }
         if net.driver == .host || net.driver == .none, f.has("ipam") {
-            error(f.keyMarks["ipam"], f.path("ipam"), "a \(net.driver.rawValue) network has no IP addresses to manage")
+            error(f.keyMark("ipam"), f.path("ipam"), "a \(net.driver.rawValue) network has no IP addresses to manage")
         }
         return net
     }
@@ -172,7 +166,7 @@ extension SpecReader {
     func readFileObject(_ key: String, _ node: YAMLNode, _ path: String, project: String, allowContent: Bool) -> ConfigSpec? {
         var allowed = ["name", "file", "environment", "external"]
         if allowContent { allowed.append("content") }
-        guard let f = fields(node, path, allowed: allowed) else { return nil }
+        guard let f = fields(node, path, allowed: KeySet(allowed)) else { return nil }
         let external = readExternal(f)
         var c = ConfigSpec(name: resourceName(f, key: key, project: project, external: external))
         c.external = external
@@ -182,7 +176,7 @@ extension SpecReader {
         } else if sources.isEmpty {
             error(node.mark, path, "needs one of \(allowContent ? "file, environment or content" : "file or environment")")
         } else if sources.count > 1 {
-            error(f.keyMarks[sources[1]], path, "sets both \(sources[0]) and \(sources[1]): use one")
+            error(f.keyMark(sources[1]), path, "sets both \(sources[0]) and \(sources[1]): use one")
         }
         if let n = f["file"], let p = string(n, f.path("file"), allowEmpty: false) { c.file = resolvePath(p, from: n) }
         if let n = f["environment"], let v = string(n, f.path("environment"), allowEmpty: false) {

@@ -1,11 +1,11 @@
 import CNCCore
 
 /// Turns YAML nodes into typed values, recording every problem (never stopping at the first)
-/// and the position of every key path it reads (the source map semantic checks report with).
+/// and the merged tree it read, whose source map gives the position of any key path.
 final class SpecReader {
     var diagnostics: [SpecDiagnostic] = []
-    /// Key path -> position of its value, e.g. "services.web.ports[0]".
-    var marks: [String: SourceMark] = [:]
+    /// Where each key path was written (walks the merged tree on demand).
+    var sourceMap = SourceMap(root: nil)
     /// Variables for `environment` entries without a value and for `environment:` configs.
     let variables: [String: String]
     /// Directory that relative paths in each file resolve against.
@@ -40,15 +40,8 @@ final class SpecReader {
         diagnostics.append(SpecDiagnostic(mark, path, message, severity: .warning))
     }
 
-    /// The position recorded for `path`, else for the nearest recorded parent.
-    func mark(_ path: String) -> SourceMark? {
-        var p = Substring(path)
-        while true {
-            if let m = marks[String(p)] { return m }
-            guard let cut = p.lastIndex(where: { $0 == "." || $0 == "[" }) else { return nil }
-            p = p[..<cut]
-        }
-    }
+    /// The position of `path` in the spec, else of its nearest written parent.
+    func mark(_ path: String) -> SourceMark? { sourceMap.mark(path) }
 
     // MARK: mappings
 
@@ -56,36 +49,47 @@ final class SpecReader {
     struct Fields {
         let path: String
         let node: YAMLNode
-        var values: [String: YAMLNode] = [:]
-        var keyMarks: [String: SourceMark] = [:]
-        var order: [String] = []
+        /// Entries in document order; mappings are small, so a scan beats hashing here.
+        var items: [YAMLPair] = []
 
-        subscript(_ key: String) -> YAMLNode? { values[key] }
-        func has(_ key: String) -> Bool { values[key] != nil }
+        subscript(_ key: String) -> YAMLNode? {
+            for item in items where item.key.scalar == key { return item.value }
+            return nil
+        }
+        func has(_ key: String) -> Bool { self[key] != nil }
+        func keyMark(_ key: String) -> SourceMark? { items.first { $0.key.scalar == key }?.key.mark }
         func path(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
     }
 
-    func fields(_ node: YAMLNode, _ path: String, allowed: [String], what: String = "a mapping") -> Fields? {
+    /// The keys a mapping may hold: a list (for suggestions) and a set (for lookups).
+    struct KeySet: ExpressibleByArrayLiteral {
+        let list: [String]
+        let set: Set<String>
+        init(_ list: [String]) {
+            self.list = list
+            set = Set(list)
+        }
+        init(arrayLiteral elements: String...) { self.init(elements) }
+    }
+
+    func fields(_ node: YAMLNode, _ path: String, allowed: KeySet, what: String = "a mapping") -> Fields? {
         guard case .mapping(let pairs) = node.content else {
             error(node, path, "must be \(what), not \(node.kindDescription)")
             return nil
         }
         var f = Fields(path: path, node: node)
+        f.items.reserveCapacity(pairs.count)
         for pair in pairs {
             guard let key = pair.key.scalar else {
                 error(pair.key, path, "keys must be strings, not \(pair.key.kindDescription)")
                 continue
             }
-            let keyPath = f.path(key)
-            if !allowed.contains(key) {
+            if !allowed.set.contains(key) {
                 if key.hasPrefix("x-") { continue }
-                error(pair.key, keyPath, "unknown key\(Suggest.hint(key, in: allowed))")
+                error(pair.key, f.path(key), "unknown key\(Suggest.hint(key, in: allowed.list))")
                 continue
             }
-            f.values[key] = pair.value
-            f.keyMarks[key] = pair.key.mark
-            f.order.append(key)
-            marks[keyPath] = pair.value.mark
+            f.items.append(pair)
         }
         return f
     }
@@ -104,7 +108,6 @@ final class SpecReader {
                 continue
             }
             if key.hasPrefix("x-") { continue }
-            marks[path + "." + key] = pair.key.mark
             out.append((key, pair.value, pair.key.mark))
         }
         return out
@@ -113,13 +116,13 @@ final class SpecReader {
     // MARK: scalars
 
     /// Any scalar as text (numbers and booleans as written); null is an error.
-    func string(_ node: YAMLNode, _ path: String, allowEmpty: Bool = true) -> String? {
+    func string(_ node: YAMLNode, _ path: @autoclosure () -> String, allowEmpty: Bool = true) -> String? {
         guard case .scalar(let s) = node.content, !node.isNull else {
-            error(node, path, "must be a string, not \(node.kindDescription)")
+            error(node, path(), "must be a string, not \(node.kindDescription)")
             return nil
         }
         if !allowEmpty, s.isEmpty {
-            error(node, path, "must not be empty")
+            error(node, path(), "must not be empty")
             return nil
         }
         return s
@@ -130,31 +133,31 @@ final class SpecReader {
         return string(n, f.path(key), allowEmpty: allowEmpty)
     }
 
-    func int(_ node: YAMLNode, _ path: String, min: Int64? = nil, max: Int64? = nil) -> Int64? {
+    func int(_ node: YAMLNode, _ path: @autoclosure () -> String, min: Int64? = nil, max: Int64? = nil) -> Int64? {
         var value = node.int
         if value == nil, !node.isPlain, let s = node.scalar, let v = Int64(s.trimmingSpaces) { value = v }
         guard let v = value else {
-            error(node, path, "must be an integer, not \(node.kindDescription)")
+            error(node, path(), "must be an integer, not \(node.kindDescription)")
             return nil
         }
         if let min, v < min {
-            error(node, path, min == 1 ? "must be greater than 0, not \(v)" : "must be at least \(min), not \(v)")
+            error(node, path(), min == 1 ? "must be greater than 0, not \(v)" : "must be at least \(min), not \(v)")
             return nil
         }
         if let max, v > max {
-            error(node, path, "must be at most \(max), not \(v)")
+            error(node, path(), "must be at most \(max), not \(v)")
             return nil
         }
         return v
     }
 
-    func bool(_ node: YAMLNode, _ path: String) -> Bool? {
+    func bool(_ node: YAMLNode, _ path: @autoclosure () -> String) -> Bool? {
         if let b = node.bool { return b }
         if !node.isPlain, let s = node.scalar, s == "true" || s == "false" { return s == "true" }
         if let s = node.scalar, !node.isNull {
-            error(node, path, "\"\(s)\" is not a boolean (use true or false)")
+            error(node, path(), "\"\(s)\" is not a boolean (use true or false)")
         } else {
-            error(node, path, "must be a boolean (true or false), not \(node.kindDescription)")
+            error(node, path(), "must be a boolean (true or false), not \(node.kindDescription)")
         }
         return nil
     }
@@ -164,36 +167,36 @@ final class SpecReader {
         return bool(n, f.path(key))
     }
 
-    func size(_ node: YAMLNode, _ path: String) -> ByteSize? {
+    func size(_ node: YAMLNode, _ path: @autoclosure () -> String) -> ByteSize? {
         if let i = node.int { return ByteSize(bytes: i) }
-        guard let s = string(node, path) else { return nil }
-        do { return try ByteSize(parsing: s) } catch { self.error(node, path, error.message) }
+        guard let s = string(node, path()) else { return nil }
+        do { return try ByteSize(parsing: s) } catch { self.error(node, path(), error.message) }
         return nil
     }
 
-    func duration(_ node: YAMLNode, _ path: String) -> CNCDuration? {
+    func duration(_ node: YAMLNode, _ path: @autoclosure () -> String) -> CNCDuration? {
         if let i = node.int, i == 0 { return .zero }
-        guard let s = string(node, path) else { return nil }
-        do { return try CNCDuration(parsing: s) } catch { self.error(node, path, error.message) }
+        guard let s = string(node, path()) else { return nil }
+        do { return try CNCDuration(parsing: s) } catch { self.error(node, path(), error.message) }
         return nil
     }
 
-    func cpus(_ node: YAMLNode, _ path: String) -> CPUQuantity? {
-        guard let s = string(node, path) else { return nil }
+    func cpus(_ node: YAMLNode, _ path: @autoclosure () -> String) -> CPUQuantity? {
+        guard let s = string(node, path()) else { return nil }
         if node.double == 0 || s == "0" {
-            error(node, path, "must be greater than 0 (omit it for no limit)")
+            error(node, path(), "must be greater than 0 (omit it for no limit)")
             return nil
         }
-        do { return try CPUQuantity(parsing: s) } catch { self.error(node, path, error.message) }
+        do { return try CPUQuantity(parsing: s) } catch { self.error(node, path(), error.message) }
         return nil
     }
 
-    func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ path: String, _ type: E.Type, what: String) -> E?
+    func choice<E: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ path: @autoclosure () -> String, _ type: E.Type, what: String) -> E?
     where E.RawValue == String {
-        guard let s = string(node, path) else { return nil }
+        guard let s = string(node, path()) else { return nil }
         if let v = E(rawValue: s) { return v }
         let names = E.allCases.map(\.rawValue)
-        error(node, path, "\"\(s)\" is not \(what) (valid: \(names.joined(separator: ", ")))\(Suggest.hint(s, in: names))")
+        error(node, path(), "\"\(s)\" is not \(what) (valid: \(names.joined(separator: ", ")))\(Suggest.hint(s, in: names))")
         return nil
     }
 
@@ -206,16 +209,21 @@ final class SpecReader {
     }
 
     func stringList(_ node: YAMLNode, _ path: String) -> [String]? {
+        markedStrings(node, path)?.map(\.0)
+    }
+
+    /// A list of strings with the position of each (not recorded in the source map: lists of
+    /// arguments are many and rarely pointed at later).
+    func markedStrings(_ node: YAMLNode, _ path: String) -> [(String, SourceMark)]? {
         guard case .sequence(let items) = node.content else {
             error(node, path, "must be a list of strings, not \(node.kindDescription)")
             return nil
         }
-        var out: [String] = []
+        var out: [(String, SourceMark)] = []
+        out.reserveCapacity(items.count)
         var ok = true
         for (i, item) in items.enumerated() {
-            let p = "\(path)[\(i)]"
-            marks[p] = item.mark
-            if let s = string(item, p) { out.append(s) } else { ok = false }
+            if let s = string(item, "\(path)[\(i)]") { out.append((s, item.mark)) } else { ok = false }
         }
         return ok ? out : nil
     }
@@ -231,7 +239,6 @@ final class SpecReader {
                     continue
                 }
                 let p = path + "." + k
-                marks[p] = pair.value.mark
                 if pair.value.isNull { out.append((k, nil, pair.key.mark)); continue }
                 guard case .scalar(let v) = pair.value.content else {
                     error(pair.value, p, "must be a string, number or boolean, not \(pair.value.kindDescription)")
@@ -246,10 +253,8 @@ final class SpecReader {
                 guard let s = string(item, "\(path)[\(i)]") else { continue }
                 if let eq = s.firstIndex(of: separator) {
                     let k = String(s[..<eq])
-                    marks[path + "." + k] = item.mark
                     out.append((k, String(s[s.index(after: eq)...]), item.mark))
                 } else {
-                    marks[path + "." + s] = item.mark
                     out.append((s, nil, item.mark))
                 }
             }

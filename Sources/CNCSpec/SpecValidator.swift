@@ -26,7 +26,8 @@ struct SpecValidator {
 
     private func checkReferences(_ name: String, _ s: ServiceSpec, _ app: AppSpec) {
         let base = "services.\(name)"
-        let services = app.services.keys.sorted().filter { $0 != name }
+        // Only needed for a suggestion, so only computed for an error.
+        var services: [String] { app.services.keys.sorted().filter { $0 != name } }
         for dep in s.dependsOn.keys.sorted() {
             if dep == name { err("\(base).depends_on.\(dep)", "a service cannot depend on itself") }
             else if app.services[dep] == nil, s.dependsOn[dep]?.required ?? true {
@@ -61,7 +62,7 @@ struct SpecValidator {
     private func checkReplicas(_ name: String, _ s: ServiceSpec) {
         let base = "services.\(name)"
         guard s.deploy.replicas > 1 else { return }
-        let where_ = reader.marks["\(base).scale"] != nil ? "scale" : "deploy.replicas"
+        let where_ = reader.sourceMap.contains("\(base).scale") ? "scale" : "deploy.replicas"
         if let c = s.containerName {
             err("\(base).container_name", "container_name \"\(c)\" is fixed but \(where_) is \(s.deploy.replicas): each replica needs its own name (remove container_name)")
         }
@@ -105,34 +106,45 @@ struct SpecValidator {
     /// Two published ports collide when protocol matches, host ports overlap and the host IPs
     /// overlap (an unspecified IP or 0.0.0.0 overlaps every address).
     private func checkPorts(_ app: AppSpec) {
-        struct Use { let path: String; let ip: String?; let range: PortRange; let proto: PortProtocol; let mark: SourceMark? }
+        struct Use { let path: String; let ip: String?; let range: PortRange; let proto: PortProtocol; let order: (Int, Int) }
         var all: [Use] = []
+        let order = serviceOrder()
         for name in app.services.keys.sorted() {
             guard let s = app.services[name] else { continue }
             for (i, p) in s.ports.enumerated() {
                 guard let r = p.published, r.start != 0 else { continue }
                 let ip = (p.hostIP == "0.0.0.0" || p.hostIP == "::") ? nil : p.hostIP
                 let path = source("services.\(name).ports[\(i)]")
-                all.append(Use(path: path, ip: ip, range: r, proto: p.protocol, mark: reader.mark(path)))
+                all.append(Use(path: path, ip: ip, range: r, proto: p.protocol, order: (order[name] ?? 0, i)))
             }
         }
         // File order, so the later of two colliding ports is the one reported.
-        all.sort { a, b in
-            let ka = (a.mark?.file ?? "", a.mark?.line ?? 0, a.mark?.column ?? 0), kb = (b.mark?.file ?? "", b.mark?.line ?? 0, b.mark?.column ?? 0)
-            return ka != kb ? ka < kb : a.path < b.path
-        }
-        var uses: [Use] = []
+        all.sort { a, b in a.order != b.order ? a.order < b.order : a.path < b.path }
+        // Index by protocol and port so a thousand services stay linear.
+        var byPort: [String: [Use]] = [:]
+        func key(_ proto: PortProtocol, _ port: Int) -> String { "\(proto.rawValue)/\(port)" }
         do {
             for u in all {
-                if let other = uses.first(where: { $0.proto == u.proto && $0.range.overlaps(u.range) && ($0.ip == nil || u.ip == nil || $0.ip == u.ip) }) {
+                let candidates = (u.range.start...min(u.range.end, u.range.start + 1024)).flatMap { byPort[key(u.proto, $0)] ?? [] }
+                if let other = candidates.first(where: { $0.range.overlaps(u.range) && ($0.ip == nil || u.ip == nil || $0.ip == u.ip) }) {
                     let shown = (u.ip.map { "\($0):" } ?? "") + "\(u.range)/\(u.proto.rawValue)"
                     let otherLine = reader.mark(other.path).map { " (line \($0.line))" } ?? ""
-                    reader.error(u.mark, u.path, "host port \(shown) is already published by \(other.path)\(otherLine)")
+                    reader.error(reader.mark(u.path), u.path, "host port \(shown) is already published by \(other.path)\(otherLine)")
                 } else {
-                    uses.append(u)
+                    for port in u.range.start...min(u.range.end, u.range.start + 1024) { byPort[key(u.proto, port), default: []].append(u) }
                 }
             }
         }
+    }
+
+    /// Each service's position in the (merged) document, so reports follow file order.
+    private func serviceOrder() -> [String: Int] {
+        guard case .mapping(let top)? = reader.sourceMap.root?.content,
+              case .mapping(let services)? = top.first(where: { $0.key.scalar == "services" })?.value.content
+        else { return [:] }
+        var order: [String: Int] = [:]
+        for (i, pair) in services.enumerated() { if let k = pair.key.scalar { order[k] = i } }
+        return order
     }
 
     private func checkContainerNames(_ app: AppSpec) {

@@ -1,16 +1,51 @@
-/// Where a node of a spec came from: file, 1-based line and column.
+import Synchronization
+
+/// Where a node of a spec came from: file, 1-based line and column. Trivially copyable (the
+/// file name is interned), because every node of a large spec carries one.
 public struct SourceMark: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
+    private let fileID: Int32
+    public let line: Int
+    public let column: Int
 
     public init(file: String, line: Int, column: Int) {
-        self.file = file
+        fileID = FileNames.shared.id(file)
         self.line = line
         self.column = column
     }
 
+    init(fileID: Int32, line: Int, column: Int) {
+        self.fileID = fileID
+        self.line = line
+        self.column = column
+    }
+
+    public var file: String { FileNames.shared.name(fileID) }
+
     public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// The interned file names of SourceMark (a handful per process).
+final class FileNames: Sendable {
+    static let shared = FileNames()
+    private struct State {
+        var names: [String] = []
+        var ids: [String: Int32] = [:]
+    }
+    private let state = Mutex(State())
+
+    func id(_ name: String) -> Int32 {
+        state.withLock { s in
+            if let id = s.ids[name] { return id }
+            let id = Int32(truncatingIfNeeded: s.names.count)
+            s.names.append(name)
+            s.ids[name] = id
+            return id
+        }
+    }
+
+    func name(_ id: Int32) -> String {
+        state.withLock { s in Int(id) < s.names.count ? s.names[Int(id)] : "?" }
+    }
 }
 
 /// One key/value entry of a YAML mapping, in document order.

@@ -54,20 +54,24 @@ public enum YAMLParser {
 
     private struct Builder {
         let file: String
+        let fileID: Int32
         var stack: [Frame] = []
         var anchors: [String: YAMLNode] = [:]
         var root: YAMLNode?
         var documents = 0
         var diagnostics: [SpecDiagnostic] = []
 
-        init(file: String) { self.file = file }
+        init(file: String) {
+            self.file = file
+            fileID = FileNames.shared.id(file)
+        }
 
         mutating func fail(_ mark: SourceMark, _ message: String) {
             diagnostics.append(SpecDiagnostic(mark, "", message))
         }
 
         func mark(_ m: yaml_mark_t) -> SourceMark {
-            SourceMark(file: file, line: Int(m.line) + 1, column: Int(m.column) + 1)
+            SourceMark(fileID: fileID, line: Int(m.line) + 1, column: Int(m.column) + 1)
         }
 
         static func text(_ p: UnsafeMutablePointer<yaml_char_t>?, _ length: Int? = nil) -> String? {
@@ -152,6 +156,7 @@ public enum YAMLParser {
         /// merge sources) and reports duplicate keys.
         mutating func finishMapping(_ frame: Frame) -> YAMLNode {
             var explicit: [YAMLPair] = []
+            explicit.reserveCapacity(frame.items.count / 2)
             var merged: [YAMLPair] = []
             var seen: [String: SourceMark] = [:]
             var i = 0
@@ -173,18 +178,22 @@ public enum YAMLParser {
                     continue
                 }
                 if let k = key.scalar {
-                    if let first = seen[k] {
+                    // Small mappings (nearly all) scan; large ones (services:) hash.
+                    let first = frame.items.count <= 32 ? explicit.first(where: { $0.key.scalar == k })?.key.mark : seen[k]
+                    if let first {
                         fail(key.mark, "duplicate key \"\(k)\" (first defined at line \(first.line))")
                         continue
                     }
-                    seen[k] = key.mark
+                    if frame.items.count > 32 { seen[k] = key.mark }
                 }
                 explicit.append(YAMLPair(key: key, value: value))
             }
-            for pair in merged {
-                guard let k = pair.key.scalar, seen[k] == nil else { continue }
-                seen[k] = pair.key.mark
-                explicit.append(pair)
+            if !merged.isEmpty {
+                var present = Set(explicit.compactMap { $0.key.scalar })
+                for pair in merged {
+                    guard let k = pair.key.scalar, present.insert(k).inserted else { continue }
+                    explicit.append(pair)
+                }
             }
             return YAMLNode(.mapping(explicit), mark: frame.mark, expandedSize: frame.size)
         }

@@ -1,10 +1,18 @@
 import CNCCore
+import Foundation
 
 /// Writes a JSON tree as block-style YAML with sorted keys: the `-o yaml` form of a normalized
 /// spec. Byte-stable like CanonicalJSON; strings that could read as anything but a string are
 /// double-quoted (JSON escapes are valid YAML), so YAML 1.1 and 1.2 readers agree on it.
-public enum YAMLWriter {
-    public static func string(_ value: JSONValue) -> String {
+public struct YAMLWriter {
+    /// Write `$` in values as `$$`, so the output, read as a spec, interpolates back to itself.
+    public var escapeDollars: Bool
+
+    public init(escapeDollars: Bool = false) { self.escapeDollars = escapeDollars }
+
+    public static func string(_ value: JSONValue) -> String { YAMLWriter().string(value) }
+
+    public func string(_ value: JSONValue) -> String {
         var out = ""
         switch value {
         case .object(let o) where !o.isEmpty: writeObject(o, indent: 0, into: &out)
@@ -14,11 +22,11 @@ public enum YAMLWriter {
         return out
     }
 
-    private static func sortedKeys(_ o: [String: JSONValue]) -> [String] {
-        o.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    private func sortedKeys(_ o: [String: JSONValue]) -> [String] {
+        o.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
-    private static func isInline(_ v: JSONValue) -> Bool {
+    private func isInline(_ v: JSONValue) -> Bool {
         switch v {
         case .object(let o): return o.isEmpty
         case .array(let a): return a.isEmpty
@@ -26,11 +34,11 @@ public enum YAMLWriter {
         }
     }
 
-    private static func writeObject(_ o: [String: JSONValue], indent: Int, into out: inout String) {
+    private func writeObject(_ o: [String: JSONValue], indent: Int, into out: inout String) {
         let pad = String(repeating: " ", count: indent)
         for k in sortedKeys(o) {
             let v = o[k] ?? .null
-            out += pad + quoted(k) + ":"
+            out += pad + Self.quoted(k) + ":"
             if isInline(v) { out += " " + scalar(v) + "\n"; continue }
             out += "\n"
             if case .object(let child) = v { writeObject(child, indent: indent + 2, into: &out) }
@@ -38,7 +46,7 @@ public enum YAMLWriter {
         }
     }
 
-    private static func writeArray(_ a: [JSONValue], indent: Int, into out: inout String) {
+    private func writeArray(_ a: [JSONValue], indent: Int, into out: inout String) {
         let pad = String(repeating: " ", count: indent)
         for v in a {
             if isInline(v) { out += pad + "- " + scalar(v) + "\n"; continue }
@@ -55,12 +63,12 @@ public enum YAMLWriter {
         }
     }
 
-    private static func scalar(_ v: JSONValue) -> String {
+    private func scalar(_ v: JSONValue) -> String {
         switch v {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .int, .double: return (try? CanonicalJSON.string(v)) ?? "null"
-        case .string(let s): return quoted(s)
+        case .string(let s): return Self.quoted(escapeDollars ? s.replacingOccurrences(of: "$", with: "$$") : s)
         case .object: return "{}"
         case .array: return "[]"
         }

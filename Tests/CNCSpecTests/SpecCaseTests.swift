@@ -62,7 +62,7 @@ enum SpecCases {
     @Test(arguments: SpecCases.yamlFiles(in: SpecCases.validDir))
     func normalizedYAMLReadsBackToTheSameSpec(_ file: String) throws {
         let loaded = try SpecCases.load([file], in: SpecCases.validDir)
-        let yaml = YAMLWriter.string(try loaded.app.jsonValue())
+        let yaml = YAMLWriter(escapeDollars: true).string(try loaded.app.jsonValue())
         let again = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array(yaml.utf8), projectName: loaded.app.name,
                                                         environment: SpecCases.environment, workingDirectory: SpecCases.validDir))
         #expect(try CanonicalJSON.encode(again.app) == CanonicalJSON.encode(loaded.app))

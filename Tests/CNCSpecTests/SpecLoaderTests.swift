@@ -186,6 +186,28 @@ final class SpecDir {
         #expect(try CanonicalJSON.encode(a) == CanonicalJSON.encode(b))
     }
 
+    @Test func largeSpecsReadInParallelWithTheSameResultAsSerial() throws {
+        // 300 services take the parallel path; every 50th has an error.
+        var text = "services:\n"
+        for i in 0..<300 {
+            text += "  s\(i):\n    image: app:\(i)\n    ports: [\"\(20000 + i):80\"]\n"
+            if i % 50 == 7 { text += "    mem_limit: \(i)X\n" }
+        }
+        let dir = try SpecDir(["app.yaml": text])
+        do {
+            _ = try dir.load()
+            Issue.record("loaded")
+        } catch {
+            let lines = error.errors.compactMap { $0.mark?.line }
+            #expect(lines.count == 6)
+            #expect(lines == lines.sorted())
+            #expect(error.errors.first?.description == "app.yaml:26:16: services.s7.mem_limit: \"7X\" is not a size (examples: 512m, 1g, 1.5GiB)")
+        }
+        let good = try SpecDir(["app.yaml": text.replacingOccurrences(of: "X\n", with: "m\n")]).load().app
+        #expect(good.services.count == 300)
+        #expect(good.services["s299"]?.ports.first?.published == PortRange(20299))
+    }
+
     @Test func startOrderPutsDependenciesFirst() throws {
         let dir = try SpecDir(["app.yaml": "services: {web: {image: a, depends_on: [api]}, api: {image: a, depends_on: [db]}, db: {image: a}, z: {image: a}}\n"])
         #expect(try dir.load().app.startOrder == ["db", "z", "api", "web"])

@@ -21,7 +21,7 @@ struct ConfigCommand: AsyncParsableCommand {
         let loaded = try spec.loadReporting()
         let tree = try loaded.app.jsonValue()
         switch output {
-        case .yaml: print(YAMLWriter.string(tree), terminator: "")
+        case .yaml: print(YAMLWriter(escapeDollars: true).string(tree), terminator: "")
         case .json: print(try CanonicalJSON.string(tree, pretty: true), terminator: "")
         }
     }

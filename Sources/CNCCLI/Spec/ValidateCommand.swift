@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNCSpec
+import CNCSystem
 
 /// `cncapply validate`: compile the spec and report every problem; silent on success.
 struct ValidateCommand: AsyncParsableCommand {
@@ -10,6 +11,9 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var spec: SpecOptions
 
     func run() async throws {
-        _ = try spec.loadReporting()
+        let loaded = try spec.loadReporting()
+        // Nothing else to do: exit while the compiled spec is still alive, so a large spec's
+        // tree is reclaimed with the process instead of node by node (~7% of a 1,000-service run).
+        withExtendedLifetime(loaded) { exitProcess(0) }
     }
 }
