@@ -64,7 +64,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

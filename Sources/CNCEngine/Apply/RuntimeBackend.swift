@@ -17,8 +17,13 @@ public final class RuntimeBackend: ContainerBackend {
     let environment: [String: String]
     /// Service specs by config hash: the executor names a DesiredService, this finds its spec.
     private let specs = Mutex<[String: ServiceSpec]>([:])
+    /// How old a half-created container must be before it is swept: none while this process
+    /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
+    let sweepGrace: Int64
 
-    public init(config: EngineConfig, runtime: Runtime, images: ImageStore, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(config: EngineConfig, runtime: Runtime, images: ImageStore, holdsRootLock: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.sweepGrace = holdsRootLock ? 0 : 5_000_000_000
         self.runtime = runtime
         self.images = images
         self.stateRoot = config.stateRoot
@@ -139,7 +144,10 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func listContainers(project: String) async throws -> [RuntimeContainer] {
-        runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
+        // A create killed half-way leaves a name claim or a directory without config: clear them,
+        // or the next create of that name would fail.
+        runtime.sweepIncomplete(grace: sweepGrace)
+        return runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
             RuntimeContainer(id: c.config.id.rawValue, name: c.config.name, labels: c.config.labels,
                              observation: Self.observation(c.state), liveLimits: Self.liveLimits(c.config.limits))
         }
