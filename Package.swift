@@ -56,7 +56,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine", "CNCOCI", "CNCImage", "CNCRegistry",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCOCI", "CNCImage", "CNCRegistry", "CNCState",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,11 +1,27 @@
 import CNCCore
 import CNCImage
 import CNCOCI
+import CNCState
 import CNCSystem
 
 extension GlobalOptions {
-    /// The image store under the state root.
-    func imageStore() throws -> ImageStore { try ImageStore(stateRoot: stateRoot) }
+    /// The image store under the state root. rmi and prune keep what containers run and what
+    /// kept revisions name (rollback needs those images), as recorded in state.db.
+    func imageStore() throws -> ImageStore {
+        let dbPath = stateRoot + "/state.db"
+        return try ImageStore(stateRoot: stateRoot, inUse: {
+            guard FileSystem.exists(dbPath) else { return InUseSet() }
+            let db = try StateDB(path: dbPath)
+            var digests = Set<Digest>()
+            for s in try db.protectedImageDigests() { if let d = try? Digest(s) { digests.insert(d) } }
+            for app in try db.apps() {
+                for c in try db.containers(project: app.project) {
+                    if let s = c.imageDigest, let d = try? Digest(s) { digests.insert(d) }
+                }
+            }
+            return InUseSet(imageDigests: digests)
+        })
+    }
 }
 
 /// Shared text helpers for image commands.
