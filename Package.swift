@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCEngine"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine", "CNCState"]),
     ],
     swiftLanguageModes: [.v6]
 )
