@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine", "CNCState"]),
     ],
     swiftLanguageModes: [.v6]
 )
