@@ -77,11 +77,6 @@ static int run_container(const char *conf_path) {
     fcntl(4, F_SETFD, FD_CLOEXEC);
     fcntl(3, F_SETFD, FD_CLOEXEC);
     cinit_conf_load(conf_path, &c);
-    char go;
-    ssize_t n;
-    do { n = read(3, &go, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(125);  // The parent gave up; say nothing.
-    close(3);
     if (c.netns) {
         int fd = open(c.netns, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) cinit_die(125, "join network namespace %s: %s", c.netns, strerror(errno));
@@ -90,6 +85,14 @@ static int run_container(const char *conf_path) {
     cinit_setup_rootfs(&c);
     if (c.hostname && sethostname(c.hostname, strlen(c.hostname)) < 0)
         cinit_die(125, "sethostname %s: %s", c.hostname, strerror(errno));
+    // The rootfs work above overlaps with the parent moving us into our cgroups (a v1
+    // migration waits for an RCU grace period, ~10 ms); nothing of the workload runs before
+    // the parent says we are in them (and the network is attached).
+    char go;
+    ssize_t n;
+    do { n = read(3, &go, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(125);  // The parent gave up; say nothing.
+    close(3);
     if (c.init) {
         pid_t child = fork();
         if (child < 0) cinit_die(125, "fork: %s", strerror(errno));

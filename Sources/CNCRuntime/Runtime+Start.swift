@@ -75,7 +75,7 @@ extension Runtime {
         try? FileSystem.remove(dir + "/stop-requested")
         // Refresh the parts that depend on other containers (container:NAME networking).
         if case .container = c.config.network {
-            try FileSystem.writeAtomically(try initConfig(c.config, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+            try FileSystem.writeReplacing(try initConfig(c.config, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
         }
         let cg = c.config.cgroupPath
         if cgroups.exists(cg) { try cgroups.remove(cg) }
@@ -98,7 +98,7 @@ extension Runtime {
         if io.attachOut != nil { conf.add("attach", "1") }
         if let h = c.config.healthcheck, !h.test.isEmpty, h.test.first != "NONE" {
             let template = try execConfig(c.config, argv: h.argv, extraEnv: [], user: nil, workdir: nil, tty: false)
-            try FileSystem.writeAtomically(template.bytes, to: dir + "/health.template", mode: 0o600)
+            try FileSystem.writeReplacing(template.bytes, to: dir + "/health.template", mode: 0o600)
             conf.add("healthconf", dir + "/health.template")
             conf.add("healthinterval", String(h.interval))
             conf.add("healthtimeout", String(h.timeout))
@@ -110,7 +110,7 @@ extension Runtime {
         if c.config.autoRemove && io.attachOut == nil {
             for a in [cliBinary, "rm", "--root", store.root, "-f", id.rawValue] { conf.add("remove", a) }
         }
-        try FileSystem.writeAtomically(conf.bytes, to: dir + "/monitor.conf", mode: 0o600)
+        try FileSystem.writeReplacing(conf.bytes, to: dir + "/monitor.conf", mode: 0o600)
 
         let status = try Pipe()
         let hookPipe = hook ? try Pipe() : nil

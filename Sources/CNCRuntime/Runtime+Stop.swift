@@ -23,7 +23,7 @@ extension Runtime {
         guard c.state.status == "running" || c.state.status == "paused", c.state.pid > 0 else {
             throw CNCError(.conflict, "container \(c.config.name) is not running")
         }
-        if signal == 9 || signal == 15 { try? FileSystem.writeAtomically("", to: c.directory + "/stop-requested") }
+        if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested") }
         if c.state.status == "paused" && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
     }
@@ -31,7 +31,7 @@ extension Runtime {
     /// `cnc stop`: the stop signal, then SIGKILL after `timeout` seconds; no restart afterwards.
     public func stop(_ ref: String, timeout: Int? = nil) throws {
         let c = try container(ref)
-        try FileSystem.writeAtomically("", to: c.directory + "/stop-requested")
+        try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
         if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
@@ -90,7 +90,7 @@ extension Runtime {
             guard force else {
                 throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
             }
-            try? FileSystem.writeAtomically("", to: c.directory + "/stop-requested")
+            try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
             if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
             if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
         }

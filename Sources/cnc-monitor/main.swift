@@ -325,10 +325,17 @@ func startContainer() -> (Int32, String)? {
         let e = errno
         if fd >= 0 { close(fd) }
         if !ok {
+            // init runs its rootfs setup meanwhile; if that failed first, its error is the story.
             kill(pid, SIGKILL)
             var st: Int32 = 0
             waitpid(pid, &st, 0)
-            close(syncW); close(errR)
+            close(syncW)
+            let early = readAllFD(errR)
+            close(errR)
+            if !early.isEmpty {
+                let parts = String(decoding: early, as: UTF8.self).split(separator: "\n", maxSplits: 1)
+                return (parts.first.flatMap { Int32($0) } ?? 125, parts.count > 1 ? String(parts[1]) : "")
+            }
             return (125, "join cgroup \(f): \(String(cString: strerror(e)))")
         }
     }
