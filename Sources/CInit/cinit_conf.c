@@ -119,6 +119,17 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         }
         else cinit_die(125, "config %s: unknown key %s", path, key);
     }
+    if (c->seccomp_bpf) {
+        // Read now: after pivot_root (or setns) the state root is out of reach.
+        int bfd = open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
+        struct stat bst;
+        if (bfd >= 0 && fstat(bfd, &bst) == 0 && bst.st_size > 0 && bst.st_size <= 65536) {
+            c->seccomp_bpf_data = malloc((size_t)bst.st_size);
+            ssize_t got = c->seccomp_bpf_data ? read(bfd, c->seccomp_bpf_data, (size_t)bst.st_size) : -1;
+            c->seccomp_bpf_len = got == bst.st_size ? (size_t)got : 0;
+        }
+        if (bfd >= 0) close(bfd);
+    }
     c->env[c->nenv] = NULL;
     c->args[c->nargs] = NULL;
     return 0;

@@ -24,6 +24,9 @@ struct cinit_conf {
     struct cinit_rlimit rlimits[32]; int nrlimits;
     const char *cgroup_procs[32]; int ncgroup_procs;
     int readonly, tty, init, no_new_privs, target_pid, tmp_upper;
+    /// The cached seccomp program, read while the host's paths are still reachable.
+    void *seccomp_bpf_data;
+    size_t seccomp_bpf_len;
 };
 
 int cinit_conf_load(const char *path, struct cinit_conf *c);

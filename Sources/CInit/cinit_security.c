@@ -218,13 +218,10 @@ static scmp_filter_ctx build_profile(const struct cinit_conf *c);
 /// which costs milliseconds per container.
 void cinit_apply_seccomp(const struct cinit_conf *c) {
     if (c->seccomp && strcmp(c->seccomp, "unconfined") == 0) return;
-    if (c->seccomp_bpf) {
-        int fd = open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
-        static struct sock_filter insns[BPF_MAXINSNS];
-        ssize_t n = fd < 0 ? -1 : read(fd, insns, sizeof insns);
-        if (fd >= 0) close(fd);
-        if (n > 0 && n % (ssize_t)sizeof(struct sock_filter) == 0) {
-            struct sock_fprog prog = { (unsigned short)(n / (ssize_t)sizeof(struct sock_filter)), insns };
+    if (c->seccomp_bpf_len > 0) {
+        size_t n = c->seccomp_bpf_len;
+        if (n % sizeof(struct sock_filter) == 0 && n / sizeof(struct sock_filter) <= BPF_MAXINSNS) {
+            struct sock_fprog prog = { (unsigned short)(n / sizeof(struct sock_filter)), (struct sock_filter *)c->seccomp_bpf_data };
             if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cinit_die(125, "no_new_privs: %s", strerror(errno));
             if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) cinit_die(125, "load the seccomp profile: %s", strerror(errno));
             return;

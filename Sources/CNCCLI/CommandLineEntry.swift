@@ -7,7 +7,9 @@ public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
     public static func main(_ root: any AsyncParsableCommand.Type, name: String) async -> Never {
         do {
+            Trace.mark("main")
             var command = try root.parseAsRoot()
+            Trace.mark("parsed")
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {

@@ -102,9 +102,11 @@ extension Runtime {
                 Processes.sleep(milliseconds: 1)
             }
         }
+        Trace.mark("monitor gone")
         try cgroups.remove(c.config.cgroupPath)
+        Trace.mark("cgroups removed")
         if let network { try? network.detach(container: c.config) }
-        try FileSystem.removeTree(c.directory)
+        try discard(c.directory)
         store.releaseName(c.config.name)
         if volumes {
             for m in c.config.mounts where m.type == .volume && m.anonymous {
@@ -122,5 +124,27 @@ extension Runtime {
         }
         guard let cmd = try? FileSystem.readBytes("/proc/\(pid)/cmdline") else { return true }
         return !String(decoding: cmd, as: UTF8.self).contains(dir)
+    }
+}
+
+extension Runtime {
+    /// Makes a container directory disappear at once (rename into `<root>/.trash/`) and deletes
+    /// it in a detached helper; falls back to deleting it here.
+    func discard(_ dir: String) throws {
+        let trash = store.root + "/.trash"
+        let target = trash + "/" + FileSystem.baseName(dir) + "-" + ContainerID.random().short
+        do {
+            try FileSystem.createDirectory(trash, mode: 0o700)
+            try FileSystem.rename(dir, to: target)
+        } catch {
+            try FileSystem.removeTree(dir)
+            return
+        }
+        var opts = Spawn.Options()
+        opts.newSession = true
+        opts.fdMap = [-1, -1, -1]
+        if (try? Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", "--remove-tree", target], environment: [], options: opts)) == nil {
+            try FileSystem.removeTree(target)
+        }
     }
 }

@@ -52,7 +52,9 @@ public enum FileSystem {
 
     /// `mkdir -p` with `mode` for the directories it creates.
     public static func createDirectory(_ path: String, mode: mode_t = 0o755) throws {
-        if isDirectory(path) { return }
+        // Common case first: the parent exists.
+        if mkdir(path, mode) == 0 { return }
+        if errno == EEXIST && isDirectory(path) { return }
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
