@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNCCgroups
 import CNCCore
 import CNCSystem
 
@@ -6,6 +7,11 @@ import CNCSystem
 public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
     public static func main(_ root: any AsyncParsableCommand.Type, name: String) async -> Never {
+        // Commands that move a process into a cgroup warm the migration lock first thing, so its
+        // RCU grace period overlaps argument parsing and setup (see MigrationPrimer).
+        if name == "cnc", let verb = CommandLine.arguments.dropFirst().first, ["run", "start", "restart", "exec"].contains(verb) {
+            MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
+        }
         do {
             Trace.mark("main")
             var command = try root.parseAsRoot()

@@ -14,7 +14,6 @@ struct ContainerRun: ParsableCommand {
 
     func run() throws {
         let runtime = try global.runtime()
-        runtime.primeCgroupMigration()
         Trace.mark("runtime ready")
         let config: ContainerConfig
         do { config = try runtime.create(try options.makeConfig(autoRemove: rm)) } catch let e as CNCError {
