@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Layer 0
@@ -30,22 +31,40 @@ let package = Package(
         // cnc-init's logic: rootfs, identity, capabilities, seccomp, exec (C: syscalls only).
         .target(name: "CInit", dependencies: ["CSeccomp"]),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .target(name: "CNCSpec", dependencies: ["CNCCore", "CYAML"]),
         .target(name: "CNCOCI", dependencies: ["CNCCore"]),
+        // libarchive (pkg-config libarchive): tar reading and gzip/zstd decompression for layers.
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+
+        // Layer 2
+        .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Layer 3
+        .target(name: "CNCImage", dependencies: [
+            "CNCCore", "CNCOCI", "CNCSystem", "CArchive",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "CNCRegistry", dependencies: [
+            "CNCCore", "CNCOCI", "CNCSystem", "CNCImage",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups"]),
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
-            "CNCCore", "CNCSystem", "CNCCgroups", "CNCNetwork", "CNCRuntime",
+            "CNCCore", "CNCSystem", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCCgroups", "CNCNetwork", "CNCRuntime",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine", "CNCRuntime", "CNCCgroups",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -75,6 +94,12 @@ let package = Package(
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),
+        .testTarget(name: "CNCImageTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry"]),
+        .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
+        .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState"]),
+        .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
+        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],

@@ -27,30 +27,6 @@ extension FileSystem {
         throw SystemError.make("rmdir", errno: e, path: path)
     }
 
-    /// `rm -rf` that never follows symlinks and stays on one file system (mount points inside
-    /// are left alone and reported).
-    public static func removeTree(_ path: String) throws {
-        var st = stat()
-        if lstat(path, &st) != 0 {
-            if errno == ENOENT { return }
-            throw SystemError.make("lstat", errno: errno, path: path)
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            let dev = st.st_dev
-            for name in try listDirectory(path) {
-                let child = path + "/" + name
-                var cst = stat()
-                if lstat(child, &cst) == 0, (cst.st_mode & S_IFMT) == S_IFDIR, cst.st_dev != dev {
-                    throw CNCError(.conflict, "refusing to remove \(child): it is a mount point")
-                }
-                try removeTree(child)
-            }
-            if rmdir(path) != 0, errno != ENOENT { throw SystemError.make("rmdir", errno: errno, path: path) }
-        } else if unlink(path) != 0, errno != ENOENT {
-            throw SystemError.make("unlink", errno: errno, path: path)
-        }
-    }
-
     /// Creates a symlink (replacing nothing).
     public static func createSymlink(_ target: String, at path: String) throws {
         if symlink(target, path) != 0 { throw SystemError.make("symlink", errno: errno, path: path) }
@@ -62,13 +38,6 @@ extension FileSystem {
         let n = readlink(path, &buf, buf.count - 1)
         guard n >= 0 else { return nil }
         return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Size of a regular file, or nil.
-    public static func fileSize(_ path: String) -> Int64? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return Int64(st.st_size)
     }
 }
 

@@ -15,7 +15,7 @@ public enum SafeCopy {
     static func openInRoot(_ rootFD: Int32, _ path: String, _ flags: Int32) throws -> Int32 {
         let rel = path.drop(while: { $0 == "/" })
         let p = rel.isEmpty ? "." : String(rel)
-        let fd = cshim_openat2(rootFD, p, flags, 0, resolveInRoot | resolveNoMagicLinks)
+        let fd = cshim_openat2(rootFD, p, UInt64(UInt32(bitPattern: flags)), 0, resolveInRoot | resolveNoMagicLinks)
         if fd < 0 { throw SystemError.make("openat2", errno: errno, path: path) }
         return fd
     }
@@ -68,7 +68,7 @@ public enum SafeCopy {
         switch kind {
         case S_IFDIR:
             if mkdirat(toDir, name, 0o700) != 0 && errno != EEXIST { throw SystemError.make("mkdirat", errno: errno, path: name) }
-            let out = cshim_openat2(toDir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0, resolveInRoot)
+            let out = cshim_openat2(toDir, name, UInt64(UInt32(bitPattern: O_PATH | O_DIRECTORY | O_NOFOLLOW)), 0, resolveInRoot)
             if out < 0 { throw SystemError.make("open", errno: errno, path: name) }
             defer { close(out) }
             let readable = openat(fromFD, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -137,11 +137,6 @@ int cshim_signalfd_sigchld(void) {
     return signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-#include <linux/openat2.h>
-int cshim_openat2(int dirfd, const char *path, int flags, unsigned int mode, unsigned long long resolve) {
-    struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC), .mode = flags & O_CREAT ? mode : 0, .resolve = resolve };
-    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-}
 
 #include <stdlib.h>
 #include <termios.h>

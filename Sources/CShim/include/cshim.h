@@ -59,8 +59,6 @@ int cshim_set_child_subreaper(void);
 /// memfd_create(2) with MFD_CLOEXEC|MFD_ALLOW_SEALING.
 int cshim_memfd_create(const char *name);
 
-/// openat2(2) with O_CLOEXEC added; `resolve` takes RESOLVE_* flags (RESOLVE_IN_ROOT = 0x10).
-int cshim_openat2(int dirfd, const char *path, int flags, unsigned int mode, unsigned long long resolve);
 /// A new pty pair, both ends close-on-exec and without becoming our controlling terminal.
 int cshim_openpty(int *master, int *slave);
 /// Puts a terminal in raw mode, remembering its settings for cshim_tty_restore.

@@ -1,21 +1,65 @@
 import CNCCore
 import Foundation
 
-/// The subset of Go templates `--format` needs: `{{.A.B}}` field paths, `{{json .X}}`,
-/// `{{upper .X}}`/`{{lower .X}}`, `{{index .Map "key"}}`, and text around them.
-enum GoTemplate {
+/// The subset of Go templates that `--format` needs, shared by every command: `{{.A.B}}` field
+/// paths, `{{json .X}}` (and `{{json .}}`), `{{upper .X}}`/`{{lower .X}}`, `{{index .Map "key"}}`,
+/// text around them, `\t`/`\n` escapes, and a `table` prefix that adds a header row.
+struct GoTemplate {
+    let text: String
+    let isTable: Bool
+
+    init(_ format: String) {
+        var t = format
+        isTable = t.hasPrefix("table")
+        if isTable { t = String(t.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
+        text = t.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n")
+    }
+
+    /// Renders `template` over a JSON document.
     static func render(_ template: String, _ value: JSONValue) throws -> String {
+        try GoTemplate(template).render(json: value)
+    }
+
+    /// Renders `value` (any Encodable, seen as its JSON).
+    func render<T: Encodable>(_ value: T) throws -> String {
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(try CanonicalJSON.encode(value)))
+        return try render(json: json)
+    }
+
+    func render(json: JSONValue) throws -> String {
         var out = ""
-        var rest = Substring(template.replacingOccurrences(of: "\\t", with: "\t").replacingOccurrences(of: "\\n", with: "\n"))
+        var rest = Substring(text)
         while let open = rest.range(of: "{{") {
             out += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw CNCError(.invalidArgument, "template parsing error: unclosed action in \"\(template)\"")
+                throw CNCError(.invalidArgument, "template parsing error: unclosed action in \"\(text)\"")
             }
-            out += try action(String(rest[open.upperBound..<close.lowerBound]).trimmingSpaces, value)
+            out += try Self.action(String(rest[open.upperBound..<close.lowerBound]).trimmingSpaces, json)
             rest = rest[close.upperBound...]
         }
         return out + rest
+    }
+
+    /// The header row of a table format: field names in upper case ("ImageID" -> "IMAGE ID").
+    func header() -> String {
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            out += rest[..<open.lowerBound]
+            let action = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
+            out += Self.headerName(String(action.split(separator: ".").last ?? ""))
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    static func headerName(_ field: String) -> String {
+        var s = ""
+        for (i, c) in field.enumerated() {
+            if c.isUppercase && i > 0 { s += " " }
+            s += String(c).uppercased()
+        }
+        return s == "I D" ? "IMAGE ID" : s.replacingOccurrences(of: "I D", with: "ID")
     }
 
     static func action(_ text: String, _ root: JSONValue) throws -> String {
@@ -50,11 +94,14 @@ enum GoTemplate {
         return words
     }
 
+    /// Follows `.A.B` from the root; field names match exactly, else case-insensitively.
     static func lookup(_ path: String, _ root: JSONValue) throws -> JSONValue {
         guard path.hasPrefix(".") else { throw CNCError(.invalidArgument, "template: function \"\(path)\" not defined") }
         var v = root
         for part in path.split(separator: ".") {
-            guard case .object(let o) = v, let next = o[String(part)] else {
+            let key = String(part)
+            guard case .object(let o) = v,
+                  let next = o[key] ?? o.first(where: { $0.key.lowercased() == key.lowercased() })?.value else {
                 throw CNCError(.invalidArgument, "template: can't evaluate field \(part)")
             }
             v = next
