@@ -32,7 +32,7 @@ struct AppContext {
     }
 
     /// The normalized spec text stored with a revision; it compiles back to the same app.
-    static func specText(_ app: AppSpec) throws -> String { YAMLWriter.string(try app.jsonValue()) }
+    static func specText(_ app: AppSpec) throws -> String { YAMLWriter(escapeDollars: true).string(try app.jsonValue()) }
 
     /// Compiles a stored revision back into a desired app, registering its services.
     func recompile(_ revision: RevisionRecord) throws -> DesiredApp {

@@ -57,6 +57,7 @@ struct AppLogsCommand: AsyncParsableCommand {
         let pad = String(repeating: " ", count: max(0, width - name.count))
         var line = e.log
         if line.hasSuffix("\n") { line.removeLast() }
-        print("\(name)\(pad) | " + (timestamps ? e.time + " " : "") + line)
+        // Unbuffered: with -f every line must show as it comes, and a Ctrl-C must lose nothing.
+        TerminalInfo.writeStdout("\(name)\(pad) | " + (timestamps ? e.time + " " : "") + line + "\n")
     }
 }

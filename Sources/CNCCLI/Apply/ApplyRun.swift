@@ -96,7 +96,7 @@ struct ApplyRun {
     func watchedFiles() throws -> [String] {
         let cwd = FileManager.default.currentDirectoryPath
         let loaded = try spec.load()
-        var files = Set(loaded.sourceMap.values.map(\.file).filter { $0 != "-" && !$0.isEmpty })
+        var files = loaded.sourceMap.files.filter { $0 != "-" && !$0.isEmpty }
         for f in try spec.specFiles(workingDirectory: cwd) where f != "-" { files.insert(f) }
         files.insert(loaded.projectDirectory + "/.env")
         for f in spec.envFile { files.insert(f) }
