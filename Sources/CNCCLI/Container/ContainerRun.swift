@@ -16,7 +16,7 @@ struct ContainerRun: ParsableCommand {
         let runtime = try global.runtime()
         Trace.mark("runtime ready")
         let config: ContainerConfig
-        do { config = try runtime.create(try options.makeConfig(autoRemove: rm)) } catch let e as CNCError {
+        do { config = try runtime.create(try options.makeConfig(autoRemove: rm, engine: global.engineConfig())) } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             throw ExitCode(125)
         }
@@ -77,7 +77,7 @@ struct ContainerCreate: ParsableCommand {
     @OptionGroup var options: ContainerOptions
 
     func run() throws {
-        let c = try global.runtime().create(try options.makeConfig(autoRemove: rm))
+        let c = try global.runtime().create(try options.makeConfig(autoRemove: rm, engine: global.engineConfig()))
         print(c.id.rawValue)
     }
 }
