@@ -76,8 +76,11 @@ public final class AppEngine: Sendable {
 
     /// The app as it is: containers from the runtime (by label), enriched with the state DB's
     /// records (the sections they were created from), networks and volumes.
-    public func observe(project: String) async throws -> ObservedApp {
-        let records = Dictionary(try await state.containers(project: project).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    /// With `desired`, containers already matching it skip loading what only a diff needs.
+    public func observe(project: String, desired: DesiredApp? = nil) async throws -> ObservedApp {
+        let upToDate = Set(desired?.services.map(\.configHash) ?? [])
+        let records = Dictionary(try await state.containers(project: project, upToDate: upToDate).map { ($0.id, $0) },
+                                 uniquingKeysWith: { a, _ in a })
         var containers: [ObservedContainer] = []
         for rc in try await backend.listContainers(project: project) {
             let record = records[rc.id]
@@ -107,7 +110,8 @@ public final class AppEngine: Sendable {
 
     /// The plan an apply of `request` would run now.
     public func plan(_ request: ApplyRequest) async throws -> Plan {
-        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project), options: request.options)
+        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project, desired: request.desired),
+                     options: request.options)
     }
 
     /// Converges the app. `recompile` turns a stored revision back into a desired app (used for
@@ -120,7 +124,7 @@ public final class AppEngine: Sendable {
         onPlan: @Sendable (Plan) -> Void = { _ in }
     ) async throws -> ApplyResult {
         let project = request.desired.project
-        let observed = try await observe(project: project)
+        let observed = try await observe(project: project, desired: request.desired)
         let plan = Planner.plan(desired: request.desired, observed: observed, options: request.options)
         onPlan(plan)
         if let saved = request.savedPlan {
