@@ -62,6 +62,8 @@ def main() -> int:
         for _, dep in deps_of(t):
             if dep not in targets:
                 continue  # an external product
+            if targets[dep]["type"] == "system":
+                continue  # a system library (pkg-config) is a leaf below every layer
             dep_layer = LAYERS.get(dep, 1 if dep.startswith("C") else 99)
             if kind == "executable":
                 continue

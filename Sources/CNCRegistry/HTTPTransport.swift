@@ -123,7 +123,16 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
         guard let s = state(task) else { return }
         if s.response == nil { s.response = task.response as? HTTPURLResponse }
         s.error = error
+        // A cancelled auth challenge still carries the 401 and its WWW-Authenticate header.
+        if let r = s.response, r.statusCode == 401, s.sinkError == nil { s.error = nil }
         s.done.signal()
+    }
+
+    /// cnc answers auth challenges itself (RegistryClient.authenticate). FoundationNetworking hangs
+    /// on default handling of a Basic challenge, so cancel it and hand the 401 back (didComplete).
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        completionHandler(.cancelAuthenticationChallenge, nil)
     }
 
     /// Registries answer blob GETs with redirects to storage; those must not carry our token.
