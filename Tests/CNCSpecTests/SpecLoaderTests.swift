@@ -221,3 +221,13 @@ private func port(_ target: Int, _ published: String?, ip: String? = nil, proto:
     p.protocol = proto
     return p
 }
+
+@Suite struct CleanPathTests {
+    @Test(arguments: [
+        ("/a/b", "/a/b"), ("/", "/"), ("/a/b/", "/a/b"), ("/a//b", "/a/b"), ("/a/./b", "/a/b"), ("/a/../b", "/b"),
+        ("/../a", "/a"), ("/a/.hidden", "/a/.hidden"), ("/a/b/..", "/a"), ("a/b", "/a/b"),
+    ])
+    func cleans(_ input: String, _ expected: String) {
+        #expect(SpecReader.cleanPath(input) == expected)
+    }
+}
