@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
-        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups"]),
+        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups"]),
 
         // Layer 4
         .target(name: "CNCEngine", dependencies: [
@@ -70,6 +70,8 @@ let package = Package(
         ]),
 
         // Executables: @main only.
+        // Release builds use --static-swift-stdlib (Makefile): `cnc` then starts in ~5 ms instead
+        // of ~13 ms (dynamic Foundation + ICU relocations), most of a container's start.
         .executableTarget(name: "cnc", dependencies: ["CNCCLI"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.

@@ -76,8 +76,10 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "cwd")) { NEED(1); c->cwd = tok[++i]; }
         else if (!strcmp(key, "user")) { NEED(1); c->user = tok[++i]; }
         else if (!strcmp(key, "seccomp")) { NEED(1); c->seccomp = tok[++i]; }
+        else if (!strcmp(key, "seccompbpf")) { NEED(1); c->seccomp_bpf = tok[++i]; }
         else if (!strcmp(key, "netns")) { NEED(1); c->netns = tok[++i]; }
         else if (!strcmp(key, "readonly")) { NEED(1); c->readonly = atoi(tok[++i]); }
+        else if (!strcmp(key, "tmpupper")) { NEED(1); c->tmp_upper = atoi(tok[++i]); }
         else if (!strcmp(key, "tty")) { NEED(1); c->tty = atoi(tok[++i]); }
         else if (!strcmp(key, "init")) { NEED(1); c->init = atoi(tok[++i]); }
         else if (!strcmp(key, "nonewprivs")) { NEED(1); c->no_new_privs = atoi(tok[++i]); }
@@ -116,6 +118,17 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
             i += 3;
         }
         else cinit_die(125, "config %s: unknown key %s", path, key);
+    }
+    if (c->seccomp_bpf) {
+        // Read now: after pivot_root (or setns) the state root is out of reach.
+        int bfd = open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
+        struct stat bst;
+        if (bfd >= 0 && fstat(bfd, &bst) == 0 && bst.st_size > 0 && bst.st_size <= 65536) {
+            c->seccomp_bpf_data = malloc((size_t)bst.st_size);
+            ssize_t got = c->seccomp_bpf_data ? read(bfd, c->seccomp_bpf_data, (size_t)bst.st_size) : -1;
+            c->seccomp_bpf_len = got == bst.st_size ? (size_t)got : 0;
+        }
+        if (bfd >= 0) close(bfd);
     }
     c->env[c->nenv] = NULL;
     c->args[c->nargs] = NULL;

@@ -12,7 +12,7 @@ struct cinit_tmpfs { const char *dst, *opts; };
 struct cinit_rlimit { int resource; unsigned long long soft, hard; };
 
 struct cinit_conf {
-    const char *rootfs, *upper, *work, *hostname, *cwd, *user, *seccomp, *netns;
+    const char *rootfs, *upper, *work, *hostname, *cwd, *user, *seccomp, *netns, *seccomp_bpf;
     const char *lowers[CINIT_MAX]; int nlowers;
     struct cinit_bind binds[CINIT_MAX]; int nbinds;
     struct cinit_tmpfs tmpfs[CINIT_MAX]; int ntmpfs;
@@ -23,7 +23,10 @@ struct cinit_conf {
     int caps[64]; int ncaps;
     struct cinit_rlimit rlimits[32]; int nrlimits;
     const char *cgroup_procs[32]; int ncgroup_procs;
-    int readonly, tty, init, no_new_privs, target_pid;
+    int readonly, tty, init, no_new_privs, target_pid, tmp_upper;
+    /// The cached seccomp program, read while the host's paths are still reachable.
+    void *seccomp_bpf_data;
+    size_t seccomp_bpf_len;
 };
 
 int cinit_conf_load(const char *path, struct cinit_conf *c);

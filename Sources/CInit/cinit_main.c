@@ -34,12 +34,16 @@ static void enter_workdir(const struct cinit_conf *c) {
 }
 
 /// Becomes the workload after identity, rlimits, capabilities and seccomp; never returns.
+static void trace(const char *what);
 static void become_workload(const struct cinit_conf *c, int resolve_user) {
     uid_t uid = 0; gid_t gid = 0; gid_t groups[64]; int ngroups = 0; char home[4096] = "/";
     if (resolve_user) cinit_resolve_user(c, &uid, &gid, groups, &ngroups, home, sizeof home);
+    trace("user resolved");
     cinit_apply_identity(c, uid, gid, groups, ngroups);
+    trace("identity");
     enter_workdir(c);
     cinit_apply_seccomp(c);
+    trace("seccomp");
     cinit_exec_workload(c, home);
 }
 
@@ -70,26 +74,40 @@ static int supervise(pid_t child) {
     }
 }
 
+#include <time.h>
+static void trace(const char *what) {
+    if (!getenv("CNC_TRACE")) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    dprintf(2, "trace init @%lld: %s\n", (long long)((ts.tv_sec * 1000 + ts.tv_nsec / 1000000) % 100000), what);
+}
+
 static int run_container(const char *conf_path) {
     struct cinit_conf c;
+    trace("start");
     // fd 3: sync (the parent writes one byte once we are in our cgroups); fd 4: errors.
     cinit_error_fd = 4;
     fcntl(4, F_SETFD, FD_CLOEXEC);
     fcntl(3, F_SETFD, FD_CLOEXEC);
     cinit_conf_load(conf_path, &c);
-    char go;
-    ssize_t n;
-    do { n = read(3, &go, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(125);  // The parent gave up; say nothing.
-    close(3);
     if (c.netns) {
         int fd = open(c.netns, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) cinit_die(125, "join network namespace %s: %s", c.netns, strerror(errno));
         close(fd);
     }
     cinit_setup_rootfs(&c);
+    trace("rootfs ready");
     if (c.hostname && sethostname(c.hostname, strlen(c.hostname)) < 0)
         cinit_die(125, "sethostname %s: %s", c.hostname, strerror(errno));
+    // The rootfs work above overlaps with the parent moving us into our cgroups (a v1
+    // migration waits for an RCU grace period, ~10 ms); nothing of the workload runs before
+    // the parent says we are in them (and the network is attached).
+    char go;
+    ssize_t n;
+    do { n = read(3, &go, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(125);  // The parent gave up; say nothing.
+    close(3);
+    trace("released");
     if (c.init) {
         pid_t child = fork();
         if (child < 0) cinit_die(125, "fork: %s", strerror(errno));

@@ -148,19 +148,35 @@ static void mask_path(int rootfd, const char *path) {
 int cinit_setup_rootfs(const struct cinit_conf *c) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
     if (!c->rootfs) cinit_die(125, "no rootfs in the configuration");
+    const char *target = c->rootfs;
+    char upper[4200], work[4200], merged[4200];
+    if (c->tmp_upper) {
+        // Ephemeral containers (--rm) keep their writes on a tmpfs of their own mount namespace:
+        // nothing to create or delete on the host's disk.
+        if (mount("tmpfs", c->rootfs, "tmpfs", MS_NOSUID, "mode=0755") < 0)
+            cinit_die(125, "mount tmpfs on %s: %s", c->rootfs, strerror(errno));
+        snprintf(upper, sizeof upper, "%s/upper", c->rootfs);
+        snprintf(work, sizeof work, "%s/work", c->rootfs);
+        snprintf(merged, sizeof merged, "%s/merged", c->rootfs);
+        if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0)
+            cinit_die(125, "prepare the ephemeral upper dir: %s", strerror(errno));
+        target = merged;
+    }
     if (c->nlowers > 0) {
         char opts[16384];
         size_t n = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
         for (int i = 0; i < c->nlowers; i++)
             n += (size_t)snprintf(opts + n, sizeof opts - n, "%s%s", i ? ":" : "", c->lowers[i]);
-        if (c->upper && c->work)
+        if (c->tmp_upper)
+            n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", upper, work);
+        else if (c->upper && c->work)
             n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", c->upper, c->work);
         if (n >= sizeof opts) cinit_die(125, "overlay options too long (%d layers)", c->nlowers);
-        if (mount("overlay", c->rootfs, "overlay", 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", c->rootfs, strerror(errno));
-    } else if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0) {
-        cinit_die(125, "bind rootfs %s: %s", c->rootfs, strerror(errno));
+        if (mount("overlay", target, "overlay", 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", target, strerror(errno));
+    } else if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        cinit_die(125, "bind rootfs %s: %s", target, strerror(errno));
     }
-    int rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int rootfd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) cinit_die(125, "open rootfs %s: %s", c->rootfs, strerror(errno));
 
     mount_at(rootfd, "/proc", MAKE_DIR, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -201,7 +217,7 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     close(rootfd);
 
     cinit_guard_own_binary(NULL);
-    if (chdir(c->rootfs) < 0) cinit_die(125, "chdir %s: %s", c->rootfs, strerror(errno));
+    if (chdir(target) < 0) cinit_die(125, "chdir %s: %s", target, strerror(errno));
     if (syscall(SYS_pivot_root, ".", ".") < 0) cinit_die(125, "pivot_root %s: %s", c->rootfs, strerror(errno));
     if (umount2(".", MNT_DETACH) < 0) cinit_die(125, "detach the old root: %s", strerror(errno));
     if (chdir("/") < 0) cinit_die(125, "chdir /: %s", strerror(errno));

@@ -1,6 +1,9 @@
 // Identity and confinement: user/groups from the image, capabilities, no_new_privs, seccomp.
 #include "cinit_internal.h"
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <seccomp.h>
@@ -198,39 +201,72 @@ static const struct { int cap; const char *names[24]; } by_cap[] = {
     {38 /* PERFMON */, {"perf_event_open", NULL}},
 };
 
-static void allow(scmp_filter_ctx ctx, const char *name) {
+static char profile_error[256];
+
+static int allow(scmp_filter_ctx ctx, const char *name) {
     int nr = seccomp_syscall_resolve_name(name);
-    if (nr == __NR_SCMP_ERROR) return;
+    if (nr == __NR_SCMP_ERROR) return 0;
     int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-    if (r < 0 && r != -EEXIST) cinit_die(125, "seccomp rule for %s: %s", name, strerror(-r));
+    if (r < 0 && r != -EEXIST) { snprintf(profile_error, sizeof profile_error, "seccomp rule for %s: %s", name, strerror(-r)); return r; }
+    return 0;
 }
 
-/// Docker's default profile built with libseccomp: EPERM for anything not listed.
+static scmp_filter_ctx build_profile(const struct cinit_conf *c);
+
+/// Docker's default profile: EPERM for anything not listed. A precompiled BPF program
+/// (`seccompbpf`, cached by the runtime per capability set) skips libseccomp's compile step,
+/// which costs milliseconds per container.
 void cinit_apply_seccomp(const struct cinit_conf *c) {
     if (c->seccomp && strcmp(c->seccomp, "unconfined") == 0) return;
+    if (c->seccomp_bpf_len > 0) {
+        size_t n = c->seccomp_bpf_len;
+        if (n % sizeof(struct sock_filter) == 0 && n / sizeof(struct sock_filter) <= BPF_MAXINSNS) {
+            struct sock_fprog prog = { (unsigned short)(n / sizeof(struct sock_filter)), (struct sock_filter *)c->seccomp_bpf_data };
+            if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) cinit_die(125, "no_new_privs: %s", strerror(errno));
+            if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) cinit_die(125, "load the seccomp profile: %s", strerror(errno));
+            return;
+        }
+    }
+    scmp_filter_ctx ctx = build_profile(c);
+    if (!ctx) cinit_die(125, "%s", profile_error);
+    int r = seccomp_load(ctx);
+    if (r < 0) cinit_die(125, "load the seccomp profile: %s", strerror(-r));
+    seccomp_release(ctx);
+}
+
+int cinit_seccomp_export(const int *caps, int ncaps, int fd) {
+    struct cinit_conf c;
+    memset(&c, 0, sizeof c);
+    for (int i = 0; i < ncaps && i < 64; i++) c.caps[c.ncaps++] = caps[i];
+    scmp_filter_ctx ctx = build_profile(&c);
+    if (!ctx) return -1;
+    int r = seccomp_export_bpf(ctx, fd);
+    seccomp_release(ctx);
+    return r;
+}
+
+static scmp_filter_ctx build_profile(const struct cinit_conf *c) {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-    if (!ctx) cinit_die(125, "seccomp_init failed");
+    if (!ctx) { snprintf(profile_error, sizeof profile_error, "seccomp_init failed"); return NULL; }
     seccomp_arch_add(ctx, SCMP_ARCH_X86);
     seccomp_arch_add(ctx, SCMP_ARCH_X32);
-    for (int i = 0; allowed[i]; i++) allow(ctx, allowed[i]);
+    for (int i = 0; allowed[i]; i++) if (allow(ctx, allowed[i]) < 0) { seccomp_release(ctx); return NULL; }
     int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, 40));
     static const unsigned long personas[] = {0, 8, 0x20000, 0x20008, 0xffffffff};
     for (size_t i = 0; r >= 0 && i < sizeof personas / sizeof personas[0]; i++)
         r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(personality), 1, SCMP_A0(SCMP_CMP_EQ, personas[i]));
-    if (r < 0) cinit_die(125, "seccomp argument rules: %s", strerror(-r));
+    if (r < 0) { snprintf(profile_error, sizeof profile_error, "seccomp argument rules: %s", strerror(-r)); seccomp_release(ctx); return NULL; }
     for (size_t i = 0; i < sizeof by_cap / sizeof by_cap[0]; i++) {
         if (!cinit_has_cap(c, by_cap[i].cap)) continue;
-        for (int j = 0; by_cap[i].names[j]; j++) allow(ctx, by_cap[i].names[j]);
+        for (int j = 0; by_cap[i].names[j]; j++) if (allow(ctx, by_cap[i].names[j]) < 0) { seccomp_release(ctx); return NULL; }
     }
     if (!cinit_has_cap(c, 21)) {
         // clone without namespace flags; clone3 says ENOSYS so libcs fall back to clone.
         r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0x7E020000, 0));
         if (r >= 0) r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-        if (r < 0) cinit_die(125, "seccomp clone rules: %s", strerror(-r));
+        if (r < 0) { snprintf(profile_error, sizeof profile_error, "seccomp clone rules: %s", strerror(-r)); seccomp_release(ctx); return NULL; }
     }
-    r = seccomp_load(ctx);
-    if (r < 0) cinit_die(125, "load the seccomp profile: %s", strerror(-r));
-    seccomp_release(ctx);
+    return ctx;
 }
 
 static const char *env_get(char *const *env, const char *key) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNCCgroups
 import CNCCore
 import CNCSystem
 
@@ -7,7 +8,15 @@ public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
     public static func main(_ root: any AsyncParsableCommand.Type, name: String) async -> Never {
         do {
-            var command = try root.parseAsRoot(try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            Trace.mark("main")
+            let args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            // Commands that move a process into a cgroup warm the migration lock first thing, so
+            // its RCU grace period overlaps argument parsing and setup (see MigrationPrimer).
+            if name == "cnc", let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {
+                MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
+            }
+            var command = try root.parseAsRoot(args)
+            Trace.mark("parsed")
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {

@@ -29,7 +29,7 @@ public struct ContainerStore: Sendable {
     public func saveConfig(_ c: ContainerConfig) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
-        try FileSystem.writeAtomically(Array(try enc.encode(c)), to: directory(c.id) + "/cnc.json", mode: 0o600)
+        try FileSystem.writeReplacing(Array(try enc.encode(c)), to: directory(c.id) + "/cnc.json", mode: 0o600)
     }
 
     /// The monitor's state.json, or "created" before the first start.
@@ -41,7 +41,7 @@ public struct ContainerStore: Sendable {
     }
 
     public func writeState(_ id: ContainerID, _ s: ContainerState) throws {
-        try FileSystem.writeAtomically(Array(try JSONEncoder().encode(s)), to: directory(id) + "/state.json")
+        try FileSystem.writeReplacing(Array(try JSONEncoder().encode(s)), to: directory(id) + "/state.json")
     }
 
     public func load(_ id: ContainerID) throws -> Container {

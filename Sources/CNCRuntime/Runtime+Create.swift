@@ -17,7 +17,7 @@ extension Runtime {
     public func create(_ input: ContainerConfig) throws -> ContainerConfig {
         var c = input
         if c.name.isEmpty { c.name = Self.randomName() }
-        guard c.name.range(of: "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", options: .regularExpression) != nil else {
+        guard Self.validName(c.name) else {
             throw CNCError(.invalidArgument, "invalid container name \"\(c.name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         guard !c.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
@@ -35,7 +35,8 @@ extension Runtime {
         do {
             try FileSystem.createDirectory(store.containersDir, mode: 0o711)
             guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
-            for sub in ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }
+            // --rm containers keep their writes on a tmpfs inside their own mount namespace.
+            for sub in c.autoRemove ? ["rootfs"] : ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }
             for i in c.mounts.indices where c.mounts[i].type == .volume {
                 if c.mounts[i].source.isEmpty { c.mounts[i].source = ContainerID.random().rawValue; c.mounts[i].anonymous = true }
                 try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
@@ -43,13 +44,22 @@ extension Runtime {
             try writeEtcFiles(c, dir: dir)
             try store.saveConfig(c)
             try writeOCISpec(c, dir: dir)
-            try FileSystem.writeAtomically(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+            try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
         } catch {
             try? FileSystem.removeTree(dir)
             store.releaseName(c.name)
             throw error
         }
         return c
+    }
+
+    /// Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]* (checked without a regex engine: it is on the
+    /// start path of every container).
+    static func validName(_ name: String) -> Bool {
+        func alnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
+        let u = Array(name.utf8)
+        guard let first = u.first, alnum(first), u.count <= 128 else { return false }
+        return u.allSatisfy { alnum($0) || $0 == 95 || $0 == 46 || $0 == 45 }
     }
 
     func mkdirOnce(_ dir: String) -> Bool {
@@ -73,14 +83,14 @@ extension Runtime {
             let kv = e.split(separator: ":", maxSplits: 1)
             if kv.count == 2 { hosts += "\(kv[1])\t\(kv[0])\n" }
         }
-        try FileSystem.writeAtomically(hosts, to: dir + "/hosts")
-        try FileSystem.writeAtomically(c.hostname + "\n", to: dir + "/hostname")
+        try FileSystem.writeReplacing(Array((hosts).utf8), to: dir + "/hosts")
+        try FileSystem.writeReplacing(Array((c.hostname + "\n").utf8), to: dir + "/hostname")
         var resolv = c.dns.isEmpty ? ((try? FileSystem.readText("/etc/resolv.conf")) ?? "") : c.dns.map { "nameserver \($0)\n" }.joined()
         if c.network == .none && c.dns.isEmpty {
             // Docker drops loopback resolvers the container cannot reach.
             resolv = resolv.split(separator: "\n").filter { !$0.hasPrefix("nameserver 127.") }.joined(separator: "\n") + "\n"
         }
-        try FileSystem.writeAtomically(resolv, to: dir + "/resolv.conf")
+        try FileSystem.writeReplacing(Array((resolv).utf8), to: dir + "/resolv.conf")
     }
 
     /// The environment the workload sees.
@@ -100,14 +110,17 @@ extension Runtime {
         var n = NulConfig()
         n.add("rootfs", dir + "/rootfs")
         for l in c.lowerDirs { n.add("lower", l) }
-        n.add("upper", dir + "/upper")
-        n.add("work", dir + "/work")
+        if c.autoRemove { n.add("tmpupper", "1") } else {
+            n.add("upper", dir + "/upper")
+            n.add("work", dir + "/work")
+        }
         n.add("hostname", c.hostname)
         if c.readOnly { n.add("readonly", "1") }
         if c.tty { n.add("tty", "1") }
         if c.initProcess { n.add("init", "1") }
         n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
         n.add("seccomp", c.seccompUnconfined ? "unconfined" : "default")
+        if !c.seccompUnconfined, let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
         n.add("cwd", c.workingDir.isEmpty ? "/" : c.workingDir)
         n.add("user", c.user)
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }

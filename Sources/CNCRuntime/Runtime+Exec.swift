@@ -22,6 +22,7 @@ extension Runtime {
         for f in cgroups.procsFiles(c.cgroupPath) { n.add("cgroupprocs", f) }
         n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
         n.add("seccomp", c.seccompUnconfined ? "unconfined" : "default")
+        if !c.seccompUnconfined, let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
         n.add("cwd", workdir ?? (c.workingDir.isEmpty ? "/" : c.workingDir))
         n.add("user", user ?? c.user)
         if tty { n.add("tty", "1") }
@@ -41,7 +42,7 @@ extension Runtime {
         var conf = try execConfig(c.config, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty)
         conf.add("target", String(c.state.pid))
         let path = c.directory + "/exec-\(ContainerID.random().short).conf"
-        try FileSystem.writeAtomically(conf.bytes, to: path, mode: 0o600)
+        try FileSystem.writeReplacing(conf.bytes, to: path, mode: 0o600)
         defer { try? FileSystem.remove(path) }
         let errors = try Pipe()
         let devnull = try FD.open("/dev/null", FD.readWrite)

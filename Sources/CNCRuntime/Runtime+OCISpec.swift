@@ -74,6 +74,6 @@ extension Runtime {
     func writeOCISpec(_ c: ContainerConfig, dir: String) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try FileSystem.writeAtomically(Array(try enc.encode(try ociSpec(c, dir: dir))), to: dir + "/config.json")
+        try FileSystem.writeReplacing(Array(try enc.encode(try ociSpec(c, dir: dir))), to: dir + "/config.json")
     }
 }

@@ -23,7 +23,7 @@ extension Runtime {
         guard c.state.status == "running" || c.state.status == "paused", c.state.pid > 0 else {
             throw CNCError(.conflict, "container \(c.config.name) is not running")
         }
-        if signal == 9 || signal == 15 { try? FileSystem.writeAtomically("", to: c.directory + "/stop-requested") }
+        if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested") }
         if c.state.status == "paused" && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
     }
@@ -31,7 +31,7 @@ extension Runtime {
     /// `cnc stop`: the stop signal, then SIGKILL after `timeout` seconds; no restart afterwards.
     public func stop(_ ref: String, timeout: Int? = nil) throws {
         let c = try container(ref)
-        try FileSystem.writeAtomically("", to: c.directory + "/stop-requested")
+        try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
         if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
@@ -85,32 +85,60 @@ extension Runtime {
     /// `cnc rm`: removes a stopped container (or a running one with `force`): processes,
     /// cgroups, directory, name; anonymous volumes too with `volumes`. Works after a crash.
     public func remove(_ ref: String, force: Bool = false, volumes: Bool = false) throws {
-        let c = try container(ref)
-        if c.state.isActive {
-            guard force else {
-                throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
-            }
-            try? FileSystem.writeAtomically("", to: c.directory + "/stop-requested")
-            if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
-            if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
-        }
-        // The monitor must be gone before the directory goes (it writes state and logs there).
-        let monitor = store.loadState(c.config.id).monitorPid
-        if monitor > 0 {
-            let deadline = Processes.monotonicNanos() + 5_000_000_000
-            while Processes.isAlive(monitor) && !isZombieOrOther(monitor, dir: c.directory) && Processes.monotonicNanos() < deadline {
-                Processes.sleep(milliseconds: 1)
-            }
-        }
-        try cgroups.remove(c.config.cgroupPath)
-        if let network { try? network.detach(container: c.config) }
-        try FileSystem.removeTree(c.directory)
-        store.releaseName(c.config.name)
-        if volumes {
-            for m in c.config.mounts where m.type == .volume && m.anonymous {
-                try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
+        if let error = removeMany([ref], force: force, volumes: volumes).first?.1 { throw error }
+    }
+
+    /// Removes several containers, killing them all first so their deaths overlap, and hands
+    /// every directory to one detached deleter. Returns each reference with its error, if any.
+    public func removeMany(_ refs: [String], force: Bool = false, volumes: Bool = false) -> [(String, (any Error)?)] {
+        var results: [(String, (any Error)?)] = []
+        var doomed: [(String, Container)] = []
+        for ref in refs {
+            do {
+                let c = try container(ref)
+                if c.state.isActive {
+                    guard force else {
+                        throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
+                    }
+                    try? FileSystem.writeReplacing([], to: c.directory + "/stop-requested")
+                    if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
+                    if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
+                }
+                doomed.append((ref, c))
+            } catch {
+                results.append((ref, error))
             }
         }
+        var trash: [String] = []
+        for (ref, c) in doomed {
+            do {
+                // The monitor must be gone before the directory goes (it writes state and logs there).
+                let monitor = store.loadState(c.config.id).monitorPid
+                if monitor > 0 && monitor != Processes.current {
+                    let deadline = Processes.monotonicNanos() + 5_000_000_000
+                    while Processes.isAlive(monitor) && !isZombieOrOther(monitor, dir: c.directory) && Processes.monotonicNanos() < deadline {
+                        Processes.sleep(milliseconds: 1)
+                    }
+                }
+                Trace.mark("monitor gone")
+                try cgroups.remove(c.config.cgroupPath)
+                Trace.mark("cgroups removed")
+                if let network { try? network.detach(container: c.config) }
+                trash.append(try moveToTrash(c.directory))
+                store.releaseName(c.config.name)
+                if volumes {
+                    for m in c.config.mounts where m.type == .volume && m.anonymous {
+                        try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
+                    }
+                }
+                results.append((ref, nil))
+            } catch {
+                results.append((ref, error))
+            }
+        }
+        deleteInBackground(trash)
+        let order = Dictionary(refs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return results.sorted { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
     }
 
     /// True when `pid` is no longer this container's monitor (a zombie, or a reused pid).
@@ -122,5 +150,35 @@ extension Runtime {
         }
         guard let cmd = try? FileSystem.readBytes("/proc/\(pid)/cmdline") else { return true }
         return !String(decoding: cmd, as: UTF8.self).contains(dir)
+    }
+}
+
+extension Runtime {
+    /// Makes a container directory disappear at once (rename into `<root>/.trash/`); the
+    /// deletion happens in deleteInBackground. Falls back to deleting it here.
+    func moveToTrash(_ dir: String) throws -> String {
+        let trash = store.root + "/.trash"
+        let target = trash + "/" + FileSystem.baseName(dir) + "-" + ContainerID.random().short
+        do {
+            try FileSystem.createDirectory(trash, mode: 0o700)
+            try FileSystem.rename(dir, to: target)
+            return target
+        } catch {
+            try FileSystem.removeTree(dir)
+            return ""
+        }
+    }
+
+    /// One detached helper deletes the trashed directories (each rmdir can cost milliseconds
+    /// on a disk with online discard); if it cannot start, they are deleted here.
+    func deleteInBackground(_ dirs: [String]) {
+        let dirs = dirs.filter { !$0.isEmpty }
+        guard !dirs.isEmpty else { return }
+        var opts = Spawn.Options()
+        opts.newSession = true
+        opts.fdMap = [-1, -1, -1]
+        if (try? Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", "--remove-tree"] + dirs, environment: [], options: opts)) == nil {
+            for d in dirs { try? FileSystem.removeTree(d) }
+        }
     }
 }

@@ -20,6 +20,7 @@ public struct Runtime: Sendable {
     /// The cnc CLI itself (the monitor calls `cnc rm -f` for `run -d --rm`).
     public let cliBinary: String
     public let cgroups: any CgroupManager
+    let layout: CgroupLayout
     public var network: (any NetworkAttacher)?
 
     public init(stateRoot: String, runRoot: String, binDirectory: String? = nil, cgroups: (any CgroupManager)? = nil) throws {
@@ -32,7 +33,15 @@ public struct Runtime: Sendable {
         for b in [initBinary, monitorBinary] where !FileSystem.isExecutable(b) {
             throw CNCError(.notFound, "runtime helper \(b) is missing (build it with `swift build`, or set CNC_LIBEXEC)")
         }
-        self.cgroups = try cgroups ?? CgroupManagers.cgroupfs(layout: CgroupManagers.hostLayout())
+        let layout = CgroupManagers.hostLayout()
+        self.layout = layout
+        self.cgroups = try cgroups ?? CgroupManagers.cgroupfs(layout: layout)
+    }
+
+    /// Warms the cgroup migration lock in the background (see MigrationPrimer); call early in
+    /// commands that will start a container.
+    public func primeCgroupMigration() {
+        if cgroups is CgroupfsV1 || cgroups is CgroupfsV2 { MigrationPrimer.prime(layout: layout) }
     }
 
     static func executableDirectory() -> String {

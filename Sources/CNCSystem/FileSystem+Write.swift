@@ -85,3 +85,10 @@ public enum Processes {
     /// Online CPUs.
     public static var onlineCPUs: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
 }
+
+extension FileSystem {
+    /// rename(2).
+    public static func rename(_ from: String, to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw SystemError.make("rename", errno: errno, path: from) }
+    }
+}

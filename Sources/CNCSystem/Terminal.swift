@@ -69,3 +69,20 @@ public enum FD {
         pthread_detach(thread)
     }
 }
+
+/// Detached OS threads for blocking work (never the shared concurrency pool).
+public enum Threads {
+    final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
+
+    public static func detach(_ body: @escaping () -> Void) {
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let r = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            let b = Unmanaged<Box>.fromOpaque(raw).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        if r == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).release() }
+    }
+}

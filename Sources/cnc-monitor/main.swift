@@ -42,6 +42,16 @@ func loadConfig(_ path: String) -> Config {
     return c
 }
 
+let traceOn = getenv("CNC_TRACE") != nil
+func trace(_ what: String) {
+    guard traceOn else { return }
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    let ms = (Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000) % 100_000
+    let b = Array("trace monitor @\(ms): \(what)\n".utf8)
+    _ = b.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 func die(_ msg: String) -> Never {
     let b = Array("cnc-monitor: \(msg)\n".utf8)
     _ = b.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
@@ -223,7 +233,34 @@ final class State {
 
 // MARK: - the monitor
 
-guard CommandLine.arguments.count >= 2 else { die("usage: cnc-monitor CONFIG") }
+/// `rm -rf` without following links (and without crossing into mounts: rmdir fails there).
+func removeTree(_ path: String) {
+    var st = stat()
+    guard lstat(path, &st) == 0 else { return }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+        if let d = opendir(path) {
+            var names: [String] = []
+            while let e = readdir(d) {
+                let n = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+                if n != "." && n != ".." { names.append(n) }
+            }
+            closedir(d)
+            for n in names { removeTree(path + "/" + n) }
+        }
+        rmdir(path)
+    } else {
+        unlink(path)
+    }
+}
+
+guard CommandLine.arguments.count >= 2 else { die("usage: cnc-monitor CONFIG | cnc-monitor --remove-tree DIR") }
+// Deleting a removed container's directory happens here, off the CLI's path: on a disk
+// with online discard each rmdir costs milliseconds.
+if CommandLine.arguments[1] == "--remove-tree" {
+    for dir in CommandLine.arguments.dropFirst(2) where dir.contains("/.trash/") { removeTree(dir) }
+    exit(0)
+}
+trace("start")
 let conf = loadConfig(CommandLine.arguments[1])
 guard let dir = conf.one("dir"), let initPath = conf.one("init"), let initConf = conf.one("initconf") else {
     die("configuration lacks dir/init/initconf")
@@ -276,7 +313,9 @@ func oomCount() -> Int64 {
 func spawn(_ path: String, _ args: [String], fdMap: [Int32], flags: UInt, session: Bool, ctty: Int32) -> (pid: pid_t, errno: Int32) {
     var argv = args.map { strdup($0) }
     argv.append(nil)
-    var envp: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), nil]
+    var envp: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")]
+    if traceOn { envp.append(strdup("CNC_TRACE=1")) }
+    envp.append(nil)
     defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
     var execErrno: Int32 = 0
     let pid = fdMap.withUnsafeBufferPointer { map -> pid_t in
@@ -310,6 +349,7 @@ func startContainer() -> (Int32, String)? {
         outRead = o.0; outW = o.1; errRead = e.0; errWr = e.1
         fdMap = [0, outW, errWr, syncR, errW]
     }
+    trace("spawn init")
     let (pid, err) = spawn(initPath, ["cnc-init", "run", initConf], fdMap: fdMap, flags: nsFlags, session: tty, ctty: tty ? 0 : -1)
     close(syncR); close(errW)
     if outW >= 0 { close(outW) }
@@ -325,13 +365,21 @@ func startContainer() -> (Int32, String)? {
         let e = errno
         if fd >= 0 { close(fd) }
         if !ok {
+            // init runs its rootfs setup meanwhile; if that failed first, its error is the story.
             kill(pid, SIGKILL)
             var st: Int32 = 0
             waitpid(pid, &st, 0)
-            close(syncW); close(errR)
+            close(syncW)
+            let early = readAllFD(errR)
+            close(errR)
+            if !early.isEmpty {
+                let parts = String(decoding: early, as: UTF8.self).split(separator: "\n", maxSplits: 1)
+                return (parts.first.flatMap { Int32($0) } ?? 125, parts.count > 1 ? String(parts[1]) : "")
+            }
             return (125, "join cgroup \(f): \(String(cString: strerror(e)))")
         }
     }
+    trace("in cgroups")
     oomAtStart = oomCount()
     // Network seam: the CLI attaches the new network namespace (by pid) before we release init.
     if conf.one("nethook") == "1" {
@@ -351,6 +399,7 @@ func startContainer() -> (Int32, String)? {
     close(syncW)
     // EOF on the error pipe means cnc-init reached exec (the pipe is close-on-exec).
     let msg = readAllFD(errR)
+    trace("init exec'd")
     close(errR)
     if !msg.isEmpty {
         var st: Int32 = 0

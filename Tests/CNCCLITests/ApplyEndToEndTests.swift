@@ -204,7 +204,8 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
             p.waitUntilExit()
             out.fileHandleForReading.readabilityHandler = nil
         }
-        #expect(text.wait(for: "revision 1 applied", seconds: 20))
+        #expect(text.wait(for: "watching", seconds: 20))
+        #expect(text.value.contains("revision 1 applied"))
         let edited = Date()
         _ = try app.write(spec("w", env: "2"))
         #expect(text.wait(for: "changed: app.yaml", seconds: 5))

@@ -104,6 +104,14 @@ final class CNCHarness {
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(root), "mounts under \(root) left behind")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: root + "/containers")) ?? []).isEmpty)
+        // Removed directories are deleted by a detached helper; give it a moment.
+        var trash: [String] = []
+        for _ in 0..<100 {
+            trash = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.trash")) ?? []
+            if trash.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(trash.isEmpty, "container directories left in .trash: \(trash)")
         try? FileManager.default.removeItem(atPath: root)
     }
 }

@@ -186,4 +186,22 @@ import Testing
         #expect(w.out.contains("DATA"))
         #expect(FileManager.default.fileExists(atPath: dir + "/f"))
     }
+
+    @Test func runsAnImageFromTheStore() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let tar = "/tmp/cnc-img-\(ContainerID.random().short).tar"
+        defer { try? FileManager.default.removeItem(atPath: tar) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/tar")
+        p.arguments = ["-C", CNCHarness.rootfs, "-cf", tar, "."]
+        try p.run()
+        p.waitUntilExit()
+        #expect(try h.cnc(["import", tar, "bbtest:1"]).status == 0)
+        let r = try h.cnc(["run", "--rm", "--hostname", "img", "bbtest:1", "sh", "-c", "hostname; ls /bin/busybox"])
+        #expect(r.status == 0 && r.out == "img\n/bin/busybox\n", "\(r.out) \(r.err)")
+        let missing = try h.cnc(["run", "--rm", "nothere:1", "true"])
+        #expect(missing.status == 125 && missing.err.contains("Unable to find image"))
+    }
 }

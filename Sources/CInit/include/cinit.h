@@ -12,6 +12,10 @@ extern "C" {
 /// Returns only on failure, with the exit status to use.
 int cinit_main(int argc, char **argv);
 
+/// Writes the BPF program of the default seccomp profile for a capability set (numbers) to
+/// `fd`, so containers load it without compiling it again. Returns 0 or a negative errno.
+int cinit_seccomp_export(const int *caps, int ncaps, int fd);
+
 #ifdef __cplusplus
 }
 #endif

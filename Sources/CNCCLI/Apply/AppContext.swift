@@ -26,7 +26,7 @@ struct AppContext {
         let config = global.engineConfig(label: "cncapply")
         try FileSystem.createDirectory(config.stateRoot, mode: 0o711)
         let state = try StateDB(path: config.stateRoot + "/state.db")
-        let runtime = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot)
+        let runtime = try ContainerEngine.runtime(config)
         let images = try ImageStore(stateRoot: config.stateRoot)
         let backend = RuntimeBackend(config: config, runtime: runtime, images: images, holdsRootLock: locked)
         let engine = AppEngine(config: config, backend: backend, state: state, progress: progress)

@@ -71,10 +71,13 @@ struct ApplyRun {
 
     /// Runs `once` whenever a watched file changes; spec errors leave the running app alone.
     /// The watcher stays armed while an apply runs, so an edit made meanwhile is not lost.
-    func watchLoop() async throws {
+    /// The first apply runs with the watcher already armed, so no edit is ever missed.
+    func watchLoop(firstApply: () async throws -> Int32) async throws {
         var files = try watchedFiles()
         var watcher = try FileWatcher(paths: files)
         var batches = watcher.changes().makeAsyncIterator()
+        let status = try await firstApply()
+        TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(status)); Ctrl-C stops watching and leaves the app running\n")
         while let batch = await batches.next() {
             guard !batch.isEmpty else { continue }
             // Unbuffered: watch output goes to terminals and pipes alike, line by line.

@@ -66,7 +66,11 @@ struct ContainerRemove: ParsableCommand {
     @Argument var containers: [String]
     func run() throws {
         let r = try global.runtime()
-        try forEachContainer(containers) { try r.remove($0, force: force, volumes: volumes) }
+        var failed = false
+        for (ref, error) in r.removeMany(containers, force: force, volumes: volumes) {
+            if let error { writeStderr("Error response from daemon: \(error)\n"); failed = true } else { print(ref) }
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 

@@ -68,21 +68,36 @@ struct ContainerOptions: ParsableArguments {
     func duration(_ s: String?) throws -> Int64? { try s.map { try CNCDuration(parsing: $0).nanoseconds } }
 
     /// The container configuration these flags describe.
-    func makeConfig(autoRemove: Bool) throws -> ContainerConfig {
-        var lowers: [String] = []
-        var imageEnv: [String] = []
-        var imageCmd: [String] = []
+    func makeConfig(autoRemove: Bool, engine: EngineConfig) throws -> ContainerConfig {
+        var image: ImageDefaults
         if let rootfs {
             guard FileSystem.isDirectory(rootfs) else { throw CNCError(.notFound, "rootfs directory \(rootfs) does not exist") }
-            lowers = [rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs]
+            let dir = rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs
+            image = ImageDefaults.rootfs(dir, reference: self.image)
         } else {
-            throw CNCError(.notFound, "Unable to find image '\(image)' locally: the image store is not wired into this build yet; use --rootfs DIR")
+            image = try ContainerEngine.image(engine, self.image)
         }
-        _ = imageCmd
-        var c = ContainerConfig(id: ContainerID.random(), name: name ?? "", image: rootfs == nil ? image : image, lowerDirs: lowers)
-        if let entrypoint { c.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
-        c.cmd = command.isEmpty ? imageCmd : command
-        var env = imageEnv
+        var c = ContainerConfig(id: ContainerID.random(), name: name ?? "", image: self.image, lowerDirs: image.lowerDirs)
+        c.imageID = image.id.isEmpty ? nil : image.id
+        // Docker: --entrypoint replaces the image's entrypoint and drops its cmd unless a
+        // command is given.
+        if let entrypoint {
+            c.entrypoint = entrypoint.isEmpty ? [] : [entrypoint]
+            c.cmd = command
+        } else {
+            c.entrypoint = image.entrypoint
+            c.cmd = command.isEmpty ? image.cmd : command
+        }
+        if let s = image.stopSignal, stopSignal == nil { c.stopSignal = s }
+        if let test = image.healthcheck, healthCmd == nil, !noHealthcheck, !test.isEmpty, test.first != "NONE" {
+            var h = Healthcheck(test: test)
+            if let v = image.healthInterval, v > 0 { h.interval = v }
+            if let v = image.healthTimeout, v > 0 { h.timeout = v }
+            if let v = image.healthStartPeriod, v > 0 { h.startPeriod = v }
+            if let v = image.healthRetries, v > 0 { h.retries = v }
+            c.healthcheck = h
+        }
+        var env = image.env
         for f in envFile {
             for line in try FileSystem.readText(f).split(separator: "\n") where !line.hasPrefix("#") && !String(line).trimmingSpaces.isEmpty {
                 env.append(String(line))
@@ -92,8 +107,8 @@ struct ContainerOptions: ParsableArguments {
             if e.contains("=") { env.append(e) } else if let v = Host.environment(e) { env.append("\(e)=\(v)") }
         }
         c.env = env
-        c.workingDir = workdir ?? "/"
-        c.user = user ?? ""
+        c.workingDir = workdir ?? image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        c.user = user ?? image.user ?? ""
         c.hostname = hostname ?? ""
         c.tty = tty
         c.openStdin = interactive
@@ -103,10 +118,10 @@ struct ContainerOptions: ParsableArguments {
         c.capAdd = capAdd
         c.capDrop = capDrop
         c.securityOpt = securityOpt
-        c.labels = Dictionary(label.map { l -> (String, String) in
+        c.labels = image.labels.merging(Dictionary(label.map { l -> (String, String) in
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv.count > 1 ? kv[1] : "")
-        }, uniquingKeysWith: { $1 })
+        }, uniquingKeysWith: { $1 })) { $1 }
         c.network = try NetworkMode(parsing: network)
         c.cgroupParent = cgroupParent
         c.restartPolicy = try RestartPolicy(parsing: restart)
@@ -137,6 +152,10 @@ struct ContainerOptions: ParsableArguments {
         c.mounts = try volume.map(Self.parseVolume) + mount.map(Self.parseMount) + tmpfs.map { t in
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
+        }
+        // The image's VOLUMEs become anonymous volumes unless something is mounted there.
+        for v in image.volumes where !c.mounts.contains(where: { $0.target == v }) {
+            c.mounts.append(MountSpec(type: .volume, source: "", target: v))
         }
         c.limits = try limits()
         return c

@@ -14,12 +14,15 @@ struct ContainerRun: ParsableCommand {
 
     func run() throws {
         let runtime = try global.runtime()
+        Trace.mark("runtime ready")
         let config: ContainerConfig
-        do { config = try runtime.create(try options.makeConfig(autoRemove: rm)) } catch let e as CNCError {
+        do { config = try runtime.create(try options.makeConfig(autoRemove: rm, engine: global.engineConfig())) } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             throw ExitCode(125)
         }
+        Trace.mark("created")
         let code = try ContainerRun.startAndFollow(runtime, config, detach: detach, interactive: options.interactive, tty: options.tty)
+        Trace.mark("done")
         if detach { print(config.id.rawValue) }
         throw ExitCode(code)
     }
@@ -57,7 +60,9 @@ struct ContainerRun: ParsableCommand {
             if Terminal.isTerminal(0) { Terminal.copySize(from: 0, to: pty.master); raw = Terminal.makeRaw(0) }
             FD.pumpInBackground(from: 0, to: pty.master)
         }
+        Trace.mark("started pid \(started.pid)")
         let code = started.waitForExit(runtime: runtime)
+        Trace.mark("exited \(code)")
         if raw { Terminal.restore() }
         if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
         return code
@@ -72,7 +77,7 @@ struct ContainerCreate: ParsableCommand {
     @OptionGroup var options: ContainerOptions
 
     func run() throws {
-        let c = try global.runtime().create(try options.makeConfig(autoRemove: rm))
+        let c = try global.runtime().create(try options.makeConfig(autoRemove: rm, engine: global.engineConfig()))
         print(c.id.rawValue)
     }
 }

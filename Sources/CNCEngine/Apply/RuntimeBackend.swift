@@ -88,22 +88,20 @@ public final class RuntimeBackend: ContainerBackend {
         guard let spec = specs.withLock({ $0[service.configHash] }) else {
             throw CNCError(.internal, "no spec registered for service \(service.name) (config \(service.configHash.prefix(12)))")
         }
-        var image: ResolvedImage?
-        var lowers: [String] = []
-        if let ref = spec.image {
-            let wanted = service.imageDigest.map { "\(ref.name)@\($0)" } ?? ref.description
-            do {
-                image = try images.resolve(service.imageDigest.map { _ in wanted } ?? ref.description)
-            } catch let e as CNCError where e.code == .notFound {
-                throw CNCError(.notFound, "image \(ref.familiar) for service \(service.name) is not in the local store", cause: e.description)
-            }
-            if let image { lowers = try images.prepareRootfs(image) }
-        } else {
+        guard let ref = spec.image else {
             throw CNCError(.unsupported, "service \(service.name) has only build:, and this build of cnc has no image builder yet")
         }
+        let resolved: ResolvedImage
+        do {
+            // The digest the plan was made for, not whatever the tag points at by now.
+            resolved = try images.resolve(service.imageDigest?.description ?? ref.description)
+        } catch let e as CNCError where e.code == .notFound {
+            throw CNCError(.notFound, "image \(ref.familiar) for service \(service.name) is not in the local store", cause: e.description)
+        }
+        let defaults = try ContainerEngine.defaults(of: resolved, in: images, reference: ref.description)
         var config = try ServiceContainerFactory.config(
-            project: project, serviceName: service.name, service: spec, image: image, imageText: service.image,
-            lowerDirs: lowers, name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
+            project: project, serviceName: service.name, service: spec, image: defaults, imageText: service.image,
+            name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", environment: environment)
         config = try runtime.create(config)
         return config.id.rawValue
