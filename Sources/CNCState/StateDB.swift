@@ -151,6 +151,14 @@ public actor StateDB {
             """, [.text(project), .int(Int64(number))]).first.map(revision)
     }
 
+    /// The newest revision of `project` that succeeded, if any.
+    public func lastSucceededRevision(project: String) throws -> RevisionRecord? {
+        try db.query("""
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            FROM revisions WHERE project = ? AND outcome = 'succeeded' ORDER BY number DESC LIMIT 1
+            """, [.text(project)]).first.map(revision)
+    }
+
     /// Every image digest a kept revision of any app names: protected from pruning.
     public func protectedImageDigests() throws -> Set<String> {
         var out: Set<String> = []
@@ -195,7 +203,7 @@ public actor StateDB {
             ContainerRecord(
                 id: row[0].text ?? "", project: row[1].text ?? "", service: row[2].text ?? "", replica: Int(row[3].int ?? 0),
                 name: row[4].text ?? "", configHash: row[5].text ?? "",
-                sectionHashes: try decode([String: String].self, row[6]),
+                sectionHashes: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: String].self, row[6]),
                 appliedSections: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: JSONValue].self, row[7]),
                 image: row[8].text ?? "",
                 imageDigest: row[9].text, revision: Int(row[10].int ?? 0), createdAt: row[11].int ?? 0)

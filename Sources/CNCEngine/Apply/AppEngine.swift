@@ -81,12 +81,17 @@ public final class AppEngine: Sendable {
         let upToDate = Set(desired?.services.map(\.configHash) ?? [])
         let records = Dictionary(try await state.containers(project: project, upToDate: upToDate).map { ($0.id, $0) },
                                  uniquingKeysWith: { a, _ in a })
+        Trace.mark("observe: state records")
         var containers: [ObservedContainer] = []
-        for rc in try await backend.listContainers(project: project) {
+        let listed = try await backend.listContainers(project: project)
+        Trace.mark("observe: runtime listed")
+        for rc in listed {
             let record = records[rc.id]
             guard let service = rc.labels[AppLabels.service] ?? record?.service else { continue }
             let replica = rc.labels[AppLabels.replica].flatMap(Int.init) ?? record?.replica ?? 1
-            let sectionHashes = rc.labels[AppLabels.sectionHashes]
+            // Section hashes only matter for a container that differs from the spec.
+            let current = upToDate.contains(rc.labels[AppLabels.configHash] ?? "")
+            let sectionHashes = current ? [:] : rc.labels[AppLabels.sectionHashes]
                 .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? record?.sectionHashes ?? [:]
             containers.append(ObservedContainer(
                 id: rc.id, name: rc.name, service: service, replica: replica, status: rc.observation.status,
@@ -101,7 +106,8 @@ public final class AppEngine: Sendable {
         // Records whose container is gone were removed behind our back: forget them.
         let live = Set(containers.map(\.id))
         for id in records.keys where !live.contains(id) { try await state.removeContainer(id: id) }
-        let last = try await state.revisions(project: project).last { $0.outcome == .succeeded }
+        let last = try await state.lastSucceededRevision(project: project)
+        Trace.mark("observe: revisions")
         return ObservedApp(
             containers: containers.sorted { ($0.service, $0.replica, $0.name) < ($1.service, $1.replica, $1.name) },
             networks: try await backend.listNetworks(project: project), volumes: try await backend.listVolumes(project: project),
