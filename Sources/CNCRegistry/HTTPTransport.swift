@@ -49,7 +49,8 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     init(timeout: TimeInterval) {
         queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 4
+        // Serial: a task's data callbacks must arrive one at a time and in order.
+        queue.maxConcurrentOperationCount = 1
         super.init()
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
