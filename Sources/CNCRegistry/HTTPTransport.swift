@@ -49,7 +49,9 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     init(timeout: TimeInterval) {
         queue = OperationQueue()
-        // Serial: a task's data callbacks must arrive one at a time and in order.
+        // Serial: URLSession delivers a task's data and completion in order only on a serial
+        // delegate queue. On a concurrent one, chunks of a blob raced each other and the
+        // completion could overtake the last chunk (truncated, mis-hashed layers under load).
         queue.maxConcurrentOperationCount = 1
         super.init()
         let config = URLSessionConfiguration.ephemeral

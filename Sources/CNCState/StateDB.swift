@@ -120,6 +120,17 @@ public actor StateDB {
         }
     }
 
+    /// Marks revisions still `pending` (their apply was killed) as failed; returns their numbers.
+    @discardableResult
+    public func failInterrupted(project: String) throws -> [Int] {
+        try db.transaction {
+            let rows = try db.query("SELECT number FROM revisions WHERE project = ? AND outcome = 'pending' ORDER BY number", [.text(project)])
+            try db.query("UPDATE revisions SET outcome = 'failed', reason = reason || ' (interrupted)' WHERE project = ? AND outcome = 'pending'",
+                         [.text(project)])
+            return rows.compactMap { $0.first?.int.map(Int.init) }
+        }
+    }
+
     public func setOutcome(project: String, number: Int, _ outcome: RevisionRecord.Outcome) throws {
         try db.query("UPDATE revisions SET outcome = ? WHERE project = ? AND number = ?",
                      [.text(outcome.rawValue), .text(project), .int(Int64(number))])
@@ -174,7 +185,9 @@ public actor StateDB {
         try db.query("DELETE FROM containers WHERE id = ?", [.text(id)])
     }
 
-    public func containers(project: String) throws -> [ContainerRecord] {
+    /// The app's container records. Records whose config hash is in `upToDate` come without
+    /// their applied sections (nothing to diff against; decoding them is most of the cost).
+    public func containers(project: String, upToDate: Set<String> = []) throws -> [ContainerRecord] {
         try db.query("""
             SELECT id, project, service, replica, name, config_hash, section_hashes, applied_sections, image, image_digest,
             revision, created_at FROM containers WHERE project = ? ORDER BY service, replica
@@ -183,7 +196,8 @@ public actor StateDB {
                 id: row[0].text ?? "", project: row[1].text ?? "", service: row[2].text ?? "", replica: Int(row[3].int ?? 0),
                 name: row[4].text ?? "", configHash: row[5].text ?? "",
                 sectionHashes: try decode([String: String].self, row[6]),
-                appliedSections: try decode([String: JSONValue].self, row[7]), image: row[8].text ?? "",
+                appliedSections: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: JSONValue].self, row[7]),
+                image: row[8].text ?? "",
                 imageDigest: row[9].text, revision: Int(row[10].int ?? 0), createdAt: row[11].int ?? 0)
         }
     }

@@ -3,7 +3,9 @@ import Glibc
 
 extension FileSystem {
     /// Removes `path` and everything under it without ever following a symlink
-    /// (unlinkat through directory fds opened O_NOFOLLOW). Missing is fine.
+    /// (unlinkat through directory fds opened O_NOFOLLOW) and without crossing into another
+    /// file system: a mount point inside (a still-mounted overlay, a bind) is refused, never
+    /// emptied. Missing is fine.
     public static func removeTree(_ path: String) throws {
         let parent = directoryName(path)
         let dfd = try retryingEINTR("open", path: parent) { open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
@@ -19,6 +21,11 @@ extension FileSystem {
         guard e == EISDIR || e == EPERM else { throw SystemError.make("unlinkat", errno: e, path: display) }
         let sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         if sub < 0 { throw SystemError.make("openat", errno: errno, path: display) }
+        var parentStat = stat(), subStat = stat()
+        if fstat(dfd, &parentStat) == 0, fstat(sub, &subStat) == 0, parentStat.st_dev != subStat.st_dev {
+            close(sub)
+            throw CNCError(.conflict, "refusing to remove \(display): it is a mount point")
+        }
         guard let dir = fdopendir(sub) else {
             e = errno
             close(sub)

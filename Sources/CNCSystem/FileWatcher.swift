@@ -34,26 +34,34 @@ public final class FileWatcher: @unchecked Sendable {
     /// Batches of changed paths (among those watched), until stop().
     public func changes(quiet: CNCDuration = CNCDuration(nanoseconds: 150_000_000)) -> AsyncStream<[String]> {
         AsyncStream { continuation in
-            let thread = Thread { [self] in
-                var pending: Set<String> = []
-                while true {
-                    var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0)]
-                    let timeout: Int32 = pending.isEmpty ? -1 : Int32(quiet.nanoseconds / 1_000_000)
-                    let n = poll(&fds, 2, timeout)
-                    if n < 0 { if errno == EINTR { continue }; break }
-                    if fds[1].revents != 0 { break }
-                    if n == 0 {
-                        continuation.yield(pending.sorted())
-                        pending.removeAll()
-                        continue
-                    }
-                    pending.formUnion(readEvents())
-                }
-                continuation.finish()
-            }
-            thread.name = "cnc-file-watcher"
-            thread.start()
+            start(quiet: quiet, onChange: { continuation.yield($0) }, onEnd: { continuation.finish() })
         }
+    }
+
+    /// Calls `onChange` on the watcher's own thread with each batch, and `onEnd` after stop().
+    public func start(
+        quiet: CNCDuration = CNCDuration(nanoseconds: 150_000_000), onChange: @escaping @Sendable ([String]) -> Void,
+        onEnd: @escaping @Sendable () -> Void = {}
+    ) {
+        let thread = Thread { [self] in
+            var pending: Set<String> = []
+            while true {
+                var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe[0], events: Int16(POLLIN), revents: 0)]
+                let timeout: Int32 = pending.isEmpty ? -1 : Int32(quiet.nanoseconds / 1_000_000)
+                let n = poll(&fds, 2, timeout)
+                if n < 0 { if errno == EINTR { continue }; break }
+                if fds[1].revents != 0 { break }
+                if n == 0 {
+                    onChange(pending.sorted())
+                    pending.removeAll()
+                    continue
+                }
+                pending.formUnion(readEvents())
+            }
+            onEnd()
+        }
+        thread.name = "cnc-file-watcher"
+        thread.start()
     }
 
     private func readEvents() -> [String] {

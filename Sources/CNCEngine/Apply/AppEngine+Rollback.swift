@@ -17,7 +17,8 @@ extension AppEngine {
     public func rollback(
         project: String, to number: Int?, services: [String] = [], current: DesiredApp?, tagger: any ImageTagger,
         options: PlanOptions = PlanOptions(), dryRun: Bool = false,
-        recompile: @Sendable (RevisionRecord) async throws -> DesiredApp
+        recompile: @Sendable (RevisionRecord) async throws -> DesiredApp,
+        onPlan: @Sendable (Plan) -> Void = { _ in }
     ) async throws -> ApplyResult {
         let revisions = try await state.revisions(project: project)
         guard let latest = revisions.last else {
@@ -58,12 +59,12 @@ extension AppEngine {
             let digest = try Digest(digestText)
             if try await tagger.currentDigest(of: reference) != digest {
                 if !dryRun { try await tagger.retag(reference, to: digest) }
-                progress("\(reference): re-pointed to \(digest.short)")
+                progress(.note("\(reference): re-pointed to \(digest.short)"))
             }
         }
         var request = ApplyRequest(desired: desired, spec: target.spec, options: options, dryRun: dryRun,
                                    reason: "rollback to \(target.number)")
         if !services.isEmpty { request.reason += " (\(services.joined(separator: ", ")))" }
-        return try await apply(request, recompile: recompile)
+        return try await apply(request, recompile: recompile, onPlan: onPlan)
     }
 }

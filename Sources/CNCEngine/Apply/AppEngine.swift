@@ -63,10 +63,10 @@ public final class AppEngine: Sendable {
     public let backend: any ContainerBackend
     public let state: StateDB
     public let executorOptions: Executor.Options
-    public let progress: @Sendable (String) -> Void
+    public let progress: @Sendable (ProgressEvent) -> Void
 
     public init(config: EngineConfig, backend: any ContainerBackend, state: StateDB,
-                executorOptions: Executor.Options = Executor.Options(), progress: @escaping @Sendable (String) -> Void = { _ in }) {
+                executorOptions: Executor.Options = Executor.Options(), progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) {
         self.config = config
         self.backend = backend
         self.state = state
@@ -76,8 +76,11 @@ public final class AppEngine: Sendable {
 
     /// The app as it is: containers from the runtime (by label), enriched with the state DB's
     /// records (the sections they were created from), networks and volumes.
-    public func observe(project: String) async throws -> ObservedApp {
-        let records = Dictionary(try await state.containers(project: project).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    /// With `desired`, containers already matching it skip loading what only a diff needs.
+    public func observe(project: String, desired: DesiredApp? = nil) async throws -> ObservedApp {
+        let upToDate = Set(desired?.services.map(\.configHash) ?? [])
+        let records = Dictionary(try await state.containers(project: project, upToDate: upToDate).map { ($0.id, $0) },
+                                 uniquingKeysWith: { a, _ in a })
         var containers: [ObservedContainer] = []
         for rc in try await backend.listContainers(project: project) {
             let record = records[rc.id]
@@ -107,7 +110,8 @@ public final class AppEngine: Sendable {
 
     /// The plan an apply of `request` would run now.
     public func plan(_ request: ApplyRequest) async throws -> Plan {
-        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project), options: request.options)
+        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project, desired: request.desired),
+                     options: request.options)
     }
 
     /// Converges the app. `recompile` turns a stored revision back into a desired app (used for
@@ -116,11 +120,13 @@ public final class AppEngine: Sendable {
         _ request: ApplyRequest,
         recompile: @Sendable (RevisionRecord) async throws -> DesiredApp = { _ in
             throw CNCError(.unsupported, "rollback needs the spec compiler")
-        }
+        },
+        onPlan: @Sendable (Plan) -> Void = { _ in }
     ) async throws -> ApplyResult {
         let project = request.desired.project
-        let observed = try await observe(project: project)
+        let observed = try await observe(project: project, desired: request.desired)
         let plan = Planner.plan(desired: request.desired, observed: observed, options: request.options)
+        onPlan(plan)
         if let saved = request.savedPlan {
             guard saved.project == project, saved.observedFingerprint == plan.observedFingerprint else {
                 throw CNCError(.conflict, "the saved plan is stale: the app changed since it was made (run cncapply diff --plan-out again)")
@@ -135,7 +141,7 @@ public final class AppEngine: Sendable {
         var result = ApplyResult(plan: plan, report: report, revision: revision, rollback: nil)
         if report.rollbackRequested,
            let previous = try await state.revisions(project: project).last(where: { $0.outcome == .succeeded && $0.number < revision }) {
-            progress("health gate failed: rolling back to revision \(previous.number)")
+            progress(.note("health gate failed: rolling back to revision \(previous.number)"))
             try await state.setOutcome(project: project, number: revision, .rolledBack)
             let desired = try await recompile(previous)
             var back = request
@@ -156,6 +162,10 @@ public final class AppEngine: Sendable {
     private func execute(_ plan: Plan, request: ApplyRequest) async throws -> (Int, Executor.Report) {
         let project = request.desired.project
         let now = Int64(Date().timeIntervalSince1970)
+        // An apply killed mid-way left its revision pending: it did not finish, say so.
+        for n in try await state.failInterrupted(project: project) {
+            try await state.addEvent(project: project, kind: "interrupted", message: "revision \(n) was interrupted", time: now)
+        }
         var images: [String: String] = [:]
         for s in request.desired.services { if let d = s.imageDigest { images[s.image] = d.description } }
         let revision = try await state.addRevision(RevisionRecord(

@@ -38,10 +38,10 @@ public struct Executor: Sendable {
 
     public let backend: any ContainerBackend
     public let options: Options
-    /// Called with each line of progress ("web: replace — done").
-    public let progress: @Sendable (String) -> Void
+    /// Told what happens, as it happens.
+    public let progress: @Sendable (ProgressEvent) -> Void
 
-    public init(backend: any ContainerBackend, options: Options = Options(), progress: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(backend: any ContainerBackend, options: Options = Options(), progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) {
         self.backend = backend
         self.options = options
         self.progress = progress
@@ -94,12 +94,13 @@ public struct Executor: Sendable {
             return
         }
         do {
+            progress(.action(action, .running))
             let id = try await perform(action, desired: desired, services: services, onContainer: onContainer, state: state)
-            progress("\(action.line): done")
+            progress(.action(action, .done))
             await state.finish(Outcome(action: action.id, status: .done, containerID: id))
         } catch {
             let e = error as? CNCError ?? CNCError.wrap(error, "\(action.subject): \(action.kind.rawValue) failed")
-            progress("\(action.line): failed: \(e.description)")
+            progress(.action(action, .failed(e.description)))
             await state.fail(e)
             await state.finish(Outcome(action: action.id, status: .failed, containerID: action.containerID, message: e.description))
         }
@@ -264,6 +265,18 @@ public struct Executor: Sendable {
             try await Task.sleep(nanoseconds: UInt64(options.pollInterval.nanoseconds))
         }
     }
+}
+
+/// Progress of a running plan, for the live view.
+public enum ProgressEvent: Sendable {
+    public enum Status: Sendable, Equatable {
+        case running
+        case done
+        case failed(String)
+    }
+    case action(Action, Status)
+    /// A line of its own (image pulls, rollback notices).
+    case note(String)
 }
 
 /// A container the executor created, removed or renamed — recorded durably by the caller.

@@ -14,7 +14,7 @@
 #define CSHIM_RESOLVE_BENEATH 0x08
 #define CSHIM_RESOLVE_IN_ROOT 0x10
 
-/// openat2(2) through syscall(2) (glibc has no wrapper); -1 and errno on failure.
+/// openat2(2) through syscall(2) (glibc has no wrapper), O_CLOEXEC always added; -1 and errno on failure.
 int cshim_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve);
 
 /// makedev(3) (a macro, so Swift cannot call it).
