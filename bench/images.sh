@@ -11,9 +11,9 @@ RUNS=${RUNS:-5}
 SIZE_MB=${SIZE_MB:-200}
 [ -x "$CNC" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 W=$(mktemp -d /tmp/cnc-bench-images.XXXXXX)
-PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  # Registries were started in $(...) subshells: their pids are in files, not in a variable.
+  for f in "$W"/*/pid; do [ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -30,7 +30,7 @@ http: { addr: 127.0.0.1:$port }
 log: { level: error }
 EOC
   docker-registry serve "$W/$1/config.yml" >/dev/null 2>&1 &
-  PIDS+=($!)
+  echo $! > "$W/$1/pid"
   for _ in $(seq 100); do python3 -c "import socket;socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break; sleep 0.05; done
   echo "127.0.0.1:$port"
 }
