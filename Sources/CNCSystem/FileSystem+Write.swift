@@ -55,6 +55,9 @@ public enum Processes {
     /// True while `pid` exists (a zombie counts).
     public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
 
+    /// Forwards the usual terminal and stop signals to `pid` (a foreground container).
+    public static func forwardSignals(to pid: Int32) { _ = cshim_forward_signals(pid) }
+
     /// Sleeps the calling thread.
     public static func sleep(milliseconds: Int) {
         var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)

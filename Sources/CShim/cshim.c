@@ -170,3 +170,17 @@ int cshim_tty_copy_size(int from, int to) {
     if (ioctl(from, TIOCGWINSZ, &ws) < 0) return -1;
     return ioctl(to, TIOCSWINSZ, &ws);
 }
+
+static volatile pid_t forward_target = -1;
+static void forward_signal(int sig) { if (forward_target > 0) kill(forward_target, sig); }
+int cshim_forward_signals(pid_t pid) {
+    forward_target = pid;
+    struct sigaction sa;
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) < 0) return -1;
+    return 0;
+}

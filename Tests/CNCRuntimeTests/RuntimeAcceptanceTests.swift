@@ -204,4 +204,25 @@ import Testing
         let missing = try h.cnc(["run", "--rm", "nothere:1", "true"])
         #expect(missing.status == 125 && missing.err.contains("Unable to find image"))
     }
+
+    @Test func foregroundRunForwardsSignalsToTheWorkload() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
+        p.arguments = ["run", "--root", h.root, "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
+                       "trap 'echo got-INT; exit 5' INT; echo ready; sleep 100 & wait"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for the workload to be up, then Ctrl-C the CLI.
+        let first = out.fileHandleForReading.availableData
+        #expect(String(decoding: first, as: UTF8.self).hasPrefix("ready"))
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 5)
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("got-INT"))
+    }
 }

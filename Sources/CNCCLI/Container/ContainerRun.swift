@@ -61,6 +61,8 @@ struct ContainerRun: ParsableCommand {
             FD.pumpInBackground(from: 0, to: pty.master)
         }
         Trace.mark("started pid \(started.pid)")
+        // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
+        if pty == nil { Processes.forwardSignals(to: started.pid) }
         let code = started.waitForExit(runtime: runtime)
         Trace.mark("exited \(code)")
         if raw { Terminal.restore() }

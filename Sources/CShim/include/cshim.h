@@ -67,6 +67,10 @@ void cshim_tty_restore(void);
 /// Copies the window size of terminal `from` to `to`.
 int cshim_tty_copy_size(int from, int to);
 
+/// Docker's sig-proxy: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGWINCH delivered to this
+/// process are sent to `pid` instead.
+int cshim_forward_signals(pid_t pid);
+
 /// Blocks SIGCHLD and returns a non-blocking, close-on-exec signalfd that reports it.
 int cshim_signalfd_sigchld(void);
 
