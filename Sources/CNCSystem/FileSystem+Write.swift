@@ -56,6 +56,7 @@ public enum Processes {
     public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
 
     /// Forwards the usual terminal and stop signals to `pid` (a foreground container).
+    /// `forwardSignals(to: 0)` installs the handlers and holds signals until a pid is given.
     public static func forwardSignals(to pid: Int32) { _ = cshim_forward_signals(pid) }
 
     /// Sleeps the calling thread.

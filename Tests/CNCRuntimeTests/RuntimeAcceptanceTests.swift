@@ -212,7 +212,7 @@ import Testing
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
         p.arguments = ["run", "--root", h.root, "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
-                       "trap 'echo got-INT; exit 5' INT; echo ready; sleep 100 & wait"]
+                       "trap 'echo got-INT; exit 5' INT; echo ready; sleep 10 & wait"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
