@@ -196,10 +196,15 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     make_dev(rootfd);
     if (c->tty) {
         // The pty the workload got as stdin becomes /dev/console.
-        char p[64];
+        // By path: the fd's mount belongs to the parent's namespace, and a bind must come
+        // from a mount of ours (our copy of the host's /dev/pts).
+        char p[64], pts[256];
+        ssize_t n = readlink("/proc/self/fd/0", pts, sizeof pts - 1);
+        if (n <= 0) cinit_die(125, "find the terminal: %s", strerror(errno));
+        pts[n] = 0;
         int fd = open_in_root(rootfd, "/dev/console", MAKE_FILE);
-        if (fd < 0 || mount("/proc/self/fd/0", fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
-            cinit_die(125, "bind /dev/console: %s", strerror(errno));
+        if (fd < 0 || mount(pts, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+            cinit_die(125, "bind %s on /dev/console: %s", pts, strerror(errno));
         close(fd);
     }
     for (int i = 0; i < c->nbinds; i++) bind_volume(rootfd, &c->binds[i]);
