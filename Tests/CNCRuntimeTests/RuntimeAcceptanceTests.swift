@@ -225,4 +225,40 @@ import Testing
         #expect(p.terminationStatus == 5)
         #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("got-INT"))
     }
+
+    @Test func healthLogRotationNetworkModesTTYAndCrashRecovery() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        // Health: unhealthy until the file exists, then healthy.
+        try h.run(["-d", "--name", "hc", "--health-cmd", "test -f /tmp/ok", "--health-interval", "100ms", "--health-retries", "2"], ["sleep", "100"])
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try h.inspect("hc", "{{.State.Health.Status}}") == "unhealthy")
+        try h.cnc(["exec", "hc", "touch", "/tmp/ok"])
+        Thread.sleep(forTimeInterval: 0.4)
+        #expect(try h.inspect("hc", "{{.State.Health.Status}}") == "healthy")
+        // Size rotation keeps max-file files.
+        try h.run(["-d", "--name", "chatty", "--log-opt", "max-size=1k", "--log-opt", "max-file=2"],
+                  ["sh", "-c", "for i in $(seq 200); do echo line-$i; done; sleep 100"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let logs = try h.cnc(["logs", "chatty"]).out
+        #expect(logs.hasSuffix("line-200\n") && !logs.contains("line-1\n"))
+        // container:NAME shares the network namespace; host uses the host's.
+        let pid = try h.inspect("hc", "{{.State.Pid}}")
+        let shared = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+        #expect(try h.run(["--rm", "--network", "container:hc"], ["readlink", "/proc/self/ns/net"]).out == shared + "\n")
+        let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        #expect(try h.run(["--rm", "--network", "host"], ["readlink", "/proc/self/ns/net"]).out == hostNet + "\n")
+        // -t gives the workload a terminal (bound at /dev/console).
+        let t = try h.run(["--rm", "-t"], ["sh", "-c", "tty; exit 4"])
+        #expect(t.status == 4 && t.out.contains("/dev/console"), "\(t.out) \(t.err)")
+        // A crashed monitor shows as exited/dead, and rm -f still cleans up (tearDown checks).
+        let stateFile = h.root + "/containers/" + (try h.inspect("chatty", "{{.Id}}")) + "/state.json"
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stateFile))) as? [String: Any]
+        let monitor = Int32(state?["MonitorPid"] as? Int ?? 0)
+        #expect(monitor > 0)
+        kill(monitor, SIGKILL)
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try h.inspect("chatty", "{{.State.Status}} {{.State.Dead}}") == "exited true")
+    }
 }
