@@ -38,6 +38,7 @@ extern int cinit_error_fd;
 
 int cinit_setup_rootfs(const struct cinit_conf *c);
 int cinit_guard_own_binary(const char *by_path);
+int cinit_hold_rootfs(const struct cinit_conf *c);
 void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home, size_t homelen);
 void cinit_apply_identity(const struct cinit_conf *c, uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 void cinit_apply_seccomp(const struct cinit_conf *c);

@@ -261,4 +261,21 @@ import Testing
         Thread.sleep(forTimeInterval: 0.2)
         #expect(try h.inspect("chatty", "{{.State.Status}} {{.State.Dead}}") == "exited true")
     }
+
+    @Test func cpWorksOnStoppedContainers() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["--name", "done"], ["sh", "-c", "echo saved > /root/out.txt; ln -s /../../../etc /root/esc"])
+        let out = "/tmp/cnc-cp-stopped-\(ContainerID.random().short)"
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: out + ".pw") }
+        #expect(try h.cnc(["cp", "done:/root/out.txt", out]).status == 0)
+        #expect((try? String(contentsOfFile: out, encoding: .utf8)) == "saved\n")
+        #expect(try h.cnc(["cp", "done:/root/esc/passwd", out + ".pw"]).status == 0)
+        #expect(((try? String(contentsOfFile: out + ".pw", encoding: .utf8)) ?? "").contains("nobody:x:65534:65534:nobody:/nonexistent"))
+        #expect(try h.cnc(["cp", out, "done:/root/back.txt"]).status == 0)
+        #expect(try h.cnc(["start", "-a", "done"]).status == 0)
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(h.root))
+    }
 }
