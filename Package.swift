@@ -64,7 +64,7 @@ let package = Package(
 
         // Layer 5
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups",
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine", "CNCState"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,6 +44,11 @@ extension ContainerEngine {
         do { image = try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
             throw CNCError(.notFound, "Unable to find image '\(reference)' locally (pull it first: cnc pull \(reference))", cause: e.description)
         }
+        return try defaults(of: image, in: store, reference: reference)
+    }
+
+    /// The defaults and unpacked lowers of an image already resolved in `store`.
+    public static func defaults(of image: ResolvedImage, in store: ImageStore, reference: String) throws -> ImageDefaults {
         let lowers = try store.prepareRootfs(image)
         let c = image.config.config
         return ImageDefaults(

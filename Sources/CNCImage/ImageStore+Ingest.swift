@@ -23,7 +23,7 @@ extension ImageStore {
     /// blob), decompression, and tar extraction (hash the diff ID + write files).
     public func ingestLayer(_ blob: Descriptor, diffID: Digest, chainID: Digest, policy: UnpackPolicy = UnpackPolicy(),
                             record: inout IngestRecord,
-                            produce: (_ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+                            produce: (_ consume: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let writer = try blobWriter()
         let queue = ChunkQueue(capacity: 32)
         let blobExisted = hasBlob(blob.digest)
@@ -33,19 +33,20 @@ extension ImageStore {
             try store.unpackLayer(from: QueueSource(queue: queue), chainID: chainID, expectedDiffID: diffID,
                                   layer: blob.digest.description, policy: policy).path
         }
-        var pending: [UInt8] = []
-        pending.reserveCapacity(LayerUnpacker.chunkSize)
+        final class Pending: @unchecked Sendable { var bytes: [UInt8] = [] }
+        let pending = Pending()
+        pending.bytes.reserveCapacity(LayerUnpacker.chunkSize)
         do {
             try produce { buf in
                 try writer.write(buf)
-                pending.append(contentsOf: buf)
-                if pending.count >= LayerUnpacker.chunkSize {
-                    try queue.put(pending)
-                    pending = []
-                    pending.reserveCapacity(LayerUnpacker.chunkSize)
+                pending.bytes.append(contentsOf: buf)
+                if pending.bytes.count >= LayerUnpacker.chunkSize {
+                    try queue.put(pending.bytes)
+                    pending.bytes = []
+                    pending.bytes.reserveCapacity(LayerUnpacker.chunkSize)
                 }
             }
-            if !pending.isEmpty { try queue.put(pending) }
+            if !pending.bytes.isEmpty { try queue.put(pending.bytes) }
             let got = writer.hasher.finalize()
             if got != blob.digest || writer.bytesWritten != blob.size {
                 throw CNCError(.integrity, "digest mismatch for layer \(blob.digest): received \(writer.bytesWritten) bytes with digest \(got) (expected \(blob.size) bytes)")

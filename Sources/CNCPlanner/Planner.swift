@@ -54,13 +54,15 @@ public enum Planner {
             // one with the canonical name, remove the other.
             var containers: [ObservedContainer] = []
             var removedDuplicates = false
+            var duplicateRemoval: [Int: [Int]] = [:]
             for (replica, group) in Dictionary(grouping: observedByService[service.name] ?? [], by: \.replica).sorted(by: { $0.key < $1.key }) {
                 let canonical = service.containerName(project: desired.project, replica: replica)
                 let sorted = group.sorted { ($0.name == canonical ? 0 : 1, $0.name) < ($1.name == canonical ? 0 : 1, $1.name) }
                 containers.append(sorted[0])
                 for extra in sorted.dropFirst() {
-                    b.add(.remove, subject: service.name, container: extra.name, replica: replica, containerID: extra.id,
-                          cause: "duplicate of replica \(replica) left by an interrupted update", showReplica: true)
+                    let id = b.add(.remove, subject: service.name, container: extra.name, replica: replica, containerID: extra.id,
+                                   cause: "duplicate of replica \(replica) left by an interrupted update", showReplica: true)
+                    duplicateRemoval[replica, default: []].append(id)
                     removedDuplicates = true
                 }
             }
@@ -85,6 +87,8 @@ public enum Planner {
             let byReplica = Dictionary(containers.map { ($0.replica, $0) }, uniquingKeysWith: { a, _ in a })
             for replica in 1...max(service.replicas, 1) where service.replicas > 0 {
                 let name = service.containerName(project: desired.project, replica: replica)
+                // The replica's new container may reuse a name a duplicate still holds.
+                let prerequisites = prerequisites + (duplicateRemoval[replica] ?? []).map { ActionDependency(action: $0, condition: .done) }
                 guard let c = byReplica[replica] else {
                     let applied = observed.appliedReplicas[service.name] ?? 0
                     let cause: String

@@ -49,7 +49,10 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
 
     init(timeout: TimeInterval) {
         queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 4
+        // Serial: URLSession delivers a task's data and completion in order only on a serial
+        // delegate queue. On a concurrent one, chunks of a blob raced each other and the
+        // completion could overtake the last chunk (truncated, mis-hashed layers under load).
+        queue.maxConcurrentOperationCount = 1
         super.init()
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = timeout
@@ -123,7 +126,16 @@ final class HTTPTransport: NSObject, URLSessionDataDelegate, @unchecked Sendable
         guard let s = state(task) else { return }
         if s.response == nil { s.response = task.response as? HTTPURLResponse }
         s.error = error
+        // A cancelled auth challenge still carries the 401 and its WWW-Authenticate header.
+        if let r = s.response, r.statusCode == 401, s.sinkError == nil { s.error = nil }
         s.done.signal()
+    }
+
+    /// cnc answers auth challenges itself (RegistryClient.authenticate). FoundationNetworking hangs
+    /// on default handling of a Basic challenge, so cancel it and hand the 401 back (didComplete).
+    func urlSession(_ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+                    completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void) {
+        completionHandler(.cancelAuthenticationChallenge, nil)
     }
 
     /// Registries answer blob GETs with redirects to storage; those must not carry our token.

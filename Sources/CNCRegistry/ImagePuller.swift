@@ -66,7 +66,7 @@ public enum ImagePuller {
                 throw CNCError(.unsupported, "unsupported layer media type \"\(layer.mediaType)\" (\(layer.digest))")
             }
             try store.ingestLayer(layer, diffID: config.rootfs.diffIDs[i], chainID: chains[i], policy: policy, record: &record) { consume in
-                try withoutActuallyEscaping(consume) { c in _ = try client.fetchBlob(repo, layer.digest, sink: c) }
+                try client.fetchBlob(repo, layer.digest, sink: consume)
             }
             log("\(short): Pull complete")
         }

@@ -58,7 +58,9 @@ public final class RegistryClient: @unchecked Sendable {
         } else if let colon = name.lastIndex(of: ":") {
             name = String(name[..<colon])
         }
-        return name == "localhost" || name == "::1" || name.hasPrefix("127.")
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        let loopbackV4 = octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+        return name == "localhost" || name == "::1" || loopbackV4
     }
 
     func url(_ path: String) -> URL {
@@ -207,7 +209,7 @@ public final class RegistryClient: @unchecked Sendable {
     }
 
     /// `Bearer realm="https://a/token",service="reg",scope="repository:x:pull"` -> ("Bearer", [...]).
-    static func parseChallenge(_ header: String) -> (String, [String: String]) {
+    public static func parseChallenge(_ header: String) -> (String, [String: String]) {
         let trimmed = header.trimmingCharacters(in: .whitespaces)
         guard let space = trimmed.firstIndex(of: " ") else { return (trimmed, [:]) }
         let scheme = String(trimmed[..<space])

@@ -16,6 +16,7 @@ extension Runtime {
     @discardableResult
     public func create(_ input: ContainerConfig) throws -> ContainerConfig {
         var c = input
+        c.env = Self.mergeEnvironment(c.env)
         if c.name.isEmpty { c.name = Self.randomName() }
         guard Self.validName(c.name) else {
             throw CNCError(.invalidArgument, "invalid container name \"\(c.name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
@@ -60,6 +61,19 @@ extension Runtime {
         let u = Array(name.utf8)
         guard let first = u.first, alnum(first), u.count <= 128 else { return false }
         return u.allSatisfy { alnum($0) || $0 == 95 || $0 == 46 || $0 == 45 }
+    }
+
+    /// One entry per variable, the last one given winning (image ENV, then env files, then -e),
+    /// in first-seen order. libc's getenv returns the first match, so duplicates must go.
+    public static func mergeEnvironment(_ env: [String]) -> [String] {
+        var order: [String] = []
+        var values: [String: String] = [:]
+        for entry in env {
+            let key = String(entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            if values[key] == nil { order.append(key) }
+            values[key] = entry
+        }
+        return order.compactMap { values[$0] }
     }
 
     func mkdirOnce(_ dir: String) -> Bool {

@@ -120,6 +120,17 @@ public actor StateDB {
         }
     }
 
+    /// Marks revisions still `pending` (their apply was killed) as failed; returns their numbers.
+    @discardableResult
+    public func failInterrupted(project: String) throws -> [Int] {
+        try db.transaction {
+            let rows = try db.query("SELECT number FROM revisions WHERE project = ? AND outcome = 'pending' ORDER BY number", [.text(project)])
+            try db.query("UPDATE revisions SET outcome = 'failed', reason = reason || ' (interrupted)' WHERE project = ? AND outcome = 'pending'",
+                         [.text(project)])
+            return rows.compactMap { $0.first?.int.map(Int.init) }
+        }
+    }
+
     public func setOutcome(project: String, number: Int, _ outcome: RevisionRecord.Outcome) throws {
         try db.query("UPDATE revisions SET outcome = ? WHERE project = ? AND number = ?",
                      [.text(outcome.rawValue), .text(project), .int(Int64(number))])

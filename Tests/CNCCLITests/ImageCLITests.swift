@@ -1,4 +1,5 @@
 import CNCCore
+import CNCState
 import Foundation
 import Testing
 
@@ -129,6 +130,21 @@ import Testing
         #expect(names.count == 9)
         let index = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: r.path + "/root/images/index.json")))
         #expect(((index as? [String: Any])?["manifests"] as? [Any])?.count == 9)
+    }
+
+    @Test func imagesOfContainersInStateDBSurvivePruneAndRmi() async throws {
+        let r = Root()
+        let tar = try r.busyboxTar()
+        let id = try r.cnc(["import", tar, "used:1"]).stdout.trimmingSpaces
+        let db = try StateDB(path: r.path + "/root/state.db")
+        try await db.recordApp(project: "p", specFiles: [], workingDirectory: "/", now: 0)
+        try await db.upsertContainer(ContainerRecord(
+            id: "c1", project: "p", service: "web", replica: 1, name: "p-web-1", configHash: "h", sectionHashes: [:],
+            appliedSections: [:], image: "used:1", imageDigest: id, revision: 1, createdAt: 0))
+        let rmi = try r.cnc(["rmi", "used:1"])
+        #expect(rmi.status == 1 && rmi.stderr.contains("is used by a container"), "\(rmi.stderr)")
+        #expect(try r.cnc(["image", "prune", "-a"]).status == 0)
+        #expect(try r.cnc(["image", "inspect", "--format", "{{.Id}}", "used:1"]).stdout.trimmingSpaces == id)
     }
 
     @Test func pruneRemovesDanglingImages() throws {

@@ -228,3 +228,16 @@ import Testing
         #expect(Planner.plan(desired: app, observed: obs).text == "web: remove [1] — duplicate of replica 1 left by an interrupted update\n")
     }
 }
+
+@Suite struct PlannerRecoveryOrderTests {
+    @Test func replacementWaitsForTheDuplicateToGo() {
+        let old = PlannerGoldenTests.web(port: "80")
+        var obs = PlannerGoldenTests.observed(PlannerGoldenTests.app([old]))
+        var next = ObservedContainer.from(old, project: "shop", replica: 1, id: "next1")
+        next.name = "shop-web-1-next"
+        obs.containers.append(next)
+        let plan = Planner.plan(desired: PlannerGoldenTests.app([PlannerGoldenTests.web(port: "81")]), observed: obs)
+        #expect(plan.text == "web: remove [1] — duplicate of replica 1 left by an interrupted update\nweb: replace — environment.PORT \"80\" -> \"81\"\n")
+        #expect(plan.actions[1].dependsOn.contains(ActionDependency(action: 0, condition: .done)))
+    }
+}

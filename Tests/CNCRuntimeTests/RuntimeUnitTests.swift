@@ -45,3 +45,10 @@ import Testing
         #expect(Healthcheck(test: ["CMD", "true"]).argv == ["true"])
     }
 }
+
+@Suite struct EnvironmentMergeTests {
+    @Test func laterEntriesOverrideEarlierOnesInFirstSeenOrder() {
+        #expect(Runtime.mergeEnvironment(["PATH=/bin", "PORT=8080", "A=1", "PORT=18080", "EMPTY=", "A=2"])
+            == ["PATH=/bin", "PORT=18080", "A=2", "EMPTY="])
+    }
+}

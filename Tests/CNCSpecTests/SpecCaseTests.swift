@@ -68,3 +68,28 @@ enum SpecCases {
         #expect(try CanonicalJSON.encode(again.app) == CanonicalJSON.encode(loaded.app))
     }
 }
+
+@Suite struct SpecEncodingTests {
+    /// The direct encoder must build exactly the tree Foundation's JSON round trip builds.
+    @Test(arguments: SpecCases.yamlFiles(in: SpecCases.validDir))
+    func directEncoderMatchesFoundationRoundTrip(_ file: String) throws {
+        let app = try SpecCases.load([file], in: SpecCases.validDir).app
+        let viaFoundation = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(app))
+        #expect(try JSONValueEncoder.encode(app) == viaFoundation)
+    }
+
+    @Test func sourceMapFindsWrittenPositions() throws {
+        let loaded = try SpecCases.load(["short-and-long-syntax.yaml"], in: SpecCases.validDir)
+        let map = loaded.sourceMap
+        #expect(map.mark("services.web")?.line == 3)
+        #expect(map.mark("services.web.image")?.line == 4)
+        #expect(map.mark("services.web.labels.app.tier")?.line == 12)
+        #expect(map.mark("services.web.ports[1]")?.line == 15)
+        // A normalized index maps back to the item written: 9000-9001 expands into two ports.
+        #expect(map.mark("services.web.ports[5]")?.line == 18)
+        #expect(map.mark("services.web.ports[6]")?.line == 19)
+        #expect(map.mark("services.web.nonexistent")?.line == 3)
+        #expect(map.contains("services.web.init"))
+        #expect(!map.contains("services.web.scale"))
+    }
+}

@@ -69,3 +69,15 @@ import Testing
         }
     }
 }
+
+@Suite struct InterruptedRevisionTests {
+    @Test func pendingRevisionsOfAKilledApplyBecomeFailed() async throws {
+        let (db, dir) = try StateDBTests.tempDB()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await db.addRevision(StateDBTests.rev("a", "x", "sha256:1"))
+        #expect(try await db.failInterrupted(project: "a") == [1])
+        let r = try await db.revision(project: "a", number: 1)
+        #expect(r?.outcome == .failed && r?.reason == "apply (interrupted)")
+        #expect(try await db.failInterrupted(project: "a") == [])
+    }
+}

@@ -20,13 +20,15 @@ struct AppContext {
     let images: ImageStore
     let state: StateDB
 
-    static func open(_ global: GlobalOptions, progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) throws -> AppContext {
+    /// `locked`: the caller holds the root's exclusive lock (apply, rollback, down).
+    static func open(_ global: GlobalOptions, locked: Bool = false,
+                     progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) throws -> AppContext {
         let config = global.engineConfig(label: "cncapply")
         try FileSystem.createDirectory(config.stateRoot, mode: 0o711)
         let state = try StateDB(path: config.stateRoot + "/state.db")
-        let runtime = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot)
+        let runtime = try ContainerEngine.runtime(config)
         let images = try ImageStore(stateRoot: config.stateRoot)
-        let backend = RuntimeBackend(config: config, runtime: runtime, images: images)
+        let backend = RuntimeBackend(config: config, runtime: runtime, images: images, holdsRootLock: locked)
         let engine = AppEngine(config: config, backend: backend, state: state, progress: progress)
         return AppContext(config: config, engine: engine, backend: backend, runtime: runtime, images: images, state: state)
     }

@@ -36,10 +36,12 @@ struct ApplyCommand: AsyncParsableCommand {
                 throw CNCError(.invalidArgument, "\(path) is not a saved plan: \(error)")
             }
         }
-        let status = try await ApplyRun(global: global, spec: spec, registry: registry, flags: apply).once(savedPlan: saved)
+        let run = ApplyRun(global: global, spec: spec, registry: registry, flags: apply)
         if watch {
-            try await ApplyRun(global: global, spec: spec, registry: registry, flags: apply).watchLoop()
+            try await run.watchLoop(firstApply: { try await run.once() })
+            return
         }
+        let status = try await run.once(savedPlan: saved)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -24,7 +24,7 @@ struct ApplyRun {
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
         let started = ContinuousClock.now
-        let ctx = try AppContext.open(global, progress: { event in if !json { Self.show(event, view) } })
+        let ctx = try AppContext.open(global, locked: true, progress: { event in if !json { Self.show(event, view) } })
         let registry = self.registry, global = self.global
         let digests = try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
             try ImagePuller.pull(ref, store: ctx.images, client: registry.client(ref.domain, global),
@@ -70,23 +70,33 @@ struct ApplyRun {
     }
 
     /// Runs `once` whenever a watched file changes; spec errors leave the running app alone.
-    func watchLoop() async throws {
+    /// The watcher stays armed while an apply runs, so an edit made meanwhile is not lost.
+    /// The first apply runs with the watcher already armed, so no edit is ever missed.
+    func watchLoop(firstApply: () async throws -> Int32) async throws {
         var files = try watchedFiles()
-        while true {
-            let watcher = try FileWatcher(paths: files)
-            var changed: [String] = []
-            for await batch in watcher.changes() where !batch.isEmpty {
-                changed = batch
-                watcher.stop()
-            }
-            print("changed: \(changed.map(FileSystem.baseName).joined(separator: ", ")) — re-applying")
+        var watcher = try FileWatcher(paths: files)
+        var batches = watcher.changes().makeAsyncIterator()
+        let status = try await firstApply()
+        TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(status)); Ctrl-C stops watching and leaves the app running\n")
+        while let batch = await batches.next() {
+            guard !batch.isEmpty else { continue }
+            // Unbuffered: watch output goes to terminals and pipes alike, line by line.
+            TerminalInfo.writeStdout("changed: \(batch.map(FileSystem.baseName).joined(separator: ", ")) — re-applying\n")
             do {
                 _ = try await once()
-                files = (try? watchedFiles()) ?? files
             } catch let e as ExitCode where e.rawValue == 1 {
-                print("the spec has errors (above); the running app is left as it is")
+                TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
             } catch {
-                print("apply failed: \(error)")
+                TerminalInfo.writeStdout("apply failed: \(error)\n")
+            }
+            // The spec may now include other files: watch the new set (the old watcher stops
+            // only once the new one is armed).
+            if let now = try? watchedFiles(), now != files {
+                let next = try FileWatcher(paths: now)
+                watcher.stop()
+                watcher = next
+                batches = next.changes().makeAsyncIterator()
+                files = now
             }
         }
     }

@@ -18,7 +18,7 @@ struct DownCommand: AsyncParsableCommand {
         let target = try AppTarget.find(spec)
         let lock = try RootLock(root: global.stateRoot)
         defer { lock.close() }
-        let ctx = try AppContext.open(global)
+        let ctx = try AppContext.open(global, locked: true)
         let project = target.project
         let containers = try await ctx.backend.listContainers(project: project)
         let backend = ctx.backend, state = ctx.state

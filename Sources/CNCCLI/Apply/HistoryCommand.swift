@@ -17,10 +17,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let state = try StateDB(path: global.stateRoot + "/state.db")
         let revisions = try await state.revisions(project: target.project)
         if output == .json {
-            struct Row: Encodable { var number: Int; var createdAt: Int64; var author: String; var outcome: String; var reason: String; var images: [String: String] }
-            print(try CanonicalJSON.string(revisions.map {
-                Row(number: $0.number, createdAt: $0.createdAt, author: $0.author, outcome: $0.outcome.rawValue, reason: $0.reason, images: $0.images)
-            }, pretty: true), terminator: "")
+            print(try CanonicalJSON.string(revisions.map(HistoryRow.init), pretty: true), terminator: "")
             return
         }
         guard !revisions.isEmpty else { print("\(target.project): no revisions"); return }
@@ -34,6 +31,25 @@ struct HistoryCommand: AsyncParsableCommand {
                          r.outcome.rawValue, r.reason, images])
         }
         print(Table.render(rows), terminator: "")
+    }
+}
+
+/// One revision in `history -o json` (the stored spec is left out: `config` shows specs).
+struct HistoryRow: Encodable {
+    var number: Int
+    var createdAt: Int64
+    var author: String
+    var outcome: String
+    var reason: String
+    var images: [String: String]
+
+    init(_ r: RevisionRecord) {
+        number = r.number
+        createdAt = r.createdAt
+        author = r.author
+        outcome = r.outcome.rawValue
+        reason = r.reason
+        images = r.images
     }
 }
 

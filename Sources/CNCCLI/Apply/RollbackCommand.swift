@@ -23,7 +23,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let lock = try RootLock(root: global.stateRoot)
         defer { lock.close() }
         let view = ProgressView()
-        let ctx = try AppContext.open(global, progress: { ApplyRun.show($0, view) })
+        let ctx = try AppContext.open(global, locked: true, progress: { ApplyRun.show($0, view) })
         var current: DesiredApp?
         if let loaded = target.loaded, !services.isEmpty {
             var digests: [String: Digest] = [:]

@@ -3,7 +3,7 @@ import CNCCore
 import CNCImage
 
 /// `cnc image prune`.
-struct ImagePrune: ParsableCommand {
+struct ImagePrune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune", abstract: "Remove unused images (dangling ones; all unused with -a), their blobs and unpacked layers.")
 
@@ -15,8 +15,8 @@ struct ImagePrune: ParsableCommand {
     @Flag(name: [.short, .long], help: "Do not prompt for confirmation (cnc never prompts).")
     var force = false
 
-    func run() throws {
-        let r = try global.imageStore().prune(all: all)
+    func run() async throws {
+        let r = try await global.imageStoreForRemoval().prune(all: all)
         if !r.untagged.isEmpty || !r.deletedImages.isEmpty {
             print("Deleted Images:")
             for u in r.untagged { print("untagged: \(u)") }

@@ -3,7 +3,7 @@ import CNCCore
 import CNCImage
 
 /// `cnc rmi` / `cnc image rm`.
-struct ImageRemove: ParsableCommand {
+struct ImageRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmi", abstract: "Remove one or more images.", aliases: ["rm"])
 
@@ -18,8 +18,8 @@ struct ImageRemove: ParsableCommand {
     @Flag(name: .long, help: "Do not delete untagged parents (accepted for compatibility; cnc has no parent images).")
     var noPrune = false
 
-    func run() throws {
-        let store = try global.imageStore()
+    func run() async throws {
+        let store = try await global.imageStoreForRemoval()
         var errors: [String] = []
         for name in images {
             do {

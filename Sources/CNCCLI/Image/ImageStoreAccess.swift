@@ -1,11 +1,30 @@
 import CNCCore
 import CNCImage
 import CNCOCI
+import CNCState
 import CNCSystem
 
 extension GlobalOptions {
-    /// The image store under the state root.
+    /// The image store under the state root (for commands that never remove images).
     func imageStore() throws -> ImageStore { try ImageStore(stateRoot: stateRoot) }
+
+    /// The store for rmi and prune: what containers run and what kept revisions name (rollback
+    /// needs those images), as recorded in state.db, is in use and survives.
+    func imageStoreForRemoval() async throws -> ImageStore {
+        let dbPath = stateRoot + "/state.db"
+        var digests = Set<Digest>()
+        if FileSystem.exists(dbPath) {
+            let db = try StateDB(path: dbPath)
+            for s in try await db.protectedImageDigests() { if let d = try? Digest(s) { digests.insert(d) } }
+            for app in try await db.apps() {
+                for c in try await db.containers(project: app.project) {
+                    if let s = c.imageDigest, let d = try? Digest(s) { digests.insert(d) }
+                }
+            }
+        }
+        let inUse = InUseSet(imageDigests: digests)
+        return try ImageStore(stateRoot: stateRoot, inUse: { inUse })
+    }
 }
 
 /// Shared text helpers for image commands.

@@ -158,6 +158,10 @@ public final class AppEngine: Sendable {
     private func execute(_ plan: Plan, request: ApplyRequest) async throws -> (Int, Executor.Report) {
         let project = request.desired.project
         let now = Int64(Date().timeIntervalSince1970)
+        // An apply killed mid-way left its revision pending: it did not finish, say so.
+        for n in try await state.failInterrupted(project: project) {
+            try await state.addEvent(project: project, kind: "interrupted", message: "revision \(n) was interrupted", time: now)
+        }
         var images: [String: String] = [:]
         for s in request.desired.services { if let d = s.imageDigest { images[s.image] = d.description } }
         let revision = try await state.addRevision(RevisionRecord(

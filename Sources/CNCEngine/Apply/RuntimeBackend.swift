@@ -17,8 +17,13 @@ public final class RuntimeBackend: ContainerBackend {
     let environment: [String: String]
     /// Service specs by config hash: the executor names a DesiredService, this finds its spec.
     private let specs = Mutex<[String: ServiceSpec]>([:])
+    /// How old a half-created container must be before it is swept: none while this process
+    /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
+    let sweepGrace: Int64
 
-    public init(config: EngineConfig, runtime: Runtime, images: ImageStore, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(config: EngineConfig, runtime: Runtime, images: ImageStore, holdsRootLock: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.sweepGrace = holdsRootLock ? 0 : 5_000_000_000
         self.runtime = runtime
         self.images = images
         self.stateRoot = config.stateRoot
@@ -83,22 +88,20 @@ public final class RuntimeBackend: ContainerBackend {
         guard let spec = specs.withLock({ $0[service.configHash] }) else {
             throw CNCError(.internal, "no spec registered for service \(service.name) (config \(service.configHash.prefix(12)))")
         }
-        var image: ResolvedImage?
-        var lowers: [String] = []
-        if let ref = spec.image {
-            let wanted = service.imageDigest.map { "\(ref.name)@\($0)" } ?? ref.description
-            do {
-                image = try images.resolve(service.imageDigest.map { _ in wanted } ?? ref.description)
-            } catch let e as CNCError where e.code == .notFound {
-                throw CNCError(.notFound, "image \(ref.familiar) for service \(service.name) is not in the local store", cause: e.description)
-            }
-            if let image { lowers = try images.prepareRootfs(image) }
-        } else {
+        guard let ref = spec.image else {
             throw CNCError(.unsupported, "service \(service.name) has only build:, and this build of cnc has no image builder yet")
         }
+        let resolved: ResolvedImage
+        do {
+            // The digest the plan was made for, not whatever the tag points at by now.
+            resolved = try images.resolve(service.imageDigest?.description ?? ref.description)
+        } catch let e as CNCError where e.code == .notFound {
+            throw CNCError(.notFound, "image \(ref.familiar) for service \(service.name) is not in the local store", cause: e.description)
+        }
+        let defaults = try ContainerEngine.defaults(of: resolved, in: images, reference: ref.description)
         var config = try ServiceContainerFactory.config(
-            project: project, serviceName: service.name, service: spec, image: image, imageText: service.image,
-            lowerDirs: lowers, name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
+            project: project, serviceName: service.name, service: spec, image: defaults, imageText: service.image,
+            name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", environment: environment)
         config = try runtime.create(config)
         return config.id.rawValue
@@ -139,7 +142,10 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func listContainers(project: String) async throws -> [RuntimeContainer] {
-        runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
+        // A create killed half-way leaves a name claim or a directory without config: clear them,
+        // or the next create of that name would fail.
+        runtime.sweepIncomplete(grace: sweepGrace)
+        return runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
             RuntimeContainer(id: c.config.id.rawValue, name: c.config.name, labels: c.config.labels,
                              observation: Self.observation(c.state), liveLimits: Self.liveLimits(c.config.limits))
         }

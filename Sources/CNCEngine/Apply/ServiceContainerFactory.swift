@@ -1,6 +1,5 @@
 import CNCCgroups
 import CNCCore
-import CNCImage
 import CNCRuntime
 import CNCSpec
 
@@ -8,22 +7,21 @@ import CNCSpec
 /// configuration, with Docker's rules for merging image defaults and service overrides.
 enum ServiceContainerFactory {
     static func config(
-        project: String, serviceName: String, service s: ServiceSpec, image: ResolvedImage?, imageText: String,
-        lowerDirs: [String], name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
+        project: String, serviceName: String, service s: ServiceSpec, image: ImageDefaults, imageText: String,
+        name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
     ) throws -> CNCRuntime.ContainerConfig {
-        var c = CNCRuntime.ContainerConfig(id: ContainerID.random(), name: name, image: imageText, lowerDirs: lowerDirs)
-        c.imageID = image?.id.description
-        let ic = image?.config.config
+        var c = CNCRuntime.ContainerConfig(id: ContainerID.random(), name: name, image: imageText, lowerDirs: image.lowerDirs)
+        c.imageID = image.id.isEmpty ? nil : image.id
         // Docker: a service entrypoint resets the image's cmd unless the service gives a command.
-        c.entrypoint = s.entrypoint ?? ic?.entrypoint ?? []
-        c.cmd = s.command ?? (s.entrypoint == nil ? (ic?.cmd ?? []) : [])
-        var env = ic?.env ?? []
+        c.entrypoint = s.entrypoint ?? image.entrypoint
+        c.cmd = s.command ?? (s.entrypoint == nil ? image.cmd : [])
+        var env = image.env
         for (k, v) in s.environment.sorted(by: { $0.key < $1.key }) {
             if let v { env.append("\(k)=\(v)") } else if let host = environment[k] { env.append("\(k)=\(host)") }
         }
         c.env = env
-        c.workingDir = s.workingDir ?? (ic?.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
-        c.user = s.user ?? ic?.user ?? ""
+        c.workingDir = s.workingDir ?? (image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
+        c.user = s.user ?? image.user ?? ""
         c.hostname = s.hostname ?? ""
         c.readOnly = s.readOnly
         c.initProcess = s.`init`
@@ -33,7 +31,7 @@ enum ServiceContainerFactory {
         c.cgroupParent = s.cgroupParent
         c.stopSignal = s.stopSignal
         c.stopTimeout = Int(s.stopGracePeriod.nanoseconds / 1_000_000_000)
-        c.labels = s.labels.merging(labels) { _, ours in ours }
+        c.labels = image.labels.merging(s.labels) { _, service in service }.merging(labels) { _, ours in ours }
         c.extraHosts = s.extraHosts
         switch s.restart {
         case .no: c.restartPolicy = RestartPolicy(name: .no)
@@ -41,12 +39,22 @@ enum ServiceContainerFactory {
         case .unlessStopped: c.restartPolicy = RestartPolicy(name: .unlessStopped)
         case .onFailure(let n): c.restartPolicy = RestartPolicy(name: .onFailure, maximumRetryCount: n ?? 0)
         }
-        if let h = s.healthcheck, !h.disable, h.test.first != "NONE" {
-            var hc = Healthcheck(test: h.test)
-            hc.interval = h.interval.nanoseconds
-            hc.timeout = h.timeout.nanoseconds
-            hc.startPeriod = h.startPeriod.nanoseconds
-            hc.retries = h.retries
+        if let h = s.healthcheck {
+            if !h.disable, h.test.first != "NONE" {
+                var hc = Healthcheck(test: h.test)
+                hc.interval = h.interval.nanoseconds
+                hc.timeout = h.timeout.nanoseconds
+                hc.startPeriod = h.startPeriod.nanoseconds
+                hc.retries = h.retries
+                c.healthcheck = hc
+            }
+        } else if let test = image.healthcheck, !test.isEmpty, test.first != "NONE" {
+            // The image's HEALTHCHECK applies when the service does not set one.
+            var hc = Healthcheck(test: test)
+            if let v = image.healthInterval, v > 0 { hc.interval = v }
+            if let v = image.healthTimeout, v > 0 { hc.timeout = v }
+            if let v = image.healthStartPeriod, v > 0 { hc.startPeriod = v }
+            if let v = image.healthRetries, v > 0 { hc.retries = v }
             c.healthcheck = hc
         }
         if let size = s.logging.options.maxSize { c.log.maxSize = size.bytes }
