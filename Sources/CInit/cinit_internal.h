@@ -23,7 +23,7 @@ struct cinit_conf {
     int caps[64]; int ncaps;
     struct cinit_rlimit rlimits[32]; int nrlimits;
     const char *cgroup_procs[32]; int ncgroup_procs;
-    int readonly, tty, init, no_new_privs, target_pid, tmp_upper;
+    int readonly, tty, init, no_new_privs, target_pid, tmp_upper, loopback;
     /// The cached seccomp program, read while the host's paths are still reachable.
     void *seccomp_bpf_data;
     size_t seccomp_bpf_len;

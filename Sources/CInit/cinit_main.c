@@ -82,6 +82,22 @@ static void trace(const char *what) {
     dprintf(2, "trace init @%lld: %s\n", (long long)((ts.tv_sec * 1000 + ts.tv_nsec / 1000000) % 100000), what);
 }
 
+#include <net/if.h>
+#include <sys/socket.h>
+/// A new network namespace starts with lo down; Docker's containers (even --network none)
+/// have 127.0.0.1.
+static void loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) cinit_die(125, "socket: %s", strerror(errno));
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) cinit_die(125, "get lo flags: %s", strerror(errno));
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) cinit_die(125, "bring lo up: %s", strerror(errno));
+    close(s);
+}
+
 static int run_container(const char *conf_path) {
     struct cinit_conf c;
     trace("start");
@@ -95,6 +111,7 @@ static int run_container(const char *conf_path) {
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) cinit_die(125, "join network namespace %s: %s", c.netns, strerror(errno));
         close(fd);
     }
+    if (c.loopback) loopback_up();
     cinit_setup_rootfs(&c);
     trace("rootfs ready");
     if (c.hostname && sethostname(c.hostname, strlen(c.hostname)) < 0)
