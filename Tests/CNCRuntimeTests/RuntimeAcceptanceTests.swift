@@ -171,6 +171,15 @@ import Testing
         // --cap-add SYS_ADMIN with seccomp unconfined lets unshare through.
         let u = try h.run(["--rm", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined"], ["sh", "-c", "unshare -m true && echo UNSHARED"])
         #expect(u.out.contains("UNSHARED"), "\(u.err)")
+        // CVE-2019-5736: cnc-init as PID 1 (--init) cannot be rewritten through /proc/1/exe,
+        // even with CAP_SYS_PTRACE.
+        let initPath = CNCHarness.binDir + "/cnc-init"
+        let before = try Data(contentsOf: URL(fileURLWithPath: initPath))
+        for caps in [[], ["--cap-add", "SYS_PTRACE"]] {
+            let w = try h.run(["--rm", "--init"] + caps, ["sh", "-c", "echo x >> /proc/1/exe && echo WROTE; exec 3</proc/1/exe; echo y > /proc/self/fd/3 && echo WROTE2; echo end"])
+            #expect(!w.out.contains("WROTE") && w.out.contains("end"), "\(w.out) \(w.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: initPath)) == before)
     }
 
     @Test func volumesTmpfsUserAndReadOnlyRoot() throws {
