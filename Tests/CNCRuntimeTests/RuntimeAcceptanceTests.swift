@@ -176,7 +176,7 @@ import Testing
         let initPath = CNCHarness.binDir + "/cnc-init"
         let before = try Data(contentsOf: URL(fileURLWithPath: initPath))
         for caps in [[], ["--cap-add", "SYS_PTRACE"]] {
-            let w = try h.run(["--rm", "--init"] + caps, ["sh", "-c", "echo x >> /proc/1/exe && echo WROTE; exec 3</proc/1/exe; echo y > /proc/self/fd/3 && echo WROTE2; echo end"])
+            let w = try h.run(["--rm", "--init"] + caps, ["sh", "-c", "echo x >> /proc/1/exe && echo WROTE; (exec 3</proc/1/exe; echo y > /proc/self/fd/3 && echo WROTE2); echo end"])
             #expect(!w.out.contains("WROTE") && w.out.contains("end"), "\(w.out) \(w.err)")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: initPath)) == before)
