@@ -261,6 +261,9 @@ import Testing
         #expect(try h.run(["--rm", "--network", "container:hc"], ["readlink", "/proc/self/ns/net"]).out == shared + "\n")
         let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
         #expect(try h.run(["--rm", "--network", "host"], ["readlink", "/proc/self/ns/net"]).out == hostNet + "\n")
+        // exec -t allocates the terminal from the container's own devpts.
+        let et = try h.cnc(["exec", "-t", "hc", "sh", "-c", "tty; exit 6"])
+        #expect(et.status == 6 && et.out.contains("/dev/pts/0"), "\(et.out) \(et.err)")
         // -t gives the workload a terminal (bound at /dev/console).
         let t = try h.run(["--rm", "-t"], ["sh", "-c", "tty; exit 4"])
         #expect(t.status == 4 && t.out.contains("/dev/console"), "\(t.out) \(t.err)")
