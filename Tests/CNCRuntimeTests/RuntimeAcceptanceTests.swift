@@ -37,6 +37,14 @@ import Testing
         #expect(try h.run(["--rm"], ["/does/not/exist"]).status == 127)
         #expect(try h.run(["--rm"], ["/etc/passwd"]).status == 126)
         #expect(try h.run(["--rm", "--memory", "12zz"], ["true"]).status == 125)
+        // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
+        let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        var gone = false
+        for _ in 0..<100 where !gone {
+            Thread.sleep(forTimeInterval: 0.05)
+            gone = !FileManager.default.fileExists(atPath: h.root + "/containers/" + id)
+        }
+        #expect(gone, "run -d --rm left \(id) behind")
     }
 
     @Test func cpuQuotaHoldsABusyLoopNearTenPercent() throws {
