@@ -25,10 +25,12 @@ let package = Package(
         // Layer 1
         .target(name: "CShim"),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        // libnftables for cnc's own nftables table (pkg-config libnftables).
+        .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
 
         // Layer 3
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
-        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem"]),
+        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables"]),
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CShim", "CNCCgroups"]),
 
         // Layer 4
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine"]),
     ],
     swiftLanguageModes: [.v6]
