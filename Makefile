@@ -10,8 +10,11 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
+# Release binaries link the Swift runtime statically (faster start: see BENCHMARKS.md).
+STATIC := $(if $(filter release,$(CONFIG)),--static-swift-stdlib,)
+
 build: deps
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build -c $(CONFIG) $(STATIC)
 
 # Every test: unit and real-kernel integration, plus the layering check. Fails on any failure.
 test: deps
@@ -24,7 +27,7 @@ demo: build
 	@scripts/demo.sh $(BIN)
 
 bench: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 
 clean:

@@ -25,7 +25,7 @@ LAYERS = {
 }
 # Same-layer edges, each a deliberate design choice.
 SAME_LAYER = {
-    ("CNCSystem", "CShim"),
+    ("CNCSystem", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
     ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),
     ("CNCBuild", "CNCRegistry"), ("CNCState", "CNCImage"),
@@ -62,6 +62,8 @@ def main() -> int:
         for _, dep in deps_of(t):
             if dep not in targets:
                 continue  # an external product
+            if targets[dep]["type"] == "system":
+                continue  # a system library (pkg-config) is a leaf below every layer
             dep_layer = LAYERS.get(dep, 1 if dep.startswith("C") else 99)
             if kind == "executable":
                 continue

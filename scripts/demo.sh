@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# `make demo`: shows what cnc sees on this host, then runs the bundled example.
+# `make demo`: what cnc sees on this host, then the httpserver example end to end: build its
+# image, apply the spec, wait until healthy, and show where to curl.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 bin=${1:-.build/debug}
-root=$(mktemp -d /tmp/cnc-demo.XXXXXX)
-trap 'rm -rf "$root"' EXIT
+export CNC_ROOT=${CNC_ROOT:-/var/lib/cnc}
+port=${WEB_PORT:-18080}
 
 echo "== cnc info"
-"$bin/cnc" --help >/dev/null
-"$bin/cnc" info --root "$root"
+"$bin/cnc" info
 echo
-echo "== cnc version"
-"$bin/cnc" version
+echo "== building the httpserver image (static binary, FROM scratch style)"
+CNC="$bin/cnc" examples/httpserver/build-image.sh v1
 echo
-echo "== smoke run: cnc-init (static, Glibc-only) as a first process"
-"$bin/cnc-init" /bin/echo "hello from cnc-init"
+echo "== cncapply -f examples/httpserver/app.yaml --wait"
+WEB_PORT=$port "$bin/cncapply" -f examples/httpserver/app.yaml --wait
+echo
+echo "== curl -i http://127.0.0.1:$port/"
+curl -s -i --max-time 5 -H 'X-Demo: cnc' "http://127.0.0.1:$port/"
+echo
+"$bin/cncapply" status -p httpserver
+cat <<TXT
+
+The app is running (state in $CNC_ROOT). Try:
+  curl -i http://127.0.0.1:$port/
+  VERSION=v2 examples/httpserver/build-image.sh v2 && VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml
+  $bin/cncapply history -p httpserver ; $bin/cncapply rollback -p httpserver
+  $bin/cncapply logs -p httpserver
+  $bin/cncapply down -p httpserver
+TXT

@@ -9,7 +9,7 @@ PACKAGES=(
   libsystemd-dev       # the systemd cgroup driver over sd-bus
   libseccomp-dev       # the default seccomp profile
   libarchive-dev       # layer tars
-  libsqlite3-dev       # state.db
+  libsqlite3-dev sqlite3  # state.db
   zlib1g-dev libzstd-dev
   libnl-route-3-dev    # rtnetlink for the bridge driver
   libnftables-dev nftables
@@ -22,6 +22,7 @@ PACKAGES=(
   hyperfine docker-compose   # benchmarks against the peers
   python3-jsonschema python3-yaml
   util-linux iproute2 curl procps
+  zstd                 # zstd layers in the hostile-tar corpus
 )
 
 missing=()

@@ -7,9 +7,11 @@ public struct CNCCommand: AsyncParsableCommand {
         commandName: "cnc",
         abstract: "A container engine: images, containers, networks — no daemon.",
         version: CNCVersion.current,
-        subcommands: systemCommands + imageCommands + containerCommands + networkCommands)
+        subcommands: systemCommands + containerCommands + imageCommands + networkCommands)
 
-    /// Each area contributes its own list, so areas never edit the same line.
+    /// Each area contributes its own list, so areas never edit the same line. Container commands
+    /// come first: where names meet at the top level (`rm`), the container command is meant,
+    /// as in docker; the image variants live under `cnc image`.
     static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self]
 
     public init() {}
@@ -21,10 +23,14 @@ public struct CNCApplyCommand: AsyncParsableCommand {
         commandName: "cncapply",
         abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
         version: CNCVersion.current,
-        subcommands: specCommands + engineCommands)
+        subcommands: specCommands + engineCommands,
+        defaultSubcommand: ApplyCommand.self)
 
     /// apply, diff, history, rollback, status... (the reconciler) and version.
-    static let engineCommands: [any ParsableCommand.Type] = [VersionCommand.self]
+    static let engineCommands: [any ParsableCommand.Type] = [
+        ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self,
+        AppPsCommand.self, AppLogsCommand.self, DownCommand.self, VersionCommand.self,
+    ]
 
     public init() {}
 }

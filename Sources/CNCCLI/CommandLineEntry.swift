@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNCCgroups
 import CNCCore
 import CNCSystem
 
@@ -7,7 +8,15 @@ public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
     public static func main(_ root: any AsyncParsableCommand.Type, name: String) async -> Never {
         do {
-            var command = try root.parseAsRoot()
+            Trace.mark("main")
+            let args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            // Commands that move a process into a cgroup warm the migration lock first thing, so
+            // its RCU grace period overlaps argument parsing and setup (see MigrationPrimer).
+            if name == "cnc", let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {
+                MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
+            }
+            var command = try root.parseAsRoot(args)
+            Trace.mark("parsed")
             if var async = command as? any AsyncParsableCommand {
                 try await async.run()
             } else {
@@ -20,6 +29,34 @@ public enum CommandLineEntry {
         } catch {
             root.exit(withError: error)
         }
+    }
+
+    /// Global options given before the subcommand (`cnc --root DIR run ...`, as with docker)
+    /// apply to whatever command follows: they become the environment variables those options
+    /// default to, and leave the argument list.
+    static func hoistGlobalOptions(_ args: [String]) throws -> [String] {
+        var rest = args[...]
+        let names = ["--root": "CNC_ROOT", "--log-level": "CNC_LOG_LEVEL"]
+        while let first = rest.first, first.hasPrefix("--") {
+            let parts = first.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let env = names[parts[0]] else { break }
+            let value: String
+            if parts.count == 2 {
+                value = parts[1]
+                rest = rest.dropFirst()
+            } else if rest.count >= 2 {
+                value = rest[rest.startIndex + 1]
+                rest = rest.dropFirst(2)
+            } else {
+                throw ValidationError("Missing value for '\(parts[0]) <value>'")
+            }
+            if env == "CNC_LOG_LEVEL", LogLevelArgument(argument: value) == nil {
+                throw ValidationError("The value '\(value)' is invalid for '--log-level <level>'. Please provide one of "
+                    + LogLevelArgument.allValueStrings.joined(separator: ", ") + ".")
+            }
+            Host.setEnvironment(env, value)
+        }
+        return Array(rest)
     }
 
     /// 1 for an error in what the user asked (bad spec, unknown image...), 125 for the engine.

@@ -11,8 +11,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public var root: String?
 
     @Option(name: .long, help: ArgumentHelp(
-        "Log detail on stderr: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
-    public var logLevel: LogLevelArgument = .warning
+        "Log detail on stderr: trace, debug, info, notice, warning (default), error, critical (env CNC_LOG_LEVEL).",
+        valueName: "level"))
+    public var logLevel: LogLevelArgument?
 
     public init() {}
 
@@ -25,7 +26,8 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// The engine configuration these options describe, logging to stderr.
     public func engineConfig(label: String = "cnc") -> EngineConfig {
-        let level = logLevel.level
+        let level = logLevel?.level
+            ?? Host.environment("CNC_LOG_LEVEL").flatMap { LogLevelArgument(argument: $0) }?.level ?? .warning
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
         return EngineConfig(stateRoot: stateRoot, logger: logger)

@@ -52,7 +52,9 @@ public enum FileSystem {
 
     /// `mkdir -p` with `mode` for the directories it creates.
     public static func createDirectory(_ path: String, mode: mode_t = 0o755) throws {
-        if isDirectory(path) { return }
+        // Common case first: the parent exists.
+        if mkdir(path, mode) == 0 { return }
+        if errno == EEXIST && isDirectory(path) { return }
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
@@ -82,9 +84,29 @@ public enum FileSystem {
             try retryingEINTR("fchmod", path: tmp) { fchmod(fd, mode) }
             try retryingEINTR("fsync", path: tmp) { fsync(fd) }
         }
-        try retryingEINTR("rename", path: path) { rename(tmp, path) }
+        try retryingEINTR("rename", path: path) { Glibc.rename(tmp, path) }
         committed = true
         try syncDirectory(dir)
+    }
+
+    /// Like writeAtomically (readers see old or new, never a mix) but without the fsyncs: for
+    /// files that are rewritten from their source on the next start (a container's generated
+    /// configuration), where a crash loses nothing that matters.
+    public static func writeReplacing(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let dir = directoryName(path)
+        var template = Array("\(dir)/.\(baseName(path)).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { cshim_mkstemp_cloexec($0.baseAddress!) }
+        guard fd >= 0 else { throw SystemError.make("mkostemp", errno: errno, path: "\(dir)/.\(baseName(path)).tmp-XXXXXX") }
+        let tmp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        do {
+            defer { close(fd) }
+            try writeAll(fd, bytes, path: tmp)
+            try retryingEINTR("fchmod", path: tmp) { fchmod(fd, mode) }
+            try retryingEINTR("rename", path: path) { Glibc.rename(tmp, path) }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
     }
 
     public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o644) throws {

@@ -20,6 +20,9 @@ public enum Host {
 
     public static var effectiveUserID: UInt32 { geteuid() }
 
+    /// Sets an environment variable for this process and its children.
+    public static func setEnvironment(_ name: String, _ value: String) { setenv(name, value, 1) }
+
     /// The value of an environment variable.
     public static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }

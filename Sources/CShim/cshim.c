@@ -127,3 +127,46 @@ int cshim_memfd_create(const char *name) {
 int cshim_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 int cshim_mkstemp_cloexec(char *template_path) { return mkostemp(template_path, O_CLOEXEC); }
+
+#include <sys/signalfd.h>
+int cshim_signalfd_sigchld(void) {
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGCHLD);
+    if (sigprocmask(SIG_BLOCK, &s, NULL) < 0) return -1;
+    return signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+
+#include <stdlib.h>
+#include <termios.h>
+int cshim_openpty(int *master, int *slave) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (m < 0) return -1;
+    if (grantpt(m) < 0 || unlockpt(m) < 0) { close(m); return -1; }
+    char name[128];
+    if (ptsname_r(m, name, sizeof name) != 0) { close(m); return -1; }
+    int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0) { close(m); return -1; }
+    *master = m; *slave = s;
+    return 0;
+}
+
+static struct termios saved_termios;
+static int saved_termios_fd = -1;
+int cshim_tty_raw(int fd) {
+    struct termios t;
+    if (tcgetattr(fd, &t) < 0) return -1;
+    saved_termios = t;
+    saved_termios_fd = fd;
+    cfmakeraw(&t);
+    return tcsetattr(fd, TCSANOW, &t);
+}
+void cshim_tty_restore(void) {
+    if (saved_termios_fd >= 0) tcsetattr(saved_termios_fd, TCSANOW, &saved_termios);
+}
+int cshim_tty_copy_size(int from, int to) {
+    struct winsize ws;
+    if (ioctl(from, TIOCGWINSZ, &ws) < 0) return -1;
+    return ioctl(to, TIOCSWINSZ, &ws);
+}

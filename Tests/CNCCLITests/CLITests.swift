@@ -67,6 +67,14 @@ enum CLI {
         #expect(r.stdout.contains("Overlay:"))
     }
 
+    @Test func globalOptionsBeforeTheSubcommand() throws {
+        let r = try CLI.run("cnc", ["--root", "/tmp/cnc-hoisted-root", "--log-level=error", "info", "--format", "json"])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(try JSONDecoder().decode(HostInfo.self, from: Data(r.stdout.utf8)).stateRoot == "/tmp/cnc-hoisted-root")
+        let bad = try CLI.run("cnc", ["--log-level", "loud", "info"])
+        #expect(bad.status == 64)
+    }
+
     @Test func versionAndBadFlags() throws {
         let v = try CLI.run("cnc", ["version"])
         #expect(v.status == 0 && v.stdout.hasPrefix("cnc version \(CNCVersion.current)"))

@@ -2,6 +2,8 @@ import CNCCore
 import CNCSystem
 import Glibc
 import Testing
+import Dispatch
+import Synchronization
 
 /// A private temp directory, removed with everything in it by `cleanup()`.
 final class TempDir {
@@ -128,5 +130,35 @@ final class TempDir {
         // 1 and 2, plus the fd `ls` opens for /proc/self/fd itself (the lowest free: 0).
         // Any fd from 3 up would be one of the parent's leaking in.
         #expect(fds == ["0", "1", "2"])
+    }
+}
+
+@Suite struct FileWatcherTests {
+    /// Runs entirely on threads of its own (not the shared pool), so other tests' load cannot
+    /// delay it: the latency measured is the watcher's.
+    @Test func reportsEditsDebouncedIncludingRenameOver() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let spec = dir.path + "/app.yaml"
+        let other = dir.path + "/unrelated.txt"
+        try FileSystem.writeAtomically("a", to: spec)
+        let watcher = try FileWatcher(paths: [spec])
+        let done = DispatchSemaphore(value: 0)
+        let batches = Mutex<[[String]]>([])
+        let arrived = Mutex<ContinuousClock.Instant?>(nil)
+        watcher.start(quiet: CNCDuration(nanoseconds: 50_000_000), onChange: { batch in
+            arrived.withLock { $0 = $0 ?? .now }
+            batches.withLock { $0.append(batch) }
+            done.signal()
+        })
+        try FileSystem.writeAtomically("x", to: other)
+        try FileSystem.writeAtomically("b", to: spec)  // temp + rename, like an editor
+        try FileSystem.writeAtomically("c", to: spec)
+        let lastWrite = ContinuousClock.now
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        watcher.stop()
+        #expect(batches.withLock { $0 } == [[spec]])
+        let latency = arrived.withLock { $0 }.map { $0 - lastWrite } ?? .seconds(99)
+        #expect(latency < .seconds(1))
     }
 }

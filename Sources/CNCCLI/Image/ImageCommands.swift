@@ -2,5 +2,19 @@ import ArgumentParser
 
 extension CNCCommand {
     /// cnc image commands (images, pull, push, tag, save, load, import, rmi, image ...).
-    static let imageCommands: [any ParsableCommand.Type] = []
+    static let imageCommands: [any ParsableCommand.Type] = [
+        ImageGroup.self, ImageList.self, ImageImport.self, ImageTag.self, ImageRemove.self,
+        ImageSave.self, ImageLoad.self, ImagePull.self, ImagePush.self, RegistryLogin.self, RegistryLogout.self,
+    ]
+}
+
+/// `cnc image ...`: the image management group (docker's `docker image`).
+struct ImageGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Manage images.",
+        subcommands: [
+            ImageList.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
+            ImageImport.self, ImageTag.self, ImageRemove.self, ImageSave.self, ImageLoad.self, ImagePull.self, ImagePush.self,
+        ])
 }

@@ -59,6 +59,17 @@ int cshim_set_child_subreaper(void);
 /// memfd_create(2) with MFD_CLOEXEC|MFD_ALLOW_SEALING.
 int cshim_memfd_create(const char *name);
 
+/// A new pty pair, both ends close-on-exec and without becoming our controlling terminal.
+int cshim_openpty(int *master, int *slave);
+/// Puts a terminal in raw mode, remembering its settings for cshim_tty_restore.
+int cshim_tty_raw(int fd);
+void cshim_tty_restore(void);
+/// Copies the window size of terminal `from` to `to`.
+int cshim_tty_copy_size(int from, int to);
+
+/// Blocks SIGCHLD and returns a non-blocking, close-on-exec signalfd that reports it.
+int cshim_signalfd_sigchld(void);
+
 #ifdef __cplusplus
 }
 #endif

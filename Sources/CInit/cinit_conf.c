@@ -1,0 +1,136 @@
+#include "cinit_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cinit_error_fd = -1;
+
+void cinit_die(int status, const char *fmt, ...) {
+    char msg[2048];
+    int n = snprintf(msg, sizeof msg, "%d\n", status);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (cinit_error_fd >= 0) {
+        ssize_t w = write(cinit_error_fd, msg, strlen(msg));
+        (void)w;
+    } else {
+        dprintf(2, "cnc-init: %s\n", msg + n);
+    }
+    _exit(status);
+}
+
+static int rlimit_resource(const char *name) {
+    static const struct { const char *n; int r; } t[] = {
+        {"core", RLIMIT_CORE}, {"cpu", RLIMIT_CPU}, {"data", RLIMIT_DATA}, {"fsize", RLIMIT_FSIZE},
+        {"locks", RLIMIT_LOCKS}, {"memlock", RLIMIT_MEMLOCK}, {"msgqueue", RLIMIT_MSGQUEUE},
+        {"nice", RLIMIT_NICE}, {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"rss", RLIMIT_RSS},
+        {"rtprio", RLIMIT_RTPRIO}, {"rttime", RLIMIT_RTTIME}, {"sigpending", RLIMIT_SIGPENDING},
+        {"stack", RLIMIT_STACK}, {"as", RLIMIT_AS},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) if (strcmp(t[i].n, name) == 0) return t[i].r;
+    return -1;
+}
+
+// The whole file stays in memory for the process's life; entries point into it.
+int cinit_conf_load(const char *path, struct cinit_conf *c) {
+    memset(c, 0, sizeof *c);
+    c->target_pid = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) cinit_die(125, "open %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) cinit_die(125, "stat %s: %s", path, strerror(errno));
+    size_t size = (size_t)st.st_size;
+    char *buf = malloc(size + 1);
+    if (!buf) cinit_die(125, "out of memory");
+    size_t off = 0;
+    while (off < size) {
+        ssize_t n = read(fd, buf + off, size - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) cinit_die(125, "read %s: %s", path, n < 0 ? strerror(errno) : "short file");
+        off += (size_t)n;
+    }
+    close(fd);
+    buf[size] = 0;
+    char *tok[8192];
+    int ntok = 0;
+    for (size_t i = 0, start = 0; i < size && ntok < 8192; i++) {
+        if (buf[i] == 0) { tok[ntok++] = buf + start; start = i + 1; }
+    }
+#define NEED(k) do { if (i + (k) >= ntok) cinit_die(125, "config %s: %s needs %d values", path, key, k); } while (0)
+#define ADD(arr, n, v) do { if ((n) >= CINIT_MAX) cinit_die(125, "config %s: too many %s", path, key); (arr)[(n)++] = (v); } while (0)
+    for (int i = 0; i < ntok; i++) {
+        const char *key = tok[i];
+        if (!strcmp(key, "rootfs")) { NEED(1); c->rootfs = tok[++i]; }
+        else if (!strcmp(key, "lower")) { NEED(1); ADD(c->lowers, c->nlowers, tok[++i]); }
+        else if (!strcmp(key, "upper")) { NEED(1); c->upper = tok[++i]; }
+        else if (!strcmp(key, "work")) { NEED(1); c->work = tok[++i]; }
+        else if (!strcmp(key, "hostname")) { NEED(1); c->hostname = tok[++i]; }
+        else if (!strcmp(key, "cwd")) { NEED(1); c->cwd = tok[++i]; }
+        else if (!strcmp(key, "user")) { NEED(1); c->user = tok[++i]; }
+        else if (!strcmp(key, "seccomp")) { NEED(1); c->seccomp = tok[++i]; }
+        else if (!strcmp(key, "seccompbpf")) { NEED(1); c->seccomp_bpf = tok[++i]; }
+        else if (!strcmp(key, "netns")) { NEED(1); c->netns = tok[++i]; }
+        else if (!strcmp(key, "readonly")) { NEED(1); c->readonly = atoi(tok[++i]); }
+        else if (!strcmp(key, "tmpupper")) { NEED(1); c->tmp_upper = atoi(tok[++i]); }
+        else if (!strcmp(key, "tty")) { NEED(1); c->tty = atoi(tok[++i]); }
+        else if (!strcmp(key, "init")) { NEED(1); c->init = atoi(tok[++i]); }
+        else if (!strcmp(key, "nonewprivs")) { NEED(1); c->no_new_privs = atoi(tok[++i]); }
+        else if (!strcmp(key, "target")) { NEED(1); c->target_pid = atoi(tok[++i]); }
+        else if (!strcmp(key, "mask")) { NEED(1); ADD(c->masks, c->nmasks, tok[++i]); }
+        else if (!strcmp(key, "ropath")) { NEED(1); ADD(c->ropaths, c->nropaths, tok[++i]); }
+        else if (!strcmp(key, "env")) { NEED(1); ADD(c->env, c->nenv, tok[++i]); }
+        else if (!strcmp(key, "arg")) { NEED(1); ADD(c->args, c->nargs, tok[++i]); }
+        else if (!strcmp(key, "cap")) {
+            NEED(1);
+            int cap = atoi(tok[++i]);
+            if (c->ncaps < 64 && cap >= 0 && cap < 64) c->caps[c->ncaps++] = cap;
+        }
+        else if (!strcmp(key, "cgroupprocs")) {
+            NEED(1);
+            if (c->ncgroup_procs < 32) c->cgroup_procs[c->ncgroup_procs++] = tok[++i];
+        }
+        else if (!strcmp(key, "bind")) {
+            NEED(3);
+            if (c->nbinds >= CINIT_MAX) cinit_die(125, "too many binds");
+            c->binds[c->nbinds++] = (struct cinit_bind){ tok[i + 1], tok[i + 2], tok[i + 3] };
+            i += 3;
+        }
+        else if (!strcmp(key, "tmpfs")) {
+            NEED(2);
+            if (c->ntmpfs >= CINIT_MAX) cinit_die(125, "too many tmpfs");
+            c->tmpfs[c->ntmpfs++] = (struct cinit_tmpfs){ tok[i + 1], tok[i + 2] };
+            i += 2;
+        }
+        else if (!strcmp(key, "rlimit")) {
+            NEED(3);
+            int r = rlimit_resource(tok[i + 1]);
+            if (r < 0) cinit_die(125, "unknown rlimit %s", tok[i + 1]);
+            if (c->nrlimits < 32)
+                c->rlimits[c->nrlimits++] = (struct cinit_rlimit){ r, strtoull(tok[i + 2], NULL, 10), strtoull(tok[i + 3], NULL, 10) };
+            i += 3;
+        }
+        else cinit_die(125, "config %s: unknown key %s", path, key);
+    }
+    if (c->seccomp_bpf) {
+        // Read now: after pivot_root (or setns) the state root is out of reach.
+        int bfd = open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
+        struct stat bst;
+        if (bfd >= 0 && fstat(bfd, &bst) == 0 && bst.st_size > 0 && bst.st_size <= 65536) {
+            c->seccomp_bpf_data = malloc((size_t)bst.st_size);
+            ssize_t got = c->seccomp_bpf_data ? read(bfd, c->seccomp_bpf_data, (size_t)bst.st_size) : -1;
+            c->seccomp_bpf_len = got == bst.st_size ? (size_t)got : 0;
+        }
+        if (bfd >= 0) close(bfd);
+    }
+    c->env[c->nenv] = NULL;
+    c->args[c->nargs] = NULL;
+    return 0;
+}

@@ -1,0 +1,46 @@
+#ifndef CINIT_INTERNAL_H
+#define CINIT_INTERNAL_H
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CINIT_MAX 512
+
+/// The parsed init configuration: a file of NUL-separated tokens, "key" then its fields.
+struct cinit_bind { const char *src, *dst, *opts; };
+struct cinit_tmpfs { const char *dst, *opts; };
+struct cinit_rlimit { int resource; unsigned long long soft, hard; };
+
+struct cinit_conf {
+    const char *rootfs, *upper, *work, *hostname, *cwd, *user, *seccomp, *netns, *seccomp_bpf;
+    const char *lowers[CINIT_MAX]; int nlowers;
+    struct cinit_bind binds[CINIT_MAX]; int nbinds;
+    struct cinit_tmpfs tmpfs[CINIT_MAX]; int ntmpfs;
+    const char *masks[CINIT_MAX]; int nmasks;
+    const char *ropaths[CINIT_MAX]; int nropaths;
+    char *env[CINIT_MAX + 4]; int nenv;
+    char *args[CINIT_MAX + 1]; int nargs;
+    int caps[64]; int ncaps;
+    struct cinit_rlimit rlimits[32]; int nrlimits;
+    const char *cgroup_procs[32]; int ncgroup_procs;
+    int readonly, tty, init, no_new_privs, target_pid, tmp_upper;
+    /// The cached seccomp program, read while the host's paths are still reachable.
+    void *seccomp_bpf_data;
+    size_t seccomp_bpf_len;
+};
+
+int cinit_conf_load(const char *path, struct cinit_conf *c);
+
+/// Fails the container start: writes "<status>\n<message>" to the error fd and exits.
+void cinit_die(int status, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
+/// The fd that reports setup errors to the parent (closed on exec, so EOF means success).
+extern int cinit_error_fd;
+
+int cinit_setup_rootfs(const struct cinit_conf *c);
+int cinit_guard_own_binary(const char *by_path);
+void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home, size_t homelen);
+void cinit_apply_identity(const struct cinit_conf *c, uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
+void cinit_apply_seccomp(const struct cinit_conf *c);
+void cinit_exec_workload(const struct cinit_conf *c, const char *home);
+int cinit_has_cap(const struct cinit_conf *c, int cap);
+#endif

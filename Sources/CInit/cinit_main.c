@@ -1,0 +1,195 @@
+// cnc-init: `run` becomes the container's PID 1; `exec` joins a running container.
+#define _GNU_SOURCE
+#include "cinit.h"
+#include "cinit_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void mkdir_p(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p == '/') { *p = 0; mkdir(buf, 0755); *p = '/'; }
+    }
+    mkdir(buf, 0755);
+}
+
+static void enter_workdir(const struct cinit_conf *c) {
+    if (!c->cwd || !*c->cwd) return;
+    if (chdir(c->cwd) < 0) {
+        mkdir_p(c->cwd);
+        if (chdir(c->cwd) < 0) cinit_die(125, "chdir to %s: %s", c->cwd, strerror(errno));
+    }
+}
+
+/// Becomes the workload after identity, rlimits, capabilities and seccomp; never returns.
+static void trace(const char *what);
+static void become_workload(const struct cinit_conf *c, int resolve_user) {
+    uid_t uid = 0; gid_t gid = 0; gid_t groups[64]; int ngroups = 0; char home[4096] = "/";
+    if (resolve_user) cinit_resolve_user(c, &uid, &gid, groups, &ngroups, home, sizeof home);
+    trace("user resolved");
+    cinit_apply_identity(c, uid, gid, groups, ngroups);
+    trace("identity");
+    enter_workdir(c);
+    cinit_apply_seccomp(c);
+    trace("seccomp");
+    cinit_exec_workload(c, home);
+}
+
+static volatile pid_t forward_to = -1;
+static void forward(int sig) { if (forward_to > 0) kill(forward_to, sig); }
+
+/// tini-like: forward signals to the child, reap every zombie, exit with the child's status.
+static int supervise(pid_t child) {
+    forward_to = child;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward;
+    for (int s = 1; s < 32; s++) {
+        if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD) continue;
+        sigaction(s, &sa, NULL);
+    }
+    for (;;) {
+        int status;
+        pid_t p = waitpid(-1, &status, 0);
+        if (p < 0) {
+            if (errno == EINTR) continue;
+            return 0;
+        }
+        if (p == child) {
+            if (WIFEXITED(status)) return WEXITSTATUS(status);
+            return 128 + WTERMSIG(status);
+        }
+    }
+}
+
+#include <time.h>
+static void trace(const char *what) {
+    if (!getenv("CNC_TRACE")) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    dprintf(2, "trace init @%lld: %s\n", (long long)((ts.tv_sec * 1000 + ts.tv_nsec / 1000000) % 100000), what);
+}
+
+static int run_container(const char *conf_path) {
+    struct cinit_conf c;
+    trace("start");
+    // fd 3: sync (the parent writes one byte once we are in our cgroups); fd 4: errors.
+    cinit_error_fd = 4;
+    fcntl(4, F_SETFD, FD_CLOEXEC);
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    cinit_conf_load(conf_path, &c);
+    if (c.netns) {
+        int fd = open(c.netns, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) cinit_die(125, "join network namespace %s: %s", c.netns, strerror(errno));
+        close(fd);
+    }
+    cinit_setup_rootfs(&c);
+    trace("rootfs ready");
+    if (c.hostname && sethostname(c.hostname, strlen(c.hostname)) < 0)
+        cinit_die(125, "sethostname %s: %s", c.hostname, strerror(errno));
+    // The rootfs work above overlaps with the parent moving us into our cgroups (a v1
+    // migration waits for an RCU grace period, ~10 ms); nothing of the workload runs before
+    // the parent says we are in them (and the network is attached).
+    char go;
+    ssize_t n;
+    do { n = read(3, &go, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(125);  // The parent gave up; say nothing.
+    close(3);
+    trace("released");
+    if (c.init) {
+        pid_t child = fork();
+        if (child < 0) cinit_die(125, "fork: %s", strerror(errno));
+        if (child == 0) {
+            if (c.tty) { setsid(); ioctl(0, TIOCSCTTY, 0); }
+            become_workload(&c, 1);
+        }
+        close(4);
+        cinit_error_fd = -1;
+        _exit(supervise(child));
+    }
+    become_workload(&c, 1);
+    return 125;
+}
+
+/// CVE-2019-5736 for exec: the helper was loaded from the host's mount, so it re-executes
+/// itself through a read-only copy of that mount in a private mount namespace; from then on
+/// /proc/<pid>/exe refuses writes.
+static void reexec_guarded(char **argv) {
+    cinit_error_fd = 3;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0) cinit_die(125, "readlink /proc/self/exe: %s", strerror(errno));
+    self[n] = 0;
+    if (unshare(CLONE_NEWNS) < 0) cinit_die(125, "unshare mount namespace: %s", strerror(errno));
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
+    cinit_guard_own_binary(self);
+    char *args[] = { argv[0], "exec-guarded", argv[2], NULL };
+    execv(self, args);
+    cinit_die(125, "re-exec %s: %s", self, strerror(errno));
+}
+
+static int exec_in_container(const char *conf_path) {
+    struct cinit_conf c;
+    cinit_error_fd = 3;
+    fcntl(3, F_SETFD, FD_CLOEXEC);
+    cinit_conf_load(conf_path, &c);
+    if (c.target_pid <= 0) cinit_die(125, "no target pid");
+    char pidtxt[32];
+    snprintf(pidtxt, sizeof pidtxt, "%d", getpid());
+    for (int i = 0; i < c.ncgroup_procs; i++) {
+        int fd = open(c.cgroup_procs[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, pidtxt, strlen(pidtxt)) < 0)
+            cinit_die(125, "join cgroup %s: %s", c.cgroup_procs[i], strerror(errno));
+        close(fd);
+    }
+    // Open every namespace before entering any (entering mnt changes what /proc shows).
+    static const struct { const char *name; int flag; } kinds[] = {
+        {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID},
+        {"cgroup", CLONE_NEWCGROUP}, {"mnt", CLONE_NEWNS},
+    };
+    int fds[6];
+    for (int i = 0; i < 6; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/proc/%d/ns/%s", c.target_pid, kinds[i].name);
+        fds[i] = open(p, O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) cinit_die(125, "open %s: %s", p, strerror(errno));
+    }
+    for (int i = 0; i < 6; i++) {
+        if (setns(fds[i], kinds[i].flag) < 0) cinit_die(125, "join %s namespace of pid %d: %s", kinds[i].name, c.target_pid, strerror(errno));
+        close(fds[i]);
+    }
+    // CVE-2024-21626: the working directory is the container's, never a host one.
+    if (chdir("/") < 0) cinit_die(125, "chdir /: %s", strerror(errno));
+    pid_t child = fork();
+    if (child < 0) cinit_die(125, "fork: %s", strerror(errno));
+    if (child == 0) {
+        if (c.tty) { setsid(); ioctl(0, TIOCSCTTY, 0); }
+        become_workload(&c, 1);
+    }
+    close(3);
+    cinit_error_fd = -1;
+    return supervise(child);
+}
+
+int cinit_main(int argc, char **argv) {
+    // Nobody inside may open our /proc/<pid>/exe or ptrace us before we exec.
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (argc >= 3 && strcmp(argv[1], "run") == 0) return run_container(argv[2]);
+    if (argc >= 3 && strcmp(argv[1], "exec") == 0) reexec_guarded(argv);
+    if (argc >= 3 && strcmp(argv[1], "exec-guarded") == 0) _exit(exec_in_container(argv[2]));
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) { printf("cnc-init (cnc)\n"); return 0; }
+    dprintf(2, "usage: cnc-init run CONFIG | cnc-init exec CONFIG\n");
+    return 125;
+}

@@ -1,0 +1,273 @@
+// The container's file system: overlay root, /proc, /sys, /dev, volumes, masks, pivot_root.
+#include "cinit_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+enum { MUST_EXIST, MAKE_DIR, MAKE_FILE };
+
+static int openat2_in_root(int rootfd, const char *path, int flags) {
+    struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC), .mode = 0,
+                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+    return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+}
+
+/// Opens `path` (absolute inside the container) as O_PATH, resolving every symlink inside
+/// `rootfd` so a hostile image cannot point a mount target at the host. Creates what is
+/// missing when asked. Returns the fd or -1.
+static int open_in_root(int rootfd, const char *path, int mode) {
+    while (*path == '/') path++;
+    if (!*path) return fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+    int fd = openat2_in_root(rootfd, path, O_PATH);
+    if (fd >= 0 || errno != ENOENT || mode == MUST_EXIST) return fd;
+    // Walk component by component, creating directories (and the last as a file if asked).
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) { errno = ENAMETOOLONG; return -1; }
+    strcpy(buf, path);
+    int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+    char *p = buf;
+    while (p && *p) {
+        char *slash = strchr(p, '/');
+        if (slash) *slash = 0;
+        int last = !slash || !slash[1];
+        int next = openat2_in_root(cur, p, O_PATH);
+        if (next < 0 && errno == ENOENT) {
+            if (last && mode == MAKE_FILE) {
+                int f = openat(cur, p, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (f >= 0) close(f);
+            } else {
+                mkdirat(cur, p, 0755);
+            }
+            next = openat2_in_root(cur, p, O_PATH);
+        }
+        close(cur);
+        if (next < 0) return -1;
+        cur = next;
+        p = slash ? slash + 1 : NULL;
+        while (p && *p == '/') p++;
+    }
+    return cur;
+}
+
+static const char *fdpath(int fd, char *buf) {
+    snprintf(buf, 64, "/proc/self/fd/%d", fd);
+    return buf;
+}
+
+static void mount_at(int rootfd, const char *dst, int mode, const char *src, const char *type,
+                     unsigned long flags, const char *data) {
+    int fd = open_in_root(rootfd, dst, mode);
+    if (fd < 0) cinit_die(125, "open mount target %s in the container: %s", dst, strerror(errno));
+    char p[64];
+    if (mount(src, fdpath(fd, p), type, flags, data) < 0)
+        cinit_die(125, "mount %s (%s) on %s: %s", src ? src : "none", type ? type : "bind", dst, strerror(errno));
+    close(fd);
+}
+
+static void remount_ro(int rootfd, const char *dst, unsigned long extra) {
+    int fd = open_in_root(rootfd, dst, MUST_EXIST);
+    if (fd < 0) return;
+    char p[64];
+    if (mount(NULL, fdpath(fd, p), NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | extra, NULL) < 0)
+        cinit_die(125, "remount %s read-only: %s", dst, strerror(errno));
+    close(fd);
+}
+
+static void bind_volume(int rootfd, const struct cinit_bind *b) {
+    int src = open(b->src, O_PATH | O_CLOEXEC);
+    if (src < 0) cinit_die(125, "open bind source %s: %s", b->src, strerror(errno));
+    struct stat st;
+    if (fstat(src, &st) < 0) cinit_die(125, "stat %s: %s", b->src, strerror(errno));
+    int dst = open_in_root(rootfd, b->dst, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
+    if (dst < 0) cinit_die(125, "open bind target %s in the container: %s", b->dst, strerror(errno));
+    char ps[64], pd[64];
+    if (mount(fdpath(src, ps), fdpath(dst, pd), NULL, MS_BIND | MS_REC, NULL) < 0)
+        cinit_die(125, "bind %s on %s: %s", b->src, b->dst, strerror(errno));
+    close(src);
+    if (strstr(b->opts, "ro")) {
+        // Re-open: the target fd points at the dentry under the new mount's covered one.
+        close(dst);
+        remount_ro(rootfd, b->dst, 0);
+    } else {
+        close(dst);
+    }
+}
+
+static void make_dev(int rootfd) {
+    mount_at(rootfd, "/dev", MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+    int dev = open_in_root(rootfd, "/dev", MUST_EXIST);
+    if (dev < 0) cinit_die(125, "open /dev: %s", strerror(errno));
+    int devfd = openat(dev, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    close(dev);
+    if (devfd < 0) cinit_die(125, "open /dev: %s", strerror(errno));
+    static const struct { const char *name; int major, minor; } nodes[] = {
+        {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+    };
+    mode_t old = umask(0);
+    for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+        if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0)
+            cinit_die(125, "mknod /dev/%s: %s", nodes[i].name, strerror(errno));
+    }
+    umask(old);
+    static const struct { const char *target, *name; } links[] = {
+        {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"},
+        {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}, {"/proc/kcore", "core"},
+    };
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) symlinkat(links[i].target, devfd, links[i].name);
+    mkdirat(devfd, "pts", 0755);
+    mkdirat(devfd, "shm", 01777);
+    mkdirat(devfd, "mqueue", 0755);
+    close(devfd);
+    mount_at(rootfd, "/dev/pts", MAKE_DIR, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+    mount_at(rootfd, "/dev/shm", MAKE_DIR, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    mount_at(rootfd, "/dev/mqueue", MAKE_DIR, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+static void mask_path(int rootfd, const char *path) {
+    int fd = open_in_root(rootfd, path, MUST_EXIST);
+    if (fd < 0) return;  // Not there: nothing to hide.
+    struct stat st;
+    char p[64];
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", fdpath(fd, p), "tmpfs", MS_RDONLY, "size=0") < 0)
+            cinit_die(125, "mask %s: %s", path, strerror(errno));
+    } else if (mount("/dev/null", fdpath(fd, p), NULL, MS_BIND, NULL) < 0) {
+        cinit_die(125, "mask %s: %s", path, strerror(errno));
+    }
+    close(fd);
+}
+
+int cinit_setup_rootfs(const struct cinit_conf *c) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
+    if (!c->rootfs) cinit_die(125, "no rootfs in the configuration");
+    const char *target = c->rootfs;
+    char upper[4200], work[4200], merged[4200];
+    if (c->tmp_upper) {
+        // Ephemeral containers (--rm) keep their writes on a tmpfs of their own mount namespace:
+        // nothing to create or delete on the host's disk.
+        if (mount("tmpfs", c->rootfs, "tmpfs", MS_NOSUID, "mode=0755") < 0)
+            cinit_die(125, "mount tmpfs on %s: %s", c->rootfs, strerror(errno));
+        snprintf(upper, sizeof upper, "%s/upper", c->rootfs);
+        snprintf(work, sizeof work, "%s/work", c->rootfs);
+        snprintf(merged, sizeof merged, "%s/merged", c->rootfs);
+        if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 || mkdir(merged, 0755) < 0)
+            cinit_die(125, "prepare the ephemeral upper dir: %s", strerror(errno));
+        target = merged;
+    }
+    if (c->nlowers > 0) {
+        char opts[16384];
+        size_t n = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
+        for (int i = 0; i < c->nlowers; i++)
+            n += (size_t)snprintf(opts + n, sizeof opts - n, "%s%s", i ? ":" : "", c->lowers[i]);
+        if (c->tmp_upper)
+            n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", upper, work);
+        else if (c->upper && c->work)
+            n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", c->upper, c->work);
+        if (n >= sizeof opts) cinit_die(125, "overlay options too long (%d layers)", c->nlowers);
+        if (mount("overlay", target, "overlay", 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", target, strerror(errno));
+    } else if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        cinit_die(125, "bind rootfs %s: %s", target, strerror(errno));
+    }
+    int rootfd = open(target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) cinit_die(125, "open rootfs %s: %s", c->rootfs, strerror(errno));
+
+    mount_at(rootfd, "/proc", MAKE_DIR, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    if (c->netns == NULL || 1) {
+        // sysfs of a network namespace we do not own is refused; fall back to a read-only bind.
+        int fd = open_in_root(rootfd, "/sys", MAKE_DIR);
+        char p[64];
+        if (fd < 0) cinit_die(125, "open /sys: %s", strerror(errno));
+        if (mount("sysfs", fdpath(fd, p), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0) {
+            if (mount("/sys", p, NULL, MS_BIND | MS_REC, NULL) < 0) cinit_die(125, "mount /sys: %s", strerror(errno));
+            close(fd);
+            remount_ro(rootfd, "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        } else {
+            close(fd);
+        }
+    }
+    make_dev(rootfd);
+    if (c->tty) {
+        // The pty the workload got as stdin becomes /dev/console.
+        char p[64];
+        int fd = open_in_root(rootfd, "/dev/console", MAKE_FILE);
+        if (fd < 0 || mount("/proc/self/fd/0", fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+            cinit_die(125, "bind /dev/console: %s", strerror(errno));
+        close(fd);
+    }
+    for (int i = 0; i < c->nbinds; i++) bind_volume(rootfd, &c->binds[i]);
+    for (int i = 0; i < c->ntmpfs; i++)
+        mount_at(rootfd, c->tmpfs[i].dst, MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, c->tmpfs[i].opts);
+    for (int i = 0; i < c->nmasks; i++) mask_path(rootfd, c->masks[i]);
+    for (int i = 0; i < c->nropaths; i++) {
+        int fd = open_in_root(rootfd, c->ropaths[i], MUST_EXIST);
+        if (fd < 0) continue;
+        char p[64];
+        if (mount(fdpath(fd, p), p, NULL, MS_BIND | MS_REC, NULL) < 0) cinit_die(125, "bind %s: %s", c->ropaths[i], strerror(errno));
+        close(fd);
+        remount_ro(rootfd, c->ropaths[i], MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    }
+    close(rootfd);
+
+    cinit_guard_own_binary(NULL);
+    if (chdir(target) < 0) cinit_die(125, "chdir %s: %s", target, strerror(errno));
+    if (syscall(SYS_pivot_root, ".", ".") < 0) cinit_die(125, "pivot_root %s: %s", c->rootfs, strerror(errno));
+    if (umount2(".", MNT_DETACH) < 0) cinit_die(125, "detach the old root: %s", strerror(errno));
+    if (chdir("/") < 0) cinit_die(125, "chdir /: %s", strerror(errno));
+    if (c->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        cinit_die(125, "remount / read-only: %s", strerror(errno));
+    return 0;
+}
+
+/// CVE-2019-5736: a workload must never be able to write this binary through /proc/<pid>/exe.
+/// In our private mount namespace, the mount our executable was loaded from becomes read-only
+/// (the host's mount is untouched), so even a re-opened /proc/self/exe refuses writes.
+int cinit_guard_own_binary(const char *by_path) {
+    struct statx stx;
+    if (statx(AT_FDCWD, "/proc/self/exe", 0, STATX_MNT_ID, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+        cinit_die(125, "statx /proc/self/exe: %s", strerror(errno));
+    size_t best = 0;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    if (!f) cinit_die(125, "open /proc/self/mountinfo: %s", strerror(errno));
+    char line[8192];
+    char mp[4096] = "";
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long id;
+        char point[4096];
+        if (sscanf(line, "%llu %*u %*s %*s %4095s", &id, point) != 2) continue;
+        size_t plen = strlen(point);
+        // By path: the longest mount point that prefixes the binary's path (the mount ids of a
+        // namespace we unshared after exec differ from the one the binary was loaded from).
+        int matches = by_path ? (strncmp(by_path, point, plen) == 0 && (plen == 1 || by_path[plen] == '/') && plen >= best)
+                              : id == stx.stx_mnt_id;
+        if (matches) {
+            best = plen;
+            // Undo mountinfo's octal escapes (\040 for space).
+            size_t o = 0;
+            for (size_t i = 0; point[i] && o < sizeof mp - 1; i++) {
+                if (point[i] == '\\' && point[i + 1] && point[i + 2] && point[i + 3]) {
+                    mp[o++] = (char)((point[i + 1] - '0') * 64 + (point[i + 2] - '0') * 8 + (point[i + 3] - '0'));
+                    i += 3;
+                } else {
+                    mp[o++] = point[i];
+                }
+            }
+            mp[o] = 0;
+            if (!by_path) break;
+        }
+    }
+    fclose(f);
+    if (!mp[0]) cinit_die(125, "cannot find the mount of /proc/self/exe");
+    struct statfs_flags { int dummy; };
+    if (mount(NULL, mp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0 &&
+        mount(NULL, mp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+        cinit_die(125, "remount %s read-only: %s", mp, strerror(errno));
+    return 0;
+}

@@ -1,0 +1,22 @@
+// cnc-init's logic in C: it runs between namespace creation and the workload's exec, where
+// only syscalls matter (mounts, pivot_root, capabilities, seccomp) and nothing may allocate
+// behind our back or start threads.
+#ifndef CINIT_H
+#define CINIT_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// `cnc-init run CONF` (the container's PID 1) or `cnc-init exec CONF` (the `cnc exec` helper).
+/// Returns only on failure, with the exit status to use.
+int cinit_main(int argc, char **argv);
+
+/// Writes the BPF program of the default seccomp profile for a capability set (numbers) to
+/// `fd`, so containers load it without compiling it again. Returns 0 or a negative errno.
+int cinit_seccomp_export(const int *caps, int ncaps, int fd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+import CNCImage
+import CNCPlanner
+import CNCRegistry
+import CNCRuntime
+import CNCSpec
+import CNCState
+import CNCSystem
+import Foundation
+
+/// Everything a cncapply command works with: the compiled spec (when there is one), the
+/// engine over the real runtime, the image store and the state DB of one root.
+struct AppContext {
+    let config: EngineConfig
+    let engine: AppEngine
+    let backend: RuntimeBackend
+    let runtime: Runtime
+    let images: ImageStore
+    let state: StateDB
+
+    /// `locked`: the caller holds the root's exclusive lock (apply, rollback, down).
+    static func open(_ global: GlobalOptions, locked: Bool = false,
+                     progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) throws -> AppContext {
+        let config = global.engineConfig(label: "cncapply")
+        try FileSystem.createDirectory(config.stateRoot, mode: 0o711)
+        let state = try StateDB(path: config.stateRoot + "/state.db")
+        let runtime = try ContainerEngine.runtime(config)
+        let images = try ImageStore(stateRoot: config.stateRoot)
+        let backend = RuntimeBackend(config: config, runtime: runtime, images: images, holdsRootLock: locked)
+        let engine = AppEngine(config: config, backend: backend, state: state, progress: progress)
+        return AppContext(config: config, engine: engine, backend: backend, runtime: runtime, images: images, state: state)
+    }
+
+    /// The normalized spec text stored with a revision; it compiles back to the same app.
+    static func specText(_ app: AppSpec) throws -> String { YAMLWriter(escapeDollars: true).string(try app.jsonValue()) }
+
+    /// Compiles a stored revision back into a desired app, registering its services.
+    func recompile(_ revision: RevisionRecord) throws -> DesiredApp {
+        let loaded: LoadedSpec
+        do {
+            loaded = try SpecLoader.load(SpecLoadOptions(
+                files: ["-"], stdin: Array(revision.spec.utf8), projectName: revision.project, environment: [:],
+                workingDirectory: FileManager.default.currentDirectoryPath))
+        } catch {
+            throw CNCError(.integrity, "revision \(revision.number) of \(revision.project) no longer compiles", cause: "\(error)")
+        }
+        var digests: [String: Digest] = [:]
+        for (ref, d) in revision.images { digests[ref] = try Digest(d) }
+        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        backend.register(loaded.app, as: desired)
+        return desired
+    }
+}
+
+/// How a cncapply command finds its app: -f files, else -p NAME, else app.yaml/compose.yaml/
+/// compose.yml in the current directory.
+struct AppTarget {
+    var project: String
+    /// The compiled spec, when the app was found through spec files.
+    var loaded: LoadedSpec?
+
+    static func find(_ spec: SpecOptions) throws -> AppTarget {
+        if spec.file.isEmpty, let name = spec.projectName {
+            return AppTarget(project: name, loaded: nil)
+        }
+        let loaded = try spec.loadReporting()
+        return AppTarget(project: loaded.app.name, loaded: loaded)
+    }
+}

@@ -1,0 +1,208 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+import CNCImage
+import CNCOCI
+import CNCPlanner
+import CNCRegistry
+import CNCSpec
+import CNCSystem
+import Foundation
+
+/// One apply (and the watch loop around it), shared by `cncapply apply` and `--watch`.
+struct ApplyRun {
+    let global: GlobalOptions
+    let spec: SpecOptions
+    let registry: RegistryFlags
+    let flags: ApplyFlags
+
+    /// Applies once; returns the exit status (0 converged, 1 failed).
+    func once(savedPlan: Plan? = nil) async throws -> Int32 {
+        let json = flags.output == .json
+        let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
+        let loaded = try spec.loadReporting()
+        let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
+        defer { lock.close() }
+        let started = ContinuousClock.now
+        let ctx = try AppContext.open(global, locked: true, progress: { event in if !json { Self.show(event, view) } })
+        let registry = self.registry, global = self.global
+        let digests = try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
+            try ImagePuller.pull(ref, store: ctx.images, client: registry.client(ref.domain, global),
+                                 platform: Platform.host(machine: Host.uname().machine)) { _ in }
+        }, note: { if !json { view.note($0) } })
+        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        ctx.backend.register(loaded.app, as: desired)
+        let request = ApplyRequest(
+            desired: desired, spec: try AppContext.specText(loaded.app), specFiles: spec.file,
+            workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
+            keepRevisions: loaded.app.cnc.revisionHistory)
+        let dryRun = flags.dryRun
+        let result = try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+            guard !json else { return }
+            if plan.isEmpty {
+                view.note(plan.text.isEmpty ? "\(desired.project): no changes" : plan.text.trimmingSuffixNewline + "\n\(desired.project): no changes")
+            } else {
+                view.note("Plan for \(desired.project) (\(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s")):\n" + plan.text.trimmingSuffixNewline)
+                if dryRun { view.note("(dry run: nothing changed)") }
+            }
+        })
+        var status: Int32 = result.report.map { $0.succeeded ? 0 : 1 } ?? 0
+        if status == 0, flags.wait, !flags.dryRun {
+            let timeout = try flags.timeout.map { try CNCDuration(parsing: $0) } ?? .seconds(60)
+            if let problem = try await waitHealthy(ctx, project: desired.project, timeout: timeout) {
+                if !json { view.note("wait: \(problem)") }
+                status = 1
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        if json {
+            print(try CanonicalJSON.string(ApplyReport(result, elapsed: elapsed), pretty: true), terminator: "")
+        } else if let report = result.report {
+            if let failure = report.failure { view.note("apply failed: \(failure.description)") }
+            if let back = result.rollback {
+                view.note("rolled back to revision \(back.toRevision) (recorded as revision \(back.revision))")
+            }
+            if let revision = result.revision {
+                view.note("\(desired.project): revision \(revision) \(report.succeeded ? "applied" : "failed") in \(Self.format(elapsed))")
+            }
+        }
+        return status
+    }
+
+    /// Runs `once` whenever a watched file changes; spec errors leave the running app alone.
+    /// The watcher stays armed while an apply runs, so an edit made meanwhile is not lost.
+    /// The first apply runs with the watcher already armed, so no edit is ever missed.
+    func watchLoop(firstApply: () async throws -> Int32) async throws {
+        var files = try watchedFiles()
+        var watcher = try FileWatcher(paths: files)
+        var batches = watcher.changes().makeAsyncIterator()
+        let status = try await firstApply()
+        TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(status)); Ctrl-C stops watching and leaves the app running\n")
+        while let batch = await batches.next() {
+            guard !batch.isEmpty else { continue }
+            // Unbuffered: watch output goes to terminals and pipes alike, line by line.
+            TerminalInfo.writeStdout("changed: \(batch.map(FileSystem.baseName).joined(separator: ", ")) — re-applying\n")
+            do {
+                _ = try await once()
+            } catch let e as ExitCode where e.rawValue == 1 {
+                TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
+            } catch {
+                TerminalInfo.writeStdout("apply failed: \(error)\n")
+            }
+            // The spec may now include other files: watch the new set (the old watcher stops
+            // only once the new one is armed).
+            if let now = try? watchedFiles(), now != files {
+                let next = try FileWatcher(paths: now)
+                watcher.stop()
+                watcher = next
+                batches = next.changes().makeAsyncIterator()
+                files = now
+            }
+        }
+    }
+
+    /// The spec files (and their includes), env files, bind-mounted files, config/secret
+    /// files and the paths x-cnc.watch names.
+    func watchedFiles() throws -> [String] {
+        let cwd = FileManager.default.currentDirectoryPath
+        let loaded = try spec.load()
+        var files = loaded.sourceMap.files.filter { $0 != "-" && !$0.isEmpty }
+        for f in try spec.specFiles(workingDirectory: cwd) where f != "-" { files.insert(f) }
+        files.insert(loaded.projectDirectory + "/.env")
+        for f in spec.envFile { files.insert(f) }
+        for (_, s) in loaded.app.services {
+            for v in s.volumes where v.type == .bind { if let src = v.source, !FileSystem.isDirectory(src) { files.insert(src) } }
+            files.formUnion(s.cnc.watch)
+        }
+        for (_, c) in loaded.app.configs { if let f = c.file { files.insert(f) } }
+        for (_, c) in loaded.app.secrets { if let f = c.file { files.insert(f) } }
+        return files.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }.sorted()
+    }
+
+    /// Waits until every container of the app runs (and is healthy where it has a health check).
+    func waitHealthy(_ ctx: AppContext, project: String, timeout: CNCDuration) async throws -> String? {
+        let deadline = ContinuousClock.now + .nanoseconds(timeout.nanoseconds)
+        while true {
+            let containers = try await ctx.backend.listContainers(project: project)
+            let waiting = containers.filter { c in
+                c.observation.status != .running || c.observation.health == .starting
+            }
+            if let bad = containers.first(where: { $0.observation.health == .unhealthy }) {
+                return "\(bad.name) is unhealthy"
+            }
+            if waiting.isEmpty { return nil }
+            if ContinuousClock.now >= deadline {
+                return "timed out after \(timeout) waiting for \(waiting.map(\.name).joined(separator: ", "))"
+            }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+    }
+
+    static func show(_ event: ProgressEvent, _ view: ProgressView) {
+        switch event {
+        case .note(let line): view.note(line)
+        case .action(let a, let status):
+            let label = a.container ?? a.subject
+            switch status {
+            case .running: view.update(label, Self.verb(a.kind) + "…")
+            case .done: view.update(label, Self.done(a.kind))
+            case .failed(let why): view.update(label, "failed: \(why)")
+            }
+        }
+    }
+
+    static func verb(_ k: Action.Kind) -> String {
+        switch k {
+        case .createNetwork, .createVolume, .create: "creating"
+        case .start: "starting"
+        case .replace: "replacing"
+        case .restart: "restarting"
+        case .updateLimits: "updating limits"
+        case .stop: "stopping"
+        case .remove, .removeNetwork, .removeVolume: "removing"
+        }
+    }
+
+    static func done(_ k: Action.Kind) -> String {
+        switch k {
+        case .createNetwork, .createVolume: "created"
+        case .create, .start, .restart: "started"
+        case .replace: "replaced"
+        case .updateLimits: "limits updated"
+        case .stop: "stopped"
+        case .remove, .removeNetwork, .removeVolume: "removed"
+        }
+    }
+
+    static func format(_ d: Duration) -> String {
+        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        return ms < 1000 ? "\(ms)ms" : String(format: "%.2fs", Double(ms) / 1000)
+    }
+}
+
+/// `-o json`: the plan and what happened, versioned.
+struct ApplyReport: Encodable {
+    struct Outcome: Encodable { var action: Int; var status: String; var container: String?; var message: String? }
+    var version = 1
+    var plan: Plan
+    var revision: Int?
+    var succeeded: Bool
+    var outcomes: [Outcome]
+    var failure: String?
+    var rolledBackTo: Int?
+    var elapsedMilliseconds: Int64
+
+    init(_ r: ApplyResult, elapsed: Duration) {
+        plan = r.plan
+        revision = r.revision
+        succeeded = r.report?.succeeded ?? true
+        outcomes = (r.report?.outcomes ?? []).map { Outcome(action: $0.action, status: $0.status.rawValue, container: $0.containerID, message: $0.message) }
+        failure = r.report?.failure?.description
+        rolledBackTo = r.rollback?.toRevision
+        elapsedMilliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension String {
+    var trimmingSuffixNewline: String { hasSuffix("\n") ? String(dropLast()) : self }
+}

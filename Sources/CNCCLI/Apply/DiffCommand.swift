@@ -1,0 +1,39 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+import CNCImage
+import CNCPlanner
+import CNCSystem
+
+/// `cncapply diff`: the plan an apply would run. Exit 0 in sync, 2 changes pending, 1 error.
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Print the plan; exit 0 when in sync, 2 when changes are pending, 1 on error (for CI).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var spec: SpecOptions
+    @Flag(help: "Include containers of services no longer in the spec (as apply --prune would).") var prune = false
+    @Option(name: .customLong("plan-out"), help: ArgumentHelp("Save the plan as JSON for `cncapply apply --plan FILE`.", valueName: "file"))
+    var planOut: String?
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text or json.")
+    var output: ReportFormat = .text
+
+    func run() async throws {
+        let loaded = try spec.loadReporting()
+        let ctx = try AppContext.open(global)
+        // Only images already in the store: diff never pulls. A missing one is a pending change.
+        var digests: [String: Digest] = [:]
+        for (_, s) in loaded.app.services {
+            if let ref = s.image, let image = try? ctx.images.resolve(ref.description) { digests[ref.description] = image.manifestDigest }
+        }
+        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        let plan = try await ctx.engine.plan(ApplyRequest(desired: desired, spec: "", options: PlanOptions(prune: prune)))
+        if let planOut { try FileSystem.writeAtomically(try CanonicalJSON.string(plan, pretty: true), to: planOut) }
+        switch output {
+        case .json: print(try CanonicalJSON.string(plan, pretty: true), terminator: "")
+        case .text: print(plan.isEmpty ? plan.text + "\(desired.project): in sync" : plan.text, terminator: plan.isEmpty ? "\n" : "")
+        }
+        if !plan.isEmpty { throw ExitCode(2) }
+    }
+}

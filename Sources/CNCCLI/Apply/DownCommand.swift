@@ -1,0 +1,50 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+import CNCSystem
+import Foundation
+
+/// `cncapply down [--volumes]`: remove the app's containers and networks (volumes when asked).
+struct DownCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "down", abstract: "Remove the app's containers and networks (and volumes with --volumes).")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var spec: SpecOptions
+    @Flag(name: .shortAndLong, help: "Also remove the app's named volumes (their data is lost).") var volumes = false
+    @Option(name: [.customShort("t"), .customLong("timeout")], help: "Seconds to wait for each container to stop before killing it.")
+    var timeout: Int?
+
+    func run() async throws {
+        let target = try AppTarget.find(spec)
+        let lock = try RootLock(root: global.stateRoot)
+        defer { lock.close() }
+        let ctx = try AppContext.open(global, locked: true)
+        let project = target.project
+        let containers = try await ctx.backend.listContainers(project: project)
+        let backend = ctx.backend, state = ctx.state
+        let grace = timeout.map { CNCDuration.seconds(Int64($0)) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for c in containers {
+                group.addTask {
+                    try await backend.stop(id: c.id, timeout: grace)
+                    try await backend.remove(id: c.id)
+                    try await state.removeContainer(id: c.id)
+                    print("\(c.name): removed")
+                }
+            }
+            try await group.waitForAll()
+        }
+        for n in try await backend.listNetworks(project: project) {
+            try await backend.removeNetwork(project: project, name: n.name)
+            print("network \(n.name): removed")
+        }
+        if volumes {
+            for v in try await backend.listVolumes(project: project) {
+                try await backend.removeVolume(project: project, name: v.name)
+                print("volume \(v.name): removed")
+            }
+        }
+        try await state.addEvent(project: project, kind: "down", message: "removed \(containers.count) containers",
+                                 time: Int64(Date().timeIntervalSince1970))
+    }
+}

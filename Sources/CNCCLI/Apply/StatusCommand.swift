@@ -1,0 +1,57 @@
+import ArgumentParser
+import CNCCore
+import CNCEngine
+import CNCPlanner
+import CNCState
+
+/// `cncapply status`: services, replicas, health, revision and drift.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show services, replicas, health, revision and drift.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var spec: SpecOptions
+    @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text or json.")
+    var output: ReportFormat = .text
+
+    struct Service: Encodable { var name: String; var running: Int; var desired: Int?; var health: String; var status: String }
+    struct Report: Encodable { var project: String; var revision: Int?; var outcome: String?; var services: [Service]; var drift: [String] }
+
+    func run() async throws {
+        let target = try AppTarget.find(spec)
+        let ctx = try AppContext.open(global)
+        let observed = try await ctx.engine.observe(project: target.project)
+        let last = try await ctx.state.revisions(project: target.project).last
+        var desiredReplicas: [String: Int] = last?.replicas ?? [:]
+        var drift: [String] = []
+        if let loaded = target.loaded {
+            var digests: [String: Digest] = [:]
+            for (_, s) in loaded.app.services {
+                if let ref = s.image, let image = try? ctx.images.resolve(ref.description) { digests[ref.description] = image.manifestDigest }
+            }
+            let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+            desiredReplicas = Dictionary(desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a })
+            drift = Planner.plan(desired: desired, observed: observed).actions.map(\.line)
+        }
+        let names = Set(desiredReplicas.keys).union(observed.containers.map(\.service)).sorted()
+        let services = names.map { name -> Service in
+            let cs = observed.containers.filter { $0.service == name }
+            let running = cs.filter { $0.status == .running }.count
+            let healths = Set(cs.map(\.health.rawValue)).subtracting(["none"]).sorted()
+            let statuses = Set(cs.map(\.status.rawValue)).sorted()
+            return Service(name: name, running: running, desired: desiredReplicas[name], health: healths.joined(separator: ","),
+                           status: statuses.joined(separator: ","))
+        }
+        let report = Report(project: target.project, revision: last?.number, outcome: last?.outcome.rawValue, services: services, drift: drift)
+        if output == .json { print(try CanonicalJSON.string(report, pretty: true), terminator: ""); return }
+        print("\(target.project): revision \(last.map { "\($0.number) (\($0.outcome.rawValue))" } ?? "none")")
+        var rows = [["SERVICE", "REPLICAS", "STATUS", "HEALTH"]]
+        for s in services {
+            rows.append([s.name, "\(s.running)/\(s.desired.map(String.init) ?? "-")", s.status.isEmpty ? "missing" : s.status,
+                         s.health.isEmpty ? "-" : s.health])
+        }
+        print(Table.render(rows), terminator: "")
+        if target.loaded != nil {
+            print(drift.isEmpty ? "drift: none (in sync with the spec)" : "drift: \(drift.count) pending change(s)\n  " + drift.joined(separator: "\n  "))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import CNCCore
+import CNCRuntime
+import CNCSystem
+
+/// `cnc exec`: run a command in a running container (every namespace and the cgroup).
+struct ContainerExec: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.customShort("i"), .long], help: "Keep STDIN open.") var interactive = false
+    @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.") var tty = false
+    @Flag(name: [.customShort("d"), .long], help: "Detached mode: run command in the background.") var detach = false
+    @Option(name: [.customShort("e"), .long], help: "Set environment variables.") var env: [String] = []
+    @Option(name: [.customShort("u"), .long], help: "Username or UID.") var user: String?
+    @Option(name: [.customShort("w"), .long], help: "Working directory inside the container.") var workdir: String?
+    @Argument var container: String
+    @Argument(parsing: .captureForPassthrough) var command: [String] = []
+
+    func run() throws {
+        let r = try global.runtime()
+        var req = ExecRequest(argv: command)
+        req.env = env
+        req.user = user
+        req.workdir = workdir
+        req.tty = tty
+        req.interactive = interactive
+        req.detach = detach
+        do {
+            throw ExitCode(try r.exec(container, req))
+        } catch let f as Runtime.StartFailure {
+            writeStderr("cnc: \(f.message)\n")
+            throw ExitCode(f.status)
+        } catch let e as CNCError {
+            writeStderr("Error response from daemon: \(e.description)\n")
+            throw ExitCode(e.code == .notFound ? 1 : 126)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import CNCCgroups
+import CNCCore
+import CNCRuntime
+import CNCSystem
+import Foundation
+
+/// `cnc inspect`: Docker-shaped JSON; `--format` with Go-template field paths.
+struct ContainerInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("f"), .long], help: "Format the output using the given Go template.") var format: String?
+    @Argument var containers: [String]
+
+    func run() throws {
+        let r = try global.runtime()
+        var docs: [JSONValue] = []
+        var failed = false
+        for ref in containers {
+            do {
+                let c = try r.container(ref)
+                let doc = Self.document(c, runtime: r)
+                if let format { print(try GoTemplate.render(format, doc)) } else { docs.append(doc) }
+            } catch let e as CNCError {
+                writeStderr("Error: \(e.description)\n")
+                failed = true
+            }
+        }
+        if format == nil { print(String(decoding: try CanonicalJSON.encode(JSONValue.array(docs), pretty: true), as: UTF8.self), terminator: "") }
+        if failed { throw ExitCode(1) }
+    }
+
+    static func json<T: Encodable>(_ v: T) -> JSONValue {
+        (try? JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(v))) ?? .null
+    }
+
+    static func rfc3339(_ nanos: Int64) -> String {
+        let d = Date(timeIntervalSince1970: Double(nanos) / 1e9)
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: d)
+    }
+
+    static func document(_ c: Container, runtime: Runtime) -> JSONValue {
+        let cfg = c.config
+        let s = c.state
+        var state: [String: JSONValue] = [
+            "Status": .string(s.status), "Running": .bool(s.status == "running" || s.status == "paused"),
+            "Paused": .bool(s.status == "paused"), "Restarting": .bool(s.status == "restarting"),
+            "OOMKilled": .bool(s.oomKilled), "Dead": .bool(s.dead), "Pid": .int(Int64(s.isActive ? s.pid : 0)),
+            "ExitCode": .int(Int64(s.exitCode)), "Error": .string(s.error), "StartedAt": .string(s.startedAt),
+            "FinishedAt": .string(s.finishedAt),
+        ]
+        if let h = s.health { state["Health"] = json(h) }
+        let l = cfg.limits
+        let host: [String: JSONValue] = [
+            "Binds": .array(cfg.mounts.filter { $0.type == .bind }.map { .string("\($0.source):\($0.target)\($0.readOnly ? ":ro" : "")") }),
+            "NetworkMode": .string(cfg.network.description),
+            "RestartPolicy": .object(["Name": .string(cfg.restartPolicy.name.rawValue), "MaximumRetryCount": .int(Int64(cfg.restartPolicy.maximumRetryCount))]),
+            "AutoRemove": .bool(cfg.autoRemove), "CapAdd": json(cfg.capAdd), "CapDrop": json(cfg.capDrop),
+            "SecurityOpt": json(cfg.securityOpt), "ReadonlyRootfs": .bool(cfg.readOnly), "Init": .bool(cfg.initProcess),
+            "Privileged": .bool(false), "CgroupParent": .string(cfg.cgroupParent ?? ""),
+            "Memory": .int(l.memory ?? 0), "MemoryReservation": .int(l.memoryReservation ?? 0), "MemorySwap": .int(l.memorySwap ?? 0),
+            "NanoCpus": .int(l.cpuQuota.map { q in q > 0 ? q * 1_000_000_000 / (l.cpuPeriod ?? 100_000) : 0 } ?? 0),
+            "CpuShares": .int(l.cpuShares ?? 0), "CpuQuota": .int(l.cpuQuota ?? 0), "CpuPeriod": .int(l.cpuPeriod ?? 0),
+            "CpusetCpus": .string(l.cpusetCpus ?? ""), "CpusetMems": .string(l.cpusetMems ?? ""),
+            "PidsLimit": l.pids.map { .int($0) } ?? .null, "OomKillDisable": .bool(l.oomKillDisable ?? false),
+            "BlkioWeight": .int(l.blkioWeight ?? 0),
+            "Tmpfs": .object(Dictionary(cfg.mounts.filter { $0.type == .tmpfs }.map { ($0.target, JSONValue.string($0.options)) }, uniquingKeysWith: { $1 })),
+            "LogConfig": .object(["Type": .string("json-file"), "Config": .object([
+                "max-size": .string(cfg.log.maxSize > 0 ? String(cfg.log.maxSize) : ""), "max-file": .string(String(cfg.log.maxFile))])]),
+            "Ulimits": json(cfg.ulimits), "Dns": json(cfg.dns), "ExtraHosts": json(cfg.extraHosts),
+        ]
+        var config: [String: JSONValue] = [
+            "Hostname": .string(cfg.hostname), "User": .string(cfg.user), "Env": json(cfg.env), "Cmd": json(cfg.cmd),
+            "Entrypoint": cfg.entrypoint.isEmpty ? .null : json(cfg.entrypoint), "Image": .string(cfg.image),
+            "WorkingDir": .string(cfg.workingDir), "Labels": json(cfg.labels), "Tty": .bool(cfg.tty),
+            "OpenStdin": .bool(cfg.openStdin), "StopSignal": .string(cfg.stopSignal), "StopTimeout": .int(Int64(cfg.stopTimeout)),
+        ]
+        if let h = cfg.healthcheck {
+            config["Healthcheck"] = .object(["Test": json(h.test), "Interval": .int(h.interval), "Timeout": .int(h.timeout),
+                                             "StartPeriod": .int(h.startPeriod), "Retries": .int(Int64(h.retries))])
+        }
+        let mounts: [JSONValue] = cfg.mounts.map { m in
+            .object(["Type": .string(m.type.rawValue), "Name": .string(m.type == .volume ? m.source : ""),
+                     "Source": .string(m.type == .volume ? runtime.volumePath(m.source) : m.source),
+                     "Destination": .string(m.target), "Mode": .string(m.readOnly ? "ro" : ""), "RW": .bool(!m.readOnly)])
+        }
+        return .object([
+            "Id": .string(cfg.id.rawValue), "Created": .string(rfc3339(cfg.created)), "Path": .string(cfg.argv.first ?? ""),
+            "Args": json(Array(cfg.argv.dropFirst())), "State": .object(state), "Image": .string(cfg.imageID ?? cfg.image),
+            "Name": .string("/" + cfg.name), "RestartCount": .int(Int64(s.restartCount)), "Driver": .string("overlay2"),
+            "LogPath": .string(c.directory + "/container.log"), "HostConfig": .object(host), "Mounts": .array(mounts),
+            "Config": .object(config),
+            "GraphDriver": .object(["Name": .string("overlay2"), "Data": .object([
+                "LowerDir": .string(cfg.lowerDirs.joined(separator: ":")), "UpperDir": .string(c.directory + "/upper"),
+                "WorkDir": .string(c.directory + "/work"), "MergedDir": .string(c.directory + "/rootfs")])]),
+            "NetworkSettings": .object(["Networks": .object([cfg.network.description: .object([:])]), "Ports": .object([:])]),
+        ])
+    }
+}

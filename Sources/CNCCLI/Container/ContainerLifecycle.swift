@@ -1,0 +1,156 @@
+import ArgumentParser
+import CNCCgroups
+import CNCCore
+import CNCRuntime
+import CNCSystem
+
+/// Runs `body` for each container reference, printing it on success (Docker's output).
+func forEachContainer(_ refs: [String], printRef: Bool = true, _ body: (String) throws -> Void) throws {
+    var failed = false
+    for ref in refs {
+        do {
+            try body(ref)
+            if printRef { print(ref) }
+        } catch let e as CNCError {
+            writeStderr("Error response from daemon: \(e.description)\n")
+            failed = true
+        }
+    }
+    if failed { throw ExitCode(1) }
+}
+
+struct ContainerStop: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
+    @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String?
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        try forEachContainer(containers) { try r.stop($0, timeout: time) }
+    }
+}
+
+struct ContainerKill: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String = "KILL"
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        let sig = try Runtime.signalNumber(signal)
+        try forEachContainer(containers) { try r.kill($0, signal: sig) }
+    }
+}
+
+struct ContainerRestart: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        try forEachContainer(containers) { ref in
+            try r.stop(ref, timeout: time)
+            let c = try r.container(ref)
+            _ = try ContainerRun.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
+        }
+    }
+}
+
+struct ContainerRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.customShort("f"), .long], help: "Force the removal of a running container (uses SIGKILL).") var force = false
+    @Flag(name: [.customShort("v"), .long], help: "Remove anonymous volumes associated with the container.") var volumes = false
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        var failed = false
+        for (ref, error) in r.removeMany(containers, force: force, volumes: volumes) {
+            if let error { writeStderr("Error response from daemon: \(error)\n"); failed = true } else { print(ref) }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct ContainerPause: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        try forEachContainer(containers) { try r.pause($0) }
+    }
+}
+
+struct ContainerUnpause: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        try forEachContainer(containers) { try r.unpause($0) }
+    }
+}
+
+struct ContainerWait: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers stop, then print their exit codes.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var containers: [String]
+    func run() throws {
+        let r = try global.runtime()
+        try forEachContainer(containers, printRef: false) { print(try r.wait($0)) }
+    }
+}
+
+struct ContainerPort: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container.")
+    @OptionGroup var global: GlobalOptions
+    @Argument var container: String
+    @Argument var privatePort: String?
+    func run() throws {
+        // none/host/container: networking publishes nothing; bridge port maps come with CNCNetwork.
+        _ = try global.runtime().container(container)
+    }
+}
+
+struct ContainerUpdate: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers.")
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .long) var cpus: String?
+    @Option(name: [.customShort("c"), .long]) var cpuShares: Int64?
+    @Option(name: .long) var cpuQuota: Int64?
+    @Option(name: .long) var cpuPeriod: Int64?
+    @Option(name: .long) var cpusetCpus: String?
+    @Option(name: .long) var cpusetMems: String?
+    @Option(name: [.customShort("m"), .long]) var memory: String?
+    @Option(name: .long) var memoryReservation: String?
+    @Option(name: .long) var memorySwap: String?
+    @Option(name: .long) var pidsLimit: Int64?
+    @Option(name: .long) var blkioWeight: Int64?
+    @Option(name: .long) var restart: String?
+    @Argument var containers: [String]
+
+    func run() throws {
+        let r = try global.runtime()
+        var l = (limits: CgroupLimits(), ())
+        if let cpus {
+            let q = try CPUQuantity(parsing: cpus)
+            l.limits.cpuPeriod = cpuPeriod ?? 100_000
+            l.limits.cpuQuota = q.cfsQuota(periodMicros: cpuPeriod ?? 100_000)
+        }
+        if let cpuQuota { l.limits.cpuQuota = cpuQuota }
+        if let cpuPeriod { l.limits.cpuPeriod = cpuPeriod }
+        l.limits.cpuShares = cpuShares
+        l.limits.cpusetCpus = cpusetCpus
+        l.limits.cpusetMems = cpusetMems
+        l.limits.memory = try memory.map { try ByteSize(parsing: $0).bytes }
+        l.limits.memoryReservation = try memoryReservation.map { try ByteSize(parsing: $0).bytes }
+        l.limits.memorySwap = try memorySwap.map { $0 == "-1" ? -1 : try ByteSize(parsing: $0).bytes }
+        l.limits.pids = pidsLimit
+        l.limits.blkioWeight = blkioWeight
+        let policy = try restart.map(RestartPolicy.init(parsing:))
+        try forEachContainer(containers) { try r.update($0, limits: l.limits, restart: policy) }
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import CNCCore
+import CNCRuntime
+import CNCSystem
+import Foundation
+
+/// `cnc ps`.
+struct ContainerList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
+    @Flag(name: [.customShort("q"), .long], help: "Only display container IDs.") var quiet = false
+    @Flag(name: .long, help: "Don't truncate output.") var noTrunc = false
+    @Option(name: [.customShort("f"), .long], help: "Filter output (name=, id=, status=, label=, exited=).") var filter: [String] = []
+    @Option(name: .long, help: "Format output using a Go template (\"table\" prefix adds a header).") var format: String?
+
+    func run() throws {
+        let r = try global.runtime()
+        var rows = r.list()
+        if !all && !filter.contains(where: { $0.hasPrefix("status=") || $0.hasPrefix("exited=") }) {
+            rows = rows.filter { $0.state.isActive }
+        }
+        for f in filter {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw CNCError(.invalidArgument, "bad format of filter (expected name=value): \(f)") }
+            let (k, v) = (kv[0], kv[1])
+            rows = rows.filter { c in
+                switch k {
+                case "name": return c.config.name.contains(v)
+                case "id": return c.config.id.rawValue.hasPrefix(v)
+                case "status": return c.state.status == v
+                case "exited": return c.state.status == "exited" && String(c.state.exitCode) == v
+                case "label":
+                    let lk = v.split(separator: "=", maxSplits: 1).map(String.init)
+                    return lk.count == 2 ? c.config.labels[lk[0]] == lk[1] : c.config.labels[lk[0]] != nil
+                case "health": return c.state.health?.status == v
+                default: return false
+                }
+            }
+        }
+        if quiet {
+            for c in rows { print(noTrunc ? c.config.id.rawValue : c.config.id.short) }
+            return
+        }
+        let docs = rows.map(row)
+        if let format {
+            var tmpl = format
+            if tmpl.hasPrefix("table") {
+                tmpl = String(tmpl.dropFirst(5)).trimmingSpaces
+                let header = tmpl.replacingOccurrences(of: "{{.ID}}", with: "CONTAINER ID").replacingOccurrences(of: "{{.Names}}", with: "NAMES")
+                    .replacingOccurrences(of: "{{.Image}}", with: "IMAGE").replacingOccurrences(of: "{{.Status}}", with: "STATUS")
+                    .replacingOccurrences(of: "{{.Command}}", with: "COMMAND").replacingOccurrences(of: "{{.State}}", with: "STATE")
+                print(header.replacingOccurrences(of: "\\t", with: "\t"))
+            }
+            for d in docs { print(try GoTemplate.render(tmpl, d)) }
+            return
+        }
+        print(columns(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]))
+        for d in docs {
+            guard case .object(let o) = d else { continue }
+            func f(_ k: String) -> String { if case .string(let s) = o[k] ?? .null { return s }; return "" }
+            print(columns([f("ID"), f("Image"), "\"\(f("Command"))\"", f("RunningFor"), f("Status"), f("Ports"), f("Names")]))
+        }
+    }
+
+    func columns(_ cells: [String]) -> String {
+        let widths = [14, 18, 24, 18, 28, 8]
+        var line = ""
+        for (i, cell) in cells.enumerated() {
+            line += i < widths.count ? cell.padding(toLength: max(widths[i], cell.count + 2), withPad: " ", startingAt: 0) : cell
+        }
+        return line
+    }
+
+    func row(_ c: Container) -> JSONValue {
+        var cmd = c.config.argv.joined(separator: " ")
+        if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
+        let created = Double(c.config.created) / 1e9
+        return .object([
+            "ID": .string(noTrunc ? c.config.id.rawValue : c.config.id.short), "Names": .string(c.config.name),
+            "Image": .string(c.config.image), "Command": .string(cmd), "State": .string(c.state.status),
+            "Status": .string(Self.status(c.state)), "RunningFor": .string(Self.ago(Date().timeIntervalSince1970 - created) + " ago"),
+            "CreatedAt": .string(ContainerInspect.rfc3339(c.config.created)), "Ports": .string(""),
+            "Labels": .string(c.config.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
+            "Networks": .string(c.config.network.description),
+        ])
+    }
+
+    static func parse(_ rfc: String) -> Double? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var s = rfc
+        // Foundation accepts at most milliseconds.
+        if let dot = s.firstIndex(of: "."), let z = s.firstIndex(of: "Z") { s = String(s[..<dot]) + String(s[dot..<z].prefix(4)) + "Z" }
+        return f.date(from: s)?.timeIntervalSince1970
+    }
+
+    static func ago(_ seconds: Double) -> String {
+        let s = Int(max(0, seconds))
+        if s < 1 { return "Less than a second" }
+        if s < 60 { return "\(s) second\(s == 1 ? "" : "s")" }
+        if s < 3600 { return "\(s / 60) minute\(s / 60 == 1 ? "" : "s")" }
+        if s < 86400 { return "\(s / 3600) hour\(s / 3600 == 1 ? "" : "s")" }
+        return "\(s / 86400) day\(s / 86400 == 1 ? "" : "s")"
+    }
+
+    /// Docker's STATUS column: "Up 3 seconds (healthy)", "Exited (0) 2 minutes ago", "Created".
+    static func status(_ s: ContainerState) -> String {
+        let now = Date().timeIntervalSince1970
+        switch s.status {
+        case "running", "paused":
+            var t = "Up " + ago(now - (parse(s.startedAt) ?? now))
+            if s.status == "paused" { t += " (Paused)" }
+            if let h = s.health { t += h.status == "starting" ? " (health: starting)" : " (\(h.status))" }
+            return t
+        case "restarting": return "Restarting (\(s.exitCode)) " + ago(now - (parse(s.finishedAt) ?? now)) + " ago"
+        case "exited": return "Exited (\(s.exitCode)) " + ago(now - (parse(s.finishedAt) ?? now)) + " ago"
+        default: return "Created"
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import CNCCore
+import CNCImage
+import CNCOCI
+
+/// `cnc image inspect`: Docker's image JSON (Id, RepoTags, Config, RootFS...), plus the manifest digest.
+struct ImageInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Image names or IDs.")
+    var images: [String]
+
+    @Option(name: [.short, .long], help: ArgumentHelp("Format output with a Go template, e.g. '{{.Config.Cmd}}'.", valueName: "string"))
+    var format: String?
+
+    struct Inspect: Encodable {
+        var Id: String
+        var RepoTags: [String]
+        var RepoDigests: [String]
+        var Parent = ""
+        var Comment: String
+        var Created: String
+        var Author: String
+        var Architecture: String
+        var Os: String
+        var Variant: String?
+        var Size: Int64
+        var Config: ContainerConfig?
+        var RootFS: RootFSView
+        var Metadata: [String: String]
+        var ManifestDigest: String
+        var ManifestMediaType: String
+    }
+
+    struct RootFSView: Encodable {
+        var `Type`: String
+        var Layers: [String]
+    }
+
+    static func view(_ img: ResolvedImage) -> Inspect {
+        Inspect(Id: img.id.description, RepoTags: img.names.map(\.familiar), RepoDigests: img.repoDigests,
+                Comment: img.config.history?.last?.comment ?? "", Created: img.config.created ?? "",
+                Author: img.config.author ?? "", Architecture: img.config.architecture, Os: img.config.os,
+                Variant: img.config.variant, Size: img.size, Config: img.config.config,
+                RootFS: RootFSView(Type: img.config.rootfs.type, Layers: img.diffIDs.map(\.description)),
+                Metadata: [:], ManifestDigest: img.manifestDigest.description,
+                ManifestMediaType: img.manifest.mediaType ?? MediaType.ociManifest)
+    }
+
+    func run() throws {
+        let store = try global.imageStore()
+        var views: [Inspect] = []
+        var missing: [String] = []
+        for name in images {
+            do { views.append(Self.view(try store.resolve(name))) } catch let e as CNCError where e.code == .notFound {
+                missing.append(name)
+            }
+        }
+        if let format {
+            let t = GoTemplate(format)
+            for v in views { print(try t.render(v)) }
+        } else {
+            print(try CanonicalJSON.string(views, pretty: true), terminator: "")
+        }
+        if !missing.isEmpty {
+            throw CNCError(.notFound, missing.map { "No such image: \($0)" }.joined(separator: "\n"))
+        }
+    }
+}

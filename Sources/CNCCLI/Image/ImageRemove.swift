@@ -1,0 +1,33 @@
+import ArgumentParser
+import CNCCore
+import CNCImage
+
+/// `cnc rmi` / `cnc image rm`.
+struct ImageRemove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rmi", abstract: "Remove one or more images.", aliases: ["rm"])
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Image names or IDs.")
+    var images: [String]
+
+    @Flag(name: [.short, .long], help: "Force removal (untag an image used by a container; delete an image with several tags).")
+    var force = false
+
+    @Flag(name: .long, help: "Do not delete untagged parents (accepted for compatibility; cnc has no parent images).")
+    var noPrune = false
+
+    func run() async throws {
+        let store = try await global.imageStoreForRemoval()
+        var errors: [String] = []
+        for name in images {
+            do {
+                for line in try store.remove(name, force: force) { print(line) }
+            } catch let e as CNCError {
+                errors.append(e.description)
+            }
+        }
+        if !errors.isEmpty { throw CNCError(.notFound, errors.joined(separator: "\n")) }
+    }
+}

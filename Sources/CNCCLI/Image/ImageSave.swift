@@ -1,0 +1,57 @@
+import ArgumentParser
+import CNCCore
+import CNCImage
+import CNCSystem
+
+/// `cnc save`.
+struct ImageSave: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "save", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Images (names or IDs).")
+    var images: [String]
+
+    @Option(name: [.short, .long], help: "Write to a file, instead of STDOUT.")
+    var output: String?
+
+    @Option(name: .long, help: "Archive format: docker-archive (what docker save writes) or oci-archive.")
+    var format: ArchiveFormatArgument = .init(value: .dockerArchive)
+
+    func run() throws {
+        let store = try global.imageStore()
+        for i in images { _ = try store.resolve(i) }
+        if let output {
+            let dir = FileSystem.directoryName(output)
+            let tmp = try FileStream.createTemporary(in: dir, prefix: ".\(FileSystem.baseName(output)).tmp-")
+            do {
+                try store.save(images, format: format.value, to: tmp)
+                try tmp.sync()
+                tmp.close()
+                try FileSystem.moveItem(tmp.path, to: output)
+            } catch {
+                tmp.close()
+                try? FileSystem.remove(tmp.path)
+                throw error
+            }
+        } else {
+            let out = FileStream.standardOutput()
+            if out.isTerminal {
+                throw CNCError(.invalidArgument, "cowardly refusing to save to a terminal. Use the -o flag or redirect")
+            }
+            try store.save(images, format: format.value, to: out)
+        }
+    }
+}
+
+struct ArchiveFormatArgument: ExpressibleByArgument {
+    let value: ArchiveFormat
+    init(value: ArchiveFormat) { self.value = value }
+    init?(argument: String) {
+        guard let v = ArchiveFormat(rawValue: argument) else { return nil }
+        value = v
+    }
+    var defaultValueDescription: String { value.rawValue }
+    static var allValueStrings: [String] { ArchiveFormat.allCases.map(\.rawValue) }
+}

@@ -1,0 +1,85 @@
+import CNCCore
+import CNCImage
+import CNCOCI
+import CNCState
+import CNCSystem
+
+extension GlobalOptions {
+    /// The image store under the state root (for commands that never remove images).
+    func imageStore() throws -> ImageStore { try ImageStore(stateRoot: stateRoot) }
+
+    /// The store for rmi and prune: what containers run and what kept revisions name (rollback
+    /// needs those images), as recorded in state.db, is in use and survives.
+    func imageStoreForRemoval() async throws -> ImageStore {
+        let dbPath = stateRoot + "/state.db"
+        var digests = Set<Digest>()
+        if FileSystem.exists(dbPath) {
+            let db = try StateDB(path: dbPath)
+            for s in try await db.protectedImageDigests() { if let d = try? Digest(s) { digests.insert(d) } }
+            for app in try await db.apps() {
+                for c in try await db.containers(project: app.project) {
+                    if let s = c.imageDigest, let d = try? Digest(s) { digests.insert(d) }
+                }
+            }
+        }
+        let inUse = InUseSet(imageDigests: digests)
+        return try ImageStore(stateRoot: stateRoot, inUse: { inUse })
+    }
+}
+
+/// Shared text helpers for image commands.
+enum ImageText {
+    /// Docker's human sizes: decimal units, 3 significant digits ("4.86MB").
+    static func size(_ bytes: Int64) -> String {
+        let units = ["B", "kB", "MB", "GB", "TB"]
+        var v = Double(bytes)
+        var i = 0
+        while v >= 1000 && i < units.count - 1 { v /= 1000; i += 1 }
+        if i == 0 { return "\(bytes)B" }
+        let digits = v >= 100 ? 0 : (v >= 10 ? 1 : 2)
+        var s = String(format: "%.\(digits)f", v)
+        if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
+        return s + units[i]
+    }
+
+    /// "3 minutes ago" from an RFC 3339 time.
+    static func since(_ created: String?) -> String {
+        guard let created, let date = parseTime(created) else { return "N/A" }
+        let secs = max(0, Int(Date().timeIntervalSince(date)))
+        func ago(_ n: Int, _ unit: String) -> String { "\(n) \(unit)\(n == 1 ? "" : "s") ago" }
+        switch secs {
+        case ..<60: return secs <= 1 ? "Less than a second ago" : ago(secs, "second")
+        case ..<3600: return secs / 60 == 1 ? "About a minute ago" : ago(secs / 60, "minute")
+        case ..<86400: return secs / 3600 == 1 ? "About an hour ago" : ago(secs / 3600, "hour")
+        case ..<(86400 * 14): return ago(secs / 86400, "day")
+        case ..<(86400 * 60): return ago(secs / (86400 * 7), "week")
+        case ..<(86400 * 730): return ago(secs / (86400 * 30), "month")
+        default: return ago(secs / (86400 * 365), "year")
+        }
+    }
+
+    static func parseTime(_ s: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) { return d }
+        f.formatOptions = [.withInternetDateTime]
+        if let d = f.date(from: s) { return d }
+        // Go's RFC3339Nano with more than 3 fraction digits.
+        if let dot = s.firstIndex(of: "."), let end = s[dot...].firstIndex(where: { $0 == "Z" || $0 == "+" || $0 == "-" }) {
+            return f.date(from: String(s[..<dot]) + String(s[end...]))
+        }
+        return nil
+    }
+
+    /// Prints rows as aligned columns (3 spaces between), like Docker's tables.
+    static func table(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        var widths = [Int](repeating: 0, count: first.count)
+        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+        return rows.map { r in
+            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(to: widths[i] + 2) }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+}
+
+import Foundation

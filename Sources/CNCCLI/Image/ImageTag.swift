@@ -1,0 +1,22 @@
+import ArgumentParser
+import CNCCore
+import CNCImage
+
+/// `cnc tag SOURCE TARGET`.
+struct ImageTag: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tag", abstract: "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (the move is recorded in the tag history).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("Source image name or ID.", valueName: "SOURCE_IMAGE[:TAG]"))
+    var source: String
+
+    @Argument(help: ArgumentHelp("New reference.", valueName: "TARGET_IMAGE[:TAG]"))
+    var target: String
+
+    func run() throws {
+        let ref = try ImageReference(parsing: target)
+        try global.imageStore().tag(source, as: ref)
+    }
+}

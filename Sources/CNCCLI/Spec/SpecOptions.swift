@@ -1,0 +1,56 @@
+import ArgumentParser
+import CNCCore
+import CNCSpec
+import CNCSystem
+import Foundation
+
+/// `-f`, `-p` and `--env-file`: which app spec a cncapply command works on. Shared by validate,
+/// config, apply, diff... through `@OptionGroup var spec: SpecOptions`.
+public struct SpecOptions: ParsableArguments, Sendable {
+    @Option(name: .shortAndLong, help: ArgumentHelp(
+        "App spec file (repeatable; later files override earlier ones; '-' reads stdin). Default: app.yaml, compose.yaml or compose.yml in the current directory.",
+        valueName: "file"))
+    public var file: [String] = []
+
+    @Option(name: [.customShort("p"), .customLong("project-name")], help: ArgumentHelp(
+        "Project name when the spec has no name: (default: the spec's directory name).", valueName: "name"))
+    public var projectName: String?
+
+    @Option(name: .customLong("env-file"), help: ArgumentHelp(
+        "Variables for interpolation instead of .env beside the first spec (repeatable).", valueName: "file"))
+    public var envFile: [String] = []
+
+    public init() {}
+
+    /// The spec files: -f as given, else the first default name found in the working directory.
+    public func specFiles(workingDirectory: String) throws -> [String] {
+        if !file.isEmpty { return file }
+        guard let found = SpecLoader.discover(in: workingDirectory) else {
+            throw CNCError(.notFound, "no app spec found",
+                           cause: "none of \(SpecLoader.defaultFileNames.joined(separator: ", ")) in \(workingDirectory); name one with -f")
+        }
+        return [found]
+    }
+
+    /// Compiles the spec these options name; throws `SpecErrors` listing every problem.
+    public func load() throws -> LoadedSpec {
+        let cwd = FileManager.default.currentDirectoryPath
+        let files = try specFiles(workingDirectory: cwd)
+        let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
+        let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFile,
+                                      environment: ProcessInfo.processInfo.environment, workingDirectory: cwd)
+        return try SpecLoader.load(options)
+    }
+
+    /// Loads the spec, printing warnings and (on failure) every error on stderr; a failure exits 1.
+    public func loadReporting() throws -> LoadedSpec {
+        do {
+            let loaded = try load()
+            for w in loaded.warnings { writeStderr(w.description + "\n") }
+            return loaded
+        } catch let e as SpecErrors {
+            writeStderr(e.diagnostics.map { $0.description + "\n" }.joined())
+            throw ExitCode(1)
+        }
+    }
+}

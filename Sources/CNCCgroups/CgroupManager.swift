@@ -1,0 +1,108 @@
+import CNCCore
+import CNCSystem
+
+/// Creates, limits, inspects and removes container cgroups. Paths are relative to each
+/// hierarchy's root, e.g. "cnc/<id>". One interface for every driver (cgroupfs v1 and v2 here;
+/// a systemd driver fits behind it by turning `path` into a scope name).
+public protocol CgroupManager: Sendable {
+    var kind: CgroupDriverKind { get }
+    /// Creates the cgroup (and its parents) and applies `limits`.
+    func create(_ path: String, limits: CgroupLimits) throws
+    /// Changes limits of an existing cgroup in place (`cnc update`).
+    func update(_ path: String, limits: CgroupLimits) throws
+    /// Moves `pid` into the cgroup.
+    func addProcess(_ pid: Int32, to path: String) throws
+    /// Every cgroup.procs file a new process must be written to (the monitor does it itself).
+    func procsFiles(_ path: String) -> [String]
+    /// The file and key whose counter grows on each OOM kill in the cgroup.
+    func oomCounter(_ path: String) -> (file: String, key: String)?
+    /// The pids in the cgroup.
+    func processes(_ path: String) -> [Int32]
+    func stats(_ path: String) throws -> CgroupStats
+    func freeze(_ path: String) throws
+    func thaw(_ path: String) throws
+    func isFrozen(_ path: String) -> Bool
+    /// Kills what is left inside and removes the cgroup; a missing cgroup is fine (crash recovery).
+    func remove(_ path: String) throws
+    /// True when the cgroup exists in any hierarchy.
+    func exists(_ path: String) -> Bool
+}
+
+/// Picks the cgroupfs implementation that fits a layout.
+public enum CgroupManagers {
+    /// v2 when the needed controllers live on the unified hierarchy, else v1 (also for hybrid
+    /// hosts like this one, where cgroup2 carries only hugetlb).
+    public static func cgroupfs(layout: CgroupLayout) throws -> any CgroupManager {
+        switch layout.mode {
+        case .v2: return CgroupfsV2(mountPoint: layout.unifiedMountPoint ?? "/sys/fs/cgroup")
+        case .v1, .hybrid:
+            if layout.v1.contains(where: { !$0.controllers.isEmpty }) { return CgroupfsV1(layout: layout) }
+            if let u = layout.unifiedMountPoint { return CgroupfsV2(mountPoint: u) }
+            throw CNCError(.unsupported, "no cgroup controllers mounted")
+        case .none:
+            throw CNCError(.unsupported, "no cgroup file system is mounted (see /proc/self/mountinfo)")
+        }
+    }
+
+    /// The host's layout from /proc/self/mountinfo.
+    public static func hostLayout() -> CgroupLayout {
+        let mountinfo = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
+        return CgroupLayout.discover(mountinfo: mountinfo) { try? FileSystem.readText($0) }
+    }
+
+    /// Validates a cgroup path: relative, no "..", no empty parts.
+    public static func validate(_ path: String) throws {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.isEmpty, !path.hasPrefix("/"), parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+            throw CNCError(.invalidArgument, "invalid cgroup path \"\(path)\": want relative parts like cnc/<id>")
+        }
+    }
+}
+
+/// Shared helpers for reading cgroup files.
+enum CgroupFile {
+    static func read(_ path: String) -> String? { try? FileSystem.readText(path) }
+
+    static func int(_ path: String) -> Int64? {
+        guard let t = read(path)?.trimmingSpaces else { return nil }
+        return Int64(t)
+    }
+
+    /// "key value" lines (memory.stat, cpu.stat, memory.events, oom_control).
+    static func keyed(_ path: String, _ key: String) -> Int64? {
+        guard let t = read(path) else { return nil }
+        for line in t.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.count == 2, f[0] == key { return Int64(f[1]) }
+        }
+        return nil
+    }
+
+    static func pids(_ procsFile: String) -> [Int32] {
+        (read(procsFile) ?? "").split(separator: "\n").compactMap { Int32($0) }
+    }
+
+    /// rmdirs the parents `path` created (e.g. "cnc" of "cnc/<id>") while they are empty.
+    static func removeEmptyParents(of dir: String, below path: String) {
+        var d = dir
+        for _ in 0..<(path.split(separator: "/").count - 1) {
+            d = FileSystem.directoryName(d)
+            if (try? FileSystem.removeDirectory(d)) == nil { return }
+        }
+    }
+
+    /// SIGKILLs everything in `procsFile` until it is empty (bounded wait), then rmdirs `dir`.
+    static func killAndRemove(dir: String, procsFile: String) throws {
+        guard FileSystem.isDirectory(dir) else { return }
+        for attempt in 0..<200 {
+            let pids = pids(procsFile)
+            for p in pids { _ = try? Processes.signal(p, 9) }
+            do {
+                try FileSystem.removeDirectory(dir)
+                return
+            } catch let e as CNCError where e.errnoCode == 16 /* EBUSY */ && attempt < 199 {
+                Processes.sleep(milliseconds: 5)
+            }
+        }
+    }
+}

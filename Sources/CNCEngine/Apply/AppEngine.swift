@@ -1,0 +1,197 @@
+import CNCCore
+import CNCPlanner
+import CNCState
+import CNCSystem
+import Foundation
+
+/// What one `cncapply` run asks for.
+public struct ApplyRequest: Sendable {
+    public var desired: DesiredApp
+    /// The normalized spec, stored with the revision (rollback re-applies it).
+    public var spec: String
+    public var specFiles: [String]
+    public var workingDirectory: String
+    public var options: PlanOptions
+    public var dryRun: Bool
+    /// `--plan plan.json`: run exactly this plan, refusing when the observed state moved on.
+    public var savedPlan: Plan?
+    public var keepRevisions: Int
+    public var author: String
+    public var reason: String
+
+    public init(desired: DesiredApp, spec: String, specFiles: [String] = [], workingDirectory: String = "",
+                options: PlanOptions = PlanOptions(), dryRun: Bool = false, savedPlan: Plan? = nil, keepRevisions: Int = 10,
+                author: String = AppEngine.defaultAuthor, reason: String = "apply") {
+        self.desired = desired
+        self.spec = spec
+        self.specFiles = specFiles
+        self.workingDirectory = workingDirectory
+        self.options = options
+        self.dryRun = dryRun
+        self.savedPlan = savedPlan
+        self.keepRevisions = keepRevisions
+        self.author = author
+        self.reason = reason
+    }
+}
+
+/// What an apply did.
+public struct ApplyResult: Sendable {
+    public var plan: Plan
+    public var report: Executor.Report?
+    /// The revision recorded (nil for a dry run or an empty plan).
+    public var revision: Int?
+    /// When a failed health gate asked for it: the apply that went back to the previous revision.
+    public var rollback: RollbackResult?
+}
+
+public struct RollbackResult: Sendable {
+    public var toRevision: Int
+    public var plan: Plan
+    public var report: Executor.Report
+    public var revision: Int
+}
+
+/// observe -> plan -> execute -> record, for one app on one host.
+public final class AppEngine: Sendable {
+    public static var defaultAuthor: String {
+        let user = Host.environment("SUDO_USER") ?? Host.environment("USER") ?? "root"
+        return user + "@" + (Host.environment("HOSTNAME") ?? "localhost")
+    }
+
+    public let config: EngineConfig
+    public let backend: any ContainerBackend
+    public let state: StateDB
+    public let executorOptions: Executor.Options
+    public let progress: @Sendable (ProgressEvent) -> Void
+
+    public init(config: EngineConfig, backend: any ContainerBackend, state: StateDB,
+                executorOptions: Executor.Options = Executor.Options(), progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) {
+        self.config = config
+        self.backend = backend
+        self.state = state
+        self.executorOptions = executorOptions
+        self.progress = progress
+    }
+
+    /// The app as it is: containers from the runtime (by label), enriched with the state DB's
+    /// records (the sections they were created from), networks and volumes.
+    public func observe(project: String) async throws -> ObservedApp {
+        let records = Dictionary(try await state.containers(project: project).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var containers: [ObservedContainer] = []
+        for rc in try await backend.listContainers(project: project) {
+            let record = records[rc.id]
+            guard let service = rc.labels[AppLabels.service] ?? record?.service else { continue }
+            let replica = rc.labels[AppLabels.replica].flatMap(Int.init) ?? record?.replica ?? 1
+            let sectionHashes = rc.labels[AppLabels.sectionHashes]
+                .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? record?.sectionHashes ?? [:]
+            containers.append(ObservedContainer(
+                id: rc.id, name: rc.name, service: service, replica: replica, status: rc.observation.status,
+                exitCode: rc.observation.exitCode, health: rc.observation.health,
+                configHash: rc.labels[AppLabels.configHash] ?? record?.configHash ?? "",
+                sectionHashes: sectionHashes,
+                // Only trust the recorded sections when they belong to this very config.
+                appliedSections: record.flatMap { $0.configHash == rc.labels[AppLabels.configHash] ? $0.appliedSections : nil },
+                imageDigest: (rc.labels[AppLabels.imageDigest] ?? record?.imageDigest).flatMap { try? Digest($0) },
+                image: rc.labels[AppLabels.image] ?? record?.image, liveLimits: rc.liveLimits))
+        }
+        // Records whose container is gone were removed behind our back: forget them.
+        let live = Set(containers.map(\.id))
+        for id in records.keys where !live.contains(id) { try await state.removeContainer(id: id) }
+        let last = try await state.revisions(project: project).last { $0.outcome == .succeeded }
+        return ObservedApp(
+            containers: containers.sorted { ($0.service, $0.replica, $0.name) < ($1.service, $1.replica, $1.name) },
+            networks: try await backend.listNetworks(project: project), volumes: try await backend.listVolumes(project: project),
+            appliedReplicas: last?.replicas ?? [:])
+    }
+
+    /// The plan an apply of `request` would run now.
+    public func plan(_ request: ApplyRequest) async throws -> Plan {
+        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project), options: request.options)
+    }
+
+    /// Converges the app. `recompile` turns a stored revision back into a desired app (used for
+    /// automatic rollback after a failed health gate).
+    public func apply(
+        _ request: ApplyRequest,
+        recompile: @Sendable (RevisionRecord) async throws -> DesiredApp = { _ in
+            throw CNCError(.unsupported, "rollback needs the spec compiler")
+        },
+        onPlan: @Sendable (Plan) -> Void = { _ in }
+    ) async throws -> ApplyResult {
+        let project = request.desired.project
+        let observed = try await observe(project: project)
+        let plan = Planner.plan(desired: request.desired, observed: observed, options: request.options)
+        onPlan(plan)
+        if let saved = request.savedPlan {
+            guard saved.project == project, saved.observedFingerprint == plan.observedFingerprint else {
+                throw CNCError(.conflict, "the saved plan is stale: the app changed since it was made (run cncapply diff --plan-out again)")
+            }
+            guard saved.actions == plan.actions else {
+                throw CNCError(.conflict, "the saved plan no longer matches the spec (run cncapply diff --plan-out again)")
+            }
+        }
+        if request.dryRun || plan.isEmpty { return ApplyResult(plan: plan, report: nil, revision: nil, rollback: nil) }
+
+        let (revision, report) = try await execute(plan, request: request)
+        var result = ApplyResult(plan: plan, report: report, revision: revision, rollback: nil)
+        if report.rollbackRequested,
+           let previous = try await state.revisions(project: project).last(where: { $0.outcome == .succeeded && $0.number < revision }) {
+            progress(.note("health gate failed: rolling back to revision \(previous.number)"))
+            try await state.setOutcome(project: project, number: revision, .rolledBack)
+            let desired = try await recompile(previous)
+            var back = request
+            back.desired = desired
+            back.spec = previous.spec
+            back.reason = "auto-rollback to \(previous.number)"
+            back.savedPlan = nil
+            let backPlan = Planner.plan(desired: desired, observed: try await observe(project: project), options: request.options)
+            let (n, backReport) = try await execute(backPlan, request: back)
+            result.rollback = RollbackResult(toRevision: previous.number, plan: backPlan, report: backReport, revision: n)
+        }
+        return result
+    }
+
+    /// Records a pending revision, runs the plan, records containers as they appear, and marks
+    /// the outcome. A crash mid-way leaves a pending revision and labelled containers that the
+    /// next observe picks up.
+    private func execute(_ plan: Plan, request: ApplyRequest) async throws -> (Int, Executor.Report) {
+        let project = request.desired.project
+        let now = Int64(Date().timeIntervalSince1970)
+        // An apply killed mid-way left its revision pending: it did not finish, say so.
+        for n in try await state.failInterrupted(project: project) {
+            try await state.addEvent(project: project, kind: "interrupted", message: "revision \(n) was interrupted", time: now)
+        }
+        var images: [String: String] = [:]
+        for s in request.desired.services { if let d = s.imageDigest { images[s.image] = d.description } }
+        let revision = try await state.addRevision(RevisionRecord(
+            project: project, spec: request.spec, images: images,
+            configHashes: Dictionary(request.desired.services.map { ($0.name, $0.configHash) }, uniquingKeysWith: { a, _ in a }),
+            replicas: Dictionary(request.desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a }),
+            author: request.author, createdAt: now, outcome: .pending, reason: request.reason), keep: request.keepRevisions)
+        try await state.recordApp(project: project, specFiles: request.specFiles, workingDirectory: request.workingDirectory, now: now)
+        let state = self.state
+        let executor = Executor(backend: backend, options: executorOptions, progress: progress)
+        let report = await executor.run(plan, desired: request.desired) { event in
+            switch event {
+            case .created(let id, let s, let replica, let name):
+                try await state.upsertContainer(ContainerRecord(
+                    id: id, project: project, service: s.name, replica: replica, name: name, configHash: s.configHash,
+                    sectionHashes: s.sectionHashes, appliedSections: s.sections, image: s.image,
+                    imageDigest: s.imageDigest?.description, revision: revision, createdAt: Int64(Date().timeIntervalSince1970)))
+            case .removed(let id):
+                try await state.removeContainer(id: id)
+            case .renamed(let id, let name):
+                if var r = try await state.containers(project: project).first(where: { $0.id == id }) {
+                    r.name = name
+                    try await state.upsertContainer(r)
+                }
+            }
+        }
+        try await state.setOutcome(project: project, number: revision, report.succeeded ? .succeeded : .failed)
+        try await state.addEvent(project: project, kind: report.succeeded ? "applied" : "failed",
+                                 message: "revision \(revision): \(plan.actions.count) actions" + (report.failure.map { ": \($0.description)" } ?? ""),
+                                 time: Int64(Date().timeIntervalSince1970))
+        return (revision, report)
+    }
+}

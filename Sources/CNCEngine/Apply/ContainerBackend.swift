@@ -1,0 +1,83 @@
+import CNCCore
+import CNCPlanner
+
+/// What the executor needs from the runtime and the network layer. The real implementation
+/// drives CNCRuntime/CNCNetwork; tests use a recording fake. Every call is idempotent where it
+/// can be (removing what is gone succeeds), so a re-run after a crash converges.
+public protocol ContainerBackend: Sendable {
+    func createNetwork(project: String, _ network: DesiredNetwork) async throws
+    func removeNetwork(project: String, name: String) async throws
+    func createVolume(project: String, _ volume: DesiredVolume) async throws
+    func removeVolume(project: String, name: String) async throws
+
+    /// Creates (does not start) a container for `service`, named `name`; returns its id.
+    func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String
+    func start(id: String) async throws
+    /// Stops with the service's grace period (SIGTERM, then SIGKILL).
+    func stop(id: String, timeout: CNCDuration?) async throws
+    func remove(id: String) async throws
+    func rename(id: String, to name: String) async throws
+    func updateLimits(id: String, _ limits: LiveLimits) async throws
+
+    /// Status and health as the runtime sees them now.
+    func observe(id: String) async throws -> ContainerObservation
+
+    /// Every container labelled with `project` (AppLabels), whatever the state DB says: the
+    /// runtime is the truth about what exists.
+    func listContainers(project: String) async throws -> [RuntimeContainer]
+    func listNetworks(project: String) async throws -> [ObservedResource]
+    func listVolumes(project: String) async throws -> [ObservedResource]
+}
+
+/// Labels cnc puts on every container it creates for an app, so observe can rebuild the picture
+/// from the runtime alone (after a crash, or when the state DB lost a record).
+public enum AppLabels {
+    public static let project = "cnc.project"
+    public static let service = "cnc.service"
+    public static let replica = "cnc.replica"
+    public static let configHash = "cnc.config-hash"
+    public static let sectionHashes = "cnc.section-hashes"
+    public static let image = "cnc.image"
+    public static let imageDigest = "cnc.image-digest"
+
+    /// The labels for a container of `service`.
+    public static func labels(project: String, service: DesiredService, replica: Int) -> [String: String] {
+        var l = [
+            Self.project: project, Self.service: service.name, Self.replica: String(replica),
+            configHash: service.configHash, image: service.image,
+            sectionHashes: (try? CanonicalJSON.string(service.sectionHashes)) ?? "{}",
+        ]
+        if let d = service.imageDigest { l[imageDigest] = d.description }
+        return l
+    }
+}
+
+/// A container as the runtime lists it.
+public struct RuntimeContainer: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var labels: [String: String]
+    public var observation: ContainerObservation
+    public var liveLimits: LiveLimits
+
+    public init(id: String, name: String, labels: [String: String], observation: ContainerObservation, liveLimits: LiveLimits = LiveLimits()) {
+        self.id = id
+        self.name = name
+        self.labels = labels
+        self.observation = observation
+        self.liveLimits = liveLimits
+    }
+}
+
+/// A container's state as the runtime reports it.
+public struct ContainerObservation: Sendable, Equatable {
+    public var status: ObservedContainer.Status
+    public var health: ObservedContainer.Health
+    public var exitCode: Int32?
+
+    public init(status: ObservedContainer.Status, health: ObservedContainer.Health = .none, exitCode: Int32? = nil) {
+        self.status = status
+        self.health = health
+        self.exitCode = exitCode
+    }
+}

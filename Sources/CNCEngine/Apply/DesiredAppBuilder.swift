@@ -1,0 +1,90 @@
+import CNCCore
+import CNCPlanner
+import CNCSpec
+import Crypto
+import Foundation
+
+/// Turns a compiled AppSpec (and the digests its images resolved to) into the planner's
+/// desired state: hashed sections without the live-updatable limits, the content hashes of
+/// the config and secret files a service mounts, dependencies, update policy.
+public enum DesiredAppBuilder {
+    /// Sections removed from the config hash because the cgroup driver changes them in place.
+    static let liveLimitPaths: [[String]] = [
+        ["cpu_shares"],
+        ["deploy", "resources", "limits", "cpus"],
+        ["deploy", "resources", "limits", "memory"],
+        ["deploy", "resources", "limits", "pids"],
+        ["deploy", "resources", "reservations", "memory"],
+    ]
+
+    public static func build(_ spec: AppSpec, imageDigests: [String: CNCCore.Digest] = [:]) throws -> DesiredApp {
+        var services: [DesiredService] = []
+        for (name, s) in spec.services.sorted(by: { $0.key < $1.key }) {
+            var sections = try s.hashSections()
+            for path in liveLimitPaths { remove(path, from: &sections) }
+            let files = try fileHashes(service: s, app: spec)
+            if !files.isEmpty { sections["files"] = .object(files) }
+            let image = s.image?.description ?? "build:\(name)"
+            let limits = s.deploy.resources.limits
+            let live = LiveLimits(
+                cpus: limits.cpus, cpuShares: s.cpuShares.map { Int($0) }, memory: limits.memory,
+                memoryReservation: s.deploy.resources.reservations.memory, pids: limits.pids.map { Int($0) })
+            let u = s.deploy.updateConfig
+            let policy = UpdatePolicy(
+                order: u.order == .startFirst ? .startFirst : .stopFirst, parallelism: u.parallelism, delay: u.delay,
+                failureAction: UpdatePolicy.FailureAction(rawValue: u.failureAction.rawValue) ?? .pause,
+                // The monitor window only matters when a failure would be acted on (rollback);
+                // waiting it out otherwise would slow every update for nothing.
+                monitor: u.failureAction == .rollback ? u.monitor : .zero)
+            let deps = s.dependsOn.sorted(by: { $0.key < $1.key }).map { dep, d in
+                Dependency(service: dep, condition: Dependency.Condition(rawValue: d.condition.rawValue) ?? .started, restart: d.restart)
+            }
+            services.append(DesiredService(
+                name: name, replicas: s.deploy.replicas, image: image, imageDigest: s.image.flatMap { imageDigests[$0.description] },
+                sections: sections, liveLimits: live, dependsOn: deps, networks: s.networks.keys.sorted(),
+                volumes: s.volumes.compactMap { $0.type == .volume ? $0.source : nil }.filter { spec.volumes[$0] != nil }.sorted(),
+                update: policy, containerName: s.containerName))
+        }
+        let tree = try spec.jsonValue()
+        let networks = spec.networks.sorted(by: { $0.key < $1.key }).map { key, n in
+            DesiredNetwork(name: key, config: tree["networks"]?[key] ?? .null, external: n.external)
+        }
+        let volumes = spec.volumes.sorted(by: { $0.key < $1.key }).map { key, v in
+            DesiredVolume(name: key, config: tree["volumes"]?[key] ?? .null, external: v.external)
+        }
+        return DesiredApp(project: spec.name, services: services, networks: networks, volumes: volumes)
+    }
+
+    /// "config:NAME" / "secret:NAME" -> sha256 of the content the service would mount.
+    static func fileHashes(service s: ServiceSpec, app: AppSpec) throws -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
+        func content(file: String?, environment: String?, inline: String?) throws -> [UInt8]? {
+            if let inline { return Array(inline.utf8) }
+            if let environment { return Array((ProcessInfo.processInfo.environment[environment] ?? "").utf8) }
+            guard let file else { return nil }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CNCError(.notFound, "cannot read \(file)")
+            }
+            return [UInt8](data)
+        }
+        for ref in s.configs {
+            guard let c = app.configs[ref.source], !c.external,
+                  let bytes = try content(file: c.file, environment: c.environment, inline: c.content) else { continue }
+            out["config:\(ref.source)"] = .string("sha256:" + Hex.encode(SHA256.hash(data: bytes)))
+        }
+        for ref in s.secrets {
+            guard let c = app.secrets[ref.source], !c.external,
+                  let bytes = try content(file: c.file, environment: c.environment, inline: c.content) else { continue }
+            out["secret:\(ref.source)"] = .string("sha256:" + Hex.encode(SHA256.hash(data: bytes)))
+        }
+        return out
+    }
+
+    static func remove(_ path: [String], from sections: inout [String: JSONValue]) {
+        guard let head = path.first else { return }
+        if path.count == 1 { sections[head] = nil; return }
+        guard case .object(var inner)? = sections[head] else { return }
+        remove(Array(path.dropFirst()), from: &inner)
+        sections[head] = .object(inner)
+    }
+}

@@ -1,0 +1,43 @@
+import CNCCore
+import CNCImage
+import CNCSpec
+
+/// Resolves every image a spec names to the manifest digest it runs, honouring pull_policy:
+/// `missing` pulls what the store lacks, `always` pulls every time, `never` requires it local.
+public enum ImageResolution {
+    public static func digests(
+        for app: AppSpec, store: ImageStore, pull: (ImageReference) throws -> ResolvedImage,
+        note: (String) -> Void = { _ in }
+    ) throws -> [String: Digest] {
+        var out: [String: Digest] = [:]
+        var pulled: Set<String> = []
+        for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
+            guard let ref = s.image else { continue }
+            let key = ref.description
+            if out[key] != nil && !(s.pullPolicy == .always && !pulled.contains(key)) { continue }
+            let local = try? store.resolve(key)
+            switch s.pullPolicy {
+            case .never:
+                guard let local else {
+                    throw CNCError(.notFound, "service \(name): image \(ref.familiar) is not in the local store and pull_policy is never")
+                }
+                out[key] = local.manifestDigest
+            case .always:
+                note("\(name): pulling \(ref.familiar)")
+                out[key] = try pull(ref).manifestDigest
+                pulled.insert(key)
+            default:
+                if let local {
+                    out[key] = local.manifestDigest
+                } else {
+                    note("\(name): pulling \(ref.familiar)")
+                    out[key] = try pull(ref).manifestDigest
+                    pulled.insert(key)
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension ImageStore: ImageTagger {}

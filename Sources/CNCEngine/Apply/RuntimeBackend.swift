@@ -1,0 +1,169 @@
+import CNCCgroups
+import CNCCore
+import CNCImage
+import CNCPlanner
+import CNCRuntime
+import CNCSpec
+import CNCSystem
+import Foundation
+import Synchronization
+
+/// The executor's backend on the real host: containers through CNCRuntime, images from the
+/// local store, app volumes as runtime volumes named `<project>_<volume>`.
+public final class RuntimeBackend: ContainerBackend {
+    let runtime: Runtime
+    let images: ImageStore
+    let stateRoot: String
+    let environment: [String: String]
+    /// Service specs by config hash: the executor names a DesiredService, this finds its spec.
+    private let specs = Mutex<[String: ServiceSpec]>([:])
+    /// How old a half-created container must be before it is swept: none while this process
+    /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
+    let sweepGrace: Int64
+
+    public init(config: EngineConfig, runtime: Runtime, images: ImageStore, holdsRootLock: Bool = false,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.sweepGrace = holdsRootLock ? 0 : 5_000_000_000
+        self.runtime = runtime
+        self.images = images
+        self.stateRoot = config.stateRoot
+        self.environment = environment
+    }
+
+    /// Makes the services of `spec` creatable (call for every app an apply may create from,
+    /// including the revision an automatic rollback returns to).
+    public func register(_ spec: AppSpec, as desired: DesiredApp) {
+        specs.withLock { table in
+            for d in desired.services { if let s = spec.services[d.name] { table[d.configHash] = s } }
+        }
+    }
+
+    // MARK: networks and volumes
+
+    func networkRecord(_ project: String, _ name: String) -> String { "\(stateRoot)/apps/\(project)/networks/\(name).json" }
+
+    public func createNetwork(project: String, _ network: DesiredNetwork) async throws {
+        try FileSystem.createDirectory(FileSystem.directoryName(networkRecord(project, network.name)), mode: 0o700)
+        try FileSystem.writeAtomically(try CanonicalJSON.string(ObservedResource(name: network.name, configHash: network.configHash)),
+                                       to: networkRecord(project, network.name))
+    }
+
+    public func removeNetwork(project: String, name: String) async throws {
+        try FileSystem.remove(networkRecord(project, name))
+    }
+
+    public func listNetworks(project: String) async throws -> [ObservedResource] {
+        let dir = "\(stateRoot)/apps/\(project)/networks"
+        guard FileSystem.isDirectory(dir) else { return [] }
+        return try FileSystem.listDirectory(dir).filter { $0.hasSuffix(".json") }.compactMap { file in
+            try? JSONDecoder().decode(ObservedResource.self, from: Data(FileSystem.readBytes(dir + "/" + file)))
+        }
+    }
+
+    static let volumeHashFile = "cnc-config-hash"
+
+    public func createVolume(project: String, _ volume: DesiredVolume) async throws {
+        let name = "\(project)_\(volume.name)"
+        try FileSystem.createDirectory(runtime.volumePath(name), mode: 0o755)
+        try FileSystem.writeAtomically(volume.configHash, to: runtime.store.volumesDir + "/" + name + "/" + Self.volumeHashFile)
+    }
+
+    public func removeVolume(project: String, name: String) async throws {
+        try FileSystem.removeTree(runtime.store.volumesDir + "/\(project)_\(name)")
+    }
+
+    public func listVolumes(project: String) async throws -> [ObservedResource] {
+        let dir = runtime.store.volumesDir
+        guard FileSystem.isDirectory(dir) else { return [] }
+        let prefix = project + "_"
+        return try FileSystem.listDirectory(dir).filter { $0.hasPrefix(prefix) }.map { name in
+            let hash = (try? FileSystem.readText(dir + "/" + name + "/" + Self.volumeHashFile)) ?? ""
+            return ObservedResource(name: String(name.dropFirst(prefix.count)), configHash: hash)
+        }
+    }
+
+    // MARK: containers
+
+    public func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
+        guard let spec = specs.withLock({ $0[service.configHash] }) else {
+            throw CNCError(.internal, "no spec registered for service \(service.name) (config \(service.configHash.prefix(12)))")
+        }
+        guard let ref = spec.image else {
+            throw CNCError(.unsupported, "service \(service.name) has only build:, and this build of cnc has no image builder yet")
+        }
+        let resolved: ResolvedImage
+        do {
+            // The digest the plan was made for, not whatever the tag points at by now.
+            resolved = try images.resolve(service.imageDigest?.description ?? ref.description)
+        } catch let e as CNCError where e.code == .notFound {
+            throw CNCError(.notFound, "image \(ref.familiar) for service \(service.name) is not in the local store", cause: e.description)
+        }
+        let defaults = try ContainerEngine.defaults(of: resolved, in: images, reference: ref.description)
+        var config = try ServiceContainerFactory.config(
+            project: project, serviceName: service.name, service: spec, image: defaults, imageText: service.image,
+            name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
+            volumePrefix: project + "_", environment: environment)
+        config = try runtime.create(config)
+        return config.id.rawValue
+    }
+
+    public func start(id: String) async throws {
+        try runtime.start(try ContainerID(id)).detach()
+    }
+
+    public func stop(id: String, timeout: CNCDuration?) async throws {
+        try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) })
+    }
+
+    public func remove(id: String) async throws {
+        do {
+            try runtime.remove(id, force: true)
+        } catch let e as CNCError where e.code == .notFound {
+            return
+        }
+    }
+
+    public func rename(id: String, to name: String) async throws {
+        try runtime.rename(id, to: name)
+    }
+
+    public func updateLimits(id: String, _ limits: LiveLimits) async throws {
+        var l = CgroupLimits()
+        if let cpus = limits.cpus { l.cpuPeriod = 100_000; l.cpuQuota = cpus.cfsQuota() }
+        l.cpuShares = limits.cpuShares.map(Int64.init)
+        l.memory = limits.memory?.bytes
+        l.memoryReservation = limits.memoryReservation?.bytes
+        l.pids = limits.pids.map(Int64.init)
+        try runtime.update(id, limits: l, restart: nil)
+    }
+
+    public func observe(id: String) async throws -> ContainerObservation {
+        Self.observation(try runtime.container(id).state)
+    }
+
+    public func listContainers(project: String) async throws -> [RuntimeContainer] {
+        // A create killed half-way leaves a name claim or a directory without config: clear them,
+        // or the next create of that name would fail.
+        runtime.sweepIncomplete(grace: sweepGrace)
+        return runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
+            RuntimeContainer(id: c.config.id.rawValue, name: c.config.name, labels: c.config.labels,
+                             observation: Self.observation(c.state), liveLimits: Self.liveLimits(c.config.limits))
+        }
+    }
+
+    static func observation(_ s: ContainerState) -> ContainerObservation {
+        let status = ObservedContainer.Status(rawValue: s.dead ? "dead" : s.status) ?? .exited
+        let health = s.health.flatMap { ObservedContainer.Health(rawValue: $0.status) } ?? ObservedContainer.Health.none
+        return ContainerObservation(status: status, health: health, exitCode: status == .running ? nil : s.exitCode)
+    }
+
+    static func liveLimits(_ l: CgroupLimits) -> LiveLimits {
+        var cpus: CPUQuantity?
+        if let q = l.cpuQuota, q > 0 {
+            let period = l.cpuPeriod ?? 100_000
+            cpus = CPUQuantity(nanoCPUs: q * 1_000_000_000 / max(period, 1))
+        }
+        return LiveLimits(cpus: cpus, cpuShares: l.cpuShares.map { Int($0) }, memory: l.memory.map { ByteSize(bytes: $0) },
+                          memoryReservation: l.memoryReservation.map { ByteSize(bytes: $0) }, pids: l.pids.map { Int($0) })
+    }
+}

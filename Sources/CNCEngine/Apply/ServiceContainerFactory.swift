@@ -1,0 +1,114 @@
+import CNCCgroups
+import CNCCore
+import CNCRuntime
+import CNCSpec
+
+/// Turns one service of a spec (and the image it runs) into the runtime's container
+/// configuration, with Docker's rules for merging image defaults and service overrides.
+enum ServiceContainerFactory {
+    static func config(
+        project: String, serviceName: String, service s: ServiceSpec, image: ImageDefaults, imageText: String,
+        name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
+    ) throws -> CNCRuntime.ContainerConfig {
+        var c = CNCRuntime.ContainerConfig(id: ContainerID.random(), name: name, image: imageText, lowerDirs: image.lowerDirs)
+        c.imageID = image.id.isEmpty ? nil : image.id
+        // Docker: a service entrypoint resets the image's cmd unless the service gives a command.
+        c.entrypoint = s.entrypoint ?? image.entrypoint
+        c.cmd = s.command ?? (s.entrypoint == nil ? image.cmd : [])
+        var env = image.env
+        for (k, v) in s.environment.sorted(by: { $0.key < $1.key }) {
+            if let v { env.append("\(k)=\(v)") } else if let host = environment[k] { env.append("\(k)=\(host)") }
+        }
+        c.env = env
+        c.workingDir = s.workingDir ?? (image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
+        c.user = s.user ?? image.user ?? ""
+        c.hostname = s.hostname ?? ""
+        c.readOnly = s.readOnly
+        c.initProcess = s.`init`
+        c.capAdd = s.capAdd
+        c.capDrop = s.capDrop
+        c.securityOpt = s.securityOpt
+        c.cgroupParent = s.cgroupParent
+        c.stopSignal = s.stopSignal
+        c.stopTimeout = Int(s.stopGracePeriod.nanoseconds / 1_000_000_000)
+        c.labels = image.labels.merging(s.labels) { _, service in service }.merging(labels) { _, ours in ours }
+        c.extraHosts = s.extraHosts
+        switch s.restart {
+        case .no: c.restartPolicy = RestartPolicy(name: .no)
+        case .always: c.restartPolicy = RestartPolicy(name: .always)
+        case .unlessStopped: c.restartPolicy = RestartPolicy(name: .unlessStopped)
+        case .onFailure(let n): c.restartPolicy = RestartPolicy(name: .onFailure, maximumRetryCount: n ?? 0)
+        }
+        if let h = s.healthcheck {
+            if !h.disable, h.test.first != "NONE" {
+                var hc = Healthcheck(test: h.test)
+                hc.interval = h.interval.nanoseconds
+                hc.timeout = h.timeout.nanoseconds
+                hc.startPeriod = h.startPeriod.nanoseconds
+                hc.retries = h.retries
+                c.healthcheck = hc
+            }
+        } else if let test = image.healthcheck, !test.isEmpty, test.first != "NONE" {
+            // The image's HEALTHCHECK applies when the service does not set one.
+            var hc = Healthcheck(test: test)
+            if let v = image.healthInterval, v > 0 { hc.interval = v }
+            if let v = image.healthTimeout, v > 0 { hc.timeout = v }
+            if let v = image.healthStartPeriod, v > 0 { hc.startPeriod = v }
+            if let v = image.healthRetries, v > 0 { hc.retries = v }
+            c.healthcheck = hc
+        }
+        if let size = s.logging.options.maxSize { c.log.maxSize = size.bytes }
+        if let files = s.logging.options.maxFile { c.log.maxFile = files }
+        c.ulimits = try s.ulimits.sorted(by: { $0.key < $1.key }).map { k, u in
+            try CNCRuntime.Ulimit(parsing: "\(k)=\(max(u.soft, 0)):\(max(u.hard, 0))")
+        }
+        c.mounts = s.volumes.map { v in
+            switch v.type {
+            case .bind: return MountSpec(type: .bind, source: v.source ?? "", target: v.target, readOnly: v.readOnly)
+            case .volume:
+                // Named volumes of the app are scoped to it; anonymous ones stay anonymous.
+                let source = v.source.map { volumePrefix + $0 } ?? ""
+                return MountSpec(type: .volume, source: source, target: v.target, readOnly: v.readOnly)
+            case .tmpfs:
+                var opts: [String] = []
+                if let size = v.tmpfs?.size { opts.append("size=\(size.bytes)") }
+                if let mode = v.tmpfs?.mode { opts.append("mode=" + String(mode, radix: 8)) }
+                return MountSpec(type: .tmpfs, source: "", target: v.target, options: opts.joined(separator: ","))
+            }
+        } + s.tmpfs.map { t in
+            let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
+            return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
+        }
+        c.limits = limits(s)
+        switch s.networkMode {
+        case .none?: c.network = .none
+        case .host?: c.network = .host
+        case .container(let other)?: c.network = try NetworkMode(parsing: "container:\(other)")
+        case .service(let other)?: c.network = try NetworkMode(parsing: "container:\(project)-\(other)-1")
+        case .bridge?, nil:
+            let first = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }.first?.key ?? "default"
+            c.network = try NetworkMode(parsing: "\(project)_\(first)")
+        }
+        return c
+    }
+
+    static func limits(_ s: ServiceSpec) -> CgroupLimits {
+        var l = CgroupLimits()
+        let r = s.deploy.resources
+        if let cpus = r.limits.cpus {
+            let period = s.cpuPeriod ?? 100_000
+            l.cpuPeriod = period
+            l.cpuQuota = cpus.cfsQuota(periodMicros: period)
+        }
+        if let q = s.cpuQuota { l.cpuQuota = q; l.cpuPeriod = s.cpuPeriod ?? 100_000 }
+        l.cpuShares = s.cpuShares
+        l.cpusetCpus = s.cpuset
+        l.memory = r.limits.memory?.bytes
+        l.memoryReservation = r.reservations.memory?.bytes
+        l.memorySwap = s.memswapLimit?.bytes
+        l.pids = r.limits.pids
+        l.oomKillDisable = s.oomKillDisable
+        if let w = s.blkioConfig?.weight { l.blkioWeight = Int64(w) }
+        return l
+    }
+}

@@ -1,0 +1,163 @@
+import CNCCore
+
+/// What the spec asks for, in the planner's terms: the engine builds it from the compiled
+/// AppSpec and the resolved image digests. Pure data, so plans are golden-testable.
+public struct DesiredApp: Sendable, Codable, Equatable {
+    public var project: String
+    public var services: [DesiredService]
+    public var networks: [DesiredNetwork]
+    public var volumes: [DesiredVolume]
+
+    public init(project: String, services: [DesiredService], networks: [DesiredNetwork] = [], volumes: [DesiredVolume] = []) {
+        self.project = project
+        self.services = services
+        self.networks = networks
+        self.volumes = volumes
+    }
+}
+
+/// One service of the spec.
+public struct DesiredService: Sendable, Codable, Equatable {
+    public var name: String
+    public var replicas: Int
+    /// The image as the spec names it (`web:stable`) and the digest it resolved to.
+    public var image: String
+    public var imageDigest: Digest?
+    /// The normalized service by section (`environment`, `ports`, `command`, `files`...),
+    /// leaving out what must not recreate: replicas/scale, build, depends_on, profiles and the
+    /// limits in `liveLimits`. The config hash is over these.
+    public var sections: [String: JSONValue]
+    /// Limits the cgroup driver changes on a running container: updated in place.
+    public var liveLimits: LiveLimits
+    public var dependsOn: [Dependency]
+    public var networks: [String]
+    public var volumes: [String]
+    public var update: UpdatePolicy
+    /// A fixed container_name (then replicas must be 1).
+    public var containerName: String?
+
+    public init(
+        name: String, replicas: Int = 1, image: String, imageDigest: Digest? = nil, sections: [String: JSONValue] = [:],
+        liveLimits: LiveLimits = LiveLimits(), dependsOn: [Dependency] = [], networks: [String] = [], volumes: [String] = [],
+        update: UpdatePolicy = UpdatePolicy(), containerName: String? = nil
+    ) {
+        self.name = name
+        self.replicas = replicas
+        self.image = image
+        self.imageDigest = imageDigest
+        self.sections = sections
+        self.liveLimits = liveLimits
+        self.dependsOn = dependsOn
+        self.networks = networks
+        self.volumes = volumes
+        self.update = update
+        self.containerName = containerName
+    }
+
+    /// The hash that names this service's configuration: sha256 over the canonical JSON of the
+    /// sections and the image digest.
+    public var configHash: String { ConfigHash.of(sections: sections, imageDigest: imageDigest) }
+
+    /// One hash per section, stored on each container so a cause can always be named.
+    public var sectionHashes: [String: String] { ConfigHash.perSection(sections) }
+
+    /// `<project>-<service>-<n>` like Compose, or the fixed container_name.
+    public func containerName(project: String, replica: Int) -> String {
+        containerName ?? "\(project)-\(name)-\(replica)"
+    }
+}
+
+/// cgroup limits that can change on a running container.
+public struct LiveLimits: Sendable, Codable, Equatable {
+    public var cpus: CPUQuantity?
+    public var cpuShares: Int?
+    public var memory: ByteSize?
+    public var memoryReservation: ByteSize?
+    public var pids: Int?
+
+    public init(cpus: CPUQuantity? = nil, cpuShares: Int? = nil, memory: ByteSize? = nil, memoryReservation: ByteSize? = nil, pids: Int? = nil) {
+        self.cpus = cpus
+        self.cpuShares = cpuShares
+        self.memory = memory
+        self.memoryReservation = memoryReservation
+        self.pids = pids
+    }
+
+    /// "cpus 0.5 -> 1, memory 256MiB -> 512MiB" (only what differs).
+    func changes(from old: LiveLimits) -> [String] {
+        var out: [String] = []
+        func add<T: Equatable & CustomStringConvertible>(_ name: String, _ a: T?, _ b: T?) {
+            if a != b { out.append("\(name) \(a?.description ?? "unlimited") -> \(b?.description ?? "unlimited")") }
+        }
+        add("cpus", old.cpus, cpus)
+        add("cpu_shares", old.cpuShares, cpuShares)
+        add("memory", old.memory, memory)
+        add("memory_reservation", old.memoryReservation, memoryReservation)
+        add("pids", old.pids, pids)
+        return out
+    }
+}
+
+/// depends_on with its condition.
+public struct Dependency: Sendable, Codable, Equatable {
+    public enum Condition: String, Sendable, Codable {
+        case started = "service_started"
+        case healthy = "service_healthy"
+        case completedSuccessfully = "service_completed_successfully"
+    }
+    public var service: String
+    public var condition: Condition
+    /// Restart this service when the dependency is replaced (Compose's `restart: true`).
+    public var restart: Bool
+
+    public init(service: String, condition: Condition = .started, restart: Bool = false) {
+        self.service = service
+        self.condition = condition
+        self.restart = restart
+    }
+}
+
+/// deploy.update_config: how replacements roll.
+public struct UpdatePolicy: Sendable, Codable, Equatable {
+    public enum Order: String, Sendable, Codable { case stopFirst = "stop-first", startFirst = "start-first" }
+    public enum FailureAction: String, Sendable, Codable { case pause, `continue`, rollback }
+    public var order: Order
+    public var parallelism: Int
+    public var delay: CNCDuration
+    public var failureAction: FailureAction
+    public var monitor: CNCDuration
+
+    public init(order: Order = .stopFirst, parallelism: Int = 1, delay: CNCDuration = .zero, failureAction: FailureAction = .pause,
+                monitor: CNCDuration = .zero) {
+        self.order = order
+        self.parallelism = parallelism
+        self.delay = delay
+        self.failureAction = failureAction
+        self.monitor = monitor
+    }
+}
+
+public struct DesiredNetwork: Sendable, Codable, Equatable {
+    public var name: String
+    /// Normalized network config (driver, ipam, internal, driver_opts, labels).
+    public var config: JSONValue
+    public var external: Bool
+    public init(name: String, config: JSONValue = .object([:]), external: Bool = false) {
+        self.name = name
+        self.config = config
+        self.external = external
+    }
+    public var configHash: String { ConfigHash.of(value: config) }
+}
+
+public struct DesiredVolume: Sendable, Codable, Equatable {
+    public var name: String
+    public var config: JSONValue
+    public var external: Bool
+    public init(name: String, config: JSONValue = .object([:]), external: Bool = false) {
+        self.name = name
+        self.config = config
+        self.external = external
+    }
+    public var configHash: String { ConfigHash.of(value: config) }
+}

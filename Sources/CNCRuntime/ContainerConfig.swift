@@ -1,0 +1,190 @@
+import CNCCgroups
+import CNCCore
+
+/// Everything a container is created with (Docker's Config + HostConfig), stored as
+/// `cnc.json` in its directory. The OCI `config.json` is derived from it.
+public struct ContainerConfig: Codable, Sendable, Equatable {
+    public var id: ContainerID
+    public var name: String
+    /// What the user asked for (an image reference, or "rootfs:<dir>" for --rootfs).
+    public var image: String
+    public var imageID: String?
+    /// Overlay lower directories, top-most first.
+    public var lowerDirs: [String]
+    public var entrypoint: [String] = []
+    public var cmd: [String] = []
+    public var env: [String] = []
+    public var workingDir: String = "/"
+    public var user: String = ""
+    public var hostname: String = ""
+    public var tty = false
+    public var openStdin = false
+    public var readOnly = false
+    public var initProcess = false
+    public var autoRemove = false
+    public var mounts: [MountSpec] = []
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    public var securityOpt: [String] = []
+    public var limits = CgroupLimits()
+    public var cgroupParent: String?
+    public var restartPolicy = RestartPolicy()
+    public var stopSignal: String = "SIGTERM"
+    public var stopTimeout: Int = 10
+    public var healthcheck: Healthcheck?
+    public var labels: [String: String] = [:]
+    public var network: NetworkMode = .none
+    public var log = LogOptions()
+    public var ulimits: [Ulimit] = []
+    public var dns: [String] = []
+    public var extraHosts: [String] = []
+    /// Creation time, nanoseconds since the epoch.
+    public var created: Int64 = 0
+
+    public init(id: ContainerID, name: String, image: String, lowerDirs: [String]) {
+        self.id = id; self.name = name; self.image = image; self.lowerDirs = lowerDirs
+    }
+
+    /// The workload's argv: entrypoint followed by cmd.
+    public var argv: [String] { entrypoint + cmd }
+
+    /// The cgroup path under each hierarchy.
+    public var cgroupPath: String { (cgroupParent.map { $0.trimmingSlashes } ?? "cnc") + "/" + id.rawValue }
+
+    public var seccompUnconfined: Bool { securityOpt.contains("seccomp=unconfined") || securityOpt.contains("seccomp:unconfined") }
+
+    /// no_new_privs is on unless `--security-opt no-new-privileges=false`.
+    public var noNewPrivileges: Bool {
+        !securityOpt.contains { $0 == "no-new-privileges=false" || $0 == "no-new-privileges:false" }
+    }
+}
+
+extension String {
+    var trimmingSlashes: String {
+        var s = Substring(self)
+        while s.hasPrefix("/") { s = s.dropFirst() }
+        while s.hasSuffix("/") { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// `-v`, `--mount` and `--tmpfs` entries.
+public struct MountSpec: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable { case bind, volume, tmpfs }
+    public var type: Kind
+    /// Host path (bind), volume name (volume), empty (tmpfs).
+    public var source: String
+    public var target: String
+    public var readOnly = false
+    /// tmpfs options ("size=64m,mode=1777").
+    public var options: String = ""
+    /// Volumes created for `-v /path` without a name (removed by `rm -v`).
+    public var anonymous = false
+
+    public init(type: Kind, source: String, target: String, readOnly: Bool = false, options: String = "", anonymous: Bool = false) {
+        self.type = type; self.source = source; self.target = target; self.readOnly = readOnly
+        self.options = options; self.anonymous = anonymous
+    }
+}
+
+/// `--restart no|always|unless-stopped|on-failure[:N]`.
+public struct RestartPolicy: Codable, Sendable, Equatable {
+    public enum Name: String, Codable, Sendable { case no, always, unlessStopped = "unless-stopped", onFailure = "on-failure" }
+    public var name: Name = .no
+    public var maximumRetryCount: Int = 0
+    public init(name: Name = .no, maximumRetryCount: Int = 0) { self.name = name; self.maximumRetryCount = maximumRetryCount }
+
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let n = parts.first.flatMap(Name.init(rawValue:)) else {
+            throw CNCError(.invalidArgument, "invalid restart policy \"\(text)\": want no, always, unless-stopped or on-failure[:max-retries]")
+        }
+        name = n
+        if parts.count == 2 {
+            guard n == .onFailure, let m = Int(parts[1]), m >= 0 else {
+                throw CNCError(.invalidArgument, "invalid restart policy \"\(text)\": only on-failure takes a maximum retry count")
+            }
+            maximumRetryCount = m
+        }
+    }
+}
+
+/// `--health-cmd` and friends (durations in nanoseconds).
+public struct Healthcheck: Codable, Sendable, Equatable {
+    /// ["CMD-SHELL", "curl -f ..."] or ["CMD", "arg0", ...].
+    public var test: [String]
+    public var interval: Int64 = 30_000_000_000
+    public var timeout: Int64 = 30_000_000_000
+    public var startPeriod: Int64 = 0
+    public var retries: Int = 3
+    public init(test: [String]) { self.test = test }
+
+    public var argv: [String] {
+        if test.first == "CMD-SHELL" { return ["/bin/sh", "-c", test.dropFirst().joined(separator: " ")] }
+        if test.first == "CMD" { return Array(test.dropFirst()) }
+        return test
+    }
+}
+
+/// `--network none|host|container:NAME`; bridge networks come from CNCNetwork.
+public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
+    case none
+    case host
+    case container(String)
+    case bridge(String)
+
+    public init(parsing text: String) throws {
+        switch text {
+        case "none": self = .none
+        case "host": self = .host
+        default:
+            if text.hasPrefix("container:"), text.count > 10 { self = .container(String(text.dropFirst(10))) }
+            else if !text.isEmpty { self = .bridge(text) }
+            else { throw CNCError(.invalidArgument, "invalid network \"\(text)\"") }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .none: "none"
+        case .host: "host"
+        case .container(let c): "container:\(c)"
+        case .bridge(let n): n
+        }
+    }
+
+    public init(from decoder: any Decoder) throws { try self.init(parsing: try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+}
+
+/// `--log-opt max-size=10m --log-opt max-file=3`.
+public struct LogOptions: Codable, Sendable, Equatable {
+    public var maxSize: Int64 = 0
+    public var maxFile: Int = 1
+    public init() {}
+}
+
+/// `--ulimit nofile=1024:2048`.
+public struct Ulimit: Codable, Sendable, Equatable {
+    public var name: String
+    public var soft: UInt64
+    public var hard: UInt64
+
+    public static let names = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
+                               "nproc", "rss", "rtprio", "rttime", "sigpending", "stack", "as"]
+
+    public init(parsing text: String) throws {
+        let kv = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2, Self.names.contains(kv[0]) else {
+            throw CNCError(.invalidArgument, "invalid ulimit \"\(text)\": want NAME=SOFT[:HARD] with NAME one of \(Self.names.joined(separator: ", "))")
+        }
+        let vals = kv[1].split(separator: ":").map { UInt64($0) }
+        guard let soft = vals.first ?? nil, vals.count <= 2 else { throw CNCError(.invalidArgument, "invalid ulimit value in \"\(text)\"") }
+        let hard = vals.count == 2 ? (vals[1] ?? soft) : soft
+        guard soft <= hard else { throw CNCError(.invalidArgument, "ulimit \(text): soft limit above hard limit") }
+        name = kv[0]; self.soft = soft; self.hard = hard
+    }
+}

@@ -1,0 +1,178 @@
+import CNCCgroups
+import CNCCore
+import CNCOCI
+import CNCSystem
+import Foundation
+
+extension Runtime {
+    /// Docker's paths hidden from containers and those mounted read-only.
+    public static let maskedPaths = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                                     "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                                     "/sys/firmware", "/sys/devices/virtual/powercap"]
+    public static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+    public static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    /// Creates the container's directory and files; nothing runs yet (`cnc create`).
+    @discardableResult
+    public func create(_ input: ContainerConfig) throws -> ContainerConfig {
+        var c = input
+        c.env = Self.mergeEnvironment(c.env)
+        if c.name.isEmpty { c.name = Self.randomName() }
+        guard Self.validName(c.name) else {
+            throw CNCError(.invalidArgument, "invalid container name \"\(c.name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        }
+        guard !c.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
+        if c.autoRemove && c.restartPolicy.name != .no {
+            throw CNCError(.invalidArgument, "conflicting options: --restart and --rm")
+        }
+        if c.hostname.isEmpty { c.hostname = c.network == .host ? Host.uname().system == "" ? c.id.short : hostHostname() : c.id.short }
+        if c.created == 0 { c.created = Processes.wallNanos() }
+        _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
+        if case .bridge(let n) = c.network, network == nil {
+            throw CNCError(.unsupported, "network \"\(n)\" needs the bridge driver, which this build does not have yet; use --network none, host or container:NAME")
+        }
+        try store.claimName(c.name, for: c.id)
+        let dir = store.directory(c.id)
+        do {
+            try FileSystem.createDirectory(store.containersDir, mode: 0o711)
+            guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+            // --rm containers keep their writes on a tmpfs inside their own mount namespace.
+            for sub in c.autoRemove ? ["rootfs"] : ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }
+            for i in c.mounts.indices where c.mounts[i].type == .volume {
+                if c.mounts[i].source.isEmpty { c.mounts[i].source = ContainerID.random().rawValue; c.mounts[i].anonymous = true }
+                try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
+            }
+            try writeEtcFiles(c, dir: dir)
+            try store.saveConfig(c)
+            try writeOCISpec(c, dir: dir)
+            try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+        } catch {
+            try? FileSystem.removeTree(dir)
+            store.releaseName(c.name)
+            throw error
+        }
+        return c
+    }
+
+    /// Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]* (checked without a regex engine: it is on the
+    /// start path of every container).
+    static func validName(_ name: String) -> Bool {
+        func alnum(_ c: UInt8) -> Bool { (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) }
+        let u = Array(name.utf8)
+        guard let first = u.first, alnum(first), u.count <= 128 else { return false }
+        return u.allSatisfy { alnum($0) || $0 == 95 || $0 == 46 || $0 == 45 }
+    }
+
+    /// One entry per variable, the last one given winning (image ENV, then env files, then -e),
+    /// in first-seen order. libc's getenv returns the first match, so duplicates must go.
+    public static func mergeEnvironment(_ env: [String]) -> [String] {
+        var order: [String] = []
+        var values: [String: String] = [:]
+        for entry in env {
+            let key = String(entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            if values[key] == nil { order.append(key) }
+            values[key] = entry
+        }
+        return order.compactMap { values[$0] }
+    }
+
+    func mkdirOnce(_ dir: String) -> Bool {
+        if FileSystem.exists(dir) { return false }
+        return (try? FileSystem.createDirectory(dir, mode: 0o710)) != nil
+    }
+
+    public func volumePath(_ name: String) -> String { store.volumesDir + "/" + name + "/_data" }
+
+    func hostHostname() -> String { ((try? FileSystem.readText("/proc/sys/kernel/hostname")) ?? "localhost").trimmingSpaces }
+
+    func writeEtcFiles(_ c: ContainerConfig, dir: String) throws {
+        var hosts: String
+        if c.network == .host, let h = try? FileSystem.readText("/etc/hosts") {
+            hosts = h
+        } else {
+            hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+                + "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+        }
+        for e in c.extraHosts {
+            let kv = e.split(separator: ":", maxSplits: 1)
+            if kv.count == 2 { hosts += "\(kv[1])\t\(kv[0])\n" }
+        }
+        try FileSystem.writeReplacing(Array((hosts).utf8), to: dir + "/hosts")
+        try FileSystem.writeReplacing(Array((c.hostname + "\n").utf8), to: dir + "/hostname")
+        var resolv = c.dns.isEmpty ? ((try? FileSystem.readText("/etc/resolv.conf")) ?? "") : c.dns.map { "nameserver \($0)\n" }.joined()
+        if c.network == .none && c.dns.isEmpty {
+            // Docker drops loopback resolvers the container cannot reach.
+            resolv = resolv.split(separator: "\n").filter { !$0.hasPrefix("nameserver 127.") }.joined(separator: "\n") + "\n"
+        }
+        try FileSystem.writeReplacing(Array((resolv).utf8), to: dir + "/resolv.conf")
+    }
+
+    /// The environment the workload sees.
+    func workloadEnv(_ c: ContainerConfig, extra: [String] = []) -> [String] {
+        var env = c.env + extra
+        if !env.contains(where: { $0.hasPrefix("PATH=") }) { env.insert(Self.defaultPath, at: 0) }
+        if !env.contains(where: { $0.hasPrefix("HOSTNAME=") }) { env.insert("HOSTNAME=\(c.hostname)", at: 1) }
+        if c.tty && !env.contains(where: { $0.hasPrefix("TERM=") }) { env.append("TERM=xterm") }
+        return env
+    }
+
+    func capNumbers(_ c: ContainerConfig) throws -> [Int] {
+        try Capabilities.effective(add: c.capAdd, drop: c.capDrop).compactMap(Capabilities.number)
+    }
+
+    func initConfig(_ c: ContainerConfig, dir: String) throws -> NulConfig {
+        var n = NulConfig()
+        n.add("rootfs", dir + "/rootfs")
+        for l in c.lowerDirs { n.add("lower", l) }
+        if c.autoRemove { n.add("tmpupper", "1") } else {
+            n.add("upper", dir + "/upper")
+            n.add("work", dir + "/work")
+        }
+        n.add("hostname", c.hostname)
+        if c.readOnly { n.add("readonly", "1") }
+        if c.tty { n.add("tty", "1") }
+        if c.initProcess { n.add("init", "1") }
+        n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
+        n.add("seccomp", c.seccompUnconfined ? "unconfined" : "default")
+        if !c.seccompUnconfined, let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+        n.add("cwd", c.workingDir.isEmpty ? "/" : c.workingDir)
+        n.add("user", c.user)
+        if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
+        for e in workloadEnv(c) { n.add("env", e) }
+        for a in c.argv { n.add("arg", a) }
+        for cap in try capNumbers(c) { n.add("cap", String(cap)) }
+        for u in c.ulimits { n.add("rlimit", u.name, String(u.soft), String(u.hard)) }
+        for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
+            n.add("bind", dir + "/" + f, "/etc/" + f, c.readOnly ? "ro" : "rw")
+        }
+        for m in c.mounts {
+            switch m.type {
+            case .bind: n.add("bind", m.source, m.target, m.readOnly ? "ro" : "rw")
+            case .volume: n.add("bind", volumePath(m.source), m.target, m.readOnly ? "ro" : "rw")
+            case .tmpfs: n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options)
+            }
+        }
+        for p in Self.maskedPaths { n.add("mask", p) }
+        for p in Self.readonlyPaths { n.add("ropath", p) }
+        return n
+    }
+
+    /// `--network container:NAME` joins that container's network namespace.
+    func networkNamespacePath(_ c: ContainerConfig) throws -> String? {
+        guard case .container(let ref) = c.network else { return nil }
+        let other = try container(ref)
+        guard other.state.status == "running", other.state.pid > 0 else {
+            throw CNCError(.conflict, "cannot join the network of container \(ref): it is not running")
+        }
+        return "/proc/\(other.state.pid)/ns/net"
+    }
+
+    static let adjectives = ["brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "keen", "lucid", "merry",
+                             "nifty", "proud", "quirky", "sharp", "tender", "vivid", "witty", "zen"]
+    static let nouns = ["turing", "hopper", "lovelace", "knuth", "ritchie", "thompson", "torvalds", "dijkstra",
+                        "liskov", "hamilton", "curie", "noether", "shannon", "wozniak", "babbage", "perlman"]
+
+    static func randomName() -> String {
+        "\(adjectives.randomElement() ?? "calm")_\(nouns.randomElement() ?? "turing")_\(ContainerID.random().short.prefix(4))"
+    }
+}

@@ -1,0 +1,89 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+
+/// What `cnc exec` runs.
+public struct ExecRequest: Sendable {
+    public var argv: [String]
+    public var env: [String] = []
+    public var user: String?
+    public var workdir: String?
+    public var tty = false
+    public var interactive = false
+    public var detach = false
+    public init(argv: [String]) { self.argv = argv }
+}
+
+extension Runtime {
+    /// The cnc-init `exec` configuration: joins the cgroup and every namespace of the target,
+    /// then the container's identity, capabilities and seccomp profile apply.
+    func execConfig(_ c: ContainerConfig, argv: [String], extraEnv: [String], user: String?, workdir: String?, tty: Bool) throws -> NulConfig {
+        var n = NulConfig()
+        for f in cgroups.procsFiles(c.cgroupPath) { n.add("cgroupprocs", f) }
+        n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
+        n.add("seccomp", c.seccompUnconfined ? "unconfined" : "default")
+        if !c.seccompUnconfined, let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+        n.add("cwd", workdir ?? (c.workingDir.isEmpty ? "/" : c.workingDir))
+        n.add("user", user ?? c.user)
+        if tty { n.add("tty", "1") }
+        for e in workloadEnv(c, extra: extraEnv) { n.add("env", e) }
+        for a in argv { n.add("arg", a) }
+        for cap in try capNumbers(c) { n.add("cap", String(cap)) }
+        return n
+    }
+
+    /// Runs a process inside a running container; returns its exit status (0 for `detach`).
+    public func exec(_ ref: String, _ req: ExecRequest) throws -> Int32 {
+        let c = try container(ref)
+        guard c.state.status == "running", c.state.pid > 0 else {
+            throw CNCError(.conflict, "container \(c.config.name) is not running")
+        }
+        guard !req.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
+        var conf = try execConfig(c.config, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty)
+        conf.add("target", String(c.state.pid))
+        let path = c.directory + "/exec-\(ContainerID.random().short).conf"
+        try FileSystem.writeReplacing(conf.bytes, to: path, mode: 0o600)
+        defer { try? FileSystem.remove(path) }
+        let errors = try Pipe()
+        let devnull = try FD.open("/dev/null", FD.readWrite)
+        defer { FD.close(devnull) }
+        var opts = Spawn.Options()
+        var pty: (master: Int32, slave: Int32)?
+        if req.tty {
+            pty = try Terminal.openPTY()
+            opts.fdMap = [pty!.slave, pty!.slave, pty!.slave, errors.writeFD]
+        } else {
+            opts.fdMap = [req.interactive ? 0 : devnull, req.detach ? devnull : 1, req.detach ? devnull : 2, errors.writeFD]
+        }
+        opts.newSession = req.detach
+        let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "exec", path], environment: [Self.defaultPath], options: opts)
+        errors.closeWrite()
+        var rawMode = false
+        if let pty {
+            FD.close(pty.slave)
+            if Terminal.isTerminal(0) { Terminal.copySize(from: 0, to: pty.master); rawMode = req.interactive && Terminal.makeRaw(0) }
+            if req.interactive { FD.pumpInBackground(from: 0, to: pty.master) }
+            FD.pumpInBackground(from: pty.master, to: 1)
+        }
+        defer { if rawMode { Terminal.restore() } }
+        if req.detach {
+            // Wait only until the helper reached exec (or failed).
+            let msg = FD.readAll(errors.readFD)
+            errors.closeRead()
+            if !msg.isEmpty { throw Self.startFailure(msg) }
+            return 0
+        }
+        let end = try Spawn.wait(pid)
+        let msg = FD.readAll(errors.readFD)
+        errors.closeRead()
+        if !msg.isEmpty { throw Self.startFailure(msg) }
+        if let pty { Processes.sleep(milliseconds: 20); FD.close(pty.master) }
+        return end.shellStatus
+    }
+
+    static func startFailure(_ bytes: [UInt8]) -> StartFailure {
+        let text = String(decoding: bytes, as: UTF8.self)
+        let parts = text.split(separator: "\n", maxSplits: 1)
+        return StartFailure(status: parts.first.flatMap { Int32($0) } ?? 125, message: parts.count > 1 ? String(parts[1]) : text)
+    }
+}

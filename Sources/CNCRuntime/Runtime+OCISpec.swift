@@ -1,0 +1,79 @@
+import CNCCgroups
+import CNCCore
+import CNCOCI
+import CNCSystem
+import Foundation
+
+extension Runtime {
+    /// The OCI runtime-spec view of a container, written as config.json in its directory so
+    /// other tools (and people) can read what cnc runs.
+    public func ociSpec(_ c: ContainerConfig, dir: String) throws -> OCIRuntimeSpec {
+        let caps = try Capabilities.effective(add: c.capAdd, drop: c.capDrop).map { "CAP_" + $0 }
+        var process = OCIRuntimeSpec.Process(
+            terminal: c.tty, args: c.argv, env: workloadEnv(c), cwd: c.workingDir.isEmpty ? "/" : c.workingDir,
+            capabilities: .init(bounding: caps, effective: caps, inheritable: caps, permitted: caps),
+            rlimits: c.ulimits.map { .init(type: "RLIMIT_" + $0.name.uppercased(), hard: $0.hard, soft: $0.soft) },
+            noNewPrivileges: c.noNewPrivileges)
+        process.user.username = c.user.isEmpty ? nil : c.user
+        var mounts: [OCIRuntimeSpec.Mount] = [
+            .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+            .init(destination: "/dev/pts", type: "devpts", source: "devpts",
+                  options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+            .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+            .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"]),
+        ]
+        for f in ["hosts", "hostname", "resolv.conf"] {
+            mounts.append(.init(destination: "/etc/" + f, type: "bind", source: dir + "/" + f, options: ["rbind", "rprivate"]))
+        }
+        for m in c.mounts {
+            switch m.type {
+            case .bind, .volume:
+                mounts.append(.init(destination: m.target, type: "bind", source: m.type == .bind ? m.source : volumePath(m.source),
+                                    options: ["rbind", m.readOnly ? "ro" : "rw"]))
+            case .tmpfs:
+                mounts.append(.init(destination: m.target, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] + m.options.split(separator: ",").map(String.init)))
+            }
+        }
+        var namespaces: [OCIRuntimeSpec.Namespace] = [.init(type: .pid), .init(type: .ipc), .init(type: .uts), .init(type: .mount)]
+        switch c.network {
+        case .host: break
+        case .container: namespaces.append(.init(type: .network, path: try? networkNamespacePath(c)))
+        default: namespaces.append(.init(type: .network))
+        }
+        let l = c.limits
+        var resources = OCIRuntimeSpec.Resources()
+        resources.devices = [.init(allow: false, access: "rwm")] + DeviceRule.defaults.map {
+            .init(allow: true, type: $0.type, major: $0.major, minor: $0.minor, access: $0.access)
+        }
+        if l.memory != nil || l.memoryReservation != nil || l.memorySwap != nil || l.oomKillDisable != nil {
+            resources.memory = .init(limit: l.memory, reservation: l.memoryReservation, swap: l.effectiveMemorySwap, disableOOMKiller: l.oomKillDisable)
+        }
+        if l.cpuQuota != nil || l.cpuShares != nil || l.cpusetCpus != nil || l.cpuPeriod != nil {
+            resources.cpu = .init(shares: l.cpuShares.map { UInt64($0) }, quota: l.cpuQuota, period: l.cpuPeriod.map { UInt64($0) },
+                                  cpus: l.cpusetCpus, mems: l.cpusetMems)
+        }
+        if let p = l.pids { resources.pids = .init(limit: p) }
+        if let w = l.blkioWeight { resources.blockIO = .init(weight: UInt16(clamping: w)) }
+        var linux = OCIRuntimeSpec.Linux(namespaces: namespaces, cgroupsPath: c.cgroupPath, resources: resources,
+                                          maskedPaths: Self.maskedPaths, readonlyPaths: Self.readonlyPaths)
+        linux.rootfsPropagation = "rprivate"
+        if !c.seccompUnconfined {
+            linux.seccomp = .init(defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1,
+                                  architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"])
+        }
+        var annotations = c.labels
+        annotations["org.cnc.name"] = c.name
+        annotations["org.cnc.image"] = c.image
+        annotations["org.cnc.rootfs.lowers"] = c.lowerDirs.joined(separator: ":")
+        return OCIRuntimeSpec(process: process, root: .init(path: dir + "/rootfs", readonly: c.readOnly), hostname: c.hostname,
+                              mounts: mounts, annotations: annotations, linux: linux)
+    }
+
+    func writeOCISpec(_ c: ContainerConfig, dir: String) throws {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try FileSystem.writeReplacing(Array(try enc.encode(try ociSpec(c, dir: dir))), to: dir + "/config.json")
+    }
+}

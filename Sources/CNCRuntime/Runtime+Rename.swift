@@ -1,0 +1,25 @@
+import CNCCore
+import CNCSystem
+
+extension Runtime {
+    /// `cnc rename`: gives a container a new name (the new name is claimed first, so a clash
+    /// leaves everything as it was).
+    public func rename(_ ref: String, to newName: String) throws {
+        let c = try container(ref)
+        guard newName.range(of: "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", options: .regularExpression) != nil else {
+            throw CNCError(.invalidArgument, "invalid container name \"\(newName)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        }
+        if newName == c.config.name { return }
+        try store.claimName(newName, for: c.config.id)
+        var config = c.config
+        let old = config.name
+        config.name = newName
+        do {
+            try store.saveConfig(config)
+        } catch {
+            store.releaseName(newName)
+            throw error
+        }
+        store.releaseName(old)
+    }
+}

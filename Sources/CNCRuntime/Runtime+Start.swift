@@ -1,0 +1,297 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+
+/// How a started container's stdio connects to the caller.
+public struct StartIO: Sendable {
+    /// The container's stdin (non-tty): the caller's fd for `-i`, else /dev/null.
+    public var stdin: Int32?
+    /// Copy the output to these fds as well as to the log (foreground `run`, `start -a`).
+    public var attachOut: Int32?
+    public var attachErr: Int32?
+    /// For `-t`: the pty the container gets as its terminal.
+    public var pty: (master: Int32, slave: Int32)?
+    public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, pty: (master: Int32, slave: Int32)? = nil) {
+        self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.pty = pty
+    }
+}
+
+/// A container whose init reached exec; `waitForExit` follows it when attached.
+public struct StartedContainer: Sendable {
+    public let id: ContainerID
+    public let pid: Int32
+    /// The monitor's status pipe (read end); -1 once closed.
+    let statusFD: Int32
+    /// Direct mode (foreground --rm): we are init's parent, there is no monitor.
+    var direct: DirectRun? = nil
+
+    struct DirectRun: Sendable {
+        let oomFile: String?
+        let oomKey: String?
+        let oomAtStart: Int64
+        let state: ContainerState
+    }
+
+    /// Blocks until the monitor reports the exit status (foreground run).
+    public func waitForExit(runtime: Runtime) -> Int32 {
+        if let direct { return runtime.finishDirect(id: id, pid: pid, direct) }
+        var reader = LineReader(fd: statusFD)
+        while let line = reader.next() {
+            if line.hasPrefix("exit ") { FD.close(statusFD); return Int32(line.dropFirst(5)) ?? 125 }
+        }
+        FD.close(statusFD)
+        return runtime.store.loadState(id).exitCode
+    }
+
+    /// Stops following the container (detached run).
+    public func detach() { FD.close(statusFD) }
+}
+
+/// Reads newline-terminated lines from a pipe.
+struct LineReader {
+    let fd: Int32
+    var buffer: [UInt8] = []
+    init(fd: Int32) { self.fd = fd }
+
+    mutating func next() -> String? {
+        var chunk = [UInt8](repeating: 0, count: 512)
+        while true {
+            if let nl = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<nl], as: UTF8.self)
+                buffer.removeSubrange(...nl)
+                return line
+            }
+            guard let n = try? FD.read(fd, into: &chunk), n > 0 else { return nil }
+            buffer += chunk[0..<n]
+        }
+    }
+}
+
+extension Runtime {
+    /// Status codes of a failed start, as Docker uses them: 125 engine, 126 cannot execute,
+    /// 127 not found.
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let status: Int32
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// Starts the container: cgroups, monitor, init; returns once the workload was exec'd.
+    /// A foreground `--rm` container without restart policy, health check or tty has nothing
+    /// to outlive the CLI for, so the CLI itself is init's parent ("direct" mode: no monitor).
+    public func start(_ id: ContainerID, io: StartIO = StartIO()) throws -> StartedContainer {
+        var c = try store.load(id)
+        c.state = refreshed(c)
+        if c.state.isActive { throw CNCError(.conflict, "container \(c.config.name) is already running") }
+        let dir = c.directory
+        try? FileSystem.remove(dir + "/stop-requested")
+        // Refresh the parts that depend on other containers (container:NAME networking).
+        if case .container = c.config.network {
+            try FileSystem.writeReplacing(try initConfig(c.config, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+        }
+        let cg = c.config.cgroupPath
+        if cgroups.exists(cg) { try cgroups.remove(cg) }
+        do { try cgroups.create(cg, limits: c.config.limits) } catch {
+            try? cgroups.remove(cg)
+            throw CNCError.failed("create", "cgroup \(cg)", cause: error)
+        }
+        Trace.mark("cgroups created")
+        var conf = NulConfig()
+        conf.add("dir", dir)
+        conf.add("init", initBinary)
+        conf.add("initconf", dir + "/init.conf")
+        conf.add("namespaces", String(namespaceFlags(c.config).rawValue))
+        for f in cgroups.procsFiles(cg) { conf.add("cgroupprocs", f) }
+        if let oom = cgroups.oomCounter(cg) { conf.add("oomfile", oom.file); conf.add("oomkey", oom.key) }
+        conf.add("restart", c.config.restartPolicy.name.rawValue)
+        conf.add("restartmax", String(c.config.restartPolicy.maximumRetryCount))
+        conf.add("logmaxsize", String(c.config.log.maxSize))
+        conf.add("logmaxfile", String(c.config.log.maxFile))
+        if io.pty != nil { conf.add("tty", "1") }
+        if io.attachOut != nil { conf.add("attach", "1") }
+        if let h = c.config.healthcheck, !h.test.isEmpty, h.test.first != "NONE" {
+            let template = try execConfig(c.config, argv: h.argv, extraEnv: [], user: nil, workdir: nil, tty: false)
+            try FileSystem.writeReplacing(template.bytes, to: dir + "/health.template", mode: 0o600)
+            conf.add("healthconf", dir + "/health.template")
+            conf.add("healthinterval", String(h.interval))
+            conf.add("healthtimeout", String(h.timeout))
+            conf.add("healthretries", String(h.retries))
+            conf.add("healthstartperiod", String(h.startPeriod))
+        }
+        let hook = network != nil && { if case .bridge = c.config.network { return true }; return false }()
+        if hook { conf.add("nethook", "1") }
+        if c.config.autoRemove, io.attachOut != nil, io.pty == nil, c.config.restartPolicy.name == .no,
+           c.config.healthcheck == nil {
+            return try startDirect(c, io: io, hook: hook)
+        }
+        if c.config.autoRemove && io.attachOut == nil {
+            for a in [cliBinary, "rm", "--root", store.root, "-f", id.rawValue] { conf.add("remove", a) }
+        }
+        try FileSystem.writeReplacing(conf.bytes, to: dir + "/monitor.conf", mode: 0o600)
+
+        let status = try Pipe()
+        let hookPipe = hook ? try Pipe() : nil
+        let devnull = try FD.open("/dev/null", FD.readWrite)
+        defer { FD.close(devnull) }
+        var fdMap: [Int32] = [io.stdin ?? devnull, io.attachOut ?? devnull, io.attachErr ?? io.attachOut ?? devnull, status.writeFD]
+        if let pty = io.pty { fdMap += [pty.master, pty.slave] } else if hook { fdMap += [-1, -1] }
+        if let hookPipe { fdMap.append(hookPipe.readFD) }
+        var opts = Spawn.Options()
+        opts.fdMap = fdMap
+        opts.newSession = true
+        let monitorPid: Int32
+        do {
+            monitorPid = try Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", dir + "/monitor.conf"],
+                                         environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
+        } catch {
+            status.closeRead(); status.closeWrite()
+            try? cgroups.remove(cg)
+            throw error
+        }
+        Trace.mark("monitor spawned")
+        status.closeWrite()
+        hookPipe?.closeRead()
+        // The monitor is reaped by init once we exit; a zombie until then is harmless.
+        _ = monitorPid
+        var reader = LineReader(fd: status.readFD)
+        while let line = reader.next() {
+            if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let hookPipe {
+                do {
+                    try network?.attach(container: c.config, pid: pid)
+                    try FD.write(hookPipe.writeFD, [1])
+                } catch {
+                    hookPipe.closeWrite()
+                    status.closeRead()
+                    throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
+                }
+                hookPipe.closeWrite()
+            } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
+                hookPipe?.closeWrite()
+                return StartedContainer(id: id, pid: pid, statusFD: status.readFD)
+            } else if line.hasPrefix("fail ") {
+                let rest = line.dropFirst(5)
+                let code = Int32(rest.prefix(while: { $0 != " " })) ?? 125
+                let msg = String(rest.drop(while: { $0 != " " }).dropFirst())
+                status.closeRead()
+                hookPipe?.closeWrite()
+                try? cgroups.remove(cg)
+                throw StartFailure(status: code, message: msg)
+            }
+        }
+        status.closeRead()
+        try? cgroups.remove(cg)
+        throw StartFailure(status: 125, message: "the container's monitor exited before reporting a start")
+    }
+
+    func namespaceFlags(_ c: ContainerConfig) -> Namespaces {
+        var ns: Namespaces = [.mount, .uts, .ipc, .pid]
+        if case .none = c.network { ns.insert(.net) }
+        if case .bridge = c.network { ns.insert(.net) }
+        return ns
+    }
+}
+
+extension Runtime {
+    /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.
+    func startDirect(_ c: Container, io: StartIO, hook: Bool) throws -> StartedContainer {
+        let cg = c.config.cgroupPath
+        let sync = try Pipe()
+        let errors = try Pipe()
+        let devnull = try FD.open("/dev/null", FD.readWrite)
+        defer { FD.close(devnull) }
+        var opts = Spawn.Options()
+        opts.namespaces = namespaceFlags(c.config)
+        opts.fdMap = [io.stdin ?? devnull, io.attachOut ?? 1, io.attachErr ?? io.attachOut ?? 2, sync.readFD, errors.writeFD]
+        let pid: Int32
+        do {
+            pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "run", c.directory + "/init.conf"],
+                                  environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
+        } catch {
+            sync.closeRead(); sync.closeWrite(); errors.closeRead(); errors.closeWrite()
+            try? cgroups.remove(cg)
+            throw error
+        }
+        sync.closeRead()
+        errors.closeWrite()
+        func fail(_ f: StartFailure) throws -> Never {
+            _ = try? Processes.signal(pid, 9)
+            _ = try? Spawn.wait(pid)
+            sync.closeWrite()
+            errors.closeRead()
+            try? cgroups.remove(cg)
+            throw f
+        }
+        do {
+            try cgroups.addProcess(pid, to: cg)
+            if hook { try network?.attach(container: c.config, pid: pid) }
+        } catch {
+            _ = try? Processes.signal(pid, 9)
+            sync.closeWrite()
+            let early = FD.readAll(errors.readFD)
+            if !early.isEmpty { try fail(Self.startFailure(early)) }
+            try fail(StartFailure(status: 125, message: "\(error)"))
+        }
+        Trace.mark("in cgroups")
+        let oom = cgroups.oomCounter(cg)
+        let oomAtStart = oom.flatMap { Self.counter($0.file, $0.key) } ?? 0
+        try FD.write(sync.writeFD, [1])
+        sync.closeWrite()
+        let msg = FD.readAll(errors.readFD)
+        errors.closeRead()
+        if !msg.isEmpty {
+            _ = try? Spawn.wait(pid)
+            try? cgroups.remove(cg)
+            throw Self.startFailure(msg)
+        }
+        var state = ContainerState()
+        state.status = "running"
+        state.running = true
+        state.pid = pid
+        state.monitorPid = Processes.current
+        state.startedAt = Self.rfc3339(Processes.wallNanos())
+        try? store.writeState(c.config.id, state)
+        return StartedContainer(id: c.config.id, pid: pid, statusFD: -1,
+                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state))
+    }
+
+    func finishDirect(id: ContainerID, pid: Int32, _ d: StartedContainer.DirectRun) -> Int32 {
+        let end = (try? Spawn.wait(pid)) ?? .exited(125)
+        var s = d.state
+        s.status = "exited"
+        s.running = false
+        s.pid = 0
+        s.exitCode = end.shellStatus
+        if case .signaled(let sig) = end { s.signal = sig }
+        if let f = d.oomFile, let k = d.oomKey { s.oomKilled = (Self.counter(f, k) ?? 0) > d.oomAtStart }
+        s.finishedAt = Self.rfc3339(Processes.wallNanos())
+        s.monitorPid = 0
+        try? store.writeState(id, s)
+        return s.exitCode
+    }
+
+    static func counter(_ file: String, _ key: String) -> Int64? {
+        guard let text = try? FileSystem.readText(file) else { return nil }
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.count == 2, f[0] == key { return Int64(f[1]) }
+        }
+        return nil
+    }
+
+    /// RFC 3339 with nanoseconds, UTC (the monitor's format).
+    static func rfc3339(_ nanos: Int64) -> String {
+        let secs = nanos / 1_000_000_000, frac = nanos % 1_000_000_000
+        var days = secs / 86400
+        let rem = secs % 86400
+        days += 719_468
+        let era = days / 146_097, doe = days - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2)).\(pad(frac, 9))Z"
+    }
+}

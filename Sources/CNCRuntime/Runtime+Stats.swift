@@ -1,0 +1,81 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+import Foundation
+
+/// One `cnc stats` sample.
+public struct ContainerStats: Sendable {
+    public var cgroup: CgroupStats
+    public var netRx: Int64 = 0
+    public var netTx: Int64 = 0
+    public var sampledAt: Int64
+}
+
+/// A row of `cnc top`.
+public struct ProcessRow: Sendable {
+    public var pid: Int32
+    public var ppid: Int32
+    public var uid: UInt32
+    public var cpuTicks: Int64
+    public var command: String
+}
+
+extension Runtime {
+    public func stats(_ c: Container) throws -> ContainerStats {
+        var s = ContainerStats(cgroup: try cgroups.stats(c.config.cgroupPath), sampledAt: Processes.monotonicNanos())
+        if c.state.pid > 0, let dev = try? FileSystem.readText("/proc/\(c.state.pid)/net/dev") {
+            for line in dev.split(separator: "\n").dropFirst(2) {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, String(parts[0]).trimmingSpaces != "lo" else { continue }
+                let f = parts[1].split(separator: " ")
+                if f.count >= 9 { s.netRx += Int64(f[0]) ?? 0; s.netTx += Int64(f[8]) ?? 0 }
+            }
+        }
+        return s
+    }
+
+    /// The container's processes, from its cgroup and /proc.
+    public func top(_ c: Container) -> [ProcessRow] {
+        cgroups.processes(c.config.cgroupPath).sorted().compactMap { pid in
+            guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"),
+                  let paren = stat.range(of: ")", options: .backwards) else { return nil }
+            let f = stat[paren.upperBound...].split(separator: " ")
+            let ppid = f.count > 1 ? Int32(f[1]) ?? 0 : 0
+            let ticks = f.count > 12 ? (Int64(f[11]) ?? 0) + (Int64(f[12]) ?? 0) : 0
+            var uid: UInt32 = 0
+            if let status = try? FileSystem.readText("/proc/\(pid)/status"),
+               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Uid:") }) {
+                uid = UInt32(line.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().first ?? "0") ?? 0
+            }
+            let cmd = ((try? FileSystem.readBytes("/proc/\(pid)/cmdline")) ?? []).split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+            return ProcessRow(pid: pid, ppid: ppid, uid: uid, cpuTicks: ticks, command: cmd)
+        }
+    }
+
+    /// `cnc update`: new limits applied live and saved; a new restart policy applies from the
+    /// next start.
+    public func update(_ ref: String, limits: CgroupLimits, restart: RestartPolicy?) throws {
+        let c = try container(ref)
+        var cfg = c.config
+        cfg.limits = cfg.limits.merging(limits)
+        if let restart { cfg.restartPolicy = restart }
+        if c.state.isActive { try cgroups.update(cfg.cgroupPath, limits: limits) }
+        try store.saveConfig(cfg)
+        try writeOCISpec(cfg, dir: c.directory)
+    }
+
+    /// `cnc cp`: host <-> running container, resolved inside the container's root.
+    public func copy(from container: Container, path: String, toHost dest: String) throws {
+        guard container.state.pid > 0, container.state.isActive else {
+            throw CNCError(.unsupported, "cnc cp needs a running container (\(container.config.name) is \(container.state.status))")
+        }
+        try SafeCopy.copyOut(root: "/proc/\(container.state.pid)/root", path: path, to: dest)
+    }
+
+    public func copy(fromHost source: String, to container: Container, path: String) throws {
+        guard container.state.pid > 0, container.state.isActive else {
+            throw CNCError(.unsupported, "cnc cp needs a running container (\(container.config.name) is \(container.state.status))")
+        }
+        try SafeCopy.copyIn(source, root: "/proc/\(container.state.pid)/root", path: path)
+    }
+}

@@ -1,0 +1,184 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+import Foundation
+
+extension Runtime {
+    /// Signal numbers by name ("SIGTERM", "TERM", "15").
+    public static func signalNumber(_ text: String) throws -> Int32 {
+        let names: [String: Int32] = ["HUP": 1, "INT": 2, "QUIT": 3, "ILL": 4, "TRAP": 5, "ABRT": 6, "BUS": 7, "FPE": 8,
+                                      "KILL": 9, "USR1": 10, "SEGV": 11, "USR2": 12, "PIPE": 13, "ALRM": 14, "TERM": 15,
+                                      "CHLD": 17, "CONT": 18, "STOP": 19, "TSTP": 20, "TTIN": 21, "TTOU": 22, "URG": 23,
+                                      "XCPU": 24, "XFSZ": 25, "VTALRM": 26, "PROF": 27, "WINCH": 28, "IO": 29, "PWR": 30, "SYS": 31]
+        if let n = Int32(text), n > 0, n < 65 { return n }
+        var t = text.uppercased()
+        if t.hasPrefix("SIG") { t = String(t.dropFirst(3)) }
+        guard let n = names[t] else { throw CNCError(.invalidArgument, "invalid signal: \(text)") }
+        return n
+    }
+
+    /// `cnc kill`: sends a signal to the container's PID 1.
+    public func kill(_ ref: String, signal: Int32 = 9) throws {
+        let c = try container(ref)
+        guard c.state.status == "running" || c.state.status == "paused", c.state.pid > 0 else {
+            throw CNCError(.conflict, "container \(c.config.name) is not running")
+        }
+        if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested") }
+        if c.state.status == "paused" && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
+        try Processes.signal(c.state.pid, signal)
+    }
+
+    /// `cnc stop`: the stop signal, then SIGKILL after `timeout` seconds; no restart afterwards.
+    public func stop(_ ref: String, timeout: Int? = nil) throws {
+        let c = try container(ref)
+        try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
+        guard c.state.isActive else { return }
+        if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
+        let grace = timeout ?? c.config.stopTimeout
+        if c.state.pid > 0 {
+            _ = try? Processes.signal(c.state.pid, try Self.signalNumber(c.config.stopSignal))
+            if waitUntilStopped(c, milliseconds: grace * 1000) { return }
+            _ = try? Processes.signal(c.state.pid, 9)
+        }
+        // Whatever is left in the cgroup goes too (processes that escaped PID 1's death).
+        for p in cgroups.processes(c.config.cgroupPath) { _ = try? Processes.signal(p, 9) }
+        _ = waitUntilStopped(c, milliseconds: 10_000)
+    }
+
+    /// Polls until the monitor recorded the exit (or is gone).
+    @discardableResult
+    func waitUntilStopped(_ c: Container, milliseconds: Int) -> Bool {
+        let deadline = Processes.monotonicNanos() + Int64(milliseconds) * 1_000_000
+        var delay = 1
+        while true {
+            let s = refreshed(Container(config: c.config, state: store.loadState(c.config.id), directory: c.directory))
+            if !s.isActive { return true }
+            if Processes.monotonicNanos() >= deadline { return false }
+            Processes.sleep(milliseconds: delay)
+            delay = min(delay * 2, 20)
+        }
+    }
+
+    /// `cnc wait`: blocks until the container stops; returns its exit code.
+    public func wait(_ ref: String) throws -> Int32 {
+        let c = try container(ref)
+        while true {
+            let s = refreshed(Container(config: c.config, state: store.loadState(c.config.id), directory: c.directory))
+            if !s.isActive && s.status != "created" { return s.exitCode }
+            if s.status == "created" && s.monitorPid == 0 { return s.exitCode }
+            Processes.sleep(milliseconds: 20)
+        }
+    }
+
+    public func pause(_ ref: String) throws {
+        let c = try container(ref)
+        guard c.state.status == "running" else { throw CNCError(.conflict, "container \(c.config.name) is not running") }
+        try cgroups.freeze(c.config.cgroupPath)
+    }
+
+    public func unpause(_ ref: String) throws {
+        let c = try container(ref)
+        guard c.state.status == "paused" else { throw CNCError(.conflict, "container \(c.config.name) is not paused") }
+        try cgroups.thaw(c.config.cgroupPath)
+    }
+
+    /// `cnc rm`: removes a stopped container (or a running one with `force`): processes,
+    /// cgroups, directory, name; anonymous volumes too with `volumes`. Works after a crash.
+    public func remove(_ ref: String, force: Bool = false, volumes: Bool = false) throws {
+        if let error = removeMany([ref], force: force, volumes: volumes).first?.1 { throw error }
+    }
+
+    /// Removes several containers, killing them all first so their deaths overlap, and hands
+    /// every directory to one detached deleter. Returns each reference with its error, if any.
+    public func removeMany(_ refs: [String], force: Bool = false, volumes: Bool = false) -> [(String, (any Error)?)] {
+        var results: [(String, (any Error)?)] = []
+        var doomed: [(String, Container)] = []
+        for ref in refs {
+            do {
+                let c = try container(ref)
+                if c.state.isActive {
+                    guard force else {
+                        throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
+                    }
+                    try? FileSystem.writeReplacing([], to: c.directory + "/stop-requested")
+                    if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
+                    if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
+                }
+                doomed.append((ref, c))
+            } catch {
+                results.append((ref, error))
+            }
+        }
+        var trash: [String] = []
+        for (ref, c) in doomed {
+            do {
+                // The monitor must be gone before the directory goes (it writes state and logs there).
+                let monitor = store.loadState(c.config.id).monitorPid
+                if monitor > 0 && monitor != Processes.current {
+                    let deadline = Processes.monotonicNanos() + 5_000_000_000
+                    while Processes.isAlive(monitor) && !isZombieOrOther(monitor, dir: c.directory) && Processes.monotonicNanos() < deadline {
+                        Processes.sleep(milliseconds: 1)
+                    }
+                }
+                Trace.mark("monitor gone")
+                try cgroups.remove(c.config.cgroupPath)
+                Trace.mark("cgroups removed")
+                if let network { try? network.detach(container: c.config) }
+                trash.append(try moveToTrash(c.directory))
+                store.releaseName(c.config.name)
+                if volumes {
+                    for m in c.config.mounts where m.type == .volume && m.anonymous {
+                        try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
+                    }
+                }
+                results.append((ref, nil))
+            } catch {
+                results.append((ref, error))
+            }
+        }
+        deleteInBackground(trash)
+        let order = Dictionary(refs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        return results.sorted { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
+    }
+
+    /// True when `pid` is no longer this container's monitor (a zombie, or a reused pid).
+    func isZombieOrOther(_ pid: Int32, dir: String) -> Bool {
+        guard let text = try? FileSystem.readText("/proc/\(pid)/stat") else { return true }
+        if let paren = text.range(of: ")", options: .backwards) {
+            let rest = String(text[paren.upperBound...]).trimmingSpaces
+            if rest.hasPrefix("Z") { return true }
+        }
+        guard let cmd = try? FileSystem.readBytes("/proc/\(pid)/cmdline") else { return true }
+        return !String(decoding: cmd, as: UTF8.self).contains(dir)
+    }
+}
+
+extension Runtime {
+    /// Makes a container directory disappear at once (rename into `<root>/.trash/`); the
+    /// deletion happens in deleteInBackground. Falls back to deleting it here.
+    func moveToTrash(_ dir: String) throws -> String {
+        let trash = store.root + "/.trash"
+        let target = trash + "/" + FileSystem.baseName(dir) + "-" + ContainerID.random().short
+        do {
+            try FileSystem.createDirectory(trash, mode: 0o700)
+            try FileSystem.rename(dir, to: target)
+            return target
+        } catch {
+            try FileSystem.removeTree(dir)
+            return ""
+        }
+    }
+
+    /// One detached helper deletes the trashed directories (each rmdir can cost milliseconds
+    /// on a disk with online discard); if it cannot start, they are deleted here.
+    func deleteInBackground(_ dirs: [String]) {
+        let dirs = dirs.filter { !$0.isEmpty }
+        guard !dirs.isEmpty else { return }
+        var opts = Spawn.Options()
+        opts.newSession = true
+        opts.fdMap = [-1, -1, -1]
+        if (try? Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", "--remove-tree"] + dirs, environment: [], options: opts)) == nil {
+            for d in dirs { try? FileSystem.removeTree(d) }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+
+/// Attaches a container's network namespace (by the pid of its init) to a network and detaches
+/// it again: the seam CNCNetwork's bridge driver plugs into. Called after clone, before init is
+/// released, so the workload starts with its interfaces up.
+public protocol NetworkAttacher: Sendable {
+    func attach(container: ContainerConfig, pid: Int32) throws
+    func detach(container: ContainerConfig) throws
+}
+
+/// The built-in runtime: container lifecycle over cnc-init, cnc-monitor and a CgroupManager.
+/// No daemon: every call works from the files under the state root.
+public struct Runtime: Sendable {
+    public let store: ContainerStore
+    public let runRoot: String
+    public let initBinary: String
+    public let monitorBinary: String
+    /// The cnc CLI itself (the monitor calls `cnc rm -f` for `run -d --rm`).
+    public let cliBinary: String
+    public let cgroups: any CgroupManager
+    let layout: CgroupLayout
+    public var network: (any NetworkAttacher)?
+
+    public init(stateRoot: String, runRoot: String, binDirectory: String? = nil, cgroups: (any CgroupManager)? = nil) throws {
+        store = ContainerStore(root: stateRoot)
+        self.runRoot = runRoot
+        let dir = binDirectory ?? Host.environment("CNC_LIBEXEC") ?? Self.executableDirectory()
+        initBinary = dir + "/cnc-init"
+        monitorBinary = dir + "/cnc-monitor"
+        cliBinary = dir + "/cnc"
+        for b in [initBinary, monitorBinary] where !FileSystem.isExecutable(b) {
+            throw CNCError(.notFound, "runtime helper \(b) is missing (build it with `swift build`, or set CNC_LIBEXEC)")
+        }
+        let layout = CgroupManagers.hostLayout()
+        self.layout = layout
+        self.cgroups = try cgroups ?? CgroupManagers.cgroupfs(layout: layout)
+    }
+
+    /// Warms the cgroup migration lock in the background (see MigrationPrimer); call early in
+    /// commands that will start a container.
+    public func primeCgroupMigration() {
+        if cgroups is CgroupfsV1 || cgroups is CgroupfsV2 { MigrationPrimer.prime(layout: layout) }
+    }
+
+    static func executableDirectory() -> String {
+        FileSystem.directoryName(FileSystem.readLink("/proc/self/exe") ?? "/usr/local/bin/cnc")
+    }
+
+    /// Loads a container by name, ID or ID prefix, with its state brought up to date.
+    public func container(_ ref: String) throws -> Container {
+        var c = try store.load(try store.resolve(ref))
+        c.state = refreshed(c)
+        return c
+    }
+
+    public func list() -> [Container] {
+        store.all().map { var c = $0; c.state = refreshed(c); return c }
+    }
+
+    /// state.json plus what only the host knows: paused (freezer) and dead monitors.
+    func refreshed(_ c: Container) -> ContainerState {
+        var s = c.state
+        if s.isActive {
+            if s.monitorPid > 0 && !Processes.isAlive(s.monitorPid) {
+                s.status = "exited"
+                s.running = false
+                s.dead = true
+                s.error = s.error.isEmpty ? "the container's monitor exited unexpectedly" : s.error
+                s.pid = 0
+            } else if s.status == "running" && cgroups.isFrozen(c.config.cgroupPath) {
+                s.status = "paused"
+                s.paused = true
+            }
+        }
+        return s
+    }
+}

@@ -1,0 +1,138 @@
+import CNCCore
+
+/// One service, normalized. `cpus`, `mem_limit`, `mem_reservation` and `pids_limit` are folded
+/// into `deploy.resources`, and `scale` into `deploy.replicas`, so each fact has one place.
+public struct ServiceSpec: Codable, Hashable, Sendable {
+    public var image: ImageReference?
+    public var build: BuildSpec?
+    public var command: [String]?
+    public var entrypoint: [String]?
+    /// Final environment: env_file contents, then `environment` on top. A nil value means the
+    /// variable was named without a value and is unset on this host.
+    public var environment: [String: String?] = [:]
+    public var workingDir: String?
+    public var user: String?
+    public var hostname: String?
+    public var containerName: String?
+    public var labels: [String: String] = [:]
+    public var ports: [PortSpec] = []
+    public var expose: [String] = []
+    public var networks: [String: ServiceNetworkSpec] = [:]
+    public var networkMode: NetworkMode?
+    public var links: [String] = []
+    public var volumes: [ServiceVolumeSpec] = []
+    public var tmpfs: [String] = []
+    public var readOnly: Bool = false
+    public var restart: RestartPolicy = .no
+    public var healthcheck: HealthcheckSpec?
+    public var dependsOn: [String: DependencySpec] = [:]
+    public var stopSignal: String = "SIGTERM"
+    public var stopGracePeriod: CNCDuration = .seconds(10)
+    public var `init`: Bool = false
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    public var securityOpt: [String] = []
+    public var ulimits: [String: Ulimit] = [:]
+    public var sysctls: [String: String] = [:]
+    public var extraHosts: [String] = []
+    public var logging: LoggingSpec = LoggingSpec()
+    public var pullPolicy: PullPolicy = .missing
+    public var profiles: [String] = []
+    public var configs: [FileReference] = []
+    public var secrets: [FileReference] = []
+    public var deploy: DeploySpec = DeploySpec()
+    public var cpuShares: Int64?
+    public var cpuQuota: Int64?
+    public var cpuPeriod: Int64?
+    public var cpuset: String?
+    /// Memory+swap limit; -1 bytes means unlimited swap.
+    public var memswapLimit: ByteSize?
+    public var oomKillDisable: Bool?
+    public var oomScoreAdj: Int64?
+    public var blkioConfig: BlkioSpec?
+    public var devices: [DeviceMapping] = []
+    public var cgroupParent: String?
+    public var cnc: ServiceCNCSettings = ServiceCNCSettings()
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case image, build, command, entrypoint, environment, user, hostname, labels, ports, expose, networks
+        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles
+        case configs, secrets, deploy, cpuset, devices
+        case workingDir = "working_dir"
+        case containerName = "container_name"
+        case networkMode = "network_mode"
+        case readOnly = "read_only"
+        case dependsOn = "depends_on"
+        case stopSignal = "stop_signal"
+        case stopGracePeriod = "stop_grace_period"
+        case capAdd = "cap_add"
+        case capDrop = "cap_drop"
+        case securityOpt = "security_opt"
+        case extraHosts = "extra_hosts"
+        case pullPolicy = "pull_policy"
+        case cpuShares = "cpu_shares"
+        case cpuQuota = "cpu_quota"
+        case cpuPeriod = "cpu_period"
+        case memswapLimit = "memswap_limit"
+        case oomKillDisable = "oom_kill_disable"
+        case oomScoreAdj = "oom_score_adj"
+        case blkioConfig = "blkio_config"
+        case cgroupParent = "cgroup_parent"
+        case cnc = "x-cnc"
+    }
+
+    /// Keys of the canonical JSON that do not go into the config hash, as in Compose: changing
+    /// them never recreates a container (scale changes the count, not the containers).
+    public static let unhashedSections: Set<String> = ["build", "depends_on", "profiles"]
+
+    /// The service as canonical JSON sections, one per top-level key, for per-section hashing
+    /// and for diffs that name what changed ("environment", "ports", ...). Sections listed in
+    /// `unhashedSections` are left out, and `deploy` leaves out `replicas`.
+    public func hashSections() throws -> [String: JSONValue] {
+        guard case .object(var o) = try SpecJSON.tree(self) else { return [:] }
+        for k in Self.unhashedSections { o[k] = nil }
+        if case .object(var d)? = o["deploy"] {
+            d["replicas"] = nil
+            o["deploy"] = .object(d)
+        }
+        return o
+    }
+
+    /// The canonical bytes hashed for this service's config (all hashed sections as one object).
+    public func configHashInput() throws -> [UInt8] {
+        try CanonicalJSON.encode(JSONValue.object(hashSections()))
+    }
+}
+
+public struct BuildSpec: Codable, Hashable, Sendable {
+    /// Absolute path of the build context.
+    public var context: String
+    public var dockerfile: String = "Dockerfile"
+    public var args: [String: String] = [:]
+    public var target: String?
+
+    public init(context: String) { self.context = context }
+}
+
+/// Per-service `x-cnc:` knobs.
+public struct ServiceCNCSettings: Codable, Hashable, Sendable {
+    /// How long an apply waits for a new container to become healthy (or, without a
+    /// healthcheck, to keep running) before the update's failure_action applies.
+    public var healthGateTimeout: CNCDuration = .seconds(60)
+    /// Extra absolute paths whose changes `cncapply --watch` reacts to (besides the build context).
+    public var watch: [String] = []
+    /// Glob patterns `--watch` ignores.
+    public var watchIgnore: [String] = []
+    /// Whether `cncapply export` should publish this service (kubernetes Service / compose ports).
+    public var export: Bool = true
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case watch, export
+        case healthGateTimeout = "health_gate_timeout"
+        case watchIgnore = "watch_ignore"
+    }
+}

@@ -1,0 +1,229 @@
+import CNCCore
+import Foundation
+
+/// The engine's durable memory: apps, revisions, containers, events, in one SQLite file
+/// (WAL mode) with a versioned schema. One writer at a time per root is the RootLock's job;
+/// SQLite's own locking keeps concurrent readers consistent.
+public actor StateDB {
+    /// The schema this build writes. Older files are migrated forward; newer ones are refused.
+    public static let schemaVersion = 1
+
+    let db: SQLiteDatabase
+
+    /// Opens (creating if needed) `<root>/state.db`.
+    public init(path: String) throws {
+        db = try SQLiteDatabase(path: path)
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+        try Self.migrate(db)
+    }
+
+    static func migrate(_ db: SQLiteDatabase) throws {
+        let version = try db.query("PRAGMA user_version").first?.first?.int ?? 0
+        if version > Int64(schemaVersion) {
+            throw CNCError(.unsupported, "state database \(db.path) has schema version \(version), newer than this cnc understands (\(schemaVersion)); upgrade cnc")
+        }
+        if version < 1 {
+            try db.transaction {
+                try db.execute("""
+                CREATE TABLE IF NOT EXISTS apps (
+                    project TEXT PRIMARY KEY,
+                    spec_files TEXT NOT NULL DEFAULT '[]',
+                    working_dir TEXT NOT NULL DEFAULT '',
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE TABLE IF NOT EXISTS revisions (
+                    project TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    spec TEXT NOT NULL,
+                    images TEXT NOT NULL,
+                    config_hashes TEXT NOT NULL,
+                    replicas TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    PRIMARY KEY (project, number)
+                );
+                CREATE TABLE IF NOT EXISTS containers (
+                    id TEXT PRIMARY KEY,
+                    project TEXT NOT NULL,
+                    service TEXT NOT NULL,
+                    replica INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    config_hash TEXT NOT NULL,
+                    section_hashes TEXT NOT NULL,
+                    applied_sections TEXT NOT NULL,
+                    image TEXT NOT NULL,
+                    image_digest TEXT,
+                    revision INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS containers_project ON containers(project, service, replica);
+                CREATE TABLE IF NOT EXISTS events (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    project TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS events_project ON events(project, id);
+                PRAGMA user_version = 1;
+                """)
+            }
+        }
+    }
+
+    // MARK: apps
+
+    public func recordApp(project: String, specFiles: [String], workingDirectory: String, now: Int64) throws {
+        try db.query("""
+            INSERT INTO apps(project, spec_files, working_dir, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT(project) DO UPDATE SET spec_files = excluded.spec_files, working_dir = excluded.working_dir,
+            updated_at = excluded.updated_at
+            """, [.text(project), .text(try json(specFiles)), .text(workingDirectory), .int(now)])
+    }
+
+    /// Projects this root knows, with the spec files they were last applied from.
+    public func apps() throws -> [(project: String, specFiles: [String], workingDirectory: String)] {
+        try db.query("SELECT project, spec_files, working_dir FROM apps ORDER BY project").map { row in
+            (row[0].text ?? "", (try? decode([String].self, row[1])) ?? [], row[2].text ?? "")
+        }
+    }
+
+    public func removeApp(project: String) throws {
+        try db.transaction {
+            try db.query("DELETE FROM apps WHERE project = ?", [.text(project)])
+            try db.query("DELETE FROM containers WHERE project = ?", [.text(project)])
+        }
+    }
+
+    // MARK: revisions
+
+    /// Stores `revision` under the next number for its project and returns that number.
+    /// Older revisions past `keep` are dropped (never the newest).
+    public func addRevision(_ revision: RevisionRecord, keep: Int = 10) throws -> Int {
+        try db.transaction {
+            let next = (try db.query("SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE project = ?", [.text(revision.project)])
+                .first?.first?.int) ?? 1
+            try db.query("""
+                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [
+                    .text(revision.project), .int(next), .text(revision.spec), .text(try json(revision.images)),
+                    .text(try json(revision.configHashes)), .text(try json(revision.replicas)), .text(revision.author),
+                    .int(revision.createdAt), .text(revision.outcome.rawValue), .text(revision.reason),
+                ])
+            if keep > 0 {
+                try db.query("DELETE FROM revisions WHERE project = ? AND number <= ?", [.text(revision.project), .int(next - Int64(keep))])
+            }
+            return Int(next)
+        }
+    }
+
+    /// Marks revisions still `pending` (their apply was killed) as failed; returns their numbers.
+    @discardableResult
+    public func failInterrupted(project: String) throws -> [Int] {
+        try db.transaction {
+            let rows = try db.query("SELECT number FROM revisions WHERE project = ? AND outcome = 'pending' ORDER BY number", [.text(project)])
+            try db.query("UPDATE revisions SET outcome = 'failed', reason = reason || ' (interrupted)' WHERE project = ? AND outcome = 'pending'",
+                         [.text(project)])
+            return rows.compactMap { $0.first?.int.map(Int.init) }
+        }
+    }
+
+    public func setOutcome(project: String, number: Int, _ outcome: RevisionRecord.Outcome) throws {
+        try db.query("UPDATE revisions SET outcome = ? WHERE project = ? AND number = ?",
+                     [.text(outcome.rawValue), .text(project), .int(Int64(number))])
+    }
+
+    /// All kept revisions of `project`, oldest first.
+    public func revisions(project: String) throws -> [RevisionRecord] {
+        try db.query("""
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            FROM revisions WHERE project = ? ORDER BY number
+            """, [.text(project)]).map(revision)
+    }
+
+    public func revision(project: String, number: Int) throws -> RevisionRecord? {
+        try db.query("""
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            FROM revisions WHERE project = ? AND number = ?
+            """, [.text(project), .int(Int64(number))]).first.map(revision)
+    }
+
+    /// Every image digest a kept revision of any app names: protected from pruning.
+    public func protectedImageDigests() throws -> Set<String> {
+        var out: Set<String> = []
+        for row in try db.query("SELECT images FROM revisions") {
+            if let images = try? decode([String: String].self, row[0]) { out.formUnion(images.values) }
+        }
+        return out
+    }
+
+    private func revision(_ row: [SQLiteDatabase.Value]) throws -> RevisionRecord {
+        RevisionRecord(
+            project: row[0].text ?? "", number: Int(row[1].int ?? 0), spec: row[2].text ?? "",
+            images: try decode([String: String].self, row[3]), configHashes: try decode([String: String].self, row[4]),
+            replicas: try decode([String: Int].self, row[5]), author: row[6].text ?? "", createdAt: row[7].int ?? 0,
+            outcome: RevisionRecord.Outcome(rawValue: row[8].text ?? "") ?? .failed, reason: row[9].text ?? "")
+    }
+
+    // MARK: containers
+
+    public func upsertContainer(_ c: ContainerRecord) throws {
+        try db.query("""
+            INSERT OR REPLACE INTO containers(id, project, service, replica, name, config_hash, section_hashes,
+            applied_sections, image, image_digest, revision, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [
+                .text(c.id), .text(c.project), .text(c.service), .int(Int64(c.replica)), .text(c.name), .text(c.configHash),
+                .text(try json(c.sectionHashes)), .text(try json(c.appliedSections)), .text(c.image),
+                c.imageDigest.map { .text($0) } ?? .null, .int(Int64(c.revision)), .int(c.createdAt),
+            ])
+    }
+
+    public func removeContainer(id: String) throws {
+        try db.query("DELETE FROM containers WHERE id = ?", [.text(id)])
+    }
+
+    public func containers(project: String) throws -> [ContainerRecord] {
+        try db.query("""
+            SELECT id, project, service, replica, name, config_hash, section_hashes, applied_sections, image, image_digest,
+            revision, created_at FROM containers WHERE project = ? ORDER BY service, replica
+            """, [.text(project)]).map { row in
+            ContainerRecord(
+                id: row[0].text ?? "", project: row[1].text ?? "", service: row[2].text ?? "", replica: Int(row[3].int ?? 0),
+                name: row[4].text ?? "", configHash: row[5].text ?? "",
+                sectionHashes: try decode([String: String].self, row[6]),
+                appliedSections: try decode([String: JSONValue].self, row[7]), image: row[8].text ?? "",
+                imageDigest: row[9].text, revision: Int(row[10].int ?? 0), createdAt: row[11].int ?? 0)
+        }
+    }
+
+    // MARK: events
+
+    public func addEvent(project: String, kind: String, message: String, time: Int64) throws {
+        try db.query("INSERT INTO events(project, time, kind, message) VALUES (?, ?, ?, ?)",
+                     [.text(project), .int(time), .text(kind), .text(message)])
+    }
+
+    public func events(project: String, limit: Int = 100) throws -> [EventRecord] {
+        try db.query("SELECT id, project, time, kind, message FROM events WHERE project = ? ORDER BY id DESC LIMIT ?",
+                     [.text(project), .int(Int64(limit))]).reversed().map { row in
+            EventRecord(id: row[0].int ?? 0, project: row[1].text ?? "", time: row[2].int ?? 0, kind: row[3].text ?? "",
+                        message: row[4].text ?? "")
+        }
+    }
+
+    // MARK: coding
+
+    private func json<T: Encodable>(_ value: T) throws -> String { try CanonicalJSON.string(value) }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ value: SQLiteDatabase.Value) throws -> T {
+        guard let text = value.text else { throw CNCError(.integrity, "state database \(db.path): expected JSON text, found \(value)") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+        } catch {
+            throw CNCError.failed("decode", "a record of \(db.path)", code: .integrity, cause: error)
+        }
+    }
+}

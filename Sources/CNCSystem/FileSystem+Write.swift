@@ -1,0 +1,94 @@
+import CNCCore
+import CShim
+import Glibc
+
+extension FileSystem {
+    /// Writes `text` to an existing file in place (cgroup and proc files), in one write(2), so
+    /// the kernel sees the whole value. The error names the value and the path, e.g.
+    /// "write 10000 to /sys/fs/cgroup/cpu/x/cpu.cfs_quota_us: Invalid argument (EINVAL)".
+    public static func writeValue(_ text: String, to path: String, create: Bool = true) throws {
+        let flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT | O_TRUNC : 0)
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw SystemError.make("open", errno: errno, path: path) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            let e = errno
+            throw CNCError(SystemError.mapCode(e), "write \(text.trimmingSpaces) to \(path): \(SystemError.describe(e))", errnoCode: e)
+        }
+    }
+
+    /// rmdir(2); a missing directory is fine.
+    public static func removeDirectory(_ path: String) throws {
+        if rmdir(path) == 0 { return }
+        let e = errno
+        if e == ENOENT { return }
+        throw SystemError.make("rmdir", errno: e, path: path)
+    }
+
+    /// Creates a symlink (replacing nothing).
+    public static func createSymlink(_ target: String, at path: String) throws {
+        if symlink(target, path) != 0 { throw SystemError.make("symlink", errno: errno, path: path) }
+    }
+
+    /// The target of a symlink, if `path` is one.
+    public static func readLink(_ path: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n >= 0 else { return nil }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Processes by pid.
+public enum Processes {
+    /// kill(2). Returns false when the process does not exist (ESRCH).
+    @discardableResult
+    public static func signal(_ pid: Int32, _ sig: Int32) throws -> Bool {
+        if kill(pid, sig) == 0 { return true }
+        let e = errno
+        if e == ESRCH { return false }
+        throw SystemError.make("kill", errno: e, path: "pid \(pid) signal \(sig)")
+    }
+
+    /// True while `pid` exists (a zombie counts).
+    public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+
+    /// Sleeps the calling thread.
+    public static func sleep(milliseconds: Int) {
+        var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var rem = timespec()
+        while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
+    }
+
+    /// Monotonic clock in nanoseconds.
+    public static func monotonicNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// Wall clock in nanoseconds since the epoch.
+    public static func wallNanos() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// The pid of this process.
+    public static var current: Int32 { getpid() }
+
+    /// Clock ticks per second (for /proc/<pid>/stat times).
+    public static var clockTicks: Int { sysconf(Int32(_SC_CLK_TCK)) }
+
+    /// Online CPUs.
+    public static var onlineCPUs: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+}
+
+extension FileSystem {
+    /// rename(2).
+    public static func rename(_ from: String, to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw SystemError.make("rename", errno: errno, path: from) }
+    }
+}

@@ -1,0 +1,262 @@
+import CNCCore
+import Foundation
+import Glibc
+import Testing
+
+/// A private state root with a busybox image imported as `app:stable`, cleaned up with every
+/// container, cgroup and mount in it.
+final class AppRoot {
+    let root: String
+    let dir: String
+
+    init() throws {
+        let id = ContainerID.random().short
+        root = "/tmp/cnc-apply-root-\(id)"
+        dir = "/tmp/cnc-apply-spec-\(id)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try importImage("app:stable", marker: "v1")
+    }
+
+    /// Imports a busybox rootfs with /marker containing `marker` as `tag`.
+    func importImage(_ tag: String, marker: String) throws {
+        let rootfs = dir + "/rootfs-\(marker)"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
+        try sh("bash '\(script)' '\(rootfs)' && echo \(marker) > '\(rootfs)/marker' && tar -C '\(rootfs)' -cf '\(rootfs).tar' .")
+        let r = try CLI.run("cnc", ["import", "--root", root, rootfs + ".tar", tag])
+        #expect(r.status == 0, "import: \(r.stderr)")
+    }
+
+    func sh(_ command: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", command]
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw CNCError(.system, "sh -c \(command): exit \(p.terminationStatus)") }
+    }
+
+    func write(_ yaml: String, name: String = "app.yaml") throws -> String {
+        let path = dir + "/" + name
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func apply(_ args: [String]) throws -> CLI.Result { try CLI.run("cncapply", args + ["--root", root]) }
+
+    /// container name -> labels, from `cnc inspect` of every container in the root.
+    func containers() throws -> [String: [String: String]] {
+        let ids = try CLI.run("cnc", ["ps", "-a", "-q", "--no-trunc", "--root", root]).stdout.split(separator: "\n").map(String.init)
+        var out: [String: [String: String]] = [:]
+        for id in ids {
+            let r = try CLI.run("cnc", ["inspect", "--root", root, "--format", "{{json .Config.Labels}} {{.Name}} {{.State.Status}}", id])
+            let parts = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let labels = try? JSONDecoder().decode([String: String].self, from: Data(parts[0].utf8)) else { continue }
+            var l = labels
+            l["_status"] = String(parts[1].split(separator: " ").last ?? "")
+            out[String(parts[1].split(separator: " ").first ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "/"))] = l
+        }
+        return out
+    }
+
+    deinit {
+        let ids = (try? CLI.run("cnc", ["ps", "-a", "-q", "--no-trunc", "--root", root]).stdout.split(separator: "\n").map(String.init)) ?? []
+        if !ids.isEmpty { _ = try? CLI.run("cnc", ["rm", "-f", "-v", "--root", root] + ids) }
+        for id in ids {
+            for h in ["memory", "pids", "cpu"] { #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)")) }
+        }
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(root), "mounts left under \(root)")
+        try? FileManager.default.removeItem(atPath: root)
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+func spec(_ project: String, env: String = "1", health: String? = nil, extra: String = "") -> String {
+    var s = """
+    name: \(project)
+    services:
+      web:
+        image: app:stable
+        command: ["sleep", "1000"]
+        network_mode: none
+        stop_grace_period: 0s
+        environment:
+          V: "\(env)"
+        deploy:
+          update_config: {order: start-first, failure_action: rollback, monitor: 300ms}
+
+    """
+    if let health {
+        s += """
+            healthcheck:
+              test: ["CMD", "\(health)"]
+              interval: 100ms
+              timeout: 1s
+              retries: 1
+
+        """
+    }
+    s += """
+      worker:
+        image: app:stable
+        command: ["sleep", "1000"]
+        network_mode: none
+        stop_grace_period: 0s
+        deploy:
+          replicas: 2
+    \(extra)
+    """
+    return s
+}
+
+@Suite(.serialized) struct ApplyEndToEndTests {
+    @Test func applyIsIdempotentAndNamesItsCauses() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("e2e"))
+        let first = try app.apply(["-f", file])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(first.stdout.contains("web: create — new service"))
+        #expect(first.stdout.contains("revision 1 applied"))
+        var cs = try app.containers()
+        #expect(Set(cs.keys) == ["e2e-web-1", "e2e-worker-1", "e2e-worker-2"])
+        #expect(cs.values.allSatisfy { $0["_status"] == "running" })
+
+        let again = try app.apply(["-f", file])
+        #expect(again.status == 0 && again.stdout.contains("e2e: no changes"))
+        #expect(try app.apply(["diff", "-f", file]).status == 0)
+
+        _ = try app.write(spec("e2e", env: "2"))
+        let diff = try app.apply(["diff", "-f", file])
+        #expect(diff.status == 2)
+        #expect(diff.stdout == "web: replace — environment.V \"1\" -> \"2\"\nworker: keep\n")
+        let changed = try app.apply(["-f", file])
+        #expect(changed.status == 0, "\(changed.stderr)")
+        #expect(changed.stdout.contains("revision 2 applied"))
+        cs = try app.containers()
+        #expect(Set(cs.keys) == ["e2e-web-1", "e2e-worker-1", "e2e-worker-2"])
+
+        // A bad spec changes nothing and exits 1 with the position.
+        _ = try app.write(spec("e2e", env: "3").replacingOccurrences(of: "replicas: 2", with: "replicas: two"))
+        let bad = try app.apply(["-f", file])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("app.yaml:") && bad.stderr.contains("services.worker.deploy.replicas"))
+        #expect(try app.apply(["diff", "-f", file]).status == 1)
+        #expect(try app.containers() == cs)
+
+        let history = try app.apply(["history", "-p", "e2e"])
+        #expect(history.stdout.split(separator: "\n").count == 3)
+        let down = try app.apply(["down", "-p", "e2e"])
+        #expect(down.status == 0)
+        #expect(try app.containers().isEmpty)
+    }
+
+    @Test func rollbackRestoresTheDigestAfterTheTagMoved() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("rb"))
+        #expect(try app.apply(["-f", file]).status == 0)
+        let v1 = try #require(try app.containers()["rb-web-1"]?["cnc.image-digest"])
+        // A new build moves the tag; apply picks it up.
+        try app.importImage("app:stable", marker: "v2")
+        let moved = try app.apply(["-f", file])
+        #expect(moved.stdout.contains("web: replace — image docker.io/library/app:stable \(v1.prefix(19))"))
+        let v2 = try #require(try app.containers()["rb-web-1"]?["cnc.image-digest"])
+        #expect(v1 != v2)
+        let back = try app.apply(["rollback", "-p", "rb"])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(try app.containers()["rb-web-1"]?["cnc.image-digest"] == v1)
+        // The tag itself points at v1 again: the spec, resolved afresh, is in sync.
+        #expect(try app.apply(["diff", "-f", file]).status == 0)
+        #expect(try app.apply(["history", "-p", "rb"]).stdout.contains("rollback to 1"))
+    }
+
+    @Test func failingHealthCheckRollsBackAutomatically() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("hc", env: "1", health: "true"))
+        let first = try app.apply(["-f", file])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let good = try #require(try app.containers()["hc-web-1"]?["cnc.config-hash"])
+        _ = try app.write(spec("hc", env: "2", health: "false"))
+        let broken = try app.apply(["-f", file])
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("rolling back to revision 1"))
+        // start-first: the good container never stopped, and is the one that runs.
+        #expect(try app.containers()["hc-web-1"]?["cnc.config-hash"] == good)
+        let history = try app.apply(["history", "-p", "hc"]).stdout
+        #expect(history.contains("rolled-back"))
+        #expect(history.contains("auto-rollback to 1"))
+    }
+
+    @Test func watchReactsToAnEditWithinASecond() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("w"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
+        p.arguments = ["-f", file, "--watch", "--root", app.root]
+        let out = Foundation.Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        let text = LockedText()
+        out.fileHandleForReading.readabilityHandler = { h in text.append(String(decoding: h.availableData, as: UTF8.self)) }
+        try p.run()
+        defer {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            out.fileHandleForReading.readabilityHandler = nil
+        }
+        #expect(text.wait(for: "watching", seconds: 20))
+        #expect(text.value.contains("revision 1 applied"))
+        let edited = Date()
+        _ = try app.write(spec("w", env: "2"))
+        #expect(text.wait(for: "changed: app.yaml", seconds: 5))
+        #expect(Date().timeIntervalSince(edited) < 1.0, "watch took \(Date().timeIntervalSince(edited))s to react")
+        #expect(text.wait(for: "revision 2 applied", seconds: 20))
+        // An edit that breaks the spec leaves the app alone.
+        _ = try app.write(spec("w", env: "3").replacingOccurrences(of: "replicas: 2", with: "replicas: two"))
+        #expect(text.wait(for: "the running app is left as it is", seconds: 5))
+        #expect(try app.containers().count == 3)
+    }
+
+    @Test func killNineAtRandomPointsThenApplyConverges() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("k9"))
+        #expect(try app.apply(["-f", file]).status == 0)
+        var rng = SystemRandomNumberGenerator()
+        for i in 0..<20 {
+            _ = try app.write(spec("k9", env: "\(i + 2)", extra: i % 3 == 0 ? "" : ""))
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
+            p.arguments = ["-f", file, "--root", app.root]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32.random(in: 0...250_000, using: &rng))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        let final = try app.apply(["-f", file])
+        #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
+        if final.status != 0 { print(final.stdout, final.stderr) }
+        #expect(try app.apply(["diff", "-f", file]).status == 0)
+        let cs = try app.containers()
+        #expect(Set(cs.keys) == ["k9-web-1", "k9-worker-1", "k9-worker-2"], "\(cs.keys.sorted())")
+        #expect(cs.values.allSatisfy { $0["_status"] == "running" })
+        let history = try app.apply(["history", "-p", "k9", "-o", "json"]).stdout
+        #expect(!history.contains("\"pending\""))
+    }
+}
+
+final class LockedText: @unchecked Sendable {
+    private var text = ""
+    private let lock = NSLock()
+    func append(_ s: String) { lock.lock(); text += s; lock.unlock() }
+    var value: String { lock.lock(); defer { lock.unlock() }; return text }
+    func wait(for needle: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if value.contains(needle) { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// `cncapply validate` and `cncapply config` as a user runs them.
+@Suite struct SpecCommandTests {
+    final class Dir {
+        let path = NSTemporaryDirectory() + "cnc-cli-spec-" + UUID().uuidString.lowercased()
+        init(_ files: [String: String]) throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            for (n, t) in files { try t.write(toFile: path + "/" + n, atomically: true, encoding: .utf8) }
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    func run(_ args: [String], in dir: String, stdin: String? = nil) throws -> CLI.Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        p.environment = ["PATH": "/usr/bin:/bin", "HOME": "/home/user"]
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static let good = "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n"
+    static let bad = "services:\n  web:\n    image: nginx\n    mem_limit: 512X\n    restart: allways\n  db:\n    depends_on: [ghost]\n"
+
+    @Test func validateIsSilentOnSuccess() throws {
+        let d = try Dir(["app.yaml": Self.good])
+        for args in [["validate"], ["validate", "-f", "app.yaml"]] {
+            let r = try run(args, in: d.path)
+            #expect(r.status == 0)
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.isEmpty)
+        }
+    }
+
+    @Test func validateListsEveryErrorAndExits1() throws {
+        let d = try Dir(["app.yaml": Self.bad])
+        let r = try run(["validate", "-f", "app.yaml"], in: d.path)
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr == """
+        app.yaml:4:16: services.web.mem_limit: "512X" is not a size (examples: 512m, 1g, 1.5GiB)
+        app.yaml:5:14: services.web.restart: "allways" is not a restart policy (valid: no, always, on-failure[:N], unless-stopped) (did you mean "always"?)
+        app.yaml:6:3: services.db: has neither image nor build (one of them is required)
+        app.yaml:7:18: services.db.depends_on.ghost: unknown service "ghost"
+
+        """)
+    }
+
+    @Test func validateWithoutASpecSaysWhatItLookedFor() throws {
+        let d = try Dir([:])
+        let r = try run(["validate"], in: d.path)
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("app.yaml, compose.yaml, compose.yml"))
+    }
+
+    @Test func configIsByteStableAndReadsStdin() throws {
+        let d = try Dir(["compose.yaml": Self.good])
+        let a = try run(["config"], in: d.path)
+        let b = try run(["config", "-f", "-", "-p", d.path.split(separator: "/").last.map(String.init)?.lowercased() ?? ""], in: d.path, stdin: Self.good)
+        #expect(a.status == 0)
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout.contains("published: \"8080\""))
+        let j1 = try run(["config", "-o", "json"], in: d.path), j2 = try run(["config", "--output", "json"], in: d.path)
+        #expect(j1.stdout == j2.stdout)
+        let obj = try JSONSerialization.jsonObject(with: Data(j1.stdout.utf8)) as? [String: Any]
+        #expect((obj?["services"] as? [String: Any])?["web"] != nil)
+    }
+
+    @Test func overrideFilesAndProjectName() throws {
+        let d = try Dir(["app.yaml": Self.good, "prod.yaml": "services:\n  web:\n    image: nginx:1.27\n"])
+        let r = try run(["config", "-o", "json", "-f", "app.yaml", "-f", "prod.yaml", "-p", "shop"], in: d.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("\"docker.io/library/nginx:1.27\""))
+        #expect(r.stdout.contains("\"name\": \"shop\""))
+    }
+
+    @Test func versionKeyWarnsButValidates() throws {
+        let d = try Dir(["app.yaml": "version: '3'\n" + Self.good])
+        let r = try run(["validate"], in: d.path)
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("warning: version: the top-level version is obsolete"))
+    }
+}

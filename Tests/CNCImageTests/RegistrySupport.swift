@@ -1,0 +1,121 @@
+import CNCCore
+import CNCSystem
+import Foundation
+import Glibc
+import Testing
+
+/// A free TCP port on 127.0.0.1 (bind to 0, read it back, close).
+func freePort() throws -> Int {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"]
+    let out = Foundation.Pipe()
+    p.standardOutput = out
+    try p.run()
+    let d = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard let port = Int(String(decoding: d, as: UTF8.self).trimmingSpaces) else { throw CNCError(.internal, "no free port") }
+    return port
+}
+
+/// Debian's docker-registry on a random 127.0.0.1 port with its own config and temp storage;
+/// killed by pid when the test drops it.
+final class TestRegistry: @unchecked Sendable {
+    let dir: TempDir
+    let port: Int
+    let process: Process
+    var host: String { "127.0.0.1:\(port)" }
+    var storage: String { dir.path + "/data" }
+
+    /// `htpasswd`: "user:secret" turns on basic auth.
+    init(htpasswd: (String, String)? = nil) throws {
+        dir = try TempDir("cnc-registry")
+        var lastError: (any Error)?
+        for _ in 0..<5 {
+            let port = try freePort()
+            var auth = ""
+            if let (user, pass) = htpasswd {
+                let r = try run("python3", ["-W", "ignore", "-c", "import crypt,sys; print(sys.argv[1] + ':' + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))", user, pass])
+                FileManager.default.createFile(atPath: dir.path + "/htpasswd", contents: Data(r.out.utf8))
+                auth = "auth: { htpasswd: { realm: cnc-test, path: \(dir.path)/htpasswd } }\n"
+            }
+            let config = """
+            version: 0.1
+            storage: { filesystem: { rootdirectory: \(dir.path)/data }, delete: { enabled: true } }
+            http: { addr: 127.0.0.1:\(port) }
+            log: { level: error }
+            \(auth)
+            """
+            FileManager.default.createFile(atPath: dir.path + "/config.yml", contents: Data(config.utf8))
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+            p.arguments = ["serve", dir.path + "/config.yml"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try p.run()
+            if Self.waitForPort(port) {
+                self.port = port
+                self.process = p
+                return
+            }
+            p.terminate()
+            p.waitUntilExit()
+            lastError = CNCError(.timeout, "docker-registry did not listen on \(port)")
+        }
+        throw lastError ?? CNCError(.internal, "registry failed")
+    }
+
+    static func waitForPort(_ port: Int) -> Bool {
+        for _ in 0..<100 {
+            if let r = try? run("python3", ["-c", "import socket,sys;socket.create_connection(('127.0.0.1',int(sys.argv[1])),0.2)", String(port)]),
+               r.status == 0 { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+
+    deinit {
+        // SIGKILL: a graceful registry shutdown waits for idle keep-alive connections.
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// The fake registry of Fixtures/fake_registry.py (bearer auth, a 503, a dropped connection).
+final class FakeRegistry: @unchecked Sendable {
+    let process: Process
+    let port: Int
+    let manifestDigest: String
+    var host: String { "127.0.0.1:\(port)" }
+
+    init() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", fixturesDir + "/fake_registry.py"]
+        let out = Foundation.Pipe()
+        p.standardOutput = out
+        try p.run()
+        process = p
+        var line = Data()
+        while true {
+            let b = out.fileHandleForReading.readData(ofLength: 1)
+            if b.isEmpty || b == Data("\n".utf8) { break }
+            line += b
+        }
+        let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
+        guard parts.count == 2, let port = Int(parts[0]) else { throw CNCError(.internal, "fake registry did not start") }
+        self.port = port
+        manifestDigest = String(parts[1])
+    }
+
+    func stats() throws -> [String: Any] {
+        let r = try run("curl", ["-s", "http://\(host)/stats"])
+        return (try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    deinit {
+        // SIGKILL: a graceful registry shutdown waits for idle keep-alive connections.
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

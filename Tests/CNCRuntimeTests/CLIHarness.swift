@@ -1,0 +1,117 @@
+import CNCCore
+import Foundation
+import Testing
+
+/// Runs the built `cnc` binary against a private state root and cleans everything up.
+final class CNCHarness {
+    static let binDir: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        var dir = (exe as NSString).deletingLastPathComponent
+        // The test bundle may live in a *.xctest directory next to the products.
+        while !dir.isEmpty, dir != "/", !FileManager.default.isExecutableFile(atPath: dir + "/cnc") {
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        return dir
+    }()
+
+    /// A busybox rootfs shared by the tests of this process (built once).
+    static let rootfs: String = {
+        let dir = "/tmp/cnc-test-rootfs-\(ContainerID.random().short)"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [script, dir]
+        try? p.run()
+        p.waitUntilExit()
+        atexit { _ = try? FileManager.default.removeItem(atPath: CNCHarness.rootfsPath) }
+        return dir
+    }()
+    nonisolated(unsafe) static var rootfsPath = ""
+
+    let root: String
+
+    init() {
+        root = "/tmp/cnc-test-root-\(ContainerID.random().short)"
+        CNCHarness.rootfsPath = CNCHarness.rootfs
+    }
+
+    static var canRun: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: binDir + "/cnc-init") }
+
+    struct Result { var status: Int32; var out: String; var err: String }
+
+    @discardableResult
+    func cnc(_ args: [String], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
+        var a = args
+        // Global options go after the subcommand (and after `cnc run`'s own flags come the image).
+        a.insert(contentsOf: ["--root", root], at: 1)
+        p.arguments = a
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        if let stdin {
+            let inp = Pipe()
+            p.standardInput = inp
+            try p.run()
+            inp.fileHandleForWriting.write(Data(stdin.utf8))
+            try inp.fileHandleForWriting.close()
+        } else {
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+        }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    /// `cnc run --rootfs <busybox> ARGS...`, with run flags before the image.
+    @discardableResult
+    func run(_ flags: [String], _ command: [String]) throws -> Result {
+        try cnc(["run"] + flags + ["--rootfs", CNCHarness.rootfs, "busybox"] + command)
+    }
+
+    func inspect(_ ref: String, _ format: String) throws -> String {
+        try cnc(["inspect", "--format", format, ref]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Removes every container and checks nothing is left behind: processes, cgroups,
+    /// mounts, directories.
+    func tearDown() throws {
+        let ids = try cnc(["ps", "-a", "-q", "--no-trunc"]).out.split(separator: "\n").map(String.init)
+        var monitors: [Int32] = []
+        for id in ids {
+            if let s = try? Data(contentsOf: URL(fileURLWithPath: "\(root)/containers/\(id)/state.json")),
+               let o = try? JSONSerialization.jsonObject(with: s) as? [String: Any], let m = o["MonitorPid"] as? Int {
+                monitors.append(Int32(m))
+            }
+        }
+        if !ids.isEmpty { try cnc(["rm", "-f", "-v"] + ids) }
+        for id in ids {
+            for h in ["memory", "pids", "cpu", "freezer", "cpuset", "blkio", "devices", "cpuacct"] {
+                #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)"), "cgroup \(h)/cnc/\(id) left behind")
+            }
+            #expect(!FileManager.default.fileExists(atPath: "\(root)/containers/\(id)"))
+        }
+        for m in monitors {
+            // Gone, or a zombie waiting for whichever ancestor reaps orphans.
+            let stat = (try? String(contentsOfFile: "/proc/\(m)/stat", encoding: .utf8)) ?? ""
+            let state = stat.range(of: ") ").map { stat[$0.upperBound...].prefix(1) } ?? "X"
+            #expect(stat.isEmpty || state == "Z" || !stat.contains("cnc-monitor"), "monitor \(m) still alive: \(stat.prefix(60))")
+        }
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(root), "mounts under \(root) left behind")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: root + "/containers")) ?? []).isEmpty)
+        // Removed directories are deleted by a detached helper; give it a moment.
+        var trash: [String] = []
+        for _ in 0..<100 {
+            trash = (try? FileManager.default.contentsOfDirectory(atPath: root + "/.trash")) ?? []
+            if trash.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(trash.isEmpty, "container directories left in .trash: \(trash)")
+        try? FileManager.default.removeItem(atPath: root)
+    }
+}

@@ -1,0 +1,207 @@
+import CNCCore
+import Foundation
+import Testing
+
+/// The acceptance list, on the real kernel through the real CLI (CI runs as root).
+@Suite(.serialized) struct RuntimeAcceptanceTests {
+    @Test func pid1IsTheWorkloadAndNamespacesArePrivate() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.run(["--rm", "--hostname", "box1"], ["sh", "-c",
+            "echo pid=$$; hostname; for n in mnt net pid uts ipc; do readlink /proc/1/ns/$n; done; cat /proc/self/mountinfo"])
+        #expect(r.status == 0, "\(r.err)")
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.first == "pid=1")
+        #expect(lines.dropFirst().first == "box1")
+        for ns in ["mnt", "net", "pid", "uts", "ipc"] {
+            let host = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/\(ns)")) ?? "?"
+            #expect(lines.contains { $0.hasPrefix("\(ns):[") } && !lines.contains(host), "\(ns) namespace is shared")
+        }
+        #expect(!r.out.contains(" /work"), "host mounts visible inside")
+        #expect((try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?.contains("box1") == false)
+        // --init: cnc-init stays PID 1 and the workload is its child.
+        let i = try h.run(["--rm", "--init"], ["sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$"])
+        #expect(i.out.hasPrefix("cnc-init run"), "\(i.out) \(i.err)")
+        #expect(i.out.split(separator: "\n").last != "1")
+    }
+
+    @Test func exitCodesLikeDocker() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        #expect(try h.run(["--rm"], ["sh", "-c", "exit 42"]).status == 42)
+        #expect(try h.run(["--rm"], ["/does/not/exist"]).status == 127)
+        #expect(try h.run(["--rm"], ["/etc/passwd"]).status == 126)
+        #expect(try h.run(["--rm", "--memory", "12zz"], ["true"]).status == 125)
+    }
+
+    @Test func cpuQuotaHoldsABusyLoopNearTenPercent() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let id = try h.run(["-d", "--cpus", "0.1"], ["sh", "-c", "while :; do :; done"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let usage = "/sys/fs/cgroup/cpuacct/cnc/\(id)/cpuacct.usage"
+        Thread.sleep(forTimeInterval: 0.3)
+        let a = Double((try String(contentsOfFile: usage, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let t0 = Date()
+        Thread.sleep(forTimeInterval: 2)
+        let b = Double((try String(contentsOfFile: usage, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let pct = (b - a) / (Date().timeIntervalSince(t0) * 1e9) * 100
+        #expect(pct > 4 && pct < 15, "busy loop used \(pct)% of a CPU under a 10% quota")
+    }
+
+    @Test func memoryLimitOOMKillsAndInspectSaysSo() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.run(["--name", "hog", "-m", "32m", "--memory-swap", "32m"], ["sh", "-c", "x=a; while :; do x=$x$x; done"])
+        #expect(r.status == 137)
+        #expect(try h.inspect("hog", "{{.State.OOMKilled}} {{.State.ExitCode}} {{.State.Status}}") == "true 137 exited")
+    }
+
+    @Test func pidsLimitStopsAForkBomb() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let id = try h.run(["-d", "--pids-limit", "16"], ["sh", "-c", "for i in $(seq 60); do sleep 30 & done; sleep 30"])
+            .out.trimmingCharacters(in: .whitespacesAndNewlines)
+        Thread.sleep(forTimeInterval: 0.5)
+        let current = (try? String(contentsOfFile: "/sys/fs/cgroup/pids/cnc/\(id)/pids.current", encoding: .utf8)) ?? "?"
+        #expect(Int(current.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 999 <= 16, "pids.current \(current)")
+        #expect(try h.cnc(["logs", id]).err.contains("can't fork"))
+    }
+
+    @Test func restartPolicyBacksOffAndStopsAtMax() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let t0 = Date()
+        let r = try h.run(["--name", "flaky", "--restart", "on-failure:3"], ["sh", "-c", "echo try; exit 3"])
+        let took = Date().timeIntervalSince(t0)
+        #expect(r.status == 3)
+        #expect(try h.inspect("flaky", "{{.RestartCount}} {{.State.Status}}") == "3 exited")
+        // 100 + 200 + 400 ms of backoff between the four runs.
+        #expect(took >= 0.7, "restarts took only \(took)s")
+        #expect(try h.cnc(["logs", "flaky"]).out.components(separatedBy: "try").count - 1 == 4)
+    }
+
+    @Test func sleepAsPID1IgnoresSIGTERMAndIsKilledAfterTheGrace() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "sleeper"], ["sleep", "1000"])
+        let t0 = Date()
+        #expect(try h.cnc(["stop", "-t", "1", "sleeper"]).status == 0)
+        let took = Date().timeIntervalSince(t0)
+        #expect(took >= 1 && took < 5, "stop took \(took)s")
+        #expect(try h.inspect("sleeper", "{{.State.ExitCode}} {{.State.Running}}") == "137 false")
+    }
+
+    @Test func execCpLogsStatsPauseWork() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "app", "-e", "GREETING=hi"], ["sh", "-c", "ln -s /../../../../etc /escape; echo ready; sleep 1000"])
+        Thread.sleep(forTimeInterval: 0.2)
+        let e = try h.cnc(["exec", "-e", "X=1", "app", "sh", "-c", "echo $GREETING $X $$; cat /proc/1/cmdline"])
+        #expect(e.status == 0 && e.out.hasPrefix("hi 1 "), "\(e.out) \(e.err)")
+        #expect(try h.cnc(["exec", "app", "sh", "-c", "exit 7"]).status == 7)
+        // cp both ways; a symlink pointing out of the container stays inside it.
+        let tmp = "/tmp/cnc-cp-\(ContainerID.random().short)"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        try "payload\n".write(toFile: tmp + "/in.txt", atomically: true, encoding: .utf8)
+        #expect(try h.cnc(["cp", tmp + "/in.txt", "app:/tmp/in.txt"]).status == 0)
+        #expect(try h.cnc(["exec", "app", "cat", "/tmp/in.txt"]).out == "payload\n")
+        #expect(try h.cnc(["cp", "app:/escape/passwd", tmp + "/passwd"]).status == 0)
+        let copied = (try? String(contentsOfFile: tmp + "/passwd", encoding: .utf8)) ?? ""
+        #expect(copied.contains("nobody:x:65534") && copied.count < 200, "copied the host's passwd: \(copied.prefix(80))")
+        #expect(try h.cnc(["cp", tmp + "/in.txt", "app:/escape/cnc-escape-test"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: "/etc/cnc-escape-test"))
+        #expect(try h.cnc(["logs", "app"]).out == "ready\n")
+        let stats = try h.cnc(["stats", "--no-stream", "app"])
+        #expect(stats.out.contains("app") && stats.status == 0)
+        #expect(try h.cnc(["top", "app"]).out.contains("sleep 1000"))
+        #expect(try h.cnc(["pause", "app"]).status == 0)
+        #expect(try h.inspect("app", "{{.State.Status}}") == "paused")
+        #expect(try h.cnc(["unpause", "app"]).status == 0)
+        #expect(try h.inspect("app", "{{.State.Status}}") == "running")
+        #expect(try h.cnc(["ps", "--format", "{{.Names}} {{.State}}"]).out == "app running\n")
+        // update changes a live limit.
+        #expect(try h.cnc(["update", "--pids-limit", "33", "app"]).status == 0)
+        let id = try h.inspect("app", "{{.Id}}")
+        #expect((try? String(contentsOfFile: "/sys/fs/cgroup/pids/cnc/\(id)/pids.max", encoding: .utf8)) == "33\n")
+    }
+
+    @Test func logsFollowEndsWithTheContainer() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "talker"], ["sh", "-c", "for i in 1 2 3; do echo n$i; sleep 0.2; done; echo err >&2"])
+        let r = try h.cnc(["logs", "-f", "talker"])
+        #expect(r.out == "n1\nn2\nn3\n", "\(r.out)")
+        #expect(r.err == "err\n")
+        let t = try h.cnc(["logs", "--tail", "2", "talker"])
+        #expect(t.out == "n3\n" && t.err == "err\n")
+    }
+
+    @Test func maskedAndReadOnlyPathsHold() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.run(["--rm"], ["sh", "-c",
+            "wc -c < /proc/keys; ls /sys/firmware | wc -l; echo 1 > /proc/sys/vm/drop_caches && echo WROTE; touch /sys/x && echo WROTE; echo end"])
+        #expect(!r.out.contains("WROTE"), "\(r.out)")
+        #expect(r.out.hasPrefix("0\n0\n"), "\(r.out)")
+    }
+
+    @Test func capabilitiesAndSeccompDefaultsHold() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.run(["--rm"], ["sh", "-c",
+            "mount -t tmpfs t /mnt && echo MOUNTED; unshare -m true && echo UNSHARED; grep -E '^CapEff|^NoNewPrivs|^Seccomp:' /proc/self/status"])
+        #expect(!r.out.contains("MOUNTED") && !r.out.contains("UNSHARED"), "\(r.out)")
+        #expect(r.out.contains("CapEff:\t00000000a80425fb"), "\(r.out)")
+        #expect(r.out.contains("Seccomp:\t2"))
+        // --cap-add SYS_ADMIN with seccomp unconfined lets unshare through.
+        let u = try h.run(["--rm", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined"], ["sh", "-c", "unshare -m true && echo UNSHARED"])
+        #expect(u.out.contains("UNSHARED"), "\(u.err)")
+    }
+
+    @Test func volumesTmpfsUserAndReadOnlyRoot() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let dir = "/tmp/cnc-vol-\(ContainerID.random().short)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try h.run(["--rm", "--read-only", "-v", "\(dir):/data", "-v", "named1:/named", "--tmpfs", "/scratch", "-u", "user", "-w", "/data"],
+                          ["sh", "-c", "id -u; pwd; echo x > /data/f && echo DATA; touch /rootfile || echo RO; cat /etc/hostname >/dev/null && echo ETC"])
+        #expect(r.out.contains("1000\n/data\n"), "\(r.out) \(r.err)")
+        #expect(r.out.contains("RO") && r.out.contains("ETC"))
+        // /data is owned by root, so user 1000 cannot write there; root can.
+        let w = try h.run(["--rm", "-v", "\(dir):/data"], ["sh", "-c", "echo x > /data/f && echo DATA"])
+        #expect(w.out.contains("DATA"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/f"))
+    }
+
+    @Test func runsAnImageFromTheStore() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let tar = "/tmp/cnc-img-\(ContainerID.random().short).tar"
+        defer { try? FileManager.default.removeItem(atPath: tar) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/tar")
+        p.arguments = ["-C", CNCHarness.rootfs, "-cf", tar, "."]
+        try p.run()
+        p.waitUntilExit()
+        #expect(try h.cnc(["import", tar, "bbtest:1"]).status == 0)
+        let r = try h.cnc(["run", "--rm", "--hostname", "img", "bbtest:1", "sh", "-c", "hostname; ls /bin/busybox"])
+        #expect(r.status == 0 && r.out == "img\n/bin/busybox\n", "\(r.out) \(r.err)")
+        let missing = try h.cnc(["run", "--rm", "nothere:1", "true"])
+        #expect(missing.status == 125 && missing.err.contains("Unable to find image"))
+    }
+}

@@ -1,0 +1,54 @@
+import CNCCore
+import CNCRuntime
+import Testing
+
+@Suite struct RuntimeUnitTests {
+    @Test(arguments: [("no", "no", 0), ("always", "always", 0), ("on-failure:5", "on-failure", 5), ("unless-stopped", "unless-stopped", 0)])
+    func restartPolicies(text: String, name: String, max: Int) throws {
+        let p = try RestartPolicy(parsing: text)
+        #expect(p.name.rawValue == name && p.maximumRetryCount == max)
+    }
+
+    @Test(arguments: ["sometimes", "always:3", "on-failure:x"])
+    func badRestartPolicies(text: String) {
+        #expect(throws: CNCError.self) { try RestartPolicy(parsing: text) }
+    }
+
+    @Test func capabilitiesFollowDockersRule() throws {
+        #expect(try Capabilities.effective(add: [], drop: []).count == 14)
+        let c = try Capabilities.effective(add: ["cap_sys_admin"], drop: ["NET_RAW"])
+        #expect(c.contains("SYS_ADMIN") && !c.contains("NET_RAW"))
+        #expect(try Capabilities.effective(add: [], drop: ["ALL"]).isEmpty)
+        #expect(try Capabilities.effective(add: ["ALL"], drop: []).count == Capabilities.all.count)
+        #expect(throws: CNCError.self) { try Capabilities.effective(add: ["FLY"], drop: []) }
+    }
+
+    @Test(arguments: [("nofile=1024:2048", "nofile", UInt64(1024), UInt64(2048)), ("nproc=10", "nproc", 10, 10)])
+    func ulimits(text: String, name: String, soft: UInt64, hard: UInt64) throws {
+        let u = try Ulimit(parsing: text)
+        #expect(u.name == name && u.soft == soft && u.hard == hard)
+    }
+
+    @Test(arguments: ["nofile=2:1", "bogus=1", "nofile"])
+    func badUlimits(text: String) { #expect(throws: CNCError.self) { try Ulimit(parsing: text) } }
+
+    @Test(arguments: [("none", "none"), ("host", "host"), ("container:web", "container:web"), ("mynet", "mynet")])
+    func networkModes(text: String, rendered: String) throws {
+        #expect(try NetworkMode(parsing: text).description == rendered)
+    }
+
+    @Test(arguments: [("TERM", Int32(15)), ("SIGKILL", 9), ("9", 9), ("sigusr1", 10)])
+    func signals(text: String, number: Int32) throws { #expect(try Runtime.signalNumber(text) == number) }
+
+    @Test func healthcheckArgv() {
+        #expect(Healthcheck(test: ["CMD-SHELL", "curl -f x"]).argv == ["/bin/sh", "-c", "curl -f x"])
+        #expect(Healthcheck(test: ["CMD", "true"]).argv == ["true"])
+    }
+}
+
+@Suite struct EnvironmentMergeTests {
+    @Test func laterEntriesOverrideEarlierOnesInFirstSeenOrder() {
+        #expect(Runtime.mergeEnvironment(["PATH=/bin", "PORT=8080", "A=1", "PORT=18080", "EMPTY=", "A=2"])
+            == ["PATH=/bin", "PORT=18080", "A=2", "EMPTY="])
+    }
+}

@@ -1,0 +1,83 @@
+import CNCCore
+import CNCState
+import Foundation
+import Testing
+
+@Suite struct StateDBTests {
+    static func tempDB() throws -> (StateDB, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnc-state-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return (try StateDB(path: dir + "/state.db"), dir)
+    }
+
+    static func rev(_ project: String, _ image: String, _ digest: String) -> RevisionRecord {
+        RevisionRecord(project: project, spec: "{}", images: [image: digest], configHashes: ["web": "h"], replicas: ["web": 1],
+                       author: "test", createdAt: 1)
+    }
+
+    @Test func revisionsNumberPerProjectAndPrune() async throws {
+        let (db, dir) = try Self.tempDB()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for i in 1...5 { #expect(try await db.addRevision(Self.rev("a", "web:v\(i)", "sha256:\(i)"), keep: 3) == i) }
+        #expect(try await db.addRevision(Self.rev("b", "x", "sha256:x")) == 1)
+        let kept = try await db.revisions(project: "a")
+        #expect(kept.map(\.number) == [3, 4, 5])
+        #expect(kept.last?.images == ["web:v5": "sha256:5"])
+        try await db.setOutcome(project: "a", number: 5, .succeeded)
+        #expect(try await db.revision(project: "a", number: 5)?.outcome == .succeeded)
+        #expect(try await db.protectedImageDigests() == ["sha256:3", "sha256:4", "sha256:5", "sha256:x"])
+    }
+
+    @Test func containersRoundTripAndSurviveReopen() async throws {
+        let (db, dir) = try Self.tempDB()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let c = ContainerRecord(id: "abc", project: "shop", service: "web", replica: 1, name: "shop-web-1", configHash: "h1",
+                                sectionHashes: ["environment": "e1"], appliedSections: ["environment": .object(["PORT": .string("80")])],
+                                image: "web:stable", imageDigest: "sha256:1", revision: 1, createdAt: 7)
+        try await db.upsertContainer(c)
+        try await db.recordApp(project: "shop", specFiles: ["/x/app.yaml"], workingDirectory: "/x", now: 1)
+        try await db.addEvent(project: "shop", kind: "apply", message: "created web", time: 2)
+        let reopened = try StateDB(path: dir + "/state.db")
+        #expect(try await reopened.containers(project: "shop") == [c])
+        #expect(try await reopened.apps().map(\.project) == ["shop"])
+        #expect(try await reopened.events(project: "shop").map(\.message) == ["created web"])
+        try await reopened.removeContainer(id: "abc")
+        #expect(try await reopened.containers(project: "shop").isEmpty)
+    }
+
+    @Test func refusesNewerSchema() async throws {
+        let (db, dir) = try Self.tempDB()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = db
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [dir + "/state.db", "PRAGMA user_version = 99;"]
+        try p.run()
+        p.waitUntilExit()
+        #expect {
+            try StateDB(path: dir + "/state.db")
+        } throws: { error in
+            (error as? CNCError)?.description.contains("schema version 99, newer than this cnc understands") == true
+        }
+    }
+
+    @Test func badPathNamesIt() {
+        #expect {
+            try StateDB(path: "/nonexistent-dir/x/state.db")
+        } throws: { error in
+            (error as? CNCError)?.description.hasPrefix("failed to open state database /nonexistent-dir/x/state.db") == true
+        }
+    }
+}
+
+@Suite struct InterruptedRevisionTests {
+    @Test func pendingRevisionsOfAKilledApplyBecomeFailed() async throws {
+        let (db, dir) = try StateDBTests.tempDB()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await db.addRevision(StateDBTests.rev("a", "x", "sha256:1"))
+        #expect(try await db.failInterrupted(project: "a") == [1])
+        let r = try await db.revision(project: "a", number: 1)
+        #expect(r?.outcome == .failed && r?.reason == "apply (interrupted)")
+        #expect(try await db.failInterrupted(project: "a") == [])
+    }
+}

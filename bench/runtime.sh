@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runtime benchmarks, side by side with runc on the same busybox rootfs (crun refuses this
+# host's hybrid cgroups; see ../shared/notes/anchors.md). Needs root and a release build:
+#   swift build -c release --static-swift-stdlib && bash bench/runtime.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CNC=${CNC:-$(pwd)/.build/release/cnc}
+RUNS=${RUNS:-60}
+N=${N:-200}
+work=$(mktemp -d /tmp/cnc-bench.XXXXXX)
+root=$work/root
+trap 'ids=$("$CNC" ps -aq --no-trunc --root "$root" 2>/dev/null || true); [ -n "$ids" ] && "$CNC" rm -f --root "$root" $ids >/dev/null 2>&1; runc delete -f cnc-bench-runc >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+
+scripts/make-busybox-rootfs.sh "$work/rootfs" >/dev/null
+mkdir -p "$work/bundle"
+(cd "$work/bundle" && runc spec)
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+c = json.load(open(f"{w}/bundle/config.json"))
+c["root"] = {"path": f"{w}/rootfs", "readonly": True}
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+json.dump(c, open(f"{w}/bundle/config.json", "w"), indent=1)
+PY
+
+# The same rootfs as an image in cnc's store, so `run` goes through image lookup.
+tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
+"$CNC" import --root "$root" "$work/rootfs.tar" busybox:bench >/dev/null
+
+echo "== run --rm IMAGE /bin/true: cnc vs runc (same rootfs, new empty network namespace)"
+"$CNC" run --root "$root" --rm --network none busybox:bench /bin/true  # warms the seccomp and layer caches
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/h.json" \
+  "$CNC run --root $root --rm --network none busybox:bench /bin/true" \
+  "runc run --bundle $work/bundle cnc-bench-runc"
+python3 - "$work/h.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+cnc, runc = r[0]["median"] * 1000, r[1]["median"] * 1000
+print(f"median cnc {cnc:.1f} ms, runc {runc:.1f} ms, cnc/runc = {cnc / runc:.2f} (target <= 0.36)")
+PY
+
+echo "== $N sequential cnc run -d ... sleep 1d"
+start=$(date +%s.%N)
+for i in $(seq "$N"); do
+  "$CNC" run --root "$root" -d --network none busybox:bench sleep 1d >/dev/null
+done
+end=$(date +%s.%N)
+echo "start $N: $(python3 -c "print(f'{$end - $start:.2f} s')") (target < 5 s)"
+
+echo "== idle memory per container (monitor PSS + container cgroup)"
+python3 - "$root" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+ids = os.listdir(f"{root}/containers")
+pss = cg = 0
+for i in ids:
+    st = json.load(open(f"{root}/containers/{i}/state.json"))
+    for line in open(f"/proc/{st['MonitorPid']}/smaps_rollup"):
+        if line.startswith("Pss:"):
+            pss += int(line.split()[1]) * 1024
+    stat = dict(l.split() for l in open(f"/sys/fs/cgroup/memory/cnc/{i}/memory.stat"))
+    cg += int(stat["rss"]) + int(stat["cache"])
+n = len(ids)
+print(f"{n} containers: monitor PSS {pss / n / 1e6:.3f} MB + container memory {cg / n / 1e6:.3f} MB "
+      f"= {(pss + cg) / n / 1e6:.3f} MB per container (target < 0.6 MB)")
+PY
+
+echo "== cnc rm -f of all $N"
+ids=$("$CNC" ps -aq --no-trunc --root "$root")
+start=$(date +%s.%N)
+"$CNC" rm -f --root "$root" $ids >/dev/null
+end=$(date +%s.%N)
+echo "rm -f $N: $(python3 -c "print(f'{$end - $start:.2f} s')") (target < 3 s)"
