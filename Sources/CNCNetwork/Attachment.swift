@@ -59,9 +59,15 @@ public struct ContainerNetworkOptions: Sendable, Equatable, Codable {
     public var dnsSearch: [String]
     public var dnsOptions: [String]
     public var extraHosts: [HostEntry]
+    /// Where to write the container's hosts and resolv.conf (the runtime's files, which it
+    /// bind-mounts); nil: under <root>/networks/containers/<id>/. Rewritten in place.
+    public var hostsPath: String?
+    public var resolvConfPath: String?
 
     public init(name: String? = nil, hostname: String? = nil, dns: [IPv4Address] = [], dnsSearch: [String] = [],
-                dnsOptions: [String] = [], extraHosts: [HostEntry] = []) {
+                dnsOptions: [String] = [], extraHosts: [HostEntry] = [], hostsPath: String? = nil, resolvConfPath: String? = nil) {
+        self.hostsPath = hostsPath
+        self.resolvConfPath = resolvConfPath
         self.name = name
         self.hostname = hostname
         self.dns = dns

@@ -158,7 +158,7 @@ extension NetworkManager {
             "ports": .array(ports.map { p in .string(p.description) }),
             "portMappings": .string(String(decoding: (try? CanonicalJSON.encode(ports)) ?? [], as: UTF8.self)),
         ])
-        try FileSystem.replaceVolatile(try CanonicalJSON.encode(cache), at: cachePath(net, container, interface), mode: 0o600)
+        try FileSystem.writeReplacing(try CanonicalJSON.encode(cache), to: cachePath(net, container, interface), mode: 0o600)
         guard let addr = CNIAddress(result: result) else {
             throw CNCError(.network, "CNI network \(net.name) returned no IPv4 address")
         }

@@ -7,10 +7,15 @@ extension NetworkManager {
     /// (the default network when `requests` is empty): addresses, interfaces, routes, published
     /// ports, and its hosts and resolv.conf files. Everything is undone if a step fails.
     public func attach(container: ContainerID, netns: NetnsReference, requests: [NetworkAttachmentRequest],
-                       options: ContainerNetworkOptions = ContainerNetworkOptions()) async throws -> AttachResult {
+                       options: ContainerNetworkOptions = ContainerNetworkOptions()) throws -> AttachResult {
         try locked {
-            if FileSystem.exists(paths.record(container.rawValue)) {
-                throw CNCError(.alreadyExists, "container \(container.short) is already attached; detach it first")
+            if let old = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) {
+                // A restarted container: its old namespace is gone, so is what it held.
+                guard !isAlive(old) else {
+                    throw CNCError(.alreadyExists, "container \(container.short) is already attached; detach it first")
+                }
+                try? release(old, old.attachments)
+                try? FileSystem.removeTree(paths.container(container.rawValue))
             }
             let reqs = requests.isEmpty ? [NetworkAttachmentRequest(network: Self.defaultNetworkName)] : requests
             return try attachLocked(container: container, netns: netns, requests: reqs, options: options, existing: nil)
@@ -18,7 +23,7 @@ extension NetworkManager {
     }
 
     /// Joins an attached (running) container to one more network (`cnc network connect`).
-    public func connect(container: ContainerID, request: NetworkAttachmentRequest) async throws -> AttachResult {
+    public func connect(container: ContainerID, request: NetworkAttachmentRequest) throws -> AttachResult {
         try locked {
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
                 throw CNCError(.notFound, "container \(container.short) has no network namespace cnc knows (is it running?)")
@@ -35,7 +40,7 @@ extension NetworkManager {
 
     /// Removes every network attachment of a container: veths, published ports, leases,
     /// CNI DEL, its hosts files; and updates its peers' hosts files. Missing pieces are fine.
-    public func detach(container: ContainerID) async throws {
+    public func detach(container: ContainerID) throws {
         try locked {
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
                 try FileSystem.removeTree(paths.container(container.rawValue))
@@ -48,7 +53,7 @@ extension NetworkManager {
     }
 
     /// Removes one network from an attached container (`cnc network disconnect`).
-    public func disconnect(container: ContainerID, network name: String) async throws {
+    public func disconnect(container: ContainerID, network name: String) throws {
         try locked {
             guard var record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
                 throw CNCError(.notFound, "container \(container.short) is not attached to any network")
@@ -143,8 +148,8 @@ extension NetworkManager {
         let all = others + [record]
         let (hosts, resolv) = try writeNameFiles(record, all: all)
         try refreshPeers(of: record, excluding: container, all: all)
-        return AttachResult(attachments: record.attachments, hostsPath: paths.hosts(container.rawValue),
-                            resolvConfPath: paths.resolvConf(container.rawValue), hosts: hosts, resolvConf: resolv)
+        return AttachResult(attachments: record.attachments, hostsPath: hostsPath(record),
+                            resolvConfPath: record.options.resolvConfPath ?? paths.resolvConf(container.rawValue), hosts: hosts, resolvConf: resolv)
     }
 
     /// Creates the veth pair into the bridge and configures the container end.
@@ -173,10 +178,15 @@ extension NetworkManager {
         func attempt(_ body: () throws -> Void) {
             do { try body() } catch { if firstError == nil { firstError = error } }
         }
+        // Deleting a veth costs the kernel an RCU grace period (~15 ms here). When the
+        // container's namespace is already gone (the usual case at removal), the kernel has
+        // destroyed the pair with it, so only a live namespace pays for the delete; a veth kept
+        // alive by a namespace held elsewhere is found by the sweep.
+        let live = isAlive(record)
         for a in attachments {
             switch a.driver {
             case .bridge:
-                if let h = a.hostInterface { attempt { try netlink().deleteLink(name: h) } }
+                if live, let h = a.hostInterface { attempt { try netlink().deleteLink(name: h) } }
                 attempt { try applyPorts(a.ports, to: a.address, delete: true) }
                 if let net = try? network(a.network), net.id == a.networkID, let subnet = net.subnet {
                     let ipam = IPAM(directory: paths.leases(network: net.id), subnet: subnet, gateway: net.gateway)
@@ -187,7 +197,6 @@ extension NetworkManager {
             case .macvlan, .ipvlan, .cni:
                 attempt { try applyPorts(a.ports, to: a.address, delete: true) }
                 if let net = try? network(a.network) {
-                    let live = isAlive(record)
                     attempt { try cniDel(net, container: record.container, netnsPath: live ? record.netnsPath : "", interface: a.interface) }
                 }
             }
@@ -198,7 +207,7 @@ extension NetworkManager {
     /// Chooses host ports for "-p 80" / "-P" and rejects conflicts with other containers of this
     /// root, with each other, and with host sockets — before anything is created.
     func resolvePorts(_ perNetwork: [[PublishedPort]], against others: [AttachmentRecord]) throws -> [[PublishedPort]] {
-        var taken: [(PublishedPort, String)] = others.flatMap { r in
+        var taken: [(PublishedPort, String)] = others.filter(isAlive).flatMap { r in
             r.attachments.flatMap { a in a.ports.map { ($0, r.options.name ?? r.container.short) } }
         }
         var out: [[PublishedPort]] = []
@@ -238,7 +247,7 @@ extension NetworkManager {
 
     func writeRecord(_ r: AttachmentRecord) throws {
         try FileSystem.createDirectory(paths.container(r.container.rawValue), mode: 0o755)
-        try FileSystem.replaceVolatile(try CanonicalJSON.encode(r), at: paths.record(r.container.rawValue), mode: 0o600)
+        try FileSystem.writeReplacing(try CanonicalJSON.encode(r), to: paths.record(r.container.rawValue), mode: 0o600)
     }
 
     /// True while the namespace the record names still exists and is the same one.
@@ -259,10 +268,12 @@ extension NetworkManager {
         let resolv = NameResolution.resolvConf(host: hostResolv, dns: r.options.dns, search: r.options.dnsSearch, options: r.options.dnsOptions)
         let dir = paths.container(r.container.rawValue)
         try FileSystem.createDirectory(dir, mode: 0o755)
-        try FileSystem.rewriteInPlace(Array(hosts.utf8), at: paths.hosts(r.container.rawValue))
-        try FileSystem.rewriteInPlace(Array(resolv.utf8), at: paths.resolvConf(r.container.rawValue))
+        try FileSystem.rewriteInPlace(Array(hosts.utf8), at: hostsPath(r))
+        try FileSystem.rewriteInPlace(Array(resolv.utf8), at: r.options.resolvConfPath ?? paths.resolvConf(r.container.rawValue))
         return (hosts, resolv)
     }
+
+    func hostsPath(_ r: AttachmentRecord) -> String { r.options.hostsPath ?? paths.hosts(r.container.rawValue) }
 
     func hostsContent(for r: AttachmentRecord, all: [AttachmentRecord]) -> String {
         let mine = Set(r.attachments.map(\.networkID))
@@ -279,7 +290,8 @@ extension NetworkManager {
         let nets = Set(changed.attachments.map(\.networkID))
         for p in all where p.container != excluding && p.attachments.contains(where: { nets.contains($0.networkID) }) {
             let text = hostsContent(for: p, all: all)
-            let path = paths.hosts(p.container.rawValue)
+            let path = hostsPath(p)
+            guard FileSystem.exists(path) else { continue }
             if (try? FileSystem.readText(path)) == text { continue }
             try? FileSystem.rewriteInPlace(Array(text.utf8), at: path)
         }

@@ -1,23 +1,26 @@
 import CNCCore
 import CNCSystem
 import Foundation
+import Synchronization
 
 /// cnc's networks on one state root: definitions, the native bridge driver, the CNI driver,
 /// container attachments and name resolution. The runtime calls `attach` between clone and
 /// releasing the child, and `detach` at teardown; the CLI calls the rest.
 ///
-/// Every mutating operation holds `<root>/networks/lock`, so several cnc processes on one root
-/// never interleave; what is done to the kernel is recorded first so the sweep can undo it.
-public actor NetworkManager {
-    public nonisolated let paths: NetworkPaths
-    public nonisolated let firewall: FirewallTable
+/// Every mutating operation holds `<root>/networks/lock` (flock: it serialises threads of one
+/// process as well as processes), so callers never interleave; what is done to the kernel is
+/// recorded first so the sweep can undo it. Calls are synchronous and fast (netlink and
+/// libnftables in-process); CNI networks block while their plugins run.
+public final class NetworkManager: Sendable {
+    public let paths: NetworkPaths
+    public let firewall: FirewallTable
     /// The default network's name (Docker calls it "bridge"; cnc calls it "cnc").
     public static let defaultNetworkName = "cnc"
     public static let defaultStateRoot = "/var/lib/cnc"
     let isDefaultRoot: Bool
     let cniPluginPath: [String]
-    var hostNetlink: RouteNetlink?
-    var nftables: Nftables?
+    /// Opened on first use; used only under the networks lock, which serialises callers.
+    private let handles = Mutex<(netlink: RouteNetlink?, nft: Nftables?)>((nil, nil))
 
     public init(root: String, cniPluginPath: [String] = CNIPluginDirectory.defaultSearchPath) {
         paths = NetworkPaths(root: root)
@@ -29,17 +32,21 @@ public actor NetworkManager {
     // MARK: - plumbing
 
     func netlink() throws -> RouteNetlink {
-        if let n = hostNetlink { return n }
-        let n = RouteNetlink(socket: try NetlinkSocket())
-        hostNetlink = n
-        return n
+        try handles.withLock { h in
+            if let n = h.netlink { return n }
+            let n = RouteNetlink(socket: try NetlinkSocket())
+            h.netlink = n
+            return n
+        }
     }
 
     func nft() throws -> Nftables {
-        if let n = nftables { return n }
-        let n = try Nftables()
-        nftables = n
-        return n
+        try handles.withLock { h in
+            if let n = h.nft { return n }
+            let n = try Nftables()
+            h.nft = n
+            return n
+        }
     }
 
     /// Runs `body` holding the networks lock of this root.

@@ -18,25 +18,6 @@ extension FileSystem {
         return true
     }
 
-    /// Replaces `path` by rename of a temp file (readers see old or new, never a mix) without
-    /// fsync, for files that only matter while the processes they describe live.
-    public static func replaceVolatile(_ bytes: [UInt8], at path: String, mode: mode_t = 0o644) throws {
-        let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = try retryingEINTR("open", path: tmp) { open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
-        do {
-            defer { close(fd) }
-            try writeAll(fd, bytes, path: tmp)
-        } catch {
-            unlink(tmp)
-            throw error
-        }
-        if rename(tmp, path) != 0 {
-            let e = errno
-            unlink(tmp)
-            throw SystemError.make("rename", errno: e, path: path)
-        }
-    }
-
     /// Rewrites an existing file in place (same inode), so a bind mount of it sees the new
     /// content: write from offset 0, then truncate to the new length.
     public static func rewriteInPlace(_ bytes: [UInt8], at path: String, mode: mode_t = 0o644) throws {
@@ -50,15 +31,5 @@ extension FileSystem {
             offset += n
         }
         try retryingEINTR("ftruncate", path: path) { ftruncate(fd, off_t(bytes.count)) }
-    }
-
-    /// Removes a directory tree; missing is fine. Does not follow symlinks out of the tree.
-    public static func removeTree(_ path: String) throws {
-        var st = stat()
-        if lstat(path, &st) != 0 { return }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
-        }
-        try remove(path)
     }
 }

@@ -12,6 +12,4 @@ public enum ProcessTable {
         guard fields.count > 19 else { return nil }
         return UInt64(fields[19])
     }
-
-    public static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
 }

@@ -20,18 +20,18 @@ import Testing
         }
         var o = NetworkCreateOptions(name: "app-" + token())
         o.subnet = try freeSubnet()
-        let net = try await manager.create(o)
+        let net = try manager.create(o)
         netName = net.name
         let bridge = try #require(net.bridge)
         #expect(sh("ip -br link show \(bridge)").output.contains("UP"))
 
         let port = try PortProbe.ephemeral(udp: false)
         let webID = ContainerID.random(), clientID = ContainerID.random()
-        let webResult = try await manager.attach(
+        let webResult = try manager.attach(
             container: webID, netns: .path(web.path),
             requests: [NetworkAttachmentRequest(network: netName, aliases: ["web"], ports: [PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: port, containerPort: 8080)])],
             options: ContainerNetworkOptions(name: "app-web-1", hostname: "web1"))
-        let clientResult = try await manager.attach(
+        let clientResult = try manager.attach(
             container: clientID, netns: .path(client.path), requests: [NetworkAttachmentRequest(network: netName)],
             options: ContainerNetworkOptions(name: "app-client-1"))
         let webIP = try #require(webResult.attachments.first?.address)
@@ -56,9 +56,9 @@ import Testing
         // The default route goes through the gateway (the network is not internal).
         #expect(client.run("ip route").output.contains("default via \(net.gateway?.description ?? "?")"))
 
-        try await manager.detach(container: webID)
-        try await manager.detach(container: clientID)
-        try await manager.remove(netName)
+        try manager.detach(container: webID)
+        try manager.detach(container: clientID)
+        try manager.remove(netName)
         // Nothing left: bridge, veths, nft table, leases, records.
         #expect(sh("ip link show \(bridge)").status != 0)
         #expect(!sh("ip -br link").output.contains("veth" + String(webID.rawValue.prefix(10))))
@@ -76,9 +76,9 @@ import Testing
         var o = NetworkCreateOptions(name: "int-" + token())
         o.subnet = try freeSubnet()
         o.internal = true
-        let net = try await manager.create(o)
+        let net = try manager.create(o)
         let id = ContainerID.random()
-        let r = try await manager.attach(container: id, netns: .path(ns.path), requests: [NetworkAttachmentRequest(network: net.name)])
+        let r = try manager.attach(container: id, netns: .path(ns.path), requests: [NetworkAttachmentRequest(network: net.name)])
         #expect(r.attachments.first?.gateway == nil)
         let routes = ns.run("ip route").output
         #expect(!routes.contains("default"), "\(routes)")
@@ -86,8 +86,8 @@ import Testing
         // The firewall drops forwarding out of an internal bridge.
         let rules = sh("nft list chain ip \(manager.firewall.name) forward").output
         #expect(rules.contains("iifname \"\(net.bridge ?? "?")\" drop"), "\(rules)")
-        try await manager.detach(container: id)
-        try await manager.remove(net.name)
+        try manager.detach(container: id)
+        try manager.remove(net.name)
     }
 
     @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
@@ -98,21 +98,21 @@ import Testing
         let manager = NetworkManager(root: root.path)
         var o = NetworkCreateOptions(name: "p-" + token())
         o.subnet = try freeSubnet()
-        let net = try await manager.create(o)
+        let net = try manager.create(o)
         let port = try PortProbe.ephemeral(udp: false)
         let p = [PublishedPort(hostPort: port, containerPort: 80)]
         let first = ContainerID.random(), second = ContainerID.random()
-        _ = try await manager.attach(container: first, netns: .path(a.path), requests: [NetworkAttachmentRequest(network: net.name, ports: p)])
-        await #expect {
-            _ = try await manager.attach(container: second, netns: .path(b.path), requests: [NetworkAttachmentRequest(network: net.name, ports: p)])
+        _ = try manager.attach(container: first, netns: .path(a.path), requests: [NetworkAttachmentRequest(network: net.name, ports: p)])
+        #expect {
+            _ = try manager.attach(container: second, netns: .path(b.path), requests: [NetworkAttachmentRequest(network: net.name, ports: p)])
         } throws: { e in
             (e as? CNCError)?.code == .conflict && "\(e)".contains("already allocated")
         }
         // The failed attach left nothing: no veth, no record, one lease only.
         #expect(!sh("ip -br link").output.contains("veth" + String(second.rawValue.prefix(10))))
         #expect(try FileSystem.listDirectory(root.path + "/networks/containers") == [first.rawValue])
-        try await manager.detach(container: first)
-        try await manager.remove(net.name)
+        try manager.detach(container: first)
+        try manager.remove(net.name)
     }
 
     @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
@@ -123,21 +123,21 @@ import Testing
         let manager = NetworkManager(root: root.path)
         var o = NetworkCreateOptions(name: "s-" + token())
         o.subnet = try freeSubnet()
-        let net = try await manager.create(o)
+        let net = try manager.create(o)
         let id = ContainerID.random()
         let port = try PortProbe.ephemeral(udp: false)
-        let r = try await manager.attach(container: id, netns: .path(ns.path),
+        let r = try manager.attach(container: id, netns: .path(ns.path),
                                          requests: [NetworkAttachmentRequest(network: net.name, ports: [PublishedPort(hostPort: port, containerPort: 80)])])
         #expect(sh("nft list map ip \(manager.firewall.name) pub_tcp_any").output.contains("\(port)"))
         // The container dies without a detach (as after kill -9 of cnc): its namespace goes.
         ns.cleanup()
-        let report = try await manager.sweep()
+        let report = try manager.sweep()
         #expect(report.containers == [id.short])
         #expect(!sh("nft list map ip \(manager.firewall.name) pub_tcp_any").output.contains("\(port)"))
         #expect(!sh("ip -br link").output.contains(r.attachments.first?.hostInterface ?? "?"))
         #expect((try? FileSystem.listDirectory(root.path + "/networks/leases/" + String(net.id.prefix(16)))) ?? [] == [])
         // A second sweep finds nothing.
-        #expect(try await manager.sweep().isEmpty)
-        try await manager.remove(net.name)
+        #expect(try manager.sweep().isEmpty)
+        try manager.remove(net.name)
     }
 }
