@@ -201,3 +201,18 @@ extension NetworkManager {
         try FileSystem.remove(path)
     }
 }
+
+/// Reading user conflists.
+public enum CNIConflist {
+    /// Parses a conflist file's bytes; it must be an object with a name and a non-empty plugins array.
+    public static func parse(_ bytes: [UInt8], path: String) throws -> JSONValue {
+        let v: JSONValue
+        do { v = try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) } catch {
+            throw CNCError.failed("parse", "CNI conflist \(path)", code: .invalidArgument, cause: error)
+        }
+        guard case .string? = v["name"], case .array(let p)? = v["plugins"], !p.isEmpty else {
+            throw CNCError(.invalidArgument, "CNI conflist \(path) needs \"name\" and a non-empty \"plugins\" array")
+        }
+        return v
+    }
+}

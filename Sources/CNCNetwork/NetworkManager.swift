@@ -206,3 +206,25 @@ public final class NetworkManager: Sendable {
         return try create(o)
     }
 }
+
+/// One container on a network, as `cnc network inspect` shows it.
+public struct NetworkEndpoint: Sendable, Equatable, Codable {
+    public var container: ContainerID
+    public var name: String?
+    public var attachment: Attachment
+}
+
+extension NetworkManager {
+    /// The containers attached to network `name`.
+    public func endpoints(_ name: String) throws -> [NetworkEndpoint] {
+        let net = try network(name)
+        return try records().flatMap { r in
+            r.attachments.filter { $0.networkID == net.id }.map { NetworkEndpoint(container: r.container, name: r.options.name, attachment: $0) }
+        }.sorted { $0.container < $1.container }
+    }
+
+    /// The attachments of one container (empty when it has none).
+    public func attachments(of container: ContainerID) -> [Attachment] {
+        (try? decode(AttachmentRecord.self, paths.record(container.rawValue)))?.attachments ?? []
+    }
+}
