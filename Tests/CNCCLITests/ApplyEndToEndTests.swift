@@ -260,3 +260,46 @@ final class LockedText: @unchecked Sendable {
         return false
     }
 }
+
+@Suite(.serialized) struct ApplyNetworkTests {
+    @Test func servicesReachEachOtherByNameAndThePublishedPortAnswers() throws {
+        let app = try AppRoot()
+        let port = 20000 + Int.random(in: 0..<20000)
+        let file = try app.write("""
+        name: net
+        services:
+          web:
+            image: app:stable
+            command: ["sh", "-c", "mkdir -p /www && echo hello-web > /www/index.html && exec httpd -f -p 8080 -h /www"]
+            ports: ["127.0.0.1:\(port):8080"]
+            networks:
+              front:
+                aliases: [www]
+          client:
+            image: app:stable
+            command: ["sleep", "1000"]
+            stop_grace_period: 0s
+            networks: [front]
+        networks:
+          front: {}
+        """)
+        let r = try app.apply(["-f", file, "--wait"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        // From the host, through the published port (only ever 127.0.0.1).
+        var body = ""
+        for _ in 0..<50 {
+            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!) { body = String(decoding: data, as: UTF8.self); break }
+            usleep(100_000)
+        }
+        #expect(body == "hello-web\n")
+        // From the other service, by service name and by alias.
+        for name in ["web", "www"] {
+            let e = try CLI.run("cnc", ["exec", "--root", app.root, "net-client-1", "wget", "-q", "-O", "-", "http://\(name):8080/"])
+            #expect(e.stdout == "hello-web\n", "\(name): \(e.stderr)")
+        }
+        #expect(try app.apply(["diff", "-f", file]).status == 0)
+        #expect(try app.apply(["down", "-p", "net"]).status == 0)
+        let nets = try CLI.run("cnc", ["network", "ls", "--root", app.root]).stdout
+        #expect(!nets.contains("net_front"))
+    }
+}

@@ -86,8 +86,21 @@ enum ServiceContainerFactory {
         case .container(let other)?: c.network = try NetworkMode(parsing: "container:\(other)")
         case .service(let other)?: c.network = try NetworkMode(parsing: "container:\(project)-\(other)-1")
         case .bridge?, nil:
-            let first = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }.first?.key ?? "default"
+            // The highest-priority network (then by name) is the container's; its aliases and
+            // address come along. The service name is always an alias (the attacher adds it).
+            let sorted = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }
+            let first = sorted.first?.key ?? "default"
             c.network = try NetworkMode(parsing: "\(project)_\(first)")
+            if let n = sorted.first?.value {
+                c.networkAliases = n.aliases
+                c.ipv4Address = n.ipv4Address
+            }
+            c.publish = s.ports.map { p in
+                var text = ""
+                if let ip = p.hostIP { text += (ip.contains(":") ? "[\(ip)]" : ip) + ":" }
+                if let published = p.published { text += published.description + ":" } else if p.hostIP != nil { text += ":" }
+                return text + "\(p.target)/\(p.protocol.rawValue)"
+            }
         }
         return c
     }
