@@ -4,7 +4,6 @@ import CNCEngine
 import CNCImage
 import CNCOCI
 import CNCPlanner
-import CNCRegistry
 import CNCSpec
 import CNCSystem
 import Foundation
@@ -13,7 +12,7 @@ import Foundation
 struct ApplyRun {
     let global: GlobalOptions
     let spec: SpecOptions
-    let registry: RegistryFlags
+    let registry: PullFlags
     let flags: ApplyFlags
 
     /// Applies once; returns the exit status (0 converged, 1 failed).
@@ -27,10 +26,9 @@ struct ApplyRun {
         defer { lock.close() }
         let started = ContinuousClock.now
         let ctx = try AppContext.open(global, locked: true, progress: { event in if !json { Self.show(event, view) } })
-        let registry = self.registry, global = self.global
+        let registry = self.registry, root = global.stateRoot
         let digests = try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
-            try ImagePuller.pull(ref, store: ctx.images, client: registry.client(ref.domain, global),
-                                 platform: Platform.host(machine: Host.uname().machine)) { _ in }
+            try registry.pull(ref, stateRoot: root, store: ctx.images)
         }, note: { if !json { view.note($0) } })
         Trace.mark("apply: engine opened, images resolved")
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
