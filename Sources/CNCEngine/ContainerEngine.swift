@@ -6,7 +6,9 @@ import CNCRuntime
 /// network driver): the one place that builds a Runtime for the CLI and the reconciler.
 public enum ContainerEngine {
     public static func runtime(_ config: EngineConfig) throws -> Runtime {
-        try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot)
+        var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot)
+        rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot)
+        return rt
     }
 }
 
@@ -28,6 +30,8 @@ public struct ImageDefaults: Sendable {
     public var healthRetries: Int?
     public var volumes: [String]
     public var labels: [String: String]
+    /// EXPOSE: "80/tcp", "53/udp" (what `-P` publishes).
+    public var exposedPorts: [String] = []
 
     /// A plain root filesystem directory as the image (`--rootfs`): no defaults.
     public static func rootfs(_ dir: String, reference: String) -> ImageDefaults {
@@ -51,11 +55,13 @@ extension ContainerEngine {
     public static func defaults(of image: ResolvedImage, in store: ImageStore, reference: String) throws -> ImageDefaults {
         let lowers = try store.prepareRootfs(image)
         let c = image.config.config
-        return ImageDefaults(
+        var d = ImageDefaults(
             reference: reference, id: image.id.description, lowerDirs: lowers, env: c?.env ?? [],
             entrypoint: c?.entrypoint ?? [], cmd: c?.cmd ?? [], workingDir: c?.workingDir, user: c?.user,
             stopSignal: c?.stopSignal, healthcheck: c?.healthcheck?.test, healthInterval: c?.healthcheck?.interval,
             healthTimeout: c?.healthcheck?.timeout, healthStartPeriod: c?.healthcheck?.startPeriod,
             healthRetries: c?.healthcheck?.retries, volumes: (c?.volumes ?? [:]).keys.sorted(), labels: c?.labels ?? [:])
+        d.exposedPorts = (c?.exposedPorts ?? [:]).keys.sorted()
+        return d
     }
 }

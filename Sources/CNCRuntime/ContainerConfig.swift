@@ -38,6 +38,13 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var ulimits: [Ulimit] = []
     public var dns: [String] = []
     public var extraHosts: [String] = []
+    /// Bridge networking (CNCNetwork): `-p` specs, `--ip`, `--network-alias`, `--dns-search`,
+    /// `--dns-option`. Optional so configs written before they existed still decode.
+    public var publish: [String]?
+    public var ipv4Address: String?
+    public var networkAliases: [String]?
+    public var dnsSearch: [String]?
+    public var dnsOptions: [String]?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

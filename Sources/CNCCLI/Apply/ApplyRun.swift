@@ -20,7 +20,9 @@ struct ApplyRun {
     func once(savedPlan: Plan? = nil) async throws -> Int32 {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
+        Trace.mark("apply: start")
         let loaded = try spec.loadReporting()
+        Trace.mark("apply: spec compiled")
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
         let started = ContinuousClock.now
@@ -30,14 +32,17 @@ struct ApplyRun {
             try ImagePuller.pull(ref, store: ctx.images, client: registry.client(ref.domain, global),
                                  platform: Platform.host(machine: Host.uname().machine)) { _ in }
         }, note: { if !json { view.note($0) } })
+        Trace.mark("apply: engine opened, images resolved")
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         ctx.backend.register(loaded.app, as: desired)
+        Trace.mark("apply: desired state built")
         let request = ApplyRequest(
             desired: desired, spec: try AppContext.specText(loaded.app), specFiles: spec.file,
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
         let dryRun = flags.dryRun
         let result = try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+            Trace.mark("apply: observed and planned")
             guard !json else { return }
             if plan.isEmpty {
                 view.note(plan.text.isEmpty ? "\(desired.project): no changes" : plan.text.trimmingSuffixNewline + "\n\(desired.project): no changes")

@@ -4,6 +4,7 @@ import CNCCore
 import CNCRuntime
 import CNCSystem
 import CNCEngine
+import CNCNetwork
 
 /// The flags `cnc run` and `cnc create` share (Docker's names and meanings).
 struct ContainerOptions: ParsableArguments {
@@ -48,7 +49,13 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Start period for the container to initialize before counting retries.") var healthStartPeriod: String?
     @Flag(name: .long, help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: [.customShort("l"), .long], help: "Set meta data on a container.") var label: [String] = []
-    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME.") var network: String = "none"
+    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME, bridge (the default network) or a network's name.") var network: String = "none"
+    @Option(name: [.customShort("p"), .long], help: "Publish a container's port(s) to the host ([IP:]HOST:CONTAINER[/udp], ranges).") var publish: [String] = []
+    @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random host ports.") var publishAll = false
+    @Option(name: .long, help: "IPv4 address on the network (e.g. 172.30.100.104).") var ip: String?
+    @Option(name: .long, help: "Add a network-scoped alias for the container.") var networkAlias: [String] = []
+    @Option(name: .long, help: "Set custom DNS search domains.") var dnsSearch: [String] = []
+    @Option(name: .long, help: "Set DNS options.") var dnsOption: [String] = []
     @Option(name: .long, help: "Optional parent cgroup for the container.") var cgroupParent: String?
     @Option(name: .long, help: "Log driver options (max-size, max-file).") var logOpt: [String] = []
     @Option(name: .long, help: "Set custom DNS servers.") var dns: [String] = []
@@ -132,6 +139,19 @@ struct ContainerOptions: ParsableArguments {
         c.ulimits = try ulimit.map(Ulimit.init(parsing:))
         c.dns = dns
         c.extraHosts = addHost
+        if !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty {
+            guard case .bridge = c.network else {
+                throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
+            }
+        }
+        for p in publish { _ = try PublishedPort.parse(p) }
+        for h in addHost { _ = try HostEntry.parse(h) }
+        c.publish = publish + (publishAll ? image.exposedPorts.filter { (try? PublishedPort.parse($0)) != nil } : [])
+        if c.publish?.isEmpty == true { c.publish = nil }
+        c.ipv4Address = ip
+        c.networkAliases = networkAlias.isEmpty ? nil : networkAlias
+        c.dnsSearch = dnsSearch.isEmpty ? nil : dnsSearch
+        c.dnsOptions = dnsOption.isEmpty ? nil : dnsOption
         for o in logOpt {
             let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 else { throw CNCError(.invalidArgument, "invalid log option \"\(o)\"") }

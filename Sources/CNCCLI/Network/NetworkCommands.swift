@@ -1,6 +1,24 @@
 import ArgumentParser
+import CNCEngine
+import CNCNetwork
 
 extension CNCCommand {
     /// cnc network commands (network create/ls/inspect/rm/prune/connect/disconnect).
-    static let networkCommands: [any ParsableCommand.Type] = []
+    static let networkCommands: [any ParsableCommand.Type] = [NetworkGroup.self]
+}
+
+/// `cnc network ...`: docker's `docker network`.
+struct NetworkGroup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network",
+        abstract: "Manage networks.",
+        subcommands: [
+            NetworkCreate.self, NetworkList.self, NetworkInspect.self, NetworkRemove.self, NetworkPrune.self,
+            NetworkConnect.self, NetworkDisconnect.self,
+        ])
+}
+
+extension GlobalOptions {
+    /// The network manager of this state root.
+    func networkManager() -> NetworkManager { NetworkManager(root: stateRoot) }
 }

@@ -1,0 +1,16 @@
+import ArgumentParser
+import CNCNetwork
+
+/// `cnc network disconnect`.
+struct NetworkDisconnect: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "disconnect", abstract: "Disconnect a container from a network.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.customShort("f"), .long], help: "Force the container to disconnect.") var force = false
+    @Argument var network: String
+    @Argument var container: String
+
+    func run() throws {
+        let c = try global.runtime().container(container)
+        try global.networkManager().disconnect(container: c.config.id, network: network)
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import CNCCore
+import CNCNetwork
+import CNCSystem
+
+/// `cnc network rm`.
+struct NetworkRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more networks.", aliases: ["remove"])
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Networks (names or ID prefixes).") var networks: [String]
+
+    func run() throws {
+        let manager = global.networkManager()
+        try manager.sweep()
+        var failed = false
+        for ref in networks {
+            do {
+                try manager.remove(ref)
+                print(ref)
+            } catch let e as CNCError {
+                writeStderr("Error response: \(e.description)\n")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,50 @@
+import CNCCore
+import CNCNetwork
+import CNCRuntime
+
+/// Plugs CNCNetwork into the runtime's start seam: after clone, before the child is released,
+/// the container joins its bridge network; at removal it leaves. The hosts and resolv.conf
+/// it writes are the runtime's own files (which cnc-init bind-mounts), rewritten in place.
+public struct EngineNetworkAttacher: NetworkAttacher {
+    public let manager: NetworkManager
+    let store: ContainerStore
+
+    public init(stateRoot: String) {
+        manager = NetworkManager(root: stateRoot)
+        store = ContainerStore(root: stateRoot)
+    }
+
+    /// The network a `--network NAME` means: Docker's "bridge" is cnc's default network.
+    static func networkName(_ name: String) -> String { name == "bridge" ? NetworkManager.defaultNetworkName : name }
+
+    public func attach(container c: ContainerConfig, pid: Int32) throws {
+        guard case .bridge(let requested) = c.network else { return }
+        let name = Self.networkName(requested)
+        // Spec networks ("<project>_<network>") are created on first use, scoped to the app.
+        if let project = c.labels["cnc.project"], name.hasPrefix(project + "_"), (try? manager.network(name)) == nil {
+            var o = NetworkCreateOptions(name: name)
+            o.app = project
+            o.ifNotExists = true
+            _ = try manager.create(o)
+        }
+        var aliases = c.networkAliases ?? []
+        if let service = c.labels["cnc.service"], !aliases.contains(service) { aliases.insert(service, at: 0) }
+        var ip: IPv4Address?
+        if let text = c.ipv4Address {
+            guard let a = IPv4Address(text) else { throw CNCError(.invalidArgument, "invalid --ip \"\(text)\": want an IPv4 address") }
+            ip = a
+        }
+        let request = NetworkAttachmentRequest(
+            network: name, ip: ip, aliases: aliases, ports: try (c.publish ?? []).flatMap(PublishedPort.parse))
+        let dir = store.directory(c.id)
+        let options = ContainerNetworkOptions(
+            name: c.name, hostname: c.hostname, dns: c.dns.compactMap(IPv4Address.init), dnsSearch: c.dnsSearch ?? [],
+            dnsOptions: c.dnsOptions ?? [], extraHosts: try c.extraHosts.map(HostEntry.parse),
+            hostsPath: dir + "/hosts", resolvConfPath: dir + "/resolv.conf")
+        _ = try manager.attach(container: c.id, netns: .pid(pid), requests: [request], options: options)
+    }
+
+    public func detach(container c: ContainerConfig) throws {
+        try manager.detach(container: c.id)
+    }
+}

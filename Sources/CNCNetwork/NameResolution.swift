@@ -1,0 +1,70 @@
+import CNCCore
+
+/// Renders a container's /etc/hosts and /etc/resolv.conf.
+///
+/// cnc resolves names with generated hosts files, not a DNS server: each container's hosts
+/// file lists every container on its networks (container name, aliases, service name), and cnc
+/// rewrites the peers' files in place whenever a container joins or leaves a network. This
+/// costs no daemon and nothing on the lookup path, and keeps resolution correct when a
+/// service's container is replaced (see ARCHITECTURE.md, "Name resolution").
+public enum NameResolution {
+    public struct Entry: Sendable, Equatable {
+        public var address: IPv4Address
+        public var names: [String]
+        public init(address: IPv4Address, names: [String]) {
+            self.address = address
+            self.names = names
+        }
+    }
+
+    /// /etc/hosts: localhost, the container itself (hostname first), `extra`, then peers.
+    /// Each name appears once (the first entry wins), in a stable order.
+    public static func hosts(hostname: String?, own: [Entry], peers: [Entry], extra: [HostEntry]) -> String {
+        var s = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        var seen: Set<String> = ["localhost"]
+        func line(_ address: IPv4Address, _ names: [String]) {
+            let fresh = names.filter { !$0.isEmpty && seen.insert($0).inserted }
+            if !fresh.isEmpty { s += "\(address)\t\(fresh.joined(separator: " "))\n" }
+        }
+        for (i, e) in own.enumerated() {
+            line(e.address, (i == 0 ? [hostname].compactMap { $0 } : []) + e.names)
+        }
+        for e in extra { line(e.address, [e.name]) }
+        for e in peers.sorted(by: { ($0.address, $0.names.first ?? "") < ($1.address, $1.names.first ?? "") }) {
+            line(e.address, e.names)
+        }
+        return s
+    }
+
+    /// /etc/resolv.conf from the host's file: nameservers that a container can reach (no
+    /// 127/8 — that is the container's own loopback), replaced by `dns` when given; search and
+    /// options from the host unless `search`/`options` are given. With no usable nameserver
+    /// left, Docker's fallback (8.8.8.8, 8.8.4.4).
+    public static func resolvConf(host: String, dns: [IPv4Address], search: [String], options: [String]) -> String {
+        var servers: [String] = []
+        var hostSearch: [String] = []
+        var hostOptions: [String] = []
+        for raw in host.split(separator: "\n") {
+            let f = raw.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard let key = f.first, !key.hasPrefix("#"), !key.hasPrefix(";") else { continue }
+            switch key {
+            case "nameserver" where f.count > 1:
+                if let a = IPv4Address(f[1]), a.isLoopback { continue }
+                if f[1] == "::1" { continue }
+                servers.append(f[1])
+            case "search", "domain": hostSearch = Array(f.dropFirst())
+            case "options": hostOptions += f.dropFirst()
+            default: continue
+            }
+        }
+        if !dns.isEmpty { servers = dns.map(\.description) }
+        if servers.isEmpty { servers = ["8.8.8.8", "8.8.4.4"] }
+        var s = ""
+        let searchList = search.isEmpty ? hostSearch : search
+        if !searchList.isEmpty { s += "search \(searchList.joined(separator: " "))\n" }
+        for n in servers { s += "nameserver \(n)\n" }
+        let opts = options.isEmpty ? hostOptions : options
+        if !opts.isEmpty { s += "options \(opts.joined(separator: " "))\n" }
+        return s
+    }
+}

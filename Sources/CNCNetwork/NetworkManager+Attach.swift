@@ -1,0 +1,299 @@
+import CNCCore
+import CNCSystem
+import Foundation
+
+extension NetworkManager {
+    /// Joins the container whose network namespace is `netns` to the requested networks
+    /// (the default network when `requests` is empty): addresses, interfaces, routes, published
+    /// ports, and its hosts and resolv.conf files. Everything is undone if a step fails.
+    public func attach(container: ContainerID, netns: NetnsReference, requests: [NetworkAttachmentRequest],
+                       options: ContainerNetworkOptions = ContainerNetworkOptions()) throws -> AttachResult {
+        try locked {
+            if let old = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) {
+                // A restarted container: its old namespace is gone, so is what it held.
+                guard !isAlive(old) else {
+                    throw CNCError(.alreadyExists, "container \(container.short) is already attached; detach it first")
+                }
+                try? release(old, old.attachments)
+                try? FileSystem.removeTree(paths.container(container.rawValue))
+            }
+            let reqs = requests.isEmpty ? [NetworkAttachmentRequest(network: Self.defaultNetworkName)] : requests
+            return try attachLocked(container: container, netns: netns, requests: reqs, options: options, existing: nil)
+        }
+    }
+
+    /// Joins an attached (running) container to one more network (`cnc network connect`).
+    public func connect(container: ContainerID, request: NetworkAttachmentRequest) throws -> AttachResult {
+        try locked {
+            guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
+                throw CNCError(.notFound, "container \(container.short) has no network namespace cnc knows (is it running?)")
+            }
+            guard isAlive(record) else { throw CNCError(.conflict, "container \(container.short) is not running") }
+            let net = try network(request.network)
+            if record.attachments.contains(where: { $0.networkID == net.id }) {
+                throw CNCError(.alreadyExists, "container \(container.short) is already connected to network \(net.name)")
+            }
+            return try attachLocked(container: container, netns: .path(record.netnsPath), requests: [request],
+                                    options: record.options, existing: record)
+        }
+    }
+
+    /// Removes every network attachment of a container: veths, published ports, leases,
+    /// CNI DEL, its hosts files; and updates its peers' hosts files. Missing pieces are fine.
+    public func detach(container: ContainerID) throws {
+        try locked {
+            guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
+                try FileSystem.removeTree(paths.container(container.rawValue))
+                return
+            }
+            try release(record, record.attachments)
+            try FileSystem.removeTree(paths.container(container.rawValue))
+            try refreshPeers(of: record, excluding: container)
+        }
+    }
+
+    /// Removes one network from an attached container (`cnc network disconnect`).
+    public func disconnect(container: ContainerID, network name: String) throws {
+        try locked {
+            guard var record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
+                throw CNCError(.notFound, "container \(container.short) is not attached to any network")
+            }
+            let net = try network(name)
+            let gone = record.attachments.filter { $0.networkID == net.id }
+            guard !gone.isEmpty else { throw CNCError(.notFound, "container \(container.short) is not connected to network \(net.name)") }
+            try release(record, gone)
+            let before = record
+            record.attachments.removeAll { $0.networkID == net.id }
+            try writeRecord(record)
+            try writeNameFiles(record, all: try records())
+            try refreshPeers(of: before, excluding: container)
+        }
+    }
+
+    // MARK: - the work
+
+    func attachLocked(container: ContainerID, netns: NetnsReference, requests: [NetworkAttachmentRequest],
+                      options: ContainerNetworkOptions, existing: AttachmentRecord?) throws -> AttachResult {
+        var nets: [NetworkConfig] = []
+        for r in requests {
+            if let n = try? network(r.network) { nets.append(n); continue }
+            if r.network == Self.defaultNetworkName {
+                var o = NetworkCreateOptions(name: Self.defaultNetworkName)
+                o.ifNotExists = true
+                nets.append(try createLocked(o))
+                continue
+            }
+            throw CNCError(.notFound, "network \(r.network) not found")
+        }
+        let others = try records().filter { $0.container != container }
+        let ports = try resolvePorts(requests.map(\.ports), against: others)
+
+        let nsFD = try NamespaceFile.open(netns.path)
+        defer { NamespaceFile.close(nsFD) }
+        var record = existing ?? AttachmentRecord(
+            container: container, netnsPath: netns.path, netnsInode: NamespaceFile.inode(netns.path),
+            pidStartTime: { if case .pid(let p) = netns { return ProcessTable.startTime(p) } else { return nil } }(),
+            options: options, attachments: [])
+        let firstIndex = record.attachments.count
+        var planned: [Attachment] = []
+        var hasDefaultRoute = record.attachments.contains { $0.gateway != nil && $0.driver == .bridge }
+        do {
+            // Claim addresses and write down the plan before touching the kernel.
+            for (i, (r, net)) in zip(requests, nets).enumerated() {
+                let idx = firstIndex + i
+                let names = ([options.name].compactMap { $0 } + r.aliases + [container.short]).reduce(into: [String]()) {
+                    if !$0.contains($1) { $0.append($1) }
+                }
+                var a = Attachment(network: net.name, networkID: net.id, driver: net.driver, interface: "eth\(idx)",
+                                   hostInterface: nil, address: IPv4Address(0), prefixLength: net.subnet?.prefixLength ?? 0,
+                                   gateway: net.internal ? nil : net.gateway, names: names,
+                                   ports: net.internal ? [] : ports[i])
+                if net.driver == .bridge, let subnet = net.subnet {
+                    a.hostInterface = "veth" + String(container.rawValue.prefix(10)) + String(idx, radix: 36)
+                    a.address = try IPAM(directory: paths.leases(network: net.id), subnet: subnet, gateway: net.gateway)
+                        .claim(for: container.rawValue, requested: r.ip)
+                }
+                planned.append(a)
+            }
+            record.attachments += planned
+            try writeRecord(record)
+
+            var nsLink: RouteNetlink?
+            for (i, net) in nets.enumerated() {
+                switch net.driver {
+                case .bridge:
+                    if nsLink == nil {
+                        nsLink = RouteNetlink(socket: try NetlinkSocket(netnsFD: nsFD, label: netns.path))
+                        try nsLink?.setUp(index: 1, name: "lo") // lo is always ifindex 1 in a new netns
+                    }
+                    guard let inner = nsLink else { continue }
+                    try plugBridge(net, &planned[i], nsFD: nsFD, inner: inner, defaultRoute: !hasDefaultRoute)
+                    if planned[i].gateway != nil { hasDefaultRoute = true }
+                case .macvlan, .ipvlan, .cni:
+                    let result = try cniAdd(net, container: container, netnsPath: netns.path, interface: planned[i].interface,
+                                            ip: requests[i].ip, ports: planned[i].ports)
+                    planned[i].address = result.address
+                    planned[i].prefixLength = result.prefixLength
+                    planned[i].gateway = result.gateway
+                }
+                try applyPorts(planned[i].ports, to: planned[i].address, delete: false)
+            }
+            record.attachments = Array(record.attachments.prefix(firstIndex)) + planned
+            try writeRecord(record)
+        } catch {
+            try? release(record, planned)
+            if let existing { try? writeRecord(existing) } else { try? FileSystem.removeTree(paths.container(container.rawValue)) }
+            throw CNCError.failed("attach", "container \(container.short) to network \(nets.map(\.name).joined(separator: ","))", cause: error)
+        }
+        let all = others + [record]
+        let (hosts, resolv) = try writeNameFiles(record, all: all)
+        try refreshPeers(of: record, excluding: container, all: all)
+        return AttachResult(attachments: record.attachments, hostsPath: hostsPath(record),
+                            resolvConfPath: record.options.resolvConfPath ?? paths.resolvConf(container.rawValue), hosts: hosts, resolvConf: resolv)
+    }
+
+    /// Creates the veth pair into the bridge and configures the container end.
+    func plugBridge(_ net: NetworkConfig, _ a: inout Attachment, nsFD: Int32, inner: RouteNetlink, defaultRoute: Bool) throws {
+        let bridgeIndex = try ensureBridge(net)
+        let nl = try netlink()
+        guard let hostName = a.hostInterface else { return }
+        try nl.createVethPair(hostName: hostName, peerName: a.interface, peerNetnsFD: nsFD, masterIndex: bridgeIndex)
+        if let host = try nl.link(named: hostName) {
+            try nl.setHairpin(index: host.index, name: hostName)
+        }
+        guard let link = try inner.link(named: a.interface) else {
+            throw CNCError(.system, "interface \(a.interface) did not appear in the container's namespace")
+        }
+        try inner.addAddress(index: link.index, address: a.address.bytes, prefixLength: a.prefixLength, name: a.interface)
+        try inner.setUp(index: link.index, name: a.interface)
+        if let gw = a.gateway, defaultRoute {
+            try inner.addRoute(destination: [0, 0, 0, 0], prefixLength: 0, gateway: gw.bytes, outputIndex: link.index)
+        }
+    }
+
+    /// Undoes `attachments` of `record`: host veths (which takes the container end along),
+    /// published ports, leases, CNI DEL. Best effort per piece; the first error is rethrown.
+    func release(_ record: AttachmentRecord, _ attachments: [Attachment]) throws {
+        var firstError: (any Error)?
+        func attempt(_ body: () throws -> Void) {
+            do { try body() } catch { if firstError == nil { firstError = error } }
+        }
+        // Deleting a veth costs the kernel an RCU grace period (~15 ms here). When the
+        // container's namespace is already gone (the usual case at removal), the kernel has
+        // destroyed the pair with it, so only a live namespace pays for the delete; a veth kept
+        // alive by a namespace held elsewhere is found by the sweep.
+        let live = isAlive(record)
+        for a in attachments {
+            switch a.driver {
+            case .bridge:
+                if live, let h = a.hostInterface { attempt { try netlink().deleteLink(name: h) } }
+                attempt { try applyPorts(a.ports, to: a.address, delete: true) }
+                if let net = try? network(a.network), net.id == a.networkID, let subnet = net.subnet {
+                    let ipam = IPAM(directory: paths.leases(network: net.id), subnet: subnet, gateway: net.gateway)
+                    if let holder = try? ipam.leases()[a.address], holder == record.container.rawValue || holder.isEmpty {
+                        attempt { try ipam.release(a.address) }
+                    }
+                }
+            case .macvlan, .ipvlan, .cni:
+                attempt { try applyPorts(a.ports, to: a.address, delete: true) }
+                if let net = try? network(a.network) {
+                    attempt { try cniDel(net, container: record.container, netnsPath: live ? record.netnsPath : "", interface: a.interface) }
+                }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Chooses host ports for "-p 80" / "-P" and rejects conflicts with other containers of this
+    /// root, with each other, and with host sockets — before anything is created.
+    func resolvePorts(_ perNetwork: [[PublishedPort]], against others: [AttachmentRecord]) throws -> [[PublishedPort]] {
+        var taken: [(PublishedPort, String)] = others.filter(isAlive).flatMap { r in
+            r.attachments.flatMap { a in a.ports.map { ($0, r.options.name ?? r.container.short) } }
+        }
+        var out: [[PublishedPort]] = []
+        for ports in perNetwork {
+            var chosen: [PublishedPort] = []
+            for var p in ports {
+                if p.hostPort == 0 {
+                    var tries = 0
+                    repeat {
+                        p.hostPort = try PortProbe.ephemeral(udp: p.proto == .udp)
+                        tries += 1
+                    } while taken.contains(where: { $0.0.conflicts(with: p) }) && tries < 20
+                }
+                if let clash = taken.first(where: { $0.0.conflicts(with: p) }) {
+                    throw CNCError(.conflict, "port \(p.hostPort)/\(p.proto.rawValue) on \(p.hostIP?.description ?? "0.0.0.0") is already allocated",
+                                   context: ["container": clash.1])
+                }
+                if !PortProbe.isFree(address: p.hostIP?.bytes ?? [0, 0, 0, 0], port: p.hostPort, udp: p.proto == .udp) {
+                    throw CNCError(.conflict, "port \(p.hostPort)/\(p.proto.rawValue) on \(p.hostIP?.description ?? "0.0.0.0") is in use by a host process")
+                }
+                taken.append((p, "this container"))
+                chosen.append(p)
+            }
+            out.append(chosen)
+        }
+        return out
+    }
+
+    // MARK: - records and name files
+
+    func records() throws -> [AttachmentRecord] {
+        guard FileSystem.isDirectory(paths.containers) else { return [] }
+        return try FileSystem.listDirectory(paths.containers).compactMap { id in
+            try? decode(AttachmentRecord.self, paths.record(id))
+        }
+    }
+
+    func writeRecord(_ r: AttachmentRecord) throws {
+        try FileSystem.createDirectory(paths.container(r.container.rawValue), mode: 0o755)
+        try FileSystem.writeReplacing(try CanonicalJSON.encode(r), to: paths.record(r.container.rawValue), mode: 0o600)
+    }
+
+    /// True while the namespace the record names still exists and is the same one.
+    func isAlive(_ r: AttachmentRecord) -> Bool {
+        guard let inode = NamespaceFile.inode(r.netnsPath), inode == r.netnsInode || r.netnsInode == nil else { return false }
+        if r.netnsPath.hasPrefix("/proc/"), let start = r.pidStartTime {
+            let pid = r.netnsPath.split(separator: "/").dropFirst().first.flatMap { Int32($0) }
+            return pid.flatMap(ProcessTable.startTime) == start
+        }
+        return true
+    }
+
+    /// Writes the container's hosts (in place, so bind mounts follow) and resolv.conf.
+    @discardableResult
+    func writeNameFiles(_ r: AttachmentRecord, all: [AttachmentRecord]) throws -> (String, String) {
+        let hosts = hostsContent(for: r, all: all)
+        let hostResolv = (try? FileSystem.readText("/etc/resolv.conf")) ?? ""
+        let resolv = NameResolution.resolvConf(host: hostResolv, dns: r.options.dns, search: r.options.dnsSearch, options: r.options.dnsOptions)
+        let dir = paths.container(r.container.rawValue)
+        try FileSystem.createDirectory(dir, mode: 0o755)
+        try FileSystem.rewriteInPlace(Array(hosts.utf8), at: hostsPath(r))
+        try FileSystem.rewriteInPlace(Array(resolv.utf8), at: r.options.resolvConfPath ?? paths.resolvConf(r.container.rawValue))
+        return (hosts, resolv)
+    }
+
+    func hostsPath(_ r: AttachmentRecord) -> String { r.options.hostsPath ?? paths.hosts(r.container.rawValue) }
+
+    func hostsContent(for r: AttachmentRecord, all: [AttachmentRecord]) -> String {
+        let mine = Set(r.attachments.map(\.networkID))
+        let own = r.attachments.map { NameResolution.Entry(address: $0.address, names: $0.names) }
+        let peers = all.filter { $0.container != r.container }.flatMap { p in
+            p.attachments.filter { mine.contains($0.networkID) }.map { NameResolution.Entry(address: $0.address, names: $0.names) }
+        }
+        return NameResolution.hosts(hostname: r.options.hostname, own: own, peers: peers, extra: r.options.extraHosts)
+    }
+
+    /// Rewrites the hosts files of containers sharing a network with `changed`.
+    func refreshPeers(of changed: AttachmentRecord, excluding: ContainerID, all given: [AttachmentRecord]? = nil) throws {
+        let all = try given ?? records()
+        let nets = Set(changed.attachments.map(\.networkID))
+        for p in all where p.container != excluding && p.attachments.contains(where: { nets.contains($0.networkID) }) {
+            let text = hostsContent(for: p, all: all)
+            let path = hostsPath(p)
+            guard FileSystem.exists(path) else { continue }
+            if (try? FileSystem.readText(path)) == text { continue }
+            try? FileSystem.rewriteInPlace(Array(text.utf8), at: path)
+        }
+    }
+}

@@ -1,0 +1,230 @@
+import CNCCore
+import CNCSystem
+import Foundation
+import Synchronization
+
+/// cnc's networks on one state root: definitions, the native bridge driver, the CNI driver,
+/// container attachments and name resolution. The runtime calls `attach` between clone and
+/// releasing the child, and `detach` at teardown; the CLI calls the rest.
+///
+/// Every mutating operation holds `<root>/networks/lock` (flock: it serialises threads of one
+/// process as well as processes), so callers never interleave; what is done to the kernel is
+/// recorded first so the sweep can undo it. Calls are synchronous and fast (netlink and
+/// libnftables in-process); CNI networks block while their plugins run.
+public final class NetworkManager: Sendable {
+    public let paths: NetworkPaths
+    public let firewall: FirewallTable
+    /// The default network's name (Docker calls it "bridge"; cnc calls it "cnc").
+    public static let defaultNetworkName = "cnc"
+    public static let defaultStateRoot = "/var/lib/cnc"
+    let isDefaultRoot: Bool
+    let cniPluginPath: [String]
+    /// Opened on first use; used only under the networks lock, which serialises callers.
+    private let handles = Mutex<(netlink: RouteNetlink?, nft: Nftables?)>((nil, nil))
+
+    public init(root: String, cniPluginPath: [String] = CNIPluginDirectory.defaultSearchPath) {
+        paths = NetworkPaths(root: root)
+        isDefaultRoot = root == Self.defaultStateRoot
+        firewall = FirewallTable.forRoot(root, isDefault: isDefaultRoot)
+        self.cniPluginPath = cniPluginPath
+    }
+
+    // MARK: - plumbing
+
+    func netlink() throws -> RouteNetlink {
+        try handles.withLock { h in
+            if let n = h.netlink { return n }
+            let n = RouteNetlink(socket: try NetlinkSocket())
+            h.netlink = n
+            return n
+        }
+    }
+
+    func nft() throws -> Nftables {
+        try handles.withLock { h in
+            if let n = h.nft { return n }
+            let n = try Nftables()
+            h.nft = n
+            return n
+        }
+    }
+
+    /// Runs `body` holding the networks lock of this root.
+    func locked<T>(_ body: () throws -> T) throws -> T {
+        let lock = try RootLock(root: paths.base)
+        defer { lock.close() }
+        return try body()
+    }
+
+    // MARK: - definitions
+
+    public func list() throws -> [NetworkConfig] { try loadAll() }
+
+    func loadAll() throws -> [NetworkConfig] {
+        guard FileSystem.isDirectory(paths.defs) else { return [] }
+        return try FileSystem.listDirectory(paths.defs).filter { $0.hasSuffix(".json") }.compactMap { file in
+            try? decode(NetworkConfig.self, paths.defs + "/" + file)
+        }.sorted { $0.name < $1.name }
+    }
+
+    /// The network called `name` (or whose ID starts with `name`).
+    public func network(_ name: String) throws -> NetworkConfig {
+        if FileSystem.exists(paths.def(name)), let n = try? decode(NetworkConfig.self, paths.def(name)) { return n }
+        let byID = try loadAll().filter { name.count >= 3 && $0.id.hasPrefix(name) }
+        if byID.count == 1 { return byID[0] }
+        throw CNCError(.notFound, "network \(name) not found")
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ path: String) throws -> T {
+        let bytes = try FileSystem.readBytes(path)
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw CNCError.failed("read", path, code: .io, cause: error)
+        }
+    }
+
+    func save(_ network: NetworkConfig) throws {
+        try FileSystem.createDirectory(paths.defs, mode: 0o700)
+        try FileSystem.writeAtomically(try CanonicalJSON.encode(network, pretty: true), to: paths.def(network.name), mode: 0o600)
+    }
+
+    // MARK: - create / remove
+
+    /// Creates a network: the definition, then (bridge driver) the bridge, its address and the
+    /// firewall rules; (CNI drivers) the conflist. Undone if any step fails.
+    public func create(_ options: NetworkCreateOptions) throws -> NetworkConfig {
+        try NetworkConfig.validate(name: options.name)
+        return try locked {
+            if let existing = try? network(options.name), existing.name == options.name {
+                if options.ifNotExists { return existing }
+                throw CNCError(.alreadyExists, "network with name \(options.name) already exists")
+            }
+            return try createLocked(options)
+        }
+    }
+
+    func createLocked(_ options: NetworkCreateOptions) throws -> NetworkConfig {
+        let id = ContainerID.random().rawValue
+        var config = NetworkConfig(name: options.name, id: id, driver: options.driver, subnet: nil, gateway: nil,
+                                   internal: options.internal, bridge: nil, parent: options.parent,
+                                   conflist: options.conflist, app: options.app, labels: options.labels,
+                                   created: Int64(Date().timeIntervalSince1970))
+        switch options.driver {
+        case .bridge:
+            let subnet = try options.subnet ?? chooseSubnet(default: options.name == Self.defaultNetworkName)
+            try checkFree(subnet, name: options.name)
+            config.subnet = subnet
+            config.gateway = try gateway(options.gateway, in: subnet)
+            config.bridge = isDefaultRoot && options.name == Self.defaultNetworkName ? "cnc0" : "cnc-" + String(id.prefix(10))
+        case .macvlan, .ipvlan:
+            guard let parent = options.parent, !parent.isEmpty else {
+                throw CNCError(.invalidArgument, "a \(options.driver.rawValue) network needs a parent interface (-o parent=IFACE)")
+            }
+            guard try netlink().link(named: parent) != nil else {
+                throw CNCError(.notFound, "parent interface \(parent) not found")
+            }
+            let subnet = try options.subnet ?? { throw CNCError(.invalidArgument, "a \(options.driver.rawValue) network needs --subnet") }()
+            config.subnet = subnet
+            config.gateway = try gateway(options.gateway, in: subnet)
+        case .cni:
+            guard let list = options.conflist, case .array(let plugins)? = list["plugins"], !plugins.isEmpty else {
+                throw CNCError(.invalidArgument, "a cni network needs a conflist with a non-empty \"plugins\" array")
+            }
+            config.subnet = options.subnet
+            config.gateway = options.gateway
+        }
+        try save(config)
+        do {
+            if config.driver == .bridge {
+                try ensureBridge(config)
+                try applyNetworkRules(adding: config)
+            } else {
+                try writeConflist(config)
+            }
+        } catch {
+            if let br = config.bridge { _ = try? netlink().deleteLink(name: br) }
+            try? FileSystem.remove(paths.def(config.name))
+            try? FileSystem.remove(paths.conflist(config.name))
+            throw CNCError.failed("create", "network \(config.name)", cause: error)
+        }
+        return config
+    }
+
+    func gateway(_ given: IPv4Address?, in subnet: IPv4Subnet) throws -> IPv4Address {
+        guard let given else { return subnet.firstHost }
+        guard subnet.isAssignable(given) else {
+            throw CNCError(.invalidArgument, "gateway \(given) is not a host address of \(subnet)")
+        }
+        return given
+    }
+
+    /// Removes a network. Refuses while containers are attached (Docker: "has active endpoints").
+    public func remove(_ name: String) throws {
+        try locked {
+            let config = try network(name)
+            let users = try records().filter { $0.attachments.contains { $0.networkID == config.id } }
+            if !users.isEmpty {
+                throw CNCError(.conflict, "network \(config.name) has active endpoints",
+                               context: ["containers": users.map { $0.options.name ?? $0.container.short }.joined(separator: ",")])
+            }
+            try removeLocked(config)
+        }
+    }
+
+    func removeLocked(_ config: NetworkConfig) throws {
+        if config.driver == .bridge {
+            try applyNetworkRules(removing: config)
+            if let br = config.bridge { try netlink().deleteLink(name: br) }
+        } else {
+            try FileSystem.remove(paths.conflist(config.name))
+            try FileSystem.removeTree(paths.cniIPAM + "/" + config.name)
+        }
+        try FileSystem.removeTree(paths.leases(network: config.id))
+        try FileSystem.remove(paths.def(config.name))
+    }
+
+    /// Removes every network no container uses (the default network included only when
+    /// `includeDefault`). Returns the names removed.
+    public func prune(includeDefault: Bool = false) throws -> [String] {
+        try locked {
+            try sweepLocked()
+            let used = Set(try records().flatMap { $0.attachments.map(\.networkID) })
+            var removed: [String] = []
+            for n in try loadAll() where !used.contains(n.id) && (includeDefault || n.name != Self.defaultNetworkName) {
+                try removeLocked(n)
+                removed.append(n.name)
+            }
+            return removed
+        }
+    }
+
+    /// The default network, created on first use with a subnet free on this host.
+    @discardableResult
+    public func ensureDefaultNetwork() throws -> NetworkConfig {
+        if let n = try? network(Self.defaultNetworkName) { return n }
+        var o = NetworkCreateOptions(name: Self.defaultNetworkName)
+        o.ifNotExists = true
+        return try create(o)
+    }
+}
+
+/// One container on a network, as `cnc network inspect` shows it.
+public struct NetworkEndpoint: Sendable, Equatable, Codable {
+    public var container: ContainerID
+    public var name: String?
+    public var attachment: Attachment
+}
+
+extension NetworkManager {
+    /// The containers attached to network `name`.
+    public func endpoints(_ name: String) throws -> [NetworkEndpoint] {
+        let net = try network(name)
+        return try records().flatMap { r in
+            r.attachments.filter { $0.networkID == net.id }.map { NetworkEndpoint(container: r.container, name: r.options.name, attachment: $0) }
+        }.sorted { $0.container < $1.container }
+    }
+
+    /// The attachments of one container (empty when it has none).
+    public func attachments(of container: ContainerID) -> [Attachment] {
+        (try? decode(AttachmentRecord.self, paths.record(container.rawValue)))?.attachments ?? []
+    }
+}

@@ -1,0 +1,143 @@
+import CNCCore
+import CNCNetwork
+import CNCSystem
+import Foundation
+import Testing
+
+@Suite(.serialized) struct BridgeDriverTests {
+    @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
+    func twoContainersResolveByNameAndPublishedPortAnswersOnLocalhost() async throws {
+        let root = try TestRoot()
+        let web = try TestNetns(), client = try TestNetns()
+        let www = "/tmp/cnc-www-" + token()
+        let manager = NetworkManager(root: root.path)
+        var netName = ""
+        defer {
+            sh("kill $(cat \(www)/pid) 2>/dev/null")
+            web.cleanup(); client.cleanup()
+            sh("rm -rf \(www)")
+            root.cleanup()
+        }
+        var o = NetworkCreateOptions(name: "app-" + token())
+        o.subnet = try freeSubnet()
+        let net = try manager.create(o)
+        netName = net.name
+        let bridge = try #require(net.bridge)
+        #expect(sh("ip -br link show \(bridge)").output.contains("UP"))
+
+        let port = try PortProbe.ephemeral(udp: false)
+        let webID = ContainerID.random(), clientID = ContainerID.random()
+        let webResult = try manager.attach(
+            container: webID, netns: .path(web.path),
+            requests: [NetworkAttachmentRequest(network: netName, aliases: ["web"], ports: [PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: port, containerPort: 8080)])],
+            options: ContainerNetworkOptions(name: "app-web-1", hostname: "web1"))
+        let clientResult = try manager.attach(
+            container: clientID, netns: .path(client.path), requests: [NetworkAttachmentRequest(network: netName)],
+            options: ContainerNetworkOptions(name: "app-client-1"))
+        let webIP = try #require(webResult.attachments.first?.address)
+        #expect(net.subnet?.contains(webIP) == true)
+        #expect(webResult.attachments.first?.interface == "eth0")
+        // The web container's hosts file was rewritten when the client joined.
+        #expect(try FileSystem.readText(webResult.hostsPath).contains("app-client-1"))
+        #expect(try FileSystem.readText(clientResult.hostsPath).contains("\(webIP)\tapp-web-1 web"))
+
+        sh("mkdir -p \(www) && echo hello-from-web > \(www)/index.html")
+        let started = web.run("busybox httpd -f -p 8080 -h \(www) >/dev/null 2>&1 & echo $! > \(www)/pid")
+        #expect(started.status == 0, "\(started.output)")
+        // By alias (service name) and by container name, from the other container (curl, as
+        // Debian's static busybox cannot use glibc's NSS to read /etc/hosts).
+        for name in ["web", "app-web-1"] {
+            let got = client.run("curl -s -m 5 http://\(name):8080/", hosts: clientResult.hostsPath)
+            #expect(got.output.contains("hello-from-web"), "\(name): \(got.output)")
+        }
+        // From the host on 127.0.0.1 through the published port.
+        let curl = sh("curl -s -m 5 http://127.0.0.1:\(port)/")
+        #expect(curl.output.contains("hello-from-web"), "\(curl.output)")
+        // The default route goes through the gateway (the network is not internal).
+        #expect(client.run("ip route").output.contains("default via \(net.gateway?.description ?? "?")"))
+
+        try manager.detach(container: webID)
+        try manager.detach(container: clientID)
+        try manager.remove(netName)
+        // Nothing left: bridge, veths, nft table, leases, records.
+        #expect(sh("ip link show \(bridge)").status != 0)
+        #expect(!sh("ip -br link").output.contains("veth" + String(webID.rawValue.prefix(10))))
+        #expect(sh("nft list table ip \(manager.firewall.name)").status != 0)
+        #expect((try? FileSystem.listDirectory(root.path + "/networks/leases")) ?? [] == [])
+        #expect((try? FileSystem.listDirectory(root.path + "/networks/containers")) ?? [] == [])
+    }
+
+    @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
+    func internalNetworkHasNoEgressRoute() async throws {
+        let root = try TestRoot()
+        let ns = try TestNetns()
+        defer { ns.cleanup(); root.cleanup() }
+        let manager = NetworkManager(root: root.path)
+        var o = NetworkCreateOptions(name: "int-" + token())
+        o.subnet = try freeSubnet()
+        o.internal = true
+        let net = try manager.create(o)
+        let id = ContainerID.random()
+        let r = try manager.attach(container: id, netns: .path(ns.path), requests: [NetworkAttachmentRequest(network: net.name)])
+        #expect(r.attachments.first?.gateway == nil)
+        let routes = ns.run("ip route").output
+        #expect(!routes.contains("default"), "\(routes)")
+        #expect(routes.contains(net.subnet?.description ?? "?"))
+        // The firewall drops forwarding out of an internal bridge.
+        let rules = sh("nft list chain ip \(manager.firewall.name) forward").output
+        #expect(rules.contains("iifname \"\(net.bridge ?? "?")\" drop"), "\(rules)")
+        try manager.detach(container: id)
+        try manager.remove(net.name)
+    }
+
+    @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
+    func portConflictIsDetectedBeforeAnythingIsCreated() async throws {
+        let root = try TestRoot()
+        let a = try TestNetns(), b = try TestNetns()
+        defer { a.cleanup(); b.cleanup(); root.cleanup() }
+        let manager = NetworkManager(root: root.path)
+        var o = NetworkCreateOptions(name: "p-" + token())
+        o.subnet = try freeSubnet()
+        let net = try manager.create(o)
+        let port = try PortProbe.ephemeral(udp: false)
+        let p = [PublishedPort(hostPort: port, containerPort: 80)]
+        let first = ContainerID.random(), second = ContainerID.random()
+        _ = try manager.attach(container: first, netns: .path(a.path), requests: [NetworkAttachmentRequest(network: net.name, ports: p)])
+        #expect {
+            _ = try manager.attach(container: second, netns: .path(b.path), requests: [NetworkAttachmentRequest(network: net.name, ports: p)])
+        } throws: { e in
+            (e as? CNCError)?.code == .conflict && "\(e)".contains("already allocated")
+        }
+        // The failed attach left nothing: no veth, no record, one lease only.
+        #expect(!sh("ip -br link").output.contains("veth" + String(second.rawValue.prefix(10))))
+        #expect(try FileSystem.listDirectory(root.path + "/networks/containers") == [first.rawValue])
+        try manager.detach(container: first)
+        try manager.remove(net.name)
+    }
+
+    @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
+    func sweepRemovesWhatADeadContainerLeft() async throws {
+        let root = try TestRoot()
+        let ns = try TestNetns()
+        defer { ns.cleanup(); root.cleanup() }
+        let manager = NetworkManager(root: root.path)
+        var o = NetworkCreateOptions(name: "s-" + token())
+        o.subnet = try freeSubnet()
+        let net = try manager.create(o)
+        let id = ContainerID.random()
+        let port = try PortProbe.ephemeral(udp: false)
+        let r = try manager.attach(container: id, netns: .path(ns.path),
+                                         requests: [NetworkAttachmentRequest(network: net.name, ports: [PublishedPort(hostPort: port, containerPort: 80)])])
+        #expect(sh("nft list map ip \(manager.firewall.name) pub_tcp_any").output.contains("\(port)"))
+        // The container dies without a detach (as after kill -9 of cnc): its namespace goes.
+        ns.cleanup()
+        let report = try manager.sweep()
+        #expect(report.containers == [id.short])
+        #expect(!sh("nft list map ip \(manager.firewall.name) pub_tcp_any").output.contains("\(port)"))
+        #expect(!sh("ip -br link").output.contains(r.attachments.first?.hostInterface ?? "?"))
+        #expect((try? FileSystem.listDirectory(root.path + "/networks/leases/" + String(net.id.prefix(16)))) ?? [] == [])
+        // A second sweep finds nothing.
+        #expect(try manager.sweep().isEmpty)
+        try manager.remove(net.name)
+    }
+}
