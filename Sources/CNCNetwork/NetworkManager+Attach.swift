@@ -42,12 +42,13 @@ extension NetworkManager {
     /// CNI DEL, its hosts files; and updates its peers' hosts files. Missing pieces are fine.
     public func detach(container: ContainerID) throws {
         try locked {
+            let dir = paths.container(container.rawValue)
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
-                try FileSystem.removeTree(paths.container(container.rawValue))
+                if FileSystem.exists(dir) { try FileSystem.removeTree(dir) }
                 return
             }
             try release(record, record.attachments)
-            try FileSystem.removeTree(paths.container(container.rawValue))
+            try FileSystem.removeTree(dir)
             try refreshPeers(of: record, excluding: container)
         }
     }
