@@ -88,6 +88,18 @@ enum ServiceContainerFactory {
         case .bridge?, nil:
             let first = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }.first?.key ?? "default"
             c.network = try NetworkMode(parsing: "\(project)_\(first)")
+            // Published ports, aliases and a fixed address go to the network driver (CNCNetwork).
+            let publish = s.ports.map { p -> String in
+                var spec = ""
+                if let ip = p.hostIP, !ip.isEmpty { spec += ip + ":" + (p.published.map { "\($0)" } ?? "") + ":" }
+                else if let r = p.published { spec += "\(r):" }
+                return spec + "\(p.target)/\(p.protocol.rawValue)"
+            }
+            c.publish = publish.isEmpty ? nil : publish
+            if let n = s.networks[first] {
+                c.networkAliases = n.aliases.isEmpty ? nil : n.aliases
+                c.ipv4Address = n.ipv4Address
+            }
         }
         return c
     }
