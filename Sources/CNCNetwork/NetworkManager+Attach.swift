@@ -65,8 +65,12 @@ extension NetworkManager {
             try release(record, gone)
             let before = record
             record.attachments.removeAll { $0.networkID == net.id }
-            try writeRecord(record)
-            try writeNameFiles(record, all: try records())
+            if record.attachments.isEmpty {
+                try FileSystem.removeTree(paths.container(container.rawValue))
+            } else {
+                try writeRecord(record)
+                try writeNameFiles(record, all: try records())
+            }
             try refreshPeers(of: before, excluding: container)
         }
     }
