@@ -64,9 +64,15 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
-        // Layer 5
+        // Layer 5: cncapply's commands (no registry client, so it starts without libcurl) and
+        // cnc's, which add the image, container and network commands on top.
+        .target(name: "CNCAppCLI", dependencies: [
+            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups", "CNCNetwork",
+            "CNCCore", "CNCAppCLI", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups", "CNCNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -74,8 +80,8 @@ let package = Package(
         // Executables: @main only.
         // Release builds use --static-swift-stdlib (Makefile): `cnc` then starts in ~5 ms instead
         // of ~13 ms (dynamic Foundation + ICU relocations), most of a container's start.
-        .executableTarget(name: "cnc", dependencies: ["CNCCLI"]),
-        .executableTarget(name: "cncapply", dependencies: ["CNCCLI"]),
+        .executableTarget(name: "cnc", dependencies: ["CNCAppCLI", "CNCCLI"]),
+        .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.
         .executableTarget(
             name: "cnc-init",
@@ -104,7 +110,7 @@ let package = Package(
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCEngine", "CNCState"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,9 +11,9 @@ RUNS=${RUNS:-5}
 SIZE_MB=${SIZE_MB:-200}
 [ -x "$CNC" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 W=$(mktemp -d /tmp/cnc-bench-images.XXXXXX)
-PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  # Registries were started in $(...) subshells: their pids are in files, not in a variable.
+  for f in "$W"/*/pid; do [ -e "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true; done
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -30,7 +30,7 @@ http: { addr: 127.0.0.1:$port }
 log: { level: error }
 EOC
   docker-registry serve "$W/$1/config.yml" >/dev/null 2>&1 &
-  PIDS+=($!)
+  echo $! > "$W/$1/pid"
   for _ in $(seq 100); do python3 -c "import socket;socket.create_connection(('127.0.0.1',$port),0.2)" 2>/dev/null && break; sleep 0.05; done
   echo "127.0.0.1:$port"
 }
@@ -92,9 +92,11 @@ skopeo copy -q --dest-tls-verify=false "oci:$W/oci:src" "docker://$R1/bench/src:
 HF=(hyperfine --style basic --runs "$RUNS" --warmup 1)
 echo "== pull (+ unpack for cnc)" >&2
 "${HF[@]}" --export-json bench/results/images-pull.json \
-  --prepare "rm -rf $W/rootB $W/skopeo-pull" \
+  --prepare "rm -rf $W/rootB $W/skopeo-pull $W/skopeo-bundle" \
   -n "cnc pull (download+verify+unpack)" "$CNC pull -q --root $W/rootB $R1/bench/src:1" \
-  -n "skopeo copy docker->oci (download only)" "skopeo copy -q --src-tls-verify=false docker://$R1/bench/src:1 oci:$W/skopeo-pull:src" >&2
+  -n "cnc pull --no-unpack (download+verify)" "$CNC pull -q --no-unpack --root $W/rootB $R1/bench/src:1" \
+  -n "skopeo copy docker->oci (download only)" "skopeo copy -q --src-tls-verify=false docker://$R1/bench/src:1 oci:$W/skopeo-pull:src" \
+  -n "skopeo copy + umoci unpack" "skopeo copy -q --src-tls-verify=false docker://$R1/bench/src:1 oci:$W/skopeo-pull:src && umoci unpack --image $W/skopeo-pull:src $W/skopeo-bundle" >&2
 echo "== push" >&2
 "${HF[@]}" --export-json bench/results/images-push.json \
   --prepare "rm -rf $W/reg2/data" \
@@ -114,18 +116,22 @@ def load(n):
 pull, push, unpack = load("pull"), load("push"), load("unpack")
 def med(r): return r["median"]
 cnc_pull = med(pull["cnc pull (download+verify+unpack)"]); sk_pull = med(pull["skopeo copy docker->oci (download only)"])
+cnc_dl = med(pull["cnc pull --no-unpack (download+verify)"]); sk_umoci = med(pull["skopeo copy + umoci unpack"])
 cnc_push = med(push["cnc push"]); sk_push = med(push["skopeo copy oci->docker"])
 umoci = med(unpack["umoci unpack"]); tarx = med(unpack["tar -xzf"])
 def row(name, t, mb): return f"| {name} | {t*1000:.0f} ms | {mb/t:.0f} MB/s |"
 print(f"Layer: {tar_mb} MB uncompressed, {gz_mb} MB gzip; throughput below is uncompressed MB per second (median of runs).\n")
 print("| command | median | throughput |\n|---|---|---|")
-for n, t in [("cnc pull (download + verify + unpack)", cnc_pull), ("skopeo copy docker:// -> oci: (download only)", sk_pull),
+for n, t in [("cnc pull (download + verify + unpack)", cnc_pull), ("cnc pull --no-unpack (download + verify)", cnc_dl),
+             ("skopeo copy docker:// -> oci: (download only)", sk_pull), ("skopeo copy + umoci unpack", sk_umoci),
              ("cnc push", cnc_push), ("skopeo copy oci: -> docker://", sk_push),
              ("umoci unpack (unpack only)", umoci), ("tar -xzf (unpack only)", tarx)]:
     print(row(n, t, tar_mb))
 print()
 print(f"| target | ratio | goal |\n|---|---|---|")
-print(f"| pull: skopeo time / cnc time | {sk_pull/cnc_pull:.2f} | >= 1 |")
+print(f"| pull, download only: skopeo copy time / cnc pull --no-unpack time | {sk_pull/cnc_dl:.2f} | >= 1 |")
+print(f"| pull incl. unpack: (skopeo copy + umoci unpack) time / cnc pull time | {sk_umoci/cnc_pull:.2f} | >= 1 |")
+print(f"| pull incl. unpack vs skopeo download only: skopeo copy time / cnc pull time | {sk_pull/cnc_pull:.2f} | (for reference) |")
 print(f"| push: skopeo time / cnc time | {sk_push/cnc_push:.2f} | >= 1 |")
 print(f"| pull-and-unpack vs umoci unpack: umoci time / cnc pull time | {umoci/cnc_pull:.2f} | >= 2 |")
 print(f"| pull-and-unpack vs tar -xzf: cnc pull time / tar time | {cnc_pull/tarx:.2f} | <= 1.5 |")

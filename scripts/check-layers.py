@@ -21,10 +21,12 @@ LAYERS = {
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3, "CNCBuild": 3,
     "CNCCgroups": 3, "CNCRuntime": 3, "CNCNetwork": 3,
     "CNCEngine": 4,
+    "CNCAppCLI": 5,
     "CNCCLI": 5,
 }
 # Same-layer edges, each a deliberate design choice.
 SAME_LAYER = {
+    ("CNCCLI", "CNCAppCLI"),
     ("CNCSystem", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
     ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),

@@ -8,6 +8,7 @@ PACKAGES=(
   libyaml-dev          # YAML through the system libyaml (CNCSpec)
   libsystemd-dev       # the systemd cgroup driver over sd-bus
   libseccomp-dev       # the default seccomp profile
+  libcurl4-openssl-dev # static-stdlib release builds: FoundationNetworking links libcurl
   libarchive-dev       # layer tars
   libsqlite3-dev sqlite3  # state.db
   zlib1g-dev libzstd-dev

@@ -79,6 +79,7 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "seccompbpf")) { NEED(1); c->seccomp_bpf = tok[++i]; }
         else if (!strcmp(key, "netns")) { NEED(1); c->netns = tok[++i]; }
         else if (!strcmp(key, "readonly")) { NEED(1); c->readonly = atoi(tok[++i]); }
+        else if (!strcmp(key, "loopback")) { NEED(1); c->loopback = atoi(tok[++i]); }
         else if (!strcmp(key, "tmpupper")) { NEED(1); c->tmp_upper = atoi(tok[++i]); }
         else if (!strcmp(key, "tty")) { NEED(1); c->tty = atoi(tok[++i]); }
         else if (!strcmp(key, "init")) { NEED(1); c->init = atoi(tok[++i]); }

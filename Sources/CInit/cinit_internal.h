@@ -23,7 +23,7 @@ struct cinit_conf {
     int caps[64]; int ncaps;
     struct cinit_rlimit rlimits[32]; int nrlimits;
     const char *cgroup_procs[32]; int ncgroup_procs;
-    int readonly, tty, init, no_new_privs, target_pid, tmp_upper;
+    int readonly, tty, init, no_new_privs, target_pid, tmp_upper, loopback;
     /// The cached seccomp program, read while the host's paths are still reachable.
     void *seccomp_bpf_data;
     size_t seccomp_bpf_len;
@@ -38,6 +38,7 @@ extern int cinit_error_fd;
 
 int cinit_setup_rootfs(const struct cinit_conf *c);
 int cinit_guard_own_binary(const char *by_path);
+int cinit_hold_rootfs(const struct cinit_conf *c);
 void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home, size_t homelen);
 void cinit_apply_identity(const struct cinit_conf *c, uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 void cinit_apply_seccomp(const struct cinit_conf *c);

@@ -82,6 +82,55 @@ static void trace(const char *what) {
     dprintf(2, "trace init @%lld: %s\n", (long long)((ts.tv_sec * 1000 + ts.tv_nsec / 1000000) % 100000), what);
 }
 
+#include <net/if.h>
+#include <sys/socket.h>
+/// A new network namespace starts with lo down; Docker's containers (even --network none)
+/// have 127.0.0.1.
+static void loopback_up(void) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) cinit_die(125, "socket: %s", strerror(errno));
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) cinit_die(125, "get lo flags: %s", strerror(errno));
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) cinit_die(125, "bring lo up: %s", strerror(errno));
+    close(s);
+}
+
+#include <poll.h>
+/// Copies our stdin to the container's terminal and its output to our stdout until the child
+/// exits, then returns its status like supervise().
+static int relay_and_supervise(pid_t child, int master) {
+    forward_to = child;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = forward;
+    for (int s = 1; s < 32; s++) {
+        if (s == SIGKILL || s == SIGSTOP || s == SIGCHLD || s == SIGWINCH) continue;
+        sigaction(s, &sa, NULL);
+    }
+    int in_open = 1;
+    char buf[16384];
+    for (;;) {
+        int status;
+        pid_t p = waitpid(child, &status, WNOHANG);
+        struct pollfd fds[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
+        int r = poll(fds, in_open ? 2 : 1, p == child ? 0 : 100);
+        if (r > 0 && (fds[0].revents & (POLLIN | POLLHUP))) {
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n > 0) { ssize_t w = write(1, buf, (size_t)n); (void)w; }
+            else if (p == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        } else if (p == child) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        if (in_open && r > 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
+            ssize_t n = read(0, buf, sizeof buf);
+            if (n > 0) { ssize_t w = write(master, buf, (size_t)n); (void)w; } else in_open = 0;
+        }
+    }
+}
+
 static int run_container(const char *conf_path) {
     struct cinit_conf c;
     trace("start");
@@ -95,6 +144,7 @@ static int run_container(const char *conf_path) {
         if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) cinit_die(125, "join network namespace %s: %s", c.netns, strerror(errno));
         close(fd);
     }
+    if (c.loopback) loopback_up();
     cinit_setup_rootfs(&c);
     trace("rootfs ready");
     if (c.hostname && sethostname(c.hostname, strlen(c.hostname)) < 0)
@@ -172,14 +222,33 @@ static int exec_in_container(const char *conf_path) {
     }
     // CVE-2024-21626: the working directory is the container's, never a host one.
     if (chdir("/") < 0) cinit_die(125, "chdir /: %s", strerror(errno));
+    // exec -t: the terminal comes from the container's own devpts (so ttyname() works inside),
+    // and this process relays between it and the caller's terminal.
+    int master = -1;
+    char slave[128] = "";
+    if (c.tty) {
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || ptsname_r(master, slave, sizeof slave) != 0)
+            cinit_die(125, "allocate a terminal in the container: %s", strerror(errno));
+        struct winsize ws;
+        if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
+    }
     pid_t child = fork();
     if (child < 0) cinit_die(125, "fork: %s", strerror(errno));
     if (child == 0) {
-        if (c.tty) { setsid(); ioctl(0, TIOCSCTTY, 0); }
+        if (c.tty) {
+            setsid();
+            int s = open(slave, O_RDWR);
+            if (s < 0) cinit_die(125, "open %s: %s", slave, strerror(errno));
+            ioctl(s, TIOCSCTTY, 0);
+            dup2(s, 0); dup2(s, 1); dup2(s, 2);
+            if (s > 2) close(s);
+        }
         become_workload(&c, 1);
     }
     close(3);
     cinit_error_fd = -1;
+    if (master >= 0) return relay_and_supervise(child, master);
     return supervise(child);
 }
 
@@ -188,6 +257,12 @@ int cinit_main(int argc, char **argv) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (argc >= 3 && strcmp(argv[1], "run") == 0) return run_container(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "exec") == 0) reexec_guarded(argv);
+    if (argc >= 3 && strcmp(argv[1], "mount") == 0) {
+        struct cinit_conf c;
+        cinit_error_fd = 2;
+        cinit_conf_load(argv[2], &c);
+        _exit(cinit_hold_rootfs(&c));
+    }
     if (argc >= 3 && strcmp(argv[1], "exec-guarded") == 0) _exit(exec_in_container(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) { printf("cnc-init (cnc)\n"); return 0; }
     dprintf(2, "usage: cnc-init run CONFIG | cnc-init exec CONFIG\n");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -196,10 +197,15 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     make_dev(rootfd);
     if (c->tty) {
         // The pty the workload got as stdin becomes /dev/console.
-        char p[64];
+        // By path: the fd's mount belongs to the parent's namespace, and a bind must come
+        // from a mount of ours (our copy of the host's /dev/pts).
+        char p[64], pts[256];
+        ssize_t n = readlink("/proc/self/fd/0", pts, sizeof pts - 1);
+        if (n <= 0) cinit_die(125, "find the terminal: %s", strerror(errno));
+        pts[n] = 0;
         int fd = open_in_root(rootfd, "/dev/console", MAKE_FILE);
-        if (fd < 0 || mount("/proc/self/fd/0", fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
-            cinit_die(125, "bind /dev/console: %s", strerror(errno));
+        if (fd < 0 || mount(pts, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+            cinit_die(125, "bind %s on /dev/console: %s", pts, strerror(errno));
         close(fd);
     }
     for (int i = 0; i < c->nbinds; i++) bind_volume(rootfd, &c->binds[i]);
@@ -269,5 +275,24 @@ int cinit_guard_own_binary(const char *by_path) {
     if (mount(NULL, mp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0 &&
         mount(NULL, mp, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         cinit_die(125, "remount %s read-only: %s", mp, strerror(errno));
+    return 0;
+}
+
+/// `cnc-init mount CONF`: the stopped container's root (its overlay) mounted in a private mount
+/// namespace of this process, for `cnc cp` to reach through /proc/<pid>/root. Holds until stdin
+/// closes; the mount dies with the namespace.
+int cinit_hold_rootfs(const struct cinit_conf *c) {
+    if (unshare(CLONE_NEWNS) < 0) cinit_die(125, "unshare mount namespace: %s", strerror(errno));
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
+    if (!c->rootfs || c->nlowers == 0) cinit_die(125, "no rootfs in the configuration");
+    char opts[16384];
+    size_t n = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
+    for (int i = 0; i < c->nlowers; i++) n += (size_t)snprintf(opts + n, sizeof opts - n, "%s%s", i ? ":" : "", c->lowers[i]);
+    if (c->upper && c->work) n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", c->upper, c->work);
+    if (n >= sizeof opts) cinit_die(125, "overlay options too long");
+    if (mount("overlay", c->rootfs, "overlay", 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", c->rootfs, strerror(errno));
+    if (write(1, "ready\n", 6) != 6) return 125;
+    char b;
+    while (read(0, &b, 1) > 0) {}
     return 0;
 }

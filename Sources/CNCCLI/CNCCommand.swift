@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNCAppCLI
 import CNCCore
 
 /// The `cnc` command: imperative, docker-like engine commands.
@@ -13,24 +14,6 @@ public struct CNCCommand: AsyncParsableCommand {
     /// come first: where names meet at the top level (`rm`), the container command is meant,
     /// as in docker; the image variants live under `cnc image`.
     static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self]
-
-    public init() {}
-}
-
-/// The `cncapply` command: declarative apply / diff / watch / rollback over an app spec.
-public struct CNCApplyCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "cncapply",
-        abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
-        version: CNCVersion.current,
-        subcommands: specCommands + engineCommands,
-        defaultSubcommand: ApplyCommand.self)
-
-    /// apply, diff, history, rollback, status... (the reconciler) and version.
-    static let engineCommands: [any ParsableCommand.Type] = [
-        ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self,
-        AppPsCommand.self, AppLogsCommand.self, DownCommand.self, VersionCommand.self,
-    ]
 
     public init() {}
 }

@@ -47,7 +47,7 @@ public enum CanonicalJSON {
         case .object(let o):
             if o.isEmpty { out += Array("{}".utf8); return }
             out.append(UInt8(ascii: "{"))
-            let keys = o.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            let keys = o.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             for (n, k) in keys.enumerated() {
                 if n > 0 { out.append(UInt8(ascii: ",")) }
                 newline(&out, indent.map { $0 + 1 })

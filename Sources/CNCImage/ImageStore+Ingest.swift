@@ -30,8 +30,13 @@ extension ImageStore {
         let layerExisted = FileSystem.exists(paths.layer(chainID: chainID))
         let store = self
         let worker = WorkerThread<String>(name: "cnc-unpack") {
-            try store.unpackLayer(from: QueueSource(queue: queue), chainID: chainID, expectedDiffID: diffID,
-                                  layer: blob.digest.description, policy: policy).path
+            do {
+                return try store.unpackLayer(from: QueueSource(queue: queue), chainID: chainID, expectedDiffID: diffID,
+                                             layer: blob.digest.description, policy: policy).path
+            } catch {
+                queue.fail(error)  // unblock the producer: it sees the refusal at its next put
+                throw error
+            }
         }
         final class Pending: @unchecked Sendable { var bytes: [UInt8] = [] }
         let pending = Pending()

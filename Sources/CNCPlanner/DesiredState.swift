@@ -22,11 +22,11 @@ public struct DesiredService: Sendable, Codable, Equatable {
     public var replicas: Int
     /// The image as the spec names it (`web:stable`) and the digest it resolved to.
     public var image: String
-    public var imageDigest: Digest?
+    public var imageDigest: Digest? { didSet { rehash() } }
     /// The normalized service by section (`environment`, `ports`, `command`, `files`...),
     /// leaving out what must not recreate: replicas/scale, build, depends_on, profiles and the
     /// limits in `liveLimits`. The config hash is over these.
-    public var sections: [String: JSONValue]
+    public var sections: [String: JSONValue] { didSet { rehash() } }
     /// Limits the cgroup driver changes on a running container: updated in place.
     public var liveLimits: LiveLimits
     public var dependsOn: [Dependency]
@@ -52,14 +52,20 @@ public struct DesiredService: Sendable, Codable, Equatable {
         self.volumes = volumes
         self.update = update
         self.containerName = containerName
+        rehash()
     }
 
     /// The hash that names this service's configuration: sha256 over the canonical JSON of the
-    /// sections and the image digest.
-    public var configHash: String { ConfigHash.of(sections: sections, imageDigest: imageDigest) }
+    /// sections and the image digest. Kept up to date as they change (planning reads it often).
+    public private(set) var configHash = ""
 
     /// One hash per section, stored on each container so a cause can always be named.
-    public var sectionHashes: [String: String] { ConfigHash.perSection(sections) }
+    public private(set) var sectionHashes: [String: String] = [:]
+
+    private mutating func rehash() {
+        configHash = ConfigHash.of(sections: sections, imageDigest: imageDigest)
+        sectionHashes = ConfigHash.perSection(sections)
+    }
 
     /// `<project>-<service>-<n>` like Compose, or the fixed container_name.
     public func containerName(project: String, replica: Int) -> String {
@@ -81,6 +87,12 @@ public struct LiveLimits: Sendable, Codable, Equatable {
         self.memory = memory
         self.memoryReservation = memoryReservation
         self.pids = pids
+    }
+
+    /// A short stable text of the limits, for fingerprints.
+    var fingerprint: String {
+        [cpus?.description, cpuShares.map(String.init), memory.map { String($0.bytes) },
+         memoryReservation.map { String($0.bytes) }, pids.map(String.init)].map { $0 ?? "-" }.joined(separator: ",")
     }
 
     /// "cpus 0.5 -> 1, memory 256MiB -> 512MiB" (only what differs).

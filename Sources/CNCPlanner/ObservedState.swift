@@ -17,8 +17,18 @@ public struct ObservedApp: Sendable, Codable, Equatable {
         self.appliedReplicas = appliedReplicas
     }
 
-    /// A stable fingerprint: a saved plan refuses to run when this changed since it was made.
-    public var fingerprint: String { ConfigHash.of(value: (try? CanonicalJSON.encode(self)).map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null) }
+    /// A stable fingerprint of what a plan depends on (each container's identity, state and
+    /// config, the networks and volumes): a saved plan refuses to run when it changed.
+    public var fingerprint: String {
+        let cs: [JSONValue] = containers.map { c in
+            .array([.string(c.id), .string(c.name), .string(c.service), .int(Int64(c.replica)), .string(c.status.rawValue),
+                    c.exitCode.map { .int(Int64($0)) } ?? .null, .string(c.health.rawValue), .string(c.configHash),
+                    .string(c.imageDigest?.description ?? ""), .string(c.liveLimits.fingerprint)])
+        }
+        let resources: ([ObservedResource]) -> JSONValue = { .array($0.map { .array([.string($0.name), .string($0.configHash)]) }) }
+        let replicas = JSONValue.object(appliedReplicas.mapValues { .int(Int64($0)) })
+        return ConfigHash.of(value: .array([.array(cs), resources(networks), resources(volumes), replicas]))
+    }
 }
 
 /// One container of the app as it is.

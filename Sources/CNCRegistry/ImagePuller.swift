@@ -6,12 +6,15 @@ import Foundation
 /// `cnc pull`: manifest (or index -> platform manifest), config, then each layer streamed into
 /// the store and unpacked as it downloads. Nothing is left behind when it fails.
 public enum ImagePuller {
+    /// `unpack: false` stores (and verifies) the blobs only; prepareRootfs unpacks at first use.
     public static func pull(_ ref: ImageReference, store: ImageStore, client: RegistryClient, platform: Platform,
-                            policy: UnpackPolicy = UnpackPolicy(), log: (String) -> Void = { _ in }) throws -> ResolvedImage {
+                            policy: UnpackPolicy = UnpackPolicy(), unpack: Bool = true,
+                            log: (String) -> Void = { _ in }) throws -> ResolvedImage {
         try store.withIngestHold {
             var record = IngestRecord()
             do {
-                return try pullHeld(ref, store: store, client: client, platform: platform, policy: policy, record: &record, log: log)
+                return try pullHeld(ref, store: store, client: client, platform: platform, policy: policy, unpack: unpack,
+                                    record: &record, log: log)
             } catch {
                 store.discard(record)
                 throw error
@@ -20,7 +23,7 @@ public enum ImagePuller {
     }
 
     static func pullHeld(_ ref: ImageReference, store: ImageStore, client: RegistryClient, platform: Platform,
-                         policy: UnpackPolicy, record: inout IngestRecord, log: (String) -> Void) throws -> ResolvedImage {
+                         policy: UnpackPolicy, unpack: Bool, record: inout IngestRecord, log: (String) -> Void) throws -> ResolvedImage {
         let repo = ref.path
         let top = try client.manifest(repo, reference: ref.digest?.description ?? ref.tag ?? ImageReference.defaultTag)
         if let want = ref.digest, want != top.digest {
@@ -58,12 +61,25 @@ public enum ImagePuller {
         let chains = ChainID.chain(config.rootfs.diffIDs, sha256: SHA256Hasher.digest)
         for (i, layer) in manifest.layers.enumerated() {
             let short = String(layer.digest.encoded.prefix(12))
-            if store.hasLayer(layer.digest, chainID: chains[i]) {
+            if unpack ? store.hasLayer(layer.digest, chainID: chains[i]) : store.hasBlob(layer.digest) {
                 log("\(short): Already exists")
                 continue
             }
             guard LayerCompression(mediaType: layer.mediaType) != nil else {
                 throw CNCError(.unsupported, "unsupported layer media type \"\(layer.mediaType)\" (\(layer.digest))")
+            }
+            if !unpack {
+                let writer = try store.blobWriter()
+                do {
+                    try client.fetchBlob(repo, layer.digest) { try writer.write($0) }
+                    try writer.commit(expected: layer.digest, size: layer.size)
+                } catch {
+                    writer.abort()
+                    throw error
+                }
+                record.paths.append(store.paths.blob(layer.digest))
+                log("\(short): Download complete")
+                continue
             }
             try store.ingestLayer(layer, diffID: config.rootfs.diffIDs[i], chainID: chains[i], policy: policy, record: &record) { consume in
                 try client.fetchBlob(repo, layer.digest, sink: consume)

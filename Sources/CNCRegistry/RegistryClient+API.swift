@@ -117,7 +117,15 @@ extension RegistryClient {
             location = try uploadChunks(repo, path: path, size: size, location: location)
             let r = try send("PUT", Self.appendQuery(location, "digest=\(digest)"), headers: ["Content-Length": "0"], scope: Self.pushScope(repo))
             guard r.status == 201 else { throw failure("finish upload of \(digest)", r) }
+        } else if options.streamedUpload {
+            // What skopeo does: the whole blob in one PATCH, then an empty PUT with the digest.
+            let p = try send("PATCH", location, headers: ["Content-Type": "application/octet-stream", "Content-Length": "\(size)"],
+                             body: .file(path), scope: Self.pushScope(repo))
+            guard p.status == 202, let loc = p.header("Location") else { throw failure("upload blob \(digest)", p) }
+            let r = try send("PUT", Self.appendQuery(loc, "digest=\(digest)"), headers: ["Content-Length": "0"], scope: Self.pushScope(repo))
+            guard r.status == 201 else { throw failure("finish upload of \(digest)", r) }
         } else {
+            // Monolithic: the body rides on the PUT that names the digest.
             let r = try send("PUT", Self.appendQuery(location, "digest=\(digest)"),
                              headers: ["Content-Type": "application/octet-stream", "Content-Length": "\(size)"],
                              body: .file(path), scope: Self.pushScope(repo))

@@ -16,6 +16,8 @@ public struct RegistryOptions: Sendable {
     public var backoff: TimeInterval = 0.2
     /// Blobs larger than this are uploaded in PATCH chunks of this size (0: always monolithic).
     public var chunkSize: Int64 = 0
+    /// Upload a blob as one PATCH + an empty PUT (skopeo's way) instead of a monolithic PUT.
+    public var streamedUpload = false
     public var timeout: TimeInterval = 60
     public init() {}
 }
@@ -113,6 +115,7 @@ public final class RegistryClient: @unchecked Sendable {
     }
 
     static func isRetryable(_ error: any Error) -> Bool {
+        if error is TransportError { return true }
         let ns = error as NSError
         guard ns.domain == NSURLErrorDomain else { return true }
         switch ns.code {
@@ -125,6 +128,7 @@ public final class RegistryClient: @unchecked Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
+        if let t = error as? TransportError { return t.description }
         let ns = error as NSError
         if ns.domain == NSURLErrorDomain {
             switch ns.code {

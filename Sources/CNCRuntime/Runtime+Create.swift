@@ -138,6 +138,7 @@ extension Runtime {
         n.add("cwd", c.workingDir.isEmpty ? "/" : c.workingDir)
         n.add("user", c.user)
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
+        if namespaceFlags(c).contains(.net) { n.add("loopback", "1") }
         for e in workloadEnv(c) { n.add("env", e) }
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }

@@ -48,23 +48,12 @@ extension Runtime {
         let devnull = try FD.open("/dev/null", FD.readWrite)
         defer { FD.close(devnull) }
         var opts = Spawn.Options()
-        var pty: (master: Int32, slave: Int32)?
-        if req.tty {
-            pty = try Terminal.openPTY()
-            opts.fdMap = [pty!.slave, pty!.slave, pty!.slave, errors.writeFD]
-        } else {
-            opts.fdMap = [req.interactive ? 0 : devnull, req.detach ? devnull : 1, req.detach ? devnull : 2, errors.writeFD]
-        }
+        // With -t the helper allocates the terminal inside the container and relays to our stdio.
+        opts.fdMap = [req.interactive ? 0 : devnull, req.detach ? devnull : 1, req.detach ? devnull : 2, errors.writeFD]
         opts.newSession = req.detach
         let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "exec", path], environment: [Self.defaultPath], options: opts)
         errors.closeWrite()
-        var rawMode = false
-        if let pty {
-            FD.close(pty.slave)
-            if Terminal.isTerminal(0) { Terminal.copySize(from: 0, to: pty.master); rawMode = req.interactive && Terminal.makeRaw(0) }
-            if req.interactive { FD.pumpInBackground(from: 0, to: pty.master) }
-            FD.pumpInBackground(from: pty.master, to: 1)
-        }
+        let rawMode = req.tty && req.interactive && !req.detach && Terminal.isTerminal(0) && Terminal.makeRaw(0)
         defer { if rawMode { Terminal.restore() } }
         if req.detach {
             // Wait only until the helper reached exec (or failed).
@@ -77,7 +66,6 @@ extension Runtime {
         let msg = FD.readAll(errors.readFD)
         errors.closeRead()
         if !msg.isEmpty { throw Self.startFailure(msg) }
-        if let pty { Processes.sleep(milliseconds: 20); FD.close(pty.master) }
         return end.shellStatus
     }
 

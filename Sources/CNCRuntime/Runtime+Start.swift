@@ -119,7 +119,10 @@ extension Runtime {
             conf.add("healthstartperiod", String(h.startPeriod))
         }
         let hook = network != nil && { if case .bridge = c.config.network { return true }; return false }()
-        if hook { conf.add("nethook", "1") }
+        if hook {
+            conf.add("nethook", "1")
+            for a in [cliBinary, "network-attach-hook", "--root", store.root, id.rawValue] { conf.add("nethookcmd", a) }
+        }
         if c.config.autoRemove, io.attachOut != nil, io.pty == nil, c.config.restartPolicy.name == .no,
            c.config.healthcheck == nil {
             return try startDirect(c, io: io, hook: hook)

@@ -64,18 +64,39 @@ extension Runtime {
         try writeOCISpec(cfg, dir: c.directory)
     }
 
-    /// `cnc cp`: host <-> running container, resolved inside the container's root.
+    /// `cnc cp`: host <-> container, resolved inside the container's root. A running container
+    /// is reached through /proc/<pid>/root; a stopped one through a helper that holds its
+    /// overlay mounted in a private mount namespace.
     public func copy(from container: Container, path: String, toHost dest: String) throws {
-        guard container.state.pid > 0, container.state.isActive else {
-            throw CNCError(.unsupported, "cnc cp needs a running container (\(container.config.name) is \(container.state.status))")
-        }
-        try SafeCopy.copyOut(root: "/proc/\(container.state.pid)/root", path: path, to: dest)
+        try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest) }
     }
 
     public func copy(fromHost source: String, to container: Container, path: String) throws {
-        guard container.state.pid > 0, container.state.isActive else {
-            throw CNCError(.unsupported, "cnc cp needs a running container (\(container.config.name) is \(container.state.status))")
+        try withRoot(container) { try SafeCopy.copyIn(source, root: $0, path: path) }
+    }
+
+    func withRoot(_ c: Container, _ body: (String) throws -> Void) throws {
+        if c.state.isActive, c.state.pid > 0 { return try body("/proc/\(c.state.pid)/root") }
+        guard c.config.lowerDirs.count > 0, FileSystem.isDirectory(c.directory + "/upper") else {
+            throw CNCError(.unsupported, "container \(c.config.name) has no root filesystem to copy from")
         }
-        try SafeCopy.copyIn(source, root: "/proc/\(container.state.pid)/root", path: path)
+        let stdin = try CNCSystem.Pipe(), stdout = try CNCSystem.Pipe()
+        let opts: Spawn.Options = {
+            var o = Spawn.Options()
+            o.fdMap = [stdin.readFD, stdout.writeFD, 2]
+            return o
+        }()
+        let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "mount", c.directory + "/init.conf"], environment: [], options: opts)
+        stdin.closeRead()
+        stdout.closeWrite()
+        defer {
+            stdin.closeWrite()
+            _ = try? Spawn.wait(pid)
+        }
+        var reader = LineReader(fd: stdout.readFD)
+        let ready = reader.next()
+        stdout.closeRead()
+        guard ready == "ready" else { throw CNCError(.system, "failed to mount the root filesystem of \(c.config.name)") }
+        try body("/proc/\(pid)/root" + c.directory + "/rootfs")
     }
 }

@@ -63,7 +63,7 @@ public struct Runtime: Sendable {
     func refreshed(_ c: Container) -> ContainerState {
         var s = c.state
         if s.isActive {
-            if s.monitorPid > 0 && !Processes.isAlive(s.monitorPid) {
+            if s.monitorPid > 0 && !Processes.isRunning(s.monitorPid) {
                 s.status = "exited"
                 s.running = false
                 s.dead = true

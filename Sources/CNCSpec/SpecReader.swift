@@ -291,6 +291,18 @@ final class SpecReader {
 
     /// Lexically cleaned absolute path: no `.`, `..`, doubled or trailing slashes.
     static func cleanPath(_ p: String) -> String {
+        // Most paths are clean already: absolute, no "//", no "." or ".." component, no trailing "/".
+        let u = p.utf8
+        if u.first == UInt8(ascii: "/"), u.count == 1 || u.last != UInt8(ascii: "/") {
+            var prev: UInt8 = 0, clean = true
+            var it = u.makeIterator()
+            while let c = it.next() {
+                if c == UInt8(ascii: "/"), prev == UInt8(ascii: "/") { clean = false; break }
+                if c == UInt8(ascii: "."), prev == UInt8(ascii: "/") { clean = false; break }
+                prev = c
+            }
+            if clean { return p }
+        }
         var parts: [Substring] = []
         for c in p.split(separator: "/") {
             if c == "." { continue }

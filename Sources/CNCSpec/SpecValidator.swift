@@ -120,19 +120,27 @@ struct SpecValidator {
         }
         // File order, so the later of two colliding ports is the one reported.
         all.sort { a, b in a.order != b.order ? a.order < b.order : a.path < b.path }
-        // Index by protocol and port so a thousand services stay linear.
-        var byPort: [String: [Use]] = [:]
-        func key(_ proto: PortProtocol, _ port: Int) -> String { "\(proto.rawValue)/\(port)" }
-        do {
-            for u in all {
-                let candidates = (u.range.start...min(u.range.end, u.range.start + 1024)).flatMap { byPort[key(u.proto, $0)] ?? [] }
-                if let other = candidates.first(where: { $0.range.overlaps(u.range) && ($0.ip == nil || u.ip == nil || $0.ip == u.ip) }) {
-                    let shown = (u.ip.map { "\($0):" } ?? "") + "\(u.range)/\(u.proto.rawValue)"
-                    let otherLine = reader.mark(other.path).map { " (line \($0.line))" } ?? ""
-                    reader.error(reader.mark(u.path), u.path, "host port \(shown) is already published by \(other.path)\(otherLine)")
-                } else {
-                    for port in u.range.start...min(u.range.end, u.range.start + 1024) { byPort[key(u.proto, port), default: []].append(u) }
-                }
+        // Index by protocol and port so a thousand services stay linear; ranges wider than
+        // `indexed` ports (rare) are checked against everything instead.
+        struct PortKey: Hashable { let proto: PortProtocol; let port: Int }
+        let indexed = 1024
+        var byPort: [PortKey: [Use]] = [:]
+        var wide: [Use] = []
+        for u in all {
+            var candidates = wide
+            if u.range.count > indexed {
+                candidates += byPort.values.joined()
+            } else {
+                for port in u.range.start...u.range.end { candidates += byPort[PortKey(proto: u.proto, port: port)] ?? [] }
+            }
+            if let other = candidates.first(where: { $0.proto == u.proto && $0.range.overlaps(u.range) && ($0.ip == nil || u.ip == nil || $0.ip == u.ip) }) {
+                let shown = (u.ip.map { "\($0):" } ?? "") + "\(u.range)/\(u.proto.rawValue)"
+                let otherLine = reader.mark(other.path).map { " (line \($0.line))" } ?? ""
+                reader.error(reader.mark(u.path), u.path, "host port \(shown) is already published by \(other.path)\(otherLine)")
+            } else if u.range.count > indexed {
+                wide.append(u)
+            } else {
+                for port in u.range.start...u.range.end { byPort[PortKey(proto: u.proto, port: port), default: []].append(u) }
             }
         }
     }

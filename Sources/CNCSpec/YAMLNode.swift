@@ -3,7 +3,7 @@ import Synchronization
 /// Where a node of a spec came from: file, 1-based line and column. Trivially copyable (the
 /// file name is interned), because every node of a large spec carries one.
 public struct SourceMark: Hashable, Sendable, CustomStringConvertible {
-    private let fileID: Int32
+    let fileID: Int32
     public let line: Int
     public let column: Int
 

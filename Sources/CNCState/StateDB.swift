@@ -151,6 +151,14 @@ public actor StateDB {
             """, [.text(project), .int(Int64(number))]).first.map(revision)
     }
 
+    /// The newest revision of `project` that succeeded, if any.
+    public func lastSucceededRevision(project: String) throws -> RevisionRecord? {
+        try db.query("""
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            FROM revisions WHERE project = ? AND outcome = 'succeeded' ORDER BY number DESC LIMIT 1
+            """, [.text(project)]).first.map(revision)
+    }
+
     /// Every image digest a kept revision of any app names: protected from pruning.
     public func protectedImageDigests() throws -> Set<String> {
         var out: Set<String> = []
@@ -185,7 +193,9 @@ public actor StateDB {
         try db.query("DELETE FROM containers WHERE id = ?", [.text(id)])
     }
 
-    public func containers(project: String) throws -> [ContainerRecord] {
+    /// The app's container records. Records whose config hash is in `upToDate` come without
+    /// their applied sections (nothing to diff against; decoding them is most of the cost).
+    public func containers(project: String, upToDate: Set<String> = []) throws -> [ContainerRecord] {
         try db.query("""
             SELECT id, project, service, replica, name, config_hash, section_hashes, applied_sections, image, image_digest,
             revision, created_at FROM containers WHERE project = ? ORDER BY service, replica
@@ -193,8 +203,9 @@ public actor StateDB {
             ContainerRecord(
                 id: row[0].text ?? "", project: row[1].text ?? "", service: row[2].text ?? "", replica: Int(row[3].int ?? 0),
                 name: row[4].text ?? "", configHash: row[5].text ?? "",
-                sectionHashes: try decode([String: String].self, row[6]),
-                appliedSections: try decode([String: JSONValue].self, row[7]), image: row[8].text ?? "",
+                sectionHashes: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: String].self, row[6]),
+                appliedSections: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: JSONValue].self, row[7]),
+                image: row[8].text ?? "",
                 imageDigest: row[9].text, revision: Int(row[10].int ?? 0), createdAt: row[11].int ?? 0)
         }
     }

@@ -52,8 +52,20 @@ public enum Processes {
         throw SystemError.make("kill", errno: e, path: "pid \(pid) signal \(sig)")
     }
 
+    /// True while `pid` exists and has not exited (a zombie waiting to be reaped does not count).
+    public static func isRunning(_ pid: Int32) -> Bool {
+        guard isAlive(pid) else { return false }
+        guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"), let close = stat.utf8.lastIndex(of: UInt8(ascii: ")")) else { return true }
+        let rest = stat.utf8[stat.utf8.index(after: close)...].drop(while: { $0 == UInt8(ascii: " ") })
+        return rest.first != UInt8(ascii: "Z")
+    }
+
     /// True while `pid` exists (a zombie counts).
     public static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+
+    /// Forwards the usual terminal and stop signals to `pid` (a foreground container).
+    /// `forwardSignals(to: 0)` installs the handlers and holds signals until a pid is given.
+    public static func forwardSignals(to pid: Int32) { _ = cshim_forward_signals(pid) }
 
     /// Sleeps the calling thread.
     public static func sleep(milliseconds: Int) {

@@ -170,3 +170,25 @@ int cshim_tty_copy_size(int from, int to) {
     if (ioctl(from, TIOCGWINSZ, &ws) < 0) return -1;
     return ioctl(to, TIOCSWINSZ, &ws);
 }
+
+static volatile pid_t forward_target = -1;
+static volatile sig_atomic_t forward_pending[65];
+static void forward_signal(int sig) {
+    if (forward_target > 0) kill(forward_target, sig); else if (sig > 0 && sig < 65) forward_pending[sig] = 1;
+}
+int cshim_forward_signals(pid_t pid) {
+    forward_target = pid;
+    if (pid > 0) {
+        // Signals that arrived while the container was starting go to it now.
+        for (int s = 1; s < 65; s++) if (forward_pending[s]) { forward_pending[s] = 0; kill(pid, s); }
+        return 0;
+    }
+    struct sigaction sa;
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) < 0) return -1;
+    return 0;
+}

@@ -381,8 +381,22 @@ func startContainer() -> (Int32, String)? {
     }
     trace("in cgroups")
     oomAtStart = oomCount()
-    // Network seam: the CLI attaches the new network namespace (by pid) before we release init.
-    if conf.one("nethook") == "1" {
+    // Network seam: the CLI attaches the new network namespace (by pid) before we release init;
+    // on restarts (the CLI is gone) the hook command does it (`cnc network-attach-hook ID PID`).
+    if conf.one("nethook") == "1" && state.restartCount > 0 && !conf.all("nethookcmd").isEmpty {
+        let args = conf.all("nethookcmd") + ["\(pid)"]
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        let (hp, herr) = spawn(args[0], args, fdMap: [devnull, devnull, 2], flags: 0, session: false, ctty: -1)
+        close(devnull)
+        var st: Int32 = 0
+        if hp > 0 && herr == 0 { while waitpid(hp, &st, 0) < 0 && errno == EINTR {} }
+        if hp <= 0 || herr != 0 || st != 0 {
+            kill(pid, SIGKILL)
+            waitpid(pid, &st, 0)
+            close(syncW); close(errR)
+            return (125, "network attach hook failed")
+        }
+    } else if conf.one("nethook") == "1" {
         report("created \(pid)")
         var b: UInt8 = 0
         let n = read(6, &b, 1)

@@ -1,3 +1,4 @@
+import CNCAppCLI
 import CNCCLI
 
 await CommandLineEntry.main(CNCCommand.self, name: "cnc")

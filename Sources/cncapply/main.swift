@@ -1,3 +1,3 @@
-import CNCCLI
+import CNCAppCLI
 
 await CommandLineEntry.main(CNCApplyCommand.self, name: "cncapply")

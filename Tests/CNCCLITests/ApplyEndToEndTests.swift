@@ -260,3 +260,103 @@ final class LockedText: @unchecked Sendable {
         return false
     }
 }
+
+@Suite(.serialized) struct ApplyNetworkTests {
+    @Test func servicesReachEachOtherByNameAndThePublishedPortAnswers() throws {
+        let app = try AppRoot()
+        let port = 20000 + Int.random(in: 0..<20000)
+        let file = try app.write("""
+        name: net
+        services:
+          web:
+            image: app:stable
+            command: ["sh", "-c", "mkdir -p /www && echo hello-web > /www/index.html && exec httpd -f -p 8080 -h /www"]
+            ports: ["127.0.0.1:\(port):8080"]
+            networks:
+              front:
+                aliases: [www]
+          client:
+            image: app:stable
+            command: ["sleep", "1000"]
+            stop_grace_period: 0s
+            networks: [front]
+        networks:
+          front: {}
+        """)
+        let r = try app.apply(["-f", file, "--wait"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        // From the host, through the published port (only ever 127.0.0.1).
+        var body = ""
+        for _ in 0..<50 {
+            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!) { body = String(decoding: data, as: UTF8.self); break }
+            usleep(100_000)
+        }
+        #expect(body == "hello-web\n")
+        // From the other service, by service name and by alias.
+        for name in ["web", "www"] {
+            let e = try CLI.run("cnc", ["exec", "--root", app.root, "net-client-1", "wget", "-q", "-O", "-", "http://\(name):8080/"])
+            #expect(e.stdout == "hello-web\n", "\(name): \(e.stderr)")
+        }
+        #expect(try app.apply(["diff", "-f", file]).status == 0)
+        #expect(try app.apply(["down", "-p", "net"]).status == 0)
+        let nets = try CLI.run("cnc", ["network", "ls", "--root", app.root]).stdout
+        #expect(!nets.contains("net_front"))
+    }
+}
+
+/// Debian's docker-registry on a free 127.0.0.1 port with temp storage; killed by pid.
+final class LocalRegistry {
+    let dir = "/tmp/cnc-apply-registry-\(UUID().uuidString.prefix(8))"
+    let port = 20000 + Int.random(in: 0..<20000)
+    let process = Process()
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+        version: 0.1
+        storage: { filesystem: { rootdirectory: \(dir)/data } }
+        http: { addr: 127.0.0.1:\(port) }
+        log: { level: error }
+        """.write(toFile: dir + "/config.yml", atomically: true, encoding: .utf8)
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
+        process.arguments = ["serve", dir + "/config.yml"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<100 {
+            if (try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/v2/")!)) != nil { return }
+            usleep(50_000)
+        }
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+@Suite(.serialized) struct ApplyPullTests {
+    @Test func missingImagesArePulledFromTheRegistry() throws {
+        let registry = try LocalRegistry()
+        let source = try AppRoot()
+        let ref = "127.0.0.1:\(registry.port)/shop/app:v1"
+        #expect(try CLI.run("cnc", ["tag", "--root", source.root, "app:stable", ref]).status == 0)
+        let push = try CLI.run("cnc", ["push", "--root", source.root, ref])
+        #expect(push.status == 0, "\(push.stderr)")
+        let app = try AppRoot()
+        let file = try app.write(spec("pull").replacingOccurrences(of: "image: app:stable", with: "image: \(ref)"))
+        let r = try app.apply(["-f", file])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("pulling \(ref)"))
+        #expect(try app.containers().count == 3)
+        // The next apply finds it local: no pull.
+        let again = try app.apply(["-f", file])
+        #expect(!again.stdout.contains("pulling"))
+        // An image no registry has: a clear error, nothing created.
+        let missing = try app.write(spec("pull2").replacingOccurrences(of: "image: app:stable", with: "image: 127.0.0.1:\(registry.port)/nope:v9"), name: "missing.yaml")
+        let bad = try app.apply(["-f", missing])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("failed to pull"))
+    }
+}

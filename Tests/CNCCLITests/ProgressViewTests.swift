@@ -1,4 +1,4 @@
-@testable import CNCCLI
+@testable import CNCAppCLI
 import Synchronization
 import Testing
 

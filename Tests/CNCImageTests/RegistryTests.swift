@@ -106,6 +106,41 @@ import Testing
         #expect(e?.description.contains("no matching manifest for linux/s390x") == true)
     }
 
+    /// A hostile entry at the start of a big layer: the unpacker refuses while the download is
+    /// still streaming; the pull must stop (not wait on a full queue) and leave nothing.
+    @Test func hostileLayerStopsAStreamingPull() throws {
+        let reg = try TestRegistry()
+        let tmp = try TempDir()
+        let script = """
+        import gzip, hashlib, io, json, os, sys, tarfile
+        root = sys.argv[1]
+        os.makedirs(root + "/blobs/sha256")
+        def put(b):
+            d = hashlib.sha256(b).hexdigest(); open(root + "/blobs/sha256/" + d, "wb").write(b); return "sha256:" + d
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tf:
+            i = tarfile.TarInfo("../escape"); i.size = 1; tf.addfile(i, io.BytesIO(b"x"))
+            data = os.urandom(24 << 20); i = tarfile.TarInfo("big"); i.size = len(data); tf.addfile(i, io.BytesIO(data))
+        tar = buf.getvalue(); layer = gzip.compress(tar, 1)
+        cfg = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(tar).hexdigest()]}}).encode()
+        m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+             "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(cfg), "size": len(cfg)},
+             "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": put(layer), "size": len(layer)}]}).encode()
+        open(root + "/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
+        open(root + "/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(m), "size": len(m), "annotations": {"org.opencontainers.image.ref.name": "evil"}}]}))
+        """
+        #expect(try run("python3", ["-c", script, tmp.path + "/oci"]).status == 0)
+        let push = try run("skopeo", ["copy", "--dest-tls-verify=false", "oci:\(tmp.path)/oci:evil", "docker://\(reg.host)/evil/app:1"])
+        #expect(push.status == 0, "\(push.err)")
+        let f = try StoreFixture()
+        let ref = try ImageReference(parsing: "\(reg.host)/evil/app:1")
+        let e = #expect(throws: CNCError.self) { try ImagePuller.pull(ref, store: f.store, client: try client(reg.host), platform: Self.amd64) }
+        #expect(e?.description.contains("refused entry \"../escape\"") == true, "\(String(describing: e))")
+        #expect(try FileSystem.listDirectory(f.store.paths.blobs).isEmpty)
+        #expect(try FileSystem.listDirectory(f.store.paths.layers).isEmpty)
+        #expect(try FileSystem.listDirectory(f.store.paths.tmp).isEmpty)
+    }
+
     @Test func corruptBlobIsADigestMismatchAndLeavesNothing() throws {
         let reg = try TestRegistry()
         let f = try StoreFixture()

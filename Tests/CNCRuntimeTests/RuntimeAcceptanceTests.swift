@@ -19,6 +19,9 @@ import Testing
             #expect(lines.contains { $0.hasPrefix("\(ns):[") } && !lines.contains(host), "\(ns) namespace is shared")
         }
         #expect(!r.out.contains(" /work"), "host mounts visible inside")
+        // --network none still has a working loopback, as in Docker.
+        let lo = try h.run(["--rm"], ["sh", "-c", "(nc -l -p 8080 -e echo served &); sleep 0.2; nc 127.0.0.1 8080 </dev/null"])
+        #expect(lo.out == "served\n", "\(lo.out) \(lo.err)")
         #expect((try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?.contains("box1") == false)
         // --init: cnc-init stays PID 1 and the workload is its child.
         let i = try h.run(["--rm", "--init"], ["sh", "-c", "cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$"])
@@ -34,6 +37,14 @@ import Testing
         #expect(try h.run(["--rm"], ["/does/not/exist"]).status == 127)
         #expect(try h.run(["--rm"], ["/etc/passwd"]).status == 126)
         #expect(try h.run(["--rm", "--memory", "12zz"], ["true"]).status == 125)
+        // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
+        let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        var gone = false
+        for _ in 0..<100 where !gone {
+            Thread.sleep(forTimeInterval: 0.05)
+            gone = !FileManager.default.fileExists(atPath: h.root + "/containers/" + id)
+        }
+        #expect(gone, "run -d --rm left \(id) behind")
     }
 
     @Test func cpuQuotaHoldsABusyLoopNearTenPercent() throws {
@@ -168,6 +179,15 @@ import Testing
         // --cap-add SYS_ADMIN with seccomp unconfined lets unshare through.
         let u = try h.run(["--rm", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined"], ["sh", "-c", "unshare -m true && echo UNSHARED"])
         #expect(u.out.contains("UNSHARED"), "\(u.err)")
+        // CVE-2019-5736: cnc-init as PID 1 (--init) cannot be rewritten through /proc/1/exe,
+        // even with CAP_SYS_PTRACE.
+        let initPath = CNCHarness.binDir + "/cnc-init"
+        let before = try Data(contentsOf: URL(fileURLWithPath: initPath))
+        for caps in [[], ["--cap-add", "SYS_PTRACE"]] {
+            let w = try h.run(["--rm", "--init"] + caps, ["sh", "-c", "echo x >> /proc/1/exe && echo WROTE; (exec 3</proc/1/exe; echo y > /proc/self/fd/3 && echo WROTE2); echo end"])
+            #expect(!w.out.contains("WROTE") && w.out.contains("end"), "\(w.out) \(w.err)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: initPath)) == before)
     }
 
     @Test func volumesTmpfsUserAndReadOnlyRoot() throws {
@@ -203,5 +223,82 @@ import Testing
         #expect(r.status == 0 && r.out == "img\n/bin/busybox\n", "\(r.out) \(r.err)")
         let missing = try h.cnc(["run", "--rm", "nothere:1", "true"])
         #expect(missing.status == 125 && missing.err.contains("Unable to find image"))
+    }
+
+    @Test func foregroundRunForwardsSignalsToTheWorkload() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
+        p.arguments = ["run", "--root", h.root, "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
+                       "trap 'echo got-INT; exit 5' INT; echo ready; sleep 10 & wait"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Wait for the workload to be up, then Ctrl-C the CLI.
+        let first = out.fileHandleForReading.availableData
+        #expect(String(decoding: first, as: UTF8.self).hasPrefix("ready"))
+        p.interrupt()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 5)
+        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("got-INT"))
+    }
+
+    @Test func healthLogRotationNetworkModesTTYAndCrashRecovery() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        // Health: unhealthy until the file exists, then healthy.
+        try h.run(["-d", "--name", "hc", "--health-cmd", "test -f /tmp/ok", "--health-interval", "100ms", "--health-retries", "2"], ["sleep", "100"])
+        Thread.sleep(forTimeInterval: 0.6)
+        #expect(try h.inspect("hc", "{{.State.Health.Status}}") == "unhealthy")
+        try h.cnc(["exec", "hc", "touch", "/tmp/ok"])
+        Thread.sleep(forTimeInterval: 0.4)
+        #expect(try h.inspect("hc", "{{.State.Health.Status}}") == "healthy")
+        // Size rotation keeps max-file files.
+        try h.run(["-d", "--name", "chatty", "--log-opt", "max-size=1k", "--log-opt", "max-file=2"],
+                  ["sh", "-c", "for i in $(seq 200); do echo line-$i; done; sleep 100"])
+        Thread.sleep(forTimeInterval: 0.5)
+        let logs = try h.cnc(["logs", "chatty"]).out
+        #expect(logs.hasSuffix("line-200\n") && !logs.contains("line-1\n"))
+        // container:NAME shares the network namespace; host uses the host's.
+        let pid = try h.inspect("hc", "{{.State.Pid}}")
+        let shared = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+        #expect(try h.run(["--rm", "--network", "container:hc"], ["readlink", "/proc/self/ns/net"]).out == shared + "\n")
+        let hostNet = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        #expect(try h.run(["--rm", "--network", "host"], ["readlink", "/proc/self/ns/net"]).out == hostNet + "\n")
+        // exec -t allocates the terminal from the container's own devpts.
+        let et = try h.cnc(["exec", "-t", "hc", "sh", "-c", "tty; exit 6"])
+        #expect(et.status == 6 && et.out.contains("/dev/pts/0"), "\(et.out) \(et.err)")
+        // -t gives the workload a terminal (bound at /dev/console).
+        let t = try h.run(["--rm", "-t"], ["sh", "-c", "tty; exit 4"])
+        #expect(t.status == 4 && t.out.contains("/dev/console"), "\(t.out) \(t.err)")
+        // A crashed monitor shows as exited/dead, and rm -f still cleans up (tearDown checks).
+        let stateFile = h.root + "/containers/" + (try h.inspect("chatty", "{{.Id}}")) + "/state.json"
+        let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stateFile))) as? [String: Any]
+        let monitor = Int32(state?["MonitorPid"] as? Int ?? 0)
+        #expect(monitor > 0)
+        kill(monitor, SIGKILL)
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try h.inspect("chatty", "{{.State.Status}} {{.State.Dead}}") == "exited true")
+    }
+
+    @Test func cpWorksOnStoppedContainers() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["--name", "done"], ["sh", "-c", "echo saved > /root/out.txt; ln -s /../../../etc /root/esc"])
+        let out = "/tmp/cnc-cp-stopped-\(ContainerID.random().short)"
+        defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: out + ".pw") }
+        #expect(try h.cnc(["cp", "done:/root/out.txt", out]).status == 0)
+        #expect((try? String(contentsOfFile: out, encoding: .utf8)) == "saved\n")
+        #expect(try h.cnc(["cp", "done:/root/esc/passwd", out + ".pw"]).status == 0)
+        #expect(((try? String(contentsOfFile: out + ".pw", encoding: .utf8)) ?? "").contains("nobody:x:65534:65534:nobody:/nonexistent"))
+        #expect(try h.cnc(["cp", out, "done:/root/back.txt"]).status == 0)
+        #expect(try h.cnc(["start", "-a", "done"]).status == 0)
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(h.root))
     }
 }

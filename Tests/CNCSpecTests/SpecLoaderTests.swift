@@ -221,3 +221,40 @@ private func port(_ target: Int, _ published: String?, ip: String? = nil, proto:
     p.protocol = proto
     return p
 }
+
+@Suite struct CleanPathTests {
+    @Test(arguments: [
+        ("/a/b", "/a/b"), ("/", "/"), ("/a/b/", "/a/b"), ("/a//b", "/a/b"), ("/a/./b", "/a/b"), ("/a/../b", "/b"),
+        ("/../a", "/a"), ("/a/.hidden", "/a/.hidden"), ("/a/b/..", "/a"), ("a/b", "/a/b"),
+    ])
+    func cleans(_ input: String, _ expected: String) {
+        #expect(SpecReader.cleanPath(input) == expected)
+    }
+}
+
+@Suite struct PortCollisionTests {
+    func errors(_ ports: [String: [String]]) throws -> [String] {
+        var text = "services:\n"
+        for (name, list) in ports.sorted(by: { $0.key < $1.key }) {
+            text += "  \(name):\n    image: nginx\n    ports: [" + list.map { "\"\($0)\"" }.joined(separator: ", ") + "]\n"
+        }
+        let dir = try SpecDir(["app.yaml": text])
+        do {
+            _ = try dir.load()
+            return []
+        } catch {
+            return error.errors.map(\.message)
+        }
+    }
+
+    @Test func collisions() throws {
+        #expect(try errors(["a": ["8080:80"], "b": ["8080:80/udp"]]).isEmpty)
+        #expect(try errors(["a": ["127.0.0.1:8080:80"], "b": ["127.0.0.2:8080:80"]]).isEmpty)
+        #expect(try errors(["a": ["127.0.0.1:8080:80"], "b": ["8080:80"]]).count == 1)
+        #expect(try errors(["a": ["8000-8010:80"], "b": ["8010:80"]]).count == 1)
+        // A range too wide to index is still checked, in both orders.
+        #expect(try errors(["a": ["1000-9000:80"], "b": ["8999:80"]]).count == 1)
+        #expect(try errors(["a": ["8999:80"], "b": ["1000-9000:80"]]).count == 1)
+        #expect(try errors(["a": ["1000-9000:80"], "b": ["9001-9100:80"]]).isEmpty)
+    }
+}

@@ -1,3 +1,4 @@
+import CNCAppCLI
 import ArgumentParser
 import CNCCgroups
 import CNCCore
@@ -82,7 +83,9 @@ struct ContainerOptions: ParsableArguments {
             let dir = rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs
             image = ImageDefaults.rootfs(dir, reference: self.image)
         } else {
+            Trace.mark("resolving image")
             image = try ContainerEngine.image(engine, self.image)
+            Trace.mark("image resolved")
         }
         var c = ContainerConfig(id: ContainerID.random(), name: name ?? "", image: self.image, lowerDirs: image.lowerDirs)
         c.imageID = image.id.isEmpty ? nil : image.id

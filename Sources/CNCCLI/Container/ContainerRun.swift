@@ -1,3 +1,4 @@
+import CNCAppCLI
 import ArgumentParser
 import CNCCore
 import CNCRuntime
@@ -37,6 +38,7 @@ struct ContainerRun: ParsableCommand {
             io.attachErr = 2
             if interactive && !tty { io.stdin = 0 }
         }
+        if !detach && !tty { Processes.forwardSignals(to: 0) }
         let started: StartedContainer
         do { started = try runtime.start(config.id, io: io) } catch let f as Runtime.StartFailure {
             if let pty { FD.close(pty.master); FD.close(pty.slave) }
@@ -61,6 +63,8 @@ struct ContainerRun: ParsableCommand {
             FD.pumpInBackground(from: 0, to: pty.master)
         }
         Trace.mark("started pid \(started.pid)")
+        // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
+        if pty == nil && !detach { Processes.forwardSignals(to: started.pid) }
         let code = started.waitForExit(runtime: runtime)
         Trace.mark("exited \(code)")
         if raw { Terminal.restore() }

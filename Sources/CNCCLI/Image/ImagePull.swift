@@ -1,3 +1,4 @@
+import CNCAppCLI
 import ArgumentParser
 import CNCCore
 import CNCImage
@@ -21,6 +22,10 @@ struct ImagePull: ParsableCommand {
     @Flag(name: [.short, .long], help: "Suppress verbose output.")
     var quiet = false
 
+    @Flag(name: .customLong("unpack"), inversion: .prefixedNo,
+          help: "Unpack layers while downloading (cnc-specific; --no-unpack defers it to the first container start).")
+    var unpack = true
+
     func validate() throws {
         _ = try ImageReference(parsing: reference)
         if let platform { _ = try Platform(parsing: platform) }
@@ -32,7 +37,7 @@ struct ImagePull: ParsableCommand {
         let store = try global.imageStore()
         let client = try registry.client(ref.domain, global)
         let quiet = self.quiet
-        let image = try ImagePuller.pull(ref, store: store, client: client, platform: plat) { if !quiet { print($0) } }
+        let image = try ImagePuller.pull(ref, store: store, client: client, platform: plat, unpack: unpack) { if !quiet { print($0) } }
         if quiet {
             print(ref.familiar)
         } else {

@@ -1,3 +1,4 @@
+import CNCAppCLI
 import CNCCore
 import CNCImage
 import CNCOCI

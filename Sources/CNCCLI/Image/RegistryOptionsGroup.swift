@@ -1,3 +1,4 @@
+import CNCAppCLI
 import ArgumentParser
 import CNCCore
 import CNCRegistry
@@ -24,6 +25,8 @@ struct RegistryFlags: ParsableArguments {
         o.insecureRegistries = insecure
         o.credentials = credentialStore(global)
         if let chunk = Host.environment("CNC_UPLOAD_CHUNK_SIZE").flatMap({ Int64($0) }) { o.chunkSize = chunk }
+        o.streamedUpload = Host.environment("CNC_UPLOAD_MODE") == "patch"
+        if let b = Host.environment("CNC_RETRY_BACKOFF").flatMap({ Double($0) }) { o.backoff = b }
         return o
     }
 

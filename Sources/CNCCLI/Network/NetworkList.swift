@@ -1,3 +1,4 @@
+import CNCAppCLI
 import ArgumentParser
 import CNCCore
 import CNCNetwork

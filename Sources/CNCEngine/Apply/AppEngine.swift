@@ -76,14 +76,22 @@ public final class AppEngine: Sendable {
 
     /// The app as it is: containers from the runtime (by label), enriched with the state DB's
     /// records (the sections they were created from), networks and volumes.
-    public func observe(project: String) async throws -> ObservedApp {
-        let records = Dictionary(try await state.containers(project: project).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    /// With `desired`, containers already matching it skip loading what only a diff needs.
+    public func observe(project: String, desired: DesiredApp? = nil) async throws -> ObservedApp {
+        let upToDate = Set(desired?.services.map(\.configHash) ?? [])
+        let records = Dictionary(try await state.containers(project: project, upToDate: upToDate).map { ($0.id, $0) },
+                                 uniquingKeysWith: { a, _ in a })
+        Trace.mark("observe: state records")
         var containers: [ObservedContainer] = []
-        for rc in try await backend.listContainers(project: project) {
+        let listed = try await backend.listContainers(project: project)
+        Trace.mark("observe: runtime listed")
+        for rc in listed {
             let record = records[rc.id]
             guard let service = rc.labels[AppLabels.service] ?? record?.service else { continue }
             let replica = rc.labels[AppLabels.replica].flatMap(Int.init) ?? record?.replica ?? 1
-            let sectionHashes = rc.labels[AppLabels.sectionHashes]
+            // Section hashes only matter for a container that differs from the spec.
+            let current = upToDate.contains(rc.labels[AppLabels.configHash] ?? "")
+            let sectionHashes = current ? [:] : rc.labels[AppLabels.sectionHashes]
                 .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? record?.sectionHashes ?? [:]
             containers.append(ObservedContainer(
                 id: rc.id, name: rc.name, service: service, replica: replica, status: rc.observation.status,
@@ -98,7 +106,8 @@ public final class AppEngine: Sendable {
         // Records whose container is gone were removed behind our back: forget them.
         let live = Set(containers.map(\.id))
         for id in records.keys where !live.contains(id) { try await state.removeContainer(id: id) }
-        let last = try await state.revisions(project: project).last { $0.outcome == .succeeded }
+        let last = try await state.lastSucceededRevision(project: project)
+        Trace.mark("observe: revisions")
         return ObservedApp(
             containers: containers.sorted { ($0.service, $0.replica, $0.name) < ($1.service, $1.replica, $1.name) },
             networks: try await backend.listNetworks(project: project), volumes: try await backend.listVolumes(project: project),
@@ -107,7 +116,8 @@ public final class AppEngine: Sendable {
 
     /// The plan an apply of `request` would run now.
     public func plan(_ request: ApplyRequest) async throws -> Plan {
-        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project), options: request.options)
+        Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project, desired: request.desired),
+                     options: request.options)
     }
 
     /// Converges the app. `recompile` turns a stored revision back into a desired app (used for
@@ -120,7 +130,7 @@ public final class AppEngine: Sendable {
         onPlan: @Sendable (Plan) -> Void = { _ in }
     ) async throws -> ApplyResult {
         let project = request.desired.project
-        let observed = try await observe(project: project)
+        let observed = try await observe(project: project, desired: request.desired)
         let plan = Planner.plan(desired: request.desired, observed: observed, options: request.options)
         onPlan(plan)
         if let saved = request.savedPlan {

@@ -1,6 +1,7 @@
 import CNCCgroups
 import CNCCore
 import CNCImage
+import CNCNetwork
 import CNCPlanner
 import CNCRuntime
 import CNCSpec
@@ -40,23 +41,51 @@ public final class RuntimeBackend: ContainerBackend {
 
     // MARK: networks and volumes
 
-    func networkRecord(_ project: String, _ name: String) -> String { "\(stateRoot)/apps/\(project)/networks/\(name).json" }
+    /// A spec network's name on the host: `<project>_<network>`, as Compose names them.
+    static func hostNetworkName(project: String, _ name: String) -> String { "\(project)_\(name)" }
+    static let configHashLabel = "cnc.config-hash"
+
+    var networks: NetworkManager { NetworkManager(root: stateRoot) }
 
     public func createNetwork(project: String, _ network: DesiredNetwork) async throws {
-        try FileSystem.createDirectory(FileSystem.directoryName(networkRecord(project, network.name)), mode: 0o700)
-        try FileSystem.writeAtomically(try CanonicalJSON.string(ObservedResource(name: network.name, configHash: network.configHash)),
-                                       to: networkRecord(project, network.name))
+        let c = network.config
+        var o = NetworkCreateOptions(name: Self.hostNetworkName(project: project, network.name))
+        if case .string(let d)? = c["driver"] {
+            guard let driver = CNCNetwork.NetworkDriver(rawValue: d) else {
+                throw CNCError(.unsupported, "network \(network.name): driver \(d) is not supported")
+            }
+            o.driver = driver
+        }
+        if case .array(let pools)? = c["ipam"]?["config"], let pool = pools.first {
+            if case .string(let subnet)? = pool["subnet"] { o.subnet = try IPv4Subnet(subnet) }
+            if case .string(let gw)? = pool["gateway"] {
+                guard let a = IPv4Address(gw) else { throw CNCError(.invalidArgument, "network \(network.name): bad gateway \(gw)") }
+                o.gateway = a
+            }
+        }
+        if case .bool(let isInternal)? = c["internal"] { o.internal = isInternal }
+        if case .object(let opts)? = c["driver_opts"], case .string(let parent)? = opts["parent"] { o.parent = parent }
+        if case .object(let labels)? = c["labels"] {
+            for (k, v) in labels { if case .string(let s) = v { o.labels[k] = s } }
+        }
+        o.labels[Self.configHashLabel] = network.configHash
+        o.app = project
+        o.ifNotExists = true
+        _ = try networks.create(o)
     }
 
     public func removeNetwork(project: String, name: String) async throws {
-        try FileSystem.remove(networkRecord(project, name))
+        do {
+            try networks.remove(Self.hostNetworkName(project: project, name))
+        } catch let e as CNCError where e.code == .notFound {
+            return
+        }
     }
 
     public func listNetworks(project: String) async throws -> [ObservedResource] {
-        let dir = "\(stateRoot)/apps/\(project)/networks"
-        guard FileSystem.isDirectory(dir) else { return [] }
-        return try FileSystem.listDirectory(dir).filter { $0.hasSuffix(".json") }.compactMap { file in
-            try? JSONDecoder().decode(ObservedResource.self, from: Data(FileSystem.readBytes(dir + "/" + file)))
+        let prefix = project + "_"
+        return try networks.list().filter { $0.app == project && $0.name.hasPrefix(prefix) }.map {
+            ObservedResource(name: String($0.name.dropFirst(prefix.count)), configHash: $0.labels[Self.configHashLabel] ?? "")
         }
     }
 

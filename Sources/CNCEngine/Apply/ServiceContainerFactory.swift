@@ -86,19 +86,20 @@ enum ServiceContainerFactory {
         case .container(let other)?: c.network = try NetworkMode(parsing: "container:\(other)")
         case .service(let other)?: c.network = try NetworkMode(parsing: "container:\(project)-\(other)-1")
         case .bridge?, nil:
-            let first = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }.first?.key ?? "default"
+            // The highest-priority network (then by name) is the container's; its aliases and
+            // address come along. The service name is always an alias (the attacher adds it).
+            let sorted = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }
+            let first = sorted.first?.key ?? "default"
             c.network = try NetworkMode(parsing: "\(project)_\(first)")
-            // Published ports, aliases and a fixed address go to the network driver (CNCNetwork).
-            let publish = s.ports.map { p -> String in
-                var spec = ""
-                if let ip = p.hostIP, !ip.isEmpty { spec += ip + ":" + (p.published.map { "\($0)" } ?? "") + ":" }
-                else if let r = p.published { spec += "\(r):" }
-                return spec + "\(p.target)/\(p.protocol.rawValue)"
-            }
-            c.publish = publish.isEmpty ? nil : publish
-            if let n = s.networks[first] {
-                c.networkAliases = n.aliases.isEmpty ? nil : n.aliases
+            if let n = sorted.first?.value {
+                c.networkAliases = n.aliases
                 c.ipv4Address = n.ipv4Address
+            }
+            c.publish = s.ports.map { p in
+                var text = ""
+                if let ip = p.hostIP { text += (ip.contains(":") ? "[\(ip)]" : ip) + ":" }
+                if let published = p.published { text += published.description + ":" } else if p.hostIP != nil { text += ":" }
+                return text + "\(p.target)/\(p.protocol.rawValue)"
             }
         }
         return c

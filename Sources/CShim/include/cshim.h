@@ -67,6 +67,11 @@ void cshim_tty_restore(void);
 /// Copies the window size of terminal `from` to `to`.
 int cshim_tty_copy_size(int from, int to);
 
+/// Docker's sig-proxy: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGWINCH delivered to this
+/// process are sent to `pid` instead. Call with 0 first to catch (and hold) them while the
+/// container starts; the held ones are delivered when called with the pid.
+int cshim_forward_signals(pid_t pid);
+
 /// Blocks SIGCHLD and returns a non-blocking, close-on-exec signalfd that reports it.
 int cshim_signalfd_sigchld(void);
 

@@ -4,11 +4,11 @@ import Foundation
 /// The subset of Go templates that `--format` needs, shared by every command: `{{.A.B}}` field
 /// paths, `{{json .X}}` (and `{{json .}}`), `{{upper .X}}`/`{{lower .X}}`, `{{index .Map "key"}}`,
 /// text around them, `\t`/`\n` escapes, and a `table` prefix that adds a header row.
-struct GoTemplate {
-    let text: String
-    let isTable: Bool
+public struct GoTemplate {
+    public let text: String
+    public let isTable: Bool
 
-    init(_ format: String) {
+    public init(_ format: String) {
         var t = format
         isTable = t.hasPrefix("table")
         if isTable { t = String(t.dropFirst(5)).trimmingCharacters(in: .whitespaces) }
@@ -16,17 +16,17 @@ struct GoTemplate {
     }
 
     /// Renders `template` over a JSON document.
-    static func render(_ template: String, _ value: JSONValue) throws -> String {
+    public static func render(_ template: String, _ value: JSONValue) throws -> String {
         try GoTemplate(template).render(json: value)
     }
 
     /// Renders `value` (any Encodable, seen as its JSON).
-    func render<T: Encodable>(_ value: T) throws -> String {
+    public func render<T: Encodable>(_ value: T) throws -> String {
         let json = try JSONDecoder().decode(JSONValue.self, from: Data(try CanonicalJSON.encode(value)))
         return try render(json: json)
     }
 
-    func render(json: JSONValue) throws -> String {
+    public func render(json: JSONValue) throws -> String {
         var out = ""
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
@@ -41,7 +41,7 @@ struct GoTemplate {
     }
 
     /// The header row of a table format: field names in upper case ("ImageID" -> "IMAGE ID").
-    func header() -> String {
+    public func header() -> String {
         var out = ""
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
@@ -110,7 +110,7 @@ struct GoTemplate {
     }
 
     /// Go's default printing: strings bare, maps as map[k:v], lists as [a b].
-    static func plain(_ v: JSONValue) -> String {
+    public static func plain(_ v: JSONValue) -> String {
         switch v {
         case .null: return "<nil>"
         case .bool(let b): return b ? "true" : "false"

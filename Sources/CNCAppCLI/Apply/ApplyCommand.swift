@@ -3,7 +3,6 @@ import CNCCore
 import CNCEngine
 import CNCImage
 import CNCPlanner
-import CNCRegistry
 import CNCSpec
 import CNCSystem
 import Foundation
@@ -16,7 +15,7 @@ struct ApplyCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions
-    @OptionGroup var registry: RegistryFlags
+    @OptionGroup var registry: PullFlags
     @OptionGroup var apply: ApplyFlags
 
     @Flag(help: "After applying, watch the spec, env and bind-mounted config files and re-apply on change.")

@@ -4,7 +4,6 @@ import CNCEngine
 import CNCImage
 import CNCOCI
 import CNCPlanner
-import CNCRegistry
 import CNCSpec
 import CNCSystem
 import Foundation
@@ -13,31 +12,35 @@ import Foundation
 struct ApplyRun {
     let global: GlobalOptions
     let spec: SpecOptions
-    let registry: RegistryFlags
+    let registry: PullFlags
     let flags: ApplyFlags
 
     /// Applies once; returns the exit status (0 converged, 1 failed).
     func once(savedPlan: Plan? = nil) async throws -> Int32 {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
+        Trace.mark("apply: start")
         let loaded = try spec.loadReporting()
+        Trace.mark("apply: spec compiled")
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
         let started = ContinuousClock.now
         let ctx = try AppContext.open(global, locked: true, progress: { event in if !json { Self.show(event, view) } })
-        let registry = self.registry, global = self.global
+        let registry = self.registry, root = global.stateRoot
         let digests = try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
-            try ImagePuller.pull(ref, store: ctx.images, client: registry.client(ref.domain, global),
-                                 platform: Platform.host(machine: Host.uname().machine)) { _ in }
+            try registry.pull(ref, stateRoot: root, store: ctx.images)
         }, note: { if !json { view.note($0) } })
+        Trace.mark("apply: engine opened, images resolved")
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         ctx.backend.register(loaded.app, as: desired)
+        Trace.mark("apply: desired state built")
         let request = ApplyRequest(
             desired: desired, spec: try AppContext.specText(loaded.app), specFiles: spec.file,
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
         let dryRun = flags.dryRun
         let result = try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+            Trace.mark("apply: observed and planned")
             guard !json else { return }
             if plan.isEmpty {
                 view.note(plan.text.isEmpty ? "\(desired.project): no changes" : plan.text.trimmingSuffixNewline + "\n\(desired.project): no changes")

@@ -2,15 +2,17 @@ import ArgumentParser
 import CNCCore
 
 /// `cnc version` / `cncapply version`.
-struct VersionCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the cnc version.")
+public struct VersionCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the cnc version.")
 
     @OptionGroup var global: GlobalOptions
 
     @Option(name: [.short, .long], help: "Output format: text or json.")
     var format: ReportFormat = .text
 
-    func run() throws {
+    public init() {}
+
+    public func run() throws {
         struct Report: Encodable { let version: String; let ociRuntimeSpec: String }
         let report = Report(version: CNCVersion.current, ociRuntimeSpec: CNCVersion.ociRuntimeSpec)
         switch format {

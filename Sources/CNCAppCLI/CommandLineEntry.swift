@@ -12,7 +12,7 @@ public enum CommandLineEntry {
             let args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
             // Commands that move a process into a cgroup warm the migration lock first thing, so
             // its RCU grace period overlaps argument parsing and setup (see MigrationPrimer).
-            if name == "cnc", let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {
+            if name == "cnc", Host.environment("CNC_NO_PRIME") == nil, let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {
                 MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
             }
             var command = try root.parseAsRoot(args)

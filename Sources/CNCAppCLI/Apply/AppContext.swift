@@ -3,7 +3,6 @@ import CNCCore
 import CNCEngine
 import CNCImage
 import CNCPlanner
-import CNCRegistry
 import CNCRuntime
 import CNCSpec
 import CNCState

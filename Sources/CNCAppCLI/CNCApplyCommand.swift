@@ -1,0 +1,20 @@
+import ArgumentParser
+import CNCCore
+
+/// The `cncapply` command: declarative apply / diff / watch / rollback over an app spec.
+public struct CNCApplyCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "cncapply",
+        abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
+        version: CNCVersion.current,
+        subcommands: specCommands + engineCommands,
+        defaultSubcommand: ApplyCommand.self)
+
+    /// apply, diff, history, rollback, status... (the reconciler) and version.
+    static let engineCommands: [any ParsableCommand.Type] = [
+        ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self,
+        AppPsCommand.self, AppLogsCommand.self, DownCommand.self, VersionCommand.self,
+    ]
+
+    public init() {}
+}
