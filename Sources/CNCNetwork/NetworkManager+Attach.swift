@@ -42,12 +42,13 @@ extension NetworkManager {
     /// CNI DEL, its hosts files; and updates its peers' hosts files. Missing pieces are fine.
     public func detach(container: ContainerID) throws {
         try locked {
+            let dir = paths.container(container.rawValue)
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
-                try FileSystem.removeTree(paths.container(container.rawValue))
+                if FileSystem.exists(dir) { try FileSystem.removeTree(dir) }
                 return
             }
             try release(record, record.attachments)
-            try FileSystem.removeTree(paths.container(container.rawValue))
+            try FileSystem.removeTree(dir)
             try refreshPeers(of: record, excluding: container)
         }
     }
@@ -64,8 +65,12 @@ extension NetworkManager {
             try release(record, gone)
             let before = record
             record.attachments.removeAll { $0.networkID == net.id }
-            try writeRecord(record)
-            try writeNameFiles(record, all: try records())
+            if record.attachments.isEmpty {
+                try FileSystem.removeTree(paths.container(container.rawValue))
+            } else {
+                try writeRecord(record)
+                try writeNameFiles(record, all: try records())
+            }
             try refreshPeers(of: before, excluding: container)
         }
     }

@@ -176,9 +176,9 @@ public final class NetworkManager: Sendable {
             if let br = config.bridge { try netlink().deleteLink(name: br) }
         } else {
             try FileSystem.remove(paths.conflist(config.name))
-            try FileSystem.removeTree(paths.cniIPAM + "/" + config.name)
+            if FileSystem.exists(paths.cniIPAM + "/" + config.name) { try FileSystem.removeTree(paths.cniIPAM + "/" + config.name) }
         }
-        try FileSystem.removeTree(paths.leases(network: config.id))
+        if FileSystem.exists(paths.leases(network: config.id)) { try FileSystem.removeTree(paths.leases(network: config.id)) }
         try FileSystem.remove(paths.def(config.name))
     }
 

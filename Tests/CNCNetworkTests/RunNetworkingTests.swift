@@ -1,0 +1,75 @@
+import CNCCore
+import CNCNetwork
+import CNCSystem
+import Foundation
+import Testing
+
+/// `cnc run` through the real runtime with bridge networking (the built binaries).
+@Suite(.serialized) struct RunNetworkingTests {
+    static let binDir: String = {
+        var dir = FileSystem.directoryName(FileSystem.readLink("/proc/self/exe") ?? "")
+        while dir.count > 1, !FileSystem.isExecutable(dir + "/cnc") { dir = FileSystem.directoryName(dir) }
+        return dir
+    }()
+    static var canRun: Bool { canUseKernel && FileSystem.isExecutable(binDir + "/cnc-init") && FileSystem.isExecutable(binDir + "/cnc-monitor") }
+
+    @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-init, cnc-monitor"))
+    // (No `wget -T`: Debian's busybox-static crashes with it.)
+    func servicesResolveEachOtherPublishHairpinAndCleanUp() throws {
+        let root = try TestRoot()
+        let rootfs = root.path + "/rootfs"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
+        #expect(sh("bash \(script) \(rootfs) && mkdir -p \(rootfs)/www && echo hello-net > \(rootfs)/www/index.html").status == 0)
+        let cnc = "CNC_LIBEXEC=\(Self.binDir) \(Self.binDir)/cnc --root \(root.path)"
+        func run(_ args: String) -> (status: Int32, output: String) { sh("\(cnc) \(args)") }
+        defer {
+            run("rm -f web")
+            run("network prune")
+            root.cleanup()
+        }
+        let subnet = try freeSubnet()
+        let gateway = subnet.firstHost
+        #expect(run("network create --subnet \(subnet) appnet").status == 0)
+        let local = try PortProbe.ephemeral(udp: false), any = try PortProbe.ephemeral(udp: false)
+        let web = run("run -d --name web --network appnet --network-alias websvc -p 127.0.0.1:\(local):80 -p \(any):80 --rootfs \(rootfs) busybox httpd -f -p 80 -h /www")
+        #expect(web.status == 0, "\(web.output)")
+        // Give httpd a moment to listen.
+        var up = false
+        for _ in 0..<100 where !up {
+            up = sh("curl -s -m 1 http://127.0.0.1:\(local)/").output.contains("hello-net")
+            if !up { usleep(20_000) }
+        }
+        #expect(up, "published port on 127.0.0.1 answers")
+        // By alias and by container name from another container on the network.
+        for name in ["websvc", "web"] {
+            let got = run("run --rm --network appnet --rootfs \(rootfs) busybox wget -q -O - http://\(name)/")
+            #expect(got.output.contains("hello-net"), "\(name): \(got.output)")
+        }
+        // Hairpin: through a host address (the gateway) to the published port, from another
+        // container and from the publishing container itself.
+        let other = run("run --rm --network appnet --rootfs \(rootfs) busybox wget -q -O - http://\(gateway):\(any)/")
+        #expect(other.output.contains("hello-net"), "\(other.output)")
+        let own = run("exec web wget -q -O - http://\(gateway):\(any)/")
+        #expect(own.output.contains("hello-net"), "\(own.output)")
+        // A second container asking for the same host port fails before it starts.
+        let clash = run("run --rm --network appnet -p 127.0.0.1:\(local):80 --rootfs \(rootfs) busybox true")
+        #expect(clash.status != 0 && clash.output.contains("already allocated"), "\(clash.output)")
+
+        // Internal networks have no route out; --network none has only lo.
+        #expect(run("network create --internal --subnet \(try freeSubnet()) quiet").status == 0)
+        let routes = run("run --rm --network quiet --rootfs \(rootfs) busybox ip route").output
+        #expect(!routes.contains("default") && routes.contains("dev eth0"), "\(routes)")
+        #expect(run("run --rm --network none --rootfs \(rootfs) busybox ip -o link").output.split(separator: "\n").count == 1)
+
+        // After removal of every container and network nothing is left.
+        let veth = run("network inspect appnet").output.range(of: #"veth[0-9a-z]+"#, options: .regularExpression).map { String(run("network inspect appnet").output[$0]) } ?? "vethnone"
+        #expect(run("rm -f web").status == 0)
+        #expect(run("network rm appnet quiet").status == 0)
+        #expect(!sh("ip -br link").output.contains(veth))
+        #expect(sh("nft list table ip \(FirewallTable.forRoot(root.path, isDefault: false).name)").status != 0)
+        #expect(((try? FileSystem.listDirectory(root.path + "/networks/leases")) ?? []).isEmpty)
+        #expect(((try? FileSystem.listDirectory(root.path + "/networks/containers")) ?? []).isEmpty)
+        #expect(((try? FileSystem.listDirectory(root.path + "/networks/defs")) ?? []).isEmpty)
+    }
+}
