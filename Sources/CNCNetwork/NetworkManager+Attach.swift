@@ -90,7 +90,15 @@ extension NetworkManager {
             }
             throw CNCError(.notFound, "network \(r.network) not found")
         }
-        let others = try records().filter { $0.container != container }
+        // Records whose namespace is gone (a container that died without a detach, a cnc
+        // killed mid-start) are released here, so their leases, ports and names never block
+        // this start: the next command sweeps.
+        var others: [AttachmentRecord] = []
+        for r in try records() where r.container != container {
+            if isAlive(r) { others.append(r); continue }
+            try? release(r, r.attachments)
+            try? FileSystem.removeTree(paths.container(r.container.rawValue))
+        }
         let ports = try resolvePorts(requests.map(\.ports), against: others)
 
         let nsFD = try NamespaceFile.open(netns.path)
@@ -212,7 +220,7 @@ extension NetworkManager {
     /// Chooses host ports for "-p 80" / "-P" and rejects conflicts with other containers of this
     /// root, with each other, and with host sockets — before anything is created.
     func resolvePorts(_ perNetwork: [[PublishedPort]], against others: [AttachmentRecord]) throws -> [[PublishedPort]] {
-        var taken: [(PublishedPort, String)] = others.filter(isAlive).flatMap { r in
+        var taken: [(PublishedPort, String)] = others.flatMap { r in
             r.attachments.flatMap { a in a.ports.map { ($0, r.options.name ?? r.container.short) } }
         }
         var out: [[PublishedPort]] = []

@@ -62,6 +62,8 @@ extension NetworkManager {
         try nl.addAddress(index: link.index, address: gw.bytes, prefixLength: subnet.prefixLength, name: br)
         try Sysctl.write(["net", "ipv4", "conf", br, "route_localnet"], "1")
         if !config.internal { try Sysctl.write(["net", "ipv4", "ip_forward"], "1") }
+        // A bridge that had to be (re)made may have lost its rules too (reboot, crash mid-create).
+        try applyNetworkRules(adding: config)
         return link.index
     }
 

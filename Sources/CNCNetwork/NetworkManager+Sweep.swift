@@ -56,6 +56,9 @@ extension NetworkManager {
 
         // Published-port elements: kept only when a live attachment publishes them.
         if networks.contains(where: { $0.driver == .bridge }) {
+            // Rules are regenerated as a whole (idempotent): repairs a crash between a
+            // network's bridge and its rules, or a flushed ruleset.
+            try? applyNetworkRules()
             report.portElements = (try? sweepPortElements(live: live)) ?? []
         }
 

@@ -135,8 +135,7 @@ public final class NetworkManager: Sendable {
         try save(config)
         do {
             if config.driver == .bridge {
-                try ensureBridge(config)
-                try applyNetworkRules(adding: config)
+                try ensureBridge(config) // also installs the firewall rules
             } else {
                 try writeConflist(config)
             }

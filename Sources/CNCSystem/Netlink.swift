@@ -197,43 +197,29 @@ public final class NetlinkSocket: @unchecked Sendable {
     /// errno as a SystemError naming `what`. Returns replies that came before the ack.
     @discardableResult
     public func request(_ message: NetlinkMessage, what: String) throws -> [NetlinkReply] {
-        seq &+= 1
-        let mySeq = seq
-        var bytes = message.finish(seq: mySeq)
-        bytes[6] |= 0x05 // NLM_F_REQUEST | NLM_F_ACK
-        try send(bytes, what: what)
-        var replies: [NetlinkReply] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = try receive(&buf, what: what)
-            for m in Netlink.split(buf[0..<n]) where m.seq == mySeq {
-                if m.type == 2 { // NLMSG_ERROR
-                    guard m.payload.count >= 4 else { return replies }
-                    let code = Int32(bitPattern: Netlink.u32(m.payload[...], 0))
-                    if code == 0 { return replies }
-                    throw SystemError.make("netlink", errno: -code, path: what)
-                }
-                if m.type == 3 { return replies } // NLMSG_DONE
-                replies.append(NetlinkReply(type: m.type, payload: m.payload))
-            }
-        }
+        try exchange(message, flags: 0x0005 /* REQUEST | ACK */, what: what)
     }
 
     /// Sends a dump request (NLM_F_REQUEST|NLM_F_DUMP) and collects every reply until DONE.
     public func dump(_ message: NetlinkMessage, what: String) throws -> [NetlinkReply] {
+        try exchange(message, flags: 0x0301 /* REQUEST | DUMP */, what: what)
+    }
+
+    /// One request and its replies, up to NLMSG_DONE or the NLMSG_ERROR that acks (0) or fails it.
+    private func exchange(_ message: NetlinkMessage, flags: UInt16, what: String) throws -> [NetlinkReply] {
         seq &+= 1
         let mySeq = seq
         var bytes = message.finish(seq: mySeq)
-        bytes[6] |= 0x01
-        bytes[7] |= 0x03 // NLM_F_DUMP = 0x300
+        bytes[6] |= UInt8(flags & 0xff)
+        bytes[7] |= UInt8(flags >> 8)
         try send(bytes, what: what)
         var replies: [NetlinkReply] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = try receive(&buf, what: what)
             for m in Netlink.split(buf[0..<n]) where m.seq == mySeq {
-                if m.type == 3 { return replies }
-                if m.type == 2 {
+                if m.type == 3 { return replies } // NLMSG_DONE
+                if m.type == 2 { // NLMSG_ERROR
                     let code = m.payload.count >= 4 ? Int32(bitPattern: Netlink.u32(m.payload[...], 0)) : 0
                     if code == 0 { return replies }
                     throw SystemError.make("netlink", errno: -code, path: what)

@@ -141,3 +141,41 @@ import Testing
         try manager.remove(net.name)
     }
 }
+
+@Suite(.serialized) struct BridgeDriverRecoveryTests {
+    /// A container that died without a detach (kill -9 of cnc, a crashed runtime) does not block
+    /// the next start asking for its address and port: the attach releases it first.
+    @Test(.enabled(if: canUseKernel, "needs root, ip and nft"))
+    func deadContainersAddressAndPortAreReusable() throws {
+        let root = try TestRoot()
+        let first = try TestNetns(), second = try TestNetns()
+        defer { first.cleanup(); second.cleanup(); root.cleanup() }
+        let manager = NetworkManager(root: root.path)
+        var o = NetworkCreateOptions(name: "r-" + token())
+        let subnet = try freeSubnet()
+        o.subnet = subnet
+        let net = try manager.create(o)
+        let ip = IPv4Address(subnet.network.value + 9)
+        let port = try PortProbe.ephemeral(udp: false)
+        let req = NetworkAttachmentRequest(network: net.name, ip: ip, ports: [PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: port, containerPort: 80)])
+        let dead = ContainerID.random(), next = ContainerID.random()
+        _ = try manager.attach(container: dead, netns: .path(first.path), requests: [req])
+        first.cleanup()
+        let r = try manager.attach(container: next, netns: .path(second.path), requests: [req])
+        #expect(r.attachments.first?.address == ip)
+        #expect(try FileSystem.listDirectory(root.path + "/networks/containers") == [next.rawValue])
+        // connect / disconnect cycles on a live container.
+        var o2 = NetworkCreateOptions(name: "r2-" + token())
+        o2.subnet = try freeSubnet()
+        let net2 = try manager.create(o2)
+        let c = try manager.connect(container: next, request: NetworkAttachmentRequest(network: net2.name, aliases: ["side"]))
+        #expect(c.attachments.map(\.interface) == ["eth0", "eth1"])
+        #expect(second.run("ip -o -4 addr show eth1").output.contains(net2.subnet?.network.description.dropLast(1) ?? "?"))
+        try manager.disconnect(container: next, network: net2.name)
+        #expect(!second.run("ip -o link").output.contains("eth1"))
+        #expect(manager.attachments(of: next).count == 1)
+        try manager.detach(container: next)
+        try manager.remove(net.name)
+        try manager.remove(net2.name)
+    }
+}

@@ -6,12 +6,25 @@ import Testing
 
 let hasCNI = canUseKernel && FileManager.default.isExecutableFile(atPath: "/usr/lib/cni/macvlan")
 
+/// Whether this kernel can make a link of `kind` on a bridge parent (this host has no ipvlan).
+func kernelSupports(_ kind: String) -> Bool {
+    let br = "cncp" + token(8), child = "cncq" + token(8)
+    defer { sh("ip link del \(child); ip link del \(br)") }
+    return sh("ip link add \(br) type bridge && ip link add link \(br) name \(child) type \(kind)").status == 0
+}
+let hasIPVLAN = hasCNI && kernelSupports("ipvlan")
+
 @Suite(.serialized) struct CNIDriverTests {
     /// macvlan through the CNI driver: two namespaces on a parent made for the test reach each
     /// other; DEL frees the host-local leases. The parent is an empty bridge, not a dummy: this
     /// kernel has no dummy driver, and a bridge with no ports is just as isolated.
     @Test(.enabled(if: hasCNI, "needs root and containernetworking-plugins"))
-    func macvlanOnATestParent() throws {
+    func macvlanOnATestParent() throws { try underlay(.macvlan) }
+
+    @Test(.enabled(if: hasIPVLAN, "needs root, containernetworking-plugins and the kernel's ipvlan driver"))
+    func ipvlanOnATestParent() throws { try underlay(.ipvlan) }
+
+    func underlay(_ driver: NetworkDriver) throws {
         let root = try TestRoot()
         let a = try TestNetns(), b = try TestNetns()
         let parent = "cncd" + token(8)
@@ -19,7 +32,7 @@ let hasCNI = canUseKernel && FileManager.default.isExecutableFile(atPath: "/usr/
         #expect(sh("ip link add \(parent) type bridge && ip link set \(parent) up").status == 0)
         let manager = NetworkManager(root: root.path)
         var o = NetworkCreateOptions(name: "mv-" + token())
-        o.driver = .macvlan
+        o.driver = driver
         o.parent = parent
         o.subnet = try freeSubnet()
         let net = try manager.create(o)
@@ -29,7 +42,7 @@ let hasCNI = canUseKernel && FileManager.default.isExecutableFile(atPath: "/usr/
                                     options: ContainerNetworkOptions(name: "bee"))
         let ipB = try #require(rb.attachments.first?.address)
         #expect(net.subnet?.contains(ipB) == true)
-        #expect(a.run("ip -d link show eth0").output.contains("macvlan"))
+        #expect(a.run("ip -d link show eth0").output.contains(driver.rawValue))
         let ping = a.run("busybox ping -c 1 -W 3 \(ipB)")
         #expect(ping.status == 0, "\(ping.output)")
         #expect(try FileSystem.readText(ra.hostsPath).contains("\(ipB)\tbee"))

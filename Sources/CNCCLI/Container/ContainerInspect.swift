@@ -2,6 +2,7 @@ import CNCAppCLI
 import ArgumentParser
 import CNCCgroups
 import CNCCore
+import CNCNetwork
 import CNCRuntime
 import CNCSystem
 import Foundation
@@ -96,7 +97,33 @@ struct ContainerInspect: ParsableCommand {
             "GraphDriver": .object(["Name": .string("overlay2"), "Data": .object([
                 "LowerDir": .string(cfg.lowerDirs.joined(separator: ":")), "UpperDir": .string(c.directory + "/upper"),
                 "WorkDir": .string(c.directory + "/work"), "MergedDir": .string(c.directory + "/rootfs")])]),
-            "NetworkSettings": .object(["Networks": .object([cfg.network.description: .object([:])]), "Ports": .object([:])]),
+            "NetworkSettings": networkSettings(c, root: runtime.store.root),
+        ])
+    }
+}
+
+extension ContainerInspect {
+    /// Docker's NetworkSettings: per network its address, gateway and aliases; the port map.
+    static func networkSettings(_ c: Container, root: String) -> JSONValue {
+        let attachments = NetworkManager(root: root).attachments(of: c.config.id)
+        var networks: [String: JSONValue] = [:]
+        var ports: [String: [JSONValue]] = [:]
+        for a in attachments {
+            networks[a.network] = .object([
+                "NetworkID": .string(a.networkID), "IPAddress": .string(a.address.description),
+                "IPPrefixLen": .int(Int64(a.prefixLength)), "Gateway": .string(a.gateway?.description ?? ""),
+                "Aliases": .array(a.names.map { .string($0) }),
+            ])
+            for p in a.ports {
+                ports["\(p.containerPort)/\(p.proto.rawValue)", default: []].append(.object([
+                    "HostIp": .string(p.hostIP?.description ?? "0.0.0.0"), "HostPort": .string(String(p.hostPort))]))
+            }
+        }
+        if networks.isEmpty { networks[c.config.network.description] = .object([:]) }
+        return .object([
+            "Networks": .object(networks), "Ports": .object(ports.mapValues { .array($0) }),
+            "IPAddress": .string(attachments.first?.address.description ?? ""),
+            "Gateway": .string(attachments.first?.gateway?.description ?? ""),
         ])
     }
 }

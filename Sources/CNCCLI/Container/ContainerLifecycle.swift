@@ -1,5 +1,6 @@
 import CNCAppCLI
 import ArgumentParser
+import CNCNetwork
 import CNCCgroups
 import CNCCore
 import CNCRuntime
@@ -111,8 +112,14 @@ struct ContainerPort: ParsableCommand {
     @Argument var container: String
     @Argument var privatePort: String?
     func run() throws {
-        // none/host/container: networking publishes nothing; bridge port maps come with CNCNetwork.
-        _ = try global.runtime().container(container)
+        // Docker's output: "80/tcp -> 127.0.0.1:8080", one line per published port.
+        let c = try global.runtime().container(container)
+        let ports = NetworkManager(root: global.stateRoot).attachments(of: c.config.id).flatMap(\.ports)
+        for p in ports {
+            let key = "\(p.containerPort)/\(p.proto.rawValue)"
+            if let privatePort, privatePort != key, privatePort != String(p.containerPort) { continue }
+            print("\(key) -> \(p.hostIP?.description ?? "0.0.0.0"):\(p.hostPort)")
+        }
     }
 }
 
