@@ -16,6 +16,11 @@ public final class RuntimeBackend: ContainerBackend {
     let images: ImageStore
     let stateRoot: String
     let environment: [String: String]
+    /// Whatever touches the host's network (start attaches, remove detaches, networks come and
+    /// go) runs one at a time in this process: libnftables and netlink were seen to fail when
+    /// two services started together ("cache initialization failed: Bad file descriptor").
+    private let networkLock = Mutex(())
+
     /// Service specs by config hash: the executor names a DesiredService, this finds its spec.
     private let specs = Mutex<[String: ServiceSpec]>([:])
     /// How old a half-created container must be before it is swept: none while this process
@@ -71,12 +76,12 @@ public final class RuntimeBackend: ContainerBackend {
         o.labels[Self.configHashLabel] = network.configHash
         o.app = project
         o.ifNotExists = true
-        _ = try networks.create(o)
+        _ = try networkLock.withLock { _ in try networks.create(o) }
     }
 
     public func removeNetwork(project: String, name: String) async throws {
         do {
-            try networks.remove(Self.hostNetworkName(project: project, name))
+            try networkLock.withLock { _ in try networks.remove(Self.hostNetworkName(project: project, name)) }
         } catch let e as CNCError where e.code == .notFound {
             return
         }
@@ -136,8 +141,10 @@ public final class RuntimeBackend: ContainerBackend {
         return config.id.rawValue
     }
 
+
     public func start(id: String) async throws {
-        try runtime.start(try ContainerID(id)).detach()
+        let cid = try ContainerID(id)
+        try networkLock.withLock { _ in try runtime.start(cid).detach() }
     }
 
     public func stop(id: String, timeout: CNCDuration?) async throws {
@@ -146,7 +153,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func remove(id: String) async throws {
         do {
-            try runtime.remove(id, force: true)
+            try networkLock.withLock { _ in try runtime.remove(id, force: true) }
         } catch let e as CNCError where e.code == .notFound {
             return
         }
