@@ -40,7 +40,7 @@ public struct EngineNetworkAttacher: NetworkAttacher {
         let dir = store.directory(c.id)
         let options = ContainerNetworkOptions(
             name: c.name, hostname: c.hostname, dns: c.dns.compactMap(IPv4Address.init), dnsSearch: c.dnsSearch ?? [],
-            dnsOptions: c.dnsOptions ?? [], extraHosts: try c.extraHosts.map(HostEntry.parse),
+            dnsOptions: c.dnsOptions ?? [], extraHosts: c.extraHosts.compactMap { try? HostEntry.parse($0) }, // IPv4 only (no IPv6 here)
             hostsPath: dir + "/hosts", resolvConfPath: dir + "/resolv.conf")
         Trace.mark("network attach begins")
         _ = try manager.attach(container: c.id, netns: .pid(pid), requests: [request], options: options)
