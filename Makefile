@@ -10,8 +10,10 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-# Release binaries link the Swift runtime statically (faster start: see BENCHMARKS.md).
-STATIC := $(if $(filter release,$(CONFIG)),--static-swift-stdlib,)
+# Release binaries link the Swift runtime statically and as position-dependent executables:
+# no 100k relative relocations to apply at every start (see BENCHMARKS.md).
+RELEASE_FLAGS := --static-swift-stdlib -Xlinker --no-pie
+STATIC := $(if $(filter release,$(CONFIG)),$(RELEASE_FLAGS),)
 
 build: deps
 	$(SWIFT) build -c $(CONFIG) $(STATIC)
@@ -27,7 +29,7 @@ demo: build
 	@scripts/demo.sh $(BIN)
 
 bench: deps
-	$(SWIFT) build -c release --static-swift-stdlib
+	$(SWIFT) build -c release $(RELEASE_FLAGS)
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 
 clean:

@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "cnc", targets: ["cnc"]),
         .executable(name: "cncapply", targets: ["cncapply"]),
         .executable(name: "cnc-init", targets: ["cnc-init"]),
+        .executable(name: "cnc-registry", targets: ["cnc-registry"]),
         .executable(name: "cnc-monitor", targets: ["cnc-monitor"]),
     ],
     dependencies: [
@@ -71,8 +72,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // cnc's registry commands, in their own executable (cnc-registry) so the HTTPS stack
+        // loads only for them.
+        .target(name: "CNCRegistryCLI", dependencies: [
+            "CNCCore", "CNCAppCLI", "CNCSystem", "CNCOCI", "CNCImage", "CNCRegistry",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .target(name: "CNCCLI", dependencies: [
-            "CNCCore", "CNCAppCLI", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRegistry", "CNCRuntime", "CNCCgroups", "CNCNetwork",
+            "CNCCore", "CNCAppCLI", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups", "CNCNetwork",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -82,6 +89,7 @@ let package = Package(
         // of ~13 ms (dynamic Foundation + ICU relocations), most of a container's start.
         .executableTarget(name: "cnc", dependencies: ["CNCAppCLI", "CNCCLI"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
+        .executableTarget(name: "cnc-registry", dependencies: ["CNCAppCLI", "CNCRegistryCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.
         .executableTarget(
             name: "cnc-init",

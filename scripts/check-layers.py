@@ -22,11 +22,12 @@ LAYERS = {
     "CNCCgroups": 3, "CNCRuntime": 3, "CNCNetwork": 3,
     "CNCEngine": 4,
     "CNCAppCLI": 5,
+    "CNCRegistryCLI": 5,
     "CNCCLI": 5,
 }
 # Same-layer edges, each a deliberate design choice.
 SAME_LAYER = {
-    ("CNCCLI", "CNCAppCLI"),
+    ("CNCCLI", "CNCAppCLI"), ("CNCRegistryCLI", "CNCAppCLI"),
     ("CNCSystem", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
     ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),

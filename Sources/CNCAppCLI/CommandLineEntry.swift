@@ -6,10 +6,21 @@ import CNCSystem
 /// Runs a root command and turns errors into a message on stderr and an exit status.
 public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
-    public static func main(_ root: any AsyncParsableCommand.Type, name: String) async -> Never {
+    /// `handOff`: verbs another executable beside this one serves (`cnc pull` -> `cnc-registry
+    /// pull`); for them this process execs that one at once, keeping every argument.
+    public static func main(
+        _ root: any AsyncParsableCommand.Type, name: String, handOff: (verbs: Set<String>, executable: String)? = nil
+    ) async -> Never {
         do {
             Trace.mark("main")
             let args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            if let handOff {
+                // `cnc pull ...` and `cnc image pull ...` alike.
+                let rest = args.first == "image" ? Array(args.dropFirst()) : args
+                if let verb = rest.first, handOff.verbs.contains(verb) {
+                    try Host.exec(Host.executableDirectory + "/" + handOff.executable, [name] + rest)
+                }
+            }
             // Commands that move a process into a cgroup warm the migration lock first thing, so
             // its RCU grace period overlaps argument parsing and setup (see MigrationPrimer).
             if name == "cnc", Host.environment("CNC_NO_PRIME") == nil, let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {

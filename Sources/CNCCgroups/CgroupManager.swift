@@ -82,13 +82,12 @@ enum CgroupFile {
         (read(procsFile) ?? "").split(separator: "\n").compactMap { Int32($0) }
     }
 
-    /// rmdirs the parents `path` created (e.g. "cnc" of "cnc/<id>") while they are empty.
+    /// rmdirs cnc's own default parent ("cnc" of "cnc/<id>") once it is empty. A parent given
+    /// with --cgroup-parent belongs to whoever set it up and stays.
     static func removeEmptyParents(of dir: String, below path: String) {
-        var d = dir
-        for _ in 0..<(path.split(separator: "/").count - 1) {
-            d = FileSystem.directoryName(d)
-            if (try? FileSystem.removeDirectory(d)) == nil { return }
-        }
+        let parts = path.split(separator: "/")
+        guard parts.count == 2, parts[0] == "cnc" else { return }
+        try? FileSystem.removeDirectory(FileSystem.directoryName(dir))
     }
 
     /// SIGKILLs everything in `procsFile` until it is empty (bounded wait), then rmdirs `dir`.

@@ -20,30 +20,37 @@ public struct EngineNetworkAttacher: NetworkAttacher {
 
     public func attach(container c: ContainerConfig, pid: Int32) throws {
         guard case .bridge(let requested) = c.network else { return }
-        let name = Self.networkName(requested)
-        // Spec networks ("<project>_<network>") are created on first use, scoped to the app.
-        if let project = c.labels["cnc.project"], name.hasPrefix(project + "_"), (try? manager.network(name)) == nil {
-            var o = NetworkCreateOptions(name: name)
-            o.app = project
-            o.ifNotExists = true
-            _ = try manager.create(o)
+        var requests: [NetworkAttachmentRequest] = []
+        var first = true
+        // The first network carries the published ports; the others add interfaces and aliases.
+        for (requestedName, aliases, address) in [(requested, c.networkAliases ?? [], c.ipv4Address)]
+            + (c.additionalNetworks ?? []).map({ ($0.name, $0.aliases, $0.ipv4Address) }) {
+            let name = Self.networkName(requestedName)
+            // Spec networks ("<project>_<network>") are created on first use, scoped to the app.
+            if let project = c.labels["cnc.project"], name.hasPrefix(project + "_"), (try? manager.network(name)) == nil {
+                var o = NetworkCreateOptions(name: name)
+                o.app = project
+                o.ifNotExists = true
+                _ = try manager.create(o)
+            }
+            var aliases = aliases
+            if let service = c.labels["cnc.service"], !aliases.contains(service) { aliases.insert(service, at: 0) }
+            var ip: IPv4Address?
+            if let text = address {
+                guard let a = IPv4Address(text) else { throw CNCError(.invalidArgument, "invalid --ip \"\(text)\": want an IPv4 address") }
+                ip = a
+            }
+            requests.append(NetworkAttachmentRequest(
+                network: name, ip: ip, aliases: aliases, ports: first ? try (c.publish ?? []).flatMap(PublishedPort.parse) : []))
+            first = false
         }
-        var aliases = c.networkAliases ?? []
-        if let service = c.labels["cnc.service"], !aliases.contains(service) { aliases.insert(service, at: 0) }
-        var ip: IPv4Address?
-        if let text = c.ipv4Address {
-            guard let a = IPv4Address(text) else { throw CNCError(.invalidArgument, "invalid --ip \"\(text)\": want an IPv4 address") }
-            ip = a
-        }
-        let request = NetworkAttachmentRequest(
-            network: name, ip: ip, aliases: aliases, ports: try (c.publish ?? []).flatMap(PublishedPort.parse))
         let dir = store.directory(c.id)
         let options = ContainerNetworkOptions(
             name: c.name, hostname: c.hostname, dns: c.dns.compactMap(IPv4Address.init), dnsSearch: c.dnsSearch ?? [],
             dnsOptions: c.dnsOptions ?? [], extraHosts: c.extraHosts.compactMap { try? HostEntry.parse($0) }, // IPv4 only (no IPv6 here)
             hostsPath: dir + "/hosts", resolvConfPath: dir + "/resolv.conf")
         Trace.mark("network attach begins")
-        _ = try manager.attach(container: c.id, netns: .pid(pid), requests: [request], options: options)
+        _ = try manager.attach(container: c.id, netns: .pid(pid), requests: requests, options: options)
         Trace.mark("network attached")
     }
 

@@ -45,6 +45,9 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var networkAliases: [String]?
     public var dnsSearch: [String]?
     public var dnsOptions: [String]?
+    /// Networks joined besides `network` (a Compose service on several networks), each with its
+    /// aliases and optional address. Attached together with the first, at every start.
+    public var additionalNetworks: [AdditionalNetwork]?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 
@@ -130,6 +133,18 @@ public struct Healthcheck: Codable, Sendable, Equatable {
         if test.first == "CMD-SHELL" { return ["/bin/sh", "-c", test.dropFirst().joined(separator: " ")] }
         if test.first == "CMD" { return Array(test.dropFirst()) }
         return test
+    }
+}
+
+/// One more network a container joins (see ContainerConfig.additionalNetworks).
+public struct AdditionalNetwork: Codable, Sendable, Equatable {
+    public var name: String
+    public var aliases: [String]
+    public var ipv4Address: String?
+    public init(name: String, aliases: [String] = [], ipv4Address: String? = nil) {
+        self.name = name
+        self.aliases = aliases
+        self.ipv4Address = ipv4Address
     }
 }
 

@@ -33,6 +33,12 @@ extension Runtime {
         let c = try container(ref)
         try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
+        if c.state.status == "restarting" {
+            // Between two runs: wake the monitor so it sees the request and exits.
+            if c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
+            _ = waitUntilStopped(c, milliseconds: 5000)
+            return
+        }
         if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
         if c.state.pid > 0 {
@@ -103,6 +109,7 @@ extension Runtime {
                     try? FileSystem.writeReplacing([], to: c.directory + "/stop-requested")
                     if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
+                    if c.state.status == "restarting" && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
                 }
                 doomed.append((ref, c))
             } catch {

@@ -133,6 +133,7 @@ int cshim_signalfd_sigchld(void) {
     sigset_t s;
     sigemptyset(&s);
     sigaddset(&s, SIGCHLD);
+    sigaddset(&s, SIGUSR1);  // "look at your directory again" (stop during a restart backoff)
     if (sigprocmask(SIG_BLOCK, &s, NULL) < 0) return -1;
     return signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
 }

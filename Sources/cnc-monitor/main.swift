@@ -610,6 +610,13 @@ while true {
         saveState()
         restartAt = monoNanos() + delay
     }
+    // A stop during the backoff wait ends the monitor now rather than at the next attempt.
+    if restartAt >= 0 && access(dir + "/stop-requested", F_OK) == 0 {
+        state.status = "exited"
+        saveState()
+        report("exit \(state.exitCode)")
+        finish()
+    }
     if restartAt >= 0 && monoNanos() >= restartAt {
         restartAt = -1
         if access(dir + "/stop-requested", F_OK) == 0 {

@@ -1,4 +1,4 @@
 import CNCAppCLI
 import CNCCLI
 
-await CommandLineEntry.main(CNCCommand.self, name: "cnc")
+await CommandLineEntry.main(CNCCommand.self, name: "cnc", handOff: (CNCCommand.registryVerbs, "cnc-registry"))

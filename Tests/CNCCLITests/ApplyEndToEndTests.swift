@@ -360,3 +360,62 @@ final class LocalRegistry {
         #expect(bad.stderr.contains("failed to pull"))
     }
 }
+
+@Suite(.serialized) struct ApplyMultiNetworkTests {
+    @Test func aServiceOnTwoNetworksReachesBothAndTheNetworksStayApart() throws {
+        let app = try AppRoot()
+        let httpd = { (name: String) in
+            "[\"sh\", \"-c\", \"mkdir -p /www && echo \(name) > /www/index.html && exec httpd -f -p 8080 -h /www\"]"
+        }
+        let file = try app.write("""
+        name: multi
+        services:
+          db:
+            image: app:stable
+            command: \(httpd("db"))
+            networks: [back]
+            healthcheck:
+              test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/"]
+              interval: 200ms
+              retries: 10
+          web:
+            image: app:stable
+            command: \(httpd("web"))
+            networks: [front]
+          api:
+            image: app:stable
+            command: ["sleep", "1000"]
+            stop_grace_period: 0s
+            depends_on:
+              db: {condition: service_healthy}
+            networks:
+              front: {}
+              back:
+                aliases: [api-internal]
+        networks:
+          front: {}
+          back:
+            internal: true
+        """)
+        let r = try app.apply(["-f", file, "--wait"])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        func fetch(_ from: String, _ to: String) throws -> CLI.Result {
+            try CLI.run("cnc", ["exec", "--root", app.root, from, "wget", "-q", "-O", "-", "http://\(to):8080/"])
+        }
+        #expect(try fetch("multi-api-1", "db").stdout == "db\n")
+        #expect(try fetch("multi-api-1", "web").stdout == "web\n")
+        // web is not on the backend network: db's name is not in its hosts file, and db's
+        // address (on a bridge this test made) does not answer it. No name is looked up over
+        // DNS here, so nothing leaves the test's own networks.
+        let webHosts = try CLI.run("cnc", ["exec", "--root", app.root, "multi-web-1", "cat", "/etc/hosts"]).stdout
+        #expect(!webHosts.contains(" db"))
+        let apiHosts = try CLI.run("cnc", ["exec", "--root", app.root, "multi-api-1", "cat", "/etc/hosts"]).stdout
+        let dbIP = try #require(apiHosts.split(separator: "\n").first { $0.contains("multi-db-1") }?.split(separator: "\t").first.map(String.init))
+        let probe = try CLI.run("cnc", ["exec", "--root", app.root, "multi-web-1", "nc", "-w", "1", dbIP, "8080"])
+        #expect(probe.status != 0, "web reached db at \(dbIP)")
+        // The second network's alias resolves for its peers.
+        let alias = try CLI.run("cnc", ["exec", "--root", app.root, "multi-db-1", "ping", "-c", "1", "-W", "2", "api-internal"])
+        #expect(alias.status == 0, "\(alias.stdout)\(alias.stderr)")
+        #expect(try app.apply(["down", "-p", "multi"]).status == 0)
+    }
+}

@@ -160,3 +160,56 @@ actor EventLog {
         }
     }
 }
+
+/// Records how many replacements overlap.
+actor OverlapProbe {
+    var current = 0
+    var peak = 0
+    func enter() { current += 1; peak = max(peak, current) }
+    func leave() { current -= 1 }
+}
+
+final class SlowBackend: ContainerBackend, @unchecked Sendable {
+    let inner = FakeBackend()
+    let probe = OverlapProbe()
+    func createNetwork(project: String, _ network: DesiredNetwork) async throws {}
+    func removeNetwork(project: String, name: String) async throws {}
+    func createVolume(project: String, _ volume: DesiredVolume) async throws {}
+    func removeVolume(project: String, name: String) async throws {}
+    func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
+        await probe.enter()
+        try await Task.sleep(nanoseconds: 30_000_000)
+        await probe.leave()
+        return try await inner.createContainer(project: project, service: service, replica: replica, name: name)
+    }
+    func start(id: String) async throws { try await inner.start(id: id) }
+    func stop(id: String, timeout: CNCDuration?) async throws { try await inner.stop(id: id, timeout: timeout) }
+    func remove(id: String) async throws { try await inner.remove(id: id) }
+    func rename(id: String, to name: String) async throws { try await inner.rename(id: id, to: name) }
+    func updateLimits(id: String, _ limits: LiveLimits) async throws {}
+    func observe(id: String) async throws -> ContainerObservation { try await inner.observe(id: id) }
+    func listContainers(project: String) async throws -> [RuntimeContainer] { [] }
+    func listNetworks(project: String) async throws -> [ObservedResource] { [] }
+    func listVolumes(project: String) async throws -> [ObservedResource] { [] }
+}
+
+@Suite struct RollingUpdateTests {
+    static func app(env: String, parallelism: Int) -> DesiredApp {
+        var s = ExecutorTests.svc("web", env: env)
+        s.replicas = 4
+        s.update = UpdatePolicy(order: .stopFirst, parallelism: parallelism)
+        return DesiredApp(project: "p", services: [s])
+    }
+
+    @Test(arguments: [(1, 1), (2, 2), (0, 4)])
+    func parallelismBoundsConcurrentReplacements(_ parallelism: Int, _ expectedPeak: Int) async {
+        let old = Self.app(env: "1", parallelism: parallelism)
+        let observed = ObservedApp(containers: (1...4).map { .from(old.services[0], project: "p", replica: $0, id: "old\($0)") },
+                                   appliedReplicas: ["web": 4])
+        let new = Self.app(env: "2", parallelism: parallelism)
+        let backend = SlowBackend()
+        let report = await Executor(backend: backend, options: ExecutorTests.fast).run(Planner.plan(desired: new, observed: observed), desired: new)
+        #expect(report.succeeded)
+        #expect(await backend.probe.peak == expectedPeak)
+    }
+}

@@ -95,6 +95,20 @@ import Testing
         // 100 + 200 + 400 ms of backoff between the four runs.
         #expect(took >= 0.7, "restarts took only \(took)s")
         #expect(try h.cnc(["logs", "flaky"]).out.components(separatedBy: "try").count - 1 == 4)
+        // stop during a backoff wait returns at once and nothing restarts afterwards.
+        try h.run(["-d", "--name", "always", "--restart", "always"], ["sh", "-c", "exit 1"])
+        var restarting = false
+        for _ in 0..<60 where !restarting {
+            Thread.sleep(forTimeInterval: 0.05)
+            restarting = (try h.inspect("always", "{{.State.Status}}")) == "restarting"
+        }
+        #expect(restarting)
+        let t1 = Date()
+        #expect(try h.cnc(["stop", "always"]).status == 0)
+        #expect(Date().timeIntervalSince(t1) < 2)
+        let count = try h.inspect("always", "{{.RestartCount}}")
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try h.inspect("always", "{{.State.Status}} {{.RestartCount}}") == "exited \(count)")
     }
 
     @Test func sleepAsPID1IgnoresSIGTERMAndIsKilledAfterTheGrace() throws {

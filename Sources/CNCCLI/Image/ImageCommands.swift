@@ -4,7 +4,7 @@ extension CNCCommand {
     /// cnc image commands (images, pull, push, tag, save, load, import, rmi, image ...).
     static let imageCommands: [any ParsableCommand.Type] = [
         ImageGroup.self, ImageList.self, ImageImport.self, ImageTag.self, ImageRemove.self,
-        ImageSave.self, ImageLoad.self, ImagePull.self, ImagePush.self, RegistryLogin.self, RegistryLogout.self,
+        ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self, LoginHandOff.self, LogoutHandOff.self,
     ]
 }
 
@@ -15,6 +15,6 @@ struct ImageGroup: ParsableCommand {
         abstract: "Manage images.",
         subcommands: [
             ImageList.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
-            ImageImport.self, ImageTag.self, ImageRemove.self, ImageSave.self, ImageLoad.self, ImagePull.self, ImagePush.self,
+            ImageImport.self, ImageTag.self, ImageRemove.self, ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self,
         ])
 }

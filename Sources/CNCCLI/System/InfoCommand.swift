@@ -56,9 +56,3 @@ struct InfoCommand: ParsableCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 }
-
-extension String {
-    func padding(to width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
-    }
-}

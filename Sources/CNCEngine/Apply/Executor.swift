@@ -164,7 +164,20 @@ public struct Executor: Sendable {
             try await backend.updateLimits(id: id, try service().liveLimits)
             return id
         case .replace:
-            return try await replace(action, project: project, service: try service(), onContainer: onContainer, state: state)
+            // update_config.parallelism: at most that many replicas of a service are replaced at
+            // once (0: all); each slot is held for `delay` after its replacement.
+            let s = try service()
+            let policy = action.update ?? UpdatePolicy()
+            await state.acquireSlot(service: s.name, limit: policy.parallelism)
+            do {
+                let id = try await replace(action, project: project, service: s, onContainer: onContainer, state: state)
+                if policy.delay > .zero { try? await Task.sleep(nanoseconds: UInt64(policy.delay.nanoseconds)) }
+                await state.releaseSlot(service: s.name)
+                return id
+            } catch {
+                await state.releaseSlot(service: s.name)
+                throw error
+            }
         }
     }
 
@@ -313,6 +326,29 @@ actor ExecutionState {
     }
 
     func requestRollback() { rollbackRequested = true }
+
+    // Rolling-update slots per service.
+    private var slotsInUse: [String: Int] = [:]
+    private var slotWaiters: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    func acquireSlot(service: String, limit: Int) async {
+        if limit <= 0 || slotsInUse[service, default: 0] < limit {
+            slotsInUse[service, default: 0] += 1
+            return
+        }
+        await withCheckedContinuation { slotWaiters[service, default: []].append($0) }
+    }
+
+    func releaseSlot(service: String) {
+        if var waiting = slotWaiters[service], !waiting.isEmpty {
+            // Hand the slot straight to the next waiter.
+            let next = waiting.removeFirst()
+            slotWaiters[service] = waiting
+            next.resume()
+        } else {
+            slotsInUse[service, default: 1] -= 1
+        }
+    }
 
     func outcomes() -> [Executor.Outcome] { results.values.sorted { $0.action < $1.action } }
 }

@@ -95,6 +95,10 @@ enum ServiceContainerFactory {
                 c.networkAliases = n.aliases
                 c.ipv4Address = n.ipv4Address
             }
+            let others = sorted.dropFirst().map { key, n in
+                AdditionalNetwork(name: "\(project)_\(key)", aliases: n.aliases, ipv4Address: n.ipv4Address)
+            }
+            c.additionalNetworks = others.isEmpty ? nil : Array(others)
             c.publish = s.ports.map { p in
                 var text = ""
                 if let ip = p.hostIP { text += (ip.contains(":") ? "[\(ip)]" : ip) + ":" }

@@ -72,7 +72,7 @@ int cshim_tty_copy_size(int from, int to);
 /// container starts; the held ones are delivered when called with the pid.
 int cshim_forward_signals(pid_t pid);
 
-/// Blocks SIGCHLD and returns a non-blocking, close-on-exec signalfd that reports it.
+/// Blocks SIGCHLD and SIGUSR1 and returns a non-blocking, close-on-exec signalfd for them.
 int cshim_signalfd_sigchld(void);
 
 #ifdef __cplusplus

@@ -1,17 +1,18 @@
-import CNCAppCLI
 import CNCCore
 import CNCImage
 import CNCOCI
+import CNCRuntime
 import CNCState
 import CNCSystem
 
 extension GlobalOptions {
     /// The image store under the state root (for commands that never remove images).
-    func imageStore() throws -> ImageStore { try ImageStore(stateRoot: stateRoot) }
+    public func imageStore() throws -> ImageStore { try ImageStore(stateRoot: stateRoot) }
 
-    /// The store for rmi and prune: what containers run and what kept revisions name (rollback
-    /// needs those images), as recorded in state.db, is in use and survives.
-    func imageStoreForRemoval() async throws -> ImageStore {
+    /// The store for rmi and prune: the images and layers of every container in this root
+    /// (running or not, made by `cnc run` or by an apply) and of every kept revision (rollback
+    /// needs them) are in use and survive.
+    public func imageStoreForRemoval() async throws -> ImageStore {
         let dbPath = stateRoot + "/state.db"
         var digests = Set<Digest>()
         if FileSystem.exists(dbPath) {
@@ -23,15 +24,23 @@ extension GlobalOptions {
                 }
             }
         }
-        let inUse = InUseSet(imageDigests: digests)
+        var chains = Set<Digest>()
+        let containers = ContainerStore(root: stateRoot)
+        for id in containers.ids() {
+            guard let c = try? containers.loadConfig(id) else { continue }
+            if let s = c.imageID, let d = try? Digest(s) { digests.insert(d) }
+            // Lower dirs are <root>/layers/<chain ID hex>.
+            for dir in c.lowerDirs { if let d = try? Digest(algorithm: .sha256, encoded: FileSystem.baseName(dir)) { chains.insert(d) } }
+        }
+        let inUse = InUseSet(imageDigests: digests, chainIDs: chains)
         return try ImageStore(stateRoot: stateRoot, inUse: { inUse })
     }
 }
 
 /// Shared text helpers for image commands.
-enum ImageText {
+public enum ImageText {
     /// Docker's human sizes: decimal units, 3 significant digits ("4.86MB").
-    static func size(_ bytes: Int64) -> String {
+    public static func size(_ bytes: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB"]
         var v = Double(bytes)
         var i = 0
@@ -44,7 +53,7 @@ enum ImageText {
     }
 
     /// "3 minutes ago" from an RFC 3339 time.
-    static func since(_ created: String?) -> String {
+    public static func since(_ created: String?) -> String {
         guard let created, let date = parseTime(created) else { return "N/A" }
         let secs = max(0, Int(Date().timeIntervalSince(date)))
         func ago(_ n: Int, _ unit: String) -> String { "\(n) \(unit)\(n == 1 ? "" : "s") ago" }
@@ -59,7 +68,7 @@ enum ImageText {
         }
     }
 
-    static func parseTime(_ s: String) -> Date? {
+    public static func parseTime(_ s: String) -> Date? {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let d = f.date(from: s) { return d }
@@ -73,7 +82,7 @@ enum ImageText {
     }
 
     /// Prints rows as aligned columns (3 spaces between), like Docker's tables.
-    static func table(_ rows: [[String]]) -> String {
+    public static func table(_ rows: [[String]]) -> String {
         guard let first = rows.first else { return "" }
         var widths = [Int](repeating: 0, count: first.count)
         for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }

@@ -1,0 +1,4 @@
+import CNCAppCLI
+import CNCRegistryCLI
+
+await CommandLineEntry.main(CNCRegistryCommand.self, name: "cnc")
