@@ -1,6 +1,7 @@
 import CNCCore
 import CNCNetwork
 import CNCRuntime
+import CNCSystem
 
 /// Plugs CNCNetwork into the runtime's start seam: after clone, before the child is released,
 /// the container joins its bridge network; at removal it leaves. The hosts and resolv.conf
@@ -46,12 +47,16 @@ public struct EngineNetworkAttacher: NetworkAttacher {
         let dir = store.directory(c.id)
         let options = ContainerNetworkOptions(
             name: c.name, hostname: c.hostname, dns: c.dns.compactMap(IPv4Address.init), dnsSearch: c.dnsSearch ?? [],
-            dnsOptions: c.dnsOptions ?? [], extraHosts: try c.extraHosts.map(HostEntry.parse),
+            dnsOptions: c.dnsOptions ?? [], extraHosts: c.extraHosts.compactMap { try? HostEntry.parse($0) }, // IPv4 only (no IPv6 here)
             hostsPath: dir + "/hosts", resolvConfPath: dir + "/resolv.conf")
+        Trace.mark("network attach begins")
         _ = try manager.attach(container: c.id, netns: .pid(pid), requests: requests, options: options)
+        Trace.mark("network attached")
     }
 
     public func detach(container c: ContainerConfig) throws {
+        Trace.mark("network detach begins")
         try manager.detach(container: c.id)
+        Trace.mark("network detached")
     }
 }

@@ -260,7 +260,13 @@ extension NetworkManager {
 
     func writeRecord(_ r: AttachmentRecord) throws {
         try FileSystem.createDirectory(paths.container(r.container.rawValue), mode: 0o755)
-        try FileSystem.writeReplacing(try CanonicalJSON.encode(r), to: paths.record(r.container.rawValue), mode: 0o600)
+        // Plain JSONEncoder: CanonicalJSON's encode-decode-reencode costs milliseconds on this
+        // path (every container start), and nothing hashes these bytes.
+        let bytes: [UInt8]
+        do { bytes = Array(try JSONEncoder().encode(r)) } catch {
+            throw CNCError.failed("encode", "attachment record of \(r.container.short)", cause: error)
+        }
+        try FileSystem.writeReplacing(bytes, to: paths.record(r.container.rawValue), mode: 0o600)
     }
 
     /// True while the namespace the record names still exists and is the same one.

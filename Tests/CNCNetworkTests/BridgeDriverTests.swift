@@ -179,3 +179,41 @@ import Testing
         try manager.remove(net2.name)
     }
 }
+
+@Suite struct UDPPublishingTests {
+    /// `-p 127.0.0.1:PORT:5353/udp`: a datagram to the host port reaches the container and the
+    /// reply comes back (python3 plays server and client; busybox nc has no UDP).
+    @Test(.enabled(if: canUseKernel && FileSystem.isExecutable("/usr/bin/python3"), "needs root, ip, nft and python3"))
+    func udpPortAnswersOnLocalhost() throws {
+        let root = try TestRoot()
+        let ns = try TestNetns()
+        let pidFile = root.path + "/udp.pid"
+        defer { sh("kill $(cat \(pidFile)) 2>/dev/null"); ns.cleanup(); root.cleanup() }
+        let manager = NetworkManager(root: root.path)
+        var o = NetworkCreateOptions(name: "u-" + token())
+        o.subnet = try freeSubnet()
+        let net = try manager.create(o)
+        let port = try PortProbe.ephemeral(udp: true)
+        let id = ContainerID.random()
+        _ = try manager.attach(container: id, netns: .path(ns.path), requests: [NetworkAttachmentRequest(
+            network: net.name, ports: [PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: port, containerPort: 5353, proto: .udp)])])
+        let server = "import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('0.0.0.0',5353))\nwhile True:\n d,a=s.recvfrom(100)\n s.sendto(b'echo:'+d,a)\n"
+        try FileSystem.writeAtomically(server, to: root.path + "/server.py")
+        #expect(ns.run("python3 \(root.path)/server.py >/dev/null 2>&1 & echo $! > \(pidFile)").status == 0)
+        let client = """
+        import socket,time
+        s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(0.5)
+        for i in range(20):
+            s.sendto(b'hi',('127.0.0.1',\(port)))
+            try:
+                print(s.recvfrom(100)[0].decode()); break
+            except socket.timeout:
+                time.sleep(0.1)
+        """
+        try FileSystem.writeAtomically(client, to: root.path + "/client.py")
+        let got = sh("python3 \(root.path)/client.py")
+        #expect(got.output.contains("echo:hi"), "\(got.output)")
+        try manager.detach(container: id)
+        try manager.remove(net.name)
+    }
+}

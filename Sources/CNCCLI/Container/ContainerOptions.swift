@@ -146,7 +146,6 @@ struct ContainerOptions: ParsableArguments {
             }
         }
         for p in publish { _ = try PublishedPort.parse(p) }
-        for h in addHost { _ = try HostEntry.parse(h) }
         c.publish = publish + (publishAll ? image.exposedPorts.filter { (try? PublishedPort.parse($0)) != nil } : [])
         if c.publish?.isEmpty == true { c.publish = nil }
         c.ipv4Address = ip
