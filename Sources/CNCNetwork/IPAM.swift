@@ -26,7 +26,11 @@ public struct IPAM: Sendable {
         return out
     }
 
-    /// Claims `requested` or else the lowest free address for `container`.
+    /// Claims `requested` or else the next free address after the one handed out last
+    /// (round-robin, as Docker's IPAM does): an address just released is not given to the next
+    /// container at once, so peers whose ARP caches still hold the old container's MAC for it
+    /// do not send the new one's traffic into the void (seen: a replaced service unreachable
+    /// for two minutes by its peers).
     public func claim(for container: String, requested: IPv4Address? = nil) throws -> IPv4Address {
         try FileSystem.createDirectory(directory, mode: 0o700)
         let content = Array((container + "\n").utf8)
@@ -42,16 +46,30 @@ public struct IPAM: Sendable {
             return requested
         }
         let taken = Set(try FileSystem.listDirectory(directory).compactMap(IPv4Address.init))
-        var candidate = subnet.firstHost.value
-        let last = subnet.broadcast.value
-        while candidate < last || (subnet.prefixLength >= 31 && candidate <= last) {
-            let a = IPv4Address(candidate)
-            candidate &+= 1
+        let first = subnet.firstHost.value
+        let last = subnet.prefixLength >= 31 ? subnet.broadcast.value : subnet.broadcast.value &- 1
+        guard last >= first else { throw CNCError(.conflict, "no free address left in \(subnet)") }
+        let count = last - first + 1
+        var start: UInt32 = 0
+        if let hint = (try? FileSystem.readText(nextHintPath)).flatMap({ IPv4Address($0.trimmingSpaces) }),
+           hint.value >= first, hint.value <= last {
+            start = hint.value - first
+        }
+        for i in 0..<count {
+            let a = IPv4Address(first + (start + i) % count)
             if a == gateway || taken.contains(a) || !subnet.isAssignable(a) { continue }
-            if try FileSystem.createExclusive(directory + "/\(a)", content) { return a }
+            if try FileSystem.createExclusive(directory + "/\(a)", content) {
+                // Best effort: a lost hint only means starting the search earlier next time.
+                let next = IPv4Address(first + (start + i + 1) % count)
+                try? FileSystem.writeAtomically(next.description, to: nextHintPath, mode: 0o600)
+                return a
+            }
         }
         throw CNCError(.conflict, "no free address left in \(subnet)")
     }
+
+    /// Where the next search starts (not an address file, so leases() ignores it).
+    var nextHintPath: String { directory + "/next" }
 
     public func release(_ address: IPv4Address) throws {
         try FileSystem.remove(directory + "/\(address)")

@@ -272,6 +272,7 @@ final class LockedText: @unchecked Sendable {
             image: app:stable
             command: ["sh", "-c", "mkdir -p /www && echo hello-web > /www/index.html && exec httpd -f -p 8080 -h /www"]
             ports: ["127.0.0.1:\(port):8080"]
+            stop_grace_period: 0s
             networks:
               front:
                 aliases: [www]
@@ -298,6 +299,13 @@ final class LockedText: @unchecked Sendable {
             #expect(e.stdout == "hello-web\n", "\(name): \(e.stderr)")
         }
         #expect(try app.apply(["diff", "-f", file]).status == 0)
+        // Replacing web (new container, new address) keeps the client's view of it current.
+        let edited = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "echo hello-web", with: "echo hello-web-2")
+        try edited.write(toFile: file, atomically: true, encoding: .utf8)
+        let replaced = try app.apply(["-f", file, "--wait"])
+        #expect(replaced.stdout.contains("web: replace — command"), "\(replaced.stdout)")
+        let after = try CLI.run("cnc", ["exec", "--root", app.root, "net-client-1", "wget", "-q", "-O", "-", "http://web:8080/"])
+        #expect(after.stdout == "hello-web-2\n", "\(after.stderr)")
         #expect(try app.apply(["down", "-p", "net"]).status == 0)
         let nets = try CLI.run("cnc", ["network", "ls", "--root", app.root]).stdout
         #expect(!nets.contains("net_front"))
