@@ -3,6 +3,7 @@
 ///     <root>/networks/lock                       flock: one mutating network operation at a time
 ///     <root>/networks/defs/<name>.json            network definitions (durable writes)
 ///     <root>/networks/leases/<network id>/<ip>    IPAM leases, claimed with O_EXCL; content: container ID
+///     <root>/networks/leases/<network id>/next    where the round-robin search for a free address starts
 ///     <root>/networks/containers/<id>/            attachment.json, hosts, resolv.conf of a container
 ///     <root>/networks/cni/<network>.conflist      generated or user conflists
 ///     <root>/networks/cni/results/                cached ADD results (prevResult for CHECK/DEL), like libcni
