@@ -31,3 +31,44 @@ import Testing
         #expect(text.contains("rollback-demo-web-1: removed"))
     }
 }
+
+@Suite(.serialized) struct ShopExampleTests {
+    @Test func shopComesUpHealthyOnTwoNetworksWithAVolume() throws {
+        let app = try AppRoot()
+        let top = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // The shop's images: busybox (the test rootfs) and the httpserver example's.
+        #expect(try CLI.run("cnc", ["tag", "--root", app.root, "app:stable", "busybox:1.36"]).status == 0)
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/bin/bash")
+        build.arguments = [top.appendingPathComponent("examples/httpserver/build-image.sh").path, "v1", "--root", app.root]
+        build.environment = ProcessInfo.processInfo.environment.merging(["CNC": CLI.binDir + "/cnc"]) { _, b in b }
+        build.standardOutput = FileHandle.nullDevice
+        try build.run()
+        build.waitUntilExit()
+        #expect(build.terminationStatus == 0)
+        let port = 20000 + Int.random(in: 0..<20000)
+        let spec = top.appendingPathComponent("examples/shop/app.yaml").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
+        p.arguments = ["-f", spec, "--wait", "--root", app.root]
+        p.environment = ProcessInfo.processInfo.environment.merging(["SHOP_PORT": String(port)]) { _, b in b }
+        let out = Foundation.Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        // db was healthy before api started (depends_on: service_healthy).
+        let lines = text.split(separator: "\n").map(String.init)
+        let dbStarted = lines.firstIndex { $0.hasPrefix("shop-db-1: started") } ?? Int.max
+        let apiCreating = lines.firstIndex { $0.hasPrefix("shop-api-1: creating") } ?? -1
+        #expect(dbStarted < apiCreating, "\(text)")
+        let body = try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!, encoding: .utf8)
+        #expect(body == "hello from httpserver v1\n")
+        let boots = try CLI.run("cnc", ["exec", "--root", app.root, "shop-api-2", "wget", "-q", "-O", "-", "http://db:5432/boots"])
+        #expect(boots.status == 0 && !boots.stdout.isEmpty)
+        let down = try CLI.run("cncapply", ["down", "-p", "shop", "--volumes", "-t", "0", "--root", app.root])
+        #expect(down.stdout.contains("volume data: removed"))
+    }
+}
