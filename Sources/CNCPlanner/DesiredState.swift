@@ -149,10 +149,12 @@ public struct UpdatePolicy: Sendable, Codable, Equatable {
     }
 }
 
-public struct DesiredNetwork: Sendable, Codable, Equatable {
+/// A network or volume the spec declares: its name and normalized config (driver, ipam,
+/// internal, driver_opts, labels for networks; driver, driver_opts, labels for volumes).
+public struct DesiredResource: Sendable, Codable, Equatable {
     public var name: String
-    /// Normalized network config (driver, ipam, internal, driver_opts, labels).
     public var config: JSONValue
+    /// Made outside the app (`external: true`): never created or removed by it.
     public var external: Bool
     public init(name: String, config: JSONValue = .object([:]), external: Bool = false) {
         self.name = name
@@ -162,14 +164,5 @@ public struct DesiredNetwork: Sendable, Codable, Equatable {
     public var configHash: String { ConfigHash.of(value: config) }
 }
 
-public struct DesiredVolume: Sendable, Codable, Equatable {
-    public var name: String
-    public var config: JSONValue
-    public var external: Bool
-    public init(name: String, config: JSONValue = .object([:]), external: Bool = false) {
-        self.name = name
-        self.config = config
-        self.external = external
-    }
-    public var configHash: String { ConfigHash.of(value: config) }
-}
+public typealias DesiredNetwork = DesiredResource
+public typealias DesiredVolume = DesiredResource
