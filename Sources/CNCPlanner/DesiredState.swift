@@ -138,14 +138,18 @@ public struct UpdatePolicy: Sendable, Codable, Equatable {
     public var delay: CNCDuration
     public var failureAction: FailureAction
     public var monitor: CNCDuration
+    /// How long a new container may take to become healthy (x-cnc.health_gate_timeout); nil:
+    /// the executor's default.
+    public var gateTimeout: CNCDuration?
 
     public init(order: Order = .stopFirst, parallelism: Int = 1, delay: CNCDuration = .zero, failureAction: FailureAction = .pause,
-                monitor: CNCDuration = .zero) {
+                monitor: CNCDuration = .zero, gateTimeout: CNCDuration? = nil) {
         self.order = order
         self.parallelism = parallelism
         self.delay = delay
         self.failureAction = failureAction
         self.monitor = monitor
+        self.gateTimeout = gateTimeout
     }
 }
 

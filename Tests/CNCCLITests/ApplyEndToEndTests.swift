@@ -427,3 +427,25 @@ final class LocalRegistry {
         #expect(try app.apply(["down", "-p", "multi"]).status == 0)
     }
 }
+
+@Suite(.serialized) struct ApplyLockTests {
+    @Test func aSecondApplyWaitsOrFailsClearlyWithNoWait() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("lk"))
+        // Another process holds the root's lock (as a running apply does).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = [app.root + "/lock", "sleep", "3"]
+        try holder.run()
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
+        usleep(300_000)
+        let refused = try app.apply(["-f", file, "--no-wait"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is locked by another cnc process"), "\(refused.stderr)")
+        #expect(try app.containers().isEmpty)
+        // Without --no-wait it waits for the lock, then applies.
+        let waited = try app.apply(["-f", file])
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(try app.containers().count == 3)
+    }
+}

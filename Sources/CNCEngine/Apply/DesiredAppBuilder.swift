@@ -35,7 +35,7 @@ public enum DesiredAppBuilder {
                 failureAction: UpdatePolicy.FailureAction(rawValue: u.failureAction.rawValue) ?? .pause,
                 // The monitor window only matters when a failure would be acted on (rollback);
                 // waiting it out otherwise would slow every update for nothing.
-                monitor: u.failureAction == .rollback ? u.monitor : .zero)
+                monitor: u.failureAction == .rollback ? u.monitor : .zero, gateTimeout: s.cnc.healthGateTimeout)
             let deps = s.dependsOn.sorted(by: { $0.key < $1.key }).map { dep, d in
                 Dependency(service: dep, condition: Dependency.Condition(rawValue: d.condition.rawValue) ?? .started, restart: d.restart)
             }

@@ -80,7 +80,9 @@ public struct Executor: Sendable {
             }
             if let id = outcome.containerID, dep.condition != .done, dep.condition != .started {
                 do {
-                    try await gate(id: id, condition: dep.condition, subject: plan.actions[dep.action].subject)
+                    let dependency = plan.actions[dep.action]
+                    try await gate(id: id, condition: dep.condition, subject: dependency.subject,
+                                   timeout: services[dependency.subject]?.update.gateTimeout)
                 } catch {
                     let e = error as? CNCError ?? CNCError.wrap(error, "dependency gate failed")
                     await state.fail(e)
@@ -232,7 +234,7 @@ public struct Executor: Sendable {
     private func healthGate(id: String, service s: DesiredService, policy: UpdatePolicy, state: ExecutionState) async throws {
         let hasHealthcheck = s.sections["healthcheck"].map { $0 != .null } ?? false
         do {
-            if hasHealthcheck { try await gate(id: id, condition: .healthy, subject: s.name) }
+            if hasHealthcheck { try await gate(id: id, condition: .healthy, subject: s.name, timeout: policy.gateTimeout) }
             if policy.monitor > .zero {
                 try await Task.sleep(nanoseconds: UInt64(policy.monitor.nanoseconds))
                 let o = try await backend.observe(id: id)
@@ -251,8 +253,9 @@ public struct Executor: Sendable {
     }
 
     /// Waits until container `id` is healthy / has completed successfully.
-    private func gate(id: String, condition: ActionDependency.Condition, subject: String) async throws {
-        let deadline = ContinuousClock.now + .nanoseconds(options.gateTimeout.nanoseconds)
+    private func gate(id: String, condition: ActionDependency.Condition, subject: String, timeout: CNCDuration?) async throws {
+        let limit = timeout ?? options.gateTimeout
+        let deadline = ContinuousClock.now + .nanoseconds(limit.nanoseconds)
         while true {
             let o = try await backend.observe(id: id)
             switch condition {
@@ -273,7 +276,7 @@ public struct Executor: Sendable {
                 return
             }
             if ContinuousClock.now >= deadline {
-                throw CNCError(.timeout, "\(subject) did not become \(condition.rawValue) within \(options.gateTimeout)")
+                throw CNCError(.timeout, "\(subject) did not become \(condition.rawValue) within \(limit)")
             }
             try await Task.sleep(nanoseconds: UInt64(options.pollInterval.nanoseconds))
         }
