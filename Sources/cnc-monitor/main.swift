@@ -502,15 +502,18 @@ func finishHealthCheck(exitCode: Int32) {
 let sigfd = cshim_signalfd_sigchld()
 var startedMono = monoNanos()
 
-if let (code, msg) = startContainer() {
+/// Records a start that failed (exit code and message) and ends the monitor.
+func failedStart(_ code: Int32, _ msg: String, report line: String) -> Never {
     state.status = "exited"
     state.exitCode = code
     state.error = msg
     state.finishedAt = nowNanos()
     saveState()
-    report("fail \(code) \(msg)")
+    report(line)
     finish()
 }
+
+if let (code, msg) = startContainer() { failedStart(code, msg, report: "fail \(code) \(msg)") }
 startedMono = monoNanos()
 saveState()
 report("pid \(state.pid)")
@@ -626,15 +629,7 @@ while true {
             finish()
         }
         state.restartCount += 1
-        if let (code, msg) = startContainer() {
-            state.status = "exited"
-            state.exitCode = code
-            state.error = msg
-            state.finishedAt = nowNanos()
-            saveState()
-            report("exit \(code)")
-            finish()
-        }
+        if let (code, msg) = startContainer() { failedStart(code, msg, report: "exit \(code)") }
         startedMono = monoNanos()
         saveState()
         if healthTemplate != nil { nextHealth = monoNanos() + healthInterval }
