@@ -23,6 +23,7 @@ PACKAGES=(
   hyperfine docker-compose   # benchmarks against the peers
   python3-jsonschema python3-yaml
   util-linux iproute2 curl procps
+  gcc libc6-dev        # the httpserver example is a static C binary
   zstd                 # zstd layers in the hostile-tar corpus
 )
 
