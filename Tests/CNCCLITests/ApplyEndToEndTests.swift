@@ -67,7 +67,14 @@ final class AppRoot {
         }
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(root), "mounts left under \(root)")
-        try? FileManager.default.removeItem(atPath: root)
+        // `cnc rm` hands container directories to a detached remover: retry until the tree is
+        // gone (a removal racing it can stop half-way).
+        for _ in 0..<50 {
+            try? FileManager.default.removeItem(atPath: root)
+            if !FileManager.default.fileExists(atPath: root) { break }
+            usleep(20_000)
+        }
+        #expect(!FileManager.default.fileExists(atPath: root), "\(root) left behind")
         try? FileManager.default.removeItem(atPath: dir)
     }
 }

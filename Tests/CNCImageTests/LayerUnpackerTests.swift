@@ -53,8 +53,12 @@ import Testing
         let tars = try! tmp.sub("tars")
         let r = try! run("python3", [fixturesDir + "/hostile_tars.py", tars, host])
         precondition(r.status == 0, "generator failed: \(r.err)")
+        // A static lives until exit and is never deinitialized: remove the corpus at exit.
+        corpusPath = tmp.path
+        atexit { if let p = corpusPath { try? FileSystem.removeTree(p) } }
         return (tmp, tars, host)
     }()
+    nonisolated(unsafe) static var corpusPath: String?
 
     @Test(arguments: corpus)
     func hostileCorpus(file: String, verdict: Verdict) throws {
