@@ -456,3 +456,24 @@ final class LocalRegistry {
         #expect(try app.containers().count == 3)
     }
 }
+
+@Suite(.serialized) struct RunPublishDefaultNetworkTests {
+    @Test func publishingWithoutANetworkUsesTheDefaultBridgeLikeDocker() throws {
+        let app = try AppRoot()
+        let port = 20000 + Int.random(in: 0..<20000)
+        let r = try CLI.run("cnc", ["run", "--root", app.root, "-d", "--name", "pub", "-p", "127.0.0.1:\(port):8080", "app:stable",
+                                    "sh", "-c", "mkdir -p /w && echo hi > /w/index.html && exec httpd -f -p 8080 -h /w"])
+        #expect(r.status == 0, "\(r.stderr)")
+        var body: String?
+        for _ in 0..<50 where body == nil {
+            body = try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/")!, encoding: .utf8)
+            if body == nil { usleep(100_000) }
+        }
+        #expect(body == "hi\n")
+        // Without -p the default stays `none`: only lo.
+        let plain = try CLI.run("cnc", ["run", "--root", app.root, "--rm", "app:stable", "ls", "/sys/class/net"])
+        #expect(plain.stdout == "lo\n")
+        #expect(try CLI.run("cnc", ["rm", "-f", "--root", app.root, "pub"]).status == 0)
+        #expect(try CLI.run("cnc", ["network", "rm", "--root", app.root, "cnc"]).status == 0)
+    }
+}

@@ -50,7 +50,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Start period for the container to initialize before counting retries.") var healthStartPeriod: String?
     @Flag(name: .long, help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: [.customShort("l"), .long], help: "Set meta data on a container.") var label: [String] = []
-    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME, bridge (the default network) or a network's name.") var network: String = "none"
+    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME, bridge (the default network) or a network's name (default: none; bridge when -p, -P, --ip or --network-alias is given).") var network: String?
     @Option(name: [.customShort("p"), .long], help: "Publish a container's port(s) to the host ([IP:]HOST:CONTAINER[/udp], ranges).") var publish: [String] = []
     @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random host ports.") var publishAll = false
     @Option(name: .long, help: "IPv4 address on the network (e.g. 172.30.100.104).") var ip: String?
@@ -132,7 +132,10 @@ struct ContainerOptions: ParsableArguments {
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv.count > 1 ? kv[1] : "")
         }, uniquingKeysWith: { $1 })) { $1 }
-        c.network = try NetworkMode(parsing: network)
+        // Publishing ports asks for a network: without --network it means the default bridge
+        // (what `docker run -p` does); otherwise a container starts with no network.
+        let wantsBridge = !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty
+        c.network = try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
         c.cgroupParent = cgroupParent
         c.restartPolicy = try RestartPolicy(parsing: restart)
         if let stopSignal { _ = try Runtime.signalNumber(stopSignal); c.stopSignal = stopSignal }
