@@ -8,7 +8,7 @@ extension SpecReader {
         "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
         "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
         "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-        "blkio_config", "devices", "cgroup_parent", "x-cnc",
+        "blkio_config", "devices", "cgroup_parent", "dns", "dns_search", "x-cnc",
     ]
 
     static let serviceKeySet = KeySet(serviceKeys)
@@ -107,6 +107,13 @@ extension SpecReader {
         if let n = f["ulimits"] { s.ulimits = readUlimits(n, f.path("ulimits")) }
         if let n = f["sysctls"] { s.sysctls = stringMap(n, f.path("sysctls")) }
         if let n = f["extra_hosts"] { s.extraHosts = readExtraHosts(n, f.path("extra_hosts")) }
+        if let n = f["dns"], let servers = stringOrList(n, f.path("dns")) {
+            for server in servers where !IPAddress.isIPv4(server) && !IPAddress.isIPv6(server) {
+                error(n, f.path("dns"), "\"\(server)\" is not an IP address (example: 192.0.2.53)")
+            }
+            s.dns = servers
+        }
+        if let n = f["dns_search"], let domains = stringOrList(n, f.path("dns_search")) { s.dnsSearch = domains }
         if let n = f["logging"], let l = readLogging(n, f.path("logging")) { s.logging = l }
         if let n = f["pull_policy"], let text = string(n, f.path("pull_policy")) {
             if text == "if_not_present" { s.pullPolicy = .missing } else if let p = PullPolicy(rawValue: text) { s.pullPolicy = p } else {

@@ -288,6 +288,8 @@ final class LockedText: @unchecked Sendable {
             command: ["sleep", "1000"]
             stop_grace_period: 0s
             networks: [front]
+            dns_search: [corp.example]
+            extra_hosts: ["gw.example=10.89.255.254"]
         networks:
           front: {}
         """)
@@ -305,6 +307,11 @@ final class LockedText: @unchecked Sendable {
             let e = try CLI.run("cnc", ["exec", "--root", app.root, "net-client-1", "wget", "-q", "-O", "-", "http://\(name):8080/"])
             #expect(e.stdout == "hello-web\n", "\(name): \(e.stderr)")
         }
+        // dns_search and extra_hosts reach the container's files (nothing is looked up).
+        let resolv = try CLI.run("cnc", ["exec", "--root", app.root, "net-client-1", "cat", "/etc/resolv.conf"]).stdout
+        #expect(resolv.contains("search corp.example"), "\(resolv)")
+        let hosts = try CLI.run("cnc", ["exec", "--root", app.root, "net-client-1", "cat", "/etc/hosts"]).stdout
+        #expect(hosts.contains("10.89.255.254") && hosts.contains("gw.example"), "\(hosts)")
         #expect(try app.apply(["diff", "-f", file]).status == 0)
         // Replacing web (new container, new address) keeps the client's view of it current.
         let edited = try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "echo hello-web", with: "echo hello-web-2")

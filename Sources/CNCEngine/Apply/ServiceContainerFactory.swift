@@ -33,6 +33,8 @@ enum ServiceContainerFactory {
         c.stopTimeout = Int(s.stopGracePeriod.nanoseconds / 1_000_000_000)
         c.labels = image.labels.merging(s.labels) { _, service in service }.merging(labels) { _, ours in ours }
         c.extraHosts = s.extraHosts
+        c.dns = s.dns ?? []
+        c.dnsSearch = s.dnsSearch
         switch s.restart {
         case .no: c.restartPolicy = RestartPolicy(name: .no)
         case .always: c.restartPolicy = RestartPolicy(name: .always)

@@ -35,6 +35,9 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var ulimits: [String: Ulimit] = [:]
     public var sysctls: [String: String] = [:]
     public var extraHosts: [String] = []
+    /// Nameservers and search domains for the container's resolv.conf (nil: the host's).
+    public var dns: [String]?
+    public var dnsSearch: [String]?
     public var logging: LoggingSpec = LoggingSpec()
     public var pullPolicy: PullPolicy = .missing
     public var profiles: [String] = []
@@ -71,6 +74,8 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
         case capDrop = "cap_drop"
         case securityOpt = "security_opt"
         case extraHosts = "extra_hosts"
+        case dns
+        case dnsSearch = "dns_search"
         case pullPolicy = "pull_policy"
         case cpuShares = "cpu_shares"
         case cpuQuota = "cpu_quota"
