@@ -81,15 +81,6 @@ public enum ImageText {
         return nil
     }
 
-    /// Prints rows as aligned columns (3 spaces between), like Docker's tables.
-    public static func table(_ rows: [[String]]) -> String {
-        guard let first = rows.first else { return "" }
-        var widths = [Int](repeating: 0, count: first.count)
-        for r in rows { for (i, c) in r.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
-        return rows.map { r in
-            r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(to: widths[i] + 2) }.joined()
-        }.joined(separator: "\n") + "\n"
-    }
 }
 
 import Foundation

@@ -54,11 +54,11 @@ struct HistoryRow: Encodable {
 }
 
 /// Plain aligned columns, stable for pipes.
-enum Table {
-    static func render(_ rows: [[String]]) -> String {
+public enum Table {
+    public static func render(_ rows: [[String]]) -> String {
         let widths = (0..<(rows.first?.count ?? 0)).map { i in rows.map { $0.count > i ? $0[i].count : 0 }.max() ?? 0 }
         return rows.map { row in
-            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(to: widths[i] + 2) }
                 .joined()
         }.joined(separator: "\n") + "\n"
     }

@@ -59,7 +59,7 @@ struct ImageHistory: ParsableCommand {
         }
         var table = [["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"]]
         for r in rows { table.append([r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment]) }
-        print(ImageText.table(table), terminator: "")
+        print(Table.render(table), terminator: "")
     }
 }
 

@@ -67,6 +67,6 @@ struct ImageList: ParsableCommand {
             table.append(digests ? [d.Repository, d.Tag, d.Digest, d.ID, d.CreatedSince, d.Size]
                                  : [d.Repository, d.Tag, d.ID, d.CreatedSince, d.Size])
         }
-        print(ImageText.table(table), terminator: "")
+        print(Table.render(table), terminator: "")
     }
 }

@@ -34,6 +34,6 @@ struct ImageTagHistory: ParsableCommand {
             let name = (try? ImageReference(parsing: m.reference))?.familiar ?? m.reference
             rows.append([m.time, name, m.action, d(m.old), d(m.new)])
         }
-        print(ImageText.table(rows), terminator: "")
+        print(Table.render(rows), terminator: "")
     }
 }
