@@ -23,10 +23,7 @@ struct DiffCommand: AsyncParsableCommand {
         let loaded = try spec.loadReporting()
         let ctx = try AppContext.open(global)
         // Only images already in the store: diff never pulls. A missing one is a pending change.
-        var digests: [String: Digest] = [:]
-        for (_, s) in loaded.app.services {
-            if let ref = s.image, let image = try? ctx.images.resolve(ref.description) { digests[ref.description] = image.manifestDigest }
-        }
+        let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         let plan = try await ctx.engine.plan(ApplyRequest(desired: desired, spec: "", options: PlanOptions(prune: prune)))
         if let planOut { try FileSystem.writeAtomically(try CanonicalJSON.string(plan, pretty: true), to: planOut) }

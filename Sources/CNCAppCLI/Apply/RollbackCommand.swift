@@ -26,10 +26,7 @@ struct RollbackCommand: AsyncParsableCommand {
         let ctx = try AppContext.open(global, locked: true, progress: { ApplyRun.show($0, view) })
         var current: DesiredApp?
         if let loaded = target.loaded, !services.isEmpty {
-            var digests: [String: Digest] = [:]
-            for (_, s) in loaded.app.services {
-                if let ref = s.image, let image = try? ctx.images.resolve(ref.description) { digests[ref.description] = image.manifestDigest }
-            }
+            let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
             let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
             ctx.backend.register(loaded.app, as: desired)
             current = desired

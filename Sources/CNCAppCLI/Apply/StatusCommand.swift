@@ -24,10 +24,7 @@ struct StatusCommand: AsyncParsableCommand {
         var desiredReplicas: [String: Int] = last?.replicas ?? [:]
         var drift: [String] = []
         if let loaded = target.loaded {
-            var digests: [String: Digest] = [:]
-            for (_, s) in loaded.app.services {
-                if let ref = s.image, let image = try? ctx.images.resolve(ref.description) { digests[ref.description] = image.manifestDigest }
-            }
+            let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
             let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
             desiredReplicas = Dictionary(desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a })
             drift = Planner.plan(desired: desired, observed: observed).actions.map(\.line)

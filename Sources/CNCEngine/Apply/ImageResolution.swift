@@ -40,4 +40,16 @@ public enum ImageResolution {
     }
 }
 
+extension ImageResolution {
+    /// The digests of the spec's images that are in the store now, never pulling (diff, status
+    /// and rollback plan with these; a missing image shows as a pending change).
+    public static func localDigests(for app: AppSpec, store: ImageStore) -> [String: Digest] {
+        var out: [String: Digest] = [:]
+        for (_, s) in app.services {
+            if let ref = s.image, let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
+        }
+        return out
+    }
+}
+
 extension ImageStore: ImageTagger {}
