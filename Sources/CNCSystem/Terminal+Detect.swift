@@ -13,13 +13,5 @@ public enum TerminalInfo {
     }
 
     /// Writes text to fd 1 unbuffered and whole.
-    public static func writeStdout(_ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { if errno == EINTR { continue }; return }
-            offset += n
-        }
-    }
+    public static func writeStdout(_ text: String) { writeUnbuffered(1, text) }
 }
