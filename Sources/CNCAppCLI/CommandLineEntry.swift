@@ -8,8 +8,11 @@ public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
     /// `handOff`: verbs another executable beside this one serves (`cnc pull` -> `cnc-registry
     /// pull`); for them this process execs that one at once, keeping every argument.
+    /// `fastPath`: runs the command without ArgumentParser when it can (returning its exit
+    /// status), or returns nil to have ArgumentParser parse the arguments.
     public static func main(
-        _ root: any AsyncParsableCommand.Type, name: String, handOff: (verbs: Set<String>, executable: String)? = nil
+        _ root: any AsyncParsableCommand.Type, name: String, handOff: (verbs: Set<String>, executable: String)? = nil,
+        fastPath: (([String]) throws -> Int32?)? = nil
     ) async -> Never {
         do {
             Trace.mark("main")
@@ -26,6 +29,7 @@ public enum CommandLineEntry {
             if name == "cnc", Host.environment("CNC_NO_PRIME") == nil, let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {
                 MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
             }
+            if let fastPath, let status = try fastPath(args) { exitProcess(status) }
             var command = try root.parseAsRoot(args)
             Trace.mark("parsed")
             if var async = command as? any AsyncParsableCommand {

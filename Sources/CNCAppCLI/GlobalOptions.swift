@@ -18,7 +18,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public init() {}
 
     /// The state root: --root, else $CNC_ROOT, else /var/lib/cnc.
-    public var stateRoot: String {
+    public var stateRoot: String { Self.stateRoot(root) }
+
+    public static func stateRoot(_ root: String?) -> String {
         if let root, !root.isEmpty { return root }
         if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
         return EngineConfig.defaultStateRoot
@@ -26,11 +28,16 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// The engine configuration these options describe, logging to stderr.
     public func engineConfig(label: String = "cnc") -> EngineConfig {
+        Self.engineConfig(root: root, logLevel: logLevel, label: label)
+    }
+
+    /// The engine configuration for `root` and `logLevel` (nil: the environment's, or the default).
+    public static func engineConfig(root: String?, logLevel: LogLevelArgument?, label: String = "cnc") -> EngineConfig {
         let level = logLevel?.level
             ?? Host.environment("CNC_LOG_LEVEL").flatMap { LogLevelArgument(argument: $0) }?.level ?? .warning
         var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = level
-        return EngineConfig(stateRoot: stateRoot, logger: logger)
+        return EngineConfig(stateRoot: stateRoot(root), logger: logger)
     }
 }
 

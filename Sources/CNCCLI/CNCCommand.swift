@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNCAppCLI
 import CNCCore
+import CNCSystem
 
 /// The `cnc` command: imperative, docker-like engine commands.
 public struct CNCCommand: AsyncParsableCommand {
@@ -16,4 +17,21 @@ public struct CNCCommand: AsyncParsableCommand {
     static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self]
 
     public init() {}
+}
+
+extension CNCCommand {
+    /// The start path without ArgumentParser: `run` and `create` when RunFlags.parseFast
+    /// understands every argument (see there); nil for everything else.
+    public static func fastPath(_ args: [String]) throws -> Int32? {
+        guard let verb = args.first, verb == "run" || verb == "create",
+              let inv = RunFlags.parseFast(Array(args.dropFirst()), withDetach: verb == "run") else { return nil }
+        var level: LogLevelArgument?
+        if let text = inv.logLevel {
+            guard let l = LogLevelArgument(argument: text) else { return nil }
+            level = l
+        }
+        Trace.mark("parsed (fast)")
+        let engine = GlobalOptions.engineConfig(root: inv.root, logLevel: level)
+        return verb == "run" ? try ContainerRun.execute(inv, engine: engine) : try ContainerCreate.execute(inv, engine: engine)
+    }
 }

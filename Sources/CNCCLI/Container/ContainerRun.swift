@@ -1,6 +1,7 @@
 import CNCAppCLI
 import ArgumentParser
 import CNCCore
+import CNCEngine
 import CNCRuntime
 import CNCSystem
 
@@ -14,18 +15,23 @@ struct ContainerRun: ParsableCommand {
     @OptionGroup var options: ContainerOptions
 
     func run() throws {
-        let runtime = try global.runtime()
+        throw ExitCode(try Self.execute(RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm), engine: global.engineConfig()))
+    }
+
+    /// Creates and starts the container `inv` describes; returns the exit status of `cnc run`.
+    static func execute(_ inv: RunFlags.Invocation, engine: EngineConfig) throws -> Int32 {
+        let runtime = try ContainerEngine.runtime(engine)
         Trace.mark("runtime ready")
         let config: ContainerConfig
-        do { config = try runtime.create(try options.makeConfig(autoRemove: rm, engine: global.engineConfig())) } catch let e as CNCError {
+        do { config = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, engine: engine)) } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
-            throw ExitCode(125)
+            return 125
         }
         Trace.mark("created")
-        let code = try ContainerRun.startAndFollow(runtime, config, detach: detach, interactive: options.interactive, tty: options.tty)
+        let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty)
         Trace.mark("done")
-        if detach { print(config.id.rawValue) }
-        throw ExitCode(code)
+        if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
+        return code
     }
 
     /// Starts `config`; in the foreground, attaches stdio and returns the workload's status.
@@ -81,8 +87,14 @@ struct ContainerCreate: ParsableCommand {
     @OptionGroup var options: ContainerOptions
 
     func run() throws {
-        let c = try global.runtime().create(try options.makeConfig(autoRemove: rm, engine: global.engineConfig()))
-        print(c.id.rawValue)
+        _ = try Self.execute(RunFlags.Invocation(flags: options.flags, rm: rm), engine: global.engineConfig())
+    }
+
+    /// Creates the container `inv` describes and prints its ID.
+    static func execute(_ inv: RunFlags.Invocation, engine: EngineConfig) throws -> Int32 {
+        let c = try ContainerEngine.runtime(engine).create(try inv.flags.makeConfig(autoRemove: inv.rm, engine: engine))
+        TerminalInfo.writeStdout(c.id.rawValue + "\n")
+        return 0
     }
 }
 

@@ -1,0 +1,258 @@
+import CNCAppCLI
+import CNCCgroups
+import CNCCore
+import CNCRuntime
+import CNCSystem
+import CNCEngine
+import CNCNetwork
+
+/// What `cnc run` and `cnc create` were asked, as plain values: ContainerOptions (parsed by
+/// ArgumentParser) and RunFlags.parseFast (the start path's parser) both produce it, and
+/// `makeConfig` turns it into a ContainerConfig.
+struct RunFlags: Equatable, Sendable {
+    var name: String?
+    var interactive = false
+    var tty = false
+    var env: [String] = []
+    var envFile: [String] = []
+    var workdir: String?
+    var user: String?
+    var hostname: String?
+    var volume: [String] = []
+    var mount: [String] = []
+    var tmpfs: [String] = []
+    var readOnly = false
+    var `init` = false
+    var entrypoint: String?
+    var cpus: String?
+    var cpuShares: Int64?
+    var cpuQuota: Int64?
+    var cpuPeriod: Int64?
+    var cpusetCpus: String?
+    var cpusetMems: String?
+    var memory: String?
+    var memoryReservation: String?
+    var memorySwap: String?
+    var pidsLimit: Int64?
+    var oomKillDisable = false
+    var blkioWeight: Int64?
+    var deviceCgroupRule: [String] = []
+    var capAdd: [String] = []
+    var capDrop: [String] = []
+    var securityOpt: [String] = []
+    var ulimit: [String] = []
+    var restart = "no"
+    var stopSignal: String?
+    var stopTimeout: Int?
+    var healthCmd: String?
+    var healthInterval: String?
+    var healthTimeout: String?
+    var healthRetries: Int?
+    var healthStartPeriod: String?
+    var noHealthcheck = false
+    var label: [String] = []
+    var network: String?
+    var publish: [String] = []
+    var publishAll = false
+    var ip: String?
+    var networkAlias: [String] = []
+    var dnsSearch: [String] = []
+    var dnsOption: [String] = []
+    var cgroupParent: String?
+    var logOpt: [String] = []
+    var dns: [String] = []
+    var addHost: [String] = []
+    var rootfs: String?
+    var image = ""
+    var command: [String] = []
+
+    func size(_ s: String?) throws -> Int64? {
+        guard let s else { return nil }
+        if s == "-1" { return -1 }
+        return try ByteSize(parsing: s).bytes
+    }
+
+    func duration(_ s: String?) throws -> Int64? { try s.map { try CNCDuration(parsing: $0).nanoseconds } }
+
+    /// The container configuration these flags describe.
+    func makeConfig(autoRemove: Bool, engine: EngineConfig) throws -> ContainerConfig {
+        var image: ImageDefaults
+        if let rootfs {
+            guard FileSystem.isDirectory(rootfs) else { throw CNCError(.notFound, "rootfs directory \(rootfs) does not exist") }
+            let dir = rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs
+            image = ImageDefaults.rootfs(dir, reference: self.image)
+        } else {
+            Trace.mark("resolving image")
+            image = try ContainerEngine.image(engine, self.image)
+            Trace.mark("image resolved")
+        }
+        var c = ContainerConfig(id: ContainerID.random(), name: name ?? "", image: self.image, lowerDirs: image.lowerDirs)
+        c.imageID = image.id.isEmpty ? nil : image.id
+        // Docker: --entrypoint replaces the image's entrypoint and drops its cmd unless a
+        // command is given.
+        if let entrypoint {
+            c.entrypoint = entrypoint.isEmpty ? [] : [entrypoint]
+            c.cmd = command
+        } else {
+            c.entrypoint = image.entrypoint
+            c.cmd = command.isEmpty ? image.cmd : command
+        }
+        if let s = image.stopSignal, stopSignal == nil { c.stopSignal = s }
+        if let test = image.healthcheck, healthCmd == nil, !noHealthcheck, !test.isEmpty, test.first != "NONE" {
+            var h = Healthcheck(test: test)
+            if let v = image.healthInterval, v > 0 { h.interval = v }
+            if let v = image.healthTimeout, v > 0 { h.timeout = v }
+            if let v = image.healthStartPeriod, v > 0 { h.startPeriod = v }
+            if let v = image.healthRetries, v > 0 { h.retries = v }
+            c.healthcheck = h
+        }
+        var env = image.env
+        for f in envFile {
+            for line in try FileSystem.readText(f).split(separator: "\n") where !line.hasPrefix("#") && !String(line).trimmingSpaces.isEmpty {
+                env.append(String(line))
+            }
+        }
+        for e in self.env {
+            if e.contains("=") { env.append(e) } else if let v = Host.environment(e) { env.append("\(e)=\(v)") }
+        }
+        c.env = env
+        c.workingDir = workdir ?? image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
+        c.user = user ?? image.user ?? ""
+        c.hostname = hostname ?? ""
+        c.tty = tty
+        c.openStdin = interactive
+        c.readOnly = readOnly
+        c.initProcess = `init`
+        c.autoRemove = autoRemove
+        c.capAdd = capAdd
+        c.capDrop = capDrop
+        c.securityOpt = securityOpt
+        c.labels = image.labels.merging(Dictionary(label.map { l -> (String, String) in
+            let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
+            return (kv[0], kv.count > 1 ? kv[1] : "")
+        }, uniquingKeysWith: { $1 })) { $1 }
+        // Publishing ports asks for a network: without --network it means the default bridge
+        // (what `docker run -p` does); otherwise a container starts with no network.
+        let wantsBridge = !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty
+        c.network = try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
+        c.cgroupParent = cgroupParent
+        c.restartPolicy = try RestartPolicy(parsing: restart)
+        if let stopSignal { _ = try Runtime.signalNumber(stopSignal); c.stopSignal = stopSignal }
+        if let stopTimeout { c.stopTimeout = stopTimeout }
+        c.ulimits = try ulimit.map(Ulimit.init(parsing:))
+        c.dns = dns
+        c.extraHosts = addHost
+        if !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty {
+            guard case .bridge = c.network else {
+                throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
+            }
+        }
+        for p in publish { _ = try PublishedPort.parse(p) }
+        c.publish = publish + (publishAll ? image.exposedPorts.filter { (try? PublishedPort.parse($0)) != nil } : [])
+        if c.publish?.isEmpty == true { c.publish = nil }
+        c.ipv4Address = ip
+        c.networkAliases = networkAlias.isEmpty ? nil : networkAlias
+        c.dnsSearch = dnsSearch.isEmpty ? nil : dnsSearch
+        c.dnsOptions = dnsOption.isEmpty ? nil : dnsOption
+        for o in logOpt {
+            let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw CNCError(.invalidArgument, "invalid log option \"\(o)\"") }
+            switch kv[0] {
+            case "max-size": c.log.maxSize = try ByteSize(parsing: kv[1]).bytes
+            case "max-file":
+                guard let n = Int(kv[1]), n >= 1 else { throw CNCError(.invalidArgument, "invalid max-file \"\(kv[1])\"") }
+                c.log.maxFile = n
+            default: throw CNCError(.invalidArgument, "unknown log option \"\(kv[0])\" (max-size, max-file)")
+            }
+        }
+        if let healthCmd, !noHealthcheck {
+            var h = Healthcheck(test: ["CMD-SHELL", healthCmd])
+            if let v = try duration(healthInterval) { h.interval = v }
+            if let v = try duration(healthTimeout) { h.timeout = v }
+            if let v = try duration(healthStartPeriod) { h.startPeriod = v }
+            if let healthRetries { h.retries = healthRetries }
+            c.healthcheck = h
+        }
+        c.mounts = try volume.map(Self.parseVolume) + mount.map(Self.parseMount) + tmpfs.map { t in
+            let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
+            return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
+        }
+        // The image's VOLUMEs become anonymous volumes unless something is mounted there.
+        for v in image.volumes where !c.mounts.contains(where: { $0.target == v }) {
+            c.mounts.append(MountSpec(type: .volume, source: "", target: v))
+        }
+        c.limits = try limits()
+        return c
+    }
+
+    func limits() throws -> CgroupLimits {
+        var l = CgroupLimits()
+        if let cpus {
+            let q = try CPUQuantity(parsing: cpus)
+            let period = cpuPeriod ?? 100_000
+            l.cpuPeriod = period
+            l.cpuQuota = q.cfsQuota(periodMicros: period)
+        }
+        if let cpuQuota { l.cpuQuota = cpuQuota; l.cpuPeriod = cpuPeriod ?? l.cpuPeriod }
+        if let cpuPeriod, l.cpuPeriod == nil { l.cpuPeriod = cpuPeriod }
+        l.cpuShares = cpuShares
+        l.cpusetCpus = cpusetCpus
+        l.cpusetMems = cpusetMems
+        l.memory = try size(memory)
+        l.memoryReservation = try size(memoryReservation)
+        l.memorySwap = try size(memorySwap)
+        if let m = l.memory, let s = l.memorySwap, s >= 0, s < m {
+            throw CNCError(.invalidArgument, "minimum memoryswap limit should be larger than memory limit, see usage")
+        }
+        l.pids = pidsLimit
+        if oomKillDisable { l.oomKillDisable = true }
+        if let w = blkioWeight {
+            guard (10...1000).contains(w) else { throw CNCError(.invalidArgument, "invalid --blkio-weight \(w): want 10 to 1000") }
+            l.blkioWeight = w
+        }
+        if !deviceCgroupRule.isEmpty { l.deviceRules = try deviceCgroupRule.map(DeviceRule.init(parsing:)) }
+        return l
+    }
+
+    /// `-v /host:/ctr[:ro]`, `-v name:/ctr`, `-v /ctr` (anonymous volume).
+    static func parseVolume(_ text: String) throws -> MountSpec {
+        let parts = text.split(separator: ":").map(String.init)
+        func bad() -> CNCError { CNCError(.invalidArgument, "invalid volume specification \"\(text)\"") }
+        switch parts.count {
+        case 1:
+            guard parts[0].hasPrefix("/") else { throw bad() }
+            return MountSpec(type: .volume, source: "", target: parts[0])
+        case 2, 3:
+            guard parts[1].hasPrefix("/") else { throw bad() }
+            let ro = parts.count == 3 && parts[2].split(separator: ",").contains("ro")
+            if parts.count == 3, !parts[2].split(separator: ",").allSatisfy({ ["ro", "rw", "z", "Z", "rprivate", "private"].contains($0) }) { throw bad() }
+            if parts[0].hasPrefix("/") || parts[0].hasPrefix(".") {
+                return MountSpec(type: .bind, source: parts[0], target: parts[1], readOnly: ro)
+            }
+            return MountSpec(type: .volume, source: parts[0], target: parts[1], readOnly: ro)
+        default: throw bad()
+        }
+    }
+
+    /// `--mount type=bind,source=/a,target=/b,readonly`.
+    static func parseMount(_ text: String) throws -> MountSpec {
+        var type = "volume", source = "", target = "", ro = false, opts: [String] = []
+        for field in text.split(separator: ",") {
+            let kv = field.split(separator: "=", maxSplits: 1).map(String.init)
+            switch kv[0] {
+            case "type": type = kv.count > 1 ? kv[1] : ""
+            case "source", "src": source = kv.count > 1 ? kv[1] : ""
+            case "target", "destination", "dst": target = kv.count > 1 ? kv[1] : ""
+            case "readonly", "ro": ro = kv.count == 1 || kv[1] == "true" || kv[1] == "1"
+            case "tmpfs-size": opts.append("size=\(kv.count > 1 ? kv[1] : "")")
+            case "tmpfs-mode": opts.append("mode=\(kv.count > 1 ? kv[1] : "")")
+            default: throw CNCError(.invalidArgument, "unexpected key \"\(kv[0])\" in --mount \(text)")
+            }
+        }
+        guard target.hasPrefix("/"), let kind = MountSpec.Kind(rawValue: type) else {
+            throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": want type=bind|volume|tmpfs and an absolute target")
+        }
+        if kind == .bind && !source.hasPrefix("/") { throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": bind source must be absolute") }
+        return MountSpec(type: kind, source: source, target: target, readOnly: ro, options: opts.joined(separator: ","))
+    }
+}
