@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import CNCCgroups
 import CNCCore
 import CNCSystem
@@ -13,7 +14,7 @@ public enum CommandLineEntry {
     public static func main(
         _ root: any AsyncParsableCommand.Type, name: String, handOff: (verbs: Set<String>, executable: String)? = nil,
         fastPath: (([String]) throws -> Int32?)? = nil
-    ) async -> Never {
+    ) -> Never {
         do {
             Trace.mark("main")
             let args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
@@ -29,7 +30,17 @@ public enum CommandLineEntry {
             if name == "cnc", Host.environment("CNC_NO_PRIME") == nil, let verb = args.first, ["run", "start", "restart", "exec"].contains(verb) {
                 MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
             }
+            // The fast path runs here, on the main thread, before any Swift concurrency starts.
             if let fastPath, let status = try fastPath(args) { exitProcess(status) }
+            Task { await parseAndRun(root, name: name, args: args) }
+            dispatchMain()
+        } catch {
+            fail(error, root: root, name: name)
+        }
+    }
+
+    static func parseAndRun(_ root: any AsyncParsableCommand.Type, name: String, args: [String]) async -> Never {
+        do {
             var command = try root.parseAsRoot(args)
             Trace.mark("parsed")
             if var async = command as? any AsyncParsableCommand {
@@ -38,12 +49,17 @@ public enum CommandLineEntry {
                 try command.run()
             }
             exitProcess(0)
-        } catch let error as CNCError {
+        } catch {
+            fail(error, root: root, name: name)
+        }
+    }
+
+    static func fail(_ error: any Error, root: any AsyncParsableCommand.Type, name: String) -> Never {
+        if let error = error as? CNCError {
             writeStderr("\(name): \(error.description)\n")
             exitProcess(exitStatus(for: error))
-        } catch {
-            root.exit(withError: error)
         }
+        root.exit(withError: error)
     }
 
     /// Global options given before the subcommand (`cnc --root DIR run ...`, as with docker)

@@ -44,11 +44,14 @@ public enum CgroupManagers {
         }
     }
 
-    /// The host's layout from /proc/self/mountinfo.
-    public static func hostLayout() -> CgroupLayout {
+    /// The host's layout from /proc/self/mountinfo, read once per process (the cgroup mounts
+    /// of the host do not change under a running command).
+    public static func hostLayout() -> CgroupLayout { discoveredHostLayout }
+
+    private static let discoveredHostLayout: CgroupLayout = {
         let mountinfo = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
         return CgroupLayout.discover(mountinfo: mountinfo) { try? FileSystem.readText($0) }
-    }
+    }()
 
     /// Validates a cgroup path: relative, no "..", no empty parts.
     public static func validate(_ path: String) throws {

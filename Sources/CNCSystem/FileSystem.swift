@@ -52,18 +52,19 @@ public enum FileSystem {
 
     /// `mkdir -p` with `mode` for the directories it creates.
     public static func createDirectory(_ path: String, mode: mode_t = 0o755) throws {
-        // Common case first: the parent exists.
+        // Common case first: the parent exists; otherwise create the missing ancestors upward
+        // from the deepest one that exists (not every component from the root).
         if mkdir(path, mode) == 0 { return }
-        if errno == EEXIST && isDirectory(path) { return }
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, mode) != 0 {
-                let e = errno
-                if e == EEXIST, isDirectory(prefix) { continue }
-                throw SystemError.make("mkdir", errno: e, path: prefix)
-            }
+        var e = errno
+        if e == EEXIST && isDirectory(path) { return }
+        let parent = directoryName(path)
+        if e == ENOENT && !parent.isEmpty && parent != path && parent != "/" && parent != "." {
+            try createDirectory(parent, mode: mode)
+            if mkdir(path, mode) == 0 { return }
+            e = errno
+            if e == EEXIST && isDirectory(path) { return }
         }
+        throw SystemError.make("mkdir", errno: e, path: path)
     }
 
     /// Writes `bytes` to `path` so that readers see the old or the new content, never a mix,

@@ -1,4 +1,4 @@
 import CNCAppCLI
 import CNCRegistryCLI
 
-await CommandLineEntry.main(CNCRegistryCommand.self, name: "cnc")
+CommandLineEntry.main(CNCRegistryCommand.self, name: "cnc")

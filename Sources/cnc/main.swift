@@ -1,5 +1,5 @@
 import CNCAppCLI
 import CNCCLI
 
-await CommandLineEntry.main(CNCCommand.self, name: "cnc", handOff: (CNCCommand.registryVerbs, "cnc-registry"),
+CommandLineEntry.main(CNCCommand.self, name: "cnc", handOff: (CNCCommand.registryVerbs, "cnc-registry"),
                             fastPath: CNCCommand.fastPath)

@@ -1,3 +1,3 @@
 import CNCAppCLI
 
-await CommandLineEntry.main(CNCApplyCommand.self, name: "cncapply")
+CommandLineEntry.main(CNCApplyCommand.self, name: "cncapply")
