@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cnc", targets: ["cnc"]),
+        .executable(name: "cnc-cli", targets: ["cnc-cli"]),
         .executable(name: "cncapply", targets: ["cncapply"]),
         .executable(name: "cnc-init", targets: ["cnc-init"]),
         .executable(name: "cnc-registry", targets: ["cnc-registry"]),
@@ -43,9 +44,16 @@ let package = Package(
         // Layer 2
         .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
 
+        // The image store's reading side (OCI layout, index, tags, resolve, unpacked-layer
+        // lookup): no libarchive, so the container start path links it alone.
+        .target(name: "CNCImageStore", dependencies: [
+            "CNCCore", "CNCOCI", "CNCSystem",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // Layer 3
         .target(name: "CNCImage", dependencies: [
-            "CNCCore", "CNCOCI", "CNCSystem", "CArchive",
+            "CNCCore", "CNCOCI", "CNCSystem", "CNCImageStore", "CArchive",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "CNCRegistry", dependencies: [
@@ -65,6 +73,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // The container start path (`cnc run` / `create` without ArgumentParser), linked alone
+        // into the lean `cnc` front: runtime and image-store reading only.
+        .target(name: "CNCStart", dependencies: [
+            "CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCRuntime", "CNCImageStore",
+        ]),
+
         // Layer 5: cncapply's commands (no registry client, so it starts without libcurl) and
         // cnc's, which add the image, container and network commands on top.
         .target(name: "CNCAppCLI", dependencies: [
@@ -80,6 +94,7 @@ let package = Package(
         ]),
         .target(name: "CNCCLI", dependencies: [
             "CNCCore", "CNCAppCLI", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups", "CNCNetwork",
+            "CNCStart", "CNCImageStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -87,7 +102,10 @@ let package = Package(
         // Executables: @main only.
         // Release builds use --static-swift-stdlib (Makefile): `cnc` then starts in ~5 ms instead
         // of ~13 ms (dynamic Foundation + ICU relocations), most of a container's start.
-        .executableTarget(name: "cnc", dependencies: ["CNCAppCLI", "CNCCLI"]),
+        // `cnc` is a lean front for the container start path; every other command runs in
+        // cnc-cli, which it execs (see CNCStart's StartPath).
+        .executableTarget(name: "cnc", dependencies: ["CNCStart"]),
+        .executableTarget(name: "cnc-cli", dependencies: ["CNCAppCLI", "CNCCLI"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
         .executableTarget(name: "cnc-registry", dependencies: ["CNCAppCLI", "CNCRegistryCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.
@@ -118,7 +136,7 @@ let package = Package(
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart"]),
     ],
     swiftLanguageModes: [.v6]
 )

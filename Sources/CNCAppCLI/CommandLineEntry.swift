@@ -91,10 +91,5 @@ public enum CommandLineEntry {
     }
 
     /// 1 for an error in what the user asked (bad spec, unknown image...), 125 for the engine.
-    static func exitStatus(for error: CNCError) -> Int32 {
-        switch error.code {
-        case .invalidArgument, .invalidSpec, .notFound, .alreadyExists, .conflict: 1
-        default: 125
-        }
-    }
+    static func exitStatus(for error: CNCError) -> Int32 { error.exitStatus }
 }

@@ -2,6 +2,9 @@ import ArgumentParser
 import CNCAppCLI
 import CNCCore
 import CNCSystem
+import CNCStart
+import CNCEngine
+import CNCNetwork
 
 /// The `cnc` command: imperative, docker-like engine commands.
 public struct CNCCommand: AsyncParsableCommand {
@@ -20,8 +23,9 @@ public struct CNCCommand: AsyncParsableCommand {
 }
 
 extension CNCCommand {
-    /// The start path without ArgumentParser: `run` and `create` when RunFlags.parseFast
-    /// understands every argument (see there); nil for everything else.
+    /// `run` and `create` without ArgumentParser when RunFlags.parseFast understands every
+    /// argument (the lean `cnc` hands these over when they need the bridge driver or an image
+    /// unpacked); nil for everything else.
     public static func fastPath(_ args: [String]) throws -> Int32? {
         guard let verb = args.first, verb == "run" || verb == "create",
               let inv = RunFlags.parseFast(Array(args.dropFirst()), withDetach: verb == "run") else { return nil }
@@ -32,6 +36,10 @@ extension CNCCommand {
         }
         Trace.mark("parsed (fast)")
         let engine = GlobalOptions.engineConfig(root: inv.root, logLevel: level)
-        return verb == "run" ? try ContainerRun.execute(inv, engine: engine) : try ContainerCreate.execute(inv, engine: engine)
+        let runtime = try ContainerEngine.runtime(engine)
+        let image = { try inv.flags.resolveImage(engine) }
+        let validPort: (String) throws -> Void = { _ = try PublishedPort.parse($0) }
+        return verb == "run" ? try ContainerLaunch.run(inv, runtime: runtime, image: image, validPort: validPort)
+            : try ContainerLaunch.create(inv, runtime: runtime, image: image, validPort: validPort)
     }
 }

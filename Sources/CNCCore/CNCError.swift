@@ -71,3 +71,14 @@ public struct CNCError: Error, Sendable, CustomStringConvertible, Equatable {
         return String(describing: error)
     }
 }
+
+extension CNCError {
+    /// A command's exit status for this error: 1 for an error in what the user asked (bad
+    /// spec, unknown image...), 125 for the engine.
+    public var exitStatus: Int32 {
+        switch code {
+        case .invalidArgument, .invalidSpec, .notFound, .alreadyExists, .conflict: 1
+        default: 125
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import CNCCore
+import CNCRuntime
 import Logging
 
 /// Everything the engine takes from outside — roots, logger — passed in, never global.
@@ -9,13 +10,11 @@ public struct EngineConfig: Sendable {
     public var runRoot: String
     public var logger: Logger
 
-    public static let defaultStateRoot = "/var/lib/cnc"
-    public static let defaultRunRoot = "/run/cnc"
+    public static let defaultStateRoot = Runtime.defaultStateRoot
 
     public init(stateRoot: String = defaultStateRoot, runRoot: String? = nil, logger: Logger = Logger(label: "cnc")) {
         self.stateRoot = stateRoot
-        // Isolated roots (tests, side-by-side instances) get their own runtime directory too.
-        self.runRoot = runRoot ?? (stateRoot == Self.defaultStateRoot ? Self.defaultRunRoot : stateRoot + "/run")
+        self.runRoot = runRoot ?? Runtime.defaultRunRoot(stateRoot: stateRoot)
         self.logger = logger
     }
 }

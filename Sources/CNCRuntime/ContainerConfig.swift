@@ -129,6 +129,17 @@ public struct Healthcheck: Codable, Sendable, Equatable {
     public var retries: Int = 3
     public init(test: [String]) { self.test = test }
 
+    /// An image's HEALTHCHECK (zero or nil settings keep the defaults); nil when the image has
+    /// none or disables it (["NONE"]).
+    public init?(imageTest test: [String]?, interval: Int64?, timeout: Int64?, startPeriod: Int64?, retries: Int?) {
+        guard let test, !test.isEmpty, test.first != "NONE" else { return nil }
+        self.test = test
+        if let v = interval, v > 0 { self.interval = v }
+        if let v = timeout, v > 0 { self.timeout = v }
+        if let v = startPeriod, v > 0 { self.startPeriod = v }
+        if let v = retries, v > 0 { self.retries = v }
+    }
+
     public var argv: [String] {
         if test.first == "CMD-SHELL" { return ["/bin/sh", "-c", test.dropFirst().joined(separator: " ")] }
         if test.first == "CMD" { return Array(test.dropFirst()) }

@@ -23,6 +23,15 @@ public struct Runtime: Sendable {
     let layout: CgroupLayout
     public var network: (any NetworkAttacher)?
 
+    /// All persistent state (images, containers, state.db, networks) unless told otherwise.
+    public static let defaultStateRoot = "/var/lib/cnc"
+
+    /// Runtime state (pids, sockets): /run/cnc for the default state root; isolated roots
+    /// (tests, side-by-side instances) get their own, <stateRoot>/run.
+    public static func defaultRunRoot(stateRoot: String) -> String {
+        stateRoot == defaultStateRoot ? "/run/cnc" : stateRoot + "/run"
+    }
+
     public init(stateRoot: String, runRoot: String, binDirectory: String? = nil, cgroups: (any CgroupManager)? = nil) throws {
         store = ContainerStore(root: stateRoot)
         self.runRoot = runRoot

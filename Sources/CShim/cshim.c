@@ -189,7 +189,13 @@ int cshim_forward_signals(pid_t pid) {
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigset_t forwarded;
+    sigemptyset(&forwarded);
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         if (sigaction(sigs[i], &sa, NULL) < 0) return -1;
-    return 0;
+        sigaddset(&forwarded, sigs[i]);
+    }
+    // A mask inherited from whoever started us (test harnesses, some shells' job control)
+    // must not swallow what the user sends to the workload.
+    return pthread_sigmask(SIG_UNBLOCK, &forwarded, NULL) == 0 ? 0 : -1;
 }

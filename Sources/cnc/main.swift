@@ -1,5 +1,4 @@
-import CNCAppCLI
-import CNCCLI
+import CNCStart
 
-CommandLineEntry.main(CNCCommand.self, name: "cnc", handOff: (CNCCommand.registryVerbs, "cnc-registry"),
-                            fastPath: CNCCommand.fastPath)
+// The lean front: starts containers itself, hands everything else to cnc-cli (see StartPath).
+StartPath.main()

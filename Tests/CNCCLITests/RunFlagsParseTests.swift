@@ -1,6 +1,7 @@
 import ArgumentParser
 import Testing
 @testable import CNCCLI
+@testable import CNCStart
 
 /// The start path's table-driven parser must read `run`/`create` exactly as ArgumentParser does.
 @Suite struct RunFlagsParseTests {

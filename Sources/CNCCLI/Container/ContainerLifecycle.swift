@@ -4,6 +4,7 @@ import CNCNetwork
 import CNCCgroups
 import CNCCore
 import CNCRuntime
+import CNCStart
 import CNCSystem
 
 /// Runs `body` for each container reference, printing it on success (Docker's output).
@@ -55,7 +56,7 @@ struct ContainerRestart: ParsableCommand {
         try forEachContainer(containers) { ref in
             try r.stop(ref, timeout: time)
             let c = try r.container(ref)
-            _ = try ContainerRun.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
+            _ = try ContainerLaunch.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
         }
     }
 }

@@ -2,6 +2,7 @@ import CNCAppCLI
 import ArgumentParser
 import CNCCgroups
 import CNCCore
+import CNCStart
 import CNCRuntime
 import CNCSystem
 import CNCEngine

@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import CNCImage
 import CNCRuntime
 import CNCSpec
 
@@ -50,13 +51,9 @@ enum ServiceContainerFactory {
                 hc.retries = h.retries
                 c.healthcheck = hc
             }
-        } else if let test = image.healthcheck, !test.isEmpty, test.first != "NONE" {
+        } else if let hc = Healthcheck(imageTest: image.healthcheck, interval: image.healthInterval, timeout: image.healthTimeout,
+                                       startPeriod: image.healthStartPeriod, retries: image.healthRetries) {
             // The image's HEALTHCHECK applies when the service does not set one.
-            var hc = Healthcheck(test: test)
-            if let v = image.healthInterval, v > 0 { hc.interval = v }
-            if let v = image.healthTimeout, v > 0 { hc.timeout = v }
-            if let v = image.healthStartPeriod, v > 0 { hc.startPeriod = v }
-            if let v = image.healthRetries, v > 0 { hc.retries = v }
             c.healthcheck = hc
         }
         if let size = s.logging.options.maxSize { c.log.maxSize = size.bytes }

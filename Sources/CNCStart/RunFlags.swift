@@ -1,70 +1,70 @@
-import CNCAppCLI
 import CNCCgroups
 import CNCCore
+import CNCImageStore
 import CNCRuntime
 import CNCSystem
-import CNCEngine
-import CNCNetwork
 
 /// What `cnc run` and `cnc create` were asked, as plain values: ContainerOptions (parsed by
 /// ArgumentParser) and RunFlags.parseFast (the start path's parser) both produce it, and
 /// `makeConfig` turns it into a ContainerConfig.
-struct RunFlags: Equatable, Sendable {
-    var name: String?
-    var interactive = false
-    var tty = false
-    var env: [String] = []
-    var envFile: [String] = []
-    var workdir: String?
-    var user: String?
-    var hostname: String?
-    var volume: [String] = []
-    var mount: [String] = []
-    var tmpfs: [String] = []
-    var readOnly = false
-    var `init` = false
-    var entrypoint: String?
-    var cpus: String?
-    var cpuShares: Int64?
-    var cpuQuota: Int64?
-    var cpuPeriod: Int64?
-    var cpusetCpus: String?
-    var cpusetMems: String?
-    var memory: String?
-    var memoryReservation: String?
-    var memorySwap: String?
-    var pidsLimit: Int64?
-    var oomKillDisable = false
-    var blkioWeight: Int64?
-    var deviceCgroupRule: [String] = []
-    var capAdd: [String] = []
-    var capDrop: [String] = []
-    var securityOpt: [String] = []
-    var ulimit: [String] = []
-    var restart = "no"
-    var stopSignal: String?
-    var stopTimeout: Int?
-    var healthCmd: String?
-    var healthInterval: String?
-    var healthTimeout: String?
-    var healthRetries: Int?
-    var healthStartPeriod: String?
-    var noHealthcheck = false
-    var label: [String] = []
-    var network: String?
-    var publish: [String] = []
-    var publishAll = false
-    var ip: String?
-    var networkAlias: [String] = []
-    var dnsSearch: [String] = []
-    var dnsOption: [String] = []
-    var cgroupParent: String?
-    var logOpt: [String] = []
-    var dns: [String] = []
-    var addHost: [String] = []
-    var rootfs: String?
-    var image = ""
-    var command: [String] = []
+public struct RunFlags: Equatable, Sendable {
+    public init() {}
+
+    public var name: String?
+    public var interactive = false
+    public var tty = false
+    public var env: [String] = []
+    public var envFile: [String] = []
+    public var workdir: String?
+    public var user: String?
+    public var hostname: String?
+    public var volume: [String] = []
+    public var mount: [String] = []
+    public var tmpfs: [String] = []
+    public var readOnly = false
+    public var `init` = false
+    public var entrypoint: String?
+    public var cpus: String?
+    public var cpuShares: Int64?
+    public var cpuQuota: Int64?
+    public var cpuPeriod: Int64?
+    public var cpusetCpus: String?
+    public var cpusetMems: String?
+    public var memory: String?
+    public var memoryReservation: String?
+    public var memorySwap: String?
+    public var pidsLimit: Int64?
+    public var oomKillDisable = false
+    public var blkioWeight: Int64?
+    public var deviceCgroupRule: [String] = []
+    public var capAdd: [String] = []
+    public var capDrop: [String] = []
+    public var securityOpt: [String] = []
+    public var ulimit: [String] = []
+    public var restart = "no"
+    public var stopSignal: String?
+    public var stopTimeout: Int?
+    public var healthCmd: String?
+    public var healthInterval: String?
+    public var healthTimeout: String?
+    public var healthRetries: Int?
+    public var healthStartPeriod: String?
+    public var noHealthcheck = false
+    public var label: [String] = []
+    public var network: String?
+    public var publish: [String] = []
+    public var publishAll = false
+    public var ip: String?
+    public var networkAlias: [String] = []
+    public var dnsSearch: [String] = []
+    public var dnsOption: [String] = []
+    public var cgroupParent: String?
+    public var logOpt: [String] = []
+    public var dns: [String] = []
+    public var addHost: [String] = []
+    public var rootfs: String?
+    public var image = ""
+    public var command: [String] = []
 
     func size(_ s: String?) throws -> Int64? {
         guard let s else { return nil }
@@ -74,18 +74,24 @@ struct RunFlags: Equatable, Sendable {
 
     func duration(_ s: String?) throws -> Int64? { try s.map { try CNCDuration(parsing: $0).nanoseconds } }
 
-    /// The container configuration these flags describe.
-    func makeConfig(autoRemove: Bool, engine: EngineConfig) throws -> ContainerConfig {
-        var image: ImageDefaults
-        if let rootfs {
-            guard FileSystem.isDirectory(rootfs) else { throw CNCError(.notFound, "rootfs directory \(rootfs) does not exist") }
-            let dir = rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs
-            image = ImageDefaults.rootfs(dir, reference: self.image)
-        } else {
-            Trace.mark("resolving image")
-            image = try ContainerEngine.image(engine, self.image)
-            Trace.mark("image resolved")
-        }
+    /// The image `--rootfs` names as a plain directory, nil without --rootfs.
+    public func rootfsImage() throws -> ImageDefaults? {
+        guard let rootfs else { return nil }
+        guard FileSystem.isDirectory(rootfs) else { throw CNCError(.notFound, "rootfs directory \(rootfs) does not exist") }
+        let dir = rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs
+        return ImageDefaults.rootfs(dir, reference: self.image)
+    }
+
+    /// The network mode these flags ask for: --network, else the default bridge when ports are
+    /// published (what `docker run -p` does), else none.
+    public func networkMode() throws -> NetworkMode {
+        let wantsBridge = !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty
+        return try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
+    }
+
+    /// The container configuration these flags describe, on `image`. `validPort` parses a
+    /// `-p` value (the network module's PublishedPort), throwing when it is invalid.
+    public func makeConfig(autoRemove: Bool, image: ImageDefaults, validPort: (String) throws -> Void) throws -> ContainerConfig {
         var c = ContainerConfig(id: ContainerID.random(), name: name ?? "", image: self.image, lowerDirs: image.lowerDirs)
         c.imageID = image.id.isEmpty ? nil : image.id
         // Docker: --entrypoint replaces the image's entrypoint and drops its cmd unless a
@@ -98,14 +104,7 @@ struct RunFlags: Equatable, Sendable {
             c.cmd = command.isEmpty ? image.cmd : command
         }
         if let s = image.stopSignal, stopSignal == nil { c.stopSignal = s }
-        if let test = image.healthcheck, healthCmd == nil, !noHealthcheck, !test.isEmpty, test.first != "NONE" {
-            var h = Healthcheck(test: test)
-            if let v = image.healthInterval, v > 0 { h.interval = v }
-            if let v = image.healthTimeout, v > 0 { h.timeout = v }
-            if let v = image.healthStartPeriod, v > 0 { h.startPeriod = v }
-            if let v = image.healthRetries, v > 0 { h.retries = v }
-            c.healthcheck = h
-        }
+        if healthCmd == nil, !noHealthcheck { c.healthcheck = image.healthcheckDefault }
         var env = image.env
         for f in envFile {
             for line in try FileSystem.readText(f).split(separator: "\n") where !line.hasPrefix("#") && !String(line).trimmingSpaces.isEmpty {
@@ -133,8 +132,7 @@ struct RunFlags: Equatable, Sendable {
         }, uniquingKeysWith: { $1 })) { $1 }
         // Publishing ports asks for a network: without --network it means the default bridge
         // (what `docker run -p` does); otherwise a container starts with no network.
-        let wantsBridge = !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty
-        c.network = try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
+        c.network = try networkMode()
         c.cgroupParent = cgroupParent
         c.restartPolicy = try RestartPolicy(parsing: restart)
         if let stopSignal { _ = try Runtime.signalNumber(stopSignal); c.stopSignal = stopSignal }
@@ -147,8 +145,8 @@ struct RunFlags: Equatable, Sendable {
                 throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
             }
         }
-        for p in publish { _ = try PublishedPort.parse(p) }
-        c.publish = publish + (publishAll ? image.exposedPorts.filter { (try? PublishedPort.parse($0)) != nil } : [])
+        for p in publish { try validPort(p) }
+        c.publish = publish + (publishAll ? image.exposedPorts.filter { (try? validPort($0)) != nil } : [])
         if c.publish?.isEmpty == true { c.publish = nil }
         c.ipv4Address = ip
         c.networkAliases = networkAlias.isEmpty ? nil : networkAlias
@@ -254,5 +252,13 @@ struct RunFlags: Equatable, Sendable {
         }
         if kind == .bind && !source.hasPrefix("/") { throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": bind source must be absolute") }
         return MountSpec(type: kind, source: source, target: target, readOnly: ro, options: opts.joined(separator: ","))
+    }
+}
+
+extension ImageDefaults {
+    /// The image's HEALTHCHECK as the runtime's Healthcheck (nil: none, or disabled).
+    public var healthcheckDefault: Healthcheck? {
+        Healthcheck(imageTest: healthcheck, interval: healthInterval, timeout: healthTimeout,
+                    startPeriod: healthStartPeriod, retries: healthRetries)
     }
 }

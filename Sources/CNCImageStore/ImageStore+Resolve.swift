@@ -15,7 +15,7 @@ extension ImageStore {
     }
 
     /// The resolved image for a manifest digest known to the index.
-    func load(_ manifestDigest: Digest, index: Index) throws -> ResolvedImage {
+    package func load(_ manifestDigest: Digest, index: Index) throws -> ResolvedImage {
         let entries = index.manifests.filter { $0.digest == manifestDigest }
         let manifest = try self.manifest(manifestDigest)
         let config = try imageConfig(manifest.config.digest)
@@ -30,7 +30,7 @@ extension ImageStore {
                              names: names.sorted { $0.description < $1.description }, repoDigests: repoDigests)
     }
 
-    func findManifest(_ text: String, in index: Index) throws -> Digest? {
+    package func findManifest(_ text: String, in index: Index) throws -> Digest? {
         let hex = text.hasPrefix("sha256:") ? String(text.dropFirst(7)) : text
         let looksLikeID = hex.count >= 4 && hex.count <= 64 && hex.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
         if looksLikeID {
@@ -86,5 +86,21 @@ extension ImageStore {
                                      created: config?.created, size: m.layers.reduce(0) { $0 + $1.size }))
         }
         return rows.sorted { ($0.created ?? "", $0.repository, $0.tag) > ($1.created ?? "", $1.repository, $1.tag) }
+    }
+}
+
+extension ImageStore {
+    /// The unpacked layer directories of `image`, top-most first, when every layer is in the
+    /// cache already; nil when one must be unpacked first (CNCImage's prepareRootfs does that).
+    public func unpackedLayers(_ image: ResolvedImage) -> [String]? {
+        let chains = image.chainIDs
+        guard chains.count == image.manifest.layers.count else { return nil }
+        var dirs: [String] = []
+        for chain in chains {
+            let dir = paths.layer(chainID: chain)
+            guard FileSystem.exists(dir) else { return nil }
+            dirs.append(dir)
+        }
+        return dirs.reversed()
     }
 }

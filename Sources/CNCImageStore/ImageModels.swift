@@ -57,12 +57,23 @@ public struct TagMove: Sendable, Hashable, Codable {
     public var time: String
     /// tag, untag, import, load, pull, rmi.
     public var action: String
+
+    package init(reference: String, old: Digest?, new: Digest?, oldID: Digest?, newID: Digest?, time: String, action: String) {
+        self.reference = reference
+        self.old = old
+        self.new = new
+        self.oldID = oldID
+        self.newID = newID
+        self.time = time
+        self.action = action
+    }
 }
 
 /// The durable tag-history file.
-struct TagHistoryFile: Codable {
-    var version: Int = 1
-    var moves: [TagMove] = []
+package struct TagHistoryFile: Codable {
+    package var version: Int = 1
+    package var moves: [TagMove] = []
+    package init() {}
 }
 
 /// Annotations cnc puts on index.json entries besides the OCI ref name.

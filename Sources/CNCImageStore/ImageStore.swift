@@ -12,7 +12,7 @@ import Foundation
 public final class ImageStore: @unchecked Sendable {
     // @unchecked: immutable after init; all mutable state is on disk behind flocks.
     public let paths: ImageStorePaths
-    let inUse: @Sendable () throws -> InUseSet
+    package let inUse: @Sendable () throws -> InUseSet
 
     /// Opens (creating if needed) the store under `stateRoot`. `inUse` tells GC what containers
     /// use; the engine supplies it (default: nothing).
@@ -41,24 +41,6 @@ public final class ImageStore: @unchecked Sendable {
 
     public func hasBlob(_ d: Digest) -> Bool { FileSystem.exists(paths.blob(d)) }
 
-    /// A new blob writer (call commit or abort).
-    public func blobWriter() throws -> BlobWriter { try BlobWriter(store: self) }
-
-    /// Stores `bytes` (verifying `expected` when given) and returns a descriptor for them.
-    @discardableResult
-    public func putBlob(_ bytes: [UInt8], mediaType: String, expected: Digest? = nil) throws -> Descriptor {
-        let d = SHA256Hasher.digest(bytes)
-        if let expected, expected != d {
-            throw CNCError(.integrity, "digest mismatch: expected \(expected), got \(d)")
-        }
-        if !hasBlob(d) {
-            let w = try blobWriter()
-            try w.write(bytes)
-            try w.commit(expected: d)
-        }
-        return Descriptor(mediaType: mediaType, digest: d, size: Int64(bytes.count))
-    }
-
     /// The content of a (small) blob, verified against its digest.
     public func readBlob(_ d: Digest) throws -> [UInt8] {
         let bytes: [UInt8]
@@ -71,7 +53,7 @@ public final class ImageStore: @unchecked Sendable {
         return bytes
     }
 
-    func decodeBlob<T: Decodable>(_ type: T.Type, _ d: Digest) throws -> T {
+    package func decodeBlob<T: Decodable>(_ type: T.Type, _ d: Digest) throws -> T {
         let bytes = try readBlob(d)
         do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
             throw CNCError(.integrity, "failed to decode \(T.self) blob \(d)", cause: String(describing: error))
@@ -92,13 +74,13 @@ public final class ImageStore: @unchecked Sendable {
         }
     }
 
-    func writeIndex(_ index: Index) throws {
+    package func writeIndex(_ index: Index) throws {
         try FileSystem.writeAtomically(try CanonicalJSON.encode(index, pretty: true), to: paths.index)
     }
 
     /// Reads index.json and the tag history under the index lock, lets `body` change them, and
     /// writes back what changed (each atomically).
-    func updateIndex<T>(_ body: (inout Index, inout [TagMove]) throws -> T) throws -> T {
+    package func updateIndex<T>(_ body: (inout Index, inout [TagMove]) throws -> T) throws -> T {
         try FileLock.withLock(paths.indexLock) {
             var index = try readIndex()
             let before = index
@@ -114,7 +96,7 @@ public final class ImageStore: @unchecked Sendable {
         }
     }
 
-    func readTagHistoryUnlocked() throws -> TagHistoryFile {
+    package func readTagHistoryUnlocked() throws -> TagHistoryFile {
         guard FileSystem.exists(paths.tagHistory) else { return TagHistoryFile() }
         do {
             return try JSONDecoder().decode(TagHistoryFile.self, from: Data(try FileSystem.readBytes(paths.tagHistory)))
@@ -124,9 +106,9 @@ public final class ImageStore: @unchecked Sendable {
     }
 
     /// A shared hold on the ingest lock for the duration of a write that adds blobs (GC waits).
-    func ingestHold() throws -> FileLock { try FileLock(path: paths.ingestLock, exclusive: false) }
+    package func ingestHold() throws -> FileLock { try FileLock(path: paths.ingestLock, exclusive: false) }
 
-    static func now() -> String {
+    package static func now() -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: Date())

@@ -7,15 +7,23 @@
 /// that both parsers know the same names and agree on what they parse.
 extension RunFlags {
     /// What `run` / `create` take around ContainerOptions.
-    struct Invocation: Equatable {
-        var flags = RunFlags()
-        var detach = false
-        var rm = false
-        var root: String?
-        var logLevel: String?
+    public struct Invocation: Equatable, Sendable {
+        public var flags = RunFlags()
+        public var detach = false
+        public var rm = false
+        public var root: String?
+        public var logLevel: String?
+
+        public init(flags: RunFlags = RunFlags(), detach: Bool = false, rm: Bool = false, root: String? = nil, logLevel: String? = nil) {
+            self.flags = flags
+            self.detach = detach
+            self.rm = rm
+            self.root = root
+            self.logLevel = logLevel
+        }
     }
 
-    enum Slot {
+    package enum Slot {
         case flag(WritableKeyPath<Invocation, Bool>)
         case text(WritableKeyPath<Invocation, String>)
         case optionalText(WritableKeyPath<Invocation, String?>)
@@ -25,7 +33,7 @@ extension RunFlags {
     }
 
     /// Long names (as ArgumentParser spells them) and their slots.
-    nonisolated(unsafe) static let longSlots: [String: Slot] = [
+    nonisolated(unsafe) package static let longSlots: [String: Slot] = [
         "detach": .flag(\.detach), "rm": .flag(\.rm),
         "root": .optionalText(\.root), "log-level": .optionalText(\.logLevel),
         "name": .optionalText(\.flags.name), "interactive": .flag(\.flags.interactive), "tty": .flag(\.flags.tty),
@@ -57,14 +65,14 @@ extension RunFlags {
     ]
 
     /// Short names and the long names they stand for.
-    static let shortNames: [Character: String] = [
+    package static let shortNames: [Character: String] = [
         "d": "detach", "i": "interactive", "t": "tty", "e": "env", "w": "workdir", "u": "user", "h": "hostname",
         "v": "volume", "c": "cpu-shares", "m": "memory", "l": "label", "p": "publish", "P": "publish-all",
     ]
 
     /// Parses `run`'s (`withDetach`) or `create`'s arguments (after the verb), or returns nil
     /// when ArgumentParser must decide.
-    static func parseFast(_ args: [String], withDetach: Bool) -> Invocation? {
+    public static func parseFast(_ args: [String], withDetach: Bool) -> Invocation? {
         var inv = Invocation()
         var i = 0
         func value(_ inline: String?) -> String? {

@@ -1,0 +1,80 @@
+import CNCCore
+import CNCImageStore
+import CNCRuntime
+import CNCSystem
+
+/// `cnc run` and `cnc create` once their arguments are parsed (by ArgumentParser in the full
+/// CLI, or by RunFlags.parseFast on the start path): one implementation for both.
+public enum ContainerLaunch {
+    /// Creates and starts the container `inv` describes; returns the exit status of `cnc run`.
+    /// `image` resolves the image (errors from it, like every creation error, are exit 125);
+    /// `validPort` checks a `-p` value.
+    public static func run(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
+                           validPort: (String) throws -> Void) throws -> Int32 {
+        Trace.mark("runtime ready")
+        let config: ContainerConfig
+        do {
+            config = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort))
+        } catch let e as CNCError {
+            writeStderr("cnc: \(e.description)\n")
+            return 125
+        }
+        Trace.mark("created")
+        let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty)
+        Trace.mark("done")
+        if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
+        return code
+    }
+
+    /// Creates the container `inv` describes and prints its ID (`cnc create`).
+    public static func create(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
+                              validPort: (String) throws -> Void) throws -> Int32 {
+        let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort))
+        TerminalInfo.writeStdout(c.id.rawValue + "\n")
+        return 0
+    }
+
+    /// Starts `config`; in the foreground, attaches stdio and returns the workload's status.
+    public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool) throws -> Int32 {
+        var io = StartIO()
+        var pty: (master: Int32, slave: Int32)?
+        if tty { pty = try Terminal.openPTY(); io.pty = pty }
+        if !detach {
+            io.attachOut = 1
+            io.attachErr = 2
+            if interactive && !tty { io.stdin = 0 }
+        }
+        if !detach && !tty { Processes.forwardSignals(to: 0) }
+        let started: StartedContainer
+        do { started = try runtime.start(config.id, io: io) } catch let f as Runtime.StartFailure {
+            if let pty { FD.close(pty.master); FD.close(pty.slave) }
+            writeStderr("cnc: failed to start container \(config.name): \(f.message)\n")
+            if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
+            return f.status
+        } catch let e as CNCError {
+            if let pty { FD.close(pty.master); FD.close(pty.slave) }
+            writeStderr("cnc: \(e.description)\n")
+            if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
+            return 125
+        }
+        if let pty { FD.close(pty.slave) }
+        if detach {
+            started.detach()
+            if let pty { FD.close(pty.master) }
+            return 0
+        }
+        var raw = false
+        if let pty, interactive {
+            if Terminal.isTerminal(0) { Terminal.copySize(from: 0, to: pty.master); raw = Terminal.makeRaw(0) }
+            FD.pumpInBackground(from: 0, to: pty.master)
+        }
+        Trace.mark("started pid \(started.pid)")
+        // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
+        if pty == nil && !detach { Processes.forwardSignals(to: started.pid) }
+        let code = started.waitForExit(runtime: runtime)
+        Trace.mark("exited \(code)")
+        if raw { Terminal.restore() }
+        if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
+        return code
+    }
+}

@@ -1,0 +1,105 @@
+import CNCCgroups
+import CNCCore
+import CNCImageStore
+import CNCRuntime
+import CNCSystem
+
+/// The `cnc` executable: a lean front that starts containers itself and hands every other
+/// command to the full CLI (`cnc-cli`, beside it) by exec, with the same arguments.
+///
+/// Why: a container start is a few milliseconds of kernel work, and the full CLI (every
+/// command, ArgumentParser, the spec compiler, libarchive, libnftables, SQLite, YAML) takes
+/// ~5 ms just to reach main. This front links only the runtime and the image store's reading
+/// side. It runs `run` / `create` when RunFlags.parseFast understands every argument, the
+/// network is none, host or container:NAME, and the image's layers are unpacked already;
+/// anything else (help, errors, bridge networks, a first unpack) goes to cnc-cli, which then
+/// behaves exactly as if it had been called directly.
+public enum StartPath {
+    public static let fullCLI = "cnc-cli"
+
+    public static func main() -> Never {
+        Trace.mark("main")
+        let original = Array(CommandLine.arguments.dropFirst())
+        guard let status = attempt(original) else { handOff(original) }
+        exitProcess(status)
+    }
+
+    /// Runs the command when the start path can; nil to hand it over (only ever before anything
+    /// was created). Errors from then on are reported here, as the full CLI would.
+    static func attempt(_ original: [String]) -> Int32? {
+        var args = original[...]
+        var root: String?
+        var logLevel: String?
+        // Global options before the verb (`cnc --root DIR run ...`).
+        while let first = args.first, first.hasPrefix("--") {
+            let parts = first.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts[0] == "--root" || parts[0] == "--log-level" else { return nil }
+            let value: String
+            if parts.count == 2 {
+                value = parts[1]
+                args = args.dropFirst()
+            } else {
+                guard args.count >= 2 else { return nil }
+                value = args[args.startIndex + 1]
+                args = args.dropFirst(2)
+            }
+            if parts[0] == "--root" { root = value } else { logLevel = value }
+        }
+        guard let verb = args.first, verb == "run" || verb == "create",
+              var inv = RunFlags.parseFast(Array(args.dropFirst()), withDetach: verb == "run") else { return nil }
+        inv.root = inv.root ?? root
+        inv.logLevel = inv.logLevel ?? logLevel
+        if let level = inv.logLevel, !logLevels.contains(level.lowercased()) { return nil }
+        // The bridge driver lives in the full CLI.
+        guard let mode = try? inv.flags.networkMode() else { return nil }
+        if case .bridge = mode { return nil }
+        if verb == "run", Host.environment("CNC_NO_PRIME") == nil {
+            MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
+        }
+        Trace.mark("parsed (start path)")
+        let stateRoot = stateRoot(inv.root)
+        guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),
+              let runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) else { return nil }
+        do {
+            let noPorts: (String) throws -> Void = { _ in
+                throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
+            }
+            return verb == "run" ? try ContainerLaunch.run(inv, runtime: runtime, image: { image }, validPort: noPorts)
+                : try ContainerLaunch.create(inv, runtime: runtime, image: { image }, validPort: noPorts)
+        } catch let e as CNCError {
+            writeStderr("cnc: \(e.description)\n")
+            exitProcess(e.exitStatus)
+        } catch {
+            writeStderr("cnc: \(error)\n")
+            exitProcess(125)
+        }
+    }
+
+    /// The image, when it is a --rootfs directory or a stored image whose layers are unpacked.
+    static func unpackedImage(_ flags: RunFlags, stateRoot: String) throws -> ImageDefaults? {
+        if let r = try flags.rootfsImage() { return r }
+        Trace.mark("resolving image")
+        let store = try ImageStore(stateRoot: stateRoot)
+        let resolved = try store.resolve(flags.image)
+        guard let lowers = store.unpackedLayers(resolved) else { return nil }
+        Trace.mark("image resolved")
+        return ImageDefaults(resolved, lowerDirs: lowers, reference: flags.image)
+    }
+
+    static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// --root, else $CNC_ROOT, else the default.
+    static func stateRoot(_ root: String?) -> String {
+        if let root, !root.isEmpty { return root }
+        if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
+        return Runtime.defaultStateRoot
+    }
+
+    static func handOff(_ args: [String]) -> Never {
+        let path = Host.executableDirectory + "/" + fullCLI
+        do { try Host.exec(path, ["cnc"] + args) } catch {
+            writeStderr("cnc: cannot run \(path): \(error)\n")
+            exitProcess(125)
+        }
+    }
+}
