@@ -11,9 +11,11 @@ public struct ContainerID: Hashable, Sendable, Codable, CustomStringConvertible,
 
     /// A fresh random ID.
     public static func random() -> ContainerID {
+        // Four 64-bit draws (one getrandom each), not 32 single-byte ones.
         var rng = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for _ in 0..<4 { withUnsafeBytes(of: rng.next() as UInt64) { bytes += $0 } }
         // Safe: the hex of 32 bytes is always 64 lowercase hex digits.
         return ContainerID(unchecked: Hex.encode(bytes))
     }

@@ -42,9 +42,13 @@ extension Runtime {
                 if c.mounts[i].source.isEmpty { c.mounts[i].source = ContainerID.random().rawValue; c.mounts[i].anonymous = true }
                 try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
             }
+            Trace.mark("create: dirs")
             try writeEtcFiles(c, dir: dir)
+            Trace.mark("create: etc files")
             try store.saveConfig(c)
+            Trace.mark("create: cnc.json")
             try writeOCISpec(c, dir: dir)
+            Trace.mark("create: config.json")
             try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
         } catch {
             try? FileSystem.removeTree(dir)

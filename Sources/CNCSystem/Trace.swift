@@ -8,6 +8,6 @@ public enum Trace {
     public static func mark(_ phase: @autoclosure () -> String) {
         guard enabled else { return }
         let ms = Double(Processes.monotonicNanos() - start) / 1e6
-        writeStderr("trace \(Int(ms * 100) / 100) ms: \(phase())\n")
+        writeStderr("trace \(Double(Int(ms * 100)) / 100) ms: \(phase())\n")
     }
 }
