@@ -79,7 +79,8 @@ static void trace(const char *what) {
     if (!getenv("CNC_TRACE")) return;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    dprintf(2, "trace init @%lld: %s\n", (long long)((ts.tv_sec * 1000 + ts.tv_nsec / 1000000) % 100000), what);
+    // Monotonic milliseconds (mod 100 s), comparable with the CLI's "@" stamps.
+    dprintf(2, "trace init @%.2f: %s\n", (double)(ts.tv_sec % 100) * 1000 + ts.tv_nsec / 1e6, what);
 }
 
 #include <net/if.h>

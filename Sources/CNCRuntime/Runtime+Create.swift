@@ -43,13 +43,22 @@ extension Runtime {
                 try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
             }
             Trace.mark("create: dirs")
-            try writeEtcFiles(c, dir: dir)
-            Trace.mark("create: etc files")
-            try store.saveConfig(c)
-            Trace.mark("create: cnc.json")
-            try writeOCISpec(c, dir: dir)
+            // config.json (the OCI view, for people and tools) is encoded on a second thread
+            // while this one writes the files the container runs from.
+            let config = c, runtime = self
+            let spec = Threads.start { try runtime.writeOCISpec(config, dir: dir) }
+            do {
+                try writeEtcFiles(c, dir: dir)
+                Trace.mark("create: etc files")
+                try store.saveConfig(c)
+                Trace.mark("create: cnc.json")
+                try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+            } catch {
+                _ = try? spec.join()
+                throw error
+            }
+            try spec.join()
             Trace.mark("create: config.json")
-            try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
         } catch {
             try? FileSystem.removeTree(dir)
             store.releaseName(c.name)

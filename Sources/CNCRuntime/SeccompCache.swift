@@ -6,7 +6,7 @@ import CNCSystem
 /// `<root>/seccomp/`. libseccomp's compile step costs milliseconds; a container start loads
 /// the cached program instead. The profile's version is part of the key.
 enum SeccompCache {
-    static let profileVersion = "docker-default-1"
+    static let profileVersion = "docker-default-2"  // 2: binary-tree BPF
 
     static func path(root: String, caps: [Int]) throws -> String {
         let sorted = caps.sorted()

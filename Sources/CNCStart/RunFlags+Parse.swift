@@ -1,6 +1,6 @@
 /// The start path's parser for `cnc run` / `cnc create`. ArgumentParser builds its model of
 /// `run`'s ~60 options by reflection on every call (~5 ms here, as long as the rest of a
-/// container start); this table-driven parser reads the same options in microseconds. It only
+/// container start); this switch-driven parser reads the same options in microseconds. It only
 /// accepts what it understands exactly as ArgumentParser would, and returns nil otherwise
 /// (--help, `--`, a value that starts with "-", an unknown name, a missing or malformed value):
 /// the caller then parses with ArgumentParser, which gives the usual messages. A test checks
@@ -23,46 +23,89 @@ extension RunFlags {
         }
     }
 
-    package enum Slot {
-        case flag(WritableKeyPath<Invocation, Bool>)
-        case text(WritableKeyPath<Invocation, String>)
-        case optionalText(WritableKeyPath<Invocation, String?>)
-        case list(WritableKeyPath<Invocation, [String]>)
-        case int64(WritableKeyPath<Invocation, Int64?>)
-        case int(WritableKeyPath<Invocation, Int?>)
-    }
-
-    /// Long names (as ArgumentParser spells them) and their slots.
-    nonisolated(unsafe) package static let longSlots: [String: Slot] = [
-        "detach": .flag(\.detach), "rm": .flag(\.rm),
-        "root": .optionalText(\.root), "log-level": .optionalText(\.logLevel),
-        "name": .optionalText(\.flags.name), "interactive": .flag(\.flags.interactive), "tty": .flag(\.flags.tty),
-        "env": .list(\.flags.env), "env-file": .list(\.flags.envFile), "workdir": .optionalText(\.flags.workdir),
-        "user": .optionalText(\.flags.user), "hostname": .optionalText(\.flags.hostname),
-        "volume": .list(\.flags.volume), "mount": .list(\.flags.mount), "tmpfs": .list(\.flags.tmpfs),
-        "read-only": .flag(\.flags.readOnly), "init": .flag(\.flags.`init`),
-        "entrypoint": .optionalText(\.flags.entrypoint), "cpus": .optionalText(\.flags.cpus),
-        "cpu-shares": .int64(\.flags.cpuShares), "cpu-quota": .int64(\.flags.cpuQuota),
-        "cpu-period": .int64(\.flags.cpuPeriod), "cpuset-cpus": .optionalText(\.flags.cpusetCpus),
-        "cpuset-mems": .optionalText(\.flags.cpusetMems), "memory": .optionalText(\.flags.memory),
-        "memory-reservation": .optionalText(\.flags.memoryReservation),
-        "memory-swap": .optionalText(\.flags.memorySwap), "pids-limit": .int64(\.flags.pidsLimit),
-        "oom-kill-disable": .flag(\.flags.oomKillDisable), "blkio-weight": .int64(\.flags.blkioWeight),
-        "device-cgroup-rule": .list(\.flags.deviceCgroupRule), "cap-add": .list(\.flags.capAdd),
-        "cap-drop": .list(\.flags.capDrop), "security-opt": .list(\.flags.securityOpt),
-        "ulimit": .list(\.flags.ulimit), "restart": .text(\.flags.restart),
-        "stop-signal": .optionalText(\.flags.stopSignal), "stop-timeout": .int(\.flags.stopTimeout),
-        "health-cmd": .optionalText(\.flags.healthCmd), "health-interval": .optionalText(\.flags.healthInterval),
-        "health-timeout": .optionalText(\.flags.healthTimeout), "health-retries": .int(\.flags.healthRetries),
-        "health-start-period": .optionalText(\.flags.healthStartPeriod),
-        "no-healthcheck": .flag(\.flags.noHealthcheck), "label": .list(\.flags.label),
-        "network": .optionalText(\.flags.network), "publish": .list(\.flags.publish),
-        "publish-all": .flag(\.flags.publishAll), "ip": .optionalText(\.flags.ip),
-        "network-alias": .list(\.flags.networkAlias), "dns-search": .list(\.flags.dnsSearch),
-        "dns-option": .list(\.flags.dnsOption), "cgroup-parent": .optionalText(\.flags.cgroupParent),
-        "log-opt": .list(\.flags.logOpt), "dns": .list(\.flags.dns), "add-host": .list(\.flags.addHost),
-        "rootfs": .optionalText(\.flags.rootfs),
+    /// The boolean flags among the long names (they take no value).
+    package static let flagNames: Set<String> = [
+        "detach", "rm", "interactive", "tty", "read-only", "init", "oom-kill-disable", "no-healthcheck", "publish-all",
     ]
+
+    /// Every long name, as ArgumentParser spells it (the test compares it with `run --help`).
+    package static let longNames: [String] = [
+        "detach", "rm", "root", "log-level", "name", "interactive", "tty", "env", "env-file", "workdir", "user",
+        "hostname", "volume", "mount", "tmpfs", "read-only", "init", "entrypoint", "cpus", "cpu-shares", "cpu-quota",
+        "cpu-period", "cpuset-cpus", "cpuset-mems", "memory", "memory-reservation", "memory-swap", "pids-limit",
+        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "cap-add", "cap-drop", "security-opt", "ulimit",
+        "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
+        "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
+        "dns-search", "dns-option", "cgroup-parent", "log-opt", "dns", "add-host", "rootfs",
+    ]
+
+    /// Sets option `long` (`value` nil for a flag); false when the name is unknown or the value
+    /// is not what ArgumentParser would accept. A switch, not a key-path table: instantiating
+    /// ~60 key paths costs ~0.3 ms on every start.
+    package static func set(_ long: String, _ value: String?, in inv: inout Invocation) -> Bool {
+        switch (long, value) {
+        case ("detach", nil): inv.detach = true
+        case ("rm", nil): inv.rm = true
+        case ("interactive", nil): inv.flags.interactive = true
+        case ("tty", nil): inv.flags.tty = true
+        case ("read-only", nil): inv.flags.readOnly = true
+        case ("init", nil): inv.flags.`init` = true
+        case ("oom-kill-disable", nil): inv.flags.oomKillDisable = true
+        case ("no-healthcheck", nil): inv.flags.noHealthcheck = true
+        case ("publish-all", nil): inv.flags.publishAll = true
+        case (_, nil): return false
+        case ("root", let v?): inv.root = v
+        case ("log-level", let v?): inv.logLevel = v
+        case ("name", let v?): inv.flags.name = v
+        case ("env", let v?): inv.flags.env.append(v)
+        case ("env-file", let v?): inv.flags.envFile.append(v)
+        case ("workdir", let v?): inv.flags.workdir = v
+        case ("user", let v?): inv.flags.user = v
+        case ("hostname", let v?): inv.flags.hostname = v
+        case ("volume", let v?): inv.flags.volume.append(v)
+        case ("mount", let v?): inv.flags.mount.append(v)
+        case ("tmpfs", let v?): inv.flags.tmpfs.append(v)
+        case ("entrypoint", let v?): inv.flags.entrypoint = v
+        case ("cpus", let v?): inv.flags.cpus = v
+        case ("cpu-shares", let v?): guard let n = Int64(v) else { return false }; inv.flags.cpuShares = n
+        case ("cpu-quota", let v?): guard let n = Int64(v) else { return false }; inv.flags.cpuQuota = n
+        case ("cpu-period", let v?): guard let n = Int64(v) else { return false }; inv.flags.cpuPeriod = n
+        case ("cpuset-cpus", let v?): inv.flags.cpusetCpus = v
+        case ("cpuset-mems", let v?): inv.flags.cpusetMems = v
+        case ("memory", let v?): inv.flags.memory = v
+        case ("memory-reservation", let v?): inv.flags.memoryReservation = v
+        case ("memory-swap", let v?): inv.flags.memorySwap = v
+        case ("pids-limit", let v?): guard let n = Int64(v) else { return false }; inv.flags.pidsLimit = n
+        case ("blkio-weight", let v?): guard let n = Int64(v) else { return false }; inv.flags.blkioWeight = n
+        case ("device-cgroup-rule", let v?): inv.flags.deviceCgroupRule.append(v)
+        case ("cap-add", let v?): inv.flags.capAdd.append(v)
+        case ("cap-drop", let v?): inv.flags.capDrop.append(v)
+        case ("security-opt", let v?): inv.flags.securityOpt.append(v)
+        case ("ulimit", let v?): inv.flags.ulimit.append(v)
+        case ("restart", let v?): inv.flags.restart = v
+        case ("stop-signal", let v?): inv.flags.stopSignal = v
+        case ("stop-timeout", let v?): guard let n = Int(v) else { return false }; inv.flags.stopTimeout = n
+        case ("health-cmd", let v?): inv.flags.healthCmd = v
+        case ("health-interval", let v?): inv.flags.healthInterval = v
+        case ("health-timeout", let v?): inv.flags.healthTimeout = v
+        case ("health-retries", let v?): guard let n = Int(v) else { return false }; inv.flags.healthRetries = n
+        case ("health-start-period", let v?): inv.flags.healthStartPeriod = v
+        case ("label", let v?): inv.flags.label.append(v)
+        case ("network", let v?): inv.flags.network = v
+        case ("publish", let v?): inv.flags.publish.append(v)
+        case ("ip", let v?): inv.flags.ip = v
+        case ("network-alias", let v?): inv.flags.networkAlias.append(v)
+        case ("dns-search", let v?): inv.flags.dnsSearch.append(v)
+        case ("dns-option", let v?): inv.flags.dnsOption.append(v)
+        case ("cgroup-parent", let v?): inv.flags.cgroupParent = v
+        case ("log-opt", let v?): inv.flags.logOpt.append(v)
+        case ("dns", let v?): inv.flags.dns.append(v)
+        case ("add-host", let v?): inv.flags.addHost.append(v)
+        case ("rootfs", let v?): inv.flags.rootfs = v
+        default: return false
+        }
+        return true
+    }
 
     /// Short names and the long names they stand for.
     package static let shortNames: [Character: String] = [
@@ -84,28 +127,10 @@ extension RunFlags {
             return v
         }
         func apply(_ long: String, inline: String?) -> Bool {
-            guard let slot = longSlots[long], withDetach || long != "detach" else { return false }
-            switch slot {
-            case .flag(let k):
-                guard inline == nil else { return false }
-                inv[keyPath: k] = true
-            case .text(let k):
-                guard let v = value(inline) else { return false }
-                inv[keyPath: k] = v
-            case .optionalText(let k):
-                guard let v = value(inline) else { return false }
-                inv[keyPath: k] = v
-            case .list(let k):
-                guard let v = value(inline) else { return false }
-                inv[keyPath: k].append(v)
-            case .int64(let k):
-                guard let v = value(inline), let n = Int64(v) else { return false }
-                inv[keyPath: k] = n
-            case .int(let k):
-                guard let v = value(inline), let n = Int(v) else { return false }
-                inv[keyPath: k] = n
-            }
-            return true
+            guard withDetach || long != "detach" else { return false }
+            if flagNames.contains(long) { return inline == nil && set(long, nil, in: &inv) }
+            guard let v = value(inline) else { return false }
+            return set(long, v, in: &inv)
         }
         while i < args.count {
             let a = args[i]
@@ -121,8 +146,8 @@ extension RunFlags {
                 // `-e X`, or a group of flags (`-dit`); an option letter may only end a group.
                 let letters = Array(a.dropFirst())
                 for (n, letter) in letters.enumerated() {
-                    guard let long = shortNames[letter], let slot = longSlots[long] else { return nil }
-                    if case .flag = slot {} else if n != letters.count - 1 { return nil }
+                    guard let long = shortNames[letter] else { return nil }
+                    if !flagNames.contains(long) && n != letters.count - 1 { return nil }
                     guard apply(long, inline: nil) else { return nil }
                 }
             } else {

@@ -85,4 +85,36 @@ public enum Threads {
         }, box)
         if r == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).release() }
     }
+
+    /// Work running on its own thread until `join` returns its result (or rethrows its error).
+    public final class Joinable<T> {
+        fileprivate var result: Result<T, any Error>?
+        fileprivate var thread: pthread_t?
+
+        /// Waits for the work to end; its value or error.
+        public func join() throws -> T {
+            if let thread { pthread_join(thread, nil); self.thread = nil }
+            guard let result else { throw CNCError(.internal, "joined work produced no result") }
+            return try result.get()
+        }
+    }
+
+    /// Starts `body` on a new thread (inline when no thread can be made).
+    public static func start<T>(_ body: @escaping () throws -> T) -> Joinable<T> {
+        let job = Joinable<T>()
+        let box = Unmanaged.passRetained(Box { job.result = Result { try body() } }).toOpaque()
+        var thread = pthread_t()
+        let r = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, box)
+        if r == 0 {
+            job.thread = thread
+        } else {
+            let b = Unmanaged<Box>.fromOpaque(box).takeRetainedValue()
+            b.body()
+        }
+        return job
+    }
 }

@@ -7,7 +7,9 @@ public enum Trace {
 
     public static func mark(_ phase: @autoclosure () -> String) {
         guard enabled else { return }
-        let ms = Double(Processes.monotonicNanos() - start) / 1e6
-        writeStderr("trace \(Double(Int(ms * 100)) / 100) ms: \(phase())\n")
+        let now = Processes.monotonicNanos()
+        let ms = Double(now - start) / 1e6
+        let stamp = Double((now / 10_000) % 10_000_000) / 100  // monotonic ms mod 100 s, as cnc-init's
+        writeStderr("trace \(Double(Int(ms * 100)) / 100) ms: \(phase()) @\(stamp)\n")
     }
 }

@@ -37,7 +37,14 @@ import Testing
         let names = helpNames()
         #expect(names.count > 50)
         let helpLongs = Set(names.map(\.long))
-        #expect(helpLongs == Set(RunFlags.longSlots.keys), "fast parser and ArgumentParser disagree on run's options")
+        #expect(helpLongs == Set(RunFlags.longNames), "fast parser and ArgumentParser disagree on run's options")
+        #expect(Set(RunFlags.longNames).count == RunFlags.longNames.count)
+        #expect(RunFlags.flagNames.isSubset(of: helpLongs))
+        // Every name is one the parser's switch takes (a flag alone, an option with a value).
+        for long in RunFlags.longNames {
+            let args = RunFlags.flagNames.contains(long) ? ["--" + long, "img"] : ["--" + long, "1", "img"]
+            #expect(RunFlags.parseFast(args, withDetach: true) != nil, "--\(long)")
+        }
         for (short, long) in names {
             if let short { #expect(RunFlags.shortNames[short] == long, "-\(short) should mean --\(long)") }
         }
