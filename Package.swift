@@ -104,7 +104,13 @@ let package = Package(
         // of ~13 ms (dynamic Foundation + ICU relocations), most of a container's start.
         // `cnc` is a lean front for the container start path; every other command runs in
         // cnc-cli, which it execs (see CNCStart's StartPath).
-        .executableTarget(name: "cnc", dependencies: ["CNCStart"]),
+        // Release: fully static (no dynamic loader, ~0.7 ms less per start); its paths call
+        // nothing that needs NSS or dlopen. (Debug builds link Foundation dynamically.)
+        .executableTarget(
+            name: "cnc",
+            dependencies: ["CNCStart"],
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
+        ),
         .executableTarget(name: "cnc-cli", dependencies: ["CNCAppCLI", "CNCCLI"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
         .executableTarget(name: "cnc-registry", dependencies: ["CNCAppCLI", "CNCRegistryCLI"]),
