@@ -13,8 +13,11 @@ extension Runtime {
     public static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// Creates the container's directory and files; nothing runs yet (`cnc create`).
+    /// `startsNext`: the caller starts the container right away (`cnc run`), so its cgroups are
+    /// made meanwhile on a second thread, and the migration lock warmed after them (see
+    /// PreparedCgroups).
     @discardableResult
-    public func create(_ input: ContainerConfig) throws -> ContainerConfig {
+    public func create(_ input: ContainerConfig, startsNext: Bool = false) throws -> ContainerConfig {
         var c = input
         c.env = Self.mergeEnvironment(c.env)
         if c.name.isEmpty { c.name = Self.randomName() }
@@ -36,6 +39,11 @@ extension Runtime {
         do {
             try FileSystem.createDirectory(store.containersDir, mode: 0o711)
             guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+            // From here a crash leaves a directory without cnc.json, which sweepIncomplete
+            // clears with its cgroups.
+            if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
+                PreparedCgroups.begin(c.id, path: c.cgroupPath, limits: c.limits, runtime: self, prime: Host.environment("CNC_NO_PRIME") == nil)
+            }
             // --rm containers keep their writes on a tmpfs inside their own mount namespace.
             for sub in c.autoRemove ? ["rootfs"] : ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }
             for i in c.mounts.indices where c.mounts[i].type == .volume {
@@ -57,9 +65,11 @@ extension Runtime {
                 _ = try? spec.join()
                 throw error
             }
-            try spec.join()
+            // A container about to start does not wait for it: start does, once its workload runs.
+            if startsNext { PreparedCgroups.deferSpec(c.id, spec) } else { try spec.join() }
             Trace.mark("create: config.json")
         } catch {
+            if PreparedCgroups.take(c.id) { try? cgroups.remove(c.cgroupPath) }
             try? FileSystem.removeTree(dir)
             store.releaseName(c.name)
             throw error

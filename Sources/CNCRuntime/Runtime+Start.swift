@@ -80,6 +80,8 @@ extension Runtime {
     /// A foreground `--rm` container without restart policy, health check or tty has nothing
     /// to outlive the CLI for, so the CLI itself is init's parent ("direct" mode: no monitor).
     public func start(_ id: ContainerID, io: StartIO = StartIO()) throws -> StartedContainer {
+        // config.json may still be in the works (create(startsNext:)): done by the time we return.
+        defer { try? PreparedCgroups.finishSpec(id) }
         var c = try store.load(id)
         c.state = refreshed(c)
         if c.state.isActive { throw CNCError(.conflict, "container \(c.config.name) is already running") }
@@ -90,10 +92,12 @@ extension Runtime {
             try FileSystem.writeReplacing(try initConfig(c.config, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
         }
         let cg = c.config.cgroupPath
-        if cgroups.exists(cg) { try cgroups.remove(cg) }
-        do { try cgroups.create(cg, limits: c.config.limits) } catch {
-            try? cgroups.remove(cg)
-            throw CNCError.failed("create", "cgroup \(cg)", cause: error)
+        if !PreparedCgroups.take(id) {
+            if cgroups.exists(cg) { try cgroups.remove(cg) }
+            do { try cgroups.create(cg, limits: c.config.limits) } catch {
+                try? cgroups.remove(cg)
+                throw CNCError.failed("create", "cgroup \(cg)", cause: error)
+            }
         }
         Trace.mark("cgroups created")
         var conf = NulConfig()

@@ -14,7 +14,8 @@ public enum ContainerLaunch {
         Trace.mark("runtime ready")
         let config: ContainerConfig
         do {
-            config = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort))
+            config = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort),
+                                        startsNext: true)
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             return 125

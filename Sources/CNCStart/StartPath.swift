@@ -53,12 +53,6 @@ public enum StartPath {
         // The bridge driver lives in the full CLI.
         guard let mode = try? inv.flags.networkMode() else { return nil }
         if case .bridge = mode { return nil }
-        Trace.mark("flags parsed")
-        if verb == "run", Host.environment("CNC_NO_PRIME") == nil {
-            let layout = CgroupManagers.hostLayout()
-            Trace.mark("cgroup layout")
-            MigrationPrimer.prime(layout: layout)
-        }
         Trace.mark("parsed (start path)")
         let stateRoot = stateRoot(inv.root)
         guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),

@@ -1,0 +1,53 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+import Synchronization
+
+/// Cgroups that `create` started making on a second thread for a container about to start
+/// (`cnc run`): the mkdirs and limit writes of every hierarchy overlap the writing of the
+/// container's files, and `start` takes the result. Afterwards the same thread warms the
+/// cgroup migration lock (MigrationPrimer) — after, because a migration holds cgroup_mutex
+/// through its RCU grace period and would stall the mkdirs.
+enum PreparedCgroups {
+    final class Job: @unchecked Sendable {
+        let work: Threads.Joinable<Void>
+        init(_ work: Threads.Joinable<Void>) { self.work = work }
+    }
+
+    private static let jobs = Mutex<[ContainerID: Job]>([:])
+    private static let specWrites = Mutex<[ContainerID: Job]>([:])
+
+    /// config.json, still being encoded and written for a container about to start: `start`
+    /// waits for it once the workload runs (see finishSpec).
+    static func deferSpec(_ id: ContainerID, _ work: Threads.Joinable<Void>) {
+        let job = Job(work)
+        specWrites.withLock { $0[id] = job }
+    }
+
+    /// Waits for a deferred config.json write of `id`, if any.
+    static func finishSpec(_ id: ContainerID) throws {
+        guard let job = specWrites.withLock({ $0.removeValue(forKey: id) }) else { return }
+        try job.work.join()
+    }
+
+    static func begin(_ id: ContainerID, path: String, limits: CgroupLimits, runtime: Runtime, prime: Bool) {
+        let cgroups = runtime.cgroups, layout = runtime.layout
+        let work = Threads.start {
+            if cgroups.exists(path) { try cgroups.remove(path) }
+            do { try cgroups.create(path, limits: limits) } catch {
+                try? cgroups.remove(path)
+                throw error
+            }
+            if prime { MigrationPrimer.prime(layout: layout) }
+        }
+        let job = Job(work)
+        jobs.withLock { $0[id] = job }
+    }
+
+    /// Waits for the cgroups prepared for `id`; true when they are ready, false when none were
+    /// prepared or making them failed (the caller then makes them itself).
+    static func take(_ id: ContainerID) -> Bool {
+        guard let job = jobs.withLock({ $0.removeValue(forKey: id) }) else { return false }
+        return (try? job.work.join()) != nil
+    }
+}
