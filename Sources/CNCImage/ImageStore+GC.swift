@@ -54,6 +54,8 @@ extension ImageStore {
         let inUse = try self.inUse()
         return try FileLock.withLock(paths.indexLock) {
             var report = PruneReport()
+            // The start path's cached image defaults: rebuilt on the next start of each image.
+            try? FileSystem.removeTree(paths.stateRoot + "/image-cache")
             let index = try readIndex()
             var keepBlobs = Set<Digest>()
             var keepChains = inUse.chainIDs

@@ -24,6 +24,8 @@ public struct StartedContainer: Sendable {
     let statusFD: Int32
     /// Direct mode (foreground --rm): we are init's parent, there is no monitor.
     var direct: DirectRun? = nil
+    /// True in direct mode: once waitForExit returns, the container is reaped (removeReaped).
+    public var isDirect: Bool { direct != nil }
 
     struct DirectRun: Sendable {
         let oomFile: String?

@@ -163,6 +163,20 @@ extension Runtime {
 extension Runtime {
     /// Makes a container directory disappear at once (rename into `<root>/.trash/`); the
     /// deletion happens in deleteInBackground. Falls back to deleting it here.
+    /// Removes a container this process ran in direct mode and has reaped (foreground --rm):
+    /// what `remove(force:)` does, without reloading it, waiting for a monitor or signalling
+    /// anything; its cgroups go on a second thread while the directory goes to the trash.
+    public func removeReaped(_ c: ContainerConfig) throws {
+        let cgroups = self.cgroups, path = c.cgroupPath
+        let cgroupRemoval = Threads.start { try cgroups.remove(path) }
+        if let network { try? network.detach(container: c) }
+        let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
+        store.releaseName(c.name)
+        try cgroupRemoval.join()
+        Trace.mark("cgroups removed")
+        deleteInBackground([trash])
+    }
+
     func moveToTrash(_ dir: String) throws -> String {
         let trash = store.root + "/.trash"
         let target = trash + "/" + FileSystem.baseName(dir) + "-" + ContainerID.random().short

@@ -75,7 +75,9 @@ public enum ContainerLaunch {
         let code = started.waitForExit(runtime: runtime)
         Trace.mark("exited \(code)")
         if raw { Terminal.restore() }
-        if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
+        if config.autoRemove {
+            if started.isDirect { try? runtime.removeReaped(config) } else { try? runtime.remove(config.id.rawValue, force: true) }
+        }
         return code
     }
 }

@@ -76,11 +76,17 @@ public enum StartPath {
     static func unpackedImage(_ flags: RunFlags, stateRoot: String) throws -> ImageDefaults? {
         if let r = try flags.rootfsImage() { return r }
         Trace.mark("resolving image")
+        if let cached = ImageDefaultsCache.load(stateRoot: stateRoot, reference: flags.image) {
+            Trace.mark("image resolved (cached)")
+            return cached
+        }
         let store = try ImageStore(stateRoot: stateRoot)
         let resolved = try store.resolve(flags.image)
         guard let lowers = store.unpackedLayers(resolved) else { return nil }
+        let defaults = ImageDefaults(resolved, lowerDirs: lowers, reference: flags.image)
+        ImageDefaultsCache.save(defaults, stateRoot: stateRoot, reference: flags.image)
         Trace.mark("image resolved")
-        return ImageDefaults(resolved, lowerDirs: lowers, reference: flags.image)
+        return defaults
     }
 
     static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
