@@ -81,10 +81,17 @@ extension Runtime {
     /// Starts the container: cgroups, monitor, init; returns once the workload was exec'd.
     /// A foreground `--rm` container without restart policy, health check or tty has nothing
     /// to outlive the CLI for, so the CLI itself is init's parent ("direct" mode: no monitor).
-    public func start(_ id: ContainerID, io: StartIO = StartIO()) throws -> StartedContainer {
+    /// `config`: the container's configuration when the caller has it at hand (it just created
+    /// or loaded it), which saves reading cnc.json back.
+    public func start(_ id: ContainerID, io: StartIO = StartIO(), config: ContainerConfig? = nil) throws -> StartedContainer {
         // config.json may still be in the works (create(startsNext:)): done by the time we return.
         defer { try? PreparedCgroups.finishSpec(id) }
-        var c = try store.load(id)
+        var c: Container
+        if let config, config.id == id {
+            c = Container(config: config, state: store.loadState(id), directory: store.directory(id))
+        } else {
+            c = try store.load(id)
+        }
         c.state = refreshed(c)
         if c.state.isActive { throw CNCError(.conflict, "container \(c.config.name) is already running") }
         let dir = c.directory

@@ -47,7 +47,7 @@ public enum ContainerLaunch {
         }
         if !detach && !tty { Processes.forwardSignals(to: 0) }
         let started: StartedContainer
-        do { started = try runtime.start(config.id, io: io) } catch let f as Runtime.StartFailure {
+        do { started = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
             if let pty { FD.close(pty.master); FD.close(pty.slave) }
             writeStderr("cnc: failed to start container \(config.name): \(f.message)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
