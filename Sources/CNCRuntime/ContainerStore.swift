@@ -27,9 +27,15 @@ public struct ContainerStore: Sendable {
     }
 
     public func saveConfig(_ c: ContainerConfig) throws {
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys]
-        try FileSystem.writeReplacing(Array(try enc.encode(c)), to: directory(c.id) + "/cnc.json", mode: 0o600)
+        let bytes: [UInt8]
+        if let json = c.jsonValue {
+            bytes = CanonicalJSON.bytes(json)
+        } else {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            bytes = Array(try enc.encode(c))
+        }
+        try FileSystem.writeReplacing(bytes, to: directory(c.id) + "/cnc.json", mode: 0o600)
     }
 
     /// The monitor's state.json, or "created" before the first start.
@@ -41,7 +47,7 @@ public struct ContainerStore: Sendable {
     }
 
     public func writeState(_ id: ContainerID, _ s: ContainerState) throws {
-        try FileSystem.writeReplacing(Array(try JSONEncoder().encode(s)), to: directory(id) + "/state.json")
+        try FileSystem.writeReplacing(CanonicalJSON.bytes(s.jsonValue), to: directory(id) + "/state.json")
     }
 
     public func load(_ id: ContainerID) throws -> Container {
