@@ -83,4 +83,37 @@ public struct ContainerStore: Sendable {
     }
 
     public func releaseName(_ name: String) { try? FileSystem.remove(namesDir + "/" + name) }
+
+    // MARK: ephemeral containers
+
+    /// Where a foreground `--rm` container keeps its directory: on a tmpfs, reached through a
+    /// symlink at its usual place. It lives milliseconds to hours and never outlives the
+    /// command, so it needs no disk; on ext4 its dozen files a start cost more than the start
+    /// itself (inode allocation skips recently deleted inodes, and a busy host deletes many).
+    /// `runRoot` when it is a tmpfs, else a private directory in /dev/shm named after this
+    /// root; nil when neither is available (the directory then stays in the state root).
+    public func ephemeralRoot(runRoot: String) -> String? {
+        if FileSystem.isTmpfs(runRoot), FileSystem.privateDirectory(runRoot) {
+            let dir = runRoot + "/containers"
+            return FileSystem.privateDirectory(dir) ? dir : nil
+        }
+        guard FileSystem.isTmpfs("/dev/shm") else { return nil }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the state root: a name, not a secret
+        for b in root.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        let dir = "/dev/shm/cnc-" + String(hash, radix: 16)
+        return FileSystem.privateDirectory(dir) ? dir : nil
+    }
+
+    /// Removes a container directory: when it is a symlink to an ephemeral directory, the
+    /// target goes too (and the ephemeral root, once empty). Returns true when `dir` was such
+    /// a symlink (nothing left to delete).
+    @discardableResult
+    public func removeEphemeral(_ dir: String) -> Bool {
+        guard let target = FileSystem.readLink(dir), target.hasPrefix("/") else { return false }
+        try? FileSystem.removeTree(target)
+        try? FileSystem.remove(dir)
+        let parent = FileSystem.directoryName(target)
+        if parent.hasPrefix("/dev/shm/cnc-") || parent.hasSuffix("/containers") { FileSystem.removeEmptyDirectory(parent) }
+        return true
+    }
 }

@@ -16,8 +16,10 @@ extension Runtime {
     /// `startsNext`: the caller starts the container right away (`cnc run`), so its cgroups are
     /// made meanwhile on a second thread, and the migration lock warmed after them (see
     /// PreparedCgroups).
+    /// `ephemeral`: a foreground `--rm` run that writes no log (see ContainerStore.ephemeralRoot):
+    /// its directory goes on a tmpfs when there is one.
     @discardableResult
-    public func create(_ input: ContainerConfig, startsNext: Bool = false) throws -> ContainerConfig {
+    public func create(_ input: ContainerConfig, startsNext: Bool = false, ephemeral: Bool = false) throws -> ContainerConfig {
         var c = input
         c.env = Self.mergeEnvironment(c.env)
         if c.name.isEmpty { c.name = Self.randomName() }
@@ -38,7 +40,16 @@ extension Runtime {
         let dir = store.directory(c.id)
         do {
             try FileSystem.createDirectory(store.containersDir, mode: 0o711)
-            guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+            if ephemeral && c.autoRemove, let tmp = store.ephemeralRoot(runRoot: runRoot) {
+                let target = tmp + "/" + c.id.rawValue
+                guard !FileSystem.exists(dir), mkdirOnce(target) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+                do { try FileSystem.createSymlink(target, at: dir) } catch {
+                    try? FileSystem.removeTree(target)
+                    throw error
+                }
+            } else {
+                guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+            }
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
@@ -70,7 +81,7 @@ extension Runtime {
             Trace.mark("create: config.json")
         } catch {
             if PreparedCgroups.take(c.id) { try? cgroups.remove(c.cgroupPath) }
-            try? FileSystem.removeTree(dir)
+            if !store.removeEphemeral(dir) { try? FileSystem.removeTree(dir) }
             store.releaseName(c.name)
             throw error
         }

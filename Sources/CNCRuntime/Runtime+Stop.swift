@@ -178,6 +178,8 @@ extension Runtime {
     }
 
     func moveToTrash(_ dir: String) throws -> String {
+        // An ephemeral (tmpfs) directory goes at once: nothing to hand to a deleter.
+        if store.removeEphemeral(dir) { return "" }
         let trash = store.root + "/.trash"
         let target = trash + "/" + FileSystem.baseName(dir) + "-" + ContainerID.random().short
         do {

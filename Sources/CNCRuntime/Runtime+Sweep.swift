@@ -23,7 +23,7 @@ extension Runtime {
             let dir = store.directory(id)
             guard !FileSystem.exists(dir + "/cnc.json"), old(dir) else { continue }
             try? cgroups.remove("cnc/" + id.rawValue)
-            try? FileSystem.removeTree(dir)
+            if !store.removeEphemeral(dir) { try? FileSystem.removeTree(dir) }
         }
     }
 }

@@ -14,8 +14,11 @@ public enum ContainerLaunch {
         Trace.mark("runtime ready")
         let config: ContainerConfig
         do {
-            config = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort),
-                                        startsNext: true)
+            let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort)
+            // A foreground --rm run without tty, health check or restart policy keeps no log
+            // (the CLI is init's parent): its directory can live on a tmpfs.
+            let ephemeral = inv.rm && !inv.detach && !inv.flags.tty && wanted.healthcheck == nil
+            config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             return 125

@@ -199,3 +199,10 @@ int cshim_forward_signals(pid_t pid) {
     // must not swallow what the user sends to the workload.
     return pthread_sigmask(SIG_UNBLOCK, &forwarded, NULL) == 0 ? 0 : -1;
 }
+
+#include <sys/vfs.h>
+int cshim_is_tmpfs(const char *path) {
+    struct statfs s;
+    if (statfs(path, &s) != 0) return -1;
+    return s.f_type == 0x01021994 ? 1 : 0;  /* TMPFS_MAGIC */
+}

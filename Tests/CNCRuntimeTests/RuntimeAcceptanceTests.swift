@@ -1,4 +1,5 @@
 import CNCCore
+import CNCRuntime
 import Foundation
 import Testing
 
@@ -237,6 +238,57 @@ import Testing
         #expect(r.status == 0 && r.out == "img\n/bin/busybox\n", "\(r.out) \(r.err)")
         let missing = try h.cnc(["run", "--rm", "nothere:1", "true"])
         #expect(missing.status == 125 && missing.err.contains("Unable to find image"))
+    }
+
+    /// A foreground --rm run keeps its directory on a tmpfs (a symlink in the state root), and
+    /// leaves nothing in either place; a directory orphaned by a crash is swept.
+    @Test func foregroundRemovedRunsLiveOnATmpfs() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.cnc(["run", "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
+                           "cat /proc/1/mountinfo | grep -c ' / ' >/dev/null; echo ok"])
+        #expect(r.status == 0 && r.out == "ok\n", "\(r.out) \(r.err)")
+        // While one runs, its directory is a link to a private tmpfs directory.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
+        p.arguments = ["run", "--root", h.root, "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "2"]
+        try p.run()
+        var link: String?
+        for _ in 0..<100 {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []
+            if let e = entries.first, let t = try? FileManager.default.destinationOfSymbolicLink(atPath: h.root + "/containers/" + e),
+               FileManager.default.fileExists(atPath: t + "/cnc.json") { link = t; break }
+            usleep(20_000)
+        }
+        let target = try #require(link, "no ephemeral directory appeared")
+        #expect(target.hasPrefix("/dev/shm/cnc-") || target.hasPrefix(h.root + "/run/"))
+        let attrs = try FileManager.default.attributesOfItem(atPath: (target as NSString).deletingLastPathComponent)
+        #expect((attrs[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: target))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
+    }
+
+    /// What a crash leaves of an ephemeral run — a link in the state root, a directory without
+    /// cnc.json on the tmpfs, or a link whose target a reboot wiped — is swept, both sides.
+    @Test func sweepRemovesEphemeralLeftovers() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? FileManager.default.removeItem(atPath: h.root) }
+        let runtime = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        let tmp = try #require(runtime.store.ephemeralRoot(runRoot: runtime.runRoot))
+        try FileManager.default.createDirectory(atPath: h.root + "/containers", withIntermediateDirectories: true)
+        let half = ContainerID.random(), gone = ContainerID.random()
+        try FileManager.default.createDirectory(atPath: tmp + "/" + half.rawValue, withIntermediateDirectories: false)
+        FileManager.default.createFile(atPath: tmp + "/" + half.rawValue + "/hosts", contents: Data())
+        try FileManager.default.createSymbolicLink(atPath: h.root + "/containers/" + half.rawValue, withDestinationPath: tmp + "/" + half.rawValue)
+        try FileManager.default.createSymbolicLink(atPath: h.root + "/containers/" + gone.rawValue, withDestinationPath: tmp + "/" + gone.rawValue)
+        runtime.sweepIncomplete(grace: 0)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: tmp + "/" + half.rawValue))
+        #expect(!FileManager.default.fileExists(atPath: tmp), "the empty ephemeral root stays behind")
     }
 
     @Test func foregroundRunForwardsSignalsToTheWorkload() throws {
