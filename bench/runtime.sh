@@ -30,14 +30,28 @@ tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
 
 echo "== run --rm IMAGE /bin/true: cnc vs runc (same rootfs, new empty network namespace)"
 "$CNC" run --root "$root" --rm --network none busybox:bench /bin/true  # warms the seccomp and layer caches
+# A second runc bundle with the seccomp profile cnc applies (taken from a cnc container's OCI
+# config.json): `runc spec` has none, cnc loads Docker's default profile.
+mkdir -p "$work/bundle-seccomp"
+sid=$("$CNC" create --root "$root" busybox:bench /bin/true)
+python3 - "$work" "$root/containers/$sid/config.json" <<'PY'
+import json, sys
+w, ours = sys.argv[1], json.load(open(sys.argv[2]))
+c = json.load(open(f"{w}/bundle/config.json"))
+c["linux"]["seccomp"] = ours["linux"]["seccomp"]
+json.dump(c, open(f"{w}/bundle-seccomp/config.json", "w"), indent=1)
+PY
+"$CNC" rm --root "$root" "$sid" >/dev/null
 hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/h.json" \
   "$CNC run --root $root --rm --network none busybox:bench /bin/true" \
-  "runc run --bundle $work/bundle cnc-bench-runc"
+  "runc run --bundle $work/bundle cnc-bench-runc" \
+  "runc run --bundle $work/bundle-seccomp cnc-bench-runc"
 python3 - "$work/h.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-cnc, runc = r[0]["median"] * 1000, r[1]["median"] * 1000
+cnc, runc, runcsc = (x["median"] * 1000 for x in r)
 print(f"median cnc {cnc:.1f} ms, runc {runc:.1f} ms, cnc/runc = {cnc / runc:.2f} (target <= 0.36)")
+print(f"runc with cnc's seccomp profile {runcsc:.1f} ms, cnc/runc = {cnc / runcsc:.2f}")
 PY
 
 echo "== $N sequential cnc run -d ... sleep 1d"

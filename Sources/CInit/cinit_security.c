@@ -234,6 +234,19 @@ void cinit_apply_seccomp(const struct cinit_conf *c) {
     seccomp_release(ctx);
 }
 
+int cinit_seccomp_allowed(const int *caps, int ncaps, const char **out, int max) {
+    struct cinit_conf c;
+    memset(&c, 0, sizeof c);
+    for (int i = 0; i < ncaps && i < 64; i++) c.caps[c.ncaps++] = caps[i];
+    int n = 0;
+    for (int i = 0; allowed[i] && n < max; i++) out[n++] = allowed[i];
+    for (size_t i = 0; i < sizeof by_cap / sizeof by_cap[0]; i++) {
+        if (!cinit_has_cap(&c, by_cap[i].cap)) continue;
+        for (int j = 0; by_cap[i].names[j] && n < max; j++) out[n++] = by_cap[i].names[j];
+    }
+    return n;
+}
+
 int cinit_seccomp_export(const int *caps, int ncaps, int fd) {
     struct cinit_conf c;
     memset(&c, 0, sizeof c);

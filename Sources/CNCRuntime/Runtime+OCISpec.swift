@@ -1,3 +1,4 @@
+import CInit
 import CNCCgroups
 import CNCCore
 import CNCOCI
@@ -61,7 +62,8 @@ extension Runtime {
         linux.rootfsPropagation = "rprivate"
         if !c.seccompUnconfined {
             linux.seccomp = .init(defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1,
-                                  architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"])
+                                  architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+                                  syscalls: try Self.seccompRules(caps: try capNumbers(c)))
         }
         var annotations = c.labels
         annotations["org.cnc.name"] = c.name
@@ -69,6 +71,27 @@ extension Runtime {
         annotations["org.cnc.rootfs.lowers"] = c.lowerDirs.joined(separator: ":")
         return OCIRuntimeSpec(process: process, root: .init(path: dir + "/rootfs", readonly: c.readOnly), hostname: c.hostname,
                               mounts: mounts, annotations: annotations, linux: linux)
+    }
+
+    /// The rules cnc-init's default profile applies (cinit_security.c), as OCI syscall rules:
+    /// the allow-list, socket without AF_VSOCK, the personalities Docker allows, and — without
+    /// CAP_SYS_ADMIN — clone without namespace flags and clone3 failing with ENOSYS.
+    static func seccompRules(caps: [Int]) throws -> [OCIRuntimeSpec.Syscall] {
+        var names = [UnsafePointer<CChar>?](repeating: nil, count: 1024)
+        let n = caps.map { Int32($0) }.withUnsafeBufferPointer { cp in
+            names.withUnsafeMutableBufferPointer { cinit_seccomp_allowed(cp.baseAddress, Int32(cp.count), $0.baseAddress, Int32($0.count)) }
+        }
+        var rules = [OCIRuntimeSpec.Syscall(names: names.prefix(Int(n)).compactMap { $0.map { String(cString: $0) } }, action: "SCMP_ACT_ALLOW")]
+        rules.append(.init(names: ["socket"], action: "SCMP_ACT_ALLOW", args: [.init(index: 0, value: 40, op: "SCMP_CMP_NE")]))
+        for p: UInt64 in [0, 8, 0x20000, 0x20008, 0xffff_ffff] {
+            rules.append(.init(names: ["personality"], action: "SCMP_ACT_ALLOW", args: [.init(index: 0, value: p, op: "SCMP_CMP_EQ")]))
+        }
+        if !caps.contains(21) {
+            rules.append(.init(names: ["clone"], action: "SCMP_ACT_ALLOW",
+                               args: [.init(index: 0, value: 0x7E02_0000, valueTwo: 0, op: "SCMP_CMP_MASKED_EQ")]))
+            rules.append(.init(names: ["clone3"], action: "SCMP_ACT_ERRNO", errnoRet: 38))
+        }
+        return rules
     }
 
     func writeOCISpec(_ c: ContainerConfig, dir: String) throws {

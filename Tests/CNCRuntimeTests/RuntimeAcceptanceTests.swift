@@ -271,6 +271,36 @@ import Testing
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
     }
 
+    /// config.json carries the seccomp profile cnc-init applies, in OCI form (runc accepts and
+    /// enforces it): the allow-list, and the capability-gated calls only with the capability.
+    @Test func ociConfigCarriesTheSeccompProfile() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        func profile(_ extra: [String]) throws -> (names: Set<String>, rules: [[String: Any]]) {
+            let id = try h.cnc(["create", "--rootfs", CNCHarness.rootfs] + extra + ["busybox", "true"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+            let data = try Data(contentsOf: URL(fileURLWithPath: "\(h.root)/containers/\(id)/config.json"))
+            let spec = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+            let seccomp = try #require((spec["linux"] as? [String: Any])?["seccomp"] as? [String: Any])
+            #expect(seccomp["defaultAction"] as? String == "SCMP_ACT_ERRNO")
+            let rules = try #require(seccomp["syscalls"] as? [[String: Any]])
+            let allowed = rules.filter { $0["action"] as? String == "SCMP_ACT_ALLOW" && $0["args"] == nil }
+            return (Set(allowed.flatMap { $0["names"] as? [String] ?? [] }), rules)
+        }
+        let plain = try profile([])
+        #expect(plain.names.isSuperset(of: ["read", "write", "execve", "openat", "exit_group"]))
+        #expect(plain.names.isDisjoint(with: ["mount", "unshare", "bpf", "perf_event_open", "clone"]))
+        #expect(plain.rules.contains { ($0["names"] as? [String]) == ["clone3"] && $0["errnoRet"] as? Int == 38 })
+        let admin = try profile(["--cap-add", "SYS_ADMIN"])
+        #expect(admin.names.isSuperset(of: ["mount", "unshare", "setns"]))
+        #expect(!admin.rules.contains { ($0["names"] as? [String]) == ["clone3"] })
+        let unconfined = try h.cnc(["create", "--rootfs", CNCHarness.rootfs, "--security-opt", "seccomp=unconfined", "busybox", "true"])
+        let id = unconfined.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        let data = try Data(contentsOf: URL(fileURLWithPath: "\(h.root)/containers/\(id)/config.json"))
+        let linux = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["linux"] as? [String: Any]
+        #expect(linux?["seccomp"] == nil)
+    }
+
     /// What a crash leaves of an ephemeral run — a link in the state root, a directory without
     /// cnc.json on the tmpfs, or a link whose target a reboot wiped — is swept, both sides.
     @Test func sweepRemovesEphemeralLeftovers() throws {

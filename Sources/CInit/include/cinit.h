@@ -16,6 +16,11 @@ int cinit_main(int argc, char **argv);
 /// `fd`, so containers load it without compiling it again. Returns 0 or a negative errno.
 int cinit_seccomp_export(const int *caps, int ncaps, int fd);
 
+/// The names the default profile allows without conditions for a capability set (Docker's
+/// list plus the capability-gated ones), for the OCI view of the profile. Returns how many
+/// of at most `max` were stored in `out` (static strings).
+int cinit_seccomp_allowed(const int *caps, int ncaps, const char **out, int max);
+
 #ifdef __cplusplus
 }
 #endif
