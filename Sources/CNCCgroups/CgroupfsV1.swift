@@ -39,6 +39,7 @@ public struct CgroupfsV1: CgroupManager {
         try CgroupManagers.validate(path)
         // A concurrent remove may rmdir an empty shared parent (cnc/) mid-way: one retry.
         do { try createOnce(path) } catch { try createOnce(path) }
+        Trace.mark("cgroups: directories")
         try write(limits, path, initial: true)
     }
 

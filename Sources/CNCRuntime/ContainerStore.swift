@@ -4,17 +4,48 @@ import Foundation
 
 /// Container directories under `<root>/containers/<id>/`: cnc.json (our config), config.json
 /// (OCI runtime spec), state.json (written by the monitor), logs, upper/work dirs.
+///
+/// Ephemeral containers (foreground `--rm` runs that keep no log) have their directory and
+/// their name on a tmpfs instead (`ephemeralDir`, `ephemeralNamesDir`): they never outlive the
+/// command, and on ext4 the dozen files and links of each start cost more than the start
+/// itself (inode allocation skips recently deleted inodes, and a busy host deletes many).
 public struct ContainerStore: Sendable {
     public let root: String
+    /// Where ephemeral containers live: `<runRoot>/containers` when the run root is a tmpfs,
+    /// else a private directory in /dev/shm named after the state root; nil without a tmpfs.
+    /// Created on demand (see claimName).
+    public let ephemeralDir: String?
     public var containersDir: String { root + "/containers" }
     public var volumesDir: String { root + "/volumes" }
+    public var ephemeralNamesDir: String? { ephemeralDir.map { $0 + "-names" } }
 
-    public init(root: String) { self.root = root }
+    public init(root: String, runRoot: String? = nil) {
+        self.root = root
+        let run = runRoot ?? Runtime.defaultRunRoot(stateRoot: root)
+        if FileSystem.isTmpfs(run) || (!FileSystem.exists(run) && FileSystem.isTmpfs(FileSystem.directoryName(run))) {
+            ephemeralDir = run + "/containers"
+        } else if FileSystem.isTmpfs("/dev/shm") {
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the state root: a name, not a secret
+            for b in root.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+            ephemeralDir = "/dev/shm/cnc-" + String(hash, radix: 16)
+        } else {
+            ephemeralDir = nil
+        }
+    }
 
-    public func directory(_ id: ContainerID) -> String { containersDir + "/" + id.rawValue }
+    /// The directory of container `id`: its ephemeral one when it has one, else the state root's.
+    public func directory(_ id: ContainerID) -> String {
+        if let e = ephemeralDir, FileSystem.exists(e + "/" + id.rawValue) { return e + "/" + id.rawValue }
+        return containersDir + "/" + id.rawValue
+    }
+
+    /// True when `dir` is an ephemeral container's directory.
+    public func isEphemeral(_ dir: String) -> Bool { ephemeralDir.map { dir.hasPrefix($0 + "/") } ?? false }
 
     public func ids() -> [ContainerID] {
-        ((try? FileSystem.listDirectory(containersDir)) ?? []).compactMap { try? ContainerID($0) }
+        var names = (try? FileSystem.listDirectory(containersDir)) ?? []
+        if let e = ephemeralDir { names += (try? FileSystem.listDirectory(e)) ?? [] }
+        return names.compactMap { try? ContainerID($0) }
     }
 
     public func loadConfig(_ id: ContainerID) throws -> ContainerConfig {
@@ -63,7 +94,7 @@ public struct ContainerStore: Sendable {
         let name = ref.hasPrefix("/") ? String(ref.dropFirst()) : ref
         let ids = ids()
         if let id = try? ContainerID(ref), ids.contains(id) { return id }
-        if !name.contains("/"), let target = FileSystem.readLink(namesDir + "/" + name), let id = try? ContainerID(target),
+        if !name.contains("/"), let link = nameLink(name), let target = FileSystem.readLink(link), let id = try? ContainerID(target),
            FileSystem.isDirectory(directory(id)) { return id }
         let matches = ids.filter { $0.matches(prefix: ref) }
         if matches.count == 1 { return matches[0] }
@@ -71,49 +102,55 @@ public struct ContainerStore: Sendable {
         throw CNCError(.notFound, "No such container: \(ref)")
     }
 
-    /// Names are symlinks `<root>/names/<name> -> <id>`: creating one is the atomic claim.
+    /// Names are symlinks `<root>/names/<name> -> <id>` (ephemeral containers': in
+    /// `ephemeralNamesDir`); creating one is the claim, under names.lock so one name is never
+    /// claimed in both places.
     public var namesDir: String { root + "/names" }
 
-    public func claimName(_ name: String, for id: ContainerID) throws {
+    /// The name link of `name`, in whichever names directory holds it.
+    public func nameLink(_ name: String) -> String? {
+        for dir in [namesDir] + (ephemeralNamesDir.map { [$0] } ?? []) where FileSystem.readLink(dir + "/" + name) != nil {
+            return dir + "/" + name
+        }
+        return nil
+    }
+
+    /// Claims `name` for `id`. `ephemeral`: in the tmpfs names directory, which (with the
+    /// ephemeral container directory) is created here as a private directory; fails with
+    /// .unsupported when there is no tmpfs.
+    public func claimName(_ name: String, for id: ContainerID, ephemeral: Bool = false) throws {
         try FileSystem.createDirectory(namesDir, mode: 0o700)
-        do { try FileSystem.createSymlink(id.rawValue, at: namesDir + "/" + name) } catch let e as CNCError where e.code == .alreadyExists {
-            let owner = FileSystem.readLink(namesDir + "/" + name) ?? "?"
+        let lock = try FileLock(path: root + "/names.lock")
+        defer { lock.unlock() }
+        if let taken = nameLink(name) {
+            let owner = FileSystem.readLink(taken) ?? "?"
             throw CNCError(.conflict, "the container name \"/\(name)\" is already in use by container \"\(owner)\"; remove (or rename) that container to reuse that name")
         }
-    }
-
-    public func releaseName(_ name: String) { try? FileSystem.remove(namesDir + "/" + name) }
-
-    // MARK: ephemeral containers
-
-    /// Where a foreground `--rm` container keeps its directory: on a tmpfs, reached through a
-    /// symlink at its usual place. It lives milliseconds to hours and never outlives the
-    /// command, so it needs no disk; on ext4 its dozen files a start cost more than the start
-    /// itself (inode allocation skips recently deleted inodes, and a busy host deletes many).
-    /// `runRoot` when it is a tmpfs, else a private directory in /dev/shm named after this
-    /// root; nil when neither is available (the directory then stays in the state root).
-    public func ephemeralRoot(runRoot: String) -> String? {
-        if FileSystem.isTmpfs(runRoot), FileSystem.privateDirectory(runRoot) {
-            let dir = runRoot + "/containers"
-            return FileSystem.privateDirectory(dir) ? dir : nil
+        var dir = namesDir
+        if ephemeral {
+            guard let e = ephemeralDir, let names = ephemeralNamesDir, FileSystem.privateDirectory(e), FileSystem.privateDirectory(names) else {
+                throw CNCError(.unsupported, "no tmpfs for ephemeral containers")
+            }
+            dir = names
         }
-        guard FileSystem.isTmpfs("/dev/shm") else { return nil }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the state root: a name, not a secret
-        for b in root.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        let dir = "/dev/shm/cnc-" + String(hash, radix: 16)
-        return FileSystem.privateDirectory(dir) ? dir : nil
+        try FileSystem.createSymlink(id.rawValue, at: dir + "/" + name)
     }
 
-    /// Removes a container directory: when it is a symlink to an ephemeral directory, the
-    /// target goes too (and the ephemeral root, once empty). Returns true when `dir` was such
-    /// a symlink (nothing left to delete).
-    @discardableResult
-    public func removeEphemeral(_ dir: String) -> Bool {
-        guard let target = FileSystem.readLink(dir), target.hasPrefix("/") else { return false }
-        try? FileSystem.removeTree(target)
-        try? FileSystem.remove(dir)
-        let parent = FileSystem.directoryName(target)
-        if parent.hasPrefix("/dev/shm/cnc-") || parent.hasSuffix("/containers") { FileSystem.removeEmptyDirectory(parent) }
-        return true
+    /// Releases `name`; the ephemeral directories go once nothing is left in them.
+    public func releaseName(_ name: String) {
+        try? FileSystem.remove(namesDir + "/" + name)
+        guard let e = ephemeralDir, let names = ephemeralNamesDir, FileSystem.readLink(names + "/" + name) != nil else { return }
+        let lock = try? FileLock(path: root + "/names.lock")
+        defer { lock?.unlock() }
+        try? FileSystem.remove(names + "/" + name)
+        if FileSystem.removeEmptyDirectory(names) { FileSystem.removeEmptyDirectory(e) }
+    }
+
+    /// Removes the ephemeral directories when nothing is left in them (after a sweep).
+    public func pruneEphemeralDirectories() {
+        guard let e = ephemeralDir, let names = ephemeralNamesDir, FileSystem.exists(e) || FileSystem.exists(names) else { return }
+        let lock = try? FileLock(path: root + "/names.lock")
+        defer { lock?.unlock() }
+        if FileSystem.removeEmptyDirectory(names) || !FileSystem.exists(names) { FileSystem.removeEmptyDirectory(e) }
     }
 }

@@ -15,29 +15,36 @@ enum PreparedCgroups {
     }
 
     private static let jobs = Mutex<[ContainerID: Job]>([:])
-    private static let specWrites = Mutex<[ContainerID: Job]>([:])
+    private static let specWrites = Mutex<[ContainerID: SpecWrite]>([:])
 
-    /// config.json, still being encoded and written for a container about to start: `start`
-    /// waits for it once the workload runs (see finishSpec).
-    static func deferSpec(_ id: ContainerID, _ work: Threads.Joinable<Void>) {
-        let job = Job(work)
+    final class SpecWrite: @unchecked Sendable {
+        let write: () throws -> Void
+        init(_ write: @escaping () throws -> Void) { self.write = write }
+    }
+
+    /// config.json of a container about to start: `start` writes it while the container's
+    /// init sets up its root (the CLI only waits then), see finishSpec.
+    static func deferSpec(_ id: ContainerID, _ write: @escaping () throws -> Void) {
+        let job = SpecWrite(write)
         specWrites.withLock { $0[id] = job }
     }
 
-    /// Waits for a deferred config.json write of `id`, if any.
+    /// Writes a deferred config.json of `id`, if any (once).
     static func finishSpec(_ id: ContainerID) throws {
         guard let job = specWrites.withLock({ $0.removeValue(forKey: id) }) else { return }
-        try job.work.join()
+        try job.write()
     }
 
     static func begin(_ id: ContainerID, path: String, limits: CgroupLimits, runtime: Runtime, prime: Bool) {
         let cgroups = runtime.cgroups, layout = runtime.layout
         let work = Threads.start {
+            Trace.mark("cgroups: begin")
             if cgroups.exists(path) { try cgroups.remove(path) }
             do { try cgroups.create(path, limits: limits) } catch {
                 try? cgroups.remove(path)
                 throw error
             }
+            Trace.mark("cgroups: made")
             if prime { MigrationPrimer.prime(layout: layout) }
         }
         let job = Job(work)

@@ -16,7 +16,7 @@ extension Runtime {
     /// `startsNext`: the caller starts the container right away (`cnc run`), so its cgroups are
     /// made meanwhile on a second thread, and the migration lock warmed after them (see
     /// PreparedCgroups).
-    /// `ephemeral`: a foreground `--rm` run that writes no log (see ContainerStore.ephemeralRoot):
+    /// `ephemeral`: a foreground `--rm` run that writes no log (see ContainerStore.ephemeralDir):
     /// its directory goes on a tmpfs when there is one.
     @discardableResult
     public func create(_ input: ContainerConfig, startsNext: Bool = false, ephemeral: Bool = false) throws -> ContainerConfig {
@@ -36,20 +36,19 @@ extension Runtime {
         if case .bridge(let n) = c.network, network == nil {
             throw CNCError(.unsupported, "network \"\(n)\" needs the bridge driver, which this build does not have yet; use --network none, host or container:NAME")
         }
-        try store.claimName(c.name, for: c.id)
-        let dir = store.directory(c.id)
-        do {
-            try FileSystem.createDirectory(store.containersDir, mode: 0o711)
-            if ephemeral && c.autoRemove, let tmp = store.ephemeralRoot(runRoot: runRoot) {
-                let target = tmp + "/" + c.id.rawValue
-                guard !FileSystem.exists(dir), mkdirOnce(target) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
-                do { try FileSystem.createSymlink(target, at: dir) } catch {
-                    try? FileSystem.removeTree(target)
-                    throw error
-                }
-            } else {
-                guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+        // An ephemeral container (foreground --rm without a log) lives on a tmpfs when there is
+        // one: name, directory and files (see ContainerStore).
+        var onTmpfs = ephemeral && c.autoRemove && store.ephemeralDir != nil
+        if onTmpfs {
+            do { try store.claimName(c.name, for: c.id, ephemeral: true) } catch let e as CNCError where e.code == .unsupported {
+                onTmpfs = false
             }
+        }
+        if !onTmpfs { try store.claimName(c.name, for: c.id) }
+        let dir = onTmpfs ? (store.ephemeralDir ?? store.containersDir) + "/" + c.id.rawValue : store.containersDir + "/" + c.id.rawValue
+        do {
+            if !onTmpfs { try FileSystem.createDirectory(store.containersDir, mode: 0o711) }
+            guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
@@ -62,10 +61,11 @@ extension Runtime {
                 try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
             }
             Trace.mark("create: dirs")
-            // config.json (the OCI view, for people and tools) is encoded on a second thread
-            // while this one writes the files the container runs from.
+            // config.json (the OCI view, for people and tools): for a container about to start,
+            // start writes it while the container's init works; otherwise a second thread
+            // encodes it while this one writes the files the container runs from.
             let config = c, runtime = self
-            let spec = Threads.start { try runtime.writeOCISpec(config, dir: dir) }
+            let spec = startsNext ? nil : Threads.start { try runtime.writeOCISpec(config, dir: dir) }
             do {
                 try writeEtcFiles(c, dir: dir)
                 Trace.mark("create: etc files")
@@ -73,15 +73,14 @@ extension Runtime {
                 Trace.mark("create: cnc.json")
                 try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
             } catch {
-                _ = try? spec.join()
+                _ = try? spec?.join()
                 throw error
             }
-            // A container about to start does not wait for it: start does, once its workload runs.
-            if startsNext { PreparedCgroups.deferSpec(c.id, spec) } else { try spec.join() }
+            if let spec { try spec.join() } else { PreparedCgroups.deferSpec(c.id) { try runtime.writeOCISpec(config, dir: dir) } }
             Trace.mark("create: config.json")
         } catch {
             if PreparedCgroups.take(c.id) { try? cgroups.remove(c.cgroupPath) }
-            if !store.removeEphemeral(dir) { try? FileSystem.removeTree(dir) }
+            try? FileSystem.removeTree(dir)
             store.releaseName(c.name)
             throw error
         }

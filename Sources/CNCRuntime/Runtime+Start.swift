@@ -165,6 +165,7 @@ extension Runtime {
             throw error
         }
         Trace.mark("monitor spawned")
+        try? PreparedCgroups.finishSpec(id)
         status.closeWrite()
         hookPipe?.closeRead()
         // The monitor is reaped by init once we exit; a zombie until then is harmless.
@@ -252,6 +253,8 @@ extension Runtime {
         let oomAtStart = oom.flatMap { Self.counter($0.file, $0.key) } ?? 0
         try FD.write(sync.writeFD, [1])
         sync.closeWrite()
+        // While init mounts the container's root, write its config.json (if create left it).
+        try? PreparedCgroups.finishSpec(c.config.id)
         let msg = FD.readAll(errors.readFD)
         errors.closeRead()
         if !msg.isEmpty {

@@ -179,7 +179,10 @@ extension Runtime {
 
     func moveToTrash(_ dir: String) throws -> String {
         // An ephemeral (tmpfs) directory goes at once: nothing to hand to a deleter.
-        if store.removeEphemeral(dir) { return "" }
+        if store.isEphemeral(dir) {
+            try FileSystem.removeTree(dir)
+            return ""
+        }
         let trash = store.root + "/.trash"
         let target = trash + "/" + FileSystem.baseName(dir) + "-" + ContainerID.random().short
         do {

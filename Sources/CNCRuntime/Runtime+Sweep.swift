@@ -12,8 +12,9 @@ extension Runtime {
             guard let age = FileSystem.lstatChangeTimeNanos(path) else { return false }
             return now - age > grace
         }
-        for name in (try? FileSystem.listDirectory(store.namesDir)) ?? [] {
-            let link = store.namesDir + "/" + name
+        let nameDirs = [store.namesDir] + (store.ephemeralNamesDir.map { [$0] } ?? [])
+        for (dir, name) in nameDirs.flatMap({ d in ((try? FileSystem.listDirectory(d)) ?? []).map { (d, $0) } }) {
+            let link = dir + "/" + name
             guard let target = FileSystem.readLink(link), let id = try? ContainerID(target) else { continue }
             if !FileSystem.exists(store.directory(id) + "/cnc.json"), old(link), !FileSystem.exists(store.directory(id)) || old(store.directory(id)) {
                 store.releaseName(name)
@@ -23,7 +24,8 @@ extension Runtime {
             let dir = store.directory(id)
             guard !FileSystem.exists(dir + "/cnc.json"), old(dir) else { continue }
             try? cgroups.remove("cnc/" + id.rawValue)
-            if !store.removeEphemeral(dir) { try? FileSystem.removeTree(dir) }
+            try? FileSystem.removeTree(dir)
         }
+        store.pruneEphemeralDirectories()
     }
 }

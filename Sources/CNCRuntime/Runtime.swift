@@ -33,7 +33,7 @@ public struct Runtime: Sendable {
     }
 
     public init(stateRoot: String, runRoot: String, binDirectory: String? = nil, cgroups: (any CgroupManager)? = nil) throws {
-        store = ContainerStore(root: stateRoot)
+        store = ContainerStore(root: stateRoot, runRoot: runRoot)
         self.runRoot = runRoot
         let dir = binDirectory ?? Host.environment("CNC_LIBEXEC") ?? Self.executableDirectory()
         initBinary = dir + "/cnc-init"

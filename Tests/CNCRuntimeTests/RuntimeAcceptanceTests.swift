@@ -240,35 +240,41 @@ import Testing
         #expect(missing.status == 125 && missing.err.contains("Unable to find image"))
     }
 
-    /// A foreground --rm run keeps its directory on a tmpfs (a symlink in the state root), and
-    /// leaves nothing in either place; a directory orphaned by a crash is swept.
+    /// A foreground --rm run keeps its directory and name on a tmpfs, and leaves nothing in
+    /// either place.
     @Test func foregroundRemovedRunsLiveOnATmpfs() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let r = try h.cnc(["run", "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
-                           "cat /proc/1/mountinfo | grep -c ' / ' >/dev/null; echo ok"])
+        let r = try h.cnc(["run", "--rm", "--name", "eph", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c", "echo ok"])
         #expect(r.status == 0 && r.out == "ok\n", "\(r.out) \(r.err)")
-        // While one runs, its directory is a link to a private tmpfs directory.
+        let store = ContainerStore(root: h.root)
+        let tmp = try #require(store.ephemeralDir)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
-        p.arguments = ["run", "--root", h.root, "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "2"]
+        p.arguments = ["run", "--root", h.root, "--rm", "--name", "eph", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "2"]
         try p.run()
-        var link: String?
+        var dir: String?
         for _ in 0..<100 {
-            let entries = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []
-            if let e = entries.first, let t = try? FileManager.default.destinationOfSymbolicLink(atPath: h.root + "/containers/" + e),
-               FileManager.default.fileExists(atPath: t + "/cnc.json") { link = t; break }
+            if let e = (try? FileManager.default.contentsOfDirectory(atPath: tmp))?.first, FileManager.default.fileExists(atPath: tmp + "/" + e + "/cnc.json") {
+                dir = tmp + "/" + e
+                break
+            }
             usleep(20_000)
         }
-        let target = try #require(link, "no ephemeral directory appeared")
-        #expect(target.hasPrefix("/dev/shm/cnc-") || target.hasPrefix(h.root + "/run/"))
-        let attrs = try FileManager.default.attributesOfItem(atPath: (target as NSString).deletingLastPathComponent)
+        let found = try #require(dir, "no ephemeral directory appeared")
+        let attrs = try FileManager.default.attributesOfItem(atPath: tmp)
         #expect((attrs[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
+        // Listed, named and inspectable like any container; the name is taken.
+        #expect(try h.cnc(["ps", "--format", "{{.Names}}"]).out == "eph\n")
+        #expect(try h.cnc(["inspect", "--format", "{{.State.Running}}", "eph"]).out == "true\n")
+        let clash = try h.cnc(["create", "--name", "eph", "--rootfs", CNCHarness.rootfs, "busybox", "true"])
+        #expect(clash.status != 0 && clash.err.contains("already in use"))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        #expect(!FileManager.default.fileExists(atPath: target))
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: found))
+        #expect(!FileManager.default.fileExists(atPath: tmp), "the empty ephemeral directory stays behind")
     }
 
     /// config.json carries the seccomp profile cnc-init applies, in OCI form (runc accepts and
@@ -308,17 +314,17 @@ import Testing
         let h = CNCHarness()
         defer { try? FileManager.default.removeItem(atPath: h.root) }
         let runtime = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
-        let tmp = try #require(runtime.store.ephemeralRoot(runRoot: runtime.runRoot))
-        try FileManager.default.createDirectory(atPath: h.root + "/containers", withIntermediateDirectories: true)
-        let half = ContainerID.random(), gone = ContainerID.random()
+        let half = ContainerID.random()
+        try runtime.store.claimName("half", for: half, ephemeral: true)
+        let tmp = try #require(runtime.store.ephemeralDir)
         try FileManager.default.createDirectory(atPath: tmp + "/" + half.rawValue, withIntermediateDirectories: false)
         FileManager.default.createFile(atPath: tmp + "/" + half.rawValue + "/hosts", contents: Data())
-        try FileManager.default.createSymbolicLink(atPath: h.root + "/containers/" + half.rawValue, withDestinationPath: tmp + "/" + half.rawValue)
-        try FileManager.default.createSymbolicLink(atPath: h.root + "/containers/" + gone.rawValue, withDestinationPath: tmp + "/" + gone.rawValue)
+        #expect(runtime.store.ids() == [half])
         runtime.sweepIncomplete(grace: 0)
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
-        #expect(!FileManager.default.fileExists(atPath: tmp + "/" + half.rawValue))
-        #expect(!FileManager.default.fileExists(atPath: tmp), "the empty ephemeral root stays behind")
+        #expect(runtime.store.ids().isEmpty)
+        #expect(runtime.store.nameLink("half") == nil)
+        #expect(!FileManager.default.fileExists(atPath: tmp), "the empty ephemeral directory stays behind")
+        #expect(!FileManager.default.fileExists(atPath: try #require(runtime.store.ephemeralNamesDir)))
     }
 
     @Test func foregroundRunForwardsSignalsToTheWorkload() throws {
