@@ -45,10 +45,12 @@ extension Runtime {
             }
         }
         if !onTmpfs { try store.claimName(c.name, for: c.id) }
+        Trace.mark("create: name claimed")
         let dir = onTmpfs ? (store.ephemeralDir ?? store.containersDir) + "/" + c.id.rawValue : store.containersDir + "/" + c.id.rawValue
         do {
             if !onTmpfs { try FileSystem.createDirectory(store.containersDir, mode: 0o711) }
             guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
+            Trace.mark("create: directory made")
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
