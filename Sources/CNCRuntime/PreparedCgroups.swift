@@ -51,6 +51,9 @@ enum PreparedCgroups {
         jobs.withLock { $0[id] = job }
     }
 
+    /// True when cgroups are being prepared for `id` (not yet taken).
+    static func isPending(_ id: ContainerID) -> Bool { jobs.withLock { $0[id] != nil } }
+
     /// Waits for the cgroups prepared for `id`; true when they are ready, false when none were
     /// prepared or making them failed (the caller then makes them itself).
     static func take(_ id: ContainerID) -> Bool {

@@ -101,14 +101,20 @@ extension Runtime {
             try FileSystem.writeReplacing(try initConfig(c.config, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
         }
         let cg = c.config.cgroupPath
-        if !PreparedCgroups.take(id) {
+        let limits = c.config.limits
+        let prepared = PreparedCgroups.isPending(id)
+        // The container's cgroups: those create began on its second thread (waited for as late
+        // as possible: a direct start clones init first), or made here.
+        let ensureCgroups = { [cgroups] () throws in
+            if prepared && PreparedCgroups.take(id) { Trace.mark("cgroups created"); return }
             if cgroups.exists(cg) { try cgroups.remove(cg) }
-            do { try cgroups.create(cg, limits: c.config.limits) } catch {
+            do { try cgroups.create(cg, limits: limits) } catch {
                 try? cgroups.remove(cg)
                 throw CNCError.failed("create", "cgroup \(cg)", cause: error)
             }
+            Trace.mark("cgroups created")
         }
-        Trace.mark("cgroups created")
+        if !prepared { try ensureCgroups() }
         var conf = NulConfig()
         conf.add("dir", dir)
         conf.add("init", initBinary)
@@ -138,8 +144,9 @@ extension Runtime {
         }
         if c.config.autoRemove, io.attachOut != nil, io.pty == nil, c.config.restartPolicy.name == .no,
            c.config.healthcheck == nil {
-            return try startDirect(c, io: io, hook: hook)
+            return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
+        if prepared { try ensureCgroups() }
         if c.config.autoRemove && io.attachOut == nil {
             for a in [cliBinary, "rm", "--root", store.root, "-f", id.rawValue] { conf.add("remove", a) }
         }
@@ -210,7 +217,9 @@ extension Runtime {
 
 extension Runtime {
     /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.
-    func startDirect(_ c: Container, io: StartIO, hook: Bool) throws -> StartedContainer {
+    /// `ensureCgroups`: cgroups still in the making, waited for once init is cloned (init sets up
+    /// the container's root meanwhile; it joins them before it is released).
+    func startDirect(_ c: Container, io: StartIO, hook: Bool, ensureCgroups: (() throws -> Void)? = nil) throws -> StartedContainer {
         let cg = c.config.cgroupPath
         let sync = try Pipe()
         let errors = try Pipe()
@@ -239,6 +248,7 @@ extension Runtime {
             throw f
         }
         do {
+            try ensureCgroups?()
             try cgroups.addProcess(pid, to: cg)
             if hook { try network?.attach(container: c.config, pid: pid) }
         } catch {
