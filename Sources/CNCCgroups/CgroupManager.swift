@@ -23,7 +23,8 @@ public protocol CgroupManager: Sendable {
     func thaw(_ path: String) throws
     func isFrozen(_ path: String) -> Bool
     /// Kills what is left inside and removes the cgroup; a missing cgroup is fine (crash recovery).
-    func remove(_ path: String) throws
+    /// cnc's own parent (`cnc/`) goes too once empty, unless `keepParents` (see removeKeepingParents).
+    func remove(_ path: String, keepParents: Bool) throws
     /// True when the cgroup exists in any hierarchy.
     func exists(_ path: String) -> Bool
 }
@@ -60,6 +61,17 @@ public enum CgroupManagers {
             throw CNCError(.invalidArgument, "invalid cgroup path \"\(path)\": want relative parts like cnc/<id>")
         }
     }
+}
+
+extension CgroupManager {
+    /// Removes the cgroup and, once empty, cnc's own parent (`cnc rm`: after removing every
+    /// container nothing of cnc is left in the cgroup trees).
+    public func remove(_ path: String) throws { try remove(path, keepParents: false) }
+
+    /// Removes the cgroup but keeps the parent, as Docker keeps its `docker` parent: a
+    /// foreground `--rm` run then does not pay for rmdir and mkdir of the parent in every
+    /// hierarchy (about a tenth of a container start). `cnc rm` removes it when empty.
+    public func removeKeepingParents(_ path: String) throws { try remove(path, keepParents: true) }
 }
 
 /// Shared helpers for reading cgroup files.

@@ -122,7 +122,7 @@ public struct CgroupfsV1: CgroupManager {
         return (CgroupFile.read(d + "/freezer.state") ?? "").hasPrefix("FROZEN")
     }
 
-    public func remove(_ path: String) throws {
+    public func remove(_ path: String, keepParents: Bool) throws {
         try CgroupManagers.validate(path)
         // Frozen tasks cannot die; thaw first.
         if isFrozen(path) { try? thaw(path) }
@@ -134,7 +134,7 @@ public struct CgroupfsV1: CgroupManager {
         }
         if let firstError { throw CNCError.failed("remove", "cgroup \(path)", cause: firstError) }
         // The shared parents (cnc/) go when empty; a sibling still there keeps them (EBUSY).
-        for d in directories(path) { CgroupFile.removeEmptyParents(of: d, below: path) }
+        if !keepParents { for d in directories(path) { CgroupFile.removeEmptyParents(of: d, below: path) } }
     }
 
     public func exists(_ path: String) -> Bool { directories(path).contains { FileSystem.isDirectory($0) } }

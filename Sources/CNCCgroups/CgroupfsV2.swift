@@ -92,13 +92,13 @@ public struct CgroupfsV2: CgroupManager {
 
     public func isFrozen(_ path: String) -> Bool { CgroupFile.int(directory(path) + "/cgroup.freeze") == 1 }
 
-    public func remove(_ path: String) throws {
+    public func remove(_ path: String, keepParents: Bool) throws {
         try CgroupManagers.validate(path)
         let d = directory(path)
         if FileSystem.exists(d + "/cgroup.kill") { try? FileSystem.writeValue("1", to: d + "/cgroup.kill", create: false) }
         if isFrozen(path) { try? thaw(path) }
         try CgroupFile.killAndRemove(dir: d, procsFile: d + "/cgroup.procs")
-        CgroupFile.removeEmptyParents(of: d, below: path)
+        if !keepParents { CgroupFile.removeEmptyParents(of: d, below: path) }
     }
 
     public func exists(_ path: String) -> Bool { FileSystem.isDirectory(directory(path)) }

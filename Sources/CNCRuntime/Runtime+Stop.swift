@@ -165,10 +165,11 @@ extension Runtime {
     /// deletion happens in deleteInBackground. Falls back to deleting it here.
     /// Removes a container this process ran in direct mode and has reaped (foreground --rm):
     /// what `remove(force:)` does, without reloading it, waiting for a monitor or signalling
-    /// anything; its cgroups go on a second thread while the directory goes to the trash.
+    /// anything; its cgroups go on a second thread while the directory goes. The `cnc` parent
+    /// cgroups stay (CgroupManager.removeKeepingParents); `cnc rm` removes them once empty.
     public func removeReaped(_ c: ContainerConfig) throws {
         let cgroups = self.cgroups, path = c.cgroupPath
-        let cgroupRemoval = Threads.start { try cgroups.remove(path) }
+        let cgroupRemoval = Threads.start { try cgroups.removeKeepingParents(path) }
         if let network { try? network.detach(container: c) }
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
         store.releaseName(c.name)

@@ -275,6 +275,11 @@ import Testing
         #expect(p.terminationStatus == 0)
         #expect(!FileManager.default.fileExists(atPath: found))
         #expect(!FileManager.default.fileExists(atPath: tmp), "the empty ephemeral directory stays behind")
+        // Its cgroups are gone (the shared `cnc` parent may stay, as Docker's does).
+        let id = (found as NSString).lastPathComponent
+        for h in ["memory", "pids", "cpu", "freezer", "cpuset", "blkio", "devices", "cpuacct"] {
+            #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)"), "cgroup \(h)/cnc/\(id) left behind")
+        }
     }
 
     /// config.json carries the seccomp profile cnc-init applies, in OCI form (runc accepts and
