@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "cnc", targets: ["cnc"]),
         .executable(name: "cnc-cli", targets: ["cnc-cli"]),
+        .executable(name: "cnc-net", targets: ["cnc-net"]),
         .executable(name: "cncapply", targets: ["cncapply"]),
         .executable(name: "cnc-init", targets: ["cnc-init"]),
         .executable(name: "cnc-registry", targets: ["cnc-registry"]),
@@ -67,8 +68,11 @@ let package = Package(
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups"]),
 
         // Layer 4
+        // The bridge driver behind the runtime's NetworkAttacher seam (the engine's and cnc-net's).
+        .target(name: "CNCNetworkAttach", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCRuntime", "CNCStart"]),
         .target(name: "CNCEngine", dependencies: [
             "CNCCore", "CNCSystem", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCCgroups", "CNCNetwork", "CNCRuntime",
+            "CNCNetworkAttach",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -112,6 +116,8 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
         ),
         .executableTarget(name: "cnc-cli", dependencies: ["CNCAppCLI", "CNCCLI"]),
+        // The start path with the bridge driver (libnftables): bridge runs, handed over by cnc.
+        .executableTarget(name: "cnc-net", dependencies: ["CNCStart", "CNCNetworkAttach"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
         .executableTarget(name: "cnc-registry", dependencies: ["CNCAppCLI", "CNCRegistryCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.

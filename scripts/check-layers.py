@@ -20,7 +20,7 @@ LAYERS = {
     "CNCPlanner": 2, "CNCImageStore": 2,
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3, "CNCBuild": 3,
     "CNCCgroups": 3, "CNCRuntime": 3, "CNCNetwork": 3,
-    "CNCEngine": 4, "CNCStart": 4,
+    "CNCEngine": 4, "CNCStart": 4, "CNCNetworkAttach": 4,
     "CNCAppCLI": 5,
     "CNCRegistryCLI": 5,
     "CNCCLI": 5,
@@ -31,7 +31,7 @@ SAME_LAYER = {
     ("CNCSystem", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
     ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),
-    ("CNCBuild", "CNCRegistry"), ("CNCState", "CNCImage"),
+    ("CNCBuild", "CNCRegistry"), ("CNCState", "CNCImage"), ("CNCEngine", "CNCNetworkAttach"), ("CNCNetworkAttach", "CNCStart"),
 }
 # C system-library modules (pkg-config) may sit at layer 1 under any name starting with "C".
 GLIBC_IMPORTERS = {"CNCSystem"}

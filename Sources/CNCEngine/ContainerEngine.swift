@@ -1,4 +1,5 @@
 import CNCCore
+import CNCNetworkAttach
 import CNCImage
 import CNCRuntime
 

@@ -16,53 +16,71 @@ import CNCSystem
 /// behaves exactly as if it had been called directly.
 public enum StartPath {
     public static let fullCLI = "cnc-cli"
+    /// The start path with the bridge driver (it links libnftables): bridge runs go there.
+    public static let networkCLI = "cnc-net"
 
-    public static func main() -> Never {
-        Trace.mark("main")
-        let original = Array(CommandLine.arguments.dropFirst())
-        guard let status = attempt(original) else { handOff(original) }
-        exitProcess(status)
+    /// What the bridge driver contributes when this process has it (cnc-net).
+    public struct Network: Sendable {
+        public let attacher: @Sendable (String) -> any NetworkAttacher
+        public let validPort: @Sendable (String) throws -> Void
+        public init(attacher: @escaping @Sendable (String) -> any NetworkAttacher, validPort: @escaping @Sendable (String) throws -> Void) {
+            self.attacher = attacher
+            self.validPort = validPort
+        }
     }
 
-    /// Runs the command when the start path can; nil to hand it over (only ever before anything
-    /// was created). Errors from then on are reported here, as the full CLI would.
-    static func attempt(_ original: [String]) -> Int32? {
+    /// `network`: nil in the static front (`cnc`), which hands bridge runs to cnc-net.
+    public static func main(network: Network? = nil) -> Never {
+        Trace.mark("main")
+        let original = Array(CommandLine.arguments.dropFirst())
+        switch attempt(original, network: network) {
+        case .done(let status): exitProcess(status)
+        case .needsBridge: handOff(original, to: networkCLI)
+        case .declined: handOff(original, to: fullCLI)
+        }
+    }
+
+    enum Outcome { case done(Int32), needsBridge, declined }
+
+    /// Runs the command when the start path can; otherwise says where to hand it (only ever
+    /// before anything was created). Errors from then on are reported here, as the full CLI would.
+    static func attempt(_ original: [String], network: Network?) -> Outcome {
         var args = original[...]
         var root: String?
         var logLevel: String?
         // Global options before the verb (`cnc --root DIR run ...`).
         while let first = args.first, first.hasPrefix("--") {
             let parts = first.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts[0] == "--root" || parts[0] == "--log-level" else { return nil }
+            guard parts[0] == "--root" || parts[0] == "--log-level" else { return .declined }
             let value: String
             if parts.count == 2 {
                 value = parts[1]
                 args = args.dropFirst()
             } else {
-                guard args.count >= 2 else { return nil }
+                guard args.count >= 2 else { return .declined }
                 value = args[args.startIndex + 1]
                 args = args.dropFirst(2)
             }
             if parts[0] == "--root" { root = value } else { logLevel = value }
         }
         guard let verb = args.first, verb == "run" || verb == "create",
-              var inv = RunFlags.parseFast(Array(args.dropFirst()), withDetach: verb == "run") else { return nil }
+              var inv = RunFlags.parseFast(Array(args.dropFirst()), withDetach: verb == "run") else { return .declined }
         inv.root = inv.root ?? root
         inv.logLevel = inv.logLevel ?? logLevel
-        if let level = inv.logLevel, !logLevels.contains(level.lowercased()) { return nil }
-        // The bridge driver lives in the full CLI.
-        guard let mode = try? inv.flags.networkMode() else { return nil }
-        if case .bridge = mode { return nil }
+        if let level = inv.logLevel, !logLevels.contains(level.lowercased()) { return .declined }
+        guard let mode = try? inv.flags.networkMode() else { return .declined }
+        if case .bridge = mode, network == nil { return .needsBridge }
         Trace.mark("parsed (start path)")
         let stateRoot = stateRoot(inv.root)
         guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),
-              let runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) else { return nil }
+              var runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) else { return .declined }
+        runtime.network = network?.attacher(stateRoot)
         do {
-            let noPorts: (String) throws -> Void = { _ in
+            let validPort: (String) throws -> Void = network?.validPort ?? { _ in
                 throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
             }
-            return verb == "run" ? try ContainerLaunch.run(inv, runtime: runtime, image: { image }, validPort: noPorts)
-                : try ContainerLaunch.create(inv, runtime: runtime, image: { image }, validPort: noPorts)
+            return .done(verb == "run" ? try ContainerLaunch.run(inv, runtime: runtime, image: { image }, validPort: validPort)
+                : try ContainerLaunch.create(inv, runtime: runtime, image: { image }, validPort: validPort))
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             exitProcess(e.exitStatus)
@@ -98,8 +116,8 @@ public enum StartPath {
         return Runtime.defaultStateRoot
     }
 
-    static func handOff(_ args: [String]) -> Never {
-        let path = Host.executableDirectory + "/" + fullCLI
+    static func handOff(_ args: [String], to executable: String) -> Never {
+        let path = Host.executableDirectory + "/" + executable
         do { try Host.exec(path, ["cnc"] + args) } catch {
             writeStderr("cnc: cannot run \(path): \(error)\n")
             exitProcess(125)

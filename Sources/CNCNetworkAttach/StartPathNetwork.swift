@@ -1,0 +1,9 @@
+import CNCNetwork
+import CNCStart
+
+/// What the bridge driver contributes to the start path (cnc-net's StartPath.main).
+public enum NetworkAttachSupport {
+    public static let startPathNetwork = StartPath.Network(
+        attacher: { EngineNetworkAttacher(stateRoot: $0) },
+        validPort: { _ = try PublishedPort.parse($0) })
+}
