@@ -136,8 +136,11 @@ public struct ContainerStore: Sendable {
         try FileSystem.createSymlink(id.rawValue, at: dir + "/" + name)
     }
 
-    /// Releases `name`; the ephemeral directories go once nothing is left in them.
-    public func releaseName(_ name: String) {
+    /// Releases `name` (only while it still names `owner`, when given: a container removed
+    /// twice at once must not free a name someone claimed in between); the ephemeral
+    /// directories go once nothing is left in them.
+    public func releaseName(_ name: String, of owner: ContainerID? = nil) {
+        if let owner, let link = nameLink(name), FileSystem.readLink(link) != owner.rawValue { return }
         try? FileSystem.remove(namesDir + "/" + name)
         guard let e = ephemeralDir, let names = ephemeralNamesDir, FileSystem.readLink(names + "/" + name) != nil else { return }
         let lock = try? FileLock(path: root + "/names.lock")

@@ -83,7 +83,7 @@ extension Runtime {
         } catch {
             if PreparedCgroups.take(c.id) { try? cgroups.remove(c.cgroupPath) }
             try? FileSystem.removeTree(dir)
-            store.releaseName(c.name)
+            store.releaseName(c.name, of: c.id)
             throw error
         }
         return c

@@ -17,9 +17,9 @@ extension Runtime {
         do {
             try store.saveConfig(config)
         } catch {
-            store.releaseName(newName)
+            store.releaseName(newName, of: c.config.id)
             throw error
         }
-        store.releaseName(old)
+        store.releaseName(old, of: c.config.id)
     }
 }

@@ -132,7 +132,7 @@ extension Runtime {
                 Trace.mark("cgroups removed")
                 if let network { try? network.detach(container: c.config) }
                 trash.append(try moveToTrash(c.directory))
-                store.releaseName(c.config.name)
+                store.releaseName(c.config.name, of: c.config.id)
                 if volumes {
                     for m in c.config.mounts where m.type == .volume && m.anonymous {
                         try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
@@ -172,7 +172,7 @@ extension Runtime {
         let cgroupRemoval = Threads.start { try cgroups.removeKeepingParents(path) }
         if let network { try? network.detach(container: c) }
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
-        store.releaseName(c.name)
+        store.releaseName(c.name, of: c.id)
         try cgroupRemoval.join()
         Trace.mark("cgroups removed")
         deleteInBackground([trash])
@@ -181,7 +181,9 @@ extension Runtime {
     func moveToTrash(_ dir: String) throws -> String {
         // An ephemeral (tmpfs) directory goes at once: nothing to hand to a deleter.
         if store.isEphemeral(dir) {
-            try FileSystem.removeTree(dir)
+            // The foreground CLI of a run being removed from elsewhere cleans up too: whoever
+            // comes second finds it gone.
+            do { try FileSystem.removeTree(dir) } catch where !FileSystem.exists(dir) {}
             return ""
         }
         let trash = store.root + "/.trash"

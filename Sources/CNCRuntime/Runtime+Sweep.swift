@@ -17,7 +17,7 @@ extension Runtime {
             let link = dir + "/" + name
             guard let target = FileSystem.readLink(link), let id = try? ContainerID(target) else { continue }
             if !FileSystem.exists(store.directory(id) + "/cnc.json"), old(link), !FileSystem.exists(store.directory(id)) || old(store.directory(id)) {
-                store.releaseName(name)
+                store.releaseName(name, of: id)
             }
         }
         for id in store.ids() {
