@@ -282,6 +282,31 @@ import Testing
         }
     }
 
+    /// `cnc rm -f` of a foreground --rm run from another terminal: the run ends with 137,
+    /// both clean-ups succeed whichever comes second, and the name is free again.
+    @Test func removingARunningForegroundRunFromElsewhere() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
+        p.arguments = ["run", "--root", h.root, "--rm", "--name", "fg", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "30"]
+        try p.run()
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? h.cnc(["inspect", "--format", "{{.State.Running}}", "fg"]).out) == "true\n"
+            if !up { usleep(20_000) }
+        }
+        #expect(up)
+        let rm = try h.cnc(["rm", "-f", "fg"])
+        #expect(rm.status == 0, "\(rm.err)")
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 137)
+        #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
+        let again = try h.cnc(["run", "--rm", "--name", "fg", "--rootfs", CNCHarness.rootfs, "busybox", "true"])
+        #expect(again.status == 0, "\(again.err)")
+    }
+
     /// config.json carries the seccomp profile cnc-init applies, in OCI form (runc accepts and
     /// enforces it): the allow-list, and the capability-gated calls only with the capability.
     @Test func ociConfigCarriesTheSeccompProfile() throws {
