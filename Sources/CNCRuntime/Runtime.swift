@@ -17,7 +17,7 @@ public struct Runtime: Sendable {
     public let runRoot: String
     public let initBinary: String
     public let monitorBinary: String
-    /// The cnc CLI itself (the monitor calls `cnc rm -f` for `run -d --rm`).
+    /// The cnc CLI the monitor runs (`cnc rm -f` for `run -d --rm`, the network hook).
     public let cliBinary: String
     public let cgroups: any CgroupManager
     let layout: CgroupLayout
@@ -38,7 +38,8 @@ public struct Runtime: Sendable {
         let dir = binDirectory ?? Host.environment("CNC_LIBEXEC") ?? Self.executableDirectory()
         initBinary = dir + "/cnc-init"
         monitorBinary = dir + "/cnc-monitor"
-        cliBinary = dir + "/cnc"
+        // The full CLI directly (the `cnc` front would only exec it for these commands).
+        cliBinary = FileSystem.isExecutable(dir + "/cnc-cli") ? dir + "/cnc-cli" : dir + "/cnc"
         for b in [initBinary, monitorBinary] where !FileSystem.isExecutable(b) {
             throw CNCError(.notFound, "runtime helper \(b) is missing (build it with `swift build`, or set CNC_LIBEXEC)")
         }
