@@ -22,6 +22,9 @@ public struct Runtime: Sendable {
     public let cgroups: any CgroupManager
     let layout: CgroupLayout
     public var network: (any NetworkAttacher)?
+    /// create(startsNext:) warms the cgroup migration lock once the cgroups are made; false
+    /// when the caller warmed it already (the start path does so first thing).
+    public var primesMigration = true
 
     /// All persistent state (images, containers, state.db, networks) unless told otherwise.
     public static let defaultStateRoot = "/var/lib/cnc"

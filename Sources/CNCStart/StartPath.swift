@@ -70,11 +70,17 @@ public enum StartPath {
         if let level = inv.logLevel, !logLevels.contains(level.lowercased()) { return .declined }
         guard let mode = try? inv.flags.networkMode() else { return .declined }
         if case .bridge = mode, network == nil { return .needsBridge }
+        // Warm the cgroup migration lock first thing: on an idle host the first migration waits
+        // for an RCU grace period (~10 ms here), which then overlaps all of the setup below
+        // (measured: a lone start 22.6 -> 15.6 ms; back-to-back starts unchanged).
+        let primed = verb == "run" && Host.environment("CNC_NO_PRIME") == nil
+        if primed { MigrationPrimer.prime(layout: CgroupManagers.hostLayout()) }
         Trace.mark("parsed (start path)")
         let stateRoot = stateRoot(inv.root)
         guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),
               var runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) else { return .declined }
         runtime.network = network?.attacher(stateRoot)
+        runtime.primesMigration = !primed
         do {
             let validPort: (String) throws -> Void = network?.validPort ?? { _ in
                 throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
