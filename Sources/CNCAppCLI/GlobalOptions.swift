@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNCCore
 import CNCEngine
+import CNCRuntime
 import CNCSystem
 import Logging
 
@@ -20,11 +21,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     /// The state root: --root, else $CNC_ROOT, else /var/lib/cnc.
     public var stateRoot: String { Self.stateRoot(root) }
 
-    public static func stateRoot(_ root: String?) -> String {
-        if let root, !root.isEmpty { return root }
-        if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
-        return EngineConfig.defaultStateRoot
-    }
+    public static func stateRoot(_ root: String?) -> String { Runtime.stateRoot(option: root) }
 
     /// The engine configuration these options describe, logging to stderr.
     public func engineConfig(label: String = "cnc") -> EngineConfig {

@@ -10,9 +10,7 @@ public enum ImageDefaultsCache {
     static let version = "cnc-image-defaults-1"
 
     static func file(stateRoot: String, reference: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: a file name, not a security boundary
-        for b in reference.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return stateRoot + "/image-cache/" + String(hash, radix: 16)
+        stateRoot + "/image-cache/" + FNV1a.name(reference)
     }
 
     /// The cached defaults of `reference`, or nil.

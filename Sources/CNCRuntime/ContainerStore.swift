@@ -25,9 +25,7 @@ public struct ContainerStore: Sendable {
         if FileSystem.isTmpfs(run) || (!FileSystem.exists(run) && FileSystem.isTmpfs(FileSystem.directoryName(run))) {
             ephemeralDir = run + "/containers"
         } else if FileSystem.isTmpfs("/dev/shm") {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a of the state root: a name, not a secret
-            for b in root.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-            ephemeralDir = "/dev/shm/cnc-" + String(hash, radix: 16)
+            ephemeralDir = "/dev/shm/cnc-" + FNV1a.name(root)
         } else {
             ephemeralDir = nil
         }
@@ -146,7 +144,7 @@ public struct ContainerStore: Sendable {
         let lock = try? FileLock(path: root + "/names.lock")
         defer { lock?.unlock() }
         try? FileSystem.remove(names + "/" + name)
-        if FileSystem.removeEmptyDirectory(names) { FileSystem.removeEmptyDirectory(e) }
+        if (try? FileSystem.removeDirectory(names)) != nil { try? FileSystem.removeDirectory(e) }
     }
 
     /// Removes the ephemeral directories when nothing is left in them (after a sweep).
@@ -154,6 +152,6 @@ public struct ContainerStore: Sendable {
         guard let e = ephemeralDir, let names = ephemeralNamesDir, FileSystem.exists(e) || FileSystem.exists(names) else { return }
         let lock = try? FileLock(path: root + "/names.lock")
         defer { lock?.unlock() }
-        if FileSystem.removeEmptyDirectory(names) || !FileSystem.exists(names) { FileSystem.removeEmptyDirectory(e) }
+        if (try? FileSystem.removeDirectory(names)) != nil || !FileSystem.exists(names) { try? FileSystem.removeDirectory(e) }
     }
 }

@@ -15,7 +15,7 @@ extension Runtime {
     /// Creates the container's directory and files; nothing runs yet (`cnc create`).
     /// `startsNext`: the caller starts the container right away (`cnc run`), so its cgroups are
     /// made meanwhile on a second thread, and the migration lock warmed after them (see
-    /// PreparedCgroups).
+    /// StartPreparations).
     /// `ephemeral`: a foreground `--rm` run that writes no log (see ContainerStore.ephemeralDir):
     /// its directory goes on a tmpfs when there is one.
     @discardableResult
@@ -54,7 +54,7 @@ extension Runtime {
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
-                PreparedCgroups.begin(c.id, path: c.cgroupPath, limits: c.limits, runtime: self, prime: primesMigration && Host.environment("CNC_NO_PRIME") == nil)
+                StartPreparations.begin(c.id, path: c.cgroupPath, limits: c.limits, runtime: self, prime: primesMigration && Host.environment("CNC_NO_PRIME") == nil)
             }
             // --rm containers keep their writes on a tmpfs inside their own mount namespace.
             for sub in c.autoRemove ? ["rootfs"] : ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }
@@ -78,10 +78,10 @@ extension Runtime {
                 _ = try? spec?.join()
                 throw error
             }
-            if let spec { try spec.join() } else { PreparedCgroups.deferSpec(c.id) { try runtime.writeOCISpec(config, dir: dir) } }
+            if let spec { try spec.join() } else { StartPreparations.deferSpec(c.id) { try runtime.writeOCISpec(config, dir: dir) } }
             Trace.mark("create: config.json")
         } catch {
-            if PreparedCgroups.take(c.id) { try? cgroups.remove(c.cgroupPath) }
+            if StartPreparations.take(c.id) { try? cgroups.remove(c.cgroupPath) }
             try? FileSystem.removeTree(dir)
             store.releaseName(c.name, of: c.id)
             throw error

@@ -85,7 +85,7 @@ extension Runtime {
     /// or loaded it), which saves reading cnc.json back.
     public func start(_ id: ContainerID, io: StartIO = StartIO(), config: ContainerConfig? = nil) throws -> StartedContainer {
         // config.json may still be in the works (create(startsNext:)): done by the time we return.
-        defer { try? PreparedCgroups.finishSpec(id) }
+        defer { try? StartPreparations.finishSpec(id) }
         var c: Container
         if let config, config.id == id {
             c = Container(config: config, state: store.loadState(id), directory: store.directory(id))
@@ -102,11 +102,11 @@ extension Runtime {
         }
         let cg = c.config.cgroupPath
         let limits = c.config.limits
-        let prepared = PreparedCgroups.isPending(id)
+        let prepared = StartPreparations.isPending(id)
         // The container's cgroups: those create began on its second thread (waited for as late
         // as possible: a direct start clones init first), or made here.
         let ensureCgroups = { [cgroups] () throws in
-            if prepared && PreparedCgroups.take(id) { Trace.mark("cgroups created"); return }
+            if prepared && StartPreparations.take(id) { Trace.mark("cgroups created"); return }
             if cgroups.exists(cg) { try cgroups.remove(cg) }
             do { try cgroups.create(cg, limits: limits) } catch {
                 try? cgroups.remove(cg)
@@ -172,7 +172,7 @@ extension Runtime {
             throw error
         }
         Trace.mark("monitor spawned")
-        try? PreparedCgroups.finishSpec(id)
+        try? StartPreparations.finishSpec(id)
         status.closeWrite()
         hookPipe?.closeRead()
         // The monitor is reaped by init once we exit; a zombie until then is harmless.
@@ -264,7 +264,7 @@ extension Runtime {
         try FD.write(sync.writeFD, [1])
         sync.closeWrite()
         // While init mounts the container's root, write its config.json (if create left it).
-        try? PreparedCgroups.finishSpec(c.config.id)
+        try? StartPreparations.finishSpec(c.config.id)
         let msg = FD.readAll(errors.readFD)
         errors.closeRead()
         if !msg.isEmpty {

@@ -29,6 +29,13 @@ public struct Runtime: Sendable {
     /// All persistent state (images, containers, state.db, networks) unless told otherwise.
     public static let defaultStateRoot = "/var/lib/cnc"
 
+    /// The state root a command uses: `--root`, else $CNC_ROOT, else the default.
+    public static func stateRoot(option: String?) -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
+        return defaultStateRoot
+    }
+
     /// Runtime state (pids, sockets): /run/cnc for the default state root; isolated roots
     /// (tests, side-by-side instances) get their own, <stateRoot>/run.
     public static func defaultRunRoot(stateRoot: String) -> String {

@@ -11,10 +11,8 @@ enum SeccompCache {
     static func path(root: String, caps: [Int]) throws -> String {
         let sorted = caps.sorted()
         let key = profileVersion + "-" + sorted.map(String.init).joined(separator: ",")
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: a file name, not a security boundary
-        for b in key.utf8 { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         let dir = root + "/seccomp"
-        let file = dir + "/\(String(hash, radix: 16)).bpf"
+        let file = dir + "/\(FNV1a.name(key)).bpf"
         if FileSystem.exists(file) { return file }
         try FileSystem.createDirectory(dir, mode: 0o700)
         let tmp = file + ".tmp-\(ContainerID.random().short)"

@@ -76,7 +76,7 @@ public enum StartPath {
         let primed = verb == "run" && Host.environment("CNC_NO_PRIME") == nil
         if primed { MigrationPrimer.prime(layout: CgroupManagers.hostLayout()) }
         Trace.mark("parsed (start path)")
-        let stateRoot = stateRoot(inv.root)
+        let stateRoot = Runtime.stateRoot(option: inv.root)
         guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),
               var runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) else { return .declined }
         runtime.network = network?.attacher(stateRoot)
@@ -115,12 +115,6 @@ public enum StartPath {
 
     static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    /// --root, else $CNC_ROOT, else the default.
-    static func stateRoot(_ root: String?) -> String {
-        if let root, !root.isEmpty { return root }
-        if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
-        return Runtime.defaultStateRoot
-    }
 
     static func handOff(_ args: [String], to executable: String) -> Never {
         let path = Host.executableDirectory + "/" + executable

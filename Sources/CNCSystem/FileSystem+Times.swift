@@ -1,4 +1,3 @@
-import CShim
 import Glibc
 
 extension FileSystem {
@@ -9,35 +8,4 @@ extension FileSystem {
         guard lstat(path, &st) == 0 else { return nil }
         return Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
     }
-}
-
-extension FileSystem {
-    /// Device, inode, size and modification and change times of `path` as one string: equal
-    /// strings mean the file was not replaced or modified in between. nil when it is missing.
-    public static func identity(_ path: String) -> String? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        return "\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
-    }
-}
-
-extension FileSystem {
-    /// True when `path` is on a tmpfs (memory-backed: no journal, no inode allocation scans).
-    public static func isTmpfs(_ path: String) -> Bool { cshim_is_tmpfs(path) == 1 }
-
-    /// Creates (or finds) `path` as a directory only root can enter, and verifies it is exactly
-    /// that — a real directory (not a symlink) owned by this user with no group or other
-    /// access — so a name in a shared directory (/dev/shm) cannot be planted by someone else.
-    public static func privateDirectory(_ path: String) -> Bool {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST { return false }
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return false }
-        return (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == geteuid() && (st.st_mode & 0o077) == 0
-    }
-}
-
-extension FileSystem {
-    /// rmdir: removes `path` if it is an empty directory; false otherwise.
-    @discardableResult
-    public static func removeEmptyDirectory(_ path: String) -> Bool { rmdir(path) == 0 }
 }

@@ -3,12 +3,14 @@ import CNCCore
 import CNCSystem
 import Synchronization
 
-/// Cgroups that `create` started making on a second thread for a container about to start
-/// (`cnc run`): the mkdirs and limit writes of every hierarchy overlap the writing of the
-/// container's files, and `start` takes the result. Afterwards the same thread warms the
-/// cgroup migration lock (MigrationPrimer) — after, because a migration holds cgroup_mutex
-/// through its RCU grace period and would stall the mkdirs.
-enum PreparedCgroups {
+/// Work `create(startsNext:)` leaves in flight for the `start` that follows (`cnc run`):
+/// - the container's cgroups, made on a second thread (the mkdirs and limit writes of every
+///   hierarchy overlap the writing of the container's files; a direct start takes them once
+///   init is cloned). Afterwards that thread warms the cgroup migration lock (MigrationPrimer)
+///   unless the caller did — after, because a migration holds cgroup_mutex through its RCU
+///   grace period and would stall the mkdirs;
+/// - its config.json, written by `start` while init sets up the container's root.
+enum StartPreparations {
     final class Job: @unchecked Sendable {
         let work: Threads.Joinable<Void>
         init(_ work: Threads.Joinable<Void>) { self.work = work }
