@@ -81,12 +81,14 @@ let package = Package(
         // into the lean `cnc` front: runtime and image-store reading only.
         .target(name: "CNCStart", dependencies: [
             "CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCRuntime", "CNCImageStore",
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Layer 5: cncapply's commands (no registry client, so it starts without libcurl) and
         // cnc's, which add the image, container and network commands on top.
         .target(name: "CNCAppCLI", dependencies: [
             "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups",
+            "CNCStart",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import CNCCgroups
 import CNCCore
+import CNCStart
 import CNCSystem
 
 /// Runs a root command and turns errors into a message on stderr and an exit status.
@@ -67,28 +68,16 @@ public enum CommandLineEntry {
     /// apply to whatever command follows: they become the environment variables those options
     /// default to, and leave the argument list.
     static func hoistGlobalOptions(_ args: [String]) throws -> [String] {
-        var rest = args[...]
-        let names = ["--root": "CNC_ROOT", "--log-level": "CNC_LOG_LEVEL"]
-        while let first = rest.first, first.hasPrefix("--") {
-            let parts = first.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let env = names[parts[0]] else { break }
-            let value: String
-            if parts.count == 2 {
-                value = parts[1]
-                rest = rest.dropFirst()
-            } else if rest.count >= 2 {
-                value = rest[rest.startIndex + 1]
-                rest = rest.dropFirst(2)
-            } else {
-                throw ValidationError("Missing value for '\(parts[0]) <value>'")
-            }
-            if env == "CNC_LOG_LEVEL", LogLevelArgument(argument: value) == nil {
+        let globals = LeadingGlobalOptions(args)
+        for (name, value) in globals.values {
+            if name == "--log-level", LogLevelArgument(argument: value) == nil {
                 throw ValidationError("The value '\(value)' is invalid for '--log-level <level>'. Please provide one of "
                     + LogLevelArgument.allValueStrings.joined(separator: ", ") + ".")
             }
-            Host.setEnvironment(env, value)
+            Host.setEnvironment(name == "--root" ? "CNC_ROOT" : "CNC_LOG_LEVEL", value)
         }
-        return Array(rest)
+        if let missing = globals.missingValue { throw ValidationError("Missing value for '\(missing) <value>'") }
+        return globals.rest
     }
 
     /// 1 for an error in what the user asked (bad spec, unknown image...), 125 for the engine.

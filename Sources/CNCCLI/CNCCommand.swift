@@ -37,9 +37,7 @@ extension CNCCommand {
         Trace.mark("parsed (fast)")
         let engine = GlobalOptions.engineConfig(root: inv.root, logLevel: level)
         let runtime = try ContainerEngine.runtime(engine)
-        let image = { try inv.flags.resolveImage(engine) }
-        let validPort: (String) throws -> Void = { _ = try PublishedPort.parse($0) }
-        return verb == "run" ? try ContainerLaunch.run(inv, runtime: runtime, image: image, validPort: validPort)
-            : try ContainerLaunch.create(inv, runtime: runtime, image: image, validPort: validPort)
+        return try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { try inv.flags.resolveImage(engine) },
+                                           validPort: PublishedPort.check)
     }
 }

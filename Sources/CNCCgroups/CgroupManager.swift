@@ -72,6 +72,16 @@ extension CgroupManager {
     /// foreground `--rm` run then does not pay for rmdir and mkdir of the parent in every
     /// hierarchy (about a tenth of a container start). `cnc rm` removes it when empty.
     public func removeKeepingParents(_ path: String) throws { try remove(path, keepParents: true) }
+
+    /// Makes `path` afresh with `limits`: what a previous start left there goes first, and a
+    /// half-made cgroup goes again when making it fails.
+    public func recreate(_ path: String, limits: CgroupLimits) throws {
+        if exists(path) { try remove(path) }
+        do { try create(path, limits: limits) } catch {
+            try? remove(path)
+            throw error
+        }
+    }
 }
 
 /// Shared helpers for reading cgroup files.

@@ -34,6 +34,9 @@ public struct PublishedPort: Codable, Sendable, Hashable, CustomStringConvertibl
 
     /// Parses Docker's `-p` syntax: [[HOST_IP:]HOST_PORT[-END]:]CONTAINER_PORT[-END][/PROTO].
     /// "80" and "127.0.0.1::80" leave the host port to be chosen (0).
+    /// Throws what `parse` throws for an invalid `-p` value (a check for RunFlags.makeConfig).
+    public static func check(_ text: String) throws { _ = try parse(text) }
+
     public static func parse(_ text: String) throws -> [PublishedPort] {
         func bad(_ why: String) -> CNCError {
             CNCError(.invalidArgument, "invalid port mapping \"\(text)\": \(why); want [[HOST_IP:]HOST_PORT:]CONTAINER_PORT[/tcp|udp], ranges as 8080-8081:80-81")

@@ -5,5 +5,5 @@ import CNCStart
 public enum NetworkAttachSupport {
     public static let startPathNetwork = StartPath.Network(
         attacher: { EngineNetworkAttacher(stateRoot: $0) },
-        validPort: { _ = try PublishedPort.parse($0) })
+        validPort: PublishedPort.check)
 }

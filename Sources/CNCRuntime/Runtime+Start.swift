@@ -106,11 +106,8 @@ extension Runtime {
         // The container's cgroups: those create began on its second thread (waited for as late
         // as possible: a direct start clones init first), or made here.
         let ensureCgroups = { [cgroups] () throws in
-            if prepared && StartPreparations.take(id) { Trace.mark("cgroups created"); return }
-            if cgroups.exists(cg) { try cgroups.remove(cg) }
-            do { try cgroups.create(cg, limits: limits) } catch {
-                try? cgroups.remove(cg)
-                throw CNCError.failed("create", "cgroup \(cg)", cause: error)
+            if !(prepared && StartPreparations.take(id)) {
+                do { try cgroups.recreate(cg, limits: limits) } catch { throw CNCError.failed("create", "cgroup \(cg)", cause: error) }
             }
             Trace.mark("cgroups created")
         }
@@ -142,8 +139,7 @@ extension Runtime {
             conf.add("nethook", "1")
             for a in [cliBinary, "network-attach-hook", "--root", store.root, id.rawValue] { conf.add("nethookcmd", a) }
         }
-        if c.config.autoRemove, io.attachOut != nil, io.pty == nil, c.config.restartPolicy.name == .no,
-           c.config.healthcheck == nil {
+        if Self.runsDirect(c.config, attached: io.attachOut != nil, tty: io.pty != nil) {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
@@ -216,6 +212,12 @@ extension Runtime {
 }
 
 extension Runtime {
+    /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
+    /// log): a foreground `--rm` run without tty, restart policy or health check.
+    public static func runsDirect(_ c: ContainerConfig, attached: Bool, tty: Bool) -> Bool {
+        c.autoRemove && attached && !tty && c.restartPolicy.name == .no && c.healthcheck == nil
+    }
+
     /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.
     /// `ensureCgroups`: cgroups still in the making, waited for once init is cloned (init sets up
     /// the container's root meanwhile; it joins them before it is released).

@@ -201,13 +201,7 @@ extension Runtime {
     /// One detached helper deletes the trashed directories (each rmdir can cost milliseconds
     /// on a disk with online discard); if it cannot start, they are deleted here.
     func deleteInBackground(_ dirs: [String]) {
-        // A --rm container wrote to a tmpfs in its own mount namespace: its directory holds a
-        // few small files, quicker to unlink here than to start a deleter for.
-        let dirs = dirs.filter { dir in
-            if dir.isEmpty { return false }
-            if FileSystem.exists(dir + "/upper") { return true }
-            return (try? FileSystem.removeTree(dir)) == nil
-        }
+        let dirs = dirs.filter { !$0.isEmpty }
         guard !dirs.isEmpty else { return }
         var opts = Spawn.Options()
         opts.newSession = true

@@ -41,11 +41,7 @@ enum StartPreparations {
         let cgroups = runtime.cgroups, layout = runtime.layout
         let work = Threads.start {
             Trace.mark("cgroups: begin")
-            if cgroups.exists(path) { try cgroups.remove(path) }
-            do { try cgroups.create(path, limits: limits) } catch {
-                try? cgroups.remove(path)
-                throw error
-            }
+            try cgroups.recreate(path, limits: limits)
             Trace.mark("cgroups: made")
             if prime { MigrationPrimer.prime(layout: layout) }
         }

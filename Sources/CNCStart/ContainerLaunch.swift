@@ -15,9 +15,8 @@ public enum ContainerLaunch {
         let config: ContainerConfig
         do {
             let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort)
-            // A foreground --rm run without tty, health check or restart policy keeps no log
-            // (the CLI is init's parent): its directory can live on a tmpfs.
-            let ephemeral = inv.rm && !inv.detach && !inv.flags.tty && wanted.healthcheck == nil
+            // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
+            let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach, tty: inv.flags.tty)
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
@@ -28,6 +27,13 @@ public enum ContainerLaunch {
         Trace.mark("done")
         if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
         return code
+    }
+
+    /// `cnc run` or `cnc create` (`verb`), as above.
+    public static func perform(_ verb: String, _ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
+                               validPort: (String) throws -> Void) throws -> Int32 {
+        verb == "run" ? try run(inv, runtime: runtime, image: image, validPort: validPort)
+            : try create(inv, runtime: runtime, image: image, validPort: validPort)
     }
 
     /// Creates the container `inv` describes and prints its ID (`cnc create`).

@@ -3,6 +3,7 @@ import CNCCore
 import CNCImageStore
 import CNCRuntime
 import CNCSystem
+import Logging
 
 /// The `cnc` executable: a lean front that starts containers itself and hands every other
 /// command to the full CLI (`cnc-cli`, beside it) by exec, with the same arguments.
@@ -45,29 +46,12 @@ public enum StartPath {
     /// Runs the command when the start path can; otherwise says where to hand it (only ever
     /// before anything was created). Errors from then on are reported here, as the full CLI would.
     static func attempt(_ original: [String], network: Network?) -> Outcome {
-        var args = original[...]
-        var root: String?
-        var logLevel: String?
-        // Global options before the verb (`cnc --root DIR run ...`).
-        while let first = args.first, first.hasPrefix("--") {
-            let parts = first.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts[0] == "--root" || parts[0] == "--log-level" else { return .declined }
-            let value: String
-            if parts.count == 2 {
-                value = parts[1]
-                args = args.dropFirst()
-            } else {
-                guard args.count >= 2 else { return .declined }
-                value = args[args.startIndex + 1]
-                args = args.dropFirst(2)
-            }
-            if parts[0] == "--root" { root = value } else { logLevel = value }
-        }
-        guard let verb = args.first, verb == "run" || verb == "create",
-              var inv = RunFlags.parseFast(Array(args.dropFirst()), withDetach: verb == "run") else { return .declined }
-        inv.root = inv.root ?? root
-        inv.logLevel = inv.logLevel ?? logLevel
-        if let level = inv.logLevel, !logLevels.contains(level.lowercased()) { return .declined }
+        let globals = LeadingGlobalOptions(original)
+        guard globals.missingValue == nil, let verb = globals.rest.first, verb == "run" || verb == "create",
+              var inv = RunFlags.parseFast(Array(globals.rest.dropFirst()), withDetach: verb == "run") else { return .declined }
+        inv.root = inv.root ?? globals.value("--root")
+        inv.logLevel = inv.logLevel ?? globals.value("--log-level")
+        if let level = inv.logLevel, Logger.Level(rawValue: level.lowercased()) == nil { return .declined }
         guard let mode = try? inv.flags.networkMode() else { return .declined }
         if case .bridge = mode, network == nil { return .needsBridge }
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
@@ -85,8 +69,7 @@ public enum StartPath {
             let validPort: (String) throws -> Void = network?.validPort ?? { _ in
                 throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
             }
-            return .done(verb == "run" ? try ContainerLaunch.run(inv, runtime: runtime, image: { image }, validPort: validPort)
-                : try ContainerLaunch.create(inv, runtime: runtime, image: { image }, validPort: validPort))
+            return .done(try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { image }, validPort: validPort))
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             exitProcess(e.exitStatus)
@@ -112,8 +95,6 @@ public enum StartPath {
         Trace.mark("image resolved")
         return defaults
     }
-
-    static let logLevels: Set<String> = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
 
     static func handOff(_ args: [String], to executable: String) -> Never {

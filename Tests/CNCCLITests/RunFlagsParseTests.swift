@@ -91,4 +91,15 @@ import Testing
         #expect(RunFlags.parseFast(["-d", "img"], withDetach: false) == nil)
         #expect(RunFlags.parseFast(["--rm", "img"], withDetach: false)?.rm == true)
     }
+
+    @Test func leadingGlobalOptions() {
+        let g = LeadingGlobalOptions(["--root", "/r", "--log-level=debug", "--root=/s", "run", "--rm", "img"])
+        #expect(g.values.map(\.name) == ["--root", "--log-level", "--root"])
+        #expect(g.value("--root") == "/s" && g.value("--log-level") == "debug" && g.missingValue == nil)
+        #expect(g.rest == ["run", "--rm", "img"])
+        let other = LeadingGlobalOptions(["--help", "run"])
+        #expect(other.values.isEmpty && other.rest == ["--help", "run"])
+        let missing = LeadingGlobalOptions(["--log-level", "info", "--root"])
+        #expect(missing.missingValue == "--root" && missing.value("--log-level") == "info" && missing.rest.isEmpty)
+    }
 }

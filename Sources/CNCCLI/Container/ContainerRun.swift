@@ -21,7 +21,7 @@ struct ContainerRun: ParsableCommand {
         let engine = global.engineConfig()
         let inv = RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm)
         throw ExitCode(try ContainerLaunch.run(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) },
-                                              validPort: { _ = try PublishedPort.parse($0) }))
+                                              validPort: PublishedPort.check))
     }
 
 }
@@ -37,7 +37,7 @@ struct ContainerCreate: ParsableCommand {
         let engine = global.engineConfig()
         let inv = RunFlags.Invocation(flags: options.flags, rm: rm)
         _ = try ContainerLaunch.create(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) },
-                                      validPort: { _ = try PublishedPort.parse($0) })
+                                      validPort: PublishedPort.check)
     }
 }
 
