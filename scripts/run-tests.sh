@@ -24,7 +24,9 @@ status=${PIPESTATUS[0]}
 
 # Swift Testing reports "Test run with N tests in M suites passed/failed"; count failing tests.
 total=$(grep -oE 'Test run with [0-9]+ tests?' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
-failed=$(grep -cE '✘ Test [^ ].* failed' "$log" || true)
+# One line per failing test ("✘ Test NAME failed after ..."); not the issues it recorded
+# ("Expectation failed") nor the closing "Test run with ... failed".
+failed=$(grep -E '^✘ Test .* failed after ' "$log" | grep -vcE '^✘ Test run with ' || true)
 xc_failed=$(grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -1 | awk '{print $5}')
 failed=$((failed + ${xc_failed:-0}))
 passed=$((total - failed + passed_checks))

@@ -108,6 +108,10 @@ public final class NetworkManager: Sendable {
                                    internal: options.internal, bridge: nil, parent: options.parent,
                                    conflist: options.conflist, app: options.app, labels: options.labels,
                                    created: Int64(Date().timeIntervalSince1970))
+        // Subnets are chosen against the host's routes. Other state roots choose too, so the
+        // choice and the bridge that makes it a route are one step host-wide.
+        let subnetLock = options.driver == .bridge ? try RootLock(file: Self.subnetLockFile, holder: "subnet allocation") : nil
+        defer { subnetLock?.close() }
         switch options.driver {
         case .bridge:
             let subnet = try options.subnet ?? chooseSubnet(default: options.name == Self.defaultNetworkName)
@@ -147,6 +151,9 @@ public final class NetworkManager: Sendable {
         }
         return config
     }
+
+    /// Held (flock) from choosing a bridge network's subnet until its bridge has the address.
+    static let subnetLockFile = "/run/cnc-subnets.lock"
 
     func gateway(_ given: IPv4Address?, in subnet: IPv4Subnet) throws -> IPv4Address {
         guard let given else { return subnet.firstHost }

@@ -12,9 +12,15 @@ public final class RootLock: @unchecked Sendable {
 
     /// Takes the lock, waiting for other holders unless `wait` is false, in which case a held lock
     /// throws a `.conflict` error naming the lock file.
-    public init(root: String, mode: Mode = .exclusive, wait: Bool = true) throws {
+    public convenience init(root: String, mode: Mode = .exclusive, wait: Bool = true) throws {
         try FileSystem.createDirectory(root, mode: 0o711)
-        path = root + "/lock"
+        try self.init(file: root + "/lock", mode: mode, wait: wait, holder: "state root \(root)")
+    }
+
+    /// The same lock over any file (made if missing; its directory must exist); `holder` names
+    /// what it guards in the conflict error.
+    public init(file: String, mode: Mode = .exclusive, wait: Bool = true, holder: String) throws {
+        path = file
         let p = path
         fd = try retryingEINTR("open", path: p) { open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0o600) }
         var op = mode == .exclusive ? LOCK_EX : LOCK_SH
@@ -25,7 +31,7 @@ public final class RootLock: @unchecked Sendable {
             Glibc.close(fd)
             fd = -1
             if e == EWOULDBLOCK {
-                throw CNCError(.conflict, "state root \(root) is locked by another cnc process", context: ["lock": p])
+                throw CNCError(.conflict, "\(holder) is locked by another cnc process", context: ["lock": p])
             }
             throw SystemError.make("flock", errno: e, path: p)
         }

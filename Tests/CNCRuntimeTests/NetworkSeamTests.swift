@@ -10,9 +10,12 @@ struct RecordingAttacher: NetworkAttacher {
     func attach(container: ContainerConfig, pid: Int32) throws {
         let ns = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")) ?? "?"
         let host = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")) ?? "?"
-        // The workload would have replaced cnc-init's command line if it had started.
-        let cmd = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data(), as: UTF8.self)
-        let line = "attach \(container.network) \(ns != host) \(cmd.hasPrefix("cnc-init"))\n"
+        // The workload's exec would have replaced cnc-init as the process's executable. (Not its
+        // command line: a CLONE_VFORK parent resumes once exec has installed the new memory
+        // map, before the kernel records argv there, so /proc/PID/cmdline may still read empty;
+        // /proc/PID/exe is set before that point.)
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? "?"
+        let line = "attach \(container.network) \(ns != host) \(exe.hasSuffix("/cnc-init"))\n"
         let h = FileHandle(forWritingAtPath: log) ?? FileHandle.nullDevice
         h.seekToEndOfFile()
         h.write(Data(line.utf8))
