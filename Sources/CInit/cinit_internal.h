@@ -5,6 +5,8 @@
 #include <sys/types.h>
 
 #define CINIT_MAX 512
+/// `run` with a tty: the unix socket the terminal's master is sent through.
+#define CINIT_CONSOLE_FD 5
 
 /// The parsed init configuration: a file of NUL-separated tokens, "key" then its fields.
 struct cinit_bind { const char *src, *dst, *opts; };

@@ -159,6 +159,9 @@ static int run_container(const char *conf_path) {
     if (n != 1) _exit(125);  // The parent gave up; say nothing.
     close(3);
     trace("released");
+    // The terminal becomes the controlling one of the session the monitor started us in;
+    // with --init, of the workload's own session instead.
+    if (c.tty && !c.init && ioctl(0, TIOCSCTTY, 0) < 0) cinit_die(125, "set the controlling terminal: %s", strerror(errno));
     if (c.init) {
         pid_t child = fork();
         if (child < 0) cinit_die(125, "fork: %s", strerror(errno));

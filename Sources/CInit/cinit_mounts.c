@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -146,6 +148,48 @@ static void mask_path(int rootfd, const char *path) {
     close(fd);
 }
 
+/// Hands `fd` to the process at the other end of the unix socket `sock` (SCM_RIGHTS).
+static int send_fd(int sock, int fd) {
+    char byte = 'T';
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    ssize_t n;
+    do { n = sendmsg(sock, &m, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -1;
+}
+
+/// `-t`, as runc does it: the terminal comes from the container's own devpts, so the workload
+/// sees /dev/pts/0 (ttyname(), `tty`, ps); its slave becomes stdin/out/err and /dev/console,
+/// and the master goes to the monitor through the console socket (fd CINIT_CONSOLE_FD).
+static void make_console(int rootfd) {
+    char p[64], ps[64];
+    int ptmx = open_in_root(rootfd, "/dev/pts/ptmx", MUST_EXIST);
+    int master = ptmx < 0 ? -1 : open(fdpath(ptmx, p), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0) cinit_die(125, "open the container's /dev/pts/ptmx: %s", strerror(errno));
+    close(ptmx);
+    int unlock = 0;
+    if (ioctl(master, TIOCSPTLCK, &unlock) < 0) cinit_die(125, "unlock the container's terminal: %s", strerror(errno));
+    int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) cinit_die(125, "open the container's terminal: %s", strerror(errno));
+    int console = open_in_root(rootfd, "/dev/console", MAKE_FILE);
+    if (console < 0 || mount(fdpath(slave, ps), fdpath(console, p), NULL, MS_BIND, NULL) < 0)
+        cinit_die(125, "bind the terminal on /dev/console: %s", strerror(errno));
+    close(console);
+    if (send_fd(CINIT_CONSOLE_FD, master) < 0) cinit_die(125, "hand the terminal to the monitor: %s", strerror(errno));
+    close(master);
+    close(CINIT_CONSOLE_FD);
+    if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+        cinit_die(125, "make the terminal stdio: %s", strerror(errno));
+    close(slave);
+}
+
 int cinit_setup_rootfs(const struct cinit_conf *c) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
     if (!c->rootfs) cinit_die(125, "no rootfs in the configuration");
@@ -195,19 +239,7 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
         }
     }
     make_dev(rootfd);
-    if (c->tty) {
-        // The pty the workload got as stdin becomes /dev/console.
-        // By path: the fd's mount belongs to the parent's namespace, and a bind must come
-        // from a mount of ours (our copy of the host's /dev/pts).
-        char p[64], pts[256];
-        ssize_t n = readlink("/proc/self/fd/0", pts, sizeof pts - 1);
-        if (n <= 0) cinit_die(125, "find the terminal: %s", strerror(errno));
-        pts[n] = 0;
-        int fd = open_in_root(rootfd, "/dev/console", MAKE_FILE);
-        if (fd < 0 || mount(pts, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
-            cinit_die(125, "bind %s on /dev/console: %s", pts, strerror(errno));
-        close(fd);
-    }
+    if (c->tty) make_console(rootfd);
     for (int i = 0; i < c->nbinds; i++) bind_volume(rootfd, &c->binds[i]);
     for (int i = 0; i < c->ntmpfs; i++)
         mount_at(rootfd, c->tmpfs[i].dst, MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, c->tmpfs[i].opts);

@@ -4,15 +4,17 @@ import CNCSystem
 
 /// How a started container's stdio connects to the caller.
 public struct StartIO: Sendable {
-    /// The container's stdin (non-tty): the caller's fd for `-i`, else /dev/null.
+    /// The caller's fd the container reads: without a tty its stdin (`-i`); with one (a container
+    /// created with `-t` gets a terminal of its own from cnc-init), the terminal whose window
+    /// size it takes, and with `ttyInput` whose input is typed into it. Else /dev/null.
     public var stdin: Int32?
     /// Copy the output to these fds as well as to the log (foreground `run`, `start -a`).
     public var attachOut: Int32?
     public var attachErr: Int32?
-    /// For `-t`: the pty the container gets as its terminal.
-    public var pty: (master: Int32, slave: Int32)?
-    public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, pty: (master: Int32, slave: Int32)? = nil) {
-        self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.pty = pty
+    /// `-it`: `stdin` is typed into the container's terminal.
+    public var ttyInput: Bool
+    public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false) {
+        self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.ttyInput = ttyInput
     }
 }
 
@@ -123,7 +125,8 @@ extension Runtime {
         conf.add("restartmax", String(c.config.restartPolicy.maximumRetryCount))
         conf.add("logmaxsize", String(c.config.log.maxSize))
         conf.add("logmaxfile", String(c.config.log.maxFile))
-        if io.pty != nil { conf.add("tty", "1") }
+        if c.config.tty { conf.add("tty", "1") }
+        if c.config.tty && io.ttyInput && io.stdin != nil { conf.add("ttystdin", "1") }
         if io.attachOut != nil { conf.add("attach", "1") }
         if let h = c.config.healthcheck, !h.test.isEmpty, h.test.first != "NONE" {
             let template = try execConfig(c.config, argv: h.argv, extraEnv: [], user: nil, workdir: nil, tty: false)
@@ -139,7 +142,7 @@ extension Runtime {
             conf.add("nethook", "1")
             for a in [cliBinary, "network-attach-hook", "--root", store.root, id.rawValue] { conf.add("nethookcmd", a) }
         }
-        if Self.runsDirect(c.config, attached: io.attachOut != nil, tty: io.pty != nil) {
+        if Self.runsDirect(c.config, attached: io.attachOut != nil) {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
@@ -153,8 +156,7 @@ extension Runtime {
         let devnull = try FD.open("/dev/null", FD.readWrite)
         defer { FD.close(devnull) }
         var fdMap: [Int32] = [io.stdin ?? devnull, io.attachOut ?? devnull, io.attachErr ?? io.attachOut ?? devnull, status.writeFD]
-        if let pty = io.pty { fdMap += [pty.master, pty.slave] } else if hook { fdMap += [-1, -1] }
-        if let hookPipe { fdMap.append(hookPipe.readFD) }
+        if let hookPipe { fdMap += [-1, -1, hookPipe.readFD] }
         var opts = Spawn.Options()
         opts.fdMap = fdMap
         opts.newSession = true
@@ -214,8 +216,8 @@ extension Runtime {
 extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
     /// log): a foreground `--rm` run without tty, restart policy or health check.
-    public static func runsDirect(_ c: ContainerConfig, attached: Bool, tty: Bool) -> Bool {
-        c.autoRemove && attached && !tty && c.restartPolicy.name == .no && c.healthcheck == nil
+    public static func runsDirect(_ c: ContainerConfig, attached: Bool) -> Bool {
+        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil
     }
 
     /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.

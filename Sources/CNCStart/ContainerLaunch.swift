@@ -16,7 +16,7 @@ public enum ContainerLaunch {
         do {
             let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort)
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
-            let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach, tty: inv.flags.tty)
+            let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach)
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
@@ -47,40 +47,33 @@ public enum ContainerLaunch {
     /// Starts `config`; in the foreground, attaches stdio and returns the workload's status.
     public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool) throws -> Int32 {
         var io = StartIO()
-        var pty: (master: Int32, slave: Int32)?
-        if tty { pty = try Terminal.openPTY(); io.pty = pty }
         if !detach {
             io.attachOut = 1
             io.attachErr = 2
-            if interactive && !tty { io.stdin = 0 }
+            // With a tty the monitor types our input into the container's terminal (-i) and
+            // gives it our window size.
+            if interactive || tty { io.stdin = 0 }
+            io.ttyInput = tty && interactive
         }
         if !detach && !tty { Processes.forwardSignals(to: 0) }
         let started: StartedContainer
         do { started = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
-            if let pty { FD.close(pty.master); FD.close(pty.slave) }
             writeStderr("cnc: failed to start container \(config.name): \(f.message)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
             return f.status
         } catch let e as CNCError {
-            if let pty { FD.close(pty.master); FD.close(pty.slave) }
             writeStderr("cnc: \(e.description)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
             return 125
         }
-        if let pty { FD.close(pty.slave) }
         if detach {
             started.detach()
-            if let pty { FD.close(pty.master) }
             return 0
         }
-        var raw = false
-        if let pty, interactive {
-            if Terminal.isTerminal(0) { Terminal.copySize(from: 0, to: pty.master); raw = Terminal.makeRaw(0) }
-            FD.pumpInBackground(from: 0, to: pty.master)
-        }
+        let raw = tty && interactive && Terminal.isTerminal(0) && Terminal.makeRaw(0)
         Trace.mark("started pid \(started.pid)")
         // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
-        if pty == nil && !detach { Processes.forwardSignals(to: started.pid) }
+        if !tty { Processes.forwardSignals(to: started.pid) }
         let code = started.waitForExit(runtime: runtime)
         Trace.mark("exited \(code)")
         if raw { Terminal.restore() }

@@ -171,7 +171,8 @@ public struct RunFlags: Equatable, Sendable {
             if let healthRetries { h.retries = healthRetries }
             c.healthcheck = h
         }
-        c.mounts = try volume.map(Self.parseVolume) + mount.map(Self.parseMount) + tmpfs.map { t in
+        c.mounts = try volume.map { try Self.creatingHostPath(Self.parseVolume($0)) }
+            + mount.map { try Self.requiringHostPath(Self.parseMount($0)) } + tmpfs.map { t in
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
         }
@@ -224,12 +225,45 @@ public struct RunFlags: Equatable, Sendable {
             guard parts[1].hasPrefix("/") else { throw bad() }
             let ro = parts.count == 3 && parts[2].split(separator: ",").contains("ro")
             if parts.count == 3, !parts[2].split(separator: ",").allSatisfy({ ["ro", "rw", "z", "Z", "rprivate", "private"].contains($0) }) { throw bad() }
-            if parts[0].hasPrefix("/") || parts[0].hasPrefix(".") {
+            if parts[0].hasPrefix("/") {
                 return MountSpec(type: .bind, source: parts[0], target: parts[1], readOnly: ro)
+            }
+            if parts[0] == "." || parts[0] == ".." || parts[0].hasPrefix("./") || parts[0].hasPrefix("../") {
+                // Relative to the working directory, as docker's CLI resolves it.
+                return MountSpec(type: .bind, source: Self.absolute(parts[0], in: try FileSystem.currentDirectory()), target: parts[1], readOnly: ro)
             }
             return MountSpec(type: .volume, source: parts[0], target: parts[1], readOnly: ro)
         default: throw bad()
         }
+    }
+
+    /// `path` (relative) made absolute against `directory`, with "." and ".." resolved.
+    static func absolute(_ path: String, in directory: String) -> String {
+        var parts: [Substring] = []
+        for p in (directory + "/" + path).split(separator: "/") {
+            if p == "." { continue }
+            if p == ".." { _ = parts.popLast(); continue }
+            parts.append(p)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// `-v /host:/ctr`: a missing host path is made as a directory, as Docker does.
+    static func creatingHostPath(_ m: MountSpec) throws -> MountSpec {
+        if m.type == .bind && !FileSystem.exists(m.source) {
+            do { try FileSystem.createDirectory(m.source) } catch {
+                throw CNCError.failed("create", "bind source \(m.source) of volume \(m.target)", cause: error)
+            }
+        }
+        return m
+    }
+
+    /// `--mount type=bind`: the host path must exist (Docker's words for it).
+    static func requiringHostPath(_ m: MountSpec) throws -> MountSpec {
+        if m.type == .bind && !FileSystem.exists(m.source) {
+            throw CNCError(.invalidArgument, "invalid mount config for type \"bind\": bind source path does not exist: \(m.source)")
+        }
+        return m
     }
 
     /// `--mount type=bind,source=/a,target=/b,readonly`.

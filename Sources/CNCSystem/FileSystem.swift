@@ -26,6 +26,13 @@ public enum FileSystem {
     /// True when something (file, dir, link target) exists at `path`.
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// The process's working directory.
+    public static func currentDirectory() throws -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { throw SystemError.make("getcwd", errno: errno) }
+        return String(cString: buf)
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -14,4 +14,6 @@ public enum TerminalInfo {
 
     /// Writes text to fd 1 unbuffered and whole.
     public static func writeStdout(_ text: String) { writeUnbuffered(1, text) }
+    /// Writes text to fd 2 unbuffered and whole.
+    public static func writeStderr(_ text: String) { writeUnbuffered(2, text) }
 }

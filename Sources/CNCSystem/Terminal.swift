@@ -2,15 +2,8 @@ import CNCCore
 import CShim
 import Glibc
 
-/// Pseudo-terminals and raw mode for `-t`.
+/// The caller's terminal for `-t` (the container's own terminal is made inside it by cnc-init).
 public enum Terminal {
-    /// A new pty pair (master, slave), both close-on-exec.
-    public static func openPTY() throws -> (master: Int32, slave: Int32) {
-        var m: Int32 = -1, s: Int32 = -1
-        guard cshim_openpty(&m, &s) == 0 else { throw SystemError.make("openpty", errno: errno) }
-        return (m, s)
-    }
-
     public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     /// Raw mode on `fd` until `restore()`.

@@ -274,13 +274,16 @@ let policy = conf.one("restart") ?? "no"
 let maxRestarts = Int(conf.int("restartmax", 0))
 let log = LogWriter(path: dir + "/container.log", maxSize: conf.int("logmaxsize", 0), maxFiles: Int(conf.int("logmaxfile", 1)))
 let statusFD: Int32 = 3
-let ptyMaster: Int32 = tty ? 4 : -1
-let ptySlave: Int32 = tty ? 5 : -1
+/// `-t`: the master of the terminal cnc-init made inside the container (a new one per start).
+var ptyMaster: Int32 = -1
+/// `-it` in the foreground: our stdin is the caller's and goes to the terminal until the first
+/// exit (bytes the terminal cannot take yet wait in `stdinPending`).
+var stdinOpen = tty && conf.one("ttystdin") == "1"
+var stdinPending: [UInt8] = []
 var statusOpen = true
 
 signal(SIGPIPE, SIG_IGN)
 fcntl(statusFD, F_SETFD, FD_CLOEXEC)
-if tty { fcntl(ptyMaster, F_SETFD, FD_CLOEXEC); fcntl(ptySlave, F_SETFD, FD_CLOEXEC) }
 
 func report(_ line: String) {
     guard statusOpen else { return }
@@ -336,26 +339,48 @@ var outRead: Int32 = -1
 var errRead: Int32 = -1
 var oomAtStart: Int64 = 0
 
+/// Kills an init that will not be released and returns its own setup error if it reported
+/// one before dying, else (125, `otherwise`).
+func abandon(_ pid: pid_t, syncW: Int32, errR: Int32, otherwise: String) -> (Int32, String) {
+    kill(pid, SIGKILL)
+    var st: Int32 = 0
+    waitpid(pid, &st, 0)
+    close(syncW)
+    let early = readAllFD(errR)
+    close(errR)
+    if !early.isEmpty {
+        let parts = String(decoding: early, as: UTF8.self).split(separator: "\n", maxSplits: 1)
+        return (parts.first.flatMap { Int32($0) } ?? 125, parts.count > 1 ? String(parts[1]) : "")
+    }
+    return (125, otherwise)
+}
+
 /// Starts the container's init; returns nil on success or (status, message) on failure.
 func startContainer() -> (Int32, String)? {
     let (syncR, syncW) = pipePair()
     let (errR, errW) = pipePair()
     var fdMap: [Int32]
     var outW: Int32 = -1, errWr: Int32 = -1
+    var console: [Int32] = [-1, -1]
     if tty {
-        fdMap = [ptySlave, ptySlave, ptySlave, syncR, errW]
+        // cnc-init sends the terminal's master back through the console socket (its fd 5).
+        if cshim_socketpair_cloexec(&console) != 0 { close(syncR); close(syncW); close(errR); close(errW); return (125, "console socket: \(String(cString: strerror(errno)))") }
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        fdMap = [devnull, devnull, devnull, syncR, errW, console[1]]
     } else {
         let o = pipePair(), e = pipePair()
         outRead = o.0; outW = o.1; errRead = e.0; errWr = e.1
         fdMap = [0, outW, errWr, syncR, errW]
     }
     trace("spawn init")
-    let (pid, err) = spawn(initPath, ["cnc-init", "run", initConf], fdMap: fdMap, flags: nsFlags, session: tty, ctty: tty ? 0 : -1)
+    let (pid, err) = spawn(initPath, ["cnc-init", "run", initConf], fdMap: fdMap, flags: nsFlags, session: tty, ctty: -1)
     close(syncR); close(errW)
+    if tty { close(fdMap[0]); close(console[1]) }
     if outW >= 0 { close(outW) }
     if errWr >= 0 { close(errWr) }
     if pid < 0 || err != 0 {
         close(syncW); close(errR)
+        if tty { close(console[0]) }
         return (125, "start cnc-init: \(String(cString: strerror(err)))")
     }
     for f in conf.all("cgroupprocs") {
@@ -366,20 +391,25 @@ func startContainer() -> (Int32, String)? {
         if fd >= 0 { close(fd) }
         if !ok {
             // init runs its rootfs setup meanwhile; if that failed first, its error is the story.
-            kill(pid, SIGKILL)
-            var st: Int32 = 0
-            waitpid(pid, &st, 0)
-            close(syncW)
-            let early = readAllFD(errR)
-            close(errR)
-            if !early.isEmpty {
-                let parts = String(decoding: early, as: UTF8.self).split(separator: "\n", maxSplits: 1)
-                return (parts.first.flatMap { Int32($0) } ?? 125, parts.count > 1 ? String(parts[1]) : "")
-            }
-            return (125, "join cgroup \(f): \(String(cString: strerror(e)))")
+            if tty { close(console[0]) }
+            return abandon(pid, syncW: syncW, errR: errR, otherwise: "join cgroup \(f): \(String(cString: strerror(e)))")
         }
     }
     trace("in cgroups")
+    if tty {
+        let master = cshim_recv_fd(console[0])
+        let e = errno
+        close(console[0])
+        if master < 0 {
+            // init failed its setup before the terminal was made: its error is the story.
+            return abandon(pid, syncW: syncW, errR: errR, otherwise: "receive the container's terminal: \(String(cString: strerror(e)))")
+        }
+        if ptyMaster >= 0 { close(ptyMaster) }
+        ptyMaster = master
+        _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
+        // The caller's window size, when its stdin is a terminal.
+        _ = cshim_tty_copy_size(0, master)
+    }
     oomAtStart = oomCount()
     // Network seam: the CLI attaches the new network namespace (by pid) before we release init;
     // on restarts (the CLI is gone) the hook command does it (`cnc network-attach-hook ID PID`).
@@ -531,11 +561,39 @@ func pump(_ fd: inout Int32, _ stream: String, _ attachFD: Int32) {
     }
 }
 
+/// Writes what the terminal takes of the caller's pending input (the master is non-blocking).
+func flushStdin() {
+    guard ptyMaster >= 0 else { stdinPending = []; return }
+    while !stdinPending.isEmpty {
+        let n = stdinPending.withUnsafeBytes { write(ptyMaster, $0.baseAddress, $0.count) }
+        if n > 0 { stdinPending.removeFirst(n); continue }
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 && errno != EAGAIN { stdinPending = [] }
+        return
+    }
+}
+
+/// What the workload wrote to its terminal before it died; then the terminal goes (a restart
+/// makes a new one).
+func drainTerminal() {
+    guard ptyMaster >= 0 else { return }
+    var buf = [UInt8](repeating: 0, count: 32768)
+    while true {
+        let n = buf.withUnsafeMutableBytes { read(ptyMaster, $0.baseAddress, $0.count) }
+        if n > 0 { log.write("stdout", buf[0..<n]); if attach { writeAll(1, Array(buf[0..<n])) }; continue }
+        if n < 0 && errno == EINTR { continue }
+        break
+    }
+    close(ptyMaster)
+    ptyMaster = -1
+}
+
 var containerDone = false
 var restartAt: Int64 = -1
 while true {
     var fds: [pollfd] = [pollfd(fd: sigfd, events: Int16(POLLIN), revents: 0)]
-    if tty { fds.append(pollfd(fd: ptyMaster, events: Int16(POLLIN), revents: 0)) }
+    if ptyMaster >= 0 { fds.append(pollfd(fd: ptyMaster, events: Int16(POLLIN) | (stdinPending.isEmpty ? 0 : Int16(POLLOUT)), revents: 0)) }
+    if stdinOpen && stdinPending.isEmpty && ptyMaster >= 0 { fds.append(pollfd(fd: 0, events: Int16(POLLIN), revents: 0)) }
     if outRead >= 0 { fds.append(pollfd(fd: outRead, events: Int16(POLLIN), revents: 0)) }
     if errRead >= 0 { fds.append(pollfd(fd: errRead, events: Int16(POLLIN), revents: 0)) }
     if healthRead >= 0 { fds.append(pollfd(fd: healthRead, events: Int16(POLLIN), revents: 0)) }
@@ -549,10 +607,15 @@ while true {
     for p in fds where p.revents != 0 {
         if p.fd == outRead { pump(&outRead, "stdout", 1) }
         else if p.fd == errRead { pump(&errRead, "stderr", 2) }
-        else if tty && p.fd == ptyMaster {
-            var buf = [UInt8](repeating: 0, count: 32768)
-            let n = buf.withUnsafeMutableBytes { read(ptyMaster, $0.baseAddress, $0.count) }
-            if n > 0 { log.write("stdout", buf[0..<n]); if attach { writeAll(1, Array(buf[0..<n])) } }
+        else if p.fd == ptyMaster && ptyMaster >= 0 {
+            if p.revents & Int16(POLLOUT) != 0 { flushStdin() }
+            // EIO (or EOF) once no process holds the terminal any more: stop polling it.
+            if p.revents & ~Int16(POLLOUT) != 0 { pump(&ptyMaster, "stdout", 1) }
+        }
+        else if p.fd == 0 && stdinOpen {
+            var buf = [UInt8](repeating: 0, count: 4096)
+            let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n > 0 { stdinPending += buf[0..<n]; flushStdin() } else if n == 0 || (errno != EINTR && errno != EAGAIN) { stdinOpen = false }
         }
         else if p.fd == healthRead {
             var buf = [UInt8](repeating: 0, count: 4096)
@@ -583,6 +646,10 @@ while true {
         // Drain what the container wrote before it died.
         while outRead >= 0 { pump(&outRead, "stdout", 1) }
         while errRead >= 0 { pump(&errRead, "stderr", 2) }
+        drainTerminal()
+        // The caller's input belonged to the first run; a restart reads nothing of it.
+        stdinOpen = false
+        stdinPending = []
         log.flush()
         containerDone = false
         state.finishedAt = nowNanos()

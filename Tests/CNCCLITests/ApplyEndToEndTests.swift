@@ -484,3 +484,59 @@ final class LocalRegistry {
         #expect(try CLI.run("cnc", ["network", "rm", "--root", app.root, "cnc"]).status == 0)
     }
 }
+
+/// Host paths of bind mounts, as Docker and Compose treat them: `-v` and Compose's short syntax
+/// make a missing one as a directory, `--mount` and `create_host_path: false` refuse it.
+@Suite(.serialized) struct BindSourceTests {
+    @Test func missingHostPathsAreMadeOrRefusedLikeDocker() throws {
+        let app = try AppRoot()
+        let made = app.dir + "/made/by/v"
+        let r = try CLI.run("cnc", ["run", "--root", app.root, "--rm", "-v", made + ":/data", "app:stable", "sh", "-c", "echo x > /data/f"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect((try? String(contentsOfFile: made + "/f", encoding: .utf8)) == "x\n")
+        let missing = app.dir + "/not/made"
+        let m = try CLI.run("cnc", ["run", "--root", app.root, "--rm", "--mount", "type=bind,src=\(missing),dst=/data", "app:stable", "true"])
+        #expect(m.status == 125)
+        #expect(m.stderr.contains("bind source path does not exist: \(missing)"), "\(m.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+        #expect(try CLI.run("cnc", ["ps", "-a", "-q", "--root", app.root]).stdout.isEmpty)
+
+        let file = try app.write("""
+        name: binds
+        services:
+          short:
+            image: app:stable
+            command: ["sh", "-c", "echo s > /data/f && sleep 1000"]
+            network_mode: none
+            stop_grace_period: 0s
+            volumes: ["./short-data:/data"]
+        """)
+        let a = try app.apply(["-f", file, "--wait"])
+        #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
+        var content: String?
+        for _ in 0..<50 where content == nil {
+            content = try? String(contentsOfFile: app.dir + "/short-data/f", encoding: .utf8)
+            if content == nil { usleep(50_000) }
+        }
+        #expect(content == "s\n")
+        let strict = try app.write("""
+        name: strict
+        services:
+          long:
+            image: app:stable
+            command: ["sleep", "1000"]
+            network_mode: none
+            volumes:
+              - type: bind
+                source: ./absent
+                target: /data
+                bind: {create_host_path: false}
+        """, name: "strict.yaml")
+        let s = try app.apply(["-f", strict])
+        #expect(s.status != 0)
+        #expect(s.stderr.contains("bind source path does not exist: \(app.dir)/absent"), "\(s.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: app.dir + "/absent"))
+        #expect(try app.apply(["down", "-p", "binds"]).status == 0)
+        _ = try app.apply(["down", "-p", "strict"])
+    }
+}

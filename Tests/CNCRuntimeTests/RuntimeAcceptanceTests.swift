@@ -404,9 +404,9 @@ import Testing
         // exec -t allocates the terminal from the container's own devpts.
         let et = try h.cnc(["exec", "-t", "hc", "sh", "-c", "tty; exit 6"])
         #expect(et.status == 6 && et.out.contains("/dev/pts/0"), "\(et.out) \(et.err)")
-        // -t gives the workload a terminal (bound at /dev/console).
+        // -t gives the workload a terminal of its own (more in ttyComesFromTheContainersDevpts).
         let t = try h.run(["--rm", "-t"], ["sh", "-c", "tty; exit 4"])
-        #expect(t.status == 4 && t.out.contains("/dev/console"), "\(t.out) \(t.err)")
+        #expect(t.status == 4 && t.out.contains("/dev/pts/0"), "\(t.out) \(t.err)")
         // A crashed monitor shows as exited/dead, and rm -f still cleans up (tearDown checks).
         let stateFile = h.root + "/containers/" + (try h.inspect("chatty", "{{.Id}}")) + "/state.json"
         let state = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stateFile))) as? [String: Any]
@@ -415,6 +415,30 @@ import Testing
         kill(monitor, SIGKILL)
         Thread.sleep(forTimeInterval: 0.2)
         #expect(try h.inspect("chatty", "{{.State.Status}} {{.State.Dead}}") == "exited true")
+    }
+
+    /// As runc/Docker: the terminal is allocated in the container's own devpts, so the workload
+    /// sees /dev/pts/0, the same terminal is /dev/console and the session's controlling
+    /// terminal; -i types the caller's input into it; a detached -t container logs through it.
+    @Test func ttyComesFromTheContainersDevpts() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        // tty_nr of /proc/self/stat: 136 << 8 | 0 for /dev/pts/0.
+        let script = "tty; stat -c '%t:%T' /dev/console; awk '{print $7}' /proc/self/stat"
+        for flags in [["--rm", "-t"], ["--rm", "-t", "--init"]] {
+            let r = try h.run(flags, ["sh", "-c", script])
+            #expect(r.status == 0 && r.out.replacingOccurrences(of: "\r", with: "") == "/dev/pts/0\n88:0\n34816\n", "\(flags): \(r.out) \(r.err)")
+        }
+        let i = try h.cnc(["run", "--rm", "-i", "-t", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c", "read x; echo got:$x"], stdin: "hello\n")
+        #expect(i.status == 0 && i.out.contains("got:hello"), "\(i.out) \(i.err)")
+        try h.run(["-d", "-t", "--name", "dt"], ["sh", "-c", "tty; echo done"])
+        #expect(try h.cnc(["wait", "dt"]).out == "0\n")
+        #expect(try h.cnc(["logs", "dt"]).out.replacingOccurrences(of: "\r", with: "") == "/dev/pts/0\ndone\n")
+        // A failure once the terminal is handed over is still the start's error; nothing is
+        // left (tearDown checks).
+        let bad = try h.run(["--rm", "-t", "-w", "/etc/passwd"], ["true"])
+        #expect(bad.status == 125 && bad.err.contains("chdir to /etc/passwd: Not a directory"), "\(bad.out) \(bad.err)")
     }
 
     @Test func cpWorksOnStoppedContainers() throws {

@@ -61,7 +61,11 @@ struct ApplyRun {
         if json {
             print(try CanonicalJSON.string(ApplyReport(result, elapsed: elapsed), pretty: true), terminator: "")
         } else if let report = result.report {
-            if let failure = report.failure { view.note("apply failed: \(failure.description)") }
+            // The failure is an error: stderr, as kubectl and Compose report theirs.
+            if let failure = report.failure {
+                view.finish()
+                TerminalInfo.writeStderr("apply failed: \(failure.description)\n")
+            }
             if let back = result.rollback {
                 view.note("rolled back to revision \(back.toRevision) (recorded as revision \(back.revision))")
             }
@@ -90,7 +94,7 @@ struct ApplyRun {
             } catch let e as ExitCode where e.rawValue == 1 {
                 TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
             } catch {
-                TerminalInfo.writeStdout("apply failed: \(error)\n")
+                TerminalInfo.writeStderr("apply failed: \(error)\n")
             }
             // The spec may now include other files: watch the new set (the old watcher stops
             // only once the new one is armed).

@@ -29,6 +29,11 @@ final class ProgressView: Sendable {
         }
     }
 
+    /// Leaves the live block as it stands: later notes (and other streams) go below it.
+    func finish() {
+        state.withLock { $0.drawn = 0 }
+    }
+
     /// A plain line above the live block (warnings, summaries).
     func note(_ line: String) {
         state.withLock { s in

@@ -3,6 +3,7 @@ import CNCCore
 import CNCImage
 import CNCRuntime
 import CNCSpec
+import CNCSystem
 
 /// Turns one service of a spec (and the image it runs) into the runtime's container
 /// configuration, with Docker's rules for merging image defaults and service overrides.
@@ -61,9 +62,20 @@ enum ServiceContainerFactory {
         c.ulimits = try s.ulimits.sorted(by: { $0.key < $1.key }).map { k, u in
             try CNCRuntime.Ulimit(parsing: "\(k)=\(max(u.soft, 0)):\(max(u.hard, 0))")
         }
-        c.mounts = s.volumes.map { v in
+        c.mounts = try s.volumes.map { v in
             switch v.type {
-            case .bind: return MountSpec(type: .bind, source: v.source ?? "", target: v.target, readOnly: v.readOnly)
+            case .bind:
+                let source = v.source ?? ""
+                // Compose makes a missing host path as a directory unless create_host_path: false.
+                if !source.isEmpty && !FileSystem.exists(source) {
+                    guard v.bind?.createHostPath ?? true else {
+                        throw CNCError(.invalidArgument, "service \(serviceName): invalid mount config for type \"bind\": bind source path does not exist: \(source)")
+                    }
+                    do { try FileSystem.createDirectory(source) } catch {
+                        throw CNCError.failed("create", "bind source \(source) of service \(serviceName)", cause: error)
+                    }
+                }
+                return MountSpec(type: .bind, source: source, target: v.target, readOnly: v.readOnly)
             case .volume:
                 // Named volumes of the app are scoped to it; anonymous ones stay anonymous.
                 let source = v.source.map { volumePrefix + $0 } ?? ""

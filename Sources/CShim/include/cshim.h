@@ -59,8 +59,11 @@ int cshim_set_child_subreaper(void);
 /// memfd_create(2) with MFD_CLOEXEC|MFD_ALLOW_SEALING.
 int cshim_memfd_create(const char *name);
 
-/// A new pty pair, both ends close-on-exec and without becoming our controlling terminal.
-int cshim_openpty(int *master, int *slave);
+/// A connected AF_UNIX stream socket pair, both ends close-on-exec.
+int cshim_socketpair_cloexec(int fds[2]);
+/// Receives one file descriptor (SCM_RIGHTS, close-on-exec) sent with one byte; -1 and errno
+/// (EPIPE when the peer closed without sending) otherwise.
+int cshim_recv_fd(int sock);
 /// Puts a terminal in raw mode, remembering its settings for cshim_tty_restore.
 int cshim_tty_raw(int fd);
 void cshim_tty_restore(void);
