@@ -218,6 +218,10 @@ static scmp_filter_ctx build_profile(const struct cinit_conf *c);
 /// which costs milliseconds per container.
 void cinit_apply_seccomp(const struct cinit_conf *c) {
     if (c->seccomp && strcmp(c->seccomp, "unconfined") == 0) return;
+    // A profile of the user's (--security-opt seccomp=FILE) exists only as its program: never
+    // fall back to the default one in its place.
+    int custom = c->seccomp && strcmp(c->seccomp, "custom") == 0;
+    if (custom && c->seccomp_bpf_len == 0) cinit_die(125, "the container's seccomp profile %s is missing or damaged", c->seccomp_bpf ? c->seccomp_bpf : "(none)");
     if (c->seccomp_bpf_len > 0) {
         size_t n = c->seccomp_bpf_len;
         if (n % sizeof(struct sock_filter) == 0 && n / sizeof(struct sock_filter) <= BPF_MAXINSNS) {
@@ -226,6 +230,7 @@ void cinit_apply_seccomp(const struct cinit_conf *c) {
             if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) cinit_die(125, "load the seccomp profile: %s", strerror(errno));
             return;
         }
+        if (custom) cinit_die(125, "the container's seccomp profile %s is not a BPF program", c->seccomp_bpf);
     }
     scmp_filter_ctx ctx = build_profile(c);
     if (!ctx) cinit_die(125, "%s", profile_error);

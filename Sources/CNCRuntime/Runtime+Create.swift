@@ -63,6 +63,7 @@ extension Runtime {
                 try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
             }
             Trace.mark("create: dirs")
+            if let profile = try customSeccomp(c) { try SeccompProfile.compile(profile, to: dir + "/" + Self.customSeccompFile) }
             // config.json (the OCI view, for people and tools): for a container about to start,
             // start writes it while the container's init works; otherwise a second thread
             // encodes it while this one writes the files the container runs from.
@@ -168,8 +169,7 @@ extension Runtime {
         if c.tty { n.add("tty", "1") }
         if c.initProcess { n.add("init", "1") }
         n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
-        n.add("seccomp", c.seccompUnconfined ? "unconfined" : "default")
-        if !c.seccompUnconfined, let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+        try addSeccomp(c, dir: dir, to: &n)
         n.add("cwd", c.workingDir.isEmpty ? "/" : c.workingDir)
         n.add("user", c.user)
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
@@ -188,9 +188,35 @@ extension Runtime {
             case .tmpfs: n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options)
             }
         }
-        for p in Self.maskedPaths { n.add("mask", p) }
-        for p in Self.readonlyPaths { n.add("ropath", p) }
+        if !c.systemPathsUnconfined {
+            for p in Self.maskedPaths { n.add("mask", p) }
+            for p in Self.readonlyPaths { n.add("ropath", p) }
+        }
         return n
+    }
+
+    /// The seccomp entries of an init or exec configuration: unconfined; the user's profile,
+    /// compiled at create into the container's directory; or Docker's default for the
+    /// container's capabilities, compiled once per set (SeccompCache).
+    func addSeccomp(_ c: ContainerConfig, dir: String, to n: inout NulConfig) throws {
+        if c.seccompUnconfined {
+            n.add("seccomp", "unconfined")
+        } else if c.customSeccompJSON != nil {
+            n.add("seccomp", "custom")
+            n.add("seccompbpf", dir + "/" + Self.customSeccompFile)
+        } else {
+            n.add("seccomp", "default")
+            if let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+        }
+    }
+
+    static let customSeccompFile = "seccomp.bpf"
+
+    /// `--security-opt seccomp=FILE`: the profile as OCI rules for this container, or nil.
+    func customSeccomp(_ c: ContainerConfig) throws -> OCIRuntimeSpec.Seccomp? {
+        guard let json = c.customSeccompJSON else { return nil }
+        return try SeccompProfile(json: json, origin: "of container \(c.name)")
+            .oci(caps: try Capabilities.effective(add: c.capAdd, drop: c.capDrop))
     }
 
     /// `--network container:NAME` joins that container's network namespace.

@@ -17,12 +17,11 @@ public struct ExecRequest: Sendable {
 extension Runtime {
     /// The cnc-init `exec` configuration: joins the cgroup and every namespace of the target,
     /// then the container's identity, capabilities and seccomp profile apply.
-    func execConfig(_ c: ContainerConfig, argv: [String], extraEnv: [String], user: String?, workdir: String?, tty: Bool) throws -> NulConfig {
+    func execConfig(_ c: ContainerConfig, dir: String, argv: [String], extraEnv: [String], user: String?, workdir: String?, tty: Bool) throws -> NulConfig {
         var n = NulConfig()
         for f in cgroups.procsFiles(c.cgroupPath) { n.add("cgroupprocs", f) }
         n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
-        n.add("seccomp", c.seccompUnconfined ? "unconfined" : "default")
-        if !c.seccompUnconfined, let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+        try addSeccomp(c, dir: dir, to: &n)
         n.add("cwd", workdir ?? (c.workingDir.isEmpty ? "/" : c.workingDir))
         n.add("user", user ?? c.user)
         if tty { n.add("tty", "1") }
@@ -39,7 +38,7 @@ extension Runtime {
             throw CNCError(.conflict, "container \(c.config.name) is not running")
         }
         guard !req.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
-        var conf = try execConfig(c.config, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty)
+        var conf = try execConfig(c.config, dir: c.directory, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty)
         conf.add("target", String(c.state.pid))
         let path = c.directory + "/exec-\(ContainerID.random().short).conf"
         try FileSystem.writeReplacing(conf.bytes, to: path, mode: 0o600)

@@ -58,9 +58,12 @@ extension Runtime {
         if let p = l.pids { resources.pids = .init(limit: p) }
         if let w = l.blkioWeight { resources.blockIO = .init(weight: UInt16(clamping: w)) }
         var linux = OCIRuntimeSpec.Linux(namespaces: namespaces, cgroupsPath: c.cgroupPath, resources: resources,
-                                          maskedPaths: Self.maskedPaths, readonlyPaths: Self.readonlyPaths)
+                                          maskedPaths: c.systemPathsUnconfined ? nil : Self.maskedPaths,
+                                          readonlyPaths: c.systemPathsUnconfined ? nil : Self.readonlyPaths)
         linux.rootfsPropagation = "rprivate"
-        if !c.seccompUnconfined {
+        if let custom = try customSeccomp(c) {
+            linux.seccomp = custom
+        } else if !c.seccompUnconfined {
             linux.seccomp = .init(defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 1,
                                   architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
                                   syscalls: try Self.seccompRules(caps: try capNumbers(c)))

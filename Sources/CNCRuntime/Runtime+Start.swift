@@ -129,7 +129,7 @@ extension Runtime {
         if c.config.tty && io.ttyInput && io.stdin != nil { conf.add("ttystdin", "1") }
         if io.attachOut != nil { conf.add("attach", "1") }
         if let h = c.config.healthcheck, !h.test.isEmpty, h.test.first != "NONE" {
-            let template = try execConfig(c.config, argv: h.argv, extraEnv: [], user: nil, workdir: nil, tty: false)
+            let template = try execConfig(c.config, dir: dir, argv: h.argv, extraEnv: [], user: nil, workdir: nil, tty: false)
             try FileSystem.writeReplacing(template.bytes, to: dir + "/health.template", mode: 0o600)
             conf.add("healthconf", dir + "/health.template")
             conf.add("healthinterval", String(h.interval))

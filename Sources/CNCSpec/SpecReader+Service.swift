@@ -103,7 +103,16 @@ extension SpecReader {
         if let b = optionalBool(f, "init") { s.`init` = b }
         s.capAdd = readCapabilities(f, "cap_add")
         s.capDrop = readCapabilities(f, "cap_drop")
-        if let n = f["security_opt"], let l = stringList(n, f.path("security_opt")) { s.securityOpt = l }
+        if let n = f["security_opt"], let l = stringList(n, f.path("security_opt")) {
+            // A seccomp profile file is relative to the spec's directory, as Compose reads it.
+            s.securityOpt = l.map { o in
+                for p in ["seccomp=", "seccomp:"] where o.hasPrefix(p) {
+                    let v = String(o.dropFirst(p.count))
+                    if v != "unconfined" && !v.hasPrefix("{") && !v.isEmpty { return "seccomp=" + resolvePath(v, from: n) }
+                }
+                return o
+            }
+        }
         if let n = f["ulimits"] { s.ulimits = readUlimits(n, f.path("ulimits")) }
         if let n = f["sysctls"] { s.sysctls = stringMap(n, f.path("sysctls")) }
         if let n = f["extra_hosts"] { s.extraHosts = readExtraHosts(n, f.path("extra_hosts")) }

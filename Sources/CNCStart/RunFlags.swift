@@ -125,7 +125,7 @@ public struct RunFlags: Equatable, Sendable {
         c.autoRemove = autoRemove
         c.capAdd = capAdd
         c.capDrop = capDrop
-        c.securityOpt = securityOpt
+        c.securityOpt = securityOpt.isEmpty ? [] : try SeccompProfile.resolveSecurityOptions(securityOpt, relativeTo: try FileSystem.currentDirectory())
         c.labels = image.labels.merging(Dictionary(label.map { l -> (String, String) in
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv.count > 1 ? kv[1] : "")

@@ -540,3 +540,32 @@ final class LocalRegistry {
         _ = try app.apply(["down", "-p", "strict"])
     }
 }
+
+/// Compose's `security_opt: [seccomp=FILE]` reads the profile relative to the spec, as Compose
+/// does; a missing one fails the apply with the file named.
+@Suite(.serialized) struct ServiceSeccompTests {
+    @Test func aServiceRunsUnderItsSeccompProfile() throws {
+        let app = try AppRoot()
+        try #"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}"#
+            .write(toFile: app.dir + "/profile.json", atomically: true, encoding: .utf8)
+        let file = try app.write("""
+        name: sec
+        services:
+          app:
+            image: app:stable
+            command: ["sleep", "1000"]
+            network_mode: none
+            stop_grace_period: 0s
+            security_opt: ["seccomp=./profile.json", "no-new-privileges:true"]
+        """)
+        let a = try app.apply(["-f", file])
+        #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
+        let e = try CLI.run("cnc", ["exec", "--root", app.root, "sec-app-1", "mkdir", "/x"])
+        #expect(e.status != 0 && e.stderr.contains("Operation not permitted"), "\(e.stdout)\(e.stderr)")
+        let missing = try app.write(spec("sec2", extra: "    security_opt: [\"seccomp=./absent.json\"]\n"), name: "missing.yaml")
+        let m = try app.apply(["-f", missing])
+        #expect(m.status != 0 && m.stderr.contains("opening seccomp profile (\(app.dir)/absent.json) failed"), "\(m.stdout)\(m.stderr)")
+        #expect(try app.apply(["down", "-p", "sec"]).status == 0)
+        _ = try app.apply(["down", "-p", "sec2"])
+    }
+}

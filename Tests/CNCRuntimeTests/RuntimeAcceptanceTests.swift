@@ -441,6 +441,69 @@ import Testing
         #expect(bad.status == 125 && bad.err.contains("chdir to /etc/passwd: Not a directory"), "\(bad.out) \(bad.err)")
     }
 
+    /// `--security-opt seccomp=FILE` (Docker's profile format: archMap, includes/excludes by
+    /// capability and kernel, errnoRet, args) applies to the workload and to exec, is kept
+    /// inline like Docker's, and shows in config.json; bad files and options are errors.
+    @Test func customSeccompProfileAndSecurityOptions() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let file = "/tmp/cnc-seccomp-\(ContainerID.random().short).json"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+        {"defaultAction": "SCMP_ACT_ALLOW",
+         "archMap": [{"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X32"]},
+                     {"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": ["SCMP_ARCH_ARM"]}],
+         "syscalls": [
+          {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13},
+          {"names": ["chmod", "fchmod", "fchmodat", "fchmodat2"], "action": "SCMP_ACT_ERRNO", "excludes": {"caps": ["CAP_FOWNER"]}},
+          {"names": ["rename", "renameat", "renameat2"], "action": "SCMP_ACT_ERRNO", "includes": {"caps": ["CAP_SYS_ADMIN"]}},
+          {"names": ["symlink", "symlinkat"], "action": "SCMP_ACT_ERRNO", "includes": {"minKernel": "99.0"}},
+          {"names": ["personality"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]},
+          {"names": ["no_such_syscall"], "action": "SCMP_ACT_ERRNO"}
+         ]}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let script = "mkdir /a 2>&1; touch /f && chmod 600 /f && echo chmod-ok; mv /f /g && echo mv-ok; ln -s /g /l && echo ln-ok"
+        let r = try h.run(["--rm", "--security-opt", "seccomp=" + file], ["sh", "-c", script])
+        #expect(r.out == "mkdir: can't create directory '/a': Permission denied\nchmod-ok\nmv-ok\nln-ok\n", "\(r.out) \(r.err)")
+        // Without CAP_FOWNER the chmod rule is no longer excluded.
+        let d = try h.run(["--rm", "--cap-drop", "FOWNER", "--security-opt", "seccomp=" + file], ["sh", "-c", "touch /f; chmod 600 /f"])
+        #expect(d.status == 1 && d.err.contains("Operation not permitted"), "\(d.out) \(d.err)")
+        // exec runs under the same profile; the profile lives in the container, not the file.
+        try h.run(["-d", "--name", "sc", "--security-opt", "seccomp=" + file], ["sleep", "100"])
+        try FileManager.default.removeItem(atPath: file)
+        #expect(try h.cnc(["exec", "sc", "mkdir", "/b"]).err.contains("Permission denied"))
+        let opts = try h.inspect("sc", "{{json .HostConfig.SecurityOpt}}")
+        #expect(opts.hasPrefix("[\"seccomp={") && opts.contains("SCMP_ACT_ERRNO"), "\(opts)")
+        let dir = h.root + "/containers/" + (try h.inspect("sc", "{{.Id}}"))
+        let spec = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/config.json"))) as? [String: Any]
+        let seccomp = (spec?["linux"] as? [String: Any])?["seccomp"] as? [String: Any]
+        #expect(seccomp?["defaultAction"] as? String == "SCMP_ACT_ALLOW")
+        let names = ((seccomp?["syscalls"] as? [[String: Any]]) ?? []).flatMap { $0["names"] as? [String] ?? [] }
+        #expect(names.contains("mkdir") && names.contains("personality") && !names.contains("chmod") && !names.contains("rename") && !names.contains("symlink"), "\(names)")
+        #if arch(x86_64)
+        #expect(seccomp?["architectures"] as? [String] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"])
+        #endif
+        // systempaths=unconfined: nothing masked or read-only under /proc.
+        let masked = try h.run(["--rm"], ["sh", "-c", "grep -c ' /proc/keys ' /proc/self/mountinfo"])
+        #expect(masked.out == "1\n")
+        let open = try h.run(["--rm", "--security-opt", "systempaths=unconfined"], ["sh", "-c", "grep -c ' /proc/keys ' /proc/self/mountinfo"])
+        #expect(open.out == "0\n", "\(open.out) \(open.err)")
+        // Errors name the file or the option, and leave no container behind.
+        let bad = "/tmp/cnc-seccomp-bad-\(ContainerID.random().short).json"
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        try #"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOPE"}]}"#.write(toFile: bad, atomically: true, encoding: .utf8)
+        for (opt, message) in [("seccomp=" + bad, "seccomp profile \(bad): syscalls[0]: unknown action \"SCMP_ACT_NOPE\""),
+                               ("seccomp=/nonexistent/p.json", "opening seccomp profile (/nonexistent/p.json) failed"),
+                               ("apparmor=docker-default", "cnc applies no AppArmor profiles"),
+                               ("bogus", "invalid --security-opt \"bogus\"")] {
+            let e = try h.run(["--rm", "--name", "refused", "--security-opt", opt], ["true"])
+            #expect(e.status == 125 && e.err.contains(message), "\(opt): \(e.err)")
+        }
+        #expect(try h.cnc(["ps", "-a", "--filter", "name=refused", "-q"]).out.isEmpty)
+        #expect(try h.run(["--rm", "--security-opt", "apparmor=unconfined", "--security-opt", "label=disable"], ["true"]).status == 0)
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

@@ -3,6 +3,7 @@
 // behind our back or start threads.
 #ifndef CINIT_H
 #define CINIT_H
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,6 +21,12 @@ int cinit_seccomp_export(const int *caps, int ncaps, int fd);
 /// list plus the capability-gated ones), for the OCI view of the profile. Returns how many
 /// of at most `max` were stored in `out` (static strings).
 int cinit_seccomp_allowed(const int *caps, int ncaps, const char **out, int max);
+
+/// Compiles a profile in OCI form (NUL-separated tokens: "default" ACTION ERRNO, then any of
+/// "arch" NAME and "rule" ACTION ERRNO NARGS {INDEX VALUE VALUE2 OP}*NARGS NNAMES NAME*NNAMES;
+/// ERRNO -1 for the action's default) and writes its BPF program to `fd`. Returns 0, or a
+/// negative errno with the reason in `err`.
+int cinit_seccomp_export_spec(const char *spec, size_t len, int fd, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -29,7 +29,7 @@ enum ServiceContainerFactory {
         c.initProcess = s.`init`
         c.capAdd = s.capAdd
         c.capDrop = s.capDrop
-        c.securityOpt = s.securityOpt
+        c.securityOpt = try SeccompProfile.resolveSecurityOptions(s.securityOpt, relativeTo: "/")
         c.cgroupParent = s.cgroupParent
         c.stopSignal = s.stopSignal
         c.stopTimeout = Int(s.stopGracePeriod.nanoseconds / 1_000_000_000)
