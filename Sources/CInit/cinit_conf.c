@@ -110,6 +110,22 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
             c->tmpfs[c->ntmpfs++] = (struct cinit_tmpfs){ tok[i + 1], tok[i + 2] };
             i += 2;
         }
+        else if (!strcmp(key, "sysctl")) {
+            NEED(2);
+            if (c->nsysctls >= 64) cinit_die(125, "too many sysctls");
+            c->sysctls[c->nsysctls++] = (struct cinit_sysctl){ tok[i + 1], tok[i + 2] };
+            i += 2;
+        }
+        else if (!strcmp(key, "device")) {
+            NEED(6);
+            if (c->ndevices >= CINIT_MAX) cinit_die(125, "too many devices");
+            c->devices[c->ndevices++] = (struct cinit_device){ tok[i + 1], (unsigned)strtoul(tok[i + 2], NULL, 10),
+                (unsigned)strtoul(tok[i + 3], NULL, 10), (unsigned)strtoul(tok[i + 4], NULL, 10),
+                (unsigned)strtoul(tok[i + 5], NULL, 10), (unsigned)strtoul(tok[i + 6], NULL, 10) };
+            i += 6;
+        }
+        else if (!strcmp(key, "shmsize")) { NEED(1); c->shm_size = strtoll(tok[++i], NULL, 10); }
+        else if (!strcmp(key, "oomscoreadj")) { NEED(1); c->oom_score_adj = atoi(tok[++i]); c->has_oom_score_adj = 1; }
         else if (!strcmp(key, "rlimit")) {
             NEED(3);
             int r = rlimit_resource(tok[i + 1]);

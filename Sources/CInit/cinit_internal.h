@@ -12,6 +12,8 @@
 struct cinit_bind { const char *src, *dst, *opts; };
 struct cinit_tmpfs { const char *dst, *opts; };
 struct cinit_rlimit { int resource; unsigned long long soft, hard; };
+struct cinit_sysctl { const char *key, *value; };
+struct cinit_device { const char *path; unsigned mode, major, minor, uid, gid; };
 
 struct cinit_conf {
     const char *rootfs, *upper, *work, *hostname, *cwd, *user, *seccomp, *netns, *seccomp_bpf;
@@ -25,6 +27,11 @@ struct cinit_conf {
     int caps[64]; int ncaps;
     struct cinit_rlimit rlimits[32]; int nrlimits;
     const char *cgroup_procs[32]; int ncgroup_procs;
+    struct cinit_sysctl sysctls[64]; int nsysctls;
+    struct cinit_device devices[CINIT_MAX]; int ndevices;
+    /// /dev/shm's size in bytes (0: 64 MiB); oom_score_adj to set (has_oom_score_adj).
+    long long shm_size;
+    int oom_score_adj, has_oom_score_adj;
     int readonly, tty, init, no_new_privs, target_pid, tmp_upper, loopback;
     /// The cached seccomp program, read while the host's paths are still reachable.
     void *seccomp_bpf_data;
@@ -39,6 +46,9 @@ void cinit_die(int status, const char *fmt, ...) __attribute__((noreturn, format
 extern int cinit_error_fd;
 
 int cinit_setup_rootfs(const struct cinit_conf *c);
+/// The container's /proc/sys, opened (O_PATH) before it is made read-only: sysctls are
+/// written through it once the network is attached. -1 without sysctls.
+extern int cinit_proc_sys_fd;
 int cinit_guard_own_binary(const char *by_path);
 int cinit_hold_rootfs(const struct cinit_conf *c);
 void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home, size_t homelen);

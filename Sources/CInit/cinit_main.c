@@ -159,6 +159,27 @@ static int run_container(const char *conf_path) {
     if (n != 1) _exit(125);  // The parent gave up; say nothing.
     close(3);
     trace("released");
+    // Sysctls now that the network is attached (net.ipv4.conf.eth0.* needs eth0), through
+    // the /proc/sys opened before it was made read-only.
+    for (int i = 0; i < c.nsysctls; i++) {
+        char rel[512];
+        size_t k = 0;
+        for (const char *p = c.sysctls[i].key; *p && k < sizeof rel - 1; p++) rel[k++] = *p == '.' ? '/' : *p;
+        rel[k] = 0;
+        int fd = openat(cinit_proc_sys_fd, rel, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        size_t len = strlen(c.sysctls[i].value);
+        if (fd < 0 || write(fd, c.sysctls[i].value, len) != (ssize_t)len)
+            cinit_die(125, "sysctl %s=%s: %s", c.sysctls[i].key, c.sysctls[i].value, strerror(errno));
+        close(fd);
+    }
+    if (cinit_proc_sys_fd >= 0) { close(cinit_proc_sys_fd); cinit_proc_sys_fd = -1; }
+    if (c.has_oom_score_adj) {
+        char v[16];
+        int n = snprintf(v, sizeof v, "%d", c.oom_score_adj);
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, v, (size_t)n) != n) cinit_die(125, "oom_score_adj %d: %s", c.oom_score_adj, strerror(errno));
+        close(fd);
+    }
     // The terminal becomes the controlling one of the session the monitor started us in;
     // with --init, of the workload's own session instead.
     if (c.tty && !c.init && ioctl(0, TIOCSCTTY, 0) < 0) cinit_die(125, "set the controlling terminal: %s", strerror(errno));

@@ -104,7 +104,31 @@ static void bind_volume(int rootfd, const struct cinit_bind *b) {
     }
 }
 
-static void make_dev(int rootfd) {
+int cinit_proc_sys_fd = -1;
+
+/// `--device`: the host's node, made at its path in the container (replacing what is there).
+static void make_device(int rootfd, const struct cinit_device *d) {
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", d->path);
+    char *slash = strrchr(parent, '/');
+    if (!slash || !slash[1]) cinit_die(125, "device path %s has no file name", d->path);
+    const char *name = d->path + (slash - parent) + 1;
+    if (slash == parent) parent[1] = 0; else *slash = 0;
+    int dir = open_in_root(rootfd, parent, MAKE_DIR);
+    char p[64];
+    int dirfd = dir < 0 ? -1 : open(fdpath(dir, p), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (dirfd < 0) cinit_die(125, "open %s for device %s: %s", parent, d->path, strerror(errno));
+    close(dir);
+    unlinkat(dirfd, name, 0);
+    mode_t old = umask(0);
+    int r = mknodat(dirfd, name, (mode_t)d->mode, makedev(d->major, d->minor));
+    umask(old);
+    if (r < 0) cinit_die(125, "mknod %s (%u:%u): %s", d->path, d->major, d->minor, strerror(errno));
+    if (fchownat(dirfd, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0) cinit_die(125, "chown %s: %s", d->path, strerror(errno));
+    close(dirfd);
+}
+
+static void make_dev(int rootfd, long long shm_size) {
     mount_at(rootfd, "/dev", MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     int dev = open_in_root(rootfd, "/dev", MUST_EXIST);
     if (dev < 0) cinit_die(125, "open /dev: %s", strerror(errno));
@@ -130,7 +154,9 @@ static void make_dev(int rootfd) {
     mkdirat(devfd, "mqueue", 0755);
     close(devfd);
     mount_at(rootfd, "/dev/pts", MAKE_DIR, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-    mount_at(rootfd, "/dev/shm", MAKE_DIR, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+    char shm[64];
+    snprintf(shm, sizeof shm, "mode=1777,size=%lld", shm_size > 0 ? shm_size : 64LL << 20);
+    mount_at(rootfd, "/dev/shm", MAKE_DIR, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm);
     mount_at(rootfd, "/dev/mqueue", MAKE_DIR, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -238,7 +264,12 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
             close(fd);
         }
     }
-    make_dev(rootfd);
+    make_dev(rootfd, c->shm_size);
+    for (int i = 0; i < c->ndevices; i++) make_device(rootfd, &c->devices[i]);
+    if (c->nsysctls > 0) {
+        cinit_proc_sys_fd = open_in_root(rootfd, "/proc/sys", MUST_EXIST);
+        if (cinit_proc_sys_fd < 0) cinit_die(125, "open /proc/sys: %s", strerror(errno));
+    }
     if (c->tty) make_console(rootfd);
     for (int i = 0; i < c->nbinds; i++) bind_volume(rootfd, &c->binds[i]);
     for (int i = 0; i < c->ntmpfs; i++)

@@ -77,6 +77,24 @@ extension ContainerConfig {
                 return j.value
             }
         })
+        o.set("sysctls", sysctls)
+        o.set("oomScoreAdj", oomScoreAdj)
+        o.set("devices", devices.map { ds in
+            ds.map { d -> JSONValue in
+                var j = JSONObject()
+                j.set("hostPath", d.hostPath)
+                j.set("containerPath", d.containerPath)
+                j.set("permissions", d.permissions)
+                j.set("type", d.type)
+                j.set("major", d.major)
+                j.set("minor", d.minor)
+                j.set("fileMode", d.fileMode)
+                j.set("uid", d.uid)
+                j.set("gid", d.gid)
+                return j.value
+            }
+        })
+        o.set("shmSize", shmSize)
         o.set("created", created)
         return o.value
     }

@@ -48,6 +48,15 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     /// Networks joined besides `network` (a Compose service on several networks), each with its
     /// aliases and optional address. Attached together with the first, at every start.
     public var additionalNetworks: [AdditionalNetwork]?
+    /// `--sysctl` / Compose `sysctls`: namespaced kernel parameters, set inside the container.
+    public var sysctls: [String: String]?
+    /// `--oom-score-adj` / `oom_score_adj` (-1000...1000), inherited by the workload.
+    public var oomScoreAdj: Int?
+    /// `--device` / Compose `devices`: host device nodes made in the container's /dev and
+    /// allowed by its devices cgroup.
+    public var devices: [DeviceNode]?
+    /// `--shm-size` / `shm_size`: bytes of the container's /dev/shm (default 64 MiB).
+    public var shmSize: Int64?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 
@@ -76,6 +85,31 @@ extension String {
         while s.hasSuffix("/") { s = s.dropLast() }
         return String(s)
     }
+}
+
+/// One `--device HOST[:CONTAINER[:PERMISSIONS]]` node, as found on the host when the container
+/// was made.
+public struct DeviceNode: Codable, Sendable, Equatable {
+    public var hostPath: String
+    public var containerPath: String
+    /// "rwm" or a subset: the devices cgroup's access.
+    public var permissions: String
+    /// "c" or "b".
+    public var type: String
+    public var major: Int64
+    public var minor: Int64
+    public var fileMode: UInt32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(hostPath: String, containerPath: String, permissions: String, type: String, major: Int64, minor: Int64,
+                fileMode: UInt32, uid: UInt32, gid: UInt32) {
+        self.hostPath = hostPath; self.containerPath = containerPath; self.permissions = permissions
+        self.type = type; self.major = major; self.minor = minor; self.fileMode = fileMode; self.uid = uid; self.gid = gid
+    }
+
+    /// The devices cgroup rule that lets the container use it.
+    public var rule: DeviceRule { DeviceRule(type: type, major: major, minor: minor, access: permissions) }
 }
 
 /// `-v`, `--mount` and `--tmpfs` entries.

@@ -188,6 +188,12 @@ extension Runtime {
             case .tmpfs: n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options)
             }
         }
+        for (k, v) in (c.sysctls ?? [:]).sorted(by: { $0.key < $1.key }) { n.add("sysctl", k, v) }
+        for d in c.devices ?? [] {
+            n.add("device", d.containerPath, String(d.fileMode), String(d.major), String(d.minor), String(d.uid), String(d.gid))
+        }
+        if let s = c.shmSize { n.add("shmsize", String(s)) }
+        if let o = c.oomScoreAdj { n.add("oomscoreadj", String(o)) }
         if !c.systemPathsUnconfined {
             for p in Self.maskedPaths { n.add("mask", p) }
             for p in Self.readonlyPaths { n.add("ropath", p) }

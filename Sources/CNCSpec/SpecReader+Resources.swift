@@ -164,6 +164,7 @@ extension SpecReader {
             if b, lim.memory == nil { warn(f["oom_kill_disable"]?.mark, f.path("oom_kill_disable"), "without a memory limit the host may run out of memory") }
         }
         if let n = f["oom_score_adj"], let v = int(n, f.path("oom_score_adj"), min: -1000, max: 1000) { s.oomScoreAdj = v }
+        if let n = f["shm_size"], let v = positiveSize(n, f.path("shm_size")) { s.shmSize = v }
         if let n = f["blkio_config"] { s.blkioConfig = readBlkio(n, f.path("blkio_config")) }
         if let n = f["devices"] { s.devices = readDevices(n, f.path("devices")) }
         s.cgroupParent = optionalString(f, "cgroup_parent", allowEmpty: false)

@@ -8,7 +8,7 @@ extension SpecReader {
         "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
         "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
         "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-        "blkio_config", "devices", "cgroup_parent", "dns", "dns_search", "x-cnc",
+        "blkio_config", "devices", "shm_size", "cgroup_parent", "dns", "dns_search", "x-cnc",
     ]
 
     static let serviceKeySet = KeySet(serviceKeys)

@@ -37,6 +37,10 @@ public struct RunFlags: Equatable, Sendable {
     public var oomKillDisable = false
     public var blkioWeight: Int64?
     public var deviceCgroupRule: [String] = []
+    public var device: [String] = []
+    public var sysctl: [String] = []
+    public var oomScoreAdj: Int?
+    public var shmSize: String?
     public var capAdd: [String] = []
     public var capDrop: [String] = []
     public var securityOpt: [String] = []
@@ -181,7 +185,29 @@ public struct RunFlags: Equatable, Sendable {
             c.mounts.append(MountSpec(type: .volume, source: "", target: v))
         }
         c.limits = try limits()
+        try applyHostResources(&c)
         return c
+    }
+
+    /// --sysctl, --device, --shm-size and --oom-score-adj, checked as Docker checks them.
+    func applyHostResources(_ c: inout ContainerConfig) throws {
+        c.sysctls = try HostResources.sysctls(sysctl, network: c.network)
+        let nodes = try device.flatMap(HostResources.devices)
+        if !nodes.isEmpty {
+            c.devices = nodes
+            c.limits.deviceRules = (c.limits.deviceRules ?? []) + nodes.map(\.rule)
+        }
+        if let shmSize {
+            let bytes = try ByteSize(parsing: shmSize).bytes
+            guard bytes > 0 else { throw CNCError(.invalidArgument, "invalid --shm-size \(shmSize): must be greater than 0") }
+            c.shmSize = bytes
+        }
+        if let oomScoreAdj {
+            guard (-1000...1000).contains(oomScoreAdj) else {
+                throw CNCError(.invalidArgument, "invalid value \(oomScoreAdj), range for oom score adj is [-1000, 1000]")
+            }
+            c.oomScoreAdj = oomScoreAdj
+        }
     }
 
     func limits() throws -> CgroupLimits {

@@ -25,3 +25,29 @@ extension FileSystem {
         return (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == geteuid() && (st.st_mode & 0o077) == 0
     }
 }
+
+extension FileSystem {
+    /// What stat(2) says about a path that may be a device node (symlinks followed).
+    public struct NodeInfo: Sendable {
+        public var isDirectory: Bool
+        /// "c", "b", or nil for anything but a device node.
+        public var deviceType: String?
+        public var major: Int64
+        public var minor: Int64
+        public var mode: UInt32
+        public var uid: UInt32
+        public var gid: UInt32
+    }
+
+    public static func nodeInfo(_ path: String) throws -> NodeInfo {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw SystemError.make("stat", errno: errno, path: path) }
+        let kind = st.st_mode & S_IFMT
+        let dev = UInt64(st.st_rdev)
+        // glibc's gnu_dev_major/minor encoding.
+        let major = Int64(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff)))
+        let minor = Int64((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))
+        return NodeInfo(isDirectory: kind == S_IFDIR, deviceType: kind == S_IFCHR ? "c" : kind == S_IFBLK ? "b" : nil,
+                        major: major, minor: minor, mode: UInt32(st.st_mode), uid: st.st_uid, gid: st.st_gid)
+    }
+}

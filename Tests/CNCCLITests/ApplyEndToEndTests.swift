@@ -569,3 +569,36 @@ final class LocalRegistry {
         _ = try app.apply(["down", "-p", "sec2"])
     }
 }
+
+/// Compose's sysctls, devices, shm_size and oom_score_adj reach the container (they were
+/// accepted and ignored before).
+@Suite(.serialized) struct ServiceHostResourceTests {
+    @Test func sysctlsDevicesShmSizeAndOomScoreAdjApply() throws {
+        let app = try AppRoot()
+        let file = try app.write("""
+        name: hr
+        services:
+          app:
+            image: app:stable
+            command: ["sleep", "1000"]
+            network_mode: none
+            stop_grace_period: 0s
+            sysctls: {kernel.shmmax: "654321"}
+            devices: ["/dev/null:/dev/mynull:rw"]
+            shm_size: 3m
+            oom_score_adj: 300
+        """)
+        let a = try app.apply(["-f", file])
+        #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
+        let e = try CLI.run("cnc", ["exec", "--root", app.root, "hr-app-1", "sh", "-c",
+                                    "cat /proc/sys/kernel/shmmax /proc/1/oom_score_adj; stat -c '%t:%T' /dev/mynull; df -k /dev/shm | tail -1"])
+        let lines = e.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4 && lines[0] == "654321" && lines[1] == "300" && lines[2] == "1:3", "\(e.stdout)\(e.stderr)")
+        #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "3072", "\(e.stdout)")
+        let bad = try app.write(spec("hr2", extra: "    sysctls: {kernel.panic: \"1\"}\n"), name: "bad.yaml")
+        let b = try app.apply(["-f", bad])
+        #expect(b.status != 0 && b.stderr.contains("sysctl \"kernel.panic\" is not allowed"), "\(b.stdout)\(b.stderr)")
+        #expect(try app.apply(["down", "-p", "hr"]).status == 0)
+        _ = try app.apply(["down", "-p", "hr2"])
+    }
+}

@@ -504,6 +504,45 @@ import Testing
         #expect(try h.run(["--rm", "--security-opt", "apparmor=unconfined", "--security-opt", "label=disable"], ["true"]).status == 0)
     }
 
+    /// --sysctl (namespaced only; written once the network is attached, /proc/sys stays
+    /// read-only for the workload), --device (the node and its cgroup rule), --shm-size and
+    /// --oom-score-adj, with Docker's checks.
+    @Test func sysctlsDevicesShmAndOomScore() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.run(["--rm", "--sysctl", "net.ipv4.ip_unprivileged_port_start=80", "--sysctl", "kernel.shmmax=123456"],
+                          ["sh", "-c", "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmax; echo 1 > /proc/sys/kernel/shmmax || echo read-only"])
+        #expect(r.out == "80\n123456\nread-only\n", "\(r.out) \(r.err)")
+        let notNamespaced = try h.run(["--rm", "--sysctl", "kernel.panic=1"], ["true"])
+        #expect(notNamespaced.status == 125 && notNamespaced.err.contains("sysctl \"kernel.panic\" is not allowed"), "\(notNamespaced.err)")
+        let hostNet = try h.run(["--rm", "--network", "host", "--sysctl", "net.ipv4.ip_forward=1"], ["true"])
+        #expect(hostNet.status == 125 && hostNet.err.contains("not allowed in host network namespace"), "\(hostNet.err)")
+
+        // /dev/null as /dev/extra/mynull (1:3): made with its mode, usable, and allowed by the cgroup.
+        let d = try h.run(["--rm", "--device", "/dev/null:/dev/extra/mynull:rw"],
+                          ["sh", "-c", "stat -c '%t:%T %a' /dev/extra/mynull; echo x > /dev/extra/mynull && echo written"])
+        #expect(d.out == "1:3 666\nwritten\n", "\(d.out) \(d.err)")
+        if FileManager.default.fileExists(atPath: "/sys/fs/cgroup/devices/devices.list") {
+            // A node the container makes itself (it has CAP_MKNOD) is refused by the cgroup.
+            // (10:229 is /dev/fuse: opening it does nothing, so an allowed open would be harmless.)
+            let own = try h.run(["--rm"], ["sh", "-c", "mknod /dev/own c 10 229 && exec 3<>/dev/own; echo opened"])
+            #expect(own.status != 0 && !own.out.contains("opened") && own.err.contains("Operation not permitted"), "\(own.out) \(own.err)")
+        }
+        let missing = try h.run(["--rm", "--device", "/dev/no-such-device"], ["true"])
+        #expect(missing.status == 125 && missing.err.contains("/dev/no-such-device"), "\(missing.err)")
+        let badPerm = try h.run(["--rm", "--device", "/dev/null:/dev/n:rwx"], ["true"])
+        #expect(badPerm.status == 125 && badPerm.err.contains("not a subset of rwm"), "\(badPerm.err)")
+
+        let shm = try h.run(["--rm", "--shm-size", "2m"], ["sh", "-c", "df -k /dev/shm | tail -1"])
+        #expect(shm.out.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "2048", "\(shm.out)")
+        let oom = try h.run(["--rm", "--oom-score-adj", "500"], ["cat", "/proc/self/oom_score_adj"])
+        #expect(oom.out == "500\n", "\(oom.out) \(oom.err)")
+        let range = try h.run(["--rm", "--oom-score-adj", "5000"], ["true"])
+        #expect(range.status == 125 && range.err.contains("range for oom score adj is [-1000, 1000]"), "\(range.err)")
+        #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

@@ -72,6 +72,11 @@ struct ContainerInspect: ParsableCommand {
             "LogConfig": .object(["Type": .string("json-file"), "Config": .object([
                 "max-size": .string(cfg.log.maxSize > 0 ? String(cfg.log.maxSize) : ""), "max-file": .string(String(cfg.log.maxFile))])]),
             "Ulimits": json(cfg.ulimits), "Dns": json(cfg.dns), "ExtraHosts": json(cfg.extraHosts),
+            "Sysctls": cfg.sysctls.map { .object($0.mapValues { .string($0) }) } ?? .null,
+            "Devices": .array((cfg.devices ?? []).map { d in
+                .object(["PathOnHost": .string(d.hostPath), "PathInContainer": .string(d.containerPath), "CgroupPermissions": .string(d.permissions)])
+            }),
+            "ShmSize": .int(cfg.shmSize ?? 64 << 20), "OomScoreAdj": .int(Int64(cfg.oomScoreAdj ?? 0)),
         ]
         var config: [String: JSONValue] = [
             "Hostname": .string(cfg.hostname), "User": .string(cfg.user), "Env": json(cfg.env), "Cmd": json(cfg.cmd),

@@ -37,6 +37,10 @@ struct ContainerOptions: ParsableArguments {
     @Flag(name: .long, help: "Disable OOM Killer.") var oomKillDisable = false
     @Option(name: .long, help: "Block IO weight (10-1000).") var blkioWeight: Int64?
     @Option(name: .long, help: "Add a rule to the cgroup allowed devices list.") var deviceCgroupRule: [String] = []
+    @Option(name: .long, help: "Add a host device to the container (HOST[:CONTAINER[:PERMISSIONS]]).") var device: [String] = []
+    @Option(name: .long, help: "Sysctl options (net.ipv4.ip_forward=1).") var sysctl: [String] = []
+    @Option(name: .long, parsing: .unconditional, help: "Tune host's OOM preferences (-1000 to 1000).") var oomScoreAdj: Int?
+    @Option(name: .long, help: "Size of /dev/shm (default 64m).") var shmSize: String?
     @Option(name: .long, help: "Add Linux capabilities.") var capAdd: [String] = []
     @Option(name: .long, help: "Drop Linux capabilities.") var capDrop: [String] = []
     @Option(name: .long, help: "Security options (seccomp=unconfined, no-new-privileges=false).") var securityOpt: [String] = []
@@ -77,7 +81,8 @@ struct ContainerOptions: ParsableArguments {
         f.cpuShares = cpuShares; f.cpuQuota = cpuQuota; f.cpuPeriod = cpuPeriod; f.cpusetCpus = cpusetCpus
         f.cpusetMems = cpusetMems; f.memory = memory; f.memoryReservation = memoryReservation
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.oomKillDisable = oomKillDisable
-        f.blkioWeight = blkioWeight; f.deviceCgroupRule = deviceCgroupRule; f.capAdd = capAdd; f.capDrop = capDrop
+        f.blkioWeight = blkioWeight; f.deviceCgroupRule = deviceCgroupRule; f.device = device; f.sysctl = sysctl
+        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.capAdd = capAdd; f.capDrop = capDrop
         f.securityOpt = securityOpt; f.ulimit = ulimit; f.restart = restart; f.stopSignal = stopSignal
         f.stopTimeout = stopTimeout; f.healthCmd = healthCmd; f.healthInterval = healthInterval
         f.healthTimeout = healthTimeout; f.healthRetries = healthRetries; f.healthStartPeriod = healthStartPeriod

@@ -117,6 +117,19 @@ enum ServiceContainerFactory {
                 return text + "\(p.target)/\(p.protocol.rawValue)"
             }
         }
+        // sysctls, devices, shm_size and oom_score_adj, checked as `cnc run` checks them.
+        do {
+            c.sysctls = try HostResources.sysctls(s.sysctls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, network: c.network)
+            let nodes = try s.devices.flatMap { try HostResources.devices("\($0.source):\($0.target):\($0.permissions)") }
+            if !nodes.isEmpty {
+                c.devices = nodes
+                c.limits.deviceRules = (c.limits.deviceRules ?? []) + nodes.map(\.rule)
+            }
+        } catch let e as CNCError {
+            throw CNCError(e.code, "service \(serviceName): \(e.message)", cause: e.cause)
+        }
+        c.shmSize = s.shmSize?.bytes
+        c.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return c
     }
 

@@ -52,6 +52,8 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var memswapLimit: ByteSize?
     public var oomKillDisable: Bool?
     public var oomScoreAdj: Int64?
+    /// Size of /dev/shm.
+    public var shmSize: ByteSize?
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
@@ -83,6 +85,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
         case memswapLimit = "memswap_limit"
         case oomKillDisable = "oom_kill_disable"
         case oomScoreAdj = "oom_score_adj"
+        case shmSize = "shm_size"
         case blkioConfig = "blkio_config"
         case cgroupParent = "cgroup_parent"
         case cnc = "x-cnc"

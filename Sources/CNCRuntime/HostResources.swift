@@ -1,0 +1,82 @@
+import CNCCore
+import CNCSystem
+
+/// What a container may take from the host beyond its image: device nodes (`--device`,
+/// Compose `devices`) and namespaced kernel parameters (`--sysctl`, `sysctls`), checked the
+/// way Docker checks them when the container is made.
+public enum HostResources {
+    /// `HOST[:CONTAINER[:PERMISSIONS]]` (a second field made only of r, w and m is the
+    /// permissions, as Docker reads `/dev/fuse:rwm`).
+    public static func parseDevice(_ text: String) throws -> (host: String, container: String, permissions: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        func isPermissions(_ s: String) -> Bool { !s.isEmpty && s.count <= 3 && s.allSatisfy { "rwm".contains($0) } }
+        var host = "", container = "", permissions = "rwm"
+        switch parts.count {
+        case 1: host = parts[0]; container = parts[0]
+        case 2 where isPermissions(parts[1]): host = parts[0]; container = parts[0]; permissions = parts[1]
+        case 2: host = parts[0]; container = parts[1]
+        case 3: host = parts[0]; container = parts[1]; permissions = parts[2]
+        default: throw CNCError(.invalidArgument, "invalid device specification \"\(text)\" (want HOST[:CONTAINER[:PERMISSIONS]])")
+        }
+        guard host.hasPrefix("/"), container.hasPrefix("/") else {
+            throw CNCError(.invalidArgument, "invalid device specification \"\(text)\": paths must be absolute")
+        }
+        guard isPermissions(permissions) else {
+            throw CNCError(.invalidArgument, "invalid device specification \"\(text)\": permissions \"\(permissions)\" are not a subset of rwm")
+        }
+        return (host, container, permissions)
+    }
+
+    /// The device nodes `text` names on this host: one for a device file, every device below a
+    /// directory (as Docker does for `--device /dev/snd`). Symlinks are followed to the node.
+    public static func devices(_ text: String) throws -> [DeviceNode] {
+        let (host, container, permissions) = try parseDevice(text)
+        let info: FileSystem.NodeInfo
+        do { info = try FileSystem.nodeInfo(host) } catch let e as CNCError {
+            throw CNCError(.invalidArgument, "error gathering device information while adding custom device \"\(host)\"", cause: e.description)
+        }
+        if info.isDirectory {
+            var out: [DeviceNode] = []
+            for name in try FileSystem.listDirectory(host) {
+                out += (try? devices(host + "/" + name + ":" + container + "/" + name + ":" + permissions)) ?? []
+            }
+            return out
+        }
+        guard let type = info.deviceType else { throw CNCError(.invalidArgument, "\"\(host)\" is not a device node") }
+        return [DeviceNode(hostPath: host, containerPath: container, permissions: permissions, type: type,
+                           major: info.major, minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid)]
+    }
+
+    /// Docker's rule for `--sysctl`: only parameters namespaced per container — IPC ones
+    /// (unless the IPC namespace is the host's, which cnc never shares) and net.* ones (not
+    /// with the host's network).
+    public static func checkSysctl(_ key: String, network: NetworkMode) throws {
+        let ipc: Set<String> = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
+                                "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"]
+        if ipc.contains(key) || key.hasPrefix("fs.mqueue.") { return }
+        if key.hasPrefix("net.") {
+            if network == .host { throw CNCError(.invalidArgument, "sysctl \"\(key)\" not allowed in host network namespace") }
+            if case .container = network {
+                throw CNCError(.invalidArgument, "sysctl \"\(key)\" not allowed: the network namespace is another container's")
+            }
+            return
+        }
+        if key == "kernel.domainname" || key == "kernel.hostname" { return }
+        throw CNCError(.invalidArgument, "sysctl \"\(key)\" is not allowed: only namespaced ones are (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*)")
+    }
+
+    /// `KEY=VALUE` pairs of `--sysctl`, checked.
+    public static func sysctls(_ pairs: [String], network: NetworkMode) throws -> [String: String]? {
+        guard !pairs.isEmpty else { return nil }
+        var out: [String: String] = [:]
+        for p in pairs {
+            let kv = p.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, !kv[0].isEmpty, !kv[0].contains("/"), !kv[0].contains("..") else {
+                throw CNCError(.invalidArgument, "invalid sysctl \"\(p)\" (want KEY=VALUE)")
+            }
+            try checkSysctl(kv[0], network: network)
+            out[kv[0]] = kv[1]
+        }
+        return out
+    }
+}
