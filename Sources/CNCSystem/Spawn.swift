@@ -61,6 +61,29 @@ public enum Spawn {
         return pid
     }
 
+    /// Runs `path` with `arguments` (argv[0] excluded) and returns its standard output; its
+    /// stderr is ours. A nonzero exit is an error.
+    public static func output(_ path: String, _ arguments: [String]) throws -> String {
+        let out = try Pipe()
+        var opts = Options()
+        opts.fdMap = [-1, out.writeFD, 2]
+        let pid: pid_t
+        do {
+            pid = try spawn(path, arguments: [path] + arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"], options: opts)
+        } catch {
+            out.closeRead(); out.closeWrite()
+            throw error
+        }
+        out.closeWrite()
+        let bytes = (try? out.readAll()) ?? []
+        out.closeRead()
+        let end = try wait(pid)
+        guard end == .exited(0) else {
+            throw CNCError(.system, "\(path) \(arguments.joined(separator: " ")) exited with status \(end.shellStatus)")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// How a child ended.
     public enum Termination: Sendable, Equatable {
         case exited(Int32)

@@ -45,8 +45,9 @@ final class CNCHarness {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
         var a = args
-        // Global options go after the subcommand (and after `cnc run`'s own flags come the image).
-        a.insert(contentsOf: ["--root", root], at: 1)
+        // Global options go after the subcommand (and after `cnc run`'s own flags come the image);
+        // after both words of a group's (`container ls`).
+        a.insert(contentsOf: ["--root", root], at: ["container", "image", "network"].contains(a.first ?? "") ? 2 : 1)
         p.arguments = a
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

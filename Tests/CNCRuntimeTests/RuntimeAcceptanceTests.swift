@@ -543,6 +543,36 @@ import Testing
         #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
     }
 
+    /// docker's `container` management group, `top` with ps options, `logs --until`,
+    /// `stats --format` and `container prune`.
+    @Test func managementGroupTopLogsStatsAndPrune() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "up"], ["sh", "-c", "sleep 100 & exec sleep 200"])
+        try h.run(["--name", "done1"], ["sh", "-c", "echo early; sleep 1.2; echo late"])
+        try h.run(["--name", "done2", "-l", "keep=yes"], ["true"])
+        #expect(try h.cnc(["container", "ls", "--format", "{{.Names}}"]).out == "up\n")
+        #expect(Set(try h.cnc(["container", "list", "-a", "--format", "{{.Names}}"]).out.split(separator: "\n")) == ["up", "done1", "done2"])
+        #expect(try h.cnc(["container", "inspect", "--format", "{{.Name}}", "up"]).out.contains("up"))
+        let top = try h.cnc(["top", "up", "-o", "pid,comm"])
+        let lines = top.out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.first == ["PID", "COMMAND"] && lines.count == 3 && lines.dropFirst().allSatisfy { $0.last == "sleep" }, "\(top.out) \(top.err)")
+        #expect(try h.cnc(["top", "up"]).out.hasPrefix("UID"))
+        #expect(try h.cnc(["logs", "--until", "1s", "done1"]).out == "early\n")
+        #expect(try h.cnc(["logs", "--since", "1s", "done1"]).out == "late\n")
+        #expect(try h.cnc(["logs", "--since", "yesterday", "done1"]).status != 0)
+        let stats = try h.cnc(["stats", "--no-stream", "--format", "table {{.Name}}\t{{.PIDs}}", "up"])
+        #expect(stats.out == "NAME\tPIDS\nup\t2\n", "\(stats.out) \(stats.err)")
+        let prune = try h.cnc(["container", "prune", "-f", "--filter", "label=keep=yes"])
+        #expect(prune.status == 0 && prune.out.hasPrefix("Deleted Containers:\n") && prune.out.contains("Total reclaimed space:"), "\(prune.out)")
+        #expect(Set(try h.cnc(["ps", "-a", "--format", "{{.Names}}"]).out.split(separator: "\n")) == ["up", "done1"])
+        #expect(try h.cnc(["container", "prune"], stdin: "n\n").out.contains("Are you sure"))
+        #expect(Set(try h.cnc(["ps", "-a", "--format", "{{.Names}}"]).out.split(separator: "\n")) == ["up", "done1"])
+        #expect(try h.cnc(["container", "prune", "--force"]).status == 0)
+        #expect(try h.cnc(["ps", "-a", "--format", "{{.Names}}"]).out == "up\n")
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

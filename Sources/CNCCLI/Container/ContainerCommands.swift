@@ -1,11 +1,22 @@
 import ArgumentParser
 
 extension CNCCommand {
-    /// cnc container commands (run, create, start, stop, ps, inspect, exec, logs, ...).
-    static let containerCommands: [any ParsableCommand.Type] = [
+    /// cnc container commands (run, create, start, stop, ps, inspect, exec, logs, ...), at the top
+    /// level as in docker, plus the `container` group that holds them too.
+    static let containerCommands: [any ParsableCommand.Type] =
+        ContainerGroup.shared + [ContainerNetworkHook.self, ContainerGroup.self]
+}
+
+/// `cnc container ...`: the same commands under docker's management group (`container ls`,
+/// `container rm`, `container inspect`...), and `container prune`.
+struct ContainerGroup: ParsableCommand {
+    static let shared: [any ParsableCommand.Type] = [
         ContainerRun.self, ContainerCreate.self, ContainerStart.self, ContainerStop.self, ContainerKill.self,
         ContainerRestart.self, ContainerRemove.self, ContainerList.self, ContainerInspect.self, ContainerLogs.self,
         ContainerExec.self, ContainerCopy.self, ContainerStatsCommand.self, ContainerTop.self, ContainerPause.self,
-        ContainerUnpause.self, ContainerWait.self, ContainerUpdate.self, ContainerPort.self, ContainerNetworkHook.self,
+        ContainerUnpause.self, ContainerWait.self, ContainerUpdate.self, ContainerPort.self,
     ]
+
+    static let configuration = CommandConfiguration(
+        commandName: "container", abstract: "Manage containers.", subcommands: shared + [ContainerPrune.self])
 }

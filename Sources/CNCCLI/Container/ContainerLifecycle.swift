@@ -62,7 +62,7 @@ struct ContainerRestart: ParsableCommand {
 }
 
 struct ContainerRemove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers.", aliases: ["remove"])
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Force the removal of a running container (uses SIGKILL).") var force = false
     @Flag(name: [.customShort("v"), .long], help: "Remove anonymous volumes associated with the container.") var volumes = false
@@ -161,5 +161,48 @@ struct ContainerUpdate: ParsableCommand {
         l.limits.blkioWeight = blkioWeight
         let policy = try restart.map(RestartPolicy.init(parsing:))
         try forEachContainer(containers) { try r.update($0, limits: l.limits, restart: policy) }
+    }
+}
+
+/// `cnc container prune`: every container that is not running (Docker asks first unless -f).
+struct ContainerPrune: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
+    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).") var filter: [String] = []
+
+    func run() throws {
+        if !force {
+            print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ", terminator: "")
+            let answer = readLine()?.trimmingSpaces.lowercased() ?? ""
+            guard answer == "y" || answer == "yes" else { return }
+        }
+        let r = try global.runtime()
+        let now = Processes.wallNanos()
+        var stopped = r.list().filter { !$0.state.isActive }
+        for f in filter {
+            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { throw CNCError(.invalidArgument, "bad format of filter (expected name=value): \(f)") }
+            switch kv[0] {
+            case "label":
+                let l = kv[1].split(separator: "=", maxSplits: 1).map(String.init)
+                stopped = stopped.filter { c in c.config.labels[l[0]].map { l.count == 1 || $0 == l[1] } ?? false }
+            case "until":
+                let d = try CNCDuration(parsing: kv[1])
+                stopped = stopped.filter { $0.config.created < now - d.nanoseconds }
+            default: throw CNCError(.invalidArgument, "invalid filter '\(kv[0])'")
+            }
+        }
+        var removed: [String] = []
+        var failed = false
+        // What their writable layers hold, measured before they go.
+        let sizes = Dictionary(stopped.map { ($0.config.id.rawValue, FileSystem.diskUsage($0.directory + "/upper")) }, uniquingKeysWith: { a, _ in a })
+        var reclaimed: Int64 = 0
+        for (ref, error) in r.removeMany(stopped.map(\.config.id.rawValue)) {
+            if let error { writeStderr("Error response from daemon: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
+        }
+        if !removed.isEmpty { print("Deleted Containers:\n" + removed.joined(separator: "\n") + "\n") }
+        print("Total reclaimed space: \(ByteSize(bytes: reclaimed).description)")
+        if failed { throw ExitCode(1) }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 
 /// `cnc ps`.
 struct ContainerList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers.")
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers.", aliases: ["ls", "list"])
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
     @Flag(name: [.customShort("q"), .long], help: "Only display container IDs.") var quiet = false

@@ -12,30 +12,50 @@ struct ContainerLogs: ParsableCommand {
     @Flag(name: [.customShort("f"), .long], help: "Follow log output.") var follow = false
     @Option(name: [.customShort("n"), .long], help: "Number of lines to show from the end of the logs (or \"all\").") var tail: String = "all"
     @Option(name: .long, help: "Show logs since a timestamp (2013-01-02T13:23:37Z) or relative (42m).") var since: String?
+    @Option(name: .long, help: "Show logs before a timestamp (2013-01-02T13:23:37Z) or relative (42m).") var until: String?
     @Flag(name: [.customShort("t"), .long], help: "Show timestamps.") var timestamps = false
     @Argument var container: String
 
     func run() throws {
         let r = try global.runtime()
         let c = try r.container(container)
-        var sinceTime: String?
-        if let since {
-            if let d = try? CNCDuration(parsing: since) {
-                sinceTime = ContainerInspect.rfc3339(Int64((Date().timeIntervalSince1970 - d.seconds) * 1e9))
-            } else if let secs = Double(since) {
-                sinceTime = ContainerInspect.rfc3339(Int64(secs * 1e9))
-            } else {
-                sinceTime = since
-            }
-        }
+        let sinceTime = try since.map { try Self.logTime($0, option: "--since") }
+        let untilTime = try until.map { try Self.logTime($0, option: "--until") }
         let offset = FileSystem.fileSize(c.directory + "/container.log") ?? 0
         var entries = r.readLogs(c, sinceTime: sinceTime)
+        if let untilTime { entries = entries.filter { $0.time < untilTime } }
         if tail != "all" {
             guard let n = Int(tail), n >= 0 else { throw CNCError(.invalidArgument, "invalid --tail \(tail)") }
             entries = Array(entries.suffix(n))
         }
         for e in entries { emit(e) }
-        if follow { r.followLogs(c, from: offset) { emit($0) } }
+        if follow && untilTime == nil { r.followLogs(c, from: offset) { emit($0) } }
+    }
+
+    /// A `--since`/`--until` value as the log's own timestamp form (RFC 3339 with nanoseconds,
+    /// UTC), so they compare as text: a duration back from now (42m), Unix seconds
+    /// (1700000000.5), or an RFC 3339 time with or without fractions or a zone offset.
+    static func logTime(_ text: String, option: String) throws -> String {
+        if let d = try? CNCDuration(parsing: text) {
+            return logStamp(Int64((Date().timeIntervalSince1970 - d.seconds) * 1e9))
+        }
+        if let secs = Double(text) { return logStamp(Int64(secs * 1e9)) }
+        let f = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
+                                                      [.withFullDate]] {
+            f.formatOptions = options
+            if let d = f.date(from: text) { return logStamp(Int64((d.timeIntervalSince1970 * 1e9).rounded())) }
+        }
+        throw CNCError(.invalidArgument, "invalid \(option) \"\(text)\": want a duration (42m), Unix seconds or an RFC 3339 time")
+    }
+
+    /// The monitor's stamp form: UTC, nine fraction digits.
+    static func logStamp(_ nanos: Int64) -> String {
+        let secs = nanos >= 0 ? nanos / 1_000_000_000 : (nanos - 999_999_999) / 1_000_000_000
+        let frac = String(nanos - secs * 1_000_000_000)
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date(timeIntervalSince1970: Double(secs))).dropLast() + "." + String(repeating: "0", count: 9 - frac.count) + frac + "Z"
     }
 
     func emit(_ e: LogEntry) {
