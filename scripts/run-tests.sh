@@ -19,7 +19,8 @@ done
 
 log=$(mktemp /tmp/cnc-test-log.XXXXXX)
 trap 'rm -f "$log"' EXIT
-swift test --skip-build 2>&1 | tee "$log"
+# A hung test must fail the run, not eat CI's limit: 25 minutes for the whole suite.
+timeout --kill-after=30 1500 swift test --skip-build 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # Swift Testing reports "Test run with N tests in M suites passed/failed"; count failing tests.

@@ -124,6 +124,20 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
                 (unsigned)strtoul(tok[i + 5], NULL, 10), (unsigned)strtoul(tok[i + 6], NULL, 10) };
             i += 6;
         }
+        else if (!strcmp(key, "cgroupbind")) {
+            NEED(2);
+            if (c->ncgroup_binds >= 32) cinit_die(125, "too many cgroup hierarchies");
+            c->cgroup_binds[c->ncgroup_binds++] = (struct cinit_sysctl){ tok[i + 1], tok[i + 2] };
+            i += 2;
+        }
+        else if (!strcmp(key, "cgrouplink")) {
+            NEED(2);
+            if (c->ncgroup_links >= 32) cinit_die(125, "too many cgroup links");
+            c->cgroup_links[c->ncgroup_links++] = (struct cinit_sysctl){ tok[i + 1], tok[i + 2] };
+            i += 2;
+        }
+        else if (!strcmp(key, "cgroupunified")) { NEED(1); c->cgroup_unified = atoi(tok[++i]); }
+        else if (!strcmp(key, "cgroupns")) { NEED(1); c->cgroupns = atoi(tok[++i]); }
         else if (!strcmp(key, "shmsize")) { NEED(1); c->shm_size = strtoll(tok[++i], NULL, 10); }
         else if (!strcmp(key, "oomscoreadj")) { NEED(1); c->oom_score_adj = atoi(tok[++i]); c->has_oom_score_adj = 1; }
         else if (!strcmp(key, "rlimit")) {

@@ -28,6 +28,11 @@ struct cinit_conf {
     struct cinit_rlimit rlimits[32]; int nrlimits;
     const char *cgroup_procs[32]; int ncgroup_procs;
     struct cinit_sysctl sysctls[64]; int nsysctls;
+    /// /sys/fs/cgroup: host cgroup directories bound read-only (name "" on v2: the whole
+    /// /sys/fs/cgroup), symlinks for co-mounted controllers, and a private cgroup namespace.
+    struct cinit_sysctl cgroup_binds[32]; int ncgroup_binds;
+    struct cinit_sysctl cgroup_links[32]; int ncgroup_links;
+    int cgroup_unified, cgroupns;
     struct cinit_device devices[CINIT_MAX]; int ndevices;
     /// /dev/shm's size in bytes (0: 64 MiB); oom_score_adj to set (has_oom_score_adj).
     long long shm_size;
@@ -46,6 +51,9 @@ void cinit_die(int status, const char *fmt, ...) __attribute__((noreturn, format
 extern int cinit_error_fd;
 
 int cinit_setup_rootfs(const struct cinit_conf *c);
+/// After release (the container is in its cgroups): binds its cgroups at /sys/fs/cgroup, then
+/// pivot_root into the container's root.
+void cinit_enter_rootfs(const struct cinit_conf *c);
 /// The container's /proc/sys, opened (O_PATH) before it is made read-only: sysctls are
 /// written through it once the network is attached. -1 without sysctls.
 extern int cinit_proc_sys_fd;

@@ -159,6 +159,10 @@ static int run_container(const char *conf_path) {
     if (n != 1) _exit(125);  // The parent gave up; say nothing.
     close(3);
     trace("released");
+    // A private cgroup namespace is rooted where we now are: our own cgroup.
+    if (c.cgroupns && unshare(CLONE_NEWCGROUP) < 0) cinit_die(125, "unshare the cgroup namespace: %s", strerror(errno));
+    cinit_enter_rootfs(&c);
+    trace("in root");
     // Sysctls now that the network is attached (net.ipv4.conf.eth0.* needs eth0), through
     // the /proc/sys opened before it was made read-only.
     for (int i = 0; i < c.nsysctls; i++) {

@@ -105,6 +105,9 @@ static void bind_volume(int rootfd, const struct cinit_bind *b) {
 }
 
 int cinit_proc_sys_fd = -1;
+/// The new root between cinit_setup_rootfs and cinit_enter_rootfs.
+static int saved_rootfd = -1;
+static char saved_target[4200];
 
 /// `--device`: the host's node, made at its path in the container (replacing what is there).
 static void make_device(int rootfd, const struct cinit_device *d) {
@@ -264,6 +267,21 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
             close(fd);
         }
     }
+    if (c->ncgroup_binds > 0 && !c->cgroup_unified) {
+        // v1: a tmpfs of one directory per hierarchy; the binds come once we are in them.
+        mount_at(rootfd, "/sys/fs/cgroup", MUST_EXIST, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+        int cg = open_in_root(rootfd, "/sys/fs/cgroup", MUST_EXIST);
+        char p[64];
+        int cgdir = cg < 0 ? -1 : open(fdpath(cg, p), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (cgdir < 0) cinit_die(125, "open /sys/fs/cgroup: %s", strerror(errno));
+        close(cg);
+        for (int i = 0; i < c->ncgroup_binds; i++)
+            if (mkdirat(cgdir, c->cgroup_binds[i].value, 0755) < 0) cinit_die(125, "mkdir /sys/fs/cgroup/%s: %s", c->cgroup_binds[i].value, strerror(errno));
+        for (int i = 0; i < c->ncgroup_links; i++)
+            if (symlinkat(c->cgroup_links[i].value, cgdir, c->cgroup_links[i].key) < 0)
+                cinit_die(125, "symlink /sys/fs/cgroup/%s: %s", c->cgroup_links[i].key, strerror(errno));
+        close(cgdir);
+    }
     make_dev(rootfd, c->shm_size);
     for (int i = 0; i < c->ndevices; i++) make_device(rootfd, &c->devices[i]);
     if (c->nsysctls > 0) {
@@ -283,6 +301,25 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
         close(fd);
         remount_ro(rootfd, c->ropaths[i], MS_NOSUID | MS_NODEV | MS_NOEXEC);
     }
+    saved_rootfd = rootfd;
+    snprintf(saved_target, sizeof saved_target, "%s", target);
+    return 0;
+}
+
+void cinit_enter_rootfs(const struct cinit_conf *c) {
+    int rootfd = saved_rootfd;
+    const char *target = saved_target;
+    for (int i = 0; i < c->ncgroup_binds; i++) {
+        char dst[4200], p[64];
+        if (c->cgroup_unified) snprintf(dst, sizeof dst, "/sys/fs/cgroup");
+        else snprintf(dst, sizeof dst, "/sys/fs/cgroup/%s", c->cgroup_binds[i].value);
+        int fd = open_in_root(rootfd, dst, MUST_EXIST);
+        if (fd < 0 || mount(c->cgroup_binds[i].key, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
+            cinit_die(125, "bind %s on %s: %s", c->cgroup_binds[i].key, dst, strerror(errno));
+        close(fd);
+        remount_ro(rootfd, dst, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    }
+    if (c->ncgroup_binds > 0 && !c->cgroup_unified) remount_ro(rootfd, "/sys/fs/cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC);
     close(rootfd);
 
     cinit_guard_own_binary(NULL);
@@ -292,7 +329,6 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     if (chdir("/") < 0) cinit_die(125, "chdir /: %s", strerror(errno));
     if (c->readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         cinit_die(125, "remount / read-only: %s", strerror(errno));
-    return 0;
 }
 
 /// CVE-2019-5736: a workload must never be able to write this binary through /proc/<pid>/exe.

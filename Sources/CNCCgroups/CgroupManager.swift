@@ -27,6 +27,28 @@ public protocol CgroupManager: Sendable {
     func remove(_ path: String, keepParents: Bool) throws
     /// True when the cgroup exists in any hierarchy.
     func exists(_ path: String) -> Bool
+    /// What the container sees at /sys/fs/cgroup (read-only, as Docker shows it): its own
+    /// cgroup directory of each hierarchy it is in.
+    func containerView(_ path: String) -> CgroupView
+}
+
+/// /sys/fs/cgroup inside a container. v1: a tmpfs with one directory per hierarchy (named as
+/// on the host, "cpu,cpuacct") bound from the container's cgroup, and a symlink per
+/// co-mounted controller ("cpu" -> "cpu,cpuacct"). v2: the container's cgroup bound there.
+public struct CgroupView: Sendable, Equatable {
+    public var binds: [(source: String, name: String)]
+    public var links: [(name: String, target: String)]
+    /// v2: `binds` has one entry, bound on /sys/fs/cgroup itself.
+    public var unified: Bool
+
+    public init(binds: [(source: String, name: String)], links: [(name: String, target: String)] = [], unified: Bool = false) {
+        self.binds = binds; self.links = links; self.unified = unified
+    }
+
+    public static func == (a: CgroupView, b: CgroupView) -> Bool {
+        a.unified == b.unified && a.binds.map { [$0.source, $0.name] } == b.binds.map { [$0.source, $0.name] }
+            && a.links.map { [$0.name, $0.target] } == b.links.map { [$0.name, $0.target] }
+    }
 }
 
 /// Picks the cgroupfs implementation that fits a layout.

@@ -73,6 +73,18 @@ public struct CgroupfsV1: CgroupManager {
 
     public func procsFiles(_ path: String) -> [String] { directories(path).map { $0 + "/cgroup.procs" } }
 
+    public func containerView(_ path: String) -> CgroupView {
+        var binds: [(source: String, name: String)] = []
+        var links: [(name: String, target: String)] = []
+        for h in layout.v1 where h.controllers.contains(where: Self.joined.contains) {
+            let name = h.mountPoint.split(separator: "/").last.map(String.init) ?? h.controllers.joined(separator: ",")
+            guard !binds.contains(where: { $0.name == name }) else { continue }
+            binds.append((h.mountPoint + "/" + path, name))
+            if h.controllers.count > 1 { for c in h.controllers where c != name { links.append((c, name)) } }
+        }
+        return CgroupView(binds: binds, links: links)
+    }
+
     public func oomCounter(_ path: String) -> (file: String, key: String)? {
         directory("memory", path).map { ($0 + "/memory.oom_control", "oom_kill") }
     }

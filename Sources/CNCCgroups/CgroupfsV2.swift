@@ -60,6 +60,8 @@ public struct CgroupfsV2: CgroupManager {
 
     public func procsFiles(_ path: String) -> [String] { [directory(path) + "/cgroup.procs"] }
 
+    public func containerView(_ path: String) -> CgroupView { CgroupView(binds: [(directory(path), "")], unified: true) }
+
     public func oomCounter(_ path: String) -> (file: String, key: String)? { (directory(path) + "/memory.events", "oom_kill") }
 
     public func processes(_ path: String) -> [Int32] { CgroupFile.pids(directory(path) + "/cgroup.procs") }

@@ -95,6 +95,7 @@ extension ContainerConfig {
             }
         })
         o.set("shmSize", shmSize)
+        o.set("cgroupns", cgroupns)
         o.set("created", created)
         return o.value
     }

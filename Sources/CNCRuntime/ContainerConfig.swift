@@ -57,6 +57,10 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var devices: [DeviceNode]?
     /// `--shm-size` / `shm_size`: bytes of the container's /dev/shm (default 64 MiB).
     public var shmSize: Int64?
+    /// `--cgroupns private` / Compose `cgroup: private`: the container's own cgroup namespace
+    /// (its cgroup is "/" in /proc/self/cgroup). nil or "host": the host's, Docker's default
+    /// on cgroup v1.
+    public var cgroupns: String?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

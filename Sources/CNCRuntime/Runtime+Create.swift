@@ -193,6 +193,11 @@ extension Runtime {
             n.add("device", d.containerPath, String(d.fileMode), String(d.major), String(d.minor), String(d.uid), String(d.gid))
         }
         if let s = c.shmSize { n.add("shmsize", String(s)) }
+        let view = cgroups.containerView(c.cgroupPath)
+        for b in view.binds { n.add("cgroupbind", b.source, b.name) }
+        for l in view.links { n.add("cgrouplink", l.name, l.target) }
+        if view.unified { n.add("cgroupunified", "1") }
+        if c.cgroupns == "private" { n.add("cgroupns", "1") }
         if let o = c.oomScoreAdj { n.add("oomscoreadj", String(o)) }
         if !c.systemPathsUnconfined {
             for p in Self.maskedPaths { n.add("mask", p) }

@@ -16,6 +16,7 @@ extension Runtime {
             rlimits: c.ulimits.map { .init(type: "RLIMIT_" + $0.name.uppercased(), hard: $0.hard, soft: $0.soft) },
             noNewPrivileges: c.noNewPrivileges)
         process.user.username = c.user.isEmpty ? nil : c.user
+        process.oomScoreAdj = c.oomScoreAdj
         var mounts: [OCIRuntimeSpec.Mount] = [
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
@@ -23,7 +24,9 @@ extension Runtime {
                   options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
             .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
-            .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=67108864"]),
+            .init(destination: "/dev/shm", type: "tmpfs", source: "shm",
+                  options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(c.shmSize ?? 67_108_864)"]),
+            .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
         ]
         for f in ["hosts", "hostname", "resolv.conf"] {
             mounts.append(.init(destination: "/etc/" + f, type: "bind", source: dir + "/" + f, options: ["rbind", "rprivate"]))
@@ -38,6 +41,7 @@ extension Runtime {
             }
         }
         var namespaces: [OCIRuntimeSpec.Namespace] = [.init(type: .pid), .init(type: .ipc), .init(type: .uts), .init(type: .mount)]
+        if c.cgroupns == "private" { namespaces.append(.init(type: .cgroup)) }
         switch c.network {
         case .host: break
         case .container: namespaces.append(.init(type: .network, path: try? networkNamespacePath(c)))
@@ -45,7 +49,7 @@ extension Runtime {
         }
         let l = c.limits
         var resources = OCIRuntimeSpec.Resources()
-        resources.devices = [.init(allow: false, access: "rwm")] + DeviceRule.defaults.map {
+        resources.devices = [.init(allow: false, access: "rwm")] + (DeviceRule.defaults + (l.deviceRules ?? [])).map {
             .init(allow: true, type: $0.type, major: $0.major, minor: $0.minor, access: $0.access)
         }
         if l.memory != nil || l.memoryReservation != nil || l.memorySwap != nil || l.oomKillDisable != nil {
@@ -61,6 +65,11 @@ extension Runtime {
                                           maskedPaths: c.systemPathsUnconfined ? nil : Self.maskedPaths,
                                           readonlyPaths: c.systemPathsUnconfined ? nil : Self.readonlyPaths)
         linux.rootfsPropagation = "rprivate"
+        linux.sysctl = c.sysctls
+        if let devices = c.devices {
+            linux.devices = devices.map { .init(type: $0.type, path: $0.containerPath, major: $0.major, minor: $0.minor,
+                                                fileMode: $0.fileMode & 0o7777, uid: $0.uid, gid: $0.gid) }
+        }
         if let custom = try customSeccomp(c) {
             linux.seccomp = custom
         } else if !c.seccompUnconfined {

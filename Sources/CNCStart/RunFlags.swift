@@ -41,6 +41,7 @@ public struct RunFlags: Equatable, Sendable {
     public var sysctl: [String] = []
     public var oomScoreAdj: Int?
     public var shmSize: String?
+    public var cgroupns: String?
     public var capAdd: [String] = []
     public var capDrop: [String] = []
     public var securityOpt: [String] = []
@@ -189,7 +190,7 @@ public struct RunFlags: Equatable, Sendable {
         return c
     }
 
-    /// --sysctl, --device, --shm-size and --oom-score-adj, checked as Docker checks them.
+    /// --sysctl, --device, --shm-size, --cgroupns and --oom-score-adj, checked as Docker checks them.
     func applyHostResources(_ c: inout ContainerConfig) throws {
         c.sysctls = try HostResources.sysctls(sysctl, network: c.network)
         let nodes = try device.flatMap(HostResources.devices)
@@ -201,6 +202,12 @@ public struct RunFlags: Equatable, Sendable {
             let bytes = try ByteSize(parsing: shmSize).bytes
             guard bytes > 0 else { throw CNCError(.invalidArgument, "invalid --shm-size \(shmSize): must be greater than 0") }
             c.shmSize = bytes
+        }
+        if let cgroupns {
+            guard cgroupns == "host" || cgroupns == "private" else {
+                throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")
+            }
+            c.cgroupns = cgroupns
         }
         if let oomScoreAdj {
             guard (-1000...1000).contains(oomScoreAdj) else {

@@ -61,27 +61,99 @@ public enum Spawn {
         return pid
     }
 
-    /// Runs `path` with `arguments` (argv[0] excluded) and returns its standard output; its
-    /// stderr is ours. A nonzero exit is an error.
-    public static func output(_ path: String, _ arguments: [String]) throws -> String {
-        let out = try Pipe()
+    /// What `capture` returns: how the child ended and everything it wrote.
+    public struct Captured: Sendable {
+        public var termination: Termination
+        public var stdout: [UInt8]
+        public var stderr: [UInt8]
+    }
+
+    /// Runs `path` with `arguments` (argv[0] excluded), feeding it `stdin` (nil: /dev/null) and
+    /// collecting stdout and stderr together (poll, so neither pipe fills while the other is
+    /// read). The child inherits no other descriptor of ours.
+    public static func capture(_ path: String, _ arguments: [String], environment: [String], stdin: [UInt8]? = nil,
+                               workingDirectory: String? = nil) throws -> Captured {
+        let out = try Pipe(), err = try Pipe()
+        let input = stdin == nil ? nil : try Pipe()
+        let devnull = Glibc.open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { if devnull >= 0 { close(devnull) } }
         var opts = Options()
-        opts.fdMap = [-1, out.writeFD, 2]
+        opts.fdMap = [input?.readFD ?? devnull, out.writeFD, err.writeFD]
+        opts.workingDirectory = workingDirectory
         let pid: pid_t
         do {
-            pid = try spawn(path, arguments: [path] + arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"], options: opts)
+            pid = try spawn(path, arguments: [path] + arguments, environment: environment, options: opts)
         } catch {
-            out.closeRead(); out.closeWrite()
+            for p in [out, err] + (input.map { [$0] } ?? []) { p.closeRead(); p.closeWrite() }
             throw error
         }
-        out.closeWrite()
-        let bytes = (try? out.readAll()) ?? []
-        out.closeRead()
-        let end = try wait(pid)
-        guard end == .exited(0) else {
-            throw CNCError(.system, "\(path) \(arguments.joined(separator: " ")) exited with status \(end.shellStatus)")
+        out.closeWrite(); err.closeWrite()
+        var pending = stdin ?? []
+        var inFD: Int32 = -1
+        if let input {
+            input.closeRead()
+            inFD = input.writeFD
+            _ = fcntl(inFD, F_SETFL, fcntl(inFD, F_GETFL) | O_NONBLOCK)
+            if pending.isEmpty { close(inFD); inFD = -1 }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        var result = Captured(termination: .exited(0), stdout: [], stderr: [])
+        var open: [Int32: Bool] = [out.readFD: true, err.readFD: true]
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while open.values.contains(true) || inFD >= 0 {
+            var fds = open.filter(\.value).keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if inFD >= 0 { fds.append(pollfd(fd: inFD, events: Int16(POLLOUT), revents: 0)) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for p in fds where p.revents != 0 {
+                if p.fd == inFD {
+                    let n = writeWithoutSIGPIPE(inFD, pending)
+                    if n > 0 { pending.removeFirst(n) }
+                    if pending.isEmpty || (n < 0 && errno != EAGAIN && errno != EINTR) { close(inFD); inFD = -1 }
+                    continue
+                }
+                let n = buf.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    if p.fd == out.readFD { result.stdout += buf[0..<n] } else { result.stderr += buf[0..<n] }
+                } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+                    open[p.fd] = false
+                }
+            }
+        }
+        out.closeRead(); err.closeRead()
+        if inFD >= 0 { close(inFD) }
+        result.termination = try wait(pid)
+        return result
+    }
+
+    /// write(2) to a pipe whose reader may be gone: EPIPE instead of a SIGPIPE that would end
+    /// this process (blocked on this thread for the call; a pending one is consumed).
+    static func writeWithoutSIGPIPE(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+        var set = sigset_t(), old = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &set, &old)
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let e = errno
+        if n < 0 && e == EPIPE {
+            var zero = timespec()
+            _ = sigtimedwait(&set, nil, &zero)
+        }
+        pthread_sigmask(SIG_SETMASK, &old, nil)
+        errno = e
+        return n
+    }
+
+    /// Runs `path` with `arguments` (argv[0] excluded) and returns its standard output; its
+    /// stderr is passed through. A nonzero exit is an error.
+    public static func output(_ path: String, _ arguments: [String]) throws -> String {
+        let r = try capture(path, arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"])
+        if !r.stderr.isEmpty { _ = r.stderr.withUnsafeBytes { write(2, $0.baseAddress, $0.count) } }
+        guard r.termination == .exited(0) else {
+            throw CNCError(.system, "\(path) \(arguments.joined(separator: " ")) exited with status \(r.termination.shellStatus)")
+        }
+        return String(decoding: r.stdout, as: UTF8.self)
     }
 
     /// How a child ended.

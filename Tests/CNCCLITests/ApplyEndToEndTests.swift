@@ -1,4 +1,5 @@
 import CNCCore
+import CNCSystem
 import Foundation
 import Glibc
 import Testing
@@ -28,12 +29,8 @@ final class AppRoot {
     }
 
     func sh(_ command: String) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw CNCError(.system, "sh -c \(command): exit \(p.terminationStatus)") }
+        let r = try CLI.exec("/bin/sh", ["-c", command])
+        guard r.status == 0 else { throw CNCError(.system, "sh -c \(command): exit \(r.status): \(r.stderr)") }
     }
 
     func write(_ yaml: String, name: String = "app.yaml") throws -> String {
@@ -231,15 +228,13 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
         var rng = SystemRandomNumberGenerator()
         for i in 0..<20 {
             _ = try app.write(spec("k9", env: "\(i + 2)", extra: i % 3 == 0 ? "" : ""))
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
-            p.arguments = ["-f", file, "--root", app.root]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
+            var opts = Spawn.Options()
+            opts.fdMap = [-1, -1, -1]
+            let pid = try Spawn.spawn(CLI.binDir + "/cncapply", arguments: ["cncapply", "-f", file, "--root", app.root],
+                                      environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }, options: opts)
             usleep(UInt32.random(in: 0...250_000, using: &rng))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            kill(pid, SIGKILL)
+            _ = try Spawn.wait(pid)
         }
         let final = try app.apply(["-f", file])
         #expect(final.status == 0, "\(final.stdout)\(final.stderr)")
@@ -587,6 +582,8 @@ final class LocalRegistry {
             devices: ["/dev/null:/dev/mynull:rw"]
             shm_size: 3m
             oom_score_adj: 300
+            cgroup: private
+            mem_limit: 48m
         """)
         let a = try app.apply(["-f", file])
         #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
@@ -594,6 +591,12 @@ final class LocalRegistry {
                                     "cat /proc/sys/kernel/shmmax /proc/1/oom_score_adj; stat -c '%t:%T' /dev/mynull; df -k /dev/shm | tail -1"])
         let lines = e.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 4 && lines[0] == "654321" && lines[1] == "300" && lines[2] == "1:3", "\(e.stdout)\(e.stderr)")
+        // cgroup: private, and the container's own limits at /sys/fs/cgroup.
+        let v1 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        let cg = try CLI.run("cnc", ["exec", "--root", app.root, "hr-app-1", "sh", "-c", v1
+            ? "grep :memory: /proc/1/cgroup; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+            : "cat /proc/1/cgroup /sys/fs/cgroup/memory.max"])
+        #expect(cg.stdout.hasSuffix((v1 ? ":memory:/" : "0::/") + "\n50331648\n"), "\(cg.stdout)\(cg.stderr)")
         #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "3072", "\(e.stdout)")
         let bad = try app.write(spec("hr2", extra: "    sysctls: {kernel.panic: \"1\"}\n"), name: "bad.yaml")
         let b = try app.apply(["-f", bad])

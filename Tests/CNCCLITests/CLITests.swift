@@ -1,5 +1,6 @@
 import CNCCore
 import CNCEngine
+import CNCSystem
 import Foundation
 import Testing
 
@@ -18,20 +19,20 @@ enum CLI {
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
     static func run(_ tool: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binDir + "/" + tool)
-        p.arguments = args
-        var environment = ProcessInfo.processInfo.environment
+        try exec(binDir + "/" + tool, args, env: env)
+    }
+
+    /// Runs `path` to its end and collects both outputs at once. Through CNCSystem's spawn and
+    /// waitpid, not Foundation's Process: with dozens of suites spawning in parallel, a
+    /// Process sometimes never noticed its child had exited and the whole run hung.
+    static func exec(_ path: String, _ args: [String], env: [String: String] = [:], baseEnvironment: [String: String]? = nil,
+                     stdin: String? = nil, cwd: String? = nil) throws -> Result {
+        var environment = baseEnvironment ?? ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        let out = Foundation.Pipe(), err = Foundation.Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        let r = try Spawn.capture(path, args, environment: environment.map { "\($0.key)=\($0.value)" },
+                                  stdin: stdin.map { Array($0.utf8) }, workingDirectory: cwd)
+        return Result(status: r.termination.shellStatus, stdout: String(decoding: r.stdout, as: UTF8.self),
+                      stderr: String(decoding: r.stderr, as: UTF8.self))
     }
 }
 

@@ -9,20 +9,9 @@ import Testing
         let port = 20000 + Int.random(in: 0..<20000)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/rollback/rollback.sh").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [script, String(port)]
-        var env = ProcessInfo.processInfo.environment
-        env["CNC_ROOT"] = root
-        env["BIN"] = CLI.binDir
-        p.environment = env
-        let out = Foundation.Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let r = try CLI.exec("/bin/bash", ["-c", "exec \"$0\" \"$1\" 2>&1", script, String(port)], env: ["CNC_ROOT": root, "BIN": CLI.binDir])
+        let text = r.stdout
+        #expect(r.status == 0, "\(text)")
         // v1, then v2, v3 is refused and v2 stays, then the manual rollback brings v1 back.
         let versions = text.split(separator: "\n").filter { $0.lowercased().hasPrefix("version:") }.map { $0.split(separator: " ").last.map(String.init) ?? "" }
         #expect(versions == ["v1", "v2", "v2", "v1"], "\(text)")
@@ -38,27 +27,15 @@ import Testing
         let top = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         // The shop's images: busybox (the test rootfs) and the httpserver example's.
         #expect(try CLI.run("cnc", ["tag", "--root", app.root, "app:stable", "busybox:1.36"]).status == 0)
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: "/bin/bash")
-        build.arguments = [top.appendingPathComponent("examples/httpserver/build-image.sh").path, "v1", "--root", app.root]
-        build.environment = ProcessInfo.processInfo.environment.merging(["CNC": CLI.binDir + "/cnc"]) { _, b in b }
-        build.standardOutput = FileHandle.nullDevice
-        try build.run()
-        build.waitUntilExit()
-        #expect(build.terminationStatus == 0)
+        let build = try CLI.exec("/bin/bash", [top.appendingPathComponent("examples/httpserver/build-image.sh").path, "v1", "--root", app.root],
+                                 env: ["CNC": CLI.binDir + "/cnc"])
+        #expect(build.status == 0, "\(build.stderr)")
         let port = 20000 + Int.random(in: 0..<20000)
         let spec = top.appendingPathComponent("examples/shop/app.yaml").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
-        p.arguments = ["-f", spec, "--wait", "--root", app.root]
-        p.environment = ProcessInfo.processInfo.environment.merging(["SHOP_PORT": String(port)]) { _, b in b }
-        let out = Foundation.Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let r = try CLI.exec("/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>&1", CLI.binDir + "/cncapply", "-f", spec, "--wait", "--root", app.root],
+                             env: ["SHOP_PORT": String(port)])
+        let text = r.stdout
+        #expect(r.status == 0, "\(text)")
         // db was healthy before api started (depends_on: service_healthy).
         let lines = text.split(separator: "\n").map(String.init)
         let dbStarted = lines.firstIndex { $0.hasPrefix("shop-db-1: started") } ?? Int.max

@@ -16,18 +16,14 @@ import Testing
         /// A busybox rootfs tar (Debian's busybox-static + applet symlinks), via python's tarfile.
         func busyboxTar() throws -> String {
             let tar = path + "/bb.tar"
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", "-c", """
+            _ = try CLI.exec("/usr/bin/env", ["python3", "-c", """
                 import tarfile, sys
                 t = tarfile.open(sys.argv[1], 'w')
                 t.add('/bin/busybox', arcname='bin/busybox')
                 for a in ['sh', 'ls', 'echo', 'true', 'cat']:
                     i = tarfile.TarInfo('bin/' + a); i.type = tarfile.SYMTYPE; i.linkname = '/bin/busybox'; t.addfile(i)
                 t.close()
-                """, tar]
-            try p.run()
-            p.waitUntilExit()
+                """, tar])
             return tar
         }
     }
@@ -92,16 +88,8 @@ import Testing
 
     /// Runs a system tool (CLI.run only runs the built binaries).
     static func tool(_ path: String, _ args: [String]) throws -> (status: Int32, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let err = Foundation.Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+        let r = try CLI.exec(path, args)
+        return (r.status, r.stderr)
     }
 
     @Test func failedLoadLeavesNothing() throws {

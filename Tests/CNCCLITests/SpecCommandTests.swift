@@ -13,21 +13,8 @@ import Testing
     }
 
     func run(_ args: [String], in dir: String, stdin: String? = nil) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.environment = ["PATH": "/usr/bin:/bin", "HOME": "/home/user"]
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = input
-        try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        try CLI.exec(CLI.binDir + "/cncapply", args, baseEnvironment: ["PATH": "/usr/bin:/bin", "HOME": "/home/user"],
+                     stdin: stdin ?? "", cwd: dir)
     }
 
     static let good = "services:\n  web:\n    image: nginx\n    ports: [\"8080:80\"]\n"

@@ -6,15 +6,8 @@ import Testing
 
 /// A free TCP port on 127.0.0.1 (bind to 0, read it back, close).
 func freePort() throws -> Int {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"]
-    let out = Foundation.Pipe()
-    p.standardOutput = out
-    try p.run()
-    let d = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard let port = Int(String(decoding: d, as: UTF8.self).trimmingSpaces) else { throw CNCError(.internal, "no free port") }
+    let r = try run("python3", ["-c", "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"])
+    guard let port = Int(r.out.trimmingSpaces) else { throw CNCError(.internal, "no free port") }
     return port
 }
 

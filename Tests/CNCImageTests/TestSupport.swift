@@ -20,30 +20,13 @@ final class TempDir: @unchecked Sendable {
 /// Runs a program to completion, returning status and output.
 @discardableResult
 func run(_ tool: String, _ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : "/usr/bin/env")
-    p.arguments = tool.hasPrefix("/") ? args : [tool] + args
+    // CNCSystem's spawn, both outputs polled on this thread: no Process termination watcher and
+    // no reader task on the shared pool, which parallel suites can starve (a run once hung so).
     var e = ProcessInfo.processInfo.environment
     for (k, v) in env { e[k] = v }
-    p.environment = e
-    let out = Foundation.Pipe(), err = Foundation.Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    let inPipe = Foundation.Pipe()
-    if stdin != nil { p.standardInput = inPipe }
-    try p.run()
-    if let stdin {
-        inPipe.fileHandleForWriting.write(stdin)
-        try inPipe.fileHandleForWriting.close()
-    }
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    let r = try Spawn.capture(tool.hasPrefix("/") ? tool : "/usr/bin/env", tool.hasPrefix("/") ? args : [tool] + args,
+                              environment: e.map { "\($0.key)=\($0.value)" }, stdin: stdin.map { Array($0) })
+    return (r.termination.shellStatus, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
 }
 
 /// The directory of this test file's fixtures.

@@ -1,4 +1,5 @@
 import CNCCore
+import CNCSystem
 import Foundation
 import Testing
 
@@ -42,31 +43,32 @@ final class CNCHarness {
 
     @discardableResult
     func cnc(_ args: [String], stdin: String? = nil) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
         var a = args
         // Global options go after the subcommand (and after `cnc run`'s own flags come the image);
         // after both words of a group's (`container ls`).
         a.insert(contentsOf: ["--root", root], at: ["container", "image", "network"].contains(a.first ?? "") ? 2 : 1)
-        p.arguments = a
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        if let stdin {
-            let inp = Pipe()
-            p.standardInput = inp
-            try p.run()
-            inp.fileHandleForWriting.write(Data(stdin.utf8))
-            try inp.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        // CNCSystem's spawn and waitpid, both outputs polled here: Foundation's Process once
+        // missed a child's exit under parallel suites and hung the run.
+        let r = try Spawn.capture(CNCHarness.binDir + "/cnc", a, environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" },
+                                  stdin: Array((stdin ?? "").utf8))
+        return Result(status: r.termination.shellStatus, out: String(decoding: r.stdout, as: UTF8.self), err: String(decoding: r.stderr, as: UTF8.self))
     }
+
+    /// `cnc ARGS` in the background (stdin and stderr on /dev/null; stdout to `stdout` if
+    /// given): its pid, for `finish`.
+    func start(_ args: [String], stdout: Int32? = nil) throws -> pid_t {
+        var a = args
+        a.insert(contentsOf: ["--root", root], at: 1)
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devnull) }
+        var opts = Spawn.Options()
+        opts.fdMap = [devnull, stdout ?? devnull, devnull]
+        return try Spawn.spawn(CNCHarness.binDir + "/cnc", arguments: ["cnc"] + a,
+                               environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }, options: opts)
+    }
+
+    /// Waits for a `start`ed command; its exit status (128 + signal when killed).
+    func finish(_ pid: pid_t) throws -> Int32 { try Spawn.wait(pid).shellStatus }
 
     /// `cnc run --rootfs <busybox> ARGS...`, with run flags before the image.
     @discardableResult

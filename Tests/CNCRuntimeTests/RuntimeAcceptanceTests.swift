@@ -1,5 +1,6 @@
 import CNCCore
 import CNCRuntime
+import CNCSystem
 import Foundation
 import Testing
 
@@ -228,11 +229,7 @@ import Testing
         defer { try? h.tearDown() }
         let tar = "/tmp/cnc-img-\(ContainerID.random().short).tar"
         defer { try? FileManager.default.removeItem(atPath: tar) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/tar")
-        p.arguments = ["-C", CNCHarness.rootfs, "-cf", tar, "."]
-        try p.run()
-        p.waitUntilExit()
+        #expect(try Spawn.capture("/bin/tar", ["-C", CNCHarness.rootfs, "-cf", tar, "."], environment: []).termination == .exited(0))
         #expect(try h.cnc(["import", tar, "bbtest:1"]).status == 0)
         let r = try h.cnc(["run", "--rm", "--hostname", "img", "bbtest:1", "sh", "-c", "hostname; ls /bin/busybox"])
         #expect(r.status == 0 && r.out == "img\n/bin/busybox\n", "\(r.out) \(r.err)")
@@ -250,10 +247,7 @@ import Testing
         #expect(r.status == 0 && r.out == "ok\n", "\(r.out) \(r.err)")
         let store = ContainerStore(root: h.root)
         let tmp = try #require(store.ephemeralDir)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
-        p.arguments = ["run", "--root", h.root, "--rm", "--name", "eph", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "2"]
-        try p.run()
+        let p = try h.start(["run", "--rm", "--name", "eph", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "2"])
         var dir: String?
         for _ in 0..<100 {
             if let e = (try? FileManager.default.contentsOfDirectory(atPath: tmp))?.first, FileManager.default.fileExists(atPath: tmp + "/" + e + "/cnc.json") {
@@ -271,8 +265,7 @@ import Testing
         let clash = try h.cnc(["create", "--name", "eph", "--rootfs", CNCHarness.rootfs, "busybox", "true"])
         #expect(clash.status != 0 && clash.err.contains("already in use"))
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: h.root + "/containers")) ?? []).isEmpty)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(try h.finish(p) == 0)
         #expect(!FileManager.default.fileExists(atPath: found))
         #expect(!FileManager.default.fileExists(atPath: tmp), "the empty ephemeral directory stays behind")
         // Its cgroups are gone (the shared `cnc` parent may stay, as Docker's does).
@@ -288,10 +281,7 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
-        p.arguments = ["run", "--root", h.root, "--rm", "--name", "fg", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "30"]
-        try p.run()
+        let p = try h.start(["run", "--rm", "--name", "fg", "--rootfs", CNCHarness.rootfs, "busybox", "sleep", "30"])
         var up = false
         for _ in 0..<100 where !up {
             up = (try? h.cnc(["inspect", "--format", "{{.State.Running}}", "fg"]).out) == "true\n"
@@ -300,8 +290,7 @@ import Testing
         #expect(up)
         let rm = try h.cnc(["rm", "-f", "fg"])
         #expect(rm.status == 0, "\(rm.err)")
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 137)
+        #expect(try h.finish(p) == 137)
         #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
         let again = try h.cnc(["run", "--rm", "--name", "fg", "--rootfs", CNCHarness.rootfs, "busybox", "true"])
         #expect(again.status == 0, "\(again.err)")
@@ -361,21 +350,18 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CNCHarness.binDir + "/cnc")
-        p.arguments = ["run", "--root", h.root, "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
-                       "trap 'echo got-INT; exit 5' INT; echo ready; sleep 10 & wait"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let out = try CNCSystem.Pipe()
+        let p = try h.start(["run", "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
+                             "trap 'echo got-INT; exit 5' INT; echo ready; sleep 10 & wait"], stdout: out.writeFD)
+        out.closeWrite()
+        defer { out.closeRead() }
         // Wait for the workload to be up, then Ctrl-C the CLI.
-        let first = out.fileHandleForReading.availableData
-        #expect(String(decoding: first, as: UTF8.self).hasPrefix("ready"))
-        p.interrupt()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 5)
-        #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains("got-INT"))
+        var first = [UInt8](repeating: 0, count: 64)
+        let n = read(out.readFD, &first, first.count)
+        #expect(String(decoding: first.prefix(max(n, 0)), as: UTF8.self).hasPrefix("ready"))
+        kill(p, SIGINT)
+        #expect(try h.finish(p) == 5)
+        #expect(String(decoding: try out.readAll(), as: UTF8.self).contains("got-INT"))
     }
 
     @Test func healthLogRotationNetworkModesTTYAndCrashRecovery() throws {
@@ -571,6 +557,28 @@ import Testing
         #expect(Set(try h.cnc(["ps", "-a", "--format", "{{.Names}}"]).out.split(separator: "\n")) == ["up", "done1"])
         #expect(try h.cnc(["container", "prune", "--force"]).status == 0)
         #expect(try h.cnc(["ps", "-a", "--format", "{{.Names}}"]).out == "up\n")
+    }
+
+    /// /sys/fs/cgroup shows the container's own cgroups read-only (as Docker mounts them: what
+    /// JVMs and Go runtimes read their limits from); --cgroupns private roots /proc/self/cgroup
+    /// at the container's cgroup, for the workload and for exec.
+    @Test func containerSeesItsCgroupsAndPrivateCgroupNamespace() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let v1 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        let limitFile = v1 ? "/sys/fs/cgroup/memory/memory.limit_in_bytes" : "/sys/fs/cgroup/memory.max"
+        let r = try h.run(["--rm", "-m", "40m"], ["sh", "-c", "cat \(limitFile); touch \(limitFile).x || echo ro; grep -c ' /sys/fs/cgroup' /proc/self/mountinfo"])
+        let lines = r.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3 && lines[0] == "41943040" && lines[1] == "ro" && (Int(lines[2]) ?? 0) >= 1, "\(r.out) \(r.err)")
+        // Host cgroup namespace (Docker's default on v1): the full path; private: "/".
+        let host = try h.run(["--rm"], ["sh", "-c", "grep -m1 -E ':(memory|):' /proc/self/cgroup"])
+        #expect(host.out.contains("/cnc/"), "\(host.out)")
+        try h.run(["-d", "--name", "cgp", "--cgroupns", "private"], ["sleep", "100"])
+        let own = try h.cnc(["exec", "cgp", "sh", "-c", "grep -m1 -E ':(memory|):' /proc/self/cgroup"])
+        #expect(own.out.hasSuffix(":/\n") && !own.out.contains("cnc"), "\(own.out) \(own.err)")
+        let bad = try h.run(["--rm", "--cgroupns", "shared"], ["true"])
+        #expect(bad.status == 125 && bad.err.contains("want host or private"))
     }
 
     @Test func cpWorksOnStoppedContainers() throws {

@@ -1,5 +1,6 @@
 import CNCCore
 import CNCState
+import CNCSystem
 import Foundation
 import Testing
 
@@ -49,11 +50,8 @@ import Testing
         let (db, dir) = try Self.tempDB()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = db
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [dir + "/state.db", "PRAGMA user_version = 99;"]
-        try p.run()
-        p.waitUntilExit()
+        let r = try Spawn.capture("/usr/bin/sqlite3", [dir + "/state.db", "PRAGMA user_version = 99;"], environment: [])
+        #expect(r.termination == .exited(0))
         #expect {
             try StateDB(path: dir + "/state.db")
         } throws: { error in

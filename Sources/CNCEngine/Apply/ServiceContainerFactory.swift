@@ -129,6 +129,7 @@ enum ServiceContainerFactory {
             throw CNCError(e.code, "service \(serviceName): \(e.message)", cause: e.cause)
         }
         c.shmSize = s.shmSize?.bytes
+        c.cgroupns = s.cgroup
         c.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return c
     }

@@ -54,6 +54,8 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var oomScoreAdj: Int64?
     /// Size of /dev/shm.
     public var shmSize: ByteSize?
+    /// The cgroup namespace: "host" or "private".
+    public var cgroup: String?
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
@@ -63,7 +65,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case image, build, command, entrypoint, environment, user, hostname, labels, ports, expose, networks
-        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles
+        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles, cgroup
         case configs, secrets, deploy, cpuset, devices
         case workingDir = "working_dir"
         case containerName = "container_name"
