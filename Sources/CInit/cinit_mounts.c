@@ -108,6 +108,7 @@ int cinit_proc_sys_fd = -1;
 /// The new root between cinit_setup_rootfs and cinit_enter_rootfs.
 static int saved_rootfd = -1;
 static char saved_target[4200];
+static int bind_cgroups(const struct cinit_conf *c, int tolerant);
 
 /// `--device`: the host's node, made at its path in the container (replacing what is there).
 static void make_device(int rootfd, const struct cinit_device *d) {
@@ -303,24 +304,43 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     }
     saved_rootfd = rootfd;
     snprintf(saved_target, sizeof saved_target, "%s", target);
+    // The container's cgroups usually exist by now (made before init, or by the parent's second
+    // thread meanwhile): bind them now, off the path after release, and enter the root too if
+    // none is missing. Whatever is missing waits for release (cinit_enter_rootfs).
+    if (bind_cgroups(c, 1) == 0) cinit_enter_rootfs(c);
     return 0;
 }
 
-void cinit_enter_rootfs(const struct cinit_conf *c) {
-    int rootfd = saved_rootfd;
-    const char *target = saved_target;
+static int cgroups_bound[32];
+
+/// Binds each not yet bound cgroup directory read-only at /sys/fs/cgroup; with `tolerant`, a
+/// directory not made yet is left for later. Returns how many are still missing.
+static int bind_cgroups(const struct cinit_conf *c, int tolerant) {
+    int missing = 0;
     for (int i = 0; i < c->ncgroup_binds; i++) {
+        if (cgroups_bound[i]) continue;
         char dst[4200], p[64];
         if (c->cgroup_unified) snprintf(dst, sizeof dst, "/sys/fs/cgroup");
         else snprintf(dst, sizeof dst, "/sys/fs/cgroup/%s", c->cgroup_binds[i].value);
-        int fd = open_in_root(rootfd, dst, MUST_EXIST);
+        if (tolerant && access(c->cgroup_binds[i].key, F_OK) < 0) { missing++; continue; }
+        int fd = open_in_root(saved_rootfd, dst, MUST_EXIST);
         if (fd < 0 || mount(c->cgroup_binds[i].key, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
             cinit_die(125, "bind %s on %s: %s", c->cgroup_binds[i].key, dst, strerror(errno));
         close(fd);
-        remount_ro(rootfd, dst, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        remount_ro(saved_rootfd, dst, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        cgroups_bound[i] = 1;
     }
-    if (c->ncgroup_binds > 0 && !c->cgroup_unified) remount_ro(rootfd, "/sys/fs/cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (missing == 0 && c->ncgroup_binds > 0 && !c->cgroup_unified) remount_ro(saved_rootfd, "/sys/fs/cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    return missing;
+}
+
+void cinit_enter_rootfs(const struct cinit_conf *c) {
+    if (saved_rootfd < 0) return;  // entered already, before release
+    int rootfd = saved_rootfd;
+    const char *target = saved_target;
+    bind_cgroups(c, 0);
     close(rootfd);
+    saved_rootfd = -1;
 
     cinit_guard_own_binary(NULL);
     if (chdir(target) < 0) cinit_die(125, "chdir %s: %s", target, strerror(errno));
