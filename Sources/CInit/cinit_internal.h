@@ -33,6 +33,8 @@ struct cinit_conf {
     struct cinit_sysctl cgroup_binds[32]; int ncgroup_binds;
     struct cinit_sysctl cgroup_links[32]; int ncgroup_links;
     int cgroup_unified, cgroupns;
+    /// --privileged: /sys and /sys/fs/cgroup stay writable.
+    int privileged;
     struct cinit_device devices[CINIT_MAX]; int ndevices;
     /// /dev/shm's size in bytes (0: 64 MiB); oom_score_adj to set (has_oom_score_adj).
     long long shm_size;

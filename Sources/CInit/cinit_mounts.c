@@ -260,7 +260,7 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
         int fd = open_in_root(rootfd, "/sys", MAKE_DIR);
         char p[64];
         if (fd < 0) cinit_die(125, "open /sys: %s", strerror(errno));
-        if (mount("sysfs", fdpath(fd, p), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0) {
+        if (mount("sysfs", fdpath(fd, p), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (c->privileged ? 0 : MS_RDONLY), NULL) < 0) {
             if (mount("/sys", p, NULL, MS_BIND | MS_REC, NULL) < 0) cinit_die(125, "mount /sys: %s", strerror(errno));
             close(fd);
             remount_ro(rootfd, "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC);
@@ -327,10 +327,11 @@ static int bind_cgroups(const struct cinit_conf *c, int tolerant) {
         if (fd < 0 || mount(c->cgroup_binds[i].key, fdpath(fd, p), NULL, MS_BIND, NULL) < 0)
             cinit_die(125, "bind %s on %s: %s", c->cgroup_binds[i].key, dst, strerror(errno));
         close(fd);
-        remount_ro(saved_rootfd, dst, MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (!c->privileged) remount_ro(saved_rootfd, dst, MS_NOSUID | MS_NODEV | MS_NOEXEC);
         cgroups_bound[i] = 1;
     }
-    if (missing == 0 && c->ncgroup_binds > 0 && !c->cgroup_unified) remount_ro(saved_rootfd, "/sys/fs/cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    if (missing == 0 && c->ncgroup_binds > 0 && !c->cgroup_unified && !c->privileged)
+        remount_ro(saved_rootfd, "/sys/fs/cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC);
     return missing;
 }
 

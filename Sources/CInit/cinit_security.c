@@ -117,6 +117,8 @@ void cinit_apply_identity(const struct cinit_conf *c, uid_t uid, gid_t gid, cons
     memset(data, 0, sizeof data);
     for (int i = 0; i < c->ncaps; i++) {
         int cap = c->caps[i];
+        // --privileged means every capability this host lets us hold, not one more.
+        if (c->privileged && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) continue;
         if (uid == 0) {
             data[cap / 32].inheritable |= 1u << (cap % 32);
             data[cap / 32].effective |= 1u << (cap % 32);

@@ -96,6 +96,7 @@ extension ContainerConfig {
         })
         o.set("shmSize", shmSize)
         o.set("cgroupns", cgroupns)
+        o.set("privileged", privileged)
         o.set("created", created)
         return o.value
     }

@@ -61,6 +61,9 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     /// (its cgroup is "/" in /proc/self/cgroup). nil or "host": the host's, Docker's default
     /// on cgroup v1.
     public var cgroupns: String?
+    /// `--privileged` / Compose `privileged: true`: every capability and host device, no
+    /// seccomp filter, no masked paths, /sys and /sys/fs/cgroup writable.
+    public var privileged: Bool?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

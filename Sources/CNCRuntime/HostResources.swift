@@ -1,3 +1,4 @@
+import CNCCgroups
 import CNCCore
 import CNCSystem
 
@@ -47,6 +48,24 @@ public enum HostResources {
                            major: info.major, minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid)]
     }
 
+    /// Every device node under the host's /dev, for `--privileged` (as Docker: not the pty,
+    /// shm, mqueue and fd trees, not /dev/console and /dev/ptmx, which the container has its
+    /// own of; symlinks skipped).
+    public static func hostDevices(_ dir: String = "/dev") -> [DeviceNode] {
+        var out: [DeviceNode] = []
+        for name in (try? FileSystem.listDirectory(dir)) ?? [] {
+            let path = dir + "/" + name
+            if dir == "/dev" && ["pts", "shm", "mqueue", "fd", "console", "ptmx", ".lxc", ".lxd-mounts", ".udev"].contains(name) { continue }
+            if FileSystem.isSymlink(path) { continue }
+            guard let info = try? FileSystem.nodeInfo(path) else { continue }
+            if info.isDirectory { out += hostDevices(path); continue }
+            guard let type = info.deviceType else { continue }
+            out.append(DeviceNode(hostPath: path, containerPath: path, permissions: "rwm", type: type, major: info.major,
+                                  minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid))
+        }
+        return out
+    }
+
     /// Docker's rule for `--sysctl`: only parameters namespaced per container — IPC ones
     /// (unless the IPC namespace is the host's, which cnc never shares) and net.* ones (not
     /// with the host's network).
@@ -78,5 +97,22 @@ public enum HostResources {
             out[kv[0]] = kv[1]
         }
         return out
+    }
+}
+
+extension ContainerConfig {
+    /// `--privileged`, as Docker applies it: all capabilities, no seccomp filter, no masked or
+    /// read-only /proc and /sys paths, every host device (and the cgroup rule that allows them
+    /// all), no_new_privs off unless asked for.
+    public mutating func makePrivileged() {
+        privileged = true
+        capAdd = ["ALL"]
+        capDrop = []
+        securityOpt.removeAll { $0.hasPrefix("seccomp=") || $0.hasPrefix("seccomp:") }
+        securityOpt += ["seccomp=unconfined", "systempaths=unconfined"]
+        if !securityOpt.contains(where: { $0.hasPrefix("no-new-privileges") }) { securityOpt.append("no-new-privileges=false") }
+        let extra = (devices ?? []).filter { d in !d.hostPath.hasPrefix("/dev/") || d.containerPath != d.hostPath }
+        devices = HostResources.hostDevices() + extra
+        limits.deviceRules = (limits.deviceRules ?? []) + [DeviceRule(type: "a", major: nil, minor: nil)]
     }
 }

@@ -198,6 +198,7 @@ extension Runtime {
         for l in view.links { n.add("cgrouplink", l.name, l.target) }
         if view.unified { n.add("cgroupunified", "1") }
         if c.cgroupns == "private" { n.add("cgroupns", "1") }
+        if c.privileged == true { n.add("privileged", "1") }
         if let o = c.oomScoreAdj { n.add("oomscoreadj", String(o)) }
         if !c.systemPathsUnconfined {
             for p in Self.maskedPaths { n.add("mask", p) }

@@ -22,6 +22,7 @@ extension Runtime {
         for f in cgroups.procsFiles(c.cgroupPath) { n.add("cgroupprocs", f) }
         n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
         try addSeccomp(c, dir: dir, to: &n)
+        if c.privileged == true { n.add("privileged", "1") }
         n.add("cwd", workdir ?? (c.workingDir.isEmpty ? "/" : c.workingDir))
         n.add("user", user ?? c.user)
         if tty { n.add("tty", "1") }

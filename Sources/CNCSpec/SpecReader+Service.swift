@@ -8,7 +8,7 @@ extension SpecReader {
         "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
         "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
         "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-        "blkio_config", "devices", "shm_size", "cgroup", "cgroup_parent", "dns", "dns_search", "x-cnc",
+        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "cgroup_parent", "dns", "dns_search", "x-cnc",
     ]
 
     static let serviceKeySet = KeySet(serviceKeys)
@@ -124,6 +124,7 @@ extension SpecReader {
         }
         if let n = f["dns_search"], let domains = stringOrList(n, f.path("dns_search")) { s.dnsSearch = domains }
         if let n = f["logging"], let l = readLogging(n, f.path("logging")) { s.logging = l }
+        if let b = optionalBool(f, "privileged") { s.privileged = b }
         if let n = f["cgroup"], let text = string(n, f.path("cgroup")) {
             if text == "host" || text == "private" { s.cgroup = text } else {
                 error(n, f.path("cgroup"), "\"\(text)\" is not a cgroup namespace mode (valid: host, private)")

@@ -26,6 +26,7 @@ extension RunFlags {
     /// The boolean flags among the long names (they take no value).
     package static let flagNames: Set<String> = [
         "detach", "rm", "interactive", "tty", "read-only", "init", "oom-kill-disable", "no-healthcheck", "publish-all",
+        "privileged",
     ]
 
     /// Every long name, as ArgumentParser spells it (the test compares it with `run --help`).
@@ -33,7 +34,7 @@ extension RunFlags {
         "detach", "rm", "root", "log-level", "name", "interactive", "tty", "env", "env-file", "workdir", "user",
         "hostname", "volume", "mount", "tmpfs", "read-only", "init", "entrypoint", "cpus", "cpu-shares", "cpu-quota",
         "cpu-period", "cpuset-cpus", "cpuset-mems", "memory", "memory-reservation", "memory-swap", "pids-limit",
-        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "cap-add", "cap-drop", "security-opt", "ulimit",
+        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "cap-add", "cap-drop", "security-opt", "ulimit",
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
         "dns-search", "dns-option", "cgroup-parent", "log-opt", "dns", "add-host", "rootfs",
@@ -53,6 +54,7 @@ extension RunFlags {
         case ("oom-kill-disable", nil): inv.flags.oomKillDisable = true
         case ("no-healthcheck", nil): inv.flags.noHealthcheck = true
         case ("publish-all", nil): inv.flags.publishAll = true
+        case ("privileged", nil): inv.flags.privileged = true
         case (_, nil): return false
         case ("root", let v?): inv.root = v
         case ("log-level", let v?): inv.logLevel = v

@@ -42,6 +42,7 @@ public struct RunFlags: Equatable, Sendable {
     public var oomScoreAdj: Int?
     public var shmSize: String?
     public var cgroupns: String?
+    public var privileged = false
     public var capAdd: [String] = []
     public var capDrop: [String] = []
     public var securityOpt: [String] = []
@@ -187,6 +188,7 @@ public struct RunFlags: Equatable, Sendable {
         }
         c.limits = try limits()
         try applyHostResources(&c)
+        if privileged { c.makePrivileged() }
         return c
     }
 

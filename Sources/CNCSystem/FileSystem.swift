@@ -33,6 +33,12 @@ public enum FileSystem {
         return String(cString: buf)
     }
 
+    /// True when `path` itself is a symbolic link (lstat).
+    public static func isSymlink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -584,6 +584,12 @@ final class LocalRegistry {
             oom_score_adj: 300
             cgroup: private
             mem_limit: 48m
+          priv:
+            image: app:stable
+            command: ["sleep", "1000"]
+            network_mode: none
+            stop_grace_period: 0s
+            privileged: true
         """)
         let a = try app.apply(["-f", file])
         #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
@@ -598,6 +604,8 @@ final class LocalRegistry {
             : "cat /proc/1/cgroup /sys/fs/cgroup/memory.max"])
         #expect(cg.stdout.hasSuffix((v1 ? ":memory:/" : "0::/") + "\n50331648\n"), "\(cg.stdout)\(cg.stderr)")
         #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "3072", "\(e.stdout)")
+        let priv = try CLI.run("cnc", ["exec", "--root", app.root, "hr-priv-1", "grep", "-E", "^(Seccomp|NoNewPrivs):", "/proc/1/status"])
+        #expect(priv.stdout == "NoNewPrivs:\t0\nSeccomp:\t0\n", "\(priv.stdout)\(priv.stderr)")
         let bad = try app.write(spec("hr2", extra: "    sysctls: {kernel.panic: \"1\"}\n"), name: "bad.yaml")
         let b = try app.apply(["-f", bad])
         #expect(b.status != 0 && b.stderr.contains("sysctl \"kernel.panic\" is not allowed"), "\(b.stdout)\(b.stderr)")

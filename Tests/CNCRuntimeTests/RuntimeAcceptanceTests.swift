@@ -581,6 +581,27 @@ import Testing
         #expect(bad.status == 125 && bad.err.contains("want host or private"))
     }
 
+    /// --privileged as Docker gives it: the host's capabilities, no seccomp, no_new_privs off,
+    /// nothing masked, /sys writable, the host's devices and a devices cgroup that allows all.
+    @Test func privilegedContainersGetTheHost() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let bounding = status.split(separator: "\n").first { $0.hasPrefix("CapBnd:") }?.split(separator: "\t").last.map(String.init) ?? "?"
+        // A host device the default set does not include, if this host has one.
+        let hostDevice = ["/dev/loop-control", "/dev/kvm", "/dev/tty1", "/dev/vda", "/dev/sda"].first { FileManager.default.fileExists(atPath: $0) }
+        let script = "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\\t'; grep -c ' /proc/keys ' /proc/self/mountinfo; "
+            + "awk '$5 == \"/sys\" { split($6, o, \",\"); print \"sys-\" o[1] }' /proc/self/mountinfo; mknod /dev/own c 10 229 && exec 3<>/dev/own && echo own-ok; "
+            + "test -e \(hostDevice ?? "/dev/null") && echo host-device"
+        let r = try h.run(["--rm", "--privileged", "--name", "priv"], ["sh", "-c", script])
+        #expect(r.out == "CapEff:\(bounding)\nNoNewPrivs:0\nSeccomp:0\n0\nsys-rw\nown-ok\nhost-device\n", "\(r.out) \(r.err)")
+        try h.run(["-d", "--name", "pv", "--privileged"], ["sleep", "100"])
+        #expect(try h.inspect("pv", "{{.HostConfig.Privileged}}") == "true")
+        let plain = try h.run(["--rm"], ["sh", "-c", "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\\t'"])
+        #expect(plain.out == "NoNewPrivs:1\nSeccomp:2\n", "\(plain.out)")
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

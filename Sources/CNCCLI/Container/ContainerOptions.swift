@@ -42,6 +42,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: "Tune host's OOM preferences (-1000 to 1000).") var oomScoreAdj: Int?
     @Option(name: .long, help: "Size of /dev/shm (default 64m).") var shmSize: String?
     @Option(name: .long, help: "Cgroup namespace to use: host (default) or private.") var cgroupns: String?
+    @Flag(name: .long, help: "Give extended privileges to this container (every capability and device, no seccomp).") var privileged = false
     @Option(name: .long, help: "Add Linux capabilities.") var capAdd: [String] = []
     @Option(name: .long, help: "Drop Linux capabilities.") var capDrop: [String] = []
     @Option(name: .long, help: "Security options (seccomp=unconfined, no-new-privileges=false).") var securityOpt: [String] = []
@@ -83,7 +84,7 @@ struct ContainerOptions: ParsableArguments {
         f.cpusetMems = cpusetMems; f.memory = memory; f.memoryReservation = memoryReservation
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.oomKillDisable = oomKillDisable
         f.blkioWeight = blkioWeight; f.deviceCgroupRule = deviceCgroupRule; f.device = device; f.sysctl = sysctl
-        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.capAdd = capAdd; f.capDrop = capDrop
+        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.capAdd = capAdd; f.capDrop = capDrop
         f.securityOpt = securityOpt; f.ulimit = ulimit; f.restart = restart; f.stopSignal = stopSignal
         f.stopTimeout = stopTimeout; f.healthCmd = healthCmd; f.healthInterval = healthInterval
         f.healthTimeout = healthTimeout; f.healthRetries = healthRetries; f.healthStartPeriod = healthStartPeriod

@@ -130,6 +130,7 @@ enum ServiceContainerFactory {
         }
         c.shmSize = s.shmSize?.bytes
         c.cgroupns = s.cgroup
+        if s.privileged == true { c.makePrivileged() }
         c.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return c
     }

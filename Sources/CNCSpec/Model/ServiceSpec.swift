@@ -56,6 +56,8 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var shmSize: ByteSize?
     /// The cgroup namespace: "host" or "private".
     public var cgroup: String?
+    /// Every capability and host device, no seccomp filter (Docker's --privileged).
+    public var privileged: Bool?
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
@@ -65,7 +67,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case image, build, command, entrypoint, environment, user, hostname, labels, ports, expose, networks
-        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles, cgroup
+        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles, cgroup, privileged
         case configs, secrets, deploy, cpuset, devices
         case workingDir = "working_dir"
         case containerName = "container_name"
