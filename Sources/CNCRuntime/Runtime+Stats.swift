@@ -67,12 +67,14 @@ extension Runtime {
     /// `cnc cp`: host <-> container, resolved inside the container's root. A running container
     /// is reached through /proc/<pid>/root; a stopped one through a helper that holds its
     /// overlay mounted in a private mount namespace.
-    public func copy(from container: Container, path: String, toHost dest: String) throws {
-        try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest) }
+    /// `followLink` (-L): a symlink at `path` is copied as what it points to (resolved inside
+    /// the container's root); otherwise as the link itself, as docker cp does.
+    public func copy(from container: Container, path: String, toHost dest: String, followLink: Bool = false) throws {
+        try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest, followLink: followLink) }
     }
 
-    public func copy(fromHost source: String, to container: Container, path: String) throws {
-        try withRoot(container) { try SafeCopy.copyIn(source, root: $0, path: path) }
+    public func copy(fromHost source: String, to container: Container, path: String, followLink: Bool = false) throws {
+        try withRoot(container) { try SafeCopy.copyIn(source, root: $0, path: path, followLink: followLink) }
     }
 
     func withRoot(_ c: Container, _ body: (String) throws -> Void) throws {

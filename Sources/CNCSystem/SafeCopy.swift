@@ -27,10 +27,10 @@ public enum SafeCopy {
     }
 
     /// Container path -> host path (docker cp CONTAINER:SRC DEST).
-    public static func copyOut(root: String, path: String, to dest: String) throws {
+    public static func copyOut(root: String, path: String, to dest: String, followLink: Bool = false) throws {
         let rootFD = try FD.open(root, O_PATH | O_DIRECTORY)
         defer { close(rootFD) }
-        let src = try openInRoot(rootFD, path, O_PATH)
+        let src = try openInRoot(rootFD, path, O_PATH | (followLink || path.hasSuffix("/") ? 0 : O_NOFOLLOW))
         defer { close(src) }
         let name = FileSystem.baseName(path.hasSuffix("/") ? String(path.dropLast()) : path)
         var target = dest
@@ -41,10 +41,10 @@ public enum SafeCopy {
     }
 
     /// Host path -> container path (docker cp SRC CONTAINER:DEST).
-    public static func copyIn(_ source: String, root: String, path: String) throws {
+    public static func copyIn(_ source: String, root: String, path: String, followLink: Bool = false) throws {
         let rootFD = try FD.open(root, O_PATH | O_DIRECTORY)
         defer { close(rootFD) }
-        let src = try FD.open(source, O_PATH)
+        let src = try FD.open(source, O_PATH | (followLink || source.hasSuffix("/") ? 0 : O_NOFOLLOW))
         defer { close(src) }
         let srcName = FileSystem.baseName(source.hasSuffix("/") ? String(source.dropLast()) : source)
         // An existing directory receives the source inside it; otherwise create `path` itself.

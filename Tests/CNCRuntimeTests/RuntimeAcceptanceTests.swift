@@ -602,6 +602,34 @@ import Testing
         #expect(plain.out == "NoNewPrivs:1\nSeccomp:2\n", "\(plain.out)")
     }
 
+    /// docker cp's tar streams (`CONTAINER:SRC -`, `- CONTAINER:DIR`), links copied as links
+    /// unless -L, and a hostile tar on stdin refused with nothing written.
+    @Test func cpStreamsTarsAndFollowsLinksOnlyWhenAsked() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "cps"], ["sh", "-c", "mkdir /data && echo d > /data/f && ln -s /data/f /lnk && sleep 100"])
+        Thread.sleep(forTimeInterval: 0.3)
+        func sh(_ script: String) throws -> Spawn.Captured {
+            try Spawn.capture("/bin/sh", ["-c", script], environment: ["PATH=/usr/bin:/bin", "CNC=\(CNCHarness.binDir)/cnc", "ROOT=\(h.root)"])
+        }
+        let out = try sh("$CNC cp --root $ROOT cps:/data - | tar -tf -")
+        #expect(String(decoding: out.stdout, as: UTF8.self) == "data/\ndata/f\n", "\(String(decoding: out.stderr, as: UTF8.self))")
+        let into = try sh("d=$(mktemp -d) && echo hi > $d/new.txt && tar -C $d -cf - new.txt | $CNC cp --root $ROOT - cps:/data; rc=$?; rm -rf $d; exit $rc")
+        #expect(into.termination == .exited(0), "\(String(decoding: into.stderr, as: UTF8.self))")
+        #expect(try h.cnc(["exec", "cps", "cat", "/data/new.txt"]).out == "hi\n")
+        let dest = "/tmp/cnc-cp-link-\(ContainerID.random().short)"
+        defer { try? FileManager.default.removeItem(atPath: dest) }
+        #expect(try h.cnc(["cp", "cps:/lnk", dest]).status == 0)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dest)) == "/data/f")
+        try FileManager.default.removeItem(atPath: dest)
+        #expect(try h.cnc(["cp", "-L", "cps:/lnk", dest]).status == 0)
+        #expect((try? String(contentsOfFile: dest, encoding: .utf8)) == "d\n")
+        let evil = try sh("python3 -c \"import tarfile,io,sys; b=io.BytesIO(); t=tarfile.open(fileobj=b,mode='w'); i=tarfile.TarInfo('../evil'); i.size=1; t.addfile(i, io.BytesIO(b'x')); t.close(); sys.stdout.buffer.write(b.getvalue())\" | $CNC cp --root $ROOT - cps:/data")
+        #expect(evil.termination == .exited(125) && String(decoding: evil.stderr, as: UTF8.self).contains("refused entry \"../evil\""))
+        #expect(try h.cnc(["exec", "cps", "ls", "/"]).out.split(separator: "\n").contains("evil") == false)
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
