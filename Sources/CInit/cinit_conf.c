@@ -59,9 +59,13 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
     }
     close(fd);
     buf[size] = 0;
-    char *tok[8192];
+    // Every token, however many (a --privileged container lists each host device).
+    size_t count = 0;
+    for (size_t i = 0; i < size; i++) if (buf[i] == 0) count++;
+    char **tok = malloc((count + 1) * sizeof *tok);
+    if (!tok) cinit_die(125, "out of memory");
     int ntok = 0;
-    for (size_t i = 0, start = 0; i < size && ntok < 8192; i++) {
+    for (size_t i = 0, start = 0; i < size; i++) {
         if (buf[i] == 0) { tok[ntok++] = buf + start; start = i + 1; }
     }
 #define NEED(k) do { if (i + (k) >= ntok) cinit_die(125, "config %s: %s needs %d values", path, key, k); } while (0)
@@ -118,7 +122,11 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         }
         else if (!strcmp(key, "device")) {
             NEED(6);
-            if (c->ndevices >= CINIT_MAX) cinit_die(125, "too many devices");
+            if (c->ndevices == c->devices_cap) {
+                c->devices_cap = c->devices_cap ? c->devices_cap * 2 : 16;
+                c->devices = realloc(c->devices, (size_t)c->devices_cap * sizeof *c->devices);
+                if (!c->devices) cinit_die(125, "out of memory");
+            }
             c->devices[c->ndevices++] = (struct cinit_device){ tok[i + 1], (unsigned)strtoul(tok[i + 2], NULL, 10),
                 (unsigned)strtoul(tok[i + 3], NULL, 10), (unsigned)strtoul(tok[i + 4], NULL, 10),
                 (unsigned)strtoul(tok[i + 5], NULL, 10), (unsigned)strtoul(tok[i + 6], NULL, 10) };

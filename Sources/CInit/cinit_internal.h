@@ -35,7 +35,8 @@ struct cinit_conf {
     int cgroup_unified, cgroupns;
     /// --privileged: /sys and /sys/fs/cgroup stay writable.
     int privileged;
-    struct cinit_device devices[CINIT_MAX]; int ndevices;
+    /// Allocated by cinit_conf_load (a --privileged container lists every host device).
+    struct cinit_device *devices; int ndevices, devices_cap;
     /// /dev/shm's size in bytes (0: 64 MiB); oom_score_adj to set (has_oom_score_adj).
     long long shm_size;
     int oom_score_adj, has_oom_score_adj;
