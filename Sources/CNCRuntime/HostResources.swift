@@ -48,6 +48,36 @@ public enum HostResources {
                            major: info.major, minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid)]
     }
 
+    /// `--device-read-bps PATH:RATE` and friends: the block device's numbers and the rate
+    /// (bytes with a unit for *-bps, a count for *-iops).
+    public static func throttle(_ kind: BlkioThrottle.Kind, _ text: String) throws -> BlkioThrottle {
+        let flag = ["readBps": "--device-read-bps", "writeBps": "--device-write-bps", "readIOps": "--device-read-iops",
+                    "writeIOps": "--device-write-iops"][kind.rawValue] ?? kind.rawValue
+        guard let colon = text.lastIndex(of: ":"), text.hasPrefix("/") else {
+            throw CNCError(.invalidArgument, "invalid \(flag) \"\(text)\": want DEVICE:RATE (/dev/sda:1mb)")
+        }
+        let path = String(text[..<colon]), rateText = String(text[text.index(after: colon)...])
+        let rate: Int64
+        switch kind {
+        case .readBps, .writeBps: rate = try ByteSize(parsing: rateText).bytes
+        case .readIOps, .writeIOps:
+            guard let n = Int64(rateText) else { throw CNCError(.invalidArgument, "invalid \(flag) \"\(text)\": the rate is a number of operations") }
+            rate = n
+        }
+        guard rate >= 0 else { throw CNCError(.invalidArgument, "invalid \(flag) \"\(text)\": the rate must not be negative") }
+        return try throttle(kind, path: path, rate: rate, flag: flag)
+    }
+
+    /// A throttle of `rate` on the block device at `path`.
+    public static func throttle(_ kind: BlkioThrottle.Kind, path: String, rate: Int64, flag: String) throws -> BlkioThrottle {
+        let info: FileSystem.NodeInfo
+        do { info = try FileSystem.nodeInfo(path) } catch let e as CNCError {
+            throw CNCError(.invalidArgument, "\(flag): cannot use \(path)", cause: e.description)
+        }
+        guard info.deviceType == "b" else { throw CNCError(.invalidArgument, "\(flag): \(path) is not a block device") }
+        return BlkioThrottle(kind: kind, major: info.major, minor: info.minor, rate: rate)
+    }
+
     /// Every device node under the host's /dev, for `--privileged` (as Docker: not the pty,
     /// shm, mqueue and fd trees, not /dev/console and /dev/ptmx, which the container has its
     /// own of; symlinks skipped).

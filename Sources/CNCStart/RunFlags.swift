@@ -43,6 +43,10 @@ public struct RunFlags: Equatable, Sendable {
     public var shmSize: String?
     public var cgroupns: String?
     public var privileged = false
+    public var deviceReadBps: [String] = []
+    public var deviceWriteBps: [String] = []
+    public var deviceReadIops: [String] = []
+    public var deviceWriteIops: [String] = []
     public var capAdd: [String] = []
     public var capDrop: [String] = []
     public var securityOpt: [String] = []
@@ -245,6 +249,9 @@ public struct RunFlags: Equatable, Sendable {
             l.blkioWeight = w
         }
         if !deviceCgroupRule.isEmpty { l.deviceRules = try deviceCgroupRule.map(DeviceRule.init(parsing:)) }
+        let throttles = try deviceReadBps.map { try HostResources.throttle(.readBps, $0) } + deviceWriteBps.map { try HostResources.throttle(.writeBps, $0) }
+            + deviceReadIops.map { try HostResources.throttle(.readIOps, $0) } + deviceWriteIops.map { try HostResources.throttle(.writeIOps, $0) }
+        if !throttles.isEmpty { l.blkioThrottles = throttles }
         return l
     }
 

@@ -570,6 +570,11 @@ final class LocalRegistry {
 @Suite(.serialized) struct ServiceHostResourceTests {
     @Test func sysctlsDevicesShmSizeAndOomScoreAdjApply() throws {
         let app = try AppRoot()
+        // blkio_config throttles need a block device of this host (the cgroup takes its numbers).
+        let disks = ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/block")) ?? []).sorted()
+        let disk = disks.first { FileManager.default.fileExists(atPath: "/dev/" + $0) }
+        let numbers = disk.flatMap { try? String(contentsOfFile: "/sys/class/block/\($0)/dev", encoding: .utf8) }?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let blkio = disk.map { "    blkio_config: {device_read_bps: [{path: /dev/\($0), rate: 3mb}]}\n" } ?? ""
         let file = try app.write("""
         name: hr
         services:
@@ -584,7 +589,7 @@ final class LocalRegistry {
             oom_score_adj: 300
             cgroup: private
             mem_limit: 48m
-          priv:
+        \(blkio)  priv:
             image: app:stable
             command: ["sleep", "1000"]
             network_mode: none
@@ -604,6 +609,10 @@ final class LocalRegistry {
             : "cat /proc/1/cgroup /sys/fs/cgroup/memory.max"])
         #expect(cg.stdout.hasSuffix((v1 ? ":memory:/" : "0::/") + "\n50331648\n"), "\(cg.stdout)\(cg.stderr)")
         #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "3072", "\(e.stdout)")
+        if let numbers, FileManager.default.fileExists(atPath: "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device") {
+            let t = try CLI.run("cnc", ["exec", "--root", app.root, "hr-app-1", "cat", "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device"])
+            #expect(t.stdout == "\(numbers) 3145728\n", "\(t.stdout)\(t.stderr)")
+        }
         let priv = try CLI.run("cnc", ["exec", "--root", app.root, "hr-priv-1", "grep", "-E", "^(Seccomp|NoNewPrivs):", "/proc/1/status"])
         #expect(priv.stdout == "NoNewPrivs:\t0\nSeccomp:\t0\n", "\(priv.stdout)\(priv.stderr)")
         let bad = try app.write(spec("hr2", extra: "    sysctls: {kernel.panic: \"1\"}\n"), name: "bad.yaml")

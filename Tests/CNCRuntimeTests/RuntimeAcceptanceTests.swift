@@ -630,6 +630,29 @@ import Testing
         #expect(try h.cnc(["exec", "cps", "ls", "/"]).out.split(separator: "\n").contains("evil") == false)
     }
 
+    /// --device-read-bps / -write-bps / -read-iops / -write-iops reach the blkio (v2: io.max)
+    /// files of the container's cgroup, named by the block device's numbers.
+    @Test func blockDeviceThrottles() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        // Any block device of this host (the cgroup takes its numbers; nothing reads it).
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/block")) ?? []
+        guard let disk = names.sorted().first(where: { FileManager.default.fileExists(atPath: "/dev/" + $0) }),
+              let numbers = try? String(contentsOfFile: "/sys/class/block/\(disk)/dev", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        else { return }
+        let v1 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device")
+        let show = v1 ? "cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device"
+            : "cat /sys/fs/cgroup/io.max"
+        let r = try h.run(["--rm", "--device-read-bps", "/dev/\(disk):1mb", "--device-write-iops", "/dev/\(disk):100"], ["sh", "-c", show])
+        let expected = v1 ? "\(numbers) 1048576\n\(numbers) 100\n" : "\(numbers) rbps=1048576 wbps=max riops=max wiops=100\n"
+        #expect(r.out == expected, "\(r.out) \(r.err)")
+        try h.run(["-d", "--name", "thr", "--device-read-bps", "/dev/\(disk):2mb"], ["sleep", "100"])
+        #expect(try h.inspect("thr", "{{json .HostConfig.BlkioDeviceReadBps}}") == "[{\"Path\":\"/dev/block/\(numbers)\",\"Rate\":2097152}]")
+        let bad = try h.run(["--rm", "--device-read-bps", "/dev/null:1mb"], ["true"])
+        #expect(bad.status == 125 && bad.err.contains("/dev/null is not a block device"), "\(bad.err)")
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

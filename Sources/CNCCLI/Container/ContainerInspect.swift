@@ -43,6 +43,14 @@ struct ContainerInspect: ParsableCommand {
         return f.string(from: d)
     }
 
+    /// Docker's [{"Path", "Rate"}] for one kind of block-device throttle (the device by its
+    /// numbers under /dev/block).
+    static func throttles(_ l: CgroupLimits, _ kind: BlkioThrottle.Kind) -> JSONValue {
+        .array((l.blkioThrottles ?? []).filter { $0.kind == kind }.map {
+            .object(["Path": .string("/dev/block/\($0.major):\($0.minor)"), "Rate": .int($0.rate)])
+        })
+    }
+
     static func document(_ c: Container, runtime: Runtime) -> JSONValue {
         let cfg = c.config
         let s = c.state
@@ -77,6 +85,8 @@ struct ContainerInspect: ParsableCommand {
                 .object(["PathOnHost": .string(d.hostPath), "PathInContainer": .string(d.containerPath), "CgroupPermissions": .string(d.permissions)])
             }),
             "ShmSize": .int(cfg.shmSize ?? 64 << 20), "OomScoreAdj": .int(Int64(cfg.oomScoreAdj ?? 0)),
+            "BlkioDeviceReadBps": throttles(l, .readBps), "BlkioDeviceWriteBps": throttles(l, .writeBps),
+            "BlkioDeviceReadIOps": throttles(l, .readIOps), "BlkioDeviceWriteIOps": throttles(l, .writeIOps),
         ]
         var config: [String: JSONValue] = [
             "Hostname": .string(cfg.hostname), "User": .string(cfg.user), "Env": json(cfg.env), "Cmd": json(cfg.cmd),

@@ -43,6 +43,10 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Size of /dev/shm (default 64m).") var shmSize: String?
     @Option(name: .long, help: "Cgroup namespace to use: host (default) or private.") var cgroupns: String?
     @Flag(name: .long, help: "Give extended privileges to this container (every capability and device, no seccomp).") var privileged = false
+    @Option(name: .long, help: "Limit read rate (bytes per second) from a device (/dev/sda:1mb).") var deviceReadBps: [String] = []
+    @Option(name: .long, help: "Limit write rate (bytes per second) to a device (/dev/sda:1mb).") var deviceWriteBps: [String] = []
+    @Option(name: .long, help: "Limit read rate (IO per second) from a device (/dev/sda:1000).") var deviceReadIops: [String] = []
+    @Option(name: .long, help: "Limit write rate (IO per second) to a device (/dev/sda:1000).") var deviceWriteIops: [String] = []
     @Option(name: .long, help: "Add Linux capabilities.") var capAdd: [String] = []
     @Option(name: .long, help: "Drop Linux capabilities.") var capDrop: [String] = []
     @Option(name: .long, help: "Security options (seccomp=unconfined, no-new-privileges=false).") var securityOpt: [String] = []
@@ -84,7 +88,8 @@ struct ContainerOptions: ParsableArguments {
         f.cpusetMems = cpusetMems; f.memory = memory; f.memoryReservation = memoryReservation
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.oomKillDisable = oomKillDisable
         f.blkioWeight = blkioWeight; f.deviceCgroupRule = deviceCgroupRule; f.device = device; f.sysctl = sysctl
-        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.capAdd = capAdd; f.capDrop = capDrop
+        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.deviceReadBps = deviceReadBps; f.deviceWriteBps = deviceWriteBps
+        f.deviceReadIops = deviceReadIops; f.deviceWriteIops = deviceWriteIops; f.capAdd = capAdd; f.capDrop = capDrop
         f.securityOpt = securityOpt; f.ulimit = ulimit; f.restart = restart; f.stopSignal = stopSignal
         f.stopTimeout = stopTimeout; f.healthCmd = healthCmd; f.healthInterval = healthInterval
         f.healthTimeout = healthTimeout; f.healthRetries = healthRetries; f.healthStartPeriod = healthStartPeriod

@@ -120,6 +120,13 @@ enum ServiceContainerFactory {
         // sysctls, devices, shm_size and oom_score_adj, checked as `cnc run` checks them.
         do {
             c.sysctls = try HostResources.sysctls(s.sysctls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, network: c.network)
+            if let b = s.blkioConfig {
+                let t = try b.deviceReadBps.map { try HostResources.throttle(.readBps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_read_bps") }
+                    + b.deviceWriteBps.map { try HostResources.throttle(.writeBps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_bps") }
+                    + b.deviceReadIops.map { try HostResources.throttle(.readIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_read_iops") }
+                    + b.deviceWriteIops.map { try HostResources.throttle(.writeIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_iops") }
+                if !t.isEmpty { c.limits.blkioThrottles = t }
+            }
             let nodes = try s.devices.flatMap { try HostResources.devices("\($0.source):\($0.target):\($0.permissions)") }
             if !nodes.isEmpty {
                 c.devices = nodes
