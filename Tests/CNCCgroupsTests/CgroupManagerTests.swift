@@ -168,6 +168,8 @@ import Testing
         try m.remove(path)
         #expect(try Spawn.wait(pid) == .signaled(9))
         #expect(!m.exists(path))
-        if let v1 = m as? CgroupfsV1 { for c in ["memory", "pids"] { if let d = v1.directory(c, "cnc-test") { try? FileSystem.removeDirectory(d) } } }
+        // The shared test parent, in every hierarchy it was made in.
+        for h in layout.v1 { try? FileSystem.removeDirectory(h.mountPoint + "/cnc-test") }
+        if let u = layout.unifiedMountPoint { try? FileSystem.removeDirectory(u + "/cnc-test") }
     }
 }
