@@ -35,6 +35,8 @@ struct cinit_conf {
     int cgroup_unified, cgroupns;
     /// --privileged: /sys and /sys/fs/cgroup stay writable.
     int privileged;
+    /// --ipc host: the host's /dev/shm instead of a tmpfs of the container's own.
+    int shm_host;
     /// Allocated by cinit_conf_load (a --privileged container lists every host device).
     struct cinit_device *devices; int ndevices, devices_cap;
     /// /dev/shm's size in bytes (0: 64 MiB); oom_score_adj to set (has_oom_score_adj).

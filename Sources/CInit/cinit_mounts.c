@@ -133,7 +133,7 @@ static void make_device(int rootfd, const struct cinit_device *d) {
     close(dirfd);
 }
 
-static void make_dev(int rootfd, long long shm_size) {
+static void make_dev(int rootfd, long long shm_size, int shm_host) {
     mount_at(rootfd, "/dev", MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     int dev = open_in_root(rootfd, "/dev", MUST_EXIST);
     if (dev < 0) cinit_die(125, "open /dev: %s", strerror(errno));
@@ -159,9 +159,13 @@ static void make_dev(int rootfd, long long shm_size) {
     mkdirat(devfd, "mqueue", 0755);
     close(devfd);
     mount_at(rootfd, "/dev/pts", MAKE_DIR, "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
-    char shm[64];
-    snprintf(shm, sizeof shm, "mode=1777,size=%lld", shm_size > 0 ? shm_size : 64LL << 20);
-    mount_at(rootfd, "/dev/shm", MAKE_DIR, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm);
+    if (shm_host) {
+        mount_at(rootfd, "/dev/shm", MAKE_DIR, "/dev/shm", NULL, MS_BIND | MS_REC, NULL);
+    } else {
+        char shm[64];
+        snprintf(shm, sizeof shm, "mode=1777,size=%lld", shm_size > 0 ? shm_size : 64LL << 20);
+        mount_at(rootfd, "/dev/shm", MAKE_DIR, "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, shm);
+    }
     mount_at(rootfd, "/dev/mqueue", MAKE_DIR, "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 }
 
@@ -284,7 +288,7 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
                 cinit_die(125, "symlink /sys/fs/cgroup/%s: %s", c->cgroup_links[i].key, strerror(errno));
         close(cgdir);
     }
-    make_dev(rootfd, c->shm_size);
+    make_dev(rootfd, c->shm_size, c->shm_host);
     for (int i = 0; i < c->ndevices; i++) make_device(rootfd, &c->devices[i]);
     if (c->nsysctls > 0) {
         cinit_proc_sys_fd = open_in_root(rootfd, "/proc/sys", MUST_EXIST);

@@ -97,6 +97,9 @@ extension ContainerConfig {
         o.set("shmSize", shmSize)
         o.set("cgroupns", cgroupns)
         o.set("privileged", privileged)
+        o.set("pidMode", pidMode)
+        o.set("ipcMode", ipcMode)
+        o.set("utsMode", utsMode)
         o.set("created", created)
         return o.value
     }

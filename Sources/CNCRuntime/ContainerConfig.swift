@@ -64,6 +64,11 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     /// `--privileged` / Compose `privileged: true`: every capability and host device, no
     /// seccomp filter, no masked paths, /sys and /sys/fs/cgroup writable.
     public var privileged: Bool?
+    /// `--pid host`, `--ipc host`, `--uts host` (Compose `pid`, `ipc`, `uts`): share the host's
+    /// namespace instead of a new one. nil: private.
+    public var pidMode: String?
+    public var ipcMode: String?
+    public var utsMode: String?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

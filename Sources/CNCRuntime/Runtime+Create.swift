@@ -30,7 +30,10 @@ extension Runtime {
         if c.autoRemove && c.restartPolicy.name != .no {
             throw CNCError(.invalidArgument, "conflicting options: --restart and --rm")
         }
-        if c.hostname.isEmpty { c.hostname = c.network == .host ? Host.uname().system == "" ? c.id.short : hostHostname() : c.id.short }
+        if c.utsMode == "host" && !c.hostname.isEmpty && c.hostname != hostHostname() {
+            throw CNCError(.invalidArgument, "conflicting options: hostname and the UTS mode (--uts host)")
+        }
+        if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == "host" ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
         if case .bridge(let n) = c.network, network == nil {
@@ -164,7 +167,8 @@ extension Runtime {
             n.add("upper", dir + "/upper")
             n.add("work", dir + "/work")
         }
-        n.add("hostname", c.hostname)
+        if c.utsMode != "host" { n.add("hostname", c.hostname) }  // never the host's own
+        if c.ipcMode == "host" { n.add("shmhost", "1") }
         if c.readOnly { n.add("readonly", "1") }
         if c.tty { n.add("tty", "1") }
         if c.initProcess { n.add("init", "1") }

@@ -40,7 +40,10 @@ extension Runtime {
                 mounts.append(.init(destination: m.target, type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"] + m.options.split(separator: ",").map(String.init)))
             }
         }
-        var namespaces: [OCIRuntimeSpec.Namespace] = [.init(type: .pid), .init(type: .ipc), .init(type: .uts), .init(type: .mount)]
+        var namespaces: [OCIRuntimeSpec.Namespace] = [.init(type: .mount)]
+        if c.pidMode != "host" { namespaces.append(.init(type: .pid)) }
+        if c.ipcMode != "host" { namespaces.append(.init(type: .ipc)) }
+        if c.utsMode != "host" { namespaces.append(.init(type: .uts)) }
         if c.cgroupns == "private" { namespaces.append(.init(type: .cgroup)) }
         switch c.network {
         case .host: break

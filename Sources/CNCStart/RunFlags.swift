@@ -44,6 +44,9 @@ public struct RunFlags: Equatable, Sendable {
     public var cgroupns: String?
     public var privileged = false
     public var deviceReadBps: [String] = []
+    public var pid: String?
+    public var ipc: String?
+    public var uts: String?
     public var deviceWriteBps: [String] = []
     public var deviceReadIops: [String] = []
     public var deviceWriteIops: [String] = []
@@ -196,6 +199,21 @@ public struct RunFlags: Equatable, Sendable {
         return c
     }
 
+    /// `--pid`/`--ipc`/`--uts`: "host" shares the host's namespace; "" or "private" (and for ipc
+    /// "shareable", Docker's default) a new one. nil stands for private.
+    public static func namespaceMode(_ value: String?, flag: String) throws -> String? {
+        switch value {
+        case nil, "", "private": return nil
+        case "shareable" where flag == "--ipc": return nil
+        case "host": return "host"
+        case let v?:
+            if v.hasPrefix("container:") {
+                throw CNCError(.unsupported, "\(flag) \(v): joining another container's namespace is only supported for --network")
+            }
+            throw CNCError(.invalidArgument, "invalid \(flag) \"\(v)\": want host or private")
+        }
+    }
+
     /// --sysctl, --device, --shm-size, --cgroupns and --oom-score-adj, checked as Docker checks them.
     func applyHostResources(_ c: inout ContainerConfig) throws {
         c.sysctls = try HostResources.sysctls(sysctl, network: c.network)
@@ -209,6 +227,9 @@ public struct RunFlags: Equatable, Sendable {
             guard bytes > 0 else { throw CNCError(.invalidArgument, "invalid --shm-size \(shmSize): must be greater than 0") }
             c.shmSize = bytes
         }
+        c.pidMode = try Self.namespaceMode(pid, flag: "--pid")
+        c.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
+        c.utsMode = try Self.namespaceMode(uts, flag: "--uts")
         if let cgroupns {
             guard cgroupns == "host" || cgroupns == "private" else {
                 throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")

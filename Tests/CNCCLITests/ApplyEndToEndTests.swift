@@ -595,6 +595,7 @@ final class LocalRegistry {
             network_mode: none
             stop_grace_period: 0s
             privileged: true
+            pid: host
         """)
         let a = try app.apply(["-f", file])
         #expect(a.status == 0, "\(a.stdout)\(a.stderr)")
@@ -615,6 +616,9 @@ final class LocalRegistry {
         }
         let priv = try CLI.run("cnc", ["exec", "--root", app.root, "hr-priv-1", "grep", "-E", "^(Seccomp|NoNewPrivs):", "/proc/1/status"])
         #expect(priv.stdout == "NoNewPrivs:\t0\nSeccomp:\t0\n", "\(priv.stdout)\(priv.stderr)")
+        // pid: host — the container's processes are in the host's pid namespace.
+        let pidNS = try CLI.run("cnc", ["exec", "--root", app.root, "hr-priv-1", "readlink", "/proc/self/ns/pid"])
+        #expect(pidNS.stdout == ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/pid")) ?? "?") + "\n")
         let bad = try app.write(spec("hr2", extra: "    sysctls: {kernel.panic: \"1\"}\n"), name: "bad.yaml")
         let b = try app.apply(["-f", bad])
         #expect(b.status != 0 && b.stderr.contains("sysctl \"kernel.panic\" is not allowed"), "\(b.stdout)\(b.stderr)")

@@ -653,6 +653,26 @@ import Testing
         #expect(bad.status == 125 && bad.err.contains("/dev/null is not a block device"), "\(bad.err)")
     }
 
+    /// --pid/--ipc/--uts host share the host's namespaces (and /dev/shm, and never set the
+    /// host's name); other values are errors.
+    @Test func hostNamespaceModes() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        func link(_ ns: String) -> String { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/" + ns)) ?? "?" }
+        let hostName = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8)
+        let r = try h.run(["--rm", "--pid", "host", "--ipc", "host", "--uts", "host"],
+                          ["sh", "-c", "for n in pid ipc uts; do readlink /proc/self/ns/$n; done; hostname; test $$ != 1 && echo not-pid-1"])
+        #expect(r.out == "\(link("pid"))\n\(link("ipc"))\n\(link("uts"))\n\(hostName)not-pid-1\n", "\(r.out) \(r.err)")
+        #expect(try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8) == hostName)
+        let own = try h.run(["--rm"], ["sh", "-c", "readlink /proc/self/ns/ipc; echo $$"])
+        #expect(!own.out.hasPrefix(link("ipc")) && own.out.hasSuffix("\n1\n"), "\(own.out)")
+        let conflict = try h.run(["--rm", "--uts", "host", "--hostname", "x-\(ContainerID.random().short)"], ["true"])
+        #expect(conflict.status == 125 && conflict.err.contains("conflicting options: hostname and the UTS mode"))
+        let other = try h.run(["--rm", "--pid", "container:web"], ["true"])
+        #expect(other.status == 125 && other.err.contains("only supported for --network"))
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

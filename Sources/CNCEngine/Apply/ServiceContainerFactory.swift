@@ -137,6 +137,9 @@ enum ServiceContainerFactory {
         }
         c.shmSize = s.shmSize?.bytes
         c.cgroupns = s.cgroup
+        c.pidMode = s.pid == "host" ? "host" : nil
+        c.ipcMode = s.ipc == "host" ? "host" : nil
+        c.utsMode = s.uts == "host" ? "host" : nil
         if s.privileged == true { c.makePrivileged() }
         c.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return c

@@ -58,6 +58,10 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var cgroup: String?
     /// Every capability and host device, no seccomp filter (Docker's --privileged).
     public var privileged: Bool?
+    /// Namespace modes: "host" shares the host's (pid, ipc, uts).
+    public var pid: String?
+    public var ipc: String?
+    public var uts: String?
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
@@ -67,7 +71,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case image, build, command, entrypoint, environment, user, hostname, labels, ports, expose, networks
-        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles, cgroup, privileged
+        case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles, cgroup, privileged, pid, ipc, uts
         case configs, secrets, deploy, cpuset, devices
         case workingDir = "working_dir"
         case containerName = "container_name"
