@@ -28,31 +28,44 @@ public enum HostResources {
         return (host, container, permissions)
     }
 
-    /// The device nodes `text` names on this host: one for a device file, every device below a
-    /// directory (as Docker does for `--device /dev/snd`). Symlinks are followed to the node.
+    /// The device nodes `text` names on this host: one for a device file (a symlink is followed
+    /// to it), every device below a directory (as Docker does for `--device /dev/snd`).
     public static func devices(_ text: String) throws -> [DeviceNode] {
         let (host, container, permissions) = try parseDevice(text)
         let info: FileSystem.NodeInfo
         do { info = try FileSystem.nodeInfo(host) } catch let e as CNCError {
             throw CNCError(.invalidArgument, "error gathering device information while adding custom device \"\(host)\"", cause: e.description)
         }
-        if info.isDirectory {
-            var out: [DeviceNode] = []
-            for name in try FileSystem.listDirectory(host) {
-                out += (try? devices(host + "/" + name + ":" + container + "/" + name + ":" + permissions)) ?? []
-            }
-            return out
+        if info.isDirectory { return nodes(in: host, as: container, permissions: permissions) }
+        guard let node = node(info, host: host, container: container, permissions: permissions) else {
+            throw CNCError(.invalidArgument, "\"\(host)\" is not a device node")
         }
-        guard let type = info.deviceType else { throw CNCError(.invalidArgument, "\"\(host)\" is not a device node") }
-        return [DeviceNode(hostPath: host, containerPath: container, permissions: permissions, type: type,
-                           major: info.major, minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid)]
+        return [node]
+    }
+
+    /// Every device node in `dir` and below (symlinks not followed; `skip`: names directly in
+    /// `dir` to leave out), at the same place under `containerDir`.
+    static func nodes(in dir: String, as containerDir: String, permissions: String, skip: Set<String> = []) -> [DeviceNode] {
+        var out: [DeviceNode] = []
+        for name in (try? FileSystem.listDirectory(dir)) ?? [] where !skip.contains(name) {
+            let path = dir + "/" + name, target = containerDir + "/" + name
+            if FileSystem.isSymlink(path) { continue }
+            guard let info = try? FileSystem.nodeInfo(path) else { continue }
+            if info.isDirectory { out += nodes(in: path, as: target, permissions: permissions); continue }
+            if let n = node(info, host: path, container: target, permissions: permissions) { out.append(n) }
+        }
+        return out
+    }
+
+    static func node(_ info: FileSystem.NodeInfo, host: String, container: String, permissions: String) -> DeviceNode? {
+        guard let type = info.deviceType else { return nil }
+        return DeviceNode(hostPath: host, containerPath: container, permissions: permissions, type: type,
+                          major: info.major, minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid)
     }
 
     /// `--device-read-bps PATH:RATE` and friends: the block device's numbers and the rate
     /// (bytes with a unit for *-bps, a count for *-iops).
-    public static func throttle(_ kind: BlkioThrottle.Kind, _ text: String) throws -> BlkioThrottle {
-        let flag = ["readBps": "--device-read-bps", "writeBps": "--device-write-bps", "readIOps": "--device-read-iops",
-                    "writeIOps": "--device-write-iops"][kind.rawValue] ?? kind.rawValue
+    public static func throttle(_ kind: BlkioThrottle.Kind, _ text: String, flag: String) throws -> BlkioThrottle {
         guard let colon = text.lastIndex(of: ":"), text.hasPrefix("/") else {
             throw CNCError(.invalidArgument, "invalid \(flag) \"\(text)\": want DEVICE:RATE (/dev/sda:1mb)")
         }
@@ -81,19 +94,9 @@ public enum HostResources {
     /// Every device node under the host's /dev, for `--privileged` (as Docker: not the pty,
     /// shm, mqueue and fd trees, not /dev/console and /dev/ptmx, which the container has its
     /// own of; symlinks skipped).
-    public static func hostDevices(_ dir: String = "/dev") -> [DeviceNode] {
-        var out: [DeviceNode] = []
-        for name in (try? FileSystem.listDirectory(dir)) ?? [] {
-            let path = dir + "/" + name
-            if dir == "/dev" && ["pts", "shm", "mqueue", "fd", "console", "ptmx", ".lxc", ".lxd-mounts", ".udev"].contains(name) { continue }
-            if FileSystem.isSymlink(path) { continue }
-            guard let info = try? FileSystem.nodeInfo(path) else { continue }
-            if info.isDirectory { out += hostDevices(path); continue }
-            guard let type = info.deviceType else { continue }
-            out.append(DeviceNode(hostPath: path, containerPath: path, permissions: "rwm", type: type, major: info.major,
-                                  minor: info.minor, fileMode: info.mode, uid: info.uid, gid: info.gid))
-        }
-        return out
+    public static func hostDevices() -> [DeviceNode] {
+        nodes(in: "/dev", as: "/dev", permissions: "rwm",
+              skip: ["pts", "shm", "mqueue", "fd", "console", "ptmx", ".lxc", ".lxd-mounts", ".udev"])
     }
 
     /// Docker's rule for `--sysctl`: only parameters namespaced per container — IPC ones
@@ -141,8 +144,15 @@ extension ContainerConfig {
         securityOpt.removeAll { $0.hasPrefix("seccomp=") || $0.hasPrefix("seccomp:") }
         securityOpt += ["seccomp=unconfined", "systempaths=unconfined"]
         if !securityOpt.contains(where: { $0.hasPrefix("no-new-privileges") }) { securityOpt.append("no-new-privileges=false") }
-        let extra = (devices ?? []).filter { d in !d.hostPath.hasPrefix("/dev/") || d.containerPath != d.hostPath }
-        devices = HostResources.hostDevices() + extra
+        // The allow-all rule below covers them: no rule per node.
+        devices = HostResources.hostDevices() + (devices ?? []).filter { d in !d.hostPath.hasPrefix("/dev/") || d.containerPath != d.hostPath }
         limits.deviceRules = (limits.deviceRules ?? []) + [DeviceRule(type: "a", major: nil, minor: nil)]
+    }
+
+    /// Device nodes the container gets, with the devices-cgroup rule of each.
+    public mutating func addDevices(_ nodes: [DeviceNode]) {
+        guard !nodes.isEmpty else { return }
+        devices = (devices ?? []) + nodes
+        limits.deviceRules = (limits.deviceRules ?? []) + nodes.map(\.rule)
     }
 }

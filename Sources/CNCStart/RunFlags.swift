@@ -217,11 +217,7 @@ public struct RunFlags: Equatable, Sendable {
     /// --sysctl, --device, --shm-size, --cgroupns and --oom-score-adj, checked as Docker checks them.
     func applyHostResources(_ c: inout ContainerConfig) throws {
         c.sysctls = try HostResources.sysctls(sysctl, network: c.network)
-        let nodes = try device.flatMap(HostResources.devices)
-        if !nodes.isEmpty {
-            c.devices = nodes
-            c.limits.deviceRules = (c.limits.deviceRules ?? []) + nodes.map(\.rule)
-        }
+        c.addDevices(try device.flatMap(HostResources.devices))
         if let shmSize {
             let bytes = try ByteSize(parsing: shmSize).bytes
             guard bytes > 0 else { throw CNCError(.invalidArgument, "invalid --shm-size \(shmSize): must be greater than 0") }
@@ -270,8 +266,10 @@ public struct RunFlags: Equatable, Sendable {
             l.blkioWeight = w
         }
         if !deviceCgroupRule.isEmpty { l.deviceRules = try deviceCgroupRule.map(DeviceRule.init(parsing:)) }
-        let throttles = try deviceReadBps.map { try HostResources.throttle(.readBps, $0) } + deviceWriteBps.map { try HostResources.throttle(.writeBps, $0) }
-            + deviceReadIops.map { try HostResources.throttle(.readIOps, $0) } + deviceWriteIops.map { try HostResources.throttle(.writeIOps, $0) }
+        let throttles = try deviceReadBps.map { try HostResources.throttle(.readBps, $0, flag: "--device-read-bps") }
+            + deviceWriteBps.map { try HostResources.throttle(.writeBps, $0, flag: "--device-write-bps") }
+            + deviceReadIops.map { try HostResources.throttle(.readIOps, $0, flag: "--device-read-iops") }
+            + deviceWriteIops.map { try HostResources.throttle(.writeIOps, $0, flag: "--device-write-iops") }
         if !throttles.isEmpty { l.blkioThrottles = throttles }
         return l
     }

@@ -127,11 +127,7 @@ enum ServiceContainerFactory {
                     + b.deviceWriteIops.map { try HostResources.throttle(.writeIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_iops") }
                 if !t.isEmpty { c.limits.blkioThrottles = t }
             }
-            let nodes = try s.devices.flatMap { try HostResources.devices("\($0.source):\($0.target):\($0.permissions)") }
-            if !nodes.isEmpty {
-                c.devices = nodes
-                c.limits.deviceRules = (c.limits.deviceRules ?? []) + nodes.map(\.rule)
-            }
+            c.addDevices(try s.devices.flatMap { try HostResources.devices("\($0.source):\($0.target):\($0.permissions)") })
         } catch let e as CNCError {
             throw CNCError(e.code, "service \(serviceName): \(e.message)", cause: e.cause)
         }
