@@ -24,6 +24,8 @@ public struct StartedContainer: Sendable {
     public let pid: Int32
     /// The monitor's status pipe (read end); -1 once closed.
     let statusFD: Int32
+    /// The container's monitor (0 in direct mode).
+    public var monitorPid: Int32 = 0
     /// Direct mode (foreground --rm): we are init's parent, there is no monitor.
     var direct: DirectRun? = nil
     /// True in direct mode: once waitForExit returns, the container is reaped (removeReaped).
@@ -174,7 +176,6 @@ extension Runtime {
         status.closeWrite()
         hookPipe?.closeRead()
         // The monitor is reaped by init once we exit; a zombie until then is harmless.
-        _ = monitorPid
         var reader = LineReader(fd: status.readFD)
         while let line = reader.next() {
             if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let hookPipe {
@@ -189,7 +190,7 @@ extension Runtime {
                 hookPipe.closeWrite()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
                 hookPipe?.closeWrite()
-                return StartedContainer(id: id, pid: pid, statusFD: status.readFD)
+                return StartedContainer(id: id, pid: pid, statusFD: status.readFD, monitorPid: monitorPid)
             } else if line.hasPrefix("fail ") {
                 let rest = line.dropFirst(5)
                 let code = Int32(rest.prefix(while: { $0 != " " })) ?? 125

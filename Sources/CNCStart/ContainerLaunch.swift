@@ -71,6 +71,7 @@ public enum ContainerLaunch {
             return 0
         }
         let raw = tty && interactive && Terminal.isTerminal(0) && Terminal.makeRaw(0)
+        if tty && started.monitorPid > 0 && Terminal.isTerminal(0) { Processes.forwardWindowChanges(to: started.monitorPid) }
         Trace.mark("started pid \(started.pid)")
         // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
         if !tty { Processes.forwardSignals(to: started.pid) }

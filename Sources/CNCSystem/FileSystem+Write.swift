@@ -67,6 +67,9 @@ public enum Processes {
     /// `forwardSignals(to: 0)` installs the handlers and holds signals until a pid is given.
     public static func forwardSignals(to pid: Int32) { _ = cshim_forward_signals(pid) }
 
+    /// Passes SIGWINCH on to `pid` (see cshim_forward_window_changes).
+    public static func forwardWindowChanges(to pid: Int32) { _ = cshim_forward_window_changes(pid) }
+
     /// Sleeps the calling thread.
     public static func sleep(milliseconds: Int) {
         var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)

@@ -135,6 +135,7 @@ int cshim_signalfd_sigchld(void) {
     sigemptyset(&s);
     sigaddset(&s, SIGCHLD);
     sigaddset(&s, SIGUSR1);  // "look at your directory again" (stop during a restart backoff)
+    sigaddset(&s, SIGWINCH); // the attached terminal was resized (forwarded by the CLI)
     if (sigprocmask(SIG_BLOCK, &s, NULL) < 0) return -1;
     return signalfd(-1, &s, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -208,6 +209,21 @@ int cshim_forward_signals(pid_t pid) {
     // A mask inherited from whoever started us (test harnesses, some shells' job control)
     // must not swallow what the user sends to the workload.
     return pthread_sigmask(SIG_UNBLOCK, &forwarded, NULL) == 0 ? 0 : -1;
+}
+
+static volatile pid_t winch_target = -1;
+static void forward_winch(int sig) { if (winch_target > 0) kill(winch_target, sig); }
+int cshim_forward_window_changes(pid_t pid) {
+    winch_target = pid;
+    struct sigaction sa;
+    sa.sa_handler = forward_winch;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGWINCH, &sa, NULL) < 0) return -1;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGWINCH);
+    return pthread_sigmask(SIG_UNBLOCK, &s, NULL) == 0 ? 0 : -1;
 }
 
 #include <sys/vfs.h>

@@ -625,7 +625,11 @@ while true {
     }
     // Reap.
     var info = [UInt8](repeating: 0, count: 128)
-    while info.withUnsafeMutableBytes({ read(sigfd, $0.baseAddress, 128) }) > 0 {}
+    while info.withUnsafeMutableBytes({ read(sigfd, $0.baseAddress, 128) }) > 0 {
+        // signalfd_siginfo starts with ssi_signo. The caller's terminal was resized: so is ours.
+        let signo = info.withUnsafeBytes { $0.load(as: UInt32.self) }
+        if signo == UInt32(SIGWINCH) && ptyMaster >= 0 { _ = cshim_tty_copy_size(0, ptyMaster) }
+    }
     while true {
         var st: Int32 = 0
         let p = waitpid(-1, &st, WNOHANG)

@@ -673,6 +673,36 @@ import Testing
         #expect(other.status == 125 && other.err.contains("only supported for --network"))
     }
 
+    /// `-it` on a real terminal (a pty python drives): the container's terminal starts with the
+    /// caller's size and follows a resize (SIGWINCH -> CLI -> monitor -> TIOCSWINSZ).
+    @Test func ttyFollowsTheCallersWindowSize() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let script = """
+        import os, pty, fcntl, termios, struct, time, subprocess, sys, select
+        m, s = pty.openpty()
+        def size(fd, r, c): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', r, c, 0, 0))
+        size(s, 20, 50)
+        p = subprocess.Popen(sys.argv[1:], stdin=s, stdout=s, stderr=s, start_new_session=True,
+                             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
+        os.close(s)
+        time.sleep(0.5)
+        size(m, 30, 90)
+        out, end = b'', time.time() + 10
+        while time.time() < end and p.poll() is None:
+            if select.select([m], [], [], 0.1)[0]:
+                try: out += os.read(m, 4096)
+                except OSError: break
+        p.wait()
+        sys.stdout.write(out.decode(errors='replace').replace('\\r', ''))
+        """
+        let r = try Spawn.capture("/usr/bin/env", ["python3", "-c", script, CNCHarness.binDir + "/cnc", "run", "--root", h.root, "--rm", "-it",
+                                                    "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c", "stty size; sleep 1; stty size"],
+                                  environment: ["PATH=/usr/bin:/bin"])
+        #expect(String(decoding: r.stdout, as: UTF8.self) == "20 50\n30 90\n", "\(String(decoding: r.stderr, as: UTF8.self))")
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

@@ -74,6 +74,9 @@ int cshim_tty_copy_size(int from, int to);
 /// process are sent to `pid` instead. Call with 0 first to catch (and hold) them while the
 /// container starts; the held ones are delivered when called with the pid.
 int cshim_forward_signals(pid_t pid);
+/// `-t` in the foreground: SIGWINCH (the caller's terminal was resized) is passed on to `pid`
+/// (the container's monitor, which gives the container's terminal the new size).
+int cshim_forward_window_changes(pid_t pid);
 
 /// Blocks SIGCHLD and SIGUSR1 and returns a non-blocking, close-on-exec signalfd for them.
 int cshim_signalfd_sigchld(void);
