@@ -148,6 +148,11 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "cgroupns")) { NEED(1); c->cgroupns = atoi(tok[++i]); }
         else if (!strcmp(key, "privileged")) { NEED(1); c->privileged = atoi(tok[++i]); }
         else if (!strcmp(key, "shmhost")) { NEED(1); c->shm_host = atoi(tok[++i]); }
+        else if (!strcmp(key, "groupadd")) {
+            NEED(1);
+            if (c->ngroup_adds >= 32) cinit_die(125, "too many --group-add groups (at most 32)");
+            c->group_adds[c->ngroup_adds++] = tok[++i];
+        }
         else if (!strcmp(key, "shmsize")) { NEED(1); c->shm_size = strtoll(tok[++i], NULL, 10); }
         else if (!strcmp(key, "oomscoreadj")) { NEED(1); c->oom_score_adj = atoi(tok[++i]); c->has_oom_score_adj = 1; }
         else if (!strcmp(key, "rlimit")) {

@@ -37,6 +37,8 @@ struct cinit_conf {
     int privileged;
     /// --ipc host: the host's /dev/shm instead of a tmpfs of the container's own.
     int shm_host;
+    /// --group-add: more supplementary groups (names from the image's /etc/group, or gids).
+    const char *group_adds[32]; int ngroup_adds;
     /// Allocated by cinit_conf_load (a --privileged container lists every host device).
     struct cinit_device *devices; int ndevices, devices_cap;
     /// /dev/shm's size in bytes (0: 64 MiB); oom_score_adj to set (has_oom_score_adj).

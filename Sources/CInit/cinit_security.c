@@ -29,6 +29,12 @@ static int all_digits(const char *s) {
 
 /// Resolves "user[:group]" (names or numbers) against the container's /etc/passwd and
 /// /etc/group, as Docker does; supplementary groups are the groups that list the user.
+/// Appends `g` to the supplementary groups once (at most 64).
+static void add_group(gid_t *groups, int *ngroups, gid_t g) {
+    for (int i = 0; i < *ngroups; i++) if (groups[i] == g) return;
+    if (*ngroups < 64) groups[(*ngroups)++] = g;
+}
+
 void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups,
                         char *home, size_t homelen) {
     char spec[256] = "0";
@@ -70,6 +76,7 @@ void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_
     }
     f = fopen("/etc/group", "re");
     int group_found = group == NULL;
+    int added[32] = {0};
     if (f) {
         char line[4096];
         while (fgets(line, sizeof line, f)) {
@@ -84,10 +91,17 @@ void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_
                 *gid = (gid_t)strtoul(gidtxt, NULL, 10);
                 group_found = 1;
             }
+            for (int i = 0; i < c->ngroup_adds; i++) {
+                if (added[i]) continue;
+                if (strcmp(name, c->group_adds[i]) == 0 || (all_digits(c->group_adds[i]) && strcmp(gidtxt, c->group_adds[i]) == 0)) {
+                    add_group(groups, ngroups, (gid_t)strtoul(gidtxt, NULL, 10));
+                    added[i] = 1;
+                }
+            }
             if (uname[0] && members && *ngroups < 64) {
                 char *m;
                 while ((m = strsep(&members, ",")) != NULL)
-                    if (strcmp(m, uname) == 0) { groups[(*ngroups)++] = (gid_t)strtoul(gidtxt, NULL, 10); break; }
+                    if (strcmp(m, uname) == 0) { add_group(groups, ngroups, (gid_t)strtoul(gidtxt, NULL, 10)); break; }
             }
         }
         fclose(f);
@@ -95,6 +109,11 @@ void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_
     if (!group_found) {
         if (!all_digits(group)) cinit_die(125, "unable to find group %s: no matching entries in group file", group);
         *gid = (gid_t)strtoul(group, NULL, 10);
+    }
+    for (int i = 0; i < c->ngroup_adds; i++) {
+        if (added[i]) continue;
+        if (!all_digits(c->group_adds[i])) cinit_die(125, "unable to find group %s: no matching entries in group file", c->group_adds[i]);
+        add_group(groups, ngroups, (gid_t)strtoul(c->group_adds[i], NULL, 10));
     }
 }
 

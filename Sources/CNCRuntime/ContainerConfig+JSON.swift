@@ -100,6 +100,7 @@ extension ContainerConfig {
         o.set("pidMode", pidMode)
         o.set("ipcMode", ipcMode)
         o.set("utsMode", utsMode)
+        o.set("groupAdd", groupAdd)
         o.set("created", created)
         return o.value
     }

@@ -69,6 +69,8 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var pidMode: String?
     public var ipcMode: String?
     public var utsMode: String?
+    /// `--group-add` / Compose `group_add`: more supplementary groups (names or gids).
+    public var groupAdd: [String]?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

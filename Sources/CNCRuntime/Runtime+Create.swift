@@ -176,6 +176,7 @@ extension Runtime {
         try addSeccomp(c, dir: dir, to: &n)
         n.add("cwd", c.workingDir.isEmpty ? "/" : c.workingDir)
         n.add("user", c.user)
+        for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
         if namespaceFlags(c).contains(.net) { n.add("loopback", "1") }
         for e in workloadEnv(c) { n.add("env", e) }

@@ -25,6 +25,7 @@ extension Runtime {
         if c.privileged == true { n.add("privileged", "1") }
         n.add("cwd", workdir ?? (c.workingDir.isEmpty ? "/" : c.workingDir))
         n.add("user", user ?? c.user)
+        for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if tty { n.add("tty", "1") }
         for e in workloadEnv(c, extra: extraEnv) { n.add("env", e) }
         for a in argv { n.add("arg", a) }

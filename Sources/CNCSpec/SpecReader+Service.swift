@@ -8,7 +8,7 @@ extension SpecReader {
         "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
         "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
         "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "pid", "ipc", "uts", "cgroup_parent", "dns", "dns_search", "x-cnc",
+        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "pid", "ipc", "uts", "group_add", "cgroup_parent", "dns", "dns_search", "x-cnc",
     ]
 
     static let serviceKeySet = KeySet(serviceKeys)
@@ -125,6 +125,7 @@ extension SpecReader {
         if let n = f["dns_search"], let domains = stringOrList(n, f.path("dns_search")) { s.dnsSearch = domains }
         if let n = f["logging"], let l = readLogging(n, f.path("logging")) { s.logging = l }
         if let b = optionalBool(f, "privileged") { s.privileged = b }
+        if let n = f["group_add"], let l = stringList(n, f.path("group_add")) { s.groupAdd = l }
         for key in ["pid", "ipc", "uts"] {
             guard let n = f[key], let text = string(n, f.path(key)) else { continue }
             let valid = key == "ipc" ? ["host", "private", "shareable"] : ["host", "private"]

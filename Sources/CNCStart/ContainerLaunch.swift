@@ -14,10 +14,12 @@ public enum ContainerLaunch {
         Trace.mark("runtime ready")
         let config: ContainerConfig
         do {
+            try checkCIDFile(inv.flags.cidfile)
             let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort)
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
             let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach)
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
+            try writeCIDFile(inv.flags.cidfile, config, runtime)
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             return 125
@@ -39,9 +41,27 @@ public enum ContainerLaunch {
     /// Creates the container `inv` describes and prints its ID (`cnc create`).
     public static func create(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
                               validPort: (String) throws -> Void) throws -> Int32 {
+        try checkCIDFile(inv.flags.cidfile)
         let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort))
+        try writeCIDFile(inv.flags.cidfile, c, runtime)
         TerminalInfo.writeStdout(c.id.rawValue + "\n")
         return 0
+    }
+
+    /// `--cidfile`: refused up front when the file exists (Docker's rule: it may belong to a
+    /// running container).
+    static func checkCIDFile(_ path: String?) throws {
+        guard let path, FileSystem.exists(path) else { return }
+        throw CNCError(.alreadyExists, "container ID file found, make sure the other container isn't running or delete \(path)")
+    }
+
+    /// Writes the new container's ID to `--cidfile`; the container goes again if it cannot.
+    static func writeCIDFile(_ path: String?, _ c: ContainerConfig, _ runtime: Runtime) throws {
+        guard let path else { return }
+        do { try FileSystem.writeAtomically(c.id.rawValue, to: path) } catch {
+            try? runtime.remove(c.id.rawValue, force: true)
+            throw CNCError.failed("write", "the container ID file \(path)", cause: error)
+        }
     }
 
     /// Starts `config`; in the foreground, attaches stdio and returns the workload's status.

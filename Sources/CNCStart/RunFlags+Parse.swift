@@ -34,7 +34,7 @@ extension RunFlags {
         "detach", "rm", "root", "log-level", "name", "interactive", "tty", "env", "env-file", "workdir", "user",
         "hostname", "volume", "mount", "tmpfs", "read-only", "init", "entrypoint", "cpus", "cpu-shares", "cpu-quota",
         "cpu-period", "cpuset-cpus", "cpuset-mems", "memory", "memory-reservation", "memory-swap", "pids-limit",
-        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "cap-add", "cap-drop", "security-opt", "ulimit",
+        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "group-add", "cidfile", "cap-add", "cap-drop", "security-opt", "ulimit",
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
         "dns-search", "dns-option", "cgroup-parent", "log-opt", "dns", "add-host", "rootfs",
@@ -86,6 +86,8 @@ extension RunFlags {
         case ("shm-size", let v?): inv.flags.shmSize = v
         case ("cgroupns", let v?): inv.flags.cgroupns = v
         case ("pid", let v?): inv.flags.pid = v
+        case ("group-add", let v?): inv.flags.groupAdd.append(v)
+        case ("cidfile", let v?): inv.flags.cidfile = v
         case ("ipc", let v?): inv.flags.ipc = v
         case ("uts", let v?): inv.flags.uts = v
         case ("device-read-bps", let v?): inv.flags.deviceReadBps.append(v)

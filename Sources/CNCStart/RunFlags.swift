@@ -45,6 +45,8 @@ public struct RunFlags: Equatable, Sendable {
     public var privileged = false
     public var deviceReadBps: [String] = []
     public var pid: String?
+    public var groupAdd: [String] = []
+    public var cidfile: String?
     public var ipc: String?
     public var uts: String?
     public var deviceWriteBps: [String] = []
@@ -223,6 +225,7 @@ public struct RunFlags: Equatable, Sendable {
             guard bytes > 0 else { throw CNCError(.invalidArgument, "invalid --shm-size \(shmSize): must be greater than 0") }
             c.shmSize = bytes
         }
+        c.groupAdd = groupAdd.isEmpty ? nil : groupAdd
         c.pidMode = try Self.namespaceMode(pid, flag: "--pid")
         c.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
         c.utsMode = try Self.namespaceMode(uts, flag: "--uts")

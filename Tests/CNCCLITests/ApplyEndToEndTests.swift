@@ -587,6 +587,7 @@ final class LocalRegistry {
             devices: ["/dev/null:/dev/mynull:rw"]
             shm_size: 3m
             oom_score_adj: 300
+            group_add: [4242]
             cgroup: private
             mem_limit: 48m
         \(blkio)  priv:
@@ -614,6 +615,7 @@ final class LocalRegistry {
             let t = try CLI.run("cnc", ["exec", "--root", app.root, "hr-app-1", "cat", "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device"])
             #expect(t.stdout == "\(numbers) 3145728\n", "\(t.stdout)\(t.stderr)")
         }
+        #expect(try CLI.run("cnc", ["exec", "--root", app.root, "hr-app-1", "grep", "Groups", "/proc/1/status"]).stdout.contains("4242"))
         let priv = try CLI.run("cnc", ["exec", "--root", app.root, "hr-priv-1", "grep", "-E", "^(Seccomp|NoNewPrivs):", "/proc/1/status"])
         #expect(priv.stdout == "NoNewPrivs:\t0\nSeccomp:\t0\n", "\(priv.stdout)\(priv.stderr)")
         // pid: host — the container's processes are in the host's pid namespace.

@@ -703,6 +703,25 @@ import Testing
         #expect(String(decoding: r.stdout, as: UTF8.self) == "20 50\n30 90\n", "\(String(decoding: r.stderr, as: UTF8.self))")
     }
 
+    /// --group-add (names from the image's /etc/group or gids; for the workload and exec) and
+    /// --cidfile (written at create; an existing file refuses the run).
+    @Test func groupAddAndCIDFile() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let r = try h.run(["--rm", "--group-add", "nogroup", "--group-add", "4242"], ["grep", "Groups", "/proc/self/status"])
+        #expect(r.out.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).dropFirst().sorted() == ["4242", "65534"], "\(r.out) \(r.err)")
+        let missing = try h.run(["--rm", "--group-add", "no-such-group"], ["true"])
+        #expect(missing.status == 125 && missing.err.contains("unable to find group no-such-group"), "\(missing.err)")
+        let cid = "/tmp/cnc-cid-\(ContainerID.random().short)"
+        defer { try? FileManager.default.removeItem(atPath: cid) }
+        try h.run(["-d", "--name", "ga", "--group-add", "4242", "--cidfile", cid], ["sleep", "100"])
+        #expect((try? String(contentsOfFile: cid, encoding: .utf8)) == (try h.inspect("ga", "{{.Id}}")))
+        #expect(try h.cnc(["exec", "ga", "grep", "Groups", "/proc/self/status"]).out.contains("4242"))
+        let again = try h.run(["--rm", "--cidfile", cid], ["true"])
+        #expect(again.status == 125 && again.err.contains("container ID file found"), "\(again.err)")
+    }
+
     @Test func cpWorksOnStoppedContainers() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

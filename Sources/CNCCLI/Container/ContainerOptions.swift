@@ -44,6 +44,8 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Cgroup namespace to use: host (default) or private.") var cgroupns: String?
     @Flag(name: .long, help: "Give extended privileges to this container (every capability and device, no seccomp).") var privileged = false
     @Option(name: .long, help: "PID namespace to use: host, or private (default).") var pid: String?
+    @Option(name: .long, help: "Add additional groups to join (names or gids).") var groupAdd: [String] = []
+    @Option(name: .long, help: "Write the container ID to the file.") var cidfile: String?
     @Option(name: .long, help: "IPC mode to use: host, or private (default).") var ipc: String?
     @Option(name: .long, help: "UTS namespace to use: host, or private (default).") var uts: String?
     @Option(name: .long, help: "Limit read rate (bytes per second) from a device (/dev/sda:1mb).") var deviceReadBps: [String] = []
@@ -91,7 +93,7 @@ struct ContainerOptions: ParsableArguments {
         f.cpusetMems = cpusetMems; f.memory = memory; f.memoryReservation = memoryReservation
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.oomKillDisable = oomKillDisable
         f.blkioWeight = blkioWeight; f.deviceCgroupRule = deviceCgroupRule; f.device = device; f.sysctl = sysctl
-        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.pid = pid; f.ipc = ipc; f.uts = uts; f.deviceReadBps = deviceReadBps; f.deviceWriteBps = deviceWriteBps
+        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.pid = pid; f.groupAdd = groupAdd; f.cidfile = cidfile; f.ipc = ipc; f.uts = uts; f.deviceReadBps = deviceReadBps; f.deviceWriteBps = deviceWriteBps
         f.deviceReadIops = deviceReadIops; f.deviceWriteIops = deviceWriteIops; f.capAdd = capAdd; f.capDrop = capDrop
         f.securityOpt = securityOpt; f.ulimit = ulimit; f.restart = restart; f.stopSignal = stopSignal
         f.stopTimeout = stopTimeout; f.healthCmd = healthCmd; f.healthInterval = healthInterval

@@ -62,6 +62,8 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var pid: String?
     public var ipc: String?
     public var uts: String?
+    /// More supplementary groups (names or gids).
+    public var groupAdd: [String] = []
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
@@ -93,6 +95,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
         case memswapLimit = "memswap_limit"
         case oomKillDisable = "oom_kill_disable"
         case oomScoreAdj = "oom_score_adj"
+        case groupAdd = "group_add"
         case shmSize = "shm_size"
         case blkioConfig = "blkio_config"
         case cgroupParent = "cgroup_parent"
