@@ -133,7 +133,7 @@ enum ServiceContainerFactory {
         }
         c.shmSize = s.shmSize?.bytes
         c.cgroupns = s.cgroup
-        c.groupAdd = s.groupAdd.isEmpty ? nil : s.groupAdd
+        c.groupAdd = s.groupAdd?.isEmpty == false ? s.groupAdd : nil
         c.pidMode = s.pid == "host" ? "host" : nil
         c.ipcMode = s.ipc == "host" ? "host" : nil
         c.utsMode = s.uts == "host" ? "host" : nil

@@ -63,7 +63,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var ipc: String?
     public var uts: String?
     /// More supplementary groups (names or gids).
-    public var groupAdd: [String] = []
+    public var groupAdd: [String]?
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
