@@ -134,6 +134,11 @@ import Testing
         let e = try h.cnc(["exec", "-e", "X=1", "app", "sh", "-c", "echo $GREETING $X $$; cat /proc/1/cmdline"])
         #expect(e.status == 0 && e.out.hasPrefix("hi 1 "), "\(e.out) \(e.err)")
         #expect(try h.cnc(["exec", "app", "sh", "-c", "exit 7"]).status == 7)
+        // Docker's statuses: 127 for a missing command, 126 for one that cannot run, 1 when
+        // the container is not there or not running.
+        #expect(try h.cnc(["exec", "app", "/no/such/cmd"]).status == 127)
+        #expect(try h.cnc(["exec", "app", "/etc"]).status == 126)
+        #expect(try h.cnc(["exec", "no-such-container", "true"]).status == 1)
         // cp both ways; a symlink pointing out of the container stays inside it.
         let tmp = "/tmp/cnc-cp-\(ContainerID.random().short)"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
@@ -727,6 +732,8 @@ import Testing
         let h = CNCHarness()
         defer { try? h.tearDown() }
         try h.run(["--name", "done"], ["sh", "-c", "echo saved > /root/out.txt; ln -s /../../../etc /root/esc"])
+        let notRunning = try h.cnc(["exec", "done", "true"])
+        #expect(notRunning.status == 1 && notRunning.err.contains("is not running"), "\(notRunning.err)")
         let out = "/tmp/cnc-cp-stopped-\(ContainerID.random().short)"
         defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: out + ".pw") }
         #expect(try h.cnc(["cp", "done:/root/out.txt", out]).status == 0)

@@ -32,8 +32,10 @@ struct ContainerExec: ParsableCommand {
             writeStderr("cnc: \(f.message)\n")
             throw ExitCode(f.status)
         } catch let e as CNCError {
+            // Refusals before anything runs (no such container, not running, no command) are
+            // Docker's status 1; 126/127 stay for a command that cannot run (StartFailure).
             writeStderr("Error response from daemon: \(e.description)\n")
-            throw ExitCode(e.code == .notFound ? 1 : 126)
+            throw ExitCode([.notFound, .conflict, .invalidArgument].contains(e.code) ? 1 : 126)
         }
     }
 }
