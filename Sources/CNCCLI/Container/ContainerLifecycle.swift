@@ -181,16 +181,13 @@ struct ContainerPrune: ParsableCommand {
         let now = Processes.wallNanos()
         var stopped = r.list().filter { !$0.state.isActive }
         for f in filter {
-            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw CNCError(.invalidArgument, "bad format of filter (expected name=value): \(f)") }
-            switch kv[0] {
-            case "label":
-                let l = kv[1].split(separator: "=", maxSplits: 1).map(String.init)
-                stopped = stopped.filter { c in c.config.labels[l[0]].map { l.count == 1 || $0 == l[1] } ?? false }
+            let (key, value) = try ContainerList.filterPair(f)
+            switch key {
+            case "label": stopped = stopped.filter { ContainerList.hasLabel($0, value) }
             case "until":
-                let d = try CNCDuration(parsing: kv[1])
+                let d = try CNCDuration(parsing: value)
                 stopped = stopped.filter { $0.config.created < now - d.nanoseconds }
-            default: throw CNCError(.invalidArgument, "invalid filter '\(kv[0])'")
+            default: throw CNCError(.invalidArgument, "invalid filter '\(key)'")
             }
         }
         var removed: [String] = []

@@ -22,18 +22,14 @@ struct ContainerList: ParsableCommand {
             rows = rows.filter { $0.state.isActive }
         }
         for f in filter {
-            let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw CNCError(.invalidArgument, "bad format of filter (expected name=value): \(f)") }
-            let (k, v) = (kv[0], kv[1])
+            let (k, v) = try Self.filterPair(f)
             rows = rows.filter { c in
                 switch k {
                 case "name": return c.config.name.contains(v)
                 case "id": return c.config.id.rawValue.hasPrefix(v)
                 case "status": return c.state.status == v
                 case "exited": return c.state.status == "exited" && String(c.state.exitCode) == v
-                case "label":
-                    let lk = v.split(separator: "=", maxSplits: 1).map(String.init)
-                    return lk.count == 2 ? c.config.labels[lk[0]] == lk[1] : c.config.labels[lk[0]] != nil
+                case "label": return Self.hasLabel(c, v)
                 case "health": return c.state.health?.status == v
                 default: return false
                 }
@@ -62,6 +58,20 @@ struct ContainerList: ParsableCommand {
             func f(_ k: String) -> String { if case .string(let s) = o[k] ?? .null { return s }; return "" }
             print(columns([f("ID"), f("Image"), "\"\(f("Command"))\"", f("RunningFor"), f("Status"), f("Ports"), f("Names")]))
         }
+    }
+
+    /// A `--filter NAME=VALUE` split in two (for ps and container prune).
+    static func filterPair(_ f: String) throws -> (String, String) {
+        let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
+        guard kv.count == 2 else { throw CNCError(.invalidArgument, "bad format of filter (expected name=value): \(f)") }
+        return (kv[0], kv[1])
+    }
+
+    /// `label=KEY` (the label is set) or `label=KEY=VALUE` (set to VALUE).
+    static func hasLabel(_ c: Container, _ spec: String) -> Bool {
+        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        guard let key = kv.first, let value = c.config.labels[key] else { return false }
+        return kv.count == 1 || value == kv[1]
     }
 
     func columns(_ cells: [String]) -> String {
