@@ -193,18 +193,22 @@ public actor StateDB {
         try db.query("DELETE FROM containers WHERE id = ?", [.text(id)])
     }
 
-    /// The app's container records. Records whose config hash is in `upToDate` come without
-    /// their applied sections (nothing to diff against; decoding them is most of the cost).
-    public func containers(project: String, upToDate: Set<String> = []) throws -> [ContainerRecord] {
+    /// The app's container records. Records whose config hash is their own service's entry in
+    /// `upToDate` (service name -> desired config hash) come without their applied sections
+    /// (nothing to diff against; decoding them is most of the cost). The hash alone is not
+    /// enough: two services can share one configuration, and a container of one that changed
+    /// still needs its sections when its old hash is the other's current one.
+    public func containers(project: String, upToDate: [String: String] = [:]) throws -> [ContainerRecord] {
         try db.query("""
             SELECT id, project, service, replica, name, config_hash, section_hashes, applied_sections, image, image_digest,
             revision, created_at FROM containers WHERE project = ? ORDER BY service, replica
             """, [.text(project)]).map { row in
-            ContainerRecord(
+            let current = upToDate[row[2].text ?? ""].map { $0 == row[5].text } ?? false
+            return ContainerRecord(
                 id: row[0].text ?? "", project: row[1].text ?? "", service: row[2].text ?? "", replica: Int(row[3].int ?? 0),
                 name: row[4].text ?? "", configHash: row[5].text ?? "",
-                sectionHashes: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: String].self, row[6]),
-                appliedSections: upToDate.contains(row[5].text ?? "") ? [:] : try decode([String: JSONValue].self, row[7]),
+                sectionHashes: current ? [:] : try decode([String: String].self, row[6]),
+                appliedSections: current ? [:] : try decode([String: JSONValue].self, row[7]),
                 image: row[8].text ?? "",
                 imageDigest: row[9].text, revision: Int(row[10].int ?? 0), createdAt: row[11].int ?? 0)
         }

@@ -78,7 +78,8 @@ public final class AppEngine: Sendable {
     /// records (the sections they were created from), networks and volumes.
     /// With `desired`, containers already matching it skip loading what only a diff needs.
     public func observe(project: String, desired: DesiredApp? = nil) async throws -> ObservedApp {
-        let upToDate = Set(desired?.services.map(\.configHash) ?? [])
+        // Per service: two services may share one configuration (and so one hash).
+        let upToDate = Dictionary(desired?.services.map { ($0.name, $0.configHash) } ?? [], uniquingKeysWith: { a, _ in a })
         let records = Dictionary(try await state.containers(project: project, upToDate: upToDate).map { ($0.id, $0) },
                                  uniquingKeysWith: { a, _ in a })
         Trace.mark("observe: state records")
@@ -90,7 +91,7 @@ public final class AppEngine: Sendable {
             guard let service = rc.labels[AppLabels.service] ?? record?.service else { continue }
             let replica = rc.labels[AppLabels.replica].flatMap(Int.init) ?? record?.replica ?? 1
             // Section hashes only matter for a container that differs from the spec.
-            let current = upToDate.contains(rc.labels[AppLabels.configHash] ?? "")
+            let current = upToDate[service].map { $0 == rc.labels[AppLabels.configHash] } ?? false
             let sectionHashes = current ? [:] : rc.labels[AppLabels.sectionHashes]
                 .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? record?.sectionHashes ?? [:]
             containers.append(ObservedContainer(
