@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// blkio.weight (or blkio.bfq.weight) and blkio.throttle.*_device.

@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// cpu.cfs_period_us, cpu.cfs_quota_us, cpu.shares.

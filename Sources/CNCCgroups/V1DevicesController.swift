@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// devices.deny "a", then devices.allow for each default and extra rule.

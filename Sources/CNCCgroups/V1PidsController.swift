@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// pids.max.

@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// cpu.max ("<quota> <period>" or "max <period>") and cpu.weight.

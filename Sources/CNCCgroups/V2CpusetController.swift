@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// cpuset.cpus, cpuset.mems (empty means "inherit" on v2, so nothing needs copying).

@@ -1,3 +1,4 @@
+import CNCCore
 import CNCSystem
 
 /// io.weight ("default N") and io.max ("maj:min rbps=N wbps=N riops=N wiops=N").

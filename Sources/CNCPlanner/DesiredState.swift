@@ -28,7 +28,7 @@ public struct DesiredService: Sendable, Codable, Equatable {
     /// limits in `liveLimits`. The config hash is over these.
     public var sections: [String: JSONValue] { didSet { rehash() } }
     /// Limits the cgroup driver changes on a running container: updated in place.
-    public var liveLimits: LiveLimits
+    public var liveLimits: CgroupLimits
     public var dependsOn: [Dependency]
     public var networks: [String]
     public var volumes: [String]
@@ -38,7 +38,7 @@ public struct DesiredService: Sendable, Codable, Equatable {
 
     public init(
         name: String, replicas: Int = 1, image: String, imageDigest: Digest? = nil, sections: [String: JSONValue] = [:],
-        liveLimits: LiveLimits = LiveLimits(), dependsOn: [Dependency] = [], networks: [String] = [], volumes: [String] = [],
+        liveLimits: CgroupLimits = CgroupLimits(), dependsOn: [Dependency] = [], networks: [String] = [], volumes: [String] = [],
         update: UpdatePolicy = UpdatePolicy(), containerName: String? = nil
     ) {
         self.name = name
@@ -46,7 +46,7 @@ public struct DesiredService: Sendable, Codable, Equatable {
         self.image = image
         self.imageDigest = imageDigest
         self.sections = sections
-        self.liveLimits = liveLimits
+        self.liveLimits = liveLimits.live
         self.dependsOn = dependsOn
         self.networks = networks
         self.volumes = volumes
@@ -74,38 +74,35 @@ public struct DesiredService: Sendable, Codable, Equatable {
 }
 
 /// cgroup limits that can change on a running container.
-public struct LiveLimits: Sendable, Codable, Equatable {
-    public var cpus: CPUQuantity?
-    public var cpuShares: Int?
-    public var memory: ByteSize?
-    public var memoryReservation: ByteSize?
-    public var pids: Int?
-
-    public init(cpus: CPUQuantity? = nil, cpuShares: Int? = nil, memory: ByteSize? = nil, memoryReservation: ByteSize? = nil, pids: Int? = nil) {
-        self.cpus = cpus
-        self.cpuShares = cpuShares
-        self.memory = memory
-        self.memoryReservation = memoryReservation
-        self.pids = pids
+/// The planner's view of the limits cgroups change in place (CgroupLimits.live): what it
+/// compares, fingerprints and names in causes.
+extension CgroupLimits {
+    /// The CPU quota as Docker's `cpus` (quota / period).
+    public var cpus: CPUQuantity? {
+        guard let q = cpuQuota, q > 0 else { return nil }
+        return CPUQuantity(nanoCPUs: q * 1_000_000_000 / max(cpuPeriod ?? Self.defaultCPUPeriod, 1))
     }
 
-    /// A short stable text of the limits, for fingerprints.
+    /// A short stable text of the live limits, for fingerprints.
     var fingerprint: String {
-        [cpus?.description, cpuShares.map(String.init), memory.map { String($0.bytes) },
-         memoryReservation.map { String($0.bytes) }, pids.map(String.init)].map { $0 ?? "-" }.joined(separator: ",")
+        let l = live
+        return [l.cpuQuota, l.cpuPeriod, l.cpuShares, l.memory, l.memoryReservation, l.pids]
+            .map { $0.map(String.init) ?? "-" }.joined(separator: ",")
     }
 
-    /// "cpus 0.5 -> 1, memory 256MiB -> 512MiB" (only what differs).
-    func changes(from old: LiveLimits) -> [String] {
+    /// "cpus 0.5 -> 1, memory 256MiB -> 512MiB" (only what differs in the live limits).
+    func changes(from old: CgroupLimits) -> [String] {
+        let (a, b) = (old.live, live)
         var out: [String] = []
-        func add<T: Equatable & CustomStringConvertible>(_ name: String, _ a: T?, _ b: T?) {
-            if a != b { out.append("\(name) \(a?.description ?? "unlimited") -> \(b?.description ?? "unlimited")") }
+        func add<T: Equatable & CustomStringConvertible>(_ name: String, _ x: T?, _ y: T?, unset: String = "unlimited") {
+            if x != y { out.append("\(name) \(x?.description ?? unset) -> \(y?.description ?? unset)") }
         }
-        add("cpus", old.cpus, cpus)
-        add("cpu_shares", old.cpuShares, cpuShares)
-        add("memory", old.memory, memory)
-        add("memory_reservation", old.memoryReservation, memoryReservation)
-        add("pids", old.pids, pids)
+        add("cpus", a.cpus, b.cpus)
+        if a.cpus == b.cpus, a.cpuQuota != nil { add("cpu_period", a.cpuPeriod, b.cpuPeriod) }
+        add("cpu_shares", a.cpuShares, b.cpuShares, unset: "default")
+        add("memory", a.memory.map(ByteSize.init(bytes:)), b.memory.map(ByteSize.init(bytes:)))
+        add("memory_reservation", a.memoryReservation.map(ByteSize.init(bytes:)), b.memoryReservation.map(ByteSize.init(bytes:)))
+        add("pids", a.pids, b.pids)
         return out
     }
 }

@@ -51,13 +51,13 @@ public struct ObservedContainer: Sendable, Codable, Equatable {
     public var imageDigest: Digest?
     public var image: String?
     /// Limits as the runtime reports them now.
-    public var liveLimits: LiveLimits
+    public var liveLimits: CgroupLimits
 
     public init(
         id: String, name: String, service: String, replica: Int = 1, status: Status = .running, exitCode: Int32? = nil,
         health: Health = .none, configHash: String, sectionHashes: [String: String] = [:],
         appliedSections: [String: JSONValue]? = nil, imageDigest: Digest? = nil, image: String? = nil,
-        liveLimits: LiveLimits = LiveLimits()
+        liveLimits: CgroupLimits = CgroupLimits()
     ) {
         self.id = id
         self.name = name
@@ -71,7 +71,7 @@ public struct ObservedContainer: Sendable, Codable, Equatable {
         self.appliedSections = appliedSections
         self.imageDigest = imageDigest
         self.image = image
-        self.liveLimits = liveLimits
+        self.liveLimits = liveLimits.live
     }
 
     /// A container observed from a desired service as it was applied (used by tests and by

@@ -54,12 +54,22 @@ extension Runtime {
 
     /// `cnc update`: new limits applied live and saved; a new restart policy applies from the
     /// next start.
+    /// `limits` follows CgroupLimits' rules: absent fields stay, -1 removes a limit. The
+    /// container's complete limits after the update are checked as `run` checks them.
     public func update(_ ref: String, limits: CgroupLimits, restart: RestartPolicy?) throws {
         let c = try container(ref)
         var cfg = c.config
         cfg.limits = cfg.limits.merging(limits)
+        try cfg.limits.validate()
         if let restart { cfg.restartPolicy = restart }
-        if c.state.isActive { try cgroups.update(cfg.cgroupPath, limits: limits) }
+        var write = limits
+        if limits.memory != nil || limits.memorySwap != nil {
+            // Memory and swap are written as a pair (v1 keeps memsw >= memory at every step):
+            // the swap a user set stays unless this update changes it.
+            write.memory = cfg.limits.memory ?? CgroupLimits.unlimited
+            write.memorySwap = cfg.limits.memorySwap
+        }
+        if c.state.isActive { try cgroups.update(cfg.cgroupPath, limits: write) }
         try store.saveConfig(cfg)
         try writeOCISpec(cfg, dir: c.directory)
     }

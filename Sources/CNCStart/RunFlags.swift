@@ -195,7 +195,7 @@ public struct RunFlags: Equatable, Sendable {
         for v in image.volumes where !c.mounts.contains(where: { $0.target == v }) {
             c.mounts.append(MountSpec(type: .volume, source: "", target: v))
         }
-        c.limits = try limits()
+        c.limits = try resourceLimits()
         try applyHostResources(&c)
         if privileged { c.makePrivileged() }
         return c
@@ -243,7 +243,9 @@ public struct RunFlags: Equatable, Sendable {
         }
     }
 
-    func limits() throws -> CgroupLimits {
+    /// The limits these flags ask for (CgroupLimits' rules: an absent flag leaves its limit
+    /// alone, -1 removes it), checked as Docker checks them. `cnc update` uses it too.
+    public func resourceLimits() throws -> CgroupLimits {
         var l = CgroupLimits()
         if let cpus {
             let q = try CPUQuantity(parsing: cpus)
@@ -259,9 +261,6 @@ public struct RunFlags: Equatable, Sendable {
         l.memory = try size(memory)
         l.memoryReservation = try size(memoryReservation)
         l.memorySwap = try size(memorySwap)
-        if let m = l.memory, let s = l.memorySwap, s >= 0, s < m {
-            throw CNCError(.invalidArgument, "minimum memoryswap limit should be larger than memory limit, see usage")
-        }
         l.pids = pidsLimit
         if oomKillDisable { l.oomKillDisable = true }
         if let w = blkioWeight {
@@ -274,6 +273,7 @@ public struct RunFlags: Equatable, Sendable {
             + deviceReadIops.map { try HostResources.throttle(.readIOps, $0, flag: "--device-read-iops") }
             + deviceWriteIops.map { try HostResources.throttle(.writeIOps, $0, flag: "--device-write-iops") }
         if !throttles.isEmpty { l.blkioThrottles = throttles }
+        try l.validate()
         return l
     }
 

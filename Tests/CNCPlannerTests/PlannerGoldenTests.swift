@@ -11,7 +11,13 @@ import Testing
         DesiredService(
             name: "web", replicas: replicas, image: "web:stable", imageDigest: digest,
             sections: ["environment": .object(["PORT": .string(port)]), "ports": .array([.string("8080:80/tcp")])],
-            liveLimits: LiveLimits(cpus: cpus.map { try! CPUQuantity(parsing: $0) }), networks: ["default"])
+            liveLimits: Self.limits(cpus: cpus), networks: ["default"])
+    }
+
+    static func limits(cpus: String?) -> CgroupLimits {
+        var l = CgroupLimits()
+        if let q = cpus.map({ try! CPUQuantity(parsing: $0) }) { l.cpuQuota = q.cfsQuota(); l.cpuPeriod = CgroupLimits.defaultCPUPeriod }
+        return l
     }
 
     static func db() -> DesiredService {

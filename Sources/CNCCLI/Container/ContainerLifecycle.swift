@@ -129,38 +129,28 @@ struct ContainerUpdate: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .long) var cpus: String?
     @Option(name: [.customShort("c"), .long]) var cpuShares: Int64?
-    @Option(name: .long) var cpuQuota: Int64?
+    @Option(name: .long, parsing: .unconditional, help: "Limit CPU CFS quota (-1 removes it).") var cpuQuota: Int64?
     @Option(name: .long) var cpuPeriod: Int64?
     @Option(name: .long) var cpusetCpus: String?
     @Option(name: .long) var cpusetMems: String?
-    @Option(name: [.customShort("m"), .long]) var memory: String?
-    @Option(name: .long) var memoryReservation: String?
-    @Option(name: .long) var memorySwap: String?
-    @Option(name: .long) var pidsLimit: Int64?
+    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit (-1 or 0 removes it).") var memory: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit (-1 or 0 removes it).") var memoryReservation: String?
+    @Option(name: .long, parsing: .unconditional, help: "Swap limit equal to memory plus swap: -1 for unlimited swap.") var memorySwap: String?
+    @Option(name: .long, parsing: .unconditional, help: "Tune container pids limit (-1 or 0 for unlimited).") var pidsLimit: Int64?
     @Option(name: .long) var blkioWeight: Int64?
     @Option(name: .long) var restart: String?
     @Argument var containers: [String]
 
     func run() throws {
         let r = try global.runtime()
-        var l = (limits: CgroupLimits(), ())
-        if let cpus {
-            let q = try CPUQuantity(parsing: cpus)
-            l.limits.cpuPeriod = cpuPeriod ?? 100_000
-            l.limits.cpuQuota = q.cfsQuota(periodMicros: cpuPeriod ?? 100_000)
-        }
-        if let cpuQuota { l.limits.cpuQuota = cpuQuota }
-        if let cpuPeriod { l.limits.cpuPeriod = cpuPeriod }
-        l.limits.cpuShares = cpuShares
-        l.limits.cpusetCpus = cpusetCpus
-        l.limits.cpusetMems = cpusetMems
-        l.limits.memory = try memory.map { try ByteSize(parsing: $0).bytes }
-        l.limits.memoryReservation = try memoryReservation.map { try ByteSize(parsing: $0).bytes }
-        l.limits.memorySwap = try memorySwap.map { $0 == "-1" ? -1 : try ByteSize(parsing: $0).bytes }
-        l.limits.pids = pidsLimit
-        l.limits.blkioWeight = blkioWeight
+        // Parsed and checked by the code `run` uses; absent flags leave their limit alone.
+        var f = RunFlags()
+        f.cpus = cpus; f.cpuShares = cpuShares; f.cpuQuota = cpuQuota; f.cpuPeriod = cpuPeriod
+        f.cpusetCpus = cpusetCpus; f.cpusetMems = cpusetMems; f.memory = memory; f.memoryReservation = memoryReservation
+        f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.blkioWeight = blkioWeight
+        let limits = try f.resourceLimits()
         let policy = try restart.map(RestartPolicy.init(parsing:))
-        try forEachContainer(containers) { try r.update($0, limits: l.limits, restart: policy) }
+        try forEachContainer(containers) { try r.update($0, limits: limits, restart: policy) }
     }
 }
 

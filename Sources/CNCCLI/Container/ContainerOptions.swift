@@ -26,14 +26,14 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Overwrite the default ENTRYPOINT of the image.") var entrypoint: String?
     @Option(name: .long, help: "Number of CPUs.") var cpus: String?
     @Option(name: [.customShort("c"), .long], help: "CPU shares (relative weight).") var cpuShares: Int64?
-    @Option(name: .long, help: "Limit CPU CFS quota (microseconds).") var cpuQuota: Int64?
+    @Option(name: .long, parsing: .unconditional, help: "Limit CPU CFS quota (microseconds).") var cpuQuota: Int64?
     @Option(name: .long, help: "Limit CPU CFS period (microseconds).") var cpuPeriod: Int64?
     @Option(name: .long, help: "CPUs in which to allow execution (0-3, 0,1).") var cpusetCpus: String?
     @Option(name: .long, help: "MEMs in which to allow execution.") var cpusetMems: String?
-    @Option(name: [.customShort("m"), .long], help: "Memory limit.") var memory: String?
-    @Option(name: .long, help: "Memory soft limit.") var memoryReservation: String?
-    @Option(name: .long, help: "Swap limit equal to memory plus swap: -1 for unlimited swap.") var memorySwap: String?
-    @Option(name: .long, help: "Tune container pids limit (-1 for unlimited).") var pidsLimit: Int64?
+    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit.") var memory: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit.") var memoryReservation: String?
+    @Option(name: .long, parsing: .unconditional, help: "Swap limit equal to memory plus swap: -1 for unlimited swap.") var memorySwap: String?
+    @Option(name: .long, parsing: .unconditional, help: "Tune container pids limit (-1 for unlimited).") var pidsLimit: Int64?
     @Flag(name: .long, help: "Disable OOM Killer.") var oomKillDisable = false
     @Option(name: .long, help: "Block IO weight (10-1000).") var blkioWeight: Int64?
     @Option(name: .long, help: "Add a rule to the cgroup allowed devices list.") var deviceCgroupRule: [String] = []

@@ -17,7 +17,7 @@ public protocol ContainerBackend: Sendable {
     func stop(id: String, timeout: CNCDuration?) async throws
     func remove(id: String) async throws
     func rename(id: String, to name: String) async throws
-    func updateLimits(id: String, _ limits: LiveLimits) async throws
+    func updateLimits(id: String, _ limits: CgroupLimits) async throws
 
     /// Status and health as the runtime sees them now.
     func observe(id: String) async throws -> ContainerObservation
@@ -58,9 +58,9 @@ public struct RuntimeContainer: Sendable, Equatable {
     public var name: String
     public var labels: [String: String]
     public var observation: ContainerObservation
-    public var liveLimits: LiveLimits
+    public var liveLimits: CgroupLimits
 
-    public init(id: String, name: String, labels: [String: String], observation: ContainerObservation, liveLimits: LiveLimits = LiveLimits()) {
+    public init(id: String, name: String, labels: [String: String], observation: ContainerObservation, liveLimits: CgroupLimits = CgroupLimits()) {
         self.id = id
         self.name = name
         self.labels = labels

@@ -11,6 +11,8 @@ public enum DesiredAppBuilder {
     /// Sections removed from the config hash because the cgroup driver changes them in place.
     static let liveLimitPaths: [[String]] = [
         ["cpu_shares"],
+        ["cpu_period"],
+        ["cpu_quota"],
         ["deploy", "resources", "limits", "cpus"],
         ["deploy", "resources", "limits", "memory"],
         ["deploy", "resources", "limits", "pids"],
@@ -25,10 +27,8 @@ public enum DesiredAppBuilder {
             let files = try fileHashes(service: s, app: spec)
             if !files.isEmpty { sections["files"] = .object(files) }
             let image = s.image?.description ?? "build:\(name)"
-            let limits = s.deploy.resources.limits
-            let live = LiveLimits(
-                cpus: limits.cpus, cpuShares: s.cpuShares.map { Int($0) }, memory: limits.memory,
-                memoryReservation: s.deploy.resources.reservations.memory, pids: limits.pids.map { Int($0) })
+            // The limits a container of this service is created with (one function for both).
+            let live = ServiceContainerFactory.limits(s).live
             let u = s.deploy.updateConfig
             let policy = UpdatePolicy(
                 order: u.order == .startFirst ? .startFirst : .stopFirst, parallelism: u.parallelism, delay: u.delay,

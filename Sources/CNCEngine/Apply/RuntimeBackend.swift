@@ -164,14 +164,10 @@ public final class RuntimeBackend: ContainerBackend {
         try runtime.rename(id, to: name)
     }
 
-    public func updateLimits(id: String, _ limits: LiveLimits) async throws {
-        var l = CgroupLimits()
-        if let cpus = limits.cpus { l.cpuPeriod = 100_000; l.cpuQuota = cpus.cfsQuota() }
-        l.cpuShares = limits.cpuShares.map(Int64.init)
-        l.memory = limits.memory?.bytes
-        l.memoryReservation = limits.memoryReservation?.bytes
-        l.pids = limits.pids.map(Int64.init)
-        try runtime.update(id, limits: l, restart: nil)
+    /// Makes the container's live limits exactly `limits`' (a limit the service dropped is
+    /// removed, not left as it was).
+    public func updateLimits(id: String, _ limits: CgroupLimits) async throws {
+        try runtime.update(id, limits: limits.liveUpdate, restart: nil)
     }
 
     public func observe(id: String) async throws -> ContainerObservation {
@@ -196,13 +192,5 @@ public final class RuntimeBackend: ContainerBackend {
         return ContainerObservation(status: status, health: health, exitCode: status == .running ? nil : s.exitCode)
     }
 
-    static func liveLimits(_ l: CgroupLimits) -> LiveLimits {
-        var cpus: CPUQuantity?
-        if let q = l.cpuQuota, q > 0 {
-            let period = l.cpuPeriod ?? 100_000
-            cpus = CPUQuantity(nanoCPUs: q * 1_000_000_000 / max(period, 1))
-        }
-        return LiveLimits(cpus: cpus, cpuShares: l.cpuShares.map { Int($0) }, memory: l.memory.map { ByteSize(bytes: $0) },
-                          memoryReservation: l.memoryReservation.map { ByteSize(bytes: $0) }, pids: l.pids.map { Int($0) })
-    }
+    static func liveLimits(_ l: CgroupLimits) -> CgroupLimits { l.live }
 }

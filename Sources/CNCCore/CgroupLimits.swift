@@ -1,8 +1,17 @@
-import CNCCore
-
-/// The resource limits of one container, in Docker's units. Every field nil means "leave the
-/// kernel default"; `cnc update` sends only the fields it changes.
+/// The resource limits of one container, in Docker's units: the one representation that the
+/// cgroup drivers write, config.json carries, `inspect` shows, the state records and the planner
+/// compares. It follows the OCI runtime-spec's LinuxResources rules, which youki and runc keep:
+/// an ABSENT field (nil) leaves the value as it is; an explicit `CgroupLimits.unlimited` (-1;
+/// for memory, reservation, high, swap, pids and the CPU quota any value <= 0) REMOVES the
+/// limit ("max" on v2, -1 on v1). A container's stored limits are its complete state: there,
+/// nil means "never limited", which is what the kernel gives a new cgroup.
 public struct CgroupLimits: Sendable, Codable, Equatable {
+    /// Written to remove a limit.
+    public static let unlimited: Int64 = -1
+    /// The kernel's defaults, written when an update takes a setting back to "not set".
+    public static let defaultCPUPeriod: Int64 = 100_000
+    public static let defaultCPUShares: Int64 = 1024
+
     /// CFS quota in microseconds per period (`--cpus` * period, or `--cpu-quota`); -1 unlimited.
     public var cpuQuota: Int64?
     /// CFS period in microseconds (default 100000).
@@ -11,7 +20,7 @@ public struct CgroupLimits: Sendable, Codable, Equatable {
     public var cpuShares: Int64?
     public var cpusetCpus: String?
     public var cpusetMems: String?
-    /// Hard memory limit in bytes.
+    /// Hard memory limit in bytes; -1 unlimited.
     public var memory: Int64?
     /// Soft limit (`--memory-reservation`): v1 memory.soft_limit_in_bytes, v2 memory.low.
     public var memoryReservation: Int64?
@@ -33,15 +42,88 @@ public struct CgroupLimits: Sendable, Codable, Equatable {
     /// True when nothing is set.
     public var isEmpty: Bool { self == CgroupLimits() }
 
-    /// Docker's default for `--memory` without `--memory-swap`: as much swap as memory.
+    /// Docker's default for `--memory` without `--memory-swap`: as much swap as memory. A
+    /// memory limit being removed takes the swap limit with it (v1 refuses an unlimited
+    /// memory.limit_in_bytes under a set memory.memsw.limit_in_bytes).
     public var effectiveMemorySwap: Int64? {
+        if let m = memory, m <= 0 { return Self.unlimited }
         if let s = memorySwap { return s }
         if let m = memory, m > 0 { return 2 * m }
         return nil
     }
 
-    /// Fields of `update` override this.
+    /// The limits `cncapply` and `cnc update` change in place: CPU quota/period and shares,
+    /// memory, memory reservation, pids. Values that mean "unlimited" become nil, so the
+    /// stored state of two containers with the same limits compares equal.
+    public var live: CgroupLimits {
+        var l = CgroupLimits()
+        if let q = cpuQuota, q > 0 {
+            l.cpuQuota = q
+            l.cpuPeriod = cpuPeriod ?? Self.defaultCPUPeriod
+        }
+        l.cpuShares = cpuShares.flatMap { $0 > 0 && $0 != Self.defaultCPUShares ? $0 : nil }
+        l.memory = memory.flatMap { $0 > 0 ? $0 : nil }
+        l.memoryReservation = memoryReservation.flatMap { $0 > 0 ? $0 : nil }
+        l.pids = pids.flatMap { $0 > 0 ? $0 : nil }
+        return l
+    }
+
+    /// The update that makes a container's live limits exactly `live`'s: every live field
+    /// present, the absent ones as "remove the limit" or the kernel default.
+    public var liveUpdate: CgroupLimits {
+        let l = live
+        var u = l
+        u.cpuQuota = l.cpuQuota ?? Self.unlimited
+        u.cpuPeriod = l.cpuPeriod ?? Self.defaultCPUPeriod
+        u.cpuShares = l.cpuShares ?? Self.defaultCPUShares
+        u.memory = l.memory ?? Self.unlimited
+        u.memoryReservation = l.memoryReservation ?? Self.unlimited
+        u.pids = l.pids ?? Self.unlimited
+        return u
+    }
+
+    /// This container's complete limits after `update` (fields it has override, absent ones
+    /// stay); a removed limit is stored as not set, and so is swap derived from a memory limit
+    /// that went away.
     public func merging(_ update: CgroupLimits) -> CgroupLimits {
+        var out = overriding(update)
+        func unset(_ v: Int64?) -> Int64? { v.flatMap { $0 > 0 ? $0 : nil } }
+        out.memory = unset(out.memory)
+        out.memoryReservation = unset(out.memoryReservation)
+        out.memoryHigh = unset(out.memoryHigh)
+        out.pids = unset(out.pids)
+        if let q = out.cpuQuota, q <= 0 { out.cpuQuota = nil }
+        if out.memory == nil, update.memory != nil, update.memorySwap == nil { out.memorySwap = nil }
+        return out
+    }
+
+    /// Docker's smallest memory limit (and reservation).
+    public static let minimumMemory: Int64 = 6 * 1024 * 1024
+
+    /// Refuses what Docker refuses, in its words (daemon/daemon_unix.go): too little memory, a
+    /// reservation above the limit, swap below memory or without memory, CFS values out of
+    /// range. Run on a container's complete limits, so `run`, `update` and apply agree.
+    public func validate() throws {
+        func bad(_ m: String) -> CNCError { CNCError(.invalidArgument, m) }
+        if let m = memory, m > 0, m < Self.minimumMemory { throw bad("Minimum memory limit allowed is 6MB") }
+        if let r = memoryReservation, r > 0, r < Self.minimumMemory { throw bad("Minimum memory reservation allowed is 6MB") }
+        if let s = memorySwap, s > 0 {
+            guard let m = memory, m > 0 else {
+                throw bad("You should always set the Memory limit when using Memoryswap limit, see usage")
+            }
+            if s < m { throw bad("Minimum memoryswap limit should be larger than memory limit, see usage") }
+        }
+        if let m = memory, m > 0, let r = memoryReservation, r > 0, r > m {
+            throw bad("Minimum memory limit can not be less than memory reservation limit, see usage")
+        }
+        if let p = cpuPeriod, p != 0, !(1000...1_000_000).contains(p) {
+            throw bad("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)")
+        }
+        if let q = cpuQuota, q > 0, q < 1000 { throw bad("CPU cfs quota can not be less than 1ms (i.e. 1000)") }
+        if let w = blkioWeight, w != 0, !(10...1000).contains(w) { throw bad("Range of blkio weight is from 10 to 1000") }
+    }
+
+    func overriding(_ update: CgroupLimits) -> CgroupLimits {
         var out = self
         out.cpuQuota = update.cpuQuota ?? cpuQuota
         out.cpuPeriod = update.cpuPeriod ?? cpuPeriod
@@ -60,39 +142,12 @@ public struct CgroupLimits: Sendable, Codable, Equatable {
         return out
     }
 
-    /// Docker's shares -> cgroup v2 weight conversion (2..262144 -> 1..10000).
-    public static func weight(fromShares shares: Int64) -> Int64 {
-        let s = min(max(shares, 2), 262_144)
-        return 1 + ((s - 2) * 9999) / 262_142
-    }
-
-    /// blkio weight (10..1000) -> io.weight (1..10000).
-    public static func ioWeight(fromBlkio w: Int64) -> Int64 {
-        let v = min(max(w, 10), 1000)
-        return 1 + ((v - 10) * 9999) / 990
-    }
 }
 
 /// One block-device throttle: `--device-read-bps /dev/sda:1mb` and friends.
 public struct BlkioThrottle: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case readBps, writeBps, readIOps, writeIOps
-        var v1File: String {
-            switch self {
-            case .readBps: "blkio.throttle.read_bps_device"
-            case .writeBps: "blkio.throttle.write_bps_device"
-            case .readIOps: "blkio.throttle.read_iops_device"
-            case .writeIOps: "blkio.throttle.write_iops_device"
-            }
-        }
-        var v2Key: String {
-            switch self {
-            case .readBps: "rbps"
-            case .writeBps: "wbps"
-            case .readIOps: "riops"
-            case .writeIOps: "wiops"
-            }
-        }
     }
     public var kind: Kind
     public var major: Int64
@@ -152,14 +207,3 @@ public struct DeviceRule: Sendable, Codable, Equatable, CustomStringConvertible 
     ]
 }
 
-/// What `cnc stats` shows, read from the container's cgroup.
-public struct CgroupStats: Sendable, Codable, Equatable {
-    public var cpuUsageNanos: Int64 = 0
-    public var memoryUsage: Int64 = 0
-    /// nil when unlimited.
-    public var memoryLimit: Int64?
-    public var pids: Int64 = 0
-    public var blockRead: Int64 = 0
-    public var blockWrite: Int64 = 0
-    public init() {}
-}
