@@ -37,7 +37,6 @@ extension CNCCommand {
         Trace.mark("parsed (fast)")
         let engine = GlobalOptions.engineConfig(root: inv.root, logLevel: level)
         let runtime = try ContainerEngine.runtime(engine)
-        return try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { try inv.flags.resolveImage(engine) },
-                                           validPort: PublishedPort.check)
+        return try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { try inv.flags.resolveImage(engine) })
     }
 }

@@ -35,7 +35,7 @@ public struct FirewallTable: Sendable, Equatable {
     /// so running it again is harmless; the rule-bearing chains are flushed first.
     public func baseDefinition() -> String {
         var s = "add table ip \(name)\n"
-        for p in PortProtocol.allCases {
+        for p in PortProtocol.publishable {
             s += "add map ip \(name) \(Self.mapName(p, anyAddress: false)) { type ipv4_addr . inet_service : ipv4_addr . inet_service; }\n"
             s += "add map ip \(name) \(Self.mapName(p, anyAddress: true)) { type inet_service : ipv4_addr . inet_service; }\n"
         }
@@ -49,7 +49,7 @@ public struct FirewallTable: Sendable, Equatable {
         s += "flush chain ip \(name) publish\n"
         s += "add rule ip \(name) prerouting fib daddr type local jump publish\n"
         s += "add rule ip \(name) output fib daddr type local jump publish\n"
-        for p in PortProtocol.allCases {
+        for p in PortProtocol.publishable {
             let r = p.rawValue
             s += "add rule ip \(name) publish meta l4proto \(r) dnat ip to ip daddr . \(r) dport map @\(Self.mapName(p, anyAddress: false))\n"
             s += "add rule ip \(name) publish meta l4proto \(r) dnat ip to \(r) dport map @\(Self.mapName(p, anyAddress: true))\n"

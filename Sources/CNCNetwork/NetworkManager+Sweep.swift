@@ -100,7 +100,7 @@ extension NetworkManager {
         }
         let nft = try nft()
         var removed: [String] = []
-        for proto in PortProtocol.allCases {
+        for proto in PortProtocol.publishable {
             for anyAddress in [true, false] {
                 let map = FirewallTable.mapName(proto, anyAddress: anyAddress)
                 guard let listing = try? nft.listJSON("list map ip \(firewall.name) \(map)", what: "list \(map)") else { continue }

@@ -41,7 +41,7 @@ public struct EngineNetworkAttacher: NetworkAttacher {
                 ip = a
             }
             requests.append(NetworkAttachmentRequest(
-                network: name, ip: ip, aliases: aliases, ports: first ? try (c.publish ?? []).flatMap(PublishedPort.parse) : []))
+                network: name, ip: ip, aliases: aliases, ports: first ? (c.publish ?? []) : []))
             first = false
         }
         let dir = store.directory(c.id)

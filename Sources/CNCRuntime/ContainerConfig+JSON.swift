@@ -63,7 +63,16 @@ extension ContainerConfig {
         })
         o.set("dns", dns)
         o.set("extraHosts", extraHosts)
-        o.set("publish", publish)
+        o.set("publish", publish.map { ports in
+            ports.map { p -> JSONValue in
+                var j = JSONObject()
+                j.set("hostIP", p.hostIP?.description)
+                j.set("hostPort", p.hostPort)
+                j.set("containerPort", p.containerPort)
+                j.set("proto", p.proto.rawValue)
+                return j.value
+            }
+        })
         o.set("ipv4Address", ipv4Address)
         o.set("networkAliases", networkAliases)
         o.set("dnsSearch", dnsSearch)

@@ -40,7 +40,7 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var extraHosts: [String] = []
     /// Bridge networking (CNCNetwork): `-p` specs, `--ip`, `--network-alias`, `--dns-search`,
     /// `--dns-option`. Optional so configs written before they existed still decode.
-    public var publish: [String]?
+    public var publish: [PublishedPort]?
     public var ipv4Address: String?
     public var networkAliases: [String]?
     public var dnsSearch: [String]?
@@ -256,6 +256,16 @@ public struct Ulimit: Codable, Sendable, Equatable {
 
     public static let names = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
                                "nproc", "rss", "rtprio", "rttime", "sigpending", "stack", "as"]
+
+    /// A typed limit (Compose `ulimits`); a negative value is unlimited, as in Compose.
+    public init(name: String, soft: Int64, hard: Int64) throws {
+        guard Self.names.contains(name) else {
+            throw CNCError(.invalidArgument, "invalid ulimit \"\(name)\": want one of \(Self.names.joined(separator: ", "))")
+        }
+        let s = soft < 0 ? UInt64.max : UInt64(soft), h = hard < 0 ? UInt64.max : UInt64(hard)
+        guard s <= h else { throw CNCError(.invalidArgument, "ulimit \(name): soft limit above hard limit") }
+        self.name = name; self.soft = s; self.hard = h
+    }
 
     public init(parsing text: String) throws {
         let kv = text.split(separator: "=", maxSplits: 1).map(String.init)

@@ -8,9 +8,10 @@ import CNCSystem
 public enum HostResources {
     /// `HOST[:CONTAINER[:PERMISSIONS]]` (a second field made only of r, w and m is the
     /// permissions, as Docker reads `/dev/fuse:rwm`).
+    static func isPermissions(_ s: String) -> Bool { !s.isEmpty && s.count <= 3 && s.allSatisfy { "rwm".contains($0) } }
+
     public static func parseDevice(_ text: String) throws -> (host: String, container: String, permissions: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        func isPermissions(_ s: String) -> Bool { !s.isEmpty && s.count <= 3 && s.allSatisfy { "rwm".contains($0) } }
         var host = "", container = "", permissions = "rwm"
         switch parts.count {
         case 1: host = parts[0]; container = parts[0]
@@ -32,6 +33,14 @@ public enum HostResources {
     /// to it), every device below a directory (as Docker does for `--device /dev/snd`).
     public static func devices(_ text: String) throws -> [DeviceNode] {
         let (host, container, permissions) = try parseDevice(text)
+        return try devices(host: host, container: container, permissions: permissions)
+    }
+
+    /// The device nodes of one typed mapping (a Compose `devices` entry), checked as `--device`.
+    public static func devices(host: String, container: String, permissions: String) throws -> [DeviceNode] {
+        guard isPermissions(permissions) else {
+            throw CNCError(.invalidArgument, "invalid device \"\(host)\": permissions \"\(permissions)\" are not a subset of rwm")
+        }
         let info: FileSystem.NodeInfo
         do { info = try FileSystem.nodeInfo(host) } catch let e as CNCError {
             throw CNCError(.invalidArgument, "error gathering device information while adding custom device \"\(host)\"", cause: e.description)
@@ -123,13 +132,22 @@ public enum HostResources {
         var out: [String: String] = [:]
         for p in pairs {
             let kv = p.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2, !kv[0].isEmpty, !kv[0].contains("/"), !kv[0].contains("..") else {
-                throw CNCError(.invalidArgument, "invalid sysctl \"\(p)\" (want KEY=VALUE)")
-            }
-            try checkSysctl(kv[0], network: network)
+            guard kv.count == 2 else { throw CNCError(.invalidArgument, "invalid sysctl \"\(p)\" (want KEY=VALUE)") }
             out[kv[0]] = kv[1]
         }
-        return out
+        return try sysctls(out, network: network)
+    }
+
+    /// Typed sysctls (Compose `sysctls`), checked as `--sysctl`.
+    public static func sysctls(_ values: [String: String], network: NetworkMode) throws -> [String: String]? {
+        guard !values.isEmpty else { return nil }
+        for key in values.keys.sorted() {
+            guard !key.isEmpty, !key.contains("/"), !key.contains("..") else {
+                throw CNCError(.invalidArgument, "invalid sysctl \"\(key)=\(values[key] ?? "")\" (want KEY=VALUE)")
+            }
+            try checkSysctl(key, network: network)
+        }
+        return values
     }
 }
 

@@ -8,14 +8,12 @@ import CNCSystem
 public enum ContainerLaunch {
     /// Creates and starts the container `inv` describes; returns the exit status of `cnc run`.
     /// `image` resolves the image (errors from it, like every creation error, are exit 125);
-    /// `validPort` checks a `-p` value.
-    public static func run(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
-                           validPort: (String) throws -> Void) throws -> Int32 {
+    public static func run(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
         Trace.mark("runtime ready")
         let config: ContainerConfig
         do {
             try checkCIDFile(inv.flags.cidfile)
-            let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort)
+            let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image())
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
             let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach)
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
@@ -32,17 +30,15 @@ public enum ContainerLaunch {
     }
 
     /// `cnc run` or `cnc create` (`verb`), as above.
-    public static func perform(_ verb: String, _ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
-                               validPort: (String) throws -> Void) throws -> Int32 {
-        verb == "run" ? try run(inv, runtime: runtime, image: image, validPort: validPort)
-            : try create(inv, runtime: runtime, image: image, validPort: validPort)
+    public static func perform(_ verb: String, _ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
+        verb == "run" ? try run(inv, runtime: runtime, image: image)
+            : try create(inv, runtime: runtime, image: image)
     }
 
     /// Creates the container `inv` describes and prints its ID (`cnc create`).
-    public static func create(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults,
-                              validPort: (String) throws -> Void) throws -> Int32 {
+    public static func create(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
         try checkCIDFile(inv.flags.cidfile)
-        let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image(), validPort: validPort))
+        let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image()))
         try writeCIDFile(inv.flags.cidfile, c, runtime)
         TerminalInfo.writeStdout(c.id.rawValue + "\n")
         return 0

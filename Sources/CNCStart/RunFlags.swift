@@ -104,23 +104,20 @@ public struct RunFlags: Equatable, Sendable {
         return try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
     }
 
-    /// The container configuration these flags describe, on `image`. `validPort` parses a
-    /// `-p` value (the network module's PublishedPort), throwing when it is invalid.
-    public func makeConfig(autoRemove: Bool, image: ImageDefaults, validPort: (String) throws -> Void) throws -> ContainerConfig {
-        var c = ContainerConfig(id: ContainerID.random(), name: name ?? "", image: self.image, lowerDirs: image.lowerDirs)
-        c.imageID = image.id.isEmpty ? nil : image.id
-        // Docker: --entrypoint replaces the image's entrypoint and drops its cmd unless a
-        // command is given.
-        if let entrypoint {
-            c.entrypoint = entrypoint.isEmpty ? [] : [entrypoint]
-            c.cmd = command
-        } else {
-            c.entrypoint = image.entrypoint
-            c.cmd = command.isEmpty ? image.cmd : command
-        }
-        if let s = image.stopSignal, stopSignal == nil { c.stopSignal = s }
-        if healthCmd == nil, !noHealthcheck { c.healthcheck = image.healthcheckDefault }
-        var env = image.env
+    /// The container configuration these flags describe, on `image` (the runtime's one
+    /// resolve of a request over an image's defaults).
+    public func makeConfig(autoRemove: Bool, image: ImageDefaults) throws -> ContainerConfig {
+        try request(autoRemove: autoRemove).resolve(image: image)
+    }
+
+    /// These flags as a typed ContainerRequest: every value parsed and checked here, once.
+    public func request(autoRemove: Bool) throws -> ContainerRequest {
+        var r = ContainerRequest(name: name ?? "", image: image)
+        // Docker: --entrypoint replaces the image's entrypoint (an empty one clears it) and
+        // drops its cmd unless a command is given.
+        if let entrypoint { r.entrypoint = entrypoint.isEmpty ? [] : [entrypoint] }
+        r.command = command.isEmpty ? nil : command
+        var env: [String] = []
         for f in envFile {
             for line in try FileSystem.readText(f).split(separator: "\n") where !line.hasPrefix("#") && !String(line).trimmingSpaces.isEmpty {
                 env.append(String(line))
@@ -129,76 +126,73 @@ public struct RunFlags: Equatable, Sendable {
         for e in self.env {
             if e.contains("=") { env.append(e) } else if let v = Host.environment(e) { env.append("\(e)=\(v)") }
         }
-        c.env = env
-        c.workingDir = workdir ?? image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
-        c.user = user ?? image.user ?? ""
-        c.hostname = hostname ?? ""
-        c.tty = tty
-        c.openStdin = interactive
-        c.readOnly = readOnly
-        c.initProcess = `init`
-        c.autoRemove = autoRemove
-        c.capAdd = capAdd
-        c.capDrop = capDrop
-        c.securityOpt = securityOpt.isEmpty ? [] : try SeccompProfile.resolveSecurityOptions(securityOpt, relativeTo: try FileSystem.currentDirectory())
-        c.labels = image.labels.merging(Dictionary(label.map { l -> (String, String) in
+        r.env = env
+        r.workingDir = workdir
+        r.user = user
+        r.hostname = hostname
+        r.tty = tty
+        r.openStdin = interactive
+        r.readOnly = readOnly
+        r.initProcess = `init`
+        r.autoRemove = autoRemove
+        r.capAdd = capAdd
+        r.capDrop = capDrop
+        r.securityOpt = securityOpt.isEmpty ? [] : try SeccompProfile.resolveSecurityOptions(securityOpt, relativeTo: try FileSystem.currentDirectory())
+        r.labels = Dictionary(label.map { l -> (String, String) in
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv.count > 1 ? kv[1] : "")
-        }, uniquingKeysWith: { $1 })) { $1 }
+        }, uniquingKeysWith: { $1 })
         // Publishing ports asks for a network: without --network it means the default bridge
         // (what `docker run -p` does); otherwise a container starts with no network.
-        c.network = try networkMode()
-        c.cgroupParent = cgroupParent
-        c.restartPolicy = try RestartPolicy(parsing: restart)
-        if let stopSignal { _ = try Runtime.signalNumber(stopSignal); c.stopSignal = stopSignal }
-        if let stopTimeout { c.stopTimeout = stopTimeout }
-        c.ulimits = try ulimit.map(Ulimit.init(parsing:))
-        c.dns = dns
-        c.extraHosts = addHost
+        r.network = try networkMode()
+        r.cgroupParent = cgroupParent
+        r.restartPolicy = try RestartPolicy(parsing: restart)
+        r.stopSignal = stopSignal
+        r.stopTimeout = stopTimeout
+        r.ulimits = try ulimit.map(Ulimit.init(parsing:))
+        r.dns = dns
+        r.extraHosts = addHost
         if !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty {
-            guard case .bridge = c.network else {
+            guard case .bridge = r.network else {
                 throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
             }
         }
-        for p in publish { try validPort(p) }
-        c.publish = publish + (publishAll ? image.exposedPorts.filter { (try? validPort($0)) != nil } : [])
-        if c.publish?.isEmpty == true { c.publish = nil }
-        c.ipv4Address = ip
-        c.networkAliases = networkAlias.isEmpty ? nil : networkAlias
-        c.dnsSearch = dnsSearch.isEmpty ? nil : dnsSearch
-        c.dnsOptions = dnsOption.isEmpty ? nil : dnsOption
+        r.publish = try publish.flatMap(PublishedPort.parse)
+        r.publishAllExposed = publishAll
+        r.ipv4Address = ip
+        r.networkAliases = networkAlias
+        r.dnsSearch = dnsSearch
+        r.dnsOptions = dnsOption
         for o in logOpt {
             let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 else { throw CNCError(.invalidArgument, "invalid log option \"\(o)\"") }
             switch kv[0] {
-            case "max-size": c.log.maxSize = try ByteSize(parsing: kv[1]).bytes
+            case "max-size": r.log.maxSize = try ByteSize(parsing: kv[1]).bytes
             case "max-file":
                 guard let n = Int(kv[1]), n >= 1 else { throw CNCError(.invalidArgument, "invalid max-file \"\(kv[1])\"") }
-                c.log.maxFile = n
+                r.log.maxFile = n
             default: throw CNCError(.invalidArgument, "unknown log option \"\(kv[0])\" (max-size, max-file)")
             }
         }
-        if let healthCmd, !noHealthcheck {
+        if noHealthcheck {
+            r.healthcheck = .disabled
+        } else if let healthCmd {
             var h = Healthcheck(test: ["CMD-SHELL", healthCmd])
             if let v = try duration(healthInterval) { h.interval = v }
             if let v = try duration(healthTimeout) { h.timeout = v }
             if let v = try duration(healthStartPeriod) { h.startPeriod = v }
             if let healthRetries { h.retries = healthRetries }
-            c.healthcheck = h
+            r.healthcheck = .custom(h)
         }
-        c.mounts = try volume.map { try Self.creatingHostPath(Self.parseVolume($0)) }
+        r.mounts = try volume.map { try Self.creatingHostPath(Self.parseVolume($0)) }
             + mount.map { try Self.requiringHostPath(Self.parseMount($0)) } + tmpfs.map { t in
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
         }
-        // The image's VOLUMEs become anonymous volumes unless something is mounted there.
-        for v in image.volumes where !c.mounts.contains(where: { $0.target == v }) {
-            c.mounts.append(MountSpec(type: .volume, source: "", target: v))
-        }
-        c.limits = try resourceLimits()
-        try applyHostResources(&c)
-        if privileged { c.makePrivileged() }
-        return c
+        r.limits = try resourceLimits()
+        try applyHostResources(&r)
+        r.privileged = privileged
+        return r
     }
 
     /// `--pid`/`--ipc`/`--uts`: "host" shares the host's namespace; "" or "private" (and for ipc
@@ -217,29 +211,29 @@ public struct RunFlags: Equatable, Sendable {
     }
 
     /// --sysctl, --device, --shm-size, --cgroupns and --oom-score-adj, checked as Docker checks them.
-    func applyHostResources(_ c: inout ContainerConfig) throws {
-        c.sysctls = try HostResources.sysctls(sysctl, network: c.network)
-        c.addDevices(try device.flatMap(HostResources.devices))
+    func applyHostResources(_ r: inout ContainerRequest) throws {
+        r.sysctls = try HostResources.sysctls(sysctl, network: r.network) ?? [:]
+        r.devices = try device.flatMap(HostResources.devices)
         if let shmSize {
             let bytes = try ByteSize(parsing: shmSize).bytes
             guard bytes > 0 else { throw CNCError(.invalidArgument, "invalid --shm-size \(shmSize): must be greater than 0") }
-            c.shmSize = bytes
+            r.shmSize = bytes
         }
-        c.groupAdd = groupAdd.isEmpty ? nil : groupAdd
-        c.pidMode = try Self.namespaceMode(pid, flag: "--pid")
-        c.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
-        c.utsMode = try Self.namespaceMode(uts, flag: "--uts")
+        r.groupAdd = groupAdd
+        r.pidMode = try Self.namespaceMode(pid, flag: "--pid")
+        r.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
+        r.utsMode = try Self.namespaceMode(uts, flag: "--uts")
         if let cgroupns {
             guard cgroupns == "host" || cgroupns == "private" else {
                 throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")
             }
-            c.cgroupns = cgroupns
+            r.cgroupns = cgroupns
         }
         if let oomScoreAdj {
             guard (-1000...1000).contains(oomScoreAdj) else {
                 throw CNCError(.invalidArgument, "invalid value \(oomScoreAdj), range for oom score adj is [-1000, 1000]")
             }
-            c.oomScoreAdj = oomScoreAdj
+            r.oomScoreAdj = oomScoreAdj
         }
     }
 

@@ -23,10 +23,8 @@ public enum StartPath {
     /// What the bridge driver contributes when this process has it (cnc-net).
     public struct Network: Sendable {
         public let attacher: @Sendable (String) -> any NetworkAttacher
-        public let validPort: @Sendable (String) throws -> Void
-        public init(attacher: @escaping @Sendable (String) -> any NetworkAttacher, validPort: @escaping @Sendable (String) throws -> Void) {
+        public init(attacher: @escaping @Sendable (String) -> any NetworkAttacher) {
             self.attacher = attacher
-            self.validPort = validPort
         }
     }
 
@@ -66,10 +64,7 @@ public enum StartPath {
         runtime.network = network?.attacher(stateRoot)
         runtime.primesMigration = !primed
         do {
-            let validPort: (String) throws -> Void = network?.validPort ?? { _ in
-                throw CNCError(.invalidArgument, "-p, -P, --ip and --network-alias need a bridge network (--network bridge or NAME)")
-            }
-            return .done(try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { image }, validPort: validPort))
+            return .done(try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { image }))
         } catch let e as CNCError {
             writeStderr("cnc: \(e.description)\n")
             exitProcess(e.exitStatus)

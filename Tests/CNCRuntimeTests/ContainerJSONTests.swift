@@ -36,7 +36,7 @@ import Testing
         c.log.maxSize = 1 << 20; c.log.maxFile = 3
         c.ulimits = [try Ulimit(parsing: "nofile=10:20")]
         c.dns = ["10.0.0.1"]; c.extraHosts = ["h:1.2.3.4"]
-        c.publish = ["80:80"]; c.ipv4Address = "10.88.0.5"; c.networkAliases = ["w"]
+        c.publish = [PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: 80, containerPort: 80), PublishedPort(hostPort: 0, containerPort: 53, proto: .udp)]; c.ipv4Address = "10.88.0.5"; c.networkAliases = ["w"]
         c.dnsSearch = ["x"]; c.dnsOptions = ["ndots:1"]
         c.additionalNetworks = [AdditionalNetwork(name: "n2", aliases: ["a"], ipv4Address: "10.89.0.2")]
         c.sysctls = ["net.ipv4.ip_forward": "1"]; c.oomScoreAdj = -500; c.shmSize = 1 << 27; c.cgroupns = "private"; c.privileged = true

@@ -20,8 +20,7 @@ struct ContainerRun: ParsableCommand {
     func run() throws {
         let engine = global.engineConfig()
         let inv = RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm)
-        throw ExitCode(try ContainerLaunch.run(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) },
-                                              validPort: PublishedPort.check))
+        throw ExitCode(try ContainerLaunch.run(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) }))
     }
 
 }
@@ -36,8 +35,7 @@ struct ContainerCreate: ParsableCommand {
     func run() throws {
         let engine = global.engineConfig()
         let inv = RunFlags.Invocation(flags: options.flags, rm: rm)
-        _ = try ContainerLaunch.create(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) },
-                                      validPort: PublishedPort.check)
+        _ = try ContainerLaunch.create(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) })
     }
 }
 

@@ -5,64 +5,76 @@ import CNCRuntime
 import CNCSpec
 import CNCSystem
 
-/// Turns one service of a spec (and the image it runs) into the runtime's container
-/// configuration, with Docker's rules for merging image defaults and service overrides.
+/// Turns one service of a spec into the runtime's ContainerRequest (typed values, Compose's
+/// meanings); the runtime's `ContainerRequest.resolve` merges it with the image's defaults, as it
+/// does for `cnc run`.
 enum ServiceContainerFactory {
     static func config(
         project: String, serviceName: String, service s: ServiceSpec, image: ImageDefaults, imageText: String,
         name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
     ) throws -> CNCRuntime.ContainerConfig {
-        var c = CNCRuntime.ContainerConfig(id: ContainerID.random(), name: name, image: imageText, lowerDirs: image.lowerDirs)
-        c.imageID = image.id.isEmpty ? nil : image.id
-        // Docker: a service entrypoint resets the image's cmd unless the service gives a command.
-        c.entrypoint = s.entrypoint ?? image.entrypoint
-        c.cmd = s.command ?? (s.entrypoint == nil ? image.cmd : [])
-        var env = image.env
-        for (k, v) in s.environment.sorted(by: { $0.key < $1.key }) {
-            if let v { env.append("\(k)=\(v)") } else if let host = environment[k] { env.append("\(k)=\(host)") }
+        do {
+            return try request(project: project, serviceName: serviceName, service: s, imageText: imageText, name: name,
+                               labels: labels, volumePrefix: volumePrefix, environment: environment).resolve(image: image)
+        } catch let e as CNCError where !e.message.hasPrefix("service \(serviceName)") {
+            throw CNCError(e.code, "service \(serviceName): \(e.message)", cause: e.cause)
         }
-        c.env = env
-        c.workingDir = s.workingDir ?? (image.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/")
-        c.user = s.user ?? image.user ?? ""
-        c.hostname = s.hostname ?? ""
-        c.readOnly = s.readOnly
-        c.initProcess = s.`init`
-        c.capAdd = s.capAdd
-        c.capDrop = s.capDrop
-        c.securityOpt = try SeccompProfile.resolveSecurityOptions(s.securityOpt, relativeTo: "/")
-        c.cgroupParent = s.cgroupParent
-        c.stopSignal = s.stopSignal
-        c.stopTimeout = Int(s.stopGracePeriod.nanoseconds / 1_000_000_000)
-        c.labels = image.labels.merging(s.labels) { _, service in service }.merging(labels) { _, ours in ours }
-        c.extraHosts = s.extraHosts
-        c.dns = s.dns ?? []
-        c.dnsSearch = s.dnsSearch
+    }
+
+    static func request(
+        project: String, serviceName: String, service s: ServiceSpec, imageText: String,
+        name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
+    ) throws -> ContainerRequest {
+        var r = ContainerRequest(name: name, image: imageText)
+        // Compose: a service entrypoint resets the image's cmd unless the service gives a command.
+        r.entrypoint = s.entrypoint
+        r.command = s.command
+        r.env = s.environment.sorted(by: { $0.key < $1.key }).compactMap { k, v in
+            if let v { return "\(k)=\(v)" }
+            return environment[k].map { "\(k)=\($0)" }
+        }
+        r.workingDir = s.workingDir
+        r.user = s.user
+        r.hostname = s.hostname
+        r.readOnly = s.readOnly
+        r.initProcess = s.`init`
+        r.capAdd = s.capAdd
+        r.capDrop = s.capDrop
+        r.securityOpt = try SeccompProfile.resolveSecurityOptions(s.securityOpt, relativeTo: "/")
+        r.cgroupParent = s.cgroupParent
+        r.stopSignal = s.stopSignal
+        r.stopTimeout = Int(s.stopGracePeriod.nanoseconds / 1_000_000_000)
+        // The app's own labels win over the service's, which win over the image's.
+        r.labels = s.labels.merging(labels) { _, ours in ours }
+        r.extraHosts = s.extraHosts
+        r.dns = s.dns ?? []
+        r.dnsSearch = s.dnsSearch ?? []
         switch s.restart {
-        case .no: c.restartPolicy = RestartPolicy(name: .no)
-        case .always: c.restartPolicy = RestartPolicy(name: .always)
-        case .unlessStopped: c.restartPolicy = RestartPolicy(name: .unlessStopped)
-        case .onFailure(let n): c.restartPolicy = RestartPolicy(name: .onFailure, maximumRetryCount: n ?? 0)
+        case .no: r.restartPolicy = RestartPolicy(name: .no)
+        case .always: r.restartPolicy = RestartPolicy(name: .always)
+        case .unlessStopped: r.restartPolicy = RestartPolicy(name: .unlessStopped)
+        case .onFailure(let n): r.restartPolicy = RestartPolicy(name: .onFailure, maximumRetryCount: n ?? 0)
         }
         if let h = s.healthcheck {
-            if !h.disable, h.test.first != "NONE" {
+            if h.disable || h.test.first == "NONE" {
+                r.healthcheck = .disabled
+            } else {
                 var hc = Healthcheck(test: h.test)
                 hc.interval = h.interval.nanoseconds
                 hc.timeout = h.timeout.nanoseconds
                 hc.startPeriod = h.startPeriod.nanoseconds
                 hc.retries = h.retries
-                c.healthcheck = hc
+                r.healthcheck = .custom(hc)
             }
-        } else if let hc = Healthcheck(imageTest: image.healthcheck, interval: image.healthInterval, timeout: image.healthTimeout,
-                                       startPeriod: image.healthStartPeriod, retries: image.healthRetries) {
-            // The image's HEALTHCHECK applies when the service does not set one.
-            c.healthcheck = hc
         }
-        if let size = s.logging.options.maxSize { c.log.maxSize = size.bytes }
-        if let files = s.logging.options.maxFile { c.log.maxFile = files }
-        c.ulimits = try s.ulimits.sorted(by: { $0.key < $1.key }).map { k, u in
-            try CNCRuntime.Ulimit(parsing: "\(k)=\(max(u.soft, 0)):\(max(u.hard, 0))")
+        if let size = s.logging.options.maxSize { r.log.maxSize = size.bytes }
+        if let files = s.logging.options.maxFile { r.log.maxFile = files }
+        r.ulimits = try s.ulimits.sorted(by: { $0.key < $1.key }).map { k, u in
+            try CNCRuntime.Ulimit(name: k, soft: u.soft, hard: u.hard)
         }
-        c.mounts = try s.volumes.map { v in
+        // Compose does not turn an image's VOLUMEs into anonymous volumes of its own.
+        r.imageVolumes = false
+        r.mounts = try s.volumes.map { v in
             switch v.type {
             case .bind:
                 let source = v.source ?? ""
@@ -90,56 +102,68 @@ enum ServiceContainerFactory {
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
         }
-        c.limits = limits(s)
+        r.limits = limits(s)
         switch s.networkMode {
-        case .none?: c.network = .none
-        case .host?: c.network = .host
-        case .container(let other)?: c.network = try NetworkMode(parsing: "container:\(other)")
-        case .service(let other)?: c.network = try NetworkMode(parsing: "container:\(project)-\(other)-1")
+        case .none?: r.network = .none
+        case .host?: r.network = .host
+        case .container(let other)?: r.network = try NetworkMode(parsing: "container:\(other)")
+        case .service(let other)?: r.network = try NetworkMode(parsing: "container:\(project)-\(other)-1")
         case .bridge?, nil:
             // The highest-priority network (then by name) is the container's; its aliases and
             // address come along. The service name is always an alias (the attacher adds it).
             let sorted = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }
             let first = sorted.first?.key ?? "default"
-            c.network = try NetworkMode(parsing: "\(project)_\(first)")
+            r.network = try NetworkMode(parsing: "\(project)_\(first)")
             if let n = sorted.first?.value {
-                c.networkAliases = n.aliases
-                c.ipv4Address = n.ipv4Address
+                r.networkAliases = n.aliases
+                r.ipv4Address = n.ipv4Address
             }
-            let others = sorted.dropFirst().map { key, n in
+            r.additionalNetworks = sorted.dropFirst().map { key, n in
                 AdditionalNetwork(name: "\(project)_\(key)", aliases: n.aliases, ipv4Address: n.ipv4Address)
             }
-            c.additionalNetworks = others.isEmpty ? nil : Array(others)
-            c.publish = s.ports.map { p in
-                var text = ""
-                if let ip = p.hostIP { text += (ip.contains(":") ? "[\(ip)]" : ip) + ":" }
-                if let published = p.published { text += published.description + ":" } else if p.hostIP != nil { text += ":" }
-                return text + "\(p.target)/\(p.protocol.rawValue)"
-            }
+            r.publish = try s.ports.flatMap(publishedPorts)
         }
         // sysctls, devices, shm_size and oom_score_adj, checked as `cnc run` checks them.
-        do {
-            c.sysctls = try HostResources.sysctls(s.sysctls.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }, network: c.network)
-            if let b = s.blkioConfig {
-                let t = try b.deviceReadBps.map { try HostResources.throttle(.readBps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_read_bps") }
-                    + b.deviceWriteBps.map { try HostResources.throttle(.writeBps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_bps") }
-                    + b.deviceReadIops.map { try HostResources.throttle(.readIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_read_iops") }
-                    + b.deviceWriteIops.map { try HostResources.throttle(.writeIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_iops") }
-                if !t.isEmpty { c.limits.blkioThrottles = t }
-            }
-            c.addDevices(try s.devices.flatMap { try HostResources.devices("\($0.source):\($0.target):\($0.permissions)") })
-        } catch let e as CNCError {
-            throw CNCError(e.code, "service \(serviceName): \(e.message)", cause: e.cause)
+        r.sysctls = try HostResources.sysctls(s.sysctls, network: r.network) ?? [:]
+        if let b = s.blkioConfig {
+            let t = try b.deviceReadBps.map { try HostResources.throttle(.readBps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_read_bps") }
+                + b.deviceWriteBps.map { try HostResources.throttle(.writeBps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_bps") }
+                + b.deviceReadIops.map { try HostResources.throttle(.readIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_read_iops") }
+                + b.deviceWriteIops.map { try HostResources.throttle(.writeIOps, path: $0.path, rate: $0.rate, flag: "blkio_config.device_write_iops") }
+            if !t.isEmpty { r.limits.blkioThrottles = t }
         }
-        c.shmSize = s.shmSize?.bytes
-        c.cgroupns = s.cgroup
-        c.groupAdd = s.groupAdd?.isEmpty == false ? s.groupAdd : nil
-        c.pidMode = s.pid == "host" ? "host" : nil
-        c.ipcMode = s.ipc == "host" ? "host" : nil
-        c.utsMode = s.uts == "host" ? "host" : nil
-        if s.privileged == true { c.makePrivileged() }
-        c.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
-        return c
+        r.devices = try s.devices.flatMap { try HostResources.devices(host: $0.source, container: $0.target, permissions: $0.permissions) }
+        r.shmSize = s.shmSize?.bytes
+        r.cgroupns = s.cgroup
+        r.groupAdd = s.groupAdd ?? []
+        r.pidMode = s.pid == "host" ? "host" : nil
+        r.ipcMode = s.ipc == "host" ? "host" : nil
+        r.utsMode = s.uts == "host" ? "host" : nil
+        r.privileged = s.privileged == true
+        r.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
+        return r
+    }
+
+    /// One Compose `ports` entry as the runtime's published ports (a range expands to one per
+    /// port; no published port: the host chooses).
+    static func publishedPorts(_ p: PortSpec) throws -> [PublishedPort] {
+        var hostIP: IPv4Address?
+        if let ip = p.hostIP, !ip.isEmpty, ip != "0.0.0.0" {
+            guard let a = IPv4Address(ip) else { throw CNCError(.unsupported, "not supported yet: publishing on host address \"\(ip)\" (IPv4 only)") }
+            hostIP = a
+        }
+        guard PortProtocol.publishable.contains(p.protocol) else {
+            throw CNCError(.unsupported, "not supported yet: publishing \(p.protocol.rawValue) ports")
+        }
+        guard let target = UInt16(exactly: p.target), target > 0 else { throw CNCError(.invalidArgument, "\(p.target) is not a port (1-65535)") }
+        guard let published = p.published else {
+            return [PublishedPort(hostIP: hostIP, hostPort: 0, containerPort: target, proto: p.protocol)]
+        }
+        guard let lo = UInt16(exactly: published.start), let hi = UInt16(exactly: published.end), lo > 0, hi >= lo else {
+            throw CNCError(.invalidArgument, "\(published) is not a port range (1-65535)")
+        }
+        // "8000-8010:80": one port of the host range (the first), as `-p` does.
+        return [PublishedPort(hostIP: hostIP, hostPort: lo, containerPort: target, proto: p.protocol)]
     }
 
     static func limits(_ s: ServiceSpec) -> CgroupLimits {

@@ -19,7 +19,6 @@ public struct PortSpec: Codable, Hashable, Sendable {
     }
 }
 
-public enum PortProtocol: String, Codable, Hashable, Sendable, CaseIterable { case tcp, udp, sctp }
 
 /// `8080` or `8000-8010`; encoded as that string.
 public struct PortRange: Codable, Hashable, Sendable, CustomStringConvertible {

@@ -1,8 +1,9 @@
-import CNCCore
+/// A transport protocol of a port: the spec's `ports` and `expose`, `-p`, the firewall's maps.
+public enum PortProtocol: String, Codable, Hashable, Sendable, CaseIterable {
+    case tcp, udp, sctp
 
-/// A transport protocol of a published port.
-public enum PortProtocol: String, Codable, Sendable, CaseIterable {
-    case tcp, udp
+    /// What the bridge driver can publish (its DNAT maps); sctp is accepted in specs only.
+    public static let publishable: [PortProtocol] = [.tcp, .udp]
 }
 
 /// One host port forwarded to one container port (ranges are expanded into several).
@@ -19,6 +20,26 @@ public struct PublishedPort: Codable, Sendable, Hashable, CustomStringConvertibl
         self.hostPort = hostPort
         self.containerPort = containerPort
         self.proto = proto
+    }
+
+    enum CodingKeys: String, CodingKey { case hostIP, hostPort, containerPort, proto }
+
+    /// Also reads the `-p` text containers created before ports were typed stored
+    /// ("127.0.0.1:8080:80/tcp"), one mapping per entry.
+    public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            let ports = try Self.parse(text)
+            guard ports.count == 1, let p = ports.first else {
+                throw CNCError(.integrity, "stored port mapping \"\(text)\" names \(ports.count) ports; recreate the container")
+            }
+            self = p
+            return
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hostIP = try c.decodeIfPresent(IPv4Address.self, forKey: .hostIP)
+        hostPort = try c.decode(UInt16.self, forKey: .hostPort)
+        containerPort = try c.decode(UInt16.self, forKey: .containerPort)
+        proto = try c.decode(PortProtocol.self, forKey: .proto)
     }
 
     public var description: String {
@@ -44,7 +65,11 @@ public struct PublishedPort: Codable, Sendable, Hashable, CustomStringConvertibl
         var body = Substring(text)
         var proto = PortProtocol.tcp
         if let slash = body.lastIndex(of: "/") {
-            guard let p = PortProtocol(rawValue: body[body.index(after: slash)...].lowercased()) else { throw bad("unknown protocol") }
+            let name = body[body.index(after: slash)...].lowercased()
+            guard let p = PortProtocol(rawValue: name) else { throw bad("unknown protocol") }
+            guard PortProtocol.publishable.contains(p) else {
+                throw CNCError(.unsupported, "invalid port mapping \"\(text)\": not supported yet: publishing \(name) ports")
+            }
             proto = p
             body = body[..<slash]
         }

@@ -1,5 +1,3 @@
-import CNCCore
-
 /// An IPv4 address.
 public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     public var value: UInt32
