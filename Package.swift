@@ -68,7 +68,8 @@ let package = Package(
         .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables"]),
-        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups"]),
+        // CNCMonitorCore: state.json's time format, for runs without a monitor.
+        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCMonitorCore"]),
 
         // Layer 4
         // The bridge driver behind the runtime's NetworkAttacher seam (the engine's and cnc-net's).
