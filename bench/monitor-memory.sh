@@ -31,24 +31,7 @@ for _ in $(seq "$ROUNDS"); do
       CNC_LIBEXEC=$work/$v "$CNC" run --root "$root" -d --network none busybox:bench sleep 1d >/dev/null
     done
     sleep 2
-    # The same sums as bench/runtime.sh: monitor PSS + the container cgroup's rss + cache.
-    python3 - "$root" "$v" <<'PY'
-import json, os, sys
-root, v = sys.argv[1], sys.argv[2]
-ids = os.listdir(f"{root}/containers")
-pss = cg = 0
-for i in ids:
-    pid = json.load(open(f"{root}/containers/{i}/state.json"))["MonitorPid"]
-    assert os.readlink(f"/proc/{pid}/exe").endswith(f"/{v}/cnc-monitor")
-    for line in open(f"/proc/{pid}/smaps_rollup"):
-        if line.startswith("Pss:"):
-            pss += int(line.split()[1]) * 1024
-    stat = dict(l.split() for l in open(f"/sys/fs/cgroup/memory/cnc/{i}/memory.stat"))
-    cg += int(stat["rss"]) + int(stat["cache"])
-n = len(ids)
-print(f"{v}: {n} containers: monitor PSS {pss / n / 1e6:.3f} MB + container memory {cg / n / 1e6:.3f} MB "
-      f"= {(pss + cg) / n / 1e6:.3f} MB per container")
-PY
+    python3 bench/idle-memory.py "$root" "$v: " "" "$v"
     ids=$("$CNC" ps -aq --no-trunc --root "$root")
     CNC_LIBEXEC=$work/$v "$CNC" rm -f --root "$root" $ids >/dev/null
   done
