@@ -1,9 +1,9 @@
 // swift-tools-version: 6.1
 // cnc — a declarative container engine for Linux.
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
-//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem · 2 CNCPlanner
+//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore · 2 CNCPlanner
 //   3 CNCState, CNCImage, CNCRegistry, CNCBuild, CNCCgroups, CNCRuntime, CNCNetwork
-//   4 CNCEngine · 5 CNCCLI · executables: cnc, cncapply, cnc-init
+//   4 CNCEngine · 5 CNCCLI · executables: cnc, cncapply, cnc-init, cnc-monitor
 import PackageDescription
 
 let package = Package(
@@ -34,6 +34,9 @@ let package = Package(
         // cnc-init's logic: rootfs, identity, capabilities, seccomp, exec (C: syscalls only).
         .target(name: "CInit", dependencies: ["CSeccomp"]),
         .target(name: "CNCSystem", dependencies: ["CNCCore", "CShim"]),
+        // cnc-monitor's logic, one file per concern (exit recording, log, health, restart,
+        // terminal relay): Glibc and CShim only, no Foundation (the monitor stays resident).
+        .target(name: "CNCMonitorCore", dependencies: ["CShim"]),
         // libnftables for cnc's own nftables table (pkg-config libnftables).
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -65,7 +68,8 @@ let package = Package(
         .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables"]),
-        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCImageStore"]),
+        // CNCMonitorCore: state.json's time format, for runs without a monitor.
+        .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCImageStore", "CNCMonitorCore"]),
 
         // Layer 4
         // The bridge driver behind the runtime's NetworkAttacher seam (the engine's and cnc-net's).
@@ -132,14 +136,13 @@ let package = Package(
         // The per-container supervisor: Glibc only, static, small when idle.
         .executableTarget(
             name: "cnc-monitor",
-            dependencies: ["CShim"],
-            // Single-threaded by design; top-level state needs no actor isolation.
-            swiftSettings: [.swiftLanguageMode(.v5)],
+            dependencies: ["CNCMonitorCore"],
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
 
         // Tests
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
+        .testTarget(name: "CNCMonitorCoreTests", dependencies: ["CNCMonitorCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
         .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),

@@ -63,22 +63,7 @@ end=$(date +%s.%N)
 echo "start $N: $(python3 -c "print(f'{$end - $start:.2f} s')") (target < 5 s)"
 
 echo "== idle memory per container (monitor PSS + container cgroup)"
-python3 - "$root" <<'PY'
-import json, os, sys
-root = sys.argv[1]
-ids = os.listdir(f"{root}/containers")
-pss = cg = 0
-for i in ids:
-    st = json.load(open(f"{root}/containers/{i}/state.json"))
-    for line in open(f"/proc/{st['MonitorPid']}/smaps_rollup"):
-        if line.startswith("Pss:"):
-            pss += int(line.split()[1]) * 1024
-    stat = dict(l.split() for l in open(f"/sys/fs/cgroup/memory/cnc/{i}/memory.stat"))
-    cg += int(stat["rss"]) + int(stat["cache"])
-n = len(ids)
-print(f"{n} containers: monitor PSS {pss / n / 1e6:.3f} MB + container memory {cg / n / 1e6:.3f} MB "
-      f"= {(pss + cg) / n / 1e6:.3f} MB per container (target < 0.6 MB)")
-PY
+python3 bench/idle-memory.py "$root" "" " (target < 0.6 MB)"
 
 echo "== cnc rm -f of all $N"
 ids=$("$CNC" ps -aq --no-trunc --root "$root")

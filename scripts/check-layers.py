@@ -4,7 +4,8 @@
 Rules:
 - A library target may depend on / import targets of a lower layer, or the same-layer targets
   listed in SAME_LAYER (explicit, reviewed edges such as CNCRuntime -> CNCCgroups).
-- Only CNCSystem (and the Glibc-only executables) import Glibc among library targets.
+- Only CNCSystem and CNCMonitorCore (and the Glibc-only executables) import Glibc among library
+  targets; CNCMonitorCore, cnc-init and cnc-monitor never import Foundation.
 - An `import X` of a project target must be a declared dependency.
 - Executables contain only a main.swift (they are @main-only shims).
 """
@@ -16,7 +17,7 @@ import sys
 
 LAYERS = {
     "CNCCore": 0,
-    "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1,
+    "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1, "CNCMonitorCore": 1,
     "CNCPlanner": 2, "CNCImageStore": 2,
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3, "CNCBuild": 3,
     "CNCCgroups": 3, "CNCRuntime": 3, "CNCNetwork": 3,
@@ -28,14 +29,20 @@ LAYERS = {
 # Same-layer edges, each a deliberate design choice.
 SAME_LAYER = {
     ("CNCCLI", "CNCAppCLI"), ("CNCRegistryCLI", "CNCAppCLI"),
-    ("CNCSystem", "CShim"), ("CNCSpec", "CYAML"),
+    ("CNCSystem", "CShim"), ("CNCMonitorCore", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
     ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),
     ("CNCBuild", "CNCRegistry"), ("CNCState", "CNCImage"), ("CNCEngine", "CNCNetworkAttach"), ("CNCNetworkAttach", "CNCStart"),
 }
 # C system-library modules (pkg-config) may sit at layer 1 under any name starting with "C".
-GLIBC_IMPORTERS = {"CNCSystem"}
-EXECUTABLES_GLIBC_ONLY = {"cnc-init", "cnc-monitor"}
+GLIBC_IMPORTERS = {"CNCSystem", "CNCMonitorCore"}
+# Resident or static processes: Glibc only, never Foundation (nor anything that pulls it in).
+GLIBC_ONLY = {"cnc-init", "cnc-monitor", "CNCMonitorCore"}
+
+
+def is_swift(root, t) -> bool:
+    src = os.path.join(root, t.get("path") or f"Sources/{t['name']}")
+    return t["type"] != "system" and any(f.endswith(".swift") for _, _, fs in os.walk(src) for f in fs)
 
 
 def main() -> int:
@@ -72,6 +79,12 @@ def main() -> int:
                 continue
             if dep_layer > layer or (dep_layer == layer and (name, dep) not in SAME_LAYER):
                 errors.append(f"{name} (layer {layer}) must not depend on {dep} (layer {dep_layer})")
+        # A Glibc-only target links only C and other Glibc-only targets (a Swift library
+        # that imports Foundation would pull it into a static, resident binary).
+        if name in GLIBC_ONLY:
+            for _, dep in deps_of(t):
+                if dep in targets and dep not in GLIBC_ONLY and is_swift(root, targets[dep]):
+                    errors.append(f"{name} is Glibc-only and must not depend on the Swift target {dep}")
         # Imports must be declared and layer-clean.
         src = os.path.join(root, t.get("path") or f"Sources/{name}")
         for dirpath, _, files in os.walk(src):
@@ -88,7 +101,7 @@ def main() -> int:
                         mod = m.group(1)
                         if mod == "Glibc" and kind != "executable" and name not in GLIBC_IMPORTERS:
                             errors.append(f"{rel}:{lineno}: only CNCSystem imports Glibc (add a wrapper there)")
-                        if mod == "Foundation" and name in EXECUTABLES_GLIBC_ONLY:
+                        if mod == "Foundation" and name in GLIBC_ONLY:
                             errors.append(f"{rel}:{lineno}: {name} is Glibc-only; Foundation is not allowed")
                         if mod in targets and mod not in declared and mod != name:
                             errors.append(f"{rel}:{lineno}: imports {mod}, which {name} does not declare as a dependency")

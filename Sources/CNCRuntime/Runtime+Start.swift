@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import enum CNCMonitorCore.RFC3339
 import CNCSystem
 
 /// How a started container's stdio connects to the caller.
@@ -285,7 +286,7 @@ extension Runtime {
         state.running = true
         state.pid = pid
         state.monitorPid = Processes.current
-        state.startedAt = Self.rfc3339(Processes.wallNanos())
+        state.startedAt = RFC3339.format(nanos: Processes.wallNanos())
         try? store.writeState(c.config.id, state)
         return StartedContainer(id: c.config.id, pid: pid, statusFD: -1,
                                 direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state))
@@ -300,7 +301,7 @@ extension Runtime {
         s.exitCode = end.shellStatus
         if case .signaled(let sig) = end { s.signal = sig }
         if let f = d.oomFile, let k = d.oomKey { s.oomKilled = (Self.counter(f, k) ?? 0) > d.oomAtStart }
-        s.finishedAt = Self.rfc3339(Processes.wallNanos())
+        s.finishedAt = RFC3339.format(nanos: Processes.wallNanos())
         s.monitorPid = 0
         try? store.writeState(id, s)
         return s.exitCode
@@ -313,22 +314,5 @@ extension Runtime {
             if f.count == 2, f[0] == key { return Int64(f[1]) }
         }
         return nil
-    }
-
-    /// RFC 3339 with nanoseconds, UTC (the monitor's format).
-    static func rfc3339(_ nanos: Int64) -> String {
-        let secs = nanos / 1_000_000_000, frac = nanos % 1_000_000_000
-        var days = secs / 86400
-        let rem = secs % 86400
-        days += 719_468
-        let era = days / 146_097, doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ w: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, w - s.count)) + s }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2)).\(pad(frac, 9))Z"
     }
 }

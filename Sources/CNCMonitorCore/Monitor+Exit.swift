@@ -1,0 +1,93 @@
+import Glibc
+
+/// Recording exits (state.json, the status pipe) and acting on the restart policy.
+extension Monitor {
+    func saveState() { FileIO.writeAtomically(dir + "/state.json", state.json(monitorPid: getpid())) }
+
+    /// A line for the CLI on the status pipe, while it listens.
+    func report(_ line: String) {
+        guard statusOpen else { return }
+        let b = Array((line + "\n").utf8)
+        let n = b.withUnsafeBytes { write(Self.statusFD, $0.baseAddress, $0.count) }
+        if n < 0 {
+            statusOpen = false
+            close(Self.statusFD)
+        }
+    }
+
+    /// `cnc stop` (or `rm -f`) marked the container: no restart.
+    var stopRequested: Bool { access(dir + "/stop-requested", F_OK) == 0 }
+
+    /// The container's PID 1 is gone: record how, then end or wait out the backoff.
+    func containerExited() {
+        drainOutput()
+        state.finishedAt = SystemClock.realtimeNanos()
+        state.oomKilled = oomCount() > oomAtStart
+        state.status = .exited
+        if let check = healthCheck { kill(check.pid, SIGKILL) }
+        let ranFor = SystemClock.monotonicNanos() - startedMono
+        switch restartPolicy.decide(exitCode: state.exitCode, restartCount: state.restartCount, ranFor: ranFor, stopRequested: stopRequested) {
+        case .exit:
+            state.health?.containerExited()
+            exitRecorded()
+        case .restart(let delay):
+            state.status = .restarting
+            saveState()
+            restartAt = SystemClock.monotonicNanos() + delay
+        }
+    }
+
+    /// Restarts once the backoff wait is over; a stop during the wait ends the monitor now
+    /// rather than at the next attempt.
+    func tendRestart() {
+        guard restartAt >= 0 else { return }
+        if stopRequested { exitRecorded() }
+        guard SystemClock.monotonicNanos() >= restartAt else { return }
+        restartAt = -1
+        if stopRequested { exitRecorded() }
+        state.restartCount += 1
+        if let failure = startContainer() { failedStart(failure, report: "exit \(failure.code)") }
+        startedMono = SystemClock.monotonicNanos()
+        saveState()
+        if healthTemplate != nil { nextHealthCheck = SystemClock.monotonicNanos() + healthSettings.interval }
+    }
+
+    /// Records a start that failed (exit code and message) and ends the monitor.
+    func failedStart(_ failure: StartFailure, report line: String) -> Never {
+        state.status = .exited
+        state.exitCode = failure.code
+        state.error = failure.message
+        state.finishedAt = SystemClock.realtimeNanos()
+        saveState()
+        report(line)
+        finish()
+    }
+
+    /// The container has exited for good: state.json says so, the CLI hears the code.
+    private func exitRecorded() -> Never {
+        state.status = .exited
+        saveState()
+        report("exit \(state.exitCode)")
+        finish()
+    }
+
+    /// `run -d --rm`: hand the removal to `cnc rm -f` once we are about to exit (it waits for us).
+    private func finish() -> Never {
+        let removeArgs = config.all("remove")
+        if !removeArgs.isEmpty {
+            let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+            _ = ChildProcess.spawn(removeArgs[0], removeArgs, fdMap: [devnull, devnull, devnull], session: true, trace: trace.enabled)
+        }
+        exit(0)
+    }
+
+    /// The cgroup's OOM kill count (memory.events' or memory.oom_control's `oomkey` line).
+    func oomCount() -> Int64 {
+        guard let f = config.one("oomfile"), let key = config.one("oomkey"), let b = FileIO.read(path: f) else { return 0 }
+        for line in String(decoding: b, as: UTF8.self).split(separator: "\n") {
+            let p = line.split(separator: " ")
+            if p.count == 2, p[0] == key { return Int64(p[1]) ?? 0 }
+        }
+        return 0
+    }
+}
