@@ -46,7 +46,7 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // Layer 2
-        .target(name: "CNCPlanner", dependencies: ["CNCCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "CNCPlanner", dependencies: ["CNCCore", "CNCSpec", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The image store's reading side (OCI layout, index, tags, resolve, unpacked-layer
         // lookup): no libarchive, so the container start path links it alone.

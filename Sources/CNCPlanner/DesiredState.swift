@@ -1,4 +1,5 @@
 import CNCCore
+import CNCSpec
 
 /// What the spec asks for, in the planner's terms: the engine builds it from the compiled
 /// AppSpec and the resolved image digests. Pure data, so plans are golden-testable.
@@ -35,11 +36,14 @@ public struct DesiredService: Sendable, Codable, Equatable {
     public var update: UpdatePolicy
     /// A fixed container_name (then replicas must be 1).
     public var containerName: String?
+    /// The compiled service the backend makes a container from. Not hashed (the sections are
+    /// what names a config); nil in plans built by hand, which no backend can create from.
+    public var spec: ServiceSpec?
 
     public init(
         name: String, replicas: Int = 1, image: String, imageDigest: Digest? = nil, sections: [String: JSONValue] = [:],
         liveLimits: CgroupLimits = CgroupLimits(), dependsOn: [Dependency] = [], networks: [String] = [], volumes: [String] = [],
-        update: UpdatePolicy = UpdatePolicy(), containerName: String? = nil
+        update: UpdatePolicy = UpdatePolicy(), containerName: String? = nil, spec: ServiceSpec? = nil
     ) {
         self.name = name
         self.replicas = replicas
@@ -52,6 +56,7 @@ public struct DesiredService: Sendable, Codable, Equatable {
         self.volumes = volumes
         self.update = update
         self.containerName = containerName
+        self.spec = spec
         rehash()
     }
 
@@ -150,20 +155,24 @@ public struct UpdatePolicy: Sendable, Codable, Equatable {
     }
 }
 
-/// A network or volume the spec declares: its name and normalized config (driver, ipam,
-/// internal, driver_opts, labels for networks; driver, driver_opts, labels for volumes).
-public struct DesiredResource: Sendable, Codable, Equatable {
+/// A network or volume the spec declares: its name, its normalized config (driver, ipam,
+/// internal, driver_opts, labels for networks; driver, driver_opts, labels for volumes), which
+/// the config hash is over, and the typed spec the backend creates it from.
+public struct DesiredResource<Spec: Sendable & Codable & Equatable>: Sendable, Codable, Equatable {
     public var name: String
     public var config: JSONValue
     /// Made outside the app (`external: true`): never created or removed by it.
     public var external: Bool
-    public init(name: String, config: JSONValue = .object([:]), external: Bool = false) {
+    /// The compiled network or volume; nil in plans built by hand (the backend's defaults).
+    public var spec: Spec?
+    public init(name: String, config: JSONValue = .object([:]), external: Bool = false, spec: Spec? = nil) {
         self.name = name
         self.config = config
         self.external = external
+        self.spec = spec
     }
     public var configHash: String { ConfigHash.of(value: config) }
 }
 
-public typealias DesiredNetwork = DesiredResource
-public typealias DesiredVolume = DesiredResource
+public typealias DesiredNetwork = DesiredResource<NetworkSpec>
+public typealias DesiredVolume = DesiredResource<VolumeSpec>

@@ -3,7 +3,8 @@ import CNCCore
 /// A plan is data: ordered actions, each with its cause and dependencies. The executor decides
 /// nothing; `--dry-run` prints the very plan the executor would run.
 public struct Plan: Sendable, Codable, Equatable {
-    public static let formatVersion = 1
+    /// 2: actions carry their target (by reference) and steps.
+    public static let formatVersion = 2
 
     public var version: Int = Plan.formatVersion
     public var project: String
@@ -19,11 +20,31 @@ public struct Plan: Sendable, Codable, Equatable {
     public var isEmpty: Bool { actions.isEmpty }
 
     /// One line per action, then the kept services: `web: replace — environment.PORT "80" -> "8080"`.
-    public var text: String {
-        var lines = actions.map(\.line)
+    public var text: String { text(steps: false) }
+
+    /// With `steps`, a replace's steps follow its line, indented: the order start-first or
+    /// stop-first will run them in. What `--dry-run` and `diff` print.
+    public func text(steps: Bool) -> String {
+        var lines: [String] = []
+        for a in actions {
+            lines.append(a.line)
+            if steps, a.kind == .replace { lines += a.steps.map { "  " + $0.line } }
+        }
         lines += kept.map { "\($0): keep" }
         lines += warnings.map { "warning: \($0)" }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A decoded plan with its targets' typed objects taken from `desired` (a saved plan holds
+    /// references only); throws when `desired` lacks one or has it at another config hash.
+    public func attaching(_ desired: DesiredApp) throws -> Plan {
+        var plan = self
+        for i in plan.actions.indices {
+            if case .reference(let r)? = plan.actions[i].target {
+                plan.actions[i].target = try ActionTarget.resolve(r, in: desired)
+            }
+        }
+        return plan
     }
 }
 
@@ -47,6 +68,8 @@ public struct Action: Sendable, Codable, Equatable {
     public var kind: Kind
     /// The service (or network/volume) the action is about.
     public var subject: String
+    /// The typed object the executor needs (nil for what the spec no longer has: orphans).
+    public var target: ActionTarget?
     /// The container acted on or created, when there is one.
     public var container: String?
     public var replica: Int?
@@ -60,6 +83,8 @@ public struct Action: Sendable, Codable, Equatable {
     public var dependsOn: [ActionDependency]
     /// For replace: how to roll (start-first or stop-first, health gate...).
     public var update: UpdatePolicy?
+    /// The runtime calls, in order; the executor runs exactly these.
+    public var steps: [Step]
 
     public var line: String {
         var s = "\(subject): \(kind.rawValue)"

@@ -32,17 +32,17 @@ public enum Planner {
             if let o = observedNetworks[n.name] {
                 if o.configHash != n.configHash {
                     let rm = b.add(.removeNetwork, subject: n.name, cause: "config changed (recreated)")
-                    networkAction[n.name] = b.add(.createNetwork, subject: n.name, cause: "config changed", after: [rm])
+                    networkAction[n.name] = b.add(.createNetwork, subject: n.name, target: .network(n), cause: "config changed", after: [rm])
                     recreatedNetworks.insert(n.name)
                 }
             } else {
-                networkAction[n.name] = b.add(.createNetwork, subject: n.name, cause: "new network")
+                networkAction[n.name] = b.add(.createNetwork, subject: n.name, target: .network(n), cause: "new network")
             }
         }
         var volumeAction: [String: Int] = [:]
         let observedVolumes = Set(observed.volumes.map(\.name))
         for v in desired.volumes.sorted(by: { $0.name < $1.name }) where !v.external && !observedVolumes.contains(v.name) {
-            volumeAction[v.name] = b.add(.createVolume, subject: v.name, cause: "new volume")
+            volumeAction[v.name] = b.add(.createVolume, subject: v.name, target: .volume(v), cause: "new volume")
         }
 
         // Services in dependency order, so an action's dependencies already have ids.
@@ -60,8 +60,8 @@ public enum Planner {
                 let sorted = group.sorted { ($0.name == canonical ? 0 : 1, $0.name) < ($1.name == canonical ? 0 : 1, $1.name) }
                 containers.append(sorted[0])
                 for extra in sorted.dropFirst() {
-                    let id = b.add(.remove, subject: service.name, container: extra.name, replica: replica, containerID: extra.id,
-                                   cause: "duplicate of replica \(replica) left by an interrupted update", showReplica: true)
+                    let id = b.add(.remove, subject: service.name, target: .service(service), container: extra.name, replica: replica,
+                                   containerID: extra.id, existing: extra.name, cause: "duplicate of replica \(replica) left by an interrupted update", showReplica: true)
                     duplicateRemoval[replica, default: []].append(id)
                     removedDuplicates = true
                 }
@@ -99,38 +99,38 @@ public enum Planner {
                     } else {
                         cause = "scale \(max(containers.count, applied)) -> \(service.replicas)"
                     }
-                    ids.append(b.add(.create, subject: service.name, container: name, replica: replica, cause: cause,
+                    ids.append(b.add(.create, subject: service.name, target: .service(service), container: name, replica: replica, cause: cause,
                                      deps: prerequisites, showReplica: showReplica))
                     unchanged = false
                     continue
                 }
                 if let (cause, changes) = replaceCause(service: service, container: c, options: options, recreatedNetworks: recreatedNetworks) {
-                    ids.append(b.add(.replace, subject: service.name, container: name, replica: replica, containerID: c.id,
-                                     cause: cause, changes: changes, deps: prerequisites, update: service.update, showReplica: showReplica))
+                    ids.append(b.add(.replace, subject: service.name, target: .service(service), container: name, replica: replica,
+                                     containerID: c.id, existing: c.name, cause: cause, changes: changes, deps: prerequisites, update: service.update, showReplica: showReplica))
                     replacedServices.insert(service.name)
                     unchanged = false
                     continue
                 }
                 let limitChanges = service.liveLimits.changes(from: c.liveLimits)
                 if !limitChanges.isEmpty {
-                    ids.append(b.add(.updateLimits, subject: service.name, container: name, replica: replica, containerID: c.id,
-                                     cause: limitChanges.joined(separator: ", ") + " (in place)", deps: [], showReplica: showReplica))
+                    ids.append(b.add(.updateLimits, subject: service.name, target: .service(service), container: name, replica: replica,
+                                     containerID: c.id, existing: c.name, cause: limitChanges.joined(separator: ", ") + " (in place)", deps: [], showReplica: showReplica))
                     unchanged = false
                 }
                 if let because = restartBecause {
-                    ids.append(b.add(.restart, subject: service.name, container: name, replica: replica, containerID: c.id,
-                                     cause: because, deps: prerequisites, showReplica: showReplica))
+                    ids.append(b.add(.restart, subject: service.name, target: .service(service), container: name, replica: replica,
+                                     containerID: c.id, existing: c.name, cause: because, deps: prerequisites, showReplica: showReplica))
                     unchanged = false
                 } else if !options.noStart, c.status != .running, c.status != .restarting {
                     let was = c.exitCode.map { "\(c.status.rawValue), exit code \($0)" } ?? c.status.rawValue
-                    ids.append(b.add(.start, subject: service.name, container: name, replica: replica, containerID: c.id,
-                                     cause: "not running (\(was))", deps: prerequisites, showReplica: showReplica))
+                    ids.append(b.add(.start, subject: service.name, target: .service(service), container: name, replica: replica,
+                                     containerID: c.id, existing: c.name, cause: "not running (\(was))", deps: prerequisites, showReplica: showReplica))
                     unchanged = false
                 }
             }
             for c in containers where c.replica > service.replicas {
-                b.add(.remove, subject: service.name, container: c.name, replica: c.replica, containerID: c.id,
-                      cause: "scale \(containers.count) -> \(service.replicas)", showReplica: true)
+                b.add(.remove, subject: service.name, target: .service(service), container: c.name, replica: c.replica,
+                      containerID: c.id, existing: c.name, cause: "scale \(containers.count) -> \(service.replicas)", showReplica: true)
                 unchanged = false
             }
             if unchanged { b.kept.append(service.name) }
@@ -141,7 +141,7 @@ public enum Planner {
         let orphans = observed.containers.filter { !desiredNames.contains($0.service) }.sorted { ($0.service, $0.replica) < ($1.service, $1.replica) }
         if options.prune {
             for c in orphans {
-                b.add(.remove, subject: c.service, container: c.name, replica: c.replica, containerID: c.id,
+                b.add(.remove, subject: c.service, container: c.name, replica: c.replica, containerID: c.id, existing: c.name,
                       cause: "not in spec (--prune)", showReplica: orphans.filter { $0.service == c.service }.count > 1)
             }
             let wantedNetworks = Set(desired.networks.map(\.name))
@@ -219,14 +219,15 @@ public enum Planner {
         var warnings: [String] = []
 
         @discardableResult
-        mutating func add(_ kind: Action.Kind, subject: String, container: String? = nil, replica: Int? = nil,
-                          containerID: String? = nil, cause: String, changes: [ConfigChange] = [],
-                          deps: [ActionDependency] = [], after: [Int] = [], update: UpdatePolicy? = nil,
-                          showReplica: Bool = false) -> Int {
+        mutating func add(_ kind: Action.Kind, subject: String, target: ActionTarget? = nil, container: String? = nil,
+                          replica: Int? = nil, containerID: String? = nil, existing: String? = nil, cause: String,
+                          changes: [ConfigChange] = [], deps: [ActionDependency] = [], after: [Int] = [],
+                          update: UpdatePolicy? = nil, showReplica: Bool = false) -> Int {
             let id = actions.count
-            var a = Action(id: id, kind: kind, subject: subject, container: container, replica: replica, containerID: containerID,
-                           cause: cause, changes: changes, dependsOn: deps + after.map { .init(action: $0, condition: .done) },
-                           update: update)
+            let steps = Planner.steps(kind, subject: subject, container: container, existing: existing, service: target?.service)
+            var a = Action(id: id, kind: kind, subject: subject, target: target, container: container, replica: replica,
+                           containerID: containerID, cause: cause, changes: changes,
+                           dependsOn: deps + after.map { .init(action: $0, condition: .done) }, update: update, steps: steps)
             a.showReplica = showReplica
             actions.append(a)
             return id
