@@ -133,7 +133,17 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
         _ = try app.write(spec("e2e", env: "2"))
         let diff = try app.apply(["diff", "-f", file])
         #expect(diff.status == 2)
-        #expect(diff.stdout == "web: replace — environment.V \"1\" -> \"2\"\nworker: keep\n")
+        #expect(diff.stdout == """
+        web: replace — environment.V "1" -> "2"
+          create e2e-web-1-next
+          start e2e-web-1-next
+          health gate e2e-web-1-next: running for 300ms; on failure: remove it, roll back
+          stop e2e-web-1
+          remove e2e-web-1
+          rename e2e-web-1-next -> e2e-web-1
+        worker: keep
+
+        """)
         let changed = try app.apply(["-f", file])
         #expect(changed.status == 0, "\(changed.stderr)")
         #expect(changed.stdout.contains("revision 2 applied"))

@@ -68,6 +68,32 @@ import Testing
         }
     }
 
+    @Test func aSavedPlanRoundTripsThroughJSONAndRuns() async throws {
+        let (engine, backend, dir) = try Self.engine()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await engine.apply(Self.request(Self.app(env: "1")))
+        var req = Self.request(Self.app(env: "2"))
+        let json = try CanonicalJSON.string(try await engine.plan(req), pretty: true)
+        let saved = try JSONDecoder().decode(Plan.self, from: Data(json.utf8))
+        // The spec moved on since the plan was saved: refused, nothing run.
+        var moved = Self.request(Self.app(env: "3"))
+        moved.savedPlan = saved
+        await backend.clearLog()
+        await #expect {
+            try await engine.apply(moved)
+        } throws: { error in
+            (error as? CNCError)?.description.hasPrefix("the saved plan was made for service web at config") == true
+        }
+        #expect(await backend.log == [])
+        // The spec it was made for: the saved plan runs, its objects re-attached.
+        req.savedPlan = saved
+        await backend.clearLog()
+        let r = try await engine.apply(req)
+        #expect(r.report?.succeeded == true && r.revision == 2)
+        #expect(await backend.log == ["create p-web-1-next -> c2", "start p-web-1-next", "stop p-web-1", "remove p-web-1",
+                                      "rename p-web-1-next -> p-web-1"])
+    }
+
     @Test func driftRemovedContainerIsRecreated() async throws {
         let (engine, backend, dir) = try Self.engine()
         defer { try? FileManager.default.removeItem(atPath: dir) }

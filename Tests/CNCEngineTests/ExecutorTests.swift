@@ -82,7 +82,7 @@ actor FakeBackend: ContainerBackend {
         let app = DesiredApp(project: "p", services: [Self.svc("web", deps: [Dependency(service: "db", condition: .healthy)]), Self.svc("db", health: true)],
                              networks: [DesiredNetwork(name: "default")])
         let plan = Planner.plan(desired: app, observed: ObservedApp())
-        let report = await Executor(backend: backend, options: Self.fast).run(plan, desired: app)
+        let report = await Executor(backend: backend, options: Self.fast).run(plan)
         #expect(report.succeeded)
         #expect(await backend.log == ["create-network default", "create p-db-1 -> c1", "start p-db-1", "create p-web-1 -> c2", "start p-web-1"])
     }
@@ -91,7 +91,7 @@ actor FakeBackend: ContainerBackend {
         let backend = FakeBackend()
         await backend.setHealth(service: "db", .unhealthy)
         let app = DesiredApp(project: "p", services: [Self.svc("web", deps: [Dependency(service: "db", condition: .healthy)]), Self.svc("db", health: true)])
-        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: app, observed: ObservedApp()), desired: app)
+        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: app, observed: ObservedApp()))
         #expect(!report.succeeded)
         #expect(report.failure?.description == "db is unhealthy")
         #expect(await backend.log == ["create p-db-1 -> c1", "start p-db-1"])
@@ -106,7 +106,7 @@ actor FakeBackend: ContainerBackend {
         let observed = ObservedApp(containers: [.from(old.services[0], project: "p", id: "old1")], appliedReplicas: ["web": 1])
         let plan = Planner.plan(desired: new, observed: observed)
         #expect(plan.text == "web: replace — environment.V \"1\" -> \"2\"\n")
-        let report = await Executor(backend: backend, options: Self.fast).run(plan, desired: new)
+        let report = await Executor(backend: backend, options: Self.fast).run(plan)
         #expect(report.succeeded)
         #expect(await backend.log == ["create p-web-1-next -> c1", "start p-web-1-next", "stop old1", "remove old1", "rename p-web-1-next -> p-web-1"])
     }
@@ -117,7 +117,7 @@ actor FakeBackend: ContainerBackend {
         let old = DesiredApp(project: "p", services: [Self.svc("web", env: "1", health: true, order: .startFirst, failure: .rollback)])
         let new = DesiredApp(project: "p", services: [Self.svc("web", env: "2", health: true, order: .startFirst, failure: .rollback)])
         let observed = ObservedApp(containers: [.from(old.services[0], project: "p", id: "old1")], appliedReplicas: ["web": 1])
-        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: new, observed: observed), desired: new)
+        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: new, observed: observed))
         #expect(!report.succeeded)
         #expect(report.rollbackRequested)
         // The old container was never touched; the failed new one is gone.
@@ -130,7 +130,7 @@ actor FakeBackend: ContainerBackend {
         let new = DesiredApp(project: "p", services: [Self.svc("web", env: "2")])
         let observed = ObservedApp(containers: [.from(old.services[0], project: "p", id: "old1")], appliedReplicas: ["web": 1])
         let events = EventLog()
-        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: new, observed: observed), desired: new) {
+        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: new, observed: observed)) {
             await events.add($0)
         }
         #expect(report.succeeded)
@@ -142,7 +142,7 @@ actor FakeBackend: ContainerBackend {
         let backend = FakeBackend()
         await backend.setFailCreate("p-b-1")
         let app = DesiredApp(project: "p", services: [Self.svc("a"), Self.svc("b"), Self.svc("c", deps: [Dependency(service: "b")])])
-        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: app, observed: ObservedApp()), desired: app)
+        let report = await Executor(backend: backend, options: Self.fast).run(Planner.plan(desired: app, observed: ObservedApp()))
         #expect(report.failure?.description == "create p-b-1: boom")
         let byAction = Dictionary(uniqueKeysWithValues: report.outcomes.map { ($0.action, $0.status) })
         #expect(byAction[1] == .failed)   // b
@@ -208,7 +208,7 @@ final class SlowBackend: ContainerBackend, @unchecked Sendable {
                                    appliedReplicas: ["web": 4])
         let new = Self.app(env: "2", parallelism: parallelism)
         let backend = SlowBackend()
-        let report = await Executor(backend: backend, options: ExecutorTests.fast).run(Planner.plan(desired: new, observed: observed), desired: new)
+        let report = await Executor(backend: backend, options: ExecutorTests.fast).run(Planner.plan(desired: new, observed: observed))
         #expect(report.succeeded)
         #expect(await backend.probe.peak == expectedPeak)
     }
@@ -222,7 +222,7 @@ final class SlowBackend: ContainerBackend, @unchecked Sendable {
         db.update.gateTimeout = CNCDuration(nanoseconds: 100_000_000)
         let app = DesiredApp(project: "p", services: [ExecutorTests.svc("web", deps: [Dependency(service: "db", condition: .healthy)]), db])
         // The executor's default (300 ms in these tests) would allow longer; the service says 100 ms.
-        let report = await Executor(backend: backend, options: ExecutorTests.fast).run(Planner.plan(desired: app, observed: ObservedApp()), desired: app)
+        let report = await Executor(backend: backend, options: ExecutorTests.fast).run(Planner.plan(desired: app, observed: ObservedApp()))
         #expect(report.failure?.description == "db did not become healthy within 100ms")
     }
 }

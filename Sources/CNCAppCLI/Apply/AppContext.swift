@@ -35,7 +35,7 @@ struct AppContext {
     /// The normalized spec text stored with a revision; it compiles back to the same app.
     static func specText(_ app: AppSpec) throws -> String { YAMLWriter(escapeDollars: true).string(try app.jsonValue()) }
 
-    /// Compiles a stored revision back into a desired app, registering its services.
+    /// Compiles a stored revision back into a desired app (its services carry their specs).
     func recompile(_ revision: RevisionRecord) throws -> DesiredApp {
         let loaded: LoadedSpec
         do {
@@ -47,9 +47,7 @@ struct AppContext {
         }
         var digests: [String: Digest] = [:]
         for (ref, d) in revision.images { digests[ref] = try Digest(d) }
-        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
-        backend.register(loaded.app, as: desired)
-        return desired
+        return try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
     }
 }
 

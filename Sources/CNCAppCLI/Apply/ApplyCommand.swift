@@ -30,11 +30,7 @@ struct ApplyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let saved: Plan? = try planFile.map { path in
-            do { return try JSONDecoder().decode(Plan.self, from: Data(try FileSystem.readBytes(path))) } catch let e as CNCError { throw e } catch {
-                throw CNCError(.invalidArgument, "\(path) is not a saved plan: \(error)")
-            }
-        }
+        let saved: Plan? = try planFile.map(Self.readPlan)
         let run = ApplyRun(global: global, spec: spec, registry: registry, flags: apply)
         if watch {
             try await run.watchLoop(firstApply: { try await run.once() })
@@ -42,6 +38,23 @@ struct ApplyCommand: AsyncParsableCommand {
         }
         let status = try await run.once(savedPlan: saved)
         if status != 0 { throw ExitCode(status) }
+    }
+
+    /// A plan saved by `cncapply diff --plan-out`, of this cncapply's plan format.
+    static func readPlan(_ path: String) throws -> Plan {
+        struct Versioned: Decodable { var version: Int }
+        do {
+            let data = Data(try FileSystem.readBytes(path))
+            let version = try JSONDecoder().decode(Versioned.self, from: data).version
+            guard version == Plan.formatVersion else {
+                throw CNCError(.invalidArgument, "\(path) is a plan of format \(version); this cncapply reads format \(Plan.formatVersion) (run cncapply diff --plan-out again)")
+            }
+            return try JSONDecoder().decode(Plan.self, from: data)
+        } catch let e as CNCError {
+            throw e
+        } catch {
+            throw CNCError(.invalidArgument, "\(path) is not a saved plan: \(error)")
+        }
     }
 }
 

@@ -32,7 +32,6 @@ struct ApplyRun {
         }, note: { if !json { view.note($0) } })
         Trace.mark("apply: engine opened, images resolved")
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
-        ctx.backend.register(loaded.app, as: desired)
         Trace.mark("apply: desired state built")
         let request = ApplyRequest(
             desired: desired, spec: try AppContext.specText(loaded.app), specFiles: spec.file,
@@ -42,10 +41,11 @@ struct ApplyRun {
         let result = try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
+            let text = plan.text(steps: true)
             if plan.isEmpty {
-                view.note(plan.text.isEmpty ? "\(desired.project): no changes" : plan.text.trimmingSuffixNewline + "\n\(desired.project): no changes")
+                view.note(text.isEmpty ? "\(desired.project): no changes" : text.trimmingSuffixNewline + "\n\(desired.project): no changes")
             } else {
-                view.note("Plan for \(desired.project) (\(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s")):\n" + plan.text.trimmingSuffixNewline)
+                view.note("Plan for \(desired.project) (\(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s")):\n" + text.trimmingSuffixNewline)
                 if dryRun { view.note("(dry run: nothing changed)") }
             }
         })

@@ -29,7 +29,9 @@ struct DiffCommand: AsyncParsableCommand {
         if let planOut { try FileSystem.writeAtomically(try CanonicalJSON.string(plan, pretty: true), to: planOut) }
         switch output {
         case .json: print(try CanonicalJSON.string(plan, pretty: true), terminator: "")
-        case .text: print(plan.isEmpty ? plan.text + "\(desired.project): in sync" : plan.text, terminator: plan.isEmpty ? "\n" : "")
+        case .text:
+            let text = plan.text(steps: true)
+            print(plan.isEmpty ? text + "\(desired.project): in sync" : text, terminator: plan.isEmpty ? "\n" : "")
         }
         if !plan.isEmpty { throw ExitCode(2) }
     }

@@ -27,14 +27,12 @@ struct RollbackCommand: AsyncParsableCommand {
         var current: DesiredApp?
         if let loaded = target.loaded, !services.isEmpty {
             let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
-            let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
-            ctx.backend.register(loaded.app, as: desired)
-            current = desired
+            current = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         }
         let result = try await ctx.engine.rollback(
             project: target.project, to: revision, services: services, current: current, tagger: ctx.images,
             dryRun: dryRun, recompile: { try ctx.recompile($0) },
-            onPlan: { plan in view.note(plan.isEmpty ? "\(target.project): no changes" : "Plan:\n" + plan.text.trimmingSuffixNewline) })
+            onPlan: { plan in view.note(plan.isEmpty ? "\(target.project): no changes" : "Plan:\n" + plan.text(steps: true).trimmingSuffixNewline) })
         if let revision = result.revision { view.note("\(target.project): rolled back, recorded as revision \(revision)") }
         if let failure = result.report?.failure {
             view.note("rollback failed: \(failure.description)")

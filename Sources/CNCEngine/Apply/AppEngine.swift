@@ -138,7 +138,9 @@ public final class AppEngine: Sendable {
             guard saved.project == project, saved.observedFingerprint == plan.observedFingerprint else {
                 throw CNCError(.conflict, "the saved plan is stale: the app changed since it was made (run cncapply diff --plan-out again)")
             }
-            guard saved.actions == plan.actions else {
+            // The saved plan names its objects by name and config hash: attach the recompiled
+            // spec's, then it must be the very plan made now.
+            guard try saved.attaching(request.desired).actions == plan.actions else {
                 throw CNCError(.conflict, "the saved plan no longer matches the spec (run cncapply diff --plan-out again)")
             }
         }
@@ -183,7 +185,7 @@ public final class AppEngine: Sendable {
         try await state.recordApp(project: project, specFiles: request.specFiles, workingDirectory: request.workingDirectory, now: now)
         let state = self.state
         let executor = Executor(backend: backend, options: executorOptions, progress: progress)
-        let report = await executor.run(plan, desired: request.desired) { event in
+        let report = await executor.run(plan) { event in
             switch event {
             case .created(let id, let s, let replica, let name):
                 try await state.upsertContainer(ContainerRecord(

@@ -10,7 +10,8 @@ public protocol ContainerBackend: Sendable {
     func createVolume(project: String, _ volume: DesiredVolume) async throws
     func removeVolume(project: String, name: String) async throws
 
-    /// Creates (does not start) a container for `service`, named `name`; returns its id.
+    /// Creates (does not start) a container for `service` (from its compiled spec), named
+    /// `name`; returns its id.
     func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String
     func start(id: String) async throws
     /// Stops with the service's grace period (SIGTERM, then SIGKILL).

@@ -6,7 +6,8 @@ import Foundation
 
 /// Turns a compiled AppSpec (and the digests its images resolved to) into the planner's
 /// desired state: hashed sections without the live-updatable limits, the content hashes of
-/// the config and secret files a service mounts, dependencies, update policy.
+/// the config and secret files a service mounts, dependencies, update policy, and the typed
+/// specs the backend creates from (carried by the plan's actions).
 public enum DesiredAppBuilder {
     /// Sections removed from the config hash because the cgroup driver changes them in place.
     static let liveLimitPaths: [[String]] = [
@@ -43,14 +44,14 @@ public enum DesiredAppBuilder {
                 name: name, replicas: s.deploy.replicas, image: image, imageDigest: s.image.flatMap { imageDigests[$0.description] },
                 sections: sections, liveLimits: live, dependsOn: deps, networks: s.networks.keys.sorted(),
                 volumes: s.volumes.compactMap { $0.type == .volume ? $0.source : nil }.filter { spec.volumes[$0] != nil }.sorted(),
-                update: policy, containerName: s.containerName))
+                update: policy, containerName: s.containerName, spec: s))
         }
         let tree = try spec.jsonValue()
         let networks = spec.networks.sorted(by: { $0.key < $1.key }).map { key, n in
-            DesiredNetwork(name: key, config: tree["networks"]?[key] ?? .null, external: n.external)
+            DesiredNetwork(name: key, config: tree["networks"]?[key] ?? .null, external: n.external, spec: n)
         }
         let volumes = spec.volumes.sorted(by: { $0.key < $1.key }).map { key, v in
-            DesiredVolume(name: key, config: tree["volumes"]?[key] ?? .null, external: v.external)
+            DesiredVolume(name: key, config: tree["volumes"]?[key] ?? .null, external: v.external, spec: v)
         }
         return DesiredApp(project: spec.name, services: services, networks: networks, volumes: volumes)
     }

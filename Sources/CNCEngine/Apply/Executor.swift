@@ -47,18 +47,18 @@ public struct Executor: Sendable {
         self.progress = progress
     }
 
-    /// Runs `plan` for `desired`. `onContainer` is told of every container created or removed,
-    /// so the caller records it durably as soon as it exists.
+    /// Runs `plan`, whose actions carry the objects they need (attach a decoded plan first).
+    /// `onContainer` is told of every container created, removed or renamed, so the caller
+    /// records it durably as soon as it exists.
     public func run(
-        _ plan: Plan, desired: DesiredApp,
+        _ plan: Plan,
         onContainer: @escaping @Sendable (ContainerEvent) async throws -> Void = { _ in }
     ) async -> Report {
-        let services = Dictionary(desired.services.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let state = ExecutionState(count: plan.actions.count)
         await withTaskGroup(of: Void.self) { group in
             for action in plan.actions {
                 group.addTask {
-                    await self.runOne(action, plan: plan, desired: desired, services: services, state: state, onContainer: onContainer)
+                    await self.runOne(action, plan: plan, state: state, onContainer: onContainer)
                 }
             }
         }
@@ -68,7 +68,7 @@ public struct Executor: Sendable {
     }
 
     private func runOne(
-        _ action: Action, plan: Plan, desired: DesiredApp, services: [String: DesiredService], state: ExecutionState,
+        _ action: Action, plan: Plan, state: ExecutionState,
         onContainer: @escaping @Sendable (ContainerEvent) async throws -> Void
     ) async {
         // Wait for every dependency to finish, then for its condition.
@@ -82,7 +82,7 @@ public struct Executor: Sendable {
                 do {
                     let dependency = plan.actions[dep.action]
                     try await gate(id: id, condition: dep.condition, subject: dependency.subject,
-                                   timeout: services[dependency.subject]?.update.gateTimeout)
+                                   timeout: dependency.target?.service?.update.gateTimeout)
                 } catch {
                     let e = error as? CNCError ?? CNCError.wrap(error, "dependency gate failed")
                     await state.fail(e)
@@ -97,7 +97,7 @@ public struct Executor: Sendable {
         }
         do {
             progress(.action(action, .running))
-            let id = try await perform(action, desired: desired, services: services, onContainer: onContainer, state: state)
+            let id = try await perform(action, project: plan.project, onContainer: onContainer, state: state)
             progress(.action(action, .done))
             await state.finish(Outcome(action: action.id, status: .done, containerID: id))
         } catch {
@@ -109,141 +109,115 @@ public struct Executor: Sendable {
     }
 
     private func perform(
-        _ action: Action, desired: DesiredApp, services: [String: DesiredService],
+        _ action: Action, project: String,
         onContainer: @escaping @Sendable (ContainerEvent) async throws -> Void, state: ExecutionState
     ) async throws -> String? {
-        let project = desired.project
-        func service() throws -> DesiredService {
-            guard let s = services[action.subject] else {
-                throw CNCError(.internal, "plan names service \(action.subject), which the spec does not have")
-            }
-            return s
+        guard action.kind == .replace else {
+            return try await runSteps(action, project: project, onContainer: onContainer, state: state)
         }
-        switch action.kind {
-        case .createNetwork:
-            let n = desired.networks.first { $0.name == action.subject } ?? DesiredNetwork(name: action.subject)
-            try await backend.createNetwork(project: project, n)
-            return nil
-        case .removeNetwork:
-            try await backend.removeNetwork(project: project, name: action.subject)
-            return nil
-        case .createVolume:
-            let v = desired.volumes.first { $0.name == action.subject } ?? DesiredVolume(name: action.subject)
-            try await backend.createVolume(project: project, v)
-            return nil
-        case .removeVolume:
-            try await backend.removeVolume(project: project, name: action.subject)
-            return nil
-        case .create:
-            let s = try service()
-            let replica = action.replica ?? 1
-            let name = action.container ?? s.containerName(project: project, replica: replica)
-            let id = try await backend.createContainer(project: project, service: s, replica: replica, name: name)
-            try await onContainer(.created(id: id, service: s, replica: replica, name: name))
-            try await backend.start(id: id)
+        // update_config.parallelism: at most that many replicas of a service are replaced at
+        // once (0: all); each slot is held for `delay` after its replacement.
+        let policy = action.update ?? UpdatePolicy()
+        await state.acquireSlot(service: action.subject, limit: policy.parallelism)
+        do {
+            let id = try await runSteps(action, project: project, onContainer: onContainer, state: state)
+            if policy.delay > .zero { try? await Task.sleep(nanoseconds: UInt64(policy.delay.nanoseconds)) }
+            await state.releaseSlot(service: action.subject)
             return id
-        case .start:
-            guard let id = action.containerID else { return nil }
-            try await backend.start(id: id)
-            return id
-        case .restart:
-            guard let id = action.containerID else { return nil }
-            try await backend.stop(id: id, timeout: nil)
-            try await backend.start(id: id)
-            return id
-        case .stop:
-            guard let id = action.containerID else { return nil }
-            try await backend.stop(id: id, timeout: nil)
-            return id
-        case .remove:
-            guard let id = action.containerID else { return nil }
-            try await backend.stop(id: id, timeout: nil)
-            try await backend.remove(id: id)
-            try await onContainer(.removed(id: id))
-            return nil
-        case .updateLimits:
-            guard let id = action.containerID else { return nil }
-            try await backend.updateLimits(id: id, try service().liveLimits)
-            return id
-        case .replace:
-            // update_config.parallelism: at most that many replicas of a service are replaced at
-            // once (0: all); each slot is held for `delay` after its replacement.
-            let s = try service()
-            let policy = action.update ?? UpdatePolicy()
-            await state.acquireSlot(service: s.name, limit: policy.parallelism)
-            do {
-                let id = try await replace(action, project: project, service: s, onContainer: onContainer, state: state)
-                if policy.delay > .zero { try? await Task.sleep(nanoseconds: UInt64(policy.delay.nanoseconds)) }
-                await state.releaseSlot(service: s.name)
-                return id
-            } catch {
-                await state.releaseSlot(service: s.name)
-                throw error
-            }
+        } catch {
+            await state.releaseSlot(service: action.subject)
+            throw error
         }
     }
 
-    private func replace(
-        _ action: Action, project: String, service s: DesiredService,
+    /// Runs the action's steps in order; returns the container it leaves in place (the new one,
+    /// else the existing one unless removed).
+    private func runSteps(
+        _ action: Action, project: String,
         onContainer: @escaping @Sendable (ContainerEvent) async throws -> Void, state: ExecutionState
-    ) async throws -> String {
-        let replica = action.replica ?? 1
-        let name = action.container ?? s.containerName(project: project, replica: replica)
-        let policy = action.update ?? UpdatePolicy()
-        let old = action.containerID
-        switch policy.order {
-        case .stopFirst:
-            if let old {
-                try await backend.stop(id: old, timeout: nil)
-                try await backend.remove(id: old)
-                try await onContainer(.removed(id: old))
+    ) async throws -> String? {
+        // The planner attaches the object every step needs; a decoded plan must be attached first.
+        func need<T>(_ object: T?, _ what: String) throws -> T {
+            guard let object else {
+                throw CNCError(.internal, "plan action \(action.id) (\(action.subject): \(action.kind.rawValue)) carries no desired \(what)")
             }
-            let id = try await backend.createContainer(project: project, service: s, replica: replica, name: name)
-            try await onContainer(.created(id: id, service: s, replica: replica, name: name))
-            try await backend.start(id: id)
-            try await healthGate(id: id, service: s, policy: policy, state: state)
-            return id
-        case .startFirst:
-            // The new container runs beside the old one under a temporary name until it is healthy.
-            let temporary = name + "-next"
-            let id = try await backend.createContainer(project: project, service: s, replica: replica, name: temporary)
-            try await onContainer(.created(id: id, service: s, replica: replica, name: temporary))
-            try await backend.start(id: id)
-            do {
-                try await healthGate(id: id, service: s, policy: policy, state: state)
-            } catch {
-                // Keep the old container serving; drop the new one.
-                try? await backend.stop(id: id, timeout: .zero)
-                try? await backend.remove(id: id)
-                try? await onContainer(.removed(id: id))
-                throw error
+            return object
+        }
+        func service() throws -> DesiredService { try need(action.target?.service, "service") }
+        var created: String?
+        var existing = action.containerID
+        func container(_ step: Step) throws -> String {
+            let id = step.container == .new ? created : existing
+            guard let id else {
+                throw CNCError(.internal, "plan action \(action.id): step \(step.line) has no container to act on")
             }
-            if let old {
-                try await backend.stop(id: old, timeout: nil)
-                try await backend.remove(id: old)
-                try await onContainer(.removed(id: old))
-            }
-            try await backend.rename(id: id, to: name)
-            try await onContainer(.renamed(id: id, name: name))
             return id
         }
+        let replica = action.replica ?? 1
+        for step in action.steps {
+            switch step.kind {
+            case .createNetwork:
+                try await backend.createNetwork(project: project, try need(action.target?.network, "network"))
+            case .removeNetwork:
+                try await backend.removeNetwork(project: project, name: step.name)
+            case .createVolume:
+                try await backend.createVolume(project: project, try need(action.target?.volume, "volume"))
+            case .removeVolume:
+                try await backend.removeVolume(project: project, name: step.name)
+            case .create:
+                let s = try service()
+                let id = try await backend.createContainer(project: project, service: s, replica: replica, name: step.name)
+                created = id
+                try await onContainer(.created(id: id, service: s, replica: replica, name: step.name))
+            case .start:
+                try await backend.start(id: try container(step))
+            case .stop:
+                try await backend.stop(id: try container(step), timeout: nil)
+            case .remove:
+                let id = try container(step)
+                try await backend.remove(id: id)
+                try await onContainer(.removed(id: id))
+                if step.container == .new { created = nil } else { existing = nil }
+            case .rename:
+                let id = try container(step)
+                let name = step.to ?? step.name
+                try await backend.rename(id: id, to: name)
+                try await onContainer(.renamed(id: id, name: name))
+            case .updateLimits:
+                try await backend.updateLimits(id: try container(step), try service().liveLimits)
+            case .healthGate:
+                let id = try container(step)
+                let gate = step.gate ?? HealthGate(healthy: true)
+                do {
+                    try await healthGate(id: id, subject: action.subject, gate, state: state)
+                } catch {
+                    if gate.removeOnFailure {
+                        // The new container goes; the existing one was never touched.
+                        try? await backend.stop(id: id, timeout: .zero)
+                        try? await backend.remove(id: id)
+                        try? await onContainer(.removed(id: id))
+                    }
+                    throw error
+                }
+            }
+        }
+        return created ?? existing
     }
 
     /// After a replacement: wait for healthy (when the service has a health check), then the
-    /// monitor period; a failure applies the service's failure_action.
-    private func healthGate(id: String, service s: DesiredService, policy: UpdatePolicy, state: ExecutionState) async throws {
-        let hasHealthcheck = s.sections["healthcheck"].map { $0 != .null } ?? false
+    /// monitor period; a failure applies the gate's failure_action.
+    private func healthGate(id: String, subject: String, _ g: HealthGate, state: ExecutionState) async throws {
         do {
-            if hasHealthcheck { try await gate(id: id, condition: .healthy, subject: s.name, timeout: policy.gateTimeout) }
-            if policy.monitor > .zero {
-                try await Task.sleep(nanoseconds: UInt64(policy.monitor.nanoseconds))
+            if g.healthy { try await gate(id: id, condition: .healthy, subject: subject, timeout: g.timeout) }
+            if g.monitor > .zero {
+                try await Task.sleep(nanoseconds: UInt64(g.monitor.nanoseconds))
                 let o = try await backend.observe(id: id)
                 if o.status != .running || o.health == .unhealthy {
-                    throw CNCError(.timeout, "\(s.name): new container \(o.status.rawValue)\(o.health == .unhealthy ? ", unhealthy" : "") during the monitor period")
+                    throw CNCError(.timeout, "\(subject): new container \(o.status.rawValue)\(o.health == .unhealthy ? ", unhealthy" : "") during the monitor period")
                 }
             }
         } catch {
-            switch policy.failureAction {
+            switch g.failureAction {
             case .continue: return
             case .rollback: await state.requestRollback()
             case .pause: break

@@ -20,9 +20,6 @@ public final class RuntimeBackend: ContainerBackend {
     /// go) runs one at a time in this process: libnftables and netlink were seen to fail when
     /// two services started together ("cache initialization failed: Bad file descriptor").
     private let networkLock = Mutex(())
-
-    /// Service specs by config hash: the executor names a DesiredService, this finds its spec.
-    private let specs = Mutex<[String: ServiceSpec]>([:])
     /// How old a half-created container must be before it is swept: none while this process
     /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
     let sweepGrace: Int64
@@ -37,14 +34,6 @@ public final class RuntimeBackend: ContainerBackend {
         self.environment = environment
     }
 
-    /// Makes the services of `spec` creatable (call for every app an apply may create from,
-    /// including the revision an automatic rollback returns to).
-    public func register(_ spec: AppSpec, as desired: DesiredApp) {
-        specs.withLock { table in
-            for d in desired.services { if let s = spec.services[d.name] { table[d.configHash] = s } }
-        }
-    }
-
     // MARK: networks and volumes
 
     /// A spec network's name on the host: `<project>_<network>`, as Compose names them.
@@ -54,26 +43,23 @@ public final class RuntimeBackend: ContainerBackend {
     var networks: NetworkManager { NetworkManager(root: stateRoot) }
 
     public func createNetwork(project: String, _ network: DesiredNetwork) async throws {
-        let c = network.config
+        // A network built by hand (no compiled spec) gets the spec's defaults: a plain bridge.
+        let spec = network.spec ?? NetworkSpec(name: network.name)
         var o = NetworkCreateOptions(name: Self.hostNetworkName(project: project, network.name))
-        if case .string(let d)? = c["driver"] {
-            guard let driver = CNCNetwork.NetworkDriver(rawValue: d) else {
-                throw CNCError(.unsupported, "network \(network.name): driver \(d) is not supported")
-            }
-            o.driver = driver
+        guard let driver = CNCNetwork.NetworkDriver(rawValue: spec.driver.rawValue) else {
+            throw CNCError(.unsupported, "network \(network.name): driver \(spec.driver.rawValue) is not supported")
         }
-        if case .array(let pools)? = c["ipam"]?["config"], let pool = pools.first {
-            if case .string(let subnet)? = pool["subnet"] { o.subnet = try IPv4Subnet(subnet) }
-            if case .string(let gw)? = pool["gateway"] {
+        o.driver = driver
+        if let pool = spec.ipam?.config.first {
+            if let subnet = pool.subnet { o.subnet = try IPv4Subnet(subnet) }
+            if let gw = pool.gateway {
                 guard let a = IPv4Address(gw) else { throw CNCError(.invalidArgument, "network \(network.name): bad gateway \(gw)") }
                 o.gateway = a
             }
         }
-        if case .bool(let isInternal)? = c["internal"] { o.internal = isInternal }
-        if case .object(let opts)? = c["driver_opts"], case .string(let parent)? = opts["parent"] { o.parent = parent }
-        if case .object(let labels)? = c["labels"] {
-            for (k, v) in labels { if case .string(let s) = v { o.labels[k] = s } }
-        }
+        o.internal = spec.internal
+        o.parent = spec.driverOpts["parent"]
+        o.labels = spec.labels
         o.labels[Self.configHashLabel] = network.configHash
         o.app = project
         o.ifNotExists = true
@@ -120,8 +106,8 @@ public final class RuntimeBackend: ContainerBackend {
     // MARK: containers
 
     public func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
-        guard let spec = specs.withLock({ $0[service.configHash] }) else {
-            throw CNCError(.internal, "no spec registered for service \(service.name) (config \(service.configHash.prefix(12)))")
+        guard let spec = service.spec else {
+            throw CNCError(.internal, "service \(service.name) (config \(service.configHash.prefix(12))) carries no compiled spec")
         }
         guard let ref = spec.image else {
             throw CNCError(.unsupported, "service \(service.name) has only build:, and this build of cnc has no image builder yet")
