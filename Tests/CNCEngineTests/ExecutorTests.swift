@@ -49,6 +49,7 @@ actor FakeBackend: ContainerBackend {
     func vanish(_ id: String) { names[id] = nil; labels[id] = nil }
     func clearLog() { log = [] }
     func rename(id: String, to name: String) async throws { log.append("rename \(names[id] ?? id) -> \(name)"); names[id] = name }
+    func sweepIncomplete() async throws { log.append("sweep") }
     func updateLimits(id: String, _ limits: CgroupLimits) async throws { log.append("update \(names[id] ?? id) cpus=\(limits.cpus?.description ?? "-")") }
     func listContainers(project: String) async throws -> [RuntimeContainer] {
         labels.filter { $0.value[AppLabels.project] == project }.sorted { $0.key < $1.key }.map { id, l in
@@ -187,6 +188,7 @@ final class SlowBackend: ContainerBackend, @unchecked Sendable {
     func remove(id: String) async throws { try await inner.remove(id: id) }
     func rename(id: String, to name: String) async throws { try await inner.rename(id: id, to: name) }
     func updateLimits(id: String, _ limits: CgroupLimits) async throws {}
+    func sweepIncomplete() async throws {}
     func observe(id: String) async throws -> ContainerObservation { try await inner.observe(id: id) }
     func listContainers(project: String) async throws -> [RuntimeContainer] { [] }
     func listNetworks(project: String) async throws -> [ObservedResource] { [] }

@@ -20,6 +20,7 @@ struct DownCommand: AsyncParsableCommand {
         defer { lock.close() }
         let ctx = try AppContext.open(global, locked: true)
         let project = target.project
+        try await ctx.backend.sweepIncomplete()
         let containers = try await ctx.backend.listContainers(project: project)
         let backend = ctx.backend, state = ctx.state
         let grace = timeout.map { CNCDuration.seconds(Int64($0)) }

@@ -77,7 +77,10 @@ public final class AppEngine: Sendable {
     /// The app as it is: containers from the runtime (by label), enriched with the state DB's
     /// records (the sections they were created from), networks and volumes.
     /// With `desired`, containers already matching it skip loading what only a diff needs.
-    public func observe(project: String, desired: DesiredApp? = nil) async throws -> ObservedApp {
+    /// `tidy` (an apply that may change things) first clears what a killed create left behind
+    /// and forgets the records of containers that are gone; without it observing changes nothing.
+    public func observe(project: String, desired: DesiredApp? = nil, tidy: Bool = false) async throws -> ObservedApp {
+        if tidy { try await backend.sweepIncomplete() }
         // Per service: two services may share one configuration (and so one hash).
         let upToDate = Dictionary(desired?.services.map { ($0.name, $0.configHash) } ?? [], uniquingKeysWith: { a, _ in a })
         let records = Dictionary(try await state.containers(project: project, upToDate: upToDate).map { ($0.id, $0) },
@@ -106,7 +109,7 @@ public final class AppEngine: Sendable {
         }
         // Records whose container is gone were removed behind our back: forget them.
         let live = Set(containers.map(\.id))
-        for id in records.keys where !live.contains(id) { try await state.removeContainer(id: id) }
+        if tidy { for id in records.keys where !live.contains(id) { try await state.removeContainer(id: id) } }
         let last = try await state.lastSucceededRevision(project: project)
         Trace.mark("observe: revisions")
         return ObservedApp(
@@ -115,7 +118,7 @@ public final class AppEngine: Sendable {
             appliedReplicas: last?.replicas ?? [:])
     }
 
-    /// The plan an apply of `request` would run now.
+    /// The plan an apply of `request` would run now (observing only: nothing changes).
     public func plan(_ request: ApplyRequest) async throws -> Plan {
         Planner.plan(desired: request.desired, observed: try await observe(project: request.desired.project, desired: request.desired),
                      options: request.options)
@@ -131,7 +134,8 @@ public final class AppEngine: Sendable {
         onPlan: @Sendable (Plan) -> Void = { _ in }
     ) async throws -> ApplyResult {
         let project = request.desired.project
-        let observed = try await observe(project: project, desired: request.desired)
+        // A dry run observes only: no sweep, no record dropped, no runtime call that changes anything.
+        let observed = try await observe(project: project, desired: request.desired, tidy: !request.dryRun)
         let plan = Planner.plan(desired: request.desired, observed: observed, options: request.options)
         onPlan(plan)
         if let saved = request.savedPlan {
@@ -158,7 +162,7 @@ public final class AppEngine: Sendable {
             back.spec = previous.spec
             back.reason = "auto-rollback to \(previous.number)"
             back.savedPlan = nil
-            let backPlan = Planner.plan(desired: desired, observed: try await observe(project: project), options: request.options)
+            let backPlan = Planner.plan(desired: desired, observed: try await observe(project: project, tidy: true), options: request.options)
             let (n, backReport) = try await execute(backPlan, request: back)
             result.rollback = RollbackResult(toRevision: previous.number, plan: backPlan, report: backReport, revision: n)
         }

@@ -20,6 +20,10 @@ public protocol ContainerBackend: Sendable {
     func rename(id: String, to name: String) async throws
     func updateLimits(id: String, _ limits: CgroupLimits) async throws
 
+    /// Clears what a create killed half-way left behind (a name claim, a directory without
+    /// config), so the next create of that name succeeds. Changes the runtime: never in a dry run.
+    func sweepIncomplete() async throws
+
     /// Status and health as the runtime sees them now.
     func observe(id: String) async throws -> ContainerObservation
 

@@ -23,7 +23,6 @@ public final class RuntimeBackend: ContainerBackend {
     /// How old a half-created container must be before it is swept: none while this process
     /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
     let sweepGrace: Int64
-    private let swept = Mutex(false)
 
     public init(config: EngineConfig, runtime: Runtime, images: ImageStore, holdsRootLock: Bool = false,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -160,13 +159,12 @@ public final class RuntimeBackend: ContainerBackend {
         Self.observation(try runtime.container(id).state)
     }
 
+    public func sweepIncomplete() async throws {
+        runtime.sweepIncomplete(grace: sweepGrace)
+    }
+
     public func listContainers(project: String) async throws -> [RuntimeContainer] {
-        // A create killed half-way leaves a name claim or a directory without config: clear them
-        // (once per process: later listings, such as --wait's polling, need not scan again), or
-        // the next create of that name would fail.
-        let sweep = swept.withLock { done in defer { done = true }; return !done }
-        if sweep { runtime.sweepIncomplete(grace: sweepGrace) }
-        return runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
+        runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
             RuntimeContainer(id: c.config.id.rawValue, name: c.config.name, labels: c.config.labels,
                              observation: Self.observation(c.state), liveLimits: Self.liveLimits(c.config.limits))
         }
