@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState", "CNCSystem"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
-        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
+        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec", "CNCTestSupport"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
