@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= debug
 BIN := .build/$(CONFIG)
 
-.PHONY: all deps build test demo bench check-layers clean
+.PHONY: all deps build test test-unit demo bench check-layers clean
 
 all: build
 
@@ -21,6 +21,11 @@ build: deps
 # Every test: unit and real-kernel integration, plus the layering check. Fails on any failure.
 test: deps
 	@scripts/run-tests.sh
+
+# The unit tiers only (CNC<Area>Tests): seconds, any user, no kernel objects or built binaries.
+test-unit:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --skip 'IntegrationTests\.'
 
 check-layers:
 	@python3 scripts/check-layers.py

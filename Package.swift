@@ -140,20 +140,43 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
 
-        // Tests
+        // Tests, in two tiers (ARCHITECTURE.md, "Tests"). Unit: CNC<Area>Tests — pure code and
+        // temp directories only: no root, no kernel objects, no built executables, no servers or
+        // outside tools (`make test-unit`). Integration: CNC<Area>IntegrationTests — the real
+        // kernel, the built binaries, registries, CNI plugins, skopeo/umoci; CI runs them as root.
+        // CNCTestSupport: helpers both tiers share (temp dirs, the CgroupManager contract).
+        .target(
+            name: "CNCTestSupport",
+            dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCImage"],
+            path: "Tests/CNCTestSupport"
+        ),
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCMonitorCoreTests", dependencies: ["CNCMonitorCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
-        .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups"]),
+        .testTarget(name: "CNCSystemIntegrationTests", dependencies: ["CNCCore", "CNCSystem"]),
+        .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups", "CNCTestSupport"]),
+        .testTarget(name: "CNCCgroupsIntegrationTests", dependencies: ["CNCTestSupport"]),
         .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
+        .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
         .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),
-        .testTarget(name: "CNCImageTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry"]),
+        .testTarget(
+            name: "CNCImageTests",
+            dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry", "CNCTestSupport"],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "CNCImageIntegrationTests",
+            dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry", "CNCTestSupport"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState", "CNCSystem"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
-        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec"]),
+        .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec", "CNCTestSupport"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
+        .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
+        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,12 @@ Rules:
 - Only CNCSystem and CNCMonitorCore (and the Glibc-only executables) import Glibc among library
   targets; CNCMonitorCore, cnc-init and cnc-monitor never import Foundation.
 - An `import X` of a project target must be a declared dependency.
-- Executables contain only a main.swift (they are @main-only shims).
+- Executables contain only a main.swift (they are @main-only shims) of at most a screenful
+  (MAIN_SWIFT_MAX_LINES); longer logic belongs in the matching library target.
+- The lists below name real targets and real dependency edges only: a name that is not a target
+  in Package.swift (a phantom), or a library target without a layer, fails the check.
+- Test-support libraries (regular targets under Tests/) are checked like test targets: they may
+  use any library target.
 """
 import json
 import os
@@ -19,7 +24,7 @@ LAYERS = {
     "CNCCore": 0,
     "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1, "CNCMonitorCore": 1,
     "CNCPlanner": 2, "CNCImageStore": 2,
-    "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3, "CNCBuild": 3,
+    "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3,
     "CNCCgroups": 3, "CNCRuntime": 3, "CNCNetwork": 3,
     "CNCEngine": 4, "CNCStart": 4, "CNCNetworkAttach": 4,
     "CNCAppCLI": 5,
@@ -30,14 +35,16 @@ LAYERS = {
 SAME_LAYER = {
     ("CNCCLI", "CNCAppCLI"), ("CNCRegistryCLI", "CNCAppCLI"),
     ("CNCSystem", "CShim"), ("CNCMonitorCore", "CShim"), ("CNCSpec", "CYAML"),
-    ("CNCRuntime", "CNCCgroups"), ("CNCRuntime", "CNCImage"), ("CNCRuntime", "CNCNetwork"),
-    ("CNCRegistry", "CNCImage"), ("CNCBuild", "CNCImage"), ("CNCBuild", "CNCRuntime"),
-    ("CNCBuild", "CNCRegistry"), ("CNCState", "CNCImage"), ("CNCEngine", "CNCNetworkAttach"), ("CNCNetworkAttach", "CNCStart"),
+    ("CNCRuntime", "CNCCgroups"),
+    ("CNCRegistry", "CNCImage"),
+    ("CNCEngine", "CNCNetworkAttach"), ("CNCNetworkAttach", "CNCStart"),
 }
 # C system-library modules (pkg-config) may sit at layer 1 under any name starting with "C".
 GLIBC_IMPORTERS = {"CNCSystem", "CNCMonitorCore"}
 # Resident or static processes: Glibc only, never Foundation (nor anything that pulls it in).
 GLIBC_ONLY = {"cnc-init", "cnc-monitor", "CNCMonitorCore"}
+# An executable's main.swift is a screenful: parse nothing, decide nothing, call a library.
+MAIN_SWIFT_MAX_LINES = 40
 
 
 def is_swift(root, t) -> bool:
@@ -51,6 +58,22 @@ def main() -> int:
     targets = {t["name"]: t for t in dump["targets"]}
     errors = []
 
+    def is_test_support(t):
+        return t["type"] == "regular" and (t.get("path") or "").startswith("Tests/")
+
+    # The lists of this script against Package.swift: no phantoms.
+    for name in LAYERS:
+        if name not in targets:
+            errors.append(f"{name}: in LAYERS but not a target in Package.swift (remove it, or add the target)")
+    for a, b in sorted(SAME_LAYER):
+        if a not in targets or b not in targets:
+            errors.append(f"same-layer edge {a} -> {b} names a target Package.swift does not have")
+        elif b not in {d[kind][0] for d in targets[a].get("dependencies", []) for kind in ("byName", "target") if kind in d}:
+            errors.append(f"same-layer edge {a} -> {b} is allowed here but {a} does not depend on {b}: remove the allowance")
+    for name in GLIBC_IMPORTERS | GLIBC_ONLY:
+        if name not in targets:
+            errors.append(f"{name}: named here but not a target in Package.swift")
+
     def deps_of(t):
         out = []
         for d in t.get("dependencies", []):
@@ -61,7 +84,7 @@ def main() -> int:
 
     for name, t in targets.items():
         kind = t["type"]
-        if kind == "test":
+        if kind == "test" or is_test_support(t):
             continue
         declared = {d for _, d in deps_of(t)}
         if kind in ("regular",) and name not in LAYERS and not name.startswith("C"):
@@ -107,10 +130,16 @@ def main() -> int:
                             errors.append(f"{rel}:{lineno}: imports {mod}, which {name} does not declare as a dependency")
                 if kind == "executable" and f != "main.swift":
                     errors.append(f"{rel}: executables hold only main.swift; move code into a library target")
+                if kind == "executable" and f == "main.swift":
+                    with open(path, encoding="utf-8") as fh:
+                        lines = sum(1 for _ in fh)
+                    if lines > MAIN_SWIFT_MAX_LINES:
+                        errors.append(f"{rel}: {lines} lines; an executable's main.swift is at most {MAIN_SWIFT_MAX_LINES} "
+                                      "(move the logic into the matching library target)")
     for e in errors:
         print("layering:", e, file=sys.stderr)
     if not errors:
-        print(f"layering: {len(targets)} targets checked, all imports within their layers")
+        print(f"layering: {len(targets)} targets checked, all imports within their layers, every main.swift a screenful")
     return 1 if errors else 0
 
 

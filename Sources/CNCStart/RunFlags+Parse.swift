@@ -1,3 +1,5 @@
+import Logging
+
 /// The start path's parser for `cnc run` / `cnc create`. ArgumentParser builds its model of
 /// `run`'s ~60 options by reflection on every call (~5 ms here, as long as the rest of a
 /// container start); this switch-driven parser reads the same options in microseconds. It only
@@ -57,7 +59,10 @@ extension RunFlags {
         case ("privileged", nil): inv.flags.privileged = true
         case (_, nil): return false
         case ("root", let v?): inv.root = v
-        case ("log-level", let v?): inv.logLevel = v
+        case ("log-level", let v?):
+            // ArgumentParser's LogLevelArgument: case-insensitive, kept as the level's name.
+            guard let level = Logger.Level(rawValue: v.lowercased()) else { return false }
+            inv.logLevel = level.rawValue
         case ("name", let v?): inv.flags.name = v
         case ("env", let v?): inv.flags.env.append(v)
         case ("env-file", let v?): inv.flags.envFile.append(v)

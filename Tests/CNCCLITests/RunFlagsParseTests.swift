@@ -1,55 +1,68 @@
 import ArgumentParser
+import Foundation
 import Testing
 @testable import CNCCLI
 @testable import CNCStart
 
 /// The start path's table-driven parser must read `run`/`create` exactly as ArgumentParser does.
 @Suite struct RunFlagsParseTests {
-    /// ArgumentParser's reading of `run ARGS`, as an Invocation.
-    func viaArgumentParser(_ args: [String]) throws -> RunFlags.Invocation {
+    /// ArgumentParser's reading of `run ARGS` (or `create ARGS`), as an Invocation.
+    func viaArgumentParser(_ verb: String = "run", _ args: [String]) throws -> RunFlags.Invocation {
+        if verb == "create" {
+            let c = try ContainerCreate.parse(args)
+            return RunFlags.Invocation(flags: c.options.flags, rm: c.rm, root: c.global.root, logLevel: c.global.logLevel.map { $0.level.rawValue })
+        }
         let c = try ContainerRun.parse(args)
         return RunFlags.Invocation(flags: c.options.flags, detach: c.detach, rm: c.rm, root: c.global.root,
                                    logLevel: c.global.logLevel.map { $0.level.rawValue })
     }
 
-    /// Every `-x, --name` pair in `run --help` (hidden options included).
-    func helpNames() -> [(short: Character?, long: String)] {
-        var out: [(Character?, String)] = []
-        for line in ContainerRun.helpMessage(includeHidden: true).split(separator: "\n") {
-            let words = line.split(separator: " ", omittingEmptySubsequences: true)
-            var short: Character?
-            for w in words {
-                if w.hasPrefix("--") {
-                    let name = String(w.dropFirst(2).prefix { $0 != "," && $0 != " " })
-                    if name != "help" { out.append((short, name)) }
-                    break
-                } else if w.hasPrefix("-") && w.count == 3 && w.hasSuffix(",") {
-                    short = w.dropFirst().first
-                } else {
-                    break
-                }
-            }
-        }
-        return out
+    @Test func bothParsersKnowTheSameNames() throws {
+        let declared = try DeclaredArgument.of(ContainerRun.self)
+        #expect(declared.count > 50)
+        let longs = declared.compactMap(\.long)
+        #expect(Set(longs) == Set(RunFlags.longNames), "fast parser and ArgumentParser disagree on run's options")
+        #expect(Set(RunFlags.longNames).count == RunFlags.longNames.count)
+        #expect(Set(declared.filter { $0.kind == "flag" }.compactMap(\.long)) == RunFlags.flagNames)
+        let shorts = declared.filter { $0.short != nil }
+        for a in shorts { #expect(RunFlags.shortNames[a.short ?? " "] == a.long, "-\(a.short ?? " ") should mean --\(a.long ?? "")") }
+        #expect(RunFlags.shortNames.count == shorts.count)
     }
 
-    @Test func bothParsersKnowTheSameNames() {
-        let names = helpNames()
-        #expect(names.count > 50)
-        let helpLongs = Set(names.map(\.long))
-        #expect(helpLongs == Set(RunFlags.longNames), "fast parser and ArgumentParser disagree on run's options")
-        #expect(Set(RunFlags.longNames).count == RunFlags.longNames.count)
-        #expect(RunFlags.flagNames.isSubset(of: helpLongs))
-        // Every name is one the parser's switch takes (a flag alone, an option with a value).
-        for long in RunFlags.longNames {
-            let args = RunFlags.flagNames.contains(long) ? ["--" + long, "img"] : ["--" + long, "1", "img"]
-            #expect(RunFlags.parseFast(args, withDetach: true) != nil, "--\(long)")
+    /// Every option and flag `run` and `create` declare, read from ArgumentParser's own dump of
+    /// the command (so a new option is covered the day it is added), with a valid sample value:
+    /// both parsers must read it alike, and it must change the result.
+    /// (`create` declares the same minus --detach: everySpellingParsesAlike covers it. An
+    /// ArgumentParser parse costs ~50 ms in a debug build, so this stays one per option.)
+    @Test(arguments: try DeclaredArgument.of(ContainerRun.self))
+    func eachDeclaredOptionParsesAlike(_ argument: DeclaredArgument) throws {
+        let args = argument.spelled(argument.sampleValues.0) + ["img"]
+        let fast = try #require(RunFlags.parseFast(args, withDetach: true), "fast parser declined \(args)")
+        let reference = try viaArgumentParser("run", args)
+        #expect(fast == reference, "\(args)")
+        #expect(reference != RunFlags.parseFast(["img"], withDetach: true), "\(args) changed nothing: is it mapped into RunFlags?")
+    }
+
+    /// Every declared option of `run` and `create` at once in each spelling: once, twice (a
+    /// repeating option appends, another keeps the last), `--name=value`, the short name, and
+    /// an enumerated value in capitals (ArgumentParser reads those case-insensitively).
+    @Test(arguments: ["run", "create"])
+    func everySpellingParsesAlike(_ verb: String) throws {
+        let declared = try DeclaredArgument.of(verb == "run" ? ContainerRun.self : ContainerCreate.self)
+        var once: [String] = [], twice: [String] = [], inline: [String] = [], shorts: [String] = [], capitals: [String] = []
+        for a in declared {
+            let (v1, v2) = a.sampleValues
+            once += a.spelled(v1)
+            twice += a.spelled(v1) + a.spelled(v2)
+            if let long = a.long, a.kind != "flag" { inline.append("--\(long)=\(v1)") }
+            if let s = a.short { shorts += ["-" + String(s)] + (a.kind == "flag" ? [] : [v1]) }
+            if a.allValues != nil { capitals += a.spelled(v2.uppercased()) }
         }
-        for (short, long) in names {
-            if let short { #expect(RunFlags.shortNames[short] == long, "-\(short) should mean --\(long)") }
+        for args in [once, twice, inline, shorts, capitals] {
+            let fast = try #require(RunFlags.parseFast(args + ["img"], withDetach: verb == "run"), "fast parser declined \(verb) \(args)")
+            let reference = try viaArgumentParser(verb, args + ["img"])
+            #expect(fast == reference, "\(verb) \(args)")
         }
-        #expect(Set(RunFlags.shortNames.values).isSubset(of: helpLongs))
-        #expect(RunFlags.shortNames.count == names.filter { $0.short != nil }.count)
     }
 
     static let samples: [[String]] = [
@@ -74,14 +87,14 @@ import Testing
 
     @Test(arguments: samples) func agreesWithArgumentParser(_ args: [String]) throws {
         let fast = try #require(RunFlags.parseFast(args, withDetach: true), "fast parser declined \(args)")
-        #expect(fast == (try viaArgumentParser(args)))
+        #expect(fast == (try viaArgumentParser("run", args)))
     }
 
     /// What the fast parser leaves to ArgumentParser (which then accepts or explains).
     @Test(arguments: [
         ["--help"], [], ["--rm"], ["--", "img"], ["--bogus", "img"], ["-x", "img"], ["-ed", "A", "img"],
         ["--memory-swap", "-1", "img"], ["--cpu-shares", "many", "img"], ["--rm=true", "img"], ["--name"],
-        ["-e=A", "img"], ["-eB", "img"],
+        ["-e=A", "img"], ["-eB", "img"], ["--log-level", "loud", "img"],
     ])
     func declines(_ args: [String]) {
         #expect(RunFlags.parseFast(args, withDetach: true) == nil)
@@ -101,5 +114,37 @@ import Testing
         #expect(other.values.isEmpty && other.rest == ["--help", "run"])
         let missing = LeadingGlobalOptions(["--log-level", "info", "--root"])
         #expect(missing.missingValue == "--root" && missing.value("--log-level") == "info" && missing.rest.isEmpty)
+    }
+}
+
+/// One option or flag as a command declares it, from ArgumentParser's JSON dump of the command
+/// (ToolInfo v0, what `--experimental-dump-help` prints).
+struct DeclaredArgument: Decodable, Sendable, CustomTestStringConvertible {
+    struct Name: Decodable, Sendable { var kind: String; var name: String }
+    struct Dump: Decodable { struct Command: Decodable { var arguments: [DeclaredArgument]? }; var command: Command }
+
+    var kind: String
+    var names: [Name]?
+    var isRepeating: Bool
+    var allValues: [String]?
+
+    var long: String? { names?.first { $0.kind == "long" }?.name }
+    var short: Character? { names?.first { $0.kind == "short" }?.name.first }
+    var testDescription: String { "--" + (long ?? "?") }
+
+    /// `--name VALUE`, or `--name` for a flag.
+    func spelled(_ value: String) -> [String] { ["--" + (long ?? "")] + (kind == "flag" ? [] : [value]) }
+
+    /// Two valid values: the first of an enumerated type's values, else digits (which every
+    /// String and integer option takes).
+    var sampleValues: (String, String) {
+        guard let all = allValues, let first = all.first else { return ("7", "8") }
+        return (first, all.dropFirst().first ?? first)
+    }
+
+    /// The options and flags `command` declares (--help excluded; positionals are not options).
+    static func of(_ command: any ParsableCommand.Type) throws -> [DeclaredArgument] {
+        let dump = try JSONDecoder().decode(Dump.self, from: Data(command._dumpHelp().utf8))
+        return (dump.command.arguments ?? []).filter { $0.kind != "positional" && $0.long != "help" }
     }
 }

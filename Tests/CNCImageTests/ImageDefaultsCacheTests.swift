@@ -1,6 +1,7 @@
 import CNCCore
 import CNCImage
 import CNCSystem
+import CNCTestSupport
 import Testing
 
 /// The start path's cache of resolved image defaults: same answer as a full resolve, and

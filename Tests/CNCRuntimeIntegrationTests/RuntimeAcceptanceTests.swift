@@ -41,12 +41,7 @@ import Testing
         #expect(try h.run(["--rm", "--memory", "12zz"], ["true"]).status == 125)
         // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
         let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        var gone = false
-        for _ in 0..<100 where !gone {
-            Thread.sleep(forTimeInterval: 0.05)
-            gone = !FileManager.default.fileExists(atPath: h.root + "/containers/" + id)
-        }
-        #expect(gone, "run -d --rm left \(id) behind")
+        #expect(h.eventually { !FileManager.default.fileExists(atPath: h.root + "/containers/" + id) }, "run -d --rm left \(id) behind")
     }
 
     @Test func cpuQuotaHoldsABusyLoopNearTenPercent() throws {
@@ -54,14 +49,24 @@ import Testing
         let h = CNCHarness()
         defer { try? h.tearDown() }
         let id = try h.run(["-d", "--cpus", "0.1"], ["sh", "-c", "while :; do :; done"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
-        let usage = "/sys/fs/cgroup/cpuacct/cnc/\(id)/cpuacct.usage"
-        Thread.sleep(forTimeInterval: 0.3)
-        let a = Double((try String(contentsOfFile: usage, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        let t0 = Date()
-        Thread.sleep(forTimeInterval: 2)
-        let b = Double((try String(contentsOfFile: usage, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        let pct = (b - a) / (Date().timeIntervalSince(t0) * 1e9) * 100
-        #expect(pct > 4 && pct < 15, "busy loop used \(pct)% of a CPU under a 10% quota")
+        // The kernel's own counters, not the wall clock: CPU used against the CFS periods that
+        // passed (a loaded host stretches both alike), and the loop throttled at the quota.
+        func counters() -> (usage: Double, periods: Double, throttled: Double) {
+            let usage = Double(((try? String(contentsOfFile: "/sys/fs/cgroup/cpuacct/cnc/\(id)/cpuacct.usage", encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            var stat: [String: Double] = [:]
+            for line in ((try? String(contentsOfFile: "/sys/fs/cgroup/cpu/cnc/\(id)/cpu.stat", encoding: .utf8)) ?? "").split(separator: "\n") {
+                let f = line.split(separator: " ")
+                if f.count == 2 { stat[String(f[0])] = Double(f[1]) }
+            }
+            return (usage, stat["nr_periods"] ?? 0, stat["nr_throttled"] ?? 0)
+        }
+        let a = counters()
+        var b = a
+        #expect(h.eventually { b = counters(); return b.periods - a.periods >= 20 && b.throttled > a.throttled }, "periods \(a) -> \(b)")
+        // 10 ms of quota per 100 ms period; one period of slack for reading the files apart.
+        let perPeriod = (b.usage - a.usage) / max(1, b.periods - a.periods - 1)
+        #expect(perPeriod < 15_000_000, "busy loop used \(perPeriod / 1e6) ms per 100 ms period under a 10 ms quota")
     }
 
     @Test func memoryLimitOOMKillsAndInspectSaysSo() throws {
@@ -79,10 +84,9 @@ import Testing
         defer { try? h.tearDown() }
         let id = try h.run(["-d", "--pids-limit", "16"], ["sh", "-c", "for i in $(seq 60); do sleep 30 & done; sleep 30"])
             .out.trimmingCharacters(in: .whitespacesAndNewlines)
-        Thread.sleep(forTimeInterval: 0.5)
+        #expect(try h.eventually { try h.cnc(["logs", id]).err.contains("can't fork") })
         let current = (try? String(contentsOfFile: "/sys/fs/cgroup/pids/cnc/\(id)/pids.current", encoding: .utf8)) ?? "?"
         #expect(Int(current.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 999 <= 16, "pids.current \(current)")
-        #expect(try h.cnc(["logs", id]).err.contains("can't fork"))
     }
 
     @Test func restartPolicyBacksOffAndStopsAtMax() throws {
@@ -99,15 +103,9 @@ import Testing
         #expect(try h.cnc(["logs", "flaky"]).out.components(separatedBy: "try").count - 1 == 4)
         // stop during a backoff wait returns at once and nothing restarts afterwards.
         try h.run(["-d", "--name", "always", "--restart", "always"], ["sh", "-c", "exit 1"])
-        var restarting = false
-        for _ in 0..<60 where !restarting {
-            Thread.sleep(forTimeInterval: 0.05)
-            restarting = (try h.inspect("always", "{{.State.Status}}")) == "restarting"
-        }
-        #expect(restarting)
-        let t1 = Date()
+        #expect(try h.eventually { try h.inspect("always", "{{.State.Status}}") == "restarting" })
+        // (How fast stop returns is BENCHMARKS' business; here: it stops, and nothing restarts.)
         #expect(try h.cnc(["stop", "always"]).status == 0)
-        #expect(Date().timeIntervalSince(t1) < 2)
         let count = try h.inspect("always", "{{.RestartCount}}")
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try h.inspect("always", "{{.State.Status}} {{.RestartCount}}") == "exited \(count)")
@@ -121,7 +119,8 @@ import Testing
         let t0 = Date()
         #expect(try h.cnc(["stop", "-t", "1", "sleeper"]).status == 0)
         let took = Date().timeIntervalSince(t0)
-        #expect(took >= 1 && took < 5, "stop took \(took)s")
+        // The grace is a lower bound (load only lengthens it); SIGKILL shows in the 137.
+        #expect(took >= 1, "stop took \(took)s")
         #expect(try h.inspect("sleeper", "{{.State.ExitCode}} {{.State.Running}}") == "137 false")
     }
 
@@ -130,7 +129,7 @@ import Testing
         let h = CNCHarness()
         defer { try? h.tearDown() }
         try h.run(["-d", "--name", "app", "-e", "GREETING=hi"], ["sh", "-c", "ln -s /../../../../etc /escape; echo ready; sleep 1000"])
-        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try h.eventually { try h.cnc(["logs", "app"]).out == "ready\n" })
         let e = try h.cnc(["exec", "-e", "X=1", "app", "sh", "-c", "echo $GREETING $X $$; cat /proc/1/cmdline"])
         #expect(e.status == 0 && e.out.hasPrefix("hi 1 "), "\(e.out) \(e.err)")
         #expect(try h.cnc(["exec", "app", "sh", "-c", "exit 7"]).status == 7)
@@ -375,17 +374,15 @@ import Testing
         defer { try? h.tearDown() }
         // Health: unhealthy until the file exists, then healthy.
         try h.run(["-d", "--name", "hc", "--health-cmd", "test -f /tmp/ok", "--health-interval", "100ms", "--health-retries", "2"], ["sleep", "100"])
-        Thread.sleep(forTimeInterval: 0.6)
-        #expect(try h.inspect("hc", "{{.State.Health.Status}}") == "unhealthy")
+        #expect(try h.eventually { try h.inspect("hc", "{{.State.Health.Status}}") == "unhealthy" })
         try h.cnc(["exec", "hc", "touch", "/tmp/ok"])
-        Thread.sleep(forTimeInterval: 0.4)
-        #expect(try h.inspect("hc", "{{.State.Health.Status}}") == "healthy")
+        #expect(try h.eventually { try h.inspect("hc", "{{.State.Health.Status}}") == "healthy" })
         // Size rotation keeps max-file files.
         try h.run(["-d", "--name", "chatty", "--log-opt", "max-size=1k", "--log-opt", "max-file=2"],
                   ["sh", "-c", "for i in $(seq 200); do echo line-$i; done; sleep 100"])
-        Thread.sleep(forTimeInterval: 0.5)
-        let logs = try h.cnc(["logs", "chatty"]).out
-        #expect(logs.hasSuffix("line-200\n") && !logs.contains("line-1\n"))
+        var logs = ""
+        #expect(try h.eventually { logs = try h.cnc(["logs", "chatty"]).out; return logs.hasSuffix("line-200\n") }, "\(logs.suffix(80))")
+        #expect(!logs.contains("line-1\n"))
         // container:NAME shares the network namespace; host uses the host's.
         let pid = try h.inspect("hc", "{{.State.Pid}}")
         let shared = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
@@ -404,8 +401,7 @@ import Testing
         let monitor = Int32(state?["MonitorPid"] as? Int ?? 0)
         #expect(monitor > 0)
         kill(monitor, SIGKILL)
-        Thread.sleep(forTimeInterval: 0.2)
-        #expect(try h.inspect("chatty", "{{.State.Status}} {{.State.Dead}}") == "exited true")
+        #expect(try h.eventually { try h.inspect("chatty", "{{.State.Status}} {{.State.Dead}}") == "exited true" })
     }
 
     /// As runc/Docker: the terminal is allocated in the container's own devpts, so the workload
@@ -541,7 +537,7 @@ import Testing
         let h = CNCHarness()
         defer { try? h.tearDown() }
         try h.run(["-d", "--name", "up"], ["sh", "-c", "sleep 100 & exec sleep 200"])
-        try h.run(["--name", "done1"], ["sh", "-c", "echo early; sleep 1.2; echo late"])
+        try h.run(["--name", "done1"], ["sh", "-c", "echo early; sleep 0.1; echo late"])
         try h.run(["--name", "done2", "-l", "keep=yes"], ["true"])
         #expect(try h.cnc(["container", "ls", "--format", "{{.Names}}"]).out == "up\n")
         #expect(Set(try h.cnc(["container", "list", "-a", "--format", "{{.Names}}"]).out.split(separator: "\n")) == ["up", "done1", "done2"])
@@ -550,8 +546,16 @@ import Testing
         let lines = top.out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(lines.first == ["PID", "COMMAND"] && lines.count == 3 && lines.dropFirst().allSatisfy { $0.last == "sleep" }, "\(top.out) \(top.err)")
         #expect(try h.cnc(["top", "up"]).out.hasPrefix("UID"))
-        #expect(try h.cnc(["logs", "--until", "1s", "done1"]).out == "early\n")
-        #expect(try h.cnc(["logs", "--since", "1s", "done1"]).out == "late\n")
+        // The window comes from the log's own timestamps, not the wall clock: however long the
+        // host takes between these commands, `late`'s stamp splits the two lines (--since is
+        // inclusive, --until exclusive). Relative forms only with a margin no load reaches.
+        let stamped = try h.cnc(["logs", "-t", "done1"]).out.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1) }
+        #expect(stamped.map { $0.last.map(String.init) } == ["early", "late"], "\(stamped)")
+        let late = String(stamped.last?.first ?? "")
+        #expect(try h.cnc(["logs", "--until", late, "done1"]).out == "early\n")
+        #expect(try h.cnc(["logs", "--since", late, "done1"]).out == "late\n")
+        #expect(try h.cnc(["logs", "--since", "1h", "done1"]).out == "early\nlate\n")
+        #expect(try h.cnc(["logs", "--until", "1h", "done1"]).out == "")
         #expect(try h.cnc(["logs", "--since", "yesterday", "done1"]).status != 0)
         let stats = try h.cnc(["stats", "--no-stream", "--format", "table {{.Name}}\t{{.PIDs}}", "up"])
         #expect(stats.out == "NAME\tPIDS\nup\t2\n", "\(stats.out) \(stats.err)")
@@ -614,7 +618,7 @@ import Testing
         let h = CNCHarness()
         defer { try? h.tearDown() }
         try h.run(["-d", "--name", "cps"], ["sh", "-c", "mkdir /data && echo d > /data/f && ln -s /data/f /lnk && sleep 100"])
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try h.eventually { try h.cnc(["exec", "cps", "test", "-L", "/lnk"]).status == 0 })
         func sh(_ script: String) throws -> Spawn.Captured {
             try Spawn.capture("/bin/sh", ["-c", script], environment: ["PATH=/usr/bin:/bin", "CNC=\(CNCHarness.binDir)/cnc", "ROOT=\(h.root)"])
         }

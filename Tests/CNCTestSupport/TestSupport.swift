@@ -4,13 +4,13 @@ import Foundation
 import Testing
 
 /// A temp directory removed when the test ends.
-final class TempDir: @unchecked Sendable {
-    let path: String
-    init(_ prefix: String = "cnc-img-test") throws {
+public final class TempDir: @unchecked Sendable {
+    public let path: String
+    public init(_ prefix: String = "cnc-img-test") throws {
         path = try FileStream.createTemporaryDirectory(in: "/tmp", prefix: prefix + "-")
     }
     deinit { try? FileSystem.removeTree(path) }
-    func sub(_ name: String) throws -> String {
+    public func sub(_ name: String) throws -> String {
         let p = path + "/" + name
         try FileSystem.createDirectory(p)
         return p
@@ -19,7 +19,7 @@ final class TempDir: @unchecked Sendable {
 
 /// Runs a program to completion, returning status and output.
 @discardableResult
-func run(_ tool: String, _ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+public func run(_ tool: String, _ args: [String], stdin: Data? = nil, env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     // CNCSystem's spawn, both outputs polled on this thread: no Process termination watcher and
     // no reader task on the shared pool, which parallel suites can starve (a run once hung so).
     var e = ProcessInfo.processInfo.environment
@@ -29,15 +29,17 @@ func run(_ tool: String, _ args: [String], stdin: Data? = nil, env: [String: Str
     return (r.termination.shellStatus, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
 }
 
-/// The directory of this test file's fixtures.
-let fixturesDir: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+/// The Fixtures directory beside the calling test file.
+public func fixturesDir(_ file: StaticString = #filePath) -> String {
+    URL(fileURLWithPath: "\(file)").deletingLastPathComponent().appendingPathComponent("Fixtures").path
+}
 
-func xattr(_ path: String, _ name: String) -> String? {
+public func xattr(_ path: String, _ name: String) -> String? {
     let r = try? run("python3", ["-c", "import os,sys; print(os.getxattr(sys.argv[1], sys.argv[2], follow_symlinks=False).decode(), end='')", path, name])
     guard let r, r.status == 0 else { return nil }
     return r.out
 }
 
-func fileType(_ path: String) -> FileAttributeType? {
+public func fileType(_ path: String) -> FileAttributeType? {
     (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
 }

@@ -3,6 +3,7 @@ import CNCImage
 import CNCOCI
 import CNCRegistry
 import CNCSystem
+import CNCTestSupport
 import Foundation
 import Testing
 
@@ -199,25 +200,5 @@ import Testing
         let g = try StoreFixture()
         let e = #expect(throws: CNCError.self) { try ImagePuller.pull(ref, store: g.store, client: try client(fake.host), platform: Self.amd64) }
         #expect(e?.code == .permissionDenied, "\(String(describing: e))")
-    }
-
-    @Test func plainHTTPOnlyForLoopbackAndInsecureHosts() {
-        #expect(RegistryClient.allowsPlainHTTP("127.0.0.1:5000", insecure: []))
-        #expect(RegistryClient.allowsPlainHTTP("localhost:5000", insecure: []))
-        #expect(RegistryClient.allowsPlainHTTP("[::1]:5000", insecure: []))
-        #expect(!RegistryClient.allowsPlainHTTP("registry.example.com", insecure: []))
-        #expect(RegistryClient.allowsPlainHTTP("registry.example.com:5000", insecure: ["registry.example.com:5000"]))
-        #expect(!RegistryClient.allowsPlainHTTP("127.example.com", insecure: []))
-        #expect(!RegistryClient.allowsPlainHTTP("127.0.0.1.evil.com:80", insecure: []))
-    }
-
-    @Test(arguments: [
-        ("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\",scope=\"repository:library/busybox:pull\"",
-         "Bearer", ["realm": "https://auth.docker.io/token", "service": "registry.docker.io", "scope": "repository:library/busybox:pull"]),
-        ("Basic realm=\"cnc\"", "Basic", ["realm": "cnc"]),
-    ])
-    func parsesChallenges(header: String, scheme: String, params: [String: String]) {
-        let (s, p) = RegistryClient.parseChallenge(header)
-        #expect(s == scheme && p == params)
     }
 }

@@ -76,6 +76,17 @@ final class CNCHarness {
         try cnc(["run"] + flags + ["--rootfs", CNCHarness.rootfs, "busybox"] + command)
     }
 
+    /// Polls `condition` until it holds, for up to `seconds`: a wait for an event with a
+    /// deadline no load reaches, never a measure of how fast the host is.
+    func eventually(seconds: Double = 30, _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if try condition() { return true }
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
     func inspect(_ ref: String, _ format: String) throws -> String {
         try cnc(["inspect", "--format", format, ref]).out.trimmingCharacters(in: .whitespacesAndNewlines)
     }

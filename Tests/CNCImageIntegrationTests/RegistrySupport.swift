@@ -1,5 +1,6 @@
 import CNCCore
 import CNCSystem
+import CNCTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -84,7 +85,7 @@ final class FakeRegistry: @unchecked Sendable {
     init() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", fixturesDir + "/fake_registry.py"]
+        p.arguments = ["python3", fixturesDir() + "/fake_registry.py"]
         let out = Foundation.Pipe()
         p.standardOutput = out
         try p.run()

@@ -1,6 +1,7 @@
 import CNCCore
 import CNCImage
 import CNCSystem
+import CNCTestSupport
 import Foundation
 import Testing
 

@@ -1,0 +1,178 @@
+import CNCCgroups
+import CNCCore
+import CNCSystem
+import Testing
+
+/// A driver under test, as a test argument: makes a fresh testbed per check.
+public struct CgroupDriverFactory: Sendable, CustomTestStringConvertible {
+    public let name: String
+    public let make: @Sendable () throws -> CgroupTestbed
+    public init(_ name: String, make: @escaping @Sendable () throws -> CgroupTestbed) {
+        self.name = name
+        self.make = make
+    }
+    public var testDescription: String { name }
+}
+
+/// A limit the contract reads back from the driver's files.
+public enum CgroupLimitKey: Sendable { case cpuQuota, memory, pids }
+
+/// One CgroupManager with what the contract needs beyond the protocol: where to read a limit
+/// back, the parent its cgroups go under, and, on a fixture tree, a stand-in for the two things
+/// the kernel does that a plain directory does not (interface files appear at mkdir; rmdir
+/// ignores them).
+public struct CgroupTestbed: Sendable {
+    public let manager: any CgroupManager
+    /// A real hierarchy: processes really join, the kernel kills and counts.
+    public let isKernel: Bool
+    /// The parent of every cgroup a check makes ("cnc" on fixtures: the driver removes its own
+    /// parent when empty; a private one on the host, so checks never touch cnc's real parent).
+    public let parent: String
+    let readLimit: @Sendable (CgroupLimitKey, String) -> Int64?
+    let cleanupBody: @Sendable () -> Void
+
+    public init(manager: any CgroupManager, isKernel: Bool, parent: String,
+                readLimit: @escaping @Sendable (CgroupLimitKey, String) -> Int64?, cleanup: @escaping @Sendable () -> Void) {
+        self.manager = manager
+        self.isKernel = isKernel
+        self.parent = parent
+        self.readLimit = readLimit
+        self.cleanupBody = cleanup
+    }
+
+    public func newPath() -> String { parent + "/" + ContainerID.random().short }
+    public func limit(_ key: CgroupLimitKey, _ path: String) -> Int64? { readLimit(key, path) }
+    public func cleanup() { cleanupBody() }
+
+    public func create(_ path: String, limits: CgroupLimits) throws {
+        try manager.create(path, limits: limits)
+        created(path)
+    }
+
+    /// Runs `body` with a new cgroup made with `limits`, removed afterwards.
+    public func withCgroup(_ limits: CgroupLimits, _ body: (String) throws -> Void) throws {
+        let path = newPath()
+        try create(path, limits: limits)
+        defer { remove(path) }
+        try body(path)
+    }
+
+    /// Removes `path`, recording a failure (for `defer`).
+    public func remove(_ path: String) {
+        removing(path)
+        #expect(throws: Never.self) { try manager.remove(path) }
+    }
+
+    public func removeOrThrow(_ path: String) throws {
+        removing(path)
+        try manager.remove(path)
+    }
+
+    public func removeKeepingParents(_ path: String) throws {
+        removing(path)
+        try manager.removeKeepingParents(path)
+    }
+
+    /// The cgroup's directories in every hierarchy (where its cgroup.procs files are).
+    func directories(_ path: String) -> Set<String> { Set(manager.procsFiles(path).map(FileSystem.directoryName)) }
+
+    /// Fixture only: the kernel gives every new cgroup its cgroup.procs.
+    func created(_ path: String) {
+        guard !isKernel else { return }
+        for d in directories(path) where !FileSystem.exists(d + "/cgroup.procs") { try? FileSystem.writeValue("", to: d + "/cgroup.procs") }
+    }
+
+    /// Fixture only: the kernel rmdirs a cgroup with its interface files (and its parent's);
+    /// a plain directory must be emptied first.
+    func removing(_ path: String) {
+        guard !isKernel else { return }
+        let dirs = directories(path)
+        for d in dirs.union(dirs.map(FileSystem.directoryName)) {
+            for name in (try? FileSystem.listDirectory(d)) ?? [] where !FileSystem.isDirectory(d + "/" + name) {
+                try? FileSystem.remove(d + "/" + name)
+            }
+        }
+    }
+}
+
+extension CgroupTestbed {
+    /// The cgroupfs drivers' limit files, read back: nil when unlimited ("max", -1, or v1's
+    /// page-rounded LONG_MAX).
+    static func value(_ file: String?) -> Int64? {
+        guard let file, let text = try? FileSystem.readText(file) else { return nil }
+        guard let first = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first, let n = Int64(first), n >= 0, n < 1 << 62 else { return nil }
+        return n
+    }
+
+    public static func cgroupfsLimitReader(_ manager: any CgroupManager) -> @Sendable (CgroupLimitKey, String) -> Int64? {
+        if let v1 = manager as? CgroupfsV1 {
+            return { key, path in
+                switch key {
+                case .cpuQuota: Self.value(v1.directory("cpu", path).map { $0 + "/cpu.cfs_quota_us" })
+                case .memory: Self.value(v1.directory("memory", path).map { $0 + "/memory.limit_in_bytes" })
+                case .pids: Self.value(v1.directory("pids", path).map { $0 + "/pids.max" })
+                }
+            }
+        }
+        if let v2 = manager as? CgroupfsV2 {
+            return { key, path in
+                let d = v2.directory(path)
+                switch key {
+                case .cpuQuota: return Self.value(d + "/cpu.max")
+                case .memory: return Self.value(d + "/memory.max")
+                case .pids: return Self.value(d + "/pids.max")
+                }
+            }
+        }
+        return { _, _ in nil }
+    }
+}
+
+/// The drivers every tier knows: cgroupfs on fixture trees (no root) and on this host.
+extension CgroupDriverFactory {
+    /// CgroupfsV1 over a temp tree with one directory per hierarchy, as mountinfo describes it.
+    public static func v1Fixture(comounted: Bool) -> CgroupDriverFactory {
+        CgroupDriverFactory(comounted ? "cgroupfs v1 fixture (cpu,cpuacct co-mounted)" : "cgroupfs v1 fixture") {
+            let root = try FileStream.createTemporaryDirectory(in: "/tmp", prefix: "cnc-cgfixture-")
+            let hierarchies = comounted ? ["cpu,cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"]
+                                        : ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"]
+            var mountinfo = ""
+            for (i, h) in hierarchies.enumerated() {
+                try FileSystem.createDirectory(root + "/" + h)
+                mountinfo += "\(30 + i) 20 0:\(40 + i) / \(root)/\(h) rw - cgroup cgroup rw,\(h)\n"
+            }
+            try FileSystem.writeValue("0-1", to: root + "/cpuset/cpuset.cpus")
+            try FileSystem.writeValue("0", to: root + "/cpuset/cpuset.mems")
+            let m = CgroupfsV1(layout: CgroupLayout.discover(mountinfo: mountinfo) { _ in nil })
+            return CgroupTestbed(manager: m, isKernel: false, parent: "cnc", readLimit: CgroupTestbed.cgroupfsLimitReader(m),
+                                 cleanup: { try? FileSystem.removeTree(root) })
+        }
+    }
+
+    /// CgroupfsV2 over a temp tree whose root offers the controllers cnc uses.
+    public static let v2Fixture = CgroupDriverFactory("cgroupfs v2 fixture") {
+        let root = try FileStream.createTemporaryDirectory(in: "/tmp", prefix: "cnc-cgfixture-")
+        try FileSystem.writeValue("cpuset cpu io memory hugetlb pids", to: root + "/cgroup.controllers")
+        try FileSystem.writeValue("", to: root + "/cgroup.subtree_control")
+        let m = CgroupfsV2(mountPoint: root)
+        return CgroupTestbed(manager: m, isKernel: false, parent: "cnc", readLimit: CgroupTestbed.cgroupfsLimitReader(m),
+                             cleanup: { try? FileSystem.removeTree(root) })
+    }
+
+    /// The cgroupfs driver this host's layout picks, on the real hierarchy, under a private
+    /// parent removed afterwards from every hierarchy.
+    public static let hostCgroupfs = CgroupDriverFactory("cgroupfs on this host") {
+        let layout = CgroupManagers.hostLayout()
+        let m = try CgroupManagers.cgroupfs(layout: layout)
+        let parent = "cnc-contract-" + ContainerID.random().short
+        return CgroupTestbed(manager: m, isKernel: true, parent: parent, readLimit: CgroupTestbed.cgroupfsLimitReader(m), cleanup: {
+            for h in layout.v1 { try? FileSystem.removeDirectory(h.mountPoint + "/" + parent) }
+            if let u = layout.unifiedMountPoint { try? FileSystem.removeDirectory(u + "/" + parent) }
+        })
+    }
+
+    /// Root and a mounted hierarchy: what the host driver needs.
+    public static var hostIsWritable: Bool {
+        Host.effectiveUserID == 0 && CgroupManagers.hostLayout().mode != .none
+    }
+}
