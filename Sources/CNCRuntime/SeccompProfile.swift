@@ -173,7 +173,7 @@ public struct SeccompProfile: Decodable, Sendable {
         FD.close(fd)
         guard r == 0 else {
             try? FileSystem.remove(tmp)
-            throw CNCError(.invalidArgument, "seccomp profile: \(String(cString: err))")
+            throw CNCError(.invalidArgument, "seccomp profile: \(String(nulTerminated: err))")
         }
         try FileSystem.rename(tmp, to: path)
     }

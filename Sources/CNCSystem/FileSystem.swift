@@ -30,7 +30,7 @@ public enum FileSystem {
     public static func currentDirectory() throws -> String {
         var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         guard getcwd(&buf, buf.count) != nil else { throw SystemError.make("getcwd", errno: errno) }
-        return String(cString: buf)
+        return String(nulTerminated: buf)
     }
 
     /// True when `path` itself is a symbolic link (lstat).

@@ -30,7 +30,9 @@ final class TestRegistry: @unchecked Sendable {
             var auth = ""
             if let (user, pass) = htpasswd {
                 let r = try run("python3", ["-W", "ignore", "-c", "import crypt,sys; print(sys.argv[1] + ':' + crypt.crypt(sys.argv[2], crypt.mksalt(crypt.METHOD_BLOWFISH)))", user, pass])
-                FileManager.default.createFile(atPath: dir.path + "/htpasswd", contents: Data(r.out.utf8))
+                guard FileManager.default.createFile(atPath: dir.path + "/htpasswd", contents: Data(r.out.utf8)) else {
+                    throw CNCError(.internal, "cannot write \(dir.path)/htpasswd")
+                }
                 auth = "auth: { htpasswd: { realm: cnc-test, path: \(dir.path)/htpasswd } }\n"
             }
             let config = """
@@ -40,7 +42,9 @@ final class TestRegistry: @unchecked Sendable {
             log: { level: error }
             \(auth)
             """
-            FileManager.default.createFile(atPath: dir.path + "/config.yml", contents: Data(config.utf8))
+            guard FileManager.default.createFile(atPath: dir.path + "/config.yml", contents: Data(config.utf8)) else {
+                throw CNCError(.internal, "cannot write \(dir.path)/config.yml")
+            }
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
             p.arguments = ["serve", dir.path + "/config.yml"]

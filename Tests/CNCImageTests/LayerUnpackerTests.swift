@@ -58,7 +58,7 @@ import Testing
         // Built once per process; the host sentinel lives beside the tars.
         let tmp = try! TempDir("cnc-hostile")  // test setup, not outside input
         let host = try! tmp.sub("host")
-        FileManager.default.createFile(atPath: host + "/file", contents: Data("host".utf8))
+        precondition(FileManager.default.createFile(atPath: host + "/file", contents: Data("host".utf8)), "cannot write the host sentinel")
         let tars = try! tmp.sub("tars")
         let r = try! run("python3", [fixturesDir() + "/hostile_tars.py", tars, host])
         precondition(r.status == 0, "generator failed: \(r.err)")

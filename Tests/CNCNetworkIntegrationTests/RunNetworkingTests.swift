@@ -24,8 +24,8 @@ import Testing
         let cnc = "CNC_LIBEXEC=\(Self.binDir) \(Self.binDir)/cnc --root \(root.path)"
         func run(_ args: String) -> (status: Int32, output: String) { sh("\(cnc) \(args)") }
         defer {
-            run("rm -f web")
-            run("network prune")
+            _ = run("rm -f web")  // best-effort cleanup
+            _ = run("network prune")
             root.cleanup()
         }
         let subnet = try freeSubnet()

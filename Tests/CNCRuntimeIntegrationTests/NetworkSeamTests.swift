@@ -33,7 +33,7 @@ struct RecordingAttacher: NetworkAttacher {
         let h = CNCHarness()
         defer { try? h.tearDown() }
         let log = "/tmp/cnc-netseam-\(ContainerID.random().short).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: log) }
         var rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
         rt.network = RecordingAttacher(log: log)

@@ -12,7 +12,7 @@ struct NetworkList: ParsableCommand {
 
     func run() throws {
         let manager = global.networkManager()
-        try? manager.sweep()
+        _ = try? manager.sweep()
         let nets = try manager.list()
         if quiet { nets.forEach { print($0.id.prefix(12)) }; return }
         switch format {
