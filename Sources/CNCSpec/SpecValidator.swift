@@ -9,6 +9,7 @@ struct SpecValidator {
         for name in app.services.keys.sorted() {
             guard let s = app.services[name] else { continue }
             checkReferences(name, s, app)
+            checkStaticAddresses(name, s, app)
             checkReplicas(name, s)
         }
         checkCycles(app)
@@ -56,6 +57,19 @@ struct SpecValidator {
         }
         for (i, c) in s.secrets.enumerated() where app.secrets[c.source] == nil {
             err("\(base).secrets[\(i)]", "undefined secret \"\(c.source)\"\(Suggest.hint(c.source, in: app.secrets.keys.sorted()))")
+        }
+    }
+
+    /// A static `ipv4_address` must lie in one of its network's IPv4 subnets, when the network
+    /// configures any (else the engine picks the subnet and checks the address at attach time).
+    private func checkStaticAddresses(_ name: String, _ s: ServiceSpec, _ app: AppSpec) {
+        for net in s.networks.keys.sorted() {
+            guard let address = s.networks[net]?.ipv4Address else { continue }
+            let subnets = (app.networks[net]?.ipam?.config ?? []).compactMap(\.subnet).filter { IPAddress.ipv4(address, isIn: $0) != nil }
+            guard !subnets.isEmpty, !subnets.contains(where: { IPAddress.ipv4(address, isIn: $0) == true }) else { continue }
+            let which = subnets.count == 1 ? "the subnet \(subnets[0])" : "any of the subnets \(subnets.joined(separator: ", "))"
+            err("services.\(name).networks.\(net).ipv4_address",
+                "\"\(address)\" is not in \(which) of network \"\(net)\" (networks.\(net).ipam.config)")
         }
     }
 

@@ -258,3 +258,22 @@ private func port(_ target: Int, _ published: String?, ip: String? = nil, proto:
         #expect(try errors(["a": ["1000-9000:80"], "b": ["9001-9100:80"]]).isEmpty)
     }
 }
+
+@Suite struct SubnetMembershipTests {
+    @Test(arguments: [
+        ("10.0.0.5", "10.0.0.0/24", true), ("10.0.1.5", "10.0.0.0/24", false), ("10.0.0.0", "10.0.0.0/24", true),
+        ("10.0.0.255", "10.0.0.0/24", true), ("172.31.255.1", "172.16.0.0/12", true), ("172.32.0.1", "172.16.0.0/12", false),
+        ("8.8.8.8", "0.0.0.0/0", true), ("10.0.0.1", "10.0.0.1/32", true), ("10.0.0.2", "10.0.0.1/32", false),
+        // The host bits of a subnet written unaligned are ignored, as Docker does.
+        ("10.0.0.9", "10.0.0.7/24", true),
+    ])
+    func ipv4InSubnet(address: String, subnet: String, inside: Bool) {
+        #expect(IPAddress.ipv4(address, isIn: subnet) == inside)
+    }
+
+    @Test(arguments: ["fd00::/64", "10.0.0.0/33", "10.0.0.0", "x/8"])
+    func notAnIPv4Subnet(subnet: String) {
+        #expect(IPAddress.ipv4("10.0.0.1", isIn: subnet) == nil)
+    }
+
+}
