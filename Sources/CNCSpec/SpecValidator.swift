@@ -17,6 +17,20 @@ struct SpecValidator {
         checkContainerNames(app)
     }
 
+    /// The services the active `profiles` enable (those without `profiles:`, and those sharing
+    /// one with `profiles`; `*` enables all). An enabled service that needs a disabled one is an
+    /// error at its depends_on entry, as in Compose.
+    func enabled(_ app: AppSpec, profiles: Set<String>) -> [String: ServiceSpec] {
+        let on = app.services.filter { $0.value.profiles.isEmpty || profiles.contains("*") || !profiles.isDisjoint(with: $0.value.profiles) }
+        for name in on.keys.sorted() {
+            for (dep, d) in (on[name]?.dependsOn ?? [:]).sorted(by: { $0.key < $1.key }) where d.required && on[dep] == nil {
+                guard let other = app.services[dep] else { continue }
+                err("services.\(name).depends_on.\(dep)", "service \"\(dep)\" is not enabled by the active profiles (it has profiles: \(other.profiles.joined(separator: ", ")); add --profile \(other.profiles.first ?? ""))")
+            }
+        }
+        return on
+    }
+
     private func err(_ path: String, _ message: String) {
         let p = source(path)
         reader.error(reader.mark(p), p, message)

@@ -277,3 +277,38 @@ private func port(_ target: Int, _ published: String?, ip: String? = nil, proto:
     }
 
 }
+
+@Suite struct ProfileTests {
+    /// With --profile, a service outside the active profiles is left out, and one that needs it
+    /// is an error at its depends_on entry.
+    @Test func profilesFilterServices() throws {
+        let d = try SpecDir(["app.yaml": """
+        services:
+          web:
+            image: nginx
+          debug:
+            image: busybox
+            profiles: [debug]
+          tools:
+            image: busybox
+            profiles: [tools]
+            depends_on: [debug]
+        """])
+        func load(_ profiles: Set<String>?) throws(SpecErrors) -> [String] {
+            try SpecLoader.load(SpecLoadOptions(files: ["app.yaml"], workingDirectory: d.path, profiles: profiles)).app.services.keys.sorted()
+        }
+        #expect(try load(nil) == ["debug", "tools", "web"])
+        #expect(try load([]) == ["web"])
+        #expect(try load(["debug"]) == ["debug", "web"])
+        #expect(try load(["*"]) == ["debug", "tools", "web"])
+        #expect(try load(["tools", "debug"]) == ["debug", "tools", "web"])
+        do {
+            _ = try load(["tools"])
+            Issue.record("tools without debug loaded")
+        } catch {
+            #expect(error.diagnostics.map(\.description) == [
+                "app.yaml:10:18: services.tools.depends_on.debug: service \"debug\" is not enabled by the active profiles (it has profiles: debug; add --profile debug)",
+            ])
+        }
+    }
+}
