@@ -112,4 +112,20 @@ import Testing
         let dry = try run(["--root", root, "-f", "other.yaml", "--env-file", "vars.env", "--dry-run"], in: d.path)
         #expect(!dry.stderr.contains("Unexpected argument"), "\(dry.stderr)")
     }
+
+    /// Image builds are not built yet: cnc build, and a spec's build:, say so plainly.
+    @Test func buildSaysNotSupportedYet() throws {
+        let d = try Dir(["app.yaml": "services:\n  web:\n    build: .\n", "both.yaml": "services:\n  web:\n    image: busybox\n    build: .\n"])
+        let v = try run(["validate"], in: d.path)
+        #expect(v.status == 0)
+        #expect(v.stderr == "app.yaml:3:5: warning: services.web.build: not supported yet: building images (cnc has no image builder); apply refuses this service until it names an image: to pull or load\n")
+        let both = try run(["validate", "-f", "both.yaml"], in: d.path)
+        #expect(both.stderr.contains("services.web.build: not supported yet: building images"), "\(both.stderr)")
+        let apply = try run(["--root", d.path + "/root", "--dry-run"], in: d.path)
+        #expect(apply.status != 0)
+        #expect(apply.stderr.contains("service web: not supported yet: building images from build:"), "\(apply.stderr)")
+        let build = try CLI.run("cnc", ["--root", d.path + "/root", "build", "-t", "x", "."])
+        #expect(build.status != 0 && build.status != 64, "\(build.stderr)")
+        #expect(build.stderr.contains("not supported yet: cnc build"), "\(build.stderr)")
+    }
 }
