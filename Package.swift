@@ -1,9 +1,11 @@
 // swift-tools-version: 6.1
 // cnc — a declarative container engine for Linux.
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
-//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore · 2 CNCPlanner
-//   3 CNCState, CNCImage, CNCRegistry, CNCBuild, CNCCgroups, CNCRuntime, CNCNetwork
-//   4 CNCEngine · 5 CNCCLI · executables: cnc, cncapply, cnc-init, cnc-monitor
+//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore · 2 CNCPlanner, CNCImageStore
+//   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork
+//   4 CNCEngine, CNCStart, CNCNetworkAttach · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
+//   executables: cnc (lean start-path front), cnc-cli, cnc-net, cncapply, cnc-registry,
+//   cnc-init, cnc-monitor
 import PackageDescription
 
 let package = Package(

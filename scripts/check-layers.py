@@ -56,7 +56,7 @@ def main() -> int:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     dump = json.loads(subprocess.check_output(["swift", "package", "dump-package"], cwd=root))
     targets = {t["name"]: t for t in dump["targets"]}
-    errors = []
+    errors = [f"{name}: listed in LAYERS but not a target of Package.swift" for name in LAYERS if name not in targets]
 
     def is_test_support(t):
         return t["type"] == "regular" and (t.get("path") or "").startswith("Tests/")

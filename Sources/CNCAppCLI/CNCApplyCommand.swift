@@ -2,7 +2,7 @@ import ArgumentParser
 import CNCCore
 
 /// The `cncapply` command: declarative apply / diff / watch / rollback over an app spec.
-public struct CNCApplyCommand: AsyncParsableCommand {
+public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
     public static let configuration = CommandConfiguration(
         commandName: "cncapply",
         abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
@@ -17,4 +17,9 @@ public struct CNCApplyCommand: AsyncParsableCommand {
     ]
 
     public init() {}
+
+    /// `cncapply -f app.yaml down` means `cncapply down -f app.yaml`.
+    public static func rewrite(_ args: [String]) -> [String] {
+        SpecOptionPlacement.moveAfterSubcommand(args, subcommands: Set(configuration.subcommands.map { $0._commandName }))
+    }
 }

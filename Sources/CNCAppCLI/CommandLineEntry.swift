@@ -5,6 +5,11 @@ import CNCCore
 import CNCStart
 import CNCSystem
 
+/// A root command that puts its arguments in the order ArgumentParser reads before it parses them.
+public protocol RewritesArguments {
+    static func rewrite(_ args: [String]) -> [String]
+}
+
 /// Runs a root command and turns errors into a message on stderr and an exit status.
 public enum CommandLineEntry {
     /// Parses the process arguments for `root`, runs the command and exits.
@@ -18,7 +23,8 @@ public enum CommandLineEntry {
     ) -> Never {
         do {
             Trace.mark("main")
-            let args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            var args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+            if let rewriting = root as? any RewritesArguments.Type { args = rewriting.rewrite(args) }
             if let handOff {
                 // `cnc pull ...` and `cnc image pull ...` alike.
                 let rest = args.first == "image" ? Array(args.dropFirst()) : args

@@ -4,7 +4,7 @@ import CNCCore
 public enum CgroupDriverKind: String, Sendable, Codable, CaseIterable {
     /// Write the cgroup file system directly.
     case cgroupfs
-    /// Ask systemd over D-Bus for transient scopes (only when systemd is PID 1).
+    /// Ask systemd over D-Bus for transient scopes. Not built yet: nothing selects it.
     case systemd
 }
 
@@ -13,16 +13,18 @@ public struct CgroupDriverChoice: Sendable, Codable, Equatable {
     public var driver: CgroupDriverKind
     public var reason: String
 
-    /// `auto` picks systemd when systemd manages the host (sd_booted: /run/systemd/system
-    /// exists and PID 1 is systemd), else cgroupfs.
+    /// cgroupfs, the only driver built so far; the reason says what systemd's presence would
+    /// change once the systemd driver exists (it is not supported yet).
     public static func auto(pid1Command: String?, runSystemdSystemExists: Bool) -> CgroupDriverChoice {
         let pid1 = pid1Command ?? "unknown"
+        let why: String
         if pid1 == "systemd" && runSystemdSystemExists {
-            return CgroupDriverChoice(driver: .systemd, reason: "PID 1 is systemd")
+            why = "PID 1 is systemd, but the systemd cgroup driver is not supported yet"
+        } else if pid1 == "systemd" {
+            why = "PID 1 is systemd but /run/systemd/system is missing; the systemd cgroup driver is not supported yet"
+        } else {
+            why = "PID 1 is not systemd (it is \"\(pid1)\"); the systemd cgroup driver is not supported yet"
         }
-        if pid1 == "systemd" {
-            return CgroupDriverChoice(driver: .cgroupfs, reason: "PID 1 is systemd but /run/systemd/system is missing")
-        }
-        return CgroupDriverChoice(driver: .cgroupfs, reason: "PID 1 is not systemd (it is \"\(pid1)\")")
+        return CgroupDriverChoice(driver: .cgroupfs, reason: why)
     }
 }

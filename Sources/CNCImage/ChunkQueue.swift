@@ -78,8 +78,11 @@ final class WorkerThread<T: Sendable>: @unchecked Sendable {
         t.start()
     }
 
+    /// The worker's result, once it has finished. May be called more than once (an error path
+    /// that waits again must not block forever on a signal an earlier wait consumed).
     func wait() throws -> T {
         done.wait()
+        done.signal()
         return try result.get()
     }
 }

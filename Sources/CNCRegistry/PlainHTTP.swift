@@ -38,8 +38,11 @@ enum PlainHTTP {
         guard let url = req.url, let host = url.host else { throw CNCError(.invalidArgument, "bad URL \(req.url?.absoluteString ?? "")") }
         let method = req.httpMethod ?? "GET"
         let conn: TCPConnection
-        do { conn = try TCPConnection(host: host, port: url.port ?? 80) } catch let e as CNCError {
-            throw TransportError(description: e.errnoCode == ECONNREFUSED ? "connection refused" : e.description)
+        // The request's timeout bounds connect and every send/receive: a registry that stalls
+        // mid-body fails the exchange (retried with a Range request) instead of hanging the pull.
+        let timeout = max(1, Int(req.timeoutInterval.rounded(.up)))
+        do { conn = try TCPConnection(host: host, port: url.port ?? 80, timeout: timeout) } catch let e as CNCError {
+            throw TransportError(e, timeout: timeout)
         }
         defer { conn.close() }
         // URL.path drops a trailing "/", which the registry's routes need (uploads/).
@@ -70,13 +73,22 @@ enum PlainHTTP {
             case .file: if let f = file { try conn.sendFile(f.fd, count: try f.size()) }
             }
         } catch let e as CNCError where e.errnoCode != nil {
-            throw TransportError(description: e.description)
+            throw TransportError(e, timeout: timeout)
         }
-        let reader = ResponseReader(conn)
-        do {
-            return try reader.read(url: url, isHead: method == "HEAD", bodyLimit: bodyLimit, sink: sink)
-        } catch let e as CNCError where e.errnoCode != nil {
-            throw TransportError(description: e.description)
+        // Socket errors become TransportErrors inside the reader; an error the sink throws (a
+        // refused layer entry, a full disk) passes through untouched, so it is never retried.
+        return try ResponseReader(conn, timeout: timeout).read(url: url, isHead: method == "HEAD", bodyLimit: bodyLimit, sink: sink)
+    }
+}
+
+extension TransportError {
+    /// A socket error as a retryable transport error; a receive/send timeout says so plainly.
+    init(_ e: CNCError, timeout: Int) {
+        switch e.errnoCode {
+        case ECONNREFUSED: self.init(description: "connection refused")
+        case EAGAIN, EWOULDBLOCK, ETIMEDOUT, EINPROGRESS:
+            self.init(description: "timed out: no data from the registry for \(timeout) s (\(e.description))")
+        default: self.init(description: e.description)
         }
     }
 }
@@ -84,10 +96,14 @@ enum PlainHTTP {
 /// Parses one HTTP/1.1 response: status line, headers, a body by Content-Length, chunked, or to EOF.
 final class ResponseReader {
     let conn: TCPConnection
+    let timeout: Int
     var buf = [UInt8](repeating: 0, count: 1 << 20)
     var start = 0, end = 0
 
-    init(_ conn: TCPConnection) { self.conn = conn }
+    init(_ conn: TCPConnection, timeout: Int) {
+        self.conn = conn
+        self.timeout = timeout
+    }
 
     func fill() throws -> Bool {
         if start > 0 && start == end { start = 0; end = 0 }
@@ -95,7 +111,12 @@ final class ResponseReader {
             buf.removeSubrange(0..<start); end -= start; start = 0
             if end == buf.count { buf += [UInt8](repeating: 0, count: buf.count) }
         }
-        let n = try buf.withUnsafeMutableBytes { try conn.receive(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+        let n: Int
+        do {
+            n = try buf.withUnsafeMutableBytes { try conn.receive(into: UnsafeMutableRawBufferPointer(rebasing: $0[end...])) }
+        } catch let e as CNCError where e.errnoCode != nil {
+            throw TransportError(e, timeout: timeout)
+        }
         end += n
         return n > 0
     }

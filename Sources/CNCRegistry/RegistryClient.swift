@@ -18,6 +18,8 @@ public struct RegistryOptions: Sendable {
     public var chunkSize: Int64 = 0
     /// Upload a blob as one PATCH + an empty PUT (skopeo's way) instead of a monolithic PUT.
     public var streamedUpload = false
+    /// Seconds a request may wait for the registry (connect, or the next bytes of a response)
+    /// before the attempt fails; each retry gets the same again.
     public var timeout: TimeInterval = 60
     public init() {}
 }
@@ -82,6 +84,7 @@ public final class RegistryClient: @unchecked Sendable {
             attempt += 1
             var req = URLRequest(url: url(path))
             req.httpMethod = method
+            req.timeoutInterval = options.timeout
             req.setValue("cnc/\(CNCVersion.current)", forHTTPHeaderField: "User-Agent")
             for (k, v) in headers.merging(extraHeaders, uniquingKeysWith: { $1 }) { req.setValue(v, forHTTPHeaderField: k) }
             if let auth = authorization(scope: scope) { req.setValue(auth, forHTTPHeaderField: "Authorization") }

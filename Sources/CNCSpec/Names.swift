@@ -79,6 +79,21 @@ enum IPAddress {
         return halves.count == 2 ? groups < groupsNeeded : groups == groupsNeeded
     }
 
+    /// The 32-bit value of a dotted IPv4 address.
+    static func ipv4Value(_ s: String) -> UInt32? {
+        guard isIPv4(s) else { return nil }
+        return s.split(separator: ".").reduce(UInt32(0)) { $0 << 8 | (UInt32($1) ?? 0) }
+    }
+
+    /// Whether IPv4 `address` lies in `cidr`; nil when `cidr` is not an IPv4 subnet.
+    static func ipv4(_ address: String, isIn cidr: String) -> Bool? {
+        let parts = cidr.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let bits = Int(parts[1]), (0...32).contains(bits),
+              let net = ipv4Value(String(parts[0])), let a = ipv4Value(address) else { return nil }
+        let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << UInt32(32 - bits)
+        return a & mask == net & mask
+    }
+
     /// `10.0.0.0/24` or `fd00::/64`.
     static func isCIDR(_ s: String) -> Bool {
         let parts = s.split(separator: "/", omittingEmptySubsequences: false)

@@ -10,15 +10,19 @@ public struct SpecLoadOptions: Sendable {
     public var envFiles: [String]
     public var environment: [String: String]
     public var workingDirectory: String
+    /// The active profiles (Compose's `--profile`; `*` is all): a service with `profiles:` is kept
+    /// only when one of them is active. nil keeps every service.
+    public var profiles: Set<String>?
 
     public init(files: [String], stdin: [UInt8]? = nil, projectName: String? = nil, envFiles: [String] = [],
-                environment: [String: String] = [:], workingDirectory: String) {
+                environment: [String: String] = [:], workingDirectory: String, profiles: Set<String>? = nil) {
         self.files = files
         self.stdin = stdin
         self.projectName = projectName
         self.envFiles = envFiles
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.profiles = profiles
     }
 }
 
@@ -94,8 +98,9 @@ public enum SpecLoader {
         reader.diagnostics = diags
         reader.failedInterpolations = Set(diags.compactMap { $0.isInterpolationFailure ? $0.mark : nil })
         let name = projectName(root, options: options, projectDir: projectDir, reader: reader)
-        let app = reader.readApp(root, projectName: name)
+        var app = reader.readApp(root, projectName: name)
         SpecValidator(reader: reader).validate(app)
+        if let profiles = options.profiles { app.services = SpecValidator(reader: reader).enabled(app, profiles: profiles) }
 
         let all = reader.diagnostics.sorted()
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }

@@ -44,7 +44,12 @@ extension SpecReader {
                 self.error(n, f.path("image"), "\"\(text)\" is not an image reference (examples: nginx, nginx:1.27, registry.example.com/team/app@sha256:...)")
             }
         }
-        if let n = f["build"] { s.build = readBuild(n, f.path("build")) }
+        if let n = f["build"] {
+            s.build = readBuild(n, f.path("build"))
+            warn(f.keyMark("build"), f.path("build"), f.has("image")
+                 ? "not supported yet: building images (cnc has no image builder); image: is pulled or taken from the store instead"
+                 : "not supported yet: building images (cnc has no image builder); apply refuses this service until it names an image: to pull or load")
+        }
         if let n = f["command"], !n.isNull { s.command = commandLine(n, f.path("command")) }
         if let n = f["entrypoint"], !n.isNull { s.entrypoint = commandLine(n, f.path("entrypoint")) }
         s.environment = readEnvironment(f)

@@ -9,11 +9,26 @@ struct SpecValidator {
         for name in app.services.keys.sorted() {
             guard let s = app.services[name] else { continue }
             checkReferences(name, s, app)
+            checkStaticAddresses(name, s, app)
             checkReplicas(name, s)
         }
         checkCycles(app)
         checkPorts(app)
         checkContainerNames(app)
+    }
+
+    /// The services the active `profiles` enable (those without `profiles:`, and those sharing
+    /// one with `profiles`; `*` enables all). An enabled service that needs a disabled one is an
+    /// error at its depends_on entry, as in Compose.
+    func enabled(_ app: AppSpec, profiles: Set<String>) -> [String: ServiceSpec] {
+        let on = app.services.filter { $0.value.profiles.isEmpty || profiles.contains("*") || !profiles.isDisjoint(with: $0.value.profiles) }
+        for name in on.keys.sorted() {
+            for (dep, d) in (on[name]?.dependsOn ?? [:]).sorted(by: { $0.key < $1.key }) where d.required && on[dep] == nil {
+                guard let other = app.services[dep] else { continue }
+                err("services.\(name).depends_on.\(dep)", "service \"\(dep)\" is not enabled by the active profiles (it has profiles: \(other.profiles.joined(separator: ", ")); add --profile \(other.profiles.first ?? ""))")
+            }
+        }
+        return on
     }
 
     private func err(_ path: String, _ message: String) {
@@ -56,6 +71,19 @@ struct SpecValidator {
         }
         for (i, c) in s.secrets.enumerated() where app.secrets[c.source] == nil {
             err("\(base).secrets[\(i)]", "undefined secret \"\(c.source)\"\(Suggest.hint(c.source, in: app.secrets.keys.sorted()))")
+        }
+    }
+
+    /// A static `ipv4_address` must lie in one of its network's IPv4 subnets, when the network
+    /// configures any (else the engine picks the subnet and checks the address at attach time).
+    private func checkStaticAddresses(_ name: String, _ s: ServiceSpec, _ app: AppSpec) {
+        for net in s.networks.keys.sorted() {
+            guard let address = s.networks[net]?.ipv4Address else { continue }
+            let subnets = (app.networks[net]?.ipam?.config ?? []).compactMap(\.subnet).filter { IPAddress.ipv4(address, isIn: $0) != nil }
+            guard !subnets.isEmpty, !subnets.contains(where: { IPAddress.ipv4(address, isIn: $0) == true }) else { continue }
+            let which = subnets.count == 1 ? "the subnet \(subnets[0])" : "any of the subnets \(subnets.joined(separator: ", "))"
+            err("services.\(name).networks.\(net).ipv4_address",
+                "\"\(address)\" is not in \(which) of network \"\(net)\" (networks.\(net).ipam.config)")
         }
     }
 

@@ -79,4 +79,53 @@ import Testing
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("warning: version: the top-level version is obsolete"))
     }
+
+    /// Compose users put -f, -p, --env-file and --profile before the subcommand as often as after
+    /// it (`docker compose -f app.yaml down`): both orders mean the same, for every subcommand.
+    @Test func specOptionsBeforeOrAfterTheSubcommand() throws {
+        let spec = "services:\n  web:\n    image: nginx:${TAG}\n  debug:\n    image: busybox\n    profiles: [debug]\n"
+        let d = try Dir(["other.yaml": spec, "vars.env": "TAG=1.27\n"])
+        let options = ["-f", "other.yaml", "-p", "shop", "--env-file", "vars.env", "--profile", "debug"]
+        let after = try run(["config", "-o", "json"] + options, in: d.path)
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout.contains("\"name\": \"shop\""))
+        #expect(after.stdout.contains("nginx:1.27"))
+        #expect(after.stdout.contains("\"debug\""))
+        for before in [options + ["config", "-o", "json"], ["--file=other.yaml", "-pshop", "--env-file=vars.env", "--profile", "debug", "config", "-o", "json"]] {
+            let r = try run(before, in: d.path)
+            #expect(r.status == 0, "\(before): \(r.stderr)")
+            #expect(r.stdout == after.stdout, "\(before)")
+        }
+        // Without --profile, a service with profiles: is left out, as in Compose.
+        let plain = try run(["-f", "other.yaml", "--env-file", "vars.env", "config", "-o", "json"], in: d.path)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(!plain.stdout.contains("\"debug\""))
+        #expect(try run(["-f", "other.yaml", "--env-file", "vars.env", "validate"], in: d.path).status == 0)
+        // The engine commands, against an empty state root: each parses (no "Unexpected argument").
+        let root = d.path + "/root"
+        for sub in ["down", "ps", "status", "history", "logs", "diff"] {
+            let r = try run(["--root", root] + options + [sub], in: d.path)
+            #expect(!r.stderr.contains("Unexpected argument") && !r.stderr.contains("Unknown option"), "\(sub): \(r.stderr)")
+            #expect(r.status != 64, "\(sub): \(r.stderr)")
+        }
+        // Options then flags of the default apply stay the default apply.
+        let dry = try run(["--root", root, "-f", "other.yaml", "--env-file", "vars.env", "--dry-run"], in: d.path)
+        #expect(!dry.stderr.contains("Unexpected argument"), "\(dry.stderr)")
+    }
+
+    /// Image builds are not built yet: cnc build, and a spec's build:, say so plainly.
+    @Test func buildSaysNotSupportedYet() throws {
+        let d = try Dir(["app.yaml": "services:\n  web:\n    build: .\n", "both.yaml": "services:\n  web:\n    image: busybox\n    build: .\n"])
+        let v = try run(["validate"], in: d.path)
+        #expect(v.status == 0)
+        #expect(v.stderr == "app.yaml:3:5: warning: services.web.build: not supported yet: building images (cnc has no image builder); apply refuses this service until it names an image: to pull or load\n")
+        let both = try run(["validate", "-f", "both.yaml"], in: d.path)
+        #expect(both.stderr.contains("services.web.build: not supported yet: building images"), "\(both.stderr)")
+        let apply = try run(["--root", d.path + "/root", "--dry-run"], in: d.path)
+        #expect(apply.status != 0)
+        #expect(apply.stderr.contains("service web: not supported yet: building images from build:"), "\(apply.stderr)")
+        let build = try CLI.run("cnc", ["--root", d.path + "/root", "build", "-t", "x", "."])
+        #expect(build.status != 0 && build.status != 64, "\(build.stderr)")
+        #expect(build.stderr.contains("not supported yet: cnc build"), "\(build.stderr)")
+    }
 }

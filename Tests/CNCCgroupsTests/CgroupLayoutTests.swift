@@ -63,9 +63,12 @@ import Testing
     }
 
     @Test func driverChoice() {
-        #expect(CgroupDriverChoice.auto(pid1Command: "systemd", runSystemdSystemExists: true).driver == .systemd)
+        // The systemd driver is not built yet: cgroupfs everywhere, and the reason says so.
+        let s = CgroupDriverChoice.auto(pid1Command: "systemd", runSystemdSystemExists: true)
+        #expect(s.driver == .cgroupfs)
+        #expect(s.reason == "PID 1 is systemd, but the systemd cgroup driver is not supported yet")
         let c = CgroupDriverChoice.auto(pid1Command: "process_api", runSystemdSystemExists: false)
         #expect(c.driver == .cgroupfs)
-        #expect(c.reason == "PID 1 is not systemd (it is \"process_api\")")
+        #expect(c.reason == "PID 1 is not systemd (it is \"process_api\"); the systemd cgroup driver is not supported yet")
     }
 }

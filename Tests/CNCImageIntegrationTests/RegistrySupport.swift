@@ -79,17 +79,19 @@ final class TestRegistry: @unchecked Sendable {
     }
 }
 
-/// The fake registry of Fixtures/fake_registry.py (bearer auth, a 503, a dropped connection).
+/// The fake registry of Fixtures/fake_registry.py (bearer auth, a 503, a dropped connection), or
+/// with `stall` one whose layer stops half way and then sends nothing.
 final class FakeRegistry: @unchecked Sendable {
     let process: Process
     let port: Int
     let manifestDigest: String
+    let layerDigest: String
     var host: String { "127.0.0.1:\(port)" }
 
-    init() throws {
+    init(stall: Bool = false) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", fixturesDir() + "/fake_registry.py"]
+        p.arguments = ["python3", fixturesDir() + "/fake_registry.py"] + (stall ? ["stall"] : [])
         let out = Foundation.Pipe()
         p.standardOutput = out
         try p.run()
@@ -101,9 +103,10 @@ final class FakeRegistry: @unchecked Sendable {
             line += b
         }
         let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
-        guard parts.count == 2, let port = Int(parts[0]) else { throw CNCError(.internal, "fake registry did not start") }
+        guard parts.count == 3, let port = Int(parts[0]) else { throw CNCError(.internal, "fake registry did not start") }
         self.port = port
         manifestDigest = String(parts[1])
+        layerDigest = String(parts[2])
     }
 
     func stats() throws -> [String: Any] {

@@ -258,3 +258,57 @@ private func port(_ target: Int, _ published: String?, ip: String? = nil, proto:
         #expect(try errors(["a": ["1000-9000:80"], "b": ["9001-9100:80"]]).isEmpty)
     }
 }
+
+@Suite struct SubnetMembershipTests {
+    @Test(arguments: [
+        ("10.0.0.5", "10.0.0.0/24", true), ("10.0.1.5", "10.0.0.0/24", false), ("10.0.0.0", "10.0.0.0/24", true),
+        ("10.0.0.255", "10.0.0.0/24", true), ("172.31.255.1", "172.16.0.0/12", true), ("172.32.0.1", "172.16.0.0/12", false),
+        ("8.8.8.8", "0.0.0.0/0", true), ("10.0.0.1", "10.0.0.1/32", true), ("10.0.0.2", "10.0.0.1/32", false),
+        // The host bits of a subnet written unaligned are ignored, as Docker does.
+        ("10.0.0.9", "10.0.0.7/24", true),
+    ])
+    func ipv4InSubnet(address: String, subnet: String, inside: Bool) {
+        #expect(IPAddress.ipv4(address, isIn: subnet) == inside)
+    }
+
+    @Test(arguments: ["fd00::/64", "10.0.0.0/33", "10.0.0.0", "x/8"])
+    func notAnIPv4Subnet(subnet: String) {
+        #expect(IPAddress.ipv4("10.0.0.1", isIn: subnet) == nil)
+    }
+
+}
+
+@Suite struct ProfileTests {
+    /// With --profile, a service outside the active profiles is left out, and one that needs it
+    /// is an error at its depends_on entry.
+    @Test func profilesFilterServices() throws {
+        let d = try SpecDir(["app.yaml": """
+        services:
+          web:
+            image: nginx
+          debug:
+            image: busybox
+            profiles: [debug]
+          tools:
+            image: busybox
+            profiles: [tools]
+            depends_on: [debug]
+        """])
+        func load(_ profiles: Set<String>?) throws(SpecErrors) -> [String] {
+            try SpecLoader.load(SpecLoadOptions(files: ["app.yaml"], workingDirectory: d.path, profiles: profiles)).app.services.keys.sorted()
+        }
+        #expect(try load(nil) == ["debug", "tools", "web"])
+        #expect(try load([]) == ["web"])
+        #expect(try load(["debug"]) == ["debug", "web"])
+        #expect(try load(["*"]) == ["debug", "tools", "web"])
+        #expect(try load(["tools", "debug"]) == ["debug", "tools", "web"])
+        do {
+            _ = try load(["tools"])
+            Issue.record("tools without debug loaded")
+        } catch {
+            #expect(error.diagnostics.map(\.description) == [
+                "app.yaml:10:18: services.tools.depends_on.debug: service \"debug\" is not enabled by the active profiles (it has profiles: debug; add --profile debug)",
+            ])
+        }
+    }
+}

@@ -14,13 +14,16 @@ struct AppLogsCommand: AsyncParsableCommand {
     // -f is follow here (as in `docker compose logs -f`), so the spec files are --file only.
     @Option(name: .customLong("file"), help: ArgumentHelp("App spec file (repeatable).", valueName: "file")) var files: [String] = []
     @Option(name: [.customShort("p"), .customLong("project-name")], help: "Project name.") var projectName: String?
+    @Option(name: .customLong("env-file"), help: ArgumentHelp("Variables for interpolation (repeatable).", valueName: "file")) var envFiles: [String] = []
+    @Option(name: .customLong("profile"), help: ArgumentHelp("Enable the services of this profile (repeatable).", valueName: "name")) var profiles: [String] = []
     @Flag(name: .shortAndLong, help: "Follow new output.") var follow = false
     @Flag(name: .shortAndLong, help: "Show timestamps.") var timestamps = false
     @Option(help: "Lines per container from the end (default all).") var tail: Int?
     @Argument(help: "Only these services.") var services: [String] = []
 
     func run() async throws {
-        let spec = try SpecOptions.parse(files.flatMap { ["-f", $0] } + (projectName.map { ["-p", $0] } ?? []))
+        let spec = try SpecOptions.parse(files.flatMap { ["-f", $0] } + (projectName.map { ["-p", $0] } ?? [])
+            + envFiles.flatMap { ["--env-file", $0] } + profiles.flatMap { ["--profile", $0] })
         let target = try AppTarget.find(spec)
         let ctx = try AppContext.open(global)
         let wanted = Set(services)

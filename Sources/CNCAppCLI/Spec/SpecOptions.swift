@@ -4,7 +4,7 @@ import CNCSpec
 import CNCSystem
 import Foundation
 
-/// `-f`, `-p` and `--env-file`: which app spec a cncapply command works on. Shared by validate,
+/// `-f`, `-p`, `--env-file` and `--profile`: which app spec a cncapply command works on. Shared by validate,
 /// config, apply, diff... through `@OptionGroup var spec: SpecOptions`.
 public struct SpecOptions: ParsableArguments, Sendable {
     @Option(name: .shortAndLong, help: ArgumentHelp(
@@ -20,7 +20,18 @@ public struct SpecOptions: ParsableArguments, Sendable {
         "Variables for interpolation instead of .env beside the first spec (repeatable).", valueName: "file"))
     public var envFile: [String] = []
 
+    @Option(name: .customLong("profile"), help: ArgumentHelp(
+        "Enable the services of this profile (repeatable; '*' for all; default: $COMPOSE_PROFILES). Services without profiles: are always enabled.",
+        valueName: "name"))
+    public var profile: [String] = []
+
     public init() {}
+
+    /// The active profiles: --profile, else the comma-separated $COMPOSE_PROFILES.
+    public func activeProfiles(environment: [String: String]) -> Set<String> {
+        if !profile.isEmpty { return Set(profile) }
+        return Set((environment["COMPOSE_PROFILES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
 
     /// The spec files: -f as given, else the first default name found in the working directory.
     public func specFiles(workingDirectory: String) throws -> [String] {
@@ -37,8 +48,10 @@ public struct SpecOptions: ParsableArguments, Sendable {
         let cwd = FileManager.default.currentDirectoryPath
         let files = try specFiles(workingDirectory: cwd)
         let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
+        let environment = ProcessInfo.processInfo.environment
         let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFile,
-                                      environment: ProcessInfo.processInfo.environment, workingDirectory: cwd)
+                                      environment: environment, workingDirectory: cwd,
+                                      profiles: activeProfiles(environment: environment))
         return try SpecLoader.load(options)
     }
 

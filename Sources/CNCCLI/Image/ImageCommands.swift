@@ -1,9 +1,9 @@
 import ArgumentParser
 
 extension CNCCommand {
-    /// cnc image commands (images, pull, push, tag, save, load, import, rmi, image ...).
+    /// cnc image commands (images, pull, push, tag, save, load, import, rmi, build, image ...).
     static let imageCommands: [any ParsableCommand.Type] = [
-        ImageGroup.self, ImageList.self, ImageImport.self, ImageTag.self, ImageRemove.self,
+        ImageGroup.self, ImageList.self, ImageBuild.self, ImageImport.self, ImageTag.self, ImageRemove.self,
         ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self, LoginHandOff.self, LogoutHandOff.self,
     ]
 }
@@ -14,7 +14,7 @@ struct ImageGroup: ParsableCommand {
         commandName: "image",
         abstract: "Manage images.",
         subcommands: [
-            ImageList.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
+            ImageList.self, ImageBuild.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
             ImageImport.self, ImageTag.self, ImageRemove.self, ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self,
         ])
 }

@@ -44,7 +44,7 @@ struct InfoCommand: ParsableCommand {
         if !info.cgroups.missingControllers.isEmpty {
             row("  missing", info.cgroups.missingControllers.joined(separator: " "))
         }
-        row("Cgroup driver:", "\(info.cgroups.driver.rawValue) (auto: \(info.cgroups.driverReason))")
+        row("Cgroup driver:", "\(info.cgroups.driver.rawValue) (\(info.cgroups.driverReason))")
         row("Device limits:", info.cgroups.deviceControl)
         row("Overlay:", info.overlaySupported ? "supported" : "not supported (no overlay in /proc/filesystems)")
         if let dir = info.cniPluginDirectory {

@@ -12,7 +12,10 @@ public enum ImageResolution {
         var out: [String: Digest] = [:]
         var pulled: Set<String> = []
         for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
-            guard let ref = s.image else { continue }
+            guard let ref = s.image else {
+                throw CNCError(.unsupported, "service \(name): not supported yet: building images from build: (cnc has no image builder)",
+                               cause: "give the service an image: to pull, or build the image with another tool and cnc load or cnc import it")
+            }
             let key = ref.description
             if out[key] != nil && !(s.pullPolicy == .always && !pulled.contains(key)) { continue }
             let local = try? store.resolve(key)

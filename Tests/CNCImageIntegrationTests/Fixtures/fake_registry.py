@@ -5,6 +5,10 @@
 - The first GET of the manifest answers 503 (retry with backoff).
 - The first GET of the layer blob sends half the bytes, then drops the connection; the client
   must resume with a Range request. /stats reports what happened, as JSON.
+
+With the argument "stall": no auth, no 503, and every GET of the layer sends half the bytes
+and then nothing more, the connection held open (the client must time out on its own).
+Prints "PORT MANIFEST_DIGEST LAYER_DIGEST".
 """
 import gzip
 import hashlib
@@ -13,6 +17,7 @@ import json
 import socket
 import sys
 import tarfile
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 buf = io.BytesIO()
@@ -28,6 +33,8 @@ manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.ima
                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(config), "size": len(config)},
                        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha(layer), "size": len(layer)}]}).encode()
 blobs = {sha(config): config, sha(layer): layer}
+STALL = sys.argv[1:] == ["stall"]
+never = threading.Event()
 stats = {"manifest_gets": 0, "layer_gets": 0, "ranges": [], "token_requests": 0, "unauthorized": 0}
 
 
@@ -59,7 +66,7 @@ class H(BaseHTTPRequestHandler):
             if self.headers.get("Authorization") != "Basic " + base64.b64encode(b"user:secret").decode():
                 return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}')
             return self.send(200, json.dumps({"token": "good-token"}).encode())
-        if self.headers.get("Authorization") != "Bearer good-token":
+        if self.headers.get("Authorization") != "Bearer good-token" and not STALL:
             stats["unauthorized"] += 1
             return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}', {
                 "WWW-Authenticate": f'Bearer realm="http://127.0.0.1:{port}/token",service="fake",scope="repository:test/app:pull"'})
@@ -67,7 +74,7 @@ class H(BaseHTTPRequestHandler):
             return self.send(200, b"{}")
         if self.path == "/v2/test/app/manifests/v1" or self.path == "/v2/test/app/manifests/" + sha(manifest):
             stats["manifest_gets"] += 1
-            if stats["manifest_gets"] == 1:
+            if stats["manifest_gets"] == 1 and not STALL:
                 return self.send(503, b'{"errors":[{"code":"UNAVAILABLE"}]}')
             return self.send(200, manifest, {"Content-Type": "application/vnd.oci.image.manifest.v1+json",
                                              "Docker-Content-Digest": sha(manifest)})
@@ -76,16 +83,18 @@ class H(BaseHTTPRequestHandler):
                 if b is layer and self.command == "GET":
                     stats["layer_gets"] += 1
                     rng = self.headers.get("Range")
-                    if rng:
+                    if rng and not STALL:
                         stats["ranges"].append(rng)
                         start = int(rng.split("=")[1].split("-")[0])
                         return self.send(206, b[start:], {"Content-Range": f"bytes {start}-{len(b)-1}/{len(b)}"})
-                    if stats["layer_gets"] == 1:
+                    if stats["layer_gets"] == 1 or STALL:
                         self.send_response(200)
                         self.send_header("Content-Length", str(len(b)))
                         self.end_headers()
                         self.wfile.write(b[: len(b) // 2])
                         self.wfile.flush()
+                        if STALL:
+                            never.wait()
                         self.connection.shutdown(socket.SHUT_RDWR)
                         self.close_connection = True
                         return
@@ -94,5 +103,6 @@ class H(BaseHTTPRequestHandler):
 
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
-print(srv.server_address[1], sha(manifest), flush=True)
+srv.daemon_threads = True
+print(srv.server_address[1], sha(manifest), sha(layer), flush=True)
 srv.serve_forever()
