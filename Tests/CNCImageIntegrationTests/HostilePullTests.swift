@@ -60,7 +60,7 @@ import Testing
             Issue.record("\(file): pull still running after \(Self.deadline) s")
             return
         }
-        switch (verdict, result) {
+        switch (verdict.expected, result) {
         case (.ok, .success(let image)):
             #expect(image.manifest.layers.map(\.digest) == [layer])
             #expect(try store.prepareRootfs(image).count == 1)
