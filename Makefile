@@ -11,8 +11,9 @@ deps:
 	@scripts/install-deps.sh
 
 # Release binaries link the Swift runtime statically and as position-dependent executables:
-# no 100k relative relocations to apply at every start (see BENCHMARKS.md).
-RELEASE_FLAGS := --static-swift-stdlib -Xlinker --no-pie
+# no 100k relative relocations to apply at every start (see BENCHMARKS.md). The StaticFront
+# trait makes the `cnc` front fully static, which needs the static runtime (Package.swift).
+RELEASE_FLAGS := --static-swift-stdlib -Xlinker --no-pie --traits StaticFront
 STATIC := $(if $(filter release,$(CONFIG)),$(RELEASE_FLAGS),)
 
 build: deps

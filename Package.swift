@@ -20,6 +20,12 @@ let package = Package(
         .executable(name: "cnc-registry", targets: ["cnc-registry"]),
         .executable(name: "cnc-monitor", targets: ["cnc-monitor"]),
     ],
+    traits: [
+        // Set by `make build CONFIG=release` together with --static-swift-stdlib: a fully static
+        // executable needs the static Swift runtime, so plain `swift build -c release` (without
+        // it) must not ask for one.
+        .trait(name: "StaticFront", description: "Link the cnc front as a fully static executable (needs --static-swift-stdlib)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -116,12 +122,13 @@ let package = Package(
         // of ~13 ms (dynamic Foundation + ICU relocations), most of a container's start.
         // `cnc` is a lean front for the container start path; every other command runs in
         // cnc-cli, which it execs (see CNCStart's StartPath).
-        // Release: fully static (no dynamic loader, ~0.7 ms less per start); its paths call
-        // nothing that needs NSS or dlopen. (Debug builds link Foundation dynamically.)
+        // Release with the StaticFront trait (the Makefile's): fully static (no dynamic loader,
+        // ~0.7 ms less per start); its paths call nothing that needs NSS or dlopen. Plain
+        // `swift build [-c release]` links it dynamically.
         .executableTarget(
             name: "cnc",
             dependencies: ["CNCStart"],
-            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release, traits: ["StaticFront"]))]
         ),
         .executableTarget(name: "cnc-cli", dependencies: ["CNCAppCLI", "CNCCLI"]),
         // The start path with the bridge driver (libnftables): bridge runs, handed over by cnc.

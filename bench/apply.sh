@@ -3,7 +3,7 @@
 # change with stop timeout 0, down) and a no-op apply of 100 services. Debian's docker-compose
 # cannot run here (no Docker engine on this kind of machine), so its figures are the ones
 # measured on this host in ../shared/notes/anchors.md (1.29, 20 services, same shape).
-#   swift build -c release --static-swift-stdlib -Xlinker --no-pie && bash bench/apply.sh
+#   make build CONFIG=release && bash bench/apply.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$(pwd)/.build/release}

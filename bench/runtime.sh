@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runtime benchmarks, side by side with runc on the same busybox rootfs (crun refuses this
 # host's hybrid cgroups; see ../shared/notes/anchors.md). Needs root and a release build:
-#   swift build -c release --static-swift-stdlib -Xlinker --no-pie && bash bench/runtime.sh
+#   make build CONFIG=release && bash bench/runtime.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CNC=${CNC:-$(pwd)/.build/release/cnc}
