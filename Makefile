@@ -14,10 +14,18 @@ deps:
 # no 100k relative relocations to apply at every start (see BENCHMARKS.md). The StaticFront
 # trait makes the `cnc` front fully static, which needs the static runtime (Package.swift).
 RELEASE_FLAGS := --static-swift-stdlib -Xlinker --no-pie --traits StaticFront
-STATIC := $(if $(filter release,$(CONFIG)),$(RELEASE_FLAGS),)
+# A release build names the executables: built whole with --static-swift-stdlib, SwiftPM would
+# also compile CNCTestSupport (test helpers, a library target), and the static runtime's SDK
+# has no Testing module.
+PRODUCTS := cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor
+RELEASE_BUILD := for p in $(PRODUCTS); do $(SWIFT) build -c release $(RELEASE_FLAGS) --product $$p || exit 1; done
 
 build: deps
-	$(SWIFT) build -c $(CONFIG) $(STATIC)
+ifeq ($(CONFIG),release)
+	$(RELEASE_BUILD)
+else
+	$(SWIFT) build -c $(CONFIG)
+endif
 
 # Every test: unit and real-kernel integration, plus the layering check. Fails on any failure.
 test: deps
@@ -35,7 +43,7 @@ demo: build
 	@scripts/demo.sh $(BIN)
 
 bench: deps
-	$(SWIFT) build -c release $(RELEASE_FLAGS)
+	$(RELEASE_BUILD)
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 
 clean:
