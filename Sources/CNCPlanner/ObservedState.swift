@@ -33,7 +33,7 @@ public struct ObservedApp: Sendable, Codable, Equatable {
 
 /// One container of the app as it is.
 public struct ObservedContainer: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable { case created, running, paused, restarting, exited, dead }
+    public typealias Status = ContainerStatus
     public enum Health: String, Sendable, Codable { case none, starting, healthy, unhealthy }
 
     public var id: String

@@ -33,10 +33,7 @@ extension ContainerConfig {
         o.set("securityOpt", securityOpt)
         o.set("limits", limits.jsonValue)
         o.set("cgroupParent", cgroupParent)
-        var restart = JSONObject()
-        restart.set("name", restartPolicy.name.rawValue)
-        restart.set("maximumRetryCount", restartPolicy.maximumRetryCount)
-        o.set("restartPolicy", restart.value)
+        o.set("restartPolicy", restartPolicy.description)
         o.set("stopSignal", stopSignal)
         o.set("stopTimeout", stopTimeout)
         o.set("healthcheck", healthcheck.map { h -> JSONValue in
@@ -172,7 +169,7 @@ extension ContainerState {
     /// state.json's content (the monitor writes the same keys).
     public var jsonValue: JSONValue {
         var o = JSONObject()
-        o.set("Status", status)
+        o.set("Status", status.rawValue)
         o.set("Running", running)
         o.set("Paused", paused)
         o.set("Restarting", restarting)

@@ -145,28 +145,6 @@ public struct MountSpec: Codable, Sendable, Equatable {
     }
 }
 
-/// `--restart no|always|unless-stopped|on-failure[:N]`.
-public struct RestartPolicy: Codable, Sendable, Equatable {
-    public enum Name: String, Codable, Sendable { case no, always, unlessStopped = "unless-stopped", onFailure = "on-failure" }
-    public var name: Name = .no
-    public var maximumRetryCount: Int = 0
-    public init(name: Name = .no, maximumRetryCount: Int = 0) { self.name = name; self.maximumRetryCount = maximumRetryCount }
-
-    public init(parsing text: String) throws {
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
-        guard let n = parts.first.flatMap(Name.init(rawValue:)) else {
-            throw CNCError(.invalidArgument, "invalid restart policy \"\(text)\": want no, always, unless-stopped or on-failure[:max-retries]")
-        }
-        name = n
-        if parts.count == 2 {
-            guard n == .onFailure, let m = Int(parts[1]), m >= 0 else {
-                throw CNCError(.invalidArgument, "invalid restart policy \"\(text)\": only on-failure takes a maximum retry count")
-            }
-            maximumRetryCount = m
-        }
-    }
-}
-
 /// `--health-cmd` and friends (durations in nanoseconds).
 public struct Healthcheck: Codable, Sendable, Equatable {
     /// ["CMD-SHELL", "curl -f ..."] or ["CMD", "arg0", ...].
@@ -207,75 +185,9 @@ public struct AdditionalNetwork: Codable, Sendable, Equatable {
     }
 }
 
-/// `--network none|host|container:NAME`; bridge networks come from CNCNetwork.
-public enum NetworkMode: Codable, Sendable, Equatable, CustomStringConvertible {
-    case none
-    case host
-    case container(String)
-    case bridge(String)
-
-    public init(parsing text: String) throws {
-        switch text {
-        case "none": self = .none
-        case "host": self = .host
-        default:
-            if text.hasPrefix("container:"), text.count > 10 { self = .container(String(text.dropFirst(10))) }
-            else if !text.isEmpty { self = .bridge(text) }
-            else { throw CNCError(.invalidArgument, "invalid network \"\(text)\"") }
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .none: "none"
-        case .host: "host"
-        case .container(let c): "container:\(c)"
-        case .bridge(let n): n
-        }
-    }
-
-    public init(from decoder: any Decoder) throws { try self.init(parsing: try decoder.singleValueContainer().decode(String.self)) }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
 /// `--log-opt max-size=10m --log-opt max-file=3`.
 public struct LogOptions: Codable, Sendable, Equatable {
     public var maxSize: Int64 = 0
     public var maxFile: Int = 1
     public init() {}
-}
-
-/// `--ulimit nofile=1024:2048`.
-public struct Ulimit: Codable, Sendable, Equatable {
-    public var name: String
-    public var soft: UInt64
-    public var hard: UInt64
-
-    public static let names = ["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile",
-                               "nproc", "rss", "rtprio", "rttime", "sigpending", "stack", "as"]
-
-    /// A typed limit (Compose `ulimits`); a negative value is unlimited, as in Compose.
-    public init(name: String, soft: Int64, hard: Int64) throws {
-        guard Self.names.contains(name) else {
-            throw CNCError(.invalidArgument, "invalid ulimit \"\(name)\": want one of \(Self.names.joined(separator: ", "))")
-        }
-        let s = soft < 0 ? UInt64.max : UInt64(soft), h = hard < 0 ? UInt64.max : UInt64(hard)
-        guard s <= h else { throw CNCError(.invalidArgument, "ulimit \(name): soft limit above hard limit") }
-        self.name = name; self.soft = s; self.hard = h
-    }
-
-    public init(parsing text: String) throws {
-        let kv = text.split(separator: "=", maxSplits: 1).map(String.init)
-        guard kv.count == 2, Self.names.contains(kv[0]) else {
-            throw CNCError(.invalidArgument, "invalid ulimit \"\(text)\": want NAME=SOFT[:HARD] with NAME one of \(Self.names.joined(separator: ", "))")
-        }
-        let vals = kv[1].split(separator: ":").map { UInt64($0) }
-        guard let soft = vals.first ?? nil, vals.count <= 2 else { throw CNCError(.invalidArgument, "invalid ulimit value in \"\(text)\"") }
-        let hard = vals.count == 2 ? (vals[1] ?? soft) : soft
-        guard soft <= hard else { throw CNCError(.invalidArgument, "ulimit \(text): soft limit above hard limit") }
-        name = kv[0]; self.soft = soft; self.hard = hard
-    }
 }

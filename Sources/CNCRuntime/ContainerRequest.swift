@@ -89,7 +89,7 @@ public struct ContainerRequest: Sendable, Equatable {
             c.entrypoint = i.entrypoint
             c.cmd = command ?? i.cmd
         }
-        c.env = Self.mergeEnvironment(i.env, env)
+        c.env = Runtime.mergeEnvironment(i.env + env)
         c.workingDir = workingDir ?? i.workingDir.flatMap { $0.isEmpty ? nil : $0 } ?? "/"
         c.user = user ?? i.user ?? ""
         c.hostname = hostname ?? ""
@@ -149,20 +149,5 @@ public struct ContainerRequest: Sendable, Equatable {
         c.oomScoreAdj = oomScoreAdj
         if privileged { c.makePrivileged() }
         return c
-    }
-
-    /// `base` with `overrides` applied by key: a key set again replaces its value where it
-    /// stands, a new key is appended (Docker's ReplaceOrAppendEnvValues).
-    static func mergeEnvironment(_ base: [String], _ overrides: [String]) -> [String] {
-        guard !overrides.isEmpty else { return base }
-        func key(_ e: String) -> Substring { e.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
-        var out = base
-        var index: [Substring: Int] = [:]
-        for (n, e) in out.enumerated() { index[key(e)] = n }
-        for e in overrides {
-            let k = key(e)
-            if let n = index[k] { out[n] = e } else { index[k] = out.count; out.append(e) }
-        }
-        return out
     }
 }

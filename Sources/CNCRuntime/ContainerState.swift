@@ -3,7 +3,7 @@ import CNCCore
 /// The state the monitor records in state.json (Docker's State object), plus what cnc derives
 /// (paused from the freezer, dead when the monitor vanished while running).
 public struct ContainerState: Codable, Sendable, Equatable {
-    public var status: String = "created"
+    public var status = ContainerStatus.created
     public var running = false
     public var paused = false
     public var restarting = false
@@ -44,7 +44,7 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public init() {}
 
     /// True while a workload process exists (running, paused or between restarts).
-    public var isActive: Bool { status == "running" || status == "paused" || status == "restarting" }
+    public var isActive: Bool { status.isActive }
 }
 
 /// A container as stored: its configuration and its current state.

@@ -36,6 +36,9 @@ extension Runtime {
         if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == "host" ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
+        if case .service(let s) = c.network {
+            throw CNCError(.invalidArgument, "network \"service:\(s)\" is only meaningful in an app spec; use container:NAME")
+        }
         if case .bridge(let n) = c.network, network == nil {
             throw CNCError(.unsupported, "network \"\(n)\" needs the bridge driver, which this build does not have yet; use --network none, host or container:NAME")
         }
@@ -240,7 +243,7 @@ extension Runtime {
     func networkNamespacePath(_ c: ContainerConfig) throws -> String? {
         guard case .container(let ref) = c.network else { return nil }
         let other = try container(ref)
-        guard other.state.status == "running", other.state.pid > 0 else {
+        guard other.state.status == .running, other.state.pid > 0 else {
             throw CNCError(.conflict, "cannot join the network of container \(ref): it is not running")
         }
         return "/proc/\(other.state.pid)/ns/net"

@@ -36,7 +36,7 @@ extension Runtime {
     /// Runs a process inside a running container; returns its exit status (0 for `detach`).
     public func exec(_ ref: String, _ req: ExecRequest) throws -> Int32 {
         let c = try container(ref)
-        guard c.state.status == "running", c.state.pid > 0 else {
+        guard c.state.status == .running, c.state.pid > 0 else {
             throw CNCError(.conflict, "container \(c.config.name) is not running")
         }
         guard !req.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }

@@ -282,7 +282,7 @@ extension Runtime {
             throw Self.startFailure(msg)
         }
         var state = ContainerState()
-        state.status = "running"
+        state.status = .running
         state.running = true
         state.pid = pid
         state.monitorPid = Processes.current
@@ -295,7 +295,7 @@ extension Runtime {
     func finishDirect(id: ContainerID, pid: Int32, _ d: StartedContainer.DirectRun) -> Int32 {
         let end = (try? Spawn.wait(pid)) ?? .exited(125)
         var s = d.state
-        s.status = "exited"
+        s.status = .exited
         s.running = false
         s.pid = 0
         s.exitCode = end.shellStatus

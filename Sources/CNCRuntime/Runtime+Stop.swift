@@ -20,11 +20,11 @@ extension Runtime {
     /// `cnc kill`: sends a signal to the container's PID 1.
     public func kill(_ ref: String, signal: Int32 = 9) throws {
         let c = try container(ref)
-        guard c.state.status == "running" || c.state.status == "paused", c.state.pid > 0 else {
+        guard c.state.status == .running || c.state.status == .paused, c.state.pid > 0 else {
             throw CNCError(.conflict, "container \(c.config.name) is not running")
         }
         if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested") }
-        if c.state.status == "paused" && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
+        if c.state.status == .paused && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
     }
 
@@ -33,13 +33,13 @@ extension Runtime {
         let c = try container(ref)
         try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
-        if c.state.status == "restarting" {
+        if c.state.status == .restarting {
             // Between two runs: wake the monitor so it sees the request and exits.
             if c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
             _ = waitUntilStopped(c, milliseconds: 5000)
             return
         }
-        if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
+        if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
         if c.state.pid > 0 {
             _ = try? Processes.signal(c.state.pid, try Self.signalNumber(c.config.stopSignal))
@@ -70,21 +70,21 @@ extension Runtime {
         let c = try container(ref)
         while true {
             let s = refreshed(Container(config: c.config, state: store.loadState(c.config.id), directory: c.directory))
-            if !s.isActive && s.status != "created" { return s.exitCode }
-            if s.status == "created" && s.monitorPid == 0 { return s.exitCode }
+            if !s.isActive && s.status != .created { return s.exitCode }
+            if s.status == .created && s.monitorPid == 0 { return s.exitCode }
             Processes.sleep(milliseconds: 20)
         }
     }
 
     public func pause(_ ref: String) throws {
         let c = try container(ref)
-        guard c.state.status == "running" else { throw CNCError(.conflict, "container \(c.config.name) is not running") }
+        guard c.state.status == .running else { throw CNCError(.conflict, "container \(c.config.name) is not running") }
         try cgroups.freeze(c.config.cgroupPath)
     }
 
     public func unpause(_ ref: String) throws {
         let c = try container(ref)
-        guard c.state.status == "paused" else { throw CNCError(.conflict, "container \(c.config.name) is not paused") }
+        guard c.state.status == .paused else { throw CNCError(.conflict, "container \(c.config.name) is not paused") }
         try cgroups.thaw(c.config.cgroupPath)
     }
 
@@ -107,9 +107,9 @@ extension Runtime {
                         throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
                     }
                     try? FileSystem.writeReplacing([], to: c.directory + "/stop-requested")
-                    if c.state.status == "paused" { try? cgroups.thaw(c.config.cgroupPath) }
+                    if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
-                    if c.state.status == "restarting" && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
+                    if c.state.status == .restarting && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
                 }
                 doomed.append((ref, c))
             } catch {

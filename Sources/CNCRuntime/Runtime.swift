@@ -84,13 +84,13 @@ public struct Runtime: Sendable {
         var s = c.state
         if s.isActive {
             if s.monitorPid > 0 && !Processes.isRunning(s.monitorPid) {
-                s.status = "exited"
+                s.status = .exited
                 s.running = false
                 s.dead = true
                 s.error = s.error.isEmpty ? "the container's monitor exited unexpectedly" : s.error
                 s.pid = 0
-            } else if s.status == "running" && cgroups.isFrozen(c.config.cgroupPath) {
-                s.status = "paused"
+            } else if s.status == .running && cgroups.isFrozen(c.config.cgroupPath) {
+                s.status = .paused
                 s.paused = true
             }
         }

@@ -29,10 +29,7 @@ extension SpecReader {
         "SYS_TTY_CONFIG", "SYSLOG", "WAKE_ALARM",
     ]
 
-    static let ulimitNames = [
-        "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio",
-        "rttime", "sigpending", "stack",
-    ]
+    static let ulimitNames = Ulimit.names
 
     func readService(_ name: String, _ node: YAMLNode) -> ServiceSpec? {
         let path = "services.\(name)"
@@ -69,7 +66,7 @@ extension SpecReader {
         if let n = f["expose"] { s.expose = readExpose(n, f.path("expose")) }
         if let n = f["networks"] { s.networks = readServiceNetworks(n, f.path("networks")) }
         if let n = f["network_mode"], let text = string(n, f.path("network_mode")) {
-            if let m = NetworkMode(parsing: text) { s.networkMode = m } else {
+            if let m = NetworkMode(composeNetworkMode: text) { s.networkMode = m } else {
                 error(n, f.path("network_mode"), "\"\(text)\" is not a network mode (valid: none, host, bridge, container:NAME, service:NAME)")
             }
         }
@@ -88,7 +85,7 @@ extension SpecReader {
         }
         if let b = optionalBool(f, "read_only") { s.readOnly = b }
         if let n = f["restart"], let text = string(n, f.path("restart")) {
-            if let r = RestartPolicy(parsing: text) { s.restart = r } else {
+            if let r = text.isEmpty ? RestartPolicy() : try? RestartPolicy(parsing: text) { s.restart = r } else {
                 error(n, f.path("restart"), "\"\(text)\" is not a restart policy (valid: no, always, on-failure[:N], unless-stopped)\(Suggest.hint(text, in: ["no", "always", "on-failure", "unless-stopped"]))")
             }
         }
@@ -329,8 +326,8 @@ extension SpecReader {
         return out.sorted()
     }
 
-    func readUlimits(_ node: YAMLNode, _ path: String) -> [String: Ulimit] {
-        var out: [String: Ulimit] = [:]
+    func readUlimits(_ node: YAMLNode, _ path: String) -> Ulimits {
+        var out: [Ulimit] = []
         for (name, value, keyMark) in entries(node, path) {
             let p = "\(path).\(name)"
             guard Self.ulimitNames.contains(name) else {
@@ -338,7 +335,7 @@ extension SpecReader {
                 continue
             }
             if case .scalar = value.content {
-                if let v = int(value, p, min: -1) { out[name] = Ulimit(soft: v, hard: v) }
+                if let v = int(value, p, min: -1), let u = try? Ulimit(name: name, soft: v, hard: v) { out.append(u) }
                 continue
             }
             guard let f = fields(value, p, allowed: ["soft", "hard"]) else { continue }
@@ -349,12 +346,12 @@ extension SpecReader {
             if let soft = int(sn, f.path("soft"), min: -1), let hard = int(hn, f.path("hard"), min: -1) {
                 if hard != -1, soft == -1 || soft > hard {
                     error(sn, f.path("soft"), "soft limit \(soft) is above the hard limit \(hard)")
-                } else {
-                    out[name] = Ulimit(soft: soft, hard: hard)
+                } else if let u = try? Ulimit(name: name, soft: soft, hard: hard) {
+                    out.append(u)
                 }
             }
         }
-        return out
+        return Ulimits(out)
     }
 
     func readExtraHosts(_ node: YAMLNode, _ path: String) -> [String] {

@@ -80,4 +80,19 @@ import Testing
         let typed = try JSONEncoder().encode(ports)
         #expect(try JSONDecoder().decode([PublishedPort].self, from: typed) == ports)
     }
+
+    /// One RestartPolicy for spec, runtime and inspect: Docker's text, and the keyed form
+    /// containers stored before still decodes.
+    @Test func restartPolicyHasOneForm() throws {
+        for (text, name, count) in [("no", RestartPolicy.Name.no, 0), ("always", .always, 0), ("unless-stopped", .unlessStopped, 0),
+                                    ("on-failure", .onFailure, 0), ("on-failure:3", .onFailure, 3)] {
+            let p = try RestartPolicy(parsing: text)
+            #expect(p == RestartPolicy(name: name, maximumRetryCount: count) && p.description == text)
+            #expect(try JSONDecoder().decode(RestartPolicy.self, from: JSONEncoder().encode(p)) == p)
+        }
+        let legacy = try JSONDecoder().decode(RestartPolicy.self, from: Data(#"{"name":"on-failure","maximumRetryCount":2}"#.utf8))
+        #expect(legacy == RestartPolicy(name: .onFailure, maximumRetryCount: 2))
+        #expect(throws: CNCError.self) { try RestartPolicy(parsing: "always:2") }
+        #expect(throws: CNCError.self) { try RestartPolicy(parsing: "sometimes") }
+    }
 }

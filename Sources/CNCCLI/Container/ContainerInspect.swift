@@ -55,8 +55,8 @@ struct ContainerInspect: ParsableCommand {
         let cfg = c.config
         let s = c.state
         var state: [String: JSONValue] = [
-            "Status": .string(s.status), "Running": .bool(s.status == "running" || s.status == "paused"),
-            "Paused": .bool(s.status == "paused"), "Restarting": .bool(s.status == "restarting"),
+            "Status": .string(s.status.rawValue), "Running": .bool(s.status == .running || s.status == .paused),
+            "Paused": .bool(s.status == .paused), "Restarting": .bool(s.status == .restarting),
             "OOMKilled": .bool(s.oomKilled), "Dead": .bool(s.dead), "Pid": .int(Int64(s.isActive ? s.pid : 0)),
             "ExitCode": .int(Int64(s.exitCode)), "Error": .string(s.error), "StartedAt": .string(s.startedAt),
             "FinishedAt": .string(s.finishedAt),

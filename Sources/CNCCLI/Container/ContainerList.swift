@@ -27,8 +27,8 @@ struct ContainerList: ParsableCommand {
                 switch k {
                 case "name": return c.config.name.contains(v)
                 case "id": return c.config.id.rawValue.hasPrefix(v)
-                case "status": return c.state.status == v
-                case "exited": return c.state.status == "exited" && String(c.state.exitCode) == v
+                case "status": return c.state.status.rawValue == v
+                case "exited": return c.state.status == .exited && String(c.state.exitCode) == v
                 case "label": return Self.hasLabel(c, v)
                 case "health": return c.state.health?.status == v
                 default: return false
@@ -89,7 +89,7 @@ struct ContainerList: ParsableCommand {
         let created = Double(c.config.created) / 1e9
         return .object([
             "ID": .string(noTrunc ? c.config.id.rawValue : c.config.id.short), "Names": .string(c.config.name),
-            "Image": .string(c.config.image), "Command": .string(cmd), "State": .string(c.state.status),
+            "Image": .string(c.config.image), "Command": .string(cmd), "State": .string(c.state.status.rawValue),
             "Status": .string(Self.status(c.state)), "RunningFor": .string(Self.ago(Date().timeIntervalSince1970 - created) + " ago"),
             "CreatedAt": .string(ContainerInspect.rfc3339(c.config.created)), "Ports": .string(""),
             "Labels": .string(c.config.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
@@ -119,14 +119,16 @@ struct ContainerList: ParsableCommand {
     static func status(_ s: ContainerState) -> String {
         let now = Date().timeIntervalSince1970
         switch s.status {
-        case "running", "paused":
+        case .running, .paused:
             var t = "Up " + ago(now - (parse(s.startedAt) ?? now))
-            if s.status == "paused" { t += " (Paused)" }
+            if s.status == .paused { t += " (Paused)" }
             if let h = s.health { t += h.status == "starting" ? " (health: starting)" : " (\(h.status))" }
             return t
-        case "restarting": return "Restarting (\(s.exitCode)) " + ago(now - (parse(s.finishedAt) ?? now)) + " ago"
-        case "exited": return "Exited (\(s.exitCode)) " + ago(now - (parse(s.finishedAt) ?? now)) + " ago"
-        default: return "Created"
+        case .restarting: return "Restarting (\(s.exitCode)) " + ago(now - (parse(s.finishedAt) ?? now)) + " ago"
+        case .exited: return "Exited (\(s.exitCode)) " + ago(now - (parse(s.finishedAt) ?? now)) + " ago"
+        case .dead: return "Dead"
+        case .removing: return "Removal In Progress"
+        case .created: return "Created"
         }
     }
 }

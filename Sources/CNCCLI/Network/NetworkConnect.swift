@@ -14,7 +14,7 @@ struct NetworkConnect: ParsableCommand {
 
     func run() throws {
         let c = try global.runtime().container(container)
-        guard c.state.status == "running", c.state.pid > 0 else {
+        guard c.state.status == .running, c.state.pid > 0 else {
             throw CNCError(.conflict, "container \(container) is not running")
         }
         var ipAddress: IPv4Address?

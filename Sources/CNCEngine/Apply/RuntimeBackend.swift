@@ -171,7 +171,7 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     static func observation(_ s: ContainerState) -> ContainerObservation {
-        let status = ObservedContainer.Status(rawValue: s.dead ? "dead" : s.status) ?? .exited
+        let status: ContainerStatus = s.dead ? .dead : s.status
         let health = s.health.flatMap { ObservedContainer.Health(rawValue: $0.status) } ?? ObservedContainer.Health.none
         return ContainerObservation(status: status, health: health, exitCode: status == .running ? nil : s.exitCode)
     }

@@ -49,12 +49,7 @@ enum ServiceContainerFactory {
         r.extraHosts = s.extraHosts
         r.dns = s.dns ?? []
         r.dnsSearch = s.dnsSearch ?? []
-        switch s.restart {
-        case .no: r.restartPolicy = RestartPolicy(name: .no)
-        case .always: r.restartPolicy = RestartPolicy(name: .always)
-        case .unlessStopped: r.restartPolicy = RestartPolicy(name: .unlessStopped)
-        case .onFailure(let n): r.restartPolicy = RestartPolicy(name: .onFailure, maximumRetryCount: n ?? 0)
-        }
+        r.restartPolicy = s.restart
         if let h = s.healthcheck {
             if h.disable || h.test.first == "NONE" {
                 r.healthcheck = .disabled
@@ -69,9 +64,7 @@ enum ServiceContainerFactory {
         }
         if let size = s.logging.options.maxSize { r.log.maxSize = size.bytes }
         if let files = s.logging.options.maxFile { r.log.maxFile = files }
-        r.ulimits = try s.ulimits.sorted(by: { $0.key < $1.key }).map { k, u in
-            try CNCRuntime.Ulimit(name: k, soft: u.soft, hard: u.hard)
-        }
+        r.ulimits = s.ulimits.all
         // Compose does not turn an image's VOLUMEs into anonymous volumes of its own.
         r.imageVolumes = false
         r.mounts = try s.volumes.map { v in
@@ -106,14 +99,14 @@ enum ServiceContainerFactory {
         switch s.networkMode {
         case .none?: r.network = .none
         case .host?: r.network = .host
-        case .container(let other)?: r.network = try NetworkMode(parsing: "container:\(other)")
-        case .service(let other)?: r.network = try NetworkMode(parsing: "container:\(project)-\(other)-1")
+        case .container(let other)?: r.network = .container(other)
+        case .service(let other)?: r.network = .container("\(project)-\(other)-1")
         case .bridge?, nil:
             // The highest-priority network (then by name) is the container's; its aliases and
             // address come along. The service name is always an alias (the attacher adds it).
             let sorted = s.networks.sorted { ($0.value.priority, $1.key) > ($1.value.priority, $0.key) }
             let first = sorted.first?.key ?? "default"
-            r.network = try NetworkMode(parsing: "\(project)_\(first)")
+            r.network = .bridge("\(project)_\(first)")
             if let n = sorted.first?.value {
                 r.networkAliases = n.aliases
                 r.ipv4Address = n.ipv4Address

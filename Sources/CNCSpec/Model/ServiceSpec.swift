@@ -23,7 +23,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var volumes: [ServiceVolumeSpec] = []
     public var tmpfs: [String] = []
     public var readOnly: Bool = false
-    public var restart: RestartPolicy = .no
+    public var restart = RestartPolicy()
     public var healthcheck: HealthcheckSpec?
     public var dependsOn: [String: DependencySpec] = [:]
     public var stopSignal: String = "SIGTERM"
@@ -32,7 +32,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var capAdd: [String] = []
     public var capDrop: [String] = []
     public var securityOpt: [String] = []
-    public var ulimits: [String: Ulimit] = [:]
+    public var ulimits = Ulimits()
     public var sysctls: [String: String] = [:]
     public var extraHosts: [String] = []
     /// Nameservers and search domains for the container's resolv.conf (nil: the host's).

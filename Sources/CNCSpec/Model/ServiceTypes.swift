@@ -61,46 +61,6 @@ public struct PortRange: Codable, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// `network_mode`.
-public enum NetworkMode: Codable, Hashable, Sendable, CustomStringConvertible {
-    case none, host, bridge
-    case container(String)
-    case service(String)
-
-    public init?(parsing s: String) {
-        switch s {
-        case "none": self = .none
-        case "host": self = .host
-        case "bridge", "default": self = .bridge
-        default:
-            if s.hasPrefix("container:"), s.count > 10 { self = .container(String(s.dropFirst(10))) }
-            else if s.hasPrefix("service:"), s.count > 8 { self = .service(String(s.dropFirst(8))) }
-            else { return nil }
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .none: "none"
-        case .host: "host"
-        case .bridge: "bridge"
-        case .container(let n): "container:\(n)"
-        case .service(let n): "service:\(n)"
-        }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let m = NetworkMode(parsing: s) else { throw CNCError(.invalidArgument, "\"\(s)\" is not a network mode") }
-        self = m
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
 /// A service's attachment to one network.
 public struct ServiceNetworkSpec: Codable, Hashable, Sendable {
     public var aliases: [String] = []
@@ -168,44 +128,6 @@ public struct ServiceVolumeSpec: Codable, Hashable, Sendable {
     }
 }
 
-/// `restart`: no, always, on-failure[:N], unless-stopped.
-public enum RestartPolicy: Codable, Hashable, Sendable, CustomStringConvertible {
-    case no, always, unlessStopped
-    case onFailure(maxRetries: Int?)
-
-    public init?(parsing s: String) {
-        switch s {
-        case "no", "": self = .no
-        case "always": self = .always
-        case "unless-stopped": self = .unlessStopped
-        case "on-failure": self = .onFailure(maxRetries: nil)
-        default:
-            guard s.hasPrefix("on-failure:"), let n = Int(s.dropFirst(11)), n >= 0 else { return nil }
-            self = .onFailure(maxRetries: n)
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .no: "no"
-        case .always: "always"
-        case .unlessStopped: "unless-stopped"
-        case .onFailure(let n): n.map { "on-failure:\($0)" } ?? "on-failure"
-        }
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let s = try decoder.singleValueContainer().decode(String.self)
-        guard let p = RestartPolicy(parsing: s) else { throw CNCError(.invalidArgument, "\"\(s)\" is not a restart policy") }
-        self = p
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
 public struct HealthcheckSpec: Codable, Hashable, Sendable {
     /// `["CMD", ...]`, `["CMD-SHELL", "..."]`, or `["NONE"]` (disabled).
     public var test: [String]
@@ -238,15 +160,6 @@ public struct DependencySpec: Codable, Hashable, Sendable {
     public var required: Bool = true
 
     public init() {}
-}
-
-public struct Ulimit: Codable, Hashable, Sendable {
-    public var soft: Int64
-    public var hard: Int64
-    public init(soft: Int64, hard: Int64) {
-        self.soft = soft
-        self.hard = hard
-    }
 }
 
 public struct LoggingSpec: Codable, Hashable, Sendable {
