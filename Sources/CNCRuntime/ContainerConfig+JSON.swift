@@ -101,11 +101,11 @@ extension ContainerConfig {
             }
         })
         o.set("shmSize", shmSize)
-        o.set("cgroupns", cgroupns)
+        o.set("cgroupns", cgroupns?.rawValue)
         o.set("privileged", privileged)
-        o.set("pidMode", pidMode)
-        o.set("ipcMode", ipcMode)
-        o.set("utsMode", utsMode)
+        o.set("pidMode", pidMode?.rawValue)
+        o.set("ipcMode", ipcMode?.rawValue)
+        o.set("utsMode", utsMode?.rawValue)
         o.set("groupAdd", groupAdd)
         o.set("created", created)
         return o.value

@@ -60,15 +60,15 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     /// `--cgroupns private` / Compose `cgroup: private`: the container's own cgroup namespace
     /// (its cgroup is "/" in /proc/self/cgroup). nil or "host": the host's, Docker's default
     /// on cgroup v1.
-    public var cgroupns: String?
+    public var cgroupns: NamespaceMode?
     /// `--privileged` / Compose `privileged: true`: every capability and host device, no
     /// seccomp filter, no masked paths, /sys and /sys/fs/cgroup writable.
     public var privileged: Bool?
     /// `--pid host`, `--ipc host`, `--uts host` (Compose `pid`, `ipc`, `uts`): share the host's
     /// namespace instead of a new one. nil: private.
-    public var pidMode: String?
-    public var ipcMode: String?
-    public var utsMode: String?
+    public var pidMode: NamespaceMode?
+    public var ipcMode: NamespaceMode?
+    public var utsMode: NamespaceMode?
     /// `--group-add` / Compose `group_add`: more supplementary groups (names or gids).
     public var groupAdd: [String]?
     /// Creation time, nanoseconds since the epoch.

@@ -63,11 +63,11 @@ public struct ContainerRequest: Sendable, Equatable {
     public var sysctls: [String: String] = [:]
     public var devices: [DeviceNode] = []
     public var shmSize: Int64?
-    public var cgroupns: String?
+    public var cgroupns: NamespaceMode?
     public var privileged = false
-    public var pidMode: String?
-    public var ipcMode: String?
-    public var utsMode: String?
+    public var pidMode: NamespaceMode?
+    public var ipcMode: NamespaceMode?
+    public var utsMode: NamespaceMode?
     public var groupAdd: [String] = []
     public var oomScoreAdj: Int?
 
@@ -143,9 +143,10 @@ public struct ContainerRequest: Sendable, Equatable {
         c.shmSize = shmSize
         c.cgroupns = cgroupns
         c.groupAdd = groupAdd.isEmpty ? nil : groupAdd
-        c.pidMode = pidMode
-        c.ipcMode = ipcMode
-        c.utsMode = utsMode
+        // Only sharing the host's namespace is recorded; the other modes are the default.
+        c.pidMode = pidMode == .host ? .host : nil
+        c.ipcMode = ipcMode == .host ? .host : nil
+        c.utsMode = utsMode == .host ? .host : nil
         c.oomScoreAdj = oomScoreAdj
         if privileged { c.makePrivileged() }
         return c

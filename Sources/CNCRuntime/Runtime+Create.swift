@@ -30,10 +30,10 @@ extension Runtime {
         if c.autoRemove && c.restartPolicy.name != .no {
             throw CNCError(.invalidArgument, "conflicting options: --restart and --rm")
         }
-        if c.utsMode == "host" && !c.hostname.isEmpty && c.hostname != hostHostname() {
+        if c.utsMode == .host && !c.hostname.isEmpty && c.hostname != hostHostname() {
             throw CNCError(.invalidArgument, "conflicting options: hostname and the UTS mode (--uts host)")
         }
-        if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == "host" ? hostHostname() : c.id.short }
+        if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == .host ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
         if case .service(let s) = c.network {
@@ -170,8 +170,8 @@ extension Runtime {
             n.add("upper", dir + "/upper")
             n.add("work", dir + "/work")
         }
-        if c.utsMode != "host" { n.add("hostname", c.hostname) }  // never the host's own
-        if c.ipcMode == "host" { n.add("shmhost", "1") }
+        if c.utsMode != .host { n.add("hostname", c.hostname) }  // never the host's own
+        if c.ipcMode == .host { n.add("shmhost", "1") }
         if c.readOnly { n.add("readonly", "1") }
         if c.tty { n.add("tty", "1") }
         if c.initProcess { n.add("init", "1") }
@@ -205,7 +205,7 @@ extension Runtime {
         for b in view.binds { n.add("cgroupbind", b.source, b.name) }
         for l in view.links { n.add("cgrouplink", l.name, l.target) }
         if view.unified { n.add("cgroupunified", "1") }
-        if c.cgroupns == "private" { n.add("cgroupns", "1") }
+        if c.cgroupns == .private { n.add("cgroupns", "1") }
         if c.privileged == true { n.add("privileged", "1") }
         if let o = c.oomScoreAdj { n.add("oomscoreadj", String(o)) }
         if !c.systemPathsUnconfined {

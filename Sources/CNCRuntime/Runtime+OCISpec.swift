@@ -41,10 +41,10 @@ extension Runtime {
             }
         }
         var namespaces: [OCIRuntimeSpec.Namespace] = [.init(type: .mount)]
-        if c.pidMode != "host" { namespaces.append(.init(type: .pid)) }
-        if c.ipcMode != "host" { namespaces.append(.init(type: .ipc)) }
-        if c.utsMode != "host" { namespaces.append(.init(type: .uts)) }
-        if c.cgroupns == "private" { namespaces.append(.init(type: .cgroup)) }
+        if c.pidMode != .host { namespaces.append(.init(type: .pid)) }
+        if c.ipcMode != .host { namespaces.append(.init(type: .ipc)) }
+        if c.utsMode != .host { namespaces.append(.init(type: .uts)) }
+        if c.cgroupns == .private { namespaces.append(.init(type: .cgroup)) }
         switch c.network {
         case .host: break
         case .container: namespaces.append(.init(type: .network, path: try? networkNamespacePath(c)))

@@ -209,9 +209,9 @@ extension Runtime {
 
     func namespaceFlags(_ c: ContainerConfig) -> Namespaces {
         var ns: Namespaces = [.mount]
-        if c.utsMode != "host" { ns.insert(.uts) }
-        if c.ipcMode != "host" { ns.insert(.ipc) }
-        if c.pidMode != "host" { ns.insert(.pid) }
+        if c.utsMode != .host { ns.insert(.uts) }
+        if c.ipcMode != .host { ns.insert(.ipc) }
+        if c.pidMode != .host { ns.insert(.pid) }
         if case .none = c.network { ns.insert(.net) }
         if case .bridge = c.network { ns.insert(.net) }
         return ns

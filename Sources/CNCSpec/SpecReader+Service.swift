@@ -131,18 +131,18 @@ extension SpecReader {
         for key in ["pid", "ipc", "uts"] {
             guard let n = f[key], let text = string(n, f.path(key)) else { continue }
             let valid = key == "ipc" ? ["host", "private", "shareable"] : ["host", "private"]
-            guard valid.contains(text) else {
+            guard valid.contains(text), let mode = NamespaceMode(rawValue: text) else {
                 error(n, f.path(key), "\"\(text)\" is not supported (valid: \(valid.joined(separator: ", ")); another container's namespace only for network_mode)")
                 continue
             }
             switch key {
-            case "pid": s.pid = text
-            case "ipc": s.ipc = text
-            default: s.uts = text
+            case "pid": s.pid = mode
+            case "ipc": s.ipc = mode
+            default: s.uts = mode
             }
         }
         if let n = f["cgroup"], let text = string(n, f.path("cgroup")) {
-            if text == "host" || text == "private" { s.cgroup = text } else {
+            if text == "host" || text == "private", let mode = NamespaceMode(rawValue: text) { s.cgroup = mode } else {
                 error(n, f.path("cgroup"), "\"\(text)\" is not a cgroup namespace mode (valid: host, private)")
             }
         }

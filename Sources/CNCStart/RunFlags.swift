@@ -197,11 +197,11 @@ public struct RunFlags: Equatable, Sendable {
 
     /// `--pid`/`--ipc`/`--uts`: "host" shares the host's namespace; "" or "private" (and for ipc
     /// "shareable", Docker's default) a new one. nil stands for private.
-    public static func namespaceMode(_ value: String?, flag: String) throws -> String? {
+    public static func namespaceMode(_ value: String?, flag: String) throws -> NamespaceMode? {
         switch value {
         case nil, "", "private": return nil
         case "shareable" where flag == "--ipc": return nil
-        case "host": return "host"
+        case "host": return .host
         case let v?:
             if v.hasPrefix("container:") {
                 throw CNCError(.unsupported, "\(flag) \(v): joining another container's namespace is only supported for --network")
@@ -224,10 +224,10 @@ public struct RunFlags: Equatable, Sendable {
         r.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
         r.utsMode = try Self.namespaceMode(uts, flag: "--uts")
         if let cgroupns {
-            guard cgroupns == "host" || cgroupns == "private" else {
+            guard let mode = NamespaceMode(rawValue: cgroupns), mode != .shareable else {
                 throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")
             }
-            r.cgroupns = cgroupns
+            r.cgroupns = mode
         }
         if let oomScoreAdj {
             guard (-1000...1000).contains(oomScoreAdj) else {

@@ -85,7 +85,7 @@ struct ContainerInspect: ParsableCommand {
                 .object(["PathOnHost": .string(d.hostPath), "PathInContainer": .string(d.containerPath), "CgroupPermissions": .string(d.permissions)])
             }),
             "ShmSize": .int(cfg.shmSize ?? 64 << 20), "OomScoreAdj": .int(Int64(cfg.oomScoreAdj ?? 0)),
-            "PidMode": .string(cfg.pidMode ?? ""), "IpcMode": .string(cfg.ipcMode ?? "private"), "UTSMode": .string(cfg.utsMode ?? ""),
+            "PidMode": .string(cfg.pidMode?.rawValue ?? ""), "IpcMode": .string(cfg.ipcMode?.rawValue ?? "private"), "UTSMode": .string(cfg.utsMode?.rawValue ?? ""),
             "BlkioDeviceReadBps": throttles(l, .readBps), "BlkioDeviceWriteBps": throttles(l, .writeBps),
             "BlkioDeviceReadIOps": throttles(l, .readIOps), "BlkioDeviceWriteIOps": throttles(l, .writeIOps),
         ]

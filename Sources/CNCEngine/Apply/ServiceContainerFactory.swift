@@ -129,9 +129,9 @@ enum ServiceContainerFactory {
         r.shmSize = s.shmSize?.bytes
         r.cgroupns = s.cgroup
         r.groupAdd = s.groupAdd ?? []
-        r.pidMode = s.pid == "host" ? "host" : nil
-        r.ipcMode = s.ipc == "host" ? "host" : nil
-        r.utsMode = s.uts == "host" ? "host" : nil
+        r.pidMode = s.pid
+        r.ipcMode = s.ipc
+        r.utsMode = s.uts
         r.privileged = s.privileged == true
         r.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return r

@@ -55,13 +55,13 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     /// Size of /dev/shm.
     public var shmSize: ByteSize?
     /// The cgroup namespace: "host" or "private".
-    public var cgroup: String?
+    public var cgroup: NamespaceMode?
     /// Every capability and host device, no seccomp filter (Docker's --privileged).
     public var privileged: Bool?
     /// Namespace modes: "host" shares the host's (pid, ipc, uts).
-    public var pid: String?
-    public var ipc: String?
-    public var uts: String?
+    public var pid: NamespaceMode?
+    public var ipc: NamespaceMode?
+    public var uts: NamespaceMode?
     /// More supplementary groups (names or gids).
     public var groupAdd: [String]?
     public var blkioConfig: BlkioSpec?
