@@ -26,14 +26,33 @@ public enum Planner {
 
         // Networks and volumes first: containers depend on them.
         var networkAction: [String: Int] = [:]
-        var recreatedNetworks: Set<String> = []
         let observedNetworks = Dictionary(observed.networks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let recreatedNetworks = Set(desired.networks.filter { n in
+            !n.external && observedNetworks[n.name].map { $0.configHash != n.configHash } == true
+        }.map(\.name))
+        // A network with endpoints cannot be removed: the containers of the services on a
+        // network being recreated go first (whatever their update order), and come back on the
+        // new network as creates.
+        var observedContainers = observed.containers
+        var endpointRemovals: [String: [Int]] = [:]
+        var recreatedBecause: [String: String] = [:]
+        for service in desired.services.sorted(by: { $0.name < $1.name }) {
+            guard let net = service.networks.sorted().first(where: recreatedNetworks.contains) else { continue }
+            let cause = "network \(net) recreated"
+            recreatedBecause[service.name] = cause
+            let on = observedContainers.filter { $0.service == service.name }.sorted { ($0.replica, $0.name) < ($1.replica, $1.name) }
+            for c in on {
+                let id = b.add(.remove, subject: service.name, target: .service(service), container: c.name, replica: c.replica,
+                               containerID: c.id, existing: c.name, cause: cause, showReplica: on.count > 1 || service.replicas > 1)
+                for n in service.networks where recreatedNetworks.contains(n) { endpointRemovals[n, default: []].append(id) }
+            }
+            observedContainers.removeAll { $0.service == service.name }
+        }
         for n in desired.networks.sorted(by: { $0.name < $1.name }) where !n.external {
-            if let o = observedNetworks[n.name] {
-                if o.configHash != n.configHash {
-                    let rm = b.add(.removeNetwork, subject: n.name, cause: "config changed (recreated)")
+            if observedNetworks[n.name] != nil {
+                if recreatedNetworks.contains(n.name) {
+                    let rm = b.add(.removeNetwork, subject: n.name, cause: "config changed (recreated)", after: endpointRemovals[n.name] ?? [])
                     networkAction[n.name] = b.add(.createNetwork, subject: n.name, target: .network(n), cause: "config changed", after: [rm])
-                    recreatedNetworks.insert(n.name)
                 }
             } else {
                 networkAction[n.name] = b.add(.createNetwork, subject: n.name, target: .network(n), cause: "new network")
@@ -46,9 +65,9 @@ public enum Planner {
         }
 
         // Services in dependency order, so an action's dependencies already have ids.
-        let observedByService = Dictionary(grouping: observed.containers, by: \.service)
+        let observedByService = Dictionary(grouping: observedContainers, by: \.service)
         var serviceActions: [String: [Int]] = [:]
-        var replacedServices: Set<String> = []
+        var replacedServices = Set(recreatedBecause.keys)
         for service in dependencyOrder(desired.services) {
             // An interrupted start-first update can leave two containers for one replica: keep the
             // one with the canonical name, remove the other.
@@ -92,7 +111,9 @@ public enum Planner {
                 guard let c = byReplica[replica] else {
                     let applied = observed.appliedReplicas[service.name] ?? 0
                     let cause: String
-                    if replica <= applied {
+                    if let because = recreatedBecause[service.name] {
+                        cause = because
+                    } else if replica <= applied {
                         cause = "container missing (removed outside cnc)"
                     } else if containers.isEmpty && applied == 0 {
                         cause = "new service"
@@ -104,7 +125,7 @@ public enum Planner {
                     unchanged = false
                     continue
                 }
-                if let (cause, changes) = replaceCause(service: service, container: c, options: options, recreatedNetworks: recreatedNetworks) {
+                if let (cause, changes) = replaceCause(service: service, container: c, options: options) {
                     ids.append(b.add(.replace, subject: service.name, target: .service(service), container: name, replica: replica,
                                      containerID: c.id, existing: c.name, cause: cause, changes: changes, deps: prerequisites, update: service.update, showReplica: showReplica))
                     replacedServices.insert(service.name)
@@ -166,16 +187,12 @@ public enum Planner {
     }
 
     /// Why `container` must be replaced to match `service`, or nil when it matches.
-    static func replaceCause(service: DesiredService, container c: ObservedContainer, options: PlanOptions,
-                             recreatedNetworks: Set<String>) -> (String, [ConfigChange])? {
+    static func replaceCause(service: DesiredService, container c: ObservedContainer, options: PlanOptions) -> (String, [ConfigChange])? {
         if options.forceRecreate { return ("--force-recreate", []) }
         if let want = service.imageDigest, want != c.imageDigest {
             let old = c.imageDigest?.short ?? "unknown"
             return ("image \(service.image) \(old) -> \(want.short)", [ConfigChange(
                 path: "image", old: c.imageDigest.map { .string($0.description) }, new: .string(want.description))])
-        }
-        if let net = service.networks.first(where: recreatedNetworks.contains) {
-            return ("network \(net) recreated", [])
         }
         guard c.configHash != service.configHash else { return nil }
         if let applied = c.appliedSections {

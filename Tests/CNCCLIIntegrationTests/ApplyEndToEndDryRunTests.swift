@@ -59,13 +59,11 @@ import Testing
         let before = try await Self.snapshot(app)
         #expect(before.containers["dry-web-1"] != nil && before.revisions.count == 1)
 
-        _ = try app.write(Self.spec(env: "2", label: "2"))
+        _ = try app.write(Self.spec(env: "2", label: "1"))
         let dry = try app.apply(["-f", file, "--dry-run"])
         #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
         #expect(dry.stdout.contains("""
-        back: remove-network — config changed (recreated)
-        back: create-network — config changed
-        web: replace — network back recreated
+        web: replace — environment.V "1" -> "2"
           create dry-web-1-next
           start dry-web-1-next
           health gate dry-web-1-next: healthy within
@@ -88,16 +86,29 @@ import Testing
         }
         #expect(steps.map { $0["kind"] } == ["create", "start", "health-gate", "stop", "remove", "rename"].map { .string($0) })
         #expect(replace["target"]?["name"] == .string("web"))
-
         #expect(try await Self.snapshot(app) == before)
-        // The change was real all along: diff still sees it, and a real apply makes it (the
-        // replace alone: recreating a network its container is still on is refused by the
-        // runtime, a planner limit of its own).
+
+        // A network whose config changes: its container goes first, then the network is made
+        // again and the container comes back on it. The dry run shows it and changes nothing.
+        _ = try app.write(Self.spec(env: "2", label: "2"))
+        let dryNet = try app.apply(["-f", file, "--dry-run"])
+        #expect(dryNet.status == 0, "\(dryNet.stdout)\(dryNet.stderr)")
+        #expect(dryNet.stdout.contains("""
+        web: remove — network back recreated
+        back: remove-network — config changed (recreated)
+        back: create-network — config changed
+        web: create — network back recreated
+        """), "\(dryNet.stdout)")
+        #expect(try await Self.snapshot(app) == before)
+
+        // The change was real all along: diff still sees it, and a real apply makes it.
         #expect(try app.apply(["diff", "-f", file]).status == 2)
-        _ = try app.write(Self.spec(env: "2", label: "1"))
         let applied = try app.apply(["-f", file])
         #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
         #expect(try app.containers()["dry-web-1"]?["cnc.config-hash"] != before.containers["dry-web-1"]?["cnc.config-hash"])
+        let inspect = try CLI.run("cnc", ["network", "inspect", "--root", app.root, "dry_back"])
+        #expect(inspect.stdout.replacingOccurrences(of: " ", with: "").contains("\"rev\":\"2\""), "\(inspect.stdout)\(inspect.stderr)")
+        #expect(try app.apply(["diff", "-f", file]).status == 0)
         #expect(try app.apply(["down", "-p", "dry"]).status == 0)
     }
 }
