@@ -373,6 +373,12 @@ final class LocalRegistry {
         #expect(push.status == 0, "\(push.stderr)")
         let app = try AppRoot()
         let file = try app.write(spec("pull").replacingOccurrences(of: "image: app:stable", with: "image: \(ref)"))
+        // A dry run pulls nothing: it says what an apply would pull, and the store stays as it was.
+        let dry = try app.apply(["-f", file, "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
+        #expect(dry.stdout.contains("web: \(ref) is not in the local store: an apply would pull it") && !dry.stdout.contains("pulling"), "\(dry.stdout)")
+        #expect(try CLI.run("cnc", ["image", "inspect", "--root", app.root, ref]).status != 0)
+        #expect(try app.containers().isEmpty)
         let r = try app.apply(["-f", file])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.contains("pulling \(ref)"))

@@ -27,9 +27,13 @@ struct ApplyRun {
         let started = ContinuousClock.now
         let ctx = try AppContext.open(global, locked: true, progress: { event in if !json { Self.show(event, view) } })
         let registry = self.registry, root = global.stateRoot
-        let digests = try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
-            try registry.pull(ref, stateRoot: root, store: ctx.images)
-        }, note: { if !json { view.note($0) } })
+        // A dry run changes nothing, the image store included: it plans with the images that are
+        // here and says which ones an apply would pull.
+        let digests = flags.dryRun
+            ? ImageResolution.localDigests(for: loaded.app, store: ctx.images, missing: { if !json { view.note($0) } })
+            : try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
+                try registry.pull(ref, stateRoot: root, store: ctx.images)
+            }, note: { if !json { view.note($0) } })
         Trace.mark("apply: engine opened, images resolved")
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         Trace.mark("apply: desired state built")

@@ -46,10 +46,18 @@ public enum ImageResolution {
 extension ImageResolution {
     /// The digests of the spec's images that are in the store now, never pulling (diff, status
     /// and rollback plan with these; a missing image shows as a pending change).
-    public static func localDigests(for app: AppSpec, store: ImageStore) -> [String: Digest] {
+    /// `missing` hears of each service whose image is not here (or that an apply would pull
+    /// anyway, `pull_policy: always`).
+    public static func localDigests(for app: AppSpec, store: ImageStore, missing: (String) -> Void = { _ in }) -> [String: Digest] {
         var out: [String: Digest] = [:]
-        for (_, s) in app.services {
-            if let ref = s.image, let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
+        for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
+            guard let ref = s.image else { continue }
+            if let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
+            if out[ref.description] == nil, s.pullPolicy != .never {
+                missing("\(name): \(ref.familiar) is not in the local store: an apply would pull it")
+            } else if s.pullPolicy == .always {
+                missing("\(name): pull_policy always: an apply would pull \(ref.familiar) again")
+            }
         }
         return out
     }
