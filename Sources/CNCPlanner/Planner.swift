@@ -21,7 +21,7 @@ public struct PlanOptions: Sendable, Equatable {
 /// desired x observed -> Plan. Pure and synchronous: the same inputs always give the same plan.
 public enum Planner {
     public static func plan(desired: DesiredApp, observed: ObservedApp, options: PlanOptions = PlanOptions()) -> Plan {
-        var b = Builder(project: desired.project)
+        var b = Builder(project: desired.project, noStart: options.noStart)
         let desiredNames = Set(desired.services.map(\.name))
 
         // Networks and volumes first: containers depend on them.
@@ -231,6 +231,9 @@ public enum Planner {
 
     struct Builder {
         let project: String
+        /// `--no-start`: containers are created (and replaced) but not started, so nothing can
+        /// wait for one to start or become healthy.
+        var noStart = false
         var actions: [Action] = []
         var kept: [String] = []
         var warnings: [String] = []
@@ -241,7 +244,12 @@ public enum Planner {
                           changes: [ConfigChange] = [], deps: [ActionDependency] = [], after: [Int] = [],
                           update: UpdatePolicy? = nil, showReplica: Bool = false) -> Int {
             let id = actions.count
-            let steps = Planner.steps(kind, subject: subject, container: container, existing: existing, service: target?.service)
+            var steps = Planner.steps(kind, subject: subject, container: container, existing: existing, service: target?.service)
+            var deps = deps
+            if noStart {
+                steps.removeAll { ($0.kind == .start && $0.container == .new) || $0.kind == .healthGate }
+                deps = deps.map { ActionDependency(action: $0.action, condition: .done) }
+            }
             var a = Action(id: id, kind: kind, subject: subject, target: target, container: container, replica: replica,
                            containerID: containerID, cause: cause, changes: changes,
                            dependsOn: deps + after.map { .init(action: $0, condition: .done) }, update: update, steps: steps)

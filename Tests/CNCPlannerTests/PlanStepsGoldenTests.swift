@@ -115,3 +115,19 @@ import Testing
         #expect(throws: CNCError.self) { try decoded.attaching(moved) }
     }
 }
+
+/// `--no-start`: containers are created (and replaced) without being started, and nothing waits
+/// for one to start or become healthy.
+@Suite struct NoStartStepsTests {
+    @Test func createsAndReplacesWithoutStarting() {
+        var web = PlannerGoldenTests.web()
+        web.dependsOn = [Dependency(service: "db", condition: .healthy)]
+        let app = PlannerGoldenTests.app([web, PlannerGoldenTests.db()])
+        let plan = Planner.plan(desired: app, observed: ObservedApp(), options: PlanOptions(noStart: true))
+        for a in plan.actions where a.kind == .create {
+            #expect(a.steps.map(\.kind) == [.create], "\(a.line)")
+            #expect(a.dependsOn.allSatisfy { $0.condition == .done }, "\(a.line)")
+        }
+        #expect(plan.actions.contains { $0.kind == .create && $0.subject == "web" })
+    }
+}
