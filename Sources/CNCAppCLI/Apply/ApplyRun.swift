@@ -29,6 +29,7 @@ struct ApplyRun {
         let registry = self.registry, root = global.stateRoot
         // A dry run changes nothing, the image store included: it plans with the images that are
         // here and says which ones an apply would pull.
+        if flags.dryRun { try ImageResolution.requireImages(loaded.app) }
         let digests = flags.dryRun
             ? ImageResolution.localDigests(for: loaded.app, store: ctx.images, missing: { if !json { view.note($0) } })
             : try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in

@@ -9,13 +9,11 @@ public enum ImageResolution {
         for app: AppSpec, store: ImageStore, pull: (ImageReference) throws -> ResolvedImage,
         note: (String) -> Void = { _ in }
     ) throws -> [String: Digest] {
+        try requireImages(app)
         var out: [String: Digest] = [:]
         var pulled: Set<String> = []
         for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
-            guard let ref = s.image else {
-                throw CNCError(.unsupported, "service \(name): not supported yet: building images from build: (cnc has no image builder)",
-                               cause: "give the service an image: to pull, or build the image with another tool and cnc load or cnc import it")
-            }
+            guard let ref = s.image else { continue }
             let key = ref.description
             if out[key] != nil && !(s.pullPolicy == .always && !pulled.contains(key)) { continue }
             let local = try? store.resolve(key)
@@ -44,6 +42,14 @@ public enum ImageResolution {
 }
 
 extension ImageResolution {
+    /// Every service names an image: a service with only `build:` cannot be applied yet.
+    public static func requireImages(_ app: AppSpec) throws {
+        for (name, s) in app.services.sorted(by: { $0.key < $1.key }) where s.image == nil {
+            throw CNCError(.unsupported, "service \(name): not supported yet: building images from build: (cnc has no image builder)",
+                           cause: "give the service an image: to pull, or build the image with another tool and cnc load or cnc import it")
+        }
+    }
+
     /// The digests of the spec's images that are in the store now, never pulling (diff, status
     /// and rollback plan with these; a missing image shows as a pending change).
     /// `missing` hears of each service whose image is not here (or that an apply would pull
