@@ -38,6 +38,10 @@ public enum CommandLineEntry {
             if name == "cnc", Host.environment("CNC_NO_PRIME") == nil, let verb = args.first, ["start", "restart", "exec"].contains(verb) {
                 MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
             }
+            if let word = args.first, let refusal = unknownCommand(word, root: root, name: name) {
+                writeStderr(refusal)
+                exitProcess(1)
+            }
             // The fast path runs here, on the main thread, before any Swift concurrency starts.
             if let fastPath, let status = try fastPath(args) { exitProcess(status) }
             Task { await parseAndRun(root, name: name, args: args) }
@@ -60,6 +64,17 @@ public enum CommandLineEntry {
         } catch {
             fail(error, root: root, name: name)
         }
+    }
+
+    /// Docker's words for a first argument that names no command (`cnc attach` where cnc has no
+    /// attach), with the help that lists the commands there are. nil when `word` is a command,
+    /// an option, or the root has a default command that takes arguments.
+    static func unknownCommand(_ word: String, root: any AsyncParsableCommand.Type, name: String) -> String? {
+        let config = root.configuration
+        guard !word.hasPrefix("-"), config.defaultSubcommand == nil, !config.subcommands.isEmpty else { return nil }
+        let known = Set(config.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"])
+        guard !known.contains(word) else { return nil }
+        return "\(name): '\(word)' is not a \(name) command.\nSee '\(name) --help'.\n\n" + root.helpMessage(columns: 100) + "\n"
     }
 
     static func fail(_ error: any Error, root: any AsyncParsableCommand.Type, name: String) -> Never {

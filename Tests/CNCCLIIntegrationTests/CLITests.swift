@@ -90,4 +90,23 @@ enum CLI {
         let lvl = try CLI.run("cnc", ["info", "--log-level", "loud"])
         #expect(lvl.status == 64)
     }
+
+    /// Docker's habits: an unknown command is named (with the help that lists the real ones),
+    /// `rm -f` of a missing container is not an error, and errors carry one prefix with no
+    /// daemon in it.
+    @Test func unknownCommandsAndMissingContainersAsDocker() throws {
+        let root = "/tmp/cnc-cli-missing-\(ContainerID.random().short)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let unknown = try CLI.run("cnc", ["frobnicate", "x", "y"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.hasPrefix("cnc: 'frobnicate' is not a cnc command.\nSee 'cnc --help'.\n"), "\(unknown.stderr)")
+        #expect(unknown.stderr.contains("SUBCOMMANDS") && !unknown.stderr.contains("nexpected argument"), "\(unknown.stderr)")
+        let rmf = try CLI.run("cnc", ["rm", "-f", "--root", root, "nosuch"])
+        #expect(rmf.status == 0 && rmf.stdout.isEmpty && rmf.stderr.isEmpty, "\(rmf.stderr)")
+        let rm = try CLI.run("cnc", ["rm", "--root", root, "nosuch"])
+        #expect(rm.status == 1)
+        #expect(rm.stderr.hasPrefix("Error: ") && rm.stderr.contains("nosuch") && !rm.stderr.contains("daemon"), "\(rm.stderr)")
+        let stop = try CLI.run("cnc", ["stop", "--root", root, "nosuch"])
+        #expect(stop.status == 1 && stop.stderr.hasPrefix("Error: ") && !stop.stderr.contains("daemon"), "\(stop.stderr)")
+    }
 }

@@ -34,7 +34,7 @@ struct ContainerExec: ParsableCommand {
         } catch let e as CNCError {
             // Refusals before anything runs (no such container, not running, no command) are
             // Docker's status 1; 126/127 stay for a command that cannot run (StartFailure).
-            writeStderr("Error response from daemon: \(e.description)\n")
+            writeStderr("Error: \(e.description)\n")
             throw ExitCode([.notFound, .conflict, .invalidArgument].contains(e.code) ? 1 : 126)
         }
     }

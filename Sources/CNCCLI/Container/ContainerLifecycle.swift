@@ -15,7 +15,7 @@ func forEachContainer(_ refs: [String], printRef: Bool = true, _ body: (String) 
             try body(ref)
             if printRef { print(ref) }
         } catch let e as CNCError {
-            writeStderr("Error response from daemon: \(e.description)\n")
+            writeStderr("Error: \(e.description)\n")
             failed = true
         }
     }
@@ -71,7 +71,9 @@ struct ContainerRemove: ParsableCommand {
         let r = try global.runtime()
         var failed = false
         for (ref, error) in r.removeMany(containers, force: force, volumes: volumes) {
-            if let error { writeStderr("Error response from daemon: \(error)\n"); failed = true } else { print(ref) }
+            // Docker: `rm -f` of a container that does not exist is not an error.
+            if force, let e = error as? CNCError, e.code == .notFound { continue }
+            if let error { writeStderr("Error: \(error)\n"); failed = true } else { print(ref) }
         }
         if failed { throw ExitCode(1) }
     }
@@ -186,7 +188,7 @@ struct ContainerPrune: ParsableCommand {
         let sizes = Dictionary(stopped.map { ($0.config.id.rawValue, FileSystem.diskUsage($0.directory + "/upper")) }, uniquingKeysWith: { a, _ in a })
         var reclaimed: Int64 = 0
         for (ref, error) in r.removeMany(stopped.map(\.config.id.rawValue)) {
-            if let error { writeStderr("Error response from daemon: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
+            if let error { writeStderr("Error: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
         }
         if !removed.isEmpty { print("Deleted Containers:\n" + removed.joined(separator: "\n") + "\n") }
         print("Total reclaimed space: \(ByteSize(bytes: reclaimed).description)")
