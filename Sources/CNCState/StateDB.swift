@@ -221,6 +221,14 @@ public actor StateDB {
                      [.text(project), .int(time), .text(kind), .text(message)])
     }
 
+    /// True when the app's last word was `cncapply down` (no apply after it): its containers
+    /// are gone on purpose, and its revisions stay only as history.
+    public func isDown(project: String) throws -> Bool {
+        try db.query("""
+            SELECT kind FROM events WHERE project = ? AND kind IN ('applied', 'failed', 'down') ORDER BY id DESC LIMIT 1
+            """, [.text(project)]).first?[0].text == "down"
+    }
+
     public func events(project: String, limit: Int = 100) throws -> [EventRecord] {
         try db.query("SELECT id, project, time, kind, message FROM events WHERE project = ? ORDER BY id DESC LIMIT ?",
                      [.text(project), .int(Int64(limit))]).reversed().map { row in

@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text or json.")
     var output: ReportFormat = .text
 
-    struct Service: Encodable { var name: String; var running: Int; var desired: Int?; var health: String; var status: String }
+    struct Service: Encodable { var name: String; var running: Int; var containers: Int; var desired: Int?; var health: String; var status: String }
     struct Report: Encodable { var project: String; var revision: Int?; var outcome: String?; var services: [Service]; var drift: [String] }
 
     func run() async throws {
@@ -21,7 +21,8 @@ struct StatusCommand: AsyncParsableCommand {
         let ctx = try AppContext.open(global)
         let observed = try await ctx.engine.observe(project: target.project)
         let last = try await ctx.state.revisions(project: target.project).last
-        var desiredReplicas: [String: Int] = last?.replicas ?? [:]
+        let down = try await ctx.state.isDown(project: target.project)
+        var desiredReplicas: [String: Int] = down ? [:] : last?.replicas ?? [:]
         var drift: [String] = []
         if let loaded = target.loaded {
             let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
@@ -35,20 +36,30 @@ struct StatusCommand: AsyncParsableCommand {
             let running = cs.filter { $0.status == .running }.count
             let healths = Set(cs.map(\.health.rawValue)).subtracting(["none"]).sorted()
             let statuses = Set(cs.map(\.status.rawValue)).sorted()
-            return Service(name: name, running: running, desired: desiredReplicas[name], health: healths.joined(separator: ","),
+            return Service(name: name, running: running, containers: cs.count, desired: desiredReplicas[name], health: healths.joined(separator: ","),
                            status: statuses.joined(separator: ","))
         }
         let report = Report(project: target.project, revision: last?.number, outcome: last?.outcome.rawValue, services: services, drift: drift)
-        if output == .json { print(try CanonicalJSON.string(report, pretty: true), terminator: ""); return }
-        print("\(target.project): revision \(last.map { "\($0.number) (\($0.outcome.rawValue))" } ?? "none")")
+        // For scripts and CI: non-zero when the last revision failed or replicas are missing
+        // (not after `down`, which removed them on purpose).
+        let unhealthy = !down && (last.map { $0.outcome != .succeeded } ?? false
+            || services.contains { s in s.desired.map { s.containers < $0 } ?? false })
+        if output == .json {
+            print(try CanonicalJSON.string(report, pretty: true), terminator: "")
+            if unhealthy { throw ExitCode(1) }
+            return
+        }
+        let head = last.map { "\($0.number) (\($0.outcome.rawValue))" } ?? "none"
+        print("\(target.project): " + (down ? "down (revision \(head) kept: cncapply history -p \(target.project))" : "revision \(head)"))
         var rows = [["SERVICE", "REPLICAS", "STATUS", "HEALTH"]]
         for s in services {
             rows.append([s.name, "\(s.running)/\(s.desired.map(String.init) ?? "-")", s.status.isEmpty ? "missing" : s.status,
                          s.health.isEmpty ? "-" : s.health])
         }
-        print(Table.render(rows), terminator: "")
+        if !services.isEmpty { print(Table.render(rows), terminator: "") }
         if target.loaded != nil {
             print(drift.isEmpty ? "drift: none (in sync with the spec)" : "drift: \(drift.count) pending change(s)\n  " + drift.joined(separator: "\n  "))
         }
+        if unhealthy { throw ExitCode(1) }
     }
 }

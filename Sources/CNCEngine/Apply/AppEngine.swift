@@ -115,7 +115,8 @@ public final class AppEngine: Sendable {
         return ObservedApp(
             containers: containers.sorted { ($0.service, $0.replica, $0.name) < ($1.service, $1.replica, $1.name) },
             networks: try await backend.listNetworks(project: project), volumes: try await backend.listVolumes(project: project),
-            appliedReplicas: last?.replicas ?? [:])
+            // After `down`, nothing is applied: a later apply creates, it does not "find missing".
+            appliedReplicas: try await state.isDown(project: project) ? [:] : last?.replicas ?? [:])
     }
 
     /// The plan an apply of `request` would run now (observing only: nothing changes).

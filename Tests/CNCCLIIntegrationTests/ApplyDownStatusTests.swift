@@ -1,0 +1,40 @@
+import CNCCore
+import Foundation
+import Testing
+
+/// After `down` an app is down, not broken: status says so and exits 0, history is kept, and a
+/// later apply creates its services anew. `status` exits non-zero when replicas are missing or
+/// the last revision failed (for scripts and CI).
+@Suite(.serialized) struct ApplyDownStatusTests {
+    @Test func downThenStatusThenApplyAgain() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("ds"))
+        #expect(try app.apply(["-f", file]).status == 0)
+        let healthy = try app.apply(["status", "-p", "ds"])
+        #expect(healthy.status == 0, "\(healthy.stdout)\(healthy.stderr)")
+
+        // A container removed behind cncapply's back: replicas missing, status says so and fails.
+        let id = try CLI.run("cnc", ["ps", "-q", "--no-trunc", "--root", app.root, "--filter", "name=ds-web-1"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try CLI.run("cnc", ["rm", "-f", "--root", app.root, id]).status == 0)
+        let missing = try app.apply(["status", "-p", "ds"])
+        #expect(missing.status == 1, "\(missing.stdout)\(missing.stderr)")
+        #expect(missing.stdout.contains("web") && missing.stdout.contains("0/1"), "\(missing.stdout)")
+        let json = try app.apply(["status", "-p", "ds", "-o", "json"])
+        #expect(json.status == 1 && json.stdout.contains("\"containers\": 0"), "\(json.stdout)")
+
+        #expect(try app.apply(["down", "-p", "ds"]).status == 0)
+        let down = try app.apply(["status", "-p", "ds"])
+        #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+        #expect(down.stdout.hasPrefix("ds: down (revision 1 (succeeded) kept"), "\(down.stdout)")
+        #expect(!down.stdout.contains("missing"), "\(down.stdout)")
+        #expect(try app.apply(["history", "-p", "ds"]).stdout.split(separator: "\n").count == 2)
+
+        let again = try app.apply(["-f", file, "--dry-run"])
+        #expect(again.stdout.contains("web: create — new service"), "\(again.stdout)")
+        #expect(!again.stdout.contains("removed outside cnc"), "\(again.stdout)")
+        #expect(try app.apply(["-f", file]).status == 0)
+        #expect(try app.apply(["status", "-p", "ds"]).status == 0)
+        #expect(try app.apply(["down", "-p", "ds"]).status == 0)
+    }
+}
