@@ -18,7 +18,10 @@ cleanup() {
     "$bin/cncapply" down --root "$work/$v" -p ab20 -t 0 >/dev/null 2>&1 || true
     ids=$("$bin/cnc" ps -aq --no-trunc --root "$work/$v" 2>/dev/null || true)
     [ -n "$ids" ] && "$bin/cnc" rm -f --root "$work/$v" $ids >/dev/null 2>&1
-    "$bin/cnc" network prune --root "$work/$v" >/dev/null 2>&1 || true
+    # prune keeps the default network (as docker's does); its bridge must go with the root.
+    for n in $("$bin/cnc" network ls -q --root "$work/$v" 2>/dev/null || true); do
+      "$bin/cnc" network rm --root "$work/$v" "$n" >/dev/null 2>&1 || true
+    done
   done
   rm -rf "$work"
 }
