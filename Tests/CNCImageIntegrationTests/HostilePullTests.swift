@@ -20,10 +20,15 @@ import Testing
     static let registry: TestRegistry = {
         let reg = try! TestRegistry()  // test setup, not outside input
         registryPID = reg.process.processIdentifier
-        atexit { if let pid = registryPID { Glibc.kill(pid, SIGKILL) } }
+        registryDir = reg.dir.path
+        atexit {
+            if let pid = registryPID { Glibc.kill(pid, SIGKILL); var status: Int32 = 0; _ = waitpid(pid, &status, 0) }
+            if let dir = registryDir { try? FileSystem.removeTree(dir) }
+        }
         return reg
     }()
     nonisolated(unsafe) static var registryPID: Int32?
+    nonisolated(unsafe) static var registryDir: String?
 
     /// Where each refusal must point: the entry (or, for a damaged archive, the entry before it).
     static let entries: [String: String] = [
