@@ -125,7 +125,8 @@ public struct ContainerRequest: Sendable, Equatable {
         c.dnsOptions = dnsOptions.isEmpty ? nil : dnsOptions
         c.extraHosts = extraHosts
         var ports = publish
-        if publishAllExposed { ports += try PublishedPort.publishAll(exposed: i.exposedPorts.filter { (try? PublishedPort.parse($0)) != nil }) }
+        // -P: every EXPOSEd port that parses (an image may carry one that does not).
+        if publishAllExposed { ports += i.exposedPorts.flatMap { (try? PublishedPort.publishAll(exposed: [$0])) ?? [] } }
         c.publish = ports.isEmpty ? nil : ports
         c.ipv4Address = ipv4Address
         c.networkAliases = networkAliases.isEmpty ? nil : networkAliases

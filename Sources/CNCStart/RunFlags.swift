@@ -238,7 +238,9 @@ public struct RunFlags: Equatable, Sendable {
     }
 
     /// The limits these flags ask for (CgroupLimits' rules: an absent flag leaves its limit
-    /// alone, -1 removes it), checked as Docker checks them. `cnc update` uses it too.
+    /// alone, -1 removes it). `cnc update` uses it too. Docker's checks (`validate`) run on a
+    /// container's complete limits: at resolve for run/create, after the merge for update (an
+    /// update of the swap limit alone is valid when the container has a memory limit).
     public func resourceLimits() throws -> CgroupLimits {
         var l = CgroupLimits()
         if let cpus {
@@ -267,7 +269,6 @@ public struct RunFlags: Equatable, Sendable {
             + deviceReadIops.map { try HostResources.throttle(.readIOps, $0, flag: "--device-read-iops") }
             + deviceWriteIops.map { try HostResources.throttle(.writeIOps, $0, flag: "--device-write-iops") }
         if !throttles.isEmpty { l.blkioThrottles = throttles }
-        try l.validate()
         return l
     }
 

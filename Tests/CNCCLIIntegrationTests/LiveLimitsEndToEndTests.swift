@@ -125,6 +125,10 @@ import Testing
             #expect(try CLI.run("cnc", ["update", "--root", app.root, "--memory", "128m", "u"]).status == 0)
             #expect(try Self.read(app, "u", mem) == "134217728")
         }
+        // The swap limit alone, over the memory limit the container has: valid (Docker's check
+        // is on the complete limits, not on the flags of the update).
+        let swapOnly = try CLI.run("cnc", ["update", "--root", app.root, "--memory-swap", "512m", "u"])
+        #expect(swapOnly.status == 0, "\(swapOnly.stderr)")
         let p = try CLI.run("cnc", ["update", "--root", app.root, "--pids-limit", "-1", "u"])
         #expect(p.status == 0, "\(p.stderr)")
         #expect(try Self.read(app, "u", pids) == "max")

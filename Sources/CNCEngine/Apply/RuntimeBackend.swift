@@ -166,7 +166,7 @@ public final class RuntimeBackend: ContainerBackend {
     public func listContainers(project: String) async throws -> [RuntimeContainer] {
         runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
             RuntimeContainer(id: c.config.id.rawValue, name: c.config.name, labels: c.config.labels,
-                             observation: Self.observation(c.state), liveLimits: Self.liveLimits(c.config.limits))
+                             observation: Self.observation(c.state), liveLimits: c.config.limits)
         }
     }
 
@@ -175,6 +175,4 @@ public final class RuntimeBackend: ContainerBackend {
         let health = s.health.flatMap { ObservedContainer.Health(rawValue: $0.status) } ?? ObservedContainer.Health.none
         return ContainerObservation(status: status, health: health, exitCode: status == .running ? nil : s.exitCode)
     }
-
-    static func liveLimits(_ l: CgroupLimits) -> CgroupLimits { l.live }
 }

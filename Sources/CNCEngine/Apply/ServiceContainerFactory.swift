@@ -137,8 +137,8 @@ enum ServiceContainerFactory {
         return r
     }
 
-    /// One Compose `ports` entry as the runtime's published ports (a range expands to one per
-    /// port; no published port: the host chooses).
+    /// One Compose `ports` entry as the runtime's published port (a published range gives its
+    /// first port, as `-p 8000-8010:80` does; no published port: the host chooses).
     static func publishedPorts(_ p: PortSpec) throws -> [PublishedPort] {
         var hostIP: IPv4Address?
         if let ip = p.hostIP, !ip.isEmpty, ip != "0.0.0.0" {
