@@ -58,9 +58,11 @@ extension ImageResolution {
         var out: [String: Digest] = [:]
         for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
             guard let ref = s.image else { continue }
-            if let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
-            if out[ref.description] == nil, s.pullPolicy != .never {
-                missing("\(name): \(ref.familiar) is not in the local store: an apply would pull it")
+            // Services sharing an image resolve it once.
+            if out[ref.description] == nil, let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
+            if out[ref.description] == nil {
+                missing("\(name): \(ref.familiar) is not in the local store: " + (s.pullPolicy == .never
+                    ? "an apply would fail (pull_policy never)" : "an apply would pull it"))
             } else if s.pullPolicy == .always {
                 missing("\(name): pull_policy always: an apply would pull \(ref.familiar) again")
             }
