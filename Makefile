@@ -42,7 +42,8 @@ check-layers:
 demo: build
 	@scripts/demo.sh $(BIN)
 
-bench: deps
+bench:
+	@scripts/install-deps.sh --bench
 	$(RELEASE_BUILD)
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
 

@@ -27,6 +27,12 @@ PACKAGES=(
   zstd                 # zstd layers in the hostile-tar corpus
 )
 
+# `--bench` (make bench) also installs what only the side-by-side benchmarks need: Debian's
+# dockerd and containerd, run as a private daemon for docker-compose (bench/lib/private-dockerd.sh).
+if [[ "${1:-}" == --bench ]]; then
+  PACKAGES+=(docker.io)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
