@@ -12,17 +12,9 @@ new=$(realpath "${2:?usage: ab.sh OLD_BIN_DIR NEW_BIN_DIR}")
 RUNS=${RUNS:-40}
 ROUNDS=${ROUNDS:-3}
 work=$(mktemp -d /tmp/cnc-bench-ab.XXXXXX)
+source bench/lib/cnc-root.sh
 cleanup() {
-  for v in old new; do
-    bin=${!v}
-    "$bin/cncapply" down --root "$work/$v" -p ab20 -t 0 >/dev/null 2>&1 || true
-    ids=$("$bin/cnc" ps -aq --no-trunc --root "$work/$v" 2>/dev/null || true)
-    [ -n "$ids" ] && "$bin/cnc" rm -f --root "$work/$v" $ids >/dev/null 2>&1
-    # prune keeps the default network (as docker's does); its bridge must go with the root.
-    for n in $("$bin/cnc" network ls -q --root "$work/$v" 2>/dev/null || true); do
-      "$bin/cnc" network rm --root "$work/$v" "$n" >/dev/null 2>&1 || true
-    done
-  done
+  for v in old new; do cnc_root_clear "${!v}" "$work/$v" ab20; done
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -16,11 +16,9 @@ NOOP_RUNS=${NOOP_RUNS:-20}
 work=$(mktemp -d /tmp/cnc-bench-apply.XXXXXX)
 root=$work/root
 source bench/lib/private-dockerd.sh
+source bench/lib/cnc-root.sh
 cleanup() {
-  for p in bench20 bench100; do "$BIN/cncapply" down --root "$root" -p $p -t 0 >/dev/null 2>&1 || true; done
-  for n in $("$BIN/cnc" network ls -q --root "$root" 2>/dev/null || true); do
-    "$BIN/cnc" network rm --root "$root" "$n" >/dev/null 2>&1 || true
-  done
+  cnc_root_clear "$BIN" "$root" bench20 bench100
   private_dockerd_stop
   rm -rf "$work"
 }
