@@ -39,7 +39,7 @@ public struct ShellLexer: Sendable {
             let (value, words) = try state.processStopOn(nil, rawEscapes: rawEscapes)
             return Result(value: value, words: words, matched: state.matched, unmatched: state.unmatched)
         } catch {
-            throw Failure(message: "failed to process \"\(word)\": \(error.message)")
+            throw Failure(message: "failed to process \(StepText.quoteJSON(word)): \(error.message)")
         }
     }
 
