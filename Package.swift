@@ -2,7 +2,7 @@
 // cnc — a declarative container engine for Linux.
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
 //   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore · 2 CNCPlanner, CNCImageStore
-//   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork
+//   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork, CNCBuild
 //   4 CNCEngine, CNCStart, CNCNetworkAttach · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
 //   executables: cnc (lean start-path front), cnc-cli, cnc-net, cncapply, cnc-registry,
 //   cnc-init, cnc-monitor
@@ -70,6 +70,12 @@ let package = Package(
         ]),
         .target(name: "CNCRegistry", dependencies: [
             "CNCCore", "CNCOCI", "CNCSystem", "CNCImage",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Dockerfile builds: parser, stage graph, .dockerignore, context walker, cache keys, lint
+        // (pure, no runtime yet: the executor that runs RUN through CNCRuntime comes on top).
+        .target(name: "CNCBuild", dependencies: [
+            "CNCCore", "CNCOCI", "CNCSystem",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -178,6 +184,7 @@ let package = Package(
             dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCImage", "CNCRegistry", "CNCTestSupport"],
             exclude: ["Fixtures"]
         ),
+        .testTarget(name: "CNCBuildTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCBuild", "CNCTestSupport"]),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState", "CNCSystem"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),

@@ -1,0 +1,131 @@
+import CNCCore
+import CNCSystem
+import Crypto
+import Synchronization
+
+/// The checksum of what a COPY/ADD selects: SHA-256 over each entry's relative name, type,
+/// mode, owner and content (a regular file's SHA-256, a symlink's target) — never its times,
+/// so `touch` changes nothing and one changed byte changes the checksum.
+public enum ContentChecksum {
+    public static func digest(_ selections: [BuildContext.Selection], context: BuildContext,
+                              memo: FileDigestMemo? = nil) throws -> String {
+        var h = SHA256()
+        for s in selections {
+            feed(&h, "source\0\(s.source)\0")
+            for f in s.files {
+                let e = f.entry
+                let type = switch e.kind { case .directory: "d" case .regular: "f" case .symlink: "l" case .other: "o" }
+                feed(&h, "\(f.relative)\0\(type)\0\(String(e.mode, radix: 8))\0\(e.uid):\(e.gid)\0")
+                switch e.kind {
+                case .regular: feed(&h, try fileDigest(f, context: context, memo: memo) + "\0")
+                case .symlink: feed(&h, (f.linkTarget ?? "") + "\0")
+                default: feed(&h, "\0")
+                }
+            }
+        }
+        return "sha256:" + hex(h.finalize())
+    }
+
+    /// One regular file's content digest, from the memo when its stat says it is the file hashed before.
+    public static func fileDigest(_ f: BuildContext.File, context: BuildContext, memo: FileDigestMemo?) throws -> String {
+        let key = FileDigestMemo.Key(f.entry)
+        if let memo, let d = memo.lookup(f.path, key) { return d }
+        var h = SHA256()
+        try context.tree.read(f.path, expect: f.entry) { h.update(bufferPointer: $0) }
+        let d = hex(h.finalize())
+        memo?.store(f.path, key, d)
+        return d
+    }
+
+    static func feed(_ h: inout SHA256, _ s: String) {
+        var s = s
+        s.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func hex<D: Sequence>(_ d: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for b in d { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A shortcut for content digests, per state root: (dev, inode, size, mtime, ctime) -> digest.
+/// It only ever skips re-reading a file whose five values are all unchanged; any difference
+/// means hashing the content again.
+///
+/// Why ctime makes this safe against the moby/buildkit#4817 class of bug (a file changed
+/// without changing its size or mtime reused a stale COPY cache): size and mtime are under user
+/// control — `touch -d`, `cp -p`, tar and rsync restore mtimes, and editors can rewrite a file
+/// to the same size — but ctime is not: the kernel sets it to the current time on every write,
+/// truncate, chmod, chown, link count change and utimensat (setting mtime bumps ctime), and no
+/// system call sets it back. A file replaced by rename is a new inode. So equal (dev, ino, size,
+/// mtime, ctime) means the inode was not modified since it was hashed — except for a write in
+/// the same clock tick as the stat that was memoized, which is why entries whose ctime is within
+/// `racyWindow` of the moment they were hashed are never stored (git's "racy clean" rule).
+public final class FileDigestMemo: Sendable {
+    public struct Key: Hashable, Sendable {
+        public var device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64
+        public init(device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64) {
+            self.device = device
+            self.inode = inode
+            self.size = size
+            self.mtime = mtime
+            self.ctime = ctime
+        }
+        public init(_ e: RootedTree.Entry) {
+            device = e.device
+            inode = e.inode
+            size = e.size
+            mtime = e.mtimeNanos
+            ctime = e.ctimeNanos
+        }
+    }
+
+    /// Nanoseconds: a file changed this recently may still change within the same timestamp tick.
+    public static let racyWindow: Int64 = 2_000_000_000
+
+    private let entries = Mutex<[String: (Key, String)]>([:])
+    private let now: @Sendable () -> Int64
+
+    public init(now: @escaping @Sendable () -> Int64 = { Processes.wallNanos() }) {
+        self.now = now
+    }
+
+    public func lookup(_ path: String, _ key: Key) -> String? {
+        entries.withLock { e in
+            guard let (k, d) = e[path], k == key else { return nil }
+            return d
+        }
+    }
+
+    public func store(_ path: String, _ key: Key, _ digest: String) {
+        guard now() - key.ctime > Self.racyWindow else { return }
+        entries.withLock { $0[path] = (key, digest) }
+    }
+
+    public var count: Int { entries.withLock { $0.count } }
+
+    /// The memo as text, one `dev ino size mtime ctime digest path` line per file (paths with a
+    /// newline are not kept).
+    public func serialized() -> String {
+        entries.withLock { e in
+            e.sorted { $0.key < $1.key }.filter { !$0.key.contains("\n") }.map { path, v in
+                "\(v.0.device) \(v.0.inode) \(v.0.size) \(v.0.mtime) \(v.0.ctime) \(v.1) \(path)"
+            }.joined(separator: "\n")
+        }
+    }
+
+    /// Loads what `serialized()` wrote; malformed lines are skipped (it is only a shortcut).
+    public func load(_ text: String) {
+        var loaded: [String: (Key, String)] = [:]
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
+            guard f.count == 7, let dev = UInt64(f[0]), let ino = UInt64(f[1]), let size = Int64(f[2]),
+                  let mt = Int64(f[3]), let ct = Int64(f[4]), f[5].count == 64 else { continue }
+            let key = Key(device: dev, inode: ino, size: size, mtime: mt, ctime: ct)
+            loaded[String(f[6])] = (key, String(f[5]))
+        }
+        entries.withLock { $0.merge(loaded) { _, new in new } }
+    }
+}
