@@ -19,7 +19,7 @@ struct AppLogsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Follow new output.") var follow = false
     @Flag(name: .shortAndLong, help: "Show timestamps.") var timestamps = false
     @Option(help: "Lines per container from the end (default all).") var tail: Int?
-    @Argument(help: "Only these services.") var services: [String] = []
+    @Argument(help: "Only these services.", completion: .serviceNames) var services: [String] = []
 
     func run() async throws {
         let spec = try SpecOptions.parse(files.flatMap { ["-f", $0] } + (projectName.map { ["-p", $0] } ?? [])

@@ -16,7 +16,7 @@ struct RollbackCommand: AsyncParsableCommand {
     @Option(name: .customLong("to"), help: ArgumentHelp("Revision number (default: the one before the newest successful one).", valueName: "N"))
     var revision: Int?
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
-    @Argument(help: "Only these services go back; the others keep the current spec.") var services: [String] = []
+    @Argument(help: "Only these services go back; the others keep the current spec.", completion: .serviceNames) var services: [String] = []
 
     func run() async throws {
         let target = try AppTarget.find(spec)
