@@ -8,7 +8,8 @@ import Synchronization
 
 /// `cncapply logs [-f] [SERVICE...]`: the app's logs, merged by time, each line prefixed.
 struct AppLogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show the app's logs, merged and prefixed by container.")
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show the app's logs, merged and prefixed by container.",
+        discussion: "EXAMPLES\n  cncapply logs -p shop\n  cncapply logs -f --tail 20 web\n  cncapply logs --file app.yaml worker")
 
     @OptionGroup var global: GlobalOptions
     // -f is follow here (as in `docker compose logs -f`), so the spec files are --file only.

@@ -9,7 +9,8 @@ import CNCSystem
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Print the plan; exit 0 when in sync, 2 when changes are pending, 1 on error (for CI).")
+        abstract: "Print the plan; exit 0 when in sync, 2 when changes are pending, 1 on error (for CI).",
+        discussion: "EXAMPLES\n  cncapply diff -f app.yaml\n  cncapply diff -f app.yaml --plan-out plan.json -o json")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

@@ -9,7 +9,8 @@ import CNCSystem
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Go back to an earlier revision: re-point image tags to the digests they had, then apply (as a new revision).")
+        abstract: "Go back to an earlier revision: re-point image tags to the digests they had, then apply (as a new revision).",
+        discussion: "EXAMPLES\n  cncapply rollback -p shop\n  cncapply rollback -p shop --to 3\n  cncapply rollback -f app.yaml --to 3 web")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

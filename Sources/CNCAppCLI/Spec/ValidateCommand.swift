@@ -6,7 +6,8 @@ import CNCSystem
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check an app spec: exit 0 silently when valid, else exit 1 listing every error (file:line:col: key: problem).")
+        abstract: "Check an app spec: exit 0 silently when valid, else exit 1 listing every error (file:line:col: key: problem).",
+        discussion: "EXAMPLES\n  cncapply validate\n  cncapply validate -f app.yaml -f override.yaml --env-file prod.env")
 
     @OptionGroup var spec: SpecOptions
 
