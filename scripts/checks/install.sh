@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make install DESTDIR=... INSTALL_FROM=.build/debug` (the debug build: a release build takes
-# minutes here; one release install was tested by hand, see README): every executable lands
+# minutes here, so this check installs the debug build; the release path differs only in the
+# build step before scripts/install.sh): every executable lands
 # in $PREFIX/bin and the installed front reaches its helpers there; completions and a man page
 # per command are installed and valid; `make uninstall` removes all of it.
 set -euo pipefail
