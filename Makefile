@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= debug
 BIN := .build/$(CONFIG)
 
-.PHONY: all deps build test test-unit demo bench check-layers clean
+.PHONY: all deps build test test-unit demo bench check-layers clean install uninstall
 
 all: build
 
@@ -46,6 +46,25 @@ bench:
 	@scripts/install-deps.sh --bench
 	$(RELEASE_BUILD)
 	@for b in bench/*.sh; do echo "== $$b"; bash "$$b" || exit 1; done
+
+# `make install [PREFIX=/usr/local] [DESTDIR=...]`: a release build, then every executable cnc
+# needs at run time in $(PREFIX)/bin, bash/zsh/fish completions and a man page per command
+# (scripts/install.sh). INSTALL_FROM=.build/debug installs an existing build instead of
+# making a release one (the install check does, to stay quick).
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_FROM ?=
+
+install:
+ifeq ($(INSTALL_FROM),)
+	$(RELEASE_BUILD)
+	@scripts/install.sh install .build/release "$(DESTDIR)" "$(PREFIX)"
+else
+	@scripts/install.sh install "$(INSTALL_FROM)" "$(DESTDIR)" "$(PREFIX)"
+endif
+
+uninstall:
+	@scripts/install.sh uninstall - "$(DESTDIR)" "$(PREFIX)"
 
 clean:
 	rm -rf .build

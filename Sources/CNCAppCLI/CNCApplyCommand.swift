@@ -13,7 +13,7 @@ public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
     /// apply, diff, history, rollback, status... (the reconciler) and version.
     static let engineCommands: [any ParsableCommand.Type] = [
         ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self,
-        AppPsCommand.self, AppLogsCommand.self, DownCommand.self, VersionCommand.self,
+        AppPsCommand.self, AppLogsCommand.self, DownCommand.self, AppListCommand.self, VersionCommand.self, CompletionCommand<CNCApplyCommand>.self,
     ]
 
     public init() {}

@@ -77,9 +77,11 @@ public enum CommandLineEntry {
         return "\(name): '\(word)' is not a \(name) command.\nSee '\(name) --help'.\n\n" + root.helpMessage(columns: 100) + "\n"
     }
 
+    /// Every error of both tools has one prefix, `Error: ` (ArgumentParser's and Docker's CLI's),
+    /// whichever layer raised it: no `cncapply: ... cnc: ...` chains.
     static func fail(_ error: any Error, root: any AsyncParsableCommand.Type, name: String) -> Never {
         if let error = error as? CNCError {
-            writeStderr("\(name): \(error.description)\n")
+            writeStderr(ErrorText.line(error.description))
             exitProcess(exitStatus(for: error))
         }
         root.exit(withError: error)

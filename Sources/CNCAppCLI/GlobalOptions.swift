@@ -8,7 +8,7 @@ import Logging
 /// Options every cnc and cncapply command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: ArgumentHelp(
-        "Directory for all cnc state (env CNC_ROOT; default /var/lib/cnc).", valueName: "dir"))
+        "Directory for all cnc state (env CNC_ROOT; default /var/lib/cnc).", valueName: "dir"), completion: .directory)
     public var root: String?
 
     @Option(name: .long, help: ArgumentHelp(

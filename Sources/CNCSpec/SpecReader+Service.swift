@@ -31,6 +31,12 @@ extension SpecReader {
 
     static let ulimitNames = Ulimit.names
 
+    static let buildUnsupported = "not supported yet: building images (cnc has no image builder)"
+    /// What validate, apply and diff say at a service's `build:` (with or without `image:`:
+    /// apply never pulls image: in place of a build).
+    static let buildRefused = buildUnsupported
+        + "; build the image with another tool, cnc load or cnc import it, and name it in image: without build:"
+
     func readService(_ name: String, _ node: YAMLNode) -> ServiceSpec? {
         let path = "services.\(name)"
         guard let f = fields(node, path, allowed: Self.serviceKeySet) else { return nil }
@@ -43,9 +49,7 @@ extension SpecReader {
         }
         if let n = f["build"] {
             s.build = readBuild(n, f.path("build"))
-            warn(f.keyMark("build"), f.path("build"), f.has("image")
-                 ? "not supported yet: building images (cnc has no image builder); image: is pulled or taken from the store instead"
-                 : "not supported yet: building images (cnc has no image builder); apply refuses this service until it names an image: to pull or load")
+            warn(f.keyMark("build"), f.path("build"), Self.buildUnsupported + "; apply refuses this service until it names only an image: to pull or load")
         }
         if let n = f["command"], !n.isNull { s.command = commandLine(n, f.path("command")) }
         if let n = f["entrypoint"], !n.isNull { s.entrypoint = commandLine(n, f.path("entrypoint")) }

@@ -159,6 +159,25 @@ public actor StateDB {
             """, [.text(project)]).first.map(revision)
     }
 
+    /// The services of `project`'s newest revision, read without the actor or a migration
+    /// (for shell completion, which must be quick and change nothing). The file must exist.
+    public static func lastRevisionServices(path: String, project: String) throws -> [String] {
+        let db = try SQLiteDatabase(path: path)
+        let rows = try db.query("SELECT replicas FROM revisions WHERE project = ? ORDER BY number DESC LIMIT 1", [.text(project)])
+        guard let text = rows.first?.first?.text,
+              let replicas = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) else { return [] }
+        return replicas.keys.sorted()
+    }
+
+    /// Each project's newest revision number, in one query (for `cncapply ls`).
+    public func lastRevisionNumbers() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for row in try db.query("SELECT project, MAX(number) FROM revisions GROUP BY project") {
+            if let p = row[0].text, let n = row[1].int { out[p] = Int(n) }
+        }
+        return out
+    }
+
     /// Every image digest a kept revision of any app names: protected from pruning.
     public func protectedImageDigests() throws -> Set<String> {
         var out: Set<String> = []

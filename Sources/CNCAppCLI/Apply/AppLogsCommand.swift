@@ -8,7 +8,8 @@ import Synchronization
 
 /// `cncapply logs [-f] [SERVICE...]`: the app's logs, merged by time, each line prefixed.
 struct AppLogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show the app's logs, merged and prefixed by container.")
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show the app's logs, merged and prefixed by container.",
+        discussion: "EXAMPLES\n  cncapply logs -p shop\n  cncapply logs -f --tail 20 web\n  cncapply logs --file app.yaml worker")
 
     @OptionGroup var global: GlobalOptions
     // -f is follow here (as in `docker compose logs -f`), so the spec files are --file only.
@@ -19,7 +20,7 @@ struct AppLogsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Follow new output.") var follow = false
     @Flag(name: .shortAndLong, help: "Show timestamps.") var timestamps = false
     @Option(help: "Lines per container from the end (default all).") var tail: Int?
-    @Argument(help: "Only these services.") var services: [String] = []
+    @Argument(help: "Only these services.", completion: .serviceNames) var services: [String] = []
 
     func run() async throws {
         let spec = try SpecOptions.parse(files.flatMap { ["-f", $0] } + (projectName.map { ["-p", $0] } ?? [])

@@ -4,7 +4,8 @@ import CNCEngine
 
 /// `cncapply ps`: the app's containers.
 struct AppPsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List the app's containers.")
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List the app's containers.",
+        discussion: "EXAMPLES\n  cncapply ps\n  cncapply ps -p shop")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

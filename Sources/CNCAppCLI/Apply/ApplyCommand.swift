@@ -11,7 +11,8 @@ import Foundation
 struct ApplyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
-        abstract: "Converge to the spec: pull images, plan, apply, record a revision (the default command).")
+        abstract: "Converge to the spec: pull images, plan, apply, record a revision (the default command).",
+        discussion: "EXAMPLES\n  cncapply -f app.yaml\n  cncapply -f app.yaml --dry-run\n  cncapply -f app.yaml -f prod.yaml --wait --timeout 2m\n  cncapply apply -f app.yaml --plan plan.json\n  cncapply -f app.yaml --watch")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

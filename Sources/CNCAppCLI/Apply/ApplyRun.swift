@@ -20,7 +20,7 @@ struct ApplyRun {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
         Trace.mark("apply: start")
-        let loaded = try spec.loadReporting()
+        let loaded = try spec.loadReporting(refusingBuild: true)
         Trace.mark("apply: spec compiled")
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
@@ -39,11 +39,12 @@ struct ApplyRun {
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         Trace.mark("apply: desired state built")
         let request = ApplyRequest(
-            desired: desired, spec: try AppContext.specText(loaded.app), specFiles: spec.file,
+            desired: desired, spec: try AppContext.specText(loaded.app), specFiles: try spec.absoluteSpecFiles(),
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
         let dryRun = flags.dryRun
-        let result = try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+        let sourceMap = loaded.sourceMap
+        let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
             let text = plan.text(steps: true)
@@ -53,7 +54,7 @@ struct ApplyRun {
                 view.note("Plan for \(desired.project) (\(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s")):\n" + text.trimmingSuffixNewline)
                 if dryRun { view.note("(dry run: nothing changed)") }
             }
-        })
+        }) }
         var status: Int32 = result.report.map { $0.succeeded ? 0 : 1 } ?? 0
         if status == 0, flags.wait, !flags.dryRun {
             let timeout = try flags.timeout.map { try CNCDuration(parsing: $0) } ?? .seconds(60)
@@ -69,7 +70,7 @@ struct ApplyRun {
             // The failure is an error: stderr, as kubectl and Compose report theirs.
             if let failure = report.failure {
                 view.finish()
-                TerminalInfo.writeStderr("apply failed: \(failure.description)\n")
+                TerminalInfo.writeStderr(ErrorText.line("apply failed: \(failure.description)"))
             }
             if let back = result.rollback {
                 view.note("rolled back to revision \(back.toRevision) (recorded as revision \(back.revision))")
@@ -99,7 +100,7 @@ struct ApplyRun {
             } catch let e as ExitCode where e.rawValue == 1 {
                 TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
             } catch {
-                TerminalInfo.writeStderr("apply failed: \(error)\n")
+                TerminalInfo.writeStderr(ErrorText.line("apply failed: \(error)"))
             }
             // The spec may now include other files: watch the new set (the old watcher stops
             // only once the new one is armed).

@@ -9,7 +9,8 @@ import CNCSystem
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Print the plan; exit 0 when in sync, 2 when changes are pending, 1 on error (for CI).")
+        abstract: "Print the plan; exit 0 when in sync, 2 when changes are pending, 1 on error (for CI).",
+        discussion: "EXAMPLES\n  cncapply diff -f app.yaml\n  cncapply diff -f app.yaml --plan-out plan.json -o json")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions
@@ -20,7 +21,7 @@ struct DiffCommand: AsyncParsableCommand {
     var output: ReportFormat = .text
 
     func run() async throws {
-        let loaded = try spec.loadReporting()
+        let loaded = try spec.loadReporting(refusingBuild: true)
         let ctx = try AppContext.open(global)
         // Only images already in the store: diff never pulls. A missing one is a pending change.
         let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
@@ -33,6 +34,10 @@ struct DiffCommand: AsyncParsableCommand {
             let text = plan.text(steps: true)
             print(plan.isEmpty ? text + "\(desired.project): in sync" : text, terminator: plan.isEmpty ? "\n" : "")
         }
+        // What an apply would hit before starting anything: an error (exit 1), not a pending change.
+        let own = Set(try await ctx.backend.listContainers(project: desired.project).map(\.id))
+        let conflicts = try await ctx.engine.portConflicts(in: plan, own: own)
+        if !conflicts.isEmpty { throw PortConflicts(conflicts).cncError(loaded.sourceMap) }
         if !plan.isEmpty { throw ExitCode(2) }
     }
 }

@@ -6,7 +6,8 @@ import Foundation
 
 /// `cncapply down [--volumes]`: remove the app's containers and networks (volumes when asked).
 struct DownCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "down", abstract: "Remove the app's containers and networks (and volumes with --volumes).")
+    static let configuration = CommandConfiguration(commandName: "down", abstract: "Remove the app's containers and networks (and volumes with --volumes).",
+        discussion: "EXAMPLES\n  cncapply down\n  cncapply -f app.yaml down --volumes\n  cncapply down -p shop -t 0")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

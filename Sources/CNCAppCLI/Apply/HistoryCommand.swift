@@ -5,7 +5,8 @@ import Foundation
 
 /// `cncapply history`: the app's revisions.
 struct HistoryCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "List the app's revisions.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "List the app's revisions.",
+        discussion: "EXAMPLES\n  cncapply history -p shop\n  cncapply history -f app.yaml -o json")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

@@ -30,7 +30,8 @@ struct PullFlags: ParsableArguments {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = err
         try p.run()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingSpaces
+        // cnc's own `Error: ` goes: this error gets cncapply's one prefix.
+        let message = ErrorText.strippingPrefix(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingSpaces)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
             throw CNCError(.notFound, "failed to pull \(ref.familiar)", cause: message.isEmpty ? "cnc pull exited \(p.terminationStatus)" : message)

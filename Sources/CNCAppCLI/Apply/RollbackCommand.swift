@@ -9,14 +9,15 @@ import CNCSystem
 struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Go back to an earlier revision: re-point image tags to the digests they had, then apply (as a new revision).")
+        abstract: "Go back to an earlier revision: re-point image tags to the digests they had, then apply (as a new revision).",
+        discussion: "EXAMPLES\n  cncapply rollback -p shop\n  cncapply rollback -p shop --to 3\n  cncapply rollback -f app.yaml --to 3 web")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions
     @Option(name: .customLong("to"), help: ArgumentHelp("Revision number (default: the one before the newest successful one).", valueName: "N"))
     var revision: Int?
     @Flag(help: "Print the plan and change nothing.") var dryRun = false
-    @Argument(help: "Only these services go back; the others keep the current spec.") var services: [String] = []
+    @Argument(help: "Only these services go back; the others keep the current spec.", completion: .serviceNames) var services: [String] = []
 
     func run() async throws {
         let target = try AppTarget.find(spec)

@@ -6,7 +6,8 @@ import CNCState
 
 /// `cncapply status`: services, replicas, health, revision and drift.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show services, replicas, health, revision and drift.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show services, replicas, health, revision and drift.",
+        discussion: "EXAMPLES\n  cncapply status -p shop\n  cncapply status -f app.yaml -o json")
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions

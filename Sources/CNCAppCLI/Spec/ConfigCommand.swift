@@ -8,7 +8,8 @@ import CNCSystem
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Print the normalized app spec (sorted keys, byte-stable) as YAML or JSON.")
+        abstract: "Print the normalized app spec (sorted keys, byte-stable) as YAML or JSON.",
+        discussion: "EXAMPLES\n  cncapply config\n  cncapply config -f app.yaml -f prod.yaml -o json\n  cncapply config --profile debug")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case yaml, json }
 

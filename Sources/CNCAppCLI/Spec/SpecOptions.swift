@@ -43,22 +43,29 @@ public struct SpecOptions: ParsableArguments, Sendable {
         return [found]
     }
 
+    /// The spec files as absolute paths (what `cncapply ls` shows as CONFIG FILES); `-` stays.
+    public func absoluteSpecFiles() throws -> [String] {
+        let cwd = FileManager.default.currentDirectoryPath
+        return AppListing.absolute(try specFiles(workingDirectory: cwd), directory: cwd)
+    }
+
     /// Compiles the spec these options name; throws `SpecErrors` listing every problem.
-    public func load() throws -> LoadedSpec {
+    /// `refusingBuild`: the spec is to be applied (validate, apply, diff), so `build:` is an error.
+    public func load(refusingBuild: Bool = false) throws -> LoadedSpec {
         let cwd = FileManager.default.currentDirectoryPath
         let files = try specFiles(workingDirectory: cwd)
         let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
         let environment = ProcessInfo.processInfo.environment
         let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFile,
                                       environment: environment, workingDirectory: cwd,
-                                      profiles: activeProfiles(environment: environment))
+                                      profiles: activeProfiles(environment: environment), refusesBuild: refusingBuild)
         return try SpecLoader.load(options)
     }
 
     /// Loads the spec, printing warnings and (on failure) every error on stderr; a failure exits 1.
-    public func loadReporting() throws -> LoadedSpec {
+    public func loadReporting(refusingBuild: Bool = false) throws -> LoadedSpec {
         do {
-            let loaded = try load()
+            let loaded = try load(refusingBuild: refusingBuild)
             for w in loaded.warnings { writeStderr(w.description + "\n") }
             return loaded
         } catch let e as SpecErrors {

@@ -3,7 +3,8 @@ import CNCCore
 
 /// `cnc version` / `cncapply version`.
 public struct VersionCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the cnc version.")
+    public static let configuration = CommandConfiguration(commandName: "version", abstract: "Show the cnc version.",
+        discussion: "EXAMPLES\n  cnc version\n  cncapply version --format json")
 
     @OptionGroup var global: GlobalOptions
 

@@ -14,7 +14,7 @@ struct ContainerExec: ParsableCommand {
     @Option(name: [.customShort("e"), .long], help: "Set environment variables.") var env: [String] = []
     @Option(name: [.customShort("u"), .long], help: "Username or UID.") var user: String?
     @Option(name: [.customShort("w"), .long], help: "Working directory inside the container.") var workdir: String?
-    @Argument var container: String
+    @Argument(completion: .containerNames) var container: String
     @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
     func run() throws {

@@ -12,7 +12,7 @@ struct ContainerInspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more containers.")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("f"), .long], help: "Format the output using the given Go template.") var format: String?
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
 
     func run() throws {
         let r = try global.runtime()

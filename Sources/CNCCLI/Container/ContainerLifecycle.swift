@@ -27,7 +27,7 @@ struct ContainerStop: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
     @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String?
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         try forEachContainer(containers) { try r.stop($0, timeout: time) }
@@ -38,7 +38,7 @@ struct ContainerKill: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers.")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String = "KILL"
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         let sig = try Runtime.signalNumber(signal)
@@ -50,7 +50,7 @@ struct ContainerRestart: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         try forEachContainer(containers) { ref in
@@ -66,7 +66,7 @@ struct ContainerRemove: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Force the removal of a running container (uses SIGKILL).") var force = false
     @Flag(name: [.customShort("v"), .long], help: "Remove anonymous volumes associated with the container.") var volumes = false
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         var failed = false
@@ -82,7 +82,7 @@ struct ContainerRemove: ParsableCommand {
 struct ContainerPause: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers.")
     @OptionGroup var global: GlobalOptions
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         try forEachContainer(containers) { try r.pause($0) }
@@ -92,7 +92,7 @@ struct ContainerPause: ParsableCommand {
 struct ContainerUnpause: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers.")
     @OptionGroup var global: GlobalOptions
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         try forEachContainer(containers) { try r.unpause($0) }
@@ -102,7 +102,7 @@ struct ContainerUnpause: ParsableCommand {
 struct ContainerWait: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers stop, then print their exit codes.")
     @OptionGroup var global: GlobalOptions
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
         try forEachContainer(containers, printRef: false) { print(try r.wait($0)) }
@@ -112,7 +112,7 @@ struct ContainerWait: ParsableCommand {
 struct ContainerPort: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container.")
     @OptionGroup var global: GlobalOptions
-    @Argument var container: String
+    @Argument(completion: .containerNames) var container: String
     @Argument var privatePort: String?
     func run() throws {
         // Docker's output: "80/tcp -> 127.0.0.1:8080", one line per published port.
@@ -141,7 +141,7 @@ struct ContainerUpdate: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: "Tune container pids limit (-1 or 0 for unlimited).") var pidsLimit: Int64?
     @Option(name: .long) var blkioWeight: Int64?
     @Option(name: .long) var restart: String?
-    @Argument var containers: [String]
+    @Argument(completion: .containerNames) var containers: [String]
 
     func run() throws {
         let r = try global.runtime()

@@ -14,7 +14,7 @@ struct ContainerLogs: ParsableCommand {
     @Option(name: .long, help: "Show logs since a timestamp (2013-01-02T13:23:37Z) or relative (42m).") var since: String?
     @Option(name: .long, help: "Show logs before a timestamp (2013-01-02T13:23:37Z) or relative (42m).") var until: String?
     @Flag(name: [.customShort("t"), .long], help: "Show timestamps.") var timestamps = false
-    @Argument var container: String
+    @Argument(completion: .containerNames) var container: String
 
     func run() throws {
         let r = try global.runtime()

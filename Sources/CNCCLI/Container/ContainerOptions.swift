@@ -66,7 +66,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Start period for the container to initialize before counting retries.") var healthStartPeriod: String?
     @Flag(name: .long, help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: [.customShort("l"), .long], help: "Set meta data on a container.") var label: [String] = []
-    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME, bridge (the default network) or a network's name (default: none; bridge when -p, -P, --ip or --network-alias is given).") var network: String?
+    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME, bridge (the default network) or a network's name (default: none; bridge when -p, -P, --ip or --network-alias is given).", completion: .networkModes) var network: String?
     @Option(name: [.customShort("p"), .long], help: "Publish a container's port(s) to the host ([IP:]HOST:CONTAINER[/udp], ranges).") var publish: [String] = []
     @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random host ports.") var publishAll = false
     @Option(name: .long, help: "IPv4 address on the network (e.g. 172.30.100.104).") var ip: String?
@@ -80,7 +80,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Use this directory as the image's root filesystem.", visibility: .hidden))
     var rootfs: String?
 
-    @Argument(help: "The image.") var image: String
+    @Argument(help: "The image.", completion: .imageNames) var image: String
     @Argument(parsing: .captureForPassthrough, help: "Command and arguments.") var command: [String] = []
 
     /// These flags as plain values (what `makeConfig` reads; the fast parser yields the same).

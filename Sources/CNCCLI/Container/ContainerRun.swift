@@ -45,7 +45,7 @@ struct ContainerStart: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Attach STDOUT/STDERR and forward signals.") var attach = false
     @Flag(name: [.customShort("i"), .long], help: "Attach container's STDIN.") var interactive = false
-    @Argument(help: "Containers.") var containers: [String]
+    @Argument(help: "Containers.", completion: .containerNames) var containers: [String]
 
     func run() throws {
         let runtime = try global.runtime()

@@ -11,7 +11,7 @@ struct ContainerStatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Disable streaming stats and only pull the first result.") var noStream = false
     @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
     @Option(name: .long, help: "Format output using a Go template ({{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.MemPerc}} {{.NetIO}} {{.BlockIO}} {{.PIDs}}; \"table\" adds a header; json).") var format: String?
-    @Argument var containers: [String] = []
+    @Argument(completion: .containerNames) var containers: [String] = []
 
     func run() throws {
         let r = try global.runtime()
@@ -75,7 +75,7 @@ struct ContainerStatsCommand: ParsableCommand {
 struct ContainerTop: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "top", abstract: "Display the running processes of a container.")
     @OptionGroup var global: GlobalOptions
-    @Argument var container: String
+    @Argument(completion: .containerNames) var container: String
     @Argument(parsing: .captureForPassthrough, help: "ps options (default -ef), as docker top takes them.") var psOptions: [String] = []
 
     func run() throws {

@@ -9,7 +9,7 @@ struct ImageHistory: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image name or ID.")
+    @Argument(help: "Image name or ID.", completion: .imageNames)
     var image: String
 
     @Flag(name: [.short, .long], help: "Only show image IDs.")

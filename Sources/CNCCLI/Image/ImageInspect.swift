@@ -10,7 +10,7 @@ struct ImageInspect: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image names or IDs.")
+    @Argument(help: "Image names or IDs.", completion: .imageNames)
     var images: [String]
 
     @Option(name: [.short, .long], help: ArgumentHelp("Format output with a Go template, e.g. '{{.Config.Cmd}}'.", valueName: "string"))

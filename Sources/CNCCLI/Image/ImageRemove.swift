@@ -10,7 +10,7 @@ struct ImageRemove: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Image names or IDs.")
+    @Argument(help: "Image names or IDs.", completion: .imageNames)
     var images: [String]
 
     @Flag(name: [.short, .long], help: "Force removal (untag an image used by a container; delete an image with several tags).")

@@ -11,7 +11,7 @@ struct ImageSave: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Images (names or IDs).")
+    @Argument(help: "Images (names or IDs).", completion: .imageNames)
     var images: [String]
 
     @Option(name: [.short, .long], help: "Write to a file, instead of STDOUT.")

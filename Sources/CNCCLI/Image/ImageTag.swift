@@ -10,7 +10,7 @@ struct ImageTag: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("Source image name or ID.", valueName: "SOURCE_IMAGE[:TAG]"))
+    @Argument(help: ArgumentHelp("Source image name or ID.", valueName: "SOURCE_IMAGE[:TAG]"), completion: .imageNames)
     var source: String
 
     @Argument(help: ArgumentHelp("New reference.", valueName: "TARGET_IMAGE[:TAG]"))

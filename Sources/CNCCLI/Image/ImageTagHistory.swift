@@ -12,7 +12,7 @@ struct ImageTagHistory: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Reference (e.g. web:v2); all tags when omitted.")
+    @Argument(help: "Reference (e.g. web:v2); all tags when omitted.", completion: .imageNames)
     var reference: String?
 
     @Flag(name: .long, help: "Don't truncate digests.")

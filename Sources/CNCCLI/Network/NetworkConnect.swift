@@ -9,8 +9,8 @@ struct NetworkConnect: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "IPv4 address on the network.") var ip: String?
     @Option(name: .long, help: "Add a network-scoped alias for the container.") var alias: [String] = []
-    @Argument var network: String
-    @Argument var container: String
+    @Argument(completion: .networkNames) var network: String
+    @Argument(completion: .containerNames) var container: String
 
     func run() throws {
         let c = try global.runtime().container(container)

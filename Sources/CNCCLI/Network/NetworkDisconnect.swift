@@ -7,8 +7,8 @@ struct NetworkDisconnect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "disconnect", abstract: "Disconnect a container from a network.")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Force the container to disconnect.") var force = false
-    @Argument var network: String
-    @Argument var container: String
+    @Argument(completion: .networkNames) var network: String
+    @Argument(completion: .containerNames) var container: String
 
     func run() throws {
         let c = try global.runtime().container(container)

@@ -7,7 +7,7 @@ import CNCNetwork
 struct NetworkInspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more networks.")
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Networks (names or ID prefixes).") var networks: [String]
+    @Argument(help: "Networks (names or ID prefixes).", completion: .networkNames) var networks: [String]
 
     func run() throws {
         let manager = global.networkManager()

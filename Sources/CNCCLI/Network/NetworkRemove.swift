@@ -8,7 +8,7 @@ import CNCSystem
 struct NetworkRemove: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more networks.", aliases: ["remove"])
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Networks (names or ID prefixes).") var networks: [String]
+    @Argument(help: "Networks (names or ID prefixes).", completion: .networkNames) var networks: [String]
 
     func run() throws {
         let manager = global.networkManager()

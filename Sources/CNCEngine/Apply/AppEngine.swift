@@ -149,6 +149,10 @@ public final class AppEngine: Sendable {
                 throw CNCError(.conflict, "the saved plan no longer matches the spec (run cncapply diff --plan-out again)")
             }
         }
+        // Before anything starts (and in a dry run): a fixed host port that another container or
+        // a host process holds stops the apply here, not after the first services started.
+        let conflicts = try await portConflicts(in: plan, own: Set(observed.containers.map(\.id)))
+        if !conflicts.isEmpty { throw PortConflicts(conflicts) }
         if request.dryRun || plan.isEmpty { return ApplyResult(plan: plan, report: nil, revision: nil, rollback: nil) }
 
         let (revision, report) = try await execute(plan, request: request)

@@ -1,4 +1,5 @@
 import CNCCore
+import CNCNetwork
 import CNCPlanner
 
 /// What the executor needs from the runtime and the network layer. The real implementation
@@ -32,7 +33,20 @@ public protocol ContainerBackend: Sendable {
     func listContainers(project: String) async throws -> [RuntimeContainer]
     func listNetworks(project: String) async throws -> [ObservedResource]
     func listVolumes(project: String) async throws -> [ObservedResource]
+
+    /// Host ports published now by containers of this root (of any app, or of none), for the
+    /// port preflight. Reads only.
+    func publishedPorts() async throws -> [PublishedPortHolder]
+    /// True when a host socket holds `port` (binding it fails). Changes nothing.
+    func hostPortHeld(_ port: PublishedPort) async -> Bool
 }
+
+extension ContainerBackend {
+    /// A backend without host networking (a test's fake) publishes nothing.
+    public func publishedPorts() async throws -> [PublishedPortHolder] { [] }
+    public func hostPortHeld(_ port: PublishedPort) async -> Bool { false }
+}
+
 
 /// Labels cnc puts on every container it creates for an app, so observe can rebuild the picture
 /// from the runtime alone (after a crash, or when the state DB lost a record).

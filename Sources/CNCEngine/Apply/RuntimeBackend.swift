@@ -170,6 +170,12 @@ public final class RuntimeBackend: ContainerBackend {
         }
     }
 
+    public func publishedPorts() async throws -> [PublishedPortHolder] { try networks.publishedPorts() }
+
+    public func hostPortHeld(_ port: PublishedPort) async -> Bool {
+        !PortProbe.isFree(address: port.hostIP?.bytes ?? [0, 0, 0, 0], port: port.hostPort, udp: port.proto == .udp)
+    }
+
     static func observation(_ s: ContainerState) -> ContainerObservation {
         let status: ContainerStatus = s.dead ? .dead : s.status
         let health = s.health.flatMap { ObservedContainer.Health(rawValue: $0.status) } ?? ObservedContainer.Health.none
