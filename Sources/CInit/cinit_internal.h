@@ -65,7 +65,7 @@ void cinit_enter_rootfs(const struct cinit_conf *c);
 /// written through it once the network is attached. -1 without sysctls.
 extern int cinit_proc_sys_fd;
 int cinit_guard_own_binary(const char *by_path);
-int cinit_hold_rootfs(const struct cinit_conf *c);
+int cinit_hold_rootfs(const struct cinit_conf *c, int readonly);
 void cinit_resolve_user(const struct cinit_conf *c, uid_t *uid, gid_t *gid, gid_t *groups, int *ngroups, char *home, size_t homelen);
 void cinit_apply_identity(const struct cinit_conf *c, uid_t uid, gid_t gid, const gid_t *groups, int ngroups);
 void cinit_apply_seccomp(const struct cinit_conf *c);

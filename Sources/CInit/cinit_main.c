@@ -286,11 +286,11 @@ int cinit_main(int argc, char **argv) {
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     if (argc >= 3 && strcmp(argv[1], "run") == 0) return run_container(argv[2]);
     if (argc >= 3 && strcmp(argv[1], "exec") == 0) reexec_guarded(argv);
-    if (argc >= 3 && strcmp(argv[1], "mount") == 0) {
+    if (argc >= 3 && (strcmp(argv[1], "mount") == 0 || strcmp(argv[1], "mount-ro") == 0)) {
         struct cinit_conf c;
         cinit_error_fd = 2;
         cinit_conf_load(argv[2], &c);
-        _exit(cinit_hold_rootfs(&c));
+        _exit(cinit_hold_rootfs(&c, strcmp(argv[1], "mount-ro") == 0));
     }
     if (argc >= 3 && strcmp(argv[1], "exec-guarded") == 0) _exit(exec_in_container(argv[2]));
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) { printf("cnc-init (cnc)\n"); return 0; }

@@ -411,16 +411,21 @@ int cinit_guard_own_binary(const char *by_path) {
 /// `cnc-init mount CONF`: the stopped container's root (its overlay) mounted in a private mount
 /// namespace of this process, for `cnc cp` to reach through /proc/<pid>/root. Holds until stdin
 /// closes; the mount dies with the namespace.
-int cinit_hold_rootfs(const struct cinit_conf *c) {
+/// `readonly` (`cnc-init mount-ro CONF`, for `cnc export`): the upper dir becomes the top-most
+/// lower of a read-only overlay instead: no workdir, so it does not contend with the running
+/// container's own mount of the same upper dir, and whiteouts and opaque directories still
+/// hide what they hide.
+int cinit_hold_rootfs(const struct cinit_conf *c, int readonly) {
     if (unshare(CLONE_NEWNS) < 0) cinit_die(125, "unshare mount namespace: %s", strerror(errno));
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) cinit_die(125, "make / private: %s", strerror(errno));
     if (!c->rootfs || c->nlowers == 0) cinit_die(125, "no rootfs in the configuration");
     char opts[16384];
     size_t n = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
+    if (readonly && c->upper) n += (size_t)snprintf(opts + n, sizeof opts - n, "%s:", c->upper);
     for (int i = 0; i < c->nlowers; i++) n += (size_t)snprintf(opts + n, sizeof opts - n, "%s%s", i ? ":" : "", c->lowers[i]);
-    if (c->upper && c->work) n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", c->upper, c->work);
+    if (!readonly && c->upper && c->work) n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", c->upper, c->work);
     if (n >= sizeof opts) cinit_die(125, "overlay options too long");
-    if (mount("overlay", c->rootfs, "overlay", 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", c->rootfs, strerror(errno));
+    if (mount("overlay", c->rootfs, "overlay", readonly ? MS_RDONLY : 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", c->rootfs, strerror(errno));
     if (write(1, "ready\n", 6) != 6) return 125;
     char b;
     while (read(0, &b, 1) > 0) {}

@@ -5,8 +5,8 @@ import CNCSystem
 /// Writes a tar stream (PAX, optionally gzip) to a file or stdout through libarchive.
 public final class TarWriter: @unchecked Sendable {
     // @unchecked: used by one thread.
-    private let a: OpaquePointer
-    private let output: FileStream
+    let a: OpaquePointer
+    let output: FileStream
     private var closed = false
 
     public enum Compression: Sendable { case none, gzip }
@@ -21,7 +21,7 @@ public final class TarWriter: @unchecked Sendable {
         guard archive_write_open_fd(a, output.fd) == ARCHIVE_OK else { throw error("open") }
     }
 
-    private func error(_ what: String) -> CNCError {
+    func error(_ what: String) -> CNCError {
         let text = archive_error_string(a).map { String(cString: $0) } ?? "unknown libarchive error"
         return CNCError(.io, "failed to write tar \(output.path) (\(what))", cause: text)
     }
@@ -73,7 +73,7 @@ public final class TarWriter: @unchecked Sendable {
         try chunks { try writeData($0, path) }
     }
 
-    private func writeData(_ buf: UnsafeRawBufferPointer, _ path: String) throws {
+    func writeData(_ buf: UnsafeRawBufferPointer, _ path: String) throws {
         var off = 0
         while off < buf.count {
             let n = archive_write_data(a, buf.baseAddress! + off, buf.count - off)

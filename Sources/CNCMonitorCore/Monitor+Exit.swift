@@ -21,6 +21,7 @@ extension Monitor {
     /// The container's PID 1 is gone: record how, then end or wait out the backoff.
     func containerExited() {
         drainOutput()
+        endAttachments(exitCode: state.exitCode)
         state.finishedAt = SystemClock.realtimeNanos()
         state.oomKilled = oomCount() > oomAtStart
         state.status = .exited
@@ -73,6 +74,7 @@ extension Monitor {
 
     /// `run -d --rm`: hand the removal to `cnc rm -f` once we are about to exit (it waits for us).
     private func finish() -> Never {
+        closeAttachSocket()
         let removeArgs = config.all("remove")
         if !removeArgs.isEmpty {
             let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)

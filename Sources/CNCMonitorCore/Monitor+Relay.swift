@@ -29,11 +29,13 @@ extension Monitor {
         }
     }
 
-    /// Writes what the terminal takes of the caller's pending input (the master is non-blocking).
+    /// Writes what the terminal (or the stdin pipe) takes of the pending input (both are
+    /// non-blocking).
     func flushStdin() {
-        guard ptyMaster >= 0 else { stdinPending = []; return }
+        let target = inputTarget
+        guard target >= 0 else { stdinPending = []; return }
         while !stdinPending.isEmpty {
-            let n = stdinPending.withUnsafeBytes { write(ptyMaster, $0.baseAddress, $0.count) }
+            let n = stdinPending.withUnsafeBytes { write(target, $0.baseAddress, $0.count) }
             if n > 0 { stdinPending.removeFirst(n); continue }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno != EAGAIN { stdinPending = [] }
@@ -60,11 +62,13 @@ extension Monitor {
         }
         stdinOpen = false
         stdinPending = []
+        if stdinWrite >= 0 { close(stdinWrite); stdinWrite = -1 }
         log.flush()
     }
 
     private func record(_ bytes: ArraySlice<UInt8>, _ stream: LogStream, to attachFD: Int32) {
         log.write(stream, bytes)
         if attach { FileIO.writeAll(attachFD, Array(bytes)) }
+        broadcast(stream, bytes)
     }
 }

@@ -29,7 +29,7 @@ extension Monitor {
         let (syncR, syncW) = ChildProcess.pipe()
         let (errR, errW) = ChildProcess.pipe()
         var fdMap: [Int32]
-        var outW: Int32 = -1, errWr: Int32 = -1
+        var outW: Int32 = -1, errWr: Int32 = -1, inR: Int32 = -1
         var console: [Int32] = [-1, -1]
         if tty {
             // cnc-init sends the terminal's master back through the console socket (its fd 5).
@@ -44,6 +44,14 @@ extension Monitor {
             let o = ChildProcess.pipe(), e = ChildProcess.pipe()
             outRead = o.read; outW = o.write; errRead = e.read; errWr = e.write
             fdMap = [0, outW, errWr, syncR, errW]
+            if stdinPipe {
+                // `-i` without a caller: the container reads what `cnc attach` clients type.
+                let i = ChildProcess.pipe()
+                inR = i.read
+                stdinWrite = i.write
+                _ = fcntl(i.write, F_SETFL, fcntl(i.write, F_GETFL) | O_NONBLOCK)
+                fdMap[0] = inR
+            }
         }
         trace("spawn init")
         let (pid, err) = ChildProcess.spawn(initPath, ["cnc-init", "run", initConfig], fdMap: fdMap, flags: namespaceFlags,
@@ -51,6 +59,7 @@ extension Monitor {
         close(syncR); close(errW)
         if tty { close(fdMap[0]); close(console[1]) }
         if outW >= 0 { close(outW) }
+        if inR >= 0 { close(inR) }
         if errWr >= 0 { close(errWr) }
         if pid < 0 || err != 0 {
             close(syncW); close(errR)

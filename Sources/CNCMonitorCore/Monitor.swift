@@ -39,6 +39,13 @@ public final class Monitor {
     /// first exit (bytes the terminal cannot take yet wait in `stdinPending`).
     var stdinOpen: Bool
     var stdinPending: [UInt8] = []
+    /// A container created with `-i` and started detached reads a pipe of ours (a new one per
+    /// start), fed by `cnc attach` clients.
+    let stdinPipe: Bool
+    var stdinWrite: Int32 = -1
+    /// `cnc attach`: the listening socket and the connected clients.
+    var attachListen: Int32 = -1
+    var attachClients: [Int32] = []
     /// When the backoff wait ends (monotonic), or -1.
     var restartAt: Int64 = -1
 
@@ -66,6 +73,7 @@ public final class Monitor {
         restartPolicy = config.restartPolicy
         log = LogWriter(path: dir + "/container.log", maxSize: config.int("logmaxsize", 0), maxFiles: Int(config.int("logmaxfile", 1)))
         stdinOpen = tty && config.flag("ttystdin")
+        stdinPipe = !tty && config.flag("stdinpipe")
 
         signal(SIGPIPE, SIG_IGN)
         _ = fcntl(Self.statusFD, F_SETFD, FD_CLOEXEC)
@@ -83,6 +91,7 @@ public final class Monitor {
         startedMono = SystemClock.monotonicNanos()
         saveState()
         report("pid \(state.pid)")
+        openAttachSocket()
         if healthTemplate != nil { nextHealthCheck = SystemClock.monotonicNanos() + healthSettings.firstCheckDelay }
         while true {
             pollOnce()
@@ -102,6 +111,9 @@ public final class Monitor {
         if outRead >= 0 { fds.append(pollfd(fd: outRead, events: Int16(POLLIN), revents: 0)) }
         if errRead >= 0 { fds.append(pollfd(fd: errRead, events: Int16(POLLIN), revents: 0)) }
         if let check = healthCheck, check.readFD >= 0 { fds.append(pollfd(fd: check.readFD, events: Int16(POLLIN), revents: 0)) }
+        if stdinWrite >= 0 && !stdinPending.isEmpty { fds.append(pollfd(fd: stdinWrite, events: Int16(POLLOUT), revents: 0)) }
+        if attachListen >= 0 { fds.append(pollfd(fd: attachListen, events: Int16(POLLIN), revents: 0)) }
+        for c in attachClients { fds.append(pollfd(fd: c, events: Int16(POLLIN), revents: 0)) }
         let now = SystemClock.monotonicNanos()
         var deadline = Int64.max
         if restartAt >= 0 { deadline = min(deadline, restartAt) }
@@ -119,6 +131,9 @@ public final class Monitor {
             }
             else if p.fd == 0 && stdinOpen { readStdin() }
             else if let check = healthCheck, p.fd == check.readFD { readHealthOutput() }
+            else if p.fd == stdinWrite && stdinWrite >= 0 { flushStdin() }
+            else if p.fd == attachListen && attachListen >= 0 { acceptAttachClient() }
+            else if attachClients.contains(p.fd) { readAttachClient(p.fd) }
         }
     }
 

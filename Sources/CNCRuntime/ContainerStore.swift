@@ -122,7 +122,7 @@ public struct ContainerStore: Sendable {
         defer { lock.unlock() }
         if let taken = nameLink(name) {
             let owner = FileSystem.readLink(taken) ?? "?"
-            throw CNCError(.conflict, "the container name \"/\(name)\" is already in use by container \"\(owner)\"; remove (or rename) that container to reuse that name")
+            throw CNCError(.conflict, "Conflict. The container name \"/\(name)\" is already in use by container \"\(owner)\". You have to remove (or rename) that container to be able to reuse that name.")
         }
         var dir = namesDir
         if ephemeral {

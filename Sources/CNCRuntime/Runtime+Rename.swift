@@ -7,10 +7,12 @@ extension Runtime {
     public func rename(_ ref: String, to newName: String) throws {
         let c = try container(ref)
         guard newName.range(of: "^[a-zA-Z0-9][a-zA-Z0-9_.-]*$", options: .regularExpression) != nil else {
-            throw CNCError(.invalidArgument, "invalid container name \"\(newName)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            throw CNCError(.invalidArgument, "Error when allocating new name: Invalid container name (\(newName)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         if newName == c.config.name { return }
-        try store.claimName(newName, for: c.config.id)
+        do { try store.claimName(newName, for: c.config.id) } catch let e as CNCError where e.code == .conflict {
+            throw CNCError(.conflict, "Error when allocating new name: " + e.message)
+        }
         var config = c.config
         let old = config.name
         config.name = newName

@@ -131,6 +131,8 @@ extension Runtime {
         if c.config.tty { conf.add("tty", "1") }
         if c.config.tty && io.ttyInput && io.stdin != nil { conf.add("ttystdin", "1") }
         if io.attachOut != nil { conf.add("attach", "1") }
+        // `-i` with nobody's stdin: the container reads a pipe `cnc attach` clients feed.
+        if c.config.openStdin && !c.config.tty && io.stdin == nil { conf.add("stdinpipe", "1") }
         if let h = c.config.healthcheck, !h.test.isEmpty, h.test.first != "NONE" {
             let template = try execConfig(c.config, dir: dir, argv: h.argv, extraEnv: [], user: nil, workdir: nil, tty: false)
             try FileSystem.writeReplacing(template.bytes, to: dir + "/health.template", mode: 0o600)

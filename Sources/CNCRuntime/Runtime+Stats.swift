@@ -89,6 +89,14 @@ extension Runtime {
 
     func withRoot(_ c: Container, _ body: (String) throws -> Void) throws {
         if c.state.isActive, c.state.pid > 0 { return try body("/proc/\(c.state.pid)/root") }
+        try holdRootfs(c, readOnly: false, body)
+    }
+
+    /// Runs `body` with a path to the container's own filesystem (image layers plus its upper
+    /// dir, no mounts of the runtime or volumes), held by `cnc-init mount` in a private mount
+    /// namespace. `readOnly` (`mount-ro`): the upper dir is the top lower of a read-only
+    /// overlay, which works while the container runs too.
+    func holdRootfs(_ c: Container, readOnly: Bool, _ body: (String) throws -> Void) throws {
         guard c.config.lowerDirs.count > 0, FileSystem.isDirectory(c.directory + "/upper") else {
             throw CNCError(.unsupported, "container \(c.config.name) has no root filesystem to copy from")
         }
@@ -98,7 +106,7 @@ extension Runtime {
             o.fdMap = [stdin.readFD, stdout.writeFD, 2]
             return o
         }()
-        let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "mount", c.directory + "/init.conf"], environment: [], options: opts)
+        let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", readOnly ? "mount-ro" : "mount", c.directory + "/init.conf"], environment: [], options: opts)
         stdin.closeRead()
         stdout.closeWrite()
         defer {

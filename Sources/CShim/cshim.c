@@ -144,6 +144,8 @@ int cshim_signalfd_sigchld(void) {
 #include <stdlib.h>
 #include <termios.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <stdio.h>
 int cshim_socketpair_cloexec(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); }
 
 int cshim_recv_fd(int sock) {
@@ -181,6 +183,71 @@ int cshim_tty_copy_size(int from, int to) {
     struct winsize ws;
     if (ioctl(from, TIOCGWINSZ, &ws) < 0) return -1;
     return ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int cshim_tty_get_size(int fd, unsigned short *rows, unsigned short *cols) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0) return -1;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return 0;
+}
+
+int cshim_tty_set_size(int fd, unsigned short rows, unsigned short cols) {
+    struct winsize ws = { .ws_row = rows, .ws_col = cols };
+    return ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+/// Fills `sa` with `path`, or with /proc/self/fd/N/<name> (N: an O_PATH fd of the directory,
+/// returned in *dirfd for the caller to close) when `path` does not fit.
+static int unix_address(const char *path, struct sockaddr_un *sa, int *dirfd) {
+    memset(sa, 0, sizeof *sa);
+    sa->sun_family = AF_UNIX;
+    *dirfd = -1;
+    if (strlen(path) < sizeof sa->sun_path) { strcpy(sa->sun_path, path); return 0; }
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) { errno = ENAMETOOLONG; return -1; }
+    char dir[4096];
+    size_t len = (size_t)(slash - path);
+    if (len >= sizeof dir) { errno = ENAMETOOLONG; return -1; }
+    memcpy(dir, path, len);
+    dir[len] = 0;
+    *dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (*dirfd < 0) return -1;
+    int n = snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/%s", *dirfd, slash + 1);
+    if (n < 0 || (size_t)n >= sizeof sa->sun_path) { close(*dirfd); *dirfd = -1; errno = ENAMETOOLONG; return -1; }
+    return 0;
+}
+
+int cshim_listen_seqpacket(const char *path) {
+    struct sockaddr_un sa;
+    int dirfd;
+    if (unix_address(path, &sa, &dirfd) < 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int r = fd < 0 ? -1 : 0;
+    if (r == 0) { unlink(sa.sun_path); r = bind(fd, (struct sockaddr *)&sa, sizeof sa); }
+    if (r == 0) r = listen(fd, 16);
+    int e = errno;
+    if (dirfd >= 0) close(dirfd);
+    if (r < 0) { if (fd >= 0) close(fd); errno = e; return -1; }
+    return fd;
+}
+
+int cshim_connect_seqpacket(const char *path) {
+    struct sockaddr_un sa;
+    int dirfd;
+    if (unix_address(path, &sa, &dirfd) < 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int r = fd < 0 ? -1 : 0;
+    if (r == 0) { do { r = connect(fd, (struct sockaddr *)&sa, sizeof sa); } while (r < 0 && errno == EINTR); }
+    int e = errno;
+    if (dirfd >= 0) close(dirfd);
+    if (r < 0) { if (fd >= 0) close(fd); errno = e; return -1; }
+    return fd;
+}
+
+int cshim_accept_nonblocking(int listener) {
+    return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
 static volatile pid_t forward_target = -1;

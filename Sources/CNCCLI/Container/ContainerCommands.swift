@@ -15,6 +15,11 @@ struct ContainerGroup: ParsableCommand {
         ContainerRestart.self, ContainerRemove.self, ContainerList.self, ContainerInspect.self, ContainerLogs.self,
         ContainerExec.self, ContainerCopy.self, ContainerStatsCommand.self, ContainerTop.self, ContainerPause.self,
         ContainerUnpause.self, ContainerWait.self, ContainerUpdate.self, ContainerPort.self,
+    ] + firstHourCommands
+
+    /// attach, diff, commit, export, rename.
+    static let firstHourCommands: [any ParsableCommand.Type] = [
+        ContainerAttach.self, ContainerDiff.self, ContainerCommit.self, ContainerExport.self, ContainerRename.self,
     ]
 
     static let configuration = CommandConfiguration(

@@ -69,6 +69,18 @@ int cshim_tty_raw(int fd);
 void cshim_tty_restore(void);
 /// Copies the window size of terminal `from` to `to`.
 int cshim_tty_copy_size(int from, int to);
+/// The window size of terminal `fd`; -1 when it is not a terminal.
+int cshim_tty_get_size(int fd, unsigned short *rows, unsigned short *cols);
+int cshim_tty_set_size(int fd, unsigned short rows, unsigned short cols);
+
+/// A listening AF_UNIX SOCK_SEQPACKET socket bound at `path` (non-blocking, close-on-exec), for
+/// `cnc attach`. A path longer than sun_path is reached through /proc/self/fd of its
+/// directory (conmon's way). -1 and errno.
+int cshim_listen_seqpacket(const char *path);
+/// A close-on-exec SOCK_SEQPACKET connection to `path` (same path rule); -1 and errno.
+int cshim_connect_seqpacket(const char *path);
+/// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC.
+int cshim_accept_nonblocking(int listener);
 
 /// Docker's sig-proxy: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1/2 and SIGWINCH delivered to this
 /// process are sent to `pid` instead. Call with 0 first to catch (and hold) them while the

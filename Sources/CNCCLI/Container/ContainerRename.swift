@@ -1,0 +1,31 @@
+import ArgumentParser
+import CNCAppCLI
+import CNCCore
+import CNCRuntime
+import CNCSystem
+
+/// `cnc rename OLD NEW`, with Docker's checks and words.
+struct ContainerRename: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a container.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The container.") var container: String
+    @Argument(help: "Its new name.") var newName: String
+
+    func run() throws {
+        if container.isEmpty || newName.isEmpty {
+            writeStderr("Error: Neither old nor new names may be empty\n")
+            throw ExitCode(1)
+        }
+        do {
+            let r = try global.runtime()
+            let c = try r.container(container)
+            let name = newName.hasPrefix("/") ? String(newName.dropFirst()) : newName
+            if name == c.config.name { throw CNCError(.invalidArgument, "Renaming a container with the same name as its current name") }
+            try r.rename(c.config.id.rawValue, to: name)
+        } catch let e as CNCError {
+            writeStderr("Error: \(e.description)\nError: failed to rename container named \(container)\n")
+            throw ExitCode(1)
+        }
+    }
+}
