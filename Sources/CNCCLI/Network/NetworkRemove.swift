@@ -19,7 +19,7 @@ struct NetworkRemove: ParsableCommand {
                 try manager.remove(ref)
                 print(ref)
             } catch let e as CNCError {
-                writeStderr("Error response: \(e.description)\n")
+                writeStderr("Error: \(e.description)\n")
                 failed = true
             }
         }
