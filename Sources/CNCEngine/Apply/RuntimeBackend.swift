@@ -104,6 +104,13 @@ public final class RuntimeBackend: ContainerBackend {
 
     // MARK: containers
 
+    /// The image as `cnc ps` shows an app's container, the way a spec names it: `busybox`,
+    /// `me/app:1`, `localhost:5000/app:1` (docker's short form, without the implied `:latest`).
+    static func shown(_ ref: ImageReference) -> String {
+        let short = ref.familiar
+        return ref.tag == ImageReference.defaultTag && ref.digest == nil ? String(short.dropLast(ImageReference.defaultTag.count + 1)) : short
+    }
+
     public func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
         guard let spec = service.spec else {
             throw CNCError(.internal, "service \(service.name) (config \(service.configHash.prefix(12))) carries no compiled spec")
@@ -120,7 +127,7 @@ public final class RuntimeBackend: ContainerBackend {
         }
         let defaults = try ContainerEngine.defaults(of: resolved, in: images, reference: ref.description)
         var config = try ServiceContainerFactory.config(
-            project: project, serviceName: service.name, service: spec, image: defaults, imageText: service.image,
+            project: project, serviceName: service.name, service: spec, image: defaults, imageText: Self.shown(ref),
             name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", environment: environment)
         config = try runtime.create(config)
