@@ -12,7 +12,7 @@ public struct CNCCommand: AsyncParsableCommand {
         commandName: "cnc",
         abstract: "A container engine: images, containers, networks — no daemon.",
         version: CNCVersion.current,
-        subcommands: systemCommands + containerCommands + imageCommands + networkCommands)
+        subcommands: systemCommands + containerCommands + imageCommands + networkCommands + volumeCommands)
 
     /// Each area contributes its own list, so areas never edit the same line. Container commands
     /// come first: where names meet at the top level (`rm`), the container command is meant,

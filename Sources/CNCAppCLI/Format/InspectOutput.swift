@@ -27,3 +27,12 @@ public enum InspectOutput {
         }
     }
 }
+
+/// Runs a docker-style command body: a CNCError becomes docker's `Error: <message>` on stderr
+/// and exit status 1 (docker's status for any failed command).
+public func dockerErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as CNCError {
+        writeStderr("Error: \(e.description)\n")
+        throw ExitCode(1)
+    }
+}

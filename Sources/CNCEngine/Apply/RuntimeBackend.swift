@@ -84,7 +84,12 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func createVolume(project: String, _ volume: DesiredVolume) async throws {
         let name = "\(project)_\(volume.name)"
-        try FileSystem.createDirectory(runtime.volumePath(name), mode: 0o755)
+        // Compose's labels, so `cnc volume ls --filter label=com.docker.compose.project=P` and
+        // `volume prune` see whose it is.
+        var labels = volume.spec?.labels ?? [:]
+        labels[Volume.projectLabel] = project
+        labels[Volume.volumeLabel] = volume.name
+        try runtime.volumes.create(name, labels: labels, options: volume.spec?.driverOpts ?? [:])
         try FileSystem.writeAtomically(volume.configHash, to: runtime.store.volumesDir + "/" + name + "/" + Self.volumeHashFile)
     }
 
@@ -96,7 +101,9 @@ public final class RuntimeBackend: ContainerBackend {
         let dir = runtime.store.volumesDir
         guard FileSystem.isDirectory(dir) else { return [] }
         let prefix = project + "_"
-        return try FileSystem.listDirectory(dir).filter { $0.hasPrefix(prefix) }.map { name in
+        // The app's volumes: by Compose's project label, or (made before volumes had labels) by name.
+        let mine = Set(runtime.volumes.list().filter { ($0.labels[Volume.projectLabel] ?? project) == project }.map(\.name))
+        return try FileSystem.listDirectory(dir).filter { $0.hasPrefix(prefix) && mine.contains($0) }.map { name in
             let hash = (try? FileSystem.readText(dir + "/" + name + "/" + Self.volumeHashFile)) ?? ""
             return ObservedResource(name: String(name.dropFirst(prefix.count)), configHash: hash)
         }
