@@ -93,6 +93,7 @@ extension Runtime {
             store.releaseName(c.name, of: c.id)
             throw error
         }
+        record("create", c)
         return c
     }
 

@@ -12,6 +12,25 @@ import Testing
         for n in names.split(separator: "\n") { _ = try? CLI.run("cnc", ["network", "rm", "--root", app.root, String(n)]) }
     }
 
+    /// Starts the built `cnc` with `args` (argv[0] first) and its stdout on a pipe: the pid and
+    /// the pipe's read end, or nil.
+    static func spawnPiped(_ args: [String]) -> (pid_t, Int32)? {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        var pid: pid_t = 0
+        let argv = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, CLI.binDir + "/cnc", &actions, nil, argv, environ)
+        close(fds[1])
+        guard rc == 0 else { close(fds[0]); return nil }
+        return (pid, fds[0])
+    }
+
     @Test func topLevelImageCommandsAreRealAndAliasesBelongToGroups() throws {
         let app = try AppRoot()
         func cnc(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["--root", app.root] + args) }
@@ -114,24 +133,15 @@ import Testing
         #expect(once.stdout.split(separator: "\n").count == 2)
 
         for (format, perRefresh) in [(nil, 2), ("{{json .}}", 1)] as [(String?, Int)] {
-            var fds: [Int32] = [0, 0]
-            #expect(pipe(&fds) == 0)
             var args = ["cnc", "stats", "--root", app.root]
             if let format { args += ["--format", format] }
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-            posix_spawn_file_actions_addclose(&actions, fds[0])
-            var pid: pid_t = 0
-            let argv = args.map { strdup($0) } + [nil]
-            #expect(posix_spawn(&pid, CLI.binDir + "/cnc", &actions, nil, argv, environ) == 0)
-            close(fds[1])
+            let (pid, out) = try #require(Self.spawnPiped(args))
             // Read until three refreshes arrived, while cnc keeps running.
             var text = ""
             let deadline = Date().addingTimeInterval(30)
             var buf = [UInt8](repeating: 0, count: 4096)
             while text.split(separator: "\n").count < 3 * perRefresh && Date() < deadline {
-                let n = read(fds[0], &buf, buf.count)
+                let n = read(out, &buf, buf.count)
                 if n <= 0 { break }
                 text += String(decoding: buf[0..<n], as: UTF8.self)
             }
@@ -139,7 +149,7 @@ import Testing
             #expect(waitpid(pid, &status, WNOHANG) == 0, "stats exited instead of streaming")
             kill(pid, SIGTERM)
             waitpid(pid, &status, 0)
-            close(fds[0])
+            close(out)
             let lines = text.split(separator: "\n")
             #expect(lines.count >= 3 * perRefresh, "\(text)")
             if format == nil {
