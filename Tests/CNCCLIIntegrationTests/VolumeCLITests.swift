@@ -76,6 +76,8 @@ import Testing
         #expect(try cnc(["volume", "prune", "-f", "-a"]).stdout.contains("data\n"))
         #expect(try cnc(["volume", "ls", "-q"]).stdout.isEmpty)
         #expect(try cnc(["volume", "prune", "-f"]).stdout == "Total reclaimed space: 0B\n")
+        let events = try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}"]).stdout
+        #expect(events.hasPrefix("create data\ncreate labelled\n") && events.contains("destroy labelled\n"), "\(events)")
     }
 
     /// An app's volume is `<project>_<name>` with Compose's labels: `cnc volume` sees it, refuses

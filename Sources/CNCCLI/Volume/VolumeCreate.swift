@@ -31,7 +31,10 @@ struct VolumeCreate: ParsableCommand {
                 let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 labels[kv[0]] = kv.count > 1 ? kv[1] : ""
             }
-            let v = try global.runtime().volumes.create(name ?? nameOption, labels: labels)
+            let r = try global.runtime()
+            let existed = (name ?? nameOption).map { (try? r.volumes.volume($0)) != nil } ?? false
+            let v = try r.volumes.create(name ?? nameOption, labels: labels)
+            if !existed { r.recordEvent(type: "volume", action: "create", id: v.name, attributes: ["driver": v.driver]) }
             print(v.name)
         }
     }
