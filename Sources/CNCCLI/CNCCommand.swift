@@ -12,12 +12,12 @@ public struct CNCCommand: AsyncParsableCommand {
         commandName: "cnc",
         abstract: "A container engine: images, containers, networks — no daemon.",
         version: CNCVersion.current,
-        subcommands: systemCommands + containerCommands + imageCommands + networkCommands)
+        subcommands: systemCommands + containerCommands + imageCommands + networkCommands + volumeCommands)
 
     /// Each area contributes its own list, so areas never edit the same line. Container commands
     /// come first: where names meet at the top level (`rm`), the container command is meant,
     /// as in docker; the image variants live under `cnc image`.
-    static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self, CompletionCommand<CNCCommand>.self]
+    static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self, EventsCommand.self, SystemGroup.self, CompletionCommand<CNCCommand>.self]
 
     public init() {}
 }

@@ -6,7 +6,7 @@ import Foundation
 extension ImageStore {
     /// `cnc load`: reads a docker-archive or oci-archive (gzip or not) and adds its images, their
     /// layers unpacked and verified. Returns the loaded images. On failure nothing new remains.
-    public func load(from source: any ByteSource, platform: Platform, policy: UnpackPolicy = UnpackPolicy()) throws -> [ResolvedImage] {
+    public func load(from source: any ByteSource, platform: Platform, policy: UnpackPolicy = UnpackPolicy()) throws -> [LoadedImage] {
         let hold = try ingestHold()
         defer { hold.unlock() }
         let staging = try FileStream.createTemporaryDirectory(in: paths.tmp, prefix: "load-")
@@ -34,9 +34,10 @@ extension ImageStore {
                     created.append(dir)
                 }
             }
-            var out: [ResolvedImage] = []
+            var out: [LoadedImage] = []
             for (desc, _, manifest, names) in found {
-                out.append(try addImage(manifest: desc, imageID: manifest.config.digest, names: names, action: "load"))
+                let image = try addImage(manifest: desc, imageID: manifest.config.digest, names: names, action: "load")
+                out.append(LoadedImage(image: image, names: names))
             }
             return out
         } catch {
@@ -154,4 +155,11 @@ extension ImageStore {
         }
         return out
     }
+}
+
+/// One image of a loaded archive and the tags the archive gave it (what `load` reports; the
+/// image may have had other tags in the store already).
+public struct LoadedImage: Sendable {
+    public var image: ResolvedImage
+    public var names: [ImageReference]
 }

@@ -15,6 +15,16 @@ extension Monitor {
         }
     }
 
+    /// A container event in the root's log, with the attributes the CLI gave (`eventattr`
+    /// pairs: image, name, labels) plus `extra`. Nothing without an `events` path.
+    func event(_ action: String, _ extra: [String: String] = [:]) {
+        guard let path = config.one("events"), let id = config.one("eventid") else { return }
+        let pairs = config.all("eventattr")
+        var attrs = stride(from: 0, to: pairs.count - 1, by: 2).map { (pairs[$0], pairs[$0 + 1]) }
+        attrs += extra.map { ($0.key, $0.value) }
+        EventLog.append(path, type: "container", action: action, id: id, attributes: attrs)
+    }
+
     /// `cnc stop` (or `rm -f`) marked the container: no restart.
     var stopRequested: Bool { access(dir + "/stop-requested", F_OK) == 0 }
 
@@ -27,6 +37,7 @@ extension Monitor {
         state.status = .exited
         if let check = healthCheck { kill(check.pid, SIGKILL) }
         let ranFor = SystemClock.monotonicNanos() - startedMono
+        event("die", ["exitCode": String(state.exitCode), "execDuration": String(ranFor / 1_000_000_000)])
         switch restartPolicy.decide(exitCode: state.exitCode, restartCount: state.restartCount, ranFor: ranFor, stopRequested: stopRequested) {
         case .exit:
             state.health?.containerExited()
@@ -48,6 +59,7 @@ extension Monitor {
         if stopRequested { exitRecorded() }
         state.restartCount += 1
         if let failure = startContainer() { failedStart(failure, report: "exit \(failure.code)") }
+        event("start")
         startedMono = SystemClock.monotonicNanos()
         saveState()
         if healthTemplate != nil { nextHealthCheck = SystemClock.monotonicNanos() + healthSettings.interval }

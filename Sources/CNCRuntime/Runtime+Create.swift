@@ -66,7 +66,7 @@ extension Runtime {
             for sub in c.autoRemove ? ["rootfs"] : ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }
             for i in c.mounts.indices where c.mounts[i].type == .volume {
                 if c.mounts[i].source.isEmpty { c.mounts[i].source = ContainerID.random().rawValue; c.mounts[i].anonymous = true }
-                try FileSystem.createDirectory(volumePath(c.mounts[i].source), mode: 0o755)
+                try volumes.ensure(c.mounts[i].source, anonymous: c.mounts[i].anonymous)
             }
             Trace.mark("create: dirs")
             if let profile = try customSeccomp(c) { try SeccompProfile.compile(profile, to: dir + "/" + Self.customSeccompFile) }
@@ -93,6 +93,7 @@ extension Runtime {
             store.releaseName(c.name, of: c.id)
             throw error
         }
+        record("create", c)
         return c
     }
 

@@ -37,6 +37,9 @@ public struct StartedContainer: Sendable {
         let oomKey: String?
         let oomAtStart: Int64
         let state: ContainerState
+        /// For the `die` event (name, image, labels).
+        let config: ContainerConfig
+        let startedNanos: Int64
     }
 
     /// Blocks until the monitor reports the exit status (foreground run).
@@ -151,6 +154,7 @@ extension Runtime {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
+        addEventSettings(c.config, to: &conf)
         if c.config.autoRemove && io.attachOut == nil {
             for a in [cliBinary, "rm", "--root", store.root, "-f", id.rawValue] { conf.add("remove", a) }
         }
@@ -193,6 +197,7 @@ extension Runtime {
                 hookPipe.closeWrite()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
                 hookPipe?.closeWrite()
+                record("start", c.config)
                 return StartedContainer(id: id, pid: pid, statusFD: status.readFD, monitorPid: monitorPid)
             } else if line.hasPrefix("fail ") {
                 let rest = line.dropFirst(5)
@@ -288,10 +293,13 @@ extension Runtime {
         state.running = true
         state.pid = pid
         state.monitorPid = Processes.current
-        state.startedAt = RFC3339.format(nanos: Processes.wallNanos())
+        let startedNanos = Processes.wallNanos()
+        state.startedAt = RFC3339.format(nanos: startedNanos)
         try? store.writeState(c.config.id, state)
+        record("start", c.config)
         return StartedContainer(id: c.config.id, pid: pid, statusFD: -1,
-                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state))
+                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state,
+                                              config: c.config, startedNanos: startedNanos))
     }
 
     func finishDirect(id: ContainerID, pid: Int32, _ d: StartedContainer.DirectRun) -> Int32 {
@@ -306,6 +314,7 @@ extension Runtime {
         s.finishedAt = RFC3339.format(nanos: Processes.wallNanos())
         s.monitorPid = 0
         try? store.writeState(id, s)
+        record("die", d.config, [("exitCode", String(s.exitCode)), ("execDuration", String((Processes.wallNanos() - d.startedNanos) / 1_000_000_000))])
         return s.exitCode
     }
 

@@ -26,6 +26,7 @@ extension Runtime {
         if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested") }
         if c.state.status == .paused && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
+        record("kill", c.config, [("signal", String(signal))])
     }
 
     /// `cnc stop`: the stop signal, then SIGKILL after `timeout` seconds; no restart afterwards.
@@ -41,10 +42,15 @@ extension Runtime {
         }
         if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
+        // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then stop.
+        defer { record("stop", c.config) }
         if c.state.pid > 0 {
-            _ = try? Processes.signal(c.state.pid, try Self.signalNumber(c.config.stopSignal))
+            let sig = try Self.signalNumber(c.config.stopSignal)
+            _ = try? Processes.signal(c.state.pid, sig)
+            record("kill", c.config, [("signal", String(sig))])
             if waitUntilStopped(c, milliseconds: grace * 1000) { return }
             _ = try? Processes.signal(c.state.pid, 9)
+            record("kill", c.config, [("signal", "9")])
         }
         // Whatever is left in the cgroup goes too (processes that escaped PID 1's death).
         for p in cgroups.processes(c.config.cgroupPath) { _ = try? Processes.signal(p, 9) }
@@ -80,12 +86,14 @@ extension Runtime {
         let c = try container(ref)
         guard c.state.status == .running else { throw CNCError(.conflict, "container \(c.config.name) is not running") }
         try cgroups.freeze(c.config.cgroupPath)
+        record("pause", c.config)
     }
 
     public func unpause(_ ref: String) throws {
         let c = try container(ref)
         guard c.state.status == .paused else { throw CNCError(.conflict, "container \(c.config.name) is not paused") }
         try cgroups.thaw(c.config.cgroupPath)
+        record("unpause", c.config)
     }
 
     /// `cnc rm`: removes a stopped container (or a running one with `force`): processes,
@@ -133,6 +141,7 @@ extension Runtime {
                 if let network { try? network.detach(container: c.config) }
                 trash.append(try moveToTrash(c.directory))
                 store.releaseName(c.config.name, of: c.config.id)
+                record("destroy", c.config)
                 if volumes {
                     for m in c.config.mounts where m.type == .volume && m.anonymous {
                         try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
@@ -173,6 +182,7 @@ extension Runtime {
         if let network { try? network.detach(container: c) }
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
         store.releaseName(c.name, of: c.id)
+        record("destroy", c)
         try cgroupRemoval.join()
         Trace.mark("cgroups removed")
         deleteInBackground([trash])

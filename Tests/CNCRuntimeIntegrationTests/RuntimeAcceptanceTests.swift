@@ -558,7 +558,8 @@ import Testing
         #expect(try h.cnc(["logs", "--until", "1h", "done1"]).out == "")
         #expect(try h.cnc(["logs", "--since", "yesterday", "done1"]).status != 0)
         let stats = try h.cnc(["stats", "--no-stream", "--format", "table {{.Name}}\t{{.PIDs}}", "up"])
-        #expect(stats.out == "NAME\tPIDS\nup\t2\n", "\(stats.out) \(stats.err)")
+        // A table format is aligned as docker's tabwriter aligns it (cells padded, not tabs).
+        #expect(stats.out == "NAME      PIDS\nup        2\n", "\(stats.out) \(stats.err)")
         let prune = try h.cnc(["container", "prune", "-f", "--filter", "label=keep=yes"])
         #expect(prune.status == 0 && prune.out.hasPrefix("Deleted Containers:\n") && prune.out.contains("Total reclaimed space:"), "\(prune.out)")
         #expect(Set(try h.cnc(["ps", "-a", "--format", "{{.Names}}"]).out.split(separator: "\n")) == ["up", "done1"])

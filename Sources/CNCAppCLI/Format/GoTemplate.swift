@@ -1,9 +1,12 @@
 import CNCCore
 import Foundation
 
-/// The subset of Go templates that `--format` needs, shared by every command: `{{.A.B}}` field
-/// paths, `{{json .X}}` (and `{{json .}}`), `{{upper .X}}`/`{{lower .X}}`, `{{index .Map "key"}}`,
-/// text around them, `\t`/`\n` escapes, and a `table` prefix that adds a header row.
+/// The part of Go's text/template that `--format` needs, shared by every command: field paths
+/// (`{{.A.B}}`, `{{.}}`, `{{$}}`, `{{$v.A}}`), pipelines (`{{.Name | upper}}`), actions
+/// `range` (with `$i, $e :=` / `$k, $v :=`), `if`/`else if`/`else`, `with`, `end`, trim
+/// markers (`{{-`, `-}}`), Go's functions (`index`, `len`, `print(f/ln)`, `eq`..., `and`, `or`,
+/// `not`, `slice`) and docker's (`json`, `upper`, `lower`, `title`, `join`, `split`, `pad`,
+/// `truncate`), text around them, `\t`/`\n` escapes, and a `table` prefix that adds a header.
 public struct GoTemplate {
     public let text: String
     public let isTable: Bool
@@ -27,86 +30,50 @@ public struct GoTemplate {
     }
 
     public func render(json: JSONValue) throws -> String {
+        var parser = Parser(text)
+        let nodes = try parser.parse()
+        var scope = Scope(root: json)
         var out = ""
-        var rest = Substring(text)
-        while let open = rest.range(of: "{{") {
-            out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw CNCError(.invalidArgument, "template parsing error: unclosed action in \"\(text)\"")
-            }
-            out += try Self.action(String(rest[open.upperBound..<close.lowerBound]).trimmingSpaces, json)
-            rest = rest[close.upperBound...]
-        }
-        return out + rest
+        try scope.run(nodes, dot: json, into: &out)
+        return out
     }
 
-    /// The header row of a table format: field names in upper case ("ImageID" -> "IMAGE ID").
-    public func header() -> String {
+    /// Checks the template without data (as docker does before it lists anything).
+    public func validate() throws {
+        var parser = Parser(text)
+        _ = try parser.parse()
+    }
+
+    /// The header row of a table format: field names in upper case ("ImageID" -> "IMAGE ID"),
+    /// or the command's own column title for a field (`names`: "ID" -> "CONTAINER ID").
+    public func header(_ names: [String: String] = [:]) -> String {
         var out = ""
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
             out += rest[..<open.lowerBound]
             let action = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
-            out += Self.headerName(String(action.split(separator: ".").last ?? ""))
+            let field = action.split(separator: " ").last(where: { $0.hasPrefix(".") }) ?? Substring(action)
+            let name = String(field.split(separator: ".").last ?? "")
+            out += names[name] ?? Self.headerName(name)
             rest = rest[close.upperBound...]
         }
         return out + rest
     }
 
+    static let knownHeaders = [
+        "CreatedAt": "CREATED AT", "CreatedSince": "CREATED", "RunningFor": "CREATED", "Names": "NAMES",
+        "CPUPerc": "CPU %", "MemPerc": "MEM %", "MemUsage": "MEM USAGE / LIMIT", "NetIO": "NET I/O", "BlockIO": "BLOCK I/O",
+        "PIDs": "PIDS", "TotalCount": "TOTAL", "Active": "ACTIVE", "Reclaimable": "RECLAIMABLE", "Mountpoint": "MOUNTPOINT",
+    ]
+
     static func headerName(_ field: String) -> String {
+        if let known = knownHeaders[field] { return known }
         var s = ""
         for (i, c) in field.enumerated() {
             if c.isUppercase && i > 0 { s += " " }
             s += String(c).uppercased()
         }
         return s == "I D" ? "IMAGE ID" : s.replacingOccurrences(of: "I D", with: "ID")
-    }
-
-    static func action(_ text: String, _ root: JSONValue) throws -> String {
-        let words = splitWords(text)
-        guard let first = words.first else { return "" }
-        switch first {
-        case "json":
-            guard words.count == 2 else { throw CNCError(.invalidArgument, "template: json takes one argument") }
-            return String(decoding: try CanonicalJSON.encode(try lookup(words[1], root)), as: UTF8.self)
-        case "upper": return words.count == 2 ? plain(try lookup(words[1], root)).uppercased() : ""
-        case "lower": return words.count == 2 ? plain(try lookup(words[1], root)).lowercased() : ""
-        case "index":
-            guard words.count == 3 else { throw CNCError(.invalidArgument, "template: index takes a map and a key") }
-            let key = words[2].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            if case .object(let o) = try lookup(words[1], root) { return o[key].map(plain) ?? "<no value>" }
-            return "<no value>"
-        default:
-            return plain(try lookup(first, root))
-        }
-    }
-
-    static func splitWords(_ s: String) -> [String] {
-        var words: [String] = []
-        var cur = ""
-        var quoted = false
-        for ch in s {
-            if ch == "\"" { quoted.toggle(); cur.append(ch); continue }
-            if ch == " " && !quoted { if !cur.isEmpty { words.append(cur); cur = "" }; continue }
-            cur.append(ch)
-        }
-        if !cur.isEmpty { words.append(cur) }
-        return words
-    }
-
-    /// Follows `.A.B` from the root; field names match exactly, else case-insensitively.
-    static func lookup(_ path: String, _ root: JSONValue) throws -> JSONValue {
-        guard path.hasPrefix(".") else { throw CNCError(.invalidArgument, "template: function \"\(path)\" not defined") }
-        var v = root
-        for part in path.split(separator: ".") {
-            let key = String(part)
-            guard case .object(let o) = v,
-                  let next = o[key] ?? o.first(where: { $0.key.lowercased() == key.lowercased() })?.value else {
-                throw CNCError(.invalidArgument, "template: can't evaluate field \(part)")
-            }
-            v = next
-        }
-        return v
     }
 
     /// Go's default printing: strings bare, maps as map[k:v], lists as [a b].
@@ -120,5 +87,10 @@ public struct GoTemplate {
         case .array(let a): return "[" + a.map(plain).joined(separator: " ") + "]"
         case .object(let o): return "map[" + o.keys.sorted().map { "\($0):\(plain(o[$0] ?? .null))" }.joined(separator: " ") + "]"
         }
+    }
+
+    /// A template error in Go's words, behind the "template parsing error" docker prints.
+    static func error(_ message: String) -> CNCError {
+        CNCError(.invalidArgument, "template parsing error: template: \(message)")
     }
 }

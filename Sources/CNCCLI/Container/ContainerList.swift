@@ -39,26 +39,30 @@ struct ContainerList: ParsableCommand {
             for c in rows { print(noTrunc ? c.config.id.rawValue : c.config.id.short) }
             return
         }
-        let docs = rows.map(row)
-        if let format {
-            var tmpl = format
-            if tmpl.hasPrefix("table") {
-                tmpl = String(tmpl.dropFirst(5)).trimmingSpaces
-                let header = tmpl.replacingOccurrences(of: "{{.ID}}", with: "CONTAINER ID").replacingOccurrences(of: "{{.Names}}", with: "NAMES")
-                    .replacingOccurrences(of: "{{.Image}}", with: "IMAGE").replacingOccurrences(of: "{{.Status}}", with: "STATUS")
-                    .replacingOccurrences(of: "{{.Command}}", with: "COMMAND").replacingOccurrences(of: "{{.State}}", with: "STATE")
-                print(header.replacingOccurrences(of: "\\t", with: "\t"))
-            }
-            for d in docs { print(try GoTemplate.render(tmpl, d)) }
+        let ports = PortLookup(root: global.stateRoot, images: { try global.imageStore() })
+        let docs = rows.map { row($0, ports: ports.text(for: $0)) }
+        if let format, format != "table" {
+            let t = GoTemplate(format)
+            try t.validate()
+            let lines = try docs.map { try t.render(json: $0) }
+            if t.isTable { print(TabWriter.format([t.header(Self.headers)] + lines), terminator: "") } else { lines.forEach { print($0) } }
             return
         }
-        print(columns(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]))
+        var table = [["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]]
         for d in docs {
             guard case .object(let o) = d else { continue }
             func f(_ k: String) -> String { if case .string(let s) = o[k] ?? .null { return s }; return "" }
-            print(columns([f("ID"), f("Image"), "\"\(f("Command"))\"", f("RunningFor"), f("Status"), f("Ports"), f("Names")]))
+            table.append([f("ID"), f("Image"), f("Command"), f("RunningFor"), f("Status"), f("Ports"), f("Names")])
         }
+        print(TabWriter.render(table), terminator: "")
     }
+
+    /// Docker's column titles for `--format 'table ...'`.
+    static let headers = [
+        "ID": "CONTAINER ID", "Image": "IMAGE", "Command": "COMMAND", "CreatedAt": "CREATED AT", "RunningFor": "CREATED",
+        "Ports": "PORTS", "State": "STATE", "Status": "STATUS", "Size": "SIZE", "Names": "NAMES", "Labels": "LABELS",
+        "Mounts": "MOUNTS", "Networks": "NETWORKS", "LocalVolumes": "LOCAL VOLUMES",
+    ]
 
     /// A `--filter NAME=VALUE` split in two (for ps and container prune).
     static func filterPair(_ f: String) throws -> (String, String) {
@@ -74,24 +78,16 @@ struct ContainerList: ParsableCommand {
         return kv.count == 1 || value == kv[1]
     }
 
-    func columns(_ cells: [String]) -> String {
-        let widths = [14, 18, 24, 18, 28, 8]
-        var line = ""
-        for (i, cell) in cells.enumerated() {
-            line += i < widths.count ? cell.padding(toLength: max(widths[i], cell.count + 2), withPad: " ", startingAt: 0) : cell
-        }
-        return line
-    }
-
-    func row(_ c: Container) -> JSONValue {
+    func row(_ c: Container, ports: String) -> JSONValue {
         var cmd = c.config.argv.joined(separator: " ")
         if !noTrunc && cmd.count > 20 { cmd = String(cmd.prefix(19)) + "…" }
         let created = Double(c.config.created) / 1e9
         return .object([
             "ID": .string(noTrunc ? c.config.id.rawValue : c.config.id.short), "Names": .string(c.config.name),
-            "Image": .string(c.config.image), "Command": .string(cmd), "State": .string(c.state.status.rawValue),
+            "Image": .string(c.config.image), "Command": .string("\"\(cmd)\""), "State": .string(c.state.status.rawValue),
             "Status": .string(Self.status(c.state)), "RunningFor": .string(Self.ago(Date().timeIntervalSince1970 - created) + " ago"),
-            "CreatedAt": .string(ContainerInspect.rfc3339(c.config.created)), "Ports": .string(""),
+            "CreatedAt": .string(ContainerInspect.rfc3339(c.config.created)), "Ports": .string(ports),
+            "Mounts": .string(c.config.mounts.filter { $0.type == .volume }.map(\.source).joined(separator: ",")),
             "Labels": .string(c.config.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
             "Networks": .string(c.config.network.description),
         ])

@@ -3,6 +3,7 @@ import ArgumentParser
 import CNCCore
 import CNCRuntime
 import CNCSystem
+import Foundation
 
 /// `cnc stats`: cpu %, memory usage/limit, net and block io, pids.
 struct ContainerStatsCommand: ParsableCommand {
@@ -15,53 +16,60 @@ struct ContainerStatsCommand: ParsableCommand {
 
     func run() throws {
         let r = try global.runtime()
-        var targets = containers.isEmpty ? r.list().filter { all || $0.state.isActive } : try containers.map { try r.container($0) }
-        targets = targets.filter { $0.state.isActive || all }
+        let t = GoTemplate(format.map { $0 == "json" ? "{{json .}}" : $0 } ?? Self.defaultFormat)
+        try t.validate()
+        // As docker: a terminal gets the table redrawn in place; a pipe gets each refresh
+        // appended, written at once (never held in a buffer), so a reader sees it live.
+        let terminal = TerminalInfo.isTerminal(1)
+        func current() throws -> [Container] {
+            containers.isEmpty ? r.list().filter { all || $0.state.isActive } : try containers.map { try r.container($0) }
+        }
+        var targets = try current()
         while true {
             var first: [ContainerID: ContainerStats] = [:]
             for c in targets { first[c.config.id] = try? r.stats(c) }
             Processes.sleep(milliseconds: 500)
-            var rows: [[String: String]] = []
+            var rows: [JSONValue] = []
+            let memory = hostMemory()
             for c in targets {
-                guard let a = first[c.config.id], let b = try? r.stats(c) else { continue }
-                let dt = Double(b.sampledAt - a.sampledAt)
-                let cpu = dt > 0 ? Double(b.cgroup.cpuUsageNanos - a.cgroup.cpuUsageNanos) / dt * 100 : 0
-                let limit = b.cgroup.memoryLimit ?? Int64(hostMemory())
-                let memPct = limit > 0 ? Double(b.cgroup.memoryUsage) / Double(limit) * 100 : 0
-                func sz(_ n: Int64) -> String { ByteSize(bytes: n).description }
-                rows.append(["Container": c.config.id.short, "ID": c.config.id.short, "Name": c.config.name,
-                             "CPUPerc": String(format: "%.2f%%", cpu), "MemUsage": "\(sz(b.cgroup.memoryUsage)) / \(sz(limit))",
-                             "MemPerc": String(format: "%.2f%%", memPct), "NetIO": "\(sz(b.netRx)) / \(sz(b.netTx))",
-                             "BlockIO": "\(sz(b.cgroup.blockRead)) / \(sz(b.cgroup.blockWrite))", "PIDs": "\(b.cgroup.pids)"])
+                let b = c.state.isActive ? try? r.stats(c) : nil
+                rows.append(Self.row(c, from: first[c.config.id], to: b, hostMemory: memory))
             }
-            try show(rows)
+            var text = noStream || !terminal ? "" : "\u{1B}[2J\u{1B}[H"
+            let lines = try rows.map { try t.render(json: $0) }
+            if t.isTable { text += TabWriter.format([t.header(Self.headers)] + lines) } else { text += lines.map { $0 + "\n" }.joined() }
+            TerminalInfo.writeStdout(text)
             if noStream { return }
-            targets = try targets.map { try r.container($0.config.id.rawValue) }.filter { $0.state.isActive || all }
+            // Without names, containers come and go as they start and stop, as in docker.
+            targets = containers.isEmpty ? try current() : targets.compactMap { try? r.container($0.config.id.rawValue) }
         }
     }
 
-    func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: max(w, s.count + 1), withPad: " ", startingAt: 0) }
+    static let defaultFormat = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
 
     static let headers = ["Container": "CONTAINER", "ID": "CONTAINER ID", "Name": "NAME", "CPUPerc": "CPU %",
                           "MemUsage": "MEM USAGE / LIMIT", "MemPerc": "MEM %", "NetIO": "NET I/O", "BlockIO": "BLOCK I/O", "PIDs": "PIDS"]
 
-    func show(_ rows: [[String: String]]) throws {
-        guard var tmpl = format else {
-            print("CONTAINER ID   NAME                 CPU %     MEM USAGE / LIMIT       MEM %     NET I/O             BLOCK I/O           PIDS")
-            for r in rows {
-                print(pad(r["ID"]!, 15) + pad(r["Name"]!, 21) + pad(r["CPUPerc"]!, 10) + pad(r["MemUsage"]!, 24)
-                      + pad(r["MemPerc"]!, 10) + pad(r["NetIO"]!, 20) + pad(r["BlockIO"]!, 20) + r["PIDs"]!)
-            }
-            return
+    /// One container's row (docker's fields and units); a container that is not running shows
+    /// zeros, as docker's does.
+    static func row(_ c: Container, from a: ContainerStats?, to b: ContainerStats?, hostMemory: Int64) -> JSONValue {
+        var cpu = 0.0, usage: Int64 = 0, limit: Int64 = 0, memPct = 0.0
+        var net = "0B / 0B", block = "0B / 0B", pids = "0"
+        if let a, let b {
+            let dt = Double(b.sampledAt - a.sampledAt)
+            cpu = dt > 0 ? Double(b.cgroup.cpuUsageNanos - a.cgroup.cpuUsageNanos) / dt * 100 : 0
+            usage = b.cgroup.memoryUsage
+            limit = b.cgroup.memoryLimit ?? hostMemory
+            memPct = limit > 0 ? Double(usage) / Double(limit) * 100 : 0
+            net = "\(Units.humanSize(b.netRx, precision: 3)) / \(Units.humanSize(b.netTx, precision: 3))"
+            block = "\(Units.humanSize(b.cgroup.blockRead, precision: 3)) / \(Units.humanSize(b.cgroup.blockWrite, precision: 3))"
+            pids = String(b.cgroup.pids)
         }
-        if tmpl == "json" { tmpl = "{{json .}}" }
-        if tmpl.hasPrefix("table") {
-            tmpl = String(tmpl.dropFirst(5)).trimmingSpaces
-            var header = tmpl
-            for (k, v) in Self.headers { header = header.replacingOccurrences(of: "{{.\(k)}}", with: v) }
-            print(header.replacingOccurrences(of: "\\t", with: "\t"))
-        }
-        for r in rows { print(try GoTemplate.render(tmpl, .object(r.mapValues { .string($0) }))) }
+        return .object([
+            "Container": .string(c.config.id.short), "ID": .string(c.config.id.short), "Name": .string(c.config.name),
+            "CPUPerc": .string(String(format: "%.2f%%", cpu)), "MemUsage": .string("\(Units.bytesSize(usage)) / \(Units.bytesSize(limit))"),
+            "MemPerc": .string(String(format: "%.2f%%", memPct)), "NetIO": .string(net), "BlockIO": .string(block), "PIDs": .string(pids),
+        ])
     }
 
     func hostMemory() -> Int64 {

@@ -1,11 +1,12 @@
 import ArgumentParser
 
 extension CNCCommand {
-    /// cnc image commands (images, pull, push, tag, save, load, import, rmi, build, image ...).
-    static let imageCommands: [any ParsableCommand.Type] = [
-        ImageGroup.self, ImageList.self, ImageBuild.self, ImageImport.self, ImageTag.self, ImageRemove.self,
+    /// cnc image commands at the top level, as docker has them (images, history, pull, push, tag,
+    /// save, load, import, rmi, build), and the `image` group.
+    static let imageCommands: [any ParsableCommand.Type] = TopLevel.unaliased([
+        ImageGroup.self, ImageList.self, ImageHistory.self, ImageBuild.self, ImageImport.self, ImageTag.self, ImageRemove.self,
         ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self, LoginHandOff.self, LogoutHandOff.self,
-    ]
+    ])
 }
 
 /// `cnc image ...`: the image management group (docker's `docker image`).

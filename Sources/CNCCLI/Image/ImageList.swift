@@ -6,7 +6,7 @@ import CNCImage
 /// `cnc images` / `cnc image ls`.
 struct ImageList: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "images", abstract: "List images.", aliases: ["ls", "list"])
+        commandName: "ls", abstract: "List images.", aliases: ["images", "list"])
 
     @OptionGroup var global: GlobalOptions
 

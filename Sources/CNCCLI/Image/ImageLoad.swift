@@ -33,9 +33,11 @@ struct ImageLoad: ParsableCommand {
         }
         let loaded = try store.load(from: source, platform: plat)
         if quiet { return }
-        for img in loaded {
-            if img.names.isEmpty { print("Loaded image ID: \(img.id)") }
-            for n in img.names { print("Loaded image: \(n.familiar)") }
+        // Docker's report: the tags the archive carried, one line each; an image it left
+        // untagged by its ID.
+        for l in loaded {
+            if l.names.isEmpty { print("Loaded image ID: \(l.image.id)") }
+            for n in l.names { print("Loaded image: \(n.familiar)") }
         }
     }
 }

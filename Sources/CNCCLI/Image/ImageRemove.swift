@@ -6,7 +6,7 @@ import CNCImage
 /// `cnc rmi` / `cnc image rm`.
 struct ImageRemove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rmi", abstract: "Remove one or more images.", aliases: ["rm"])
+        commandName: "rm", abstract: "Remove one or more images.", aliases: ["remove", "rmi"])
 
     @OptionGroup var global: GlobalOptions
 

@@ -3,26 +3,40 @@ import ArgumentParser
 import CNCCore
 import CNCNetwork
 
-/// `cnc network ls`.
+/// `cnc network ls`: a table (with each network's subnet), or docker's `--format` (a Go
+/// template over ID, Name, Driver, Scope, IPv6, Internal, Labels, CreatedAt; `json`: one
+/// object per line).
 struct NetworkList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.", aliases: ["list"])
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("q"), .long], help: "Only display network IDs.") var quiet = false
-    @Option(name: .long, help: "Output format: text or json.") var format: ReportFormat = .text
+    @Flag(name: .long, help: "Do not truncate the output.") var noTrunc = false
+    @Option(name: .long, help: "Format output: 'table', 'json', or a Go template.") var format: String?
 
     func run() throws {
         let manager = global.networkManager()
         _ = try? manager.sweep()
         let nets = try manager.list()
-        if quiet { nets.forEach { print($0.id.prefix(12)) }; return }
-        switch format {
-        case .json: print(try CanonicalJSON.string(nets, pretty: true), terminator: "")
-        case .text:
-            print("NETWORK ID".padding(to: 15) + "NAME".padding(to: 24) + "DRIVER".padding(to: 10) + "SUBNET".padding(to: 20) + "INTERNAL")
-            for n in nets {
-                print(String(n.id.prefix(12)).padding(to: 15) + n.name.padding(to: 24) + n.driver.rawValue.padding(to: 10)
-                      + (n.subnet?.description ?? "-").padding(to: 20) + (n.internal ? "yes" : "no"))
+        func id(_ n: NetworkConfig) -> String { noTrunc ? n.id : String(n.id.prefix(12)) }
+        if quiet { nets.forEach { print(id($0)) }; return }
+        if let format, format != "table", format != "text" {
+            let t = GoTemplate(format == "json" ? "{{json .}}" : format)
+            try t.validate()
+            let lines = try nets.map { n in
+                try t.render(json: .object([
+                    "ID": .string(id(n)), "Name": .string(n.name), "Driver": .string(n.driver.rawValue), "Scope": .string("local"),
+                    "IPv4": .string("true"), "IPv6": .string("false"), "Internal": .string(n.internal ? "true" : "false"),
+                    "Labels": .string(n.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
+                    "CreatedAt": .string(ContainerInspect.rfc3339(n.created * 1_000_000_000)),
+                ]))
             }
+            if t.isTable { print(TabWriter.format([t.header(["ID": "NETWORK ID"])] + lines), terminator: "") } else { lines.forEach { print($0) } }
+            return
         }
+        var table = [["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET", "INTERNAL"]]
+        for n in nets {
+            table.append([id(n), n.name, n.driver.rawValue, "local", n.subnet?.description ?? "-", n.internal ? "yes" : "no"])
+        }
+        print(TabWriter.render(table), terminator: "")
     }
 }

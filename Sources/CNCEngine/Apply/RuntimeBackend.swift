@@ -84,7 +84,12 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func createVolume(project: String, _ volume: DesiredVolume) async throws {
         let name = "\(project)_\(volume.name)"
-        try FileSystem.createDirectory(runtime.volumePath(name), mode: 0o755)
+        // Compose's labels, so `cnc volume ls --filter label=com.docker.compose.project=P` and
+        // `volume prune` see whose it is.
+        var labels = volume.spec?.labels ?? [:]
+        labels[Volume.projectLabel] = project
+        labels[Volume.volumeLabel] = volume.name
+        try runtime.volumes.create(name, labels: labels, options: volume.spec?.driverOpts ?? [:])
         try FileSystem.writeAtomically(volume.configHash, to: runtime.store.volumesDir + "/" + name + "/" + Self.volumeHashFile)
     }
 
@@ -96,13 +101,22 @@ public final class RuntimeBackend: ContainerBackend {
         let dir = runtime.store.volumesDir
         guard FileSystem.isDirectory(dir) else { return [] }
         let prefix = project + "_"
-        return try FileSystem.listDirectory(dir).filter { $0.hasPrefix(prefix) }.map { name in
+        // The app's volumes: by Compose's project label, or (made before volumes had labels) by name.
+        let mine = Set(runtime.volumes.list().filter { ($0.labels[Volume.projectLabel] ?? project) == project }.map(\.name))
+        return try FileSystem.listDirectory(dir).filter { $0.hasPrefix(prefix) && mine.contains($0) }.map { name in
             let hash = (try? FileSystem.readText(dir + "/" + name + "/" + Self.volumeHashFile)) ?? ""
             return ObservedResource(name: String(name.dropFirst(prefix.count)), configHash: hash)
         }
     }
 
     // MARK: containers
+
+    /// The image as `cnc ps` shows an app's container, the way a spec names it: `busybox`,
+    /// `me/app:1`, `localhost:5000/app:1` (docker's short form, without the implied `:latest`).
+    static func shown(_ ref: ImageReference) -> String {
+        let short = ref.familiar
+        return ref.tag == ImageReference.defaultTag && ref.digest == nil ? String(short.dropLast(ImageReference.defaultTag.count + 1)) : short
+    }
 
     public func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
         guard let spec = service.spec else {
@@ -120,7 +134,7 @@ public final class RuntimeBackend: ContainerBackend {
         }
         let defaults = try ContainerEngine.defaults(of: resolved, in: images, reference: ref.description)
         var config = try ServiceContainerFactory.config(
-            project: project, serviceName: service.name, service: spec, image: defaults, imageText: service.image,
+            project: project, serviceName: service.name, service: spec, image: defaults, imageText: Self.shown(ref),
             name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", environment: environment)
         config = try runtime.create(config)

@@ -1,0 +1,162 @@
+import CNCCore
+import Foundation
+import Glibc
+import Testing
+
+/// A Docker user's first hour (issue 12): top-level image commands, `ps` PORTS, `stats`
+/// streaming, `load`'s report — run as a user would, in temp roots.
+@Suite(.serialized) struct FirstHourCLITests {
+    /// Removes every network of the root (bridges, nft table), then the root itself (AppRoot's deinit).
+    static func removeNetworks(_ app: AppRoot) {
+        let names = (try? CLI.run("cnc", ["network", "ls", "--root", app.root, "--format", "{{.Name}}"]).stdout) ?? ""
+        for n in names.split(separator: "\n") { _ = try? CLI.run("cnc", ["network", "rm", "--root", app.root, String(n)]) }
+    }
+
+    /// Starts the built `cnc` with `args` (argv[0] first) and its stdout on a pipe: the pid and
+    /// the pipe's read end, or nil.
+    static func spawnPiped(_ args: [String]) -> (pid_t, Int32)? {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        var pid: pid_t = 0
+        let argv = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, CLI.binDir + "/cnc", &actions, nil, argv, environ)
+        close(fds[1])
+        guard rc == 0 else { close(fds[0]); return nil }
+        return (pid, fds[0])
+    }
+
+    @Test func topLevelImageCommandsAreRealAndAliasesBelongToGroups() throws {
+        let app = try AppRoot()
+        func cnc(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["--root", app.root] + args) }
+        let help = try cnc(["--help"]).stdout
+        // Only docker's names at the top level: `ls`/`list`/`remove` would name two commands.
+        for line in help.components(separatedBy: "SUBCOMMANDS:").last?.split(separator: "\n") ?? [] where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+            let names = line.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) ?? ""
+            #expect(!names.hasSuffix(","), "top-level aliases: \(line)")
+        }
+        for verb in ["history", "images", "rmi", "pull", "push", "save", "load", "import", "tag", "build"] {
+            #expect(help.contains("\n  \(verb) "), "\(verb) missing from cnc --help")
+        }
+        let history = try cnc(["history", "app:stable"])
+        #expect(history.status == 0 && history.stdout.hasPrefix("IMAGE ") && history.stdout.contains("cnc import"), "\(history.stdout)\(history.stderr)")
+        #expect(try cnc(["history", "-q", "app:stable"]).stdout.count == 13)
+        for group in [["images"], ["image", "ls"], ["image", "list"], ["image", "images"]] {
+            #expect(try cnc(group + ["--format", "{{.Repository}}:{{.Tag}}"]).stdout == "app:stable\n", "\(group)")
+        }
+        #expect(try cnc(["tag", "app:stable", "app:a"]).status == 0)
+        #expect(try cnc(["tag", "app:stable", "app:b"]).status == 0)
+        #expect(try cnc(["image", "rm", "app:a"]).stdout == "Untagged: app:a\n")
+        #expect(try cnc(["image", "remove", "app:b"]).stdout == "Untagged: app:b\n")
+        let ls = try cnc(["ls"])
+        #expect(ls.status == 1 && ls.stderr.hasPrefix("cnc: 'ls' is not a cnc command."), "\(ls.stderr)")
+        // `rm` is the container command only: an image name is no container.
+        let rm = try cnc(["rm", "app:stable"])
+        #expect(rm.status == 1 && rm.stderr.contains("No such container"), "\(rm.stderr)")
+        #expect(try cnc(["container", "ls", "-a", "-q"]).status == 0)
+        #expect(try cnc(["container", "list", "-a", "-q"]).status == 0)
+        #expect(try cnc(["container", "remove", "-f", "nosuch"]).status == 0)
+    }
+
+    @Test func loadReportsExactlyTheTagsItLoaded() throws {
+        let app = try AppRoot()
+        func cnc(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["--root", app.root] + args) }
+        #expect(try cnc(["tag", "app:stable", "other:1"]).status == 0)
+        let archive = app.dir + "/app.tar"
+        #expect(try cnc(["save", "-o", archive, "app:stable"]).status == 0)
+        // The image also has `other:1` in the store; the archive carries only app:stable.
+        let l = try cnc(["load", "-i", archive])
+        #expect(l.status == 0 && l.stdout == "Loaded image: app:stable\n", "\(l.stdout)\(l.stderr)")
+        let two = app.dir + "/two.tar"
+        #expect(try cnc(["save", "-o", two, "app:stable", "other:1"]).status == 0)
+        let l2 = try cnc(["load", "-i", two])
+        #expect(l2.stdout.split(separator: "\n").sorted() == ["Loaded image: app:stable", "Loaded image: other:1"], "\(l2.stdout)")
+        let oci = app.dir + "/oci.tar"
+        #expect(try cnc(["save", "--format", "oci-archive", "-o", oci, "app:stable"]).status == 0)
+        #expect(try cnc(["load", "-q", "-i", oci]).stdout.isEmpty)
+    }
+
+    @Test func psShowsPortsAndSizesColumnsToTheirContent() throws {
+        let app = try AppRoot()
+        defer { Self.removeNetworks(app) }
+        func cnc(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["--root", app.root] + args) }
+        // An image that EXPOSEs 80 and 9000/udp.
+        let imported = try CLI.run("cnc", ["import", "--root", app.root, "-c", "EXPOSE 80", "-c", "EXPOSE 9000/udp",
+                                           app.dir + "/rootfs-v1.tar", "web:1"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let hostPort = 20000 + Int.random(in: 0..<20000)
+        let web = try cnc(["run", "-d", "--name", "web", "-p", "\(hostPort):80", "-p", "127.0.0.1:\(hostPort + 1):8080", "web:1", "sleep", "100"])
+        #expect(web.status == 0, "\(web.stderr)")
+        let long = "a-container-with-a-name-longer-than-any-column"
+        let second = try cnc(["run", "-d", "--name", long, "app:stable", "sleep", "100"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let idle = try cnc(["create", "--name", "idle", "web:1", "true"])
+        #expect(idle.status == 0, "\(idle.stderr)")
+
+        let ports = try cnc(["ps", "--format", "{{.Names}}|{{.Ports}}"]).stdout.split(separator: "\n").sorted()
+        #expect(ports == ["\(long)|", "web|9000/udp, 0.0.0.0:\(hostPort)->80/tcp, 127.0.0.1:\(hostPort + 1)->8080/tcp"], "\(ports)")
+        let all = try cnc(["ps", "-a"]).stdout
+        let lines = all.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        // Every column starts where its header does, however long the cells are.
+        let header = lines[0]
+        for title in ["IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"] {
+            guard let at = header.range(of: title)?.lowerBound else { Issue.record("no \(title) in \(header)"); continue }
+            let column = header.distance(from: header.startIndex, to: at)
+            for line in lines.dropFirst() {
+                let i = line.index(line.startIndex, offsetBy: column)
+                #expect(line[line.index(before: i)] == " " && line[i] != " " || title == "PORTS", "\(title) in \(line)")
+            }
+        }
+        #expect(header.hasPrefix("CONTAINER ID   IMAGE"), "\(header)")
+        #expect(lines.contains { $0.hasSuffix("   \(long)") })
+        #expect(lines.contains { $0.contains("\"sleep 100\"") && $0.contains("0.0.0.0:\(hostPort)->80/tcp") })
+        let table = try cnc(["ps", "-a", "--format", "table {{.Names}}\\t{{.Status}}"]).stdout.split(separator: "\n").map(String.init)
+        #expect(table.first == "NAMES" + String(repeating: " ", count: long.count + 3 - 5) + "STATUS", "\(table)")
+        #expect(table.contains { $0.hasPrefix("idle ") && $0.hasSuffix("Created") })
+        #expect(try cnc(["rm", "-f", "web", long, "idle"]).status == 0)
+    }
+
+    /// Piped, `stats` streams: a new table (or one JSON line per container) per refresh, each
+    /// written when made, so the reader sees it while cnc still runs.
+    @Test func statsStreamsIntoAPipe() throws {
+        let app = try AppRoot()
+        #expect(try CLI.run("cnc", ["run", "-d", "--name", "s1", "--root", app.root, "app:stable", "sleep", "100"]).status == 0)
+        defer { _ = try? CLI.run("cnc", ["rm", "-f", "--root", app.root, "s1"]) }
+        let once = try CLI.run("cnc", ["stats", "--no-stream", "--root", app.root])
+        #expect(once.stdout.hasPrefix("CONTAINER ID   NAME      CPU %     MEM USAGE / LIMIT"), "\(once.stdout)")
+        #expect(once.stdout.split(separator: "\n").count == 2)
+
+        for (format, perRefresh) in [(nil, 2), ("{{json .}}", 1)] as [(String?, Int)] {
+            var args = ["cnc", "stats", "--root", app.root]
+            if let format { args += ["--format", format] }
+            let (pid, out) = try #require(Self.spawnPiped(args))
+            // Read until three refreshes arrived, while cnc keeps running.
+            var text = ""
+            let deadline = Date().addingTimeInterval(30)
+            var buf = [UInt8](repeating: 0, count: 4096)
+            while text.split(separator: "\n").count < 3 * perRefresh && Date() < deadline {
+                let n = read(out, &buf, buf.count)
+                if n <= 0 { break }
+                text += String(decoding: buf[0..<n], as: UTF8.self)
+            }
+            var status: Int32 = 0
+            #expect(waitpid(pid, &status, WNOHANG) == 0, "stats exited instead of streaming")
+            kill(pid, SIGTERM)
+            waitpid(pid, &status, 0)
+            close(out)
+            let lines = text.split(separator: "\n")
+            #expect(lines.count >= 3 * perRefresh, "\(text)")
+            if format == nil {
+                #expect(lines.filter { $0.hasPrefix("CONTAINER ID") }.count >= 3, "a table per refresh: \(text)")
+            } else {
+                for l in lines { #expect(l.hasPrefix("{\"BlockIO\":") && l.contains("\"Name\":\"s1\""), "\(l)") }
+            }
+        }
+    }
+}
