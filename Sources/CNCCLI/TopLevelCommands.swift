@@ -1,45 +1,75 @@
 import ArgumentParser
 
-/// The top-level forms of commands whose group form has aliases. Docker has `docker ps`,
-/// `docker rm`, `docker images` and `docker rmi` under those names only (`ls`, `list`,
-/// `remove` belong to `docker container ...` / `docker image ...`), and at the top level an alias
-/// would name two commands at once (`rm` was both `rm` and `rmi`'s alias). Each runs the group
-/// command it wraps, with the same options.
+/// Four commands have two forms: in their group with aliases (`cnc container ps|ls|list`,
+/// `cnc container rm|remove`, `cnc image ls|list|images`, `cnc image rm|remove|rmi`) and at the
+/// top level under docker's name only (`cnc ps`, `cnc rm`, `cnc images`, `cnc rmi`): at the top
+/// level an alias would name two commands at once (`rm` was both `rm` and `rmi`'s alias). Their
+/// options and `run()` live in one ParsableArguments type each (ContainerList, ContainerRemove,
+/// ImageList, ImageRemove); each form below is a name over it. (An @OptionGroup of a
+/// ParsableCommand type would print the inner command's name into the usage line.)
 enum TopLevel {
-    /// `commands` with each aliased group command replaced by its top-level form.
+    /// `commands` with each group form replaced by its top-level form.
     static func unaliased(_ commands: [any ParsableCommand.Type]) -> [any ParsableCommand.Type] {
         let forms: [ObjectIdentifier: any ParsableCommand.Type] = [
-            ObjectIdentifier(ContainerList.self): TopLevelPs.self, ObjectIdentifier(ContainerRemove.self): TopLevelRm.self,
-            ObjectIdentifier(ImageList.self): TopLevelImages.self, ObjectIdentifier(ImageRemove.self): TopLevelRmi.self,
+            ObjectIdentifier(GroupPs.self): TopLevelPs.self, ObjectIdentifier(GroupRm.self): TopLevelRm.self,
+            ObjectIdentifier(GroupImages.self): TopLevelImages.self, ObjectIdentifier(GroupRmi.self): TopLevelRmi.self,
         ]
         return commands.map { forms[ObjectIdentifier($0)] ?? $0 }
     }
 }
 
-/// `cnc ps` (`cnc container ls|ps|list`).
+/// `cnc container ps|ls|list`.
+struct GroupPs: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.abstract, aliases: ["ls", "list"])
+    @OptionGroup var options: ContainerList
+    func run() throws { try options.run() }
+}
+
+/// `cnc ps`.
 struct TopLevelPs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.configuration.abstract)
-    @OptionGroup var command: ContainerList
-    func run() throws { try command.run() }
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.abstract)
+    @OptionGroup var options: ContainerList
+    func run() throws { try options.run() }
 }
 
-/// `cnc rm` (`cnc container rm|remove`).
+/// `cnc container rm|remove`.
+struct GroupRm: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.abstract, aliases: ["remove"])
+    @OptionGroup var options: ContainerRemove
+    func run() throws { try options.run() }
+}
+
+/// `cnc rm`.
 struct TopLevelRm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.configuration.abstract)
-    @OptionGroup var command: ContainerRemove
-    func run() throws { try command.run() }
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.abstract)
+    @OptionGroup var options: ContainerRemove
+    func run() throws { try options.run() }
 }
 
-/// `cnc images` (`cnc image ls|list|images`).
+/// `cnc image ls|list|images`.
+struct GroupImages: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: ImageList.abstract, aliases: ["images", "list"])
+    @OptionGroup var options: ImageList
+    func run() throws { try options.run() }
+}
+
+/// `cnc images`.
 struct TopLevelImages: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "images", abstract: ImageList.configuration.abstract)
-    @OptionGroup var command: ImageList
-    func run() throws { try command.run() }
+    static let configuration = CommandConfiguration(commandName: "images", abstract: ImageList.abstract)
+    @OptionGroup var options: ImageList
+    func run() throws { try options.run() }
 }
 
-/// `cnc rmi` (`cnc image rm|remove|rmi`).
+/// `cnc image rm|remove|rmi`.
+struct GroupRmi: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: ImageRemove.abstract, aliases: ["remove", "rmi"])
+    @OptionGroup var options: ImageRemove
+    func run() async throws { try await options.run() }
+}
+
+/// `cnc rmi`.
 struct TopLevelRmi: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rmi", abstract: ImageRemove.configuration.abstract)
-    @OptionGroup var command: ImageRemove
-    func run() async throws { try await command.run() }
+    static let configuration = CommandConfiguration(commandName: "rmi", abstract: ImageRemove.abstract)
+    @OptionGroup var options: ImageRemove
+    func run() async throws { try await options.run() }
 }

@@ -12,7 +12,7 @@ extension CNCCommand {
 struct ContainerGroup: ParsableCommand {
     static let shared: [any ParsableCommand.Type] = [
         ContainerRun.self, ContainerCreate.self, ContainerStart.self, ContainerStop.self, ContainerKill.self,
-        ContainerRestart.self, ContainerRemove.self, ContainerList.self, ContainerInspect.self, ContainerLogs.self,
+        ContainerRestart.self, GroupRm.self, GroupPs.self, ContainerInspect.self, ContainerLogs.self,
         ContainerExec.self, ContainerCopy.self, ContainerStatsCommand.self, ContainerTop.self, ContainerPause.self,
         ContainerUnpause.self, ContainerWait.self, ContainerUpdate.self, ContainerPort.self,
     ] + firstHourCommands

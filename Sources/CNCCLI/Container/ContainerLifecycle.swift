@@ -61,8 +61,8 @@ struct ContainerRestart: ParsableCommand {
     }
 }
 
-struct ContainerRemove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more containers.", aliases: ["remove"])
+struct ContainerRemove: ParsableArguments {
+    static let abstract = "Remove one or more containers."
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Force the removal of a running container (uses SIGKILL).") var force = false
     @Flag(name: [.customShort("v"), .long], help: "Remove anonymous volumes associated with the container.") var volumes = false

@@ -6,8 +6,8 @@ import CNCSystem
 import Foundation
 
 /// `cnc ps`.
-struct ContainerList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: "List containers.", aliases: ["ls", "list"])
+struct ContainerList: ParsableArguments {
+    static let abstract = "List containers."
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
     @Flag(name: [.customShort("q"), .long], help: "Only display container IDs.") var quiet = false

@@ -4,7 +4,7 @@ extension CNCCommand {
     /// cnc image commands at the top level, as docker has them (images, history, pull, push, tag,
     /// save, load, import, rmi, build), and the `image` group.
     static let imageCommands: [any ParsableCommand.Type] = TopLevel.unaliased([
-        ImageGroup.self, ImageList.self, ImageHistory.self, ImageBuild.self, ImageImport.self, ImageTag.self, ImageRemove.self,
+        ImageGroup.self, GroupImages.self, ImageHistory.self, ImageBuild.self, ImageImport.self, ImageTag.self, GroupRmi.self,
         ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self, LoginHandOff.self, LogoutHandOff.self,
     ])
 }
@@ -15,7 +15,7 @@ struct ImageGroup: ParsableCommand {
         commandName: "image",
         abstract: "Manage images.",
         subcommands: [
-            ImageList.self, ImageBuild.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
-            ImageImport.self, ImageTag.self, ImageRemove.self, ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self,
+            GroupImages.self, ImageBuild.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
+            ImageImport.self, ImageTag.self, GroupRmi.self, ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self,
         ])
 }

@@ -4,9 +4,8 @@ import CNCCore
 import CNCImage
 
 /// `cnc images` / `cnc image ls`.
-struct ImageList: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ls", abstract: "List images.", aliases: ["images", "list"])
+struct ImageList: ParsableArguments {
+    static let abstract = "List images."
 
     @OptionGroup var global: GlobalOptions
 

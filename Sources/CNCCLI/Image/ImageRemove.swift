@@ -4,9 +4,8 @@ import CNCCore
 import CNCImage
 
 /// `cnc rmi` / `cnc image rm`.
-struct ImageRemove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "rm", abstract: "Remove one or more images.", aliases: ["remove", "rmi"])
+struct ImageRemove: ParsableArguments {
+    static let abstract = "Remove one or more images."
 
     @OptionGroup var global: GlobalOptions
 
