@@ -65,7 +65,9 @@ extension NetworkManager {
             opts.fdMap = [devnull, devnull, devnull, udp, tcp]
             opts.newSession = true
             let env = Host.environment("CNC_DNS_UPSTREAM").map { ["CNC_DNS_UPSTREAM=\($0)"] } ?? []
+            Trace.mark("dns sockets bound")
             let pid = try Spawn.spawn(Self.dnsBinary, arguments: ["cnc-dns"] + config.arguments(), environment: env, options: opts)
+            Trace.mark("dns server spawned")
             guard let started = RecordedProcess.started(pid) else { return nil }
             try FileSystem.writeReplacing(Array(started.text.utf8), to: pidfile, mode: 0o644)
             Trace.mark("dns server started")
@@ -92,6 +94,8 @@ extension NetworkManager {
     func stopResolver(pidfile: String) {
         let recorded = (try? FileSystem.readText(pidfile)).flatMap(RecordedProcess.parse)
         try? FileSystem.remove(pidfile)
+        Trace.mark("dns server stops")
         recorded?.terminate()
+        Trace.mark("dns server stopped")
     }
 }
