@@ -17,7 +17,7 @@ RELEASE_FLAGS := --static-swift-stdlib -Xlinker --no-pie --traits StaticFront
 # A release build names the executables: built whole with --static-swift-stdlib, SwiftPM would
 # also compile CNCTestSupport (test helpers, a library target), and the static runtime's SDK
 # has no Testing module.
-PRODUCTS := cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor
+PRODUCTS := cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor cnc-dns
 RELEASE_BUILD := for p in $(PRODUCTS); do $(SWIFT) build -c release $(RELEASE_FLAGS) --product $$p || exit 1; done
 
 build: deps

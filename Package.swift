@@ -1,11 +1,11 @@
 // swift-tools-version: 6.1
 // cnc — a declarative container engine for Linux.
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
-//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore · 2 CNCPlanner, CNCImageStore
+//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore, CNCDNSCore · 2 CNCPlanner, CNCImageStore
 //   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork, CNCBuild
 //   4 CNCEngine, CNCStart, CNCNetworkAttach · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
 //   executables: cnc (lean start-path front), cnc-cli, cnc-net, cncapply, cnc-registry,
-//   cnc-init, cnc-monitor
+//   cnc-init, cnc-monitor, cnc-dns
 import PackageDescription
 
 let package = Package(
@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "cnc-init", targets: ["cnc-init"]),
         .executable(name: "cnc-registry", targets: ["cnc-registry"]),
         .executable(name: "cnc-monitor", targets: ["cnc-monitor"]),
+        .executable(name: "cnc-dns", targets: ["cnc-dns"]),
     ],
     traits: [
         // Set by `make build CONFIG=release` together with --static-swift-stdlib: a fully static
@@ -45,6 +46,9 @@ let package = Package(
         // cnc-monitor's logic, one file per concern (exit recording, log, health, restart,
         // terminal relay): Glibc and CShim only, no Foundation (the monitor stays resident).
         .target(name: "CNCMonitorCore", dependencies: ["CShim"]),
+        // cnc-dns's logic: DNS messages, the records file, answers, forwarding, the poll loop.
+        // Glibc only (a resident process per network), like CNCMonitorCore.
+        .target(name: "CNCDNSCore"),
         // libnftables for cnc's own nftables table (pkg-config libnftables).
         .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
@@ -81,7 +85,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
-        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables"]),
+        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables", "CNCDNSCore"]),
         // CNCMonitorCore: state.json's time format, for runs without a monitor.
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCImageStore", "CNCMonitorCore"]),
 
@@ -155,6 +159,13 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
 
+        // One network's DNS server: Glibc only, static, small when idle.
+        .executableTarget(
+            name: "cnc-dns",
+            dependencies: ["CNCDNSCore"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+
         // Tests, in two tiers (ARCHITECTURE.md, "Tests"). Unit: CNC<Area>Tests — pure code and
         // temp directories only: no root, no kernel objects, no built executables, no servers or
         // outside tools (`make test-unit`). Integration: CNC<Area>IntegrationTests — the real
@@ -167,12 +178,13 @@ let package = Package(
         ),
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
         .testTarget(name: "CNCMonitorCoreTests", dependencies: ["CNCMonitorCore"]),
+        .testTarget(name: "CNCDNSCoreTests", dependencies: ["CNCDNSCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCSystemIntegrationTests", dependencies: ["CNCCore", "CNCSystem"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups", "CNCTestSupport"]),
         .testTarget(name: "CNCCgroupsIntegrationTests", dependencies: ["CNCTestSupport"]),
         .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
-        .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
+        .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCDNSCore"]),
         .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),
         .testTarget(
             name: "CNCImageTests",

@@ -8,6 +8,8 @@
 # Needs root, a release build (swift build -c release), hyperfine, busybox-static, CNI plugins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing is forwarded to the host's resolvers: every name looked up here is a container's.
+export CNC_DNS_UPSTREAM=none
 BIN=${BIN:-.build/release}
 CNC="$BIN/cnc"
 WORK=$(mktemp -d /tmp/cnc-bench-net.XXXXXX)
@@ -19,7 +21,7 @@ export CNC_LIBEXEC=$(cd "$BIN" && pwd)
 # A busybox root filesystem stands in for an image (what is measured is networking).
 mkdir -p "$WORK/rootfs/bin" "$WORK/rootfs/www" "$WORK/rootfs/etc"
 cp /bin/busybox "$WORK/rootfs/bin/"
-for c in sh true sleep httpd ping wget cat; do ln -sf busybox "$WORK/rootfs/bin/$c"; done
+for c in sh true sleep httpd ping wget cat nslookup; do ln -sf busybox "$WORK/rootfs/bin/$c"; done
 echo ok > "$WORK/rootfs/www/index.html"
 cnc() { "$CNC" --root "$ROOT" "$@"; }
 
@@ -62,11 +64,21 @@ cat "$WORK/attach.md"
 cnc rm -f holder >/dev/null
 
 echo "== 2. cnc run --rm true: --network bridge vs none"
+# benchnet is a user network, so it has a DNS server (cnc-dns): with no other container on it,
+# each run is the network's first and last container (the server is spawned and stopped every
+# time); with a holder container running, the server is up and a run only checks its pidfile.
 cnc run --rm --rootfs "$WORK/rootfs" --network benchnet img true
 hyperfine -N -w 3 -r "$RUNS" --export-markdown "$WORK/run.md" \
   -n "cnc run --rm --network none" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network none img true" \
-  -n "cnc run --rm --network benchnet (bridge)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network benchnet img true"
+  -n "cnc run --rm --network benchnet (bridge; first container: starts and stops cnc-dns)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network benchnet img true"
 cat "$WORK/run.md"
+cnc run -d --name dnsholder --rootfs "$WORK/rootfs" --network benchnet img sleep 3600 >/dev/null
+hyperfine -N -w 3 -r "$RUNS" --export-markdown "$WORK/run-dns.md" \
+  -n "cnc run --rm --network none" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network none img true" \
+  -n "cnc run --rm --network benchnet (bridge; cnc-dns already running)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network benchnet img true" \
+  -n "cnc run --rm --network benchnet img nslookup dnsholder (a DNS answer)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network benchnet img nslookup dnsholder"
+cat "$WORK/run-dns.md"
+cnc rm -f dnsholder >/dev/null
 
 echo "== 3. -p httpd: run until the first HTTP 200 on 127.0.0.1 (podman: 348 ms in anchors.md)"
 times=()

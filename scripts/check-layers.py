@@ -4,8 +4,8 @@
 Rules:
 - A library target may depend on / import targets of a lower layer, or the same-layer targets
   listed in SAME_LAYER (explicit, reviewed edges such as CNCRuntime -> CNCCgroups).
-- Only CNCSystem and CNCMonitorCore (and the Glibc-only executables) import Glibc among library
-  targets; CNCMonitorCore, cnc-init and cnc-monitor never import Foundation.
+- Only CNCSystem, CNCMonitorCore and CNCDNSCore (and the Glibc-only executables) import Glibc among
+  library targets; CNCMonitorCore, CNCDNSCore, cnc-init, cnc-monitor and cnc-dns never import Foundation.
 - An `import X` of a project target must be a declared dependency.
 - Executables contain only a main.swift (they are @main-only shims) of at most a screenful
   (MAIN_SWIFT_MAX_LINES); longer logic belongs in the matching library target.
@@ -22,7 +22,7 @@ import sys
 
 LAYERS = {
     "CNCCore": 0,
-    "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1, "CNCMonitorCore": 1,
+    "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1, "CNCMonitorCore": 1, "CNCDNSCore": 1,
     "CNCPlanner": 2, "CNCImageStore": 2,
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3,
     "CNCCgroups": 3, "CNCRuntime": 3, "CNCNetwork": 3, "CNCBuild": 3,
@@ -41,9 +41,9 @@ SAME_LAYER = {
 }
 # C modules (system libraries through pkg-config, and C targets) sit at layer 1 under any name
 # starting with "C"; a Swift target must be listed in LAYERS.
-GLIBC_IMPORTERS = {"CNCSystem", "CNCMonitorCore"}
+GLIBC_IMPORTERS = {"CNCSystem", "CNCMonitorCore", "CNCDNSCore"}
 # Resident or static processes: Glibc only, never Foundation (nor anything that pulls it in).
-GLIBC_ONLY = {"cnc-init", "cnc-monitor", "CNCMonitorCore"}
+GLIBC_ONLY = {"cnc-init", "cnc-monitor", "CNCMonitorCore", "cnc-dns", "CNCDNSCore"}
 # An executable's main.swift is a screenful: parse nothing, decide nothing, call a library.
 MAIN_SWIFT_MAX_LINES = 40
 

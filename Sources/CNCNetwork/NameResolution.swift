@@ -2,11 +2,10 @@ import CNCCore
 
 /// Renders a container's /etc/hosts and /etc/resolv.conf.
 ///
-/// cnc resolves names with generated hosts files, not a DNS server: each container's hosts
-/// file lists every container on its networks (container name, aliases, service name), and cnc
-/// rewrites the peers' files in place whenever a container joins or leaves a network. This
-/// costs no daemon and nothing on the lookup path, and keeps resolution correct when a
-/// service's container is replaced (see ARCHITECTURE.md, "Name resolution").
+/// Containers on user networks resolve each other through their network's DNS server
+/// (cnc-dns, see NetworkManager+DNS); the hosts files list the container itself and, as they
+/// did before cnc-dns existed, its peers, rewritten in place whenever a container joins or
+/// leaves (see ARCHITECTURE.md, "Name resolution").
 public enum NameResolution {
     public struct Entry: Sendable, Equatable {
         public var address: IPv4Address
@@ -40,7 +39,13 @@ public enum NameResolution {
     /// 127/8 — that is the container's own loopback), replaced by `dns` when given; search and
     /// options from the host unless `search`/`options` are given. With no usable nameserver
     /// left, Docker's fallback (8.8.8.8, 8.8.4.4).
-    public static func resolvConf(host: String, dns: [IPv4Address], search: [String], options: [String]) -> String {
+    ///
+    /// With an `embedded` server (cnc-dns on a user network) that is the only nameserver, as
+    /// Docker's 127.0.0.11 is: `dns` servers are where it forwards to, not resolv.conf lines;
+    /// and `ndots:0` is added unless an ndots option is given (Docker's embedded-server default:
+    /// a bare name is asked as is first, so the server answers container names directly).
+    public static func resolvConf(host: String, dns: [IPv4Address], search: [String], options: [String],
+                                  embedded: IPv4Address? = nil) -> String {
         var servers: [String] = []
         var hostSearch: [String] = []
         var hostOptions: [String] = []
@@ -59,11 +64,15 @@ public enum NameResolution {
         }
         if !dns.isEmpty { servers = dns.map(\.description) }
         if servers.isEmpty { servers = ["8.8.8.8", "8.8.4.4"] }
+        var opts = options.isEmpty ? hostOptions : options
+        if let embedded {
+            servers = [embedded.description]
+            if !opts.contains(where: { $0.hasPrefix("ndots:") }) { opts.append("ndots:0") }
+        }
         var s = ""
         let searchList = search.isEmpty ? hostSearch : search
         if !searchList.isEmpty { s += "search \(searchList.joined(separator: " "))\n" }
         for n in servers { s += "nameserver \(n)\n" }
-        let opts = options.isEmpty ? hostOptions : options
         if !opts.isEmpty { s += "options \(opts.joined(separator: " "))\n" }
         return s
     }

@@ -49,7 +49,10 @@ extension NetworkManager {
             }
             try release(record, record.attachments)
             try FileSystem.removeTree(dir)
-            try refreshPeers(of: record, excluding: container)
+            let live = try records()
+            try writeDNSRecords(live)
+            stopUnusedResolvers(live: live)
+            try refreshPeers(of: record, excluding: container, all: live)
         }
     }
 
@@ -69,9 +72,12 @@ extension NetworkManager {
                 try FileSystem.removeTree(paths.container(container.rawValue))
             } else {
                 try writeRecord(record)
-                try writeNameFiles(record, all: try records())
             }
-            try refreshPeers(of: before, excluding: container)
+            let live = try records()
+            try writeDNSRecords(live)
+            stopUnusedResolvers(live: live)
+            if !record.attachments.isEmpty { try writeNameFiles(record, all: live, dnsServer: dnsServer(for: record)) }
+            try refreshPeers(of: before, excluding: container, all: live)
         }
     }
 
@@ -94,10 +100,12 @@ extension NetworkManager {
         // killed mid-start) are released here, so their leases, ports and names never block
         // this start: the next command sweeps.
         var others: [AttachmentRecord] = []
+        var releasedDead = false
         for r in try records() where r.container != container {
             if isAlive(r) { others.append(r); continue }
             try? release(r, r.attachments)
             try? FileSystem.removeTree(paths.container(r.container.rawValue))
+            releasedDead = true
         }
         let ports = try resolvePorts(requests.map(\.ports), against: others)
 
@@ -159,7 +167,10 @@ extension NetworkManager {
             throw CNCError.failed("attach", "container \(container.short) to network \(nets.map(\.name).joined(separator: ","))", cause: error)
         }
         let all = others + [record]
-        let (hosts, resolv) = try writeNameFiles(record, all: all)
+        // The records first: cnc-dns (started next if need be) answers from them at once.
+        try writeDNSRecords(all)
+        if releasedDead { stopUnusedResolvers(live: all) }
+        let (hosts, resolv) = try writeNameFiles(record, all: all, dnsServer: dnsServer(for: record, networks: nets))
         try refreshPeers(of: record, excluding: container, all: all)
         return AttachResult(attachments: record.attachments, hostsPath: hostsPath(record),
                             resolvConfPath: record.options.resolvConfPath ?? paths.resolvConf(container.rawValue), hosts: hosts, resolvConf: resolv)
@@ -279,12 +290,14 @@ extension NetworkManager {
         return true
     }
 
-    /// Writes the container's hosts (in place, so bind mounts follow) and resolv.conf.
+    /// Writes the container's hosts (in place, so bind mounts follow) and resolv.conf, which
+    /// names `dnsServer` (cnc-dns) when the container has one, else the host's resolvers.
     @discardableResult
-    func writeNameFiles(_ r: AttachmentRecord, all: [AttachmentRecord]) throws -> (String, String) {
+    func writeNameFiles(_ r: AttachmentRecord, all: [AttachmentRecord], dnsServer: IPv4Address?) throws -> (String, String) {
         let hosts = hostsContent(for: r, all: all)
         let hostResolv = (try? FileSystem.readText("/etc/resolv.conf")) ?? ""
-        let resolv = NameResolution.resolvConf(host: hostResolv, dns: r.options.dns, search: r.options.dnsSearch, options: r.options.dnsOptions)
+        let resolv = NameResolution.resolvConf(host: hostResolv, dns: r.options.dns, search: r.options.dnsSearch,
+                                               options: r.options.dnsOptions, embedded: dnsServer)
         let dir = paths.container(r.container.rawValue)
         try FileSystem.createDirectory(dir, mode: 0o755)
         try FileSystem.rewriteInPlace(Array(hosts.utf8), at: hostsPath(r))

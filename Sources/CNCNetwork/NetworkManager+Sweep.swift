@@ -41,6 +41,14 @@ extension NetworkManager {
         if !report.containers.isEmpty { for r in live { try? refreshPeers(of: r, excluding: r.container, all: live) } }
 
         let networks = try loadAll()
+        // DNS: the records of the live containers; a server for each network in use (one that
+        // crashed comes back), none for the others.
+        try? writeDNSRecords(live)
+        stopUnusedResolvers(live: live)
+        let inUse = Set(live.flatMap { $0.attachments.map(\.networkID) })
+        for net in networks where inUse.contains(net.id) && Self.servesDNS(driver: net.driver, network: net.name) {
+            _ = ensureResolver(net)
+        }
         // Leases: kept only when a live attachment holds that address on that network.
         for net in networks {
             guard let subnet = net.subnet, net.driver == .bridge else { continue }

@@ -177,6 +177,7 @@ public final class NetworkManager: Sendable {
     }
 
     func removeLocked(_ config: NetworkConfig) throws {
+        stopResolver(pidfile: paths.dnsPidfile(network: config.id))
         if config.driver == .bridge {
             try applyNetworkRules(removing: config)
             if let br = config.bridge { try netlink().deleteLink(name: br) }

@@ -8,6 +8,8 @@
 ///     <root>/networks/cni/<network>.conflist      generated or user conflists
 ///     <root>/networks/cni/results/                cached ADD results (prevResult for CHECK/DEL), like libcni
 ///     <root>/networks/cni/ipam/                   host-local IPAM data of CNI networks
+///     <root>/networks/dns/records                 what cnc-dns answers (DNSRecords), replaced by rename
+///     <root>/networks/dns/<network id>.pid        the network's cnc-dns: "PID STARTTIME"
 public struct NetworkPaths: Sendable {
     public let root: String
     public let base: String
@@ -30,4 +32,7 @@ public struct NetworkPaths: Sendable {
     public func conflist(_ network: String) -> String { cni + "/\(network).conflist" }
     public var cniResults: String { cni + "/results" }
     public var cniIPAM: String { cni + "/ipam" }
+    public var dns: String { base + "/dns" }
+    public var dnsRecords: String { dns + "/records" }
+    public func dnsPidfile(network id: String) -> String { dns + "/" + String(id.prefix(16)) + ".pid" }
 }

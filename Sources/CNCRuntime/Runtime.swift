@@ -45,7 +45,7 @@ public struct Runtime: Sendable {
     public init(stateRoot: String, runRoot: String, binDirectory: String? = nil, cgroups: (any CgroupManager)? = nil) throws {
         store = ContainerStore(root: stateRoot, runRoot: runRoot)
         self.runRoot = runRoot
-        let dir = binDirectory ?? Host.environment("CNC_LIBEXEC") ?? Self.executableDirectory()
+        let dir = binDirectory ?? Host.helperDirectory
         initBinary = dir + "/cnc-init"
         monitorBinary = dir + "/cnc-monitor"
         // The full CLI directly (the `cnc` front would only exec it for these commands).
@@ -62,10 +62,6 @@ public struct Runtime: Sendable {
     /// commands that will start a container.
     public func primeCgroupMigration() {
         if cgroups is CgroupfsV1 || cgroups is CgroupfsV2 { MigrationPrimer.prime(layout: layout) }
-    }
-
-    static func executableDirectory() -> String {
-        FileSystem.directoryName(FileSystem.readLink("/proc/self/exe") ?? "/usr/local/bin/cnc")
     }
 
     /// Loads a container by name, ID or ID prefix, with its state brought up to date.

@@ -13,6 +13,10 @@ extension Host {
         throw SystemError.make("execv", errno: e, path: path)
     }
 
+    /// Where cnc's helper executables are (cnc-init, cnc-monitor, cnc-dns): $CNC_LIBEXEC, else
+    /// beside the running executable.
+    public static var helperDirectory: String { environment("CNC_LIBEXEC") ?? executableDirectory }
+
     /// The directory of the running executable.
     public static var executableDirectory: String {
         FileSystem.directoryName(FileSystem.readLink("/proc/self/exe") ?? "/usr/local/bin/cnc")

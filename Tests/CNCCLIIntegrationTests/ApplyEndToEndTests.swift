@@ -241,7 +241,8 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
             var opts = Spawn.Options()
             opts.fdMap = [-1, -1, -1]
             let pid = try Spawn.spawn(CLI.binDir + "/cncapply", arguments: ["cncapply", "-f", file, "--root", app.root],
-                                      environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }, options: opts)
+                                      environment: ProcessInfo.processInfo.environment.merging(["CNC_DNS_UPSTREAM": "none"]) { mine, _ in mine }
+                                          .map { "\($0.key)=\($0.value)" }, options: opts)
             usleep(UInt32.random(in: 0...250_000, using: &rng))
             kill(pid, SIGKILL)
             _ = try Spawn.wait(pid)
@@ -454,6 +455,44 @@ final class LocalRegistry {
 }
 
 @Suite(.serialized) struct ApplyLockTests {
+    /// An app network has a DNS server (cnc-dns): a service name with replicas answers with
+    /// every replica's address, for programs that query DNS themselves (busybox nslookup).
+    @Test func aServicesReplicasResolveThroughTheNetworksDNSServer() throws {
+        let app = try AppRoot()
+        let file = try app.write("""
+        name: dnsapp
+        services:
+          web:
+            image: app:stable
+            command: ["sleep", "1000"]
+            stop_grace_period: 0s
+            deploy:
+              replicas: 2
+          client:
+            image: app:stable
+            command: ["sleep", "1000"]
+            stop_grace_period: 0s
+        """)
+        let r = try app.apply(["-f", file])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        func exec(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["exec", "--root", app.root, "dnsapp-client-1"] + args) }
+        // Each replica's address, as its eth0 shows it ("2: eth0    inet 10.89.1.3/24 ...").
+        let hosts = try ["dnsapp-web-1", "dnsapp-web-2"].map {
+            let out = try CLI.run("cnc", ["exec", "--root", app.root, $0, "ip", "-4", "-o", "addr", "show", "eth0"]).stdout
+            return out.split(separator: " ").first { $0.contains("/") }.map { String($0.split(separator: "/")[0]) } ?? ""
+        }
+        let web = try exec(["nslookup", "web"])
+        #expect(web.status == 0 && hosts.allSatisfy { !$0.isEmpty && web.stdout.contains("Address: \($0)\n") }, "\(hosts) \(web.stdout)\(web.stderr)")
+        let one = try exec(["nslookup", "dnsapp-web-2"])
+        #expect(one.stdout.contains("Address: \(hosts[1])\n") && !one.stdout.contains("Address: \(hosts[0])\n"), "\(one.stdout)")
+        // Scaled down: the removed replica is gone from the answer at once.
+        _ = try app.write(try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "replicas: 2", with: "replicas: 1"))
+        #expect(try app.apply(["-f", file]).status == 0)
+        let after = try exec(["nslookup", "web"])
+        #expect(after.stdout.contains("Address: \(hosts[0])\n") && !after.stdout.contains("Address: \(hosts[1])\n"), "\(after.stdout)")
+        #expect(try app.apply(["down", "-p", "dnsapp"]).status == 0)
+    }
+
     @Test func aSecondApplyWaitsOrFailsClearlyWithNoWait() throws {
         let app = try AppRoot()
         let file = try app.write(spec("lk"))

@@ -28,6 +28,9 @@ enum CLI {
     static func exec(_ path: String, _ args: [String], env: [String: String] = [:], baseEnvironment: [String: String]? = nil,
                      stdin: String? = nil, cwd: String? = nil) throws -> Result {
         var environment = baseEnvironment ?? ProcessInfo.processInfo.environment
+        // A network's DNS server (cnc-dns) forwards nothing unless a test says where: no test
+        // may query the host's resolvers.
+        if environment["CNC_DNS_UPSTREAM"] == nil { environment["CNC_DNS_UPSTREAM"] = "none" }
         for (k, v) in env { environment[k] = v }
         let r = try Spawn.capture(path, args, environment: environment.map { "\($0.key)=\($0.value)" },
                                   stdin: stdin.map { Array($0.utf8) }, workingDirectory: cwd)

@@ -14,7 +14,9 @@ func sh(_ command: String) -> (status: Int32, output: String) {
     // Spawn, not Foundation.Process: Process detects the end of its child through a socket the
     // child inherits, which a daemon started by the command would hold open forever.
     let argv = ["/usr/bin/timeout", "60", "/bin/sh", "-c", "exec >\(log) 2>&1 </dev/null; " + command]
-    guard let pid = try? Spawn.spawn(argv[0], arguments: argv, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]),
+    // CNC_DNS_UPSTREAM=none: a network's DNS server forwards nothing unless the command says
+    // where (a stub of the test's own); no test may query the host's resolvers.
+    guard let pid = try? Spawn.spawn(argv[0], arguments: argv, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "CNC_DNS_UPSTREAM=none"]),
           let end = try? Spawn.wait(pid) else { return (127, "spawn failed") }
     return (end.shellStatus, (try? FileSystem.readText(log)) ?? "")
 }

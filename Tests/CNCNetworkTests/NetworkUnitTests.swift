@@ -117,6 +117,18 @@ import Testing
         #expect(NameResolution.resolvConf(host: host, dns: dns.compactMap(IPv4Address.init), search: search, options: []) == want)
     }
 
+    /// With cnc-dns (a user network) the network's server is the only nameserver, --dns goes
+    /// to the server as upstreams, and ndots:0 is added unless an ndots option is given.
+    @Test(arguments: [
+        ("nameserver 127.0.0.53\nsearch lan\n", [String](), [String](), [String](), "search lan\nnameserver 10.89.0.1\noptions ndots:0\n"),
+        ("nameserver 192.0.2.53\noptions ndots:2 edns0\n", [], [], [], "nameserver 10.89.0.1\noptions ndots:2 edns0\n"),
+        ("nameserver 192.0.2.53\n", ["1.1.1.1"], ["corp"], ["timeout:1"], "search corp\nnameserver 10.89.0.1\noptions timeout:1 ndots:0\n"),
+    ])
+    func resolvConfWithTheNetworksServer(_ host: String, _ dns: [String], _ search: [String], _ options: [String], _ want: String) {
+        #expect(NameResolution.resolvConf(host: host, dns: dns.compactMap(IPv4Address.init), search: search, options: options,
+                                          embedded: IPv4Address("10.89.0.1")) == want)
+    }
+
     @Test func hostEntries() throws {
         #expect(try HostEntry.parse("db:10.1.2.3") == HostEntry(name: "db", address: IPv4Address("10.1.2.3")!))
         #expect(try HostEntry.parse("db=10.1.2.3").name == "db")

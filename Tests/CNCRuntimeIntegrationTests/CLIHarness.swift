@@ -41,6 +41,12 @@ final class CNCHarness {
 
     struct Result { var status: Int32; var out: String; var err: String }
 
+    /// The test's environment for cnc, with nothing forwarded by a network's DNS server
+    /// (cnc-dns) unless a test says where: no test may query the host's resolvers.
+    static var environment: [String] {
+        ProcessInfo.processInfo.environment.merging(["CNC_DNS_UPSTREAM": "none"]) { mine, _ in mine }.map { "\($0.key)=\($0.value)" }
+    }
+
     @discardableResult
     func cnc(_ args: [String], stdin: String? = nil) throws -> Result {
         var a = args
@@ -49,7 +55,7 @@ final class CNCHarness {
         a.insert(contentsOf: ["--root", root], at: ["container", "image", "network"].contains(a.first ?? "") ? 2 : 1)
         // CNCSystem's spawn and waitpid, both outputs polled here: Foundation's Process once
         // missed a child's exit under parallel suites and hung the run.
-        let r = try Spawn.capture(CNCHarness.binDir + "/cnc", a, environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" },
+        let r = try Spawn.capture(CNCHarness.binDir + "/cnc", a, environment: CNCHarness.environment,
                                   stdin: Array((stdin ?? "").utf8))
         return Result(status: r.termination.shellStatus, out: String(decoding: r.stdout, as: UTF8.self), err: String(decoding: r.stderr, as: UTF8.self))
     }
@@ -64,7 +70,7 @@ final class CNCHarness {
         var opts = Spawn.Options()
         opts.fdMap = [devnull, stdout ?? devnull, devnull]
         return try Spawn.spawn(CNCHarness.binDir + "/cnc", arguments: ["cnc"] + a,
-                               environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }, options: opts)
+                               environment: CNCHarness.environment, options: opts)
     }
 
     /// Waits for a `start`ed command; its exit status (128 + signal when killed).

@@ -56,6 +56,10 @@ int cshim_set_no_new_privs(void);
 int cshim_set_dumpable(int dumpable);
 int cshim_set_pdeathsig(int sig);
 int cshim_set_child_subreaper(void);
+/// pidfd_open(2) (close-on-exec) and pidfd_send_signal(2): signal a process by a handle that
+/// cannot come to mean another process when its pid is reused.
+int cshim_pidfd_open(pid_t pid);
+int cshim_pidfd_send_signal(int pidfd, int sig);
 /// memfd_create(2) with MFD_CLOEXEC|MFD_ALLOW_SEALING.
 int cshim_memfd_create(const char *name);
 

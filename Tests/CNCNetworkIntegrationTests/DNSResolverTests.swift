@@ -1,0 +1,167 @@
+import CNCCore
+import CNCDNSCore
+import CNCNetwork
+import CNCSystem
+import Foundation
+import Testing
+
+/// cnc-dns through NetworkManager (namespaces made by `ip netns`, queries from the host to the
+/// bridge's gateway): records follow attach and detach at once, the server lives exactly as
+/// long as the network has containers, and hostile input does not take it down.
+@Suite(.serialized) struct DNSResolverTests {
+    static var canRun: Bool { canUseKernel && FileSystem.isExecutable(Host.helperDirectory + "/cnc-dns") }
+
+    @Test(.enabled(if: canRun, "needs root, ip, nft and the built cnc-dns"))
+    func resolverFollowsAttachDetachCrashAndSweep() throws {
+        let root = try TestRoot()
+        let a = try TestNetns(), b = try TestNetns()
+        let manager = NetworkManager(root: root.path)
+        defer {
+            for n in [a, b] { n.cleanup() }
+            _ = try? manager.sweep()
+            for pid in resolversOf(root: root.path) { kill(pid, SIGKILL) }
+            root.cleanup()
+        }
+        Host.setEnvironment("CNC_DNS_UPSTREAM", "none")  // nothing here may be forwarded
+        var o = NetworkCreateOptions(name: "dns-" + token())
+        o.subnet = try freeSubnet()
+        let net = try manager.create(o)
+        let gw = try #require(net.gateway).description
+        #expect(runningResolver(root: root.path, networkID: net.id) == nil, "no server before the first container")
+
+        let idA = ContainerID.random(), idB = ContainerID.random()
+        let ra = try manager.attach(container: idA, netns: .path(a.path), requests: [NetworkAttachmentRequest(network: net.name, aliases: ["svc"])],
+                                    options: ContainerNetworkOptions(name: "alpha"))
+        let first = try #require(runningResolver(root: root.path, networkID: net.id), "started with the first container")
+        #expect(ra.resolvConf.contains("nameserver \(gw)\n") && ra.resolvConf.contains("ndots:0"), "\(ra.resolvConf)")
+        let rb = try manager.attach(container: idB, netns: .path(b.path), requests: [NetworkAttachmentRequest(network: net.name, aliases: ["svc"])],
+                                    options: ContainerNetworkOptions(name: "beta"))
+        #expect(runningResolver(root: root.path, networkID: net.id) == first, "one server per network")
+        let ipA = try #require(ra.attachments.first?.address).description, ipB = try #require(rb.attachments.first?.address).description
+
+        #expect(askDNS("svc", server: gw)?.addresses == [ipA, ipB].sorted(), "a shared alias: one A record per container")
+        #expect(askDNS("ALPHA", server: gw)?.addresses == [ipA])
+        #expect(askDNS("beta.\(net.name)", server: gw)?.addresses == [ipB])
+        #expect(askDNS(idA.short, server: gw)?.addresses == [ipA], "the short ID")
+        let aaaa = askDNS("alpha", type: DNSType.aaaa, server: gw)
+        #expect(aaaa?.rcode == 0 && aaaa?.addresses == [], "NODATA, not NXDOMAIN")
+        #expect(askDNS("elsewhere.test", server: gw)?.rcode == 2, "no upstream: SERVFAIL, at once")
+
+        // Hostile input: garbage datagrams, a TCP peer that sends junk and one that never
+        // finishes its message; the server answers the next query as before.
+        for i in 0..<500 { _ = udpExchange((0..<(i % 60)).map { _ in UInt8.random(in: 0...255) }, server: gw, wait: false) }
+        let junk = sh("bash -c 'exec 3<>/dev/tcp/\(gw)/53; printf \"\\377\\377garbage\" >&3; sleep 0.2'")
+        #expect(junk.status == 0, "\(junk.output)")
+        sh("(bash -c 'exec 3<>/dev/tcp/\(gw)/53; printf \"\\000\\100abc\" >&3; sleep 2') >/dev/null 2>&1 &")
+        #expect(askDNS("alpha", server: gw)?.addresses == [ipA])
+        #expect(runningResolver(root: root.path, networkID: net.id) == first, "still the same process")
+
+        // A leave is visible to the very next query.
+        try manager.detach(container: idB)
+        #expect(askDNS("svc", server: gw)?.addresses == [ipA])
+        #expect(askDNS("beta", server: gw)?.rcode == 2)
+
+        // Gone with the last container.
+        try manager.detach(container: idA)
+        #expect(runningResolver(root: root.path, networkID: net.id) == nil)
+        #expect(resolversOf(root: root.path).isEmpty)
+
+        // A crashed server comes back with the next attach.
+        _ = try manager.attach(container: idA, netns: .path(a.path), requests: [NetworkAttachmentRequest(network: net.name)],
+                               options: ContainerNetworkOptions(name: "alpha"))
+        let second = try #require(runningResolver(root: root.path, networkID: net.id))
+        kill(second, SIGKILL)
+        _ = try? Spawn.wait(second)
+        let rb2 = try manager.attach(container: idB, netns: .path(b.path), requests: [NetworkAttachmentRequest(network: net.name)],
+                                     options: ContainerNetworkOptions(name: "beta"))
+        let third = try #require(runningResolver(root: root.path, networkID: net.id), "restarted")
+        #expect(third != second)
+        #expect(askDNS("beta", server: gw)?.addresses == [try #require(rb2.attachments.first?.address).description])
+
+        // Containers that die without a detach: the sweep stops the server, and the network goes.
+        a.cleanup(); b.cleanup()
+        try manager.sweep()
+        #expect(runningResolver(root: root.path, networkID: net.id) == nil)
+        try manager.remove(net.name)
+        #expect(resolversOf(root: root.path).isEmpty)
+    }
+}
+
+/// `cnc run` with busybox's nslookup against cnc-dns, forwarding to a stub upstream the test runs.
+@Suite(.serialized) struct RunDNSTests {
+    @Test(.enabled(if: RunNetworkingTests.canRun && DNSResolverTests.canRun, "needs root and the built cnc, cnc-init, cnc-monitor, cnc-dns"))
+    func containersResolveEachOtherAndForwardToTheUpstream() throws {
+        let root = try TestRoot()
+        let rootfs = root.path + "/rootfs"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
+        #expect(sh("bash \(script) \(rootfs)").status == 0)
+        // Every query that leaves cnc-dns goes to stubs on 127.0.0.0/8: the network's upstream
+        // (CNC_DNS_UPSTREAM) and a silent server given with --dns.
+        let upstream = try StubDNSServer(address: "127.0.0.\(Int.random(in: 100...180))", answer: "198.51.100.7")
+        let silent = try StubDNSServer(address: "127.0.0.\(Int.random(in: 181...250))", port: 53, answer: nil)
+        let cnc = "CNC_LIBEXEC=\(RunNetworkingTests.binDir) CNC_DNS_UPSTREAM=\(upstream.upstream) \(RunNetworkingTests.binDir)/cnc --root \(root.path)"
+        func run(_ args: String) -> (status: Int32, output: String) { sh("\(cnc) \(args)") }
+        defer {
+            _ = run("rm -f $(\(cnc) ps -aq)")
+            _ = run("network rm appnet cnc")
+            upstream.stop(); silent.stop()
+            root.cleanup()
+        }
+        let subnet = try freeSubnet()
+        let gw = subnet.firstHost.description
+        let prefix = gw.split(separator: ".").prefix(3).joined(separator: ".")
+        #expect(run("network create --subnet \(subnet) appnet").status == 0)
+        for (name, host) in [("web", 10), ("web2", 11)] {
+            let r = run("run -d --name \(name) --network appnet --network-alias websvc --ip \(prefix).\(host) --rootfs \(rootfs) busybox sleep 600")
+            #expect(r.status == 0, "\(r.output)")
+        }
+        func lookup(_ args: String, extra: String = "") -> (status: Int32, output: String) {
+            run("run --rm --network appnet \(extra) --rootfs \(rootfs) busybox nslookup \(args)")
+        }
+        let resolv = run("run --rm --network appnet --rootfs \(rootfs) busybox cat /etc/resolv.conf").output
+        #expect(resolv.contains("nameserver \(gw)\n") && resolv.contains("ndots:0") && !resolv.contains("10.255."), "\(resolv)")
+
+        let web = lookup("web")
+        #expect(web.status == 0 && web.output.contains("Name:\tweb\nAddress: \(prefix).10\n"), "\(web.output)")
+        let alias = lookup("websvc \(gw)")
+        #expect(alias.output.contains("Address: \(prefix).10\n") && alias.output.contains("Address: \(prefix).11\n"), "\(alias.output)")
+        let aaaa = lookup("-type=aaaa web")
+        #expect(aaaa.status == 0 && !aaaa.output.contains("can't find"), "NODATA: \(aaaa.output)")
+
+        // Forwarded: the stub's answer, and the stub saw the query (no other server was asked).
+        let out = lookup("example.test")
+        #expect(out.output.contains("Address: 198.51.100.7"), "\(out.output)")
+        #expect(upstream.names.contains("example.test"))
+        #expect(!upstream.names.contains("web") && !upstream.names.contains("websvc"), "local names are never forwarded")
+        // --dns: that container's queries go to its own server (silent here: SERVFAIL, no hang).
+        let t0 = Date()
+        let failed = lookup("other.test", extra: "--dns \(silent.address)")
+        #expect(failed.output.contains("SERVFAIL"), "\(failed.output)")
+        #expect(Date().timeIntervalSince(t0) < 30)
+        #expect(silent.names.contains("other.test") && !upstream.names.contains("other.test"))
+
+        // A leave and a replacement (same name, new address) are visible at once.
+        #expect(run("rm -f web2").status == 0)
+        let after = lookup("websvc")
+        #expect(after.output.contains("\(prefix).10") && !after.output.contains("\(prefix).11"), "\(after.output)")
+        #expect(run("rm -f web").status == 0)
+        #expect(run("run -d --name web --network appnet --ip \(prefix).12 --rootfs \(rootfs) busybox sleep 600").status == 0)
+        let replaced = lookup("web")
+        #expect(replaced.output.contains("Address: \(prefix).12") && !replaced.output.contains("\(prefix).10"), "\(replaced.output)")
+        // Programs resolving through libc (busybox wget: static glibc, no NSS) find peers too.
+        let ping = run("run --rm --network appnet --rootfs \(rootfs) busybox ping -c 1 -W 2 web")
+        #expect(ping.output.contains("\(prefix).12"), "\(ping.output)")
+
+        // Gone with the last container; the default network never gets one.
+        let netID = try NetworkManager(root: root.path).network("appnet").id
+        #expect(runningResolver(root: root.path, networkID: netID) != nil)
+        #expect(run("rm -f web").status == 0)
+        #expect(runningResolver(root: root.path, networkID: netID) == nil)
+        #expect(resolversOf(root: root.path).isEmpty)
+        let plain = run("run --rm --network bridge --rootfs \(rootfs) busybox cat /etc/resolv.conf").output
+        #expect(!plain.contains("ndots:0") && !plain.contains("nameserver 10.88."), "\(plain)")
+        #expect(resolversOf(root: root.path).isEmpty, "no DNS server for the default network")
+        #expect(run("network rm appnet").status == 0)
+    }
+}
