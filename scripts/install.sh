@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 action=$1 from=$2 destdir=$3 prefix=$4
-products=(cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor)
+products=(cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor cnc-dns)
 tools=(cnc cncapply)
 bindir=$destdir$prefix/bin
 mandir=$destdir$prefix/share/man/man1

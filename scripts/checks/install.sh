@@ -15,7 +15,7 @@ make -s install DESTDIR="$dest" PREFIX="$prefix" INSTALL_FROM=.build/debug >/dev
 p=$dest$prefix
 fail() { echo "install: $*" >&2; exit 1; }
 
-for b in cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor; do [ -x "$p/bin/$b" ] || fail "bin/$b missing"; done
+for b in cnc cnc-cli cnc-net cncapply cnc-registry cnc-init cnc-monitor cnc-dns; do [ -x "$p/bin/$b" ] || fail "bin/$b missing"; done
 # The front hands `version` to the cnc-cli beside it: the installed layout works.
 "$p/bin/cnc" version | grep -q '^cnc version ' || fail "installed cnc version failed"
 "$p/bin/cncapply" ls --root "$dest/root" | grep -q '^NAME' || fail "installed cncapply ls failed"
