@@ -85,6 +85,11 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CNCState", dependencies: ["CNCCore", "CSQLite"]),
         .target(name: "CNCCgroups", dependencies: ["CNCCore", "CNCSystem"]),
+        // libsystemd (pkg-config libsystemd): sd-bus for the systemd cgroup driver.
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // The systemd cgroup driver (transient scopes over sd-bus) and the driver choice; kept out
+        // of CNCCgroups so the static `cnc` front never links libsystemd.
+        .target(name: "CNCSystemd", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CSystemd"]),
         .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables", "CNCDNSCore"]),
         // CNCMonitorCore: state.json's time format, for runs without a monitor.
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCImageStore", "CNCMonitorCore"]),
@@ -94,7 +99,7 @@ let package = Package(
         .target(name: "CNCNetworkAttach", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCRuntime", "CNCStart"]),
         .target(name: "CNCEngine", dependencies: [
             "CNCCore", "CNCSystem", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCCgroups", "CNCNetwork", "CNCRuntime",
-            "CNCNetworkAttach",
+            "CNCNetworkAttach", "CNCSystemd",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -173,7 +178,7 @@ let package = Package(
         // CNCTestSupport: helpers both tiers share (temp dirs, the CgroupManager contract).
         .target(
             name: "CNCTestSupport",
-            dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCImage"],
+            dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCImage", "CNCSystemd"],
             path: "Tests/CNCTestSupport"
         ),
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
@@ -182,7 +187,7 @@ let package = Package(
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCSystemIntegrationTests", dependencies: ["CNCCore", "CNCSystem"]),
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups", "CNCTestSupport"]),
-        .testTarget(name: "CNCCgroupsIntegrationTests", dependencies: ["CNCTestSupport"]),
+        .testTarget(name: "CNCCgroupsIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CNCSystemd", "CNCTestSupport"]),
         .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
         .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCDNSCore"]),
         .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),

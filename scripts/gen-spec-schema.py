@@ -39,8 +39,8 @@ X_CNC = {
     "type": "object",
     "description": "cnc settings for the whole app (ignored by other Compose tools).",
     "properties": {
-        "cgroup_driver": {"type": "string", "enum": ["auto", "cgroupfs"],
-                          "description": "Cgroup driver for this app's containers: auto and cgroupfs both use cgroupfs (the systemd driver is not supported yet)."},
+        "cgroup_driver": {"type": "string", "enum": ["auto", "cgroupfs", "systemd"],
+                          "description": "Cgroup driver for this app's containers: systemd (a transient scope per container), cgroupfs, or auto (systemd when PID 1 is systemd and its bus answers). --cgroup-manager and CNC_CGROUP_MANAGER win over it."},
         "revision_history": {"type": "integer", "minimum": 1, "maximum": 10000,
                              "description": "How many applied revisions to keep for rollback (default 10)."},
     },

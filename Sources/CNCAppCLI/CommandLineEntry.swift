@@ -97,7 +97,7 @@ public enum CommandLineEntry {
                 throw ValidationError("The value '\(value)' is invalid for '--log-level <level>'. Please provide one of "
                     + LogLevelArgument.allValueStrings.joined(separator: ", ") + ".")
             }
-            Host.setEnvironment(name == "--root" ? "CNC_ROOT" : "CNC_LOG_LEVEL", value)
+            Host.setEnvironment(name == "--root" ? "CNC_ROOT" : name == "--cgroup-manager" ? "CNC_CGROUP_MANAGER" : "CNC_LOG_LEVEL", value)
         }
         if let missing = globals.missingValue { throw ValidationError("Missing value for '\(missing) <value>'") }
         return globals.rest

@@ -16,6 +16,11 @@ public struct GlobalOptions: ParsableArguments, Sendable {
         valueName: "level"))
     public var logLevel: LogLevelArgument?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Cgroup driver: systemd, cgroupfs or auto (default; env CNC_CGROUP_MANAGER): systemd when PID 1 is systemd and its bus answers.",
+        valueName: "manager"))
+    public var cgroupManager: String?
+
     public init() {}
 
     /// The state root: --root, else $CNC_ROOT, else /var/lib/cnc.
@@ -25,7 +30,9 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     /// The engine configuration these options describe, logging to stderr.
     public func engineConfig(label: String = "cnc") -> EngineConfig {
-        Self.engineConfig(root: root, logLevel: logLevel, label: label)
+        var c = Self.engineConfig(root: root, logLevel: logLevel, label: label)
+        c.cgroupManager = cgroupManager
+        return c
     }
 
     /// The engine configuration for `root` and `logLevel` (nil: the environment's, or the default).

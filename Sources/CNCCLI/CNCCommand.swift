@@ -35,7 +35,8 @@ extension CNCCommand {
             level = l
         }
         Trace.mark("parsed (fast)")
-        let engine = GlobalOptions.engineConfig(root: inv.root, logLevel: level)
+        var engine = GlobalOptions.engineConfig(root: inv.root, logLevel: level)
+        engine.cgroupManager = inv.cgroupManager
         let runtime = try ContainerEngine.runtime(engine)
         return try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { try inv.flags.resolveImage(engine) })
     }

@@ -2,10 +2,13 @@ import CNCCore
 import CNCSystem
 
 /// Creates, limits, inspects and removes container cgroups. Paths are relative to each
-/// hierarchy's root, e.g. "cnc/<id>". One interface for every driver (cgroupfs v1 and v2 here;
-/// a systemd driver fits behind it by turning `path` into a scope name).
+/// hierarchy's root, e.g. "cnc/<id>". One interface for every driver: cgroupfs v1 and v2 here,
+/// systemd in CNCSystemd (it turns `path` into the scope `cnc-<id>.scope`).
 public protocol CgroupManager: Sendable {
     var kind: CgroupDriverKind { get }
+    /// True when a process can join only through `addProcess` (systemd makes the scope with its
+    /// first process): nobody may write `procsFiles` before that (a monitor hands the pid over).
+    var joinsThroughManager: Bool { get }
     /// Creates the cgroup (and its parents) and applies `limits`.
     func create(_ path: String, limits: CgroupLimits) throws
     /// Changes limits of an existing cgroup in place (`cnc update`).
@@ -86,6 +89,8 @@ public enum CgroupManagers {
 }
 
 extension CgroupManager {
+    public var joinsThroughManager: Bool { false }
+
     /// Removes the cgroup and, once empty, cnc's own parent (`cnc rm`: after removing every
     /// container nothing of cnc is left in the cgroup trees).
     public func remove(_ path: String) throws { try remove(path, keepParents: false) }

@@ -7,7 +7,7 @@ import CNCRuntime
 /// network driver): the one place that builds a Runtime for the CLI and the reconciler.
 public enum ContainerEngine {
     public static func runtime(_ config: EngineConfig) throws -> Runtime {
-        var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot)
+        var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot, cgroups: try config.cgroupDriver().manager)
         rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot)
         return rt
     }

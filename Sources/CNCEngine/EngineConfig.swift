@@ -1,3 +1,4 @@
+import CNCCgroups
 import CNCCore
 import CNCRuntime
 import Logging
@@ -9,6 +10,10 @@ public struct EngineConfig: Sendable {
     /// Runtime state (pids, sockets). Default /run/cnc, or <stateRoot>/run for a custom root.
     public var runRoot: String
     public var logger: Logger
+    /// `--cgroup-manager` (systemd, cgroupfs or auto), when given.
+    public var cgroupManager: String?
+    /// The spec's `x-cnc.cgroup_driver` (cncapply), when it names a driver.
+    public var specCgroupDriver: CgroupDriverRequest?
 
     public static let defaultStateRoot = Runtime.defaultStateRoot
 

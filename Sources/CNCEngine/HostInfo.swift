@@ -39,7 +39,10 @@ public struct HostInfo: Sendable, Codable, Equatable {
         let mountinfo = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
         let layout = CgroupLayout.discover(mountinfo: mountinfo) { try? FileSystem.readText($0) }
         let pid1 = Host.pid1Command()
-        let choice = CgroupDriverChoice.auto(pid1Command: pid1, runSystemdSystemExists: FileSystem.isDirectory("/run/systemd/system"))
+        let choice: CgroupDriverChoice
+        do { choice = try config.cgroupDriver().choice } catch {
+            choice = CgroupDriverChoice(driver: .cgroupfs, reason: "\(error)")
+        }
         let u = Host.uname()
         let cni = CNIPluginDirectory.discover()
         return HostInfo(

@@ -94,7 +94,7 @@ extension Monitor {
             _ = cshim_tty_copy_size(0, master)
         }
         oomAtStart = oomCount()
-        if let failure = attachNetwork(pid) {
+        if let failure = runStartHooks(pid) {
             ChildProcess.kill(pid)
             close(syncW); close(errR)
             return failure
@@ -114,23 +114,31 @@ extension Monitor {
         return nil
     }
 
-    /// Network seam: the CLI attaches the new network namespace (by pid) before we release
-    /// init; on restarts (the CLI is gone) the hook command does it
-    /// (`cnc network-attach-hook ID PID`).
-    private func attachNetwork(_ pid: pid_t) -> StartFailure? {
-        guard config.flag("nethook") else { return nil }
-        let hook = config.all("nethookcmd")
-        if state.restartCount > 0 && !hook.isEmpty {
-            let args = hook + ["\(pid)"]
-            let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
-            let (hp, herr) = ChildProcess.spawn(args[0], args, fdMap: [devnull, devnull, 2], trace: trace.enabled)
-            close(devnull)
-            let st = hp > 0 && herr == 0 ? ChildProcess.wait(hp) : 0
-            return hp <= 0 || herr != 0 || st != 0 ? StartFailure("network attach hook failed") : nil
+    /// Seams before init is released: the CLI joins init to its cgroup when only the cgroup
+    /// manager can (`cgrouphook`: systemd makes the scope with its first pid) and attaches the
+    /// new network namespace (`nethook`); on restarts (the CLI is gone) the hook commands do
+    /// it (`cnc cgroup-attach-hook ID PID`, then `cnc network-attach-hook ID PID`).
+    private func runStartHooks(_ pid: pid_t) -> StartFailure? {
+        let cgroup = config.flag("cgrouphook"), network = config.flag("nethook")
+        guard cgroup || network else { return nil }
+        let cgroupCmd = config.all("cgrouphookcmd"), networkCmd = config.all("nethookcmd")
+        if state.restartCount > 0 && (!cgroup || !cgroupCmd.isEmpty) && (!network || !networkCmd.isEmpty) {
+            if cgroup, let f = runHook(cgroupCmd, pid, "cgroup attach hook failed") { return f }
+            if network, let f = runHook(networkCmd, pid, "network attach hook failed") { return f }
+            return nil
         }
         report("created \(pid)")
         var b: UInt8 = 0
-        return read(Self.networkReadyFD, &b, 1) == 1 ? nil : StartFailure("network setup was abandoned")
+        return read(Self.networkReadyFD, &b, 1) == 1 ? nil : StartFailure(network ? "network setup was abandoned" : "cgroup setup was abandoned")
+    }
+
+    private func runHook(_ command: [String], _ pid: pid_t, _ failure: String) -> StartFailure? {
+        let args = command + ["\(pid)"]
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        let (hp, herr) = ChildProcess.spawn(args[0], args, fdMap: [devnull, devnull, 2], trace: trace.enabled)
+        close(devnull)
+        let st = hp > 0 && herr == 0 ? ChildProcess.wait(hp) : 0
+        return hp <= 0 || herr != 0 || st != 0 ? StartFailure(failure) : nil
     }
 
     /// Kills an init that will not be released and returns its own setup error if it reported

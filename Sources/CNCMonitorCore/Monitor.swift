@@ -9,7 +9,8 @@ import Glibc
 public final class Monitor {
     /// Where the CLI reads "pid N", "created N", "fail CODE MSG" and "exit CODE" lines.
     static let statusFD: Int32 = 3
-    /// The CLI writes one byte here once it has attached the network (`nethook`).
+    /// The CLI writes one byte here once it has joined the cgroup and attached the network
+    /// (`cgrouphook`, `nethook`).
     static let networkReadyFD: Int32 = 6
 
     let config: MonitorConfig

@@ -125,7 +125,9 @@ extension Runtime {
         conf.add("init", initBinary)
         conf.add("initconf", dir + "/init.conf")
         conf.add("namespaces", String(namespaceFlags(c.config).rawValue))
-        for f in cgroups.procsFiles(cg) { conf.add("cgroupprocs", f) }
+        // systemd makes the scope with init's pid: the CLI (or the hook command) joins it.
+        let cgroupHook = cgroups.joinsThroughManager
+        if !cgroupHook { for f in cgroups.procsFiles(cg) { conf.add("cgroupprocs", f) } }
         if let oom = cgroups.oomCounter(cg) { conf.add("oomfile", oom.file); conf.add("oomkey", oom.key) }
         conf.add("restart", c.config.restartPolicy.name.rawValue)
         conf.add("restartmax", String(c.config.restartPolicy.maximumRetryCount))
@@ -150,18 +152,24 @@ extension Runtime {
             conf.add("nethook", "1")
             for a in [cliBinary, "network-attach-hook", "--root", store.root, id.rawValue] { conf.add("nethookcmd", a) }
         }
+        if cgroupHook {
+            conf.add("cgrouphook", "1")
+            for a in [cliBinary, "cgroup-attach-hook", "--root", store.root, "--cgroup-manager", cgroups.kind.rawValue, id.rawValue] {
+                conf.add("cgrouphookcmd", a)
+            }
+        }
         if Self.runsDirect(c.config, attached: io.attachOut != nil) {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
         addEventSettings(c.config, to: &conf)
         if c.config.autoRemove && io.attachOut == nil {
-            for a in [cliBinary, "rm", "--root", store.root, "-f", id.rawValue] { conf.add("remove", a) }
+            for a in [cliBinary, "rm", "--root", store.root, "--cgroup-manager", cgroups.kind.rawValue, "-f", id.rawValue] { conf.add("remove", a) }
         }
         try FileSystem.writeReplacing(conf.bytes, to: dir + "/monitor.conf", mode: 0o600)
 
         let status = try Pipe()
-        let hookPipe = hook ? try Pipe() : nil
+        let hookPipe = hook || cgroupHook ? try Pipe() : nil
         let devnull = try FD.open("/dev/null", FD.readWrite)
         defer { FD.close(devnull) }
         var fdMap: [Int32] = [io.stdin ?? devnull, io.attachOut ?? devnull, io.attachErr ?? io.attachOut ?? devnull, status.writeFD]
@@ -187,12 +195,19 @@ extension Runtime {
         while let line = reader.next() {
             if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let hookPipe {
                 do {
-                    try network?.attach(container: c.config, pid: pid)
+                    if cgroupHook {
+                        do { try cgroups.addProcess(pid, to: cg) } catch { throw CNCError.failed("join", "container \(c.config.name) to its cgroup", cause: error) }
+                    }
+                    if hook {
+                        do { try network?.attach(container: c.config, pid: pid) } catch {
+                            throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
+                        }
+                    }
                     try FD.write(hookPipe.writeFD, [1])
                 } catch {
                     hookPipe.closeWrite()
                     status.closeRead()
-                    throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
+                    throw error
                 }
                 hookPipe.closeWrite()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {

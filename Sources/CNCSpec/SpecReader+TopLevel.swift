@@ -63,11 +63,7 @@ extension SpecReader {
         var c = CNCSettings()
         guard !node.isNull, let f = fields(node, path, allowed: ["cgroup_driver", "revision_history"]) else { return c }
         if let n = f["cgroup_driver"], let d = choice(n, f.path("cgroup_driver"), CgroupDriverSetting.self, what: "a cgroup driver") {
-            if d == .systemd {
-                error(n, f.path("cgroup_driver"), "not supported yet: the systemd cgroup driver (cnc manages cgroups through cgroupfs; write cgroupfs or auto)")
-            } else {
-                c.cgroupDriver = d
-            }
+            c.cgroupDriver = d
         }
         if let n = f["revision_history"], let v = int(n, f.path("revision_history"), min: 1, max: 10_000) { c.revisionHistory = Int(v) }
         return c

@@ -2,7 +2,7 @@
 /// place for them): one reading for the start path and the full CLI. Reading stops at the
 /// first argument that is not one of them.
 public struct LeadingGlobalOptions {
-    public static let names: Set<String> = ["--root", "--log-level"]
+    public static let names: Set<String> = ["--root", "--log-level", "--cgroup-manager"]
     /// Each option with its value, in order (`--root DIR` or `--root=DIR`).
     public private(set) var values: [(name: String, value: String)] = []
     /// The arguments after them, the verb first.

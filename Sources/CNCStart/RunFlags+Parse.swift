@@ -15,6 +15,8 @@ extension RunFlags {
         public var rm = false
         public var root: String?
         public var logLevel: String?
+        /// `--cgroup-manager` given after the verb (a global option).
+        public var cgroupManager: String?
 
         public init(flags: RunFlags = RunFlags(), detach: Bool = false, rm: Bool = false, root: String? = nil, logLevel: String? = nil) {
             self.flags = flags
@@ -33,7 +35,7 @@ extension RunFlags {
 
     /// Every long name, as ArgumentParser spells it (the test compares it with `run --help`).
     package static let longNames: [String] = [
-        "detach", "rm", "root", "log-level", "name", "interactive", "tty", "env", "env-file", "workdir", "user",
+        "detach", "rm", "root", "log-level", "cgroup-manager", "name", "interactive", "tty", "env", "env-file", "workdir", "user",
         "hostname", "volume", "mount", "tmpfs", "read-only", "init", "entrypoint", "cpus", "cpu-shares", "cpu-quota",
         "cpu-period", "cpuset-cpus", "cpuset-mems", "memory", "memory-reservation", "memory-swap", "pids-limit",
         "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "group-add", "cidfile", "cap-add", "cap-drop", "security-opt", "ulimit",
@@ -59,6 +61,7 @@ extension RunFlags {
         case ("privileged", nil): inv.flags.privileged = true
         case (_, nil): return false
         case ("root", let v?): inv.root = v
+        case ("cgroup-manager", let v?): inv.cgroupManager = v
         case ("log-level", let v?):
             // ArgumentParser's LogLevelArgument: case-insensitive, kept as the level's name.
             guard let level = Logger.Level(rawValue: v.lowercased()) else { return false }

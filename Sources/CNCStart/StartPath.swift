@@ -52,6 +52,8 @@ public enum StartPath {
         if let level = inv.logLevel, Logger.Level(rawValue: level.lowercased()) == nil { return .declined }
         guard let mode = try? inv.flags.networkMode() else { return .declined }
         if case .bridge = mode, network == nil { return .needsBridge }
+        // The systemd driver (libsystemd) lives in the full CLI: only cgroupfs starts here.
+        guard usesCgroupfs(inv.cgroupManager ?? globals.value("--cgroup-manager")) else { return .declined }
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
         // for an RCU grace period (~10 ms here), which then overlaps all of the setup below
         // (measured: a lone start 22.6 -> 15.6 ms; back-to-back starts unchanged).
@@ -71,6 +73,15 @@ public enum StartPath {
         } catch {
             writeStderr("cnc: \(error)\n")
             exitProcess(125)
+        }
+    }
+
+    /// cgroupfs asked for, or auto on a host whose PID 1 is not systemd (one small read).
+    static func usesCgroupfs(_ flag: String?) -> Bool {
+        switch flag ?? Host.environment("CNC_CGROUP_MANAGER") ?? "auto" {
+        case "cgroupfs": true
+        case "auto", "": Host.pid1Command() != "systemd"
+        default: false
         }
     }
 

@@ -53,12 +53,11 @@ enum CLI {
             #expect(info.cgroups.controllers["memory"] == "v1 /sys/fs/cgroup/memory")
             #expect(info.cgroups.missingControllers.isEmpty)
         }
-        // cgroupfs is the only driver built: reported as in use on every host, systemd or not.
-        #expect(info.cgroups.driver == .cgroupfs)
-        #expect(info.cgroups.driverReason.contains("the systemd cgroup driver is not supported yet"))
+        // auto: cgroupfs where PID 1 is not systemd (systemd hosts: SystemdRuntimeTests).
         let pid1 = (try? String(contentsOfFile: "/proc/1/comm", encoding: .utf8))?.trimmingSpaces
         if pid1 != "systemd" {
-            #expect(info.cgroups.driverReason.contains("PID 1 is not systemd"))
+            #expect(info.cgroups.driver == .cgroupfs)
+            #expect(info.cgroups.driverReason == "auto: PID 1 is not systemd (it is \"\(pid1 ?? "")\")")
             #expect(!info.systemdIsPID1)
         }
         let filesystems = try String(contentsOfFile: "/proc/filesystems", encoding: .utf8)
@@ -69,8 +68,14 @@ enum CLI {
         let r = try CLI.run("cnc", ["info"], env: ["CNC_ROOT": "/tmp/cnc-env-root"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("State root:       /tmp/cnc-env-root"))
-        #expect(r.stdout.contains("Cgroup driver:    cgroupfs ("), "\(r.stdout)")
-        #expect(r.stdout.contains("systemd cgroup driver is not supported yet"))
+        let pid1 = (try? String(contentsOfFile: "/proc/1/comm", encoding: .utf8))?.trimmingSpaces
+        if pid1 != "systemd" { #expect(r.stdout.contains("Cgroup driver:    cgroupfs (auto: PID 1 is not systemd"), "\(r.stdout)") }
+        let asked = try CLI.run("cnc", ["info", "--cgroup-manager", "cgroupfs"], env: ["CNC_ROOT": "/tmp/cnc-env-root"])
+        #expect(asked.stdout.contains("Cgroup driver:    cgroupfs (asked for with --cgroup-manager cgroupfs)"), "\(asked.stdout)")
+        let env = try CLI.run("cnc", ["info"], env: ["CNC_ROOT": "/tmp/cnc-env-root", "CNC_CGROUP_MANAGER": "cgroupfs"])
+        #expect(env.stdout.contains("Cgroup driver:    cgroupfs (asked for with CNC_CGROUP_MANAGER=cgroupfs)"), "\(env.stdout)")
+        let bad = try CLI.run("cnc", ["info", "--cgroup-manager", "systemdd"], env: ["CNC_ROOT": "/tmp/cnc-env-root"])
+        #expect(bad.stdout.contains("invalid --cgroup-manager \"systemdd\": want systemd, cgroupfs or auto"), "\(bad.stdout)\(bad.stderr)")
         #expect(r.stdout.contains("Overlay:"))
     }
 

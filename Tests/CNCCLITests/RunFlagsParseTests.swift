@@ -10,11 +10,15 @@ import Testing
     func viaArgumentParser(_ verb: String = "run", _ args: [String]) throws -> RunFlags.Invocation {
         if verb == "create" {
             let c = try ContainerCreate.parse(args)
-            return RunFlags.Invocation(flags: c.options.flags, rm: c.rm, root: c.global.root, logLevel: c.global.logLevel.map { $0.level.rawValue })
+            var inv = RunFlags.Invocation(flags: c.options.flags, rm: c.rm, root: c.global.root, logLevel: c.global.logLevel.map { $0.level.rawValue })
+            inv.cgroupManager = c.global.cgroupManager
+            return inv
         }
         let c = try ContainerRun.parse(args)
-        return RunFlags.Invocation(flags: c.options.flags, detach: c.detach, rm: c.rm, root: c.global.root,
-                                   logLevel: c.global.logLevel.map { $0.level.rawValue })
+        var inv = RunFlags.Invocation(flags: c.options.flags, detach: c.detach, rm: c.rm, root: c.global.root,
+                                      logLevel: c.global.logLevel.map { $0.level.rawValue })
+        inv.cgroupManager = c.global.cgroupManager
+        return inv
     }
 
     @Test func bothParsersKnowTheSameNames() throws {

@@ -1,4 +1,5 @@
 import CNCCgroups
+import CNCCore
 import Testing
 
 @Suite struct CgroupLayoutTests {
@@ -62,13 +63,20 @@ import Testing
         #expect(CgroupLayout.discover(mountinfo: "garbage line\n\n1 2 3") { _ in nil }.mode == .none)
     }
 
-    @Test func driverChoice() {
-        // The systemd driver is not built yet: cgroupfs everywhere, and the reason says so.
-        let s = CgroupDriverChoice.auto(pid1Command: "systemd", runSystemdSystemExists: true)
-        #expect(s.driver == .cgroupfs)
-        #expect(s.reason == "PID 1 is systemd, but the systemd cgroup driver is not supported yet")
-        let c = CgroupDriverChoice.auto(pid1Command: "process_api", runSystemdSystemExists: false)
-        #expect(c.driver == .cgroupfs)
-        #expect(c.reason == "PID 1 is not systemd (it is \"process_api\"); the systemd cgroup driver is not supported yet")
+    @Test func driverChoice() throws {
+        let busOK: () -> String? = { nil }
+        let s = CgroupDriverChoice.resolve(.auto, source: "default", pid1Command: "systemd", busProblem: busOK)
+        #expect(s == CgroupDriverChoice(driver: .systemd, reason: "auto: PID 1 is systemd and its bus answers"))
+        let dead = CgroupDriverChoice.resolve(.auto, source: "default", pid1Command: "systemd", busProblem: { "connection refused" })
+        #expect(dead == CgroupDriverChoice(driver: .cgroupfs, reason: "auto: PID 1 is systemd but its bus does not answer (connection refused)"))
+        var asked = false
+        let c = CgroupDriverChoice.resolve(.auto, source: "default", pid1Command: "process_api", busProblem: { asked = true; return nil })
+        #expect(c == CgroupDriverChoice(driver: .cgroupfs, reason: "auto: PID 1 is not systemd (it is \"process_api\")"))
+        #expect(!asked, "no bus probe when PID 1 is not systemd")
+        let named = CgroupDriverChoice.resolve(.systemd, source: "--cgroup-manager systemd", pid1Command: "init", busProblem: busOK)
+        #expect(named == CgroupDriverChoice(driver: .systemd, reason: "asked for with --cgroup-manager systemd"))
+        #expect(CgroupDriverChoice.resolve(.cgroupfs, source: "CNC_CGROUP_MANAGER=cgroupfs", pid1Command: "systemd", busProblem: busOK).driver == .cgroupfs)
+        #expect(throws: CNCError.self) { try CgroupDriverRequest.parse("systemdd", source: "--cgroup-manager") }
+        #expect(try CgroupDriverRequest.parse("auto", source: "--cgroup-manager") == .auto)
     }
 }

@@ -120,6 +120,13 @@ final class SpecDir {
         #expect { try dir.load() } throws: { ($0 as? SpecErrors)?.description.contains("include cycle") ?? false }
     }
 
+    @Test(arguments: [("systemd", CgroupDriverSetting.systemd), ("cgroupfs", .cgroupfs), ("auto", .auto)])
+    func cgroupDriverIsHonoured(_ text: String, _ driver: CgroupDriverSetting) throws {
+        let loaded = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array("x-cnc: {cgroup_driver: \(text)}\nservices: {web: {image: nginx}}\n".utf8),
+                                                         projectName: "drv", workingDirectory: "/tmp"))
+        #expect(loaded.app.cnc.cgroupDriver == driver)
+    }
+
     @Test func stdinIsADash() throws {
         let loaded = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array("services: {web: {image: nginx}}\n".utf8),
                                                          projectName: "fromstdin", workingDirectory: "/tmp"))

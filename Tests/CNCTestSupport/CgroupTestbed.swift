@@ -1,6 +1,7 @@
 import CNCCgroups
 import CNCCore
 import CNCSystem
+import CNCSystemd
 import Testing
 
 /// A driver under test, as a test argument: makes a fresh testbed per check.
@@ -30,23 +31,66 @@ public struct CgroupTestbed: Sendable {
     public let parent: String
     let readLimit: @Sendable (CgroupLimitKey, String) -> Int64?
     let cleanupBody: @Sendable () -> Void
+    /// The driver's cgroups exist only with a process in them (systemd's scopes): `create`
+    /// puts a sleeping holder in each, which `remove` kills and the testbed reaps.
+    public let needsProcess: Bool
+    let holders = Holders()
 
-    public init(manager: any CgroupManager, isKernel: Bool, parent: String,
+    final class Holders: @unchecked Sendable {
+        var pids: [String: Int32] = [:]
+    }
+
+    public init(manager: any CgroupManager, isKernel: Bool, parent: String, needsProcess: Bool = false,
                 readLimit: @escaping @Sendable (CgroupLimitKey, String) -> Int64?, cleanup: @escaping @Sendable () -> Void) {
         self.manager = manager
         self.isKernel = isKernel
         self.parent = parent
+        self.needsProcess = needsProcess
         self.readLimit = readLimit
         self.cleanupBody = cleanup
     }
 
+    /// The holder process of `path`, if the driver needs one.
+    public func holder(_ path: String) -> [Int32] { holders.pids[path].map { [$0] } ?? [] }
+
+    /// Puts a holder into a cgroup just made, when the driver needs one.
+    func populate(_ path: String) throws {
+        guard needsProcess else { return }
+        let pid = try Spawn.spawn("/bin/sleep", arguments: ["sleep", "600"], environment: [])
+        holders.pids[path] = pid
+        do { try manager.addProcess(pid, to: path) } catch {
+            reap(path)
+            throw error
+        }
+    }
+
+    /// Kills and waits for the holder of `path`.
+    func reap(_ path: String) {
+        guard let pid = holders.pids.removeValue(forKey: path) else { return }
+        _ = try? Processes.signal(pid, 9)
+        _ = try? Spawn.wait(pid)
+    }
+
     public func newPath() -> String { parent + "/" + ContainerID.random().short }
     public func limit(_ key: CgroupLimitKey, _ path: String) -> Int64? { readLimit(key, path) }
-    public func cleanup() { cleanupBody() }
+    public func cleanup() {
+        for path in Array(holders.pids.keys) { try? manager.remove(path); reap(path) }
+        cleanupBody()
+    }
 
     public func create(_ path: String, limits: CgroupLimits) throws {
         try manager.create(path, limits: limits)
         created(path)
+        try populate(path)
+    }
+
+    /// `recreate` of the manager, with a new holder when the driver needs one.
+    public func recreate(_ path: String, limits: CgroupLimits) throws {
+        removing(path)
+        try manager.recreate(path, limits: limits)
+        reap(path)
+        created(path)
+        try populate(path)
     }
 
     /// Runs `body` with a new cgroup made with `limits`, removed afterwards.
@@ -61,15 +105,18 @@ public struct CgroupTestbed: Sendable {
     public func remove(_ path: String) {
         removing(path)
         #expect(throws: Never.self) { try manager.remove(path) }
+        reap(path)
     }
 
     public func removeOrThrow(_ path: String) throws {
         removing(path)
+        defer { reap(path) }
         try manager.remove(path)
     }
 
     public func removeKeepingParents(_ path: String) throws {
         removing(path)
+        defer { reap(path) }
         try manager.removeKeepingParents(path)
     }
 
@@ -174,5 +221,22 @@ extension CgroupDriverFactory {
     /// Root and a mounted hierarchy: what the host driver needs.
     public static var hostIsWritable: Bool {
         Host.effectiveUserID == 0 && CgroupManagers.hostLayout().mode != .none
+    }
+}
+
+extension CgroupDriverFactory {
+    /// The systemd driver on the systemd this process talks to (run inside SystemdHarness),
+    /// its scopes in a private slice that is stopped afterwards.
+    public static let systemdHere = CgroupDriverFactory("systemd (a real systemd)") {
+        let layout = CgroupManagers.hostLayout()
+        let m = try SystemdCgroupManager(layout: layout)
+        let read = CgroupTestbed.cgroupfsLimitReader(try CgroupManagers.cgroupfs(layout: layout))
+        let slice = "cnccontract_" + ContainerID.random().short + ".slice"
+        return CgroupTestbed(manager: m, isKernel: true, parent: slice, needsProcess: true, readLimit: { key, path in
+            (try? SystemdScope(path: path)).flatMap { read(key, $0.cgroupPath) }
+        }, cleanup: {
+            _ = try? m.bus.stopUnit(slice)
+            for h in layout.v1 { try? FileSystem.removeDirectory(h.mountPoint + "/" + slice) }
+        })
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CNCCgroups
 import CNCCore
 import CNCEngine
 import CNCImage
@@ -20,9 +21,12 @@ struct AppContext {
     let state: StateDB
 
     /// `locked`: the caller holds the root's exclusive lock (apply, rollback, down).
-    static func open(_ global: GlobalOptions, locked: Bool = false,
+    /// `spec`: the app's spec, whose `x-cnc.cgroup_driver` picks the driver unless
+    /// `--cgroup-manager` or CNC_CGROUP_MANAGER does.
+    static func open(_ global: GlobalOptions, locked: Bool = false, spec: AppSpec? = nil,
                      progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) throws -> AppContext {
-        let config = global.engineConfig(label: "cncapply")
+        var config = global.engineConfig(label: "cncapply")
+        config.specCgroupDriver = spec.flatMap { CgroupDriverRequest(rawValue: $0.cnc.cgroupDriver.rawValue) }
         try FileSystem.createDirectory(config.stateRoot, mode: 0o711)
         let state = try StateDB(path: config.stateRoot + "/state.db")
         let runtime = try ContainerEngine.runtime(config)

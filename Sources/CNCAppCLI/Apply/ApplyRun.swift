@@ -25,7 +25,7 @@ struct ApplyRun {
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
         let started = ContinuousClock.now
-        let ctx = try AppContext.open(global, locked: true, progress: { event in if !json { Self.show(event, view) } })
+        let ctx = try AppContext.open(global, locked: true, spec: loaded.app, progress: { event in if !json { Self.show(event, view) } })
         let registry = self.registry, root = global.stateRoot
         // A dry run changes nothing, the image store included: it plans with the images that are
         // here and says which ones an apply would pull.
