@@ -1,6 +1,7 @@
 import CNCCore
-import CNCNetworkAttach
 import CNCImage
+import CNCNetworkAttach
+import CNCNftables
 import CNCRuntime
 
 /// Wires the runtime to this engine's roots (and, when they land, to the image store and the
@@ -8,7 +9,7 @@ import CNCRuntime
 public enum ContainerEngine {
     public static func runtime(_ config: EngineConfig) throws -> Runtime {
         var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot)
-        rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot)
+        rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot, manager: .inProcess(root: config.stateRoot))
         return rt
     }
 }

@@ -10,8 +10,10 @@ public struct EngineNetworkAttacher: NetworkAttacher {
     public let manager: NetworkManager
     let store: ContainerStore
 
-    public init(stateRoot: String) {
-        manager = NetworkManager(root: stateRoot)
+    /// `manager`: nil for the default one (firewall changes through the `cnc-net nft` helper,
+    /// as the static front needs); the engine passes one with libnftables in-process.
+    public init(stateRoot: String, manager: NetworkManager? = nil) {
+        self.manager = manager ?? NetworkManager(root: stateRoot)
         store = ContainerStore(root: stateRoot)
     }
 

@@ -97,11 +97,10 @@ public struct RunFlags: Equatable, Sendable {
         return ImageDefaults.rootfs(dir, reference: self.image)
     }
 
-    /// The network mode these flags ask for: --network, else the default bridge when ports are
-    /// published (what `docker run -p` does), else none.
+    /// The network mode these flags ask for: --network, else the default bridge network, as
+    /// with docker (`--network none` is the explicit way to have only a loopback).
     public func networkMode() throws -> NetworkMode {
-        let wantsBridge = !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty
-        return try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
+        try NetworkMode(parsing: network ?? "bridge")
     }
 
     /// The container configuration these flags describe, on `image` (the runtime's one
@@ -142,8 +141,6 @@ public struct RunFlags: Equatable, Sendable {
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv.count > 1 ? kv[1] : "")
         }, uniquingKeysWith: { $1 })
-        // Publishing ports asks for a network: without --network it means the default bridge
-        // (what `docker run -p` does); otherwise a container starts with no network.
         r.network = try networkMode()
         r.cgroupParent = cgroupParent
         r.restartPolicy = try RestartPolicy(parsing: restart)

@@ -22,7 +22,7 @@ import Testing
         }
         #expect(!r.out.contains(" /work"), "host mounts visible inside")
         // --network none still has a working loopback, as in Docker.
-        let lo = try h.run(["--rm"], ["sh", "-c", "(nc -l -p 8080 -e echo served &); sleep 0.2; nc 127.0.0.1 8080 </dev/null"])
+        let lo = try h.run(["--rm", "--network", "none"], ["sh", "-c", "(nc -l -p 8080 -e echo served &); sleep 0.2; nc 127.0.0.1 8080 </dev/null"])
         #expect(lo.out == "served\n", "\(lo.out) \(lo.err)")
         #expect((try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?.contains("box1") == false)
         // --init: cnc-init stays PID 1 and the workload is its child.
