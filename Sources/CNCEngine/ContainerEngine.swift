@@ -26,6 +26,12 @@ extension ContainerEngine {
         return try defaults(of: image, in: store, reference: reference)
     }
 
+    /// True when the store has `reference` (a name, ID or digest), whatever state its layers are in.
+    public static func hasImage(_ config: EngineConfig, _ reference: String) -> Bool {
+        guard let store = try? ImageStore(stateRoot: config.stateRoot) else { return false }
+        return (try? store.resolve(reference)) != nil
+    }
+
     /// The defaults and unpacked lowers of an image already resolved in `store`.
     public static func defaults(of image: ResolvedImage, in store: ImageStore, reference: String) throws -> ImageDefaults {
         ImageDefaults(image, lowerDirs: try store.prepareRootfs(image), reference: reference)

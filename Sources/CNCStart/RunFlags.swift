@@ -77,6 +77,8 @@ public struct RunFlags: Equatable, Sendable {
     public var logOpt: [String] = []
     public var dns: [String] = []
     public var addHost: [String] = []
+    /// `--pull`: "missing" (docker's default), "always" or "never"; checked by `pullPolicy()`.
+    public var pull = "missing"
     public var rootfs: String?
     public var image = ""
     public var command: [String] = []
@@ -95,6 +97,17 @@ public struct RunFlags: Equatable, Sendable {
         guard FileSystem.isDirectory(rootfs) else { throw CNCError(.notFound, "rootfs directory \(rootfs) does not exist") }
         let dir = rootfs.hasPrefix("/") ? rootfs : (FileSystem.readLink("/proc/self/cwd") ?? ".") + "/" + rootfs
         return ImageDefaults.rootfs(dir, reference: self.image)
+    }
+
+    /// When `run`/`create` pull the image (`--pull`), as docker's.
+    public enum PullPolicy: String, Sendable { case missing, always, never }
+
+    /// `--pull`'s value, or docker's error for anything else.
+    public func pullPolicy() throws -> PullPolicy {
+        guard let p = PullPolicy(rawValue: pull) else {
+            throw CNCError(.invalidArgument, "invalid pull option: '\(pull)': must be one of \"always\", \"missing\" or \"never\"")
+        }
+        return p
     }
 
     /// The network mode these flags ask for: --network, else the default bridge network, as

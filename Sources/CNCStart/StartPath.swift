@@ -49,6 +49,9 @@ public enum StartPath {
         inv.logLevel = inv.logLevel ?? globals.value("--log-level")
         if let level = inv.logLevel, Logger.Level(rawValue: level.lowercased()) == nil { return .declined }
         guard let mode = try? inv.flags.networkMode() else { return .declined }
+        // `--pull always` (and a bad value) go to cnc-cli, which pulls (and reports); a missing
+        // image too (`unpackedImage` below fails): cnc-cli pulls it unless --pull never.
+        guard (try? inv.flags.pullPolicy()) ?? .always != .always else { return .declined }
         if case .bridge = mode, network == nil { return .declined }
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
         // for an RCU grace period (~10 ms here), which then overlaps all of the setup below
@@ -64,10 +67,10 @@ public enum StartPath {
         do {
             return .done(try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { image }))
         } catch let e as CNCError {
-            writeStderr("cnc: \(e.description)\n")
-            exitProcess(e.exitStatus)
+            writeStderr("Error: \(e.description)\n")
+            exitProcess(125)
         } catch {
-            writeStderr("cnc: \(error)\n")
+            writeStderr("Error: \(error)\n")
             exitProcess(125)
         }
     }
