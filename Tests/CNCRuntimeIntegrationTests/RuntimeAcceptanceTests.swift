@@ -35,10 +35,33 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        #expect(try h.run(["--rm"], ["sh", "-c", "exit 42"]).status == 42)
-        #expect(try h.run(["--rm"], ["/does/not/exist"]).status == 127)
-        #expect(try h.run(["--rm"], ["/etc/passwd"]).status == 126)
-        #expect(try h.run(["--rm", "--memory", "12zz"], ["true"]).status == 125)
+        // Docker's table: the container's status; 126 when its command cannot be invoked; 127
+        // when it is not found; 125 for cnc's own errors (bad flag or value, engine error).
+        let commands: [([String], Int32)] = [
+            (["sh", "-c", "exit 42"], 42), (["true"], 0), (["/does/not/exist"], 127), (["nosuchcommand"], 127),
+            (["/etc/passwd"], 126), (["/tmp"], 126),
+        ]
+        for (command, status) in commands {
+            #expect(try h.run(["--rm", "--network", "none"], command).status == status, "run \(command)")
+            // create + start -a: the same statuses.
+            let id = try h.cnc(["create", "--network", "none", "--rootfs", CNCHarness.rootfs, "busybox"] + command).out
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try h.cnc(["start", "-a", id]).status == status, "start -a \(command)")
+            try h.cnc(["rm", "-f", id])
+        }
+        let own: [[String]] = [["--memory", "12zz"], ["--foo"], ["--pull", "sometimes"], ["--network", "nosuchnet"], ["--cpus", "x"]]
+        for flags in own {
+            #expect(try h.run(["--rm"] + flags, ["true"]).status == 125, "run \(flags)")
+            #expect(try h.cnc(["create"] + flags + ["--rootfs", CNCHarness.rootfs, "busybox", "true"]).status == 125, "create \(flags)")
+        }
+        // exec: the command's status, 126/127 as run; a refusal before anything runs (no such
+        // container) is docker's 1; a usage error 125.
+        try h.run(["-d", "--name", "ex", "--network", "none"], ["sleep", "100"])
+        for (command, status) in commands {
+            #expect(try h.cnc(["exec", "ex"] + command).status == status, "exec \(command)")
+        }
+        #expect(try h.cnc(["exec", "nosuchcontainer", "true"]).status == 1)
+        #expect(try h.cnc(["exec", "--foo", "ex", "true"]).status == 125)
         // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
         let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(h.eventually { !FileManager.default.fileExists(atPath: h.root + "/containers/" + id) }, "run -d --rm left \(id) behind")

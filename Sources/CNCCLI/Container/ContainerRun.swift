@@ -76,8 +76,8 @@ extension RunFlags {
     /// run/create do ("Unable to find image 'REF' locally" and the pull's progress on stderr;
     /// with --pull never a missing image is "No such image: REF"), its layers unpacked if needed.
     func resolveImage(_ engine: EngineConfig) throws -> ImageDefaults {
-        if let r = try rootfsImage() { return r }
         let policy = try pullPolicy()
+        if let r = try rootfsImage() { return r }
         Trace.mark("resolving image")
         defer { Trace.mark("image resolved") }
         let familiar = (try? ImageReference(parsing: image))?.familiar ?? image
