@@ -28,8 +28,10 @@ extension Runtime {
         try Processes.signal(c.state.pid, signal)
     }
 
-    /// `cnc stop`: the stop signal, then SIGKILL after `timeout` seconds; no restart afterwards.
-    public func stop(_ ref: String, timeout: Int? = nil) throws {
+    /// `cnc stop`: the stop signal (`signal`, else the container's), then SIGKILL after `timeout`
+    /// seconds; no restart afterwards. `onGraceWait` hears, once, why the stop will wait out the
+    /// timeout (GraceWait).
+    public func stop(_ ref: String, timeout: Int? = nil, signal: Int32? = nil, onGraceWait: ((String) -> Void)? = nil) throws {
         let c = try container(ref)
         try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
@@ -42,7 +44,11 @@ extension Runtime {
         if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
         if c.state.pid > 0 {
-            _ = try? Processes.signal(c.state.pid, try Self.signalNumber(c.config.stopSignal))
+            let signal = try signal ?? Self.signalNumber(c.config.stopSignal)
+            let why = onGraceWait == nil ? nil
+                : GraceWait.message(pid: c.state.pid, signal: signal, timeout: grace, ownPIDNamespace: c.config.pidMode != .host)
+            _ = try? Processes.signal(c.state.pid, signal)
+            if let why { onGraceWait?(why) }
             if waitUntilStopped(c, milliseconds: grace * 1000) { return }
             _ = try? Processes.signal(c.state.pid, 9)
         }

@@ -67,6 +67,37 @@ import Testing
         #expect(h.eventually { !FileManager.default.fileExists(atPath: h.root + "/containers/" + id) }, "run -d --rm left \(id) behind")
     }
 
+    /// A stop that will wait out its grace period says why, once, on stderr: a busybox `sleep`
+    /// as PID 1 has no TERM handler (the kernel drops the signal); a shell with a trap, or
+    /// --init, catches it and stops at once, silently.
+    @Test func stopSaysWhenPID1IgnoresTheStopSignal() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "deaf", "--network", "none"], ["sleep", "100"])
+        try h.run(["-d", "--name", "trap", "--network", "none"], ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"])
+        try h.run(["-d", "--name", "init", "--network", "none", "--init"], ["sleep", "100"])
+        try h.run(["-d", "--name", "int", "--network", "none", "--stop-signal", "SIGINT"], ["sleep", "100"])
+        // The trap must be set before the stop: wait until the shell catches TERM.
+        let trapPid = try h.inspect("trap", "{{.State.Pid}}")
+        #expect(h.eventually {
+            let status = (try? String(contentsOfFile: "/proc/\(trapPid)/status", encoding: .utf8)) ?? ""
+            return status.contains("SigCgt:") && !GraceWait.ignores(15, status: status)
+        })
+        let deaf = try h.cnc(["stop", "-t", "1", "deaf"])
+        #expect(deaf.status == 0 && deaf.err == "waiting up to 1s: PID 1 ignores SIGTERM (init: true or STOPSIGNAL helps)\n", "\(deaf.err)")
+        let int = try h.cnc(["stop", "-t", "2", "int"])
+        #expect(int.err == "waiting up to 2s: PID 1 ignores SIGINT (init: true or STOPSIGNAL helps)\n", "\(int.err)")
+        for name in ["trap", "init"] {
+            let r = try h.cnc(["stop", "-t", "5", name])
+            #expect(r.status == 0 && r.err.isEmpty, "\(name): \(r.err)")
+        }
+        #expect(try h.cnc(["restart", "-t", "1", "deaf"]).err.isEmpty, "a stopped container has nothing to wait for")
+        let restart = try h.cnc(["restart", "-t", "1", "deaf"])
+        #expect(restart.err == "waiting up to 1s: PID 1 ignores SIGTERM (init: true or STOPSIGNAL helps)\n", "\(restart.err)")
+        #expect(try h.cnc(["stop", "-t", "0", "deaf"]).err.isEmpty, "no wait, nothing to say")
+    }
+
     @Test func cpuQuotaHoldsABusyLoopNearTenPercent() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()

@@ -138,6 +138,10 @@ public final class RuntimeBackend: ContainerBackend {
         try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) })
     }
 
+    public func stop(id: String, timeout: CNCDuration?, onGraceWait: @escaping @Sendable (String) -> Void) async throws {
+        try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) }, onGraceWait: onGraceWait)
+    }
+
     public func remove(id: String) async throws {
         do {
             try networkLock.withLock { _ in try runtime.remove(id, force: true) }
