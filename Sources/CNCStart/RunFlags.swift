@@ -253,8 +253,16 @@ public struct RunFlags: Equatable, Sendable {
     /// update of the swap limit alone is valid when the container has a memory limit).
     public func resourceLimits() throws -> CgroupLimits {
         var l = CgroupLimits()
-        if let cpus {
+        // Docker: --cpus 0 is no limit; with --cpu-period/--cpu-quota it conflicts; more CPUs
+        // than the host has is refused (its words, from the daemon's resource checks).
+        if let cpus, Double(cpus.trimmingSpaces) != 0 {
+            if cpuPeriod != nil { throw CNCError(.invalidArgument, "Conflicting options: Nano CPUs and CPU Period cannot both be set") }
+            if cpuQuota != nil { throw CNCError(.invalidArgument, "Conflicting options: Nano CPUs and CPU Quota cannot both be set") }
             let q = try CPUQuantity(parsing: cpus)
+            let host = Processes.onlineCPUs
+            if q.nanoCPUs > Int64(host) * 1_000_000_000 {
+                throw CNCError(.invalidArgument, "Range of CPUs is from 0.01 to \(host).00, as there are only \(host) CPUs available")
+            }
             let period = cpuPeriod ?? 100_000
             l.cpuPeriod = period
             l.cpuQuota = q.cfsQuota(periodMicros: period)
@@ -269,10 +277,8 @@ public struct RunFlags: Equatable, Sendable {
         l.memorySwap = try size(memorySwap)
         l.pids = pidsLimit
         if oomKillDisable { l.oomKillDisable = true }
-        if let w = blkioWeight {
-            guard (10...1000).contains(w) else { throw CNCError(.invalidArgument, "invalid --blkio-weight \(w): want 10 to 1000") }
-            l.blkioWeight = w
-        }
+        // Its range is checked with the other limits (validate: Docker's words).
+        if let w = blkioWeight { l.blkioWeight = w }
         if !deviceCgroupRule.isEmpty { l.deviceRules = try deviceCgroupRule.map(DeviceRule.init(parsing:)) }
         let throttles = try deviceReadBps.map { try HostResources.throttle(.readBps, $0, flag: "--device-read-bps") }
             + deviceWriteBps.map { try HostResources.throttle(.writeBps, $0, flag: "--device-write-bps") }
