@@ -90,7 +90,10 @@ let package = Package(
         // The systemd cgroup driver (transient scopes over sd-bus) and the driver choice; kept out
         // of CNCCgroups so the static `cnc` front never links libsystemd.
         .target(name: "CNCSystemd", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CSystemd"]),
-        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNftables", "CNCDNSCore"]),
+        // CNCNetwork runs nftables through a seam (NftablesRunner) and links no libnftables, so the
+        // static front can attach containers to bridges; CNCNftables is libnftables in-process.
+        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNCDNSCore"]),
+        .target(name: "CNCNftables", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNftables"]),
         // CNCMonitorCore: state.json's time format, for runs without a monitor.
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCImageStore", "CNCMonitorCore"]),
 
@@ -99,7 +102,7 @@ let package = Package(
         .target(name: "CNCNetworkAttach", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCRuntime", "CNCStart"]),
         .target(name: "CNCEngine", dependencies: [
             "CNCCore", "CNCSystem", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCCgroups", "CNCNetwork", "CNCRuntime",
-            "CNCNetworkAttach", "CNCSystemd",
+            "CNCNetworkAttach", "CNCSystemd", "CNCNftables",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -127,7 +130,7 @@ let package = Package(
         ]),
         .target(name: "CNCCLI", dependencies: [
             "CNCCore", "CNCAppCLI", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups", "CNCNetwork",
-            "CNCStart", "CNCImageStore",
+            "CNCStart", "CNCImageStore", "CNCNftables",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -142,12 +145,12 @@ let package = Package(
         // `swift build [-c release]` links it dynamically.
         .executableTarget(
             name: "cnc",
-            dependencies: ["CNCStart"],
+            dependencies: ["CNCStart", "CNCNetworkAttach"],
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release, traits: ["StaticFront"]))]
         ),
         .executableTarget(name: "cnc-cli", dependencies: ["CNCAppCLI", "CNCCLI"]),
-        // The start path with the bridge driver (libnftables): bridge runs, handed over by cnc.
-        .executableTarget(name: "cnc-net", dependencies: ["CNCStart", "CNCNetworkAttach"]),
+        // libnftables for the static front: `cnc-net nft` runs the firewall changes a start needs.
+        .executableTarget(name: "cnc-net", dependencies: ["CNCNftables"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
         .executableTarget(name: "cnc-registry", dependencies: ["CNCAppCLI", "CNCRegistryCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.
@@ -189,7 +192,7 @@ let package = Package(
         .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups", "CNCTestSupport"]),
         .testTarget(name: "CNCCgroupsIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CNCSystemd", "CNCTestSupport"]),
         .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
-        .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCDNSCore"]),
+        .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCDNSCore", "CNCNftables"]),
         .testTarget(name: "CNCOCITests", dependencies: ["CNCCore", "CNCOCI"]),
         .testTarget(
             name: "CNCImageTests",

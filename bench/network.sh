@@ -2,7 +2,8 @@
 # Networking benchmarks, side by side (results go to BENCHMARKS.md, "Networking"):
 #  1. attach+detach of one container: cnc's native bridge driver vs the CNI bridge+portmap+firewall
 #     plugins (the same cnc code path: `cnc network connect` / `disconnect` of a running container)
-#  2. `cnc run --rm IMAGE true` with --network bridge vs --network none (the added cost)
+#  2. `cnc run --rm IMAGE true` with --network none, a named bridge network and the default network
+#     (no --network: docker's default) — the added cost of a bridge
 #  3. `-p` httpd: run until the first HTTP 200 on 127.0.0.1 (podman's figure: anchors.md)
 #  4. 100 containers on one network start, then each reaches the next by name
 # Needs root, a release build (swift build -c release), hyperfine, busybox-static, CNI plugins.
@@ -63,14 +64,17 @@ hyperfine -N -w 2 -r "$RUNS" --export-markdown "$WORK/attach.md" \
 cat "$WORK/attach.md"
 cnc rm -f holder >/dev/null
 
-echo "== 2. cnc run --rm true: --network bridge vs none"
+echo "== 2. cnc run --rm true: --network none vs a bridge network vs the default (no --network)"
 # benchnet is a user network, so it has a DNS server (cnc-dns): with no other container on it,
 # each run is the network's first and last container (the server is spawned and stopped every
 # time); with a holder container running, the server is up and a run only checks its pidfile.
+# The default network has no DNS server (as Docker's bridge).
 cnc run --rm --rootfs "$WORK/rootfs" --network benchnet img true
+cnc run --rm --rootfs "$WORK/rootfs" img true  # makes the default network
 hyperfine -N -w 3 -r "$RUNS" --export-markdown "$WORK/run.md" \
   -n "cnc run --rm --network none" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network none img true" \
-  -n "cnc run --rm --network benchnet (bridge; first container: starts and stops cnc-dns)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network benchnet img true"
+  -n "cnc run --rm --network benchnet (bridge; first container: starts and stops cnc-dns)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs --network benchnet img true" \
+  -n "cnc run --rm (default bridge)" "$CNC --root $ROOT run --rm --rootfs $WORK/rootfs img true"
 cat "$WORK/run.md"
 cnc run -d --name dnsholder --rootfs "$WORK/rootfs" --network benchnet img sleep 3600 >/dev/null
 hyperfine -N -w 3 -r "$RUNS" --export-markdown "$WORK/run-dns.md" \

@@ -25,7 +25,7 @@ LAYERS = {
     "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1, "CNCMonitorCore": 1, "CNCDNSCore": 1,
     "CNCPlanner": 2, "CNCImageStore": 2,
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3,
-    "CNCCgroups": 3, "CNCSystemd": 3, "CNCRuntime": 3, "CNCNetwork": 3, "CNCBuild": 3,
+    "CNCCgroups": 3, "CNCSystemd": 3, "CNCRuntime": 3, "CNCNetwork": 3, "CNCNftables": 3, "CNCBuild": 3,
     "CNCEngine": 4, "CNCStart": 4, "CNCNetworkAttach": 4,
     "CNCAppCLI": 5,
     "CNCRegistryCLI": 5,
@@ -37,6 +37,7 @@ SAME_LAYER = {
     ("CNCSystem", "CShim"), ("CNCMonitorCore", "CShim"), ("CNCSpec", "CYAML"),
     ("CNCRuntime", "CNCCgroups"), ("CNCSystemd", "CNCCgroups"),
     ("CNCRegistry", "CNCImage"),
+    ("CNCNftables", "CNCNetwork"),
     ("CNCEngine", "CNCNetworkAttach"), ("CNCNetworkAttach", "CNCStart"),
 }
 # C modules (system libraries through pkg-config, and C targets) sit at layer 1 under any name

@@ -47,7 +47,7 @@ public enum CommandLineEntry {
             Task { await parseAndRun(root, name: name, args: args) }
             dispatchMain()
         } catch {
-            fail(error, root: root, name: name)
+            fail(error, root: root, name: name, args: Array(CommandLine.arguments.dropFirst()))
         }
     }
 
@@ -62,7 +62,7 @@ public enum CommandLineEntry {
             }
             exitProcess(0)
         } catch {
-            fail(error, root: root, name: name)
+            fail(error, root: root, name: name, args: args)
         }
     }
 
@@ -79,12 +79,35 @@ public enum CommandLineEntry {
 
     /// Every error of both tools has one prefix, `Error: ` (ArgumentParser's and Docker's CLI's),
     /// whichever layer raised it: no `cncapply: ... cnc: ...` chains.
-    static func fail(_ error: any Error, root: any AsyncParsableCommand.Type, name: String) -> Never {
+    static func fail(_ error: any Error, root: any AsyncParsableCommand.Type, name: String, args: [String]) -> Never {
         if let error = error as? CNCError {
             writeStderr(ErrorText.line(error.description))
             exitProcess(exitStatus(for: error))
         }
+        // `cnc`'s usage errors (unknown flag, missing or bad value...) as docker's cobra reports
+        // them, for every command: its words, the command's help hint, exit 125 (1 for a
+        // missing argument).
+        if name == "cnc", root.exitCode(for: error) == .validationFailure {
+            let path = ([name] + commandPath(args, root: root)).joined(separator: " ")
+            let message = root.message(for: error)
+            writeStderr(UsageError.dockerMessage(message, command: path) + "\nSee '\(path) --help'.\n")
+            exitProcess(UsageError.exitStatus(message))
+        }
         root.exit(withError: error)
+    }
+
+    /// The subcommand words at the start of `args` (`container ls` of `container ls --foo`).
+    static func commandPath(_ args: [String], root: any ParsableCommand.Type) -> [String] {
+        var command: any ParsableCommand.Type = root
+        var path: [String] = []
+        for word in args {
+            guard let sub = command.configuration.subcommands.first(where: {
+                $0._commandName == word || $0.configuration.aliases.contains(word)
+            }) else { break }
+            path.append(word)
+            command = sub
+        }
+        return path
     }
 
     /// Global options given before the subcommand (`cnc --root DIR run ...`, as with docker)

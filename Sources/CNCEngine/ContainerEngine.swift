@@ -1,6 +1,7 @@
 import CNCCore
-import CNCNetworkAttach
 import CNCImage
+import CNCNetworkAttach
+import CNCNftables
 import CNCRuntime
 
 /// Wires the runtime to this engine's roots (and, when they land, to the image store and the
@@ -8,7 +9,7 @@ import CNCRuntime
 public enum ContainerEngine {
     public static func runtime(_ config: EngineConfig) throws -> Runtime {
         var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot, cgroups: try config.cgroupDriver().manager)
-        rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot)
+        rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot, manager: .inProcess(root: config.stateRoot))
         return rt
     }
 }
@@ -23,6 +24,12 @@ extension ContainerEngine {
             throw CNCError(.notFound, "Unable to find image '\(reference)' locally (pull it first: cnc pull \(reference))", cause: e.description)
         }
         return try defaults(of: image, in: store, reference: reference)
+    }
+
+    /// True when the store has `reference` (a name, ID or digest), whatever state its layers are in.
+    public static func hasImage(_ config: EngineConfig, _ reference: String) -> Bool {
+        guard let store = try? ImageStore(stateRoot: config.stateRoot) else { return false }
+        return (try? store.resolve(reference)) != nil
     }
 
     /// The defaults and unpacked lowers of an image already resolved in `store`.

@@ -9,8 +9,9 @@ import Synchronization
 ///
 /// Every mutating operation holds `<root>/networks/lock` (flock: it serialises threads of one
 /// process as well as processes), so callers never interleave; what is done to the kernel is
-/// recorded first so the sweep can undo it. Calls are synchronous and fast (netlink and
-/// libnftables in-process); CNI networks block while their plugins run.
+/// recorded first so the sweep can undo it. Calls are synchronous and fast (netlink, and
+/// nftables through `nftables`: libnftables in-process, or the `cnc-net nft` helper from the
+/// static front); CNI networks block while their plugins run.
 public final class NetworkManager: Sendable {
     public let paths: NetworkPaths
     public let firewall: FirewallTable
@@ -19,11 +20,17 @@ public final class NetworkManager: Sendable {
     public static let defaultStateRoot = "/var/lib/cnc"
     let isDefaultRoot: Bool
     let cniPluginPath: [String]
+    let makeNftables: @Sendable () throws -> any NftablesRunner
     /// Opened on first use; used only under the networks lock, which serialises callers.
-    private let handles = Mutex<(netlink: RouteNetlink?, nft: Nftables?)>((nil, nil))
+    private let handles = Mutex<(netlink: RouteNetlink?, nft: (any NftablesRunner)?)>((nil, nil))
 
-    public init(root: String, cniPluginPath: [String] = CNIPluginDirectory.defaultSearchPath) {
+    /// `nftables`: how firewall changes run, made on the first one (most starts need none). The
+    /// default spawns the `cnc-net nft` helper; executables that link libnftables pass
+    /// CNCNftables' in-process context (`NetworkManager.inProcess(root:)`).
+    public init(root: String, nftables: @escaping @Sendable () throws -> any NftablesRunner = { NftablesHelper() },
+                cniPluginPath: [String] = CNIPluginDirectory.defaultSearchPath) {
         paths = NetworkPaths(root: root)
+        makeNftables = nftables
         isDefaultRoot = root == Self.defaultStateRoot
         firewall = FirewallTable.forRoot(root, isDefault: isDefaultRoot)
         self.cniPluginPath = cniPluginPath
@@ -40,10 +47,10 @@ public final class NetworkManager: Sendable {
         }
     }
 
-    func nft() throws -> Nftables {
+    func nft() throws -> any NftablesRunner {
         try handles.withLock { h in
             if let n = h.nft { return n }
-            let n = try Nftables()
+            let n = try makeNftables()
             h.nft = n
             return n
         }

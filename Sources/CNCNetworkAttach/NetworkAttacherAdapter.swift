@@ -10,13 +10,27 @@ public struct EngineNetworkAttacher: NetworkAttacher {
     public let manager: NetworkManager
     let store: ContainerStore
 
-    public init(stateRoot: String) {
-        manager = NetworkManager(root: stateRoot)
+    /// `manager`: nil for the default one (firewall changes through the `cnc-net nft` helper,
+    /// as the static front needs); the engine passes one with libnftables in-process.
+    public init(stateRoot: String, manager: NetworkManager? = nil) {
+        self.manager = manager ?? NetworkManager(root: stateRoot)
         store = ContainerStore(root: stateRoot)
     }
 
     /// The network a `--network NAME` means: Docker's "bridge" is cnc's default network.
     static func networkName(_ name: String) -> String { name == "bridge" ? NetworkManager.defaultNetworkName : name }
+
+    /// Every named network must exist (the default one is made on first use, an app's own
+    /// networks by the app): docker's "network X not found", at create.
+    public func check(container c: ContainerConfig) throws {
+        guard case .bridge(let requested) = c.network else { return }
+        for name in [requested] + (c.additionalNetworks ?? []).map(\.name) {
+            let n = Self.networkName(name)
+            if n == NetworkManager.defaultNetworkName { continue }
+            if let project = c.labels["cnc.project"], n.hasPrefix(project + "_") { continue }
+            _ = try manager.network(n)
+        }
+    }
 
     public func attach(container c: ContainerConfig, pid: Int32) throws {
         guard case .bridge(let requested) = c.network else { return }

@@ -43,6 +43,7 @@ extension Runtime {
             throw CNCError(.unsupported, "network \"\(n)\" needs the bridge driver, which this build does not have yet; use --network none, host or container:NAME")
         }
         try claimCgroupDriver()
+        try network?.check(container: c)
         // An ephemeral container (foreground --rm without a log) lives on a tmpfs when there is
         // one: name, directory and files (see ContainerStore).
         var onTmpfs = ephemeral && c.autoRemove && store.ephemeralDir != nil

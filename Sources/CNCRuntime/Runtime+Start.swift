@@ -278,11 +278,18 @@ extension Runtime {
             try? cgroups.remove(cg)
             throw f
         }
+        // The network attach needs only init's new namespace: it runs on a second thread while
+        // this one waits for the cgroups and the migration's RCU grace period, so a bridge start
+        // (the default network) pays little more than a start without one.
+        let network = hook ? self.network : nil
+        let attaching = network.map { n in Threads.start { try n.attach(container: c.config, pid: pid) } }
         do {
             try ensureCgroups?()
             try cgroups.addProcess(pid, to: cg)
-            if hook { try network?.attach(container: c.config, pid: pid) }
+            try attaching?.join()
         } catch {
+            // An attach that succeeded while the cgroups failed is undone (the namespace dies with init).
+            if let attaching, (try? attaching.join()) != nil { try? network?.detach(container: c.config) }
             _ = try? Processes.signal(pid, 9)
             sync.closeWrite()
             let early = FD.readAll(errors.readFD)

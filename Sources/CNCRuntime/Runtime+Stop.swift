@@ -29,8 +29,10 @@ extension Runtime {
         record("kill", c.config, [("signal", String(signal))])
     }
 
-    /// `cnc stop`: the stop signal, then SIGKILL after `timeout` seconds; no restart afterwards.
-    public func stop(_ ref: String, timeout: Int? = nil) throws {
+    /// `cnc stop`: the stop signal (`signal`, else the container's), then SIGKILL after `timeout`
+    /// seconds; no restart afterwards. `onGraceWait` hears, once, why the stop will wait out the
+    /// timeout (GraceWait).
+    public func stop(_ ref: String, timeout: Int? = nil, signal: Int32? = nil, onGraceWait: ((String) -> Void)? = nil) throws {
         let c = try container(ref)
         try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
@@ -45,9 +47,12 @@ extension Runtime {
         // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then stop.
         defer { record("stop", c.config) }
         if c.state.pid > 0 {
-            let sig = try Self.signalNumber(c.config.stopSignal)
-            _ = try? Processes.signal(c.state.pid, sig)
-            record("kill", c.config, [("signal", String(sig))])
+            let signal = try signal ?? Self.signalNumber(c.config.stopSignal)
+            let why = onGraceWait == nil ? nil
+                : GraceWait.message(pid: c.state.pid, signal: signal, timeout: grace, ownPIDNamespace: c.config.pidMode != .host)
+            _ = try? Processes.signal(c.state.pid, signal)
+            record("kill", c.config, [("signal", String(signal))])
+            if let why { onGraceWait?(why) }
             if waitUntilStopped(c, milliseconds: grace * 1000) { return }
             _ = try? Processes.signal(c.state.pid, 9)
             record("kill", c.config, [("signal", "9")])

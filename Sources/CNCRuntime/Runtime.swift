@@ -6,8 +6,15 @@ import CNCSystem
 /// it again: the seam CNCNetwork's bridge driver plugs into. Called after clone, before init is
 /// released, so the workload starts with its interfaces up.
 public protocol NetworkAttacher: Sendable {
+    /// Refuses, at create, a container whose networks cannot be joined (docker's "network X not
+    /// found" comes from create, before anything exists).
+    func check(container: ContainerConfig) throws
     func attach(container: ContainerConfig, pid: Int32) throws
     func detach(container: ContainerConfig) throws
+}
+
+extension NetworkAttacher {
+    public func check(container: ContainerConfig) throws {}
 }
 
 /// The built-in runtime: container lifecycle over cnc-init, cnc-monitor and a CgroupManager.

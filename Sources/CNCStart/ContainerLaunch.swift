@@ -19,7 +19,7 @@ public enum ContainerLaunch {
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
             try writeCIDFile(inv.flags.cidfile, config, runtime)
         } catch let e as CNCError {
-            writeStderr("cnc: \(e.description)\n")
+            writeStderr("Error: \(e.description)\n")
             return 125
         }
         Trace.mark("created")
@@ -35,13 +35,19 @@ public enum ContainerLaunch {
             : try create(inv, runtime: runtime, image: image)
     }
 
-    /// Creates the container `inv` describes and prints its ID (`cnc create`).
+    /// Creates the container `inv` describes and prints its ID (`cnc create`); 125 (docker's
+    /// status for its own errors) when it cannot.
     public static func create(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
-        try checkCIDFile(inv.flags.cidfile)
-        let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image()))
-        try writeCIDFile(inv.flags.cidfile, c, runtime)
-        TerminalInfo.writeStdout(c.id.rawValue + "\n")
-        return 0
+        do {
+            try checkCIDFile(inv.flags.cidfile)
+            let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image()))
+            try writeCIDFile(inv.flags.cidfile, c, runtime)
+            TerminalInfo.writeStdout(c.id.rawValue + "\n")
+            return 0
+        } catch let e as CNCError {
+            writeStderr("Error: \(e.description)\n")
+            return 125
+        }
     }
 
     /// `--cidfile`: refused up front when the file exists (Docker's rule: it may belong to a
@@ -74,11 +80,11 @@ public enum ContainerLaunch {
         if !detach && !tty { Processes.forwardSignals(to: 0) }
         let started: StartedContainer
         do { started = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
-            writeStderr("cnc: failed to start container \(config.name): \(f.message)\n")
+            writeStderr("Error: failed to start container \(config.name): \(f.message)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
             return f.status
         } catch let e as CNCError {
-            writeStderr("cnc: \(e.description)\n")
+            writeStderr("Error: \(e.description)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
             return 125
         }

@@ -77,6 +77,8 @@ public struct RunFlags: Equatable, Sendable {
     public var logOpt: [String] = []
     public var dns: [String] = []
     public var addHost: [String] = []
+    /// `--pull`: "missing" (docker's default), "always" or "never"; checked by `pullPolicy()`.
+    public var pull = "missing"
     public var rootfs: String?
     public var image = ""
     public var command: [String] = []
@@ -97,11 +99,21 @@ public struct RunFlags: Equatable, Sendable {
         return ImageDefaults.rootfs(dir, reference: self.image)
     }
 
-    /// The network mode these flags ask for: --network, else the default bridge when ports are
-    /// published (what `docker run -p` does), else none.
+    /// When `run`/`create` pull the image (`--pull`), as docker's.
+    public enum PullPolicy: String, Sendable { case missing, always, never }
+
+    /// `--pull`'s value, or docker's error for anything else.
+    public func pullPolicy() throws -> PullPolicy {
+        guard let p = PullPolicy(rawValue: pull) else {
+            throw CNCError(.invalidArgument, "invalid pull option: '\(pull)': must be one of \"always\", \"missing\" or \"never\"")
+        }
+        return p
+    }
+
+    /// The network mode these flags ask for: --network, else the default bridge network, as
+    /// with docker (`--network none` is the explicit way to have only a loopback).
     public func networkMode() throws -> NetworkMode {
-        let wantsBridge = !publish.isEmpty || publishAll || ip != nil || !networkAlias.isEmpty
-        return try NetworkMode(parsing: network ?? (wantsBridge ? "bridge" : "none"))
+        try NetworkMode(parsing: network ?? "bridge")
     }
 
     /// The container configuration these flags describe, on `image` (the runtime's one
@@ -142,8 +154,6 @@ public struct RunFlags: Equatable, Sendable {
             let kv = l.split(separator: "=", maxSplits: 1).map(String.init)
             return (kv[0], kv.count > 1 ? kv[1] : "")
         }, uniquingKeysWith: { $1 })
-        // Publishing ports asks for a network: without --network it means the default bridge
-        // (what `docker run -p` does); otherwise a container starts with no network.
         r.network = try networkMode()
         r.cgroupParent = cgroupParent
         r.restartPolicy = try RestartPolicy(parsing: restart)
@@ -243,8 +253,16 @@ public struct RunFlags: Equatable, Sendable {
     /// update of the swap limit alone is valid when the container has a memory limit).
     public func resourceLimits() throws -> CgroupLimits {
         var l = CgroupLimits()
-        if let cpus {
+        // Docker: --cpus 0 is no limit; with --cpu-period/--cpu-quota it conflicts; more CPUs
+        // than the host has is refused (its words, from the daemon's resource checks).
+        if let cpus, Double(cpus.trimmingSpaces) != 0 {
+            if cpuPeriod != nil { throw CNCError(.invalidArgument, "Conflicting options: Nano CPUs and CPU Period cannot both be set") }
+            if cpuQuota != nil { throw CNCError(.invalidArgument, "Conflicting options: Nano CPUs and CPU Quota cannot both be set") }
             let q = try CPUQuantity(parsing: cpus)
+            let host = Processes.onlineCPUs
+            if q.nanoCPUs > Int64(host) * 1_000_000_000 {
+                throw CNCError(.invalidArgument, "Range of CPUs is from 0.01 to \(host).00, as there are only \(host) CPUs available")
+            }
             let period = cpuPeriod ?? 100_000
             l.cpuPeriod = period
             l.cpuQuota = q.cfsQuota(periodMicros: period)
@@ -259,10 +277,8 @@ public struct RunFlags: Equatable, Sendable {
         l.memorySwap = try size(memorySwap)
         l.pids = pidsLimit
         if oomKillDisable { l.oomKillDisable = true }
-        if let w = blkioWeight {
-            guard (10...1000).contains(w) else { throw CNCError(.invalidArgument, "invalid --blkio-weight \(w): want 10 to 1000") }
-            l.blkioWeight = w
-        }
+        // Its range is checked with the other limits (validate: Docker's words).
+        if let w = blkioWeight { l.blkioWeight = w }
         if !deviceCgroupRule.isEmpty { l.deviceRules = try deviceCgroupRule.map(DeviceRule.init(parsing:)) }
         let throttles = try deviceReadBps.map { try HostResources.throttle(.readBps, $0, flag: "--device-read-bps") }
             + deviceWriteBps.map { try HostResources.throttle(.writeBps, $0, flag: "--device-write-bps") }

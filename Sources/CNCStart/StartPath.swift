@@ -11,16 +11,15 @@ import Logging
 /// Why: a container start is a few milliseconds of kernel work, and the full CLI (every
 /// command, ArgumentParser, the spec compiler, libarchive, libnftables, SQLite, YAML) takes
 /// ~5 ms just to reach main. This front links only the runtime and the image store's reading
-/// side. It runs `run` / `create` when RunFlags.parseFast understands every argument, the
-/// network is none, host or container:NAME, and the image's layers are unpacked already;
-/// anything else (help, errors, bridge networks, a first unpack) goes to cnc-cli, which then
+/// side, and the bridge driver's netlink half (`network`; firewall changes, which a plain start
+/// on an existing bridge does not need, run in the `cnc-net nft` helper). It runs `run` /
+/// `create` when RunFlags.parseFast understands every argument and the image's layers are
+/// unpacked already; anything else (help, errors, a first unpack) goes to cnc-cli, which then
 /// behaves exactly as if it had been called directly.
 public enum StartPath {
     public static let fullCLI = "cnc-cli"
-    /// The start path with the bridge driver (it links libnftables): bridge runs go there.
-    public static let networkCLI = "cnc-net"
 
-    /// What the bridge driver contributes when this process has it (cnc-net).
+    /// What the bridge driver contributes when this process has it (the `cnc` front).
     public struct Network: Sendable {
         public let attacher: @Sendable (String) -> any NetworkAttacher
         public init(attacher: @escaping @Sendable (String) -> any NetworkAttacher) {
@@ -28,18 +27,17 @@ public enum StartPath {
         }
     }
 
-    /// `network`: nil in the static front (`cnc`), which hands bridge runs to cnc-net.
+    /// `network`: the bridge driver; without it, bridge runs go to cnc-cli.
     public static func main(network: Network? = nil) -> Never {
         Trace.mark("main")
         let original = Array(CommandLine.arguments.dropFirst())
         switch attempt(original, network: network) {
         case .done(let status): exitProcess(status)
-        case .needsBridge: handOff(original, to: networkCLI)
         case .declined: handOff(original, to: fullCLI)
         }
     }
 
-    enum Outcome { case done(Int32), needsBridge, declined }
+    enum Outcome { case done(Int32), declined }
 
     /// Runs the command when the start path can; otherwise says where to hand it (only ever
     /// before anything was created). Errors from then on are reported here, as the full CLI would.
@@ -51,7 +49,10 @@ public enum StartPath {
         inv.logLevel = inv.logLevel ?? globals.value("--log-level")
         if let level = inv.logLevel, Logger.Level(rawValue: level.lowercased()) == nil { return .declined }
         guard let mode = try? inv.flags.networkMode() else { return .declined }
-        if case .bridge = mode, network == nil { return .needsBridge }
+        // `--pull always` (and a bad value) go to cnc-cli, which pulls (and reports); a missing
+        // image too (`unpackedImage` below fails): cnc-cli pulls it unless --pull never.
+        guard (try? inv.flags.pullPolicy()) ?? .always != .always else { return .declined }
+        if case .bridge = mode, network == nil { return .declined }
         // The systemd driver (libsystemd) lives in the full CLI: only cgroupfs starts here.
         guard usesCgroupfs(inv.cgroupManager ?? globals.value("--cgroup-manager")) else { return .declined }
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
@@ -68,10 +69,10 @@ public enum StartPath {
         do {
             return .done(try ContainerLaunch.perform(verb, inv, runtime: runtime, image: { image }))
         } catch let e as CNCError {
-            writeStderr("cnc: \(e.description)\n")
-            exitProcess(e.exitStatus)
+            writeStderr("Error: \(e.description)\n")
+            exitProcess(125)
         } catch {
-            writeStderr("cnc: \(error)\n")
+            writeStderr("Error: \(error)\n")
             exitProcess(125)
         }
     }

@@ -27,4 +27,15 @@ public enum Host {
     public static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+
+    /// This process's environment as NAME=VALUE strings (what a spawned child inherits).
+    public static func environmentList() -> [String] {
+        var out: [String] = []
+        var p = environ
+        while let entry = p.pointee {
+            out.append(String(cString: entry))
+            p += 1
+        }
+        return out
+    }
 }

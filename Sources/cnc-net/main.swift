@@ -1,7 +1,6 @@
-import CNCNetworkAttach
-import CNCStart
+import CNCNftables
 
-// The start path with the bridge driver: the lean `cnc` hands it `run` / `create` on a bridge
-// network (it links libnftables, so it cannot be the fully static front); anything else it
-// cannot do goes on to cnc-cli (see StartPath).
-StartPath.main(network: NetworkAttachSupport.startPathNetwork)
+// libnftables for the static `cnc` front, which cannot link it: `cnc-net nft [--json]` runs the
+// nftables commands on stdin as one transaction (see NftablesHelper). Spawned only when a start
+// changes the firewall (published ports, a new network or its rules).
+NftablesService.main(Array(CommandLine.arguments.dropFirst()))

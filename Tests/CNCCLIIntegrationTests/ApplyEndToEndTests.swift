@@ -62,6 +62,10 @@ final class AppRoot {
         for id in ids {
             for h in ["memory", "pids", "cpu"] { #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)")) }
         }
+        // `cnc run` joins the default bridge network: every network of this root goes with it
+        // (prune keeps the default one, as docker's does), so no bridge or nft table outlives it.
+        let nets = (try? CLI.run("cnc", ["network", "ls", "-q", "--root", root]).stdout.split(separator: "\n").map(String.init)) ?? []
+        for n in nets { _ = try? CLI.run("cnc", ["network", "rm", "--root", root, n]) }
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(root), "mounts left under \(root)")
         // `cnc rm` hands container directories to a detached remover: retry until the tree is
@@ -515,7 +519,7 @@ final class LocalRegistry {
 }
 
 @Suite(.serialized) struct RunPublishDefaultNetworkTests {
-    @Test func publishingWithoutANetworkUsesTheDefaultBridgeLikeDocker() throws {
+    @Test func runWithoutANetworkJoinsTheDefaultBridgeLikeDocker() throws {
         let app = try AppRoot()
         let port = 20000 + Int.random(in: 0..<20000)
         let r = try CLI.run("cnc", ["run", "--root", app.root, "-d", "--name", "pub", "-p", "127.0.0.1:\(port):8080", "app:stable",
@@ -527,9 +531,15 @@ final class LocalRegistry {
             if body == nil { usleep(100_000) }
         }
         #expect(body == "hi\n")
-        // Without -p the default stays `none`: only lo.
-        let plain = try CLI.run("cnc", ["run", "--root", app.root, "--rm", "app:stable", "ls", "/sys/class/net"])
-        #expect(plain.stdout == "lo\n")
+        // Without -p too, a run joins the default bridge (docker's default network); only
+        // `--network none` leaves it with a loopback alone.
+        let plain = try CLI.run("cnc", ["run", "--root", app.root, "--rm", "app:stable", "sh", "-c", "ls /sys/class/net; ip -o -4 addr show eth0"])
+        #expect(plain.stdout.hasPrefix("eth0\nlo\n") && plain.stdout.contains("inet 10."), "\(plain.stdout) \(plain.stderr)")
+        let created = try CLI.run("cnc", ["create", "--root", app.root, "app:stable", "true"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try CLI.run("cnc", ["inspect", "--root", app.root, "--format", "{{.HostConfig.NetworkMode}}", created]).stdout == "bridge\n")
+        #expect(try CLI.run("cnc", ["rm", "--root", app.root, created]).status == 0)
+        let none = try CLI.run("cnc", ["run", "--root", app.root, "--rm", "--network", "none", "app:stable", "ls", "/sys/class/net"])
+        #expect(none.stdout == "lo\n")
         #expect(try CLI.run("cnc", ["rm", "-f", "--root", app.root, "pub"]).status == 0)
         #expect(try CLI.run("cnc", ["network", "rm", "--root", app.root, "cnc"]).status == 0)
     }

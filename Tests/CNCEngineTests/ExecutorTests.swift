@@ -1,6 +1,7 @@
 import CNCCore
 import CNCEngine
 import CNCPlanner
+import Synchronization
 import Testing
 
 /// A recording fake of the runtime: the executor's loops are tested against it; the real
@@ -44,6 +45,13 @@ actor FakeBackend: ContainerBackend {
     }
     func start(id: String) async throws { status[id] = .running; log.append("start \(names[id] ?? id)") }
     func stop(id: String, timeout: CNCDuration?) async throws { status[id] = .exited; log.append("stop \(names[id] ?? id)") }
+    /// What a stop says it waits for (nil: it does not wait).
+    var graceWait: String?
+    func setGraceWait(_ why: String) { graceWait = why }
+    func stop(id: String, timeout: CNCDuration?, onGraceWait: @escaping @Sendable (String) -> Void) async throws {
+        if let graceWait { onGraceWait(graceWait) }
+        try await stop(id: id, timeout: timeout)
+    }
     func remove(id: String) async throws { log.append("remove \(names[id] ?? id)"); names[id] = nil; labels[id] = nil }
     /// Deletes a container behind the engine's back.
     func vanish(_ id: String) { names[id] = nil; labels[id] = nil }
@@ -139,6 +147,22 @@ actor FakeBackend: ContainerBackend {
         #expect(await events.lines == ["removed old1", "created c1 p-web-1"])
     }
 
+    /// A stop that will wait out the grace period says why, once, on its action's progress line.
+    @Test func aStopWaitingOutItsGracePeriodSaysWhy() async {
+        let backend = FakeBackend()
+        let why = "waiting up to 10s: PID 1 ignores SIGTERM (init: true or STOPSIGNAL helps)"
+        await backend.setGraceWait(why)
+        let old = DesiredApp(project: "p", services: [Self.svc("web", env: "1")])
+        let new = DesiredApp(project: "p", services: [Self.svc("web", env: "2")])
+        let observed = ObservedApp(containers: [.from(old.services[0], project: "p", id: "old1")], appliedReplicas: ["web": 1])
+        let seen = EventLines()
+        let report = await Executor(backend: backend, options: Self.fast, progress: { event in
+            if case .action(let a, let status) = event { seen.add("\(a.subject) \(status)") }
+        }).run(Planner.plan(desired: new, observed: observed))
+        #expect(report.succeeded)
+        #expect(seen.lines == ["web running", "web waiting(\"\(why)\")", "web done"])
+    }
+
     @Test func failureStopsAtTheNodeAndReportsWhatRan() async {
         let backend = FakeBackend()
         await backend.setFailCreate("p-b-1")
@@ -227,4 +251,11 @@ final class SlowBackend: ContainerBackend, @unchecked Sendable {
         let report = await Executor(backend: backend, options: ExecutorTests.fast).run(Planner.plan(desired: app, observed: ObservedApp()))
         #expect(report.failure?.description == "db did not become healthy within 100ms")
     }
+}
+
+/// Lines collected from a synchronous progress callback.
+final class EventLines: Sendable {
+    private let store = Mutex<[String]>([])
+    func add(_ line: String) { store.withLock { $0.append(line) } }
+    var lines: [String] { store.withLock { $0 } }
 }

@@ -1,5 +1,6 @@
 import CNCCore
 import CNCNetwork
+import CNCNftables
 import CNCSystem
 import Foundation
 import Testing
@@ -12,7 +13,7 @@ import Testing
         let root = try TestRoot()
         let ns = try TestNetns()
         defer { ns.cleanup(); root.cleanup() }
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "cost-" + token())
         o.subnet = try freeSubnet()
         let net = try manager.create(o)

@@ -1,5 +1,6 @@
 import CNCCore
 import CNCNetwork
+import CNCNftables
 import CNCSystem
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ import Testing
         let root = try TestRoot()
         let web = try TestNetns(), client = try TestNetns()
         let www = "/tmp/cnc-www-" + token()
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var netName = ""
         defer {
             sh("kill $(cat \(www)/pid) 2>/dev/null")
@@ -72,7 +73,7 @@ import Testing
         let root = try TestRoot()
         let ns = try TestNetns()
         defer { ns.cleanup(); root.cleanup() }
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "int-" + token())
         o.subnet = try freeSubnet()
         o.internal = true
@@ -95,7 +96,7 @@ import Testing
         let root = try TestRoot()
         let a = try TestNetns(), b = try TestNetns()
         defer { a.cleanup(); b.cleanup(); root.cleanup() }
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "p-" + token())
         o.subnet = try freeSubnet()
         let net = try manager.create(o)
@@ -120,7 +121,7 @@ import Testing
         let root = try TestRoot()
         let ns = try TestNetns()
         defer { ns.cleanup(); root.cleanup() }
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "s-" + token())
         o.subnet = try freeSubnet()
         let net = try manager.create(o)
@@ -150,7 +151,7 @@ import Testing
         let root = try TestRoot()
         let first = try TestNetns(), second = try TestNetns()
         defer { first.cleanup(); second.cleanup(); root.cleanup() }
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "r-" + token())
         let subnet = try freeSubnet()
         o.subnet = subnet
@@ -189,7 +190,7 @@ import Testing
         let ns = try TestNetns()
         let pidFile = root.path + "/udp.pid"
         defer { sh("kill $(cat \(pidFile)) 2>/dev/null"); ns.cleanup(); root.cleanup() }
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "u-" + token())
         o.subnet = try freeSubnet()
         let net = try manager.create(o)

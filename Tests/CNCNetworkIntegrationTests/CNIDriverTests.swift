@@ -1,5 +1,6 @@
 import CNCCore
 import CNCNetwork
+import CNCNftables
 import CNCSystem
 import Foundation
 import Testing
@@ -30,7 +31,7 @@ let hasIPVLAN = hasCNI && kernelSupports("ipvlan")
         let parent = "cncd" + token(8)
         defer { a.cleanup(); b.cleanup(); sh("ip link del \(parent)"); root.cleanup() }
         #expect(sh("ip link add \(parent) type bridge && ip link set \(parent) up").status == 0)
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: "mv-" + token())
         o.driver = driver
         o.parent = parent
@@ -70,7 +71,7 @@ let hasIPVLAN = hasCNI && kernelSupports("ipvlan")
           {"type": "bridge", "bridge": "\(bridge)", "isGateway": true, "ipMasq": false,
            "ipam": {"type": "host-local", "ranges": [[{"subnet": "\(subnet)"}]], "dataDir": "\(root.path)/ipam"}}]}
         """
-        let manager = NetworkManager(root: root.path)
+        let manager = NetworkManager.inProcess(root: root.path)
         var o = NetworkCreateOptions(name: name)
         o.driver = .cni
         o.conflist = try CNIConflist.parse(Array(text.utf8), path: "test")

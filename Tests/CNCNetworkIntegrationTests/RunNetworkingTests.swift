@@ -1,5 +1,6 @@
 import CNCCore
 import CNCNetwork
+import CNCNftables
 import CNCSystem
 import Foundation
 import Testing
@@ -13,14 +14,21 @@ import Testing
     }()
     static var canRun: Bool { canUseKernel && FileSystem.isExecutable(binDir + "/cnc-init") && FileSystem.isExecutable(binDir + "/cnc-monitor") }
 
+    /// A busybox rootfs (scripts/make-busybox-rootfs.sh) under `root`.
+    static func busyboxRootfs(in root: TestRoot) -> String {
+        let rootfs = root.path + "/rootfs"
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
+        #expect(sh("bash \(script) \(rootfs)").status == 0)
+        return rootfs
+    }
+
     @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-init, cnc-monitor"))
     // (No `wget -T`: Debian's busybox-static crashes with it.)
     func servicesResolveEachOtherPublishHairpinAndCleanUp() throws {
         let root = try TestRoot()
-        let rootfs = root.path + "/rootfs"
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
-        #expect(sh("bash \(script) \(rootfs) && mkdir -p \(rootfs)/www && echo hello-net > \(rootfs)/www/index.html").status == 0)
+        let rootfs = Self.busyboxRootfs(in: root)
+        #expect(sh("mkdir -p \(rootfs)/www && echo hello-net > \(rootfs)/www/index.html").status == 0)
         let cnc = "CNC_LIBEXEC=\(Self.binDir) \(Self.binDir)/cnc --root \(root.path)"
         func run(_ args: String) -> (status: Int32, output: String) { sh("\(cnc) \(args)") }
         defer {
@@ -71,5 +79,39 @@ import Testing
         #expect(((try? FileSystem.listDirectory(root.path + "/networks/leases")) ?? []).isEmpty)
         #expect(((try? FileSystem.listDirectory(root.path + "/networks/containers")) ?? []).isEmpty)
         #expect(((try? FileSystem.listDirectory(root.path + "/networks/defs")) ?? []).isEmpty)
+    }
+
+    /// Docker's default: a run without --network joins the default bridge. The static `cnc`
+    /// front attaches it itself; the one firewall change (the new network's rules) goes through
+    /// the `cnc-net nft` helper, whose errors read as libnftables' in-process ones.
+    @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-net, cnc-init, cnc-monitor"))
+    func defaultBridgeFromTheStaticFrontAndItsNftHelper() throws {
+        let root = try TestRoot()
+        let rootfs = Self.busyboxRootfs(in: root)
+        let cnc = "\(Self.binDir)/cnc --root \(root.path)"
+        let table = FirewallTable.forRoot(root.path, isDefault: false).name
+        defer {
+            _ = sh("\(cnc) network rm cnc")
+            root.cleanup()
+        }
+        for _ in 0..<2 {  // the first run makes the default network, the second finds it
+            let r = sh("\(cnc) run --rm --rootfs \(rootfs) busybox ip -o -4 addr show eth0")
+            #expect(r.status == 0 && r.output.contains("inet 10."), "\(r.output)")
+        }
+        #expect(sh("nft list table ip \(table)").status == 0, "the default network's rules")
+        let none = sh("\(cnc) run --rm --network none --rootfs \(rootfs) busybox ls /sys/class/net")
+        #expect(none.output == "lo\n", "\(none.output)")
+
+        let missing = "list table ip cnc_absent_\(ContainerID.random().short)"
+        func cause(_ runner: any NftablesRunner) -> String? {
+            do { try runner.run(missing, what: "list"); return nil } catch let e as CNCError { return e.cause } catch { return "\(error)" }
+        }
+        let viaHelper = cause(NftablesHelper(path: Self.binDir + "/cnc-net"))
+        let inProcess = cause(try Nftables())
+        #expect(viaHelper != nil && viaHelper == inProcess, "\(viaHelper ?? "no error") vs \(inProcess ?? "no error")")
+        #expect(try NftablesHelper(path: Self.binDir + "/cnc-net").listJSON("list table ip \(table)", what: "list")["nftables"] != nil)
+
+        #expect(sh("\(cnc) network rm cnc").status == 0)
+        #expect(sh("nft list table ip \(table)").status != 0, "table \(table) left behind")
     }
 }

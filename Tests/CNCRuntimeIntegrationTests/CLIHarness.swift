@@ -109,6 +109,11 @@ final class CNCHarness {
             }
         }
         if !ids.isEmpty { try cnc(["rm", "-f", "-v"] + ids) }
+        // Runs join the default bridge network: it (and any other network) goes with the root,
+        // taking its bridge and nft table along.
+        for n in try cnc(["network", "ls", "-q"]).out.split(separator: "\n") {
+            #expect(try cnc(["network", "rm", String(n)]).status == 0, "network \(n) left behind")
+        }
         for id in ids {
             for h in ["memory", "pids", "cpu", "freezer", "cpuset", "blkio", "devices", "cpuacct"] {
                 #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)"), "cgroup \(h)/cnc/\(id) left behind")

@@ -22,7 +22,7 @@ import Testing
         }
         #expect(!r.out.contains(" /work"), "host mounts visible inside")
         // --network none still has a working loopback, as in Docker.
-        let lo = try h.run(["--rm"], ["sh", "-c", "(nc -l -p 8080 -e echo served &); sleep 0.2; nc 127.0.0.1 8080 </dev/null"])
+        let lo = try h.run(["--rm", "--network", "none"], ["sh", "-c", "(nc -l -p 8080 -e echo served &); sleep 0.2; nc 127.0.0.1 8080 </dev/null"])
         #expect(lo.out == "served\n", "\(lo.out) \(lo.err)")
         #expect((try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?.contains("box1") == false)
         // --init: cnc-init stays PID 1 and the workload is its child.
@@ -35,13 +35,67 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        #expect(try h.run(["--rm"], ["sh", "-c", "exit 42"]).status == 42)
-        #expect(try h.run(["--rm"], ["/does/not/exist"]).status == 127)
-        #expect(try h.run(["--rm"], ["/etc/passwd"]).status == 126)
-        #expect(try h.run(["--rm", "--memory", "12zz"], ["true"]).status == 125)
+        // Docker's table: the container's status; 126 when its command cannot be invoked; 127
+        // when it is not found; 125 for cnc's own errors (bad flag or value, engine error).
+        let commands: [([String], Int32)] = [
+            (["sh", "-c", "exit 42"], 42), (["true"], 0), (["/does/not/exist"], 127), (["nosuchcommand"], 127),
+            (["/etc/passwd"], 126), (["/tmp"], 126),
+        ]
+        for (command, status) in commands {
+            #expect(try h.run(["--rm", "--network", "none"], command).status == status, "run \(command)")
+            // create + start -a: the same statuses.
+            let id = try h.cnc(["create", "--network", "none", "--rootfs", CNCHarness.rootfs, "busybox"] + command).out
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try h.cnc(["start", "-a", id]).status == status, "start -a \(command)")
+            try h.cnc(["rm", "-f", id])
+        }
+        let own: [[String]] = [["--memory", "12zz"], ["--foo"], ["--pull", "sometimes"], ["--network", "nosuchnet"], ["--cpus", "x"]]
+        for flags in own {
+            #expect(try h.run(["--rm"] + flags, ["true"]).status == 125, "run \(flags)")
+            #expect(try h.cnc(["create"] + flags + ["--rootfs", CNCHarness.rootfs, "busybox", "true"]).status == 125, "create \(flags)")
+        }
+        // exec: the command's status, 126/127 as run; a refusal before anything runs (no such
+        // container) is docker's 1; a usage error 125.
+        try h.run(["-d", "--name", "ex", "--network", "none"], ["sleep", "100"])
+        for (command, status) in commands {
+            #expect(try h.cnc(["exec", "ex"] + command).status == status, "exec \(command)")
+        }
+        #expect(try h.cnc(["exec", "nosuchcontainer", "true"]).status == 1)
+        #expect(try h.cnc(["exec", "--foo", "ex", "true"]).status == 125)
         // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
         let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(h.eventually { !FileManager.default.fileExists(atPath: h.root + "/containers/" + id) }, "run -d --rm left \(id) behind")
+    }
+
+    /// A stop that will wait out its grace period says why, once, on stderr: a busybox `sleep`
+    /// as PID 1 has no TERM handler (the kernel drops the signal); a shell with a trap, or
+    /// --init, catches it and stops at once, silently.
+    @Test func stopSaysWhenPID1IgnoresTheStopSignal() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        try h.run(["-d", "--name", "deaf", "--network", "none"], ["sleep", "100"])
+        try h.run(["-d", "--name", "trap", "--network", "none"], ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.1; done"])
+        try h.run(["-d", "--name", "init", "--network", "none", "--init"], ["sleep", "100"])
+        try h.run(["-d", "--name", "int", "--network", "none", "--stop-signal", "SIGINT"], ["sleep", "100"])
+        // The trap must be set before the stop: wait until the shell catches TERM.
+        let trapPid = try h.inspect("trap", "{{.State.Pid}}")
+        #expect(h.eventually {
+            let status = (try? String(contentsOfFile: "/proc/\(trapPid)/status", encoding: .utf8)) ?? ""
+            return status.contains("SigCgt:") && !GraceWait.ignores(15, status: status)
+        })
+        let deaf = try h.cnc(["stop", "-t", "1", "deaf"])
+        #expect(deaf.status == 0 && deaf.err == "waiting up to 1s: PID 1 ignores SIGTERM (init: true or STOPSIGNAL helps)\n", "\(deaf.err)")
+        let int = try h.cnc(["stop", "-t", "2", "int"])
+        #expect(int.err == "waiting up to 2s: PID 1 ignores SIGINT (init: true or STOPSIGNAL helps)\n", "\(int.err)")
+        for name in ["trap", "init"] {
+            let r = try h.cnc(["stop", "-t", "5", name])
+            #expect(r.status == 0 && r.err.isEmpty, "\(name): \(r.err)")
+        }
+        #expect(try h.cnc(["restart", "-t", "1", "deaf"]).err.isEmpty, "a stopped container has nothing to wait for")
+        let restart = try h.cnc(["restart", "-t", "1", "deaf"])
+        #expect(restart.err == "waiting up to 1s: PID 1 ignores SIGTERM (init: true or STOPSIGNAL helps)\n", "\(restart.err)")
+        #expect(try h.cnc(["stop", "-t", "0", "deaf"]).err.isEmpty, "no wait, nothing to say")
     }
 
     @Test func cpuQuotaHoldsABusyLoopNearTenPercent() throws {

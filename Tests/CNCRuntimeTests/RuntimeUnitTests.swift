@@ -52,3 +52,25 @@ import Testing
             == ["PATH=/bin", "PORT=18080", "A=2", "EMPTY="])
     }
 }
+
+/// Whether a PID 1 catches the stop signal, from /proc/<pid>/status's SigCgt.
+struct GraceWaitTests {
+    @Test(arguments: [
+        ("SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n", Int32(15), true),   // sleep as PID 1
+        ("SigCgt:\t0000000000004000\n", Int32(15), false),                            // TERM (bit 14) caught
+        ("SigCgt:\t0000000000004000\n", Int32(2), true),                              // INT not caught
+        ("SigCgt:\t0000000000000002\n", Int32(2), false),
+        ("SigCgt:\tffffffffffffffff\n", Int32(10), false),
+        ("Name:\tx\n", Int32(15), false),                                              // unreadable: no claim
+    ])
+    func ignores(status: String, signal: Int32, ignored: Bool) {
+        #expect(GraceWait.ignores(signal, status: status) == ignored)
+    }
+
+    @Test func noMessageWithoutAWait() {
+        let me: Int32 = 1
+        #expect(GraceWait.message(pid: me, signal: 15, timeout: 0, ownPIDNamespace: true) == nil)
+        #expect(GraceWait.message(pid: me, signal: 15, timeout: 10, ownPIDNamespace: false) == nil)
+        #expect(GraceWait.message(pid: me, signal: 9, timeout: 10, ownPIDNamespace: true) == nil)
+    }
+}

@@ -158,6 +158,7 @@ struct ApplyRun {
             let label = a.container ?? a.subject
             switch status {
             case .running: view.update(label, Self.verb(a.kind) + "…")
+            case .waiting(let why): view.update(label, Self.verb(a.kind) + "… " + why)
             case .done: view.update(label, Self.done(a.kind))
             case .failed(let why): view.update(label, "failed: \(why)")
             }

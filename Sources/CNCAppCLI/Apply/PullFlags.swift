@@ -2,9 +2,8 @@ import ArgumentParser
 import CNCCore
 import CNCImage
 import CNCSystem
-import Foundation
 
-/// How cncapply gets an image its store lacks: it asks `cnc pull` (the binary beside it), so
+/// How cncapply gets an image its store lacks: it asks `cnc pull` (RegistryPullProcess), so
 /// cncapply itself links no registry client and starts fast.
 struct PullFlags: ParsableArguments {
     @Option(name: .customLong("insecure-registry"), help: ArgumentHelp(
@@ -14,27 +13,15 @@ struct PullFlags: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Registry credentials file for pulls (default: <root>/auth.json).", valueName: "path"))
     var authfile: String?
 
-    /// Runs `cnc pull REF` against `stateRoot`, then resolves the pulled image in `store`.
+    /// Runs `cnc pull --quiet REF` against `stateRoot`, then resolves the pulled image in `store`.
     func pull(_ ref: ImageReference, stateRoot: String, store: ImageStore) throws -> ResolvedImage {
-        let cnc = FileSystem.directoryName(FileSystem.readLink("/proc/self/exe") ?? "/usr/local/bin/cncapply") + "/cnc"
-        guard FileSystem.isExecutable(cnc) else {
-            throw CNCError(.notFound, "cannot pull \(ref.familiar): \(cnc) is missing (cncapply pulls through cnc)")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: cnc)
-        var args = ["pull", "--quiet", "--root", stateRoot]
+        var args = ["--quiet"]
         for h in insecureRegistries { args += ["--insecure-registry", h] }
         if let authfile { args += ["--authfile", authfile] }
-        p.arguments = args + [ref.description]
-        let err = Foundation.Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = err
-        try p.run()
-        // cnc's own `Error: ` goes: this error gets cncapply's one prefix.
-        let message = ErrorText.strippingPrefix(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingSpaces)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw CNCError(.notFound, "failed to pull \(ref.familiar)", cause: message.isEmpty ? "cnc pull exited \(p.terminationStatus)" : message)
+        do {
+            try RegistryPullProcess.pull(ref.description, stateRoot: stateRoot, options: args, progress: nil)
+        } catch let e as CNCError {
+            throw CNCError(.notFound, "failed to pull \(ref.familiar)", cause: e.cause)
         }
         return try store.resolve(ref.description)
     }

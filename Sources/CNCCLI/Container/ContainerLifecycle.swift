@@ -30,7 +30,9 @@ struct ContainerStop: ParsableCommand {
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
         let r = try global.runtime()
-        try forEachContainer(containers) { try r.stop($0, timeout: time) }
+        let sig = try signal.map(Runtime.signalNumber)
+        // Docker's stop waits silently; cnc says once why a stop will take the whole timeout.
+        try forEachContainer(containers) { try r.stop($0, timeout: time, signal: sig, onGraceWait: { writeStderr($0 + "\n") }) }
     }
 }
 
@@ -54,7 +56,7 @@ struct ContainerRestart: ParsableCommand {
     func run() throws {
         let r = try global.runtime()
         try forEachContainer(containers) { ref in
-            try r.stop(ref, timeout: time)
+            try r.stop(ref, timeout: time, onGraceWait: { writeStderr($0 + "\n") })
             let c = try r.container(ref)
             _ = try ContainerLaunch.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
         }

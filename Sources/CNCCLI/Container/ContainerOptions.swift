@@ -66,7 +66,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Start period for the container to initialize before counting retries.") var healthStartPeriod: String?
     @Flag(name: .long, help: "Disable any container-specified HEALTHCHECK.") var noHealthcheck = false
     @Option(name: [.customShort("l"), .long], help: "Set meta data on a container.") var label: [String] = []
-    @Option(name: .long, help: "Connect a container to a network: none, host, container:NAME, bridge (the default network) or a network's name (default: none; bridge when -p, -P, --ip or --network-alias is given).", completion: .networkModes) var network: String?
+    @Option(name: .long, help: "Connect a container to a network: bridge (the default network, the default), none, host, container:NAME or a network's name.", completion: .networkModes) var network: String?
     @Option(name: [.customShort("p"), .long], help: "Publish a container's port(s) to the host ([IP:]HOST:CONTAINER[/udp], ranges).") var publish: [String] = []
     @Flag(name: [.customShort("P"), .long], help: "Publish all exposed ports to random host ports.") var publishAll = false
     @Option(name: .long, help: "IPv4 address on the network (e.g. 172.30.100.104).") var ip: String?
@@ -77,6 +77,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Log driver options (max-size, max-file).") var logOpt: [String] = []
     @Option(name: .long, help: "Set custom DNS servers.") var dns: [String] = []
     @Option(name: .long, help: "Add a custom host-to-IP mapping (host:ip).") var addHost: [String] = []
+    @Option(name: .long, help: "Pull image before running (\"always\", \"missing\", \"never\").") var pull = "missing"
     @Option(name: .long, help: ArgumentHelp("Use this directory as the image's root filesystem.", visibility: .hidden))
     var rootfs: String?
 
@@ -101,7 +102,7 @@ struct ContainerOptions: ParsableArguments {
         f.noHealthcheck = noHealthcheck; f.label = label; f.network = network; f.publish = publish
         f.publishAll = publishAll; f.ip = ip; f.networkAlias = networkAlias; f.dnsSearch = dnsSearch
         f.dnsOption = dnsOption; f.cgroupParent = cgroupParent; f.logOpt = logOpt; f.dns = dns; f.addHost = addHost
-        f.rootfs = rootfs; f.image = image; f.command = command
+        f.pull = pull; f.rootfs = rootfs; f.image = image; f.command = command
         return f
     }
 }

@@ -35,7 +35,8 @@ struct ContainerCreate: ParsableCommand {
     func run() throws {
         let engine = global.engineConfig()
         let inv = RunFlags.Invocation(flags: options.flags, rm: rm)
-        _ = try ContainerLaunch.create(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) })
+        let status = try ContainerLaunch.create(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) })
+        if status != 0 { throw ExitCode(status) }
     }
 }
 
@@ -71,11 +72,22 @@ struct ContainerStart: ParsableCommand {
 }
 
 extension RunFlags {
-    /// The image these flags run: --rootfs, or the store's image (unpacking its layers if needed).
+    /// The image these flags run: --rootfs, or the store's image, pulled per `--pull` as docker's
+    /// run/create do ("Unable to find image 'REF' locally" and the pull's progress on stderr;
+    /// with --pull never a missing image is "No such image: REF"), its layers unpacked if needed.
     func resolveImage(_ engine: EngineConfig) throws -> ImageDefaults {
+        let policy = try pullPolicy()
         if let r = try rootfsImage() { return r }
         Trace.mark("resolving image")
         defer { Trace.mark("image resolved") }
+        let familiar = (try? ImageReference(parsing: image))?.familiar ?? image
+        if policy == .always {
+            try RegistryPullProcess.pull(image, stateRoot: engine.stateRoot, progress: 2)
+        } else if !ContainerEngine.hasImage(engine, image) {
+            guard policy == .missing else { throw CNCError(.notFound, "No such image: \(familiar)") }
+            writeStderr("Unable to find image '\(familiar)' locally\n")
+            try RegistryPullProcess.pull(image, stateRoot: engine.stateRoot, progress: 2)
+        }
         return try ContainerEngine.image(engine, image)
     }
 }

@@ -1,7 +1,8 @@
-import CNCAppCLI
 import ArgumentParser
+import CNCAppCLI
 import CNCEngine
 import CNCNetwork
+import CNCNftables
 
 extension CNCCommand {
     /// cnc network commands (network create/ls/inspect/rm/prune/connect/disconnect).
@@ -21,5 +22,5 @@ struct NetworkGroup: ParsableCommand {
 
 extension GlobalOptions {
     /// The network manager of this state root.
-    func networkManager() -> NetworkManager { NetworkManager(root: stateRoot) }
+    func networkManager() -> NetworkManager { .inProcess(root: stateRoot) }
 }

@@ -17,6 +17,9 @@ public protocol ContainerBackend: Sendable {
     func start(id: String) async throws
     /// Stops with the service's grace period (SIGTERM, then SIGKILL).
     func stop(id: String, timeout: CNCDuration?) async throws
+    /// The same, telling `onGraceWait` once why it will wait out the grace period (PID 1 does
+    /// not catch the stop signal).
+    func stop(id: String, timeout: CNCDuration?, onGraceWait: @escaping @Sendable (String) -> Void) async throws
     func remove(id: String) async throws
     func rename(id: String, to name: String) async throws
     func updateLimits(id: String, _ limits: CgroupLimits) async throws
@@ -98,5 +101,12 @@ public struct ContainerObservation: Sendable, Equatable {
         self.status = status
         self.health = health
         self.exitCode = exitCode
+    }
+}
+
+extension ContainerBackend {
+    /// Backends that cannot tell why a stop waits just stop.
+    public func stop(id: String, timeout: CNCDuration?, onGraceWait: @escaping @Sendable (String) -> Void) async throws {
+        try await stop(id: id, timeout: timeout)
     }
 }

@@ -172,7 +172,8 @@ public struct Executor: Sendable {
             case .start:
                 try await backend.start(id: try container(step))
             case .stop:
-                try await backend.stop(id: try container(step), timeout: nil)
+                let progress = self.progress
+                try await backend.stop(id: try container(step), timeout: nil) { why in progress(.action(action, .waiting(why))) }
             case .remove:
                 let id = try container(step)
                 try await backend.remove(id: id)
@@ -261,6 +262,8 @@ public struct Executor: Sendable {
 public enum ProgressEvent: Sendable {
     public enum Status: Sendable, Equatable {
         case running
+        /// Running, and why it takes long (a stop waiting out its grace period).
+        case waiting(String)
         case done
         case failed(String)
     }

@@ -2,6 +2,7 @@ import CNCCgroups
 import CNCCore
 import CNCImage
 import CNCNetwork
+import CNCNftables
 import CNCPlanner
 import CNCRuntime
 import CNCSpec
@@ -39,7 +40,7 @@ public final class RuntimeBackend: ContainerBackend {
     static func hostNetworkName(project: String, _ name: String) -> String { "\(project)_\(name)" }
     static let configHashLabel = "cnc.config-hash"
 
-    var networks: NetworkManager { NetworkManager(root: stateRoot) }
+    var networks: NetworkManager { .inProcess(root: stateRoot) }
 
     public func createNetwork(project: String, _ network: DesiredNetwork) async throws {
         // A network built by hand (no compiled spec) gets the spec's defaults: a plain bridge.
@@ -149,6 +150,10 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func stop(id: String, timeout: CNCDuration?) async throws {
         try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) })
+    }
+
+    public func stop(id: String, timeout: CNCDuration?, onGraceWait: @escaping @Sendable (String) -> Void) async throws {
+        try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) }, onGraceWait: onGraceWait)
     }
 
     public func remove(id: String) async throws {

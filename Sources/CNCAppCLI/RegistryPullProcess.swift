@@ -1,0 +1,41 @@
+import CNCCore
+import CNCSystem
+
+/// `cnc pull` run as a child (the `cnc-registry` executable beside this one): the executables
+/// that need an image they lack (cncapply, `cnc run`/`create` in cnc-cli) link no registry
+/// client and its HTTPS stack, so they start fast and ask this one.
+public enum RegistryPullProcess {
+    public static let executable = "cnc-registry"
+
+    /// Pulls `reference` into `stateRoot`. `options`: more of `cnc pull`'s flags (`--quiet`,
+    /// `--insecure-registry H`...). Its progress lines go to `progress` (a descriptor of ours,
+    /// nil: discarded); a failure throws with what it printed on stderr as the cause.
+    public static func pull(_ reference: String, stateRoot: String, options: [String] = [], progress: Int32?) throws {
+        let path = Host.executableDirectory + "/" + executable
+        guard FileSystem.isExecutable(path) else {
+            throw CNCError(.notFound, "cannot pull \(reference): \(path) is missing")
+        }
+        let err = try Pipe()
+        let devnull = try FD.open("/dev/null", FD.readOnly)
+        defer { FD.close(devnull) }
+        var opts = Spawn.Options()
+        opts.fdMap = [devnull, progress ?? devnull, err.writeFD]
+        let pid: Int32
+        do {
+            pid = try Spawn.spawn(path, arguments: ["cnc", "pull", "--root", stateRoot] + options + [reference],
+                                  environment: Host.environmentList(), options: opts)
+        } catch {
+            err.closeRead(); err.closeWrite()
+            throw error
+        }
+        err.closeWrite()
+        let message = String(decoding: (try? err.readAll()) ?? [], as: UTF8.self).trimmingSpaces
+        err.closeRead()
+        let status = try Spawn.wait(pid)
+        guard status == .exited(0) else {
+            // cnc's own prefix goes: the error gets the calling tool's one prefix.
+            let cause = ErrorText.strippingPrefix(message)
+            throw CNCError(.notFound, "failed to pull \(reference)", cause: cause.isEmpty ? "cnc pull exited \(status.shellStatus)" : cause)
+        }
+    }
+}
