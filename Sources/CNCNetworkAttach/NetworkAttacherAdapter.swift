@@ -2,7 +2,6 @@ import CNCCore
 import CNCNetwork
 import CNCRuntime
 import CNCSystem
-import Synchronization
 
 /// Plugs CNCNetwork into the runtime's start seam: after clone, before the child is released,
 /// the container joins its bridge network; at removal it leaves. The hosts and resolv.conf
@@ -17,16 +16,6 @@ public struct EngineNetworkAttacher: NetworkAttacher {
         self.manager = manager ?? NetworkManager(root: stateRoot)
         store = ContainerStore(root: stateRoot)
     }
-
-    /// What touches the host's network from this process (attach, detach, a network created or
-    /// removed) runs one at a time: libnftables and netlink were seen to fail when two services
-    /// started together ("cache initialization failed: Bad file descriptor"). Only these steps
-    /// are serialized, so the rest of many starts (or removals) overlaps; between processes the
-    /// network manager's own flock serializes them.
-    public static func serialized<T>(_ body: () throws -> T) rethrows -> T {
-        try hostNetwork.withLock { _ in try body() }
-    }
-    private static let hostNetwork = Mutex(())
 
     /// The network a `--network NAME` means: Docker's "bridge" is cnc's default network.
     static func networkName(_ name: String) -> String { name == "bridge" ? NetworkManager.defaultNetworkName : name }
@@ -56,7 +45,7 @@ public struct EngineNetworkAttacher: NetworkAttacher {
                 var o = NetworkCreateOptions(name: name)
                 o.app = project
                 o.ifNotExists = true
-                _ = try Self.serialized { try manager.create(o) }
+                _ = try manager.create(o)
             }
             var aliases = aliases
             if let service = c.labels["cnc.service"], !aliases.contains(service) { aliases.insert(service, at: 0) }
@@ -75,13 +64,13 @@ public struct EngineNetworkAttacher: NetworkAttacher {
             dnsOptions: c.dnsOptions ?? [], extraHosts: c.extraHosts.compactMap { try? HostEntry.parse($0) }, // IPv4 only (no IPv6 here)
             hostsPath: dir + "/hosts", resolvConfPath: dir + "/resolv.conf")
         Trace.mark("network attach begins")
-        _ = try Self.serialized { try manager.attach(container: c.id, netns: .pid(pid), requests: requests, options: options) }
+        _ = try manager.attach(container: c.id, netns: .pid(pid), requests: requests, options: options)
         Trace.mark("network attached")
     }
 
     public func detach(container c: ContainerConfig) throws {
         Trace.mark("network detach begins")
-        try Self.serialized { try manager.detach(container: c.id) }
+        try manager.detach(container: c.id)
         Trace.mark("network detached")
     }
 }

@@ -2,13 +2,13 @@ import CNCCgroups
 import CNCCore
 import CNCImage
 import CNCNetwork
-import CNCNetworkAttach
 import CNCNftables
 import CNCPlanner
 import CNCRuntime
 import CNCSpec
 import CNCSystem
 import Foundation
+import Synchronization
 
 /// The executor's backend on the real host: containers through CNCRuntime, images from the
 /// local store, app volumes as runtime volumes named `<project>_<volume>`.
@@ -17,6 +17,10 @@ public final class RuntimeBackend: ContainerBackend {
     let images: ImageStore
     let stateRoot: String
     let environment: [String: String]
+    /// Whatever touches the host's network (start attaches, remove detaches, networks come and
+    /// go) runs one at a time in this process: libnftables and netlink were seen to fail when
+    /// two services started together ("cache initialization failed: Bad file descriptor").
+    private let networkLock = Mutex(())
     /// How old a half-created container must be before it is swept: none while this process
     /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
     let sweepGrace: Int64
@@ -59,14 +63,12 @@ public final class RuntimeBackend: ContainerBackend {
         o.labels[Self.configHashLabel] = network.configHash
         o.app = project
         o.ifNotExists = true
-        Trace.mark("network create begins")
-        _ = try EngineNetworkAttacher.serialized { try networks.create(o) }
-        Trace.mark("network created")
+        _ = try networkLock.withLock { _ in try networks.create(o) }
     }
 
     public func removeNetwork(project: String, name: String) async throws {
         do {
-            try EngineNetworkAttacher.serialized { try networks.remove(Self.hostNetworkName(project: project, name)) }
+            try networkLock.withLock { _ in try networks.remove(Self.hostNetworkName(project: project, name)) }
         } catch let e as CNCError where e.code == .notFound {
             return
         }
@@ -143,12 +145,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func start(id: String) async throws {
         let cid = try ContainerID(id)
-        // A start blocks (the monitor's spawn, the cgroup join, the network attach): it runs on a
-        // thread of its own, so an app's containers start side by side, not two at a time on
-        // the cooperative pool of a 2-core host. Only the network steps are serialized
-        // (EngineNetworkAttacher.serialized).
-        let runtime = self.runtime
-        try await BlockingWork.run { try runtime.start(cid).detach() }
+        try networkLock.withLock { _ in try runtime.start(cid).detach() }
     }
 
     public func stop(id: String, timeout: CNCDuration?) async throws {
@@ -161,8 +158,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func remove(id: String) async throws {
         do {
-            let runtime = self.runtime
-            try await BlockingWork.run { try runtime.remove(id, force: true) }
+            try networkLock.withLock { _ in try runtime.remove(id, force: true) }
         } catch let e as CNCError where e.code == .notFound {
             return
         }
