@@ -8,7 +8,7 @@ import CNCSystem
 
 /// `cnc pull NAME[:TAG|@DIGEST]`.
 struct ImagePull: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download an image from a registry.")
+    static let configuration = CommandConfiguration(commandName: "pull", abstract: RegistryHelp.pullAbstract, discussion: RegistryHelp.pullExamples)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryFlags

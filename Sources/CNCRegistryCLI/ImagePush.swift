@@ -6,7 +6,7 @@ import CNCRegistry
 
 /// `cnc push NAME[:TAG]`.
 struct ImagePush: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "push", abstract: "Upload an image to a registry.")
+    static let configuration = CommandConfiguration(commandName: "push", abstract: RegistryHelp.pushAbstract, discussion: RegistryHelp.pushExamples)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryFlags

@@ -23,7 +23,8 @@ func forEachContainer(_ refs: [String], printRef: Bool = true, _ body: (String) 
 }
 
 struct ContainerStop: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers.")
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers.",
+        discussion: "EXAMPLES\n  cnc stop web\n  cnc stop -t 30 web db\n  cnc stop -s SIGINT web")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
     @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String?
@@ -35,7 +36,8 @@ struct ContainerStop: ParsableCommand {
 }
 
 struct ContainerKill: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers.")
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers.",
+        discussion: "EXAMPLES\n  cnc kill web\n  cnc kill -s HUP web")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String = "KILL"
     @Argument(completion: .containerNames) var containers: [String]
@@ -47,7 +49,8 @@ struct ContainerKill: ParsableCommand {
 }
 
 struct ContainerRestart: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.",
+        discussion: "EXAMPLES\n  cnc restart web\n  cnc restart -t 0 web db")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
     @Argument(completion: .containerNames) var containers: [String]
@@ -80,7 +83,8 @@ struct ContainerRemove: ParsableArguments {
 }
 
 struct ContainerPause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers.",
+        discussion: "EXAMPLES\n  cnc pause web")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
@@ -90,7 +94,8 @@ struct ContainerPause: ParsableCommand {
 }
 
 struct ContainerUnpause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers.",
+        discussion: "EXAMPLES\n  cnc unpause web")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
@@ -100,7 +105,8 @@ struct ContainerUnpause: ParsableCommand {
 }
 
 struct ContainerWait: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers stop, then print their exit codes.")
+    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers stop, then print their exit codes.",
+        discussion: "EXAMPLES\n  cnc wait job\n  cnc wait web db")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
@@ -110,7 +116,8 @@ struct ContainerWait: ParsableCommand {
 }
 
 struct ContainerPort: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container.")
+    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container.",
+        discussion: "EXAMPLES\n  cnc port web\n  cnc port web 80/tcp")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var container: String
     @Argument var privatePort: String?
@@ -127,7 +134,8 @@ struct ContainerPort: ParsableCommand {
 }
 
 struct ContainerUpdate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers.",
+        discussion: "EXAMPLES\n  cnc update --memory 512m --memory-swap 1g web\n  cnc update --cpus 1.5 web db\n  cnc update --restart unless-stopped web")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long) var cpus: String?
     @Option(name: [.customShort("c"), .long]) var cpuShares: Int64?
@@ -158,10 +166,11 @@ struct ContainerUpdate: ParsableCommand {
 
 /// `cnc container prune`: every container that is not running (Docker asks first unless -f).
 struct ContainerPrune: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers.")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers.",
+        discussion: "EXAMPLES\n  cnc container prune\n  cnc container prune -f --filter until=24h\n  cnc container prune -f --filter label=env=dev")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
-    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).") var filter: [String] = []
+    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).", completion: .list(["label=", "until="])) var filter: [String] = []
 
     func run() throws {
         if !force {

@@ -6,10 +6,11 @@ import CNCSystem
 
 /// `cnc rename OLD NEW`, with Docker's checks and words.
 struct ContainerRename: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a container.")
+    static let configuration = CommandConfiguration(commandName: "rename", abstract: "Rename a container.",
+        discussion: "EXAMPLES\n  cnc rename web frontend")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var container: String
+    @Argument(help: "The container.", completion: .containerNames) var container: String
     @Argument(help: "Its new name.") var newName: String
 
     func run() throws {

@@ -8,11 +8,12 @@ import CNCSystem
 /// `cnc import FILE|- [REPOSITORY[:TAG]]`: a rootfs tarball becomes a one-layer image.
 struct ImageImport: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import the contents from a tarball (plain, gzip or zstd) to create a filesystem image.")
+        commandName: "import", abstract: "Import the contents from a tarball (plain, gzip or zstd) to create a filesystem image.",
+        discussion: "EXAMPLES\n  cnc import rootfs.tar mybox:v1\n  cnc import - mybox:v1 < rootfs.tar.gz\n  cnc import -c 'CMD [\"sh\"]' -m 'from a tarball' rootfs.tar mybox:v1")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("Tarball path, or - for standard input.", valueName: "file|-"))
+    @Argument(help: ArgumentHelp("Tarball path, or - for standard input.", valueName: "file|-"), completion: .file())
     var file: String
 
     @Argument(help: ArgumentHelp("Name for the image.", valueName: "REPOSITORY[:TAG]"))

@@ -8,7 +8,8 @@ import CNCSystem
 /// `cnc load`.
 struct ImageLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Load images from a tar archive (docker-archive or oci-archive, gzip or not) or STDIN.")
+        commandName: "load", abstract: "Load images from a tar archive (docker-archive or oci-archive, gzip or not) or STDIN.",
+        discussion: "EXAMPLES\n  cnc load < busybox.tar\n  cnc load -i images.tar\n  cnc load -q -i busybox.tar.gz")
 
     @OptionGroup var global: GlobalOptions
 

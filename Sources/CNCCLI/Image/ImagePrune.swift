@@ -6,7 +6,8 @@ import CNCImage
 /// `cnc image prune`.
 struct ImagePrune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "prune", abstract: "Remove unused images (dangling ones; all unused with -a), their blobs and unpacked layers.")
+        commandName: "prune", abstract: "Remove unused images (dangling ones; all unused with -a), their blobs and unpacked layers.",
+        discussion: "EXAMPLES\n  cnc image prune\n  cnc image prune -a -f")
 
     @OptionGroup var global: GlobalOptions
 

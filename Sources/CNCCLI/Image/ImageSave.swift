@@ -7,7 +7,8 @@ import CNCSystem
 /// `cnc save`.
 struct ImageSave: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "save", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default).")
+        commandName: "save", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default).",
+        discussion: "EXAMPLES\n  cnc save busybox > busybox.tar\n  cnc save -o images.tar busybox web:v2\n  cnc save --format oci-archive -o busybox-oci.tar busybox")
 
     @OptionGroup var global: GlobalOptions
 

@@ -13,6 +13,7 @@ struct NetworkGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network",
         abstract: "Manage networks.",
+        discussion: "EXAMPLES\n  cnc network create app\n  cnc network ls\n  cnc network connect app web",
         subcommands: [
             NetworkCreate.self, NetworkList.self, NetworkInspect.self, NetworkRemove.self, NetworkPrune.self,
             NetworkConnect.self, NetworkDisconnect.self,

@@ -7,7 +7,8 @@ import CNCSystem
 /// `cnc system prune`: stopped containers, unused networks, dangling images (all unused with
 /// `-a`), anonymous unused volumes with `--volumes`; asks first unless `-f`, as docker does.
 struct SystemPrune: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data.")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data.",
+        discussion: "EXAMPLES\n  cnc system prune\n  cnc system prune -a --volumes -f")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Remove all unused images not just dangling ones.") var all = false
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
