@@ -38,6 +38,7 @@ struct ImagePull: ParsableCommand {
         let client = try registry.client(ref.domain, global)
         let quiet = self.quiet
         let image = try ImagePuller.pull(ref, store: store, client: client, platform: plat, unpack: unpack) { if !quiet { print($0) } }
+        global.recordRegistryEvent("pull", ref)
         if quiet {
             print(ref.familiar)
         } else {

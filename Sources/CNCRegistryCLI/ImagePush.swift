@@ -26,6 +26,7 @@ struct ImagePush: ParsableCommand {
         let client = try registry.client(ref.domain, global)
         let quiet = self.quiet
         let digest = try ImagePusher.push(reference, to: ref, store: store, client: client) { if !quiet { print($0) } }
+        global.recordRegistryEvent("push", ref)
         if quiet { print(digest) }
     }
 }

@@ -60,6 +60,7 @@ struct ContainerRestart: ParsableCommand {
             try r.stop(ref, timeout: time)
             let c = try r.container(ref)
             _ = try ContainerLaunch.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
+            r.record("restart", c.config)
         }
     }
 }
@@ -200,7 +201,7 @@ struct ContainerPrune: ParsableCommand {
             if let error { writeStderr("Error: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
         }
         if !removed.isEmpty { print("Deleted Containers:\n" + removed.joined(separator: "\n") + "\n") }
-        print("Total reclaimed space: \(ByteSize(bytes: reclaimed).description)")
+        print("Total reclaimed space: \(Units.humanSize(reclaimed))")
         if failed { throw ExitCode(1) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNCAppCLI
 import CNCCore
+import CNCNetwork
 import CNCRuntime
 import CNCSystem
 
@@ -24,6 +25,8 @@ struct ContainerRename: ParsableCommand {
             let name = newName.hasPrefix("/") ? String(newName.dropFirst()) : newName
             if name == c.config.name { throw CNCError(.invalidArgument, "Renaming a container with the same name as its current name") }
             try r.rename(c.config.id.rawValue, to: name)
+            // Peers resolve it by the new name (and no longer by the old one) at once.
+            try global.networkManager().rename(container: c.config.id, from: c.config.name, to: name)
         } catch let e as CNCError {
             writeStderr("Error: \(e.description)\nError: failed to rename container named \(container)\n")
             throw ExitCode(1)

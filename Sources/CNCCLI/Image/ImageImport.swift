@@ -42,6 +42,7 @@ struct ImageImport: ParsableCommand {
         options.message = message
         let source: FileStream = file == "-" ? .standardInput() : try FileStream.openForReading(file)
         let img = try store.importRootfs(from: source, options: options, sourceName: file == "-" ? "stdin" : FileSystem.baseName(file))
+        global.recordImageEvent("import", id: img.id.description, name: img.id.description)
         print(img.id.description)
     }
 }

@@ -33,6 +33,7 @@ struct ImageLoad: ParsableCommand {
             }
         }
         let loaded = try store.load(from: source, platform: plat)
+        for l in loaded { global.recordImageEvent("load", id: l.image.id.description, name: l.image.id.description) }
         if quiet { return }
         // Docker's report: the tags the archive carried, one line each; an image it left
         // untagged by its ID.

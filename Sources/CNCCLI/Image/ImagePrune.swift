@@ -25,6 +25,6 @@ struct ImagePrune: AsyncParsableCommand {
             for d in r.deletedImages { print("deleted: \(d)") }
             print("")
         }
-        print("Total reclaimed space: \(ImageText.size(r.bytesReclaimed))")
+        print("Total reclaimed space: \(Units.humanSize(r.bytesReclaimed))")
     }
 }

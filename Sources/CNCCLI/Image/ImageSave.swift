@@ -23,7 +23,7 @@ struct ImageSave: ParsableCommand {
 
     func run() throws {
         let store = try global.imageStore()
-        for i in images { _ = try store.resolve(i) }
+        let ids = try images.map { try store.resolve($0).id.description }
         if let output {
             let dir = FileSystem.directoryName(output)
             let tmp = try FileStream.createTemporary(in: dir, prefix: ".\(FileSystem.baseName(output)).tmp-")
@@ -44,6 +44,7 @@ struct ImageSave: ParsableCommand {
             }
             try store.save(images, format: format.value, to: out)
         }
+        for id in Set(ids).sorted() { global.recordImageEvent("save", id: id, name: id) }
     }
 }
 

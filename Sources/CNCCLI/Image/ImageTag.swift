@@ -19,6 +19,7 @@ struct ImageTag: ParsableCommand {
 
     func run() throws {
         let ref = try ImageReference(parsing: target)
-        try global.imageStore().tag(source, as: ref)
+        let image = try global.imageStore().tag(source, as: ref)
+        global.recordImageEvent("tag", id: image.id.description, name: ref.familiar)
     }
 }

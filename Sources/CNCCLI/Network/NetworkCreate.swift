@@ -50,6 +50,8 @@ struct NetworkCreate: ParsableCommand {
         }
         let manager = global.networkManager()
         try manager.sweep()
-        print(try manager.create(o).id)
+        let n = try manager.create(o)
+        global.recordNetworkEvent("create", n)
+        print(n.id)
     }
 }

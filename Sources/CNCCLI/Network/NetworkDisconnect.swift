@@ -13,6 +13,9 @@ struct NetworkDisconnect: ParsableCommand {
 
     func run() throws {
         let c = try global.runtime().container(container)
-        try global.networkManager().disconnect(container: c.config.id, network: network)
+        let manager = global.networkManager()
+        let n = try? manager.network(network)
+        try manager.disconnect(container: c.config.id, network: network)
+        if let n { global.recordNetworkEvent("disconnect", n, container: c.config.id) }
     }
 }

@@ -35,7 +35,7 @@ struct SystemPrune: AsyncParsableCommand {
             if let error { writeStderr("Error: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
         }
         if !removed.isEmpty { print("Deleted Containers:\n" + removed.map { $0 + "\n" }.joined()) }
-        let networks = try global.networkManager().prune()
+        let networks = try NetworkPrune.prune(global)
         if !networks.isEmpty { print("Deleted Networks:\n" + networks.map { $0 + "\n" }.joined()) }
         if volumes {
             let (names, bytes) = try VolumePrune.prune(r, all: false, filters: [])

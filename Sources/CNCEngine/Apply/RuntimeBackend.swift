@@ -160,7 +160,9 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func rename(id: String, to name: String) async throws {
+        let old = try runtime.container(id).config
         try runtime.rename(id, to: name)
+        try networkLock.withLock { _ in try networks.rename(container: old.id, from: old.name, to: name) }
     }
 
     /// Makes the container's live limits exactly `limits`' (a limit the service dropped is
