@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec", "CNCTestSupport"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
         .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
     ],
     swiftLanguageModes: [.v6]

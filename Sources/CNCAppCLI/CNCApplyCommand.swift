@@ -6,6 +6,7 @@ public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
     public static let configuration = CommandConfiguration(
         commandName: "cncapply",
         abstract: "Converge this host to an app spec (Compose-style YAML), with plans that explain themselves.",
+        discussion: "EXAMPLES\n  cncapply -f app.yaml\n  cncapply diff -f app.yaml\n  cncapply status -p shop\n  cncapply down -p shop",
         version: CNCVersion.current,
         subcommands: specCommands + engineCommands,
         defaultSubcommand: ApplyCommand.self)

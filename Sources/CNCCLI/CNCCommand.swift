@@ -11,6 +11,7 @@ public struct CNCCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "cnc",
         abstract: "A container engine: images, containers, networks — no daemon.",
+        discussion: "EXAMPLES\n  cnc run -d --name web -p 8080:80 nginx:alpine\n  cnc ps -a\n  cnc logs -f web\n  cnc exec -it web sh\n  cnc rm -f web",
         version: CNCVersion.current,
         subcommands: systemCommands + containerCommands + imageCommands + networkCommands + volumeCommands)
 

@@ -20,56 +20,64 @@ enum TopLevel {
 
 /// `cnc container ps|ls|list`.
 struct GroupPs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.abstract, aliases: ["ls", "list"])
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.abstract,
+        discussion: "EXAMPLES\n  cnc container ls\n  cnc container ls -a\n  cnc container list -q --filter status=exited", aliases: ["ls", "list"])
     @OptionGroup var options: ContainerList
     func run() throws { try options.run() }
 }
 
 /// `cnc ps`.
 struct TopLevelPs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.abstract)
+    static let configuration = CommandConfiguration(commandName: "ps", abstract: ContainerList.abstract,
+        discussion: "EXAMPLES\n  cnc ps\n  cnc ps -a\n  cnc ps -q --filter status=exited\n  cnc ps --format 'table {{.Names}}\\t{{.Status}}\\t{{.Ports}}'")
     @OptionGroup var options: ContainerList
     func run() throws { try options.run() }
 }
 
 /// `cnc container rm|remove`.
 struct GroupRm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.abstract, aliases: ["remove"])
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.abstract,
+        discussion: "EXAMPLES\n  cnc container rm web\n  cnc container remove -f web db", aliases: ["remove"])
     @OptionGroup var options: ContainerRemove
     func run() throws { try options.run() }
 }
 
 /// `cnc rm`.
 struct TopLevelRm: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.abstract)
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: ContainerRemove.abstract,
+        discussion: "EXAMPLES\n  cnc rm web\n  cnc rm -f web\n  cnc rm -v db")
     @OptionGroup var options: ContainerRemove
     func run() throws { try options.run() }
 }
 
 /// `cnc image ls|list|images`.
 struct GroupImages: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: ImageList.abstract, aliases: ["images", "list"])
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: ImageList.abstract,
+        discussion: "EXAMPLES\n  cnc image ls\n  cnc image ls busybox\n  cnc image list -q --no-trunc\n  cnc image images --digests", aliases: ["images", "list"])
     @OptionGroup var options: ImageList
     func run() throws { try options.run() }
 }
 
 /// `cnc images`.
 struct TopLevelImages: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "images", abstract: ImageList.abstract)
+    static let configuration = CommandConfiguration(commandName: "images", abstract: ImageList.abstract,
+        discussion: "EXAMPLES\n  cnc images\n  cnc images busybox\n  cnc images --format '{{.Repository}}:{{.Tag}}'")
     @OptionGroup var options: ImageList
     func run() throws { try options.run() }
 }
 
 /// `cnc image rm|remove|rmi`.
 struct GroupRmi: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: ImageRemove.abstract, aliases: ["remove", "rmi"])
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: ImageRemove.abstract,
+        discussion: "EXAMPLES\n  cnc image rm mybox:v1\n  cnc image remove -f busybox\n  cnc image rmi --no-prune web:v1", aliases: ["remove", "rmi"])
     @OptionGroup var options: ImageRemove
     func run() async throws { try await options.run() }
 }
 
 /// `cnc rmi`.
 struct TopLevelRmi: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rmi", abstract: ImageRemove.abstract)
+    static let configuration = CommandConfiguration(commandName: "rmi", abstract: ImageRemove.abstract,
+        discussion: "EXAMPLES\n  cnc rmi mybox:v1\n  cnc rmi -f busybox web:v1")
     @OptionGroup var options: ImageRemove
     func run() async throws { try await options.run() }
 }

@@ -8,6 +8,9 @@ import Glibc
 public enum EventLog {
     public static let fileName = "events.log"
     public static let maxBytes: Int = 4 << 20
+    /// The file in a container's directory that holds its name after a `cnc rename`: the
+    /// running monitor's events (die, health_status) name the container by it.
+    public static let renamedFile = "renamed"
 
     /// Docker's message: `{"status","id","from","Type","Action","Actor":{"ID","Attributes"},"scope","time","timeNano"}`
     /// (status/id/from only for containers, as docker's compatibility fields). Attributes sorted by key.

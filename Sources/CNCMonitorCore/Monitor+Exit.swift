@@ -21,6 +21,10 @@ extension Monitor {
         guard let path = config.one("events"), let id = config.one("eventid") else { return }
         let pairs = config.all("eventattr")
         var attrs = stride(from: 0, to: pairs.count - 1, by: 2).map { (pairs[$0], pairs[$0 + 1]) }
+        // A container renamed while it runs (`cnc rename` writes the file): its new name.
+        if let renamed = FileIO.read(path: dir + "/" + EventLog.renamedFile), !renamed.isEmpty {
+            attrs = attrs.filter { $0.0 != "name" } + [("name", String(decoding: renamed, as: UTF8.self))]
+        }
         attrs += extra.map { ($0.key, $0.value) }
         EventLog.append(path, type: "container", action: action, id: id, attributes: attrs)
     }

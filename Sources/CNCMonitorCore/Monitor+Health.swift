@@ -63,8 +63,11 @@ extension Monitor {
         healthCheck = nil
         let result = HealthCheckResult(start: check.started, end: SystemClock.realtimeNanos(), exitCode: exitCode,
                                        output: String(decoding: check.output.prefix(4096), as: UTF8.self))
+        let before = state.health?.status
         state.health?.record(result, sinceStart: SystemClock.monotonicNanos() - startedMono, settings: healthSettings)
         saveState()
+        // Docker's event on each change of health (`health_status: healthy`), after the state.
+        if let now = state.health?.status, now != before { event("health_status: " + now.rawValue) }
         nextHealthCheck = SystemClock.monotonicNanos() + healthSettings.interval
     }
 }

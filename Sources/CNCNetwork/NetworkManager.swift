@@ -197,13 +197,16 @@ public final class NetworkManager: Sendable {
     }
 
     /// Removes every network no container uses (the default network included only when
-    /// `includeDefault`). Returns the names removed.
-    public func prune(includeDefault: Bool = false) throws -> [String] {
+    /// `includeDefault`). `alsoUsed` names (or IDs) networks that containers without an
+    /// attachment (stopped ones) were created on: docker counts those as users too. Returns the
+    /// names removed.
+    public func prune(includeDefault: Bool = false, alsoUsed: Set<String> = []) throws -> [String] {
         try locked {
             try sweepLocked()
             let used = Set(try records().flatMap { $0.attachments.map(\.networkID) })
             var removed: [String] = []
-            for n in try loadAll() where !used.contains(n.id) && (includeDefault || n.name != Self.defaultNetworkName) {
+            for n in try loadAll() where !used.contains(n.id) && !alsoUsed.contains(n.name) && !alsoUsed.contains(n.id)
+                && (includeDefault || n.name != Self.defaultNetworkName) {
                 try removeLocked(n)
                 removed.append(n.name)
             }

@@ -39,6 +39,9 @@ public struct DesiredService: Sendable, Codable, Equatable {
     /// The compiled service the backend makes a container from. Not hashed (the sections are
     /// what names a config); nil in plans built by hand, which no backend can create from.
     public var spec: ServiceSpec?
+    /// The host names of the named volumes it mounts whose name is not `<project>_<key>`
+    /// (`name:`, `external: true`), by key; nil when there are none. Not hashed.
+    public var volumeSources: [String: String]?
 
     public init(
         name: String, replicas: Int = 1, image: String, imageDigest: Digest? = nil, sections: [String: JSONValue] = [:],

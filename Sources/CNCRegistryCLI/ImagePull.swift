@@ -8,7 +8,7 @@ import CNCSystem
 
 /// `cnc pull NAME[:TAG|@DIGEST]`.
 struct ImagePull: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download an image from a registry.")
+    static let configuration = CommandConfiguration(commandName: "pull", abstract: RegistryHelp.pullAbstract, discussion: RegistryHelp.pullExamples)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryFlags
@@ -38,6 +38,7 @@ struct ImagePull: ParsableCommand {
         let client = try registry.client(ref.domain, global)
         let quiet = self.quiet
         let image = try ImagePuller.pull(ref, store: store, client: client, platform: plat, unpack: unpack) { if !quiet { print($0) } }
+        global.recordRegistryEvent("pull", ref)
         if quiet {
             print(ref.familiar)
         } else {

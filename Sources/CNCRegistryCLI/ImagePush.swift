@@ -6,7 +6,7 @@ import CNCRegistry
 
 /// `cnc push NAME[:TAG]`.
 struct ImagePush: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "push", abstract: "Upload an image to a registry.")
+    static let configuration = CommandConfiguration(commandName: "push", abstract: RegistryHelp.pushAbstract, discussion: RegistryHelp.pushExamples)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryFlags
@@ -26,6 +26,7 @@ struct ImagePush: ParsableCommand {
         let client = try registry.client(ref.domain, global)
         let quiet = self.quiet
         let digest = try ImagePusher.push(reference, to: ref, store: store, client: client) { if !quiet { print($0) } }
+        global.recordRegistryEvent("push", ref)
         if quiet { print(digest) }
     }
 }

@@ -6,7 +6,7 @@ import CNCSystem
 
 /// `cnc login`: checks the credentials against the registry, then stores them (0600).
 struct RegistryLogin: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "login", abstract: "Log in to a registry.")
+    static let configuration = CommandConfiguration(commandName: "login", abstract: RegistryHelp.loginAbstract, discussion: RegistryHelp.loginExamples)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryFlags
@@ -48,7 +48,7 @@ struct RegistryLogin: ParsableCommand {
 
 /// `cnc logout`.
 struct RegistryLogout: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Log out from a registry.")
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: RegistryHelp.logoutAbstract, discussion: RegistryHelp.logoutExamples)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var registry: RegistryFlags

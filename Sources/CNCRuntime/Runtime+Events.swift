@@ -11,13 +11,19 @@ extension Runtime {
     }
 
     /// Records a container event (one appended line; never fails the operation).
-    func record(_ action: String, _ c: ContainerConfig, _ extra: [(String, String)] = []) {
+    public func record(_ action: String, _ c: ContainerConfig, _ extra: [(String, String)] = []) {
         EventLog.append(eventLogPath, type: "container", action: action, id: c.id.rawValue, attributes: Self.eventAttributes(c) + extra)
     }
 
     /// Records an event of another kind (image, network, volume) for the commands that make it.
     public func recordEvent(type: String, action: String, id: String, attributes: [String: String] = [:]) {
-        EventLog.append(eventLogPath, type: type, action: action, id: id, attributes: attributes.map { ($0.key, $0.value) })
+        Self.recordEvent(root: store.root, type: type, action: action, id: id, attributes: attributes)
+    }
+
+    /// The same in the log of state root `root`, for commands that have no runtime (images,
+    /// networks): one appended line, never a failure.
+    public static func recordEvent(root: String, type: String, action: String, id: String, attributes: [String: String] = [:]) {
+        EventLog.append(root + "/" + EventLog.fileName, type: type, action: action, id: id, attributes: attributes.map { ($0.key, $0.value) })
     }
 
     /// What the monitor needs to record the container's `die` (and `start` after a restart).

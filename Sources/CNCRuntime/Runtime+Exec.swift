@@ -52,7 +52,12 @@ extension Runtime {
         // With -t the helper allocates the terminal inside the container and relays to our stdio.
         opts.fdMap = [req.interactive ? 0 : devnull, req.detach ? devnull : 1, req.detach ? devnull : 2, errors.writeFD]
         opts.newSession = req.detach
+        // Docker's exec events: exec_create, exec_start (both naming the command), exec_die.
+        let execID = ContainerID.random().rawValue
+        let command = req.argv.joined(separator: " ")
+        record("exec_create: " + command, c.config, [("execID", execID)])
         let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "exec", path], environment: [Self.defaultPath], options: opts)
+        record("exec_start: " + command, c.config, [("execID", execID)])
         errors.closeWrite()
         let rawMode = req.tty && req.interactive && !req.detach && Terminal.isTerminal(0) && Terminal.makeRaw(0)
         defer { if rawMode { Terminal.restore() } }
@@ -66,7 +71,9 @@ extension Runtime {
         let end = try Spawn.wait(pid)
         let msg = FD.readAll(errors.readFD)
         errors.closeRead()
-        if !msg.isEmpty { throw Self.startFailure(msg) }
+        let failure = msg.isEmpty ? nil : Self.startFailure(msg)
+        record("exec_die", c.config, [("execID", execID), ("exitCode", String(failure?.status ?? end.shellStatus))])
+        if let failure { throw failure }
         return end.shellStatus
     }
 

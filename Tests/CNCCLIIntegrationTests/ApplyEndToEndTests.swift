@@ -59,6 +59,9 @@ final class AppRoot {
     deinit {
         let ids = (try? CLI.run("cnc", ["ps", "-a", "-q", "--no-trunc", "--root", root]).stdout.split(separator: "\n").map(String.init)) ?? []
         if !ids.isEmpty { _ = try? CLI.run("cnc", ["rm", "-f", "-v", "--root", root] + ids) }
+        // Every network of the root (bridges, nft tables, cnc-dns), the default one included.
+        let nets = (try? CLI.run("cnc", ["network", "ls", "--root", root, "--format", "{{.Name}}"]).stdout.split(separator: "\n").map(String.init)) ?? []
+        if !nets.isEmpty { _ = try? CLI.run("cnc", ["network", "rm", "--root", root] + nets) }
         for id in ids {
             for h in ["memory", "pids", "cpu"] { #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)")) }
         }

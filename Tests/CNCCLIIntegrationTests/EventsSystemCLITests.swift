@@ -13,7 +13,7 @@ import Testing
     @Test func eventsOfARunStopAndRemove() throws {
         let app = try AppRoot()
         func cnc(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["--root", app.root] + args) }
-        let before = try cnc(["events", "--since", "1h", "--until", "0s"])
+        let before = try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=container"])
         #expect(before.status == 0 && before.stdout.isEmpty, "\(before.stdout)\(before.stderr)")
         #expect(try cnc(["run", "--rm", "--name", "once", "app:stable", "sh", "-c", "exit 3"]).status == 3)
         let id = try cnc(["run", "-d", "--name", "svc", "-l", "tier=web", "app:stable", "sleep", "100"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -23,7 +23,7 @@ import Testing
         // The monitor writes `die` once the exit is recorded: wait for it, with a deadline.
         var all = ""
         for _ in 0..<100 {
-            all = try cnc(["events", "--since", "1h", "--until", "0s"]).stdout
+            all = try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=container"]).stdout
             if all.split(separator: "\n").count >= 11 { break }
             usleep(50_000)
         }

@@ -121,4 +121,52 @@ import Testing
         #expect(down.status == 0 && down.stdout.contains("volume dbdata: removed"), "\(down.stdout)")
         #expect(try cnc(["volume", "ls", "-q"]).stdout.isEmpty)
     }
+
+    /// Compose's `external: true`: the app mounts the volume of exactly that name (made by `cnc
+    /// volume create` or another app), never creates or prefixes it, stops before anything
+    /// starts when it is missing (`external volume "x" not found`), and `down --volumes` leaves
+    /// it. `name:` names an app's own volume on the host (created, and removed with --volumes).
+    @Test func externalAndNamedVolumes() throws {
+        let app = try AppRoot()
+        let file = try app.write("""
+            name: ext
+            services:
+              web:
+                image: app:stable
+                command: ["sh", "-c", "cat /shared/f > /own/copy; sleep 1000"]
+                network_mode: none
+                stop_grace_period: 0s
+                volumes: ["shared:/shared", "own:/own"]
+            volumes:
+              shared:
+                external: true
+                name: team-data
+              own:
+                name: ext-own-data
+
+            """)
+        func cnc(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["--root", app.root] + args) }
+        let missing = try app.apply(["-f", file])
+        #expect(missing.status == 1 && missing.stderr == "Error: external volume \"team-data\" not found\n", "\(missing.stdout)\(missing.stderr)")
+        #expect(try cnc(["ps", "-a", "-q"]).stdout.isEmpty, "nothing of the app was created")
+        #expect(try cnc(["volume", "ls", "-q"]).stdout.isEmpty, "no volume was created")
+
+        #expect(try cnc(["volume", "create", "team-data"]).status == 0)
+        #expect(try cnc(["run", "--rm", "--network", "none", "-v", "team-data:/d", "app:stable", "sh", "-c", "echo shared > /d/f"]).status == 0)
+        let applied = try app.apply(["-f", file])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(Set(try cnc(["volume", "ls", "-q"]).stdout.split(separator: "\n")) == ["team-data", "ext-own-data"], "neither prefixed")
+        var copy = ""
+        for _ in 0..<100 where copy != "shared\n" {
+            copy = try cnc(["run", "--rm", "--network", "none", "-v", "ext-own-data:/d", "app:stable", "cat", "/d/copy"]).stdout
+            usleep(50_000)
+        }
+        #expect(copy == "shared\n", "the service read the external volume and wrote its own")
+        let again = try app.apply(["-f", file, "--dry-run"])
+        #expect(again.status == 0 && !again.stdout.contains("volume"), "a second apply plans nothing for volumes: \(again.stdout)")
+        let down = try app.apply(["down", "-p", "ext", "--volumes"])
+        #expect(down.status == 0 && down.stdout.contains("volume own: removed") && !down.stdout.contains("shared"), "\(down.stdout)\(down.stderr)")
+        #expect(try cnc(["volume", "ls", "-q"]).stdout == "team-data\n", "the external volume stays")
+        #expect(try cnc(["volume", "rm", "team-data"]).status == 0)
+    }
 }

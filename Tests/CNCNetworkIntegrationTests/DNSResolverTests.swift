@@ -89,13 +89,60 @@ import Testing
 
 /// `cnc run` with busybox's nslookup against cnc-dns, forwarding to a stub upstream the test runs.
 @Suite(.serialized) struct RunDNSTests {
-    @Test(.enabled(if: RunNetworkingTests.canRun && DNSResolverTests.canRun, "needs root and the built cnc, cnc-init, cnc-monitor, cnc-dns"))
-    func containersResolveEachOtherAndForwardToTheUpstream() throws {
+    /// A temp root with a busybox rootfs in it (for `--rootfs`).
+    static func busyboxRoot() throws -> (TestRoot, String) {
         let root = try TestRoot()
         let rootfs = root.path + "/rootfs"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/make-busybox-rootfs.sh").path
         #expect(sh("bash \(script) \(rootfs)").status == 0)
+        return (root, rootfs)
+    }
+
+    /// `cnc rename` renames in name resolution at once, as docker does in its DNS: the new name
+    /// resolves (cnc-dns and the hosts files of the container and its peers), the old one not.
+    @Test(.enabled(if: RunNetworkingTests.canRun && DNSResolverTests.canRun, "needs root and the built cnc, cnc-init, cnc-monitor, cnc-dns"))
+    func renameUpdatesNameResolution() throws {
+        let (root, rootfs) = try Self.busyboxRoot()
+        let cnc = "CNC_LIBEXEC=\(RunNetworkingTests.binDir) CNC_DNS_UPSTREAM=none \(RunNetworkingTests.binDir)/cnc --root \(root.path)"
+        func run(_ args: String) -> (status: Int32, output: String) { sh("\(cnc) \(args)") }
+        defer {
+            _ = run("rm -f $(\(cnc) ps -aq)")
+            _ = run("network rm rennet cnc")
+            root.cleanup()
+        }
+        let subnet = try freeSubnet()
+        let prefix = subnet.firstHost.description.split(separator: ".").prefix(3).joined(separator: ".")
+        #expect(run("network create --subnet \(subnet) rennet").status == 0)
+        #expect(run("run -d --name web --network rennet --network-alias websvc --ip \(prefix).10 --rootfs \(rootfs) busybox sleep 600").status == 0)
+        #expect(run("run -d --name peer --network rennet --ip \(prefix).11 --rootfs \(rootfs) busybox sleep 600").status == 0)
+        #expect(run("exec peer nslookup web").output.contains("Address: \(prefix).10"))
+
+        let renamed = run("rename web front")
+        #expect(renamed.status == 0, "\(renamed.output)")
+        let front = run("exec peer nslookup front")
+        #expect(front.status == 0 && front.output.contains("Name:\tfront\nAddress: \(prefix).10\n"), "\(front.output)")
+        let old = run("exec peer nslookup web")
+        #expect(old.status != 0 && !old.output.contains("\(prefix).10"), "the old name is gone: \(old.output)")
+        #expect(run("exec peer nslookup websvc").output.contains("Address: \(prefix).10"), "aliases stay")
+        // The hosts files: the peer's line for it and its own.
+        func hostNames(_ container: String, _ address: String) -> [String] {
+            let hosts = run("exec \(container) cat /etc/hosts").output
+            return hosts.split(separator: "\n").filter { $0.hasPrefix(address + "\t") || $0.hasPrefix(address + " ") }
+                .flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().map(String.init) }
+        }
+        let seen = hostNames("peer", "\(prefix).10")
+        #expect(seen.contains("front") && !seen.contains("web") && seen.contains("websvc"), "\(seen)")
+        let own = hostNames("front", "\(prefix).10")
+        #expect(own.contains("front") && !own.contains("web"), "\(own)")
+        let record = try String(contentsOfFile: root.path + "/networks/dns/records", encoding: .utf8)
+        let words = record.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+        #expect(words.contains("front") && !words.contains("web"), "\(record)")
+    }
+
+    @Test(.enabled(if: RunNetworkingTests.canRun && DNSResolverTests.canRun, "needs root and the built cnc, cnc-init, cnc-monitor, cnc-dns"))
+    func containersResolveEachOtherAndForwardToTheUpstream() throws {
+        let (root, rootfs) = try Self.busyboxRoot()
         // Every query that leaves cnc-dns goes to stubs on 127.0.0.0/8: the network's upstream
         // (CNC_DNS_UPSTREAM) and a silent server given with --dns.
         let upstream = try StubDNSServer(address: "127.0.0.\(Int.random(in: 100...180))", answer: "198.51.100.7")

@@ -33,7 +33,7 @@ import Testing
         func run(_ args: String) -> (status: Int32, output: String) { sh("\(cnc) \(args)") }
         defer {
             _ = run("rm -f web")  // best-effort cleanup
-            _ = run("network prune")
+            _ = run("network prune -f")
             root.cleanup()
         }
         let subnet = try freeSubnet()

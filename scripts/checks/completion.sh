@@ -2,7 +2,7 @@
 # `cnc completion bash|zsh|fish` and `cncapply completion ...` are valid scripts (bash -n, and
 # zsh -n / fish -n where those shells are installed), and bash really completes through the
 # `cnc` front: commands, flags, and container, image, network and service names read from a
-# temp state root (a container created for it, removed at exit).
+# temp state root (a container created for it, removed at exit), and --filter keys.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$PWD/.build/debug
@@ -13,6 +13,7 @@ root=$tmp/root
 cleanup() {
   "$bin/cnc" rm -f --root "$root" compl-web >/dev/null 2>&1 || true
   "$bin/cnc" network rm --root "$root" compl-net >/dev/null 2>&1 || true
+  "$bin/cnc" volume rm --root "$root" compl-vol >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,6 +32,7 @@ tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
 "$bin/cnc" import --root "$root" "$tmp/rootfs.tar" compl-image:v1 >/dev/null
 "$bin/cnc" create --root "$root" --name compl-web compl-image:v1 sleep 1 >/dev/null
 "$bin/cnc" network create --root "$root" compl-net >/dev/null
+"$bin/cnc" volume create --root "$root" compl-vol >/dev/null
 printf 'name: compl\nservices:\n  frontend:\n    image: compl-image:v1\n  backend:\n    image: compl-image:v1\n' >"$tmp/app.yaml"
 
 # Completes the last word of "$@" as bash would at a TAB (cnc found on PATH, as installed).
@@ -53,6 +55,13 @@ expect compl-web "$(complete_words cnc cnc --root "$root" stop compl-)"
 expect compl-web "$(complete_words cnc cnc logs --root "$root" "")"
 expect compl-image:v1 "$(complete_words cnc cnc --root "$root" rmi com)"
 expect compl-net "$(complete_words cnc cnc --root "$root" network rm c)"
+expect compl-vol "$(complete_words cnc cnc --root "$root" volume rm c)"
+expect compl-vol "$(complete_words cnc cnc --root "$root" volume inspect "")"
+for verb in attach diff commit export rename; do
+  expect compl-web "$(complete_words cnc cnc --root "$root" "$verb" compl)"
+done
+expect type= "$(complete_words cnc cnc events --filter t)"
+expect dangling= "$(complete_words cnc cnc volume ls --filter d)"
 expect ls "$(complete_words cncapply cncapply l)"
 expect backend "$(complete_words cncapply cncapply logs -f "$tmp/app.yaml" b)"
 expect frontend "$(complete_words cncapply cncapply logs -f "$tmp/app.yaml" "")"

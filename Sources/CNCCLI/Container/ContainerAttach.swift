@@ -7,13 +7,14 @@ import CNCSystem
 /// monitor's attach socket.
 struct ContainerAttach: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "attach", abstract: "Attach local standard input, output, and error streams to a running container.")
+        commandName: "attach", abstract: "Attach local standard input, output, and error streams to a running container.",
+        discussion: "EXAMPLES\n  cnc attach box\n  cnc attach --detach-keys ctrl-x,x box\n  cnc attach --no-stdin --sig-proxy=false web")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
     @Flag(name: .customLong("no-stdin"), help: "Do not attach STDIN.") var noStdin = false
     @Flag(name: .long, inversion: .prefixedNo, help: "Proxy all received signals to the process (--sig-proxy=false too).") var sigProxy = true
-    @Argument(help: "The container.") var container: String
+    @Argument(help: "The container.", completion: .containerNames) var container: String
 
     func run() throws {
         let outcome = try reportingErrors { () -> AttachOutcome in

@@ -23,5 +23,6 @@ struct ContainerGroup: ParsableCommand {
     ]
 
     static let configuration = CommandConfiguration(
-        commandName: "container", abstract: "Manage containers.", subcommands: shared + [ContainerPrune.self])
+        commandName: "container", abstract: "Manage containers.",
+        discussion: "EXAMPLES\n  cnc container ls -a\n  cnc container rm -f web\n  cnc container prune -f", subcommands: shared + [ContainerPrune.self])
 }

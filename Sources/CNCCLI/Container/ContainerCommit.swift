@@ -9,15 +9,16 @@ import CNCSystem
 /// `cnc commit`: the container's changes (its upper dir) become a layer on top of its image.
 struct ContainerCommit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "commit", abstract: "Create a new image from a container's changes.")
+        commandName: "commit", abstract: "Create a new image from a container's changes.",
+        discussion: "EXAMPLES\n  cnc commit web web:v2\n  cnc commit -m 'add config' -c 'CMD [\"httpd\", \"-f\"]' web web:v2\n  cnc commit --pause=false -a 'Jane <jane@example.com>' web web:snapshot")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "Author (e.g., \"John Hannibal Smith <hannibal@a-team.com>\").") var author: String?
     @Option(name: [.short, .long], help: "Apply Dockerfile instruction to the created image.") var change: [String] = []
     @Option(name: [.short, .long], help: "Commit message.") var message: String?
     @Flag(name: [.customShort("p"), .long], inversion: .prefixedNo, help: "Pause container during commit (--pause=false too).") var pause = true
-    @Argument(help: "The container.") var container: String
-    @Argument(help: ArgumentHelp("Name for the image.", valueName: "REPOSITORY[:TAG]")) var reference: String?
+    @Argument(help: "The container.", completion: .containerNames) var container: String
+    @Argument(help: ArgumentHelp("Name for the image.", valueName: "REPOSITORY[:TAG]"), completion: .imageNames) var reference: String?
 
     func run() throws {
         let image = try reportingErrors { () -> ResolvedImage in

@@ -9,7 +9,8 @@ import CNCSystem
 /// `cnc cp CONTAINER:SRC -` writes a tar of SRC to stdout, `cnc cp - CONTAINER:DIR` extracts
 /// a tar from stdin into DIR.
 struct ContainerCopy: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cp", abstract: "Copy files between a container and the local filesystem.")
+    static let configuration = CommandConfiguration(commandName: "cp", abstract: "Copy files between a container and the local filesystem.",
+        discussion: "EXAMPLES\n  cnc cp web:/etc/hosts ./hosts\n  cnc cp ./config.json web:/etc/app/\n  cnc cp web:/var/log - > logs.tar")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Archive mode (always on: uid/gid and modes are kept).") var archive = false
     @Flag(name: [.customShort("L"), .long], help: "Always follow symbolic links in SRC_PATH (the source itself).") var followLink = false

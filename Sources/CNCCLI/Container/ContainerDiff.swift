@@ -5,10 +5,11 @@ import CNCRuntime
 /// `cnc diff`: what the container changed in its filesystem, as `docker diff` lists it.
 struct ContainerDiff: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "diff", abstract: "Inspect changes to files or directories on a container's filesystem.")
+        commandName: "diff", abstract: "Inspect changes to files or directories on a container's filesystem.",
+        discussion: "EXAMPLES\n  cnc diff web")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The container.") var container: String
+    @Argument(help: "The container.", completion: .containerNames) var container: String
 
     func run() throws {
         let changes = try reportingErrors {

@@ -6,7 +6,8 @@ import CNCSystem
 
 /// `cnc exec`: run a command in a running container (every namespace and the cgroup).
 struct ContainerExec: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container.")
+    static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container.",
+        discussion: "EXAMPLES\n  cnc exec web ls /\n  cnc exec -it web sh\n  cnc exec -e DEBUG=1 -w /tmp web env\n  cnc exec -d web touch /tmp/ready")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("i"), .long], help: "Keep STDIN open.") var interactive = false
     @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.") var tty = false

@@ -8,11 +8,12 @@ import CNCSystem
 /// `cnc export`: the container's filesystem (image plus changes, no mounts) as a tar.
 struct ContainerExport: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export a container's filesystem as a tar archive.")
+        commandName: "export", abstract: "Export a container's filesystem as a tar archive.",
+        discussion: "EXAMPLES\n  cnc export web > web.tar\n  cnc export -o web.tar web")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: [.short, .long], help: "Write to a file, instead of STDOUT.") var output: String?
-    @Argument(help: "The container.") var container: String
+    @Argument(help: "The container.", completion: .containerNames) var container: String
 
     func run() throws {
         try reportingErrors {

@@ -23,7 +23,8 @@ func forEachContainer(_ refs: [String], printRef: Bool = true, _ body: (String) 
 }
 
 struct ContainerStop: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers.")
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop one or more running containers.",
+        discussion: "EXAMPLES\n  cnc stop web\n  cnc stop -t 30 web db\n  cnc stop -s SIGINT web")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
     @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String?
@@ -37,7 +38,8 @@ struct ContainerStop: ParsableCommand {
 }
 
 struct ContainerKill: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers.")
+    static let configuration = CommandConfiguration(commandName: "kill", abstract: "Kill one or more running containers.",
+        discussion: "EXAMPLES\n  cnc kill web\n  cnc kill -s HUP web")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("s"), .long], help: "Signal to send to the container.") var signal: String = "KILL"
     @Argument(completion: .containerNames) var containers: [String]
@@ -49,7 +51,8 @@ struct ContainerKill: ParsableCommand {
 }
 
 struct ContainerRestart: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "restart", abstract: "Restart one or more containers.",
+        discussion: "EXAMPLES\n  cnc restart web\n  cnc restart -t 0 web db")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("t"), .long], help: "Seconds to wait before killing the container.") var time: Int?
     @Argument(completion: .containerNames) var containers: [String]
@@ -59,6 +62,7 @@ struct ContainerRestart: ParsableCommand {
             try r.stop(ref, timeout: time, onGraceWait: { writeStderr($0 + "\n") })
             let c = try r.container(ref)
             _ = try ContainerLaunch.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
+            r.record("restart", c.config)
         }
     }
 }
@@ -82,7 +86,8 @@ struct ContainerRemove: ParsableArguments {
 }
 
 struct ContainerPause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "pause", abstract: "Pause all processes within one or more containers.",
+        discussion: "EXAMPLES\n  cnc pause web")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
@@ -92,7 +97,8 @@ struct ContainerPause: ParsableCommand {
 }
 
 struct ContainerUnpause: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "unpause", abstract: "Unpause all processes within one or more containers.",
+        discussion: "EXAMPLES\n  cnc unpause web")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
@@ -102,7 +108,8 @@ struct ContainerUnpause: ParsableCommand {
 }
 
 struct ContainerWait: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers stop, then print their exit codes.")
+    static let configuration = CommandConfiguration(commandName: "wait", abstract: "Block until containers stop, then print their exit codes.",
+        discussion: "EXAMPLES\n  cnc wait job\n  cnc wait web db")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var containers: [String]
     func run() throws {
@@ -112,7 +119,8 @@ struct ContainerWait: ParsableCommand {
 }
 
 struct ContainerPort: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container.")
+    static let configuration = CommandConfiguration(commandName: "port", abstract: "List port mappings for the container.",
+        discussion: "EXAMPLES\n  cnc port web\n  cnc port web 80/tcp")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var container: String
     @Argument var privatePort: String?
@@ -129,7 +137,8 @@ struct ContainerPort: ParsableCommand {
 }
 
 struct ContainerUpdate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers.")
+    static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers.",
+        discussion: "EXAMPLES\n  cnc update --memory 512m --memory-swap 1g web\n  cnc update --cpus 1.5 web db\n  cnc update --restart unless-stopped web")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long) var cpus: String?
     @Option(name: [.customShort("c"), .long]) var cpuShares: Int64?
@@ -160,10 +169,11 @@ struct ContainerUpdate: ParsableCommand {
 
 /// `cnc container prune`: every container that is not running (Docker asks first unless -f).
 struct ContainerPrune: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers.")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove all stopped containers.",
+        discussion: "EXAMPLES\n  cnc container prune\n  cnc container prune -f --filter until=24h\n  cnc container prune -f --filter label=env=dev")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
-    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).") var filter: [String] = []
+    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).", completion: .list(["label=", "until="])) var filter: [String] = []
 
     func run() throws {
         if !force {
@@ -193,7 +203,7 @@ struct ContainerPrune: ParsableCommand {
             if let error { writeStderr("Error: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
         }
         if !removed.isEmpty { print("Deleted Containers:\n" + removed.joined(separator: "\n") + "\n") }
-        print("Total reclaimed space: \(ByteSize(bytes: reclaimed).description)")
+        print("Total reclaimed space: \(Units.humanSize(reclaimed))")
         if failed { throw ExitCode(1) }
     }
 }

@@ -12,7 +12,7 @@ struct ContainerList: ParsableArguments {
     @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
     @Flag(name: [.customShort("q"), .long], help: "Only display container IDs.") var quiet = false
     @Flag(name: .long, help: "Don't truncate output.") var noTrunc = false
-    @Option(name: [.customShort("f"), .long], help: "Filter output (name=, id=, status=, label=, exited=).") var filter: [String] = []
+    @Option(name: [.customShort("f"), .long], help: "Filter output (name=, id=, status=, label=, exited=).", completion: .list(["name=", "id=", "status=", "label=", "exited=", "health="])) var filter: [String] = []
     @Option(name: .long, help: "Format output using a Go template (\"table\" prefix adds a header).") var format: String?
 
     func run() throws {

@@ -7,7 +7,8 @@ import Foundation
 
 /// `cnc logs`.
 struct ContainerLogs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Fetch the logs of a container.")
+    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Fetch the logs of a container.",
+        discussion: "EXAMPLES\n  cnc logs web\n  cnc logs -f --tail 20 web\n  cnc logs --since 10m -t web")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Follow log output.") var follow = false
     @Option(name: [.customShort("n"), .long], help: "Number of lines to show from the end of the logs (or \"all\").") var tail: String = "all"

@@ -10,7 +10,8 @@ import CNCNetwork
 
 /// `cnc run`: create and start a container; foreground runs exit with the workload's status.
 struct ContainerRun: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and run a new container from an image.")
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Create and run a new container from an image.",
+        discussion: "EXAMPLES\n  cnc run --rm busybox echo hello\n  cnc run -it --rm busybox sh\n  cnc run -d --name web -p 8080:80 nginx:alpine\n  cnc run -d --name db --network app -e POSTGRES_PASSWORD=secret -v pgdata:/var/lib/postgresql/data postgres:16\n  cnc run --rm --memory 256m --cpus 0.5 --pids-limit 100 busybox top -b -n 1\n  cnc run --rm --network none busybox ip addr")
 
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("d"), .long], help: "Run container in background and print container ID.") var detach = false
@@ -27,7 +28,8 @@ struct ContainerRun: ParsableCommand {
 
 /// `cnc create`: create a container without starting it.
 struct ContainerCreate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new container.")
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a new container.",
+        discussion: "EXAMPLES\n  cnc create --name web -p 8080:80 nginx:alpine\n  cnc create -it --name box busybox sh\n  cnc create --name job --restart on-failure:3 busybox false")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
     @OptionGroup var options: ContainerOptions
@@ -42,7 +44,8 @@ struct ContainerCreate: ParsableCommand {
 
 /// `cnc start`: start stopped containers.
 struct ContainerStart: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers.")
+    static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers.",
+        discussion: "EXAMPLES\n  cnc start web\n  cnc start -ai box\n  cnc start web db")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Attach STDOUT/STDERR and forward signals.") var attach = false
     @Flag(name: [.customShort("i"), .long], help: "Attach container's STDIN.") var interactive = false

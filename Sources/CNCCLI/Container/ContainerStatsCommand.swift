@@ -7,7 +7,8 @@ import Foundation
 
 /// `cnc stats`: cpu %, memory usage/limit, net and block io, pids.
 struct ContainerStatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Display a live stream of container resource usage statistics.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Display a live stream of container resource usage statistics.",
+        discussion: "EXAMPLES\n  cnc stats\n  cnc stats --no-stream web\n  cnc stats -a --no-stream --format '{{json .}}'")
     @OptionGroup var global: GlobalOptions
     @Flag(name: .long, help: "Disable streaming stats and only pull the first result.") var noStream = false
     @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
@@ -81,7 +82,8 @@ struct ContainerStatsCommand: ParsableCommand {
 
 /// `cnc top`: the container's processes.
 struct ContainerTop: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "top", abstract: "Display the running processes of a container.")
+    static let configuration = CommandConfiguration(commandName: "top", abstract: "Display the running processes of a container.",
+        discussion: "EXAMPLES\n  cnc top web\n  cnc top web aux")
     @OptionGroup var global: GlobalOptions
     @Argument(completion: .containerNames) var container: String
     @Argument(parsing: .captureForPassthrough, help: "ps options (default -ef), as docker top takes them.") var psOptions: [String] = []

@@ -5,7 +5,8 @@ import CNCCore
 /// instead of an "unexpected argument" from the parser.
 struct ImageBuild: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "build", abstract: "Build an image from a Dockerfile (not supported yet).")
+        commandName: "build", abstract: "Build an image from a Dockerfile (not supported yet).",
+        discussion: "EXAMPLES\n  cnc build -t web:v1 .")
 
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("docker build's arguments (ignored).", valueName: "args"))
     var arguments: [String] = []

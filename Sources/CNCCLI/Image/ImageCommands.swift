@@ -14,6 +14,7 @@ struct ImageGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Manage images.",
+        discussion: "EXAMPLES\n  cnc image ls\n  cnc image inspect busybox\n  cnc image prune -a",
         subcommands: [
             GroupImages.self, ImageBuild.self, ImageInspect.self, ImageHistory.self, ImageTagHistory.self, ImagePrune.self,
             ImageImport.self, ImageTag.self, GroupRmi.self, ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self,

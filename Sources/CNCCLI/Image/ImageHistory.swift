@@ -5,7 +5,8 @@ import CNCImage
 
 /// `cnc image history`: how the image was made, newest step first.
 struct ImageHistory: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show the history of an image.")
+    static let configuration = CommandConfiguration(commandName: "history", abstract: "Show the history of an image.",
+        discussion: "EXAMPLES\n  cnc history busybox\n  cnc history --no-trunc -q busybox\n  cnc image history --format '{{.CreatedBy}}' busybox")
 
     @OptionGroup var global: GlobalOptions
 

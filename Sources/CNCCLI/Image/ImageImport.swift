@@ -8,11 +8,12 @@ import CNCSystem
 /// `cnc import FILE|- [REPOSITORY[:TAG]]`: a rootfs tarball becomes a one-layer image.
 struct ImageImport: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import the contents from a tarball (plain, gzip or zstd) to create a filesystem image.")
+        commandName: "import", abstract: "Import the contents from a tarball (plain, gzip or zstd) to create a filesystem image.",
+        discussion: "EXAMPLES\n  cnc import rootfs.tar mybox:v1\n  cnc import - mybox:v1 < rootfs.tar.gz\n  cnc import -c 'CMD [\"sh\"]' -m 'from a tarball' rootfs.tar mybox:v1")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("Tarball path, or - for standard input.", valueName: "file|-"))
+    @Argument(help: ArgumentHelp("Tarball path, or - for standard input.", valueName: "file|-"), completion: .file())
     var file: String
 
     @Argument(help: ArgumentHelp("Name for the image.", valueName: "REPOSITORY[:TAG]"))
@@ -41,6 +42,7 @@ struct ImageImport: ParsableCommand {
         options.message = message
         let source: FileStream = file == "-" ? .standardInput() : try FileStream.openForReading(file)
         let img = try store.importRootfs(from: source, options: options, sourceName: file == "-" ? "stdin" : FileSystem.baseName(file))
+        global.recordImageEvent("import", id: img.id.description, name: img.id.description)
         print(img.id.description)
     }
 }

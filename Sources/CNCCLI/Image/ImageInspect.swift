@@ -6,7 +6,8 @@ import CNCOCI
 
 /// `cnc image inspect`: Docker's image JSON (Id, RepoTags, Config, RootFS...), plus the manifest digest.
 struct ImageInspect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images.")
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more images.",
+        discussion: "EXAMPLES\n  cnc image inspect busybox\n  cnc image inspect --format '{{.Id}}' busybox")
 
     @OptionGroup var global: GlobalOptions
 

@@ -9,7 +9,7 @@ struct ImageList: ParsableArguments {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Only images of this repository (optionally REPOSITORY:TAG).")
+    @Argument(help: "Only images of this repository (optionally REPOSITORY:TAG).", completion: .imageNames)
     var repository: String?
 
     @Flag(name: [.short, .long], help: "Only show image IDs.")

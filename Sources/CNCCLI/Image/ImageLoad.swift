@@ -8,7 +8,8 @@ import CNCSystem
 /// `cnc load`.
 struct ImageLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Load images from a tar archive (docker-archive or oci-archive, gzip or not) or STDIN.")
+        commandName: "load", abstract: "Load images from a tar archive (docker-archive or oci-archive, gzip or not) or STDIN.",
+        discussion: "EXAMPLES\n  cnc load < busybox.tar\n  cnc load -i images.tar\n  cnc load -q -i busybox.tar.gz")
 
     @OptionGroup var global: GlobalOptions
 
@@ -32,6 +33,7 @@ struct ImageLoad: ParsableCommand {
             }
         }
         let loaded = try store.load(from: source, platform: plat)
+        for l in loaded { global.recordImageEvent("load", id: l.image.id.description, name: l.image.id.description) }
         if quiet { return }
         // Docker's report: the tags the archive carried, one line each; an image it left
         // untagged by its ID.

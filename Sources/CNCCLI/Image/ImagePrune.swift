@@ -6,7 +6,8 @@ import CNCImage
 /// `cnc image prune`.
 struct ImagePrune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "prune", abstract: "Remove unused images (dangling ones; all unused with -a), their blobs and unpacked layers.")
+        commandName: "prune", abstract: "Remove unused images (dangling ones; all unused with -a), their blobs and unpacked layers.",
+        discussion: "EXAMPLES\n  cnc image prune\n  cnc image prune -a -f")
 
     @OptionGroup var global: GlobalOptions
 
@@ -24,6 +25,6 @@ struct ImagePrune: AsyncParsableCommand {
             for d in r.deletedImages { print("deleted: \(d)") }
             print("")
         }
-        print("Total reclaimed space: \(ImageText.size(r.bytesReclaimed))")
+        print("Total reclaimed space: \(Units.humanSize(r.bytesReclaimed))")
     }
 }

@@ -23,7 +23,16 @@ struct ImageRemove: ParsableArguments {
         var errors: [String] = []
         for name in images {
             do {
-                for line in try store.remove(name, force: force) { print(line) }
+                let id = (try? store.resolve(name))?.id.description
+                for line in try store.remove(name, force: force) {
+                    print(line)
+                    // Docker's events: untag and delete, both with the image's ID as actor and name.
+                    if line.hasPrefix("Untagged: "), let id { global.recordImageEvent("untag", id: id, name: id) }
+                    if line.hasPrefix("Deleted: ") {
+                        let deleted = String(line.dropFirst("Deleted: ".count))
+                        global.recordImageEvent("delete", id: deleted, name: deleted)
+                    }
+                }
             } catch let e as CNCError {
                 errors.append(e.description)
             }

@@ -7,7 +7,8 @@ import CNCSystem
 /// `cnc save`.
 struct ImageSave: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "save", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default).")
+        commandName: "save", abstract: "Save one or more images to a tar archive (streamed to STDOUT by default).",
+        discussion: "EXAMPLES\n  cnc save busybox > busybox.tar\n  cnc save -o images.tar busybox web:v2\n  cnc save --format oci-archive -o busybox-oci.tar busybox")
 
     @OptionGroup var global: GlobalOptions
 
@@ -22,7 +23,7 @@ struct ImageSave: ParsableCommand {
 
     func run() throws {
         let store = try global.imageStore()
-        for i in images { _ = try store.resolve(i) }
+        let ids = try images.map { try store.resolve($0).id.description }
         if let output {
             let dir = FileSystem.directoryName(output)
             let tmp = try FileStream.createTemporary(in: dir, prefix: ".\(FileSystem.baseName(output)).tmp-")
@@ -43,6 +44,7 @@ struct ImageSave: ParsableCommand {
             }
             try store.save(images, format: format.value, to: out)
         }
+        for id in Set(ids).sorted() { global.recordImageEvent("save", id: id, name: id) }
     }
 }
 

@@ -8,7 +8,8 @@ import CNCImage
 struct ImageTagHistory: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tag-history",
-        abstract: "Show where a tag pointed over time (old image, new image, when, why).")
+        abstract: "Show where a tag pointed over time (old image, new image, when, why).",
+        discussion: "EXAMPLES\n  cnc image tag-history\n  cnc image tag-history web:v2")
 
     @OptionGroup var global: GlobalOptions
 

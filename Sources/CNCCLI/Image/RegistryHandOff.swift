@@ -20,21 +20,21 @@ extension RegistryHandOffCommand {
 }
 
 struct PullHandOff: RegistryHandOffCommand {
-    static let configuration = CommandConfiguration(commandName: "pull", abstract: "Download an image from a registry.")
+    static let configuration = CommandConfiguration(commandName: "pull", abstract: RegistryHelp.pullAbstract, discussion: RegistryHelp.pullExamples)
     @Argument(parsing: .captureForPassthrough, help: "See cnc pull --help.") var arguments: [String] = []
 }
 
 struct PushHandOff: RegistryHandOffCommand {
-    static let configuration = CommandConfiguration(commandName: "push", abstract: "Upload an image to a registry.")
+    static let configuration = CommandConfiguration(commandName: "push", abstract: RegistryHelp.pushAbstract, discussion: RegistryHelp.pushExamples)
     @Argument(parsing: .captureForPassthrough, help: "See cnc push --help.") var arguments: [String] = []
 }
 
 struct LoginHandOff: RegistryHandOffCommand {
-    static let configuration = CommandConfiguration(commandName: "login", abstract: "Log in to a registry.")
+    static let configuration = CommandConfiguration(commandName: "login", abstract: RegistryHelp.loginAbstract, discussion: RegistryHelp.loginExamples)
     @Argument(parsing: .captureForPassthrough, help: "See cnc login --help.") var arguments: [String] = []
 }
 
 struct LogoutHandOff: RegistryHandOffCommand {
-    static let configuration = CommandConfiguration(commandName: "logout", abstract: "Log out from a registry.")
+    static let configuration = CommandConfiguration(commandName: "logout", abstract: RegistryHelp.logoutAbstract, discussion: RegistryHelp.logoutExamples)
     @Argument(parsing: .captureForPassthrough, help: "See cnc logout --help.") var arguments: [String] = []
 }

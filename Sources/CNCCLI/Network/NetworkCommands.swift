@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNCAppCLI
+import CNCCore
 import CNCEngine
 import CNCNetwork
 import CNCNftables
@@ -14,6 +15,7 @@ struct NetworkGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network",
         abstract: "Manage networks.",
+        discussion: "EXAMPLES\n  cnc network create app\n  cnc network ls\n  cnc network connect app web",
         subcommands: [
             NetworkCreate.self, NetworkList.self, NetworkInspect.self, NetworkRemove.self, NetworkPrune.self,
             NetworkConnect.self, NetworkDisconnect.self,
@@ -23,4 +25,12 @@ struct NetworkGroup: ParsableCommand {
 extension GlobalOptions {
     /// The network manager of this state root.
     func networkManager() -> NetworkManager { .inProcess(root: stateRoot) }
+
+    /// Docker's network event: the network's ID as actor, its name and driver (`type`), and
+    /// for connect/disconnect the container's ID.
+    func recordNetworkEvent(_ action: String, _ n: NetworkConfig, container: ContainerID? = nil) {
+        var attributes = ["name": n.name, "type": n.driver.rawValue]
+        if let container { attributes["container"] = container.rawValue }
+        recordEvent(type: "network", action: action, id: n.id, attributes: attributes)
+    }
 }

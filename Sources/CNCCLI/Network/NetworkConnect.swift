@@ -5,7 +5,8 @@ import CNCNetwork
 
 /// `cnc network connect`: joins a running container to one more network.
 struct NetworkConnect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "connect", abstract: "Connect a container to a network.")
+    static let configuration = CommandConfiguration(commandName: "connect", abstract: "Connect a container to a network.",
+        discussion: "EXAMPLES\n  cnc network connect app web\n  cnc network connect --ip 10.89.0.10 --alias api app web")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "IPv4 address on the network.") var ip: String?
     @Option(name: .long, help: "Add a network-scoped alias for the container.") var alias: [String] = []
@@ -32,5 +33,6 @@ struct NetworkConnect: ParsableCommand {
         } else {
             _ = try manager.connect(container: c.config.id, request: request)
         }
+        if let n = try? manager.network(network) { global.recordNetworkEvent("connect", n, container: c.config.id) }
     }
 }

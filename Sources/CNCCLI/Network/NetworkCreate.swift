@@ -6,7 +6,8 @@ import CNCSystem
 
 /// `cnc network create`.
 struct NetworkCreate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a network.")
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a network.",
+        discussion: "EXAMPLES\n  cnc network create app\n  cnc network create --subnet 10.89.0.0/24 --gateway 10.89.0.1 app\n  cnc network create --internal backend\n  cnc network create -d macvlan -o parent=eth0 lan")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("d"), .long], help: "Driver: bridge (native), macvlan, ipvlan (CNI), cni (--conflist).")
     var driver: String = "bridge"
@@ -49,6 +50,8 @@ struct NetworkCreate: ParsableCommand {
         }
         let manager = global.networkManager()
         try manager.sweep()
-        print(try manager.create(o).id)
+        let n = try manager.create(o)
+        global.recordNetworkEvent("create", n)
+        print(n.id)
     }
 }

@@ -4,7 +4,8 @@ import CNCNetwork
 
 /// `cnc network disconnect`.
 struct NetworkDisconnect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "disconnect", abstract: "Disconnect a container from a network.")
+    static let configuration = CommandConfiguration(commandName: "disconnect", abstract: "Disconnect a container from a network.",
+        discussion: "EXAMPLES\n  cnc network disconnect app web\n  cnc network disconnect -f app web")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Force the container to disconnect.") var force = false
     @Argument(completion: .networkNames) var network: String
@@ -12,6 +13,9 @@ struct NetworkDisconnect: ParsableCommand {
 
     func run() throws {
         let c = try global.runtime().container(container)
-        try global.networkManager().disconnect(container: c.config.id, network: network)
+        let manager = global.networkManager()
+        let n = try? manager.network(network)
+        try manager.disconnect(container: c.config.id, network: network)
+        if let n { global.recordNetworkEvent("disconnect", n, container: c.config.id) }
     }
 }

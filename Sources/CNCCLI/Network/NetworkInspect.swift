@@ -7,7 +7,8 @@ import CNCNetwork
 /// Internal, Attachable, Ingress, ConfigFrom, ConfigOnly, Containers, Options, Labels), printed
 /// as JSON or through `--format`.
 struct NetworkInspect: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more networks.")
+    static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more networks.",
+        discussion: "EXAMPLES\n  cnc network inspect app\n  cnc network inspect --format '{{range .Containers}}{{.Name}} {{end}}' app")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("f"), .long], help: "Format the output using the given Go template.") var format: String?
     @Flag(name: [.customShort("v"), .long], help: "Verbose output for diagnostics (accepted; the same output).") var verbose = false

@@ -7,7 +7,8 @@ import CNCNetwork
 /// template over ID, Name, Driver, Scope, IPv6, Internal, Labels, CreatedAt; `json`: one
 /// object per line).
 struct NetworkList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.", aliases: ["list"])
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List networks.",
+        discussion: "EXAMPLES\n  cnc network ls\n  cnc network ls -q\n  cnc network list --format '{{.Name}} {{.Driver}}'", aliases: ["list"])
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("q"), .long], help: "Only display network IDs.") var quiet = false
     @Flag(name: .long, help: "Do not truncate the output.") var noTrunc = false

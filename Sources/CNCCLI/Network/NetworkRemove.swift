@@ -6,7 +6,8 @@ import CNCSystem
 
 /// `cnc network rm`.
 struct NetworkRemove: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more networks.", aliases: ["remove"])
+    static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove one or more networks.",
+        discussion: "EXAMPLES\n  cnc network rm app\n  cnc network remove app backend", aliases: ["remove"])
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Networks (names or ID prefixes).", completion: .networkNames) var networks: [String]
 
@@ -16,7 +17,9 @@ struct NetworkRemove: ParsableCommand {
         var failed = false
         for ref in networks {
             do {
+                let n = try? manager.network(ref)
                 try manager.remove(ref)
+                if let n { global.recordNetworkEvent("destroy", n) }
                 print(ref)
             } catch let e as CNCError {
                 writeStderr("Error: \(e.description)\n")

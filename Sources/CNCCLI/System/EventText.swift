@@ -44,6 +44,9 @@ enum EventText {
     /// RFC 3339 in UTC with nine fraction digits (docker's RFC3339NanoFixed).
     static func stamp(_ nanos: Int64) -> String { ContainerLogs.logStamp(nanos) }
 
+    /// The filter keys that select something (completed by the shells).
+    static let filterKeys = ["container", "event", "image", "label", "network", "scope", "type", "volume"]
+
     /// `--filter` values grouped by key: values of one key match any, keys must all match.
     static func filters(_ list: [String]) throws -> [String: [String]] {
         var out: [String: [String]] = [:]

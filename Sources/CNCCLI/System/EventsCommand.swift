@@ -8,11 +8,12 @@ import Foundation
 /// `--since`/`--until` only new events, as they happen; `--since` replays the log from then
 /// first; `--until` stops at that time (at once when it is past).
 struct EventsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Get real time events from the server.")
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Get real time events from the server.",
+        discussion: "EXAMPLES\n  cnc events\n  cnc events --since 10m --filter type=container --filter event=die\n  cnc events --since 1h --until 10m --format '{{json .}}'\n  cnc system events --filter type=network")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Show all events created since timestamp (RFC 3339, Unix seconds, or a duration back from now: 10m).") var since: String?
     @Option(name: .long, help: "Stream events until this timestamp.") var until: String?
-    @Option(name: [.customShort("f"), .long], help: "Filter output based on conditions provided (type=, event=, container=, image=, label=, network=, volume=).") var filter: [String] = []
+    @Option(name: [.customShort("f"), .long], help: "Filter output based on conditions provided (type=, event=, container=, image=, label=, network=, volume=).", completion: .list(EventText.filterKeys.map { $0 + "=" })) var filter: [String] = []
     @Option(name: .long, help: "Format output using a Go template ('json': one JSON object per line).") var format: String?
 
     func run() throws {

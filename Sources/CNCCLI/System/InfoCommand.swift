@@ -7,7 +7,8 @@ import CNCEngine
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
-        abstract: "Show what this host offers: kernel, cgroups, driver, overlay, CNI plugins.")
+        abstract: "Show what this host offers: kernel, cgroups, driver, overlay, CNI plugins.",
+        discussion: "EXAMPLES\n  cnc info\n  cnc system info --format json")
 
     @OptionGroup var global: GlobalOptions
 

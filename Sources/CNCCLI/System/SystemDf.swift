@@ -8,7 +8,8 @@ import CNCSystem
 /// `cnc system df`: disk used by images, containers, local volumes and the build cache (none:
 /// cnc has no builder yet), as docker shows it; `-v` lists each.
 struct SystemDf: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "df", abstract: "Show docker-style disk usage.")
+    static let configuration = CommandConfiguration(commandName: "df", abstract: "Show docker-style disk usage.",
+        discussion: "EXAMPLES\n  cnc system df\n  cnc system df -v\n  cnc system df --format json")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("v"), .long], help: "Show detailed information on space usage.") var verbose = false
     @Option(name: .long, help: "Format output using a Go template ('json': one object per line).") var format: String?

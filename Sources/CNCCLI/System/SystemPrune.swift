@@ -7,7 +7,8 @@ import CNCSystem
 /// `cnc system prune`: stopped containers, unused networks, dangling images (all unused with
 /// `-a`), anonymous unused volumes with `--volumes`; asks first unless `-f`, as docker does.
 struct SystemPrune: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data.")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data.",
+        discussion: "EXAMPLES\n  cnc system prune\n  cnc system prune -a --volumes -f")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Remove all unused images not just dangling ones.") var all = false
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
@@ -34,7 +35,7 @@ struct SystemPrune: AsyncParsableCommand {
             if let error { writeStderr("Error: \(error)\n"); failed = true } else { removed.append(ref); reclaimed += sizes[ref] ?? 0 }
         }
         if !removed.isEmpty { print("Deleted Containers:\n" + removed.map { $0 + "\n" }.joined()) }
-        let networks = try global.networkManager().prune()
+        let networks = try NetworkPrune.prune(global)
         if !networks.isEmpty { print("Deleted Networks:\n" + networks.map { $0 + "\n" }.joined()) }
         if volumes {
             let (names, bytes) = try VolumePrune.prune(r, all: false, filters: [])

@@ -13,6 +13,7 @@ extension CNCCommand {
 struct VolumeGroup: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "volume", abstract: "Manage volumes.",
+        discussion: "EXAMPLES\n  cnc volume create data\n  cnc volume ls\n  cnc volume rm data",
         subcommands: [VolumeCreate.self, VolumeList.self, VolumeInspect.self, VolumeRemove.self, VolumePrune.self])
 }
 
@@ -49,6 +50,9 @@ enum VolumeText {
         guard let key = kv.first, let value = labels[key] else { return false }
         return kv.count == 1 || value == kv[1]
     }
+
+    /// The filter keys of `volume ls` (completed by the shells).
+    static let filterKeys = ["dangling", "driver", "label", "name"]
 
     /// `--filter` of `volume ls` and `volume prune`: dangling, name, label, label!, driver.
     static func matches(_ v: Volume, used: Bool, filters: [String]) throws -> Bool {

@@ -6,7 +6,8 @@ import CNCRuntime
 /// `cnc volume create [NAME]`: prints the name (a random one without NAME); an existing
 /// volume is left as it is, as docker's is.
 struct VolumeCreate: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a volume.")
+    static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a volume.",
+        discussion: "EXAMPLES\n  cnc volume create data\n  cnc volume create --label env=dev data\n  cnc volume create --name data")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("d"), .long], help: "Specify volume driver name.") var driver = "local"
     @Option(name: .long, help: "Set metadata for a volume (KEY[=VALUE]).") var label: [String] = []

@@ -5,10 +5,11 @@ import CNCRuntime
 
 /// `cnc volume ls`: DRIVER and VOLUME NAME, `-q`, `--filter`, `--format`.
 struct VolumeList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List volumes.", aliases: ["list"])
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List volumes.",
+        discussion: "EXAMPLES\n  cnc volume ls\n  cnc volume ls -q --filter dangling=true\n  cnc volume list --format '{{.Name}}'", aliases: ["list"])
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("q"), .long], help: "Only display volume names.") var quiet = false
-    @Option(name: [.customShort("f"), .long], help: "Provide filter values (dangling=true|false, name=, label=KEY[=VALUE], driver=).") var filter: [String] = []
+    @Option(name: [.customShort("f"), .long], help: "Provide filter values (dangling=true|false, name=, label=KEY[=VALUE], driver=).", completion: .list(VolumeText.filterKeys.map { $0 + "=" })) var filter: [String] = []
     @Option(name: .long, help: "Format output: 'table', 'json', or a Go template.") var format: String?
 
     func run() throws {

@@ -7,11 +7,12 @@ import CNCSystem
 /// `cnc volume prune`: removes the volumes no container uses — anonymous ones only, unless
 /// `--all` (docker >= 23) — after asking, unless `--force`.
 struct VolumePrune: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused local volumes.")
+    static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused local volumes.",
+        discussion: "EXAMPLES\n  cnc volume prune\n  cnc volume prune -a -f")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Remove all unused volumes, not just anonymous ones.") var all = false
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
-    @Option(name: .long, help: "Provide filter values (e.g. \"label=<label>\").") var filter: [String] = []
+    @Option(name: .long, help: "Provide filter values (e.g. \"label=<label>\").", completion: .list((VolumeText.filterKeys + ["all"]).map { $0 + "=" })) var filter: [String] = []
 
     func validate() throws {
         if all && filter.contains(where: { $0.hasPrefix("all=") }) {

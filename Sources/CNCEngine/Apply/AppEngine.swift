@@ -153,6 +153,11 @@ public final class AppEngine: Sendable {
         // a host process holds stops the apply here, not after the first services started.
         let conflicts = try await portConflicts(in: plan, own: Set(observed.containers.map(\.id)))
         if !conflicts.isEmpty { throw PortConflicts(conflicts) }
+        // An external volume is used, never made: missing, the apply stops here (Compose's words).
+        for v in request.desired.volumes where v.external {
+            let name = v.spec?.name ?? v.name
+            if !(await backend.volumeExists(name)) { throw CNCError(.notFound, "external volume \"\(name)\" not found") }
+        }
         if request.dryRun || plan.isEmpty { return ApplyResult(plan: plan, report: nil, revision: nil, rollback: nil) }
 
         let (revision, report) = try await execute(plan, request: request)

@@ -36,6 +36,8 @@ public protocol ContainerBackend: Sendable {
     func listContainers(project: String) async throws -> [RuntimeContainer]
     func listNetworks(project: String) async throws -> [ObservedResource]
     func listVolumes(project: String) async throws -> [ObservedResource]
+    /// True when a volume of this name exists on the host (an external volume must). Reads only.
+    func volumeExists(_ name: String) async -> Bool
 
     /// Host ports published now by containers of this root (of any app, or of none), for the
     /// port preflight. Reads only.
@@ -48,6 +50,8 @@ extension ContainerBackend {
     /// A backend without host networking (a test's fake) publishes nothing.
     public func publishedPorts() async throws -> [PublishedPortHolder] { [] }
     public func hostPortHeld(_ port: PublishedPort) async -> Bool { false }
+    /// A fake has every volume an app names.
+    public func volumeExists(_ name: String) async -> Bool { true }
 }
 
 

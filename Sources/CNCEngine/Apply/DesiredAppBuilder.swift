@@ -40,11 +40,17 @@ public enum DesiredAppBuilder {
             let deps = s.dependsOn.sorted(by: { $0.key < $1.key }).map { dep, d in
                 Dependency(service: dep, condition: Dependency.Condition(rawValue: d.condition.rawValue) ?? .started, restart: d.restart)
             }
-            services.append(DesiredService(
+            let volumeKeys = s.volumes.compactMap { $0.type == .volume ? $0.source : nil }.filter { spec.volumes[$0] != nil }.sorted()
+            var service = DesiredService(
                 name: name, replicas: s.deploy.replicas, image: image, imageDigest: s.image.flatMap { imageDigests[$0.description] },
                 sections: sections, liveLimits: live, dependsOn: deps, networks: s.networks.keys.sorted(),
-                volumes: s.volumes.compactMap { $0.type == .volume ? $0.source : nil }.filter { spec.volumes[$0] != nil }.sorted(),
-                update: policy, containerName: s.containerName, spec: s))
+                volumes: volumeKeys, update: policy, containerName: s.containerName, spec: s)
+            // Volumes named outside the app's scope (`name:`, external ones) are mounted by that name.
+            let sources = Dictionary(volumeKeys.compactMap { key in
+                spec.volumes[key].flatMap { $0.name == "\(spec.name)_\(key)" ? nil : (key, $0.name) }
+            }, uniquingKeysWith: { a, _ in a })
+            if !sources.isEmpty { service.volumeSources = sources }
+            services.append(service)
         }
         let tree = try spec.jsonValue()
         let networks = spec.networks.sorted(by: { $0.key < $1.key }).map { key, n in

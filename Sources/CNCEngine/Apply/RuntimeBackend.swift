@@ -84,7 +84,7 @@ public final class RuntimeBackend: ContainerBackend {
     static let volumeHashFile = "cnc-config-hash"
 
     public func createVolume(project: String, _ volume: DesiredVolume) async throws {
-        let name = "\(project)_\(volume.name)"
+        let name = volume.spec?.name ?? "\(project)_\(volume.name)"
         // Compose's labels, so `cnc volume ls --filter label=com.docker.compose.project=P` and
         // `volume prune` see whose it is.
         var labels = volume.spec?.labels ?? [:]
@@ -95,20 +95,34 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func removeVolume(project: String, name: String) async throws {
-        try FileSystem.removeTree(runtime.store.volumesDir + "/\(project)_\(name)")
+        let host = appVolumes(project: project).first { $0.key == name }?.host ?? "\(project)_\(name)"
+        try FileSystem.removeTree(runtime.store.volumesDir + "/" + host)
     }
 
     public func listVolumes(project: String) async throws -> [ObservedResource] {
         let dir = runtime.store.volumesDir
-        guard FileSystem.isDirectory(dir) else { return [] }
-        let prefix = project + "_"
-        // The app's volumes: by Compose's project label, or (made before volumes had labels) by name.
-        let mine = Set(runtime.volumes.list().filter { ($0.labels[Volume.projectLabel] ?? project) == project }.map(\.name))
-        return try FileSystem.listDirectory(dir).filter { $0.hasPrefix(prefix) && mine.contains($0) }.map { name in
-            let hash = (try? FileSystem.readText(dir + "/" + name + "/" + Self.volumeHashFile)) ?? ""
-            return ObservedResource(name: String(name.dropFirst(prefix.count)), configHash: hash)
+        return appVolumes(project: project).map { v in
+            ObservedResource(name: v.key, configHash: (try? FileSystem.readText(dir + "/" + v.host + "/" + Self.volumeHashFile)) ?? "")
         }
     }
+
+    /// The volumes this app made (its key, its name on the host): by Compose's labels, which
+    /// it puts on every volume it creates (`name:` ones too), or, made before volumes had
+    /// labels, `<project>_<key>` with the app's config hash file. Never a volume made by `cnc
+    /// volume create` or another app, so an external volume is never the app's.
+    func appVolumes(project: String) -> [(key: String, host: String)] {
+        let prefix = project + "_"
+        return runtime.volumes.list().compactMap { v in
+            if let owner = v.labels[Volume.projectLabel] {
+                guard owner == project else { return nil }
+                return (v.labels[Volume.volumeLabel] ?? String(v.name.dropFirst(v.name.hasPrefix(prefix) ? prefix.count : 0)), v.name)
+            }
+            guard v.name.hasPrefix(prefix), FileSystem.exists(runtime.store.volumesDir + "/" + v.name + "/" + Self.volumeHashFile) else { return nil }
+            return (String(v.name.dropFirst(prefix.count)), v.name)
+        }.sorted { $0.key < $1.key }
+    }
+
+    public func volumeExists(_ name: String) async -> Bool { (try? runtime.volumes.volume(name)) != nil }
 
     // MARK: containers
 
@@ -137,7 +151,7 @@ public final class RuntimeBackend: ContainerBackend {
         var config = try ServiceContainerFactory.config(
             project: project, serviceName: service.name, service: spec, image: defaults, imageText: Self.shown(ref),
             name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
-            volumePrefix: project + "_", environment: environment)
+            volumePrefix: project + "_", volumeNames: service.volumeSources ?? [:], environment: environment)
         config = try runtime.create(config)
         return config.id.rawValue
     }
@@ -165,7 +179,9 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func rename(id: String, to name: String) async throws {
+        let old = try runtime.container(id).config
         try runtime.rename(id, to: name)
+        try networkLock.withLock { _ in try networks.rename(container: old.id, from: old.name, to: name) }
     }
 
     /// Makes the container's live limits exactly `limits`' (a limit the service dropped is

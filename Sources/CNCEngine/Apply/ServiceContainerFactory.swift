@@ -11,11 +11,12 @@ import CNCSystem
 enum ServiceContainerFactory {
     static func config(
         project: String, serviceName: String, service s: ServiceSpec, image: ImageDefaults, imageText: String,
-        name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
+        name: String, labels: [String: String], volumePrefix: String, volumeNames: [String: String] = [:],
+        environment: [String: String]
     ) throws -> CNCRuntime.ContainerConfig {
         do {
             return try request(project: project, serviceName: serviceName, service: s, imageText: imageText, name: name,
-                               labels: labels, volumePrefix: volumePrefix, environment: environment).resolve(image: image)
+                               labels: labels, volumePrefix: volumePrefix, volumeNames: volumeNames, environment: environment).resolve(image: image)
         } catch let e as CNCError where !e.message.hasPrefix("service \(serviceName)") {
             throw CNCError(e.code, "service \(serviceName): \(e.message)", cause: e.cause)
         }
@@ -23,7 +24,8 @@ enum ServiceContainerFactory {
 
     static func request(
         project: String, serviceName: String, service s: ServiceSpec, imageText: String,
-        name: String, labels: [String: String], volumePrefix: String, environment: [String: String]
+        name: String, labels: [String: String], volumePrefix: String, volumeNames: [String: String] = [:],
+        environment: [String: String]
     ) throws -> ContainerRequest {
         var r = ContainerRequest(name: name, image: imageText)
         // Compose: a service entrypoint resets the image's cmd unless the service gives a command.
@@ -82,8 +84,9 @@ enum ServiceContainerFactory {
                 }
                 return MountSpec(type: .bind, source: source, target: v.target, readOnly: v.readOnly)
             case .volume:
-                // Named volumes of the app are scoped to it; anonymous ones stay anonymous.
-                let source = v.source.map { volumePrefix + $0 } ?? ""
+                // Named volumes of the app are scoped to it (unless named: `name:`, external ones);
+                // anonymous ones stay anonymous.
+                let source = v.source.map { volumeNames[$0] ?? volumePrefix + $0 } ?? ""
                 return MountSpec(type: .volume, source: source, target: v.target, readOnly: v.readOnly)
             case .tmpfs:
                 var opts: [String] = []
