@@ -65,10 +65,6 @@ final class AppRoot {
         for id in ids {
             for h in ["memory", "pids", "cpu"] { #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/\(h)/cnc/\(id)")) }
         }
-        // `cnc run` joins the default bridge network: every network of this root goes with it
-        // (prune keeps the default one, as docker's does), so no bridge or nft table outlives it.
-        let nets = (try? CLI.run("cnc", ["network", "ls", "-q", "--root", root]).stdout.split(separator: "\n").map(String.init)) ?? []
-        for n in nets { _ = try? CLI.run("cnc", ["network", "rm", "--root", root, n]) }
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(root), "mounts left under \(root)")
         // `cnc rm` hands container directories to a detached remover: retry until the tree is
