@@ -107,7 +107,7 @@ public enum StartPath {
     static func handOff(_ args: [String], to executable: String) -> Never {
         let path = Host.executableDirectory + "/" + executable
         do { try Host.exec(path, ["cnc"] + args) } catch {
-            writeStderr("cnc: cannot run \(path): \(error)\n")
+            writeStderr("Error: cannot run \(path): \(error)\n")
             exitProcess(125)
         }
     }

@@ -30,7 +30,7 @@ struct ContainerExec: ParsableCommand {
         do {
             throw ExitCode(try r.exec(container, req))
         } catch let f as Runtime.StartFailure {
-            writeStderr("cnc: \(f.message)\n")
+            writeStderr("Error: \(f.message)\n")
             throw ExitCode(f.status)
         } catch let e as CNCError {
             // Refusals before anything runs (no such container, not running, no command) are

@@ -66,7 +66,7 @@ struct ContainerStart: ParsableCommand {
                 if !after.state.isActive && after.state.exitCode >= 125 { failed = true; continue }
                 print(ref)
             } catch let e as CNCError {
-                writeStderr("cnc: \(e.description)\n")
+                writeStderr("Error: \(e.description)\n")
                 failed = true
             }
         }
