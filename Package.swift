@@ -181,7 +181,7 @@ let package = Package(
         // CNCTestSupport: helpers both tiers share (temp dirs, the CgroupManager contract).
         .target(
             name: "CNCTestSupport",
-            dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCImage", "CNCSystemd"],
+            dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CNCCgroups", "CNCImage", "CNCSystemd", "CNCNetwork", "CNCNftables"],
             path: "Tests/CNCTestSupport"
         ),
         .testTarget(name: "CNCCoreTests", dependencies: ["CNCCore"]),
@@ -212,7 +212,7 @@ let package = Package(
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
-        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
+        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

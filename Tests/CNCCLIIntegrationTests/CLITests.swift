@@ -2,6 +2,7 @@ import CNCCore
 import CNCEngine
 import CNCSystem
 import Foundation
+import CNCTestSupport
 import Testing
 
 /// Runs the built `cnc` / `cncapply` binaries as a user would.
@@ -125,7 +126,7 @@ enum CLI {
     /// daemon in it.
     @Test func unknownCommandsAndMissingContainersAsDocker() throws {
         let root = "/tmp/cnc-cli-missing-\(ContainerID.random().short)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { TestRoots.removeNetworks(root); try? FileManager.default.removeItem(atPath: root) }
         let unknown = try CLI.run("cnc", ["frobnicate", "x", "y"])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.hasPrefix("cnc: 'frobnicate' is not a cnc command.\nSee 'cnc --help'.\n"), "\(unknown.stderr)")

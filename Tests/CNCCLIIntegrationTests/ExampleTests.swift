@@ -1,11 +1,12 @@
 import Foundation
+import CNCTestSupport
 import Testing
 
 /// The bundled examples, run as a user would run them.
 @Suite(.serialized) struct ExampleTests {
     @Test func rollbackExampleDeploysRollsBackByItselfAndManually() throws {
         let root = "/tmp/cnc-example-root-\(UUID().uuidString.prefix(8))"
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        defer { TestRoots.removeNetworks(root); try? FileManager.default.removeItem(atPath: root) }
         let port = 20000 + Int.random(in: 0..<20000)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/rollback/rollback.sh").path

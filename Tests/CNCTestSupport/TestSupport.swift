@@ -1,4 +1,6 @@
 import CNCCore
+import CNCNetwork
+import CNCNftables
 import CNCSystem
 import Foundation
 import Testing
@@ -9,11 +11,27 @@ public final class TempDir: @unchecked Sendable {
     public init(_ prefix: String = "cnc-img-test") throws {
         path = try FileStream.createTemporaryDirectory(in: "/tmp", prefix: prefix + "-")
     }
-    deinit { try? FileSystem.removeTree(path) }
+    deinit {
+        TestRoots.removeNetworks(path)
+        try? FileSystem.removeTree(path)
+    }
     public func sub(_ name: String) throws -> String {
         let p = path + "/" + name
         try FileSystem.createDirectory(p)
         return p
+    }
+}
+
+/// State roots of tests: `cnc run` joins the default bridge, so a root that is simply deleted
+/// leaves its bridges, nft table and DNS servers behind, and the default-network pool (~20 /16s)
+/// runs out after a few suites.
+public enum TestRoots {
+    /// Removes every network of the state root `root` (if it has any) before the root goes.
+    public static func removeNetworks(_ root: String) {
+        guard FileSystem.isDirectory(root + "/networks") else { return }
+        let manager = NetworkManager.inProcess(root: root)
+        _ = try? manager.sweep()
+        for n in (try? manager.list()) ?? [] { try? manager.remove(n.name) }
     }
 }
 
