@@ -1,5 +1,6 @@
 import CNCCore
 import CNCSystem
+import CNCTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -69,6 +70,8 @@ final class BusyboxRoot: @unchecked Sendable {
     deinit {
         let ids = (try? cnc(["ps", "-a", "-q", "--no-trunc"]).stdout.split(separator: "\n").map(String.init)) ?? []
         if !ids.isEmpty { _ = try? cnc(["rm", "-f", "-v"] + ids) }
+        // `cnc run` joins the default bridge: its bridge, nft table and DNS servers go with the root.
+        TestRoots.removeNetworks(root)
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         #expect(!mounts.contains(dir), "mounts left under \(dir)")
         for _ in 0..<50 {
