@@ -3,7 +3,7 @@
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
 //   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore, CNCDNSCore · 2 CNCPlanner, CNCImageStore
 //   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork, CNCBuild
-//   4 CNCEngine, CNCStart, CNCNetworkAttach · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
+//   4 CNCEngine, CNCStart, CNCNetworkAttach, CNCBuilder · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
 //   executables: cnc (lean start-path front), cnc-cli, cnc-net, cncapply, cnc-registry,
 //   cnc-init, cnc-monitor, cnc-dns
 import PackageDescription
@@ -107,6 +107,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // Dockerfile builds, executed: FROM, config instructions, RUN through CNCRuntime, COPY/ADD
+        // into layers, the build cache (CNCBuild's pure parts underneath).
+        .target(name: "CNCBuilder", dependencies: [
+            "CNCCore", "CNCSystem", "CNCOCI", "CNCBuild", "CNCImage", "CNCImageStore", "CNCRuntime",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // The container start path (`cnc run` / `create` without ArgumentParser), linked alone
         // into the lean `cnc` front: runtime and image-store reading only.
         .target(name: "CNCStart", dependencies: [
@@ -130,7 +137,7 @@ let package = Package(
         ]),
         .target(name: "CNCCLI", dependencies: [
             "CNCCore", "CNCAppCLI", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups", "CNCNetwork",
-            "CNCStart", "CNCImageStore", "CNCNftables",
+            "CNCStart", "CNCImageStore", "CNCNftables", "CNCBuild", "CNCBuilder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -212,7 +219,7 @@ let package = Package(
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
-        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
+        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,7 +26,7 @@ LAYERS = {
     "CNCPlanner": 2, "CNCImageStore": 2,
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3,
     "CNCCgroups": 3, "CNCSystemd": 3, "CNCRuntime": 3, "CNCNetwork": 3, "CNCNftables": 3, "CNCBuild": 3,
-    "CNCEngine": 4, "CNCStart": 4, "CNCNetworkAttach": 4,
+    "CNCEngine": 4, "CNCStart": 4, "CNCNetworkAttach": 4, "CNCBuilder": 4,
     "CNCAppCLI": 5,
     "CNCRegistryCLI": 5,
     "CNCCLI": 5,

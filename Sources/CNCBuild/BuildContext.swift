@@ -68,7 +68,7 @@ public final class BuildContext: @unchecked Sendable {
     }
 
     /// `/a/../b/./c` -> `b/c`; `..` never climbs above the root.
-    static func normalize(_ source: String) -> String {
+    public static func normalize(_ source: String) -> String {
         var out: [Substring] = []
         for part in source.split(separator: "/") {
             if part == "." { continue }
@@ -78,10 +78,23 @@ public final class BuildContext: @unchecked Sendable {
         return out.joined(separator: "/")
     }
 
-    static func hasWildcard(_ s: String) -> Bool { s.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+    public static func hasWildcard(_ s: String) -> Bool { s.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
 
     /// Resolves every symlink of `rel` inside the root (each component, the last one too).
-    func resolve(_ rel: String) throws -> String {
+    public func resolve(_ rel: String) throws -> String {
+        try Self.resolve(rel, followLast: true, display: "\(tree.path)/\(rel)") { candidate in
+            guard let e = try tree.lstat(candidate) else { return .missing }
+            return e.kind == .symlink ? .link(try tree.readLink(candidate)) : .plain
+        }
+    }
+
+    /// What a path component is, for `resolve`.
+    public enum Component { case missing, plain, link(String) }
+
+    /// Resolves the symlinks of `rel` inside a root whose entries `lookup` describes: `..` never
+    /// climbs above it, an absolute link target starts again at it; at most `maxLinks` links.
+    /// A missing component ends the walk (the rest is kept as written).
+    public static func resolve(_ rel: String, followLast: Bool, display: String, lookup: (String) throws -> Component) throws -> String {
         var pending = rel.split(separator: "/").map(String.init).reversed() as [String]
         var resolved: [String] = []
         var links = 0
@@ -89,13 +102,11 @@ public final class BuildContext: @unchecked Sendable {
             if c.isEmpty || c == "." { continue }
             if c == ".." { _ = resolved.popLast(); continue }
             let candidate = (resolved + [c]).joined(separator: "/")
-            guard let e = try tree.lstat(candidate) else {
-                return (resolved + [c] + pending.reversed()).joined(separator: "/")
-            }
-            guard e.kind == .symlink else { resolved.append(c); continue }
+            let kind = try lookup(candidate)
+            if case .missing = kind { return (resolved + [c] + pending.reversed()).joined(separator: "/") }
+            guard case .link(let target) = kind, followLast || !pending.isEmpty else { resolved.append(c); continue }
             links += 1
-            guard links <= Self.maxLinks else { throw SystemError.make("resolve", errno: 40, path: "\(tree.path)/\(rel)") }
-            let target = try tree.readLink(candidate)
+            guard links <= maxLinks else { throw SystemError.make("resolve", errno: 40, path: display) }
             if target.hasPrefix("/") { resolved = [] }
             pending += target.split(separator: "/").map(String.init).reversed()
         }

@@ -94,6 +94,10 @@ public enum CommandLine: Sendable, Equatable {
 public struct KeyValue: Sendable, Equatable {
     public var key: String
     public var value: String
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
 }
 
 public struct ArgDefinition: Sendable, Equatable {

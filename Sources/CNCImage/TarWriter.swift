@@ -38,6 +38,32 @@ public final class TarWriter: @unchecked Sendable {
         guard archive_write_header(a, e) == ARCHIVE_OK else { throw error("header \(path)") }
     }
 
+    /// One entry with its owner and time (a build's COPY): `type` is the S_IFMT bits; a regular
+    /// file's content follows through `writeContent`.
+    public func addEntry(_ path: String, type: UInt32, mode: UInt32, uid: UInt32, gid: UInt32, mtime: Int64, size: Int64 = 0,
+                         link: String? = nil, writeContent: (((UnsafeRawBufferPointer) throws -> Void) throws -> Void)? = nil) throws {
+        guard let e = archive_entry_new() else { throw CNCError(.internal, "archive_entry_new failed") }
+        defer { archive_entry_free(e) }
+        archive_entry_set_pathname(e, path)
+        archive_entry_set_filetype(e, type)
+        archive_entry_set_perm(e, mode_t(mode))
+        archive_entry_set_size(e, type == 0o100000 ? size : 0)
+        archive_entry_set_uid(e, Int64(uid))
+        archive_entry_set_gid(e, Int64(gid))
+        archive_entry_set_mtime(e, time_t(mtime / 1_000_000_000), Int(mtime % 1_000_000_000))
+        if let link { archive_entry_set_symlink(e, link) }
+        guard archive_write_header(a, e) == ARCHIVE_OK else { throw error("header \(path)") }
+        if type == 0o100000, size > 0, let writeContent {
+            var written: Int64 = 0
+            try writeContent { buf in
+                written += Int64(buf.count)
+                guard written <= size else { throw CNCError(.io, "failed to copy \(path): the file grew while it was read") }
+                try self.writeData(buf, path)
+            }
+            guard written == size else { throw CNCError(.io, "failed to copy \(path): the file changed while it was read") }
+        }
+    }
+
     public func addDirectory(_ path: String, mode: UInt32 = 0o755) throws {
         try header(path, type: 0o040000, mode: mode, size: 0)
     }

@@ -108,7 +108,7 @@ public final class ImageStore: @unchecked Sendable {
     /// A shared hold on the ingest lock for the duration of a write that adds blobs (GC waits).
     package func ingestHold() throws -> FileLock { try FileLock(path: paths.ingestLock, exclusive: false) }
 
-    package static func now() -> String {
+    public static func now() -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: Date())

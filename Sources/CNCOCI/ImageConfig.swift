@@ -64,6 +64,8 @@ public struct HealthConfig: Codable, Hashable, Sendable {
     public var startPeriod: Int64?
     public var retries: Int?
 
+    public init(test: [String]? = nil) { self.test = test }
+
     enum CodingKeys: String, CodingKey {
         case test = "Test", interval = "Interval", timeout = "Timeout", startPeriod = "StartPeriod", retries = "Retries"
     }

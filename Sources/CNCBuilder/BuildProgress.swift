@@ -1,0 +1,61 @@
+import CNCSystem
+
+/// How a build reports its steps: BuildKit's plain progress (`#3 [2/5] RUN make`, the step's
+/// output with its time, `#3 CACHED` or `#3 DONE 0.4s`) on stderr, or nothing (`--progress quiet`).
+public final class BuildProgress: @unchecked Sendable {
+    // @unchecked: used by the build's thread; the RUN output reader writes only through `output`,
+    // one line at a time while that thread waits.
+    public enum Mode: Sendable { case plain, quiet }
+    let mode: Mode
+    let fd: Int32
+    private var counter = 0
+
+    public init(mode: Mode, fd: Int32 = 2) {
+        self.mode = mode
+        self.fd = fd
+    }
+
+    func write(_ text: String) {
+        guard mode == .plain else { return }
+        try? FD.write(fd, Array(text.utf8))
+    }
+
+    /// Starts a numbered vertex; returns its number.
+    func begin(_ title: String) -> Step {
+        counter += 1
+        write("#\(counter) \(title)\n")
+        return Step(number: counter, started: Processes.monotonicNanos())
+    }
+
+    func output(_ step: Step, _ line: String) {
+        let t = Double(Processes.monotonicNanos() - step.started) / 1e9
+        write("#\(step.number) \(String(format3(t))) \(line)\n")
+    }
+
+    func cached(_ step: Step) { write("#\(step.number) CACHED\n") }
+
+    func done(_ step: Step) {
+        let t = Double(Processes.monotonicNanos() - step.started) / 1e9
+        write("#\(step.number) DONE \(format1(t))s\n")
+    }
+
+    func note(_ step: Step, _ text: String) { write("#\(step.number) \(text)\n") }
+
+    func warning(_ text: String) { write(text + "\n") }
+
+    struct Step {
+        let number: Int
+        let started: Int64
+    }
+
+    private func format1(_ t: Double) -> String {
+        let tenths = Int((t * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private func format3(_ t: Double) -> String {
+        let ms = Int((t * 1000).rounded())
+        let frac = String(ms % 1000)
+        return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+    }
+}

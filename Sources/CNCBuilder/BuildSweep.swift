@@ -1,0 +1,29 @@
+import CNCCore
+import CNCRuntime
+import CNCSystem
+
+/// What a killed build (kill -9, a crash) leaves behind is cleared by the next build: RUN
+/// containers whose build process is gone, and scratch directories of dead builds.
+public enum BuildSweep {
+    static func scratchRoot(_ stateRoot: String) -> String { stateRoot + "/build-tmp" }
+
+    /// `<root>/build-tmp/<pid>-XXXXXX`, private to this build.
+    static func makeScratch(stateRoot: String) throws -> String {
+        let root = scratchRoot(stateRoot)
+        try FileSystem.createDirectory(root, mode: 0o700)
+        return try FileStream.createTemporaryDirectory(in: root, prefix: "\(Processes.current)-")
+    }
+
+    /// Removes the RUN containers and scratch directories of builds that no longer run.
+    public static func sweep(runtime: Runtime, stateRoot: String) {
+        for c in runtime.list() {
+            guard let owner = c.config.labels[Builder.buildLabel].flatMap(Int32.init), !Processes.isAlive(owner) else { continue }
+            try? runtime.remove(c.config.id.rawValue, force: true)
+        }
+        let root = scratchRoot(stateRoot)
+        for name in (try? FileSystem.listDirectory(root)) ?? [] {
+            guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), !Processes.isAlive(pid) else { continue }
+            try? FileSystem.removeTree(root + "/" + name)
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import CNCBuild
+import CNCCore
+import CNCImage
+import CNCRuntime
+import CNCSystem
+
+/// A RUN that exited non-zero: BuildKit's words, with the last lines it printed.
+struct RunFailure: Error, CustomStringConvertible {
+    var command: [String]
+    var status: Int32
+    var tail: [String]
+    var description: String {
+        var text = "process \"\(command.joined(separator: " "))\" did not complete successfully: exit code: \(status)"
+        if !tail.isEmpty { text += "\n" + tail.map { "  > " + $0 }.joined(separator: "\n") }
+        return text
+    }
+}
+
+extension Builder {
+    /// The label that marks a RUN step's container with the pid of the build that made it.
+    public static let buildLabel = "dev.cnc.build.pid"
+    static let tailLines = 10
+
+    /// Runs one RUN in a container of cnc's runtime (the namespaces, cgroups, seccomp profile and
+    /// capabilities of `cnc run`) over the stage's layers; its overlay upper directory becomes the
+    /// step's layer (nil when it changed nothing). The container is gone when this returns.
+    func run(_ spec: RunSpec, step: ResolvedStep, state: StageState, progress shown: BuildProgress.Step?) throws -> BuiltLayer? {
+        let image = state.config
+        let argv = Self.argv(spec.command, heredocs: step.instruction.heredocs, shell: image.shell)
+        var c = CNCRuntime.ContainerConfig(id: ContainerID.random(), name: "", image: "build", lowerDirs: try lowerDirectories(state))
+        c.name = "cnc-build-" + c.id.short
+        c.cmd = argv
+        var env = image.env ?? []
+        for (k, v) in request.arguments.predefinedRunValues.sorted(by: { $0.key < $1.key }) where !env.contains(where: { $0.hasPrefix(k + "=") }) {
+            env.append("\(k)=\(v)")
+        }
+        for (k, v) in step.usedArgs.sorted(by: { $0.key < $1.key }) { env.append("\(k)=\(v)") }
+        c.env = env
+        c.workingDir = (image.workingDir ?? "").isEmpty ? "/" : image.workingDir ?? "/"
+        c.user = image.user ?? ""
+        c.initProcess = true
+        c.labels = [Self.buildLabel: String(Processes.current)]
+        switch spec.network ?? request.network {
+        case .host: c.network = .host
+        case .none, .default: c.network = .none
+        }
+        let (mounts, hidden) = try runMounts(spec.mounts)
+        c.mounts = mounts
+        let created = try runtime.create(c)
+        defer { try? runtime.remove(created.id.rawValue, force: true) }
+        let (status, tail) = try follow(created, progress: shown)
+        guard status == 0 else { throw RunFailure(command: argv, status: status, tail: tail) }
+        return try commitUpper(created, hidden: ContainerChanges.runtimeMountPoints.union(hidden), state: state)
+    }
+
+    /// RUN's argv: exec form as written; shell form through the stage's SHELL, with its
+    /// heredocs (a RUN that is only a heredoc runs the document as the script).
+    static func argv(_ command: CommandLine, heredocs: [Heredoc], shell: [String]?) -> [String] {
+        switch command {
+        case .exec(let argv): return argv
+        case .shell(let text):
+            var script = text
+            if !heredocs.isEmpty {
+                let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                if words.count == 1, words[0].hasPrefix("<<"), let doc = heredocs.first {
+                    script = doc.body
+                } else {
+                    script = text + "\n" + heredocs.map { $0.body + $0.name }.joined(separator: "\n")
+                }
+            }
+            return (shell ?? ["/bin/sh", "-c"]) + [script]
+        }
+    }
+
+    /// Starts the container with its output on a pipe we read (each line to the progress, the
+    /// last ones kept for an error); Ctrl-C and kill reach it while it runs. Its exit status.
+    func follow(_ c: CNCRuntime.ContainerConfig, progress shown: BuildProgress.Step?) throws -> (Int32, [String]) {
+        let pipe = try Pipe()
+        let started: StartedContainer
+        do {
+            started = try runtime.start(c.id, io: StartIO(attachOut: pipe.writeFD, attachErr: pipe.writeFD), config: c)
+        } catch let f as Runtime.StartFailure {
+            pipe.closeRead(); pipe.closeWrite()
+            return (f.status, [f.message])
+        } catch {
+            pipe.closeRead(); pipe.closeWrite()
+            throw error
+        }
+        pipe.closeWrite()
+        Processes.forwardSignals(to: started.pid)
+        let progress = self.progress
+        let fd = pipe.readFD
+        let reader = Threads.start { () -> [String] in
+            var tail: [String] = []
+            var pending: [UInt8] = []
+            var buf = [UInt8](repeating: 0, count: 65536)
+            func emit(_ bytes: ArraySlice<UInt8>) {
+                let line = String(decoding: bytes, as: UTF8.self)
+                if let shown { progress.output(shown, line) }
+                tail.append(line)
+                if tail.count > Builder.tailLines { tail.removeFirst() }
+            }
+            while let n = try? FD.read(fd, into: &buf), n > 0 {
+                pending += buf[0..<n]
+                while let nl = pending.firstIndex(of: 10) {
+                    emit(pending[..<nl])
+                    pending.removeSubrange(...nl)
+                }
+            }
+            if !pending.isEmpty { emit(pending[...]) }
+            return tail
+        }
+        let status = started.waitForExit(runtime: runtime)
+        Processes.forwardSignals(to: 0)
+        let tail = (try? reader.join()) ?? []
+        pipe.closeRead()
+        return (status, tail)
+    }
+
+    /// The container's upper directory as a layer (whiteouts for deletions, opaque markers for
+    /// replaced directories, entries in byte order), stored and unpacked; nil when it holds no change.
+    func commitUpper(_ c: CNCRuntime.ContainerConfig, hidden: Set<String>, state: StageState) throws -> BuiltLayer? {
+        let upper = runtime.store.directory(c.id) + "/upper"
+        let changes = ContainerChanges.changes(upper: DiskLayerTree(root: upper), lowers: c.lowerDirs.map { DiskLayerTree(root: $0) }, hidden: hidden)
+        if changes.isEmpty { return nil }
+        let tmp = try FileStream.createTemporary(in: scratch, prefix: "layer-")
+        do {
+            let tar = try TarWriter(to: tmp)
+            try TreeArchiver(tar).addUpperLayer(upper, skipping: hidden)
+            try tar.finish()
+            tmp.close()
+            return try store.adoptBuiltLayer(tarPath: tmp.path, parentDiffIDs: state.diffIDs).layer
+        } catch {
+            tmp.close()
+            try? FileSystem.remove(tmp.path)
+            throw error
+        }
+    }
+
+    /// RUN --mount: cache directories persist under `<root>/build-cache-mounts/` (keyed by id,
+    /// else target), tmpfs is fresh, bind reads the context. The mount points are no part of the layer.
+    func runMounts(_ mounts: [RunMount]) throws -> ([MountSpec], Set<String>) {
+        var out: [MountSpec] = []
+        var hidden: Set<String> = []
+        for m in mounts {
+            guard let target = m.target, target.hasPrefix("/") else {
+                throw CNCError(.invalidArgument, "mount target must be an absolute path")
+            }
+            switch m.type {
+            case .cache:
+                let id = m.id ?? target
+                let dir = store.paths.stateRoot + "/build-cache-mounts/" + BuildCache.key(parent: "", [id])
+                try FileSystem.createDirectory(dir, mode: 0o755)
+                out.append(MountSpec(type: .bind, source: dir, target: target, readOnly: m.readOnly))
+            case .tmpfs:
+                out.append(MountSpec(type: .tmpfs, source: "", target: target))
+            case .bind:
+                guard m.from == nil else { throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,from=...") }
+                let rel = try context.resolve(m.source ?? "")
+                out.append(MountSpec(type: .bind, source: rel.isEmpty ? context.tree.path : context.tree.path + "/" + rel,
+                                     target: target, readOnly: m.readOnly))
+            case .secret, .ssh:
+                throw CNCError(.unsupported, "not supported yet: RUN --mount=type=\(m.type.rawValue)")
+            }
+            hidden.insert(target)
+        }
+        return (out, hidden)
+    }
+}

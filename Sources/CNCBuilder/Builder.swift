@@ -1,0 +1,206 @@
+import CNCBuild
+import CNCCore
+import CNCImage
+import CNCOCI
+import CNCRuntime
+import CNCSystem
+
+/// Runs a Dockerfile build: the stages the target needs (in dependency order; unused stages are
+/// skipped, so a broken one never fails the build), each instruction either reused from the
+/// build cache or executed (RUN through cnc's runtime, COPY/ADD into a layer, the rest on the
+/// image config), then the final stage lands in the image store with its tags. A failure
+/// leaves no tag, container or temp directory behind (see BuildSweep for a killed build).
+public final class Builder {
+    let request: BuildRequest
+    let store: ImageStore
+    let runtime: Runtime
+    let cache: BuildCache
+    let progress: BuildProgress
+    /// Pulls an image the store lacks (the CLI runs `cnc pull`).
+    let pull: (String) throws -> Void
+    let context: BuildContext
+    let memo = FileDigestMemo()
+    /// This build's scratch directory under `<root>/build-tmp/` (removed at the end).
+    let scratch: String
+    let platform: Platform
+    var stages: [Int: StageState] = [:]
+
+    public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
+                pull: @escaping (String) throws -> Void) throws {
+        self.request = request
+        self.store = store
+        self.runtime = runtime
+        self.progress = progress
+        self.pull = pull
+        cache = BuildCache(stateRoot: store.paths.stateRoot)
+        context = try BuildContext(root: request.context, ignore: request.ignore)
+        platform = request.arguments.targetPlatform
+        scratch = try BuildSweep.makeScratch(stateRoot: store.paths.stateRoot)
+    }
+
+    deinit { try? FileSystem.removeTree(scratch) }
+
+    /// Builds the target stage; returns the image as stored (tagged with the request's tags).
+    public func build() throws -> ResolvedImage {
+        try store.withIngestHold { try buildHeld() }
+    }
+
+    private func buildHeld() throws -> ResolvedImage {
+        let graph = try BuildGraph(request.dockerfile, arguments: request.arguments)
+        let target = try graph.targetIndex(request.target)
+        let multi = graph.stages.count > 1
+        for s in try graph.buildLevels(target: request.target).joined() {
+            stages[s] = try buildStage(graph, graph.stages[s], multi: multi)
+        }
+        guard var final = stages[target] else { throw CNCError(.internal, "the target stage was not built") }
+        if !request.labels.isEmpty {
+            var c = final.config
+            c.labels = (c.labels ?? [:]).merging(request.labels) { _, new in new }
+            final.config = c
+        }
+        final.image.created = final.image.created ?? ImageStore.now()
+        let step = progress.begin("exporting to image")
+        let image = try store.addBuiltImage(layers: final.layers, config: final.image, names: request.tags)
+        progress.note(step, "writing image \(image.id) done")
+        for t in request.tags { progress.note(step, "naming to \(t.description) done") }
+        progress.done(step)
+        return image
+    }
+
+    func buildStage(_ graph: BuildGraph, _ stage: BuildStage, multi: Bool) throws -> StageState {
+        let counted = stage.instructions.filter { Self.makesVertex($0.kind) }.count + 1
+        var number = 1
+        func title(_ text: String) -> String {
+            let prefix = multi ? "\(stage.displayName) " : ""
+            return "[\(prefix)\(number)/\(counted)] \(text)"
+        }
+        let fromStep = progress.begin(title("FROM \(stage.base)"))
+        var state = try base(graph, stage)
+        progress.done(fromStep)
+        // ONBUILD triggers of the base run first, as part of this stage (and are not inherited).
+        var instructions = stage.instructions
+        if let triggers = state.config.onBuild, !triggers.isEmpty {
+            let parsed = try DockerfileParser.parse(triggers.joined(separator: "\n"), path: request.dockerfile.path)
+            instructions = parsed.instructions.map { var i = $0; i.line = stage.from.line; i.endLine = stage.from.line; return i } + instructions
+            var c = state.config
+            c.onBuild = nil
+            state.config = c
+        }
+        let env = state.envPairs.map { KeyValue(key: $0.0, value: $0.1) }
+        let (steps, _) = try graph.evaluator().evaluate(instructions, baseEnv: env)
+        for step in steps {
+            if case .arg = step.command { continue }
+            let visible = Self.makesVertex(step.instruction.kind)
+            if visible { number += 1 }
+            let shown = visible ? progress.begin(title(Self.oneLine(step.text))) : nil
+            var cached = false
+            do {
+                cached = try execute(step, graph: graph, into: &state, progress: shown)
+            } catch let e as DockerfileError {
+                throw e
+            } catch {
+                throw DockerfileError(file: request.dockerfile.path, line: step.instruction.line, instruction: step.instruction.kind.name,
+                                      Self.describe(error))
+            }
+            if let shown, !cached { progress.done(shown) }
+        }
+        return state
+    }
+
+    /// The instructions BuildKit shows as steps of their own.
+    static func makesVertex(_ kind: InstructionKind) -> Bool { kind == .run || kind == .copy || kind == .add || kind == .workdir }
+
+    static func makesLayer(_ kind: InstructionKind) -> Bool { kind == .run || kind == .copy || kind == .add }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? text
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? CNCError { return e.description }
+        return "\(error)"
+    }
+
+    /// The state a stage starts from: scratch, an earlier stage, or an image (pulled when the
+    /// store lacks it).
+    func base(_ graph: BuildGraph, _ stage: BuildStage) throws -> StageState {
+        if let i = graph.stageIndex(named: stage.base), i < stage.index, let earlier = stages[i] {
+            var s = earlier
+            s.cmdSet = false
+            return s
+        }
+        if stage.base == "scratch" {
+            var config = CNCOCI.ContainerConfig()
+            config.env = [Runtime.defaultPath]
+            var image = ImageConfig(architecture: platform.architecture, os: platform.os, config: config, rootfs: RootFS(diffIDs: []), history: [])
+            image.variant = platform.variant
+            return StageState(image: image, key: BuildCache.key(parent: "", ["FROM scratch", platform.description]))
+        }
+        let resolved: ResolvedImage
+        do { resolved = try resolveImage(stage.base) } catch {
+            throw DockerfileError(file: request.dockerfile.path, line: stage.from.line, instruction: "FROM", Self.describe(error))
+        }
+        return StageState(layers: resolved.manifest.layers, diffIDs: resolved.diffIDs, image: resolved.config,
+                          key: BuildCache.key(parent: "", ["FROM", resolved.manifestDigest.description]))
+    }
+
+    /// An image from the store, pulled first when the store lacks it.
+    func resolveImage(_ reference: String) throws -> ResolvedImage {
+        do { return try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
+            try pull(reference)
+            return try store.resolve(reference)
+        }
+    }
+
+    /// One instruction: from the cache when its key is there (and its layer still is), else run.
+    /// Returns true when the step came from the cache.
+    func execute(_ step: ResolvedStep, graph: BuildGraph, into state: inout StageState, progress shown: BuildProgress.Step?) throws -> Bool {
+        let kind = step.instruction.kind
+        var inputs = [step.text] + step.usedArgs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        var copy: CopyJob?
+        switch step.command {
+        case .copy(let spec), .add(let spec):
+            let job = try CopyJob.prepare(spec, isAdd: kind == .add, builder: self, graph: graph, state: state, heredocs: step.instruction.heredocs)
+            inputs.append(job.checksum)
+            copy = job
+        default: break
+        }
+        let key = BuildCache.key(parent: state.key, inputs)
+        let createdBy = Self.makesLayer(kind) ? step.text + " # buildkit" : step.text
+        if !request.noCache, let hit = cache.lookup(key), hit.history.createdBy == createdBy, usable(hit, state) {
+            if Self.makesLayer(kind), let shown { progress.cached(shown) }
+            state.apply(step.command)
+            state.append(hit.layer, history: hit.history)
+            state.key = key
+            return Self.makesLayer(kind)
+        }
+        var layer: BuiltLayer?
+        switch step.command {
+        case .run(let spec): layer = try run(spec, step: step, state: state, progress: shown)
+        case .copy, .add: layer = try copy?.execute(state: state)
+        default: state.apply(step.command)
+        }
+        let history = History(created: ImageStore.now(), createdBy: createdBy, comment: "buildkit.dockerfile.v0")
+        state.append(layer, history: history)
+        state.key = key
+        try cache.store(key, BuildCache.Entry(history: state.image.history?.last ?? history, layer: layer))
+        return false
+    }
+
+    /// A cached layer is usable while its blob is in the store (its unpacked directory is made
+    /// again when needed).
+    func usable(_ entry: BuildCache.Entry, _ state: StageState) -> Bool {
+        guard let layer = entry.layer else { return true }
+        guard store.hasBlob(layer.digest) else { return false }
+        return (try? store.builtLayerDirectory(layer, parentDiffIDs: state.diffIDs)) != nil
+    }
+
+    /// The overlay lowers of a stage (top-most first); an empty directory for a stage without layers.
+    func lowerDirectories(_ state: StageState) throws -> [String] {
+        let dirs = try store.builtLayerDirectories(state.layers, diffIDs: state.diffIDs)
+        if !dirs.isEmpty { return dirs }
+        let empty = scratch + "/empty"
+        try FileSystem.createDirectory(empty, mode: 0o755)
+        return [empty]
+    }
+}

@@ -1,0 +1,142 @@
+import CNCBuild
+import CNCCore
+import CNCImage
+import CNCSystem
+
+/// One COPY or ADD: what its sources select (from the context, another stage or an image,
+/// or a heredoc), their checksum for the cache key, and the layer they make.
+struct CopyJob {
+    /// One entry to write, relative to the selected source.
+    struct Item {
+        var relative: String
+        var entry: RootedTree.Entry
+        var tree: RootedTree
+        var link: String?
+    }
+
+    /// What one source selected.
+    struct Source {
+        var name: String
+        var items: [Item]
+        /// Content of a heredoc source (`COPY <<EOF /path`).
+        var inline: [UInt8]?
+        var isDirectory: Bool { items.first?.entry.kind == .directory }
+    }
+
+    let spec: CopySpec
+    let isAdd: Bool
+    let sources: [Source]
+    let checksum: String
+    /// Entries of a local archive ADD extracts go under the destination directory.
+    let fromContext: Bool
+    unowned let builder: Builder
+
+    static func prepare(_ spec: CopySpec, isAdd: Bool, builder: Builder, graph: BuildGraph, state: StageState,
+                        heredocs: [Heredoc]) throws -> CopyJob {
+        var sources: [Source] = []
+        var sum: [String] = []
+        let plain = spec.sources.filter { !$0.hasPrefix("<<") }
+        for name in spec.sources where name.hasPrefix("<<") {
+            let word = name.dropFirst(2).drop { $0 == "-" }.filter { $0 != "\"" && $0 != "'" }
+            guard let doc = heredocs.first(where: { $0.name == word }) else {
+                throw CNCError(.invalidArgument, "no heredoc named \(word)")
+            }
+            sources.append(Source(name: doc.name, items: [], inline: Array(doc.body.utf8)))
+            sum.append("heredoc\0\(doc.name)\0\(doc.body)")
+        }
+        if isAdd, let url = plain.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
+            throw CNCError(.unsupported, "not supported yet: ADD of a URL (\(url))")
+        }
+        if let from = spec.from {
+            let view: LayeredView
+            if let i = try graph.stageIndexForCopy(from), let s = builder.stages[i] {
+                view = try LayeredView(directories: try builder.lowerDirectories(s))
+                sum.append("stage\0\(s.key)")
+            } else {
+                let image = try builder.resolveImage(from)
+                view = try LayeredView(directories: try builder.store.prepareRootfs(image))
+                sum.append("image\0\(image.manifestDigest)")
+            }
+            for name in plain {
+                let rel = try view.resolve(BuildPath.clean(name))
+                let found = try view.select(rel)
+                guard !found.isEmpty else { throw CNCError(.notFound, "\"/\(BuildPath.clean(name))\": not found") }
+                sources.append(Source(name: rel, items: found.map { Item(relative: $0.relative, entry: $0.entry, tree: $0.layer, link: $0.link) }))
+            }
+        } else if !plain.isEmpty {
+            let selections = try builder.context.select(plain)
+            sum.append(try ContentChecksum.digest(selections, context: builder.context, memo: builder.memo))
+            for s in selections {
+                sources.append(Source(name: s.path, items: s.files.map { Item(relative: $0.relative, entry: $0.entry, tree: builder.context.tree, link: $0.linkTarget) }))
+            }
+        }
+        return CopyJob(spec: spec, isAdd: isAdd, sources: sources, checksum: sum.joined(separator: "\0"), fromContext: spec.from == nil, builder: builder)
+    }
+
+    /// Writes the layer: each source under the destination (a directory's content into it, a
+    /// file to it or into it), parents the image lacks made 0755, owners from --chown (root
+    /// otherwise for context files), modes from --chmod. Local archives ADD extracts.
+    func execute(state: StageState) throws -> BuiltLayer? {
+        let view = try LayeredView(directories: try builder.lowerDirectories(state))
+        let owner = try spec.chown.map { try Ownership.parse($0, view: view) }
+        let mode = try spec.chmod.map { try Ownership.mode($0) }
+        let workdir = state.config.workingDir ?? "/"
+        let rawDest = spec.destination.hasPrefix("/") ? spec.destination : StageState.join(workdir, spec.destination) + (spec.destination.hasSuffix("/") ? "/" : "")
+        let destIsDir = rawDest.hasSuffix("/") || sources.count > 1 || spec.sources.contains(where: BuildPath.hasWildcard)
+        let dest = try view.resolve(BuildPath.clean(rawDest), last: true)
+        let existingDir = try view.lstat(dest).map { $0.entry.kind == .directory } ?? false
+        let writer = try LayerTarWriter(scratch: builder.scratch, view: view, owner: owner)
+        do {
+            for source in sources {
+                if let inline = source.inline {
+                    let name = destIsDir || existingDir ? BuildPath.join(dest, source.name) : dest
+                    try writer.file(name, bytes: inline, mode: mode ?? 0o644)
+                    continue
+                }
+                if isAdd && fromContext, source.items.count == 1, let only = source.items.first, only.entry.kind == .regular,
+                   try ArchiveProbe.isArchive(only.tree, source.name, only.entry) {
+                    try writer.extract(only.tree, source.name, only.entry, into: dest, scratch: builder.scratch)
+                    continue
+                }
+                let base: String
+                if source.isDirectory {
+                    base = dest
+                } else {
+                    base = destIsDir || existingDir ? BuildPath.join(dest, BuildPath.baseName(source.name)) : dest
+                }
+                for item in source.items {
+                    let name = item.relative.isEmpty ? base : BuildPath.join(base, item.relative)
+                    if name.isEmpty { continue }
+                    var e = item.entry
+                    if fromContext { e.uid = 0; e.gid = 0 }
+                    if let owner { e.uid = owner.uid; e.gid = owner.gid }
+                    if let mode, e.kind != .symlink { e.mode = mode }
+                    try writer.entry(name, e, tree: item.tree, source: source.isDirectory ? BuildPath.join(source.name, item.relative) : source.name, link: item.link)
+                }
+            }
+            return try writer.finish(store: builder.store, parentDiffIDs: state.diffIDs)
+        } catch {
+            writer.abandon()
+            throw error
+        }
+    }
+}
+
+/// Paths inside an image or context, slash-separated without a leading slash.
+enum BuildPath {
+    static func clean(_ p: String) -> String { BuildContext.normalize(p) }
+
+    static func join(_ a: String, _ b: String) -> String { a.isEmpty ? b : (b.isEmpty ? a : a + "/" + b) }
+
+    static func baseName(_ p: String) -> String { p.split(separator: "/").last.map(String.init) ?? p }
+
+    static func hasWildcard(_ s: String) -> Bool { BuildContext.hasWildcard(s) }
+}
+
+extension BuildGraph {
+    /// `--from=NAME|INDEX`: the stage it names, or nil for an image.
+    func stageIndexForCopy(_ ref: String) throws -> Int? {
+        if !ref.isEmpty, ref.allSatisfy({ $0.isASCII && $0.isNumber }), let i = Int(ref), i < stages.count { return i }
+        return stageIndex(named: ref)
+    }
+}
