@@ -80,8 +80,9 @@ public final class Builder {
         // ONBUILD triggers of the base run first, as part of this stage (and are not inherited).
         var instructions = stage.instructions
         if let triggers = state.config.onBuild, !triggers.isEmpty {
-            let parsed = try DockerfileParser.parse(triggers.joined(separator: "\n"), path: request.dockerfile.path)
-            instructions = parsed.instructions.map { var i = $0; i.line = stage.from.line; i.endLine = stage.from.line; return i } + instructions
+            // Parsed under a FROM of their own (the parser wants one), which is then dropped.
+            let parsed = try DockerfileParser.parse((["FROM scratch"] + triggers).joined(separator: "\n"), path: request.dockerfile.path)
+            instructions = parsed.instructions.dropFirst().map { var i = $0; i.line = stage.from.line; i.endLine = stage.from.line; return i } + instructions
             var c = state.config
             c.onBuild = nil
             state.config = c

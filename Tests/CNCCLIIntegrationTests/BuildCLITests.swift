@@ -1,0 +1,255 @@
+import CNCCore
+import CNCSystem
+import Foundation
+import Glibc
+import Testing
+
+/// `cnc build` on the real kernel: RUN through cnc's runtime, layers, multi-stage, the cache,
+/// hostile contexts, errors with their Dockerfile line, and what a failed or killed build leaves.
+@Suite(.serialized) struct BuildCLITests {
+    /// A context directory under the root's temp dir with `files` (path -> content).
+    static func context(_ r: BusyboxRoot, _ name: String, _ files: [String: String]) throws -> String {
+        let dir = r.dir + "/" + name
+        for (path, content) in files {
+            let full = dir + "/" + path
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try content.write(toFile: full, atomically: false, encoding: .utf8)
+        }
+        return dir
+    }
+
+    /// `cnc image VERB --root ROOT ARGS...`.
+    static func image(_ r: BusyboxRoot, _ verb: String, _ args: [String]) throws -> CLI.Result {
+        try CLI.exec(CLI.binDir + "/cnc", ["image", verb, "--root", r.root] + args)
+    }
+
+    /// Nothing of a build remains: no container, no scratch directory.
+    static func expectClean(_ r: BusyboxRoot) throws {
+        #expect(try r.cnc(["ps", "-a", "-q"]).stdout.isEmpty)
+        let scratch = (try? FileManager.default.contentsOfDirectory(atPath: r.root + "/build-tmp")) ?? []
+        #expect(scratch.isEmpty, "\(scratch)")
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func multiStageBuildRunsWithWhiteoutsAndHistory() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", [
+            "a.txt": "hello\n", "sub/b.txt": "bee\n",
+            "Dockerfile": """
+                FROM bb:1 AS build
+                WORKDIR /src
+                COPY a.txt sub ./
+                RUN echo built > /out.txt && rm /etc/motd && rm -rf /var/cache && mkdir /var/cache && touch /var/cache/new
+
+                FROM nosuch-image-never-pulled:1 AS unused
+                RUN exit 1
+
+                FROM build
+                ENV GREETING=hi
+                COPY --from=build /src /copied
+                LABEL org.example=yes
+                EXPOSE 8080
+                ENTRYPOINT ["sh", "-c"]
+                CMD ["cat /out.txt; cat /copied/b.txt; ls /var/cache; test -e /etc/motd || echo motd-gone; echo $GREETING"]
+                """,
+        ])
+        let b = try r.cnc(["build", "-t", "app:1", "-t", "app:latest", "--label", "built.by=test", ctx])
+        #expect(b.status == 0, "\(b.stderr)")
+        #expect(b.stderr.contains("[build 4/4] RUN echo built"))
+        #expect(!b.stderr.contains("unused"), "an unused stage is skipped")
+        #expect(b.stderr.contains("naming to docker.io/library/app:1 done"))
+        let run = try r.cnc(["run", "--rm", "app:1"])
+        #expect(run.stdout == "built\nbee\nnew\nmotd-gone\nhi\n", "\(run.stderr)")
+        let config = try Self.image(r, "inspect", ["--format", "{{json .Config}}", "app:latest"]).stdout
+        #expect(config.contains("\"org.example\":\"yes\"") && config.contains("\"built.by\":\"test\"") && config.contains("8080/tcp"), "\(config)")
+        // Only RUN and COPY made layers; the rest is config, shown as 0B steps.
+        let history = try r.cnc(["history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", "app:1"]).stdout
+        #expect(history.contains("0B\tENV GREETING=hi"), "\(history)")
+        #expect(history.contains("0B\tEXPOSE 8080"), "\(history)")
+        #expect(!history.contains("0B\tCOPY --from=build /src /copied"), "\(history)")
+        #expect(!history.contains("0B\tRUN echo built"), "\(history)")
+        // The deletions are whiteouts in the RUN layer: a container of the build stage sees them too.
+        #expect(try r.cnc(["run", "--rm", "--entrypoint", "ls", "app:1", "/etc"]).stdout.contains("motd") == false)
+        #expect(try Self.image(r, "tag-history", ["app:1"]).stdout.contains("build"))
+        // --target builds the named stage only.
+        let t = try r.cnc(["build", "--target", "build", "-q", "-t", "stage:1", ctx])
+        #expect(t.status == 0 && t.stdout.hasPrefix("sha256:") && t.stderr.isEmpty, "\(t.stderr)")
+        #expect(try r.cnc(["run", "--rm", "stage:1", "pwd"]).stdout == "/src\n")
+        try Self.expectClean(r)
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func cacheHitsOnRebuildMissesOnAByteAndIgnoresTouch() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", [
+            "dep.txt": "v1\n", "src.txt": "code\n",
+            "Dockerfile": """
+                FROM bb:1
+                COPY dep.txt /dep.txt
+                RUN cat /proc/sys/kernel/random/uuid > /stamp1
+                COPY src.txt /src.txt
+                RUN cat /proc/sys/kernel/random/uuid > /stamp2
+                """,
+        ])
+        let first = try r.cnc(["build", "--iidfile", r.dir + "/iid", "-t", "c:1", ctx])
+        #expect(first.status == 0 && !first.stderr.contains("CACHED"), "\(first.stderr)")
+        let id1 = try String(contentsOfFile: r.dir + "/iid", encoding: .utf8)
+        #expect(id1.hasPrefix("sha256:"))
+        // No change: every step CACHED, nothing runs, the same image.
+        let again = try r.cnc(["build", "-t", "c:1", ctx])
+        #expect(again.status == 0)
+        #expect(again.stderr.components(separatedBy: "CACHED").count - 1 == 4, "\(again.stderr)")
+        #expect(try r.cnc(["build", "-q", "-t", "c:1", ctx]).stdout == id1 + "\n")
+        // touch changes no content: still cached.
+        _ = try CLI.exec("/usr/bin/touch", ["-d", "2001-01-01", ctx + "/src.txt"])
+        #expect(try r.cnc(["build", "-q", "-t", "c:1", ctx]).stdout == id1 + "\n")
+        // One byte: that COPY and every later step run again; the ones before stay cached.
+        try "coda\n".write(toFile: ctx + "/src.txt", atomically: false, encoding: .utf8)
+        let changed = try r.cnc(["build", "-t", "c:2", ctx])
+        #expect(changed.status == 0)
+        #expect(changed.stderr.components(separatedBy: "CACHED").count - 1 == 2, "\(changed.stderr)")
+        let stamps1 = try r.cnc(["run", "--rm", "c:1", "cat", "/stamp1", "/stamp2", "/src.txt"]).stdout.split(separator: "\n")
+        let stamps2 = try r.cnc(["run", "--rm", "c:2", "cat", "/stamp1", "/stamp2", "/src.txt"]).stdout.split(separator: "\n")
+        #expect(stamps1.count == 3 && stamps2.count == 3)
+        #expect(stamps1.first == stamps2.first && stamps1[1] != stamps2[1] && stamps2.last == "coda")
+        // --no-cache runs everything again.
+        let fresh = try r.cnc(["build", "--no-cache", "-t", "c:3", ctx])
+        #expect(fresh.status == 0 && !fresh.stderr.contains("CACHED"))
+        try Self.expectClean(r)
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func hostileContextNeverReadsHostFiles() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["ok.txt": "ok\n", "dir/inner.txt": "inner\n"])
+        _ = symlink("/etc/passwd", ctx + "/passwd-link")
+        _ = symlink("../../../../../../etc", ctx + "/dir/etc-link")
+        _ = symlink("/etc", ctx + "/etc-abs")
+        func build(_ dockerfile: String) throws -> CLI.Result {
+            try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-f", "-", "-t", "h:1", ctx], stdin: dockerfile)
+        }
+        // A symlink to a host file resolves inside the context: there is no such file.
+        let link = try build("FROM bb:1\nCOPY passwd-link /x\n")
+        #expect(link.status == 1 && link.stderr.contains("Error: Dockerfile:2: COPY: \"/passwd-link\": not found"), "\(link.stderr)")
+        // ../ is clamped at the context's root.
+        let up = try build("FROM bb:1\nCOPY ../../../../etc/passwd /x\n")
+        #expect(up.status == 1 && up.stderr.contains("Error: Dockerfile:2: COPY: \"/etc/passwd\": not found"), "\(up.stderr)")
+        let abs = try build("FROM bb:1\nCOPY etc-abs/hostname /x\n")
+        #expect(abs.status == 1 && abs.stderr.contains("not found"), "\(abs.stderr)")
+        // A directory's symlinks are copied as links, never followed.
+        let dir = try build("FROM bb:1\nCOPY dir /d/\n")
+        #expect(dir.status == 0, "\(dir.stderr)")
+        let listed = try r.cnc(["run", "--rm", "h:1", "sh", "-c", "cat /d/inner.txt; readlink /d/etc-link; ls /d/etc-link/ 2>&1 | head -1"]).stdout
+        #expect(listed.hasPrefix("inner\n../../../../../../etc\n"), "\(listed)")
+        #expect(!listed.contains("passwd"))
+        // ADD of an archive with an entry that leaves its root is refused; a sane one extracts.
+        _ = try CLI.exec("/usr/bin/env", ["python3", "-c", """
+            import tarfile, io, sys
+            for name, members in [('evil.tar.gz', ['../../escape.txt']), ('good.tar.gz', ['top/f.txt'])]:
+                t = tarfile.open(sys.argv[1] + '/' + name, 'w:gz')
+                for m in members:
+                    i = tarfile.TarInfo(m); i.size = 3; t.addfile(i, io.BytesIO(b'hi\\n'))
+                t.close()
+            """, ctx])
+        let evil = try build("FROM bb:1\nADD evil.tar.gz /unpacked/\n")
+        #expect(evil.status == 1 && evil.stderr.contains("Error: Dockerfile:2: ADD: "), "\(evil.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: r.dir + "/escape.txt") && !FileManager.default.fileExists(atPath: "/escape.txt"))
+        let good = try build("FROM bb:1\nADD good.tar.gz /unpacked/\nCOPY good.tar.gz /kept/\n")
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(try r.cnc(["run", "--rm", "h:1", "sh", "-c", "cat /unpacked/top/f.txt; ls /kept"]).stdout == "hi\ngood.tar.gz\n")
+        try Self.expectClean(r)
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func failingRunNamesItsLineExitCodeAndOutputAndLeavesNothing() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["Dockerfile": "FROM bb:1\nRUN touch /ok\nRUN echo first; echo 'last words' >&2; exit 3\n"])
+        let b = try r.cnc(["build", "-t", "broken:1", ctx])
+        #expect(b.status == 1)
+        #expect(b.stderr.contains("Error: Dockerfile:3: RUN: process \"/bin/sh -c echo first; echo 'last words' >&2; exit 3\" did not complete successfully: exit code: 3"), "\(b.stderr)")
+        #expect(b.stderr.contains("  > first\n  > last words"), "\(b.stderr)")
+        #expect(try Self.image(r, "inspect", ["broken:1"]).status != 0, "a failed build leaves no tag")
+        try Self.expectClean(r)
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func killedBuildLeavesNothingTheNextBuildTrips() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["Dockerfile": "FROM bb:1\nRUN sleep 60\n"])
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devnull) }
+        let pid = try r.start(["build", "-t", "killed:1", ctx], fds: [devnull, devnull, devnull])
+        #expect(r.eventually { (try? r.cnc(["ps", "-q"]).stdout.isEmpty) == false }, "the RUN container started")
+        _ = kill(pid, SIGKILL)
+        _ = try Spawn.wait(pid)
+        try "FROM bb:1\nRUN echo fine > /f\n".write(toFile: ctx + "/Dockerfile", atomically: false, encoding: .utf8)
+        let next = try r.cnc(["build", "-t", "next:1", ctx])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try r.cnc(["run", "--rm", "next:1", "cat", "/f"]).stdout == "fine\n")
+        #expect(try Self.image(r, "inspect", ["killed:1"]).status != 0)
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(r.root))
+        try Self.expectClean(r)
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func configInstructionsFollowDocker() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["README": "empty context\n"])
+        func build(_ tag: String, _ dockerfile: String, _ extra: [String] = []) throws {
+            let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-f", "-", "-t", tag] + extra + [ctx], stdin: dockerfile)
+            #expect(b.status == 0, "\(b.stderr)")
+        }
+        // ONBUILD triggers run in the child build; ARG and --build-arg reach RUN; WORKDIR joins.
+        try build("base:1", "FROM bb:1\nONBUILD RUN echo triggered > /onbuild\nCMD [\"echo\", \"base\"]\n")
+        try build("child:1", """
+            FROM base:1
+            ARG WHO=nobody
+            WORKDIR /a
+            WORKDIR b
+            RUN echo "$WHO" > who
+            USER 1000:1000
+            ENTRYPOINT ["cat"]
+            """, ["--build-arg", "WHO=builder"])
+        #expect(try r.cnc(["run", "--rm", "child:1", "/onbuild", "/a/b/who"]).stdout == "triggered\nbuilder\n")
+        // ENTRYPOINT reset the base image's CMD.
+        let config = try Self.image(r, "inspect", ["--format", "{{json .Config}}", "child:1"]).stdout
+        #expect(!config.contains("\"Cmd\"") && config.contains("\"WorkingDir\":\"/a/b\"") && config.contains("\"User\":\"1000:1000\""), "\(config)")
+        #expect(!config.contains("OnBuild"), "\(config)")
+        // --check: lint only, findings as PATH:LINE: Rule: ..., exit 1.
+        let check = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-f", "-", ctx], stdin: "FROM bb:1\nCMD echo hi\n")
+        #expect(check.status == 1 && check.stdout.contains("Dockerfile:2: JSONArgsRecommended: "), "\(check.stdout)")
+        let clean = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-f", "-", ctx], stdin: "FROM bb:1\nUSER 1000\nCMD [\"true\"]\n")
+        #expect(clean.status == 0 && clean.stdout.isEmpty, "\(clean.stdout)")
+        try Self.expectClean(r)
+    }
+
+    /// Invalid Dockerfiles, each refused with its line before anything runs.
+    static let invalid: [(String, String)] = [
+        ("FROM bb:1\nFOO bar\n", "Error: Dockerfile:2: FOO: unknown instruction: FOO"),
+        ("RUN true\nFROM bb:1\n", "Error: Dockerfile:1: RUN: no build stage in current context"),
+        ("FROM bb:1\nCOPY nothing-here /x\n", "Error: Dockerfile:2: COPY: \"/nothing-here\": not found"),
+        ("FROM bb:1\nCOPY --from=nostage /a /b\n", "Error: Dockerfile:2: COPY: "),
+        ("FROM bb:1\nRUN --bogus=1 true\n", "Error: Dockerfile:2: RUN: unknown flag: bogus"),
+        ("FROM bb:1\nRUN <<EOF\necho unterminated\n", "Error: Dockerfile:2: "),
+        ("FROM bb:1\nCOPY --chown=nosuchuser a /a\n", "Error: Dockerfile:2: COPY: "),
+        ("FROM bb:1 AS one\nFROM bb:1 AS one\n", "Error: Dockerfile:2: FROM: duplicate stage name \"one\""),
+    ]
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func invalidDockerfilesNameTheirLine() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["a": "a\n"])
+        for (dockerfile, expected) in Self.invalid {
+            let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "bad:1", ctx], stdin: dockerfile)
+            #expect(b.status == 1, "\(dockerfile)")
+            #expect(b.stderr.hasPrefix(expected), "\(dockerfile): \(b.stderr)")
+        }
+        #expect(try Self.image(r, "inspect", ["bad:1"]).status != 0)
+        let missing = try r.cnc(["build", r.dir + "/no-such-dir"])
+        #expect(missing.status == 1 && missing.stderr == "Error: unable to prepare context: path \"\(r.dir)/no-such-dir\" not found\n")
+        let noFile = try r.cnc(["build", r.dir])
+        #expect(noFile.status == 1 && noFile.stderr.contains("failed to read dockerfile"))
+        try Self.expectClean(r)
+    }
+}
