@@ -14,7 +14,7 @@ public struct SpecLoadOptions: Sendable {
     /// only when one of them is active. nil keeps every service.
     public var profiles: Set<String>?
     /// The spec is to be applied (`validate`, apply, diff): an enabled service with `build:` is an
-    /// error at that key, since cnc has no image builder (with `image:` beside it, applying
+    /// error at that key, since cncapply has no build: step yet (with `image:` beside it, applying
     /// would silently pull that image instead of building). false (`config`): a warning.
     public var refusesBuild: Bool
 

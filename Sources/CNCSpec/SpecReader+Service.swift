@@ -31,11 +31,11 @@ extension SpecReader {
 
     static let ulimitNames = Ulimit.names
 
-    static let buildUnsupported = "not supported yet: building images (cnc has no image builder)"
+    static let buildUnsupported = "not supported yet: building images from a spec (cncapply has no build: step yet)"
     /// What validate, apply and diff say at a service's `build:` (with or without `image:`:
     /// apply never pulls image: in place of a build).
     static let buildRefused = buildUnsupported
-        + "; build the image with another tool, cnc load or cnc import it, and name it in image: without build:"
+        + "; build the image with cnc build -t NAME CONTEXT, and name it in image: without build:"
 
     func readService(_ name: String, _ node: YAMLNode) -> ServiceSpec? {
         let path = "services.\(name)"

@@ -45,8 +45,8 @@ extension ImageResolution {
     /// Every service names an image: a service with only `build:` cannot be applied yet.
     public static func requireImages(_ app: AppSpec) throws {
         for (name, s) in app.services.sorted(by: { $0.key < $1.key }) where s.image == nil {
-            throw CNCError(.unsupported, "service \(name): not supported yet: building images from build: (cnc has no image builder)",
-                           cause: "give the service an image: to pull, or build the image with another tool and cnc load or cnc import it")
+            throw CNCError(.unsupported, "service \(name): not supported yet: building images from build: (cncapply has no build: step yet)",
+                           cause: "give the service an image: to pull, or build the image with cnc build -t NAME CONTEXT and name it in image:")
         }
     }
 
