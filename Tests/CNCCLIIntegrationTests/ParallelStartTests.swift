@@ -54,6 +54,57 @@ import Testing
         #expect(leaked.isEmpty, "descriptors left open: \(leaked)")
     }
 
+    /// One of 20 starts fails (its command does not exist) while the others run side by side:
+    /// the apply reports it, the failed container holds no veth, lease or cgroup, and removing
+    /// the app leaves nothing of any of the 20.
+    @Test func aFailingStartAmongTwentyLeavesNothingBehind() async throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        let root = box.root
+        let outcome = await Deadline.run(seconds: 240) { () async throws -> [String] in
+            var yaml = "name: parfail\nservices:\n"
+            for i in 1...Self.services {
+                yaml += "  s\(i):\n    image: bb:1\n    command: [\"\(i == 7 ? "/no/such/command" : "sleep")\", \"1d\"]\n    stop_grace_period: 0s\n"
+            }
+            let loaded = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array(yaml.utf8), environment: [:], workingDirectory: "/"))
+            let config = EngineConfig(stateRoot: root)
+            let runtime = try ContainerEngine.runtime(config)
+            let backend = RuntimeBackend(config: config, runtime: runtime, images: try ImageStore(stateRoot: root), holdsRootLock: true,
+                                         environment: [:])
+            let engine = AppEngine(config: config, backend: backend, state: try StateDB(path: root + "/state.db"))
+            let result = try await engine.apply(ApplyRequest(desired: try DesiredAppBuilder.build(loaded.app), spec: yaml))
+            var problems: [String] = []
+            if result.report?.succeeded != false { problems.append("the apply did not report the failed start") }
+            let containers = try await backend.listContainers(project: "parfail")
+            let networks = NetworkManager(root: root)
+            for c in containers where c.name == "parfail-s7-1" {
+                if c.observation.status == .running { problems.append("s7 runs") }
+                guard let cid = try? ContainerID(c.id) else { continue }
+                if !networks.attachments(of: cid).isEmpty { problems.append("s7 still attached") }
+            }
+            let ids = containers.map(\.id)
+            for id in ids {
+                try await backend.stop(id: id, timeout: .seconds(0))
+                try await backend.remove(id: id)
+            }
+            for n in try await backend.listNetworks(project: "parfail") { try await backend.removeNetwork(project: "parfail", name: n.name) }
+            if !runtime.list().isEmpty { problems.append("\(runtime.list().count) containers left") }
+            let links = (try? FileSystem.listDirectory("/sys/class/net")) ?? []
+            for id in ids {
+                if links.contains(where: { $0.hasPrefix("veth" + id.prefix(10)) }) { problems.append("veth of \(id.prefix(12)) left") }
+                for dir in ["/sys/fs/cgroup/cnc/", "/sys/fs/cgroup/memory/cnc/", "/sys/fs/cgroup/pids/cnc/", "/sys/fs/cgroup/cpu/cnc/"]
+                where FileSystem.exists(dir + id) { problems.append("cgroup \(dir + id) left") }
+            }
+            if ids.count != Self.services { problems.append("\(ids.count) containers made, not \(Self.services)") }
+            return problems
+        }
+        guard let outcome else {
+            Issue.record("a failing start among 20 did not finish within 240 s (hung)")
+            return
+        }
+        #expect(try outcome.get() == [])
+    }
+
     struct Seen: Sendable {
         var running = 0
         var unreachable: [String] = []
