@@ -3,6 +3,7 @@ import CNCEngine
 import CNCImage
 import CNCNetwork
 import CNCPlanner
+import CNCRuntime
 import CNCSpec
 import CNCState
 import CNCSystem
@@ -66,13 +67,9 @@ import Testing
             for i in 1...Self.services {
                 yaml += "  s\(i):\n    image: bb:1\n    command: [\"\(i == 7 ? "/no/such/command" : "sleep")\", \"1d\"]\n    stop_grace_period: 0s\n"
             }
-            let loaded = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array(yaml.utf8), environment: [:], workingDirectory: "/"))
-            let config = EngineConfig(stateRoot: root)
-            let runtime = try ContainerEngine.runtime(config)
-            let backend = RuntimeBackend(config: config, runtime: runtime, images: try ImageStore(stateRoot: root), holdsRootLock: true,
-                                         environment: [:])
-            let engine = AppEngine(config: config, backend: backend, state: try StateDB(path: root + "/state.db"))
-            let result = try await engine.apply(ApplyRequest(desired: try DesiredAppBuilder.build(loaded.app), spec: yaml))
+            let app = try InProcessApp(root: root, yaml: yaml)
+            let result = try await app.apply()
+            let backend = app.backend, runtime = app.runtime
             var problems: [String] = []
             if result.report?.succeeded != false { problems.append("the apply did not report the failed start") }
             let containers = try await backend.listContainers(project: "parfail")
@@ -121,14 +118,9 @@ import Testing
         for i in 1...services {
             yaml += "  s\(i):\n    image: bb:1\n    command: [\"sleep\", \"1d\"]\n    stop_grace_period: 0s\n"
         }
-        let loaded = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array(yaml.utf8), environment: [:], workingDirectory: "/"))
-        let config = EngineConfig(stateRoot: root)
-        let runtime = try ContainerEngine.runtime(config)
-        let backend = RuntimeBackend(config: config, runtime: runtime, images: try ImageStore(stateRoot: root), holdsRootLock: true,
-                                     environment: [:])
-        let engine = AppEngine(config: config, backend: backend, state: try StateDB(path: root + "/state.db"))
-        let desired = try DesiredAppBuilder.build(loaded.app)
-        let result = try await engine.apply(ApplyRequest(desired: desired, spec: yaml))
+        let app = try InProcessApp(root: root, yaml: yaml)
+        let result = try await app.apply()
+        let backend = app.backend, runtime = app.runtime
         #expect(result.report?.succeeded == true, "apply: \(String(describing: result.report?.failure))")
 
         var seen = Seen()
@@ -172,6 +164,28 @@ import Testing
         seen.bridgesLeft = present.filter { name in links.contains { name.hasPrefix($0) } }
         return seen
     }
+}
+
+/// cncapply's engine over the real runtime in this process, on a temp root: what `cncapply
+/// apply` opens (AppContext), without the CLI around it.
+struct InProcessApp {
+    let runtime: Runtime
+    let backend: RuntimeBackend
+    let engine: AppEngine
+    let desired: DesiredApp
+    let yaml: String
+
+    init(root: String, yaml: String) throws {
+        let loaded = try SpecLoader.load(SpecLoadOptions(files: ["-"], stdin: Array(yaml.utf8), environment: [:], workingDirectory: "/"))
+        let config = EngineConfig(stateRoot: root)
+        runtime = try ContainerEngine.runtime(config)
+        backend = RuntimeBackend(config: config, runtime: runtime, images: try ImageStore(stateRoot: root), holdsRootLock: true, environment: [:])
+        engine = AppEngine(config: config, backend: backend, state: try StateDB(path: root + "/state.db"))
+        desired = try DesiredAppBuilder.build(loaded.app)
+        self.yaml = yaml
+    }
+
+    func apply() async throws -> ApplyResult { try await engine.apply(ApplyRequest(desired: desired, spec: yaml)) }
 }
 
 /// The descriptors of this process as "fd -> target" (pipe:[ino], socket:[ino], a path).
