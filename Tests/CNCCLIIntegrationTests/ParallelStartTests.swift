@@ -31,9 +31,10 @@ import Testing
         // reused in between, which one round of 20 missed about one time in three.
         for round in 1...2 {
             // A hang fails here instead of hanging the suite (the stuck threads are left behind).
-            let outcome = await Deadline.run(seconds: 240) { try await Self.exercise(root: root) }
+            let phase = Phase()
+            let outcome = await Deadline.run(seconds: 240) { try await Self.exercise(root: root, phase: phase) }
             guard let outcome else {
-                Issue.record("round \(round): 20 bridged starts and removals in one process did not finish within 240 s (hung)")
+                Issue.record("round \(round): 20 bridged starts and removals in one process did not finish within 240 s (hung at: \(phase.now))")
                 return
             }
             let seen = try outcome.get()
@@ -45,13 +46,14 @@ import Testing
             #expect(seen.bridgesLeft.isEmpty, "round \(round): bridge or veths left after removal: \(seen.bridgesLeft)")
         }
         // Every descriptor the starts and removals opened is closed again (other suites run in
-        // this process meanwhile: a few samples, so their short-lived pipes come and go).
+        // this process meanwhile: samples over up to 15 s, so the output pipes of their commands,
+        // some of which run for 10 s, come and go).
         var leaked: [String] = []
-        for _ in 0..<20 {
+        for _ in 0..<60 {
             let startPath = ProcessFDs.startPathSockets()
             leaked = ProcessFDs.snapshot().subtracting(before).filter { ProcessFDs.isStartPathKind($0, sockets: startPath) }.sorted()
             if leaked.count == 0 { break }
-            usleep(150_000)
+            usleep(250_000)
         }
         #expect(leaked.isEmpty, "descriptors left open: \(leaked)")
     }
@@ -114,13 +116,22 @@ import Testing
 
     /// Applies 20 services on the app's default network, checks them, then removes them all
     /// concurrently (what `cncapply down` does) and the network. Everything it opens is local.
-    static func exercise(root: String) async throws -> Seen {
+    /// How far `exercise` got, for the message of a deadline that passed.
+    final class Phase: Sendable {
+        private let current = Mutex("setting up")
+        var now: String { current.withLock { $0 } }
+        func set(_ p: String) { current.withLock { $0 = p } }
+    }
+
+    static func exercise(root: String, phase: Phase) async throws -> Seen {
         var yaml = "name: par\nservices:\n"
         for i in 1...services {
             yaml += "  s\(i):\n    image: bb:1\n    command: [\"sleep\", \"1d\"]\n    stop_grace_period: 0s\n"
         }
         let app = try InProcessApp(root: root, yaml: yaml)
+        phase.set("apply")
         let result = try await app.apply()
+        phase.set("checking")
         let backend = app.backend, runtime = app.runtime
         #expect(result.report?.succeeded == true, "apply: \(String(describing: result.report?.failure))")
 
@@ -137,9 +148,12 @@ import Testing
             }
             targets.append((String(c.name.dropFirst("par-".count).dropLast("-1".count)), ip))
         }
+        // All probes at once, each bounded, so a dead peer costs seconds, not the deadline.
         let script = targets.map { t in
-            "ping -c 1 -W 3 \(t.ip) >/dev/null 2>&1 || echo \"ip \(t.name)\"; nslookup \(t.name) 2>/dev/null | grep -q 'Address.*\(t.ip)$' || echo \"dns \(t.name)\""
-        }.joined(separator: "; ")
+            "(ping -c 1 -W 3 \(t.ip) >/dev/null 2>&1 || echo \"ip \(t.name)\") & "
+                + "(timeout 10 nslookup \(t.name) 2>/dev/null | grep -q 'Address.*\(t.ip)$' || echo \"dns \(t.name)\") &"
+        }.joined(separator: " ") + " wait"
+        phase.set("probing from s1")
         let probe = try CLI.run("cnc", ["exec", "--root", root, "par-s1-1", "sh", "-c", script])
         #expect(probe.status == 0, "exec: \(probe.stderr)")
         seen.unreachable += probe.stdout.split(separator: "\n").map(String.init)
@@ -148,6 +162,7 @@ import Testing
         let links = (try networks.list().filter { $0.app == "par" }.compactMap(\.bridge))
             + containers.map { "veth" + $0.id.prefix(10) }
         // `down`: every container at once, then the network.
+        phase.set("removing")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in containers {
                 group.addTask {
@@ -157,6 +172,7 @@ import Testing
             }
             try await group.waitForAll()
         }
+        phase.set("removing the network")
         for n in try await backend.listNetworks(project: "par") { try await backend.removeNetwork(project: "par", name: n.name) }
         seen.left = runtime.list().count
         seen.networksLeft = try networks.list().filter { $0.app == "par" }.map(\.name)
