@@ -219,7 +219,7 @@ let package = Package(
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
-        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
+        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCImage", "CNCNetwork", "CNCPlanner", "CNCRuntime", "CNCSpec", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,21 +16,16 @@ public enum RegistryPullProcess {
             throw CNCError(.notFound, "cannot pull \(reference): \(path) is missing")
         }
         let err = try Pipe()
-        let devnull = try FD.open("/dev/null", FD.readOnly)
-        defer { FD.close(devnull) }
+        let devnull = try UniqueFD(open: "/dev/null", FD.readOnly)
         var opts = Spawn.Options()
-        opts.fdMap = [devnull, progress ?? devnull, err.writeFD]
-        let pid: Int32
-        do {
-            pid = try Spawn.spawn(path, arguments: ["cnc", "pull", "--root", stateRoot] + options + [reference],
+        opts.fdMap = [devnull.raw, progress ?? devnull.raw, err.write.raw]
+        // A failed spawn closes both ends as `err` goes.
+        let pid = try Spawn.spawn(path, arguments: ["cnc", "pull", "--root", stateRoot] + options + [reference],
                                   environment: Host.environmentList(), options: opts)
-        } catch {
-            err.closeRead(); err.closeWrite()
-            throw error
-        }
-        err.closeWrite()
-        let message = String(decoding: (try? err.readAll()) ?? [], as: UTF8.self).trimmingSpaces
-        err.closeRead()
+        devnull.close()
+        err.write.close()
+        let message = String(decoding: FD.readAll(err.read.raw), as: UTF8.self).trimmingSpaces
+        err.read.close()
         let status = try Spawn.wait(pid)
         guard status == .exited(0) else {
             // cnc's own prefix goes: the error gets the calling tool's one prefix.

@@ -26,21 +26,16 @@ public struct CNIPluginRunner: Sendable {
         ]
         let stdin = try CNCSystem.Pipe(), stdout = try CNCSystem.Pipe(), stderr = try CNCSystem.Pipe()
         var opts = Spawn.Options()
-        opts.fdMap = [stdin.readFD, stdout.writeFD, stderr.writeFD]
-        let pid: Int32
-        do {
-            pid = try Spawn.spawn(path, arguments: [path], environment: env, options: opts)
-        } catch {
-            [stdin.readFD, stdin.writeFD, stdout.readFD, stdout.writeFD, stderr.readFD, stderr.writeFD].forEach(NamespaceFile.close)
-            throw error
-        }
-        stdin.closeRead(); stdout.closeWrite(); stderr.closeWrite()
+        opts.fdMap = [stdin.read.raw, stdout.write.raw, stderr.write.raw]
+        // A failed spawn closes every end as the pipes go.
+        let pid = try Spawn.spawn(path, arguments: [path], environment: env, options: opts)
+        stdin.read.close(); stdout.write.close(); stderr.write.close()
         let input = try CanonicalJSON.encode(config)
-        try? FileSystem.writeAll(stdin.writeFD, input, path: "stdin of \(type)")
-        stdin.closeWrite()
-        let out = (try? stdout.readAll()) ?? []
-        let err = (try? stderr.readAll()) ?? []
-        stdout.closeRead(); stderr.closeRead()
+        try? FileSystem.writeAll(stdin.write.raw, input, path: "stdin of \(type)")
+        stdin.write.close()
+        let out = FD.readAll(stdout.read.raw)
+        let err = FD.readAll(stderr.read.raw)
+        stdout.read.close(); stderr.read.close()
         let status = try Spawn.wait(pid)
         let parsed: JSONValue = out.isEmpty ? .null : ((try? JSONDecoder().decode(JSONValue.self, from: Data(out))) ?? .string(String(decoding: out, as: UTF8.self)))
         guard status == .exited(0) else {

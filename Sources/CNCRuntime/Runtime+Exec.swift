@@ -46,11 +46,10 @@ extension Runtime {
         try FileSystem.writeReplacing(conf.bytes, to: path, mode: 0o600)
         defer { try? FileSystem.remove(path) }
         let errors = try Pipe()
-        let devnull = try FD.open("/dev/null", FD.readWrite)
-        defer { FD.close(devnull) }
+        let devnull = try UniqueFD(open: "/dev/null", FD.readWrite)
         var opts = Spawn.Options()
         // With -t the helper allocates the terminal inside the container and relays to our stdio.
-        opts.fdMap = [req.interactive ? 0 : devnull, req.detach ? devnull : 1, req.detach ? devnull : 2, errors.writeFD]
+        opts.fdMap = [req.interactive ? 0 : devnull.raw, req.detach ? devnull.raw : 1, req.detach ? devnull.raw : 2, errors.write.raw]
         opts.newSession = req.detach
         // Docker's exec events: exec_create, exec_start (both naming the command), exec_die.
         let execID = ContainerID.random().rawValue
@@ -58,19 +57,20 @@ extension Runtime {
         record("exec_create: " + command, c.config, [("execID", execID)])
         let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "exec", path], environment: [Self.defaultPath], options: opts)
         record("exec_start: " + command, c.config, [("execID", execID)])
-        errors.closeWrite()
+        devnull.close()
+        errors.write.close()
         let rawMode = req.tty && req.interactive && !req.detach && Terminal.isTerminal(0) && Terminal.makeRaw(0)
         defer { if rawMode { Terminal.restore() } }
         if req.detach {
             // Wait only until the helper reached exec (or failed).
-            let msg = FD.readAll(errors.readFD)
-            errors.closeRead()
+            let msg = FD.readAll(errors.read.raw)
+            errors.read.close()
             if !msg.isEmpty { throw Self.startFailure(msg) }
             return 0
         }
         let end = try Spawn.wait(pid)
-        let msg = FD.readAll(errors.readFD)
-        errors.closeRead()
+        let msg = FD.readAll(errors.read.raw)
+        errors.read.close()
         let failure = msg.isEmpty ? nil : Self.startFailure(msg)
         record("exec_die", c.config, [("execID", execID), ("exitCode", String(failure?.status ?? end.shellStatus))])
         if let failure { throw failure }

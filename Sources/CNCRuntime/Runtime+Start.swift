@@ -19,12 +19,14 @@ public struct StartIO: Sendable {
     }
 }
 
-/// A container whose init reached exec; `waitForExit` follows it when attached.
-public struct StartedContainer: Sendable {
+/// A container whose init reached exec; `waitForExit` follows it when attached, `detach` lets
+/// it go. It owns the read end of the monitor's status pipe, so it cannot be copied: the one
+/// that ends it closes that end, once.
+public struct StartedContainer: ~Copyable, Sendable {
     public let id: ContainerID
     public let pid: Int32
-    /// The monitor's status pipe (read end); -1 once closed.
-    let statusFD: Int32
+    /// The monitor's status pipe (read end); nil in direct mode.
+    let status: UniqueFD?
     /// The container's monitor (0 in direct mode).
     public var monitorPid: Int32 = 0
     /// Direct mode (foreground --rm): we are init's parent, there is no monitor.
@@ -43,18 +45,24 @@ public struct StartedContainer: Sendable {
     }
 
     /// Blocks until the monitor reports the exit status (foreground run).
-    public func waitForExit(runtime: Runtime) -> Int32 {
+    public consuming func waitForExit(runtime: Runtime) -> Int32 {
         if let direct { return runtime.finishDirect(id: id, pid: pid, direct) }
-        var reader = LineReader(fd: statusFD)
+        // Taken out of self and closed by hand after the last read: a consumed value may be
+        // destroyed right after its last use, which for `status?.raw` was before the reads.
+        let id = self.id
+        var pipe = status
+        guard let fd = pipe?.raw else { return runtime.store.loadState(id).exitCode }
+        var reader = LineReader(fd: fd)
+        var code: Int32? = nil
         while let line = reader.next() {
-            if line.hasPrefix("exit ") { FD.close(statusFD); return Int32(line.dropFirst(5)) ?? 125 }
+            if line.hasPrefix("exit ") { code = Int32(line.dropFirst(5)) ?? 125; break }
         }
-        FD.close(statusFD)
-        return runtime.store.loadState(id).exitCode
+        pipe.take()?.close()
+        return code ?? runtime.store.loadState(id).exitCode
     }
 
-    /// Stops following the container (detached run).
-    public func detach() { FD.close(statusFD) }
+    /// Stops following the container (detached run): the status pipe closes.
+    public consuming func detach() { _ = consume self }
 }
 
 /// Reads newline-terminated lines from a pipe.
@@ -168,12 +176,20 @@ extension Runtime {
         }
         try FileSystem.writeReplacing(conf.bytes, to: dir + "/monitor.conf", mode: 0o600)
 
+        // Every descriptor here has one owner and closes once: by hand where the monitor must see
+        // an EOF, else as its owner goes (a throw included). Starts run side by side in one
+        // process (cncapply), where a second close of a number closes whatever another thread
+        // has opened under it since.
         let status = try Pipe()
-        let hookPipe = hook || cgroupHook ? try Pipe() : nil
-        let devnull = try FD.open("/dev/null", FD.readWrite)
-        defer { FD.close(devnull) }
-        var fdMap: [Int32] = [io.stdin ?? devnull, io.attachOut ?? devnull, io.attachErr ?? io.attachOut ?? devnull, status.writeFD]
-        if let hookPipe { fdMap += [-1, -1, hookPipe.readFD] }
+        var hookRead: UniqueFD? = nil, hookWrite: UniqueFD? = nil
+        if hook || cgroupHook {
+            let p = try Pipe()
+            hookRead = consume p.read
+            hookWrite = consume p.write
+        }
+        let devnull = try UniqueFD(open: "/dev/null", FD.readWrite)
+        var fdMap: [Int32] = [io.stdin ?? devnull.raw, io.attachOut ?? devnull.raw, io.attachErr ?? io.attachOut ?? devnull.raw, status.write.raw]
+        if let r = hookRead?.raw { fdMap += [-1, -1, r] }
         var opts = Spawn.Options()
         opts.fdMap = fdMap
         opts.newSession = true
@@ -182,49 +198,40 @@ extension Runtime {
             monitorPid = try Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", dir + "/monitor.conf"],
                                          environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
         } catch {
-            status.closeRead(); status.closeWrite()
             try? cgroups.remove(cg)
             throw error
         }
         Trace.mark("monitor spawned")
         try? StartPreparations.finishSpec(id)
-        status.closeWrite()
-        hookPipe?.closeRead()
+        devnull.close()
+        status.write.close()
+        hookRead.take()?.close()
         // The monitor is reaped by init once we exit; a zombie until then is harmless.
-        var reader = LineReader(fd: status.readFD)
+        var reader = LineReader(fd: status.read.raw)
         while let line = reader.next() {
-            if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let hookPipe {
-                do {
-                    if cgroupHook {
-                        do { try cgroups.addProcess(pid, to: cg) } catch { throw CNCError.failed("join", "container \(c.config.name) to its cgroup", cause: error) }
-                    }
-                    if hook {
-                        do { try network?.attach(container: c.config, pid: pid) } catch {
-                            throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
-                        }
-                    }
-                    try FD.write(hookPipe.writeFD, [1])
-                } catch {
-                    hookPipe.closeWrite()
-                    status.closeRead()
-                    throw error
+            if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let release = hookWrite.take() {
+                // Closed after the go-ahead byte, or unwritten on an error (init then gives up).
+                if cgroupHook {
+                    do { try cgroups.addProcess(pid, to: cg) } catch { throw CNCError.failed("join", "container \(c.config.name) to its cgroup", cause: error) }
                 }
-                hookPipe.closeWrite()
+                if hook {
+                    do { try network?.attach(container: c.config, pid: pid) } catch {
+                        throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
+                    }
+                }
+                try FD.write(release.raw, [1])
+                release.close()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
-                hookPipe?.closeWrite()
                 record("start", c.config)
-                return StartedContainer(id: id, pid: pid, statusFD: status.readFD, monitorPid: monitorPid)
+                return StartedContainer(id: id, pid: pid, status: consume status.read, monitorPid: monitorPid)
             } else if line.hasPrefix("fail ") {
                 let rest = line.dropFirst(5)
                 let code = Int32(rest.prefix(while: { $0 != " " })) ?? 125
                 let msg = String(rest.drop(while: { $0 != " " }).dropFirst())
-                status.closeRead()
-                hookPipe?.closeWrite()
                 try? cgroups.remove(cg)
                 throw StartFailure(status: code, message: msg)
             }
         }
-        status.closeRead()
         try? cgroups.remove(cg)
         throw StartFailure(status: 125, message: "the container's monitor exited before reporting a start")
     }
@@ -252,29 +259,28 @@ extension Runtime {
     /// the container's root meanwhile; it joins them before it is released).
     func startDirect(_ c: Container, io: StartIO, hook: Bool, ensureCgroups: (() throws -> Void)? = nil) throws -> StartedContainer {
         let cg = c.config.cgroupPath
+        // Each end has one owner (see start): closed by hand where init must see it, else as the
+        // pipe goes.
         let sync = try Pipe()
         let errors = try Pipe()
-        let devnull = try FD.open("/dev/null", FD.readWrite)
-        defer { FD.close(devnull) }
+        let devnull = try UniqueFD(open: "/dev/null", FD.readWrite)
         var opts = Spawn.Options()
         opts.namespaces = namespaceFlags(c.config)
-        opts.fdMap = [io.stdin ?? devnull, io.attachOut ?? 1, io.attachErr ?? io.attachOut ?? 2, sync.readFD, errors.writeFD]
+        opts.fdMap = [io.stdin ?? devnull.raw, io.attachOut ?? 1, io.attachErr ?? io.attachOut ?? 2, sync.read.raw, errors.write.raw]
         let pid: Int32
         do {
             pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "run", c.directory + "/init.conf"],
                                   environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
         } catch {
-            sync.closeRead(); sync.closeWrite(); errors.closeRead(); errors.closeWrite()
             try? cgroups.remove(cg)
             throw error
         }
-        sync.closeRead()
-        errors.closeWrite()
+        devnull.close()
+        sync.read.close()
+        errors.write.close()
         func fail(_ f: StartFailure) throws -> Never {
             _ = try? Processes.signal(pid, 9)
             _ = try? Spawn.wait(pid)
-            sync.closeWrite()
-            errors.closeRead()
             try? cgroups.remove(cg)
             throw f
         }
@@ -291,20 +297,19 @@ extension Runtime {
             // An attach that succeeded while the cgroups failed is undone (the namespace dies with init).
             if let attaching, (try? attaching.join()) != nil { try? network?.detach(container: c.config) }
             _ = try? Processes.signal(pid, 9)
-            sync.closeWrite()
-            let early = FD.readAll(errors.readFD)
+            let early = FD.readAll(errors.read.raw)
             if !early.isEmpty { try fail(Self.startFailure(early)) }
             try fail(StartFailure(status: 125, message: "\(error)"))
         }
         Trace.mark("in cgroups")
         let oom = cgroups.oomCounter(cg)
         let oomAtStart = oom.flatMap { Self.counter($0.file, $0.key) } ?? 0
-        try FD.write(sync.writeFD, [1])
-        sync.closeWrite()
+        try FD.write(sync.write.raw, [1])
+        sync.write.close()
         // While init mounts the container's root, write its config.json (if create left it).
         try? StartPreparations.finishSpec(c.config.id)
-        let msg = FD.readAll(errors.readFD)
-        errors.closeRead()
+        let msg = FD.readAll(errors.read.raw)
+        errors.read.close()
         if !msg.isEmpty {
             _ = try? Spawn.wait(pid)
             try? cgroups.remove(cg)
@@ -319,7 +324,7 @@ extension Runtime {
         state.startedAt = RFC3339.format(nanos: startedNanos)
         try? store.writeState(c.config.id, state)
         record("start", c.config)
-        return StartedContainer(id: c.config.id, pid: pid, statusFD: -1,
+        return StartedContainer(id: c.config.id, pid: pid, status: nil,
                                 direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state,
                                               config: c.config, startedNanos: startedNanos))
     }

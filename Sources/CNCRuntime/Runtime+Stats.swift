@@ -103,20 +103,22 @@ extension Runtime {
         let stdin = try CNCSystem.Pipe(), stdout = try CNCSystem.Pipe()
         let opts: Spawn.Options = {
             var o = Spawn.Options()
-            o.fdMap = [stdin.readFD, stdout.writeFD, 2]
+            o.fdMap = [stdin.read.raw, stdout.write.raw, 2]
             return o
         }()
         let pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", readOnly ? "mount-ro" : "mount", c.directory + "/init.conf"], environment: [], options: opts)
-        stdin.closeRead()
-        stdout.closeWrite()
-        defer {
-            stdin.closeWrite()
-            _ = try? Spawn.wait(pid)
-        }
-        var reader = LineReader(fd: stdout.readFD)
+        stdin.read.close()
+        stdout.write.close()
+        var reader = LineReader(fd: stdout.read.raw)
         let ready = reader.next()
-        stdout.closeRead()
-        guard ready == "ready" else { throw CNCError(.system, "failed to mount the root filesystem of \(c.config.name)") }
-        try body("/proc/\(pid)/root" + c.directory + "/rootfs")
+        stdout.read.close()
+        let outcome = Result { () throws -> Void in
+            guard ready == "ready" else { throw CNCError(.system, "failed to mount the root filesystem of \(c.config.name)") }
+            try body("/proc/\(pid)/root" + c.directory + "/rootfs")
+        }
+        // The helper holds the mount until its stdin closes.
+        stdin.write.close()
+        _ = try? Spawn.wait(pid)
+        try outcome.get()
     }
 }

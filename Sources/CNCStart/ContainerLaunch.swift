@@ -78,8 +78,8 @@ public enum ContainerLaunch {
             io.ttyInput = tty && interactive
         }
         if !detach && !tty { Processes.forwardSignals(to: 0) }
-        let started: StartedContainer
-        do { started = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
+        var startedOrNil: StartedContainer? = nil
+        do { startedOrNil = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
             writeStderr("Error: failed to start container \(config.name): \(f.message)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
             return f.status
@@ -88,6 +88,7 @@ public enum ContainerLaunch {
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
             return 125
         }
+        guard let started = startedOrNil.take() else { return 125 }
         if detach {
             started.detach()
             return 0
@@ -97,11 +98,12 @@ public enum ContainerLaunch {
         Trace.mark("started pid \(started.pid)")
         // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
         if !tty { Processes.forwardSignals(to: started.pid) }
+        let direct = started.isDirect
         let code = started.waitForExit(runtime: runtime)
         Trace.mark("exited \(code)")
         if raw { Terminal.restore() }
         if config.autoRemove {
-            if started.isDirect { try? runtime.removeReaped(config) } else { try? runtime.remove(config.id.rawValue, force: true) }
+            if direct { try? runtime.removeReaped(config) } else { try? runtime.remove(config.id.rawValue, force: true) }
         }
         return code
     }

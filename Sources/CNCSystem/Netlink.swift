@@ -180,7 +180,9 @@ public final class NetlinkSocket: @unchecked Sendable {
     private func bindAndTune() throws {
         let addr = Self.sockaddrNL
         let r = addr.withUnsafeBytes { bind(fd, $0.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t($0.count)) }
-        if r != 0 { let e = errno; Glibc.close(fd); throw SystemError.make("bind", errno: e, path: "netlink \(where_)") }
+        // No close here: a throwing init of a class whose properties are all set runs deinit,
+        // which closes fd (closing it here too closed it twice).
+        if r != 0 { throw SystemError.make("bind", errno: errno, path: "netlink \(where_)") }
         var one: Int32 = 1
         // Extended acks give the kernel's reason text for EINVAL and friends.
         _ = setsockopt(fd, SOL_NETLINK, 11 /* NETLINK_EXT_ACK */, &one, socklen_t(4))

@@ -74,55 +74,51 @@ public enum Spawn {
     public static func capture(_ path: String, _ arguments: [String], environment: [String], stdin: [UInt8]? = nil,
                                workingDirectory: String? = nil) throws -> Captured {
         let out = try Pipe(), err = try Pipe()
-        let input = stdin == nil ? nil : try Pipe()
-        let devnull = Glibc.open("/dev/null", O_RDWR | O_CLOEXEC)
-        defer { if devnull >= 0 { close(devnull) } }
+        var input = stdin == nil ? nil : try Pipe()
+        let devnull = try UniqueFD(open: "/dev/null", FD.readWrite)
         var opts = Options()
-        opts.fdMap = [input?.readFD ?? devnull, out.writeFD, err.writeFD]
+        opts.fdMap = [input?.read.raw ?? devnull.raw, out.write.raw, err.write.raw]
         opts.workingDirectory = workingDirectory
-        let pid: pid_t
-        do {
-            pid = try spawn(path, arguments: [path] + arguments, environment: environment, options: opts)
-        } catch {
-            for p in [out, err] + (input.map { [$0] } ?? []) { p.closeRead(); p.closeWrite() }
-            throw error
-        }
-        out.closeWrite(); err.closeWrite()
+        // On a failed spawn every end closes as the pipes go out of scope.
+        let pid = try spawn(path, arguments: [path] + arguments, environment: environment, options: opts)
+        devnull.close()
+        out.write.close(); err.write.close()
         var pending = stdin ?? []
-        var inFD: Int32 = -1
-        if let input {
-            input.closeRead()
-            inFD = input.writeFD
-            _ = fcntl(inFD, F_SETFL, fcntl(inFD, F_GETFL) | O_NONBLOCK)
-            if pending.isEmpty { close(inFD); inFD = -1 }
+        var inFD: UniqueFD? = nil
+        if let p = input.take() {
+            p.read.close()
+            let w = p.write
+            _ = fcntl(w.raw, F_SETFL, fcntl(w.raw, F_GETFL) | O_NONBLOCK)
+            if !pending.isEmpty { inFD = consume w }
         }
         var result = Captured(termination: .exited(0), stdout: [], stderr: [])
-        var open: [Int32: Bool] = [out.readFD: true, err.readFD: true]
+        var open: [Int32: Bool] = [out.read.raw: true, err.read.raw: true]
         var buf = [UInt8](repeating: 0, count: 65536)
-        while open.values.contains(true) || inFD >= 0 {
+        while open.values.contains(true) || inFD != nil {
             var fds = open.filter(\.value).keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            if inFD >= 0 { fds.append(pollfd(fd: inFD, events: Int16(POLLOUT), revents: 0)) }
+            let inRaw = inFD?.raw ?? -1
+            if inRaw >= 0 { fds.append(pollfd(fd: inRaw, events: Int16(POLLOUT), revents: 0)) }
             if poll(&fds, nfds_t(fds.count), -1) < 0 {
                 if errno == EINTR { continue }
                 break
             }
             for p in fds where p.revents != 0 {
-                if p.fd == inFD {
-                    let n = writeWithoutSIGPIPE(inFD, pending)
+                if p.fd == inRaw {
+                    let n = writeWithoutSIGPIPE(inRaw, pending)
                     if n > 0 { pending.removeFirst(n) }
-                    if pending.isEmpty || (n < 0 && errno != EAGAIN && errno != EINTR) { close(inFD); inFD = -1 }
+                    if pending.isEmpty || (n < 0 && errno != EAGAIN && errno != EINTR) { inFD.take()?.close() }
                     continue
                 }
                 let n = buf.withUnsafeMutableBytes { read(p.fd, $0.baseAddress, $0.count) }
                 if n > 0 {
-                    if p.fd == out.readFD { result.stdout += buf[0..<n] } else { result.stderr += buf[0..<n] }
+                    if p.fd == out.read.raw { result.stdout += buf[0..<n] } else { result.stderr += buf[0..<n] }
                 } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
                     open[p.fd] = false
                 }
             }
         }
-        out.closeRead(); err.closeRead()
-        if inFD >= 0 { close(inFD) }
+        out.read.close(); err.read.close()
+        inFD.take()?.close()
         result.termination = try wait(pid)
         return result
     }
@@ -180,29 +176,17 @@ public enum Spawn {
     }
 }
 
-/// A pipe whose both ends are close-on-exec.
-public struct Pipe: Sendable {
-    public let readFD: Int32
-    public let writeFD: Int32
+/// A pipe whose both ends are close-on-exec, each owned once: `pipe.write.close()` consumes the
+/// end (a second close does not compile); an end not closed by hand closes with the pipe.
+/// `@frozen` so that other modules may consume one end and keep the other.
+@frozen public struct Pipe: ~Copyable, Sendable {
+    public var read: UniqueFD
+    public var write: UniqueFD
 
     public init() throws {
         var fds: [Int32] = [-1, -1]
         try retryingEINTR("pipe2") { cshim_pipe_cloexec(&fds) }
-        readFD = fds[0]
-        writeFD = fds[1]
+        read = UniqueFD(adopting: fds[0])
+        write = UniqueFD(adopting: fds[1])
     }
-
-    /// Reads until EOF.
-    public func readAll() throws -> [UInt8] {
-        var out: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = try retryingEINTR("read", path: "pipe") { buf.withUnsafeMutableBytes { read(readFD, $0.baseAddress, $0.count) } }
-            if n == 0 { return out }
-            out += buf[0..<n]
-        }
-    }
-
-    public func closeRead() { close(readFD) }
-    public func closeWrite() { close(writeFD) }
 }

@@ -52,27 +52,27 @@ import Testing
         let out = try CNCSystem.Pipe()
         let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(devnull) }
-        let pid = try r.start(["attach", "trap"], fds: [devnull, out.writeFD, devnull])
-        out.closeWrite()
+        let pid = try r.start(["attach", "trap"], fds: [devnull, out.write.raw, devnull])
+        out.write.close()
         var seen: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 4096)
-        while !String(decoding: seen, as: UTF8.self).contains("tick"), let n = try? FD.read(out.readFD, into: &buf), n > 0 { seen += buf[0..<n] }
+        while !String(decoding: seen, as: UTF8.self).contains("tick"), let n = try? FD.read(out.read.raw, into: &buf), n > 0 { seen += buf[0..<n] }
         kill(pid, SIGTERM)
-        seen += FD.readAll(out.readFD)
-        out.closeRead()
+        seen += FD.readAll(out.read.raw)
+        out.read.close()
         #expect(try Spawn.wait(pid).shellStatus == 7)
         #expect(String(decoding: seen, as: UTF8.self).contains("got TERM\n"))
         #expect(try r.status("trap") == "exited")
         // --sig-proxy=false: the signal ends `cnc attach` alone.
         #expect(try r.cnc(["run", "-d", "--name", "trap2", "bb:1", "sh", "-c", script]).status == 0)
         let out2 = try CNCSystem.Pipe()
-        let pid2 = try r.start(["attach", "--sig-proxy=false", "trap2"], fds: [devnull, out2.writeFD, devnull])
-        out2.closeWrite()
+        let pid2 = try r.start(["attach", "--sig-proxy=false", "trap2"], fds: [devnull, out2.write.raw, devnull])
+        out2.write.close()
         seen = []
-        while !String(decoding: seen, as: UTF8.self).contains("tick"), let n = try? FD.read(out2.readFD, into: &buf), n > 0 { seen += buf[0..<n] }
+        while !String(decoding: seen, as: UTF8.self).contains("tick"), let n = try? FD.read(out2.read.raw, into: &buf), n > 0 { seen += buf[0..<n] }
         kill(pid2, SIGTERM)
-        _ = FD.readAll(out2.readFD)
-        out2.closeRead()
+        _ = FD.readAll(out2.read.raw)
+        out2.read.close()
         #expect(try Spawn.wait(pid2).shellStatus == 128 + SIGTERM)
         #expect(try r.status("trap2") == "running")
     }

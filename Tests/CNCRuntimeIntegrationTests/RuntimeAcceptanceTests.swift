@@ -410,16 +410,15 @@ import Testing
         defer { try? h.tearDown() }
         let out = try CNCSystem.Pipe()
         let p = try h.start(["run", "--rm", "--rootfs", CNCHarness.rootfs, "busybox", "sh", "-c",
-                             "trap 'echo got-INT; exit 5' INT; echo ready; sleep 10 & wait"], stdout: out.writeFD)
-        out.closeWrite()
-        defer { out.closeRead() }
+                             "trap 'echo got-INT; exit 5' INT; echo ready; sleep 10 & wait"], stdout: out.write.raw)
+        out.write.close()
         // Wait for the workload to be up, then Ctrl-C the CLI.
         var first = [UInt8](repeating: 0, count: 64)
-        let n = read(out.readFD, &first, first.count)
+        let n = read(out.read.raw, &first, first.count)
         #expect(String(decoding: first.prefix(max(n, 0)), as: UTF8.self).hasPrefix("ready"))
         kill(p, SIGINT)
         #expect(try h.finish(p) == 5)
-        #expect(String(decoding: try out.readAll(), as: UTF8.self).contains("got-INT"))
+        #expect(String(decoding: FD.readAll(out.read.raw), as: UTF8.self).contains("got-INT"))
     }
 
     @Test func healthLogRotationNetworkModesTTYAndCrashRecovery() throws {

@@ -11,12 +11,12 @@ import Testing
         let out = try Pipe()
         var options = Spawn.Options()
         options.namespaces = [.pid, .uts, .mount, .ipc]
-        options.fdMap = [-1, out.writeFD, 2]
+        options.fdMap = [-1, out.write.raw, 2]
         let pid = try Spawn.spawn("/bin/sh", arguments: ["sh", "-c", "hostname cnc-test && echo $$ $(hostname)"],
                                   environment: ["PATH=/usr/bin:/bin"], options: options)
-        out.closeWrite()
-        let text = String(decoding: try out.readAll(), as: UTF8.self)
-        out.closeRead()
+        out.write.close()
+        let text = String(decoding: FD.readAll(out.read.raw), as: UTF8.self)
+        out.read.close()
         #expect(try Spawn.wait(pid) == .exited(0))
         #expect(text == "1 cnc-test\n")
         #expect(Host.uname().release.isEmpty == false)
@@ -33,18 +33,20 @@ import Testing
     @Test func parentFdsDoNotLeak() throws {
         let leak = try Pipe()  // CLOEXEC
         let plain = open("/dev/null", O_RDONLY)  // not CLOEXEC: must still not reach the child
-        defer { close(plain); leak.closeRead(); leak.closeWrite() }
+        defer { close(plain) }
         let out = try Pipe()
         var options = Spawn.Options()
-        options.fdMap = [-1, out.writeFD, 2]
+        options.fdMap = [-1, out.write.raw, 2]
         let pid = try Spawn.spawn("/bin/sh", arguments: ["sh", "-c", "ls /proc/self/fd"],
                                   environment: ["PATH=/usr/bin:/bin"], options: options)
-        out.closeWrite()
-        let fds = String(decoding: try out.readAll(), as: UTF8.self).split(separator: "\n").map(String.init)
-        out.closeRead()
+        out.write.close()
+        let fds = String(decoding: FD.readAll(out.read.raw), as: UTF8.self).split(separator: "\n").map(String.init)
+        out.read.close()
         #expect(try Spawn.wait(pid) == .exited(0))
         // 1 and 2, plus the fd `ls` opens for /proc/self/fd itself (the lowest free: 0).
         // Any fd from 3 up would be one of the parent's leaking in.
         #expect(fds == ["0", "1", "2"])
+        leak.read.close()
+        leak.write.close()
     }
 }

@@ -8,7 +8,6 @@ import CNCRuntime
 import CNCSpec
 import CNCSystem
 import Foundation
-import Synchronization
 
 /// The executor's backend on the real host: containers through CNCRuntime, images from the
 /// local store, app volumes as runtime volumes named `<project>_<volume>`.
@@ -17,16 +16,18 @@ public final class RuntimeBackend: ContainerBackend {
     let images: ImageStore
     let stateRoot: String
     let environment: [String: String]
-    /// Whatever touches the host's network (start attaches, remove detaches, networks come and
-    /// go) runs one at a time in this process: libnftables and netlink were seen to fail when
-    /// two services started together ("cache initialization failed: Bad file descriptor").
-    private let networkLock = Mutex(())
+    /// Where starts, stops and removals run: threads of their own, a few at a time, so an app's
+    /// containers start side by side. The network steps (attach, detach, a network made or
+    /// removed) still run one at a time: each holds the networks' flock, which serializes the
+    /// threads of this process as well as other processes.
+    let blocking: BlockingWork
     /// How old a half-created container must be before it is swept: none while this process
     /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
     let sweepGrace: Int64
 
     public init(config: EngineConfig, runtime: Runtime, images: ImageStore, holdsRootLock: Bool = false,
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment, blocking: BlockingWork = .shared) {
+        self.blocking = blocking
         self.sweepGrace = holdsRootLock ? 0 : 5_000_000_000
         self.runtime = runtime
         self.images = images
@@ -63,12 +64,15 @@ public final class RuntimeBackend: ContainerBackend {
         o.labels[Self.configHashLabel] = network.configHash
         o.app = project
         o.ifNotExists = true
-        _ = try networkLock.withLock { _ in try networks.create(o) }
+        let networks = self.networks
+        let options = o
+        _ = try await blocking.run { try networks.create(options) }
     }
 
     public func removeNetwork(project: String, name: String) async throws {
         do {
-            try networkLock.withLock { _ in try networks.remove(Self.hostNetworkName(project: project, name)) }
+            let networks = self.networks, name = Self.hostNetworkName(project: project, name)
+            try await blocking.run { try networks.remove(name) }
         } catch let e as CNCError where e.code == .notFound {
             return
         }
@@ -159,20 +163,24 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func start(id: String) async throws {
         let cid = try ContainerID(id)
-        try networkLock.withLock { _ in try runtime.start(cid).detach() }
+        let runtime = self.runtime
+        try await blocking.run { try runtime.start(cid).detach() }
     }
 
     public func stop(id: String, timeout: CNCDuration?) async throws {
-        try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) })
+        let runtime = self.runtime
+        try await blocking.run { try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) }) }
     }
 
     public func stop(id: String, timeout: CNCDuration?, onGraceWait: @escaping @Sendable (String) -> Void) async throws {
-        try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) }, onGraceWait: onGraceWait)
+        let runtime = self.runtime
+        try await blocking.run { try runtime.stop(id, timeout: timeout.map { Int($0.nanoseconds / 1_000_000_000) }, onGraceWait: onGraceWait) }
     }
 
     public func remove(id: String) async throws {
         do {
-            try networkLock.withLock { _ in try runtime.remove(id, force: true) }
+            let runtime = self.runtime
+            try await blocking.run { try runtime.remove(id, force: true) }
         } catch let e as CNCError where e.code == .notFound {
             return
         }
@@ -181,7 +189,7 @@ public final class RuntimeBackend: ContainerBackend {
     public func rename(id: String, to name: String) async throws {
         let old = try runtime.container(id).config
         try runtime.rename(id, to: name)
-        try networkLock.withLock { _ in try networks.rename(container: old.id, from: old.name, to: name) }
+        try networks.rename(container: old.id, from: old.name, to: name)
     }
 
     /// Makes the container's live limits exactly `limits`' (a limit the service dropped is
