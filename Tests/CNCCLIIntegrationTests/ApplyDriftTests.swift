@@ -32,8 +32,9 @@ import Testing
         try app.importImage("app:stable", marker: "v2")
         let moved = try app.apply(["-f", file])
         #expect(moved.status == 0, "\(moved.stderr)")
-        #expect(moved.stdout.contains("web: replace — image app:stable"), "\(moved.stdout)")
-        #expect(moved.stdout.contains("worker: replace — image app:stable"), "\(moved.stdout)")
+        for action in ["web: replace", "worker: replace [1]", "worker: replace [2]"] {
+            #expect(moved.stdout.contains("\(action) — image docker.io/library/app:stable sha256:"), "\(moved.stdout)")
+        }
 
         let settled = try app.apply(["-f", file])
         #expect(settled.stdout.contains("drift: no changes"), "\(settled.stdout)")
