@@ -68,11 +68,12 @@ public struct DesiredService: Sendable, Codable, Equatable {
     public private(set) var configHash = ""
 
     /// One hash per section, stored on each container so a cause can always be named.
-    public private(set) var sectionHashes: [String: String] = [:]
+    /// Computed when asked (a create, a changed container's cause), not with the config hash:
+    /// an apply that changes nothing never needs them.
+    public var sectionHashes: [String: String] { ConfigHash.perSection(sections) }
 
     private mutating func rehash() {
         configHash = ConfigHash.of(sections: sections, imageDigest: imageDigest)
-        sectionHashes = ConfigHash.perSection(sections)
     }
 
     /// `<project>-<service>-<n>` like Compose, or the fixed container_name.

@@ -68,8 +68,10 @@ public struct ContainerStore: Sendable {
     }
 
     /// The monitor's state.json, or "created" before the first start.
-    public func loadState(_ id: ContainerID) -> ContainerState {
-        let path = directory(id) + "/state.json"
+    public func loadState(_ id: ContainerID) -> ContainerState { loadState(directory: directory(id)) }
+
+    func loadState(directory: String) -> ContainerState {
+        let path = directory + "/state.json"
         guard let bytes = try? FileSystem.readBytes(path),
               let s = try? JSONDecoder().decode(ContainerState.self, from: Data(bytes)) else { return ContainerState() }
         return s

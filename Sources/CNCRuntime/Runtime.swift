@@ -83,8 +83,10 @@ public struct Runtime: Sendable {
     }
 
     /// state.json plus what only the host knows: paused (freezer) and dead monitors.
-    func refreshed(_ c: Container) -> ContainerState {
-        var s = c.state
+    func refreshed(_ c: Container) -> ContainerState { refreshed(c.state, cgroupPath: c.config.cgroupPath) }
+
+    func refreshed(_ state: ContainerState, cgroupPath: String) -> ContainerState {
+        var s = state
         if s.isActive {
             if s.monitorPid > 0 && !Processes.isRunning(s.monitorPid) {
                 s.status = .exited
@@ -92,7 +94,7 @@ public struct Runtime: Sendable {
                 s.dead = true
                 s.error = s.error.isEmpty ? "the container's monitor exited unexpectedly" : s.error
                 s.pid = 0
-            } else if s.status == .running && cgroups.isFrozen(c.config.cgroupPath) {
+            } else if s.status == .running && cgroups.isFrozen(cgroupPath) {
                 s.status = .paused
                 s.paused = true
             }

@@ -35,6 +35,33 @@ import Testing
         return Planner.plan(desired: b, observed: observed).text
     }
 
+    /// Networks and volumes are hashed from their own trees: those must be exactly their entries
+    /// in the whole app's tree (what earlier builds hashed), or every existing network would
+    /// look changed and be recreated by the next apply.
+    @Test func networkAndVolumeConfigsAreTheirEntriesInTheAppTree() throws {
+        let app = try Self.load(Self.spec(extra: """
+        networks:
+          front: {}
+          back:
+            internal: true
+            driver_opts: {mtu: "1400"}
+            ipam: {config: [{subnet: 10.77.0.0/24, gateway: 10.77.0.1}]}
+            labels: {tier: back}
+        volumes:
+          data: {}
+          logs:
+            name: shared-logs
+            labels: {keep: "yes"}
+        """))
+        let tree = try app.jsonValue()
+        let desired = try DesiredAppBuilder.build(app)
+        #expect(desired.networks.map(\.name) == ["back", "default", "front"])
+        for n in desired.networks { #expect(n.config == tree["networks"]?[n.name]) }
+        #expect(desired.volumes.map(\.name) == ["data", "logs"])
+        for v in desired.volumes { #expect(v.config == tree["volumes"]?[v.name]) }
+        #expect(desired.networks.first { $0.name == "back" }?.config["internal"] == .bool(true))
+    }
+
     @Test func sameSpecPlansNothing() throws {
         #expect(try Self.plan(Self.spec(), Self.spec()) == "web: keep\n")
     }

@@ -38,8 +38,9 @@ struct ApplyRun {
         Trace.mark("apply: engine opened, images resolved")
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         Trace.mark("apply: desired state built")
+        let app = loaded.app
         let request = ApplyRequest(
-            desired: desired, spec: try AppContext.specText(loaded.app), specFiles: try spec.absoluteSpecFiles(),
+            desired: desired, specText: { try AppContext.specText(app) }, specFiles: try spec.absoluteSpecFiles(),
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
         let dryRun = flags.dryRun

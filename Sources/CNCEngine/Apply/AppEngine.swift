@@ -7,8 +7,13 @@ import Foundation
 /// What one `cncapply` run asks for.
 public struct ApplyRequest: Sendable {
     public var desired: DesiredApp
-    /// The normalized spec, stored with the revision (rollback re-applies it).
-    public var spec: String
+    /// The normalized spec, stored with the revision (rollback re-applies it). Rendered only
+    /// when a revision is recorded: a no-op apply records none, and rendering 20 services'
+    /// spec as YAML costs a few milliseconds (see `init(desired:specText:...)`).
+    public var spec: String {
+        get throws { try specText() }
+    }
+    private var specText: @Sendable () throws -> String
     public var specFiles: [String]
     public var workingDirectory: String
     public var options: PlanOptions
@@ -22,8 +27,16 @@ public struct ApplyRequest: Sendable {
     public init(desired: DesiredApp, spec: String, specFiles: [String] = [], workingDirectory: String = "",
                 options: PlanOptions = PlanOptions(), dryRun: Bool = false, savedPlan: Plan? = nil, keepRevisions: Int = 10,
                 author: String = AppEngine.defaultAuthor, reason: String = "apply") {
+        self.init(desired: desired, specText: { spec }, specFiles: specFiles, workingDirectory: workingDirectory, options: options,
+                  dryRun: dryRun, savedPlan: savedPlan, keepRevisions: keepRevisions, author: author, reason: reason)
+    }
+
+    /// `specText` renders the normalized spec; it runs at most once per recorded revision.
+    public init(desired: DesiredApp, specText: @escaping @Sendable () throws -> String, specFiles: [String] = [],
+                workingDirectory: String = "", options: PlanOptions = PlanOptions(), dryRun: Bool = false, savedPlan: Plan? = nil,
+                keepRevisions: Int = 10, author: String = AppEngine.defaultAuthor, reason: String = "apply") {
         self.desired = desired
-        self.spec = spec
+        self.specText = specText
         self.specFiles = specFiles
         self.workingDirectory = workingDirectory
         self.options = options
@@ -33,6 +46,11 @@ public struct ApplyRequest: Sendable {
         self.author = author
         self.reason = reason
     }
+}
+
+extension ApplyRequest {
+    /// Stores `spec` as the text to record (a rollback records the revision it goes back to).
+    public mutating func setSpec(_ spec: String) { specText = { spec } }
 }
 
 /// What an apply did.
@@ -169,7 +187,7 @@ public final class AppEngine: Sendable {
             let desired = try await recompile(previous)
             var back = request
             back.desired = desired
-            back.spec = previous.spec
+            back.setSpec(previous.spec)
             back.reason = "auto-rollback to \(previous.number)"
             back.savedPlan = nil
             let backPlan = Planner.plan(desired: desired, observed: try await observe(project: project, tidy: true), options: request.options)
@@ -192,7 +210,7 @@ public final class AppEngine: Sendable {
         var images: [String: String] = [:]
         for s in request.desired.services { if let d = s.imageDigest { images[s.image] = d.description } }
         let revision = try await state.addRevision(RevisionRecord(
-            project: project, spec: request.spec, images: images,
+            project: project, spec: try request.spec, images: images,
             configHashes: Dictionary(request.desired.services.map { ($0.name, $0.configHash) }, uniquingKeysWith: { a, _ in a }),
             replicas: Dictionary(request.desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a }),
             author: request.author, createdAt: now, outcome: .pending, reason: request.reason), keep: request.keepRevisions)

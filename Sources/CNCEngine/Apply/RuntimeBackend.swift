@@ -207,9 +207,12 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func listContainers(project: String) async throws -> [RuntimeContainer] {
-        runtime.list().filter { $0.config.labels[AppLabels.project] == project }.map { c in
-            RuntimeContainer(id: c.config.id.rawValue, name: c.config.name, labels: c.config.labels,
-                             observation: Self.observation(c.state), liveLimits: c.config.limits)
+        // Summaries: only the keys of cnc.json that observing reads (labels, limits...). A change
+        // made by hand that matters to a plan shows in them: `cnc update` rewrites the limits,
+        // a removal takes the file, a stop or crash rewrites state.json.
+        runtime.summaries().filter { $0.labels[AppLabels.project] == project }.map { c in
+            RuntimeContainer(id: c.id.rawValue, name: c.name, labels: c.labels,
+                             observation: Self.observation(c.state), liveLimits: c.limits)
         }
     }
 

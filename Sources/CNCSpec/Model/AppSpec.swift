@@ -33,6 +33,11 @@ public struct AppSpec: Codable, Hashable, Sendable {
     /// The canonical JSON tree of the whole normalized spec.
     public func jsonValue() throws -> JSONValue { try SpecJSON.tree(self) }
 
+    /// The canonical JSON tree of one network (volume): the same value as its entry under
+    /// `networks` (`volumes`) in `jsonValue()`, without encoding the rest of the app.
+    public func networkJSON(_ key: String) throws -> JSONValue { try networks[key].map(SpecJSON.tree) ?? .null }
+    public func volumeJSON(_ key: String) throws -> JSONValue { try volumes[key].map(SpecJSON.tree) ?? .null }
+
     /// Services in a start order that respects depends_on (dependencies first, ties by name).
     /// Only meaningful for a validated spec (no cycles); leftovers of a cycle come last by name.
     public var startOrder: [String] {
