@@ -87,6 +87,55 @@ import Testing
     }
 }
 
+extension DNSResolverTests {
+    /// Names cnc-dns does not own go to the upstream in the client's protocol: over TCP for a
+    /// TCP client (the whole answer), over UDP for a UDP one, where an answer longer than the
+    /// client takes comes back cut, with TC set, so the client retries over TCP. The upstream is
+    /// a stub on 127.0.0.0/8 (UDP and TCP) whose UDP answers ignore the 512-byte limit.
+    @Test(.enabled(if: canRun, "needs root, ip, nft and the built cnc-dns"))
+    func forwardsOverTCPAndTruncatesLongUDPAnswers() throws {
+        let root = try TestRoot()
+        let ns = try TestNetns()
+        let manager = NetworkManager(root: root.path)
+        let upstream = try StubDNSServer(address: "127.0.0.\(Int.random(in: 100...180))", answer: "198.51.100.1", answers: 100)
+        defer {
+            ns.cleanup()
+            _ = try? manager.sweep()
+            for pid in resolversOf(root: root.path) { kill(pid, SIGKILL) }
+            upstream.stop()
+            root.cleanup()
+            Host.setEnvironment("CNC_DNS_UPSTREAM", "none")
+        }
+        Host.setEnvironment("CNC_DNS_UPSTREAM", upstream.upstream)
+        var o = NetworkCreateOptions(name: "fwd-" + token())
+        o.subnet = try freeSubnet()
+        let net = try manager.create(o)
+        let gw = try #require(net.gateway).description
+        let id = ContainerID.random()
+        _ = try manager.attach(container: id, netns: .path(ns.path), requests: [NetworkAttachmentRequest(network: net.name)],
+                               options: ContainerNetworkOptions(name: "asker"))
+        func counts(_ r: [UInt8]) -> (tc: Bool, questions: Int, answers: Int) {
+            (r[2] & 0x02 != 0, Int(r[4]) << 8 | Int(r[5]), Int(r[6]) << 8 | Int(r[7]))
+        }
+        // UDP: 100 A records (~1.6 KB) do not fit a 512-byte client: header, TC, the question.
+        let query = dnsQuery("big.test")
+        let udp = try #require(udpExchange(query, server: gw))
+        #expect(udp.count <= 512 && udp.count == query.count, "\(udp.count) bytes")
+        #expect(counts(udp) == (true, 1, 0) && udp[0] == 0x4a && udp[1] == 0x11 && udp[12...] == query[12...])
+        #expect(upstream.names == ["big.test"] && upstream.tcpNames.isEmpty)
+        // TCP: forwarded over TCP, the whole answer.
+        let tcp = try #require(tcpExchange(query, server: gw))
+        #expect(counts(tcp) == (false, 1, 100), "\(tcp.count) bytes")
+        #expect(upstream.tcpNames == ["big.test"])
+        // Names it owns are answered over TCP as well, never forwarded.
+        let own = try #require(tcpExchange(dnsQuery("asker"), server: gw))
+        #expect(counts(own) == (false, 1, 1))
+        #expect(!upstream.names.contains("asker"))
+        try manager.detach(container: id)
+        try manager.remove(net.name)
+    }
+}
+
 /// `cnc run` with busybox's nslookup against cnc-dns, forwarding to a stub upstream the test runs.
 @Suite(.serialized) struct RunDNSTests {
     /// A temp root with a busybox rootfs in it (for `--rootfs`).
