@@ -308,7 +308,7 @@ extension NetworkManager {
     func hostsPath(_ r: AttachmentRecord) -> String { r.options.hostsPath ?? paths.hosts(r.container.rawValue) }
 
     func hostsContent(for r: AttachmentRecord, all: [AttachmentRecord]) -> String {
-        let mine = Set(r.attachments.map(\.networkID))
+        let mine = Set(r.attachments.filter(Self.listsPeersInHosts).map(\.networkID))
         let own = r.attachments.map { NameResolution.Entry(address: $0.address, names: $0.names) }
         let peers = all.filter { $0.container != r.container }.flatMap { p in
             p.attachments.filter { mine.contains($0.networkID) }.map { NameResolution.Entry(address: $0.address, names: $0.names) }
@@ -316,10 +316,15 @@ extension NetworkManager {
         return NameResolution.hosts(hostname: r.options.hostname, own: own, peers: peers, extra: r.options.extraHosts)
     }
 
-    /// Rewrites the hosts files of containers sharing a network with `changed`.
+    /// Peers are written into hosts files only on networks cnc-dns does not serve (see
+    /// NameResolution): the CNI drivers'.
+    static func listsPeersInHosts(_ a: Attachment) -> Bool { a.driver != .bridge }
+
+    /// Rewrites the hosts files of containers sharing a network that lists peers with `changed`.
     func refreshPeers(of changed: AttachmentRecord, excluding: ContainerID, all given: [AttachmentRecord]? = nil) throws {
+        let nets = Set(changed.attachments.filter(Self.listsPeersInHosts).map(\.networkID))
+        if nets.isEmpty { return }
         let all = try given ?? records()
-        let nets = Set(changed.attachments.map(\.networkID))
         for p in all where p.container != excluding && p.attachments.contains(where: { nets.contains($0.networkID) }) {
             let text = hostsContent(for: p, all: all)
             let path = hostsPath(p)
