@@ -162,10 +162,11 @@ extension NetworkManager {
             record.attachments = Array(record.attachments.prefix(firstIndex)) + planned
             try writeRecord(record)
         } catch {
-            try? release(record, planned)
+            try? release(record, planned, announce: false)
             if let existing { try? writeRecord(existing) } else { try? FileSystem.removeTree(paths.container(container.rawValue)) }
             throw CNCError.failed("attach", "container \(container.short) to network \(nets.map(\.name).joined(separator: ","))", cause: error)
         }
+        for a in planned { recordEvent("connect", id: a.networkID, name: a.network, driver: a.driver, container: container) }
         let all = others + [record]
         // The records first: cnc-dns (started next if need be) answers from them at once.
         try writeDNSRecords(all)
@@ -197,7 +198,12 @@ extension NetworkManager {
 
     /// Undoes `attachments` of `record`: host veths (which takes the container end along),
     /// published ports, leases, CNI DEL. Best effort per piece; the first error is rethrown.
-    func release(_ record: AttachmentRecord, _ attachments: [Attachment]) throws {
+    /// `announce`: record docker's `disconnect` event for each (not for an attach's own undo,
+    /// which announced no `connect`).
+    func release(_ record: AttachmentRecord, _ attachments: [Attachment], announce: Bool = true) throws {
+        if announce {
+            for a in attachments { recordEvent("disconnect", id: a.networkID, name: a.network, driver: a.driver, container: record.container) }
+        }
         var firstError: (any Error)?
         func attempt(_ body: () throws -> Void) {
             do { try body() } catch { if firstError == nil { firstError = error } }

@@ -156,6 +156,7 @@ public final class NetworkManager: Sendable {
             try? FileSystem.remove(paths.conflist(config.name))
             throw CNCError.failed("create", "network \(config.name)", cause: error)
         }
+        recordEvent("create", config)
         return config
     }
 
@@ -194,6 +195,7 @@ public final class NetworkManager: Sendable {
         }
         if FileSystem.exists(paths.leases(network: config.id)) { try FileSystem.removeTree(paths.leases(network: config.id)) }
         try FileSystem.remove(paths.def(config.name))
+        recordEvent("destroy", config)
     }
 
     /// Removes every network no container uses (the default network included only when
