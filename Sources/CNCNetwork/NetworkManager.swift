@@ -74,9 +74,11 @@ public final class NetworkManager: Sendable {
         }.sorted { $0.name < $1.name }
     }
 
-    /// The network called `name` (or whose ID starts with `name`).
+    /// The network called `name` (or whose ID starts with `name`); Docker's name of the default
+    /// network, `bridge`, is cnc's default network (`cnc network inspect bridge`, `connect bridge`).
     public func network(_ name: String) throws -> NetworkConfig {
         if FileSystem.exists(paths.def(name)), let n = try? decode(NetworkConfig.self, paths.def(name)) { return n }
+        if name == "bridge", let n = try? decode(NetworkConfig.self, paths.def(Self.defaultNetworkName)) { return n }
         let byID = try loadAll().filter { name.count >= 3 && $0.id.hasPrefix(name) }
         if byID.count == 1 { return byID[0] }
         throw CNCError(.notFound, "network \(name) not found")
