@@ -128,7 +128,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     /// The image as `cnc ps` shows an app's container, the way a spec names it: `busybox`,
     /// `me/app:1`, `localhost:5000/app:1` (docker's short form, without the implied `:latest`).
-    static func shown(_ ref: ImageReference) -> String {
+    public static func shown(_ ref: ImageReference) -> String {
         let short = ref.familiar
         return ref.tag == ImageReference.defaultTag && ref.digest == nil ? String(short.dropLast(ImageReference.defaultTag.count + 1)) : short
     }
