@@ -58,7 +58,12 @@ import Testing
         #expect(try cnc(["network", "disconnect", "kept", "box"]).status == 0)
         // Created (never started) on `kept`: a user of it, as a stopped container is in docker.
         #expect(try cnc(["create", "--name", "idle", "--network", "kept", "app:stable", "true"]).status == 0)
-        #expect(try cnc(["rm", "-f", "box"]).status == 0)
+        #expect(try cnc(["stop", "-t", "0", "box"]).status == 0)
+        // Docker's order for a stop: die, the network's disconnect, stop.
+        let stopSequence = try Self.events(app, []).filter { Self.actorID($0) == cid || Self.attributes($0)["container"] == cid }
+            .map { "\($0["Type"] as? String ?? "") \($0["Action"] as? String ?? "")" }.filter { !$0.hasSuffix(" kill") }
+        #expect(Array(stopSequence.suffix(3)) == ["container die", "network disconnect", "container stop"], "\(stopSequence)")
+        #expect(try cnc(["rm", "box"]).status == 0)
 
         let no = try cnc(["network", "prune"], stdin: "n\n")
         #expect(no.stdout == "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ", "\(no.stdout)")
@@ -67,7 +72,7 @@ import Testing
         let left = try cnc(["network", "ls", "--format", "{{.Name}}"]).stdout
         #expect(left.split(separator: "\n").contains("kept"), "\(left)")
 
-        // docker's sequence: run connects box to evnet, rm -f disconnects it (docker at its stop).
+        // docker's sequence: run connects box to evnet, its stop disconnects it.
         let events = try Self.events(app, ["type=network"])
         let actions = events.map { $0["Action"] as? String ?? "" }
         #expect(actions == ["create", "create", "create", "connect", "connect", "disconnect", "disconnect", "destroy", "destroy"], "\(actions)")
