@@ -153,9 +153,7 @@ extension Runtime {
                 store.releaseName(c.config.name, of: c.config.id)
                 record("destroy", c.config)
                 if volumes {
-                    for m in c.config.mounts where m.type == .volume && m.anonymous {
-                        try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
-                    }
+                    for m in c.config.mounts where m.type == .volume && m.anonymous { try? self.volumes.remove(m.source) }
                 }
                 results.append((ref, nil))
             } catch {

@@ -96,7 +96,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func removeVolume(project: String, name: String) async throws {
         let host = appVolumes(project: project).first { $0.key == name }?.host ?? "\(project)_\(name)"
-        try FileSystem.removeTree(runtime.store.volumesDir + "/" + host)
+        do { try runtime.volumes.remove(host) } catch let e as CNCError where e.code == .notFound {}
     }
 
     public func listVolumes(project: String) async throws -> [ObservedResource] {
