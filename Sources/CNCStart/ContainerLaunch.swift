@@ -66,9 +66,11 @@ public enum ContainerLaunch {
         }
     }
 
-    /// Starts `config`; in the foreground, attaches stdio and returns the workload's status.
-    public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool) throws -> Int32 {
-        var io = StartIO()
+    /// Starts `config`; in the foreground, attaches stdio and returns the workload's status (0
+    /// when the user typed `detachKeys` at a `-it` container: it runs on, as docker's does).
+    public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool,
+                                      detachKeys: [UInt8] = DetachKeys.defaultSequence) throws -> Int32 {
+        var io = StartIO(detachKeys: detachKeys)
         if !detach {
             io.attachOut = 1
             io.attachErr = 2
@@ -97,9 +99,10 @@ public enum ContainerLaunch {
         Trace.mark("started pid \(started.pid)")
         // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
         if !tty { Processes.forwardSignals(to: started.pid) }
-        let code = started.waitForExit(runtime: runtime)
-        Trace.mark("exited \(code)")
+        let outcome = started.follow(runtime: runtime)
         if raw { Terminal.restore() }
+        guard case .exited(let code) = outcome else { return 0 }
+        Trace.mark("exited \(code)")
         if config.autoRemove {
             if started.isDirect { try? runtime.removeReaped(config) } else { try? runtime.remove(config.id.rawValue, force: true) }
         }
