@@ -11,7 +11,9 @@ public enum ContainerLaunch {
     public static func run(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
         Trace.mark("runtime ready")
         let config: ContainerConfig
+        let detachKeys: [UInt8]
         do {
+            detachKeys = try inv.detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence
             try checkCIDFile(inv.flags.cidfile)
             let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image())
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
@@ -23,7 +25,8 @@ public enum ContainerLaunch {
             return 125
         }
         Trace.mark("created")
-        let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty)
+        let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty,
+                                      detachKeys: detachKeys)
         Trace.mark("done")
         if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
         return code

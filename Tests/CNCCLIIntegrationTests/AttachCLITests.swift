@@ -87,17 +87,21 @@ import Testing
         #expect(r.eventually { (try? r.status(name)) == "exited" })
     }
 
-    /// docker's `run -it` habit: Ctrl-P Ctrl-Q leaves the container running and `run` exits 0,
-    /// silently; `attach` finds it again. With --rm it is removed when it ends later.
+    /// docker's `run -it` habit: Ctrl-P Ctrl-Q (or `--detach-keys`) leaves the container running
+    /// and `run` exits 0, silently; `attach` finds it again. With --rm it is removed when it ends.
     @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
     func runDashItDetachesOnTheKeys() throws {
         let r = try BusyboxRoot()
-        for (name, rm) in [("itc", false), ("itr", true)] {
+        // Bad keys: docker's words, status 125, nothing made.
+        let bad = try r.cnc(["run", "-it", "--detach-keys", "ctrl-1", "--name", "never", "bb:1", "sh"])
+        #expect(bad.status == 125 && bad.stderr == "Error: Invalid detach keys (ctrl-1) provided\n", "\(bad.stderr)")
+        #expect(try r.cnc(["inspect", "never"]).status == 1)
+        for (name, flags, keys) in [("itc", [String](), [UInt8(16), 17]), ("itr", ["--rm", "--detach-keys", "ctrl-a,x"], [1, 120])] {
             let pty = try PTY()
-            let pid = try r.start(["run", "-it", "--name", name] + (rm ? ["--rm"] : []) + ["bb:1", "sh"], fds: [pty.slave, pty.slave, pty.slave])
+            let pid = try r.start(["run", "-it", "--name", name] + flags + ["bb:1", "sh"], fds: [pty.slave, pty.slave, pty.slave])
             let (answered, shown) = pty.shellEchoes(r)
             #expect(answered, "\(shown)")
-            pty.typeKeys([16, 17])
+            pty.typeKeys(keys)
             // A run that did not detach would wait forever: 30 s, then it is killed and fails.
             var raw: Int32 = 0
             let ended = r.eventually { waitpid(pid, &raw, WNOHANG) == pid }
