@@ -92,7 +92,7 @@ let package = Package(
         .target(name: "CNCSystemd", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CSystemd"]),
         // CNCNetwork runs nftables through a seam (NftablesRunner) and links no libnftables, so the
         // static front can attach containers to bridges; CNCNftables is libnftables in-process.
-        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNCDNSCore"]),
+        .target(name: "CNCNetwork", dependencies: ["CNCCore", "CNCSystem", "CNCDNSCore", "CNCMonitorCore"]),
         .target(name: "CNCNftables", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNftables"]),
         // CNCMonitorCore: state.json's time format, for runs without a monitor.
         .target(name: "CNCRuntime", dependencies: ["CNCCore", "CNCSystem", "CNCOCI", "CInit", "CNCCgroups", "CNCImageStore", "CNCMonitorCore"]),

@@ -56,8 +56,24 @@ trap 'rm -rf "$pages"' EXIT
 # cnc's commands are parsed by cnc-cli (the front hands them over): its dump is cnc's.
 "$gm" "$bindir/cnc-cli" --multi-page --date "$date" --output-directory "$pages"
 "$gm" "$bindir/cncapply" --multi-page --date "$date" --output-directory "$pages"
+# Hidden commands (the runtime's internal hooks) get no page: they are not for users.
+hidden=$( { "$bindir/cnc-cli" --experimental-dump-help; echo; "$bindir/cncapply" --experimental-dump-help; } | python3 -c '
+import json, sys
+def walk(c, path):
+    for s in c.get("subcommands", []):
+        p = path + [s["commandName"]]
+        if not s.get("shouldDisplay", True): print("-".join(p))
+        walk(s, p)
+for doc in sys.stdin.read().split("\n{"):
+    d = json.loads(doc if doc.startswith("{") else "{" + doc)
+    walk(d["command"], [d["command"]["commandName"]])
+')
+count=0
 for page in "$pages"/*.1; do
   name=$(basename "$page" .1)
-  install -m 0644 "$page" "$mandir/${name//./-}.1"
+  name=${name//./-}
+  if grep -qxF "$name" <<<"$hidden"; then continue; fi
+  install -m 0644 "$page" "$mandir/$name.1"
+  count=$((count + 1))
 done
-echo "installed cnc in $destdir$prefix: ${#products[@]} executables, completions for bash/zsh/fish, $(ls "$pages" | wc -l) man pages"
+echo "installed cnc in $destdir$prefix: ${#products[@]} executables, completions for bash/zsh/fish, $count man pages"

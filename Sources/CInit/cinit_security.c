@@ -332,7 +332,13 @@ void cinit_exec_workload(const struct cinit_conf *c, const char *home) {
     if (strchr(cmd, '/')) {
         execve(cmd, c->args, env);
         int e = errno;
-        cinit_die(e == ENOENT ? 127 : 126, "exec %s: %s", cmd, strerror(e));
+        // runc's words (Go's exec.LookPath, then execve), which docker passes on.
+        if (e == ENOENT) cinit_die(127, "exec: \"%s\": stat %s: no such file or directory", cmd, cmd);
+        if (e == EACCES) cinit_die(126, "exec: \"%s\": permission denied", cmd);
+        char reason[128];
+        snprintf(reason, sizeof reason, "%s", strerror(e));
+        if (reason[0] >= 'A' && reason[0] <= 'Z') reason[0] = (char)(reason[0] - 'A' + 'a');
+        cinit_die(126, "exec: \"%s\": %s", cmd, reason);
     }
     const char *path = env_get(env, "PATH");
     if (!path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -348,6 +354,6 @@ void cinit_exec_workload(const struct cinit_conf *c, const char *home) {
         p += len;
         if (*p == ':') p++;
     }
-    if (saw_eacces) cinit_die(126, "exec %s: permission denied", cmd);
+    if (saw_eacces) cinit_die(126, "exec: \"%s\": permission denied", cmd);
     cinit_die(127, "exec: \"%s\": executable file not found in $PATH", cmd);
 }

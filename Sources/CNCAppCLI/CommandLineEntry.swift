@@ -67,13 +67,14 @@ public enum CommandLineEntry {
     }
 
     /// Docker's words for a first argument that names no command (`cnc attach` where cnc has no
-    /// attach), with the help that lists the commands there are. nil when `word` is a command,
-    /// an option, or the root has a default command that takes arguments.
+    /// attach, `cncapply foo`), with the help that lists the commands there are. nil when `word`
+    /// is a command, an option, or an argument the root's default command takes.
     static func unknownCommand(_ word: String, root: any AsyncParsableCommand.Type, name: String) -> String? {
         let config = root.configuration
-        guard !word.hasPrefix("-"), config.defaultSubcommand == nil, !config.subcommands.isEmpty else { return nil }
+        guard !word.hasPrefix("-"), !config.subcommands.isEmpty else { return nil }
         let known = Set(config.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"])
         guard !known.contains(word) else { return nil }
+        if let fallback = config.defaultSubcommand, (try? fallback.parse([word])) != nil { return nil }
         return "\(name): '\(word)' is not a \(name) command.\nSee '\(name) --help'.\n\n" + root.helpMessage(columns: 100) + "\n"
     }
 

@@ -40,6 +40,19 @@ public enum DNSReply {
         return out
     }
 
+    /// A forwarded `reply` cut down for a UDP client it does not fit: its header with TC set
+    /// and no records, and the question — what a server sends when its answer does not fit, so
+    /// the client asks again over TCP.
+    public static func truncated(_ reply: [UInt8], question: [UInt8]) -> [UInt8] {
+        guard reply.count >= 12 else { return reply }
+        var out = Array(reply.prefix(12))
+        out[2] |= 0x02
+        out[4] = 0
+        out[5] = question.isEmpty ? 0 : 1
+        for k in 6..<12 { out[k] = 0 }
+        return out + question
+    }
+
     /// A reply carrying only an rcode (FORMERR, NOTIMP) to a query whose question could not be read.
     public static func headerOnly(id: UInt16, flags: UInt16, rcode: UInt16) -> [UInt8] {
         header(id: id, flags: flags, rcode: rcode, questions: 0, answers: 0)

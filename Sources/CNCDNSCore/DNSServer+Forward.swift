@@ -1,15 +1,17 @@
 import Glibc
 
 extension DNSServer {
-    /// Sends `f`'s query to its next server on a fresh connected UDP socket (a random source
-    /// port per query; the kernel drops datagrams from anyone but that server). False when no
-    /// server is left.
+    /// Sends `f`'s query to its next server on a fresh connected socket: UDP (a random source
+    /// port per query; the kernel drops datagrams from anyone but that server), or TCP for a
+    /// TCP client (non-blocking connect; the query is written when the socket is writable).
+    /// False when no server is left.
     func send(_ f: inout Forward) -> Bool {
         if f.fd >= 0 { close(f.fd); f.fd = -1 }
         while f.next < f.servers.count {
             let server = f.servers[f.next]
             f.next += 1
-            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            let type = f.tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
+            let fd = socket(AF_INET, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
             guard fd >= 0 else { return false }
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
@@ -17,6 +19,17 @@ extension DNSServer {
             sa.sin_addr.s_addr = server.address.bigEndian
             let connected = withUnsafePointer(to: &sa) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if f.tcp {
+                if connected == 0 || errno == EINPROGRESS {
+                    f.fd = fd
+                    f.pending = [UInt8(f.query.count >> 8), UInt8(f.query.count & 0xff)] + f.query
+                    f.input = []
+                    f.deadline = Self.now() + Self.forwardTimeout
+                    return true
+                }
+                close(fd)
+                continue
             }
             let sent = connected == 0 ? f.query.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } : -1
             if sent == f.query.count {
@@ -29,22 +42,61 @@ extension DNSServer {
         return false
     }
 
-    /// Relays answers that arrived; a server that refused (ICMP unreachable) moves on to the next.
+    /// Relays answers that arrived; a server that refused (ICMP unreachable, a reset) moves on
+    /// to the next.
     func serviceForwards(_ ready: [Int32: Int16]) {
         var i = 0
         while i < forwards.count {
-            guard ready[forwards[i].fd] != nil else { i += 1; continue }
-            let n = buffer.withUnsafeMutableBytes { recv(forwards[i].fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 && (errno == EAGAIN || errno == EINTR) { i += 1; continue }
+            guard let events = ready[forwards[i].fd] else { i += 1; continue }
+            let reply: [UInt8]?
+            if forwards[i].tcp {
+                switch serviceTCP(&forwards[i], events) {
+                case .waiting: i += 1; continue
+                case .failed: retryOrFail(at: i); continue
+                case .message(let m): reply = m
+                }
+            } else {
+                let n = buffer.withUnsafeMutableBytes { recv(forwards[i].fd, $0.baseAddress, $0.count, 0) }
+                if n < 0 && (errno == EAGAIN || errno == EINTR) { i += 1; continue }
+                if n < 0 { retryOrFail(at: i); continue }
+                reply = Array(buffer[0..<n])
+            }
             let f = forwards[i]
-            if n >= 12, isAnswer(Array(buffer[0..<n]), to: f) {
-                close(f.fd)
-                forwards.remove(at: i)
-                deliver(Array(buffer[0..<n]), to: f.client)
+            guard let reply, reply.count >= 12, isAnswer(reply, to: f) else {
+                // A stray datagram: keep waiting; a TCP server's wrong answer: the next server.
+                if f.tcp { retryOrFail(at: i) } else { i += 1 }
                 continue
             }
-            if n < 0 { retryOrFail(at: i) } else { i += 1 }  // a stray datagram: keep waiting
+            close(f.fd)
+            forwards.remove(at: i)
+            // An upstream may answer a UDP client with more than it can take (its 512 bytes, or
+            // its EDNS size): cut to the header with TC, so the client asks again over TCP.
+            deliver(reply.count > f.maxSize ? DNSReply.truncated(reply, question: f.question) : reply, to: f.client)
         }
+    }
+
+    enum TCPProgress {
+        case waiting
+        case failed
+        case message([UInt8])
+    }
+
+    /// Writes what is left of a TCP forward's query and reads its length-prefixed answer.
+    func serviceTCP(_ f: inout Forward, _ events: Int16) -> TCPProgress {
+        if events & Int16(POLLOUT) != 0 && !f.pending.isEmpty {
+            let n = f.pending.withUnsafeBytes { Glibc.send(f.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno != EAGAIN && errno != EINTR { return .failed }
+            if n > 0 { f.pending.removeFirst(n) }
+        }
+        guard events & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 else { return .waiting }
+        let n = buffer.withUnsafeMutableBytes { recv(f.fd, $0.baseAddress, $0.count, 0) }
+        if n < 0 && (errno == EAGAIN || errno == EINTR) { return .waiting }
+        if n <= 0 { return .failed }
+        f.input += buffer[0..<n]
+        guard f.input.count >= 2 else { return .waiting }
+        let size = Int(f.input[0]) << 8 | Int(f.input[1])
+        guard f.input.count >= 2 + size else { return .waiting }
+        return .message(Array(f.input[2..<(2 + size)]))
     }
 
     /// The reply of the server we asked: response bit, our ID, our question.

@@ -1,7 +1,8 @@
 import Glibc
 
 /// cnc-dns's event loop: one thread, one poll(2) over the inherited UDP and TCP sockets, the
-/// TCP connections it accepted and one connected UDP socket per forwarded query. Nothing
+/// TCP connections it accepted and one connected socket per forwarded query (UDP for a UDP
+/// client, TCP for a TCP client, as Docker's resolver forwards in the client's protocol). Nothing
 /// blocks: a slow client or a silent upstream costs a slot and a deadline, never the loop.
 ///
 /// Records are re-read when their file changed (a stat per query: the network code replaces
@@ -42,6 +43,11 @@ public final class DNSServer {
         var deadline: Int64
         var client: Client
         var maxSize: Int
+        /// Forwarded over TCP (the client asked over TCP): the length-prefixed query still to
+        /// write, and what the server sent back so far.
+        var tcp: Bool
+        var pending: [UInt8] = []
+        var input: [UInt8] = []
     }
 
     enum Client {
@@ -73,7 +79,7 @@ public final class DNSServer {
             for c in connections {
                 fds.append(pollfd(fd: c.fd, events: Int16(POLLIN) | (c.output.isEmpty ? 0 : Int16(POLLOUT)), revents: 0))
             }
-            for f in forwards { fds.append(pollfd(fd: f.fd, events: Int16(POLLIN), revents: 0)) }
+            for f in forwards { fds.append(pollfd(fd: f.fd, events: Int16(POLLIN) | (f.pending.isEmpty ? 0 : Int16(POLLOUT)), revents: 0)) }
             var deadline = nextPidfileCheck
             for f in forwards { deadline = min(deadline, f.deadline) }
             for c in connections { deadline = min(deadline, c.deadline) }
@@ -113,7 +119,7 @@ public final class DNSServer {
                     return DNSReply.answer(q, rcode: DNSRcode.serverFailure, records: [], maxSize: maxSize)
                 }
                 var f = Forward(fd: -1, query: bytes, id: q.id, question: q.question, servers: servers, next: 0,
-                                deadline: 0, client: client, maxSize: maxSize)
+                                deadline: 0, client: client, maxSize: maxSize, tcp: tcp)
                 if send(&f) { forwards.append(f); return nil }
                 return DNSReply.answer(q, rcode: DNSRcode.serverFailure, records: [], maxSize: maxSize)
             }

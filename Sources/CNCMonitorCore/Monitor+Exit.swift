@@ -88,10 +88,11 @@ extension Monitor {
         finish()
     }
 
-    /// `run -d --rm`: hand the removal to `cnc rm -f` once we are about to exit (it waits for us).
+    /// `run -d --rm` (or a detached `run --rm -it`): hand the removal to `cnc rm -f` once we are
+    /// about to exit (it waits for us).
     private func finish() -> Never {
         closeAttachSocket()
-        let removeArgs = config.all("remove")
+        let removeArgs = removeOnExit
         if !removeArgs.isEmpty {
             let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
             _ = ChildProcess.spawn(removeArgs[0], removeArgs, fdMap: [devnull, devnull, devnull], session: true, trace: trace.enabled)

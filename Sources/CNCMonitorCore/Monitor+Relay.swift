@@ -22,11 +22,32 @@ extension Monitor {
         var buf = [UInt8](repeating: 0, count: 4096)
         let n = buf.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
         if n > 0 {
-            stdinPending += buf[0..<n]
+            guard let typed = escape.feed(Array(buf[0..<n])) else { return callerDetached() }
+            stdinPending += typed
             flushStdin()
         } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
             stdinOpen = false
         }
+    }
+
+    /// The caller typed the detach keys: it hears so and leaves (docker's `run -it` exits 0
+    /// then, silently); the container runs on as a detached one — output to the log only, no
+    /// caller's input, its stdio no longer held here, and with --rm removed when it ends.
+    func callerDetached() {
+        report("detach")
+        if statusOpen {
+            statusOpen = false
+            close(Self.statusFD)
+        }
+        attach = false
+        stdinOpen = false
+        stdinPending = []
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        if devnull >= 0 {
+            for fd in Int32(0)...Int32(2) { _ = dup2(devnull, fd) }
+            close(devnull)
+        }
+        removeOnExit = config.all("detachremove")
     }
 
     /// Writes what the terminal (or the stdin pipe) takes of the pending input (both are

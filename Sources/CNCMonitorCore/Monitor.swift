@@ -19,7 +19,9 @@ public final class Monitor {
     let initPath: String
     let initConfig: String
     let tty: Bool
-    let attach: Bool
+    /// Copy the output to the caller's stdout/stderr (fds 1, 2) as well as to the log; false
+    /// again once the caller detached.
+    var attach: Bool
     let namespaceFlags: UInt
     let restartPolicy: RestartPolicy
     let log: LogWriter
@@ -40,6 +42,10 @@ public final class Monitor {
     /// first exit (bytes the terminal cannot take yet wait in `stdinPending`).
     var stdinOpen: Bool
     var stdinPending: [UInt8] = []
+    /// The caller's detach keys (`run -it`, `start -ai`): typed, it leaves and the container runs on.
+    var escape: EscapeMatcher
+    /// `cnc rm -f ...` to run as we exit: `run -d --rm`, or a `run --rm -it` whose caller detached.
+    var removeOnExit: [String]
     /// A container created with `-i` and started detached reads a pipe of ours (a new one per
     /// start), fed by `cnc attach` clients.
     let stdinPipe: Bool
@@ -74,6 +80,8 @@ public final class Monitor {
         restartPolicy = config.restartPolicy
         log = LogWriter(path: dir + "/container.log", maxSize: config.int("logmaxsize", 0), maxFiles: Int(config.int("logmaxfile", 1)))
         stdinOpen = tty && config.flag("ttystdin")
+        escape = EscapeMatcher(keys: stdinOpen ? config.all("detachkey").compactMap { UInt8($0) } : [])
+        removeOnExit = config.all("remove")
         stdinPipe = !tty && config.flag("stdinpipe")
 
         signal(SIGPIPE, SIG_IGN)

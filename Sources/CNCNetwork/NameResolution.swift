@@ -3,9 +3,10 @@ import CNCCore
 /// Renders a container's /etc/hosts and /etc/resolv.conf.
 ///
 /// Containers on user networks resolve each other through their network's DNS server
-/// (cnc-dns, see NetworkManager+DNS); the hosts files list the container itself and, as they
-/// did before cnc-dns existed, its peers, rewritten in place whenever a container joins or
-/// leaves (see ARCHITECTURE.md, "Name resolution").
+/// (cnc-dns, see NetworkManager+DNS); as in Docker, a hosts file lists localhost, `--add-host`
+/// entries and the container's own hostname, never its peers (Docker's default bridge resolves
+/// no peers at all). Only networks cnc serves no DNS on (the CNI drivers: macvlan, ipvlan,
+/// cni) list their peers, rewritten in place whenever one joins or leaves.
 public enum NameResolution {
     public struct Entry: Sendable, Equatable {
         public var address: IPv4Address
@@ -16,19 +17,22 @@ public enum NameResolution {
         }
     }
 
-    /// /etc/hosts: localhost, the container itself (hostname first), `extra`, then peers.
-    /// Each name appears once (the first entry wins), in a stable order.
+    /// What Docker's hosts files start with (libnetwork's etchosts defaults).
+    public static let localhostLines = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+        + "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
+
+    /// /etc/hosts in Docker's order: localhost, `extra` (`--add-host`, each as given), the
+    /// container's hostname at its first address; then `peers` (networks without cnc-dns only),
+    /// each name once.
     public static func hosts(hostname: String?, own: [Entry], peers: [Entry], extra: [HostEntry]) -> String {
-        var s = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        var s = localhostLines
+        for e in extra { s += "\(e.address)\t\(e.name)\n" }
         var seen: Set<String> = ["localhost"]
         func line(_ address: IPv4Address, _ names: [String]) {
             let fresh = names.filter { !$0.isEmpty && seen.insert($0).inserted }
             if !fresh.isEmpty { s += "\(address)\t\(fresh.joined(separator: " "))\n" }
         }
-        for (i, e) in own.enumerated() {
-            line(e.address, (i == 0 ? [hostname].compactMap { $0 } : []) + e.names)
-        }
-        for e in extra { line(e.address, [e.name]) }
+        if let first = own.first, let hostname { line(first.address, [hostname]) }
         for e in peers.sorted(by: { ($0.address, $0.names.first ?? "") < ($1.address, $1.names.first ?? "") }) {
             line(e.address, e.names)
         }

@@ -162,10 +162,11 @@ extension NetworkManager {
             record.attachments = Array(record.attachments.prefix(firstIndex)) + planned
             try writeRecord(record)
         } catch {
-            try? release(record, planned)
+            try? release(record, planned, announce: false)
             if let existing { try? writeRecord(existing) } else { try? FileSystem.removeTree(paths.container(container.rawValue)) }
             throw CNCError.failed("attach", "container \(container.short) to network \(nets.map(\.name).joined(separator: ","))", cause: error)
         }
+        for a in planned { recordEvent("connect", id: a.networkID, name: a.network, driver: a.driver, container: container) }
         let all = others + [record]
         // The records first: cnc-dns (started next if need be) answers from them at once.
         try writeDNSRecords(all)
@@ -197,7 +198,12 @@ extension NetworkManager {
 
     /// Undoes `attachments` of `record`: host veths (which takes the container end along),
     /// published ports, leases, CNI DEL. Best effort per piece; the first error is rethrown.
-    func release(_ record: AttachmentRecord, _ attachments: [Attachment]) throws {
+    /// `announce`: record docker's `disconnect` event for each (not for an attach's own undo,
+    /// which announced no `connect`).
+    func release(_ record: AttachmentRecord, _ attachments: [Attachment], announce: Bool = true) throws {
+        if announce {
+            for a in attachments { recordEvent("disconnect", id: a.networkID, name: a.network, driver: a.driver, container: record.container) }
+        }
         var firstError: (any Error)?
         func attempt(_ body: () throws -> Void) {
             do { try body() } catch { if firstError == nil { firstError = error } }
@@ -308,7 +314,7 @@ extension NetworkManager {
     func hostsPath(_ r: AttachmentRecord) -> String { r.options.hostsPath ?? paths.hosts(r.container.rawValue) }
 
     func hostsContent(for r: AttachmentRecord, all: [AttachmentRecord]) -> String {
-        let mine = Set(r.attachments.map(\.networkID))
+        let mine = Set(r.attachments.filter(Self.listsPeersInHosts).map(\.networkID))
         let own = r.attachments.map { NameResolution.Entry(address: $0.address, names: $0.names) }
         let peers = all.filter { $0.container != r.container }.flatMap { p in
             p.attachments.filter { mine.contains($0.networkID) }.map { NameResolution.Entry(address: $0.address, names: $0.names) }
@@ -316,10 +322,15 @@ extension NetworkManager {
         return NameResolution.hosts(hostname: r.options.hostname, own: own, peers: peers, extra: r.options.extraHosts)
     }
 
-    /// Rewrites the hosts files of containers sharing a network with `changed`.
+    /// Peers are written into hosts files only on networks cnc-dns does not serve (see
+    /// NameResolution): the CNI drivers'.
+    static func listsPeersInHosts(_ a: Attachment) -> Bool { a.driver != .bridge }
+
+    /// Rewrites the hosts files of containers sharing a network that lists peers with `changed`.
     func refreshPeers(of changed: AttachmentRecord, excluding: ContainerID, all given: [AttachmentRecord]? = nil) throws {
+        let nets = Set(changed.attachments.filter(Self.listsPeersInHosts).map(\.networkID))
+        if nets.isEmpty { return }
         let all = try given ?? records()
-        let nets = Set(changed.attachments.map(\.networkID))
         for p in all where p.container != excluding && p.attachments.contains(where: { nets.contains($0.networkID) }) {
             let text = hostsContent(for: p, all: all)
             let path = hostsPath(p)

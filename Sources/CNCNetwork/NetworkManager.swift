@@ -74,9 +74,11 @@ public final class NetworkManager: Sendable {
         }.sorted { $0.name < $1.name }
     }
 
-    /// The network called `name` (or whose ID starts with `name`).
+    /// The network called `name` (or whose ID starts with `name`); Docker's name of the default
+    /// network, `bridge`, is cnc's default network (`cnc network inspect bridge`, `connect bridge`).
     public func network(_ name: String) throws -> NetworkConfig {
         if FileSystem.exists(paths.def(name)), let n = try? decode(NetworkConfig.self, paths.def(name)) { return n }
+        if name == "bridge", let n = try? decode(NetworkConfig.self, paths.def(Self.defaultNetworkName)) { return n }
         let byID = try loadAll().filter { name.count >= 3 && $0.id.hasPrefix(name) }
         if byID.count == 1 { return byID[0] }
         throw CNCError(.notFound, "network \(name) not found")
@@ -156,6 +158,7 @@ public final class NetworkManager: Sendable {
             try? FileSystem.remove(paths.conflist(config.name))
             throw CNCError.failed("create", "network \(config.name)", cause: error)
         }
+        recordEvent("create", config)
         return config
     }
 
@@ -194,6 +197,7 @@ public final class NetworkManager: Sendable {
         }
         if FileSystem.exists(paths.leases(network: config.id)) { try FileSystem.removeTree(paths.leases(network: config.id)) }
         try FileSystem.remove(paths.def(config.name))
+        recordEvent("destroy", config)
     }
 
     /// Removes every network no container uses (the default network included only when

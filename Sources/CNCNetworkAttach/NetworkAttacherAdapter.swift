@@ -4,8 +4,9 @@ import CNCRuntime
 import CNCSystem
 
 /// Plugs CNCNetwork into the runtime's start seam: after clone, before the child is released,
-/// the container joins its bridge network; at removal it leaves. The hosts and resolv.conf
-/// it writes are the runtime's own files (which cnc-init bind-mounts), rewritten in place.
+/// the container joins its bridge network; at `stop` (docker leaves there too) and at removal
+/// it leaves. The hosts and resolv.conf it writes are the runtime's own files (which cnc-init
+/// bind-mounts), rewritten in place.
 public struct EngineNetworkAttacher: NetworkAttacher {
     public let manager: NetworkManager
     let store: ContainerStore

@@ -36,8 +36,12 @@ extension Runtime {
     /// Runs a process inside a running container; returns its exit status (0 for `detach`).
     public func exec(_ ref: String, _ req: ExecRequest) throws -> Int32 {
         let c = try container(ref)
+        // moby's refusals (errExecPaused, errNotRunning), by the full ID as docker's daemon words them.
+        if c.state.status == .paused {
+            throw CNCError(.conflict, "Container \(c.config.id.rawValue) is paused, unpause the container before exec")
+        }
         guard c.state.status == .running, c.state.pid > 0 else {
-            throw CNCError(.conflict, "container \(c.config.name) is not running")
+            throw CNCError(.conflict, "container \(c.config.id.rawValue) is not running")
         }
         guard !req.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
         var conf = try execConfig(c.config, dir: c.directory, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty)

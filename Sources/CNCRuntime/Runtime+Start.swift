@@ -14,8 +14,13 @@ public struct StartIO: Sendable {
     public var attachErr: Int32?
     /// `-it`: `stdin` is typed into the container's terminal.
     public var ttyInput: Bool
-    public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false) {
+    /// With `ttyInput`: typed one after the other, these detach the caller (`follow` says
+    /// `.detached`); the container runs on.
+    public var detachKeys: [UInt8]
+    public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false,
+                detachKeys: [UInt8] = DetachKeys.defaultSequence) {
         self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.ttyInput = ttyInput
+        self.detachKeys = detachKeys
     }
 }
 
@@ -46,19 +51,33 @@ public struct StartedContainer: ~Copyable, Sendable {
 
     /// Blocks until the monitor reports the exit status (foreground run).
     public consuming func waitForExit(runtime: Runtime) -> Int32 {
-        if let direct { return runtime.finishDirect(id: id, pid: pid, direct) }
+        if case .exited(let code) = follow(runtime: runtime) { return code }
+        return 0
+    }
+
+    /// How following a started container ended.
+    public enum Outcome: Sendable, Equatable {
+        case exited(Int32)
+        /// The caller typed its detach keys (`run -it`): the container runs on.
+        case detached
+    }
+
+    /// Waits until the container exits (its status) or the caller detaches.
+    public consuming func follow(runtime: Runtime) -> Outcome {
+        if let direct { return .exited(runtime.finishDirect(id: id, pid: pid, direct)) }
         // Taken out of self and closed by hand after the last read: a consumed value may be
         // destroyed right after its last use, which for `status?.raw` was before the reads.
         let id = self.id
         var pipe = status
-        guard let fd = pipe?.raw else { return runtime.store.loadState(id).exitCode }
+        guard let fd = pipe?.raw else { return .exited(runtime.store.loadState(id).exitCode) }
         var reader = LineReader(fd: fd)
-        var code: Int32? = nil
+        var outcome: Outcome? = nil
         while let line = reader.next() {
-            if line.hasPrefix("exit ") { code = Int32(line.dropFirst(5)) ?? 125; break }
+            if line.hasPrefix("exit ") { outcome = .exited(Int32(line.dropFirst(5)) ?? 125); break }
+            if line == "detach" { outcome = .detached; break }
         }
         pipe.take()?.close()
-        return code ?? runtime.store.loadState(id).exitCode
+        return outcome ?? .exited(runtime.store.loadState(id).exitCode)
     }
 
     /// Stops following the container (detached run): the status pipe closes.
@@ -142,7 +161,10 @@ extension Runtime {
         conf.add("logmaxsize", String(c.config.log.maxSize))
         conf.add("logmaxfile", String(c.config.log.maxFile))
         if c.config.tty { conf.add("tty", "1") }
-        if c.config.tty && io.ttyInput && io.stdin != nil { conf.add("ttystdin", "1") }
+        if c.config.tty && io.ttyInput && io.stdin != nil {
+            conf.add("ttystdin", "1")
+            for k in io.detachKeys { conf.add("detachkey", String(k)) }
+        }
         if io.attachOut != nil { conf.add("attach", "1") }
         // `-i` with nobody's stdin: the container reads a pipe `cnc attach` clients feed.
         if c.config.openStdin && !c.config.tty && io.stdin == nil { conf.add("stdinpipe", "1") }
@@ -171,8 +193,13 @@ extension Runtime {
         }
         if prepared { try ensureCgroups() }
         addEventSettings(c.config, to: &conf)
-        if c.config.autoRemove && io.attachOut == nil {
-            for a in [cliBinary, "rm", "--root", store.root, "--cgroup-manager", cgroups.kind.rawValue, "-f", id.rawValue] { conf.add("remove", a) }
+        if c.config.autoRemove {
+            // Detached (`run -d --rm`): the monitor removes it at the end; attached with a
+            // terminal (`run --rm -it`), only if the caller detaches (else the caller does).
+            let key = io.attachOut == nil ? "remove" : "detachremove"
+            if key == "remove" || (c.config.tty && io.ttyInput) {
+                for a in [cliBinary, "rm", "--root", store.root, "--cgroup-manager", cgroups.kind.rawValue, "-f", id.rawValue] { conf.add(key, a) }
+            }
         }
         try FileSystem.writeReplacing(conf.bytes, to: dir + "/monitor.conf", mode: 0o600)
 

@@ -44,8 +44,13 @@ extension Runtime {
         }
         if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
-        // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then stop.
-        defer { record("stop", c.config) }
+        // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then the
+        // network's disconnect (the container leaves its networks when it stops, as in docker:
+        // a later start joins anew), then stop.
+        defer {
+            if let network { try? network.detach(container: c.config) }
+            record("stop", c.config)
+        }
         if c.state.pid > 0 {
             let signal = try signal ?? Self.signalNumber(c.config.stopSignal)
             let why = onGraceWait == nil ? nil
@@ -148,9 +153,7 @@ extension Runtime {
                 store.releaseName(c.config.name, of: c.config.id)
                 record("destroy", c.config)
                 if volumes {
-                    for m in c.config.mounts where m.type == .volume && m.anonymous {
-                        try? FileSystem.removeTree(store.volumesDir + "/" + m.source)
-                    }
+                    for m in c.config.mounts where m.type == .volume && m.anonymous { try? self.volumes.remove(m.source) }
                 }
                 results.append((ref, nil))
             } catch {

@@ -1,5 +1,6 @@
 import CNCCore
 import enum CNCMonitorCore.RFC3339
+import enum CNCMonitorCore.EventLog
 import CNCSystem
 import Foundation
 
@@ -34,9 +35,20 @@ public struct Volume: Codable, Sendable, Equatable {
 
 public struct VolumeStore: Sendable {
     public let directory: String
+    /// The root's event log: a volume made or removed here is docker's volume create/destroy
+    /// event, whoever asked (`cnc volume`, `run -v NAME:`, an app's apply and down, prune).
+    let eventLog: String?
     static let metadataFile = "volume.json"
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, eventLog: String? = nil) {
+        self.directory = directory
+        self.eventLog = eventLog
+    }
+
+    func recordEvent(_ action: String, _ name: String, driver: String = "local") {
+        guard let eventLog else { return }
+        EventLog.append(eventLog, type: "volume", action: action, id: name, attributes: [("driver", driver)])
+    }
 
     /// Where the volume's data is (what containers mount).
     public func dataPath(_ name: String) -> String { directory + "/" + name + "/_data" }
@@ -64,6 +76,7 @@ public struct VolumeStore: Sendable {
         let v = Volume(name: name, labels: labels, options: options, created: Int64(Date().timeIntervalSince1970 * 1e9))
         try FileSystem.createDirectory(dataPath(name), mode: 0o755)
         try FileSystem.writeAtomically(Array(try JSONEncoder().encode(v)), to: directory + "/" + name + "/" + Self.metadataFile)
+        recordEvent("create", name, driver: v.driver)
         return v
     }
 
@@ -76,6 +89,7 @@ public struct VolumeStore: Sendable {
         try FileSystem.createDirectory(data, mode: 0o755)
         let v = Volume(name: name, labels: anonymous ? [Volume.anonymousLabel: ""] : [:], created: Int64(Date().timeIntervalSince1970 * 1e9))
         try FileSystem.writeReplacing(Array(try JSONEncoder().encode(v)), to: directory + "/" + name + "/" + Self.metadataFile)
+        recordEvent("create", name, driver: v.driver)
     }
 
     /// The volume named `name`; one without metadata (made before volumes had any) is shown
@@ -96,8 +110,9 @@ public struct VolumeStore: Sendable {
 
     /// Removes the volume and its data (the caller checked that no container uses it).
     public func remove(_ name: String) throws {
-        _ = try volume(name)
+        let v = try volume(name)
         try FileSystem.removeTree(directory + "/" + name)
+        recordEvent("destroy", name, driver: v.driver)
     }
 
     /// Volume name -> the containers that mount it (any state), as docker counts "in use".
@@ -112,5 +127,5 @@ public struct VolumeStore: Sendable {
 
 extension Runtime {
     /// This root's named volumes.
-    public var volumes: VolumeStore { VolumeStore(directory: store.volumesDir) }
+    public var volumes: VolumeStore { VolumeStore(directory: store.volumesDir, eventLog: eventLogPath) }
 }

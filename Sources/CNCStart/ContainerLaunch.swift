@@ -11,7 +11,9 @@ public enum ContainerLaunch {
     public static func run(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
         Trace.mark("runtime ready")
         let config: ContainerConfig
+        let detachKeys: [UInt8]
         do {
+            detachKeys = try inv.detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence
             try checkCIDFile(inv.flags.cidfile)
             let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image())
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
@@ -23,7 +25,8 @@ public enum ContainerLaunch {
             return 125
         }
         Trace.mark("created")
-        let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty)
+        let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty,
+                                      detachKeys: detachKeys)
         Trace.mark("done")
         if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
         return code
@@ -66,9 +69,11 @@ public enum ContainerLaunch {
         }
     }
 
-    /// Starts `config`; in the foreground, attaches stdio and returns the workload's status.
-    public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool) throws -> Int32 {
-        var io = StartIO()
+    /// Starts `config`; in the foreground, attaches stdio and returns the workload's status (0
+    /// when the user typed `detachKeys` at a `-it` container: it runs on, as docker's does).
+    public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool,
+                                      detachKeys: [UInt8] = DetachKeys.defaultSequence) throws -> Int32 {
+        var io = StartIO(detachKeys: detachKeys)
         if !detach {
             io.attachOut = 1
             io.attachErr = 2
@@ -99,9 +104,10 @@ public enum ContainerLaunch {
         // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
         if !tty { Processes.forwardSignals(to: started.pid) }
         let direct = started.isDirect
-        let code = started.waitForExit(runtime: runtime)
-        Trace.mark("exited \(code)")
+        let outcome = started.follow(runtime: runtime)
         if raw { Terminal.restore() }
+        guard case .exited(let code) = outcome else { return 0 }
+        Trace.mark("exited \(code)")
         if config.autoRemove {
             if direct { try? runtime.removeReaped(config) } else { try? runtime.remove(config.id.rawValue, force: true) }
         }

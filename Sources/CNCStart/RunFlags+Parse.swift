@@ -17,6 +17,8 @@ extension RunFlags {
         public var logLevel: String?
         /// `--cgroup-manager` given after the verb (a global option).
         public var cgroupManager: String?
+        /// `run --detach-keys`: docker's key syntax (DetachKeys), checked before anything is made.
+        public var detachKeys: String?
 
         public init(flags: RunFlags = RunFlags(), detach: Bool = false, rm: Bool = false, root: String? = nil, logLevel: String? = nil) {
             self.flags = flags
@@ -41,7 +43,7 @@ extension RunFlags {
         "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "group-add", "cidfile", "cap-add", "cap-drop", "security-opt", "ulimit",
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
-        "dns-search", "dns-option", "cgroup-parent", "log-opt", "dns", "add-host", "pull", "rootfs",
+        "dns-search", "dns-option", "cgroup-parent", "log-opt", "dns", "add-host", "pull", "rootfs", "detach-keys",
     ]
 
     /// Sets option `long` (`value` nil for a flag); false when the name is unknown or the value
@@ -127,6 +129,7 @@ extension RunFlags {
         case ("add-host", let v?): inv.flags.addHost.append(v)
         case ("pull", let v?): inv.flags.pull = v
         case ("rootfs", let v?): inv.flags.rootfs = v
+        case ("detach-keys", let v?): inv.detachKeys = v
         default: return false
         }
         return true
@@ -152,7 +155,7 @@ extension RunFlags {
             return v
         }
         func apply(_ long: String, inline: String?) -> Bool {
-            guard withDetach || long != "detach" else { return false }
+            guard withDetach || (long != "detach" && long != "detach-keys") else { return false }
             if flagNames.contains(long) { return inline == nil && set(long, nil, in: &inv) }
             guard let v = value(inline) else { return false }
             return set(long, v, in: &inv)

@@ -64,6 +64,9 @@ final class HostListener {
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout == "NAME   STATUS      REVISION  CONFIG FILES\nlsapp  running(3)  1         \(file)\n", "\(table.stdout)")
         #expect(try app.apply(["ls", "-q"]).stdout == "lsapp\n")
+        // ps shows the image as the spec writes it, as `docker compose ps` (and `cnc ps`) do.
+        let ps = try app.apply(["ps", "-p", "lsapp"]).stdout
+        #expect(ps.contains(" app:stable ") && !ps.contains("docker.io/"), "\(ps)")
         #expect(try app.apply(["ls", "--format", "json"]).stdout
             == "[{\"Name\":\"lsapp\",\"Status\":\"running(3)\",\"Revision\":1,\"ConfigFiles\":\"\(file)\"}]\n")
         // A container stopped behind cncapply's back shows in the counts.

@@ -36,5 +36,13 @@ import Testing
         #expect(try app.apply(["-f", file]).status == 0)
         #expect(try app.apply(["status", "-p", "ds"]).status == 0)
         #expect(try app.apply(["down", "-p", "ds"]).status == 0)
+        // Down again, or down of a name never applied: Compose's warning, exit 0, and no app
+        // comes into being (ls -a does not list it, status does not call it down).
+        let again2 = try app.apply(["down", "-p", "ds"])
+        #expect(again2.status == 0 && again2.stderr == "Warning: No resource found to remove for project \"ds\".\n", "\(again2.stderr)")
+        let unknown = try app.apply(["down", "-p", "nosuch"])
+        #expect(unknown.status == 0 && unknown.stderr == "Warning: No resource found to remove for project \"nosuch\".\n", "\(unknown.stderr)")
+        #expect(!(try app.apply(["ls", "-a"]).stdout.contains("nosuch")))
+        #expect(!(try app.apply(["status", "-p", "nosuch"]).stdout.contains("down")))
     }
 }

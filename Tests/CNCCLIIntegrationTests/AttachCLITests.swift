@@ -77,6 +77,47 @@ import Testing
         #expect(try r.status("trap2") == "running")
     }
 
+    /// Attaches a terminal to `name`'s shell and exits it: attach ends with the shell's status.
+    static func attachAndExit(_ r: BusyboxRoot, _ name: String) throws {
+        let pty = try PTY()
+        let pid = try r.start(["attach", name], fds: [pty.slave, pty.slave, pty.slave])
+        usleep(300_000)
+        pty.type(Array("exit 5\r".utf8))
+        #expect(try Spawn.wait(pid).shellStatus == 5)
+        #expect(r.eventually { (try? r.status(name)) == "exited" })
+    }
+
+    /// docker's `run -it` habit: Ctrl-P Ctrl-Q (or `--detach-keys`) leaves the container running
+    /// and `run` exits 0, silently; `attach` finds it again. With --rm it is removed when it ends.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func runDashItDetachesOnTheKeys() throws {
+        let r = try BusyboxRoot()
+        // Bad keys: docker's words, status 125, nothing made.
+        let bad = try r.cnc(["run", "-it", "--detach-keys", "ctrl-1", "--name", "never", "bb:1", "sh"])
+        #expect(bad.status == 125 && bad.stderr == "Error: Invalid detach keys (ctrl-1) provided\n", "\(bad.stderr)")
+        #expect(try r.cnc(["inspect", "never"]).status == 1)
+        for (name, flags, keys) in [("itc", [String](), [UInt8(16), 17]), ("itr", ["--rm", "--detach-keys", "ctrl-a,x"], [1, 120])] {
+            let pty = try PTY()
+            let pid = try r.start(["run", "-it", "--name", name] + flags + ["bb:1", "sh"], fds: [pty.slave, pty.slave, pty.slave])
+            let (answered, shown) = pty.shellEchoes(r)
+            #expect(answered, "\(shown)")
+            pty.typeKeys(keys)
+            // A run that did not detach would wait forever: 30 s, then it is killed and fails.
+            var raw: Int32 = 0
+            let ended = r.eventually { waitpid(pid, &raw, WNOHANG) == pid }
+            if !ended { kill(pid, SIGKILL); _ = waitpid(pid, &raw, 0) }
+            #expect(ended && raw & 0x7f == 0 && (raw >> 8) & 0xff == 0, "run -it did not detach (\(raw))")
+            let after = pty.read(until: "never shown", seconds: 1)
+            #expect(!after.contains("read escape sequence") && !after.contains("Error"), "\(after)")
+            #expect(try r.status(name) == "running")
+        }
+        // Attached again, it is the same shell; its exit is attach's status.
+        try Self.attachAndExit(r, "itc")
+        // The --rm one goes once it ends.
+        #expect(try r.cnc(["stop", "-t", "0", "itr"]).status == 0)
+        #expect(r.eventually { (try? r.cnc(["inspect", "itr"]).status) == 1 })
+    }
+
     @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
     func attachesATerminalAndDetachesOnTheKeys() throws {
         let r = try BusyboxRoot()
@@ -88,29 +129,41 @@ import Testing
             let pty = try PTY()
             let pid = try r.start(["attach"] + flags + ["tty"], fds: [pty.slave, pty.slave, pty.slave])
             // Typed into the container's shell, echoed back through its terminal.
-            var shown = ""
-            #expect(r.eventually {
-                pty.type(Array("echo he''llo $((6*7))\r".utf8))
-                shown += pty.read(until: "hello 42", seconds: 1)
-                return shown.contains("hello 42")
-            }, "\(shown)")
+            let (answered, shown) = pty.shellEchoes(r)
+            #expect(answered, "\(shown)")
             // It took our window size (30x100).
             pty.type(Array("stty size\r".utf8))
             #expect(pty.read(until: "30 100").contains("30 100"))
-            // The detach keys, one keystroke at a time: attach ends (0), the shell runs on.
-            for k in keys {
-                pty.type([k])
-                usleep(200_000)
-            }
-            #expect(try Spawn.wait(pid).shellStatus == 0)
+            // The detach keys, one keystroke at a time: attach ends as docker's does (moby/term's
+            // EscapeError: "read escape sequence", exit 1), the shell runs on.
+            pty.typeKeys(keys)
+            #expect(try Spawn.wait(pid).shellStatus == 1)
+            #expect(pty.read(until: "read escape sequence", seconds: 5).contains("read escape sequence"))
             #expect(try r.status("tty") == "running")
         }
         // Exiting the shell ends the attachment with its code.
-        let pty = try PTY()
-        let pid = try r.start(["attach", "tty"], fds: [pty.slave, pty.slave, pty.slave])
-        usleep(300_000)
-        pty.type(Array("exit 5\r".utf8))
-        #expect(try Spawn.wait(pid).shellStatus == 5)
-        #expect(r.eventually { (try? r.status("tty")) == "exited" })
+        try Self.attachAndExit(r, "tty")
+    }
+}
+
+extension PTY {
+    /// Types a command into the shell behind this terminal until its output shows (the shell
+    /// may not read yet): whether it did, and what the terminal showed.
+    func shellEchoes(_ r: BusyboxRoot) -> (Bool, String) {
+        var shown = ""
+        let answered = r.eventually {
+            type(Array("echo he''llo $((6*7))\r".utf8))
+            shown += read(until: "hello 42", seconds: 1)
+            return shown.contains("hello 42")
+        }
+        return (answered, shown)
+    }
+
+    /// Keys typed one at a time, as a person types them (the detach keys match keystrokes only).
+    func typeKeys(_ keys: [UInt8]) {
+        for k in keys {
+            type([k])
+            usleep(200_000)
+        }
     }
 }

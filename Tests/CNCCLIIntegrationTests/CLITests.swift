@@ -131,6 +131,10 @@ enum CLI {
         #expect(unknown.status == 1)
         #expect(unknown.stderr.hasPrefix("cnc: 'frobnicate' is not a cnc command.\nSee 'cnc --help'.\n"), "\(unknown.stderr)")
         #expect(unknown.stderr.contains("SUBCOMMANDS") && !unknown.stderr.contains("nexpected argument"), "\(unknown.stderr)")
+        // cncapply too, although a bare `cncapply` applies: its apply takes no such word.
+        let app = try CLI.run("cncapply", ["frobnicate"])
+        #expect(app.status == 1 && app.stderr.hasPrefix("cncapply: 'frobnicate' is not a cncapply command.\nSee 'cncapply --help'.\n"), "\(app.stderr)")
+        #expect(app.stderr.contains("SUBCOMMANDS") && !app.stderr.contains("nexpected argument"), "\(app.stderr)")
         let rmf = try CLI.run("cnc", ["rm", "-f", "--root", root, "nosuch"])
         #expect(rmf.status == 0 && rmf.stdout.isEmpty && rmf.stderr.isEmpty, "\(rmf.stderr)")
         let rm = try CLI.run("cnc", ["rm", "--root", root, "nosuch"])

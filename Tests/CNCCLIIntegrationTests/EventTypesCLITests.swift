@@ -58,7 +58,12 @@ import Testing
         #expect(try cnc(["network", "disconnect", "kept", "box"]).status == 0)
         // Created (never started) on `kept`: a user of it, as a stopped container is in docker.
         #expect(try cnc(["create", "--name", "idle", "--network", "kept", "app:stable", "true"]).status == 0)
-        #expect(try cnc(["rm", "-f", "box"]).status == 0)
+        #expect(try cnc(["stop", "-t", "0", "box"]).status == 0)
+        // Docker's order for a stop: die, the network's disconnect, stop.
+        let stopSequence = try Self.events(app, []).filter { Self.actorID($0) == cid || Self.attributes($0)["container"] == cid }
+            .map { "\($0["Type"] as? String ?? "") \($0["Action"] as? String ?? "")" }.filter { !$0.hasSuffix(" kill") }
+        #expect(Array(stopSequence.suffix(3)) == ["container die", "network disconnect", "container stop"], "\(stopSequence)")
+        #expect(try cnc(["rm", "box"]).status == 0)
 
         let no = try cnc(["network", "prune"], stdin: "n\n")
         #expect(no.stdout == "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ", "\(no.stdout)")
@@ -67,13 +72,52 @@ import Testing
         let left = try cnc(["network", "ls", "--format", "{{.Name}}"]).stdout
         #expect(left.split(separator: "\n").contains("kept"), "\(left)")
 
+        // docker's sequence: run connects box to evnet, its stop disconnects it.
         let events = try Self.events(app, ["type=network"])
         let actions = events.map { $0["Action"] as? String ?? "" }
-        #expect(actions == ["create", "create", "create", "connect", "disconnect", "destroy", "destroy"], "\(actions)")
+        #expect(actions == ["create", "create", "create", "connect", "connect", "disconnect", "disconnect", "destroy", "destroy"], "\(actions)")
         #expect(Self.actorID(events[0]) == netID && Self.attributes(events[0]) == ["name": "evnet", "type": "bridge"], "\(events[0])")
-        #expect(Self.attributes(events[3]) == ["container": cid, "name": "kept", "type": "bridge"], "\(events[3])")
+        #expect(Self.actorID(events[3]) == netID && Self.attributes(events[3]) == ["container": cid, "name": "evnet", "type": "bridge"], "\(events[3])")
+        #expect(Self.attributes(events[4]) == ["container": cid, "name": "kept", "type": "bridge"], "\(events[4])")
+        #expect(Self.attributes(events[6]) == ["container": cid, "name": "evnet", "type": "bridge"], "\(events[6])")
         #expect(try Self.events(app, ["network=spare"]).map { $0["Action"] as? String ?? "" } == ["create", "destroy"])
         #expect(try cnc(["rm", "idle"]).status == 0)
+    }
+
+    /// cncapply's networks report as `cnc network`'s do: apply creates the app's network and
+    /// connects each container it starts (a replacement's too), the replaced one disconnects,
+    /// down disconnects the rest and destroys the network.
+    @Test func appNetworkEventsFromApplyReplaceAndDown() throws {
+        let app = try AppRoot()
+        defer { FirstHourCLITests.removeNetworks(app) }
+        func yaml(_ v: String) -> String {
+            "name: evapp\nservices:\n  web:\n    image: app:stable\n    command: [\"sleep\", \"1000\"]\n    stop_grace_period: 0s\n    environment: {V: \"\(v)\"}\n"
+        }
+        let file = try app.write(yaml("1"))
+        let first = try app.apply(["-f", file])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        let name = try #require(try CLI.run("cnc", ["network", "ls", "--root", app.root, "--format", "{{.Name}}"]).stdout
+            .split(separator: "\n").map(String.init).first { $0.hasPrefix("evapp") })
+        let net = [try CLI.run("cnc", ["network", "inspect", "--root", app.root, "--format", "{{.Id}}", name]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines), name]
+        _ = try app.write(yaml("2"))
+        let second = try app.apply(["-f", file])
+        #expect(second.status == 0 && second.stdout.contains("replace"), "\(second.stdout)\(second.stderr)")
+        #expect(try app.apply(["down", "-p", "evapp"]).status == 0)
+
+        let events = try Self.events(app, ["type=network"])
+        let actions = events.map { $0["Action"] as? String ?? "" }
+        #expect(actions.first == "create" && actions.last == "destroy", "\(actions)")
+        #expect(actions.filter { $0 == "connect" }.count == 2 && actions.filter { $0 == "disconnect" }.count == 2, "\(actions)")
+        for e in events {
+            #expect(Self.actorID(e) == net.first && Self.attributes(e)["name"] == net.last && Self.attributes(e)["type"] == "bridge", "\(e)")
+        }
+        // Each container (the first and its replacement) connected once and disconnected once.
+        let connected = events.filter { $0["Action"] as? String == "connect" }.compactMap { Self.attributes($0)["container"] }
+        let disconnected = events.filter { $0["Action"] as? String == "disconnect" }.compactMap { Self.attributes($0)["container"] }
+        #expect(Set(connected).count == 2 && Set(connected) == Set(disconnected), "\(connected) \(disconnected)")
+        let destroyed = try Self.events(app, ["type=container", "event=destroy"]).map(Self.actorID)
+        #expect(Set(connected).isSubset(of: Set(destroyed)), "\(destroyed)")
     }
 
     @Test func renameRestartExecAndHealthEvents() throws {

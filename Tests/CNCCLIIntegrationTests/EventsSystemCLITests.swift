@@ -43,7 +43,13 @@ import Testing
         #expect(dies.stdout == "svc die 137\n", "\(dies.stdout)\(dies.stderr)")
         #expect(try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "label=tier=web", "-f", "event=create", "--format", "{{.ID}}"]).stdout == "\(id)\n")
         #expect(try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "image=app", "--format", "{{.Type}}"]).stdout.split(separator: "\n").count == 11)
-        #expect(try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=network"]).stdout.isEmpty)
+        // The default network (made on first use here; docker's exists from the start) is joined
+        // at each start and left at the end of each run or stop, as docker's bridge is.
+        let network = try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=network",
+                               "--format", "{{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes \"container\"}}"]).stdout
+        let netActions = network.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        #expect(netActions == ["create", "connect", "disconnect", "connect", "disconnect"], "\(network)")
+        #expect(network.split(separator: "\n").suffix(2).allSatisfy { $0.hasSuffix(" cnc \(id)") }, "\(network)")
         let json = try cnc(["events", "--since", "1h", "--until", "0s", "--format", "{{json .}}", "--filter", "event=stop"]).stdout
         let msg = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(msg["Type"] as? String == "container" && msg["Action"] as? String == "stop" && msg["status"] as? String == "stop")

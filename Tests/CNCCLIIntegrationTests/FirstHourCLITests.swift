@@ -119,6 +119,9 @@ import Testing
         let table = try cnc(["ps", "-a", "--format", "table {{.Names}}\\t{{.Status}}"]).stdout.split(separator: "\n").map(String.init)
         #expect(table.first == "NAMES" + String(repeating: " ", count: long.count + 3 - 5) + "STATUS", "\(table)")
         #expect(table.contains { $0.hasPrefix("idle ") && $0.hasSuffix("Created") })
+        // Docker's name of the default network (which these joined) finds it: inspect, --format.
+        let bridge = try cnc(["network", "inspect", "-f", "{{.Name}} {{.Driver}}", "bridge"])
+        #expect(bridge.status == 0 && bridge.stdout == "cnc bridge\n", "\(bridge.stdout)\(bridge.stderr)")
         #expect(try cnc(["rm", "-f", "web", long, "idle"]).status == 0)
     }
 

@@ -78,6 +78,10 @@ import Testing
         #expect(try cnc(["volume", "prune", "-f"]).stdout == "Total reclaimed space: 0B\n")
         let events = try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}"]).stdout
         #expect(events.hasPrefix("create data\ncreate labelled\n") && events.contains("destroy labelled\n"), "\(events)")
+        // Volumes `run -v` makes (named on first use, anonymous) report as docker's do, once.
+        for line in ["create fresh", "create \(anonymous)", "destroy \(anonymous)", "destroy data"] {
+            #expect(events.components(separatedBy: "\n").filter { $0 == line }.count == 1, "\(line): \(events)")
+        }
     }
 
     /// An app's volume is `<project>_<name>` with Compose's labels: `cnc volume` sees it, refuses
@@ -120,6 +124,9 @@ import Testing
         let down = try app.apply(["down", "-p", "vol", "--volumes"])
         #expect(down.status == 0 && down.stdout.contains("volume dbdata: removed"), "\(down.stdout)")
         #expect(try cnc(["volume", "ls", "-q"]).stdout.isEmpty)
+        // The app's volume reports its create (first apply) and destroy (down --volumes).
+        let events = try cnc(["events", "--since", "1h", "--until", "0s", "--filter", "type=volume", "--format", "{{.Action}} {{.Actor.ID}}"]).stdout
+        #expect(events == "create vol_dbdata\ndestroy vol_dbdata\n", "\(events)")
     }
 
     /// Compose's `external: true`: the app mounts the volume of exactly that name (made by `cnc

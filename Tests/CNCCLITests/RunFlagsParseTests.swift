@@ -18,6 +18,7 @@ import Testing
         var inv = RunFlags.Invocation(flags: c.options.flags, detach: c.detach, rm: c.rm, root: c.global.root,
                                       logLevel: c.global.logLevel.map { $0.level.rawValue })
         inv.cgroupManager = c.global.cgroupManager
+        inv.detachKeys = c.detachKeys
         return inv
     }
 
@@ -106,6 +107,7 @@ import Testing
 
     @Test func createHasNoDetach() {
         #expect(RunFlags.parseFast(["-d", "img"], withDetach: false) == nil)
+        #expect(RunFlags.parseFast(["--detach-keys", "ctrl-a,x", "img"], withDetach: false) == nil)
         #expect(RunFlags.parseFast(["--rm", "img"], withDetach: false)?.rm == true)
     }
 

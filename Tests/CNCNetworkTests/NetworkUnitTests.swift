@@ -100,12 +100,18 @@ import Testing
 }
 
 @Suite struct NameResolutionTests {
-    @Test func hostsListsSelfExtraAndPeersOnce() throws {
+    /// Docker's hosts file: its localhost lines, --add-host entries, the hostname at the
+    /// container's address; no names of its own beyond that (peers and itself resolve by DNS).
+    @Test func hostsListsLocalhostExtraAndHostnameAsDocker() throws {
         let me = NameResolution.Entry(address: IPv4Address("10.0.0.2")!, names: ["web", "www"])
-        let peer = NameResolution.Entry(address: IPv4Address("10.0.0.3")!, names: ["db", "web"])
-        let text = NameResolution.hosts(hostname: "h1", own: [me], peers: [peer],
+        let other = NameResolution.Entry(address: IPv4Address("10.1.0.2")!, names: ["web"])
+        let text = NameResolution.hosts(hostname: "h1", own: [me, other], peers: [],
                                         extra: [HostEntry(name: "gw", address: IPv4Address("10.0.0.1")!)])
-        #expect(text == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.2\th1 web www\n10.0.0.1\tgw\n10.0.0.3\tdb\n")
+        #expect(text == "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+            + "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n10.0.0.1\tgw\n10.0.0.2\th1\n")
+        // Peers (networks without cnc-dns only) follow, each name once.
+        let peer = NameResolution.Entry(address: IPv4Address("10.0.0.3")!, names: ["db", "h1"])
+        #expect(NameResolution.hosts(hostname: "h1", own: [me], peers: [peer], extra: []).hasSuffix("10.0.0.2\th1\n10.0.0.3\tdb\n"))
     }
 
     @Test(arguments: [

@@ -62,6 +62,30 @@ import Testing
         }
         #expect(try h.cnc(["exec", "nosuchcontainer", "true"]).status == 1)
         #expect(try h.cnc(["exec", "--foo", "ex", "true"]).status == 125)
+        // Docker's words: its OCI runtime's failure (runc's, as docker's daemon wraps it), 126 for
+        // any exec that cannot start (a missing user too), 127 for a command not found.
+        let oci = "Error: OCI runtime exec failed: exec failed: unable to start container process: "
+        let words: [([String], Int32, String)] = [
+            (["nosuchcommand"], 127, #"exec: "nosuchcommand": executable file not found in $PATH"#),
+            (["/does/not/exist"], 127, #"exec: "/does/not/exist": stat /does/not/exist: no such file or directory"#),
+            (["/etc/passwd"], 126, #"exec: "/etc/passwd": permission denied"#),
+            (["-u", "nosuchuser", "true"], 126, "unable to find user nosuchuser: no matching entries in passwd file"),
+        ]
+        for (args, status, message) in words {
+            let flags = args.first == "-u" ? Array(args.prefix(2)) : []
+            let e = try h.cnc(["exec"] + flags + ["ex"] + args.dropFirst(flags.count))
+            #expect(e.status == status && e.err == oci + message + ": unknown\n", "\(args): \(e.err)")
+        }
+        // Refusals before anything runs: moby's words, by full ID, status 1.
+        let exID = try h.cnc(["inspect", "--format", "{{.Id}}", "ex"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try h.cnc(["pause", "ex"]).status == 0)
+        let paused = try h.cnc(["exec", "ex", "true"])
+        #expect(paused.status == 1 && paused.err == "Error: Container \(exID) is paused, unpause the container before exec\n", "\(paused.err)")
+        #expect(try h.cnc(["unpause", "ex"]).status == 0)
+        #expect(try h.cnc(["kill", "ex"]).status == 0)
+        #expect(h.eventually { (try? h.cnc(["inspect", "--format", "{{.State.Status}}", "ex"]).out) == "exited\n" })
+        let stopped = try h.cnc(["exec", "ex", "true"])
+        #expect(stopped.status == 1 && stopped.err == "Error: container \(exID) is not running\n", "\(stopped.err)")
         // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
         let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(h.eventually { !FileManager.default.fileExists(atPath: h.root + "/containers/" + id) }, "run -d --rm left \(id) behind")

@@ -27,6 +27,10 @@ for page in cnc cnc-run cnc-network-create cnc-completion cncapply cncapply-ls c
   grep -q '^\.Dt ' "$f" || fail "$page.1 is not an mdoc page"
 done
 grep -q 'EXAMPLES' "$p/share/man/man1/cncapply-ls.1" || fail "cncapply-ls.1 lacks the examples"
+# Hidden commands (the runtime's hooks) have none.
+for page in cnc-network-attach-hook cnc-cgroup-attach-hook; do
+  [ ! -e "$p/share/man/man1/$page.1" ] || fail "a man page for the hidden command $page"
+done
 
 make -s uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null
 left=$(find "$p" -type f | head -5)

@@ -21,9 +21,16 @@ struct AppPsCommand: AsyncParsableCommand {
             var status = c.observation.status.rawValue
             if let code = c.observation.exitCode, c.observation.status == .exited { status += " (\(code))" }
             rows.append([c.name, c.labels[AppLabels.service] ?? "-", status,
-                         c.observation.health == .none ? "-" : c.observation.health.rawValue, c.labels[AppLabels.image] ?? "-",
+                         c.observation.health == .none ? "-" : c.observation.health.rawValue, Self.image(c.labels[AppLabels.image]),
                          String(c.id.prefix(12))])
         }
         print(Table.render(rows), terminator: "")
+    }
+
+    /// The image as the spec wrote it (`busybox`, not `docker.io/library/busybox:latest`), as
+    /// `cnc ps` and `docker compose ps` show it.
+    static func image(_ label: String?) -> String {
+        guard let label else { return "-" }
+        return (try? ImageReference(parsing: label)).map(RuntimeBackend.shown) ?? label
     }
 }

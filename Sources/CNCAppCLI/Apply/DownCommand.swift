@@ -36,15 +36,21 @@ struct DownCommand: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        for n in try await backend.listNetworks(project: project) {
+        let networks = try await backend.listNetworks(project: project)
+        for n in networks {
             try await backend.removeNetwork(project: project, name: n.name)
             print("network \(n.name): removed")
         }
-        if volumes {
-            for v in try await backend.listVolumes(project: project) {
-                try await backend.removeVolume(project: project, name: v.name)
-                print("volume \(v.name): removed")
-            }
+        let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
+        for v in doomedVolumes {
+            try await backend.removeVolume(project: project, name: v.name)
+            print("volume \(v.name): removed")
+        }
+        // Nothing of the app was there (never applied, or down already): Compose's warning, and
+        // no record of a `down` (an unknown name must not turn into an app that is "down").
+        if containers.isEmpty && networks.isEmpty && doomedVolumes.isEmpty {
+            writeStderr("Warning: No resource found to remove for project \"\(project)\".\n")
+            return
         }
         try await state.addEvent(project: project, kind: "down", message: "removed \(containers.count) containers",
                                  time: Int64(Date().timeIntervalSince1970))

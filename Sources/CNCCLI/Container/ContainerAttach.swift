@@ -28,7 +28,15 @@ struct ContainerAttach: ParsableCommand {
             }
             return try r.attach(c, options: AttachOptions(stdin: !noStdin && c.config.openStdin, detachKeys: keys))
         }
-        // Detaching leaves the container running and says nothing; an exit passes its code on.
-        if case .exited(let code) = outcome, code != 0 { throw ExitCode(code) }
+        switch outcome {
+        case .exited(let code):
+            if code != 0 { throw ExitCode(code) }
+        case .detached:
+            // docker's CLI returns moby/term's EscapeError here and prints it as it prints any
+            // error (its own words, no prefix), exit 1; the container runs on. (`run -it` and
+            // `start -ai` treat the same keys as success, silently.)
+            writeStderr("read escape sequence\n")
+            throw ExitCode(1)
+        }
     }
 }

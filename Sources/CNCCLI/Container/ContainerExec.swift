@@ -30,8 +30,10 @@ struct ContainerExec: ParsableCommand {
         do {
             throw ExitCode(try r.exec(container, req))
         } catch let f as Runtime.StartFailure {
-            writeStderr("Error: \(f.message)\n")
-            throw ExitCode(f.status)
+            // docker's daemon: an exec that cannot start is 126 (127 when its command is not
+            // found), reported in the words of its OCI runtime's failure.
+            writeStderr("Error: OCI runtime exec failed: exec failed: unable to start container process: \(f.message): unknown\n")
+            throw ExitCode(f.status == 127 ? 127 : 126)
         } catch let e as CNCError {
             // Refusals before anything runs (no such container, not running, no command) are
             // Docker's status 1; 126/127 stay for a command that cannot run (StartFailure).

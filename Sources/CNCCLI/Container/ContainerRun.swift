@@ -16,11 +16,13 @@ struct ContainerRun: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("d"), .long], help: "Run container in background and print container ID.") var detach = false
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
+    @Option(name: .long, help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
     @OptionGroup var options: ContainerOptions
 
     func run() throws {
         let engine = global.engineConfig()
-        let inv = RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm)
+        var inv = RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm)
+        inv.detachKeys = detachKeys
         throw ExitCode(try ContainerLaunch.run(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) }))
     }
 
@@ -49,17 +51,20 @@ struct ContainerStart: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Attach STDOUT/STDERR and forward signals.") var attach = false
     @Flag(name: [.customShort("i"), .long], help: "Attach container's STDIN.") var interactive = false
+    @Option(name: .long, help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
     @Argument(help: "Containers.", completion: .containerNames) var containers: [String]
 
     func run() throws {
         let runtime = try global.runtime()
+        let keys = try reportingErrors { try detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence }
         var failed = false
         for ref in containers {
             do {
                 let c = try runtime.container(ref)
                 if c.state.isActive { print(ref); continue }
                 if attach {
-                    throw ExitCode(try ContainerLaunch.startAndFollow(runtime, c.config, detach: false, interactive: interactive, tty: c.config.tty))
+                    throw ExitCode(try ContainerLaunch.startAndFollow(runtime, c.config, detach: false, interactive: interactive, tty: c.config.tty,
+                                                                      detachKeys: keys))
                 }
                 _ = try ContainerLaunch.startAndFollow(runtime, c.config, detach: true, interactive: false, tty: c.config.tty)
                 let after = try runtime.container(ref)

@@ -25,12 +25,4 @@ struct NetworkGroup: ParsableCommand {
 extension GlobalOptions {
     /// The network manager of this state root.
     func networkManager() -> NetworkManager { .inProcess(root: stateRoot) }
-
-    /// Docker's network event: the network's ID as actor, its name and driver (`type`), and
-    /// for connect/disconnect the container's ID.
-    func recordNetworkEvent(_ action: String, _ n: NetworkConfig, container: ContainerID? = nil) {
-        var attributes = ["name": n.name, "type": n.driver.rawValue]
-        if let container { attributes["container"] = container.rawValue }
-        recordEvent(type: "network", action: action, id: n.id, attributes: attributes)
-    }
 }

@@ -33,6 +33,5 @@ struct NetworkConnect: ParsableCommand {
         } else {
             _ = try manager.connect(container: c.config.id, request: request)
         }
-        if let n = try? manager.network(network) { global.recordNetworkEvent("connect", n, container: c.config.id) }
     }
 }

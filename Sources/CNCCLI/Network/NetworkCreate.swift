@@ -51,7 +51,6 @@ struct NetworkCreate: ParsableCommand {
         let manager = global.networkManager()
         try manager.sweep()
         let n = try manager.create(o)
-        global.recordNetworkEvent("create", n)
         print(n.id)
     }
 }

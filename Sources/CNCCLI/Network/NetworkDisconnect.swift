@@ -14,8 +14,6 @@ struct NetworkDisconnect: ParsableCommand {
     func run() throws {
         let c = try global.runtime().container(container)
         let manager = global.networkManager()
-        let n = try? manager.network(network)
         try manager.disconnect(container: c.config.id, network: network)
-        if let n { global.recordNetworkEvent("disconnect", n, container: c.config.id) }
     }
 }

@@ -21,10 +21,7 @@ struct NetworkPrune: ParsableCommand {
     /// networks it was created on, as in docker); the default network stays.
     static func prune(_ global: GlobalOptions) throws -> [String] {
         let manager = global.networkManager()
-        let before = (try? manager.list()) ?? []
-        let removed = try manager.prune(alsoUsed: networksNamed(by: try global.runtime().list().map(\.config)))
-        for n in before where removed.contains(n.name) { global.recordNetworkEvent("destroy", n) }
-        return removed
+        return try manager.prune(alsoUsed: networksNamed(by: try global.runtime().list().map(\.config)))
     }
 
     /// The networks these containers were created on (`bridge` is the default network).

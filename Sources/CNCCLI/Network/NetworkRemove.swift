@@ -17,9 +17,7 @@ struct NetworkRemove: ParsableCommand {
         var failed = false
         for ref in networks {
             do {
-                let n = try? manager.network(ref)
                 try manager.remove(ref)
-                if let n { global.recordNetworkEvent("destroy", n) }
                 print(ref)
             } catch let e as CNCError {
                 writeStderr("Error: \(e.description)\n")

@@ -33,9 +33,7 @@ struct VolumeCreate: ParsableCommand {
                 labels[kv[0]] = kv.count > 1 ? kv[1] : ""
             }
             let r = try global.runtime()
-            let existed = (name ?? nameOption).map { (try? r.volumes.volume($0)) != nil } ?? false
             let v = try r.volumes.create(name ?? nameOption, labels: labels)
-            if !existed { r.recordEvent(type: "volume", action: "create", id: v.name, attributes: ["driver": v.driver]) }
             print(v.name)
         }
     }

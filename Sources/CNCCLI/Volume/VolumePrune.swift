@@ -43,7 +43,6 @@ struct VolumePrune: ParsableCommand {
             let size = FileSystem.diskUsage(r.volumes.dataPath(v.name))
             do {
                 try r.volumes.remove(v.name)
-                r.recordEvent(type: "volume", action: "destroy", id: v.name, attributes: ["driver": v.driver])
                 removed.append(v.name)
                 reclaimed += size
             } catch {

@@ -23,7 +23,6 @@ struct VolumeRemove: ParsableCommand {
                     throw CNCError(.conflict, "remove \(name): volume is in use - [\(ids.map(\.rawValue).joined(separator: ", "))]")
                 }
                 try r.volumes.remove(name)
-                r.recordEvent(type: "volume", action: "destroy", id: name, attributes: ["driver": "local"])
                 print(name)
             } catch let e as CNCError {
                 if force && e.code == .notFound { continue }

@@ -100,7 +100,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func removeVolume(project: String, name: String) async throws {
         let host = appVolumes(project: project).first { $0.key == name }?.host ?? "\(project)_\(name)"
-        try FileSystem.removeTree(runtime.store.volumesDir + "/" + host)
+        do { try runtime.volumes.remove(host) } catch let e as CNCError where e.code == .notFound {}
     }
 
     public func listVolumes(project: String) async throws -> [ObservedResource] {
@@ -132,7 +132,7 @@ public final class RuntimeBackend: ContainerBackend {
 
     /// The image as `cnc ps` shows an app's container, the way a spec names it: `busybox`,
     /// `me/app:1`, `localhost:5000/app:1` (docker's short form, without the implied `:latest`).
-    static func shown(_ ref: ImageReference) -> String {
+    public static func shown(_ ref: ImageReference) -> String {
         let short = ref.familiar
         return ref.tag == ImageReference.defaultTag && ref.digest == nil ? String(short.dropLast(ImageReference.defaultTag.count + 1)) : short
     }
