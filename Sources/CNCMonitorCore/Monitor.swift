@@ -32,6 +32,8 @@ public final class Monitor {
     // The current run.
     var startedMono: Int64 = 0
     var oomAtStart: Int64 = 0
+    /// The run's OOM watch (the cgroup's counters may be gone when its exit is seen).
+    var oomWatch: OOMWatch?
     var outRead: Int32 = -1
     var errRead: Int32 = -1
     /// `-t`: the master of the terminal cnc-init made inside the container (a new one per start).
@@ -114,6 +116,7 @@ public final class Monitor {
         if let check = healthCheck, check.readFD >= 0 { fds.append(pollfd(fd: check.readFD, events: Int16(POLLIN), revents: 0)) }
         if stdinWrite >= 0 && !stdinPending.isEmpty { fds.append(pollfd(fd: stdinWrite, events: Int16(POLLOUT), revents: 0)) }
         if attachListen >= 0 { fds.append(pollfd(fd: attachListen, events: Int16(POLLIN), revents: 0)) }
+        if let w = oomWatch { fds.append(pollfd(fd: w.fd, events: Int16(POLLIN), revents: 0)) }
         for c in attachClients { fds.append(pollfd(fd: c, events: Int16(POLLIN), revents: 0)) }
         let now = SystemClock.monotonicNanos()
         var deadline = Int64.max
@@ -135,6 +138,7 @@ public final class Monitor {
             else if p.fd == stdinWrite && stdinWrite >= 0 { flushStdin() }
             else if p.fd == attachListen && attachListen >= 0 { acceptAttachClient() }
             else if attachClients.contains(p.fd) { readAttachClient(p.fd) }
+            else if let w = oomWatch, p.fd == w.fd { w.noteEvents() }
         }
     }
 

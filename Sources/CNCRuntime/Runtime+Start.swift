@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import class CNCMonitorCore.OOMWatch
 import enum CNCMonitorCore.RFC3339
 import CNCSystem
 
@@ -36,6 +37,7 @@ public struct StartedContainer: Sendable {
         let oomFile: String?
         let oomKey: String?
         let oomAtStart: Int64
+        let oomWatch: OOMWatch?
         let state: ContainerState
         /// For the `die` event (name, image, labels).
         let config: ContainerConfig
@@ -299,6 +301,7 @@ extension Runtime {
         Trace.mark("in cgroups")
         let oom = cgroups.oomCounter(cg)
         let oomAtStart = oom.flatMap { Self.counter($0.file, $0.key) } ?? 0
+        let oomWatch = oom.flatMap { OOMWatch(counterFile: $0.file, key: $0.key, start: oomAtStart) }
         try FD.write(sync.writeFD, [1])
         sync.closeWrite()
         // While init mounts the container's root, write its config.json (if create left it).
@@ -320,7 +323,7 @@ extension Runtime {
         try? store.writeState(c.config.id, state)
         record("start", c.config)
         return StartedContainer(id: c.config.id, pid: pid, statusFD: -1,
-                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state,
+                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, oomWatch: oomWatch, state: state,
                                               config: c.config, startedNanos: startedNanos))
     }
 
@@ -332,7 +335,11 @@ extension Runtime {
         s.pid = 0
         s.exitCode = end.shellStatus
         if case .signaled(let sig) = end { s.signal = sig }
-        if let f = d.oomFile, let k = d.oomKey { s.oomKilled = (Self.counter(f, k) ?? 0) > d.oomAtStart }
+        if let w = d.oomWatch {
+            s.oomKilled = w.oomKilled(killed: s.signal == 9)
+        } else if let f = d.oomFile, let k = d.oomKey {
+            s.oomKilled = (Self.counter(f, k) ?? 0) > d.oomAtStart
+        }
         s.finishedAt = RFC3339.format(nanos: Processes.wallNanos())
         s.monitorPid = 0
         try? store.writeState(id, s)
@@ -341,11 +348,7 @@ extension Runtime {
     }
 
     static func counter(_ file: String, _ key: String) -> Int64? {
-        guard let text = try? FileSystem.readText(file) else { return nil }
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            if f.count == 2, f[0] == key { return Int64(f[1]) }
-        }
-        return nil
+        guard let bytes = try? FileSystem.readBytes(file) else { return nil }
+        return OOMWatch.value(of: key, in: bytes)
     }
 }
