@@ -74,7 +74,16 @@ public final class Monitor {
         attach = config.flag("attach")
         namespaceFlags = UInt(config.int("namespaces", 0))
         restartPolicy = config.restartPolicy
-        log = LogWriter(path: dir + "/container.log", maxSize: config.int("logmaxsize", 0), maxFiles: Int(config.int("logmaxfile", 1)))
+        let sink: LogWriter.Sink = switch config.one("logdriver") {
+        case "journald":
+            .journal(JournalSender(fields: config.all("journalfield").map { f in
+                let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+            }))
+        case "none": .none
+        default: .file
+        }
+        log = LogWriter(path: dir + "/container.log", maxSize: config.int("logmaxsize", 0), maxFiles: Int(config.int("logmaxfile", 1)), sink: sink)
         stdinOpen = tty && config.flag("ttystdin")
         stdinPipe = !tty && config.flag("stdinpipe")
 

@@ -50,6 +50,8 @@ extension ContainerConfig {
         var log = JSONObject()
         log.set("maxSize", self.log.maxSize)
         log.set("maxFile", self.log.maxFile)
+        log.set("driver", self.log.driver?.rawValue)
+        log.set("tag", self.log.tag)
         o.set("log", log.value)
         o.set("ulimits", ulimits.map { u -> JSONValue in
             var j = JSONObject()

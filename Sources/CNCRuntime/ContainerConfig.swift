@@ -185,9 +185,39 @@ public struct AdditionalNetwork: Codable, Sendable, Equatable {
     }
 }
 
-/// `--log-opt max-size=10m --log-opt max-file=3`.
+/// `--log-driver`, `--log-opt max-size=10m --log-opt max-file=3 --log-opt tag=...`.
 public struct LogOptions: Codable, Sendable, Equatable {
     public var maxSize: Int64 = 0
     public var maxFile: Int = 1
+    /// nil: json-file (configs written before drivers existed have none).
+    public var driver: LogDriver?
+    /// `--log-opt tag=`: a template of {{.ID}} {{.FullID}} {{.Name}} {{.ImageName}}
+    /// {{.ImageID}} {{.ImageFullID}} {{.DaemonName}}, docker's default `{{.ID}}`.
+    public var tag: String?
     public init() {}
+
+    public var effectiveDriver: LogDriver { driver ?? .jsonFile }
+}
+
+/// Where a container's output goes: docker's drivers of these names.
+public enum LogDriver: String, Codable, Sendable, CaseIterable {
+    case jsonFile = "json-file"
+    case journald, none
+
+    /// Parses `--log-driver`, in docker's words when no such driver exists.
+    public static func parse(_ text: String) throws -> LogDriver {
+        guard let d = LogDriver(rawValue: text) else {
+            throw CNCError(.invalidArgument, "logger: no log driver named '\(text)' is registered")
+        }
+        return d
+    }
+
+    /// The `--log-opt` keys this driver takes (docker's, for the part cnc implements).
+    public var options: [String] {
+        switch self {
+        case .jsonFile: ["max-size", "max-file", "tag"]
+        case .journald: ["tag"]
+        case .none: []
+        }
+    }
 }

@@ -135,6 +135,13 @@ extension Runtime {
         conf.add("restartmax", String(c.config.restartPolicy.maximumRetryCount))
         conf.add("logmaxsize", String(c.config.log.maxSize))
         conf.add("logmaxfile", String(c.config.log.maxFile))
+        switch c.config.log.effectiveDriver {
+        case .jsonFile: break
+        case .none: conf.add("logdriver", "none")
+        case .journald:
+            conf.add("logdriver", "journald")
+            for (k, v) in JournalFields.fields(c.config) { conf.add("journalfield", k + "=" + v) }
+        }
         if c.config.tty { conf.add("tty", "1") }
         if c.config.tty && io.ttyInput && io.stdin != nil { conf.add("ttystdin", "1") }
         if io.attachOut != nil { conf.add("attach", "1") }
@@ -244,9 +251,9 @@ extension Runtime {
 
 extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
-    /// log): a foreground `--rm` run without tty, restart policy or health check.
+    /// log): a foreground `--rm` run without tty, restart policy, health check or journald log.
     public static func runsDirect(_ c: ContainerConfig, attached: Bool) -> Bool {
-        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil
+        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
     }
 
     /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.
