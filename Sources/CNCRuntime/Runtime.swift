@@ -82,11 +82,18 @@ public struct Runtime: Sendable {
         store.all().map { var c = $0; c.state = refreshed(c); return c }
     }
 
+    /// True when `pid` runs cnc-monitor for the container in `dir`: after a reboot (or in a
+    /// new pid namespace) a recorded pid may be some other process's.
+    static func isMonitor(_ pid: Int32, of dir: String) -> Bool {
+        guard let argv = try? FileSystem.readBytes("/proc/\(pid)/cmdline") else { return true }
+        return argv.split(separator: 0).contains { $0.elementsEqual((dir + "/monitor.conf").utf8) }
+    }
+
     /// state.json plus what only the host knows: paused (freezer) and dead monitors.
     func refreshed(_ c: Container) -> ContainerState {
         var s = c.state
         if s.isActive {
-            if s.monitorPid > 0 && !Processes.isRunning(s.monitorPid) {
+            if s.monitorPid > 0 && !(Processes.isRunning(s.monitorPid) && Self.isMonitor(s.monitorPid, of: c.directory)) {
                 s.status = .exited
                 s.running = false
                 s.dead = true

@@ -27,6 +27,9 @@ for page in cnc cnc-run cnc-network-create cnc-completion cncapply cncapply-ls c
   grep -q '^\.Dt ' "$f" || fail "$page.1 is not an mdoc page"
 done
 grep -q 'EXAMPLES' "$p/share/man/man1/cncapply-ls.1" || fail "cncapply-ls.1 lacks the examples"
+unit=$p/lib/systemd/system/cnc-restart.service
+grep -qx "ExecStart=$prefix/bin/cnc start --all --filter restart-policy=always --filter restart-policy=unless-stopped" "$unit" \
+  || fail "cnc-restart.service missing or without the installed cnc"
 
 make -s uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null
 left=$(find "$p" -type f | head -5)
