@@ -12,7 +12,7 @@ public final class JournalSender {
     let common: [UInt8]
 
     public init(fields: [(String, String)], path: String = JournalSender.socketPath) {
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        fd = UnixDatagram.socket()
         self.path = path
         var b: [UInt8] = []
         for (k, v) in fields { Self.append(k, Array(v.utf8), to: &b) }
@@ -26,19 +26,7 @@ public final class JournalSender {
     public func send(_ stream: LogStream, _ line: ArraySlice<UInt8>) {
         let partial = line.last != 10
         let entry = Self.entry(stream, partial ? line : line.dropLast(), partial: partial, common: common)
-        guard fd >= 0 else { return }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, c) in path.utf8.prefix(raw.count - 1).enumerated() { raw[i] = c }
-        }
-        entry.withUnsafeBytes { e in
-            withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    _ = sendto(fd, e.baseAddress, e.count, Int32(MSG_NOSIGNAL), $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
-            }
-        }
+        UnixDatagram.send(fd, to: path, entry)
     }
 
     /// The datagram for one line (tested byte for byte).

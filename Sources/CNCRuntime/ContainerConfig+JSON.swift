@@ -53,6 +53,7 @@ extension ContainerConfig {
         log.set("driver", self.log.driver?.rawValue)
         log.set("tag", self.log.tag)
         o.set("log", log.value)
+        o.set("sdNotify", sdNotify?.rawValue)
         o.set("ulimits", ulimits.map { u -> JSONValue in
             var j = JSONObject()
             j.set("name", u.name)

@@ -35,6 +35,8 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var labels: [String: String] = [:]
     public var network: NetworkMode = .none
     public var log = LogOptions()
+    /// `--sdnotify` (nil: ignore).
+    public var sdNotify: SdNotifyMode?
     public var ulimits: [Ulimit] = []
     public var dns: [String] = []
     public var extraHosts: [String] = []
@@ -197,6 +199,23 @@ public struct LogOptions: Codable, Sendable, Equatable {
     public init() {}
 
     public var effectiveDriver: LogDriver { driver ?? .jsonFile }
+}
+
+/// `--sdnotify`, podman's meaning: when cnc runs as a `Type=notify` service's main process
+/// (NOTIFY_SOCKET set), `monitor` tells systemd READY=1 once the container runs (and, for a
+/// detached run, MAINPID=<the container's monitor>: see SdNotify); `ignore` sends nothing. (`container`, the container's own
+/// READY=1 proxied by the monitor, is not built yet.)
+public enum SdNotifyMode: String, Codable, Sendable, CaseIterable {
+    case container, monitor, ignore
+
+    /// Parses `--sdnotify`; `container` is refused until the proxy exists.
+    public static func parse(_ text: String) throws -> SdNotifyMode {
+        guard let m = SdNotifyMode(rawValue: text) else {
+            throw CNCError(.invalidArgument, "invalid argument \"\(text)\" for \"--sdnotify\" flag: want container, monitor or ignore")
+        }
+        if m == .container { throw CNCError(.unsupported, "--sdnotify=container is not supported yet (monitor and ignore are)") }
+        return m
+    }
 }
 
 /// Where a container's output goes: docker's drivers of these names.

@@ -59,6 +59,7 @@ public struct ContainerRequest: Sendable, Equatable {
     public var stopTimeout: Int?
     public var healthcheck = HealthcheckChoice.image
     public var log = LogOptions()
+    public var sdNotify: SdNotifyMode?
     public var ulimits: [Ulimit] = []
     public var sysctls: [String: String] = [:]
     public var devices: [DeviceNode] = []
@@ -119,6 +120,7 @@ public struct ContainerRequest: Sendable, Equatable {
         case .custom(let h): c.healthcheck = h
         }
         c.log = log
+        c.sdNotify = sdNotify
         c.ulimits = ulimits
         c.dns = dns
         c.dnsSearch = dnsSearch.isEmpty ? nil : dnsSearch

@@ -76,6 +76,7 @@ public struct RunFlags: Equatable, Sendable {
     public var cgroupParent: String?
     public var logOpt: [String] = []
     public var logDriver: String?
+    public var sdnotify: String?
     public var dns: [String] = []
     public var addHost: [String] = []
     /// `--pull`: "missing" (docker's default), "always" or "never"; checked by `pullPolicy()`.
@@ -158,6 +159,7 @@ public struct RunFlags: Equatable, Sendable {
         r.network = try networkMode()
         r.cgroupParent = cgroupParent
         r.restartPolicy = try RestartPolicy(parsing: restart)
+        r.sdNotify = try sdnotify.map(SdNotifyMode.parse)
         r.stopSignal = stopSignal
         r.stopTimeout = stopTimeout
         r.ulimits = try ulimit.map(Ulimit.init(parsing:))
