@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CNC=${CNC:-$(pwd)/.build/release/cnc}
 RUNS=${RUNS:-30}
-export SDH_NAME=cnc-bench-systemd
+export SDH_NAME=bench_systemd   # not cnc-*: its target would show among the units counted
 work=$(mktemp -d /var/tmp/cnc-bench-systemd.XXXXXX)   # not /tmp: the harness shares the host's
 trap 'scripts/systemd-harness.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 scripts/make-busybox-rootfs.sh "$work/rootfs" >/dev/null
@@ -37,6 +37,6 @@ done
 echo \"cnc run --rm (systemd driver): \$((ta / $RUNS / 1000)) us/run\"
 echo \"runc --systemd-cgroup run:     \$((tb / $RUNS / 1000)) us/run\"
 awk -v a=\$ta -v b=\$tb 'BEGIN { printf \"ratio cnc/runc: %.2f (target <= 0.5)\n\", a / b }'
-left=\$(systemctl list-units --all --no-legend 'cnc-*' 'runc-*' | wc -l)
-echo \"units left: \$left\"
+sleep 0.2
+echo \"units left: \$(systemctl list-units --all --no-legend --plain 'cnc-*' 'runc-*' | awk '{print \$1}' | tr '\\n' ' ')\"
 "
