@@ -1,5 +1,7 @@
 import CNCCore
 import CNCImageStore
+import class CNCMonitorCore.JournalSender
+import CNCSystem
 
 /// What a user asked of a container, as typed values: `cnc run`/`create` flags (RunFlags), a
 /// Compose service (cncapply), and next a Dockerfile RUN step. `resolve(image:)` is the one
@@ -118,6 +120,10 @@ public struct ContainerRequest: Sendable, Equatable {
                                                   startPeriod: i.healthStartPeriod, retries: i.healthRetries)
         case .disabled: c.healthcheck = nil
         case .custom(let h): c.healthcheck = h
+        }
+        // Docker's words when the journal is not there to take the lines.
+        if log.driver == .journald && !FileSystem.exists(JournalSender.socketPath) {
+            throw CNCError(.unsupported, "failed to initialize logging driver: journald is not enabled on this host")
         }
         c.log = log
         c.sdNotify = sdNotify

@@ -100,4 +100,19 @@ import Testing
         #expect(opt.status == 125 && opt.err.contains("unknown log opt 'max-size' for journald log driver"), "\(opt)")
         #expect(try s.cnc(["ps", "-aq"]).out.split(separator: "\n").count == 1)
     }
+
+    /// On a host without journald, `--log-driver journald` is refused as docker refuses it, and
+    /// `cnc info` says why; nothing is created.
+    @Test(.enabled(if: Host.effectiveUserID == 0 && !FileSystem.exists("/run/systemd/journal/socket")
+                   && FileSystem.isExecutable(SystemdCNC.bin + "/cnc-cli"), "needs root, the built cnc, and a host without journald"))
+    func journaldAbsentIsRefused() throws {
+        let tmp = try TempDir("cnc-no-journald")
+        let root = tmp.path + "/root"
+        let r = try run(SystemdCNC.bin + "/cnc", ["--root", root, "run", "--rm", "--log-driver", "journald", "--network", "none",
+                                                  "--rootfs", tmp.path, "busybox", "true"])
+        #expect(r.status == 125 && r.err == "Error: failed to initialize logging driver: journald is not enabled on this host\n", "\(r)")
+        #expect(try run(SystemdCNC.bin + "/cnc", ["--root", root, "ps", "-aq"]).out.isEmpty)
+        let info = try run(SystemdCNC.bin + "/cnc", ["--root", root, "info"]).out
+        #expect(info.contains("Logging driver:   json-file (default); also journald (not enabled on this host: no journald socket), none"), "\(info)")
+    }
 }
