@@ -50,7 +50,9 @@ struct ContainerStart: ParsableCommand {
               cnc start web
               cnc start -ai box
               cnc start web db
-              cnc start --all --filter restart-policy=always --filter restart-policy=unless-stopped   (what cnc-restart.service runs at boot)
+              cnc start --all --filter restart-policy=always --filter restart-policy=unless-stopped
+
+            The last is what cnc-restart.service runs at boot.
             """)
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Attach STDOUT/STDERR and forward signals.") var attach = false
