@@ -102,7 +102,7 @@ let package = Package(
         .target(name: "CNCNetworkAttach", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCRuntime", "CNCStart"]),
         .target(name: "CNCEngine", dependencies: [
             "CNCCore", "CNCSystem", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCCgroups", "CNCNetwork", "CNCRuntime",
-            "CNCNetworkAttach", "CNCSystemd", "CNCNftables",
+            "CNCNetworkAttach", "CNCSystemd", "CNCNftables", "CNCMonitorCore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),

@@ -77,6 +77,16 @@ EOF
   # no /dev/log symlink on the shared /dev, no audit netlink
   ln -sf /dev/null "$u/systemd-journald-dev-log.socket"
   ln -sf /dev/null "$u/systemd-journald-audit.socket"
+  # The root filesystem (and /dev, /tmp, /var) is the host's: nothing of the boot sequence
+  # may run. A unit with default dependencies pulls sysinit.target, whose
+  # systemd-tmpfiles-setup.service runs `systemd-tmpfiles --remove --boot`, which empties
+  # the host's /tmp (seen once, from a test's unit). Masked, such a unit fails to start instead.
+  for m in sysinit.target basic.target local-fs.target swap.target network-online.target \
+           systemd-tmpfiles-setup.service systemd-tmpfiles-setup-dev.service systemd-tmpfiles-clean.timer \
+           systemd-tmpfiles-clean.service systemd-sysusers.service ldconfig.service systemd-udevd.service \
+           systemd-udev-trigger.service systemd-remount-fs.service systemd-random-seed.service; do
+    ln -sf /dev/null "$u/$m"
+  done
   printf '[Journal]\nStorage=volatile\n' > /run/systemd/journald.conf.d/harness.conf
 }
 

@@ -32,15 +32,21 @@ public struct CgroupDriverChoice: Sendable, Codable, Equatable {
     }
 
     /// A named driver is used as asked (`source` says where: "--cgroup-manager systemd");
-    /// `auto` is systemd when PID 1 is systemd and its bus answers, else cgroupfs.
+    /// `auto` is the driver of the state root's containers while it has some (`recorded`: that
+    /// driver and the root: removing, stopping or updating them through the other one would
+    /// miss their cgroups), else systemd when PID 1 is systemd and its bus answers, else cgroupfs.
     /// `busProblem`: nil when systemd answered on D-Bus, else what went wrong (only asked
     /// when PID 1 is systemd).
     public static func resolve(_ request: CgroupDriverRequest, source: String, pid1Command: String?,
+                               recorded: (driver: CgroupDriverKind, root: String)? = nil,
                                busProblem: () -> String?) -> CgroupDriverChoice {
         switch request {
         case .cgroupfs: return CgroupDriverChoice(driver: .cgroupfs, reason: "asked for with \(source)")
         case .systemd: return CgroupDriverChoice(driver: .systemd, reason: "asked for with \(source)")
         case .auto: break
+        }
+        if let recorded {
+            return CgroupDriverChoice(driver: recorded.driver, reason: "auto: the containers of \(recorded.root) are managed by it")
         }
         let pid1 = pid1Command ?? "unknown"
         guard pid1 == "systemd" else {

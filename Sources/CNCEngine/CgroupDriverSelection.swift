@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import CNCRuntime
 import CNCSystem
 import CNCSystemd
 
@@ -17,9 +18,10 @@ extension EngineConfig {
         return (.auto, "auto")
     }
 
-    /// The driver in use and its manager.
+    /// The driver in use and its manager; `auto` keeps to the driver of the root's containers.
     public func cgroupDriver() throws -> (choice: CgroupDriverChoice, manager: any CgroupManager) {
         let (request, source) = try cgroupDriverRequest()
-        return try CgroupDrivers.select(request, source: source)
+        let recorded = request == .auto ? Runtime.recordedCgroupDriver(stateRoot: stateRoot, runRoot: runRoot) : nil
+        return try CgroupDrivers.select(request, source: source, recorded: recorded.map { ($0, stateRoot) })
     }
 }

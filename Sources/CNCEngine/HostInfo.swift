@@ -1,4 +1,5 @@
 import CNCCgroups
+import class CNCMonitorCore.JournalSender
 import CNCCore
 import CNCNetwork
 import CNCRuntime
@@ -31,6 +32,8 @@ public struct HostInfo: Sendable, Codable, Equatable {
     public var cniPluginDirectory: String?
     public var cniPlugins: [String]
     public var systemdIsPID1: Bool
+    /// journald's socket answers here (what `--log-driver journald` writes to).
+    public var journaldSocket: Bool?
     public var stateRoot: String
     public var runRoot: String
 
@@ -53,6 +56,7 @@ public struct HostInfo: Sendable, Codable, Equatable {
             cniPluginDirectory: cni.directory,
             cniPlugins: cni.plugins,
             systemdIsPID1: pid1 == "systemd",
+            journaldSocket: FileSystem.exists(JournalSender.socketPath),
             stateRoot: config.stateRoot,
             runRoot: config.runRoot)
     }

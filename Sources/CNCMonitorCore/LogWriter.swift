@@ -6,8 +6,16 @@ public enum LogStream: String, Sendable {
 }
 
 /// The json-lines log (Docker's json-file format: {"log":..,"stream":..,"time":..}) with size
-/// rotation: container.log, container.log.1, ... up to `maxFiles` files of `maxSize` bytes.
+/// rotation: container.log, container.log.1, ... up to `maxFiles` files of `maxSize` bytes;
+/// or, with another driver, the same lines to journald, or nowhere.
 public final class LogWriter {
+    /// Where finished lines go.
+    public enum Sink {
+        case file
+        case journal(JournalSender)
+        case none
+    }
+
     /// An unfinished line is written once this much of it has come (as Docker does), without
     /// waiting for its end.
     public static let maxLine = 16384
@@ -16,6 +24,7 @@ public final class LogWriter {
     let maxSize: Int64
     let maxFiles: Int
     let clock: () -> Int64
+    let sink: Sink
     private var fd: Int32 = -1
     private var size: Int64 = 0
     /// The unfinished last line of each stream.
@@ -26,12 +35,13 @@ public final class LogWriter {
     ///   - maxSize: rotate before a line would take the file past this many bytes; 0: never.
     ///   - maxFiles: files kept, the live one included; 1 truncates in place.
     ///   - clock: wall time in nanoseconds for each line's "time".
-    public init(path: String, maxSize: Int64, maxFiles: Int, clock: @escaping () -> Int64 = SystemClock.realtimeNanos) {
+    public init(path: String, maxSize: Int64, maxFiles: Int, sink: Sink = .file, clock: @escaping () -> Int64 = SystemClock.realtimeNanos) {
         self.path = path
         self.maxSize = maxSize
         self.maxFiles = max(1, maxFiles)
         self.clock = clock
-        reopen()
+        self.sink = sink
+        if case .file = sink { reopen() }
     }
 
     deinit { if fd >= 0 { close(fd) } }
@@ -68,6 +78,11 @@ public final class LogWriter {
     }
 
     private func append(_ stream: LogStream, _ bytes: ArraySlice<UInt8>) {
+        switch sink {
+        case .file: break
+        case .journal(let j): return j.send(stream, bytes)
+        case .none: return
+        }
         let b = Self.line(stream, bytes, nanos: clock())
         if maxSize > 0 && size > 0 && size + Int64(b.count) > maxSize { rotate() }
         FileIO.writeAll(fd, b)

@@ -37,7 +37,8 @@ extension Monitor {
         drainOutput()
         endAttachments(exitCode: state.exitCode)
         state.finishedAt = SystemClock.realtimeNanos()
-        state.oomKilled = oomCount() > oomAtStart
+        state.oomKilled = oomWatch?.oomKilled(killed: state.signal == SIGKILL) ?? (oomCount() > oomAtStart)
+        oomWatch = nil
         state.status = .exited
         if let check = healthCheck { kill(check.pid, SIGKILL) }
         let ranFor = SystemClock.monotonicNanos() - startedMono
@@ -103,10 +104,6 @@ extension Monitor {
     /// The cgroup's OOM kill count (memory.events' or memory.oom_control's `oomkey` line).
     func oomCount() -> Int64 {
         guard let f = config.one("oomfile"), let key = config.one("oomkey"), let b = FileIO.read(path: f) else { return 0 }
-        for line in String(decoding: b, as: UTF8.self).split(separator: "\n") {
-            let p = line.split(separator: " ")
-            if p.count == 2, p[0] == key { return Int64(p[1]) ?? 0 }
-        }
-        return 0
+        return OOMWatch.value(of: key, in: b)
     }
 }

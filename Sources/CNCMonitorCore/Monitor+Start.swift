@@ -99,6 +99,8 @@ extension Monitor {
             close(syncW); close(errR)
             return failure
         }
+        // Now the cgroup exists under every driver (a systemd scope is made by the hook).
+        if let f = config.one("oomfile"), let k = config.one("oomkey") { oomWatch = OOMWatch(counterFile: f, key: k, start: oomAtStart) }
         var go: UInt8 = 1
         _ = write(syncW, &go, 1)
         close(syncW)

@@ -34,6 +34,8 @@ public final class Monitor {
     // The current run.
     var startedMono: Int64 = 0
     var oomAtStart: Int64 = 0
+    /// The run's OOM watch (the cgroup's counters may be gone when its exit is seen).
+    var oomWatch: OOMWatch?
     var outRead: Int32 = -1
     var errRead: Int32 = -1
     /// `-t`: the master of the terminal cnc-init made inside the container (a new one per start).
@@ -78,7 +80,16 @@ public final class Monitor {
         attach = config.flag("attach")
         namespaceFlags = UInt(config.int("namespaces", 0))
         restartPolicy = config.restartPolicy
-        log = LogWriter(path: dir + "/container.log", maxSize: config.int("logmaxsize", 0), maxFiles: Int(config.int("logmaxfile", 1)))
+        let sink: LogWriter.Sink = switch config.one("logdriver") {
+        case "journald":
+            .journal(JournalSender(fields: config.all("journalfield").map { f in
+                let kv = f.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+            }))
+        case "none": .none
+        default: .file
+        }
+        log = LogWriter(path: dir + "/container.log", maxSize: config.int("logmaxsize", 0), maxFiles: Int(config.int("logmaxfile", 1)), sink: sink)
         stdinOpen = tty && config.flag("ttystdin")
         escape = EscapeMatcher(keys: stdinOpen ? config.all("detachkey").compactMap { UInt8($0) } : [])
         removeOnExit = config.all("remove")
@@ -122,6 +133,7 @@ public final class Monitor {
         if let check = healthCheck, check.readFD >= 0 { fds.append(pollfd(fd: check.readFD, events: Int16(POLLIN), revents: 0)) }
         if stdinWrite >= 0 && !stdinPending.isEmpty { fds.append(pollfd(fd: stdinWrite, events: Int16(POLLOUT), revents: 0)) }
         if attachListen >= 0 { fds.append(pollfd(fd: attachListen, events: Int16(POLLIN), revents: 0)) }
+        if let w = oomWatch { fds.append(pollfd(fd: w.fd, events: Int16(POLLIN), revents: 0)) }
         for c in attachClients { fds.append(pollfd(fd: c, events: Int16(POLLIN), revents: 0)) }
         let now = SystemClock.monotonicNanos()
         var deadline = Int64.max
@@ -143,6 +155,7 @@ public final class Monitor {
             else if p.fd == stdinWrite && stdinWrite >= 0 { flushStdin() }
             else if p.fd == attachListen && attachListen >= 0 { acceptAttachClient() }
             else if attachClients.contains(p.fd) { readAttachClient(p.fd) }
+            else if let w = oomWatch, p.fd == w.fd { w.noteEvents() }
         }
     }
 

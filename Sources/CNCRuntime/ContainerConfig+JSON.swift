@@ -50,7 +50,10 @@ extension ContainerConfig {
         var log = JSONObject()
         log.set("maxSize", self.log.maxSize)
         log.set("maxFile", self.log.maxFile)
+        log.set("driver", self.log.driver?.rawValue)
+        log.set("tag", self.log.tag)
         o.set("log", log.value)
+        o.set("sdNotify", sdNotify?.rawValue)
         o.set("ulimits", ulimits.map { u -> JSONValue in
             var j = JSONObject()
             j.set("name", u.name)

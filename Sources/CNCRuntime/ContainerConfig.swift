@@ -35,6 +35,8 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var labels: [String: String] = [:]
     public var network: NetworkMode = .none
     public var log = LogOptions()
+    /// `--sdnotify` (nil: ignore).
+    public var sdNotify: SdNotifyMode?
     public var ulimits: [Ulimit] = []
     public var dns: [String] = []
     public var extraHosts: [String] = []
@@ -185,9 +187,56 @@ public struct AdditionalNetwork: Codable, Sendable, Equatable {
     }
 }
 
-/// `--log-opt max-size=10m --log-opt max-file=3`.
+/// `--log-driver`, `--log-opt max-size=10m --log-opt max-file=3 --log-opt tag=...`.
 public struct LogOptions: Codable, Sendable, Equatable {
     public var maxSize: Int64 = 0
     public var maxFile: Int = 1
+    /// nil: json-file (configs written before drivers existed have none).
+    public var driver: LogDriver?
+    /// `--log-opt tag=`: a template of {{.ID}} {{.FullID}} {{.Name}} {{.ImageName}}
+    /// {{.ImageID}} {{.ImageFullID}} {{.DaemonName}}, docker's default `{{.ID}}`.
+    public var tag: String?
     public init() {}
+
+    public var effectiveDriver: LogDriver { driver ?? .jsonFile }
+}
+
+/// `--sdnotify`, podman's meaning: when cnc runs as a `Type=notify` service's main process
+/// (NOTIFY_SOCKET set), `monitor` tells systemd READY=1 once the container runs (and, for a
+/// detached run, MAINPID=<the container's monitor>: see SdNotify); `ignore` sends nothing. (`container`, the container's own
+/// READY=1 proxied by the monitor, is not built yet.)
+public enum SdNotifyMode: String, Codable, Sendable, CaseIterable {
+    case container, monitor, ignore
+
+    /// Parses `--sdnotify`; `container` is refused until the proxy exists.
+    public static func parse(_ text: String) throws -> SdNotifyMode {
+        guard let m = SdNotifyMode(rawValue: text) else {
+            throw CNCError(.invalidArgument, "invalid argument \"\(text)\" for \"--sdnotify\" flag: want container, monitor or ignore")
+        }
+        if m == .container { throw CNCError(.unsupported, "--sdnotify=container is not supported yet (monitor and ignore are)") }
+        return m
+    }
+}
+
+/// Where a container's output goes: docker's drivers of these names.
+public enum LogDriver: String, Codable, Sendable, CaseIterable {
+    case jsonFile = "json-file"
+    case journald, none
+
+    /// Parses `--log-driver`, in docker's words when no such driver exists.
+    public static func parse(_ text: String) throws -> LogDriver {
+        guard let d = LogDriver(rawValue: text) else {
+            throw CNCError(.invalidArgument, "logger: no log driver named '\(text)' is registered")
+        }
+        return d
+    }
+
+    /// The `--log-opt` keys this driver takes (docker's, for the part cnc implements).
+    public var options: [String] {
+        switch self {
+        case .jsonFile: ["max-size", "max-file", "tag"]
+        case .journald: ["tag"]
+        case .none: []
+        }
+    }
 }

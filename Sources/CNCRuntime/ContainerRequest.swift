@@ -1,5 +1,7 @@
 import CNCCore
 import CNCImageStore
+import class CNCMonitorCore.JournalSender
+import CNCSystem
 
 /// What a user asked of a container, as typed values: `cnc run`/`create` flags (RunFlags), a
 /// Compose service (cncapply), and next a Dockerfile RUN step. `resolve(image:)` is the one
@@ -59,6 +61,7 @@ public struct ContainerRequest: Sendable, Equatable {
     public var stopTimeout: Int?
     public var healthcheck = HealthcheckChoice.image
     public var log = LogOptions()
+    public var sdNotify: SdNotifyMode?
     public var ulimits: [Ulimit] = []
     public var sysctls: [String: String] = [:]
     public var devices: [DeviceNode] = []
@@ -118,7 +121,12 @@ public struct ContainerRequest: Sendable, Equatable {
         case .disabled: c.healthcheck = nil
         case .custom(let h): c.healthcheck = h
         }
+        // Docker's words when the journal is not there to take the lines.
+        if log.driver == .journald && !FileSystem.exists(JournalSender.socketPath) {
+            throw CNCError(.unsupported, "failed to initialize logging driver: journald is not enabled on this host")
+        }
         c.log = log
+        c.sdNotify = sdNotify
         c.ulimits = ulimits
         c.dns = dns
         c.dnsSearch = dnsSearch.isEmpty ? nil : dnsSearch

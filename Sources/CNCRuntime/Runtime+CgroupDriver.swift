@@ -11,6 +11,14 @@ extension Runtime {
         (try? FileSystem.readText(cgroupDriverFile)).flatMap { CgroupDriverKind(rawValue: $0.trimmingSpaces) }
     }
 
+    /// The recorded driver of the root at `stateRoot`, while it has containers (what `auto`
+    /// keeps to); nil for a root without a record or without containers.
+    public static func recordedCgroupDriver(stateRoot: String, runRoot: String) -> CgroupDriverKind? {
+        guard let text = try? FileSystem.readText(stateRoot + "/cgroup-driver"),
+              let kind = CgroupDriverKind(rawValue: text.trimmingSpaces) else { return nil }
+        return ContainerStore(root: stateRoot, runRoot: runRoot).ids().isEmpty ? nil : kind
+    }
+
     /// Records this runtime's driver for the state root, refusing the other driver while the
     /// root has containers: two managers of one cgroup tree fight (the kubelet's lesson).
     func claimCgroupDriver() throws {

@@ -7,6 +7,12 @@ public struct LogEntry: Codable, Sendable, Equatable {
     public var log: String
     public var stream: String
     public var time: String
+
+    public init(log: String, stream: String, time: String) {
+        self.log = log
+        self.stream = stream
+        self.time = time
+    }
 }
 
 extension Runtime {

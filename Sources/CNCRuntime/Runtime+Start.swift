@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import class CNCMonitorCore.OOMWatch
 import enum CNCMonitorCore.RFC3339
 import CNCSystem
 
@@ -43,6 +44,7 @@ public struct StartedContainer: ~Copyable, Sendable {
         let oomFile: String?
         let oomKey: String?
         let oomAtStart: Int64
+        let oomWatch: OOMWatch?
         let state: ContainerState
         /// For the `die` event (name, image, labels).
         let config: ContainerConfig
@@ -160,6 +162,13 @@ extension Runtime {
         conf.add("restartmax", String(c.config.restartPolicy.maximumRetryCount))
         conf.add("logmaxsize", String(c.config.log.maxSize))
         conf.add("logmaxfile", String(c.config.log.maxFile))
+        switch c.config.log.effectiveDriver {
+        case .jsonFile: break
+        case .none: conf.add("logdriver", "none")
+        case .journald:
+            conf.add("logdriver", "journald")
+            for (k, v) in JournalFields.fields(c.config) { conf.add("journalfield", k + "=" + v) }
+        }
         if c.config.tty { conf.add("tty", "1") }
         if c.config.tty && io.ttyInput && io.stdin != nil {
             conf.add("ttystdin", "1")
@@ -276,9 +285,9 @@ extension Runtime {
 
 extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
-    /// log): a foreground `--rm` run without tty, restart policy or health check.
+    /// log): a foreground `--rm` run without tty, restart policy, health check or journald log.
     public static func runsDirect(_ c: ContainerConfig, attached: Bool) -> Bool {
-        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil
+        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
     }
 
     /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.
@@ -331,6 +340,7 @@ extension Runtime {
         Trace.mark("in cgroups")
         let oom = cgroups.oomCounter(cg)
         let oomAtStart = oom.flatMap { Self.counter($0.file, $0.key) } ?? 0
+        let oomWatch = oom.flatMap { OOMWatch(counterFile: $0.file, key: $0.key, start: oomAtStart) }
         try FD.write(sync.write.raw, [1])
         sync.write.close()
         // While init mounts the container's root, write its config.json (if create left it).
@@ -352,7 +362,7 @@ extension Runtime {
         try? store.writeState(c.config.id, state)
         record("start", c.config)
         return StartedContainer(id: c.config.id, pid: pid, status: nil,
-                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, state: state,
+                                direct: .init(oomFile: oom?.file, oomKey: oom?.key, oomAtStart: oomAtStart, oomWatch: oomWatch, state: state,
                                               config: c.config, startedNanos: startedNanos))
     }
 
@@ -364,7 +374,11 @@ extension Runtime {
         s.pid = 0
         s.exitCode = end.shellStatus
         if case .signaled(let sig) = end { s.signal = sig }
-        if let f = d.oomFile, let k = d.oomKey { s.oomKilled = (Self.counter(f, k) ?? 0) > d.oomAtStart }
+        if let w = d.oomWatch {
+            s.oomKilled = w.oomKilled(killed: s.signal == 9)
+        } else if let f = d.oomFile, let k = d.oomKey {
+            s.oomKilled = (Self.counter(f, k) ?? 0) > d.oomAtStart
+        }
         s.finishedAt = RFC3339.format(nanos: Processes.wallNanos())
         s.monitorPid = 0
         try? store.writeState(id, s)
@@ -373,11 +387,7 @@ extension Runtime {
     }
 
     static func counter(_ file: String, _ key: String) -> Int64? {
-        guard let text = try? FileSystem.readText(file) else { return nil }
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            if f.count == 2, f[0] == key { return Int64(f[1]) }
-        }
-        return nil
+        guard let bytes = try? FileSystem.readBytes(file) else { return nil }
+        return OOMWatch.value(of: key, in: bytes)
     }
 }

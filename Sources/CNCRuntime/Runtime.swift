@@ -82,13 +82,35 @@ public struct Runtime: Sendable {
         store.all().map { var c = $0; c.state = refreshed(c); return c }
     }
 
+    /// True unless `pid` is provably another process than the one that started the container at
+    /// `startedAt` (RFC 3339): after a reboot, or in a new pid namespace, a recorded pid may be
+    /// someone else's, and that process started after the container did. (The monitor, or the
+    /// CLI of a direct run, started before it.)
+    static func isMonitor(_ pid: Int32, startedAt: String) -> Bool {
+        guard let started = Self.unixSeconds(rfc3339: startedAt), let since = Processes.startSeconds(pid) else { return true }
+        return since <= started + 1
+    }
+
+    /// Whole seconds of "2024-02-29T00:00:00.123456789Z"; nil for any other form.
+    static func unixSeconds(rfc3339 s: String) -> Int64? {
+        let p = s.split(whereSeparator: { "-T:.Z".contains($0) }).map { Int64($0) }
+        guard p.count >= 6, let y = p[0], let mo = p[1], let d = p[2], let h = p[3], let mi = p[4], let se = p[5], y > 1970 else { return nil }
+        // Days from civil (Howard Hinnant's algorithm).
+        let yy = mo <= 2 ? y - 1 : y
+        let era = yy / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return (era * 146_097 + doe - 719_468) * 86_400 + h * 3600 + mi * 60 + se
+    }
+
     /// state.json plus what only the host knows: paused (freezer) and dead monitors.
     func refreshed(_ c: Container) -> ContainerState { refreshed(c.state, cgroupPath: c.config.cgroupPath) }
 
     func refreshed(_ state: ContainerState, cgroupPath: String) -> ContainerState {
         var s = state
         if s.isActive {
-            if s.monitorPid > 0 && !Processes.isRunning(s.monitorPid) {
+            if s.monitorPid > 0 && !(Processes.isRunning(s.monitorPid) && Self.isMonitor(s.monitorPid, startedAt: s.startedAt)) {
                 s.status = .exited
                 s.running = false
                 s.dead = true

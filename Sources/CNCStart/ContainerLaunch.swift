@@ -96,8 +96,10 @@ public enum ContainerLaunch {
         guard let started = startedOrNil.take() else { return 125 }
         if detach {
             started.detach()
+            if config.sdNotify == .monitor { SdNotify.ready(mainPID: started.monitorPid > 0 ? started.monitorPid : nil) }
             return 0
         }
+        if config.sdNotify == .monitor { SdNotify.ready(mainPID: nil) }
         let raw = tty && interactive && Terminal.isTerminal(0) && Terminal.makeRaw(0)
         if tty && started.monitorPid > 0 && Terminal.isTerminal(0) { Processes.forwardWindowChanges(to: started.monitorPid) }
         Trace.mark("started pid \(started.pid)")

@@ -43,7 +43,7 @@ extension RunFlags {
         "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "group-add", "cidfile", "cap-add", "cap-drop", "security-opt", "ulimit",
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
-        "dns-search", "dns-option", "cgroup-parent", "log-opt", "dns", "add-host", "pull", "rootfs", "detach-keys",
+        "dns-search", "dns-option", "cgroup-parent", "log-driver", "log-opt", "sdnotify", "dns", "add-host", "pull", "rootfs", "detach-keys",
     ]
 
     /// Sets option `long` (`value` nil for a flag); false when the name is unknown or the value
@@ -125,6 +125,8 @@ extension RunFlags {
         case ("dns-option", let v?): inv.flags.dnsOption.append(v)
         case ("cgroup-parent", let v?): inv.flags.cgroupParent = v
         case ("log-opt", let v?): inv.flags.logOpt.append(v)
+        case ("log-driver", let v?): inv.flags.logDriver = v
+        case ("sdnotify", let v?): inv.flags.sdnotify = v
         case ("dns", let v?): inv.flags.dns.append(v)
         case ("add-host", let v?): inv.flags.addHost.append(v)
         case ("pull", let v?): inv.flags.pull = v

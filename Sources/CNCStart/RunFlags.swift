@@ -75,6 +75,8 @@ public struct RunFlags: Equatable, Sendable {
     public var dnsOption: [String] = []
     public var cgroupParent: String?
     public var logOpt: [String] = []
+    public var logDriver: String?
+    public var sdnotify: String?
     public var dns: [String] = []
     public var addHost: [String] = []
     /// `--pull`: "missing" (docker's default), "always" or "never"; checked by `pullPolicy()`.
@@ -157,6 +159,7 @@ public struct RunFlags: Equatable, Sendable {
         r.network = try networkMode()
         r.cgroupParent = cgroupParent
         r.restartPolicy = try RestartPolicy(parsing: restart)
+        r.sdNotify = try sdnotify.map(SdNotifyMode.parse)
         r.stopSignal = stopSignal
         r.stopTimeout = stopTimeout
         r.ulimits = try ulimit.map(Ulimit.init(parsing:))
@@ -173,15 +176,20 @@ public struct RunFlags: Equatable, Sendable {
         r.networkAliases = networkAlias
         r.dnsSearch = dnsSearch
         r.dnsOptions = dnsOption
+        let driver = try logDriver.map(LogDriver.parse) ?? .jsonFile
+        if driver != .jsonFile { r.log.driver = driver }
         for o in logOpt {
             let kv = o.split(separator: "=", maxSplits: 1).map(String.init)
             guard kv.count == 2 else { throw CNCError(.invalidArgument, "invalid log option \"\(o)\"") }
+            guard driver.options.contains(kv[0]) else {
+                throw CNCError(.invalidArgument, "unknown log opt '\(kv[0])' for \(driver.rawValue) log driver")
+            }
             switch kv[0] {
             case "max-size": r.log.maxSize = try ByteSize(parsing: kv[1]).bytes
             case "max-file":
                 guard let n = Int(kv[1]), n >= 1 else { throw CNCError(.invalidArgument, "invalid max-file \"\(kv[1])\"") }
                 r.log.maxFile = n
-            default: throw CNCError(.invalidArgument, "unknown log option \"\(kv[0])\" (max-size, max-file)")
+            default: r.log.tag = kv[1]
             }
         }
         if noHealthcheck {

@@ -54,7 +54,7 @@ public enum StartPath {
         guard (try? inv.flags.pullPolicy()) ?? .always != .always else { return .declined }
         if case .bridge = mode, network == nil { return .declined }
         // The systemd driver (libsystemd) lives in the full CLI: only cgroupfs starts here.
-        guard usesCgroupfs(inv.cgroupManager ?? globals.value("--cgroup-manager")) else { return .declined }
+        guard usesCgroupfs(inv.cgroupManager ?? globals.value("--cgroup-manager"), stateRoot: Runtime.stateRoot(option: inv.root)) else { return .declined }
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
         // for an RCU grace period (~10 ms here), which then overlaps all of the setup below
         // (measured: a lone start 22.6 -> 15.6 ms; back-to-back starts unchanged).
@@ -77,12 +77,20 @@ public enum StartPath {
         }
     }
 
-    /// cgroupfs asked for, or auto on a host whose PID 1 is not systemd (one small read).
-    static func usesCgroupfs(_ flag: String?) -> Bool {
+    /// cgroupfs asked for, or auto on a host whose PID 1 is not systemd (one small read) unless
+    /// the root's containers are systemd's (auto keeps to them; a second small read), or on a
+    /// systemd host whose root's containers are cgroupfs ones.
+    static func usesCgroupfs(_ flag: String?, stateRoot: String) -> Bool {
         switch flag ?? Host.environment("CNC_CGROUP_MANAGER") ?? "auto" {
-        case "cgroupfs": true
-        case "auto", "": Host.pid1Command() != "systemd"
-        default: false
+        case "cgroupfs": return true
+        case "auto", "":
+            let detected: CgroupDriverKind = Host.pid1Command() == "systemd" ? .systemd : .cgroupfs
+            guard let text = try? FileSystem.readText(stateRoot + "/cgroup-driver"), text.trimmingSpaces != detected.rawValue else {
+                return detected == .cgroupfs
+            }
+            let recorded = Runtime.recordedCgroupDriver(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot))
+            return (recorded ?? detected) == .cgroupfs
+        default: return false
         }
     }
 

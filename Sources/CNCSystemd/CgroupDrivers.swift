@@ -5,12 +5,14 @@ import CNCSystem
 /// Picks the cgroup driver and makes its manager: the one place that knows both kinds.
 public enum CgroupDrivers {
     /// The choice for `request` (given by `source`, e.g. "--cgroup-manager systemd") and its
-    /// manager. `auto` asks systemd over D-Bus only when PID 1 is systemd; the connection that
+    /// manager. `auto` follows `recorded` (the root's containers' driver), else asks systemd over
+    /// D-Bus only when PID 1 is systemd; the connection that
     /// answered is the one the systemd driver then uses.
-    public static func select(_ request: CgroupDriverRequest, source: String,
+    public static func select(_ request: CgroupDriverRequest, source: String, recorded: (driver: CgroupDriverKind, root: String)? = nil,
                               layout: CgroupLayout = CgroupManagers.hostLayout()) throws -> (choice: CgroupDriverChoice, manager: any CgroupManager) {
         let bus = SystemdBus()
-        let choice = CgroupDriverChoice.resolve(request, source: source, pid1Command: Host.pid1Command(), busProblem: { bus.problem() })
+        let choice = CgroupDriverChoice.resolve(request, source: source, pid1Command: Host.pid1Command(), recorded: recorded,
+                                                busProblem: { bus.problem() })
         switch choice.driver {
         case .cgroupfs: return (choice, try CgroupManagers.cgroupfs(layout: layout))
         case .systemd: return (choice, try SystemdCgroupManager(layout: layout, bus: bus))

@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import CNCSystem
 import CSystemd
 
 /// The manager calls the cgroup driver makes, each waiting for its job as runc, crun and youki
@@ -24,6 +25,7 @@ extension SystemdBus {
     }
 
     static func startOnce(_ c: Connection, _ unit: String, _ properties: [SystemdProperty]) throws {
+        Trace.mark("systemd: StartTransientUnit")
         let job = try call(c, "StartTransientUnit") { m in
             try appendString(m, unit)
             try appendString(m, "fail")
@@ -33,6 +35,7 @@ extension SystemdBus {
             try check(sd_bus_message_close_container(m), "append auxiliary units")
         }
         guard let job else { throw CNCError(.system, "failed to start unit \(unit): systemd returned no job") }
+        Trace.mark("systemd: start job queued")
         let result = try waitForJob(c, job, unit: unit, what: "start")
         guard result == "done" else {
             _ = try? call(c, "ResetFailedUnit") { try appendString($0, unit) }

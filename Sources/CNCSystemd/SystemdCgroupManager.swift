@@ -72,7 +72,7 @@ public struct SystemdCgroupManager: CgroupManager {
             Processes.sleep(milliseconds: 20)
             try bus.startTransientUnit(s.unit, properties: props)
         }
-        Trace.mark("systemd: scope started")
+        Trace.mark("systemd: scope started (job done)")
         do {
             for f in try files.createMissing(s.cgroupPath) { try FileSystem.writeValue("\(pid)", to: f, create: false) }
             try files.writeLimits(limits, s.cgroupPath, initial: true)

@@ -145,6 +145,11 @@ int cshim_signalfd_sigchld(void) {
 }
 
 
+#include <sys/eventfd.h>
+int cshim_eventfd(void) {
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
 #include <stdlib.h>
 #include <termios.h>
 #include <sys/socket.h>

@@ -76,6 +76,11 @@ import Testing
         let named = CgroupDriverChoice.resolve(.systemd, source: "--cgroup-manager systemd", pid1Command: "init", busProblem: busOK)
         #expect(named == CgroupDriverChoice(driver: .systemd, reason: "asked for with --cgroup-manager systemd"))
         #expect(CgroupDriverChoice.resolve(.cgroupfs, source: "CNC_CGROUP_MANAGER=cgroupfs", pid1Command: "systemd", busProblem: busOK).driver == .cgroupfs)
+        // auto keeps to the driver of the root's containers, without asking the bus; a named one does not.
+        var probed = false
+        let kept = CgroupDriverChoice.resolve(.auto, source: "auto", pid1Command: "systemd", recorded: (.cgroupfs, "/r"), busProblem: { probed = true; return nil })
+        #expect(kept == CgroupDriverChoice(driver: .cgroupfs, reason: "auto: the containers of /r are managed by it") && !probed)
+        #expect(CgroupDriverChoice.resolve(.systemd, source: "x", pid1Command: "systemd", recorded: (.cgroupfs, "/r"), busProblem: busOK).driver == .systemd)
         #expect(throws: CNCError.self) { try CgroupDriverRequest.parse("systemdd", source: "--cgroup-manager") }
         #expect(try CgroupDriverRequest.parse("auto", source: "--cgroup-manager") == .auto)
     }

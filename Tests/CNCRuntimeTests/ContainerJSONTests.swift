@@ -33,7 +33,7 @@ import Testing
         c.healthcheck = Healthcheck(test: ["CMD", "true"])
         c.labels = ["a": "b", "c": ""]
         c.network = .bridge("net1")
-        c.log.maxSize = 1 << 20; c.log.maxFile = 3
+        c.log.maxSize = 1 << 20; c.log.maxFile = 3; c.log.driver = .journald; c.log.tag = "{{.Name}}"; c.sdNotify = .monitor
         c.ulimits = [try Ulimit(parsing: "nofile=10:20")]
         c.dns = ["10.0.0.1"]; c.extraHosts = ["h:1.2.3.4"]
         c.publish = [PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: 80, containerPort: 80), PublishedPort(hostPort: 0, containerPort: 53, proto: .udp)]; c.ipv4Address = "10.88.0.5"; c.networkAliases = ["w"]

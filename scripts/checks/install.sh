@@ -31,6 +31,9 @@ grep -q 'EXAMPLES' "$p/share/man/man1/cncapply-ls.1" || fail "cncapply-ls.1 lack
 for page in cnc-network-attach-hook cnc-cgroup-attach-hook; do
   [ ! -e "$p/share/man/man1/$page.1" ] || fail "a man page for the hidden command $page"
 done
+unit=$p/lib/systemd/system/cnc-restart.service
+grep -qx "ExecStart=$prefix/bin/cnc start --all --filter restart-policy=always --filter restart-policy=unless-stopped" "$unit" \
+  || fail "cnc-restart.service missing or without the installed cnc"
 
 make -s uninstall DESTDIR="$dest" PREFIX="$prefix" >/dev/null
 left=$(find "$p" -type f | head -5)

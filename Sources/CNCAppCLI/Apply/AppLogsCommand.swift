@@ -36,8 +36,10 @@ struct AppLogsCommand: AsyncParsableCommand {
         func label(_ c: Container) -> String { c.config.name.hasPrefix(prefix) ? String(c.config.name.dropFirst(prefix.count)) : c.config.name }
         let width = containers.map { label($0).count }.max() ?? 0
         var merged: [(String, String, LogEntry)] = []
-        for c in containers {
-            var entries = ctx.runtime.readLogs(c)
+        // A container whose driver keeps nothing to read (none) is left out, as compose does.
+        let readers = containers.compactMap { c in (try? ContainerLogReader(ctx.runtime, c)).map { (c, $0) } }
+        for (c, reader) in readers {
+            var entries = reader.entries()
             if let tail { entries = Array(entries.suffix(tail)) }
             merged += entries.map { (label(c), $0.time, $0) }
         }
@@ -45,12 +47,11 @@ struct AppLogsCommand: AsyncParsableCommand {
         guard follow else { return }
         // One thread per container follows its log until it stops.
         let group = DispatchGroup()
-        for c in containers {
+        for (c, reader) in readers {
             let name = label(c)
-            let offset = FileSystem.fileSize(c.directory + "/container.log") ?? 0
             group.enter()
             Thread.detachNewThread {
-                ctx.runtime.followLogs(c, from: offset) { e in emit(name, width, e) }
+                reader.follow { e in emit(name, width, e) }
                 group.leave()
             }
         }

@@ -46,6 +46,17 @@ struct ContainerInspect: ParsableCommand {
 
     /// Docker's [{"Path", "Rate"}] for one kind of block-device throttle (the device by its
     /// numbers under /dev/block).
+    /// HostConfig.LogConfig.Config: the options given, by driver.
+    static func logConfig(_ log: LogOptions) -> [String: JSONValue] {
+        var c: [String: JSONValue] = [:]
+        if log.effectiveDriver == .jsonFile {
+            c["max-size"] = .string(log.maxSize > 0 ? String(log.maxSize) : "")
+            c["max-file"] = .string(String(log.maxFile))
+        }
+        if let tag = log.tag { c["tag"] = .string(tag) }
+        return c
+    }
+
     static func throttles(_ l: CgroupLimits, _ kind: BlkioThrottle.Kind) -> JSONValue {
         .array((l.blkioThrottles ?? []).filter { $0.kind == kind }.map {
             .object(["Path": .string("/dev/block/\($0.major):\($0.minor)"), "Rate": .int($0.rate)])
@@ -78,8 +89,7 @@ struct ContainerInspect: ParsableCommand {
             "PidsLimit": l.pids.map { .int($0) } ?? .null, "OomKillDisable": .bool(l.oomKillDisable ?? false),
             "BlkioWeight": .int(l.blkioWeight ?? 0),
             "Tmpfs": .object(Dictionary(cfg.mounts.filter { $0.type == .tmpfs }.map { ($0.target, JSONValue.string($0.options)) }, uniquingKeysWith: { $1 })),
-            "LogConfig": .object(["Type": .string("json-file"), "Config": .object([
-                "max-size": .string(cfg.log.maxSize > 0 ? String(cfg.log.maxSize) : ""), "max-file": .string(String(cfg.log.maxFile))])]),
+            "LogConfig": .object(["Type": .string(cfg.log.effectiveDriver.rawValue), "Config": .object(logConfig(cfg.log))]),
             "Ulimits": json(cfg.ulimits), "Dns": json(cfg.dns), "ExtraHosts": json(cfg.extraHosts),
             "Sysctls": cfg.sysctls.map { .object($0.mapValues { .string($0) }) } ?? .null,
             "Devices": .array((cfg.devices ?? []).map { d in

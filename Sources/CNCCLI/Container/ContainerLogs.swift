@@ -1,6 +1,7 @@
 import CNCAppCLI
 import ArgumentParser
 import CNCCore
+import CNCEngine
 import CNCRuntime
 import CNCSystem
 import Foundation
@@ -22,15 +23,15 @@ struct ContainerLogs: ParsableCommand {
         let c = try r.container(container)
         let sinceTime = try since.map { try Self.logTime($0, option: "--since") }
         let untilTime = try until.map { try Self.logTime($0, option: "--until") }
-        let offset = FileSystem.fileSize(c.directory + "/container.log") ?? 0
-        var entries = r.readLogs(c, sinceTime: sinceTime)
+        let reader = try ContainerLogReader(r, c)
+        var entries = reader.entries(sinceTime: sinceTime)
         if let untilTime { entries = entries.filter { $0.time < untilTime } }
         if tail != "all" {
             guard let n = Int(tail), n >= 0 else { throw CNCError(.invalidArgument, "invalid --tail \(tail)") }
             entries = Array(entries.suffix(n))
         }
         for e in entries { emit(e) }
-        if follow && untilTime == nil { r.followLogs(c, from: offset) { emit($0) } }
+        if follow && untilTime == nil { reader.follow { emit($0) } }
     }
 
     /// A `--since`/`--until` value as the log's own timestamp form (RFC 3339 with nanoseconds,

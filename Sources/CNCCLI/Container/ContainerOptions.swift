@@ -74,7 +74,9 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Set custom DNS search domains.") var dnsSearch: [String] = []
     @Option(name: .long, help: "Set DNS options.") var dnsOption: [String] = []
     @Option(name: .long, help: "Optional parent cgroup for the container.") var cgroupParent: String?
-    @Option(name: .long, help: "Log driver options (max-size, max-file).") var logOpt: [String] = []
+    @Option(name: .long, help: "Logging driver for the container (json-file, journald, none).") var logDriver: String?
+    @Option(name: .long, help: "Under a Type=notify unit: monitor (READY once the container runs) or ignore (default).") var sdnotify: String?
+    @Option(name: .long, help: "Log driver options (json-file: max-size, max-file, tag; journald: tag).") var logOpt: [String] = []
     @Option(name: .long, help: "Set custom DNS servers.") var dns: [String] = []
     @Option(name: .long, help: "Add a custom host-to-IP mapping (host:ip).") var addHost: [String] = []
     @Option(name: .long, help: "Pull image before running (\"always\", \"missing\", \"never\").") var pull = "missing"
@@ -101,7 +103,7 @@ struct ContainerOptions: ParsableArguments {
         f.healthTimeout = healthTimeout; f.healthRetries = healthRetries; f.healthStartPeriod = healthStartPeriod
         f.noHealthcheck = noHealthcheck; f.label = label; f.network = network; f.publish = publish
         f.publishAll = publishAll; f.ip = ip; f.networkAlias = networkAlias; f.dnsSearch = dnsSearch
-        f.dnsOption = dnsOption; f.cgroupParent = cgroupParent; f.logOpt = logOpt; f.dns = dns; f.addHost = addHost
+        f.dnsOption = dnsOption; f.cgroupParent = cgroupParent; f.logOpt = logOpt; f.logDriver = logDriver; f.sdnotify = sdnotify; f.dns = dns; f.addHost = addHost
         f.pull = pull; f.rootfs = rootfs; f.image = image; f.command = command
         return f
     }

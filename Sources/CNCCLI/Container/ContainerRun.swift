@@ -47,18 +47,37 @@ struct ContainerCreate: ParsableCommand {
 /// `cnc start`: start stopped containers.
 struct ContainerStart: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "start", abstract: "Start one or more stopped containers.",
-        discussion: "EXAMPLES\n  cnc start web\n  cnc start -ai box\n  cnc start web db")
+        discussion: """
+            EXAMPLES
+              cnc start web
+              cnc start -ai box
+              cnc start web db
+              cnc start --all --filter restart-policy=always --filter restart-policy=unless-stopped
+
+            The last is what cnc-restart.service runs at boot.
+            """)
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("a"), .long], help: "Attach STDOUT/STDERR and forward signals.") var attach = false
     @Flag(name: [.customShort("i"), .long], help: "Attach container's STDIN.") var interactive = false
     @Option(name: .long, help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
-    @Argument(help: "Containers.", completion: .containerNames) var containers: [String]
+    @Flag(name: .long, help: "Start all containers that are not running (with --filter: those that match).") var all = false
+    @Option(name: .long, help: "With --all: restart-policy=, name=, id=, label=, status= (one key's values are alternatives).",
+            completion: .list(["restart-policy=", "name=", "id=", "label=", "status="])) var filter: [String] = []
+    @Argument(help: "Containers.", completion: .containerNames) var containers: [String] = []
+
+    func validate() throws {
+        if all && !containers.isEmpty { throw ValidationError("--all cannot be used with container names") }
+        if !all && containers.isEmpty { throw ValidationError("Missing expected argument '<containers> ...'") }
+        if !filter.isEmpty && !all { throw ValidationError("--filter needs --all") }
+        if all && (attach || interactive) { throw ValidationError("--all cannot be used with --attach or --interactive") }
+    }
 
     func run() throws {
         let runtime = try global.runtime()
         let keys = try reportingErrors { try detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence }
         var failed = false
-        for ref in containers {
+        let refs = all ? try Self.matching(runtime.list().filter { !$0.state.isActive }, filter).map(\.config.name) : containers
+        for ref in refs {
             do {
                 let c = try runtime.container(ref)
                 if c.state.isActive { print(ref); continue }
@@ -76,6 +95,36 @@ struct ContainerStart: ParsableCommand {
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// The containers `--filter`s select: one key's values are alternatives, keys all apply.
+    /// `restart-policy=unless-stopped` leaves out containers stopped by hand (`cnc stop`), as
+    /// docker's daemon does when it starts: they stay stopped until started by hand.
+    static func matching(_ containers: [Container], _ filters: [String]) throws -> [Container] {
+        var byKey: [String: [String]] = [:]
+        for f in filters {
+            let (k, v) = try ContainerList.filterPair(f)
+            guard ["restart-policy", "name", "id", "label", "status"].contains(k) else { throw CNCError(.invalidArgument, "invalid filter '\(k)'") }
+            if k == "restart-policy", RestartPolicy.Name(rawValue: v) == nil {
+                throw CNCError(.invalidArgument, "invalid restart policy \"\(v)\" in filter (no, always, on-failure, unless-stopped)")
+            }
+            byKey[k, default: []].append(v)
+        }
+        return containers.filter { c in
+            byKey.allSatisfy { k, values in
+                values.contains { v in
+                    switch k {
+                    case "restart-policy":
+                        c.config.restartPolicy.name.rawValue == v
+                            && !(v == "unless-stopped" && FileSystem.exists(c.directory + "/stop-requested"))
+                    case "name": c.config.name == v
+                    case "id": c.config.id.rawValue.hasPrefix(v)
+                    case "label": ContainerList.hasLabel(c, v)
+                    default: c.state.status.rawValue == v
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -54,6 +54,8 @@ struct InfoCommand: ParsableCommand {
             row("CNI plugins:", "none found (install containernetworking-plugins)")
         }
         row("systemd PID 1:", info.systemdIsPID1 ? "yes" : "no")
+        row("Logging driver:", "json-file (default); also journald (" + ((info.journaldSocket ?? false)
+            ? "its socket is here" : "not enabled on this host: no journald socket") + "), none")
         return lines.joined(separator: "\n") + "\n"
     }
 }

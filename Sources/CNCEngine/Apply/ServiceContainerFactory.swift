@@ -66,6 +66,12 @@ enum ServiceContainerFactory {
         }
         if let size = s.logging.options.maxSize { r.log.maxSize = size.bytes }
         if let files = s.logging.options.maxFile { r.log.maxFile = files }
+        switch s.logging.driver {
+        case .jsonFile: break
+        case .journald: r.log.driver = .journald
+        case .none: r.log.driver = LogDriver.none
+        }
+        r.log.tag = s.logging.options.tag
         r.ulimits = s.ulimits.all
         // Compose does not turn an image's VOLUMEs into anonymous volumes of its own.
         r.imageVolumes = false

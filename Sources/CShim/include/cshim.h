@@ -97,6 +97,9 @@ int cshim_forward_window_changes(pid_t pid);
 /// Blocks SIGCHLD and SIGUSR1 and returns a non-blocking, close-on-exec signalfd for them.
 int cshim_signalfd_sigchld(void);
 
+/// A non-blocking, close-on-exec eventfd (cgroup v1 memory.oom_control notifications).
+int cshim_eventfd(void);
+
 /// 1 when `path` is on a tmpfs, 0 when not, -1 when it cannot be examined.
 int cshim_is_tmpfs(const char *path);
 
