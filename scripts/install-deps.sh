@@ -2,6 +2,7 @@
 # Installs the Debian packages cnc builds and tests with — only those missing, without asking.
 # Runs `apt-get update` once, and only when something has to be installed.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   pkg-config
@@ -55,4 +56,25 @@ fi
 # Debian's (pyenv); make sure the one we call has them.
 if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m pip install -q jsonschema pyyaml
+fi
+
+# The export checks (scripts/checks/export-validate.sh): kubernetes-validate (PyPI) in a
+# project-local virtualenv, and Debian's kubernetes-client (kubectl 1.20, for `kubectl kustomize`)
+# unpacked into .tools/: the package conflicts with a kubectl the host may already have.
+# Both directories are git-ignored.
+if [[ ! -x .venv/bin/kubernetes-validate ]]; then
+  echo "install-deps: kubernetes-validate into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q kubernetes-validate
+fi
+if [[ ! -x .tools/kubernetes-client/usr/bin/kubectl ]]; then
+  echo "install-deps: Debian's kubernetes-client into .tools/kubernetes-client"
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download kubernetes-client >/dev/null 2>&1); then
+    [[ $(id -u) -eq 0 ]] && apt-get update -qq
+    (cd "$tmp" && apt-get download kubernetes-client >/dev/null)
+  fi
+  mkdir -p .tools/kubernetes-client
+  dpkg-deb -x "$tmp"/kubernetes-client_*.deb .tools/kubernetes-client
+  rm -rf "$tmp"
 fi
