@@ -18,6 +18,7 @@ PACKAGES=(
   busybox-static       # the test base image
   containernetworking-plugins iptables
   docker-registry      # a real OCI registry for push/pull tests
+  docker.io            # a real Docker Swarm for the export end-to-end test (a private dockerd)
   skopeo umoci         # peers that must read cnc's image store
   runc crun            # peers for runtime benchmarks
   systemd dbus python3-dbus  # a real systemd for the systemd driver tests
@@ -28,11 +29,8 @@ PACKAGES=(
   zstd                 # zstd layers in the hostile-tar corpus
 )
 
-# `--bench` (make bench) also installs what only the side-by-side benchmarks need: Debian's
-# dockerd and containerd, run as a private daemon for docker-compose (bench/lib/private-dockerd.sh).
-if [[ "${1:-}" == --bench ]]; then
-  PACKAGES+=(docker.io)
-fi
+# Debian's dockerd and containerd also serve the side-by-side benchmarks (`make bench`), as a
+# private daemon for docker-compose (bench/lib/private-dockerd.sh).
 
 missing=()
 for p in "${PACKAGES[@]}"; do
