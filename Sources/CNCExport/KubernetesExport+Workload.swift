@@ -16,6 +16,10 @@ extension KubernetesExport {
             lostAlways("\(base).volumes", "replicas share the volume\(claims.count == 1 ? "" : "s") \(claims.joined(separator: ", ")) on one host; the StatefulSet gives each replica its own PersistentVolumeClaim (\(claims[0])-\(kname)-0, -1, ...)")
         } else {
             kind = "Deployment"
+            let shared = Set(svc.volumes.compactMap { $0.type == .volume ? $0.source : nil }).filter { app.volumes[$0] != nil }.sorted()
+            if svc.deploy.replicas > 1, !shared.isEmpty {
+                lostAlways("\(base).volumes", "not a StatefulSet: \(shared.joined(separator: ", ")) is shared with other services or external, so its \(svc.deploy.replicas) replicas share one ReadWriteOnce claim, which mounts on one node only")
+            }
         }
         addServices(name, kname, svc, ports: ports, headless: kind == "StatefulSet")
 
