@@ -30,7 +30,7 @@ extension ComposeExport {
         }
         // restart -> deploy.restart_policy (a swarm ignores restart).
         var deploy = s["deploy"]?.objectValue ?? [:]
-        if svc.deploy.restartPolicy == nil, loaded.sourceMap.contains("\(base).restart") {
+        if svc.deploy.restartPolicy == nil, written.contains("\(base).restart") {
             let condition: String = switch svc.restart.name { case .no: "none"; case .onFailure: "on-failure"; default: "any" }
             deploy["restart_policy"] = J.o([("condition", J.s(condition)),
                                             ("max_attempts", svc.restart.maximumRetryCount > 0 ? J.i(svc.restart.maximumRetryCount) : nil)])

@@ -10,11 +10,13 @@ struct ComposeExport {
     let inputs: ExportInputs
     var images: ImagePinning
     var losses: [ExportLoss] = []
+    var written: WrittenKeys
 
     init(_ loaded: LoadedSpec, target: ExportTarget, inputs: ExportInputs, options: ExportOptions) {
         self.loaded = loaded
         self.target = target
         self.inputs = inputs
+        written = WrittenKeys(loaded.sourceMap, services: loaded.app.services.keys)
         images = ImagePinning(registry: options.imageRegistry, lookup: inputs.image)
     }
 
@@ -40,7 +42,7 @@ struct ComposeExport {
     }
 
     mutating func lost(_ path: String, _ why: String) {
-        if loaded.sourceMap.contains(path) { losses.append(ExportLoss(path, target, why)) }
+        if written.contains(path) { losses.append(ExportLoss(path, target, why)) }
     }
 
     mutating func lostAlways(_ path: String, _ why: String) { losses.append(ExportLoss(path, target, why)) }

@@ -18,7 +18,7 @@ extension KubernetesExport {
         }
         var container: [(String, JSONValue?)] = [
             ("name", J.s(kname)), ("image", J.s(images.reference(ref))),
-            ("command", svc.entrypoint.map(J.strings)), ("args", svc.command.map(J.strings)),
+            ("command", svc.entrypoint.map { J.strings($0.map(Self.literal)) }), ("args", svc.command.map { J.strings($0.map(Self.literal)) }),
             ("workingDir", svc.workingDir.map(J.s)),
             ("env", env(base, svc)),
             ("ports", ports.isEmpty ? nil : .array(ports.map { J.o([("containerPort", J.i($0.port)), ("protocol", J.s($0.proto)), ("name", J.s($0.name))]) })),
@@ -49,13 +49,17 @@ extension KubernetesExport {
                 lost("\(base).environment.\(k)", "the variable is named without a value and unset here, so there is nothing to carry")
                 continue
             }
-            items.append(J.o([("name", J.s(k)), ("value", J.s(v))]))
+            items.append(J.o([("name", J.s(k)), ("value", J.s(Self.literal(v)))]))
         }
         return items.isEmpty ? nil : .array(items)
     }
 
+    /// Kubernetes expands `$(VAR)` and reduces `$$` to `$` in command, args and env values; the
+    /// spec's text is literal (its interpolation is done), so every `$` is written `$$`.
+    static func literal(_ s: String) -> String { s.replacingOccurrences(of: "$", with: "$$") }
+
     private mutating func pullPolicy(_ base: String, _ svc: ServiceSpec) -> JSONValue? {
-        guard map.contains("\(base).pull_policy") else { return nil }
+        guard written.contains("\(base).pull_policy") else { return nil }
         switch svc.pullPolicy {
         case .always: return J.s("Always")
         case .never: return J.s("Never")

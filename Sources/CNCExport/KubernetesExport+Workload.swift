@@ -36,7 +36,7 @@ extension KubernetesExport {
                             ("spec", pod)])
         var spec: [(String, JSONValue?)] = [("selector", J.o([("matchLabels", J.map(selector(name)))])), ("template", template)]
         if svc.deploy.mode != .global { spec.append(("replicas", J.i(svc.deploy.replicas))) }
-        if map.contains("\(base).deploy.update_config.monitor") { spec.append(("minReadySeconds", J.i(KubeValues.seconds(svc.deploy.updateConfig.monitor, minimum: 0)))) }
+        if written.contains("\(base).deploy.update_config.monitor") { spec.append(("minReadySeconds", J.i(KubeValues.seconds(svc.deploy.updateConfig.monitor, minimum: 0)))) }
         switch kind {
         case "Deployment": spec.append(("strategy", J.o([("type", J.s("RollingUpdate")), ("rollingUpdate", rollingUpdate(svc))])))
         case "DaemonSet": spec.append(("updateStrategy", J.o([("type", J.s("RollingUpdate")), ("rollingUpdate", rollingUpdate(svc))])))

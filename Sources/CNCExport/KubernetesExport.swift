@@ -13,6 +13,7 @@ struct KubernetesExport {
     var images: ImagePinning
     var losses: [ExportLoss] = []
     var objects: [ExportedObject] = []
+    var written: WrittenKeys
 
     /// The image the waits for dependencies run (`nc` and `sh`).
     static let waitImage = "busybox:1.36"
@@ -23,6 +24,7 @@ struct KubernetesExport {
     init(_ loaded: LoadedSpec, inputs: ExportInputs, options: ExportOptions) throws {
         app = loaded.app
         map = loaded.sourceMap
+        written = WrittenKeys(loaded.sourceMap, services: loaded.app.services.keys)
         self.inputs = inputs
         if let ns = options.namespace {
             guard KubeValues.isName(ns) else {
@@ -61,7 +63,7 @@ struct KubernetesExport {
 
     /// Reports `path` when the spec writes it.
     mutating func lost(_ path: String, _ why: String) {
-        if map.contains(path) { losses.append(ExportLoss(path, .kubernetes, why)) }
+        if written.contains(path) { losses.append(ExportLoss(path, .kubernetes, why)) }
     }
 
     /// Reports `path` whether written or not (a value that came from a default or a merge).

@@ -172,3 +172,13 @@ import Testing
         #expect(throws: CNCError.self) { try Exporter.export(s.loaded, options: ExportOptions(target: .swarm, imageRegistry: "host:5000/a:1")) }
     }
 }
+
+extension KubernetesMappingTests {
+    /// Kubernetes expands `$(VAR)` and `$$` in command, args and env: the spec's text stays literal.
+    @Test func dollarsStayLiteral() throws {
+        let s = try Spec("name: t\nservices:\n  web:\n    image: nginx\n    command: [\"sh\", \"-c\", \"echo $$$$ $$(date)\"]\n    environment:\n      PRICE: \"$$5\"\n")
+        let c = Self.at(Self.object(try s.export(), "deployment-web.yaml"), "spec.template.spec.containers.0")
+        #expect(Self.at(c, "args.2") == .string("echo $$$$ $$(date)"))
+        #expect(Self.at(c, "env.0.value") == .string("$$5"))
+    }
+}
