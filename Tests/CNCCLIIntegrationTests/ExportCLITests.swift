@@ -1,3 +1,4 @@
+import CNCState
 import CNCTestSupport
 import Foundation
 import Testing
@@ -88,6 +89,24 @@ import Testing
             #expect(e.stderr.hasPrefix("Error: "), "\(e.stderr)")
             #expect(e.stderr.contains(message), "\(e.stderr)")
         }
+    }
+
+    @Test func projectNameAloneExportsTheFilesTheAppWasAppliedFrom() async throws {
+        let app = try App(Self.spec)
+        try FileManager.default.createDirectory(atPath: app.root, withIntermediateDirectories: true)
+        let db = try StateDB(path: app.root + "/state.db")
+        try await db.recordApp(project: "shop", specFiles: ["app.yaml"], workingDirectory: app.dir.path, now: 0)
+        let elsewhere = try TempDir("cnc-export-cwd")
+        let run = { (name: String) in
+            try CLI.exec(CLI.binDir + "/cncapply", ["export", "--root", app.root, "-p", name, "--to", "compose"],
+                         baseEnvironment: ["PATH": "/usr/bin:/bin", "HOME": "/home/user"], cwd: elsewhere.path)
+        }
+        let r = try run("shop")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("image: \"nginx:1.27\""))
+        let missing = try run("ghost")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("Error: no such app: ghost"))
     }
 
     static var hasRegistry: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-registry") }
