@@ -11,7 +11,7 @@ public enum Exporter {
             throw CNCError(.invalidArgument, "--namespace applies to --to kubernetes only")
         }
         for name in loaded.app.services.keys.sorted() where loaded.app.services[name]?.build != nil {
-            throw CNCError(.invalidSpec, "services.\(name).build: cannot export a service that builds its image: cnc has no image builder yet (build the image, name it with image:, and remove build:)")
+            throw CNCError(.invalidSpec, "services.\(name).build: cncapply export has no build: step yet (build the image, name it with image:, and remove build:)")
         }
         switch options.target {
         case .kubernetes:
