@@ -24,11 +24,12 @@ extension KubernetesExport {
         }
         if !svc.links.isEmpty { lost("\(base).links", "pods reach other services by their Service names") }
 
-        guard svc.cnc.export, !svc.ports.isEmpty else { return }
+        let balanced = svc.ports.enumerated().filter { $0.element.mode != .host || $0.element.published == nil }
+        guard svc.cnc.export, !balanced.isEmpty else { return }
         var published: [JSONValue] = []
         var fixed = true
         var seen = Set<String>()
-        for (i, p) in svc.ports.enumerated() {
+        for (i, p) in balanced {
             let proto = p.protocol.rawValue.uppercased()
             if let r = p.published, r.count > 1 {
                 lost("\(base).ports[\(i)]", "a Service publishes one port per entry: \(r) becomes \(r.start)")

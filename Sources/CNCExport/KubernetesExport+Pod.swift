@@ -16,12 +16,20 @@ extension KubernetesExport {
         guard let ref = svc.image else {
             throw CNCError(.invalidSpec, "\(base): no image to export (build: needs an image builder, which cnc does not have yet)")
         }
+        // `mode: host` publishes on the node of each replica: a hostPort, not a load balancer.
+        var hostPorts: [ContainerPort: (port: Int, ip: String?)] = [:]
+        for p in svc.ports where p.mode == .host && svc.cnc.export {
+            if let pub = p.published { hostPorts[ContainerPort(port: p.target, proto: p.protocol.rawValue.uppercased())] = (pub.start, p.hostIP) }
+        }
         var container: [(String, JSONValue?)] = [
             ("name", J.s(kname)), ("image", J.s(images.reference(ref))),
             ("command", svc.entrypoint.map { J.strings($0.map(Self.literal)) }), ("args", svc.command.map { J.strings($0.map(Self.literal)) }),
             ("workingDir", svc.workingDir.map(J.s)),
             ("env", env(base, svc)),
-            ("ports", ports.isEmpty ? nil : .array(ports.map { J.o([("containerPort", J.i($0.port)), ("protocol", J.s($0.proto)), ("name", J.s($0.name))]) })),
+            ("ports", ports.isEmpty ? nil : .array(ports.map { p in
+                J.o([("containerPort", J.i(p.port)), ("protocol", J.s(p.proto)), ("name", J.s(p.name)), ("hostPort", hostPorts[p].map { J.i($0.port) }),
+                     ("hostIP", hostPorts[p]?.ip.map(J.s))])
+            })),
             ("resources", resources(svc)),
             ("securityContext", securityContext(base, svc)),
             ("volumeMounts", mounts.isEmpty ? nil : .array(mounts)),

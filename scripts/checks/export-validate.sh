@@ -15,7 +15,9 @@ for tool in "$bin" "$validate" "$kubectl"; do
 done
 versions=(1.29.0 1.37.0)
 
-work=$(mktemp -d /tmp/cnc-export-check.XXXXXX)
+# Under .build (git-ignored), not /tmp: a shared machine's /tmp may be swept while this runs.
+mkdir -p .build
+work=$(mktemp -d "$PWD/.build/export-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail=0
 specs=(examples/*/app.yaml specs/export/*.yaml)
