@@ -79,6 +79,8 @@ extension ComposeExport {
         for (i, p) in svc.ports.enumerated() {
             if p.hostIP != nil { lostAlways("\(base).ports[\(i)]", "host_ip \(p.hostIP ?? ""): a swarm publishes on every address of its nodes") }
             if let r = p.published, r.count > 1 { lost("\(base).ports[\(i)]", "a stack file publishes one port per entry: \(r) becomes \(r.start)") }
+            lost("\(base).ports[\(i)].name", "format 3.9 has no port names")
+            lost("\(base).ports[\(i)].app_protocol", "format 3.9 has no app_protocol")
             out.append(J.o([("target", J.i(p.target)), ("published", p.published.map { J.i($0.start) }), ("protocol", J.s(p.protocol.rawValue)),
                             ("mode", J.s(p.mode == .host ? "host" : "ingress"))]))
         }

@@ -6,11 +6,19 @@ extension KubernetesExport {
     /// LoadBalancer (NodePort when the host port is left to the host) for published ports.
     mutating func addServices(_ name: String, _ kname: String, _ svc: ServiceSpec, ports: [ContainerPort], headless: Bool) {
         let base = "services.\(name)"
-        let specPorts = JSONValue.array(ports.map { J.o([("name", J.s($0.name)), ("port", J.i($0.port)), ("targetPort", J.i($0.port)), ("protocol", J.s($0.proto))]) })
+        var appProtocols: [ContainerPort: String] = [:]
+        for (i, p) in svc.ports.enumerated() {
+            if let a = p.appProtocol { appProtocols[ContainerPort(port: p.target, proto: p.protocol.rawValue.uppercased())] = a }
+            lost("\(base).ports[\(i)].name", "Service ports are named PROTOCOL-PORT (tcp-8080)")
+        }
+        let specPorts = JSONValue.array(ports.map { J.o([("name", J.s($0.name)), ("port", J.i($0.port)), ("targetPort", J.i($0.port)), ("protocol", J.s($0.proto)),
+                                                         ("appProtocol", appProtocols[$0].map(J.s))]) })
         // Every service gets its name: with its ports a ClusterIP Service, without known ports
         // a headless one (the name resolves to the ready pods' addresses, any port reaches them).
         let noPorts = ports.isEmpty
-        let spec = J.o([("selector", J.map(selector(name))), ("ports", noPorts ? nil : specPorts), ("clusterIP", noPorts || headless ? J.s("None") : nil)])
+        // endpoint_mode dnsrr: the name answers with the replicas' addresses, as a headless Service does.
+        let dnsrr = svc.deploy.endpointMode == .dnsrr
+        let spec = J.o([("selector", J.map(selector(name))), ("ports", noPorts ? nil : specPorts), ("clusterIP", noPorts || headless || dnsrr ? J.s("None") : nil)])
         add("Service", "v1", kname, [("spec", spec)])
         var aliases = Set<String>()
         for s in svc.networks.values { aliases.formUnion(s.aliases) }

@@ -182,3 +182,22 @@ extension KubernetesMappingTests {
         #expect(Self.at(c, "env.0.value") == .string("$$5"))
     }
 }
+
+extension KubernetesMappingTests {
+    @Test func dnsrrIsAHeadlessServiceAndAppProtocolCarries() throws {
+        let s = try Spec("""
+        name: t
+        services:
+          web:
+            image: nginx
+            ports:
+              - {target: 80, published: 8080, app_protocol: http, name: web}
+            deploy: {endpoint_mode: dnsrr}
+        """)
+        let r = try s.export()
+        let svc = Self.object(r, "service-web.yaml")
+        #expect(Self.at(svc, "spec.clusterIP") == .string("None"))
+        #expect(Self.at(svc, "spec.ports.0.appProtocol") == .string("http"))
+        #expect(r.losses.map(\.path) == ["services.web.ports[0].name"])
+    }
+}
