@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // cnc — a declarative container engine for Linux.
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
-//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore, CNCDNSCore · 2 CNCPlanner, CNCImageStore
+//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore, CNCDNSCore · 2 CNCPlanner, CNCExport, CNCImageStore
 //   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork, CNCBuild
 //   4 CNCEngine, CNCStart, CNCNetworkAttach, CNCBuilder · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
 //   executables: cnc (lean start-path front), cnc-cli, cnc-net, cncapply, cnc-registry,
@@ -59,6 +59,10 @@ let package = Package(
 
         // Layer 2
         .target(name: "CNCPlanner", dependencies: ["CNCCore", "CNCSpec", .product(name: "Crypto", package: "swift-crypto")]),
+
+        // `cncapply export`: Kubernetes objects and Compose files from the compiled spec and what
+        // the image store says about its images (passed in): pure, no runtime.
+        .target(name: "CNCExport", dependencies: ["CNCCore", "CNCSpec"]),
 
         // The image store's reading side (OCI layout, index, tags, resolve, unpacked-layer
         // lookup): no libarchive, so the container start path links it alone.
@@ -125,7 +129,7 @@ let package = Package(
         // cnc's, which add the image, container and network commands on top.
         .target(name: "CNCAppCLI", dependencies: [
             "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups",
-            "CNCStart",
+            "CNCStart", "CNCExport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -213,6 +217,7 @@ let package = Package(
         ),
         .testTarget(name: "CNCBuildTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCBuild", "CNCTestSupport"]),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
+        .testTarget(name: "CNCExportTests", dependencies: ["CNCCore", "CNCSpec", "CNCExport"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState", "CNCSystem"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec", "CNCTestSupport"]),

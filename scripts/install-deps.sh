@@ -2,6 +2,7 @@
 # Installs the Debian packages cnc builds and tests with — only those missing, without asking.
 # Runs `apt-get update` once, and only when something has to be installed.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   pkg-config
@@ -17,6 +18,7 @@ PACKAGES=(
   busybox-static       # the test base image
   containernetworking-plugins iptables
   docker-registry      # a real OCI registry for push/pull tests
+  docker.io            # a real Docker Swarm for the export end-to-end test (a private dockerd)
   skopeo umoci         # peers that must read cnc's image store
   runc crun            # peers for runtime benchmarks
   systemd dbus python3-dbus  # a real systemd for the systemd driver tests
@@ -27,11 +29,8 @@ PACKAGES=(
   zstd                 # zstd layers in the hostile-tar corpus
 )
 
-# `--bench` (make bench) also installs what only the side-by-side benchmarks need: Debian's
-# dockerd and containerd, run as a private daemon for docker-compose (bench/lib/private-dockerd.sh).
-if [[ "${1:-}" == --bench ]]; then
-  PACKAGES+=(docker.io)
-fi
+# Debian's dockerd and containerd also serve the side-by-side benchmarks (`make bench`), as a
+# private daemon for docker-compose (bench/lib/private-dockerd.sh).
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -55,4 +54,25 @@ fi
 # Debian's (pyenv); make sure the one we call has them.
 if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m pip install -q jsonschema pyyaml
+fi
+
+# The export checks (scripts/checks/export-validate.sh): kubernetes-validate (PyPI) in a
+# project-local virtualenv, and Debian's kubernetes-client (kubectl 1.20, for `kubectl kustomize`)
+# unpacked into .tools/: the package conflicts with a kubectl the host may already have.
+# Both directories are git-ignored.
+if [[ ! -x .venv/bin/kubernetes-validate ]]; then
+  echo "install-deps: kubernetes-validate into .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install -q kubernetes-validate
+fi
+if [[ ! -x .tools/kubernetes-client/usr/bin/kubectl ]]; then
+  echo "install-deps: Debian's kubernetes-client into .tools/kubernetes-client"
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download kubernetes-client >/dev/null 2>&1); then
+    [[ $(id -u) -eq 0 ]] && apt-get update -qq
+    (cd "$tmp" && apt-get download kubernetes-client >/dev/null)
+  fi
+  mkdir -p .tools/kubernetes-client
+  dpkg-deb -x "$tmp"/kubernetes-client_*.deb .tools/kubernetes-client
+  rm -rf "$tmp"
 fi

@@ -23,6 +23,43 @@ public struct SourceMap: Sendable {
         return walk(root, Substring(aliases[path] ?? path), exact: true) != nil
     }
 
+    /// The path as written for a normalized one (a port range's items, list items after a skipped one).
+    public func writtenPath(_ path: String) -> String { aliases[path] ?? path }
+
+    /// Every key path written under `section.name` (`services.web`): mapping keys, list indices,
+    /// and list items by name (`depends_on.db`, `environment.A`), as `contains` finds them. One walk
+    /// of that subtree, for callers that ask about many keys of one entry (export's losses).
+    public func writtenPaths(_ section: String, _ name: String) -> Set<String> {
+        guard let root, case .mapping(let top) = root.content,
+              case .mapping(let entries)? = top.first(where: { $0.key.scalar == section })?.value.content,
+              let entry = entries.first(where: { $0.key.scalar == name })?.value else { return [] }
+        var out: Set<String> = []
+        collect(entry, "\(section).\(name)", into: &out, depth: 0)
+        return out
+    }
+
+    private func collect(_ node: YAMLNode, _ path: String, into out: inout Set<String>, depth: Int) {
+        guard depth < 200 else { return }
+        switch node.content {
+        case .mapping(let pairs):
+            for p in pairs {
+                guard let k = p.key.scalar else { continue }
+                out.insert(path + "." + k)
+                collect(p.value, path + "." + k, into: &out, depth: depth + 1)
+            }
+        case .sequence(let items):
+            for (i, item) in items.enumerated() {
+                out.insert("\(path)[\(i)]")
+                collect(item, "\(path)[\(i)]", into: &out, depth: depth + 1)
+                if let s = item.scalar, let end = s.firstIndex(where: { $0 == "=" || $0 == ":" }) ?? Optional(s.endIndex) {
+                    out.insert(path + "." + s[..<end])
+                }
+            }
+        case .scalar:
+            break
+        }
+    }
+
     private func walk(_ node: YAMLNode, _ rest: Substring, exact: Bool) -> SourceMark? {
         var node = node
         var rest = rest

@@ -40,6 +40,8 @@ public struct LoadedSpec: Sendable {
     public var sourceMap: SourceMap
     /// The directory relative paths resolved against (the first file's).
     public var projectDirectory: String
+    /// The variables the spec was interpolated with (.env or --env-file, then the environment).
+    public var variables: [String: String] = [:]
 }
 
 /// The spec compiler's entry point: files -> merged, interpolated YAML -> AppSpec -> checks.
@@ -113,7 +115,7 @@ public enum SpecLoader {
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
         var map = reader.sourceMap
         map.aliases = reader.sourcePaths
-        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir)
+        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables)
     }
 
     /// The `build:` warnings of the enabled services become errors, at the same key.

@@ -43,8 +43,9 @@ extension SpecReader {
             if IPAddress.isIPv4(ip) || IPAddress.isIPv6(ip) { port.hostIP = ip } else { error(n, f.path("host_ip"), "\"\(ip)\" is not an IP address") }
         }
         if let n = f["protocol"], let proto = choice(n, f.path("protocol"), PortProtocol.self, what: "a protocol") { port.protocol = proto }
-        if let n = f["mode"], let m = string(n, f.path("mode")), m != "host", m != "ingress" {
-            error(n, f.path("mode"), "\"\(m)\" is not a port mode (valid: host, ingress)")
+        if let n = f["mode"], let m = string(n, f.path("mode")), m != "ingress" {
+            // host: a swarm publishes on the node of each task (export carries it); one host does anyway.
+            if m == "host" { port.mode = .host } else { error(n, f.path("mode"), "\"\(m)\" is not a port mode (valid: host, ingress)") }
         }
         port.name = optionalString(f, "name")
         port.appProtocol = optionalString(f, "app_protocol")

@@ -66,18 +66,30 @@ extension SpecReader {
     func readDeployAndCgroups(_ f: Fields, into s: inout ServiceSpec) {
         var d = DeploySpec()
         var deployReplicas: (Int, YAMLNode)?
-        if let n = f["deploy"], !n.isNull, let df = fields(n, f.path("deploy"), allowed: ["mode", "replicas", "resources", "update_config", "rollback_config", "restart_policy", "labels"]) {
-            if let mn = df["mode"], let m = string(mn, df.path("mode")), m != "replicated" {
-                error(mn, df.path("mode"), "\"\(m)\" is not supported on one host (valid: replicated)")
+        if let n = f["deploy"], !n.isNull, let df = fields(n, f.path("deploy"), allowed: ["mode", "replicas", "resources", "update_config", "rollback_config", "restart_policy", "labels", "endpoint_mode"]) {
+            if let en = df["endpoint_mode"], let e = choice(en, df.path("endpoint_mode"), EndpointMode.self, what: "an endpoint mode"), e != .vip {
+                d.endpointMode = e
             }
-            if let rn = df["replicas"], let r = int(rn, df.path("replicas"), min: 0, max: 10_000) { d.replicas = Int(r); deployReplicas = (Int(r), rn) }
+            if let mn = df["mode"], let m = string(mn, df.path("mode")), m != "replicated" {
+                // global: one task per node; this host is the one node, so one replica (as Compose runs it).
+                if let mode = DeployMode(rawValue: m) { d.mode = mode } else {
+                    error(mn, df.path("mode"), "\"\(m)\" is not supported (valid: replicated, global)")
+                }
+            }
+            if let rn = df["replicas"], let r = int(rn, df.path("replicas"), min: 0, max: 10_000) {
+                if d.mode == .global {
+                    error(rn, df.path("replicas"), "replicas can only be used with replicated mode (deploy.mode is global)")
+                } else { d.replicas = Int(r); deployReplicas = (Int(r), rn) }
+            }
             if let rn = df["resources"] { d.resources = readResources(rn, df.path("resources")) }
             if let un = df["update_config"] { d.updateConfig = readUpdateConfig(un, df.path("update_config")) }
             if let un = df["rollback_config"] { d.rollbackConfig = readUpdateConfig(un, df.path("rollback_config")) }
             if let rn = df["restart_policy"] { d.restartPolicy = readDeployRestart(rn, df.path("restart_policy")) }
             if let ln = df["labels"] { _ = stringMap(ln, df.path("labels")) }
         }
-        if let n = f["scale"], let v = int(n, f.path("scale"), min: 0, max: 10_000) {
+        if let n = f["scale"], d.mode == .global {
+            error(n, f.path("scale"), "scale can only be used with replicated mode (deploy.mode is global)")
+        } else if let n = f["scale"], let v = int(n, f.path("scale"), min: 0, max: 10_000) {
             if let (r, rn) = deployReplicas, r != Int(v) {
                 error(n, f.path("scale"), "scale \(v) conflicts with deploy.replicas \(r) (line \(rn.mark.line)): set one")
             }

@@ -9,16 +9,21 @@ public struct PortSpec: Codable, Hashable, Sendable {
     public var `protocol`: PortProtocol = .tcp
     public var name: String?
     public var appProtocol: String?
+    /// `mode: host` (a swarm publishes on each task's node, not through its routing mesh);
+    /// nil is ingress, the default, left out of the canonical JSON.
+    public var mode: PortMode?
 
     public init(target: Int) { self.target = target }
 
     enum CodingKeys: String, CodingKey {
-        case target, published, `protocol`, name
+        case target, published, `protocol`, name, mode
         case hostIP = "host_ip"
         case appProtocol = "app_protocol"
     }
 }
 
+
+public enum PortMode: String, Codable, Hashable, Sendable, CaseIterable { case host }
 
 /// `8080` or `8000-8010`; encoded as that string.
 public struct PortRange: Codable, Hashable, Sendable, CustomStringConvertible {
@@ -204,7 +209,17 @@ public struct FileReference: Codable, Hashable, Sendable {
     }
 }
 
+/// `deploy.mode`: `global` runs one task per node (a DaemonSet in export); on one host, one replica.
+public enum DeployMode: String, Codable, Hashable, Sendable, CaseIterable { case global }
+
+public enum EndpointMode: String, Codable, Hashable, Sendable, CaseIterable { case vip, dnsrr }
+
 public struct DeploySpec: Codable, Hashable, Sendable {
+    /// nil: replicated (the default, left out of the canonical JSON so config hashes stay as they were).
+    public var mode: DeployMode?
+    /// `endpoint_mode: dnsrr` (a swarm answers the service's name with its tasks' addresses instead
+    /// of a virtual IP); nil is vip. Only export uses it: on one host names resolve to containers.
+    public var endpointMode: EndpointMode?
     public var replicas: Int = 1
     public var resources: ResourcesSpec = ResourcesSpec()
     public var updateConfig: UpdateConfig = UpdateConfig()
@@ -214,7 +229,8 @@ public struct DeploySpec: Codable, Hashable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case replicas, resources
+        case mode, replicas, resources
+        case endpointMode = "endpoint_mode"
         case updateConfig = "update_config"
         case rollbackConfig = "rollback_config"
         case restartPolicy = "restart_policy"

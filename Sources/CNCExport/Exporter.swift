@@ -1,0 +1,46 @@
+import CNCCore
+import CNCSpec
+
+/// `cncapply export`: a pure function of the compiled spec (compiled as apply compiles it) and
+/// what the image store says about its images. No container, image or state changes; the same
+/// spec and store give the same bytes.
+public enum Exporter {
+    public static func export(_ loaded: LoadedSpec, options: ExportOptions, inputs: ExportInputs = ExportInputs()) throws -> ExportResult {
+        if let reg = options.imageRegistry { try ImagePinning.validate(registry: reg) }
+        if options.namespace != nil, options.target != .kubernetes {
+            throw CNCError(.invalidArgument, "--namespace applies to --to kubernetes only")
+        }
+        for name in loaded.app.services.keys.sorted() where loaded.app.services[name]?.build != nil {
+            throw CNCError(.invalidSpec, "services.\(name).build: cncapply export has no build: step yet (build the image, name it with image:, and remove build:)")
+        }
+        switch options.target {
+        case .kubernetes:
+            var k = try KubernetesExport(loaded, inputs: inputs, options: options)
+            return try k.run()
+        case .compose, .swarm:
+            var c = ComposeExport(loaded, target: options.target, inputs: inputs, options: options)
+            return try c.run()
+        }
+    }
+
+    /// One multi-document YAML (stdout without `-o`): each object after `---`.
+    public static func multiDocument(_ result: ExportResult, target: ExportTarget) -> String {
+        let writer = writer(target)
+        return result.objects.map { "---\n" + writer.string($0.value) }.joined()
+    }
+
+    /// Compose files interpolate `$`, so theirs are written `$$`; Kubernetes objects as they are.
+    static func writer(_ target: ExportTarget) -> YAMLWriter { YAMLWriter(escapeDollars: target != .kubernetes) }
+
+    /// The files of `-o DIR`: one per object, and for Kubernetes a kustomization.yaml listing them.
+    public static func files(_ result: ExportResult, target: ExportTarget) -> [(name: String, text: String)] {
+        let writer = writer(target)
+        var out = result.objects.map { (name: $0.fileName, text: writer.string($0.value)) }
+        if target == .kubernetes {
+            let k = J.o([("apiVersion", J.s("kustomize.config.k8s.io/v1beta1")), ("kind", J.s("Kustomization")),
+                         ("resources", J.strings(result.objects.map(\.fileName)))])
+            out.append((name: "kustomization.yaml", text: YAMLWriter().string(k)))
+        }
+        return out
+    }
+}
