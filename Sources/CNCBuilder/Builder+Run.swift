@@ -76,20 +76,19 @@ extension Builder {
     /// last ones kept for an error); Ctrl-C and kill reach it while it runs. Its exit status.
     func follow(_ c: CNCRuntime.ContainerConfig, progress shown: BuildProgress.Step?) throws -> (Int32, [String]) {
         let pipe = try Pipe()
-        let started: StartedContainer
+        // An Optional, not a `let` set in do/catch: the compiler cannot initialise a
+        // non-copyable `let` there. The pipe's ends close with it when a start fails.
+        var startedOrNil: StartedContainer? = nil
         do {
-            started = try runtime.start(c.id, io: StartIO(attachOut: pipe.writeFD, attachErr: pipe.writeFD), config: c)
+            startedOrNil = try runtime.start(c.id, io: StartIO(attachOut: pipe.write.raw, attachErr: pipe.write.raw), config: c)
         } catch let f as Runtime.StartFailure {
-            pipe.closeRead(); pipe.closeWrite()
             return (f.status, [f.message])
-        } catch {
-            pipe.closeRead(); pipe.closeWrite()
-            throw error
         }
-        pipe.closeWrite()
+        guard let started = startedOrNil.take() else { return (125, []) }
+        pipe.write.close()
         Processes.forwardSignals(to: started.pid)
         let progress = self.progress
-        let fd = pipe.readFD
+        let fd = pipe.read.raw
         let reader = Threads.start { () -> [String] in
             var tail: [String] = []
             var pending: [UInt8] = []
@@ -113,7 +112,7 @@ extension Builder {
         let status = started.waitForExit(runtime: runtime)
         Processes.forwardSignals(to: 0)
         let tail = (try? reader.join()) ?? []
-        pipe.closeRead()
+        pipe.read.close()
         return (status, tail)
     }
 

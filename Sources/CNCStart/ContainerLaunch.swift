@@ -95,8 +95,9 @@ public enum ContainerLaunch {
         }
         guard let started = startedOrNil.take() else { return 125 }
         if detach {
+            let monitorPid = started.monitorPid
             started.detach()
-            if config.sdNotify == .monitor { SdNotify.ready(mainPID: started.monitorPid > 0 ? started.monitorPid : nil) }
+            if config.sdNotify == .monitor { SdNotify.ready(mainPID: monitorPid > 0 ? monitorPid : nil) }
             return 0
         }
         if config.sdNotify == .monitor { SdNotify.ready(mainPID: nil) }
