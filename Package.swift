@@ -125,7 +125,7 @@ let package = Package(
         // cnc's, which add the image, container and network commands on top.
         .target(name: "CNCAppCLI", dependencies: [
             "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups",
-            "CNCStart",
+            "CNCStart", "CNCBuild", "CNCBuilder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -24,6 +24,8 @@ public final class Builder {
     let scratch: String
     let platform: Platform
     var stages: [Int: StageState] = [:]
+    /// Base images `--pull` already pulled in this build.
+    var pulled: Set<String> = []
 
     public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                 pull: @escaping (String) throws -> Void) throws {
@@ -39,6 +41,13 @@ public final class Builder {
     }
 
     deinit { try? FileSystem.removeTree(scratch) }
+
+    /// Sweeps what killed builds left, then builds: what `cnc build` and cncapply's `build:` run.
+    public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
+                           pull: @escaping (String) throws -> Void) throws -> ResolvedImage {
+        BuildSweep.sweep(runtime: runtime, stateRoot: store.paths.stateRoot)
+        return try Builder(request, store: store, runtime: runtime, progress: progress, pull: pull).build()
+    }
 
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
     public func build() throws -> ResolvedImage {
@@ -145,8 +154,12 @@ public final class Builder {
                           key: BuildCache.key(parent: "", ["FROM", resolved.manifestDigest.description]))
     }
 
-    /// An image from the store, pulled first when the store lacks it.
+    /// An image from the store, pulled first when the store lacks it (or always, with `--pull`).
     func resolveImage(_ reference: String) throws -> ResolvedImage {
+        if request.pull, !pulled.contains(reference) {
+            try pull(reference)
+            pulled.insert(reference)
+        }
         do { return try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
             try pull(reference)
             return try store.resolve(reference)
@@ -158,6 +171,11 @@ public final class Builder {
     func execute(_ step: ResolvedStep, graph: BuildGraph, into state: inout StageState, progress shown: BuildProgress.Step?) throws -> Bool {
         let kind = step.instruction.kind
         var inputs = [step.text] + step.usedArgs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        // What RUN sees besides its command (only when set, so keys of plain builds stay as they were).
+        if kind == .run {
+            if !request.extraHosts.isEmpty { inputs.append("add-host=" + request.extraHosts.joined(separator: ",")) }
+            if let shm = request.shmSize { inputs.append("shm-size=\(shm)") }
+        }
         var copy: CopyJob?
         switch step.command {
         case .copy(let spec), .add(let spec):

@@ -20,7 +20,7 @@ struct ApplyRun {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
         Trace.mark("apply: start")
-        let loaded = try spec.loadReporting(refusingBuild: true)
+        let loaded = try spec.loadReporting()
         Trace.mark("apply: spec compiled")
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
@@ -30,13 +30,23 @@ struct ApplyRun {
         // A dry run changes nothing, the image store included: it plans with the images that are
         // here and says which ones an apply would pull.
         if flags.dryRun { try ImageResolution.requireImages(loaded.app) }
-        let digests = flags.dryRun
+        // build: first (the same builder as cnc build; an unchanged context is all cache hits).
+        let built = flags.dryRun ? [:] : try ServiceBuilds(
+            app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root, store: ctx.images, runtime: ctx.runtime,
+            pull: { ref in _ = try registry.pull(try ImageReference(parsing: ref), stateRoot: root, store: ctx.images) },
+            note: { if !json { view.note($0) } }, showProgress: !json).buildAll()
+        var digests = flags.dryRun
             ? ImageResolution.localDigests(for: loaded.app, store: ctx.images, missing: { if !json { view.note($0) } })
             : try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
                 try registry.pull(ref, stateRoot: root, store: ctx.images)
             }, note: { if !json { view.note($0) } })
+        for (ref, b) in built { digests[ref] = b.digest }
         Trace.mark("apply: engine opened, images resolved")
-        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        var desiredApp = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        for (i, s) in desiredApp.services.enumerated() {
+            if let ref = loaded.app.builtImageName(service: s.name) { desiredApp.services[i].buildChanges = built[ref.description]?.changes }
+        }
+        let desired = desiredApp
         Trace.mark("apply: desired state built")
         let request = ApplyRequest(
             desired: desired, spec: try AppContext.specText(loaded.app), specFiles: try spec.absoluteSpecFiles(),

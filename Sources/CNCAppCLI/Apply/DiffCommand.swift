@@ -21,7 +21,7 @@ struct DiffCommand: AsyncParsableCommand {
     var output: ReportFormat = .text
 
     func run() async throws {
-        let loaded = try spec.loadReporting(refusingBuild: true)
+        let loaded = try spec.loadReporting()
         let ctx = try AppContext.open(global)
         // Only images already in the store: diff never pulls. A missing one is a pending change.
         let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)

@@ -1,0 +1,91 @@
+import CNCBuild
+import CNCBuilder
+import CNCCore
+import CNCEngine
+import CNCImage
+import CNCRuntime
+import CNCSpec
+import CNCSystem
+import Foundation
+
+/// cncapply's `build:` step: each service with `build:` is built by the same builder as `cnc
+/// build` (same request, same cache, so the same inputs give the same image ID), tagged with the
+/// service's image name (`<project>-<service>`, or its `image:`) and `build.tags`. An unchanged
+/// context is all cache hits: the same image, so the plan keeps the containers.
+struct ServiceBuilds {
+    let app: AppSpec
+    let projectDirectory: String
+    let stateRoot: String
+    let store: ImageStore
+    let runtime: Runtime
+    /// Pulls a base image the store lacks (or every base image, with `build.pull`).
+    let pull: (String) throws -> Void
+    let note: (String) -> Void
+    /// Build progress on stderr (BuildKit's plain lines); false for `-o json`.
+    let showProgress: Bool
+
+    /// What a build made: the manifest digest its tags point at.
+    struct Result { var digest: Digest; var changes: [String]? }
+
+    /// Builds every service with `build:` (services sharing one image name are built once).
+    func buildAll() throws -> [String: Result] {
+        var out: [String: Result] = [:]
+        for (name, _, build) in app.builtServices {
+            guard let ref = app.builtImageName(service: name), out[ref.description] == nil else { continue }
+            let before = try? store.resolve(ref.description).manifestDigest
+            let request: BuildRequest
+            let image: ResolvedImage
+            do {
+                request = try Self.request(service: name, build: build, image: ref, projectDirectory: projectDirectory)
+                if showProgress { for w in request.warningLines { TerminalInfo.writeStderr(w + "\n") } }
+                if let failure = request.checkDirectiveFailure(request.findings) { throw failure }
+                note("\(name): building \(ref.familiar)")
+                image = try Builder.run(request, store: store, runtime: runtime,
+                                        progress: BuildProgress(mode: showProgress ? .plain : .quiet), pull: pull)
+            } catch let e as DockerfileError {
+                throw Self.failed(name, e.description, .invalidArgument)
+            } catch let e as CNCError {
+                throw Self.failed(name, e.description, e.code)
+            }
+            if showProgress, let w = request.unconsumedArgsWarning { TerminalInfo.writeStderr(w + "\n") }
+            let changes = before == image.manifestDigest ? nil : BuildInputsRecord.changes(service: name, app: app.name, request: request,
+                                                                                            stateRoot: stateRoot, previous: before, now: image.manifestDigest)
+            out[ref.description] = Result(digest: image.manifestDigest, changes: changes)
+        }
+        return out
+    }
+
+    static func failed(_ service: String, _ why: String, _ code: CNCError.Code) -> CNCError {
+        CNCError(code, "service \(service): failed to build: \(why)")
+    }
+
+    /// The build request of one service's `build:`, as `cnc build` would make it from the same
+    /// flags: context, Dockerfile (or dockerfile_inline), args, target, labels, tags, no_cache,
+    /// network, extra_hosts, shm_size, pull.
+    static func request(service: String, build b: BuildSpec, image: ImageReference, projectDirectory: String) throws -> BuildRequest {
+        let source: DockerfileSource
+        if let inline = b.dockerfileInline {
+            source = .text(inline, display: "dockerfile_inline")
+        } else {
+            let path = b.dockerfile.hasPrefix("/") ? b.dockerfile : b.context + "/" + b.dockerfile
+            let shown = shownPath(path, base: projectDirectory)
+            source = .file(path: path, display: shown, given: shown)
+        }
+        var r = try BuildRequest.load(context: b.context, dockerfile: source, buildArgs: b.args)
+        r.target = b.target
+        r.tags = [image] + (try (b.tags ?? []).map { try ImageReference(parsing: $0) }).filter { $0 != image }
+        r.labels = b.labels ?? [:]
+        r.noCache = b.noCache ?? false
+        r.network = b.network == "host" ? .host : .none
+        r.extraHosts = b.extraHosts ?? []
+        r.shmSize = b.shmSize?.bytes
+        r.pull = b.pull ?? false
+        return r
+    }
+
+    /// A path as the user knows it: relative to the spec's directory when inside it.
+    static func shownPath(_ path: String, base: String) -> String {
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}
