@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: what cnc sees on this host, then the httpserver example end to end: build its
-# image, apply the spec, wait until healthy, and show where to curl.
+# image from its Dockerfile with `cnc build`, apply the spec, wait until healthy, and show where
+# to curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/debug}
@@ -10,8 +11,11 @@ port=${WEB_PORT:-18080}
 echo "== cnc info"
 "$bin/cnc" info
 echo
-echo "== building the httpserver image (static binary, FROM scratch style)"
-CNC="$bin/cnc" examples/httpserver/build-image.sh v1
+echo "== the build stage's toolchain image (Debian's gcc by mmdebstrap: bootstrapped once, cached)"
+CNC="$bin/cnc" scripts/make-toolchain-image.sh
+echo
+echo "== cnc build -t httpserver:v1 examples/httpserver (multi-stage: FROM scratch + the static binary)"
+"$bin/cnc" build -t httpserver:v1 examples/httpserver
 echo
 echo "== cncapply -f examples/httpserver/app.yaml --wait"
 WEB_PORT=$port "$bin/cncapply" -f examples/httpserver/app.yaml --wait
@@ -24,7 +28,7 @@ cat <<TXT
 
 The app is running (state in $CNC_ROOT). Try:
   curl -i http://127.0.0.1:$port/
-  VERSION=v2 examples/httpserver/build-image.sh v2 && VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml
+  $bin/cnc build --build-arg VERSION=v2 -t httpserver:v2 examples/httpserver && VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml
   $bin/cncapply history -p httpserver ; $bin/cncapply rollback -p httpserver
   $bin/cncapply logs -p httpserver
   $bin/cncapply down -p httpserver
