@@ -32,12 +32,27 @@ public enum BuildInputsRecord {
         return names.sorted()
     }
 
+    /// The files and links of a context a build may read (after `.dockerignore`), or nil when
+    /// it cannot be read or holds more than `maxFiles`.
+    static func files(_ context: BuildContext) -> [BuildContext.File]? {
+        guard let all = try? context.select(".") else { return nil }
+        let files = all.flatMap(\.files).filter { $0.entry.kind == .regular || $0.entry.kind == .symlink }
+        return files.count <= maxFiles ? files : nil
+    }
+
+    /// The absolute paths of a context's files (what `cncapply --watch` watches), reading the
+    /// `.dockerignore` a build of `dockerfile` would read; nil when unreadable or too large.
+    public static func contextFiles(context: String, dockerfile: String?) -> [String]? {
+        let ignoreFile = DockerIgnore.file(context: context, dockerfile: dockerfile, exists: FileSystem.exists)
+        let ignore = ignoreFile.flatMap { try? FileSystem.readText($0) }.map { DockerIgnore(text: $0) } ?? DockerIgnore(patterns: [])
+        guard let ctx = try? BuildContext(root: context, ignore: ignore), let files = files(ctx) else { return nil }
+        let base = context.hasSuffix("/") ? context : context + "/"
+        return files.map { base + $0.path } + (ignoreFile.map { [$0] } ?? [])
+    }
+
     /// name -> digest of everything the build read from outside the store.
     static func inputs(_ request: BuildRequest, memoFile: String) -> [String: String]? {
-        guard let context = try? BuildContext(root: request.context, ignore: request.ignore),
-              let all = try? context.select(".") else { return nil }
-        let files = all.flatMap(\.files).filter { $0.entry.kind == .regular || $0.entry.kind == .symlink }
-        guard files.count <= maxFiles else { return nil }
+        guard let context = try? BuildContext(root: request.context, ignore: request.ignore), let files = files(context) else { return nil }
         let memo = FileDigestMemo()
         if let text = try? FileSystem.readText(memoFile) { memo.load(text) }
         var out: [String: String] = [:]

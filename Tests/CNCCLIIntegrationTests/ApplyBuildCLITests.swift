@@ -142,4 +142,41 @@ import Testing
         #expect(try r.status("demo-web-1") == "running")
         try BuildCLITests.expectCleanOfBuilds(r)
     }
+
+    /// `--watch` watches the build contexts and Dockerfiles, and an edit inside one context
+    /// rebuilds and replaces only the service that builds from it.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func watchRebuildsOnlyTheServiceWhoseContextChanged() throws {
+        let r = try BusyboxRoot()
+        let app = r.dir + "/app"
+        try Self.write(app + "/app.yaml", """
+            name: w
+            services:
+              a: {build: ./a, init: true}
+              b: {build: ./b, init: true}
+            """)
+        for s in ["a", "b"] {
+            try Self.write(app + "/\(s)/Dockerfile", Self.dockerfile)
+            try Self.write(app + "/\(s)/msg.txt", "\(s)1\n")
+        }
+        let watch = try BackgroundApply(["--watch", "--root", r.root], cwd: app)
+        let text = watch.text
+        defer {
+            watch.stop()
+            _ = try? Self.cncapply(r, ["down"], in: app)
+        }
+        #expect(text.wait(for: "watching", seconds: 60), "\(text.value)")
+        #expect(text.value.contains("a: building") && text.value.contains("b: building"), "\(text.value)")
+        let bImage = try Self.imageID(r, "w-b")
+        let before = text.value.count
+        try Self.write(app + "/a/msg.txt", "a2\n")
+        #expect(text.wait(for: "changed: msg.txt", seconds: 30), "\(text.value)")
+        #expect(text.wait(for: "revision 2 applied", seconds: 60), "\(text.value)")
+        let after = String(text.value.dropFirst(before))
+        #expect(after.contains("a: building w-a:latest") && !after.contains("b: building"), "\(after)")
+        #expect(after.contains("a: replace — build context changed: msg.txt; image rebuilt"), "\(after)")
+        #expect(!after.contains("b: replace"), "\(after)")
+        #expect(try Self.imageID(r, "w-b") == bImage)
+        #expect(try Self.logs(r, "w-a-1", want: "a2\nbuilt\n"))
+    }
 }

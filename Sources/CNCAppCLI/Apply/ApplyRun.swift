@@ -16,7 +16,9 @@ struct ApplyRun {
     let flags: ApplyFlags
 
     /// Applies once; returns the exit status (0 converged, 1 failed).
-    func once(savedPlan: Plan? = nil) async throws -> Int32 {
+    /// `rebuild`: only these services' builds run (`--watch` after an edit inside their
+    /// contexts); nil builds every service with `build:` (unchanged ones are all cache hits).
+    func once(savedPlan: Plan? = nil, rebuild: Set<String>? = nil) async throws -> Int32 {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
         Trace.mark("apply: start")
@@ -34,7 +36,7 @@ struct ApplyRun {
         let built = flags.dryRun ? [:] : try ServiceBuilds(
             app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root, store: ctx.images, runtime: ctx.runtime,
             pull: { ref in _ = try registry.pull(try ImageReference(parsing: ref), stateRoot: root, store: ctx.images) },
-            note: { if !json { view.note($0) } }, showProgress: !json).buildAll()
+            note: { if !json { view.note($0) } }, showProgress: !json).buildAll(only: rebuild)
         var digests = flags.dryRun
             ? ImageResolution.localDigests(for: loaded.app, store: ctx.images, missing: { if !json { view.note($0) } })
             : try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
@@ -106,7 +108,9 @@ struct ApplyRun {
             // Unbuffered: watch output goes to terminals and pipes alike, line by line.
             TerminalInfo.writeStdout("changed: \(batch.map(FileSystem.baseName).joined(separator: ", ")) — re-applying\n")
             do {
-                _ = try await once()
+                // An edit inside build contexts rebuilds only the services that build from them.
+                let rebuild = (try? spec.load()).flatMap { ServiceBuilds.affected(by: batch, in: $0.app) }
+                _ = try await once(rebuild: rebuild)
             } catch let e as ExitCode where e.rawValue == 1 {
                 TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
             } catch {
@@ -137,6 +141,7 @@ struct ApplyRun {
             for v in s.volumes where v.type == .bind { if let src = v.source, !FileSystem.isDirectory(src) { files.insert(src) } }
             files.formUnion(s.cnc.watch)
         }
+        files.formUnion(ServiceBuilds.watchedFiles(loaded.app))
         for (_, c) in loaded.app.configs { if let f = c.file { files.insert(f) } }
         for (_, c) in loaded.app.secrets { if let f = c.file { files.insert(f) } }
         return files.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }.sorted()

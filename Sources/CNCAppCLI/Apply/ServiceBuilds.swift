@@ -27,12 +27,18 @@ struct ServiceBuilds {
     /// What a build made: the manifest digest its tags point at.
     struct Result { var digest: Digest; var changes: [String]? }
 
-    /// Builds every service with `build:` (services sharing one image name are built once).
-    func buildAll() throws -> [String: Result] {
+    /// Builds every service with `build:` (services sharing one image name are built once);
+    /// with `only` (`--watch` after a change inside some contexts), the others keep the image
+    /// their tag has (built when it has none).
+    func buildAll(only: Set<String>? = nil) throws -> [String: Result] {
         var out: [String: Result] = [:]
         for (name, _, build) in app.builtServices {
             guard let ref = app.builtImageName(service: name), out[ref.description] == nil else { continue }
             let before = try? store.resolve(ref.description).manifestDigest
+            if let only, !only.contains(name), let before {
+                out[ref.description] = Result(digest: before, changes: nil)
+                continue
+            }
             let request: BuildRequest
             let image: ResolvedImage
             do {
@@ -67,7 +73,7 @@ struct ServiceBuilds {
         if let inline = b.dockerfileInline {
             source = .text(inline, display: "dockerfile_inline")
         } else {
-            let path = b.dockerfile.hasPrefix("/") ? b.dockerfile : b.context + "/" + b.dockerfile
+            let path = dockerfilePath(b)
             let shown = shownPath(path, base: projectDirectory)
             source = .file(path: path, display: shown, given: shown)
         }
@@ -81,6 +87,34 @@ struct ServiceBuilds {
         r.shmSize = b.shmSize?.bytes
         r.pull = b.pull ?? false
         return r
+    }
+
+    /// The Dockerfile's absolute path (nil for dockerfile_inline): relative to the context.
+    static func dockerfilePath(_ b: BuildSpec) -> String {
+        b.dockerfile.hasPrefix("/") ? b.dockerfile : b.context + "/" + b.dockerfile
+    }
+
+    /// What `--watch` watches for the builds: each context's files and each Dockerfile.
+    static func watchedFiles(_ app: AppSpec) -> [String] {
+        app.builtServices.flatMap { _, _, b -> [String] in
+            let dockerfile = b.dockerfileInline == nil ? dockerfilePath(b) : nil
+            return (BuildInputsRecord.contextFiles(context: b.context, dockerfile: dockerfile) ?? []) + (dockerfile.map { [$0] } ?? [])
+        }
+    }
+
+    /// The services whose build reads one of `changed` (its context or Dockerfile), or nil when
+    /// something else changed too (the spec, an env file: everything is built as usual).
+    static func affected(by changed: [String], in app: AppSpec) -> Set<String>? {
+        var out: Set<String> = []
+        for path in changed {
+            let hits = app.builtServices.filter { _, _, b in
+                let ctx = b.context.hasSuffix("/") ? b.context : b.context + "/"
+                return path.hasPrefix(ctx) || (b.dockerfileInline == nil && path == dockerfilePath(b))
+            }
+            if hits.isEmpty { return nil }
+            out.formUnion(hits.map(\.name))
+        }
+        return out
     }
 
     /// A path as the user knows it: relative to the spec's directory when inside it.
