@@ -28,8 +28,21 @@ public enum BuildInputsRecord {
         try? FileSystem.createDirectory(directory(stateRoot), mode: 0o700)
         try? FileSystem.writeAtomically(render(image: now, current), to: file)
         guard let old, let previous, old.image == previous.description else { return nil }
-        let names = Set(old.inputs.keys).union(current.keys).filter { old.inputs[$0] != current[$0] }
-        return names.sorted()
+        return differing(old.inputs, current)
+    }
+
+    /// The inputs that changed since `current` (the image the service's tag has) was built, without
+    /// building: what `--dry-run` and `diff` report. Nil when unknown (no record of that image).
+    public static func pending(service: String, app: String, request: BuildRequest, stateRoot: String, current: Digest) -> [String]? {
+        let file = path(stateRoot, app: app, service: service)
+        guard let text = try? FileSystem.readText(file) else { return nil }
+        let old = parse(text)
+        guard old.image == current.description, let now = inputs(request, memoFile: file + ".memo") else { return nil }
+        return differing(old.inputs, now)
+    }
+
+    static func differing(_ old: [String: String], _ new: [String: String]) -> [String] {
+        Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
     }
 
     /// The files and links of a context a build may read (after `.dockerignore`), or nil when

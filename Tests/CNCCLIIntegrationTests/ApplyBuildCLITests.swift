@@ -108,9 +108,19 @@ import Testing
         #expect(again.stdout.contains("demo: no changes"), "\(again.stdout)")
         #expect(again.stderr.contains("CACHED") && !again.stderr.contains("DONE 0.0s\n#3 [3/3] RUN echo built\n#3 DONE"), "\(again.stderr)")
         #expect(try Self.imageID(r, "demo-web") == built)
+        // (tool's context changed too, but not what its build reads: no pending rebuild.)
+        let inSync = try Self.cncapply(r, ["diff"], in: app)
+        #expect(inSync.status == 0 && inSync.stdout.hasSuffix("demo: in sync\n"), "\(inSync.stdout)")
 
-        // A changed context file: rebuilt, and the plan says which file and which digests.
+        // A changed context file: diff and a dry run see it without building ...
         try Self.write(app + "/web/msg.txt", "bye\n")
+        let pending = "web: build context changed since demo-web:latest was built: msg.txt; an apply rebuilds demo-web:latest (steps not in the build cache)\n"
+        let diff = try Self.cncapply(r, ["diff"], in: app)
+        #expect(diff.status == 2 && diff.stdout.hasPrefix(pending) && !diff.stdout.contains("in sync"), "\(diff.stdout)")
+        let dryChanged = try Self.cncapply(r, ["--dry-run"], in: app)
+        #expect(dryChanged.status == 0 && dryChanged.stdout.contains(pending), "\(dryChanged.stdout)")
+        #expect(try Self.imageID(r, "demo-web") == built)
+        // ... and an apply rebuilds; the plan says which file and which digests.
         let changed = try Self.cncapply(r, [], in: app)
         #expect(changed.status == 0, "\(changed.stderr)")
         #expect(changed.stdout.contains("web: replace — build context changed: msg.txt; image rebuilt sha256:"), "\(changed.stdout)")
@@ -126,6 +136,14 @@ import Testing
         #expect(back.stdout.contains("web: replace — image docker.io/library/demo-web:latest"), "\(back.stdout)")
         #expect(try Self.imageID(r, "demo-web") == built)
         #expect(try Self.logs(r, "demo-web-1", want: "hello\nbuilt\n"))
+        // The tag went back while the context still says "bye": an apply would re-point it to the
+        // cached build, and diff says so.
+        let repoint = try Self.cncapply(r, ["diff"], in: app)
+        #expect(repoint.status == 2 && repoint.stdout.contains("web: an apply re-points demo-web:latest to sha256:")
+                && repoint.stdout.contains("(all steps cached)"), "\(repoint.stdout)")
+        // A dry run plans with the image the cached build gives: the replacement an apply makes.
+        let dryRepoint = try Self.cncapply(r, ["--dry-run"], in: app)
+        #expect(dryRepoint.stdout.contains("web: replace — image rebuilt sha256:"), "\(dryRepoint.stdout)")
 
         // A broken Dockerfile: the error names its path and line; the app is left as it runs.
         try Self.write(app + "/web/Dockerfile", Self.dockerfile.replacingOccurrences(of: "RUN echo built >> /msg.txt", with: "RUN exit 3"))

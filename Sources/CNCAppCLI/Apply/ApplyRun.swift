@@ -43,6 +43,14 @@ struct ApplyRun {
                 try registry.pull(ref, stateRoot: root, store: ctx.images)
             }, note: { if !json { view.note($0) } })
         for (ref, b) in built { digests[ref] = b.digest }
+        if flags.dryRun {
+            // Builds whose every step is cached plan with the image they would give.
+            var probed: [String: Digest] = [:]
+            let lines = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root,
+                                                      store: ctx.images, runtime: ctx.runtime, probed: { probed[$0] = $1 })
+            if !json { for line in lines { view.note(line) } }
+            digests.merge(probed) { _, new in new }
+        }
         Trace.mark("apply: engine opened, images resolved")
         var desiredApp = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         for (i, s) in desiredApp.services.enumerated() {

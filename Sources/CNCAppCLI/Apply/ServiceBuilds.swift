@@ -94,6 +94,28 @@ struct ServiceBuilds {
         b.dockerfile.hasPrefix("/") ? b.dockerfile : b.context + "/" + b.dockerfile
     }
 
+    /// What an apply's build would do to each built service's image, found without running a
+    /// step (`Builder.probe`: every step in the cache gives the image's digest): the line
+    /// `--dry-run` and `diff` print for each service whose image would change (with the inputs
+    /// that changed since its image was built, when BuildInputsRecord knows them).
+    /// `probed` gets the digest each fully cached build would give (by image reference), so a
+    /// dry run plans with it.
+    static func pendingRebuilds(app: AppSpec, projectDirectory: String, stateRoot: String, store: ImageStore, runtime: Runtime,
+                                probed found: ((String, Digest) -> Void)? = nil) -> [String] {
+        app.builtServices.compactMap { name, _, b in
+            guard let ref = app.builtImageName(service: name), let current = try? store.resolve(ref.description).manifestDigest,
+                  let request = try? request(service: name, build: b, image: ref, projectDirectory: projectDirectory) else { return nil }
+            let probed = try? Builder(request, store: store, runtime: runtime, progress: BuildProgress(mode: .quiet), pull: { _ in }).probe()
+            if let probed { found?(ref.description, probed) }
+            if let probed, probed == current { return nil }
+            let changed = BuildInputsRecord.pending(service: name, app: app.name, request: request, stateRoot: stateRoot, current: current) ?? []
+            let more = changed.count > 3 ? " (+\(changed.count - 3) more)" : ""
+            let why = changed.isEmpty ? "" : "build context changed since \(ref.familiar) was built: " + changed.prefix(3).joined(separator: ", ") + more + "; "
+            if let probed { return "\(name): \(why)an apply re-points \(ref.familiar) to \(probed.short) (all steps cached)" }
+            return "\(name): \(why)an apply rebuilds \(ref.familiar) (steps not in the build cache)"
+        }
+    }
+
     /// What `--watch` watches for the builds: each context's files and each Dockerfile.
     static func watchedFiles(_ app: AppSpec) -> [String] {
         app.builtServices.flatMap { _, _, b -> [String] in

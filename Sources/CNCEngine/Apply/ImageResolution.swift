@@ -63,8 +63,7 @@ extension ImageResolution {
             if out[ref.description] == nil, let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
             if let b = s.build {
                 missing("\(name): an apply would build \(ref.familiar) from \(b.context)"
-                    + (b.dockerfileInline == nil ? " (\(b.dockerfile))" : " (dockerfile_inline)")
-                    + (out[ref.description] == nil ? "" : "; the plan compares the image it has now"))
+                    + (b.dockerfileInline == nil ? " (\(b.dockerfile))" : " (dockerfile_inline)"))
             } else if out[ref.description] == nil {
                 missing("\(name): \(ref.familiar) is not in the local store: " + (s.pullPolicy == .never
                     ? "an apply would fail (pull_policy never)" : "an apply would pull it"))
