@@ -17,7 +17,7 @@ echo
 echo "== cnc build -t httpserver:v1 examples/httpserver (multi-stage: FROM scratch + the static binary)"
 "$bin/cnc" build -t httpserver:v1 examples/httpserver
 echo
-echo "== cncapply -f examples/httpserver/app.yaml --wait"
+echo "== cncapply -f examples/httpserver/app.yaml --wait (its build: is the image just built: all cached)"
 WEB_PORT=$port "$bin/cncapply" -f examples/httpserver/app.yaml --wait
 echo
 echo "== curl -i http://127.0.0.1:$port/"
@@ -28,7 +28,8 @@ cat <<TXT
 
 The app is running (state in $CNC_ROOT). Try:
   curl -i http://127.0.0.1:$port/
-  $bin/cnc build --build-arg VERSION=v2 -t httpserver:v2 examples/httpserver && VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml
+  VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml     # builds httpserver:v2 (its build:), then updates
+  WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml --watch        # edit server.c: rebuilt and replaced on save
   $bin/cncapply history -p httpserver ; $bin/cncapply rollback -p httpserver
   $bin/cncapply logs -p httpserver
   $bin/cncapply down -p httpserver

@@ -196,5 +196,8 @@ import Testing
         #expect(!after.contains("b: replace"), "\(after)")
         #expect(try Self.imageID(r, "w-b") == bImage)
         #expect(try Self.logs(r, "w-a-1", want: "a2\nbuilt\n"))
+        // Builds ran in this process (their RUN steps forward signals): Ctrl-C still stops it.
+        kill(watch.process.processIdentifier, SIGINT)
+        #expect(r.eventually(seconds: 10) { !watch.process.isRunning }, "cncapply --watch ignored SIGINT after a build")
     }
 }

@@ -31,6 +31,11 @@ struct ServiceBuilds {
     /// with `only` (`--watch` after a change inside some contexts), the others keep the image
     /// their tag has (built when it has none).
     func buildAll(only: Set<String>? = nil) throws -> [String: Result] {
+        // RUN steps forward Ctrl-C to their container and hold it between steps; cncapply
+        // outlives its builds (--watch), so it gets its default dispositions back afterwards
+        // (a Ctrl-C held meanwhile stops it then).
+        var ran = false
+        defer { if ran { Processes.stopForwardingSignals() } }
         var out: [String: Result] = [:]
         for (name, _, build) in app.builtServices {
             guard let ref = app.builtImageName(service: name), out[ref.description] == nil else { continue }
@@ -46,6 +51,7 @@ struct ServiceBuilds {
                 if showProgress { for w in request.warningLines { TerminalInfo.writeStderr(w + "\n") } }
                 if let failure = request.checkDirectiveFailure(request.findings) { throw failure }
                 note("\(name): building \(ref.familiar)")
+                ran = true
                 image = try Builder.run(request, store: store, runtime: runtime,
                                         progress: BuildProgress(mode: showProgress ? .plain : .quiet), pull: pull)
             } catch let e as DockerfileError {
