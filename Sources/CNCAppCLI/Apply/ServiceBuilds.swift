@@ -37,11 +37,13 @@ struct ServiceBuilds {
         var ran = false
         defer { if ran { Processes.stopForwardingSignals() } }
         var out: [String: Result] = [:]
+        var kept: [String: Digest] = [:]
         for (name, _, build) in app.builtServices {
             guard let ref = app.builtImageName(service: name), out[ref.description] == nil else { continue }
             let before = try? store.resolve(ref.description).manifestDigest
             if let only, !only.contains(name), let before {
-                out[ref.description] = Result(digest: before, changes: nil)
+                // Unless another service of the same image name is to be rebuilt.
+                kept[ref.description] = before
                 continue
             }
             let request: BuildRequest
@@ -64,6 +66,7 @@ struct ServiceBuilds {
                                                                                             stateRoot: stateRoot, previous: before, now: image.manifestDigest)
             out[ref.description] = Result(digest: image.manifestDigest, changes: changes)
         }
+        for (ref, digest) in kept where out[ref] == nil { out[ref] = Result(digest: digest, changes: nil) }
         return out
     }
 
