@@ -129,7 +129,7 @@ let package = Package(
         // cnc's, which add the image, container and network commands on top.
         .target(name: "CNCAppCLI", dependencies: [
             "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups",
-            "CNCStart", "CNCExport",
+            "CNCStart", "CNCExport", "CNCBuild", "CNCBuilder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -223,7 +223,8 @@ let package = Package(
         .testTarget(name: "CNCSpecTests", dependencies: ["CNCCore", "CNCSpec", "CNCTestSupport"]),
         .testTarget(name: "CNCRuntimeTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
-        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem"]),
+        .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem",
+                                                     "CNCSpec", "CNCBuild", "CNCBuilder"]),
         .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCImage", "CNCNetwork", "CNCPlanner", "CNCRuntime", "CNCSpec", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: what cnc sees on this host, then the httpserver example end to end: build its
-# image, apply the spec, wait until healthy, and show where to curl.
+# image from its Dockerfile with `cnc build`, apply the spec, wait until healthy, and show where
+# to curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-.build/debug}
@@ -10,10 +11,13 @@ port=${WEB_PORT:-18080}
 echo "== cnc info"
 "$bin/cnc" info
 echo
-echo "== building the httpserver image (static binary, FROM scratch style)"
-CNC="$bin/cnc" examples/httpserver/build-image.sh v1
+echo "== the build stage's toolchain image (Debian's gcc by mmdebstrap: bootstrapped once, cached)"
+CNC="$bin/cnc" scripts/make-toolchain-image.sh
 echo
-echo "== cncapply -f examples/httpserver/app.yaml --wait"
+echo "== cnc build -t httpserver:v1 examples/httpserver (multi-stage: FROM scratch + the static binary)"
+"$bin/cnc" build -t httpserver:v1 examples/httpserver
+echo
+echo "== cncapply -f examples/httpserver/app.yaml --wait (its build: is the image just built: all cached)"
 WEB_PORT=$port "$bin/cncapply" -f examples/httpserver/app.yaml --wait
 echo
 echo "== curl -i http://127.0.0.1:$port/"
@@ -24,7 +28,8 @@ cat <<TXT
 
 The app is running (state in $CNC_ROOT). Try:
   curl -i http://127.0.0.1:$port/
-  VERSION=v2 examples/httpserver/build-image.sh v2 && VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml
+  VERSION=v2 WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml     # builds httpserver:v2 (its build:), then updates
+  WEB_PORT=$port $bin/cncapply -f examples/httpserver/app.yaml --watch        # edit server.c: rebuilt and replaced on save
   $bin/cncapply history -p httpserver ; $bin/cncapply rollback -p httpserver
   $bin/cncapply logs -p httpserver
   $bin/cncapply down -p httpserver

@@ -26,6 +26,7 @@ PACKAGES=(
   python3-jsonschema python3-yaml
   util-linux iproute2 curl procps
   gcc libc6-dev        # the httpserver example is a static C binary
+  mmdebstrap           # the examples' toolchain image from Debian's packages (make-toolchain-image.sh)
   zstd                 # zstd layers in the hostile-tar corpus
 )
 

@@ -1,8 +1,8 @@
 import CNCBuild
 import CNCCore
 
-/// What one `cnc build` asks for, as typed values (the CLI parses its flags into this; cncapply's
-/// `build:` is meant to fill the same).
+/// What one build asks for, as typed values: `cnc build` parses its flags into this and
+/// cncapply fills it from a service's `build:` (both through `BuildRequest.load`).
 public struct BuildRequest: Sendable {
     /// The context directory (read in place).
     public var context: String
@@ -16,6 +16,14 @@ public struct BuildRequest: Sendable {
     public var noCache = false
     /// RUN's network when the instruction gives none (`--network`): none unless asked.
     public var network: RunNetwork = .none
+    /// `--add-host` (HOST:IP or HOST=IP) for RUN's /etc/hosts.
+    public var extraHosts: [String] = []
+    /// `--shm-size`: /dev/shm of RUN steps (bytes).
+    public var shmSize: Int64?
+    /// `--pull`: pull every base image, even one the store has.
+    public var pull = false
+    /// A digest of the Dockerfile's text (BuildRequest.load sets it), for BuildInputsRecord.
+    public var dockerfileDigest = ""
     /// `.dockerignore` patterns (the context's, or `<Dockerfile>.dockerignore`).
     public var ignore: DockerIgnore
 

@@ -40,6 +40,8 @@ extension Builder {
         c.user = image.user ?? ""
         c.initProcess = true
         c.labels = [Self.buildLabel: String(Processes.current)]
+        c.extraHosts = request.extraHosts
+        c.shmSize = request.shmSize
         switch spec.network ?? request.network {
         case .host: c.network = .host
         case .none, .default: c.network = .none

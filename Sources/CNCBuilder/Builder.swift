@@ -4,6 +4,7 @@ import CNCImage
 import CNCOCI
 import CNCRuntime
 import CNCSystem
+import Crypto
 
 /// Runs a Dockerfile build: the stages the target needs (in dependency order; unused stages are
 /// skipped, so a broken one never fails the build), each instruction either reused from the
@@ -24,6 +25,10 @@ public final class Builder {
     let scratch: String
     let platform: Platform
     var stages: [Int: StageState] = [:]
+    /// Base images `--pull` already pulled in this build.
+    var pulled: Set<String> = []
+    /// probe(): a step that would run (or a pull) ends the walk instead.
+    var probing = false
 
     public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                 pull: @escaping (String) throws -> Void) throws {
@@ -40,12 +45,50 @@ public final class Builder {
 
     deinit { try? FileSystem.removeTree(scratch) }
 
+    /// Sweeps what killed builds left, then builds: what `cnc build` and cncapply's `build:` run.
+    public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
+                           pull: @escaping (String) throws -> Void) throws -> ResolvedImage {
+        BuildSweep.sweep(runtime: runtime, stateRoot: store.paths.stateRoot)
+        return try Builder(request, store: store, runtime: runtime, progress: progress, pull: pull).build()
+    }
+
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
     public func build() throws -> ResolvedImage {
         try store.withIngestHold { try buildHeld() }
     }
 
+    /// The manifest digest this build would give without running anything, when every step is
+    /// in the build cache (and every base image in the store); nil when some step would run.
+    /// `--dry-run` and `diff` compare it with what a tag has.
+    public func probe() throws -> CNCCore.Digest? {
+        probing = true
+        defer { probing = false }
+        let final: StageState
+        do { final = try finalStage() } catch is ProbeMiss { return nil }
+        guard final.image.created != nil else { return nil }
+        let config = try CanonicalJSON.encode(final.image)
+        let configDesc = Descriptor(mediaType: MediaType.ociConfig, digest: try Self.sha256(config), size: Int64(config.count))
+        return try Self.sha256(try CanonicalJSON.encode(Manifest(config: configDesc, layers: final.layers)))
+    }
+
+    /// A step a probe would have to run.
+    struct ProbeMiss: Error {}
+
+    static func sha256(_ bytes: [UInt8]) throws -> CNCCore.Digest { try CNCCore.Digest.sha256(bytes: Array(SHA256.hash(data: bytes))) }
+
     private func buildHeld() throws -> ResolvedImage {
+        var final = try finalStage()
+        final.image.created = final.image.created ?? ImageStore.now()
+        let step = progress.begin("exporting to image")
+        let image = try store.addBuiltImage(layers: final.layers, config: final.image, names: request.tags)
+        progress.note(step, "writing image \(image.id) done")
+        for t in request.tags { progress.note(step, "naming to \(t.description) done") }
+        progress.done(step)
+        return image
+    }
+
+    /// The target stage with the request's labels over its config.
+    func finalStage() throws -> StageState {
         let graph = try BuildGraph(request.dockerfile, arguments: request.arguments)
         let target = try graph.targetIndex(request.target)
         let multi = graph.stages.count > 1
@@ -58,13 +101,7 @@ public final class Builder {
             c.labels = (c.labels ?? [:]).merging(request.labels) { _, new in new }
             final.config = c
         }
-        final.image.created = final.image.created ?? ImageStore.now()
-        let step = progress.begin("exporting to image")
-        let image = try store.addBuiltImage(layers: final.layers, config: final.image, names: request.tags)
-        progress.note(step, "writing image \(image.id) done")
-        for t in request.tags { progress.note(step, "naming to \(t.description) done") }
-        progress.done(step)
-        return image
+        return final
     }
 
     func buildStage(_ graph: BuildGraph, _ stage: BuildStage, multi: Bool) throws -> StageState {
@@ -98,6 +135,8 @@ public final class Builder {
             do {
                 cached = try execute(step, graph: graph, into: &state, progress: shown)
             } catch let e as DockerfileError {
+                throw e
+            } catch let e as ProbeMiss {
                 throw e
             } catch {
                 throw DockerfileError(file: request.dockerfile.path, line: step.instruction.line, instruction: step.instruction.kind.name,
@@ -138,15 +177,23 @@ public final class Builder {
             return StageState(image: image, key: BuildCache.key(parent: "", ["FROM scratch", platform.description]))
         }
         let resolved: ResolvedImage
-        do { resolved = try resolveImage(stage.base) } catch {
+        do { resolved = try resolveImage(stage.base) } catch let e as ProbeMiss { throw e } catch {
             throw DockerfileError(file: request.dockerfile.path, line: stage.from.line, instruction: "FROM", Self.describe(error))
         }
         return StageState(layers: resolved.manifest.layers, diffIDs: resolved.diffIDs, image: resolved.config,
                           key: BuildCache.key(parent: "", ["FROM", resolved.manifestDigest.description]))
     }
 
-    /// An image from the store, pulled first when the store lacks it.
+    /// An image from the store, pulled first when the store lacks it (or always, with `--pull`).
     func resolveImage(_ reference: String) throws -> ResolvedImage {
+        if probing {
+            guard !request.pull, let image = try? store.resolve(reference) else { throw ProbeMiss() }
+            return image
+        }
+        if request.pull, !pulled.contains(reference) {
+            try pull(reference)
+            pulled.insert(reference)
+        }
         do { return try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
             try pull(reference)
             return try store.resolve(reference)
@@ -158,6 +205,11 @@ public final class Builder {
     func execute(_ step: ResolvedStep, graph: BuildGraph, into state: inout StageState, progress shown: BuildProgress.Step?) throws -> Bool {
         let kind = step.instruction.kind
         var inputs = [step.text] + step.usedArgs.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        // What RUN sees besides its command (only when set, so keys of plain builds stay as they were).
+        if kind == .run {
+            if !request.extraHosts.isEmpty { inputs.append("add-host=" + request.extraHosts.joined(separator: ",")) }
+            if let shm = request.shmSize { inputs.append("shm-size=\(shm)") }
+        }
         var copy: CopyJob?
         switch step.command {
         case .copy(let spec), .add(let spec):
@@ -175,6 +227,7 @@ public final class Builder {
             state.key = key
             return Self.makesLayer(kind)
         }
+        if probing { throw ProbeMiss() }
         var layer: BuiltLayer?
         switch step.command {
         case .run(let spec): layer = try run(spec, step: step, state: state, progress: shown)

@@ -39,6 +39,12 @@ public struct DesiredService: Sendable, Codable, Equatable {
     /// The compiled service the backend makes a container from. Not hashed (the sections are
     /// what names a config); nil in plans built by hand, which no backend can create from.
     public var spec: ServiceSpec?
+    /// The image comes from the service's `build:` (the cause of a new digest says "rebuilt").
+    /// Not hashed: the image digest is.
+    public var built: Bool?
+    /// What changed in the build's inputs since the image the containers run was built, when
+    /// known (`server.c`, `Dockerfile`); named in the cause. Not hashed.
+    public var buildChanges: [String]?
     /// The host names of the named volumes it mounts whose name is not `<project>_<key>`
     /// (`name:`, `external: true`), by key; nil when there are none. Not hashed.
     public var volumeSources: [String: String]?

@@ -191,7 +191,15 @@ public enum Planner {
         if options.forceRecreate { return ("--force-recreate", []) }
         if let want = service.imageDigest, want != c.imageDigest {
             let old = c.imageDigest?.short ?? "unknown"
-            return ("image \(service.image) \(old) -> \(want.short)", [ConfigChange(
+            var cause = "image \(service.image) \(old) -> \(want.short)"
+            if service.built == true {
+                cause = "image rebuilt \(old) -> \(want.short)"
+                if let files = service.buildChanges, !files.isEmpty {
+                    let more = files.count > 3 ? " (+\(files.count - 3) more)" : ""
+                    cause = "build context changed: \(files.prefix(3).joined(separator: ", "))\(more); " + cause
+                }
+            }
+            return (cause, [ConfigChange(
                 path: "image", old: c.imageDigest.map { .string($0.description) }, new: .string(want.description))])
         }
         guard c.configHash != service.configHash else { return nil }

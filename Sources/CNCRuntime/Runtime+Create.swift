@@ -139,7 +139,8 @@ extension Runtime {
                 + "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n"
         }
         for e in c.extraHosts {
-            let kv = e.split(separator: ":", maxSplits: 1)
+            // docker's --add-host takes HOST:IP and HOST=IP (a spec's extra_hosts are HOST=IP).
+            let kv = e.split(separator: e.contains("=") ? "=" : ":", maxSplits: 1)
             if kv.count == 2 { hosts += "\(kv[1])\t\(kv[0])\n" }
         }
         try FileSystem.writeReplacing(Array((hosts).utf8), to: dir + "/hosts")

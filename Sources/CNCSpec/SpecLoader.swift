@@ -13,14 +13,9 @@ public struct SpecLoadOptions: Sendable {
     /// The active profiles (Compose's `--profile`; `*` is all): a service with `profiles:` is kept
     /// only when one of them is active. nil keeps every service.
     public var profiles: Set<String>?
-    /// The spec is to be applied (`validate`, apply, diff): an enabled service with `build:` is an
-    /// error at that key, since cncapply has no build: step yet (with `image:` beside it, applying
-    /// would silently pull that image instead of building). false (`config`): a warning.
-    public var refusesBuild: Bool
 
     public init(files: [String], stdin: [UInt8]? = nil, projectName: String? = nil, envFiles: [String] = [],
-                environment: [String: String] = [:], workingDirectory: String, profiles: Set<String>? = nil,
-                refusesBuild: Bool = false) {
+                environment: [String: String] = [:], workingDirectory: String, profiles: Set<String>? = nil) {
         self.files = files
         self.stdin = stdin
         self.projectName = projectName
@@ -28,7 +23,6 @@ public struct SpecLoadOptions: Sendable {
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.profiles = profiles
-        self.refusesBuild = refusesBuild
     }
 }
 
@@ -109,22 +103,12 @@ public enum SpecLoader {
         var app = reader.readApp(root, projectName: name)
         SpecValidator(reader: reader).validate(app)
         if let profiles = options.profiles { app.services = SpecValidator(reader: reader).enabled(app, profiles: profiles) }
-        if options.refusesBuild { refuseBuilds(app, reader: reader) }
 
         let all = reader.diagnostics.sorted()
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
         var map = reader.sourceMap
         map.aliases = reader.sourcePaths
         return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables)
-    }
-
-    /// The `build:` warnings of the enabled services become errors, at the same key.
-    static func refuseBuilds(_ app: AppSpec, reader: SpecReader) {
-        let building = Set(app.services.compactMap { $0.value.build == nil ? nil : "services.\($0.key).build" })
-        for (i, d) in reader.diagnostics.enumerated()
-        where d.severity == .warning && building.contains(d.path) && d.message.hasPrefix(SpecReader.buildUnsupported) {
-            reader.diagnostics[i] = SpecDiagnostic(d.mark, d.path, SpecReader.buildRefused)
-        }
     }
 
     /// Parses and interpolates one file; nil (with diagnostics) when it is unusable.

@@ -31,11 +31,18 @@ extension SpecReader {
 
     static let ulimitNames = Ulimit.names
 
-    static let buildUnsupported = "not supported yet: building images from a spec (cncapply has no build: step yet)"
-    /// What validate, apply and diff say at a service's `build:` (with or without `image:`:
-    /// apply never pulls image: in place of a build).
-    static let buildRefused = buildUnsupported
-        + "; build the image with cnc build -t NAME CONTEXT, and name it in image: without build:"
+    /// Compose's build keys cnc's builder does not implement: refused at the key, plainly.
+    static let buildKeysNotSupported = [
+        "secrets": "build secrets (RUN --mount=type=secret is not supported by cnc build yet)",
+        "ssh": "build ssh agents (RUN --mount=type=ssh is not supported by cnc build yet)",
+        "cache_from": "external build caches (cnc's build cache lives in the state root)",
+        "cache_to": "external build caches (cnc's build cache lives in the state root)",
+        "additional_contexts": "additional build contexts", "platforms": "multi-platform builds",
+        "privileged": "privileged builds", "entitlements": "build entitlements", "isolation": "build isolation modes",
+        "ulimits": "build ulimits",
+    ]
+    static let buildKeys = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "tags", "no_cache",
+                            "network", "extra_hosts", "shm_size", "pull"] + buildKeysNotSupported.keys.sorted()
 
     func readService(_ name: String, _ node: YAMLNode) -> ServiceSpec? {
         let path = "services.\(name)"
@@ -47,10 +54,7 @@ extension SpecReader {
                 self.error(n, f.path("image"), "\"\(text)\" is not an image reference (examples: nginx, nginx:1.27, registry.example.com/team/app@sha256:...)")
             }
         }
-        if let n = f["build"] {
-            s.build = readBuild(n, f.path("build"))
-            warn(f.keyMark("build"), f.path("build"), Self.buildUnsupported + "; apply refuses this service until it names only an image: to pull or load")
-        }
+        if let n = f["build"], !n.isNull { s.build = readBuild(n, f.path("build")) }
         if let n = f["command"], !n.isNull { s.command = commandLine(n, f.path("command")) }
         if let n = f["entrypoint"], !n.isNull { s.entrypoint = commandLine(n, f.path("entrypoint")) }
         s.environment = readEnvironment(f)
@@ -179,16 +183,41 @@ extension SpecReader {
             guard let ctx = string(node, path, allowEmpty: false) else { return nil }
             return BuildSpec(context: resolvePath(ctx, from: node))
         }
-        guard let f = fields(node, path, allowed: ["context", "dockerfile", "args", "target"]) else { return nil }
+        guard let f = fields(node, path, allowed: KeySet(Self.buildKeys)) else { return nil }
+        for (key, what) in Self.buildKeysNotSupported.sorted(by: { $0.key < $1.key }) {
+            if f.has(key) { error(f.keyMark(key), f.path(key), "not supported yet: \(what)") }
+        }
         var ctxNode = node
         var ctx = "."
         if let n = f["context"], let c = string(n, f.path("context"), allowEmpty: false) { ctx = c; ctxNode = n }
         var b = BuildSpec(context: resolvePath(ctx, from: ctxNode))
         if let d = optionalString(f, "dockerfile", allowEmpty: false) { b.dockerfile = d }
+        b.dockerfileInline = optionalString(f, "dockerfile_inline", allowEmpty: false)
+        if b.dockerfileInline != nil, f["dockerfile"] != nil {
+            error(f.keyMark("dockerfile_inline"), f.path("dockerfile_inline"), "dockerfile and dockerfile_inline are mutually exclusive (give one)")
+        }
         if let n = f["args"], let entries = listOrDict(n, f.path("args")) {
             for (k, v, _) in entries { b.args[k] = v ?? variables[k] ?? "" }
         }
         b.target = optionalString(f, "target", allowEmpty: false)
+        if let n = f["labels"] { b.labels = stringMap(n, f.path("labels")) }
+        if let n = f["tags"], let tags = stringList(n, f.path("tags")) {
+            for (i, t) in tags.enumerated() where (try? ImageReference(parsing: t)) == nil {
+                error(n, "\(f.path("tags"))[\(i)]", "\"\(t)\" is not an image reference (examples: web, registry.example.com/team/web:1.2)")
+            }
+            b.tags = tags
+        }
+        b.noCache = optionalBool(f, "no_cache")
+        b.pull = optionalBool(f, "pull")
+        if let network = optionalString(f, "network", allowEmpty: false) {
+            if ["default", "none", "host"].contains(network) {
+                b.network = network
+            } else {
+                error(f["network"]?.mark, f.path("network"), "network mode \"\(network)\" not supported by buildkit (use default, none or host)")
+            }
+        }
+        if let n = f["extra_hosts"] { b.extraHosts = readExtraHosts(n, f.path("extra_hosts")) }
+        if let n = f["shm_size"], let v = positiveSize(n, f.path("shm_size")) { b.shmSize = v }
         return b
     }
 

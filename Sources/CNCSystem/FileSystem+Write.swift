@@ -79,6 +79,10 @@ public enum Processes {
     /// `forwardSignals(to: 0)` installs the handlers and holds signals until a pid is given.
     public static func forwardSignals(to pid: Int32) { _ = cshim_forward_signals(pid) }
 
+    /// Ends forwarding: default dispositions again, and the signals held meanwhile delivered
+    /// (a process that outlives its foreground container stays stoppable with Ctrl-C).
+    public static func stopForwardingSignals() { _ = cshim_stop_forwarding_signals() }
+
     /// Passes SIGWINCH on to `pid` (see cshim_forward_window_changes).
     public static func forwardWindowChanges(to pid: Int32) { _ = cshim_forward_window_changes(pid) }
 

@@ -287,6 +287,20 @@ int cshim_forward_signals(pid_t pid) {
     return pthread_sigmask(SIG_UNBLOCK, &forwarded, NULL) == 0 ? 0 : -1;
 }
 
+int cshim_stop_forwarding_signals(void) {
+    // Default dispositions back; what arrived while nothing ran (held) is delivered now, so a
+    // Ctrl-C between two containers of a long-lived process (a build step in cncapply) still stops it.
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+    forward_target = 0;
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        if (signal(sigs[i], SIG_DFL) == SIG_ERR) return -1;
+    }
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        if (forward_pending[sigs[i]]) { forward_pending[sigs[i]] = 0; raise(sigs[i]); }
+    }
+    return 0;
+}
+
 static volatile pid_t winch_target = -1;
 static void forward_winch(int sig) { if (winch_target > 0) kill(winch_target, sig); }
 int cshim_forward_window_changes(pid_t pid) {

@@ -209,20 +209,9 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
     @Test func watchReactsToAnEdit() throws {
         let app = try AppRoot()
         let file = try app.write(spec("w"))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
-        p.arguments = ["-f", file, "--watch", "--root", app.root]
-        let out = Foundation.Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        let text = LockedText()
-        out.fileHandleForReading.readabilityHandler = { h in text.append(String(decoding: h.availableData, as: UTF8.self)) }
-        try p.run()
-        defer {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            out.fileHandleForReading.readabilityHandler = nil
-        }
+        let watch = try BackgroundApply(["-f", file, "--watch", "--root", app.root])
+        defer { watch.stop() }
+        let text = watch.text
         #expect(text.wait(for: "watching", seconds: 20))
         #expect(text.value.contains("revision 1 applied"))
         _ = try app.write(spec("w", env: "2"))
@@ -259,6 +248,34 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
         #expect(cs.values.allSatisfy { $0["_status"] == "running" })
         let history = try app.apply(["history", "-p", "k9", "-o", "json"]).stdout
         #expect(!history.contains("\"pending\""))
+    }
+}
+
+/// cncapply running in the background (`--watch`), its stdout and stderr collected in `text`;
+/// stop() kills it by its pid.
+final class BackgroundApply {
+    let process = Process()
+    let text = LockedText()
+    private let out = Foundation.Pipe()
+
+    init(_ args: [String], cwd: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: CLI.binDir + "/cncapply")
+        process.arguments = args
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        var env = ProcessInfo.processInfo.environment
+        if env["CNC_DNS_UPSTREAM"] == nil { env["CNC_DNS_UPSTREAM"] = "none" }
+        process.environment = env
+        process.standardOutput = out
+        process.standardError = out
+        let text = self.text
+        out.fileHandleForReading.readabilityHandler = { h in text.append(String(decoding: h.availableData, as: UTF8.self)) }
+        try process.run()
+    }
+
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        out.fileHandleForReading.readabilityHandler = nil
     }
 }
 

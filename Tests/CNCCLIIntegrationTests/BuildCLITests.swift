@@ -26,6 +26,12 @@ import Testing
     /// Nothing of a build remains: no container, no scratch directory.
     static func expectClean(_ r: BusyboxRoot) throws {
         #expect(try r.cnc(["ps", "-a", "-q"]).stdout.isEmpty)
+        try expectCleanOfBuilds(r)
+    }
+
+    /// No RUN container and no scratch directory of a build remains (other containers may run).
+    static func expectCleanOfBuilds(_ r: BusyboxRoot) throws {
+        #expect(!(try r.cnc(["ps", "-a", "--format", "{{.Names}}"]).stdout.contains("cnc-build-")))
         let scratch = (try? FileManager.default.contentsOfDirectory(atPath: r.root + "/build-tmp")) ?? []
         #expect(scratch.isEmpty, "\(scratch)")
     }

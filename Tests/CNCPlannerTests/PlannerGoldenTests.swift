@@ -85,6 +85,24 @@ import Testing
         #expect(plan.text == "web: replace — image web:stable sha256:1a2b1a2b1a2b -> sha256:3c4d3c4d3c4d\n")
     }
 
+    /// A built service's new digest is a rebuild, and says which build inputs changed when known.
+    @Test func rebuiltImageSaysSo() {
+        let old = Self.app([Self.web(digest: Self.d1)])
+        var web = Self.web(digest: Self.d2)
+        web.built = true
+        #expect(Planner.plan(desired: Self.app([web]), observed: Self.observed(old)).text
+            == "web: replace — image rebuilt sha256:1a2b1a2b1a2b -> sha256:3c4d3c4d3c4d\n")
+        web.buildChanges = ["server.c"]
+        #expect(Planner.plan(desired: Self.app([web]), observed: Self.observed(old)).text
+            == "web: replace — build context changed: server.c; image rebuilt sha256:1a2b1a2b1a2b -> sha256:3c4d3c4d3c4d\n")
+        web.buildChanges = ["a", "b", "c", "d", "e"]
+        #expect(Planner.plan(desired: Self.app([web]), observed: Self.observed(old)).text
+            == "web: replace — build context changed: a, b, c (+2 more); image rebuilt sha256:1a2b1a2b1a2b -> sha256:3c4d3c4d3c4d\n")
+        // The same digest is no change, built or not.
+        #expect(Planner.plan(desired: Self.app([{ var w = Self.web(digest: Self.d1); w.built = true; return w }()]), observed: Self.observed(old)).text
+            == "web: keep\n")
+    }
+
     @Test func removedServiceWarnsWithoutPruneAndRemovesWithIt() {
         let old = Self.app([Self.web(), Self.db()])
         let new = Self.app([Self.web()])

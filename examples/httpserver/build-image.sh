@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the httpserver image: a statically linked binary in an otherwise empty rootfs,
-# imported as httpserver:$1 (default v1) with VERSION=$1. Until the Dockerfile builder lands
-# this is what `FROM scratch` + `COPY httpserver /` would give.
+# The quick path to the httpserver image, without a toolchain image: the host's gcc builds the
+# static binary and `cnc import` makes what the Dockerfile's final stage gives (`cnc build -t
+# httpserver:v1 examples/httpserver` is the way the course teaches; make demo uses it). The
+# rollback example and the example tests use this script for speed.
 #   usage: [BROKEN=1] build-image.sh [VERSION] [cnc global options...]
 # BROKEN=1 bakes in a /healthz that fails (the rollback example's bad release).
 set -euo pipefail

@@ -51,7 +51,10 @@ struct AppContext {
         }
         var digests: [String: Digest] = [:]
         for (ref, d) in revision.images { digests[ref] = try Digest(d) }
-        return try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        var app = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        // A revision's built images are re-pointed to, never rebuilt: no "rebuilt" cause.
+        for i in app.services.indices { app.services[i].built = nil }
+        return app
     }
 }
 

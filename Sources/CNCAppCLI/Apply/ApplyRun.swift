@@ -16,11 +16,13 @@ struct ApplyRun {
     let flags: ApplyFlags
 
     /// Applies once; returns the exit status (0 converged, 1 failed).
-    func once(savedPlan: Plan? = nil) async throws -> Int32 {
+    /// `rebuild`: only these services' builds run (`--watch` after an edit inside their
+    /// contexts); nil builds every service with `build:` (unchanged ones are all cache hits).
+    func once(savedPlan: Plan? = nil, rebuild: Set<String>? = nil) async throws -> Int32 {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
         Trace.mark("apply: start")
-        let loaded = try spec.loadReporting(refusingBuild: true)
+        let loaded = try spec.loadReporting()
         Trace.mark("apply: spec compiled")
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
         defer { lock.close() }
@@ -30,13 +32,31 @@ struct ApplyRun {
         // A dry run changes nothing, the image store included: it plans with the images that are
         // here and says which ones an apply would pull.
         if flags.dryRun { try ImageResolution.requireImages(loaded.app) }
-        let digests = flags.dryRun
+        // build: first (the same builder as cnc build; an unchanged context is all cache hits).
+        let built = flags.dryRun ? [:] : try ServiceBuilds(
+            app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root, store: ctx.images, runtime: ctx.runtime,
+            pull: { ref in _ = try registry.pull(try ImageReference(parsing: ref), stateRoot: root, store: ctx.images) },
+            note: { if !json { view.note($0) } }, showProgress: !json).buildAll(only: rebuild)
+        var digests = flags.dryRun
             ? ImageResolution.localDigests(for: loaded.app, store: ctx.images, missing: { if !json { view.note($0) } })
             : try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
                 try registry.pull(ref, stateRoot: root, store: ctx.images)
             }, note: { if !json { view.note($0) } })
+        for (ref, b) in built { digests[ref] = b.digest }
+        if flags.dryRun {
+            // Builds whose every step is cached plan with the image they would give.
+            var probed: [String: Digest] = [:]
+            let lines = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root,
+                                                      store: ctx.images, runtime: ctx.runtime, probed: { probed[$0] = $1 })
+            if !json { for line in lines { view.note(line) } }
+            digests.merge(probed) { _, new in new }
+        }
         Trace.mark("apply: engine opened, images resolved")
-        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        var desiredApp = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        for (i, s) in desiredApp.services.enumerated() {
+            if let ref = loaded.app.builtImageName(service: s.name) { desiredApp.services[i].buildChanges = built[ref.description]?.changes }
+        }
+        let desired = desiredApp
         Trace.mark("apply: desired state built")
         let app = loaded.app
         let request = ApplyRequest(
@@ -97,7 +117,9 @@ struct ApplyRun {
             // Unbuffered: watch output goes to terminals and pipes alike, line by line.
             TerminalInfo.writeStdout("changed: \(batch.map(FileSystem.baseName).joined(separator: ", ")) — re-applying\n")
             do {
-                _ = try await once()
+                // An edit inside build contexts rebuilds only the services that build from them.
+                let rebuild = (try? spec.load()).flatMap { ServiceBuilds.affected(by: batch, in: $0.app) }
+                _ = try await once(rebuild: rebuild)
             } catch let e as ExitCode where e.rawValue == 1 {
                 TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
             } catch {
@@ -128,6 +150,7 @@ struct ApplyRun {
             for v in s.volumes where v.type == .bind { if let src = v.source, !FileSystem.isDirectory(src) { files.insert(src) } }
             files.formUnion(s.cnc.watch)
         }
+        files.formUnion(ServiceBuilds.watchedFiles(loaded.app))
         for (_, c) in loaded.app.configs { if let f = c.file { files.insert(f) } }
         for (_, c) in loaded.app.secrets { if let f = c.file { files.insert(f) } }
         return files.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }.sorted()

@@ -21,23 +21,28 @@ struct DiffCommand: AsyncParsableCommand {
     var output: ReportFormat = .text
 
     func run() async throws {
-        let loaded = try spec.loadReporting(refusingBuild: true)
+        let loaded = try spec.loadReporting()
         let ctx = try AppContext.open(global)
         // Only images already in the store: diff never pulls. A missing one is a pending change.
         let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
         let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
         let plan = try await ctx.engine.plan(ApplyRequest(desired: desired, spec: "", options: PlanOptions(prune: prune)))
         if let planOut { try FileSystem.writeAtomically(try CanonicalJSON.string(plan, pretty: true), to: planOut) }
+        // A built service whose context changed since its image was built is a pending change too.
+        let rebuilds = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory,
+                                                     stateRoot: ctx.config.stateRoot, store: ctx.images, runtime: ctx.runtime)
         switch output {
         case .json: print(try CanonicalJSON.string(plan, pretty: true), terminator: "")
         case .text:
+            for line in rebuilds { print(line) }
             let text = plan.text(steps: true)
-            print(plan.isEmpty ? text + "\(desired.project): in sync" : text, terminator: plan.isEmpty ? "\n" : "")
+            let inSync = plan.isEmpty && rebuilds.isEmpty
+            print(inSync ? text + "\(desired.project): in sync" : text, terminator: plan.isEmpty && inSync ? "\n" : "")
         }
         // What an apply would hit before starting anything: an error (exit 1), not a pending change.
         let own = Set(try await ctx.backend.listContainers(project: desired.project).map(\.id))
         let conflicts = try await ctx.engine.portConflicts(in: plan, own: own)
         if !conflicts.isEmpty { throw PortConflicts(conflicts).cncError(loaded.sourceMap) }
-        if !plan.isEmpty { throw ExitCode(2) }
+        if !plan.isEmpty || !rebuilds.isEmpty { throw ExitCode(2) }
     }
 }

@@ -19,7 +19,7 @@ struct ConfigCommand: AsyncParsableCommand {
     var output: Format = .yaml
 
     func run() async throws {
-        let loaded = try spec.loadReporting()
+        let loaded = try spec.loadReporting(asWritten: true)
         let tree = try loaded.app.jsonValue()
         switch output {
         case .yaml: print(YAMLWriter(escapeDollars: true).string(tree), terminator: "")

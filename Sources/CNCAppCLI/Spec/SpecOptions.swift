@@ -50,22 +50,25 @@ public struct SpecOptions: ParsableArguments, Sendable {
     }
 
     /// Compiles the spec these options name; throws `SpecErrors` listing every problem.
-    /// `refusingBuild`: the spec is to be applied (validate, apply, diff), so `build:` is an error.
-    public func load(refusingBuild: Bool = false) throws -> LoadedSpec {
+    /// Services with `build:` and no `image:` get the name their build is tagged with
+    /// (`<project>-<service>`), unless `asWritten` (`config` prints the spec as written).
+    public func load(asWritten: Bool = false) throws -> LoadedSpec {
         let cwd = FileManager.default.currentDirectoryPath
         let files = try specFiles(workingDirectory: cwd)
         let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
         let environment = ProcessInfo.processInfo.environment
         let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFile,
                                       environment: environment, workingDirectory: cwd,
-                                      profiles: activeProfiles(environment: environment), refusesBuild: refusingBuild)
-        return try SpecLoader.load(options)
+                                      profiles: activeProfiles(environment: environment))
+        var loaded = try SpecLoader.load(options)
+        if !asWritten { loaded.app = loaded.app.namingBuiltImages() }
+        return loaded
     }
 
     /// Loads the spec, printing warnings and (on failure) every error on stderr; a failure exits 1.
-    public func loadReporting(refusingBuild: Bool = false) throws -> LoadedSpec {
+    public func loadReporting(asWritten: Bool = false) throws -> LoadedSpec {
         do {
-            let loaded = try load(refusingBuild: refusingBuild)
+            let loaded = try load(asWritten: asWritten)
             for w in loaded.warnings { writeStderr(w.description + "\n") }
             return loaded
         } catch let e as SpecErrors {

@@ -12,7 +12,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @OptionGroup var spec: SpecOptions
 
     func run() async throws {
-        let loaded = try spec.loadReporting(refusingBuild: true)
+        let loaded = try spec.loadReporting()
         // Nothing else to do: exit while the compiled spec is still alive, so a large spec's
         // tree is reclaimed with the process instead of node by node (~7% of a 1,000-service run).
         withExtendedLifetime(loaded) { exitProcess(0) }

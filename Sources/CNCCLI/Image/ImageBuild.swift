@@ -31,6 +31,9 @@ struct ImageBuild: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Set type of progress output (auto, plain, quiet).", valueName: "string")) var progress = "auto"
     @Flag(name: [.short, .long], help: "Suppress the build output and print image ID on success.") var quiet = false
     @Option(name: .long, help: ArgumentHelp("Set the networking mode for the RUN instructions during build (none, host; default none).", valueName: "string")) var network: String?
+    @Flag(name: .long, help: "Always attempt to pull all referenced images.") var pull = false
+    @Option(name: .long, help: ArgumentHelp("Add a custom host-to-IP mapping (\"host:ip\").", valueName: "list")) var addHost: [String] = []
+    @Option(name: .long, help: ArgumentHelp("Size of \"/dev/shm\".", valueName: "bytes")) var shmSize: String?
     @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any.") var check = false
     @Argument(help: ArgumentHelp("The build context directory.", valueName: "PATH"), completion: .directory) var context: String
 
@@ -47,6 +50,12 @@ struct ImageBuild: ParsableCommand {
             }
         }
         for l in label where !l.contains("=") && l.isEmpty { throw ValidationError("invalid label \"\(l)\"") }
+        for h in addHost where !(h.contains(":") || h.contains("=")) || h.hasPrefix(":") || h.hasPrefix("=") {
+            throw ValidationError("invalid argument \"\(h)\" for \"--add-host\" flag: bad format for add-host: \"\(h)\"")
+        }
+        if let shmSize, (try? ByteSize(parsing: shmSize)) == nil {
+            throw ValidationError("invalid argument \"\(shmSize)\" for \"--shm-size\" flag: invalid size: '\(shmSize)'")
+        }
     }
 
     func run() throws {
@@ -60,17 +69,14 @@ struct ImageBuild: ParsableCommand {
     }
 
     private func build() throws {
-        guard FileSystem.isDirectory(context) else {
-            throw CNCError(.notFound, "unable to prepare context: path \"\(context)\" not found")
-        }
-        let (dockerfile, dockerfilePath) = try readDockerfile()
         var args: [String: String] = [:]
         for a in buildArg {
             let kv = a.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             if kv.count == 2 { args[String(kv[0])] = String(kv[1]) } else if let v = Host.environment(a) { args[a] = v }
         }
-        let arguments = BuildArguments(values: args)
-        let findings = Lint.check(dockerfile, arguments: arguments, target: target)
+        var request = try BuildRequest.load(context: context, dockerfile: try dockerfileSource(), buildArgs: args)
+        request.target = target
+        let findings = request.findings
         if check {
             for f in findings { print(f.description) }
             if !findings.isEmpty { throw ExitCode(1) }
@@ -78,52 +84,38 @@ struct ImageBuild: ParsableCommand {
         }
         let mode: BuildProgress.Mode = quiet || progress == "quiet" ? .quiet : .plain
         let out = BuildProgress(mode: mode)
-        for w in dockerfile.warnings { writeStderr("WARNING: \(dockerfile.path):\(w.line): \(w.message)\n") }
+        for w in request.dockerfile.warnings { writeStderr("WARNING: \(request.dockerfile.path):\(w.line): \(w.message)\n") }
         if mode == .plain { for f in findings { writeStderr("WARNING: \(f.description)\n") } }
-        if dockerfile.checkDirective.error, !findings.isEmpty {
-            throw CNCError(.invalidArgument, "lint violation found for rules: \(Set(findings.map(\.rule)).sorted().joined(separator: ", "))")
-        }
-        let ignoreFile = DockerIgnore.file(context: context, dockerfile: dockerfilePath, exists: FileSystem.exists)
-        let ignore = try ignoreFile.map { DockerIgnore(text: try FileSystem.readText($0)) } ?? DockerIgnore(patterns: [])
-        var request = BuildRequest(context: context, dockerfile: dockerfile, arguments: arguments, ignore: ignore)
-        request.target = target
+        if let failure = request.checkDirectiveFailure(findings) { throw failure }
         request.tags = try tag.map { try ImageReference(parsing: $0) }
         request.noCache = noCache
         request.network = network == "host" ? .host : .none
+        request.pull = pull
+        request.extraHosts = addHost
+        request.shmSize = try shmSize.map { try ByteSize(parsing: $0).bytes }
         for l in label {
             let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             request.labels[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
         }
         let runtime = try ContainerEngine.runtime(global.engineConfig())
         let root = global.stateRoot
-        BuildSweep.sweep(runtime: runtime, stateRoot: root)
         let quietPull = mode == .quiet
-        let builder = try Builder(request, store: try global.imageStore(), runtime: runtime, progress: out) { ref in
+        let image = try Builder.run(request, store: try global.imageStore(), runtime: runtime, progress: out) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
-        let image = try builder.build()
-        if let unused = try? BuildGraph(dockerfile, arguments: arguments).unconsumedBuildArgs(target: target), !unused.isEmpty {
-            writeStderr("[Warning] One or more build-args [\(unused.joined(separator: " "))] were not consumed\n")
-        }
+        if let unused = request.unconsumedArgsWarning { writeStderr(unused + "\n") }
         for t in request.tags { global.recordImageEvent("tag", id: image.id.description, name: t.familiar) }
         if let iidfile { try FileSystem.writeAtomically(image.id.description, to: iidfile) }
         if mode == .quiet { print(image.id.description) }
     }
 
     /// The Dockerfile: `-f -` from stdin, `-f PATH`, else CONTEXT/Dockerfile.
-    private func readDockerfile() throws -> (Dockerfile, String?) {
+    private func dockerfileSource() throws -> DockerfileSource {
         if file == "-" {
             let bytes = try FileStream.standardInput().readAllBytes()
-            return (try parse(bytes, name: "Dockerfile"), nil)
+            return .text(String(decoding: bytes, as: UTF8.self), display: "Dockerfile")
         }
         let path = file ?? (context.hasSuffix("/") ? context : context + "/") + "Dockerfile"
-        guard FileSystem.exists(path) else {
-            throw CNCError(.notFound, "failed to read dockerfile: open \(file ?? "Dockerfile"): no such file or directory")
-        }
-        return (try parse(try FileSystem.readBytes(path), name: file.map(FileSystem.baseName) ?? "Dockerfile"), path)
-    }
-
-    private func parse(_ bytes: [UInt8], name: String) throws -> Dockerfile {
-        try DockerfileParser.parse(bytes, path: name)
+        return .file(path: path, display: file.map(FileSystem.baseName) ?? "Dockerfile", given: file ?? "Dockerfile")
     }
 }

@@ -45,6 +45,7 @@ public enum DesiredAppBuilder {
                 name: name, replicas: s.deploy.replicas, image: image, imageDigest: s.image.flatMap { imageDigests[$0.description] },
                 sections: sections, liveLimits: live, dependsOn: deps, networks: s.networks.keys.sorted(),
                 volumes: volumeKeys, update: policy, containerName: s.containerName, spec: s)
+            if s.build != nil { service.built = true }
             // Volumes named outside the app's scope (`name:`, external ones) are mounted by that name.
             let sources = Dictionary(volumeKeys.compactMap { key in
                 spec.volumes[key].flatMap { $0.name == "\(spec.name)_\(key)" ? nil : (key, $0.name) }

@@ -13,7 +13,8 @@ public enum ImageResolution {
         var out: [String: Digest] = [:]
         var pulled: Set<String> = []
         for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
-            guard let ref = s.image else { continue }
+            // A service with build: gets its image from the build step, never from a pull.
+            guard let ref = s.image, s.build == nil else { continue }
             let key = ref.description
             if out[key] != nil && !(s.pullPolicy == .always && !pulled.contains(key)) { continue }
             let local = try? store.resolve(key)
@@ -42,11 +43,11 @@ public enum ImageResolution {
 }
 
 extension ImageResolution {
-    /// Every service names an image: a service with only `build:` cannot be applied yet.
+    /// Every service names an image (services with only `build:` are given theirs by
+    /// `AppSpec.namingBuiltImages()` before the engine sees them).
     public static func requireImages(_ app: AppSpec) throws {
         for (name, s) in app.services.sorted(by: { $0.key < $1.key }) where s.image == nil {
-            throw CNCError(.unsupported, "service \(name): not supported yet: building images from build: (cncapply has no build: step yet)",
-                           cause: "give the service an image: to pull, or build the image with cnc build -t NAME CONTEXT and name it in image:")
+            throw CNCError(.internal, "service \(name) has no image name (its build: was not named)")
         }
     }
 
@@ -60,7 +61,10 @@ extension ImageResolution {
             guard let ref = s.image else { continue }
             // Services sharing an image resolve it once.
             if out[ref.description] == nil, let image = try? store.resolve(ref.description) { out[ref.description] = image.manifestDigest }
-            if out[ref.description] == nil {
+            if let b = s.build {
+                missing("\(name): an apply would build \(ref.familiar) from \(b.context)"
+                    + (b.dockerfileInline == nil ? " (\(b.dockerfile))" : " (dockerfile_inline)"))
+            } else if out[ref.description] == nil {
                 missing("\(name): \(ref.familiar) is not in the local store: " + (s.pullPolicy == .never
                     ? "an apply would fail (pull_policy never)" : "an apply would pull it"))
             } else if s.pullPolicy == .always {

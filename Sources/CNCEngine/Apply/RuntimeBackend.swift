@@ -142,7 +142,7 @@ public final class RuntimeBackend: ContainerBackend {
             throw CNCError(.internal, "service \(service.name) (config \(service.configHash.prefix(12))) carries no compiled spec")
         }
         guard let ref = spec.image else {
-            throw CNCError(.unsupported, "service \(service.name) has only build:, and cncapply has no build: step yet (build it with cnc build -t NAME CONTEXT)")
+            throw CNCError(.internal, "service \(service.name) has no image name (its build: was not named)")
         }
         let resolved: ResolvedImage
         do {

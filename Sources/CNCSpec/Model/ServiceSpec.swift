@@ -128,11 +128,69 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
 public struct BuildSpec: Codable, Hashable, Sendable {
     /// Absolute path of the build context.
     public var context: String
+    /// Relative to the context (or absolute), as Compose resolves it.
     public var dockerfile: String = "Dockerfile"
+    /// The Dockerfile's text, in place of `dockerfile`.
+    public var dockerfileInline: String?
     public var args: [String: String] = [:]
     public var target: String?
+    /// Labels over the built image's.
+    public var labels: [String: String]?
+    /// More names for the built image, besides the service's image name.
+    public var tags: [String]?
+    public var noCache: Bool?
+    /// RUN's network: `none` (the default, as cnc build's), `default` or `host`.
+    public var network: String?
+    /// `HOST:IP` entries for the /etc/hosts of RUN steps.
+    public var extraHosts: [String]?
+    /// /dev/shm of RUN steps.
+    public var shmSize: ByteSize?
+    /// Pull base images even when the store has them.
+    public var pull: Bool?
 
     public init(context: String) { self.context = context }
+
+    enum CodingKeys: String, CodingKey {
+        case context, dockerfile, args, target, labels, tags, network, pull
+        case dockerfileInline = "dockerfile_inline"
+        case noCache = "no_cache"
+        case extraHosts = "extra_hosts"
+        case shmSize = "shm_size"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        context = try c.decode(String.self, forKey: .context)
+        dockerfile = try c.decodeIfPresent(String.self, forKey: .dockerfile) ?? "Dockerfile"
+        dockerfileInline = try c.decodeIfPresent(String.self, forKey: .dockerfileInline)
+        args = try c.decodeIfPresent([String: String].self, forKey: .args) ?? [:]
+        target = try c.decodeIfPresent(String.self, forKey: .target)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels)
+        tags = try c.decodeIfPresent([String].self, forKey: .tags)
+        noCache = try c.decodeIfPresent(Bool.self, forKey: .noCache)
+        network = try c.decodeIfPresent(String.self, forKey: .network)
+        extraHosts = try c.decodeIfPresent([String].self, forKey: .extraHosts)
+        shmSize = try c.decodeIfPresent(ByteSize.self, forKey: .shmSize)
+        pull = try c.decodeIfPresent(Bool.self, forKey: .pull)
+    }
+
+    /// `dockerfile` is left out beside `dockerfile_inline` (the two exclude each other), so the
+    /// normalized form reads back.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(context, forKey: .context)
+        if dockerfileInline == nil { try c.encode(dockerfile, forKey: .dockerfile) }
+        try c.encodeIfPresent(dockerfileInline, forKey: .dockerfileInline)
+        try c.encode(args, forKey: .args)
+        try c.encodeIfPresent(target, forKey: .target)
+        try c.encodeIfPresent(labels, forKey: .labels)
+        try c.encodeIfPresent(tags, forKey: .tags)
+        try c.encodeIfPresent(noCache, forKey: .noCache)
+        try c.encodeIfPresent(network, forKey: .network)
+        try c.encodeIfPresent(extraHosts, forKey: .extraHosts)
+        try c.encodeIfPresent(shmSize, forKey: .shmSize)
+        try c.encodeIfPresent(pull, forKey: .pull)
+    }
 }
 
 /// Per-service `x-cnc:` knobs.

@@ -90,6 +90,8 @@ int cshim_accept_nonblocking(int listener);
 /// process are sent to `pid` instead. Call with 0 first to catch (and hold) them while the
 /// container starts; the held ones are delivered when called with the pid.
 int cshim_forward_signals(pid_t pid);
+/// Restores the default dispositions cshim_forward_signals replaced and raises the signals it held.
+int cshim_stop_forwarding_signals(void);
 /// `-t` in the foreground: SIGWINCH (the caller's terminal was resized) is passed on to `pid`
 /// (the container's monitor, which gives the container's terminal the new size).
 int cshim_forward_window_changes(pid_t pid);
