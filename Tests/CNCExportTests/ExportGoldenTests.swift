@@ -40,7 +40,7 @@ enum ExportCases {
     static func digest(_ c: Character) -> Digest? { try? Digest("sha256:" + String(repeating: c, count: 64)) }
 
     static func load(_ dir: String, _ file: String) throws -> LoadedSpec {
-        try SpecLoader.load(SpecLoadOptions(files: [file], environment: ["HOME": "/home/user"], workingDirectory: dir, refusesBuild: true))
+        try SpecLoader.load(SpecLoadOptions(files: [file], environment: ["HOME": "/home/user"], workingDirectory: dir))
     }
 
     /// The export as a user sees it: loss lines, then the stream; the checkout's path replaced.

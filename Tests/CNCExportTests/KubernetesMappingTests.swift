@@ -12,7 +12,7 @@ import Testing
         init(_ yaml: String) throws {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try yaml.write(toFile: dir + "/app.yaml", atomically: true, encoding: .utf8)
-            loaded = try SpecLoader.load(SpecLoadOptions(files: ["app.yaml"], workingDirectory: dir, refusesBuild: true))
+            loaded = try SpecLoader.load(SpecLoadOptions(files: ["app.yaml"], workingDirectory: dir))
         }
         deinit { try? FileManager.default.removeItem(atPath: dir) }
 

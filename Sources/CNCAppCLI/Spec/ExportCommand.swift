@@ -52,7 +52,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try await specOptions().loadReporting(refusingBuild: true)
+        let loaded = try await specOptions().loadReporting()
         let exportTarget = ExportTarget(rawValue: target.rawValue) ?? .kubernetes
         let options = ExportOptions(target: exportTarget, namespace: namespace, imageRegistry: imageRegistry)
         let result = try Exporter.export(loaded, options: options, inputs: inputs(loaded))
