@@ -33,7 +33,7 @@ public struct ContainerState: Equatable, Sendable {
     }
 
     /// state.json's text (one line).
-    public func json(monitorPid: Int32) -> String {
+    public func json(monitorPid: Int32, monitorStart: Int64 = 0) -> String {
         func t(_ n: Int64) -> String { RFC3339.formatOrZero(nanos: n) }
         let running = status == .running
         var s = "{\"Status\":\"\(status.rawValue)\",\"Running\":\(running),\"Paused\":false,"
@@ -41,6 +41,7 @@ public struct ContainerState: Equatable, Sendable {
         s += "\"Pid\":\(running ? pid : 0),\"ExitCode\":\(exitCode),\"Signal\":\(signal),"
         s += "\"Error\":\(JSONText.quoted(error)),\"StartedAt\":\"\(t(startedAt))\",\"FinishedAt\":\"\(t(finishedAt))\","
         s += "\"RestartCount\":\(restartCount),\"MonitorPid\":\(monitorPid)"
+        if monitorStart > 0 { s += ",\"MonitorStart\":\(monitorStart)" }
         if let health {
             s += ",\"Health\":{\"Status\":\"\(health.status.rawValue)\",\"FailingStreak\":\(health.failingStreak),\"Log\":["
             s += health.log.map {

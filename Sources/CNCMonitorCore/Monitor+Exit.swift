@@ -2,7 +2,17 @@ import Glibc
 
 /// Recording exits (state.json, the status pipe) and acting on the restart policy.
 extension Monitor {
-    func saveState() { FileIO.writeAtomically(dir + "/state.json", state.json(monitorPid: getpid())) }
+    func saveState() { FileIO.writeAtomically(dir + "/state.json", state.json(monitorPid: getpid(), monitorStart: Self.ownStart)) }
+
+    /// When this process started, in clock ticks since boot (/proc/self/stat's field 22): with
+    /// the pid it names this monitor exactly, so a pid reused after a reboot or in a new pid
+    /// namespace is never taken for it. 0 when /proc cannot tell.
+    static let ownStart: Int64 = {
+        guard let bytes = FileIO.read(path: "/proc/self/stat"), let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return 0 }
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 19 else { return 0 }
+        return Int64(String(decoding: fields[19], as: UTF8.self)) ?? 0
+    }()
 
     /// A line for the CLI on the status pipe, while it listens.
     func report(_ line: String) {

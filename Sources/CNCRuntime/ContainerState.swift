@@ -17,6 +17,9 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var finishedAt: String = "0001-01-01T00:00:00Z"
     public var restartCount: Int = 0
     public var monitorPid: Int32 = 0
+    /// The monitor's (or a direct run's CLI's) start time in clock ticks since boot; with the
+    /// pid, its identity. nil in state written before it was recorded.
+    public var monitorStart: Int64?
     public var health: Health?
 
     public struct Health: Codable, Sendable, Equatable {
@@ -38,7 +41,7 @@ public struct ContainerState: Codable, Sendable, Equatable {
         case status = "Status", running = "Running", paused = "Paused", restarting = "Restarting"
         case oomKilled = "OOMKilled", dead = "Dead", pid = "Pid", exitCode = "ExitCode", signal = "Signal"
         case error = "Error", startedAt = "StartedAt", finishedAt = "FinishedAt", restartCount = "RestartCount"
-        case monitorPid = "MonitorPid", health = "Health"
+        case monitorPid = "MonitorPid", monitorStart = "MonitorStart", health = "Health"
     }
 
     public init() {}

@@ -357,6 +357,7 @@ extension Runtime {
         state.running = true
         state.pid = pid
         state.monitorPid = Processes.current
+        state.monitorStart = Processes.startTicks(Processes.current)
         let startedNanos = Processes.wallNanos()
         state.startedAt = RFC3339.format(nanos: startedNanos)
         try? store.writeState(c.config.id, state)
@@ -381,6 +382,7 @@ extension Runtime {
         }
         s.finishedAt = RFC3339.format(nanos: Processes.wallNanos())
         s.monitorPid = 0
+        s.monitorStart = nil
         try? store.writeState(id, s)
         record("die", d.config, [("exitCode", String(s.exitCode)), ("execDuration", String((Processes.wallNanos() - d.startedNanos) / 1_000_000_000))])
         return s.exitCode

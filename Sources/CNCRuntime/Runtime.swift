@@ -86,7 +86,12 @@ public struct Runtime: Sendable {
     /// `startedAt` (RFC 3339): after a reboot, or in a new pid namespace, a recorded pid may be
     /// someone else's, and that process started after the container did. (The monitor, or the
     /// CLI of a direct run, started before it.)
-    static func isMonitor(_ pid: Int32, startedAt: String) -> Bool {
+    /// With the recorded start time (`start`, clock ticks since boot) the check is exact: the
+    /// same pid and the same start tick are the same process. Without it (older state), the
+    /// process must have started no later than the container (a 1 s margin, /proc's boot time
+    /// being whole seconds).
+    static func isMonitor(_ pid: Int32, start: Int64?, startedAt: String) -> Bool {
+        if let start, start > 0, let now = Processes.startTicks(pid) { return now == start }
         guard let started = Self.unixSeconds(rfc3339: startedAt), let since = Processes.startSeconds(pid) else { return true }
         return since <= started + 1
     }
@@ -110,7 +115,7 @@ public struct Runtime: Sendable {
     func refreshed(_ state: ContainerState, cgroupPath: String) -> ContainerState {
         var s = state
         if s.isActive {
-            if s.monitorPid > 0 && !(Processes.isRunning(s.monitorPid) && Self.isMonitor(s.monitorPid, startedAt: s.startedAt)) {
+            if s.monitorPid > 0 && !(Processes.isRunning(s.monitorPid) && Self.isMonitor(s.monitorPid, start: s.monitorStart, startedAt: s.startedAt)) {
                 s.status = .exited
                 s.running = false
                 s.dead = true

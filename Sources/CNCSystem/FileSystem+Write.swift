@@ -55,13 +55,19 @@ public enum Processes {
     /// When `pid` started, in Unix seconds: /proc/PID/stat's starttime (clock ticks since boot)
     /// after /proc/stat's btime; nil when either cannot be read.
     public static func startSeconds(_ pid: Int32) -> Int64? {
-        guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let ticks = Int64(fields[19]),
+        guard let ticks = startTicks(pid),
               let boot = (try? FileSystem.readText("/proc/stat"))?.split(separator: "\n").first(where: { $0.hasPrefix("btime ") }),
               let btime = Int64(boot.dropFirst(6).trimmingCharacters(in: .whitespaces)) else { return nil }
         let hz = Int64(sysconf(Int32(_SC_CLK_TCK)))
         return hz > 0 ? btime + ticks / hz : nil
+    }
+
+    /// When `pid` started, in clock ticks since boot (/proc/PID/stat's field 22); nil when it
+    /// cannot be read (no such process).
+    public static func startTicks(_ pid: Int32) -> Int64? {
+        guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? Int64(fields[19]) : nil
     }
 
     /// True while `pid` exists and has not exited (a zombie waiting to be reaped does not count).
