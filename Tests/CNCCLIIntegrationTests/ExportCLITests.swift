@@ -181,6 +181,11 @@ import Testing
         #expect(bad.stderr.contains("web/Dockerfile:2"), "\(bad.stderr)")
         #expect(bad.stdout.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: app + "/k8s"))
+        // --no-build exports the image last built, and builds nothing (the Dockerfile is broken).
+        let kept = try Self.export(r, ["--to", "kubernetes", "--no-build"], in: app)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stdout == k.stdout)
+        #expect(!kept.stderr.contains("building"), "\(kept.stderr)")
         try BuildCLITests.expectClean(r)
     }
 }

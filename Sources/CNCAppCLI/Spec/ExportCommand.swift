@@ -48,6 +48,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(help: "Keys that do not carry over are errors: exit 1, write nothing.")
     var strict = false
 
+    @Flag(name: .customLong("no-build"), help: "Don't build the build: services; export the images they were last built as (they must be in the store).")
+    var noBuild = false
+
     func validate() throws {
         if push, imageRegistry == nil { throw ValidationError("--push needs --image-registry (where to push the app's local images)") }
         if namespace != nil, target != .kubernetes { throw ValidationError("--namespace applies to --to kubernetes only") }
@@ -59,7 +62,7 @@ struct ExportCommand: AsyncParsableCommand {
         let options = ExportOptions(target: exportTarget, namespace: namespace, imageRegistry: imageRegistry)
         try Exporter.validate(options)
         // A cluster does not build: build: services are built first (Compose keeps build:).
-        if exportTarget != .compose, !loaded.app.builtServices.isEmpty { try build(loaded) }
+        if exportTarget != .compose, !noBuild, !loaded.app.builtServices.isEmpty { try build(loaded) }
         let result = try Exporter.export(loaded, options: options, inputs: inputs(loaded))
         let diagnostics = result.losses.map { $0.diagnostic(loaded.sourceMap) }.sorted()
         writeStderr(diagnostics.map { $0.description + "\n" }.joined())
