@@ -46,7 +46,9 @@ extension KubernetesExport {
             if svc.deploy.updateConfig.order == .startFirst {
                 lost("\(base).deploy.update_config.order", "a StatefulSet replaces its pods one at a time, stopping each before starting its successor (stop-first)")
             }
-            spec.append(("volumeClaimTemplates", .array(claims.map { claimTemplate($0) })))
+            var templates: [JSONValue] = []
+            for c in claims { templates.append(claimTemplate(c)) }
+            spec.append(("volumeClaimTemplates", .array(templates)))
         }
         updateLosses(base, svc)
         // deploy.labels label the workload (as a swarm's label the service), not its pods.
@@ -99,8 +101,19 @@ extension KubernetesExport {
         }.map { KubeValues.name($0) }.sorted()
     }
 
-    func claimTemplate(_ name: String) -> JSONValue {
-        J.o([("metadata", J.o([("name", J.s(name))])), ("spec", claimSpec())])
+    mutating func claimTemplate(_ name: String) -> JSONValue {
+        let (labels, annotations) = volumeLabels(name)
+        return J.o([("metadata", J.o([("name", J.s(name)), ("labels", labels.isEmpty ? nil : J.map(labels)),
+                                      ("annotations", annotations.isEmpty ? nil : J.map(annotations))])), ("spec", claimSpec())])
+    }
+
+    /// The labels of the named volume a claim is made for (those Kubernetes refuses: annotations, reported).
+    mutating func volumeLabels(_ claim: String) -> (labels: [String: String], annotations: [String: String]) {
+        var labels: [String: String] = [:], annotations: [String: String] = [:]
+        if let key = app.volumes.keys.sorted().first(where: { KubeValues.name($0) == claim }), let v = app.volumes[key] {
+            sortLabels(v.labels, "volumes.\(key).labels", labels: &labels, annotations: &annotations)
+        }
+        return (labels, annotations)
     }
 
     func claimSpec() -> JSONValue {

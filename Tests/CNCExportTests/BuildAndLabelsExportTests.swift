@@ -100,6 +100,28 @@ import Testing
         #expect(K.at(stack, "networks.back.labels.zone") == .string("a"))
     }
 
+    @Test(arguments: [1, 2])
+    func volumeLabelsLabelTheClaimOrAreReported(_ replicas: Int) throws {
+        let s = try K.Spec("""
+        name: t
+        services:
+          db:
+            image: postgres
+            deploy: {replicas: \(replicas)}
+            volumes: ["data:/var/lib/data"]
+        volumes:
+          data:
+            labels: {tier: db, note: "kept on the host"}
+        """)
+        let r = try s.export()
+        // One replica: a PersistentVolumeClaim; two: the StatefulSet's claim template.
+        let meta = replicas == 1 ? K.at(K.object(r, "persistentvolumeclaim-data.yaml"), "metadata")
+                                 : K.at(K.object(r, "statefulset-db.yaml"), "spec.volumeClaimTemplates.0.metadata")
+        #expect(K.at(meta, "labels.tier") == .string("db"))
+        #expect(K.at(meta, "annotations.note") == .string("kept on the host"))
+        #expect(r.losses.contains { $0.path == "volumes.data.labels.note" && $0.why.hasSuffix("kept as an annotation, which selectors cannot match") })
+    }
+
     @Test func deployLabelsDoNotChangeTheConfigHash() throws {
         let a = try K.Spec("name: t\nservices:\n  web:\n    image: nginx\n")
         let b = try K.Spec("name: t\nservices:\n  web:\n    image: nginx\n    deploy:\n      labels: [team=shop]\n")
