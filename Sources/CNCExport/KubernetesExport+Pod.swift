@@ -18,6 +18,7 @@ extension KubernetesExport {
         }
         let image = images.reference(ref)
         if svc.build != nil { lostAlways("\(base).build", "a cluster does not build images: exported as the image cnc built, \(image)") }
+        if let why = images.unpullable(ref, built: svc.build != nil) { lostAlways("\(base).image", why) }
         // `mode: host` publishes on the node of each replica: a hostPort, not a load balancer.
         var hostPorts: [ContainerPort: (port: Int, ip: String?)] = [:]
         for p in svc.ports where p.mode == .host && svc.cnc.export {

@@ -32,6 +32,8 @@ import Testing
         #expect(K.at(K.object(r, "deployment-api.yaml"), "spec.template.spec.containers.0.image") == .string("team/api:2@\(Self.digest)"))
         let lines = r.losses.map { $0.diagnostic(s.loaded.sourceMap).description }.sorted()
         #expect(lines == [
+            "app.yaml:3:3: services.web.image: not exported to kubernetes: shop-web:latest is built here, so the nodes cannot pull it: --image-registry REG --push puts it where they can",
+            "app.yaml:7:12: services.api.image: not exported to kubernetes: team/api:2 is built here, so the nodes cannot pull it: --image-registry REG --push puts it where they can",
             "app.yaml:5:18: services.web.pull_policy: not exported to kubernetes: a cluster does not build images",
             "app.yaml:8:5: services.api.build: not exported to kubernetes: a cluster does not build images: exported as the image cnc built, team/api:2@\(Self.digest)",
             "app.yaml:4:12: services.web.build: not exported to kubernetes: a cluster does not build images: exported as the image cnc built, shop-web:latest@\(Self.digest)",
@@ -47,6 +49,8 @@ import Testing
         #expect(r.pushes.map { "\($0.source.familiar) -> \($0.destination.description)" }
                 == ["shop-web:latest -> localhost:5000/shop-web:latest", "team/api:2 -> localhost:5000/team/api:2"])
         #expect(r.losses.contains { $0.path == "services.web.build" && $0.why.hasPrefix("docker stack deploy does not build images") })
+        // Pushed where the nodes pull from: nothing to say about pulling it.
+        #expect(!r.losses.contains { $0.path.hasSuffix(".image") })
         // Compose builds: build: stays, image: stays as written (a digest cannot be a build's tag).
         let c = try Exporter.export(s.loaded, options: ExportOptions(target: .compose), inputs: Self.store).objects.first?.value
         #expect(K.at(c, "services.api.image") == .string("team/api:2"))
