@@ -18,6 +18,7 @@ extension ComposeExport {
         "security_opt": "docker stack deploy ignores security_opt",
         "devices": "swarm services get no host devices",
         "pull_policy": "swarm nodes pull on every deploy",
+        "build": "docker stack deploy does not build images: exported as the image cnc built",
         "network_mode": "swarm services join networks (overlay), not another container's or the host's namespace",
     ]
 

@@ -29,7 +29,14 @@ struct ComposeExport {
             guard case .object(var s)? = root["services"]?.objectValue?[name] else { continue }
             s["x-cnc"] = nil
             lost("services.\(name).x-cnc", "cnc's own settings (x-cnc) are not part of \(target == .swarm ? "a stack file" : "Compose")")
-            if let ref = svc.image { s["image"] = .string(images.reference(ref)) }
+            if target == .swarm, let ref = loaded.app.builtImageName(service: name) ?? svc.image {
+                // docker stack deploy does not build: a build's image is the one cnc built, pinned.
+                s["image"] = .string(images.reference(ref))
+                if let why = images.unpullable(ref, built: svc.build != nil) { lostAlways("services.\(name).image", why) }
+            } else if let ref = svc.image {
+                // Compose builds and tags `image:` itself: a build's image is named, not pinned.
+                s["image"] = .string(svc.build == nil ? images.reference(ref) : ref.familiar)
+            }
             if !svc.cnc.export { s["ports"] = nil }
             if target == .swarm { s = swarmService(name, svc, s) }
             services[name] = .object(s)

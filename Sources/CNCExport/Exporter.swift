@@ -6,13 +6,8 @@ import CNCSpec
 /// spec and store give the same bytes.
 public enum Exporter {
     public static func export(_ loaded: LoadedSpec, options: ExportOptions, inputs: ExportInputs = ExportInputs()) throws -> ExportResult {
-        if let reg = options.imageRegistry { try ImagePinning.validate(registry: reg) }
-        if options.namespace != nil, options.target != .kubernetes {
-            throw CNCError(.invalidArgument, "--namespace applies to --to kubernetes only")
-        }
-        for name in loaded.app.services.keys.sorted() where loaded.app.services[name]?.build != nil {
-            throw CNCError(.invalidSpec, "services.\(name).build: cncapply export has no build: step yet (build the image, name it with image:, and remove build:)")
-        }
+        try validate(options)
+        if options.target != .compose { try requireBuilt(loaded.app, inputs) }
         switch options.target {
         case .kubernetes:
             var k = try KubernetesExport(loaded, inputs: inputs, options: options)
@@ -20,6 +15,23 @@ public enum Exporter {
         case .compose, .swarm:
             var c = ComposeExport(loaded, target: options.target, inputs: inputs, options: options)
             return try c.run()
+        }
+    }
+
+    /// The options' errors (found before anything is built).
+    public static func validate(_ options: ExportOptions) throws {
+        if let reg = options.imageRegistry { try ImagePinning.validate(registry: reg) }
+        if options.namespace != nil, options.target != .kubernetes {
+            throw CNCError(.invalidArgument, "--namespace applies to --to kubernetes only")
+        }
+    }
+
+    /// A cluster does not build: each `build:` service is exported as the image cnc's builder
+    /// made of it (`cncapply export` builds them first), which must be in the store.
+    static func requireBuilt(_ app: AppSpec, _ inputs: ExportInputs) throws {
+        for (name, _, _) in app.builtServices {
+            guard let ref = app.builtImageName(service: name), inputs.image(ref) == nil else { continue }
+            throw CNCError(.invalidSpec, "services.\(name).build: image \(ref.familiar) is not built: build it (cncapply export builds it) before exporting")
         }
     }
 

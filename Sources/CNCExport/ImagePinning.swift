@@ -28,6 +28,16 @@ struct ImagePinning {
         return ImageReference(domain: ref.domain, path: ref.path, tag: ref.tag, digest: digest).familiar
     }
 
+    /// Why the nodes of a cluster cannot pull `ref` as exported (nil when they can, or when the
+    /// store lacks it): an image only in cnc's store (built or imported here, never pulled) and
+    /// no `--image-registry` to push it to.
+    func unpullable(_ ref: ImageReference, built: Bool) -> String? {
+        guard registry == nil, ref.digest == nil, let stored = lookup(ref),
+              !stored.repoDigests.contains(where: { (try? ImageReference(parsing: $0))?.name == ref.name }) else { return nil }
+        let what = built ? "built here" : "only in cnc's store (never pulled from a registry)"
+        return "\(ref.familiar) is \(what), so the nodes cannot pull it: --image-registry REG --push puts it where they can"
+    }
+
     /// `--image-registry`: a registry host (`host[:port]`, optionally with a path: `host/team`), no tag or digest.
     static func validate(registry: String) throws {
         let last = registry.split(separator: "/").last ?? ""

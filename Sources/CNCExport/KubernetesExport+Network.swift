@@ -64,7 +64,11 @@ extension KubernetesExport {
         for n in used.sorted() {
             let label = [Self.networkLabelPrefix + KubeValues.name(n): "true"]
             let peer = J.o([("podSelector", J.o([("matchLabels", J.map(label))]))])
-            add("NetworkPolicy", "networking.k8s.io/v1", "network-\(KubeValues.name(n))", [("spec", J.o([
+            // The network's labels label its policy.
+            var labels: [String: String] = [:], annotations: [String: String] = [:]
+            sortLabels(app.networks[n]?.labels ?? [:], "networks.\(n).labels", labels: &labels, annotations: &annotations)
+            let policy = "network-\(KubeValues.name(n))"
+            add("NetworkPolicy", "networking.k8s.io/v1", policy, metadata: metadata(policy, labels: labels, annotations: annotations), [("spec", J.o([
                 ("podSelector", J.o([("matchLabels", J.map(label))])),
                 ("policyTypes", J.strings(["Ingress"])),
                 ("ingress", .array([J.o([("from", .array([peer]))])])),

@@ -13,16 +13,19 @@ extension KubernetesExport {
             volumes.append(J.o([("name", J.s("dshm")), ("emptyDir", J.o([("medium", J.s("Memory")), ("sizeLimit", J.s(KubeValues.memory(shm)))]))]))
             mounts.append(J.o([("name", J.s("dshm")), ("mountPath", J.s("/dev/shm"))]))
         }
-        guard let ref = svc.image else {
-            throw CNCError(.invalidSpec, "\(base): no image to export (build: needs an image builder, which cnc does not have yet)")
+        guard let ref = app.builtImageName(service: name) ?? svc.image else {
+            throw CNCError(.invalidSpec, "\(base): no image to export")
         }
+        let image = images.reference(ref)
+        if svc.build != nil { lostAlways("\(base).build", "a cluster does not build images: exported as the image cnc built, \(image)") }
+        if let why = images.unpullable(ref, built: svc.build != nil) { lostAlways("\(base).image", why) }
         // `mode: host` publishes on the node of each replica: a hostPort, not a load balancer.
         var hostPorts: [ContainerPort: (port: Int, ip: String?)] = [:]
         for p in svc.ports where p.mode == .host && svc.cnc.export {
             if let pub = p.published { hostPorts[ContainerPort(port: p.target, proto: p.protocol.rawValue.uppercased())] = (pub.start, p.hostIP) }
         }
         var container: [(String, JSONValue?)] = [
-            ("name", J.s(kname)), ("image", J.s(images.reference(ref))),
+            ("name", J.s(kname)), ("image", J.s(image)),
             ("command", svc.entrypoint.map { J.strings($0.map(Self.literal)) }), ("args", svc.command.map { J.strings($0.map(Self.literal)) }),
             ("workingDir", svc.workingDir.map(J.s)),
             ("env", env(base, svc)),

@@ -22,8 +22,8 @@ extension KubernetesExport {
             }
             let kname = KubeValues.name(key)
             guard !templated.contains(kname) else { continue }
-            add("PersistentVolumeClaim", "v1", kname, metadata: metadata(kname, labels: v.labels.filter { KubeValues.isLabel($0.key, $0.value) }),
-                [("spec", claimSpec())])
+            let (labels, annotations) = volumeLabels(kname)
+            add("PersistentVolumeClaim", "v1", kname, metadata: metadata(kname, labels: labels, annotations: annotations), [("spec", claimSpec())])
         }
     }
 

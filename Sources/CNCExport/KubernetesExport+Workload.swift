@@ -25,7 +25,7 @@ extension KubernetesExport {
 
         var labels = selector(name)
         var annotations: [String: String] = [:]
-        for (k, v) in svc.labels { if KubeValues.isLabel(k, v) { labels[k] = v } else { annotations[k] = v } }
+        sortLabels(svc.labels, "\(base).labels", labels: &labels, annotations: &annotations)
         if svc.cnc.healthGateTimeout != ServiceCNCSettings().healthGateTimeout { annotations["x-cnc/health_gate_timeout"] = svc.cnc.healthGateTimeout.description }
         if !svc.cnc.watch.isEmpty { annotations["x-cnc/watch"] = svc.cnc.watch.joined(separator: ",") }
         if !svc.cnc.watchIgnore.isEmpty { annotations["x-cnc/watch_ignore"] = svc.cnc.watchIgnore.joined(separator: ",") }
@@ -46,10 +46,27 @@ extension KubernetesExport {
             if svc.deploy.updateConfig.order == .startFirst {
                 lost("\(base).deploy.update_config.order", "a StatefulSet replaces its pods one at a time, stopping each before starting its successor (stop-first)")
             }
-            spec.append(("volumeClaimTemplates", .array(claims.map { claimTemplate($0) })))
+            var templates: [JSONValue] = []
+            for c in claims { templates.append(claimTemplate(c)) }
+            spec.append(("volumeClaimTemplates", .array(templates)))
         }
         updateLosses(base, svc)
-        add(kind, "apps/v1", kname, metadata: metadata(kname, labels: labels, annotations: annotations), [("spec", J.o(spec))])
+        // deploy.labels label the workload (as a swarm's label the service), not its pods.
+        var workloadLabels = labels, workloadAnnotations = annotations
+        sortLabels(svc.deploy.labels ?? [:], "\(base).deploy.labels", labels: &workloadLabels, annotations: &workloadAnnotations)
+        add(kind, "apps/v1", kname, metadata: metadata(kname, labels: workloadLabels, annotations: workloadAnnotations), [("spec", J.o(spec))])
+    }
+
+    /// Labels Kubernetes accepts become labels; the others annotations, reported (nothing selects them).
+    mutating func sortLabels(_ given: [String: String], _ path: String, labels: inout [String: String], annotations: inout [String: String]) {
+        for k in given.keys.sorted() {
+            guard let v = given[k] else { continue }
+            if KubeValues.isLabel(k, v) { labels[k] = v; continue }
+            annotations[k] = v
+            let why = KubeValues.isLabelKey(k) ? "the value \"\(v)\" is not a valid label value (at most 63 of A-Z, a-z, 0-9, '-', '_', '.', alphanumeric at both ends)"
+                                               : "\"\(k)\" is not a valid label name"
+            lost("\(path).\(k)", "\(why): kept as an annotation, which selectors cannot match")
+        }
     }
 
     /// start-first: a new pod before an old one stops; stop-first: the reverse (Docker's default).
@@ -84,8 +101,19 @@ extension KubernetesExport {
         }.map { KubeValues.name($0) }.sorted()
     }
 
-    func claimTemplate(_ name: String) -> JSONValue {
-        J.o([("metadata", J.o([("name", J.s(name))])), ("spec", claimSpec())])
+    mutating func claimTemplate(_ name: String) -> JSONValue {
+        let (labels, annotations) = volumeLabels(name)
+        return J.o([("metadata", J.o([("name", J.s(name)), ("labels", labels.isEmpty ? nil : J.map(labels)),
+                                      ("annotations", annotations.isEmpty ? nil : J.map(annotations))])), ("spec", claimSpec())])
+    }
+
+    /// The labels of the named volume a claim is made for (those Kubernetes refuses: annotations, reported).
+    mutating func volumeLabels(_ claim: String) -> (labels: [String: String], annotations: [String: String]) {
+        var labels: [String: String] = [:], annotations: [String: String] = [:]
+        if let key = app.volumes.keys.sorted().first(where: { KubeValues.name($0) == claim }), let v = app.volumes[key] {
+            sortLabels(v.labels, "volumes.\(key).labels", labels: &labels, annotations: &annotations)
+        }
+        return (labels, annotations)
     }
 
     func claimSpec() -> JSONValue {

@@ -85,7 +85,7 @@ extension SpecReader {
             if let un = df["update_config"] { d.updateConfig = readUpdateConfig(un, df.path("update_config")) }
             if let un = df["rollback_config"] { d.rollbackConfig = readUpdateConfig(un, df.path("rollback_config")) }
             if let rn = df["restart_policy"] { d.restartPolicy = readDeployRestart(rn, df.path("restart_policy")) }
-            if let ln = df["labels"] { _ = stringMap(ln, df.path("labels")) }
+            if let ln = df["labels"] { let l = stringMap(ln, df.path("labels")); d.labels = l.isEmpty ? nil : l }
         }
         if let n = f["scale"], d.mode == .global {
             error(n, f.path("scale"), "scale can only be used with replicated mode (deploy.mode is global)")

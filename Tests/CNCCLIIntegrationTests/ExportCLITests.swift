@@ -74,11 +74,6 @@ import Testing
     }
 
     @Test func badInputIsAClearError() throws {
-        let app = try App("services:\n  web:\n    build: .\n")
-        let r = try app.cncapply(["--to", "kubernetes"])
-        #expect(r.status == 1)
-        #expect(r.stderr.contains("app.yaml:3:5: services.web.build: not supported yet: building images"))
-        #expect(r.stdout.isEmpty)
         let ok = try App(Self.spec)
         for (args, message) in [(["--to", "kubernetes", "--push"], "--push needs --image-registry"),
                                 (["--to", "swarm", "--namespace", "x"], "--namespace applies to --to kubernetes only"),
@@ -124,12 +119,73 @@ import Testing
         let r = try app.cncapply(["--to", "swarm", "--image-registry", registry.host, "--push", "-o", out])
         #expect(r.status == 0, "\(r.stderr)")
         let stack = try String(contentsOfFile: out + "/stack.yaml", encoding: .utf8)
+        let digest = try Self.manifestDigest(registry, "bb", "1")
+        #expect(stack.contains("image: \"\(registry.host)/bb:1@\(digest)\""), "\(stack)")
+    }
+
+    /// The digest the registry serves NAME:TAG's manifest under ("none" when it has none).
+    static func manifestDigest(_ registry: TestRegistry, _ name: String, _ tag: String) throws -> String {
         let head = try CLI.exec("/usr/bin/curl", ["-sfI", "-H", "Accept: application/vnd.oci.image.manifest.v1+json",
                                                   "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json",
-                                                  "http://\(registry.host)/v2/bb/manifests/1"])
-        #expect(head.status == 0, "the registry has no bb:1: \(head.stderr)")
-        let digest = head.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("docker-content-digest:") }?
+                                                  "http://\(registry.host)/v2/\(name)/manifests/\(tag)"])
+        #expect(head.status == 0, "the registry has no \(name):\(tag): \(head.stderr)")
+        return head.stdout.split(separator: "\r\n").first { $0.lowercased().hasPrefix("docker-content-digest:") }?
             .split(separator: " ").last.map(String.init) ?? "none"
-        #expect(stack.contains("image: \"\(registry.host)/bb:1@\(digest)\""), "\(stack)")
+    }
+
+    static func write(_ path: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+    }
+
+    static func export(_ r: BusyboxRoot, _ args: [String], in dir: String) throws -> CLI.Result {
+        try CLI.exec(CLI.binDir + "/cncapply", ["export", "--root", r.root] + args, cwd: dir)
+    }
+
+    /// build: services are built by cnc's builder (progress on stderr), exported as that image
+    /// pinned by digest, rewritten and pushed like any local image; a Dockerfile error fails
+    /// the export at its path:line with nothing written.
+    @Test(.enabled(if: BusyboxRoot.canRun && hasRegistry, "needs root, the built binaries and Debian's docker-registry"))
+    func buildServicesAreBuiltPinnedAndPushed() throws {
+        let r = try BusyboxRoot()
+        let app = r.dir + "/app"
+        try Self.write(app + "/app.yaml", "name: demo\nservices:\n  web:\n    build: ./web\n    command: [\"httpd\", \"-f\"]\n")
+        try Self.write(app + "/web/Dockerfile", "FROM bb:1\nRUN echo built > /msg\n")
+        let k = try Self.export(r, ["--to", "kubernetes"], in: app)
+        #expect(k.status == 0, "\(k.stderr)")
+        #expect(k.stderr.contains("web: building demo-web:latest\n"), "\(k.stderr)")
+        #expect(k.stderr.contains("RUN echo built > /msg"), "\(k.stderr)")
+        #expect(k.stderr.contains("app.yaml:4:12: services.web.build: not exported to kubernetes: a cluster does not build images: exported as the image cnc built, demo-web:latest@sha256:"), "\(k.stderr)")
+        #expect(k.stdout.contains("image: \"demo-web:latest@sha256:"), "\(k.stdout)")
+        #expect(!k.stdout.contains("#1 "), "build progress belongs on stderr")
+        // Built again: all cache hits, the same image, the same bytes.
+        let again = try Self.export(r, ["--to", "kubernetes"], in: app)
+        #expect(again.stdout == k.stdout)
+        #expect(again.stderr.contains("CACHED"), "\(again.stderr)")
+
+        // --push sends the built image to the registry under the digest the stack names.
+        let registry = try TestRegistry()
+        let out = app + "/stack"
+        let s = try Self.export(r, ["--to", "swarm", "--image-registry", registry.host, "--push", "-o", out], in: app)
+        #expect(s.status == 0, "\(s.stderr)")
+        let stack = try String(contentsOfFile: out + "/stack.yaml", encoding: .utf8)
+        #expect(!stack.contains("build"), "\(stack)")
+        let digest = try Self.manifestDigest(registry, "demo-web", "latest")
+        #expect(stack.contains("image: \"\(registry.host)/demo-web:latest@\(digest)\""), "\(stack)")
+
+        // A Dockerfile error: the export fails at its line, nothing written.
+        try Self.write(app + "/web/Dockerfile", "FROM bb:1\nNOPE x\n")
+        let bad = try Self.export(r, ["--to", "kubernetes", "-o", app + "/k8s"], in: app)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.hasPrefix("Error: "), "\(bad.stderr)")
+        #expect(bad.stderr.contains("web/Dockerfile:2"), "\(bad.stderr)")
+        #expect(bad.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: app + "/k8s"))
+        // --no-build exports the image last built, and builds nothing (the Dockerfile is broken).
+        let kept = try Self.export(r, ["--to", "kubernetes", "--no-build"], in: app)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(kept.stdout == k.stdout)
+        #expect(!kept.stderr.contains("building"), "\(kept.stderr)")
+        try BuildCLITests.expectClean(r)
     }
 }

@@ -24,12 +24,14 @@ enum ExportCases {
         return out
     }
 
-    /// A store that holds busybox:1.36 (imported: no registry digest) and postgres:16 (pulled).
+    /// A store that holds busybox:1.36 (imported: no registry digest), postgres:16 (pulled) and
+    /// httpserver:v1 (built by cncapply export: the httpserver example's build).
     static let inputs = ExportInputs(
         image: { ref in
-            guard let b = digest("b"), let c = digest("c"), let d = digest("d") else { return nil }
+            guard let b = digest("b"), let c = digest("c"), let d = digest("d"), let e = digest("e") else { return nil }
             switch ref.familiar {
             case "busybox:1.36": return StoredImage(manifestDigest: b)
+            case "httpserver:v1": return StoredImage(manifestDigest: e)
             case "postgres:16": return StoredImage(manifestDigest: c, repoDigests: ["docker.io/library/postgres@" + d.description])
             default: return nil
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNCCore
+import CNCEngine
 import CNCExport
 import CNCImage
 import CNCSpec
@@ -25,6 +26,7 @@ struct ExportCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions
+    @OptionGroup var registry: PullFlags
 
     @Option(name: .customLong("to"), help: "Target: kubernetes, swarm (a Compose file for docker stack deploy) or compose.")
     var target: Target
@@ -46,6 +48,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(help: "Keys that do not carry over are errors: exit 1, write nothing.")
     var strict = false
 
+    @Flag(name: .customLong("no-build"), help: "Don't build the build: services; export the images they were last built as (they must be in the store).")
+    var noBuild = false
+
     func validate() throws {
         if push, imageRegistry == nil { throw ValidationError("--push needs --image-registry (where to push the app's local images)") }
         if namespace != nil, target != .kubernetes { throw ValidationError("--namespace applies to --to kubernetes only") }
@@ -55,6 +60,9 @@ struct ExportCommand: AsyncParsableCommand {
         let loaded = try await specOptions().loadReporting()
         let exportTarget = ExportTarget(rawValue: target.rawValue) ?? .kubernetes
         let options = ExportOptions(target: exportTarget, namespace: namespace, imageRegistry: imageRegistry)
+        try Exporter.validate(options)
+        // A cluster does not build: build: services are built first (Compose keeps build:).
+        if exportTarget != .compose, !noBuild, !loaded.app.builtServices.isEmpty { try build(loaded) }
         let result = try Exporter.export(loaded, options: options, inputs: inputs(loaded))
         let diagnostics = result.losses.map { $0.diagnostic(loaded.sourceMap) }.sorted()
         writeStderr(diagnostics.map { $0.description + "\n" }.joined())
@@ -74,6 +82,20 @@ struct ExportCommand: AsyncParsableCommand {
         for f in Exporter.files(result, target: exportTarget) {
             try FileSystem.writeAtomically(f.text, to: dir + "/" + f.name)
         }
+    }
+
+    /// Builds the app's `build:` services as apply does (the same builder and cache as `cnc
+    /// build`), progress on stderr: stdout is the export.
+    private func build(_ loaded: LoadedSpec) throws {
+        let root = global.stateRoot, registry = self.registry
+        let config = global.engineConfig(label: "cncapply")
+        try FileSystem.createDirectory(root, mode: 0o711)
+        let store = try ImageStore(stateRoot: root)
+        _ = try ServiceBuilds(
+            app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root, store: store,
+            runtime: try ContainerEngine.runtime(config),
+            pull: { ref in _ = try registry.pull(try ImageReference(parsing: ref), stateRoot: root, store: store) },
+            note: { writeStderr($0 + "\n") }, showProgress: true).buildAll()
     }
 
     /// `-p NAME` alone (no -f, no spec here) exports the files that app was last applied from.

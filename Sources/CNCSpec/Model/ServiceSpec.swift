@@ -108,12 +108,14 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
 
     /// The service as canonical JSON sections, one per top-level key, for per-section hashing
     /// and for diffs that name what changed ("environment", "ports", ...). Sections listed in
-    /// `unhashedSections` are left out, and `deploy` leaves out `replicas`.
+    /// `unhashedSections` are left out, and `deploy` leaves out `replicas` and `labels` (the
+    /// service's, not its containers').
     public func hashSections() throws -> [String: JSONValue] {
         guard case .object(var o) = try SpecJSON.tree(self) else { return [:] }
         for k in Self.unhashedSections { o[k] = nil }
         if case .object(var d)? = o["deploy"] {
             d["replicas"] = nil
+            d["labels"] = nil
             o["deploy"] = .object(d)
         }
         return o

@@ -225,11 +225,14 @@ public struct DeploySpec: Codable, Hashable, Sendable {
     public var updateConfig: UpdateConfig = UpdateConfig()
     public var rollbackConfig: UpdateConfig = UpdateConfig()
     public var restartPolicy: DeployRestartPolicy?
+    /// `deploy.labels`: the labels of the service itself (a swarm service, a Kubernetes
+    /// workload), not of its containers; only export uses them (nil: none, left out of the JSON).
+    public var labels: [String: String]?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case mode, replicas, resources
+        case mode, replicas, resources, labels
         case endpointMode = "endpoint_mode"
         case updateConfig = "update_config"
         case rollbackConfig = "rollback_config"
