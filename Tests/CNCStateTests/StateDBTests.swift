@@ -46,6 +46,48 @@ import Testing
         #expect(try await reopened.containers(project: "shop").isEmpty)
     }
 
+    /// The WAL outlives a connection without a checkpoint at close (no syncs for an apply that
+    /// records a revision), a session that only reads changes no byte, and a new connection
+    /// recovers every commit from the kept WAL.
+    @Test func walIsKeptAndReadsWriteNothing() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnc-state-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.db"
+        do {
+            let db = try StateDB(path: path)
+            try await db.recordApp(project: "shop", specFiles: ["/x/app.yaml"], workingDirectory: "/x", now: 1)
+            #expect(try await db.addRevision(Self.rev("shop", "web:v1", "sha256:1")) == 1)
+        }
+        let wal = try #require(FileManager.default.contents(atPath: path + "-wal"), "the WAL was removed at close")
+        #expect(!wal.isEmpty, "the WAL was checkpointed at close")
+        let main = try #require(FileManager.default.contents(atPath: path))
+        do {
+            let db = try StateDB(path: path)
+            #expect(try await db.apps().map(\.project) == ["shop"])
+            #expect(try await db.revisions(project: "shop").map(\.number) == [1])
+        }
+        #expect(FileManager.default.contents(atPath: path) == main, "a read-only session wrote state.db")
+        #expect(FileManager.default.contents(atPath: path + "-wal") == wal, "a read-only session wrote the WAL")
+    }
+
+    /// Checkpoints still run as the WAL grows, so it stays small (the recovery at each first open
+    /// reads all of it), and every commit survives them.
+    @Test func walStaysBounded() async throws {
+        let (db, dir) = try Self.tempDB()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let spec = String(repeating: "x", count: 8_000)
+        for i in 1...300 {
+            var r = Self.rev("big", "web:v\(i)", "sha256:\(i)")
+            r.spec = spec
+            #expect(try await db.addRevision(r, keep: 1_000) == i)
+        }
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/state.db-wal")[.size] as? Int)
+        #expect(size < 2 << 20, "WAL of \(size) bytes")
+        let reopened = try StateDB(path: dir + "/state.db")
+        #expect(try await reopened.revisions(project: "big").count == 300)
+    }
+
     @Test func refusesNewerSchema() async throws {
         let (db, dir) = try Self.tempDB()
         defer { try? FileManager.default.removeItem(atPath: dir) }
