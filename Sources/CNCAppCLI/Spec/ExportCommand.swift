@@ -3,7 +3,6 @@ import CNCCore
 import CNCExport
 import CNCImage
 import CNCSpec
-import CNCState
 import CNCSystem
 import Foundation
 
@@ -52,7 +51,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try await specOptions().loadReporting()
+        let loaded = try await spec.recordedIfNamed(stateRoot: global.stateRoot).loadReporting()
         let exportTarget = ExportTarget(rawValue: target.rawValue) ?? .kubernetes
         let options = ExportOptions(target: exportTarget, namespace: namespace, imageRegistry: imageRegistry)
         let result = try Exporter.export(loaded, options: options, inputs: inputs(loaded))
@@ -74,20 +73,6 @@ struct ExportCommand: AsyncParsableCommand {
         for f in Exporter.files(result, target: exportTarget) {
             try FileSystem.writeAtomically(f.text, to: dir + "/" + f.name)
         }
-    }
-
-    /// `-p NAME` alone (no -f, no spec here) exports the files that app was last applied from.
-    private func specOptions() async throws -> SpecOptions {
-        var options = spec
-        let cwd = FileManager.default.currentDirectoryPath
-        guard options.file.isEmpty, SpecLoader.discover(in: cwd) == nil, let name = options.projectName,
-              FileSystem.exists(global.stateRoot + "/state.db") else { return options }
-        let db = try StateDB(path: global.stateRoot + "/state.db")
-        guard let app = try await db.apps().first(where: { $0.project == name }) else {
-            throw CNCError(.notFound, "no such app: \(name)", cause: "no spec file here and no app of that name in \(global.stateRoot)")
-        }
-        options.file = AppListing.absolute(app.specFiles, directory: app.workingDirectory)
-        return options
     }
 
     /// The store's images (read only: a root without a store has none) and the files configs name.
