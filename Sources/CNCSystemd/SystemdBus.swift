@@ -48,7 +48,7 @@ public final class SystemdBus: Sendable {
     /// Runs `body` on the open connection (opened on first use).
     func with<T>(_ body: (Connection) throws -> T) throws -> T {
         try state.withLock { c in
-            if c == nil { c = try Self.open(address) }
+            if c == nil { c = try Self.open(address); Trace.mark("systemd bus: connected") }
             guard let conn = c else { throw CNCError(.internal, "no bus connection") }
             return try body(conn)
         }

@@ -92,8 +92,11 @@ public struct SystemdCgroupManager: CgroupManager {
             return
         }
         guard files.exists(s.cgroupPath) else { throw CNCError(.notFound, "cgroup \(path) does not exist (unit \(s.unit) is not running)") }
+        Trace.mark("update: start")
         try files.writeLimits(limits, s.cgroupPath, initial: false)
+        Trace.mark("update: cgroup files written")
         try bus.setUnitProperties(s.unit, properties: SystemdProperties.limits(limits, unified: unified, deviceName: Self.deviceName))
+        Trace.mark("update: unit properties set")
     }
 
     /// The scope's cgroup.procs in every hierarchy, with systemd's own (name=systemd and, on a

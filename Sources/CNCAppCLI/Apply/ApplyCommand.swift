@@ -37,7 +37,7 @@ struct ApplyCommand: AsyncParsableCommand {
             try await run.watchLoop(firstApply: { try await run.once() })
             return
         }
-        let status = try await run.once(savedPlan: saved)
+        let status = try await run.once(savedPlan: saved).status
         if status != 0 { throw ExitCode(status) }
     }
 

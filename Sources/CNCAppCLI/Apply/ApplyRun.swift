@@ -4,6 +4,7 @@ import CNCEngine
 import CNCImage
 import CNCOCI
 import CNCPlanner
+import CNCRuntime
 import CNCSpec
 import CNCSystem
 import Foundation
@@ -15,10 +16,27 @@ struct ApplyRun {
     let registry: PullFlags
     let flags: ApplyFlags
 
-    /// Applies once; returns the exit status (0 converged, 1 failed).
+    /// What one apply did: its exit status (0 converged, 1 failed), the app, the revision it
+    /// recorded (nil for a dry run or no change) and the failure, for --watch's sd_notify STATUS.
+    struct Outcome {
+        var status: Int32
+        var project: String
+        var revision: Int?
+        var failure: String?
+
+        /// The STATUS= line a Type=notify service shows in `systemctl status`.
+        var statusLine: String {
+            let what = revision.map { "revision \($0)" } ?? "no changes"
+            if let failure { return "\(project): \(what) failed: \(failure)" }
+            if status == 0 { return revision == nil ? "\(project): up to date (no changes)" : "\(project): \(what) applied" }
+            return "\(project): \(what) not converged"
+        }
+    }
+
+    /// Applies once; returns the outcome (status 0 converged, 1 failed).
     /// `rebuild`: only these services' builds run (`--watch` after an edit inside their
     /// contexts); nil builds every service with `build:` (unchanged ones are all cache hits).
-    func once(savedPlan: Plan? = nil, rebuild: Set<String>? = nil) async throws -> Int32 {
+    func once(savedPlan: Plan? = nil, rebuild: Set<String>? = nil) async throws -> Outcome {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
         Trace.mark("apply: start")
@@ -100,18 +118,24 @@ struct ApplyRun {
                 view.note("\(desired.project): revision \(revision) \(report.succeeded ? "applied" : "failed") in \(Self.format(elapsed))")
             }
         }
-        return status
+        return Outcome(status: status, project: desired.project, revision: result.revision,
+                       failure: result.report?.failure?.description ?? (status == 0 ? nil : "not every service became ready"))
     }
 
     /// Runs `once` whenever a watched file changes; spec errors leave the running app alone.
     /// The watcher stays armed while an apply runs, so an edit made meanwhile is not lost.
     /// The first apply runs with the watcher already armed, so no edit is ever missed.
-    func watchLoop(firstApply: () async throws -> Int32) async throws {
+    /// As a Type=notify service ($NOTIFY_SOCKET): READY=1 once the first apply is done, a
+    /// STATUS= line after each apply, WATCHDOG=1 pings when the unit sets WatchdogSec=.
+    func watchLoop(firstApply: () async throws -> Outcome) async throws {
         var files = try watchedFiles()
         var watcher = try FileWatcher(paths: files)
         var batches = watcher.changes().makeAsyncIterator()
-        let status = try await firstApply()
-        TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(status)); Ctrl-C stops watching and leaves the app running\n")
+        SdNotify.startWatchdog()
+        let first = try await firstApply()
+        SdNotify.send("READY=1\nSTATUS=\(first.statusLine); watching \(files.count) files")
+        TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(first.status)); Ctrl-C stops watching and leaves the app running\n")
+        var last = first
         while let batch = await batches.next() {
             guard !batch.isEmpty else { continue }
             // Unbuffered: watch output goes to terminals and pipes alike, line by line.
@@ -119,11 +143,14 @@ struct ApplyRun {
             do {
                 // An edit inside build contexts rebuilds only the services that build from them.
                 let rebuild = (try? spec.load()).flatMap { ServiceBuilds.affected(by: batch, in: $0.app) }
-                _ = try await once(rebuild: rebuild)
+                last = try await once(rebuild: rebuild)
+                SdNotify.send("STATUS=\(last.statusLine)")
             } catch let e as ExitCode where e.rawValue == 1 {
                 TerminalInfo.writeStdout("the spec has errors (above); the running app is left as it is\n")
+                SdNotify.send("STATUS=\(last.project): the spec has errors; \(last.revision.map { "revision \($0)" } ?? "the app") left running")
             } catch {
                 TerminalInfo.writeStderr(ErrorText.line("apply failed: \(error)"))
+                SdNotify.send("STATUS=\(last.project): apply failed: \(error)")
             }
             // The spec may now include other files: watch the new set (the old watcher stops
             // only once the new one is armed).

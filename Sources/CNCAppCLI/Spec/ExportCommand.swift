@@ -4,7 +4,6 @@ import CNCEngine
 import CNCExport
 import CNCImage
 import CNCSpec
-import CNCState
 import CNCSystem
 import Foundation
 
@@ -57,7 +56,7 @@ struct ExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let loaded = try await specOptions().loadReporting()
+        let loaded = try await spec.recordedIfNamed(stateRoot: global.stateRoot).loadReporting()
         let exportTarget = ExportTarget(rawValue: target.rawValue) ?? .kubernetes
         let options = ExportOptions(target: exportTarget, namespace: namespace, imageRegistry: imageRegistry)
         try Exporter.validate(options)
@@ -96,20 +95,6 @@ struct ExportCommand: AsyncParsableCommand {
             runtime: try ContainerEngine.runtime(config),
             pull: { ref in _ = try registry.pull(try ImageReference(parsing: ref), stateRoot: root, store: store) },
             note: { writeStderr($0 + "\n") }, showProgress: true).buildAll()
-    }
-
-    /// `-p NAME` alone (no -f, no spec here) exports the files that app was last applied from.
-    private func specOptions() async throws -> SpecOptions {
-        var options = spec
-        let cwd = FileManager.default.currentDirectoryPath
-        guard options.file.isEmpty, SpecLoader.discover(in: cwd) == nil, let name = options.projectName,
-              FileSystem.exists(global.stateRoot + "/state.db") else { return options }
-        let db = try StateDB(path: global.stateRoot + "/state.db")
-        guard let app = try await db.apps().first(where: { $0.project == name }) else {
-            throw CNCError(.notFound, "no such app: \(name)", cause: "no spec file here and no app of that name in \(global.stateRoot)")
-        }
-        options.file = AppListing.absolute(app.specFiles, directory: app.workingDirectory)
-        return options
     }
 
     /// The store's images (read only: a root without a store has none) and the files configs name.

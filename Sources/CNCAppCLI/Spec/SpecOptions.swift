@@ -1,6 +1,7 @@
 import ArgumentParser
 import CNCCore
 import CNCSpec
+import CNCState
 import CNCSystem
 import Foundation
 
@@ -75,5 +76,22 @@ public struct SpecOptions: ParsableArguments, Sendable {
             writeStderr(e.diagnostics.map { $0.description + "\n" }.joined())
             throw ExitCode(1)
         }
+    }
+}
+
+extension SpecOptions {
+    /// `-p NAME` alone (no -f, no spec here): the files that app was last applied from, as
+    /// recorded in the state root (export and install-unit work on an app by its name).
+    func recordedIfNamed(stateRoot: String) async throws -> SpecOptions {
+        var options = self
+        let cwd = FileManager.default.currentDirectoryPath
+        guard options.file.isEmpty, SpecLoader.discover(in: cwd) == nil, let name = options.projectName,
+              FileSystem.exists(stateRoot + "/state.db") else { return options }
+        let db = try StateDB(path: stateRoot + "/state.db")
+        guard let app = try await db.apps().first(where: { $0.project == name }) else {
+            throw CNCError(.notFound, "no such app: \(name)", cause: "no spec file here and no app of that name in \(stateRoot)")
+        }
+        options.file = AppListing.absolute(app.specFiles, directory: app.workingDirectory)
+        return options
     }
 }
