@@ -186,6 +186,7 @@ extension ContainerState {
         o.set("FinishedAt", finishedAt)
         o.set("RestartCount", restartCount)
         o.set("MonitorPid", monitorPid)
+        o.set("MonitorStart", monitorStart)
         o.set("Health", health.map { h -> JSONValue in
             var j = JSONObject()
             j.set("Status", h.status)

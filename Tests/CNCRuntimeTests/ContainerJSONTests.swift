@@ -79,7 +79,7 @@ import Testing
     @Test func stateMatchesJSONEncoder() throws {
         var s = ContainerState()
         s.status = .running; s.running = true; s.pid = 42; s.exitCode = 137; s.oomKilled = true
-        s.error = "boom \"x\""; s.monitorPid = 7; s.restartCount = 2
+        s.error = "boom \"x\""; s.monitorPid = 7; s.monitorStart = 123_456; s.restartCount = 2
         s.health = ContainerState.Health(status: "healthy", failingStreak: 0,
                                          log: [ContainerState.HealthLog(start: "a", end: "b", exitCode: 0, output: "ok\n")])
         allOptionalsSet(s)
