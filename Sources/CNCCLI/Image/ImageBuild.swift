@@ -17,6 +17,7 @@ struct ImageBuild: ParsableCommand {
               cnc build -t web:v1 .
               cnc build -f build/Dockerfile --build-arg VERSION=2 --target app -t web:v2 .
               cnc build -f - -t tool:1 . < Dockerfile
+              cnc build --secret id=token,src=token.txt -t app:1 .
               cnc build --check .
             """)
 
@@ -34,6 +35,7 @@ struct ImageBuild: ParsableCommand {
     @Flag(name: .long, help: "Always attempt to pull all referenced images.") var pull = false
     @Option(name: .long, help: ArgumentHelp("Add a custom host-to-IP mapping (\"host:ip\").", valueName: "list")) var addHost: [String] = []
     @Option(name: .long, help: ArgumentHelp("Size of \"/dev/shm\".", valueName: "bytes")) var shmSize: String?
+    @Option(name: .long, help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\").", valueName: "stringArray")) var secret: [String] = []
     @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any.") var check = false
     @Argument(help: ArgumentHelp("The build context directory.", valueName: "PATH"), completion: .directory) var context: String
 
@@ -92,6 +94,8 @@ struct ImageBuild: ParsableCommand {
         request.network = network == "host" ? .host : .none
         request.pull = pull
         request.extraHosts = addHost
+        request.secrets = try BuildRequest.readSecrets(try secret.map { try BuildSecret.parse($0, environment: Host.environment) },
+                                                       environment: Host.environment)
         request.shmSize = try shmSize.map { try ByteSize(parsing: $0).bytes }
         for l in label {
             let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
