@@ -18,6 +18,7 @@ struct ImageBuild: ParsableCommand {
               cnc build -f build/Dockerfile --build-arg VERSION=2 --target app -t web:v2 .
               cnc build -f - -t tool:1 . < Dockerfile
               cnc build --secret id=token,src=token.txt -t app:1 .
+              cnc build -o type=docker,dest=app.tar -t app:1 .
               cnc build --check .
             """)
 
@@ -36,6 +37,7 @@ struct ImageBuild: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Add a custom host-to-IP mapping (\"host:ip\").", valueName: "list")) var addHost: [String] = []
     @Option(name: .long, help: ArgumentHelp("Size of \"/dev/shm\".", valueName: "bytes")) var shmSize: String?
     @Option(name: .long, help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\").", valueName: "stringArray")) var secret: [String] = []
+    @Option(name: [.short, .long], help: ArgumentHelp("Output destination (format: \"type=oci|docker,dest=FILE\"; dest=- is standard output).", valueName: "stringArray")) var output: [String] = []
     @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any.") var check = false
     @Argument(help: ArgumentHelp("The build context directory.", valueName: "PATH"), completion: .directory) var context: String
 
@@ -101,16 +103,29 @@ struct ImageBuild: ParsableCommand {
             let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             request.labels[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
         }
+        let export = try BuildOutput.parse(output)
+        var exportNames: [ImageReference] = []
+        if let export {
+            // buildx: an archive exporter writes the file instead of loading the image; the
+            // tags name the image inside the archive only.
+            exportNames = request.tags
+            request.tags = []
+            if export.dest == "-", FileStream.standardOutput().isTerminal {
+                throw CNCError(.invalidArgument, "output file is required for \(export.type.rawValue) exporter. refusing to write to console")
+            }
+        }
         let runtime = try ContainerEngine.runtime(global.engineConfig())
         let root = global.stateRoot
         let quietPull = mode == .quiet
-        let image = try Builder.run(request, store: try global.imageStore(), runtime: runtime, progress: out) { ref in
+        let store = try global.imageStore()
+        let image = try Builder.run(request, store: store, runtime: runtime, progress: out) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
         if let unused = request.unconsumedArgsWarning { writeStderr(unused + "\n") }
         for t in request.tags { global.recordImageEvent("tag", id: image.id.description, name: t.familiar) }
         if let iidfile { try FileSystem.writeAtomically(image.id.description, to: iidfile) }
-        if mode == .quiet { print(image.id.description) }
+        if let export { try export.write(image, names: exportNames, store: store) }
+        if mode == .quiet, export?.dest != "-" { print(image.id.description) }
     }
 
     /// The Dockerfile: `-f -` from stdin, `-f PATH`, else CONTEXT/Dockerfile.
