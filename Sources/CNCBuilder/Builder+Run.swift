@@ -130,6 +130,7 @@ extension Builder {
         let tmp = try FileStream.createTemporary(in: scratch, prefix: "layer-")
         do {
             let tar = try TarWriter(to: tmp)
+            tar.mtimeClamp = request.sourceDateEpoch
             try TreeArchiver(tar).addUpperLayer(upper, skipping: hidden)
             try tar.finish()
             tmp.close()

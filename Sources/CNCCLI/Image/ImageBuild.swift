@@ -38,6 +38,7 @@ struct ImageBuild: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Size of \"/dev/shm\".", valueName: "bytes")) var shmSize: String?
     @Option(name: .long, help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\").", valueName: "stringArray")) var secret: [String] = []
     @Option(name: [.short, .long], help: ArgumentHelp("Output destination (format: \"type=oci|docker,dest=FILE\"; dest=- is standard output).", valueName: "stringArray")) var output: [String] = []
+    @Flag(name: .long, help: "Reproducible output: SOURCE_DATE_EPOCH (build arg or environment), else 0, clamps layer times and sets the created times.") var reproducible = false
     @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any.") var check = false
     @Argument(help: ArgumentHelp("The build context directory.", valueName: "PATH"), completion: .directory) var context: String
 
@@ -98,6 +99,15 @@ struct ImageBuild: ParsableCommand {
         request.extraHosts = addHost
         request.secrets = try BuildRequest.readSecrets(try secret.map { try BuildSecret.parse($0, environment: Host.environment) },
                                                        environment: Host.environment)
+        let epochText = args["SOURCE_DATE_EPOCH"] ?? Host.environment("SOURCE_DATE_EPOCH")
+        if let epochText, !epochText.isEmpty {
+            guard let epoch = Int64(epochText), epoch >= 0 else {
+                throw CNCError(.invalidArgument, "invalid SOURCE_DATE_EPOCH: \(epochText)")
+            }
+            request.sourceDateEpoch = epoch
+        } else if reproducible {
+            request.sourceDateEpoch = 0
+        }
         request.shmSize = try shmSize.map { try ByteSize(parsing: $0).bytes }
         for l in label {
             let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
