@@ -183,6 +183,6 @@ public struct BuildGraph: Sendable {
                 if case .arg(let defs) = inst.command { declared.formUnion(defs.map(\.name)) }
             }
         }
-        return arguments.values.keys.filter { !declared.contains($0) && !BuildArguments.proxyNames.contains($0) }.sorted()
+        return arguments.values.keys.filter { !declared.contains($0) && !BuildArguments.proxyNames.contains($0) && $0 != "SOURCE_DATE_EPOCH" }.sorted()
     }
 }

@@ -20,6 +20,12 @@ public struct BuildRequest: Sendable {
     public var extraHosts: [String] = []
     /// `--shm-size`: /dev/shm of RUN steps (bytes).
     public var shmSize: Int64?
+    /// `--secret` (and Compose's `build.secrets`): each secret's bytes by id, for RUN
+    /// --mount=type=secret. Never part of a cache key, a layer or the image.
+    public var secrets: [String: [UInt8]] = [:]
+    /// `SOURCE_DATE_EPOCH` (the build arg or the environment) or `--reproducible` (0): layer
+    /// mtimes clamped to it, the created and history times set to it.
+    public var sourceDateEpoch: Int64?
     /// `--pull`: pull every base image, even one the store has.
     public var pull = false
     /// A digest of the Dockerfile's text (BuildRequest.load sets it), for BuildInputsRecord.

@@ -35,7 +35,6 @@ extension Builder {
             env.append("\(k)=\(v)")
         }
         for (k, v) in step.usedArgs.sorted(by: { $0.key < $1.key }) { env.append("\(k)=\(v)") }
-        c.env = env
         c.workingDir = (image.workingDir ?? "").isEmpty ? "/" : image.workingDir ?? "/"
         c.user = image.user ?? ""
         c.initProcess = true
@@ -46,12 +45,16 @@ extension Builder {
         case .host: c.network = .host
         case .none, .default: c.network = .none
         }
-        let (mounts, hidden) = try runMounts(spec.mounts)
+        var secrets = SecretMounts()
+        defer { secrets.remove() }
+        let (mounts, targets) = try runMounts(spec.mounts, secrets: &secrets)
         c.mounts = mounts
+        c.env = env + secrets.env
         let created = try runtime.create(c)
         defer { try? runtime.remove(created.id.rawValue, force: true) }
         let (status, tail) = try follow(created, progress: shown)
         guard status == 0 else { throw RunFailure(command: argv, status: status, tail: tail) }
+        let hidden = Self.mountStubs(targets, upper: runtime.store.directory(created.id) + "/upper", lowers: created.lowerDirs)
         return try commitUpper(created, hidden: ContainerChanges.runtimeMountPoints.union(hidden), state: state)
     }
 
@@ -127,6 +130,7 @@ extension Builder {
         let tmp = try FileStream.createTemporary(in: scratch, prefix: "layer-")
         do {
             let tar = try TarWriter(to: tmp)
+            tar.mtimeClamp = request.sourceDateEpoch
             try TreeArchiver(tar).addUpperLayer(upper, skipping: hidden)
             try tar.finish()
             tmp.close()
@@ -139,11 +143,18 @@ extension Builder {
     }
 
     /// RUN --mount: cache directories persist under `<root>/build-cache-mounts/` (keyed by id,
-    /// else target), tmpfs is fresh, bind reads the context. The mount points are no part of the layer.
-    func runMounts(_ mounts: [RunMount]) throws -> ([MountSpec], Set<String>) {
+    /// else target), tmpfs is fresh, bind reads the context, secrets are files of this step
+    /// alone. The mount points are no part of the layer.
+    func runMounts(_ mounts: [RunMount], secrets: inout SecretMounts) throws -> ([MountSpec], Set<String>) {
         var out: [MountSpec] = []
         var hidden: Set<String> = []
         for m in mounts {
+            if m.type == .secret {
+                let before = secrets.mounts.count
+                try secretMount(m, into: &secrets)
+                if secrets.mounts.count > before, let target = m.target { out += secrets.mounts[before...]; hidden.insert(target) }
+                continue
+            }
             guard let target = m.target, target.hasPrefix("/") else {
                 throw CNCError(.invalidArgument, "mount target must be an absolute path")
             }
@@ -161,7 +172,7 @@ extension Builder {
                 out.append(MountSpec(type: .bind, source: rel.isEmpty ? context.tree.path : context.tree.path + "/" + rel,
                                      target: target, readOnly: m.readOnly))
             case .secret, .ssh:
-                throw CNCError(.unsupported, "not supported yet: RUN --mount=type=\(m.type.rawValue)")
+                throw CNCError(.unsupported, "not supported yet: RUN --mount=type=ssh")
             }
             hidden.insert(target)
         }

@@ -78,7 +78,7 @@ public final class Builder {
 
     private func buildHeld() throws -> ResolvedImage {
         var final = try finalStage()
-        final.image.created = final.image.created ?? ImageStore.now()
+        final.image.created = final.image.created ?? now
         let step = progress.begin("exporting to image")
         let image = try store.addBuiltImage(layers: final.layers, config: final.image, names: request.tags)
         progress.note(step, "writing image \(image.id) done")
@@ -210,6 +210,7 @@ public final class Builder {
             if !request.extraHosts.isEmpty { inputs.append("add-host=" + request.extraHosts.joined(separator: ",")) }
             if let shm = request.shmSize { inputs.append("shm-size=\(shm)") }
         }
+        if let epoch = request.sourceDateEpoch { inputs.append("source-date-epoch=\(epoch)") }
         var copy: CopyJob?
         switch step.command {
         case .copy(let spec), .add(let spec):
@@ -234,12 +235,15 @@ public final class Builder {
         case .copy, .add: layer = try copy?.execute(state: state)
         default: state.apply(step.command)
         }
-        let history = History(created: ImageStore.now(), createdBy: createdBy, comment: "buildkit.dockerfile.v0")
+        let history = History(created: now, createdBy: createdBy, comment: "buildkit.dockerfile.v0")
         state.append(layer, history: history)
         state.key = key
         try cache.store(key, BuildCache.Entry(history: state.image.history?.last ?? history, layer: layer))
         return false
     }
+
+    /// A time for the config and history: `SOURCE_DATE_EPOCH` when the build has one.
+    var now: String { request.sourceDateEpoch.map { ImageStore.timestamp(epoch: $0) } ?? ImageStore.now() }
 
     /// A cached layer is usable while its blob is in the store (its unpacked directory is made
     /// again when needed).

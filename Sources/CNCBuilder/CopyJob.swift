@@ -86,6 +86,7 @@ struct CopyJob {
         let dest = try view.resolve(BuildPath.clean(rawDest), last: true)
         let existingDir = try view.lstat(dest).map { $0.entry.kind == .directory } ?? false
         let writer = try LayerTarWriter(scratch: builder.scratch, view: view, owner: owner)
+        writer.tar.mtimeClamp = builder.request.sourceDateEpoch
         do {
             for source in sources {
                 if let inline = source.inline {

@@ -18,7 +18,7 @@ public struct CNCCommand: AsyncParsableCommand {
     /// Each area contributes its own list, so areas never edit the same line. Container commands
     /// come first: where names meet at the top level (`rm`), the container command is meant,
     /// as in docker; the image variants live under `cnc image`.
-    static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self, EventsCommand.self, SystemGroup.self, CompletionCommand<CNCCommand>.self]
+    static let systemCommands: [any ParsableCommand.Type] = [InfoCommand.self, VersionCommand.self, EventsCommand.self, SystemGroup.self, BuilderGroup.self, CompletionCommand<CNCCommand>.self]
 
     public init() {}
 }

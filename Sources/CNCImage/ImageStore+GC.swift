@@ -100,3 +100,23 @@ extension ImageStore {
         }
     }
 }
+
+extension ImageStore {
+    /// The layer blobs the images of the index use (only tagged ones with `taggedOnly`):
+    /// what `cnc builder prune` must never take.
+    public func layerDigestsOfImages(taggedOnly: Bool) throws -> Set<Digest> {
+        var out = Set<Digest>()
+        var roots = try readIndex().manifests.filter { !taggedOnly || $0.annotations?[AnnotationKey.refName] != nil }.map(\.digest)
+        var seen = Set<Digest>()
+        while let d = roots.popLast() {
+            guard seen.insert(d).inserted, hasBlob(d) else { continue }
+            let probe = try decodeBlob(JSONValue.self, d)
+            if probe["manifests"] != nil {
+                roots += try decodeBlob(Index.self, d).manifests.map(\.digest)
+            } else if probe["layers"] != nil {
+                out.formUnion(try manifest(d).layers.map(\.digest))
+            }
+        }
+        return out
+    }
+}

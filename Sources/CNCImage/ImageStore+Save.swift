@@ -21,6 +21,12 @@ extension ImageStore {
             let byName = (try? ImageReference(parsing: r)).flatMap { ref in img.names.first { $0 == ref } }
             images.append((img, byName.map { [$0] } ?? img.names))
         }
+        try save(images, format: format, to: output)
+    }
+
+    /// Writes images with the names the archive gives them (`cnc build -o`: the build's tags,
+    /// which the store itself does not get).
+    public func save(_ images: [(ResolvedImage, [ImageReference])], format: ArchiveFormat, to output: FileStream) throws {
         let tar = try TarWriter(to: output)
         switch format {
         case .dockerArchive: try saveDocker(images, tar)

@@ -8,6 +8,9 @@ public final class TarWriter: @unchecked Sendable {
     let a: OpaquePointer
     let output: FileStream
     private var closed = false
+    /// `SOURCE_DATE_EPOCH` (seconds): entries newer than it get it as their mtime (BuildKit's
+    /// rewrite-timestamp), so a rebuild writes the same bytes.
+    public var mtimeClamp: Int64?
 
     public enum Compression: Sendable { case none, gzip }
 
@@ -50,7 +53,11 @@ public final class TarWriter: @unchecked Sendable {
         archive_entry_set_size(e, type == 0o100000 ? size : 0)
         archive_entry_set_uid(e, Int64(uid))
         archive_entry_set_gid(e, Int64(gid))
-        archive_entry_set_mtime(e, time_t(mtime / 1_000_000_000), Int(mtime % 1_000_000_000))
+        if let clamp = mtimeClamp, mtime >= clamp * 1_000_000_000 {
+            archive_entry_set_mtime(e, time_t(clamp), 0)
+        } else {
+            archive_entry_set_mtime(e, time_t(mtime / 1_000_000_000), Int(mtime % 1_000_000_000))
+        }
         if let link { archive_entry_set_symlink(e, link) }
         guard archive_write_header(a, e) == ARCHIVE_OK else { throw error("header \(path)") }
         if type == 0o100000, size > 0, let writeContent {

@@ -71,6 +71,7 @@ public final class TreeArchiver {
         archive_entry_unset_atime(e)
         archive_entry_unset_ctime(e)
         archive_entry_unset_birthtime(e)
+        clampMtime(e)
         filterXattrs(e, dropXattr)
         archive_entry_linkify(links, &entry, &spare)
         guard let out = entry else { return true }
@@ -82,6 +83,11 @@ public final class TreeArchiver {
     }
 
     /// An empty regular file `name` (a whiteout or an opaque marker), stamped like `like`.
+    /// `TarWriter.mtimeClamp`: an entry newer than the epoch gets the epoch.
+    private func clampMtime(_ e: OpaquePointer) {
+        if let clamp = tar.mtimeClamp, Int64(archive_entry_mtime(e)) >= clamp { archive_entry_set_mtime(e, time_t(clamp), 0) }
+    }
+
     func addMarker(_ name: String, mode: UInt32, like source: String) throws {
         guard let e = archive_entry_new() else { throw CNCError(.internal, "archive_entry_new failed") }
         defer { archive_entry_free(e) }
@@ -97,6 +103,7 @@ public final class TreeArchiver {
         archive_entry_unset_atime(e)
         archive_entry_unset_ctime(e)
         archive_entry_unset_birthtime(e)
+        clampMtime(e)
         archive_entry_xattr_clear(e)
         guard archive_write_header(tar.a, e) == ARCHIVE_OK else { throw tar.error("header \(name)") }
     }

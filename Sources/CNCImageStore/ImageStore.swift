@@ -113,4 +113,11 @@ public final class ImageStore: @unchecked Sendable {
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return f.string(from: Date())
     }
+
+    /// A Unix time as the image config writes it (RFC 3339, UTC, whole seconds: `SOURCE_DATE_EPOCH`).
+    public static func timestamp(epoch: Int64) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
+    }
 }

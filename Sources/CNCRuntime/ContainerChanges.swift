@@ -91,7 +91,7 @@ public enum ContainerChanges {
         return !names.isEmpty && names.allSatisfy { hidden.contains(dir + "/" + $0) }
     }
 
-    static func parentPath(_ path: String) -> String {
+    public static func parentPath(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
     }

@@ -33,7 +33,6 @@ extension SpecReader {
 
     /// Compose's build keys cnc's builder does not implement: refused at the key, plainly.
     static let buildKeysNotSupported = [
-        "secrets": "build secrets (RUN --mount=type=secret is not supported by cnc build yet)",
         "ssh": "build ssh agents (RUN --mount=type=ssh is not supported by cnc build yet)",
         "cache_from": "external build caches (cnc's build cache lives in the state root)",
         "cache_to": "external build caches (cnc's build cache lives in the state root)",
@@ -42,7 +41,7 @@ extension SpecReader {
         "ulimits": "build ulimits",
     ]
     static let buildKeys = ["context", "dockerfile", "dockerfile_inline", "args", "target", "labels", "tags", "no_cache",
-                            "network", "extra_hosts", "shm_size", "pull"] + buildKeysNotSupported.keys.sorted()
+                            "network", "extra_hosts", "shm_size", "pull", "secrets"] + buildKeysNotSupported.keys.sorted()
 
     func readService(_ name: String, _ node: YAMLNode) -> ServiceSpec? {
         let path = "services.\(name)"
@@ -218,6 +217,7 @@ extension SpecReader {
         }
         if let n = f["extra_hosts"] { b.extraHosts = readExtraHosts(n, f.path("extra_hosts")) }
         if let n = f["shm_size"], let v = positiveSize(n, f.path("shm_size")) { b.shmSize = v }
+        if let n = f["secrets"] { b.secrets = readFileReferences(n, f.path("secrets"), defaultDir: "") }
         return b
     }
 

@@ -72,6 +72,9 @@ struct SpecValidator {
         for (i, c) in s.secrets.enumerated() where app.secrets[c.source] == nil {
             err("\(base).secrets[\(i)]", "undefined secret \"\(c.source)\"\(Suggest.hint(c.source, in: app.secrets.keys.sorted()))")
         }
+        for (i, c) in (s.build?.secrets ?? []).enumerated() where app.secrets[c.source] == nil {
+            err("\(base).build.secrets[\(i)]", "undefined secret \"\(c.source)\"\(Suggest.hint(c.source, in: app.secrets.keys.sorted()))")
+        }
     }
 
     /// A static `ipv4_address` must lie in one of its network's IPv4 subnets, when the network

@@ -80,4 +80,9 @@ extension FileSystem {
     public static func setMode(_ path: String, _ mode: UInt32) throws {
         try retryingEINTR("chmod", path: path) { chmod(path, mode_t(mode)) }
     }
+
+    /// lchown(2) of `path` itself.
+    public static func setOwner(_ path: String, uid: UInt32, gid: UInt32) throws {
+        try retryingEINTR("lchown", path: path) { lchown(path, uid, gid) }
+    }
 }

@@ -200,4 +200,38 @@ import Testing
         kill(watch.process.processIdentifier, SIGINT)
         #expect(r.eventually(seconds: 10) { !watch.process.isRunning }, "cncapply --watch ignored SIGINT after a build")
     }
+
+    /// Compose's `build.secrets`: a top-level secret (file or environment) reaches RUN
+    /// --mount=type=secret by its id (`target` renames it) and lands nowhere in the store.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func buildSecretsReachTheirRunOnly() throws {
+        let r = try BusyboxRoot()
+        let app = r.dir + "/app"
+        let secret = "compose-s3cr3t-\(UInt64.random(in: 0...UInt64.max))"
+        try Self.write(app + "/token.txt", secret)
+        try Self.write(app + "/app.yaml", """
+            name: sec
+            services:
+              web:
+                build:
+                  context: ./web
+                  secrets:
+                    - token
+                    - source: token
+                      target: renamed
+            secrets:
+              token:
+                file: ./token.txt
+            """)
+        try Self.write(app + "/web/Dockerfile", """
+            FROM bb:1
+            RUN --mount=type=secret,id=token --mount=type=secret,id=renamed,required=true cmp /run/secrets/token /run/secrets/renamed && wc -c < /run/secrets/token > /len
+            CMD ["sh", "-c", "cat /len; sleep 1000"]
+            """)
+        defer { _ = try? Self.cncapply(r, ["down"], in: app) }
+        let up = try Self.cncapply(r, [], in: app)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(try Self.logs(r, "sec-web-1", want: "\(secret.utf8.count)\n"))
+        #expect(BuildSecretTests.filesContaining(secret, under: r.root).isEmpty)
+    }
 }

@@ -49,7 +49,7 @@ struct ServiceBuilds {
             let request: BuildRequest
             let image: ResolvedImage
             do {
-                request = try Self.request(service: name, build: build, image: ref, projectDirectory: projectDirectory)
+                request = try Self.request(service: name, build: build, image: ref, projectDirectory: projectDirectory, secrets: app.secrets)
                 if showProgress { for w in request.warningLines { TerminalInfo.writeStderr(w + "\n") } }
                 if let failure = request.checkDirectiveFailure(request.findings) { throw failure }
                 note("\(name): building \(ref.familiar)")
@@ -76,8 +76,9 @@ struct ServiceBuilds {
 
     /// The build request of one service's `build:`, as `cnc build` would make it from the same
     /// flags: context, Dockerfile (or dockerfile_inline), args, target, labels, tags, no_cache,
-    /// network, extra_hosts, shm_size, pull.
-    static func request(service: String, build b: BuildSpec, image: ImageReference, projectDirectory: String) throws -> BuildRequest {
+    /// network, extra_hosts, shm_size, pull, secrets (from the app's top-level `secrets`).
+    static func request(service: String, build b: BuildSpec, image: ImageReference, projectDirectory: String,
+                        secrets: [String: SecretSpec] = [:]) throws -> BuildRequest {
         let source: DockerfileSource
         if let inline = b.dockerfileInline {
             source = .text(inline, display: "dockerfile_inline")
@@ -95,7 +96,22 @@ struct ServiceBuilds {
         r.extraHosts = b.extraHosts ?? []
         r.shmSize = b.shmSize?.bytes
         r.pull = b.pull ?? false
+        for ref in b.secrets ?? [] {
+            guard let s = secrets[ref.source] else { throw CNCError(.notFound, "undefined secret \"\(ref.source)\"") }
+            r.secrets[ref.target] = try secretBytes(s)
+        }
         return r
+    }
+
+    /// A top-level secret's bytes for a build: its file, its environment variable or its content.
+    static func secretBytes(_ s: SecretSpec) throws -> [UInt8] {
+        if let file = s.file {
+            guard FileSystem.exists(file) else { throw CNCError(.notFound, "failed to stat \(file): stat \(file): no such file or directory") }
+            return try FileSystem.readBytes(file)
+        }
+        if let env = s.environment { return Array((Host.environment(env) ?? "").utf8) }
+        if let content = s.content { return Array(content.utf8) }
+        throw CNCError(.unsupported, "not supported yet: external secret \"\(s.name)\" as a build secret")
     }
 
     /// The Dockerfile's absolute path (nil for dockerfile_inline): relative to the context.
@@ -113,7 +129,7 @@ struct ServiceBuilds {
                                 probed found: ((String, Digest) -> Void)? = nil) -> [String] {
         app.builtServices.compactMap { name, _, b in
             guard let ref = app.builtImageName(service: name), let current = try? store.resolve(ref.description).manifestDigest,
-                  let request = try? request(service: name, build: b, image: ref, projectDirectory: projectDirectory) else { return nil }
+                  let request = try? request(service: name, build: b, image: ref, projectDirectory: projectDirectory, secrets: app.secrets) else { return nil }
             let probed = try? Builder(request, store: store, runtime: runtime, progress: BuildProgress(mode: .quiet), pull: { _ in }).probe()
             if let probed { found?(ref.description, probed) }
             if let probed, probed == current { return nil }

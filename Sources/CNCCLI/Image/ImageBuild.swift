@@ -17,6 +17,8 @@ struct ImageBuild: ParsableCommand {
               cnc build -t web:v1 .
               cnc build -f build/Dockerfile --build-arg VERSION=2 --target app -t web:v2 .
               cnc build -f - -t tool:1 . < Dockerfile
+              cnc build --secret id=token,src=token.txt -t app:1 .
+              cnc build -o type=docker,dest=app.tar -t app:1 .
               cnc build --check .
             """)
 
@@ -34,6 +36,9 @@ struct ImageBuild: ParsableCommand {
     @Flag(name: .long, help: "Always attempt to pull all referenced images.") var pull = false
     @Option(name: .long, help: ArgumentHelp("Add a custom host-to-IP mapping (\"host:ip\").", valueName: "list")) var addHost: [String] = []
     @Option(name: .long, help: ArgumentHelp("Size of \"/dev/shm\".", valueName: "bytes")) var shmSize: String?
+    @Option(name: .long, help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\").", valueName: "stringArray")) var secret: [String] = []
+    @Option(name: [.short, .long], help: ArgumentHelp("Output destination (format: \"type=oci|docker,dest=FILE\"; dest=- is standard output).", valueName: "stringArray")) var output: [String] = []
+    @Flag(name: .long, help: "Reproducible output: SOURCE_DATE_EPOCH (build arg or environment), else 0, clamps layer times and sets the created times.") var reproducible = false
     @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any.") var check = false
     @Argument(help: ArgumentHelp("The build context directory.", valueName: "PATH"), completion: .directory) var context: String
 
@@ -92,21 +97,45 @@ struct ImageBuild: ParsableCommand {
         request.network = network == "host" ? .host : .none
         request.pull = pull
         request.extraHosts = addHost
+        request.secrets = try BuildRequest.readSecrets(try secret.map { try BuildSecret.parse($0, environment: Host.environment) },
+                                                       environment: Host.environment)
+        let epochText = args["SOURCE_DATE_EPOCH"] ?? Host.environment("SOURCE_DATE_EPOCH")
+        if let epochText, !epochText.isEmpty {
+            guard let epoch = Int64(epochText), epoch >= 0 else {
+                throw CNCError(.invalidArgument, "invalid SOURCE_DATE_EPOCH: \(epochText)")
+            }
+            request.sourceDateEpoch = epoch
+        } else if reproducible {
+            request.sourceDateEpoch = 0
+        }
         request.shmSize = try shmSize.map { try ByteSize(parsing: $0).bytes }
         for l in label {
             let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             request.labels[String(kv[0])] = kv.count == 2 ? String(kv[1]) : ""
         }
+        let export = try BuildOutput.parse(output)
+        var exportNames: [ImageReference] = []
+        if let export {
+            // buildx: an archive exporter writes the file instead of loading the image; the
+            // tags name the image inside the archive only.
+            exportNames = request.tags
+            request.tags = []
+            if export.dest == "-", FileStream.standardOutput().isTerminal {
+                throw CNCError(.invalidArgument, "output file is required for \(export.type.rawValue) exporter. refusing to write to console")
+            }
+        }
         let runtime = try ContainerEngine.runtime(global.engineConfig())
         let root = global.stateRoot
         let quietPull = mode == .quiet
-        let image = try Builder.run(request, store: try global.imageStore(), runtime: runtime, progress: out) { ref in
+        let store = try global.imageStore()
+        let image = try Builder.run(request, store: store, runtime: runtime, progress: out) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
         if let unused = request.unconsumedArgsWarning { writeStderr(unused + "\n") }
         for t in request.tags { global.recordImageEvent("tag", id: image.id.description, name: t.familiar) }
         if let iidfile { try FileSystem.writeAtomically(image.id.description, to: iidfile) }
-        if mode == .quiet { print(image.id.description) }
+        if let export { try export.write(image, names: exportNames, store: store) }
+        if mode == .quiet, export?.dest != "-" { print(image.id.description) }
     }
 
     /// The Dockerfile: `-f -` from stdin, `-f PATH`, else CONTEXT/Dockerfile.

@@ -25,18 +25,7 @@ struct ImageSave: ParsableCommand {
         let store = try global.imageStore()
         let ids = try images.map { try store.resolve($0).id.description }
         if let output {
-            let dir = FileSystem.directoryName(output)
-            let tmp = try FileStream.createTemporary(in: dir, prefix: ".\(FileSystem.baseName(output)).tmp-")
-            do {
-                try store.save(images, format: format.value, to: tmp)
-                try tmp.sync()
-                tmp.close()
-                try FileSystem.moveItem(tmp.path, to: output)
-            } catch {
-                tmp.close()
-                try? FileSystem.remove(tmp.path)
-                throw error
-            }
+            try BuildOutput.writeReplacing(output) { try store.save(images, format: format.value, to: $0) }
         } else {
             let out = FileStream.standardOutput()
             if out.isTerminal {

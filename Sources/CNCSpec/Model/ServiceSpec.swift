@@ -149,11 +149,13 @@ public struct BuildSpec: Codable, Hashable, Sendable {
     public var shmSize: ByteSize?
     /// Pull base images even when the store has them.
     public var pull: Bool?
+    /// `secrets`: top-level secrets by source; `target` is the id RUN --mount=type=secret uses.
+    public var secrets: [FileReference]?
 
     public init(context: String) { self.context = context }
 
     enum CodingKeys: String, CodingKey {
-        case context, dockerfile, args, target, labels, tags, network, pull
+        case context, dockerfile, args, target, labels, tags, network, pull, secrets
         case dockerfileInline = "dockerfile_inline"
         case noCache = "no_cache"
         case extraHosts = "extra_hosts"
@@ -174,6 +176,7 @@ public struct BuildSpec: Codable, Hashable, Sendable {
         extraHosts = try c.decodeIfPresent([String].self, forKey: .extraHosts)
         shmSize = try c.decodeIfPresent(ByteSize.self, forKey: .shmSize)
         pull = try c.decodeIfPresent(Bool.self, forKey: .pull)
+        secrets = try c.decodeIfPresent([FileReference].self, forKey: .secrets)
     }
 
     /// `dockerfile` is left out beside `dockerfile_inline` (the two exclude each other), so the
@@ -192,6 +195,7 @@ public struct BuildSpec: Codable, Hashable, Sendable {
         try c.encodeIfPresent(extraHosts, forKey: .extraHosts)
         try c.encodeIfPresent(shmSize, forKey: .shmSize)
         try c.encodeIfPresent(pull, forKey: .pull)
+        try c.encodeIfPresent(secrets, forKey: .secrets)
     }
 }
 

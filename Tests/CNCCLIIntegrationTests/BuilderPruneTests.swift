@@ -1,0 +1,69 @@
+import CNCCore
+import Foundation
+import Testing
+
+/// `cnc builder prune [-a]` on the real kernel: cache entries (and their blobs) no image uses go;
+/// with -a everything but what tagged images use; a tagged image's blobs never go.
+@Suite(.serialized) struct BuilderPruneTests {
+    static func blobs(_ r: BusyboxRoot) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: r.root + "/images/blobs/sha256"))
+    }
+
+    /// `cnc builder prune --root ROOT ARGS...`.
+    static func prune(_ r: BusyboxRoot, _ args: [String]) throws -> CLI.Result {
+        try CLI.exec(CLI.binDir + "/cnc", ["builder", "prune", "--root", r.root] + args)
+    }
+
+    static func cacheEntries(_ r: BusyboxRoot) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: r.root + "/build-cache")) ?? []).count
+    }
+
+    static func layers(_ r: BusyboxRoot, _ ref: String) throws -> [String] {
+        let json = try BuildCLITests.image(r, "inspect", ["--format", "{{json .RootFS.Layers}}", ref]).stdout
+        return (try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String] ?? []).map { String($0.dropFirst(7)) }
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func pruneTakesWhatNoTaggedImageUses() throws {
+        let r = try BusyboxRoot()
+        let ctx = try BuildCLITests.context(r, "ctx", ["Dockerfile": """
+            FROM bb:1 AS b
+            RUN echo intermediate > /big && echo more > /more
+            FROM bb:1
+            COPY --from=b /big /big
+            RUN echo final > /final
+            CMD ["cat", "/big", "/final"]
+            """, "other/Dockerfile": "FROM bb:1\nRUN echo untagged > /u\n"])
+        #expect(try r.cnc(["build", "-q", "-t", "keep:1", ctx]).status == 0)
+        let untagged = try r.cnc(["build", "-q", ctx + "/other"])
+        #expect(untagged.status == 0, "\(untagged.stderr)")
+        let kept = try Self.layers(r, "keep:1").suffix(2)
+        let before = try Self.blobs(r)
+        let entries = Self.cacheEntries(r)
+        #expect(entries >= 5)
+
+        // Default: the builder stage's RUN layer (used by no image) and its entry go.
+        let p = try Self.prune(r, ["-f"])
+        #expect(p.status == 0, "\(p.stderr)")
+        #expect(p.stdout.hasPrefix("Total reclaimed space: ") && !p.stdout.contains("Total reclaimed space: 0B"), "\(p.stdout)")
+        let after = try Self.blobs(r)
+        #expect(after.count < before.count)
+        #expect(kept.allSatisfy { after.contains($0) }, "a tagged image's layer was removed")
+        #expect(Self.cacheEntries(r) < entries)
+        let untaggedLayer = try Self.layers(r, untagged.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).last ?? ""
+        #expect(after.contains(untaggedLayer), "an untagged image's layer stays without -a")
+        #expect(try r.cnc(["run", "--rm", "keep:1"]).stdout == "intermediate\nfinal\n")
+
+        // --all: only what tagged images use stays (the untagged image's cache entry goes).
+        let beforeAll = Self.cacheEntries(r)
+        let a = try Self.prune(r, ["--all", "-f"])
+        #expect(a.status == 0 && a.stdout.hasPrefix("Total reclaimed space: "), "\(a.stdout)\(a.stderr)")
+        #expect(Self.cacheEntries(r) < beforeAll)
+        #expect(kept.allSatisfy { (try? Self.blobs(r).contains($0)) == true })
+        #expect(try r.cnc(["run", "--rm", "keep:1"]).stdout == "intermediate\nfinal\n")
+        // The tagged image's steps are still cache hits; the pruned builder stage runs again.
+        let again = try r.cnc(["build", "--progress", "plain", "-t", "keep:1", ctx])
+        #expect(again.status == 0 && again.stderr.contains("CACHED"), "\(again.stderr)")
+        try BuildCLITests.expectClean(r)
+    }
+}
