@@ -2,6 +2,7 @@ import CNCBuild
 import CNCCore
 import CNCImage
 import CNCSystem
+import Crypto
 
 /// One COPY or ADD: what its sources select (from the context, another stage or an image,
 /// or a heredoc), their checksum for the cache key, and the layer they make.
@@ -20,6 +21,8 @@ struct CopyJob {
         var items: [Item]
         /// Content of a heredoc source (`COPY <<EOF /path`).
         var inline: [UInt8]?
+        /// The mode an inline source gets without --chmod (0600 for an ADD of a URL).
+        var inlineMode: UInt32 = 0o644
         var isDirectory: Bool { items.first?.entry.kind == .directory }
     }
 
@@ -35,7 +38,8 @@ struct CopyJob {
                         heredocs: [Heredoc]) throws -> CopyJob {
         var sources: [Source] = []
         var sum: [String] = []
-        let plain = spec.sources.filter { !$0.hasPrefix("<<") }
+        let isURL = { (s: String) in s.hasPrefix("http://") || s.hasPrefix("https://") }
+        let plain = spec.sources.filter { !$0.hasPrefix("<<") && !(isAdd && isURL($0)) }
         for name in spec.sources where name.hasPrefix("<<") {
             let word = name.dropFirst(2).drop { $0 == "-" }.filter { $0 != "\"" && $0 != "'" }
             guard let doc = heredocs.first(where: { $0.name == word }) else {
@@ -44,8 +48,14 @@ struct CopyJob {
             sources.append(Source(name: doc.name, items: [], inline: Array(doc.body.utf8)))
             sum.append("heredoc\0\(doc.name)\0\(doc.body)")
         }
-        if isAdd, let url = plain.first(where: { $0.hasPrefix("http://") || $0.hasPrefix("https://") }) {
-            throw CNCError(.unsupported, "not supported yet: ADD of a URL (\(url))")
+        if spec.checksum != nil, !spec.sources.contains(where: isURL) {
+            throw CNCError(.invalidArgument, "checksum can't be specified for non-HTTP(S) sources")
+        }
+        for url in spec.sources where isAdd && isURL(url) {
+            let (name, bytes) = try fetch(url, checksum: spec.checksum)
+            sources.append(Source(name: name, items: [], inline: bytes, inlineMode: 0o600))
+            // The content decides the cache key (BuildKit fetches to compare as well).
+            sum.append("url\0\(url)\0" + SHA256.hash(data: bytes).map { String(format2: $0) }.joined())
         }
         if let from = spec.from {
             let view: LayeredView
@@ -91,7 +101,7 @@ struct CopyJob {
             for source in sources {
                 if let inline = source.inline {
                     let name = destIsDir || existingDir ? BuildPath.join(dest, source.name) : dest
-                    try writer.file(name, bytes: inline, mode: mode ?? 0o644)
+                    try writer.file(name, bytes: inline, mode: mode ?? source.inlineMode)
                     continue
                 }
                 if isAdd && fromContext, source.items.count == 1, let only = source.items.first, only.entry.kind == .regular,
