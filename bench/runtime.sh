@@ -12,18 +12,8 @@ root=$work/root
 # The default network (made by the default-bridge run below) goes with the root, bridge and table.
 trap 'ids=$("$CNC" ps -aq --no-trunc --root "$root" 2>/dev/null || true); [ -n "$ids" ] && "$CNC" rm -f --root "$root" $ids >/dev/null 2>&1; "$CNC" network rm --root "$root" cnc >/dev/null 2>&1 || true; runc delete -f cnc-bench-runc >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-scripts/make-busybox-rootfs.sh "$work/rootfs" >/dev/null
-mkdir -p "$work/bundle"
-(cd "$work/bundle" && runc spec)
-python3 - "$work" <<'PY'
-import json, sys
-w = sys.argv[1]
-c = json.load(open(f"{w}/bundle/config.json"))
-c["root"] = {"path": f"{w}/rootfs", "readonly": True}
-c["process"]["args"] = ["/bin/true"]
-c["process"]["terminal"] = False
-json.dump(c, open(f"{w}/bundle/config.json", "w"), indent=1)
-PY
+source bench/lib/runc-bundle.sh
+runc_bundle "$work"
 
 # The same rootfs as an image in cnc's store, so `run` goes through image lookup.
 tar -C "$work/rootfs" -cf "$work/rootfs.tar" .

@@ -14,18 +14,8 @@ RUNS=${RUNS:-30}
 export SDH_NAME=bench_systemd   # not cnc-*: its target would show among the units counted
 work=$(mktemp -d /var/tmp/cnc-bench-systemd.XXXXXX)   # not /tmp: the harness shares the host's
 trap 'scripts/systemd-harness.sh stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-scripts/make-busybox-rootfs.sh "$work/rootfs" >/dev/null
-mkdir -p "$work/bundle"
-(cd "$work/bundle" && runc spec)
-python3 - "$work" <<'PY'
-import json, sys
-w = sys.argv[1]
-c = json.load(open(f"{w}/bundle/config.json"))
-c["root"] = {"path": f"{w}/rootfs", "readonly": True}
-c["process"]["args"] = ["/bin/true"]
-c["process"]["terminal"] = False
-json.dump(c, open(f"{w}/bundle/config.json", "w"), indent=1)
-PY
+source bench/lib/runc-bundle.sh
+runc_bundle "$work"
 scripts/systemd-harness.sh start >/dev/null
 if [ "${1:-start}" = update ]; then
   sed -i 's|"/bin/true"|"/bin/sleep", "1000"|' "$work/bundle/config.json"
