@@ -36,6 +36,9 @@ public struct LoadedSpec: Sendable {
     public var projectDirectory: String
     /// The variables the spec was interpolated with (.env or --env-file, then the environment).
     public var variables: [String: String] = [:]
+    /// The env files read: `.env` beside the spec (when there is one) or `--env-file`, and the
+    /// services' `env_file:` (absolute paths). With the spec files, what a revision records.
+    public var envFiles: [String] = []
 }
 
 /// The spec compiler's entry point: files -> merged, interpolated YAML -> AppSpec -> checks.
@@ -61,12 +64,14 @@ public enum SpecLoader {
 
         // Variables: .env beside the first file (or --env-file), then the process environment on top.
         var variables: [String: String] = [:]
+        var envFilesRead: [String] = []
         let envFiles = options.envFiles.isEmpty ? [projectDir + "/.env"] : options.envFiles.map { absolute($0, cwd) }
         for (i, path) in envFiles.enumerated() {
             guard let text = SpecFiles.readText(path) else {
                 if !options.envFiles.isEmpty { diags.append(SpecDiagnostic(nil, "", "cannot read env file \(options.envFiles[i])")) }
                 continue
             }
+            envFilesRead.append(path)
             do {
                 for (k, v) in try EnvFile.parse(text, base: options.environment) { variables[k] = v }
             } catch {
@@ -108,7 +113,8 @@ public enum SpecLoader {
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
         var map = reader.sourceMap
         map.aliases = reader.sourcePaths
-        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables)
+        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables,
+                          envFiles: (envFilesRead + reader.envFilesRead.sorted()))
     }
 
     /// Parses and interpolates one file; nil (with diagnostics) when it is unusable.

@@ -30,6 +30,7 @@ extension SpecReader {
             out += results[c]
             diagnostics += readers[c].diagnostics
             sourcePaths.merge(readers[c].sourcePaths) { a, _ in a }
+            envFilesRead.formUnion(readers[c].envFilesRead)
         }
         return out
     }

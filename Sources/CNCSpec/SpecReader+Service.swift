@@ -242,6 +242,7 @@ extension SpecReader {
                     if required { error(fileNode, f.path("env_file"), "cannot read env file \(file)") }
                     continue
                 }
+                envFilesRead.insert(resolved)
                 do {
                     for (k, v) in try EnvFile.parse(text, base: variables) { env[k] = v }
                 } catch {

@@ -21,6 +21,8 @@ final class SpecReader {
     /// Normalized path -> the path the user wrote, where they differ (`ports[3]` of a
     /// `9000-9005:9000-9005` item is `ports[0]` in the file).
     var sourcePaths: [String: String] = [:]
+    /// The env files services' `env_file:` read (absolute paths), recorded with a revision.
+    var envFilesRead: Set<String> = []
 
     /// Scalars whose interpolation failed: already reported, so later checks stay quiet on them.
     var failedInterpolations: Set<SourceMark> = []

@@ -6,7 +6,7 @@ import Foundation
 /// SQLite's own locking keeps concurrent readers consistent.
 public actor StateDB {
     /// The schema this build writes. Older files are migrated forward; newer ones are refused.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     let db: SQLiteDatabase
 
@@ -81,6 +81,13 @@ public actor StateDB {
                 """)
             }
         }
+        // 2: each revision keeps the digests of the files it was applied from (spec files,
+        // includes, .env and env files), so `cncapply status` can tell a spec edited on the host.
+        if version < 2 {
+            try db.transaction {
+                try db.execute("ALTER TABLE revisions ADD COLUMN files TEXT NOT NULL DEFAULT '{}'; PRAGMA user_version = 2;")
+            }
+        }
     }
 
     // MARK: apps
@@ -116,12 +123,12 @@ public actor StateDB {
             let next = (try db.query("SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE project = ?", [.text(revision.project)])
                 .first?.first?.int) ?? 1
             try db.query("""
-                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     .text(revision.project), .int(next), .text(revision.spec), .text(try json(revision.images)),
                     .text(try json(revision.configHashes)), .text(try json(revision.replicas)), .text(revision.author),
-                    .int(revision.createdAt), .text(revision.outcome.rawValue), .text(revision.reason),
+                    .int(revision.createdAt), .text(revision.outcome.rawValue), .text(revision.reason), .text(try json(revision.files)),
                 ])
             if keep > 0 {
                 try db.query("DELETE FROM revisions WHERE project = ? AND number <= ?", [.text(revision.project), .int(next - Int64(keep))])
@@ -149,14 +156,14 @@ public actor StateDB {
     /// All kept revisions of `project`, oldest first.
     public func revisions(project: String) throws -> [RevisionRecord] {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files
             FROM revisions WHERE project = ? ORDER BY number
             """, [.text(project)]).map(revision)
     }
 
     public func revision(project: String, number: Int) throws -> RevisionRecord? {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files
             FROM revisions WHERE project = ? AND number = ?
             """, [.text(project), .int(Int64(number))]).first.map(revision)
     }
@@ -164,7 +171,7 @@ public actor StateDB {
     /// The newest revision of `project` that succeeded, if any.
     public func lastSucceededRevision(project: String) throws -> RevisionRecord? {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files
             FROM revisions WHERE project = ? AND outcome = 'succeeded' ORDER BY number DESC LIMIT 1
             """, [.text(project)]).first.map(revision)
     }
@@ -202,7 +209,8 @@ public actor StateDB {
             project: row[0].text ?? "", number: Int(row[1].int ?? 0), spec: row[2].text ?? "",
             images: try decode([String: String].self, row[3]), configHashes: try decode([String: String].self, row[4]),
             replicas: try decode([String: Int].self, row[5]), author: row[6].text ?? "", createdAt: row[7].int ?? 0,
-            outcome: RevisionRecord.Outcome(rawValue: row[8].text ?? "") ?? .failed, reason: row[9].text ?? "")
+            outcome: RevisionRecord.Outcome(rawValue: row[8].text ?? "") ?? .failed, reason: row[9].text ?? "",
+            files: try decode([String: String].self, row[10]))
     }
 
     // MARK: containers

@@ -77,10 +77,11 @@ struct ApplyRun {
         let desired = desiredApp
         Trace.mark("apply: desired state built")
         let app = loaded.app
-        let request = ApplyRequest(
+        var request = ApplyRequest(
             desired: desired, specText: { try AppContext.specText(app) }, specFiles: try spec.absoluteSpecFiles(),
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
+        request.files = { [loaded] in Self.appliedFiles(loaded) }
         let dryRun = flags.dryRun
         let sourceMap = loaded.sourceMap
         let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
@@ -181,6 +182,15 @@ struct ApplyRun {
         for (_, c) in loaded.app.configs { if let f = c.file { files.insert(f) } }
         for (_, c) in loaded.app.secrets { if let f = c.file { files.insert(f) } }
         return files.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }.sorted()
+    }
+
+    /// The files a revision records (path -> digest) for drift: the spec files and their
+    /// includes, and the env files the spec read. Only when a revision is recorded.
+    static func appliedFiles(_ loaded: LoadedSpec) -> [String: String] {
+        let cwd = FileManager.default.currentDirectoryPath
+        let specFiles = loaded.sourceMap.files.filter { !$0.isEmpty && $0 != "-" && $0 != "<stdin>" }
+        let paths = AppListing.absolute(Array(specFiles), directory: cwd) + loaded.envFiles
+        return AppEngine.fileDigests(paths).compactMapValues { $0 }
     }
 
     /// Waits until every container of the app runs (and is healthy where it has a health check).
