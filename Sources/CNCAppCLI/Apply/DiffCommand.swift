@@ -5,12 +5,22 @@ import CNCImage
 import CNCPlanner
 import CNCSystem
 
-/// `cncapply diff`: the plan an apply would run. Exit 0 in sync, 2 changes pending, 1 error.
+/// `cncapply diff`: the plan an apply would run. Exit 0 in sync, 2 changes pending, 1 error
+/// (Terraform's `plan -detailed-exitcode`), always: `--exit-code` only says so on the line.
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Print the plan; exit 0 when in sync, 2 when changes are pending, 1 on error (for CI).",
-        discussion: "EXAMPLES\n  cncapply diff -f app.yaml\n  cncapply diff -f app.yaml --plan-out plan.json -o json")
+        discussion: """
+        The exit status is a stable interface for CI: 0 in sync, 2 changes pending, 1 error \
+        (a spec error, a port conflict an apply would hit, a root that cannot be read). \
+        -o json and --plan-out write the plan in the format specs/plan.schema.json describes.
+
+        EXAMPLES
+          cncapply diff -f app.yaml
+          cncapply diff -f app.yaml --exit-code
+          cncapply diff -f app.yaml --plan-out plan.json -o json
+        """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var spec: SpecOptions
@@ -19,6 +29,8 @@ struct DiffCommand: AsyncParsableCommand {
     var planOut: String?
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output: text or json.")
     var output: ReportFormat = .text
+    @Flag(name: .customLong("exit-code"), help: "Exit 0 in sync, 2 changes pending, 1 error (what diff always does; accepted for scripts that say so, as with git diff --exit-code).")
+    var exitCode = false
 
     func run() async throws {
         let loaded = try spec.loadReporting()
