@@ -65,7 +65,7 @@ struct ApplyRun {
             // Builds whose every step is cached plan with the image they would give.
             var probed: [String: Digest] = [:]
             let lines = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root,
-                                                      store: ctx.images, runtime: ctx.runtime, probed: { probed[$0] = $1 })
+                                                      store: ctx.images, runtime: ctx.runtime, probed: { ref, digest, _ in probed[ref] = digest })
             if !json { for line in lines { view.note(line) } }
             digests.merge(probed) { _, new in new }
         }

@@ -36,13 +36,21 @@ struct DiffCommand: AsyncParsableCommand {
         let loaded = try spec.loadReporting()
         let ctx = try AppContext.open(global)
         // Only images already in the store: diff never pulls. A missing one is a pending change.
-        let digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
-        let desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        var digests = ImageResolution.localDigests(for: loaded.app, store: ctx.images)
+        // A built service whose context changed since its image was built is a pending change
+        // too; a build whose steps are all cached plans with the image it would give, as
+        // --dry-run does (so a saved plan matches the apply that builds it).
+        var probed: [String: (digest: Digest, changes: [String]?)] = [:]
+        let rebuilds = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory,
+                                                     stateRoot: ctx.config.stateRoot, store: ctx.images, runtime: ctx.runtime,
+                                                     probed: { probed[$0] = ($1, $2) })
+        digests.merge(probed.mapValues(\.digest)) { _, new in new }
+        var desired = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        for (i, s) in desired.services.enumerated() {
+            if let ref = loaded.app.builtImageName(service: s.name) { desired.services[i].buildChanges = probed[ref.description]?.changes }
+        }
         let plan = try await ctx.engine.plan(ApplyRequest(desired: desired, spec: "", options: PlanOptions(prune: prune)))
         if let planOut { try FileSystem.writeAtomically(try CanonicalJSON.string(plan, pretty: true), to: planOut) }
-        // A built service whose context changed since its image was built is a pending change too.
-        let rebuilds = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory,
-                                                     stateRoot: ctx.config.stateRoot, store: ctx.images, runtime: ctx.runtime)
         switch output {
         case .json: print(try CanonicalJSON.string(plan, pretty: true), terminator: "")
         case .text:
