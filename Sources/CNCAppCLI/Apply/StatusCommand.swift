@@ -40,7 +40,12 @@ struct StatusCommand: AsyncParsableCommand {
         let target = try AppTarget.find(spec)
         let ctx = try AppContext.open(global)
         let last = try await ctx.state.revisions(project: target.project).last
-        let observed = try await ctx.engine.observe(project: target.project)
+        // Drift observes the app once (as a no-op apply's planning does); only an app without a
+        // successful revision (or taken down) is observed here.
+        let drift = try await ctx.engine.drift(project: target.project, tagger: ctx.images, recompile: { try ctx.recompile($0) })
+        // With -f the pending plan needs every container's sections (observed in full).
+        let observed: ObservedApp
+        if let seen = drift?.observed, target.loaded == nil { observed = seen } else { observed = try await ctx.engine.observe(project: target.project) }
         guard last != nil || !observed.containers.isEmpty else {
             throw CNCError(.notFound, "no such app: \(target.project) (never applied on this root; cncapply ls -a lists the apps)")
         }
@@ -53,7 +58,6 @@ struct StatusCommand: AsyncParsableCommand {
             desiredReplicas = Dictionary(desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a })
             pending = Planner.plan(desired: desired, observed: observed).actions.map(\.line)
         }
-        let drift = try await ctx.engine.drift(project: target.project, tagger: ctx.images, recompile: { try ctx.recompile($0) })
         let names = Set(desiredReplicas.keys).union(observed.containers.map(\.service)).sorted()
         let services = names.map { name -> Service in
             let cs = observed.containers.filter { $0.service == name }

@@ -1,13 +1,16 @@
 import CNCCore
 import CNCPlanner
 import CNCState
+import CNCSystem
 import Crypto
 import Foundation
 
 /// What `AppEngine.drift` found: the revision compared against and each difference.
-public struct DriftReport: Sendable, Codable, Equatable {
+public struct DriftReport: Sendable, Equatable {
     public var revision: Int
     public var items: [DriftItem]
+    /// The app as observed for it (callers that show the app too need not observe again).
+    public var observed: ObservedApp
 }
 
 extension AppEngine {
@@ -22,14 +25,17 @@ extension AppEngine {
         guard let revision = try await state.lastSucceededRevision(project: project),
               !(try await state.isDown(project: project)) else { return nil }
         let expected = try await recompile(revision)
+        Trace.mark("drift: revision recompiled")
         let observed = try await observe(project: project, desired: expected)
         let plan = Planner.plan(desired: expected, observed: observed)
+        Trace.mark("drift: observed and planned")
         var items = Drift.items(plan: plan, observed: observed, expected: expected)
         var current: [String: CNCCore.Digest?] = [:]
         for ref in revision.images.keys { current[ref] = try await tagger.currentDigest(of: ref) }
         items += Drift.retagged(recorded: revision.images, current: current, services: expected.services)
         items += Drift.editedFiles(recorded: revision.files, current: Self.fileDigests(Array(revision.files.keys)))
-        return DriftReport(revision: revision.number, items: items)
+        Trace.mark("drift: tags and files compared")
+        return DriftReport(revision: revision.number, items: items, observed: observed)
     }
 
     /// `sha256:...` of each file's content (nil for one that cannot be read): what a revision
