@@ -172,6 +172,7 @@ struct ApplyRun {
         var files = loaded.sourceMap.files.filter { $0 != "-" && !$0.isEmpty }
         for f in try spec.specFiles(workingDirectory: cwd) where f != "-" { files.insert(f) }
         files.insert(loaded.projectDirectory + "/.env")
+        files.insert(loaded.projectDirectory + "/.env.enc")
         for f in spec.envFile { files.insert(f) }
         for (_, s) in loaded.app.services {
             for v in s.volumes where v.type == .bind { if let src = v.source, !FileSystem.isDirectory(src) { files.insert(src) } }
