@@ -21,7 +21,9 @@ extension SpecReader {
                 app.services[name] = s
             }
         }
-        for (key, c) in app.secrets.sorted(by: { $0.key < $1.key }) {
+        // Without a decryptor (a stored revision read back) encrypted secret files stay unread:
+        // their content is needed only to create containers, which refuses them undecrypted.
+        for (key, c) in app.secrets.sorted(by: { $0.key < $1.key }) where sealed.decryptor != nil {
             guard let file = c.file, SealedInputs.isEncrypted(file) else { continue }
             let path = "secrets.\(key).file"
             let shown = file.hasPrefix(defaultBaseDir + "/") ? String(file.dropFirst(defaultBaseDir.count + 1)) : file

@@ -77,10 +77,20 @@ import Testing
         let diff = try app.apply(["diff", "-f", file] + key)
         #expect(diff.status == 2 && diff.stdout.hasPrefix("web: replace — files.secret:pw \"<secret: pw.enc hmac-sha256:"), "\(diff.stdout)\(diff.stderr)")
         #expect(!diff.stdout.contains(fileSecret) && !diff.stdout.contains(newSecret))
+        _ = try app.write(Self.spec.replacingOccurrences(of: "PLAIN: hello", with: "PLAIN: bye"))
         let second = try app.apply(["-f", file] + key)
         #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
         #expect(try CLI.run("cnc", ["exec", "--root", app.root, "sealed-web-1", "cat", "/run/secrets/pw"]).stdout == newSecret)
         #expect(try filesContaining(newSecret, under: app.root) == [])
+
+        // A revision keeps no secret values: a rollback takes them from the spec as decrypted now,
+        // and without the spec it refuses rather than start the service with redactions.
+        let blind = try app.apply(["rollback", "-p", "sealed", "--to", "1"])
+        #expect(blind.status == 1 && blind.stderr.contains("pw.enc is encrypted, and a stored revision keeps no secrets: give the spec (-f) and its age key"), "\(blind.stdout)\(blind.stderr)")
+        let back = try app.apply(["rollback", "-f", file, "--to", "1"] + key)
+        #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
+        let after = try CLI.run("cnc", ["exec", "--root", app.root, "sealed-web-1", "sh", "-c", "echo $PLAIN $DB_PASSWORD; cat /run/secrets/pw"])
+        #expect(after.stdout == "hello \(password)\n\(newSecret)", "\(after.stdout)\(after.stderr)")
 
         // The clear values live only in the container's 0700 directory on a tmpfs, gone with it.
         let id = try CLI.run("cnc", ["inspect", "--root", app.root, "--format", "{{.Id}}", "sealed-web-1"]).stdout

@@ -83,7 +83,7 @@ struct ApplyRun {
             keepRevisions: loaded.app.cnc.revisionHistory)
         let dryRun = flags.dryRun
         let sourceMap = loaded.sourceMap
-        let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+        let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0, current: loaded) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
             let text = plan.text(steps: true)

@@ -94,7 +94,7 @@ public enum DesiredAppBuilder {
         guard let file = c.file else { return nil }
         if let sealed = app.sealedFiles[file] { return sealed.content }
         if file.hasSuffix(".enc") {
-            throw CNCError(.unsupported, "\(file) is encrypted and was not decrypted here (a stored revision keeps no secrets): apply the spec with its age key")
+            throw CNCError(.invalidArgument, "secret file \(file) is encrypted, and a stored revision keeps no secrets: give the spec (-f) and its age key")
         }
         guard let data = FileManager.default.contents(atPath: file) else {
             throw CNCError(.notFound, "cannot read \(file)")

@@ -27,7 +27,7 @@ enum ServiceContainerFactory {
     static func sealed(_ s: ServiceSpec) throws -> SealedMaterial {
         for (k, v) in s.environment.sorted(by: { $0.key < $1.key }) where s.sealedEnvironment[k] == nil {
             if let v, SecretRedaction.isRedaction(v) {
-                throw CNCError(.unsupported, "\(k) is \(v): a stored revision keeps no secret values; apply the spec with its age key instead")
+                throw CNCError(.invalidArgument, "\(k) is \(v), and a stored revision keeps no secrets: give the spec (-f) and its age key")
             }
         }
         return SealedMaterial(
