@@ -41,6 +41,8 @@ public struct LoadedSpec: Sendable {
     public var projectDirectory: String
     /// The variables the spec was interpolated with (.env or --env-file, then the environment).
     public var variables: [String: String] = [:]
+    /// Those of `variables` read from encrypted files (.env.enc): never to be written out.
+    public var sealedVariables: Set<String> = []
 }
 
 /// The spec compiler's entry point: files -> merged, interpolated YAML -> AppSpec -> checks.
@@ -68,6 +70,7 @@ public enum SpecLoader {
         // the process environment on top.
         let sealed = SealedInputs(decryptor: options.decryptor)
         var variables: [String: String] = [:]
+        var sealedVariables: Set<String> = []
         let envFiles = options.envFiles.isEmpty ? [projectDir + "/.env", projectDir + "/.env.enc"] : options.envFiles.map { absolute($0, cwd) }
         for (i, path) in envFiles.enumerated() {
             let shown = options.envFiles.isEmpty ? String(path.split(separator: "/").last ?? "") : options.envFiles[i]
@@ -82,7 +85,10 @@ public enum SpecLoader {
             }
             do {
                 let entries = try EnvFile.parse(String(decoding: bytes, as: UTF8.self), base: options.environment)
-                if SealedInputs.isEncrypted(path) { sealed.remember(entries, from: shown) }
+                if SealedInputs.isEncrypted(path) {
+                    sealed.remember(entries, from: shown)
+                    sealedVariables.formUnion(entries.map(\.0))
+                }
                 for (k, v) in entries { variables[k] = v }
             } catch {
                 diags.append(SpecDiagnostic(SourceMark(file: shown, line: error.line, column: 1), "", error.message))
@@ -130,7 +136,8 @@ public enum SpecLoader {
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
         var map = reader.sourceMap
         map.aliases = reader.sourcePaths
-        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables)
+        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables,
+                          sealedVariables: sealedVariables.filter { options.environment[$0] == nil })
     }
 
     /// Parses and interpolates one file; nil (with diagnostics) when it is unusable.

@@ -53,6 +53,7 @@ struct FakeDecryptor: SpecDecryptor {
         #expect(redacted.hasPrefix("<secret: .env.enc fake:"), "\(redacted)")
         #expect((web.environment["API_TOKEN"] ?? nil)?.hasPrefix("<secret: api.env.enc ") == true)
         #expect(web.environment["PLAIN"] == "hello")
+        #expect(loaded.sealedVariables == ["DB_PASSWORD"])
         #expect(loaded.app.sealedFiles[dir.path + "/pw.enc"]?.content == Array("file-secret-1".utf8))
         // What is stored and printed (the normalized spec) holds none of the values.
         let text = String(decoding: try JSONEncoder().encode(loaded.app), as: UTF8.self)
