@@ -37,7 +37,8 @@ public struct SealedMaterial: Sendable {
 extension ContainerStore {
     /// A container's sealed material: beside the ephemeral containers, on a tmpfs (the run root,
     /// else /dev/shm), never on the state root's disk; nil without a tmpfs.
-    public func sealedDirectory(_ id: ContainerID) -> String? { ephemeralDir.map { $0 + "-sealed/" + id.rawValue } }
+    public func sealedDirectory(_ id: ContainerID) -> String? { sealedRoot.map { $0 + "/" + id.rawValue } }
+    public var sealedRoot: String? { ephemeralDir.map { $0 + "-sealed" } }
 }
 
 extension Runtime {
@@ -78,6 +79,17 @@ extension Runtime {
         guard let dir = store.sealedDirectory(id), FileSystem.exists(dir) else { return }
         try? FileSystem.removeTree(dir)
         try? FileSystem.removeDirectory(FileSystem.directoryName(dir))  // only once empty
+    }
+
+    /// Sealed directories whose container is gone (a create killed half-way, a directory removed
+    /// by hand), older than `isOld` says: removed, so no secret outlives its container.
+    func sweepSealed(isOld: (String) -> Bool) {
+        guard let root = store.sealedRoot else { return }
+        for name in (try? FileSystem.listDirectory(root)) ?? [] {
+            guard let id = try? ContainerID(name), !FileSystem.exists(store.directory(id)), isOld(root + "/" + name) else { continue }
+            try? FileSystem.removeTree(root + "/" + name)
+        }
+        try? FileSystem.removeDirectory(root)  // only once empty
     }
 
     /// init.conf / exec entries for the sealed variables: the file cnc-init reads them from.
