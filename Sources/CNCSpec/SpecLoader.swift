@@ -132,7 +132,7 @@ public enum SpecLoader {
         SpecValidator(reader: reader).validate(app)
         if let profiles = options.profiles { app.services = SpecValidator(reader: reader).enabled(app, profiles: profiles) }
 
-        let all = reader.diagnostics.sorted()
+        let all = SecretRedaction.scrub(reader.diagnostics, secrets: sealed.all).sorted()
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
         var map = reader.sourceMap
         map.aliases = reader.sourcePaths

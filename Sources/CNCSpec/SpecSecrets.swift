@@ -60,6 +60,22 @@ public enum SecretRedaction {
     /// Whether a value is a redaction (a value read back from a stored revision, say).
     public static func isRedaction(_ value: String) -> Bool { value.hasPrefix("<secret: ") && value.hasSuffix(">") }
 
+    /// `diagnostics` with every secret value in their messages replaced by `<secret: FILE>`: an
+    /// error about a value (`"s3cr3t:80" is not a port`) must not print it.
+    static func scrub(_ diagnostics: [SpecDiagnostic], secrets: [String: String]) -> [SpecDiagnostic] {
+        guard !secrets.isEmpty else { return diagnostics }
+        let ordered = secrets.sorted { $0.key.count > $1.key.count }
+        return diagnostics.map { d in
+            var d = d
+            for (value, file) in ordered {
+                let shown = "<secret: \(file)>"
+                d.message = d.message.replacingOccurrences(of: "\"\(value)\"", with: shown)
+                if value.count >= 6 { d.message = d.message.replacingOccurrences(of: value, with: shown) }
+            }
+            return d
+        }
+    }
+
     /// The file a secret value came from, if `value` holds one: exactly for values of at least 6
     /// characters contained in it, else only when equal (a short secret such as "1" would be
     /// "found" in every port and tag).

@@ -81,6 +81,17 @@ struct FakeDecryptor: SpecDecryptor {
         }
     }
 
+    @Test func anErrorAboutASecretValueDoesNotPrintIt() throws {
+        let spec = Self.app.replacingOccurrences(of: "image: busybox", with: "image: busybox\n    ports: [\"${DB_PASSWORD}:80\"]")
+        let dir = try SpecDir(files(spec: spec))
+        #expect {
+            _ = try load(dir)
+        } throws: { error in
+            let text = "\((error as? SpecErrors)?.diagnostics ?? [])"
+            return text.contains("services.web.ports[0]") && text.contains("<secret: .env.enc>") && !text.contains("s3cr3t")
+        }
+    }
+
     @Test func aWrongOrMissingKeyNamesTheFile() throws {
         var f = files()
         f["pw.enc"] = "garbage"
