@@ -132,6 +132,7 @@ let package = Package(
             "CNCStart", "CNCExport", "CNCBuild", "CNCBuilder",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // cnc's registry commands, in their own executable (cnc-registry) so the HTTPS stack
         // loads only for them.

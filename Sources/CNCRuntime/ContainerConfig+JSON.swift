@@ -110,6 +110,7 @@ extension ContainerConfig {
         o.set("ipcMode", ipcMode?.rawValue)
         o.set("utsMode", utsMode?.rawValue)
         o.set("groupAdd", groupAdd)
+        o.set("sealedEnv", sealedEnv)
         o.set("created", created)
         return o.value
     }

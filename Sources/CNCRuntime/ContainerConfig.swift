@@ -73,6 +73,9 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var utsMode: NamespaceMode?
     /// `--group-add` / Compose `group_add`: more supplementary groups (names or gids).
     public var groupAdd: [String]?
+    /// Variables whose values are in the sealed file on a tmpfs (`Runtime.writeSealed`), not
+    /// here: `env` holds their redactions. nil: none.
+    public var sealedEnv: [String]?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

@@ -19,7 +19,7 @@ extension Runtime {
     /// `ephemeral`: a foreground `--rm` run that writes no log (see ContainerStore.ephemeralDir):
     /// its directory goes on a tmpfs when there is one.
     @discardableResult
-    public func create(_ input: ContainerConfig, startsNext: Bool = false, ephemeral: Bool = false) throws -> ContainerConfig {
+    public func create(_ input: ContainerConfig, sealed: SealedMaterial = SealedMaterial(), startsNext: Bool = false, ephemeral: Bool = false) throws -> ContainerConfig {
         var c = input
         c.env = Self.mergeEnvironment(c.env)
         if c.name.isEmpty { c.name = Self.randomName() }
@@ -71,6 +71,7 @@ extension Runtime {
                 try volumes.ensure(c.mounts[i].source, anonymous: c.mounts[i].anonymous)
             }
             Trace.mark("create: dirs")
+            try writeSealed(sealed, into: &c)
             if let profile = try customSeccomp(c) { try SeccompProfile.compile(profile, to: dir + "/" + Self.customSeccompFile) }
             // config.json (the OCI view, for people and tools): for a container about to start,
             // start writes it while the container's init works; otherwise a second thread
@@ -92,6 +93,7 @@ extension Runtime {
         } catch {
             if StartPreparations.take(c.id) { try? cgroups.remove(c.cgroupPath) }
             try? FileSystem.removeTree(dir)
+            removeSealed(c.id)
             store.releaseName(c.name, of: c.id)
             throw error
         }
@@ -186,7 +188,8 @@ extension Runtime {
         for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
         if namespaceFlags(c).contains(.net) { n.add("loopback", "1") }
-        for e in workloadEnv(c) { n.add("env", e) }
+        for e in unsealedEnv(c) { n.add("env", e) }
+        addSealedEnv(c, to: &n)
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }
         for u in c.ulimits { n.add("rlimit", u.name, String(u.soft), String(u.hard)) }

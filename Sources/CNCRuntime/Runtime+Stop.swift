@@ -150,6 +150,7 @@ extension Runtime {
                 Trace.mark("cgroups removed")
                 if let network { try? network.detach(container: c.config) }
                 trash.append(try moveToTrash(c.directory))
+                removeSealed(c.config.id)
                 store.releaseName(c.config.name, of: c.config.id)
                 record("destroy", c.config)
                 if volumes {
@@ -189,6 +190,7 @@ extension Runtime {
         let cgroupRemoval = Threads.start { try cgroups.removeKeepingParents(path) }
         if let network { try? network.detach(container: c) }
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
+        removeSealed(c.id)
         store.releaseName(c.name, of: c.id)
         record("destroy", c)
         try cgroupRemoval.join()

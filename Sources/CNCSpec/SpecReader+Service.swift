@@ -238,13 +238,20 @@ extension SpecReader {
         if let n = f["env_file"] {
             for (file, required, fileNode) in readEnvFileList(n, f.path("env_file")) {
                 let resolved = resolvePath(file, from: fileNode)
-                guard let text = SpecFiles.readText(resolved) else {
+                let bytes: [UInt8]?
+                do { bytes = try sealed.read(resolved, shown: file) } catch {
+                    self.error(fileNode, f.path("env_file"), "\(error)")
+                    continue
+                }
+                guard let bytes else {
                     if required { error(fileNode, f.path("env_file"), "cannot read env file \(file)") }
                     continue
                 }
                 envFilesRead.insert(resolved)
                 do {
-                    for (k, v) in try EnvFile.parse(text, base: variables) { env[k] = v }
+                    let entries = try EnvFile.parse(String(decoding: bytes, as: UTF8.self), base: variables)
+                    if SealedInputs.isEncrypted(resolved) { sealed.remember(entries, from: file) }
+                    for (k, v) in entries { env[k] = v }
                 } catch {
                     self.error(fileNode, f.path("env_file"), "\(file):\(error.line): \(error.message)")
                 }

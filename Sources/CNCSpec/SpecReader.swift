@@ -11,6 +11,8 @@ final class SpecReader {
     /// Directory that relative paths in each file resolve against.
     let baseDirs: [String: String]
     let defaultBaseDir: String
+    /// The load's decryptor and the secret values read so far (shared by parallel readers).
+    var sealed = SealedInputs(decryptor: nil)
 
     init(variables: [String: String], baseDirs: [String: String], defaultBaseDir: String) {
         self.variables = variables

@@ -84,7 +84,7 @@ struct ApplyRun {
         request.files = { [loaded] in Self.appliedFiles(loaded) }
         let dryRun = flags.dryRun
         let sourceMap = loaded.sourceMap
-        let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+        let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0, current: loaded) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
             let text = plan.text(steps: true)
@@ -173,6 +173,7 @@ struct ApplyRun {
         var files = loaded.sourceMap.files.filter { $0 != "-" && !$0.isEmpty }
         for f in try spec.specFiles(workingDirectory: cwd) where f != "-" { files.insert(f) }
         files.insert(loaded.projectDirectory + "/.env")
+        files.insert(loaded.projectDirectory + "/.env.enc")
         for f in spec.envFile { files.insert(f) }
         for (_, s) in loaded.app.services {
             for v in s.volumes where v.type == .bind { if let src = v.source, !FileSystem.isDirectory(src) { files.insert(src) } }

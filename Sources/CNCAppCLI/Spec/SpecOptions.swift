@@ -26,6 +26,11 @@ public struct SpecOptions: ParsableArguments, Sendable {
         valueName: "name"))
     public var profile: [String] = []
 
+    @Option(name: .customLong("age-key-file"), help: ArgumentHelp(
+        "age identity that decrypts *.enc.yaml, .env.enc and *.enc files (default: $CNC_AGE_KEY_FILE, $SOPS_AGE_KEY_FILE, <root>/age/key.txt).",
+        valueName: "file"))
+    public var ageKeyFile: String?
+
     public init() {}
 
     /// The active profiles: --profile, else the comma-separated $COMPOSE_PROFILES.
@@ -60,7 +65,8 @@ public struct SpecOptions: ParsableArguments, Sendable {
         let environment = ProcessInfo.processInfo.environment
         let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFile,
                                       environment: environment, workingDirectory: cwd,
-                                      profiles: activeProfiles(environment: environment))
+                                      profiles: activeProfiles(environment: environment),
+                                      decryptor: AgeDecryptor.resolve(option: ageKeyFile, environment: environment))
         var loaded = try SpecLoader.load(options)
         if !asWritten { loaded.app = loaded.app.namingBuiltImages() }
         return loaded

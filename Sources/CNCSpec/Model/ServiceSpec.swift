@@ -68,6 +68,12 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
     public var cnc: ServiceCNCSettings = ServiceCNCSettings()
+    /// Variables whose values came from encrypted files: name -> clear value. `environment`
+    /// holds their redactions (`SecretRedaction`); never encoded, so never stored.
+    public var sealedEnvironment: [String: String] = [:]
+    /// The secret files this service mounts, with their content (filled when the desired
+    /// state is built); never encoded.
+    public var mountedSecrets: [MountedSecret] = []
 
     public init() {}
 
