@@ -54,6 +54,13 @@ extension Runtime {
         }
         if !onTmpfs { try store.claimName(c.name, for: c.id) }
         Trace.mark("create: name claimed")
+        // `--userns auto`: the container's own slice of cnc's id range, given back at removal.
+        if let mode = c.usernsMode, case .auto(let size)? = try? UsernsMode(parsing: mode) {
+            do { (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size) } catch {
+                store.releaseName(c.name, of: c.id)
+                throw error
+            }
+        }
         let dir = onTmpfs ? (store.ephemeralDir ?? store.containersDir) + "/" + c.id.rawValue : store.containersDir + "/" + c.id.rawValue
         do {
             if !onTmpfs { try FileSystem.createDirectory(store.containersDir, mode: 0o711) }
@@ -83,6 +90,7 @@ extension Runtime {
                 try store.saveConfig(c)
                 Trace.mark("create: cnc.json")
                 try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+                try handOverToMappedRoot(c, dir: dir)
             } catch {
                 _ = try? spec?.join()
                 throw error
@@ -93,6 +101,7 @@ extension Runtime {
             if StartPreparations.take(c.id) { try? cgroups.remove(c.cgroupPath) }
             try? FileSystem.removeTree(dir)
             store.releaseName(c.name, of: c.id)
+            if c.uidMap != nil { usernsRanges.release(c.id) }
             throw error
         }
         record("create", c)
@@ -127,6 +136,9 @@ extension Runtime {
     }
 
     public func volumePath(_ name: String) -> String { store.volumesDir + "/" + name + "/_data" }
+
+    /// The root's record of `--userns auto` slices.
+    public var usernsRanges: UsernsRanges { UsernsRanges(root: store.root) }
 
     func hostHostname() -> String { ((try? FileSystem.readText("/proc/sys/kernel/hostname")) ?? "localhost").trimmingSpaces }
 
@@ -190,8 +202,16 @@ extension Runtime {
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }
         for u in c.ulimits { n.add("rlimit", u.name, String(u.soft), String(u.hard)) }
+        // In a user namespace, init starts in `dir` and reaches its files by relative paths
+        // (the state root above may be closed to the container's root).
+        let local = c.uidMap == nil ? dir + "/" : ""
         for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
-            n.add("bind", dir + "/" + f, "/etc/" + f, c.readOnly ? "ro" : "rw")
+            n.add("bind", local + f, "/etc/" + f, c.readOnly ? "ro" : "rw")
+        }
+        if c.uidMap != nil {
+            n.add("userns", "1")
+            n.add("rootfsfd", String(Self.usernsRootfsFD))
+            if seccompBPFPath(c, dir: dir) != nil { n.add("seccompbpffd", String(Self.usernsSeccompFD)) }
         }
         for m in c.mounts {
             switch m.type {
@@ -225,13 +245,18 @@ extension Runtime {
     func addSeccomp(_ c: ContainerConfig, dir: String, to n: inout NulConfig) throws {
         if c.seccompUnconfined {
             n.add("seccomp", "unconfined")
-        } else if c.customSeccompJSON != nil {
-            n.add("seccomp", "custom")
-            n.add("seccompbpf", dir + "/" + Self.customSeccompFile)
         } else {
-            n.add("seccomp", "default")
-            if let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+            n.add("seccomp", c.customSeccompJSON != nil ? "custom" : "default")
+            if let bpf = seccompBPFPath(c, dir: dir) { n.add("seccompbpf", bpf) }
         }
+    }
+
+    /// The compiled seccomp program init loads: the container's own profile, or the cached
+    /// default for its capabilities; nil when unconfined (or the cache cannot be written).
+    func seccompBPFPath(_ c: ContainerConfig, dir: String) -> String? {
+        if c.seccompUnconfined { return nil }
+        if c.customSeccompJSON != nil { return dir + "/" + Self.customSeccompFile }
+        return try? SeccompCache.path(root: store.root, caps: try capNumbers(c))
     }
 
     static let customSeccompFile = "seccomp.bpf"

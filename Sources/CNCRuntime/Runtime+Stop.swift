@@ -151,6 +151,7 @@ extension Runtime {
                 if let network { try? network.detach(container: c.config) }
                 trash.append(try moveToTrash(c.directory))
                 store.releaseName(c.config.name, of: c.config.id)
+                if c.config.uidMap != nil { usernsRanges.release(c.config.id) }
                 record("destroy", c.config)
                 if volumes {
                     for m in c.config.mounts where m.type == .volume && m.anonymous { try? self.volumes.remove(m.source) }
@@ -190,6 +191,7 @@ extension Runtime {
         if let network { try? network.detach(container: c) }
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
         store.releaseName(c.name, of: c.id)
+        if c.uidMap != nil { usernsRanges.release(c.id) }
         record("destroy", c)
         try cgroupRemoval.join()
         Trace.mark("cgroups removed")

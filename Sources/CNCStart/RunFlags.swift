@@ -48,6 +48,8 @@ public struct RunFlags: Equatable, Sendable {
     public var groupAdd: [String] = []
     public var cidfile: String?
     public var ipc: String?
+    /// `--userns host|auto[:size=N]|CONTAINER:HOST:SIZE[,...]` (UsernsMode).
+    public var userns: String?
     public var uts: String?
     public var deviceWriteBps: [String] = []
     public var deviceReadIops: [String] = []
@@ -241,6 +243,7 @@ public struct RunFlags: Equatable, Sendable {
         r.pidMode = try Self.namespaceMode(pid, flag: "--pid")
         r.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
         r.utsMode = try Self.namespaceMode(uts, flag: "--uts")
+        if let userns { r.userns = try UsernsMode(parsing: userns) }
         if let cgroupns {
             guard let mode = NamespaceMode(rawValue: cgroupns), mode != .shareable else {
                 throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")
