@@ -86,6 +86,20 @@ static void remount_ro(int rootfd, const char *dst, unsigned long extra) {
 }
 
 static void bind_volume(int rootfd, const struct cinit_bind *b) {
+    if (strncmp(b->src, "fd:", 3) == 0) {
+        // In a user namespace: the parent's detached copy of the source (idmapped for :idmap).
+        int src = atoi(b->src + 3);
+        struct stat st;
+        if (fstat(src, &st) < 0) cinit_die(125, "bind source %s: %s", b->src, strerror(errno));
+        int dst = open_in_root(rootfd, b->dst, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
+        if (dst < 0) cinit_die(125, "open bind target %s in the container: %s", b->dst, strerror(errno));
+        if (syscall(SYS_move_mount, src, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            cinit_die(125, "bind on %s: %s", b->dst, strerror(errno));
+        close(src);
+        close(dst);
+        if (strstr(b->opts, "ro")) remount_ro(rootfd, b->dst, 0);
+        return;
+    }
     int src = open(b->src, O_PATH | O_CLOEXEC);
     if (src < 0) cinit_die(125, "open bind source %s: %s", b->src, strerror(errno));
     struct stat st;

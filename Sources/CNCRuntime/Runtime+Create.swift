@@ -91,6 +91,7 @@ extension Runtime {
                 Trace.mark("create: cnc.json")
                 try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
                 try handOverToMappedRoot(c, dir: dir)
+                try prepareVolumeOwnership(c)
             } catch {
                 _ = try? spec?.join()
                 throw error
@@ -202,24 +203,17 @@ extension Runtime {
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }
         for u in c.ulimits { n.add("rlimit", u.name, String(u.soft), String(u.hard)) }
-        // In a user namespace, init starts in `dir` and reaches its files by relative paths
-        // (the state root above may be closed to the container's root).
-        let local = c.uidMap == nil ? dir + "/" : ""
-        for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
-            n.add("bind", local + f, "/etc/" + f, c.readOnly ? "ro" : "rw")
+        // In a user namespace the parent opens every bind source (the state root may be closed
+        // to the container's root) and init finds them as fds (see usernsSetup).
+        for (i, b) in bindMounts(c, dir: dir).enumerated() {
+            n.add("bind", c.uidMap == nil ? b.source : "fd:\(Self.usernsBindFDBase + Int32(i))", b.target, b.readOnly ? "ro" : "rw")
         }
         if c.uidMap != nil {
             n.add("userns", "1")
             n.add("rootfsfd", String(Self.usernsRootfsFD))
             if seccompBPFPath(c, dir: dir) != nil { n.add("seccompbpffd", String(Self.usernsSeccompFD)) }
         }
-        for m in c.mounts {
-            switch m.type {
-            case .bind: n.add("bind", m.source, m.target, m.readOnly ? "ro" : "rw")
-            case .volume: n.add("bind", volumePath(m.source), m.target, m.readOnly ? "ro" : "rw")
-            case .tmpfs: n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options)
-            }
-        }
+        for m in c.mounts where m.type == .tmpfs { n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options) }
         for (k, v) in (c.sysctls ?? [:]).sorted(by: { $0.key < $1.key }) { n.add("sysctl", k, v) }
         for d in c.devices ?? [] {
             n.add("device", d.containerPath, String(d.fileMode), String(d.major), String(d.minor), String(d.uid), String(d.gid))

@@ -6,6 +6,26 @@ extension Runtime {
     /// Where init finds the detached root mount and the seccomp program in a user namespace.
     static let usernsRootfsFD: Int32 = 6
     static let usernsSeccompFD: Int32 = 7
+    static let usernsBindFDBase: Int32 = 8
+
+    /// One bind of the container (its /etc files, then binds and volumes in order).
+    struct BindMount {
+        var source: String, target: String, readOnly: Bool
+        /// `:idmap`: the source's owners as the container's user namespace maps them.
+        var idmap: Bool
+    }
+
+    func bindMounts(_ c: ContainerConfig, dir: String) -> [BindMount] {
+        var binds: [BindMount] = []
+        for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
+            binds.append(BindMount(source: dir + "/" + f, target: "/etc/" + f, readOnly: c.readOnly, idmap: false))
+        }
+        for m in c.mounts where m.type != .tmpfs {
+            binds.append(BindMount(source: m.type == .volume ? volumePath(m.source) : m.source, target: m.target, readOnly: m.readOnly,
+                                   idmap: m.hasOption("idmap")))
+        }
+        return binds
+    }
 
     /// The host ids the container's root maps to.
     static func mappedRoot(_ c: ContainerConfig) -> (uid: UInt32, gid: UInt32)? {
@@ -16,9 +36,12 @@ extension Runtime {
     /// The setup cshim_spawn_userns runs for `c`'s init, nil without a user namespace.
     func usernsSetup(_ c: ContainerConfig, dir: String) -> Spawn.UsernsSetup? {
         guard let u = c.uidMap, let g = c.gidMap, let root = Self.mappedRoot(c) else { return nil }
-        return Spawn.UsernsSetup(uidMap: u.map(\.line).joined(), gidMap: g.map(\.line).joined(), rootUID: root.uid, rootGID: root.gid,
-                                 lowers: c.lowerDirs, upper: c.autoRemove ? nil : dir + "/upper", work: c.autoRemove ? nil : dir + "/work",
-                                 rootfsFDIndex: Self.usernsRootfsFD)
+        var s = Spawn.UsernsSetup(uidMap: u.map(\.line).joined(), gidMap: g.map(\.line).joined(), rootUID: root.uid, rootGID: root.gid,
+                                  lowers: c.lowerDirs, upper: c.autoRemove ? nil : dir + "/upper", work: c.autoRemove ? nil : dir + "/work",
+                                  rootfsFDIndex: Self.usernsRootfsFD)
+        s.binds = bindMounts(c, dir: dir).map { ($0.source, $0.idmap) }
+        s.bindFDBase = Self.usernsBindFDBase
+        return s
     }
 
     /// The container's directory and the files its init reads become the mapped root's: init
@@ -26,7 +49,32 @@ extension Runtime {
     func handOverToMappedRoot(_ c: ContainerConfig, dir: String) throws {
         guard let root = Self.mappedRoot(c) else { return }
         for f in ["", "/init.conf", "/hosts", "/hostname", "/resolv.conf"] {
-            try FileSystem.changeOwner(dir + f, uid: root.uid, gid: root.gid)
+            try FileSystem.setOwner(dir + f, uid: root.uid, gid: root.gid)
+        }
+    }
+
+    /// `:U` on a bind or volume: its source becomes the container user's, as the host sees
+    /// that user (through the container's id maps, if any), podman's meaning; and an empty
+    /// volume of a user-namespaced container becomes its root's.
+    func prepareVolumeOwnership(_ c: ContainerConfig) throws {
+        let parts = c.user.split(separator: ":", maxSplits: 1)
+        let uid = parts.first.flatMap { UInt32($0) } ?? 0, gid = parts.count > 1 ? UInt32(parts[1]) ?? 0 : uid
+        func host(_ id: UInt32, _ maps: [IDMap]?) -> UInt32 {
+            guard let maps else { return id }
+            for m in maps where id >= m.containerID && UInt64(id) < UInt64(m.containerID) + UInt64(m.size) { return m.hostID + (id - m.containerID) }
+            return 65534
+        }
+        for b in bindMounts(c, dir: "") where c.mounts.contains(where: { $0.hasOption("U") && $0.target == b.target }) {
+            try FileSystem.setOwnerRecursively(b.source, uid: host(uid, c.uidMap), gid: host(gid, c.gidMap))
+        }
+        // As podman does: an empty volume a container of a user namespace mounts becomes its
+        // root's (else its root could not write to a new volume).
+        guard let root = Self.mappedRoot(c) else { return }
+        for m in c.mounts where m.type == .volume && !m.hasOption("U") && !m.hasOption("idmap") {
+            let data = volumePath(m.source)
+            if (try? FileSystem.listDirectory(data))?.isEmpty == true, (try? FileSystem.nodeInfo(data))?.uid == 0 {
+                try FileSystem.setOwner(data, uid: root.uid, gid: root.gid)
+            }
         }
     }
 
@@ -40,5 +88,11 @@ extension Runtime {
         for l in s.lowers { conf.add("usernslower", l) }
         if let up = s.upper, let w = s.work { conf.add("usernsupper", up); conf.add("usernswork", w) }
         if let bpf = seccompBPFPath(c, dir: dir) { conf.add("usernsbpf", bpf) }
+        for b in s.binds { conf.add("usernsbind", b.source); conf.add("usernsbindidmap", b.idmap ? "1" : "0") }
     }
+}
+
+extension MountSpec {
+    /// `-v SRC:DST:U,idmap`: the options a bind or volume carries besides ro/rw.
+    public func hasOption(_ name: String) -> Bool { options.split(separator: ",").contains { $0 == name } }
 }

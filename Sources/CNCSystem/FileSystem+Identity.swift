@@ -15,11 +15,6 @@ extension FileSystem {
     /// True when `path` is on a tmpfs (memory-backed: no journal, no inode allocation scans).
     public static func isTmpfs(_ path: String) -> Bool { cshim_is_tmpfs(path) == 1 }
 
-    /// lchown(2): `path` itself (a symlink is not followed) becomes `uid`:`gid`'s.
-    public static func changeOwner(_ path: String, uid: UInt32, gid: UInt32) throws {
-        try retryingEINTR("lchown", path: path) { lchown(path, uid, gid) }
-    }
-
     /// Creates (or finds) `path` as a directory only root can enter, and verifies it is exactly
     /// that — a real directory (not a symlink) owned by this user with no group or other
     /// access — so a name in a shared directory (/dev/shm) cannot be planted by someone else.

@@ -32,7 +32,7 @@ public enum Spawn {
     }
 
     /// The child's user namespace: its maps and the root mount the parent builds for it.
-    public struct UsernsSetup: Sendable, Equatable {
+    public struct UsernsSetup: Sendable {
         /// uid_map / gid_map text.
         public var uidMap: String, gidMap: String
         public var rootUID: UInt32, rootGID: UInt32
@@ -41,6 +41,10 @@ public enum Spawn {
         public var upper: String?, work: String?
         /// Where the root mount's fd lands in the child (an index past fdMap's end is padded).
         public var rootfsFDIndex: Int32
+        /// Bind sources the parent opens as detached mounts (idmapped when `idmap`); bind i
+        /// lands at fd bindFDBase + i.
+        public var binds: [(source: String, idmap: Bool)] = []
+        public var bindFDBase: Int32 = 8
         public init(uidMap: String, gidMap: String, rootUID: UInt32, rootGID: UInt32, lowers: [String], upper: String?, work: String?, rootfsFDIndex: Int32) {
             self.uidMap = uidMap; self.gidMap = gidMap; self.rootUID = rootUID; self.rootGID = rootGID
             self.lowers = lowers; self.upper = upper; self.work = work; self.rootfsFDIndex = rootfsFDIndex
@@ -58,12 +62,21 @@ public enum Spawn {
             }
             var err = [CChar](repeating: 0, count: 512)
             lowerPtrs.append(nil)
+            var bindPtrs: [UnsafePointer<CChar>?] = binds.map { UnsafePointer(strdup($0.source)) }
+            defer { bindPtrs.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+            bindPtrs.append(nil)
+            let idmap: [Int32] = binds.map { $0.idmap ? 1 : 0 } + [0]
             let pid = lowerPtrs.withUnsafeBufferPointer { lp -> pid_t in
-                var u = cshim_userns(uid_map: strings[0], gid_map: strings[1], root_uid: rootUID, root_gid: rootGID,
-                                     lowers: lp.baseAddress, nlowers: Int32(lowers.count),
-                                     upper: upper == nil ? nil : UnsafePointer(strings[2]), work: work == nil ? nil : UnsafePointer(strings[3]),
-                                     rootfs: nil, rootfs_fd_index: rootfsFDIndex)
-                return cshim_spawn_userns(path, argv, envp, &attr, &u, &execErrno, &err, err.count)
+                bindPtrs.withUnsafeBufferPointer { bp in
+                    idmap.withUnsafeBufferPointer { ip in
+                        var u = cshim_userns(uid_map: strings[0], gid_map: strings[1], root_uid: rootUID, root_gid: rootGID,
+                                             lowers: lp.baseAddress, nlowers: Int32(lowers.count),
+                                             upper: upper == nil ? nil : UnsafePointer(strings[2]), work: work == nil ? nil : UnsafePointer(strings[3]),
+                                             rootfs: nil, rootfs_fd_index: rootfsFDIndex,
+                                             binds: bp.baseAddress, bind_idmap: ip.baseAddress, nbinds: Int32(binds.count), bind_fd_base: bindFDBase)
+                        return cshim_spawn_userns(path, argv, envp, &attr, &u, &execErrno, &err, err.count)
+                    }
+                }
             }
             let e = errno
             return (pid, e, String(decoding: err.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -85,8 +98,8 @@ public enum Spawn {
         let cwd = options.workingDirectory.map { strdup($0) } ?? nil
         defer { free(cwd) }
         var fdMap = options.fdMap
-        if let u = options.userns, u.rootfsFDIndex >= 0 {
-            while fdMap.count <= Int(u.rootfsFDIndex) { fdMap.append(-1) }
+        if let u = options.userns {
+            while fdMap.count <= Int(max(u.rootfsFDIndex, u.bindFDBase + Int32(u.binds.count) - 1)) { fdMap.append(-1) }
         }
         var failedStep = "clone", failedErrno: Int32 = 0
         let pid: pid_t = fdMap.withUnsafeBufferPointer { map in

@@ -30,7 +30,8 @@ struct spawn_args {
     const struct cshim_userns *userns;
 };
 
-static int recv_fd_raw(int sock, int *fd);
+#define CSHIM_MAX_MOUNT_FDS 64
+static int recv_fds(int sock, int *fds, int *n);
 static int recv_one(int sock, char *byte, int *fd);
 
 // Runs in the child, on its own stack, sharing the parent's memory (CLONE_VM) while the parent
@@ -39,14 +40,16 @@ static int spawn_child(void *opaque) {
     struct spawn_args *a = opaque;
     const struct cshim_spawn_attr *attr = a->attr;
     int n = attr ? attr->fd_map_len : 0;
-    int rootfs_fd = -1, report = -1;
+    int received[CSHIM_MAX_MOUNT_FDS], nreceived = 0, report = -1;
     if (a->userns) {
-        // Out of the way of the fd map, then wait for the parent's go (and root mount).
+        // Out of the way of the fd map, then wait for the parent's go (and mounts).
         report = fcntl(a->report_fd, F_DUPFD_CLOEXEC, n > 3 ? n : 3);
-        if (report < 0 || recv_fd_raw(a->userns_sock, &rootfs_fd) < 0) goto fail;
-        if (rootfs_fd >= 0 && rootfs_fd < n) {
-            rootfs_fd = fcntl(rootfs_fd, F_DUPFD_CLOEXEC, n);
-            if (rootfs_fd < 0) goto fail;
+        if (report < 0 || recv_fds(a->userns_sock, received, &nreceived) < 0) goto fail;
+        for (int i = 0; i < nreceived; i++) {
+            if (received[i] < n) {
+                received[i] = fcntl(received[i], F_DUPFD_CLOEXEC, n);
+                if (received[i] < 0) goto fail;
+            }
         }
         close(a->userns_sock);
     }
@@ -55,7 +58,16 @@ static int spawn_child(void *opaque) {
         // Move sources that sit in the target range out of the way first.
         int moved[n];
         for (int i = 0; i < n; i++) {
-            int src = a->userns && i == a->userns->rootfs_fd_index ? rootfs_fd : attr->fd_map[i];
+            int src = attr->fd_map[i];
+            if (a->userns) {
+                // Received in order: the root (if any), then the binds.
+                const struct cshim_userns *u = a->userns;
+                int has_root = u->rootfs_fd_index >= 0 && (u->nlowers > 0 || u->rootfs);
+                int k = -1;
+                if (has_root && i == u->rootfs_fd_index) k = 0;
+                else if (i >= u->bind_fd_base && i < u->bind_fd_base + u->nbinds) k = has_root + i - u->bind_fd_base;
+                if (k >= 0) src = k < nreceived ? received[k] : -1;
+            }
             moved[i] = src;
             if (src >= 0 && src < n && src != i) {
                 moved[i] = fcntl(src, F_DUPFD_CLOEXEC, n);
@@ -344,8 +356,7 @@ int cshim_is_tmpfs(const char *path) {
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-/// One byte and at most one fd (SCM_RIGHTS, close-on-exec; *fd = -1 without one). Only
-/// async-signal-safe calls: the child of cshim_spawn_userns uses it before exec.
+/// One byte and at most one fd (SCM_RIGHTS, close-on-exec; *fd = -1 without one).
 static int recv_one(int sock, char *byte, int *fd) {
     struct iovec iov = { byte, 1 };
     union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
@@ -360,27 +371,39 @@ static int recv_one(int sock, char *byte, int *fd) {
     return 0;
 }
 
-/// The child's wait for the parent's go ('G', with the root mount when there is one).
-static int recv_fd_raw(int sock, int *fd) {
+/// The child's wait for the parent's go: 'G' with the mounts (SCM_RIGHTS, close-on-exec).
+/// Only async-signal-safe calls: it runs between clone and exec.
+static int recv_fds(int sock, int *fds, int *count) {
     char byte = 0;
-    if (recv_one(sock, &byte, fd) < 0 || byte != 'G') { errno = ECANCELED; return -1; }
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * CSHIM_MAX_MOUNT_FDS)]; } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    ssize_t n;
+    do { n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n != 1 || byte != 'G') { errno = ECANCELED; return -1; }
+    *count = 0;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        *count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)*count);
+    }
     return 0;
 }
 
-static int send_go(int sock, int fd) {
+static int send_go(int sock, const int *fds, int count) {
     char byte = 'G';
     struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * CSHIM_MAX_MOUNT_FDS)]; } u;
     memset(&u, 0, sizeof u);
     struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-    if (fd >= 0) {
+    if (count > 0) {
         m.msg_control = u.buf;
-        m.msg_controllen = sizeof u.buf;
+        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
         struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
         cm->cmsg_level = SOL_SOCKET;
         cm->cmsg_type = SCM_RIGHTS;
-        cm->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+        memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)count);
     }
     ssize_t n;
     do { n = sendmsg(sock, &m, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
@@ -482,7 +505,9 @@ pid_t cshim_spawn_userns(const char *path, char *const argv[], char *const envp[
     const size_t stack_size = 256 * 1024;
     if (exec_errno) *exec_errno = 0;
     if (errlen) err[0] = 0;
-    int sock[2] = { -1, -1 }, report[2] = { -1, -1 }, userns_fd = -1, root = -1;
+    int sock[2] = { -1, -1 }, report[2] = { -1, -1 }, userns_fd = -1;
+    int mounts[CSHIM_MAX_MOUNT_FDS], nmounts = 0;
+    if (u->nbinds < 0 || u->nbinds > CSHIM_MAX_MOUNT_FDS - 1) { snprintf(err, errlen, "%d binds", u->nbinds); errno = E2BIG; return -1; }
     pid_t pid = -1;
     void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) { snprintf(err, errlen, "mmap"); return -1; }
@@ -512,14 +537,22 @@ pid_t cshim_spawn_userns(const char *path, char *const argv[], char *const envp[
     if (write_file(p, u->uid_map) < 0) FAIL("write %s", p);
     snprintf(p, sizeof p, "/proc/%d/gid_map", pid);
     if (write_file(p, u->gid_map) < 0) FAIL("write %s", p);
+    snprintf(p, sizeof p, "/proc/%d/ns/user", pid);
+    userns_fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (userns_fd < 0) FAIL("open %s", p);
     if (u->rootfs_fd_index >= 0 && (u->nlowers > 0 || u->rootfs)) {
-        snprintf(p, sizeof p, "/proc/%d/ns/user", pid);
-        userns_fd = open(p, O_RDONLY | O_CLOEXEC);
-        if (userns_fd < 0) FAIL("open %s", p);
-        root = build_root(u, userns_fd, err, errlen);
+        int root = build_root(u, userns_fd, err, errlen);
         if (root < 0) goto out;
+        mounts[nmounts++] = root;
     }
-    if (send_go(sock[0], root) < 0) FAIL("release the child");
+    for (int i = 0; i < u->nbinds; i++) {
+        int fd = u->bind_idmap && u->bind_idmap[i]
+            ? idmapped_tree(u->binds[i], userns_fd, AT_RECURSIVE)
+            : (int)syscall(SYS_open_tree, AT_FDCWD, u->binds[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0) FAIL("%s of bind source %s", u->bind_idmap && u->bind_idmap[i] ? "idmap mount" : "open_tree", u->binds[i]);
+        mounts[nmounts++] = fd;
+    }
+    if (send_go(sock[0], mounts, nmounts) < 0) FAIL("release the child");
     // EOF: the exec closed the child's end; an int: the errno of the step that failed.
     int e = 0;
     ssize_t n;
@@ -536,7 +569,7 @@ out:;
         waitpid(pid, NULL, 0);
         pid = -1;
     }
-    if (root >= 0) close(root);
+    for (int i = 0; i < nmounts; i++) close(mounts[i]);
     if (userns_fd >= 0) close(userns_fd);
     close(sock[0]);
     close(report[0]);

@@ -88,6 +88,30 @@ import Testing
         #expect(fg.status == 0 && fg.out == "1\n", "\(fg.out) \(fg.err)")
     }
 
+    @Test func volumesAndBindsWithUAndIdmap() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let dir = "/tmp/cnc-userns-bind-\(ContainerID.random().short)"
+        try FileManager.default.createDirectory(atPath: dir + "/u", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "x\n".write(toFile: dir + "/owned-1234", atomically: true, encoding: .utf8)
+        #expect(chown(dir + "/owned-1234", 1234, 1234) == 0)
+        #expect(try h.run(["-d", "--name", "v", "--network", "none", "--userns", "auto", "-v", "data:/data", "-v", "\(dir):/h:idmap",
+                           "-v", "\(dir)/u:/u:U"], ["sleep", "60"]).status == 0)
+        let root = try #require(try Self.mappedRoot(h, "v"))
+        // :idmap shows the host's owners translated (1234 stays 1234), and root inside may
+        // write what the host's root may.
+        let e = try h.cnc(["exec", "v", "sh", "-c", "stat -c %u:%g /h/owned-1234; echo y >> /h/owned-1234 && echo WROTE; touch /data/new /u/new && echo MADE"])
+        #expect(e.out == "1234:1234\nWROTE\nMADE\n", "\(e.out) \(e.err)")
+        // :U made the source the container root's; a new volume became its root's too; what
+        // the container makes there is owned by the mapped id on the host.
+        func owner(_ path: String) -> UInt32? { ((try? FileManager.default.attributesOfItem(atPath: path))?[.ownerAccountID] as? NSNumber)?.uint32Value }
+        #expect(owner(dir + "/u") == root && owner(dir + "/u/new") == root)
+        #expect(owner(h.root + "/volumes/data/_data/new") == root)
+        #expect(owner(dir + "/owned-1234") == 1234)
+    }
+
     /// The security notes' probes under a user namespace: nothing the container reaches of the
     /// host is its to change, and nothing of the host leaks in.
     @Test func cveProbesFindNoHostPrivilege() throws {

@@ -49,6 +49,13 @@ struct cshim_userns {
     const char *rootfs;
     /// The fd_map index where the detached root mount lands in the child (-1: none).
     int rootfs_fd_index;
+    /// Bind sources, opened by the parent as detached mounts (recursive; idmapped where
+    /// bind_idmap[i]): the container's root cannot reach the state root's paths. Bind i lands
+    /// at fd_map index bind_fd_base + i (the caller's fd_map covers it).
+    const char *const *binds;
+    const int *bind_idmap;
+    int nbinds;
+    int bind_fd_base;
 };
 
 /// cshim_spawn into a new user namespace (attr->clone_flags gets CLONE_NEWUSER): the parent
