@@ -36,6 +36,15 @@ extension Runtime {
         if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == .host ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
+        if c.usernsMode != nil {
+            // Docker's words; a user namespace cannot mount the host's pid or ipc namespace's
+            // /proc or mqueue, nor make the host's devices.
+            if c.privileged == true {
+                throw CNCError(.invalidArgument, "privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode")
+            }
+            if c.pidMode == .host { throw CNCError(.invalidArgument, "Cannot share the host PID namespace when user namespaces are enabled") }
+            if c.ipcMode == .host { throw CNCError(.invalidArgument, "Cannot share the host IPC namespace when user namespaces are enabled") }
+        }
         if case .service(let s) = c.network {
             throw CNCError(.invalidArgument, "network \"service:\(s)\" is only meaningful in an app spec; use container:NAME")
         }
@@ -215,7 +224,8 @@ extension Runtime {
         }
         for m in c.mounts where m.type == .tmpfs { n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options) }
         for (k, v) in (c.sysctls ?? [:]).sorted(by: { $0.key < $1.key }) { n.add("sysctl", k, v) }
-        for d in c.devices ?? [] {
+        // In a user namespace no node can be made: the host's are bound (bindMounts).
+        for d in c.uidMap == nil ? c.devices ?? [] : [] {
             n.add("device", d.containerPath, String(d.fileMode), String(d.major), String(d.minor), String(d.uid), String(d.gid))
         }
         if let s = c.shmSize { n.add("shmsize", String(s)) }

@@ -20,6 +20,11 @@ extension Runtime {
         for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
             binds.append(BindMount(source: dir + "/" + f, target: "/etc/" + f, readOnly: c.readOnly, idmap: false))
         }
+        if c.uidMap != nil {
+            // `--device` in a user namespace: the host's node, bound (devtmpfs cannot be
+            // idmapped, so the node's mode decides what the mapped root may open).
+            for d in c.devices ?? [] { binds.append(BindMount(source: d.hostPath, target: d.containerPath, readOnly: false, idmap: false)) }
+        }
         for m in c.mounts where m.type != .tmpfs {
             binds.append(BindMount(source: m.type == .volume ? volumePath(m.source) : m.source, target: m.target, readOnly: m.readOnly,
                                    idmap: m.hasOption("idmap")))

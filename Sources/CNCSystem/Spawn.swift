@@ -119,7 +119,8 @@ public enum Spawn {
             failedErrno = errno
             return pid
         }
-        if pid < 0 { throw SystemError.make(failedStep, errno: failedErrno, path: path) }
+        // A user namespace's failed step names its own object.
+        if pid < 0 { throw SystemError.make(failedStep, errno: failedErrno, path: failedStep == "clone" ? path : nil) }
         if execErrno != 0 {
             _ = try? wait(pid)
             throw SystemError.make("execve", errno: execErrno, path: path)

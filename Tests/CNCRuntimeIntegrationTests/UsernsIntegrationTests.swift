@@ -66,6 +66,21 @@ import Testing
         #expect(keep.status == 125 && keep.err == "Error: keep-id is only supported in rootless mode\n", "\(keep.err)")
         let bad = try h.run(["--rm", "--userns", "nonsense"], ["true"])
         #expect(bad.status == 125 && bad.err == "Error: --userns: invalid USER mode\n", "\(bad.err)")
+        // What a user namespace cannot give is refused in Docker's words, nothing left behind.
+        for (flags, message) in [
+            (["--privileged"], "privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode"),
+            (["--pid", "host"], "Cannot share the host PID namespace when user namespaces are enabled"),
+            (["--ipc", "host"], "Cannot share the host IPC namespace when user namespaces are enabled"),
+        ] {
+            let r = try h.run(["--rm", "--network", "none", "--userns", "auto"] + flags, ["true"])
+            #expect(r.status == 125 && r.err == "Error: \(message)\n", "\(flags): \(r.err)")
+        }
+        #expect(try h.cnc(["ps", "-aq"]).out.isEmpty)
+        // --network host and --uts host work (sysfs falls back to a read-only bind), and so
+        // does --device: the host's node, bound.
+        let host = try h.run(["--rm", "--userns", "auto", "--network", "host", "--uts", "host", "--device", "/dev/full:/dev/myfull"],
+                             ["sh", "-c", "id -u; stat -c %t,%T:%u /dev/myfull; head -c1 /dev/myfull | wc -c"])
+        #expect(host.status == 0 && host.out == "0\n1,7:65534\n1\n", "\(host.out) \(host.err)")
         let left = (try? String(contentsOfFile: h.root + "/userns-ranges", encoding: .utf8)) ?? ""
         #expect(left.isEmpty)
     }
