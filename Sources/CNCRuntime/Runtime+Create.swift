@@ -63,18 +63,16 @@ extension Runtime {
         }
         if !onTmpfs { try store.claimName(c.name, for: c.id) }
         Trace.mark("create: name claimed")
-        // `--userns auto`: the container's own slice of cnc's id range, given back at removal.
-        if let mode = c.usernsMode, case .auto(let size)? = try? UsernsMode(parsing: mode) {
-            do { (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size) } catch {
-                store.releaseName(c.name, of: c.id)
-                throw error
-            }
-        }
         let dir = onTmpfs ? (store.ephemeralDir ?? store.containersDir) + "/" + c.id.rawValue : store.containersDir + "/" + c.id.rawValue
         do {
             if !onTmpfs { try FileSystem.createDirectory(store.containersDir, mode: 0o711) }
             guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
             Trace.mark("create: directory made")
+            // `--userns auto`: the container's own slice of cnc's id range, given back at
+            // removal (taken once the directory exists: see UsernsRanges.exists).
+            if let mode = c.usernsMode, case .auto(let size)? = try? UsernsMode(parsing: mode) {
+                (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size)
+            }
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
@@ -148,7 +146,12 @@ extension Runtime {
     public func volumePath(_ name: String) -> String { store.volumesDir + "/" + name + "/_data" }
 
     /// The root's record of `--userns auto` slices.
-    public var usernsRanges: UsernsRanges { UsernsRanges(root: store.root) }
+    public var usernsRanges: UsernsRanges {
+        let store = self.store
+        return UsernsRanges(root: store.root) { id in
+            FileSystem.exists(store.containersDir + "/" + id) || store.ephemeralDir.map { FileSystem.exists($0 + "/" + id) } == true
+        }
+    }
 
     func hostHostname() -> String { ((try? FileSystem.readText("/proc/sys/kernel/hostname")) ?? "localhost").trimmingSpaces }
 

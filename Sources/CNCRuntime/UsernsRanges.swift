@@ -20,7 +20,13 @@ public struct UsernsRanges: Sendable {
 
     public let root: String
     public let pool: Pool
-    public init(root: String, pool: Pool = UsernsRanges.hostPool()) { self.root = root; self.pool = pool }
+    /// Whether a container still exists (its directory): a slice whose container is gone
+    /// without a removal (a killed `--rm` run, a lost tmpfs) is given back at the next
+    /// allocation. Containers allocate only once their directory exists.
+    let exists: @Sendable (String) -> Bool
+    public init(root: String, pool: Pool = UsernsRanges.hostPool(), exists: @escaping @Sendable (String) -> Bool = { _ in true }) {
+        self.root = root; self.pool = pool; self.exists = exists
+    }
 
     var file: String { root + "/userns-ranges" }
     var lock: String { root + "/userns.lock" }
@@ -64,7 +70,7 @@ public struct UsernsRanges: Sendable {
     /// Gives container `id` a slice of `size` ids; its uid and gid maps (container 0 up).
     public func allocate(_ id: ContainerID, size: UInt32) throws -> (uid: [IDMap], gid: [IDMap]) {
         try FileLock.withLock(lock) {
-            var all = allocations().filter { $0.id != id.rawValue }
+            var all = allocations().filter { $0.id != id.rawValue && exists($0.id) }
             guard let offset = Self.firstFit(all, size: size, poolSize: pool.size) else {
                 throw CNCError(.unsupported, "cannot allocate \(size) user namespace ids: cnc's range of \(pool.size) ids from \(pool.uidStart) is used up by \(all.count) containers")
             }

@@ -57,6 +57,19 @@ struct UsernsTests {
         #expect(ranges.allocations().map(\.id).sorted() == [b.rawValue, c.rawValue].sorted())
     }
 
+    @Test func sliceOfAContainerThatIsGoneIsGivenBack() throws {
+        let root = NSTemporaryDirectory() + "cnc-userns-\(ContainerID.random().short)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let pool = UsernsRanges.Pool(uidStart: 1000, gidStart: 1000, size: 200)
+        let gone = ContainerID.random(), live = ContainerID.random(), next = ContainerID.random()
+        _ = try UsernsRanges(root: root, pool: pool).allocate(gone, size: 100)
+        _ = try UsernsRanges(root: root, pool: pool).allocate(live, size: 100)
+        let ranges = UsernsRanges(root: root, pool: pool) { $0 != gone.rawValue }
+        #expect(try ranges.allocate(next, size: 100).uid.first?.hostID == 1000)
+        #expect(ranges.allocations().map(\.id).sorted() == [live.rawValue, next.rawValue].sorted())
+    }
+
     @Test func poolComesFromTheCncEntryOfSubuidAndSubgid() throws {
         let dir = NSTemporaryDirectory() + "cnc-subid-\(ContainerID.random().short)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
