@@ -9,6 +9,13 @@ public struct IDMap: Codable, Hashable, Sendable {
     }
     /// The line the kernel reads from /proc/PID/uid_map.
     public var line: String { "\(containerID) \(hostID) \(size)\n" }
+
+    /// The container's id for host id `id` under `maps`; an id outside them is left as it is
+    /// (the image's layers keep the container's own ids on disk).
+    public static func containerID(forHost id: UInt32, in maps: [IDMap]) -> UInt32 {
+        for m in maps where id >= m.hostID && UInt64(id) < UInt64(m.hostID) + UInt64(m.size) { return m.containerID + (id - m.hostID) }
+        return id
+    }
 }
 
 /// `--userns` / Compose `userns_mode` (podman's meanings for a root-run engine): the host's user

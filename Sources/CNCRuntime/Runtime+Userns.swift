@@ -101,3 +101,12 @@ extension MountSpec {
     /// `-v SRC:DST:U,idmap`: the options a bind or volume carries besides ro/rw.
     public func hasOption(_ name: String) -> Bool { options.split(separator: ",").contains { $0 == name } }
 }
+
+extension ContainerConfig {
+    /// For archivers of its files (`commit`, `export`): host ids back to the container's;
+    /// nil without a user namespace.
+    public var ownerInContainer: ((UInt32, UInt32) -> (UInt32, UInt32))? {
+        guard let u = uidMap, let g = gidMap else { return nil }
+        return { uid, gid in (IDMap.containerID(forHost: uid, in: u), IDMap.containerID(forHost: gid, in: g)) }
+    }
+}

@@ -43,6 +43,20 @@ import Testing
             #expect((attrs[.ownerAccountID] as? NSNumber)?.uint32Value == root)
         }
         #expect(!ranges[0].overlaps(ranges[1]), "\(ranges)")
+        // export and commit write the container's ids, not the host's.
+        let tar = h.root + "/b.tar"
+        #expect(try h.cnc(["export", "-o", tar, "b"]).status == 0)
+        let listing = try Spawn.capture("/bin/tar", ["--numeric-owner", "-tvf", tar], environment: [])
+        let line = String(decoding: listing.stdout, as: UTF8.self).split(separator: "\n").first { $0.hasSuffix(" made-here") }.map(String.init) ?? ""
+        #expect(line.contains(" 0/0 "), "\(line)")
+        try? FileManager.default.removeItem(atPath: tar)
+        #expect(try h.cnc(["commit", "b", "userns-commit:1"]).status == 0)
+        // The committed layer (unpacked in the store) holds the file as the container's root's.
+        let layers = (try? FileManager.default.contentsOfDirectory(atPath: h.root + "/layers")) ?? []
+        let owners = layers.compactMap { l in
+            ((try? FileManager.default.attributesOfItem(atPath: "\(h.root)/layers/\(l)/made-here"))?[.ownerAccountID] as? NSNumber)?.uint32Value
+        }
+        #expect(owners == [0], "\(owners)")
         // rm gives a range back: the next container gets a's.
         let first = ranges[0].lowerBound
         #expect(try h.cnc(["rm", "-f", "a"]).status == 0)
