@@ -82,6 +82,8 @@ static void load_env_file(const char *path, struct cinit_conf *c) {
 int cinit_conf_load(const char *path, struct cinit_conf *c) {
     memset(c, 0, sizeof *c);
     c->target_pid = -1;
+    c->rootfs_fd = -1;
+    c->seccomp_bpf_fd = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) cinit_die(125, "open %s: %s", path, strerror(errno));
     size_t size;
@@ -112,6 +114,9 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "readonly")) { NEED(1); c->readonly = atoi(tok[++i]); }
         else if (!strcmp(key, "loopback")) { NEED(1); c->loopback = atoi(tok[++i]); }
         else if (!strcmp(key, "tmpupper")) { NEED(1); c->tmp_upper = atoi(tok[++i]); }
+        else if (!strcmp(key, "userns")) { NEED(1); c->userns = atoi(tok[++i]); }
+        else if (!strcmp(key, "rootfsfd")) { NEED(1); c->rootfs_fd = atoi(tok[++i]); }
+        else if (!strcmp(key, "seccompbpffd")) { NEED(1); c->seccomp_bpf_fd = atoi(tok[++i]); }
         else if (!strcmp(key, "tty")) { NEED(1); c->tty = atoi(tok[++i]); }
         else if (!strcmp(key, "init")) { NEED(1); c->init = atoi(tok[++i]); }
         else if (!strcmp(key, "nonewprivs")) { NEED(1); c->no_new_privs = atoi(tok[++i]); }
@@ -195,7 +200,8 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
     }
     if (c->seccomp_bpf) {
         // Read now: after pivot_root (or setns) the state root is out of reach.
-        int bfd = open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
+        // In a user namespace the state root is out of reach already: the parent opened it.
+        int bfd = c->seccomp_bpf_fd >= 0 ? c->seccomp_bpf_fd : open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
         struct stat bst;
         if (bfd >= 0 && fstat(bfd, &bst) == 0 && bst.st_size > 0 && bst.st_size <= 65536) {
             c->seccomp_bpf_data = malloc((size_t)bst.st_size);

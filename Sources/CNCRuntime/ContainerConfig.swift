@@ -76,6 +76,11 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     /// Variables whose values are in the sealed file on a tmpfs (`Runtime.writeSealed`), not
     /// here: `env` holds their redactions. nil: none.
     public var sealedEnv: [String]?
+    /// `--userns` (UsernsMode's text; nil: the host's user namespace) and the id maps of the
+    /// container's user namespace (for `auto`, filled when it is created: UsernsRanges).
+    public var usernsMode: String?
+    public var uidMap: [IDMap]?
+    public var gidMap: [IDMap]?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

@@ -152,6 +152,7 @@ extension Runtime {
                 trash.append(try moveToTrash(c.directory))
                 removeSealed(c.config.id)
                 store.releaseName(c.config.name, of: c.config.id)
+                if c.config.uidMap != nil { usernsRanges.release(c.config.id) }
                 record("destroy", c.config)
                 if volumes {
                     for m in c.config.mounts where m.type == .volume && m.anonymous { try? self.volumes.remove(m.source) }
@@ -192,6 +193,7 @@ extension Runtime {
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
         removeSealed(c.id)
         store.releaseName(c.name, of: c.id)
+        if c.uidMap != nil { usernsRanges.release(c.id) }
         record("destroy", c)
         try cgroupRemoval.join()
         Trace.mark("cgroups removed")

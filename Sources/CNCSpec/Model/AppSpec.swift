@@ -65,6 +65,9 @@ public struct CNCSettings: Codable, Hashable, Sendable {
     public var cgroupDriver: CgroupDriverSetting = .auto
     /// How many applied revisions to keep for rollback.
     public var revisionHistory: Int = 10
+    /// `userns: auto` (any `--userns` mode): every service's user namespace unless it says
+    /// `userns_mode` itself. Folded into the services when the spec is read.
+    public var userns: String?
 
     public init(cgroupDriver: CgroupDriverSetting = .auto, revisionHistory: Int = 10) {
         self.cgroupDriver = cgroupDriver
@@ -74,6 +77,7 @@ public struct CNCSettings: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cgroupDriver = "cgroup_driver"
         case revisionHistory = "revision_history"
+        case userns
     }
 }
 
