@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import enum CNCMonitorCore.NotifyRelay
 import CNCOCI
 import CNCSystem
 import Foundation
@@ -186,13 +187,17 @@ extension Runtime {
         for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
         if namespaceFlags(c).contains(.net) { n.add("loopback", "1") }
-        for e in workloadEnv(c) { n.add("env", e) }
+        // --sdnotify=container under a notify unit (as podman: nothing without one): the
+        // monitor's relay socket and NOTIFY_SOCKET naming it.
+        let notify = c.sdNotify == .container && SdNotify.socket != nil
+        for e in workloadEnv(c, extra: notify ? ["NOTIFY_SOCKET=" + NotifyRelay.containerSocket] : []) { n.add("env", e) }
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }
         for u in c.ulimits { n.add("rlimit", u.name, String(u.soft), String(u.hard)) }
         for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
             n.add("bind", dir + "/" + f, "/etc/" + f, c.readOnly ? "ro" : "rw")
         }
+        if notify { n.add("bind", dir + "/" + NotifyRelay.hostDirectory, NotifyRelay.containerDirectory, "rw") }
         for m in c.mounts {
             switch m.type {
             case .bind: n.add("bind", m.source, m.target, m.readOnly ? "ro" : "rw")
