@@ -103,6 +103,7 @@ extension Monitor {
     /// about to exit (it waits for us).
     private func finish() -> Never {
         closeAttachSocket()
+        closeNotifySocket()
         let removeArgs = removeOnExit
         if !removeArgs.isEmpty {
             let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)

@@ -12,6 +12,8 @@ public final class Monitor {
     /// The CLI writes one byte here once it has joined the cgroup and attached the network
     /// (`cgrouphook`, `nethook`).
     static let networkReadyFD: Int32 = 6
+    /// `--sdnotify=container` under a notify unit: EOF here once the CLI made us the unit's main pid.
+    static let notifyGateFD: Int32 = 7
 
     let config: MonitorConfig
     /// The container's directory (state.json, container.log, stop-requested, health.conf).
@@ -55,6 +57,9 @@ public final class Monitor {
     /// `cnc attach`: the listening socket and the connected clients.
     var attachListen: Int32 = -1
     var attachClients: [Int32] = []
+    /// `--sdnotify=container`: the container's notify socket, and ours towards the unit's.
+    var notifyListen: Int32 = -1
+    var notifySend: Int32 = -1
     /// When the backoff wait ends (monotonic), or -1.
     var restartAt: Int64 = -1
 
@@ -107,6 +112,7 @@ public final class Monitor {
     /// Starts the container and supervises it until it is gone for good; never returns.
     public func run() -> Never {
         startedMono = SystemClock.monotonicNanos()
+        openNotifySocket()
         if let failure = startContainer() { failedStart(failure, report: "fail \(failure.code) \(failure.message)") }
         startedMono = SystemClock.monotonicNanos()
         saveState()
@@ -134,6 +140,7 @@ public final class Monitor {
         if stdinWrite >= 0 && !stdinPending.isEmpty { fds.append(pollfd(fd: stdinWrite, events: Int16(POLLOUT), revents: 0)) }
         if attachListen >= 0 { fds.append(pollfd(fd: attachListen, events: Int16(POLLIN), revents: 0)) }
         if let w = oomWatch { fds.append(pollfd(fd: w.fd, events: Int16(POLLIN), revents: 0)) }
+        if notifyListen >= 0 { fds.append(pollfd(fd: notifyListen, events: Int16(POLLIN), revents: 0)) }
         for c in attachClients { fds.append(pollfd(fd: c, events: Int16(POLLIN), revents: 0)) }
         let now = SystemClock.monotonicNanos()
         var deadline = Int64.max
@@ -156,6 +163,7 @@ public final class Monitor {
             else if p.fd == attachListen && attachListen >= 0 { acceptAttachClient() }
             else if attachClients.contains(p.fd) { readAttachClient(p.fd) }
             else if let w = oomWatch, p.fd == w.fd { w.noteEvents() }
+            else if p.fd == notifyListen && notifyListen >= 0 { readNotifySocket() }
         }
     }
 

@@ -211,17 +211,17 @@ public struct LogOptions: Codable, Sendable, Equatable {
 
 /// `--sdnotify`, podman's meaning: when cnc runs as a `Type=notify` service's main process
 /// (NOTIFY_SOCKET set), `monitor` tells systemd READY=1 once the container runs (and, for a
-/// detached run, MAINPID=<the container's monitor>: see SdNotify); `ignore` sends nothing. (`container`, the container's own
-/// READY=1 proxied by the monitor, is not built yet.)
+/// detached run, MAINPID=<the container's monitor>: see SdNotify); `container` makes the
+/// monitor the main pid and relays the container's own READY=1 (and STATUS=, ...) from the
+/// socket NOTIFY_SOCKET names inside it (/run/notify/notify.sock); `ignore` sends nothing.
 public enum SdNotifyMode: String, Codable, Sendable, CaseIterable {
     case container, monitor, ignore
 
-    /// Parses `--sdnotify`; `container` is refused until the proxy exists.
+    /// Parses `--sdnotify`.
     public static func parse(_ text: String) throws -> SdNotifyMode {
         guard let m = SdNotifyMode(rawValue: text) else {
             throw CNCError(.invalidArgument, "invalid argument \"\(text)\" for \"--sdnotify\" flag: want container, monitor or ignore")
         }
-        if m == .container { throw CNCError(.unsupported, "--sdnotify=container is not supported yet (monitor and ignore are)") }
         return m
     }
 }

@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import enum CNCMonitorCore.NotifyRelay
 import CNCOCI
 import CNCSystem
 import Foundation
@@ -213,7 +214,10 @@ extension Runtime {
         for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
         if namespaceFlags(c).contains(.net) { n.add("loopback", "1") }
-        for e in unsealedEnv(c) { n.add("env", e) }
+        // --sdnotify=container under a notify unit (as podman: nothing without one): the
+        // monitor's relay socket and NOTIFY_SOCKET naming it (bound in bindMounts).
+        let notify = c.sdNotify == .container && SdNotify.socket != nil
+        for e in unsealedEnv(c, extra: notify ? ["NOTIFY_SOCKET=" + NotifyRelay.containerSocket] : []) { n.add("env", e) }
         addSealedEnv(c, to: &n)
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }

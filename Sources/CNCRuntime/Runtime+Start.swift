@@ -171,6 +171,10 @@ extension Runtime {
             for (k, v) in JournalFields.fields(c.config) { conf.add("journalfield", k + "=" + v) }
         }
         if c.config.tty { conf.add("tty", "1") }
+        // --sdnotify=container: the monitor relays the container's notifications (see SdNotify).
+        let notifyUnit = c.config.sdNotify == .container ? SdNotify.socket : nil
+        if c.config.sdNotify == .container { conf.add("sdnotify", "container") }
+        if let notifyUnit { conf.add("notifysocket", notifyUnit); conf.add("notifygate", "1") }
         if c.config.tty && io.ttyInput && io.stdin != nil {
             conf.add("ttystdin", "1")
             for k in io.detachKeys { conf.add("detachkey", String(k)) }
@@ -224,9 +228,16 @@ extension Runtime {
             hookRead = consume p.read
             hookWrite = consume p.write
         }
+        var gateRead: UniqueFD? = nil, gateWrite: UniqueFD? = nil
+        if notifyUnit != nil {
+            let p = try Pipe()
+            gateRead = consume p.read
+            gateWrite = consume p.write
+        }
         let devnull = try UniqueFD(open: "/dev/null", FD.readWrite)
         var fdMap: [Int32] = [io.stdin ?? devnull.raw, io.attachOut ?? devnull.raw, io.attachErr ?? io.attachOut ?? devnull.raw, status.write.raw]
-        if let r = hookRead?.raw { fdMap += [-1, -1, r] }
+        if hookRead != nil || gateRead != nil { fdMap += [-1, -1, hookRead?.raw ?? -1] }
+        if let g = gateRead?.raw { fdMap.append(g) }
         var opts = Spawn.Options()
         opts.fdMap = fdMap
         opts.newSession = true
@@ -239,6 +250,12 @@ extension Runtime {
             throw error
         }
         Trace.mark("monitor spawned")
+        if let gate = gateWrite.take() {
+            // podman's rule: the unit's main pid is the monitor, whose relayed READY=1 then counts.
+            gateRead.take()?.close()
+            SdNotify.send("MAINPID=\(monitorPid)")
+            gate.close()
+        }
         try? StartPreparations.finishSpec(id)
         devnull.close()
         status.write.close()
@@ -286,9 +303,11 @@ extension Runtime {
 
 extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
-    /// log): a foreground `--rm` run without tty, restart policy, health check or journald log.
+    /// log): a foreground `--rm` run without tty, restart policy, health check, journald log or
+    /// `--sdnotify=container` (the monitor relays the container's notifications).
     public static func runsDirect(_ c: ContainerConfig, attached: Bool) -> Bool {
         c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
+            && c.sdNotify != .container
     }
 
     /// Direct mode: clone cnc-init, join it to the cgroups, attach the network, release it.

@@ -20,6 +20,9 @@ extension Runtime {
         for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
             binds.append(BindMount(source: dir + "/" + f, target: "/etc/" + f, readOnly: c.readOnly, idmap: false))
         }
+        if c.sdNotify == .container && SdNotify.socket != nil {
+            binds.append(BindMount(source: dir + "/" + NotifyRelay.hostDirectory, target: NotifyRelay.containerDirectory, readOnly: false, idmap: false))
+        }
         if c.uidMap != nil {
             // `--device` in a user namespace: the host's node, bound (devtmpfs cannot be
             // idmapped, so the node's mode decides what the mapped root may open).

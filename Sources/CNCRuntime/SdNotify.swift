@@ -7,16 +7,21 @@ import enum CNCMonitorCore.UnixDatagram
 /// a detached run hands the service over to the monitor (MAINPID) and says READY=1 once the
 /// container runs; a foreground one just says READY=1. Nothing without NOTIFY_SOCKET.
 /// `cncapply --watch` uses `send` for READY=1/STATUS= and `startWatchdog` for WATCHDOG=1.
+/// `--sdnotify=container`: Runtime.start says MAINPID=<monitor> and the monitor relays the
+/// container's own notifications (NotifyRelay).
 public enum SdNotify {
     @discardableResult
     public static func ready(mainPID: Int32?) -> Bool {
         send((mainPID.map { "MAINPID=\($0)\n" } ?? "") + "READY=1")
     }
 
+    /// $NOTIFY_SOCKET when this process runs under a notify unit.
+    public static var socket: String? { Host.environment("NOTIFY_SOCKET").flatMap { $0.isEmpty ? nil : $0 } }
+
     /// Sends `state` (newline-separated VAR=value lines) to $NOTIFY_SOCKET; false without one.
     @discardableResult
     public static func send(_ state: String) -> Bool {
-        guard let socket = Host.environment("NOTIFY_SOCKET"), !socket.isEmpty else { return false }
+        guard let socket else { return false }
         let fd = UnixDatagram.socket()
         defer { if fd >= 0 { FD.close(fd) } }
         return UnixDatagram.send(fd, to: socket, Array((state.hasSuffix("\n") ? state : state + "\n").utf8))

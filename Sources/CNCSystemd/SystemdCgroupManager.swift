@@ -67,8 +67,8 @@ public struct SystemdCgroupManager: CgroupManager {
         // Not systemd's DefaultTasksMax: pids.max says "max" as under cgroupfs.
         if limits.pids == nil { props.append(SystemdProperty("TasksMax", .infinity)) }
         do { try bus.startTransientUnit(s.unit, properties: props) } catch where s.ownSlice {
-            // cnc.slice may have been stopping (the last container of another `cnc rm` went):
-            // the start job then conflicts with its stop job. Once more, as cgroupfs retries.
+            // cnc.slice may have been stopping (stopped by hand, or by an older cnc with its
+            // last container): the start job then conflicts with its stop job. Once more.
             Processes.sleep(milliseconds: 20)
             try bus.startTransientUnit(s.unit, properties: props)
         }
@@ -141,7 +141,10 @@ public struct SystemdCgroupManager: CgroupManager {
     }
 
     /// Kills what is left, stops the scope and waits, resets it if it failed, removes the
-    /// directories systemd does not own; cnc.slice goes too once no scope is left in it.
+    /// directories systemd does not own. The slice stays, as system.slice (runc, Docker) and
+    /// machine.slice (podman) do: stopping cnc.slice with its last scope made the next start
+    /// wait for systemd to start it again (a slice job inside the scope's, ~15 ms) and the
+    /// removal for its stop (~15 ms), and raced a start against the stop. `keepParents` is moot.
     public func remove(_ path: String, keepParents: Bool) throws {
         let s = try scope(path)
         pending.limits.withLock { _ = $0.removeValue(forKey: path) }
@@ -150,18 +153,6 @@ public struct SystemdCgroupManager: CgroupManager {
         try bus.stopUnit(s.unit)
         // cpuset and freezer (v1) are cnc's own directories: systemd never made them.
         try files.remove(s.cgroupPath, keepParents: true)
-        if !keepParents && s.ownSlice { try removeOwnSliceIfEmpty() }
-    }
-
-    func removeOwnSliceIfEmpty() throws {
-        let slice = SystemdScope.defaultSlice
-        let dirs = Set(files.procsFiles(slice).map(FileSystem.directoryName))
-        for d in dirs where FileSystem.isDirectory(d) {
-            if ((try? FileSystem.listDirectory(d)) ?? []).contains(where: { $0.hasSuffix(".scope") }) { return }
-        }
-        try bus.stopUnit(slice)
-        // systemd removed its own directories of the slice; cpuset and freezer are cnc's.
-        for d in dirs where FileSystem.isDirectory(d) { try? FileSystem.removeDirectory(d) }
     }
 
     /// /proc/devices' name of a major (systemd's "char-pts").

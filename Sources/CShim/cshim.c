@@ -256,19 +256,25 @@ static int unix_address(const char *path, struct sockaddr_un *sa, int *dirfd) {
     return 0;
 }
 
-int cshim_listen_seqpacket(const char *path) {
+/// A nonblocking socket of `type` bound to `path` (a stale one there replaced); listening
+/// when `backlog` > 0.
+static int bound_unix(const char *path, int type, int backlog) {
     struct sockaddr_un sa;
     int dirfd;
     if (unix_address(path, &sa, &dirfd) < 0) return -1;
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int r = fd < 0 ? -1 : 0;
     if (r == 0) { unlink(sa.sun_path); r = bind(fd, (struct sockaddr *)&sa, sizeof sa); }
-    if (r == 0) r = listen(fd, 16);
+    if (r == 0 && backlog > 0) r = listen(fd, backlog);
     int e = errno;
     if (dirfd >= 0) close(dirfd);
     if (r < 0) { if (fd >= 0) close(fd); errno = e; return -1; }
     return fd;
 }
+
+int cshim_listen_seqpacket(const char *path) { return bound_unix(path, SOCK_SEQPACKET, 16); }
+
+int cshim_bind_dgram(const char *path) { return bound_unix(path, SOCK_DGRAM, 0); }
 
 int cshim_connect_seqpacket(const char *path) {
     struct sockaddr_un sa;

@@ -18,10 +18,15 @@ struct InstallUnitCommand: AsyncParsableCommand {
         The unit, cncapply-NAME.service, runs `cncapply apply --watch` as a Type=notify service;
         stopping it runs `cncapply down`. Then: systemctl daemon-reload && systemctl enable --now cncapply-NAME.service
 
+        --user writes a unit for root's own service manager instead (~/.config/systemd/user,
+        WantedBy=default.target; at boot only with `loginctl enable-linger root`). cnc runs
+        containers as root only: a user unit for another user is not supported yet.
+
         EXAMPLES
           cncapply install-unit -f /srv/shop/app.yaml
           cncapply install-unit -p shop --stdout
           cncapply install-unit -f app.yaml -o /run/systemd/system
+          cncapply install-unit --user -f /srv/shop/app.yaml
         """)
 
     static let defaultDirectory = "/etc/systemd/system"
@@ -36,31 +41,46 @@ struct InstallUnitCommand: AsyncParsableCommand {
     @Flag(name: .customLong("stdout"), help: "Print the unit instead of writing it.")
     var toStdout = false
 
+    @Flag(name: .customLong("user"), help: "A unit of root's user service manager (default: $XDG_CONFIG_HOME/systemd/user).")
+    var user = false
+
     func validate() throws {
         if toStdout && output != nil { throw ValidationError("--stdout and --output cannot be combined") }
         if spec.file.contains("-") { throw ValidationError("a unit cannot read its spec from stdin: name the spec file with -f") }
     }
 
+    /// Where a user unit goes: systemd's per-user search path.
+    static func userDirectory(environment: [String: String]) -> String {
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") { return config + "/systemd/user" }
+        return (environment["HOME"] ?? "/root") + "/.config/systemd/user"
+    }
+
     func run() async throws {
+        if user && Host.effectiveUserID != 0 {
+            throw CNCError(.unsupported, "not supported yet: a user unit for a user other than root: cnc runs containers as root only (rootless cnc is not built)")
+        }
         let options = try await spec.recordedIfNamed(stateRoot: global.stateRoot)
         let loaded = try options.loadReporting()
         let project = loaded.app.name
         let text = Self.unit(project: project, binary: FileSystem.readLink("/proc/self/exe") ?? "/usr/local/bin/cncapply",
-                             arguments: arguments(options), workingDirectory: loaded.projectDirectory)
+                             arguments: arguments(options), workingDirectory: loaded.projectDirectory, user: user)
         if toStdout {
             print(text, terminator: "")
             return
         }
         let name = "cncapply-\(project).service"
-        let target = output ?? Self.defaultDirectory
-        let path = FileSystem.isDirectory(target) ? target + "/" + name : target
+        let userDirectory = Self.userDirectory(environment: ProcessInfo.processInfo.environment)
+        let target = output ?? (user ? userDirectory : Self.defaultDirectory)
+        let path = FileSystem.isDirectory(target) || target == userDirectory ? target + "/" + name : target
         do {
+            if output == nil && user { try FileSystem.createDirectory(userDirectory) }
             try FileSystem.writeAtomically(text, to: path)
         } catch {
             throw CNCError(.system, "cannot write the unit to \(path)", cause: "\(error)")
         }
         print(path)
-        TerminalInfo.writeStderr("Run: systemctl daemon-reload && systemctl enable --now \(FileSystem.baseName(path))\n")
+        let systemctl = user ? "systemctl --user" : "systemctl"
+        TerminalInfo.writeStderr("Run: \(systemctl) daemon-reload && \(systemctl) enable --now \(FileSystem.baseName(path))\n")
     }
 
     /// The options the unit's `cncapply` runs with: the state root and driver of this one, the
@@ -79,8 +99,11 @@ struct InstallUnitCommand: AsyncParsableCommand {
 
     /// The unit's text. KillMode=process: a watcher restarted after a crash leaves the app's
     /// containers (their monitors live in the unit's cgroup) running; ExecStop removes them.
-    static func unit(project: String, binary: String, arguments: [String], workingDirectory: String) -> String {
+    /// A user unit cannot order itself after the system's network-online.target (a user
+    /// manager does not see system units) and is wanted by the user's default.target.
+    static func unit(project: String, binary: String, arguments: [String], workingDirectory: String, user: Bool = false) -> String {
         let args = arguments.map(quote).joined(separator: " ")
+        let network = user ? "" : "Wants=network-online.target\nAfter=network-online.target\n"
         return """
         # Written by `cncapply install-unit`: keeps the app \(project) applied. On start (and at boot
         # when enabled) it applies the spec, says READY=1, then re-applies whenever the spec or a
@@ -88,9 +111,7 @@ struct InstallUnitCommand: AsyncParsableCommand {
         # brings the app down (cncapply down).
         [Unit]
         Description=cncapply app \(project)
-        Wants=network-online.target
-        After=network-online.target
-
+        \(network)
         [Service]
         Type=notify
         NotifyAccess=main
@@ -104,7 +125,7 @@ struct InstallUnitCommand: AsyncParsableCommand {
         TimeoutStartSec=15min
 
         [Install]
-        WantedBy=multi-user.target
+        WantedBy=\(user ? "default.target" : "multi-user.target")
 
         """
     }

@@ -76,7 +76,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Set DNS options.") var dnsOption: [String] = []
     @Option(name: .long, help: "Optional parent cgroup for the container.") var cgroupParent: String?
     @Option(name: .long, help: "Logging driver for the container (json-file, journald, none).") var logDriver: String?
-    @Option(name: .long, help: "Under a Type=notify unit: monitor (READY once the container runs) or ignore (default).") var sdnotify: String?
+    @Option(name: .long, help: "Under a Type=notify unit: container (the container's own READY=1, relayed), monitor (READY once the container runs) or ignore (default).") var sdnotify: String?
     @Option(name: .long, help: "Log driver options (json-file: max-size, max-file, tag; journald: tag).") var logOpt: [String] = []
     @Option(name: .long, help: "Set custom DNS servers.") var dns: [String] = []
     @Option(name: .long, help: "Add a custom host-to-IP mapping (host:ip).") var addHost: [String] = []

@@ -118,6 +118,8 @@ int cshim_tty_set_size(int fd, unsigned short rows, unsigned short cols);
 /// `cnc attach`. A path longer than sun_path is reached through /proc/self/fd of its
 /// directory (conmon's way). -1 and errno.
 int cshim_listen_seqpacket(const char *path);
+/// A nonblocking datagram socket bound to `path` (long paths as above); -1 with errno.
+int cshim_bind_dgram(const char *path);
 /// A close-on-exec SOCK_SEQPACKET connection to `path` (same path rule); -1 and errno.
 int cshim_connect_seqpacket(const char *path);
 /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC.
