@@ -22,9 +22,12 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
     public var outcome: Outcome
     /// "apply", "rollback to 3", "auto-rollback after web failed health".
     public var reason: String
+    /// Where the spec came from, when `cncapply sync` applied it from git (schema version 3).
+    public var origin: RevisionOrigin?
 
     public init(project: String, number: Int = 0, spec: String, images: [String: String], configHashes: [String: String],
-                replicas: [String: Int], author: String, createdAt: Int64, outcome: Outcome = .pending, reason: String = "apply") {
+                replicas: [String: Int], author: String, createdAt: Int64, outcome: Outcome = .pending, reason: String = "apply",
+                origin: RevisionOrigin? = nil) {
         self.project = project
         self.number = number
         self.spec = spec
@@ -35,7 +38,27 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.outcome = outcome
         self.reason = reason
+        self.origin = origin
     }
+}
+
+/// The git commit a revision's spec was read from: repository, branch, commit and the app's
+/// path inside the repository.
+public struct RevisionOrigin: Sendable, Codable, Equatable {
+    public var repo: String
+    public var branch: String
+    public var commit: String
+    public var path: String
+
+    public init(repo: String, branch: String, commit: String, path: String) {
+        self.repo = repo
+        self.branch = branch
+        self.commit = commit
+        self.path = path
+    }
+
+    /// The commit's short form, as `git log --oneline` shows it.
+    public var shortCommit: String { String(commit.prefix(7)) }
 }
 
 /// A container the engine created for an app, with what it was created from.
