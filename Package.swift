@@ -233,7 +233,7 @@ let package = Package(
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem",
                                                      "CNCSpec", "CNCBuild", "CNCBuilder"]),
-        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCImage", "CNCNetwork", "CNCPlanner", "CNCRuntime", "CNCSpec", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
+        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCGitOps", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCImage", "CNCNetwork", "CNCPlanner", "CNCRuntime", "CNCSpec", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

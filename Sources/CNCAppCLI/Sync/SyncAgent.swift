@@ -288,7 +288,8 @@ actor SyncAgent {
     // MARK: output
 
     func say(_ line: String) {
-        if !options.json { TerminalInfo.writeStdout(line + "\n") }
+        // With -o json, stdout holds only the cycles: the addresses go to stderr.
+        if options.json { TerminalInfo.writeStderr(line + "\n") } else { TerminalInfo.writeStdout(line + "\n") }
     }
 
     func show(_ r: SyncCycleReport) {
