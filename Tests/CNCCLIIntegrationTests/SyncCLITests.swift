@@ -339,3 +339,94 @@ func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Doubl
         _ = try app.apply(["down", "-p", "web"])
     }
 }
+
+/// The agent's HTTP server against hostile clients, and the git follower against local repos.
+@Suite struct SyncPartsTests {
+    @Test func httpServerCapsAndTimesOutAndKeepsServing() throws {
+        var limits = HTTPServer.Limits()
+        limits.ioTimeoutSeconds = 1
+        limits.requestTimeout = .seconds(2)
+        limits.maxBodyBytes = 1024
+        let server = try HTTPServer(address: IPv4Address("127.0.0.1")!, port: 0, limits: limits) { r in
+            HTTPResponse(status: 200, body: "\(r.method) \(r.path) \(r.body.count)\n")
+        }
+        server.start()
+        defer { server.stop() }
+        let port = Int(server.port)
+        #expect(try http(port, "POST", "/x", body: Array("hello".utf8)) == (200, "POST /x 5\n"))
+        #expect(try http(port, "GET", "/", headers: ["X-Big": String(repeating: "a", count: 20_000)]).status == 431)
+        #expect(try http(port, "POST", "/", body: [UInt8](repeating: 65, count: 2048)).status == 413)
+
+        // A client that stops mid-headers is cut off; others are served meanwhile.
+        let slow = try TCPConnection(host: "127.0.0.1", port: port, timeout: 10)
+        defer { slow.close() }
+        try slow.send(Array("GET / HTTP/1.1\r\nHost: x\r\n".utf8))
+        let start = Date()
+        #expect(try http(port, "GET", "/fast") == (200, "GET /fast 0\n"))
+        #expect(Date().timeIntervalSince(start) < 0.5)
+        var buf = [UInt8](repeating: 0, count: 512)
+        let n = try buf.withUnsafeMutableBytes { try slow.receive(into: $0) }
+        #expect(String(decoding: buf[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 408 "))
+        #expect(Date().timeIntervalSince(start) < 4)
+    }
+
+    @Test func followerClonesFetchesAndChecksOutByPathAndFileURL() throws {
+        let app = try AppRoot()
+        let repo = try TestGitRepo(app.dir + "/repo")
+        let c1 = try repo.commit(["apps/web.yaml": "services: {}\n", "README": "x\n"])
+        for url in [repo.path, "file://" + repo.path] {
+            let root = app.dir + "/follower-\(UUID().uuidString)"
+            let f = GitFollower(repo: url, branch: "main", stateRoot: root)
+            #expect(try f.fetch() == c1)
+            let tree = try f.tree(c1)
+            #expect(FileManager.default.fileExists(atPath: tree + "/apps/web.yaml"))
+            #expect(!FileManager.default.fileExists(atPath: tree + "/.git"))
+            // The directory is the same for the same repo and branch (a stable place across restarts).
+            #expect(GitFollower(repo: url, branch: "main", stateRoot: root).directory == f.directory)
+            #expect(GitFollower(repo: url, branch: "dev", stateRoot: root).directory != f.directory)
+            // A new commit, then history rewritten (force-push): the head follows both.
+            let c2 = try repo.commit(["apps/web.yaml": "services: {a: {image: x}}\n"])
+            #expect(try f.fetch() == c2)
+            try repo.git(["reset", "-q", "--hard", c1])
+            #expect(try f.fetch() == c1)
+            f.removeTrees(except: [c1])
+            #expect(FileManager.default.fileExists(atPath: tree))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: f.directory + "/trees") == [c1])
+        }
+        let missing = GitFollower(repo: repo.path, branch: "nope", stateRoot: app.dir + "/f2")
+        #expect { try missing.fetch() } throws: { "\($0)".contains("failed to fetch branch nope of \(repo.path)") }
+    }
+
+    @Test func notificationsReachTheReceiverAndAFailingOneChangesNothing() throws {
+        let app = try AppRoot()
+        let repo = try TestGitRepo(app.dir + "/repo")
+        let received = ReceivedBodies()
+        let receiver = try HTTPServer(address: IPv4Address("127.0.0.1")!, port: 0) { r in
+            received.add(String(decoding: r.body, as: UTF8.self))
+            return HTTPResponse(status: 204, body: "")
+        }
+        receiver.start()
+        defer { receiver.stop() }
+        try repo.commit(["apps/web.yaml": "services:\n  web:\n    image: [\n"])
+        let r = try app.apply(["sync", "--repo", repo.path, "--path", "apps", "--once", "--notify", "http://127.0.0.1:\(receiver.port)/events"])
+        #expect(r.status == 1)
+        let bodies = received.all
+        #expect(bodies.count == 1)
+        let event = try JSONSerialization.jsonObject(with: Data((bodies.first ?? "").utf8)) as? [String: Any]
+        #expect(event?["event"] as? String == "failure")
+        #expect((event?["app"] as? [String: Any])?["outcome"] as? String == "spec-error")
+
+        // Nobody listening: reported on stderr, the cycle's outcome is the same.
+        let dead = try app.apply(["sync", "--repo", repo.path, "--path", "apps", "--once", "--notify", "http://127.0.0.1:9/x"])
+        #expect(dead.status == 1)
+        #expect(dead.stdout.contains("web: spec-error"), "\(dead.stdout)")
+        #expect(dead.stderr.contains("notify 127.0.0.1:9/x"), "\(dead.stderr)")
+    }
+}
+
+final class ReceivedBodies: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bodies: [String] = []
+    func add(_ b: String) { lock.lock(); bodies.append(b); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return bodies }
+}

@@ -47,12 +47,32 @@ actor SyncAgent {
     /// Compiled specs by app, for the commit they were compiled at: an unchanged commit is not
     /// compiled again.
     var compiled: [String: (commit: String, loaded: LoadedSpec)] = [:]
+    /// Apply's flags for a sync (quiet: the cycle prints its own report) and for a drift check
+    /// (the same, as a dry run); `--prune` prunes services too. The spec options are unused by
+    /// `ApplyRun.converge` (the agent compiles each app itself).
+    let applyFlags: ApplyFlags
+    let driftFlags: ApplyFlags
+    let specOptions: SpecOptions
+    /// --profile is not a sync flag: $COMPOSE_PROFILES, as Compose reads it.
+    let activeProfiles: Set<String>
+    /// `--once`: notifications are sent before the cycle returns (the process exits next).
+    var once = false
+    /// This cycle's engine contexts by cgroup driver request, over one listing of the runtime's
+    /// containers (read once per cycle, not once per app).
+    var contexts: [String: AppContext] = [:]
+    var listing: ContainerListing?
 
     init(global: GlobalOptions, registry: PullFlags, options: Options, notifier: Notifier?) {
         self.global = global
         self.registry = registry
         self.options = options
         self.notifier = notifier
+        let quiet = ["-o", "json"] + (options.prune ? ["--prune"] : [])
+        // Parsed, as ArgumentParser's types must be; these arguments always parse.
+        applyFlags = (try? ApplyFlags.parse(quiet)) ?? ApplyFlags()
+        driftFlags = (try? ApplyFlags.parse(quiet + ["--dry-run"])) ?? ApplyFlags()
+        specOptions = (try? SpecOptions.parse([])) ?? SpecOptions()
+        activeProfiles = specOptions.activeProfiles(environment: ProcessInfo.processInfo.environment)
         follower = GitFollower(repo: options.repo, branch: options.branch, stateRoot: global.stateRoot)
         shared = Shared(SyncStatus(
             repo: follower.repo, branch: options.branch, path: options.path, selfHeal: options.selfHeal, prune: options.prune,
@@ -61,6 +81,7 @@ actor SyncAgent {
 
     /// Runs cycles until stopped (or once); returns the exit status.
     func run(once: Bool, webhook: (IPv4Address, UInt16)?, secret: [UInt8]?, statusAddress: (IPv4Address, UInt16)?) async throws -> Int32 {
+        self.once = once
         let (triggers, trigger) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(1))
         let stopping = Atomic<Bool>(false)
         let signals = Processes.onTerminationSignals { sig in
@@ -133,6 +154,9 @@ actor SyncAgent {
             problems += found.problems
             let lock = try RootLock(root: global.stateRoot)
             defer { lock.close() }
+            contexts = [:]
+            listing = ContainerListing(runtime: try context(nil).runtime)
+            defer { contexts = [:]; listing = nil }
             let memoryFile = follower.directory + "/apps.json"
             var memory = SyncMemory.load(memoryFile)
             for app in found.apps {
@@ -178,18 +202,13 @@ actor SyncAgent {
             return report
         }
         let files = app.files.map { tree + "/" + $0 }
-        // ArgumentParser's types are made by parsing: the same -f/-p an apply is given.
-        guard let specOptions = try? SpecOptions.parse(files.flatMap { ["-f", $0] } + ["-p", app.name]) else {
-            report.outcome = .failed
-            report.message = "internal: cannot name the spec files \(files)"
-            return report
-        }
         let loaded: LoadedSpec
         if let cached = compiled[app.name], cached.commit == head {
             loaded = cached.loaded
         } else {
             do {
-                loaded = try specOptions.load()
+                let environment = ProcessInfo.processInfo.environment
+                loaded = try SpecOptions.load(files: files, projectName: app.name, profiles: activeProfiles, environment: environment)
             } catch let e as SpecErrors {
                 report.outcome = .specError
                 report.commit = before?.running
@@ -207,21 +226,17 @@ actor SyncAgent {
             }
             compiled[app.name] = (head, loaded)
         }
+        Trace.mark("sync: \(app.name) compiled")
         // The same commit as last time, applied then: a non-empty plan now is drift.
         let atSameCommit = before.map { $0.commit == head && $0.running == head } ?? false
         let dryRun = atSameCommit && !options.selfHeal
-        // Quiet (json: no progress lines; the cycle prints its own report).
-        guard let flags = try? ApplyFlags.parse(["-o", "json"] + (options.prune ? ["--prune"] : []) + (dryRun ? ["--dry-run"] : [])) else {
-            report.outcome = .failed
-            report.message = "internal: cannot make the apply flags"
-            return report
-        }
-        let run = ApplyRun(global: global, spec: specOptions, registry: registry, flags: flags)
+        let run = ApplyRun(global: global, spec: specOptions, registry: registry, flags: dryRun ? driftFlags : applyFlags)
         let started = ContinuousClock.now
         do {
-            let ctx = try AppContext.open(global, locked: true, spec: loaded.app)
+            let ctx = try context(loaded.app)
+            Trace.mark("sync: \(app.name) engine opened")
             let result = try await run.converge(
-                loaded, ctx: ctx, view: ProgressView(live: false, write: { _ in }), specFiles: specOptions.file,
+                loaded, ctx: ctx, view: ProgressView(live: false, write: { _ in }), specFiles: files,
                 origin: RevisionOrigin(repo: follower.repo, branch: options.branch, commit: head, path: app.path),
                 rollbackOnFailure: true, reason: atSameCommit ? "self-heal" : "sync")
             if atSameCommit { report.drift = Self.driftItems(result.plan) }
@@ -264,6 +279,16 @@ actor SyncAgent {
         return report
     }
 
+    /// The engine for an app whose spec is `spec` (its `x-cnc.cgroup_driver` counts), opened
+    /// once per cycle and driver; the root is locked.
+    func context(_ spec: AppSpec?) throws -> AppContext {
+        let key = spec.map { "spec:" + $0.cnc.cgroupDriver.rawValue } ?? ""
+        if let ctx = contexts[key] { return ctx }
+        let ctx = try AppContext.open(global, locked: true, spec: spec, listing: listing)
+        contexts[key] = ctx
+        return ctx
+    }
+
     /// An app the repository no longer has: removed with --prune, else reported.
     func orphan(_ name: String, _ m: SyncMemory.App, memory: inout SyncMemory) async -> SyncAppReport {
         guard options.prune else {
@@ -271,7 +296,7 @@ actor SyncAgent {
                                  message: "gone from the repository; still running (use --prune to remove it)")
         }
         do {
-            let ctx = try AppContext.open(global, locked: true)
+            let ctx = try context(nil)
             _ = try await DownCommand.remove(name, ctx: ctx, grace: nil, volumes: false, say: { _ in })
             memory.apps[name] = nil
             return SyncAppReport(name: name, path: m.path, outcome: .pruned, message: "gone from the repository; removed")
@@ -323,7 +348,12 @@ actor SyncAgent {
             }
             struct Event: Encodable { var version = 1; var event: String; var time: String; var repo: String; var branch: String; var commit: String?; var app: SyncAppReport }
             guard let body = try? CanonicalJSON.string(Event(event: event, time: r.time, repo: r.repo, branch: r.branch, commit: r.commit, app: a)) else { continue }
-            notifier.post(Array(body.utf8)) { problem in TerminalInfo.writeStderr(ErrorText.line(problem)) }
+            let failed: @Sendable (String) -> Void = { TerminalInfo.writeStderr(ErrorText.line($0)) }
+            if once {
+                if let problem = notifier.send(Array(body.utf8)) { failed(problem) }
+            } else {
+                notifier.post(Array(body.utf8), failed: failed)
+            }
         }
     }
 
