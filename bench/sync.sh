@@ -5,7 +5,9 @@
 # runs, each measured two ways: the cycle's own CPU as the agent reports it (cpuMilliseconds:
 # getrusage of itself and its children across the cycle: fetch, compile, observe, plan) and the
 # whole process's CPU (user+sys of cncapply and its git children: start-up included).
-#   make build CONFIG=release && bash bench/sync.sh        (BIN=.build/debug for a debug build)
+#   make build CONFIG=release && bash bench/sync.sh        (BIN=.build/debug for a debug build;
+#   MEASURED=path/to/cncapply measures another cncapply for the no-change cycles, the set-up
+#   still using BIN's cnc, cncapply, cnc-init and cnc-monitor)
 # Target (issue 17): a no-change cycle < 200 ms of CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +15,7 @@ BIN=${BIN:-$(pwd)/.build/release}
 APPS=${APPS:-20}
 SERVICES=${SERVICES:-10}
 RUNS=${RUNS:-10}
+MEASURED=${MEASURED:-$BIN/cncapply}
 work=$(mktemp -d /tmp/cnc-bench-sync.XXXXXX)
 root=$work/root
 source bench/lib/cnc-root.sh
@@ -47,7 +50,7 @@ s=$(date +%s.%N)
 e=$(date +%s.%N)
 python3 -c "print(f'first cycle ({$APPS} apps x {$SERVICES} services created): {($e-$s):.1f} s wall')"
 
-python3 - "$BIN/cncapply" "$root" "$repo" "$RUNS" <<'PY'
+python3 - "$MEASURED" "$root" "$repo" "$RUNS" <<'PY'
 import json, resource, statistics, subprocess, sys, time
 bin, root, repo, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 cycle, proc, wall = [], [], []
