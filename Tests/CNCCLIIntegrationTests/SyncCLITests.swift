@@ -430,3 +430,30 @@ final class ReceivedBodies: @unchecked Sendable {
     func add(_ b: String) { lock.lock(); bodies.append(b); lock.unlock() }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return bodies }
 }
+
+/// `cncapply sync` as a Type=notify service: READY=1 with the first cycle's STATUS= line.
+@Suite struct SyncNotifyTests {
+    @Test func readyAndStatusAfterTheFirstCycle() throws {
+        let app = try AppRoot()
+        let repo = try TestGitRepo(app.dir + "/repo")
+        let c1 = try repo.commit(["apps/web.yaml": syncSpec()])
+        let path = app.dir + "/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() where i < raw.count - 1 { raw[i] = b }
+        }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        #expect(bound == 0)
+        let r = try CLI.run("cncapply", ["sync", "--root", app.root, "--repo", repo.path, "--path", "apps", "--once"], env: ["NOTIFY_SOCKET": path])
+        #expect(r.status == 0, "\(r.stderr)")
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        let message = n > 0 ? String(decoding: buf[0..<n], as: UTF8.self) : ""
+        #expect(message == "READY=1\nSTATUS=\(c1.prefix(7)): 1 apps, 0 failed, 0 drift\n", "\(message)")
+        _ = try app.apply(["down", "-p", "web"])
+    }
+}

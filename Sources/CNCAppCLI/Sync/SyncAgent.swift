@@ -155,7 +155,10 @@ actor SyncAgent {
             let lock = try RootLock(root: global.stateRoot)
             defer { lock.close() }
             contexts = [:]
-            listing = ContainerListing(runtime: try context(nil).runtime)
+            // What a killed create left behind goes first, so the listing never holds it.
+            let base = try context(nil)
+            try await base.backend.sweepIncomplete()
+            listing = ContainerListing(runtime: base.runtime)
             defer { contexts = [:]; listing = nil }
             let memoryFile = follower.directory + "/apps.json"
             var memory = SyncMemory.load(memoryFile)
