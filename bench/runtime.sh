@@ -49,6 +49,17 @@ print(f"runc with cnc's seccomp profile {runcsc:.1f} ms, cnc/runc = {cnc / runcs
 print(f"cnc default bridge {bridge:.1f} ms: +{bridge - cnc:.1f} ms over --network none (target <= +10 ms)")
 PY
 
+echo "== run --rm --network none IMAGE /bin/true: with and without --userns auto (side by side)"
+hyperfine -N --warmup 5 --runs "$RUNS" --export-json "$work/u.json" \
+  "$CNC run --root $root --rm --network none busybox:bench /bin/true" \
+  "$CNC run --root $root --rm --userns auto --network none busybox:bench /bin/true"
+python3 - "$work/u.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+plain, userns = (x["median"] * 1000 for x in r)
+print(f"median without {plain:.2f} ms, --userns auto {userns:.2f} ms: +{userns - plain:.2f} ms (target <= +2 ms)")
+PY
+
 echo "== $N sequential cnc run -d --network none ... sleep 1d"
 start=$(date +%s.%N)
 for i in $(seq "$N"); do

@@ -28,6 +28,7 @@ PACKAGES=(
   gcc libc6-dev        # the httpserver example is a static C binary
   mmdebstrap           # the examples' toolchain image from Debian's packages (make-toolchain-image.sh)
   zstd                 # zstd layers in the hostile-tar corpus
+  age                  # encrypted secrets (.env.enc, *.enc): cncapply decrypts with age -d
 )
 
 # Debian's dockerd and containerd also serve the side-by-side benchmarks (`make bench`), as a

@@ -39,26 +39,55 @@ static int rlimit_resource(const char *name) {
     return -1;
 }
 
-// The whole file stays in memory for the process's life; entries point into it.
-int cinit_conf_load(const char *path, struct cinit_conf *c) {
-    memset(c, 0, sizeof *c);
-    c->target_pid = -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) cinit_die(125, "open %s: %s", path, strerror(errno));
+// A whole file from an open descriptor, NUL-terminated, kept for the process's life.
+static char *read_whole(int fd, const char *path, size_t *size) {
     struct stat st;
     if (fstat(fd, &st) < 0) cinit_die(125, "stat %s: %s", path, strerror(errno));
-    size_t size = (size_t)st.st_size;
-    char *buf = malloc(size + 1);
+    *size = (size_t)st.st_size;
+    char *buf = malloc(*size + 1);
     if (!buf) cinit_die(125, "out of memory");
     size_t off = 0;
-    while (off < size) {
-        ssize_t n = read(fd, buf + off, size - off);
+    while (off < *size) {
+        ssize_t n = read(fd, buf + off, *size - off);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) cinit_die(125, "read %s: %s", path, n < 0 ? strerror(errno) : "short file");
         off += (size_t)n;
     }
     close(fd);
-    buf[size] = 0;
+    buf[*size] = 0;
+    return buf;
+}
+
+// The sealed variables (`envfile`): NUL-separated "env" "K=V" pairs on a tmpfs, kept in
+// memory for the process's life like the configuration itself. Gone after a reboot (tmpfs).
+static void load_env_file(const char *path, struct cinit_conf *c) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        cinit_die(125, "the container's secrets (%s) are gone: %s; they are kept on a tmpfs only, so after a reboot re-create the container (cncapply apply)",
+                  path, strerror(errno));
+    size_t size;
+    char *buf = read_whole(fd, path, &size);
+    // Tokens alternate: "env", then the entry.
+    for (size_t i = 0, start = 0, nth = 0; i < size; i++) {
+        if (buf[i] != 0) continue;
+        if (nth++ % 2 == 1) {
+            if (c->nenv >= CINIT_MAX) cinit_die(125, "%s: too many variables", path);
+            c->env[c->nenv++] = buf + start;
+        }
+        start = i + 1;
+    }
+}
+
+// The whole file stays in memory for the process's life; entries point into it.
+int cinit_conf_load(const char *path, struct cinit_conf *c) {
+    memset(c, 0, sizeof *c);
+    c->target_pid = -1;
+    c->rootfs_fd = -1;
+    c->seccomp_bpf_fd = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) cinit_die(125, "open %s: %s", path, strerror(errno));
+    size_t size;
+    char *buf = read_whole(fd, path, &size);
     // Every token, however many (a --privileged container lists each host device).
     size_t count = 0;
     for (size_t i = 0; i < size; i++) if (buf[i] == 0) count++;
@@ -85,6 +114,9 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "readonly")) { NEED(1); c->readonly = atoi(tok[++i]); }
         else if (!strcmp(key, "loopback")) { NEED(1); c->loopback = atoi(tok[++i]); }
         else if (!strcmp(key, "tmpupper")) { NEED(1); c->tmp_upper = atoi(tok[++i]); }
+        else if (!strcmp(key, "userns")) { NEED(1); c->userns = atoi(tok[++i]); }
+        else if (!strcmp(key, "rootfsfd")) { NEED(1); c->rootfs_fd = atoi(tok[++i]); }
+        else if (!strcmp(key, "seccompbpffd")) { NEED(1); c->seccomp_bpf_fd = atoi(tok[++i]); }
         else if (!strcmp(key, "tty")) { NEED(1); c->tty = atoi(tok[++i]); }
         else if (!strcmp(key, "init")) { NEED(1); c->init = atoi(tok[++i]); }
         else if (!strcmp(key, "nonewprivs")) { NEED(1); c->no_new_privs = atoi(tok[++i]); }
@@ -93,6 +125,7 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "ropath")) { NEED(1); ADD(c->ropaths, c->nropaths, tok[++i]); }
         else if (!strcmp(key, "env")) { NEED(1); ADD(c->env, c->nenv, tok[++i]); }
         else if (!strcmp(key, "arg")) { NEED(1); ADD(c->args, c->nargs, tok[++i]); }
+        else if (!strcmp(key, "envfile")) { NEED(1); load_env_file(tok[++i], c); }
         else if (!strcmp(key, "cap")) {
             NEED(1);
             int cap = atoi(tok[++i]);
@@ -167,7 +200,8 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
     }
     if (c->seccomp_bpf) {
         // Read now: after pivot_root (or setns) the state root is out of reach.
-        int bfd = open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
+        // In a user namespace the state root is out of reach already: the parent opened it.
+        int bfd = c->seccomp_bpf_fd >= 0 ? c->seccomp_bpf_fd : open(c->seccomp_bpf, O_RDONLY | O_CLOEXEC);
         struct stat bst;
         if (bfd >= 0 && fstat(bfd, &bst) == 0 && bst.st_size > 0 && bst.st_size <= 65536) {
             c->seccomp_bpf_data = malloc((size_t)bst.st_size);

@@ -45,6 +45,9 @@ struct cinit_conf {
     long long shm_size;
     int oom_score_adj, has_oom_score_adj;
     int readonly, tty, init, no_new_privs, target_pid, tmp_upper, loopback;
+    /// In a user namespace of its own (--userns): no mknod, and the root comes ready-made from
+    /// the parent as a detached mount at fd `rootfs_fd` (idmapped layers under an overlay).
+    int userns, rootfs_fd, seccomp_bpf_fd;
     /// The cached seccomp program, read while the host's paths are still reachable.
     void *seccomp_bpf_data;
     size_t seccomp_bpf_len;

@@ -233,6 +233,17 @@ static int exec_in_container(const char *conf_path) {
             cinit_die(125, "join cgroup %s: %s", c.cgroup_procs[i], strerror(errno));
         close(fd);
     }
+    // A user namespace of its own (--userns) is entered first: the others belong to it.
+    int userns_fd = -1;
+    {
+        char p[64];
+        struct stat mine, theirs;
+        snprintf(p, sizeof p, "/proc/%d/ns/user", c.target_pid);
+        if (stat(p, &theirs) == 0 && stat("/proc/self/ns/user", &mine) == 0 && mine.st_ino != theirs.st_ino) {
+            userns_fd = open(p, O_RDONLY | O_CLOEXEC);
+            if (userns_fd < 0) cinit_die(125, "open %s: %s", p, strerror(errno));
+        }
+    }
     // Open every namespace before entering any (entering mnt changes what /proc shows).
     static const struct { const char *name; int flag; } kinds[] = {
         {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET}, {"pid", CLONE_NEWPID},
@@ -245,7 +256,21 @@ static int exec_in_container(const char *conf_path) {
         fds[i] = open(p, O_RDONLY | O_CLOEXEC);
         if (fds[i] < 0) cinit_die(125, "open %s: %s", p, strerror(errno));
     }
+    int in_userns = userns_fd >= 0;
+    if (in_userns) {
+        if (setns(userns_fd, CLONE_NEWUSER) < 0) cinit_die(125, "join user namespace of pid %d: %s", c.target_pid, strerror(errno));
+        close(userns_fd);
+    }
     for (int i = 0; i < 6; i++) {
+        // One we share already (the host's cgroup namespace) needs no entering, and from inside
+        // a user namespace of the container's own it could not be entered.
+        char mine[64];
+        struct stat a, b;
+        snprintf(mine, sizeof mine, "/proc/self/ns/%s", kinds[i].name);
+        if (in_userns && fstat(fds[i], &a) == 0 && stat(mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            close(fds[i]);
+            continue;
+        }
         if (setns(fds[i], kinds[i].flag) < 0) cinit_die(125, "join %s namespace of pid %d: %s", kinds[i].name, c.target_pid, strerror(errno));
         close(fds[i]);
     }

@@ -86,6 +86,20 @@ static void remount_ro(int rootfd, const char *dst, unsigned long extra) {
 }
 
 static void bind_volume(int rootfd, const struct cinit_bind *b) {
+    if (strncmp(b->src, "fd:", 3) == 0) {
+        // In a user namespace: the parent's detached copy of the source (idmapped for :idmap).
+        int src = atoi(b->src + 3);
+        struct stat st;
+        if (fstat(src, &st) < 0) cinit_die(125, "bind source %s: %s", b->src, strerror(errno));
+        int dst = open_in_root(rootfd, b->dst, S_ISDIR(st.st_mode) ? MAKE_DIR : MAKE_FILE);
+        if (dst < 0) cinit_die(125, "open bind target %s in the container: %s", b->dst, strerror(errno));
+        if (syscall(SYS_move_mount, src, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+            cinit_die(125, "bind on %s: %s", b->dst, strerror(errno));
+        close(src);
+        close(dst);
+        if (strstr(b->opts, "ro")) remount_ro(rootfd, b->dst, 0);
+        return;
+    }
     int src = open(b->src, O_PATH | O_CLOEXEC);
     if (src < 0) cinit_die(125, "open bind source %s: %s", b->src, strerror(errno));
     struct stat st;
@@ -133,7 +147,7 @@ static void make_device(int rootfd, const struct cinit_device *d) {
     close(dirfd);
 }
 
-static void make_dev(int rootfd, long long shm_size, int shm_host) {
+static void make_dev(int rootfd, long long shm_size, int shm_host, int userns) {
     mount_at(rootfd, "/dev", MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     int dev = open_in_root(rootfd, "/dev", MUST_EXIST);
     if (dev < 0) cinit_die(125, "open /dev: %s", strerror(errno));
@@ -145,7 +159,15 @@ static void make_dev(int rootfd, long long shm_size, int shm_host) {
     };
     mode_t old = umask(0);
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
-        if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0)
+        if (userns) {
+            // No device nodes in a user namespace: the host's, bound (runc's and podman's way).
+            char host[64], p[64];
+            snprintf(host, sizeof host, "/dev/%s", nodes[i].name);
+            int f = openat(devfd, nodes[i].name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+            if (f < 0 || mount(host, fdpath(f, p), NULL, MS_BIND, NULL) < 0)
+                cinit_die(125, "bind %s: %s", host, strerror(errno));
+            close(f);
+        } else if (mknodat(devfd, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)) < 0)
             cinit_die(125, "mknod /dev/%s: %s", nodes[i].name, strerror(errno));
     }
     umask(old);
@@ -230,7 +252,13 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
     if (!c->rootfs) cinit_die(125, "no rootfs in the configuration");
     const char *target = c->rootfs;
     char upper[4200], work[4200], merged[4200];
-    if (c->tmp_upper) {
+    if (c->rootfs_fd >= 0) {
+        // Relative to our cwd, the container's directory (its parents may be closed to us).
+        target = "rootfs";
+        if (syscall(SYS_move_mount, c->rootfs_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+            cinit_die(125, "move the container's root to %s: %s", target, strerror(errno));
+        close(c->rootfs_fd);
+    } else if (c->tmp_upper) {
         // Ephemeral containers (--rm) keep their writes on a tmpfs of their own mount namespace:
         // nothing to create or delete on the host's disk.
         if (mount("tmpfs", c->rootfs, "tmpfs", MS_NOSUID, "mode=0755") < 0)
@@ -242,7 +270,9 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
             cinit_die(125, "prepare the ephemeral upper dir: %s", strerror(errno));
         target = merged;
     }
-    if (c->nlowers > 0) {
+    if (c->rootfs_fd >= 0) {
+        // Mounted above.
+    } else if (c->nlowers > 0) {
         char opts[16384];
         size_t n = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
         for (int i = 0; i < c->nlowers; i++)
@@ -288,7 +318,7 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
                 cinit_die(125, "symlink /sys/fs/cgroup/%s: %s", c->cgroup_links[i].key, strerror(errno));
         close(cgdir);
     }
-    make_dev(rootfd, c->shm_size, c->shm_host);
+    make_dev(rootfd, c->shm_size, c->shm_host, c->userns);
     for (int i = 0; i < c->ndevices; i++) make_device(rootfd, &c->devices[i]);
     if (c->nsysctls > 0) {
         cinit_proc_sys_fd = open_in_root(rootfd, "/proc/sys", MUST_EXIST);
@@ -353,7 +383,9 @@ void cinit_enter_rootfs(const struct cinit_conf *c) {
     close(rootfd);
     saved_rootfd = -1;
 
-    cinit_guard_own_binary(NULL);
+    // In a user namespace the host's binary is out of the container root's reach anyway (it
+    // is a host id without privilege there), and the locked host mounts may refuse a remount.
+    if (!c->userns) cinit_guard_own_binary(NULL);
     if (chdir(target) < 0) cinit_die(125, "chdir %s: %s", target, strerror(errno));
     if (syscall(SYS_pivot_root, ".", ".") < 0) cinit_die(125, "pivot_root %s: %s", c->rootfs, strerror(errno));
     if (umount2(".", MNT_DETACH) < 0) cinit_die(125, "detach the old root: %s", strerror(errno));

@@ -5,8 +5,27 @@ import CNCSpec
 /// what the image store says about its images. No container, image or state changes; the same
 /// spec and store give the same bytes.
 public enum Exporter {
+    /// An app with values from encrypted files is not exported: a manifest or stack file would
+    /// carry them in clear (or, worse, carry the redactions or the ciphertext as if they were
+    /// the values). Secret references without values are not built yet.
+    public static func refuseSealed(_ app: AppSpec) throws {
+        var items: [String] = []
+        for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
+            for k in s.sealedEnvironment.keys.sorted() {
+                let shown = (s.environment[k] ?? nil) ?? ""
+                items.append("services.\(name).environment.\(k) (\(shown))")
+            }
+        }
+        for (key, c) in app.secrets.sorted(by: { $0.key < $1.key }) {
+            if let f = c.file, let sealed = app.sealedFiles[f] { items.append("secrets.\(key) (\(sealed.shown))") }
+        }
+        guard !items.isEmpty else { return }
+        throw CNCError(.unsupported, "not supported yet: exporting values from encrypted files (export writes no secret values, and Secret references without them are not built yet): " + items.joined(separator: ", "))
+    }
+
     public static func export(_ loaded: LoadedSpec, options: ExportOptions, inputs: ExportInputs = ExportInputs()) throws -> ExportResult {
         try validate(options)
+        try refuseSealed(loaded.app)
         if options.target != .compose { try requireBuilt(loaded.app, inputs) }
         switch options.target {
         case .kubernetes:

@@ -13,6 +13,9 @@ public final class TreeArchiver {
     let tar: TarWriter
     private let disk: OpaquePointer
     private let links: OpaquePointer
+    /// Owner ids as written (a user-namespaced container's files carry host ids on disk:
+    /// `IDMap.containerID(forHost:)` gives them back as the container sees them).
+    public var mapOwner: ((_ uid: UInt32, _ gid: UInt32) -> (UInt32, UInt32))? = nil
 
     public init(_ tar: TarWriter) throws {
         guard let disk = archive_read_disk_new(), let links = archive_entry_linkresolver_new() else {
@@ -68,6 +71,11 @@ public final class TreeArchiver {
             throw CNCError(.io, "failed to read \(source) for the tar", cause: text)
         }
         archive_entry_copy_pathname(e, name)
+        if let mapOwner {
+            let (u, g) = mapOwner(UInt32(truncatingIfNeeded: archive_entry_uid(e)), UInt32(truncatingIfNeeded: archive_entry_gid(e)))
+            archive_entry_set_uid(e, Int64(u))
+            archive_entry_set_gid(e, Int64(g))
+        }
         archive_entry_unset_atime(e)
         archive_entry_unset_ctime(e)
         archive_entry_unset_birthtime(e)

@@ -54,8 +54,17 @@ extension Monitor {
             }
         }
         trace("spawn init")
-        let (pid, err) = ChildProcess.spawn(initPath, ["cnc-init", "run", initConfig], fdMap: fdMap, flags: namespaceFlags,
+        var pid: pid_t, err: Int32, step = "start cnc-init"
+        if config.one("usernsuidmap") != nil {
+            // A user namespace of its own: init starts in the container's directory.
+            let r = ChildProcess.spawnUserns(initPath, ["cnc-init", "run", initConfig], fdMap: fdMap, flags: namespaceFlags,
+                                             session: tty, cwd: dir, config: config, trace: trace.enabled)
+            (pid, err) = (r.pid, r.errno)
+            if !r.step.isEmpty { step = r.step }
+        } else {
+            (pid, err) = ChildProcess.spawn(initPath, ["cnc-init", "run", initConfig], fdMap: fdMap, flags: namespaceFlags,
                                             session: tty, trace: trace.enabled)
+        }
         close(syncR); close(errW)
         if tty { close(fdMap[0]); close(console[1]) }
         if outW >= 0 { close(outW) }
@@ -64,7 +73,7 @@ extension Monitor {
         if pid < 0 || err != 0 {
             close(syncW); close(errR)
             if tty { close(console[0]) }
-            return StartFailure("start cnc-init: \(FileIO.describe(errno: err))")
+            return StartFailure("\(step): \(FileIO.describe(errno: err))")
         }
         for f in config.all("cgroupprocs") {
             let fd = open(f, O_WRONLY | O_CLOEXEC)

@@ -107,10 +107,15 @@ extension CgroupLimits {
 
     /// "cpus 0.5 -> 1, memory 256MiB -> 512MiB" (only what differs in the live limits).
     func changes(from old: CgroupLimits) -> [String] {
+        limitChanges(from: old).map { "\($0.name) \($0.old) -> \($0.new)" }
+    }
+
+    /// What differs in the live limits, one entry per limit: (name, `old`'s value, this one's).
+    public func limitChanges(from old: CgroupLimits) -> [(name: String, old: String, new: String)] {
         let (a, b) = (old.live, live)
-        var out: [String] = []
+        var out: [(name: String, old: String, new: String)] = []
         func add<T: Equatable & CustomStringConvertible>(_ name: String, _ x: T?, _ y: T?, unset: String = "unlimited") {
-            if x != y { out.append("\(name) \(x?.description ?? unset) -> \(y?.description ?? unset)") }
+            if x != y { out.append((name, x?.description ?? unset, y?.description ?? unset)) }
         }
         add("cpus", a.cpus, b.cpus)
         if a.cpus == b.cpus, a.cpuQuota != nil { add("cpu_period", a.cpuPeriod, b.cpuPeriod) }

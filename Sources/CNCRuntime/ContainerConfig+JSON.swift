@@ -110,7 +110,21 @@ extension ContainerConfig {
         o.set("ipcMode", ipcMode?.rawValue)
         o.set("utsMode", utsMode?.rawValue)
         o.set("groupAdd", groupAdd)
+        o.set("sealedEnv", sealedEnv)
+        o.set("usernsMode", usernsMode)
+        o.set("uidMap", uidMap.map { $0.map(\.jsonValue) })
+        o.set("gidMap", gidMap.map { $0.map(\.jsonValue) })
         o.set("created", created)
+        return o.value
+    }
+}
+
+extension IDMap {
+    var jsonValue: JSONValue {
+        var o = JSONObject()
+        o.set("containerID", Int64(containerID))
+        o.set("hostID", Int64(hostID))
+        o.set("size", Int64(size))
         return o.value
     }
 }

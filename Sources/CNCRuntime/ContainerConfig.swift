@@ -73,6 +73,14 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var utsMode: NamespaceMode?
     /// `--group-add` / Compose `group_add`: more supplementary groups (names or gids).
     public var groupAdd: [String]?
+    /// Variables whose values are in the sealed file on a tmpfs (`Runtime.writeSealed`), not
+    /// here: `env` holds their redactions. nil: none.
+    public var sealedEnv: [String]?
+    /// `--userns` (UsernsMode's text; nil: the host's user namespace) and the id maps of the
+    /// container's user namespace (for `auto`, filled when it is created: UsernsRanges).
+    public var usernsMode: String?
+    public var uidMap: [IDMap]?
+    public var gidMap: [IDMap]?
     /// Creation time, nanoseconds since the epoch.
     public var created: Int64 = 0
 

@@ -72,6 +72,8 @@ public struct ContainerRequest: Sendable, Equatable {
     public var ipcMode: NamespaceMode?
     public var utsMode: NamespaceMode?
     public var groupAdd: [String] = []
+    /// `--userns` / Compose `userns_mode`; nil or .host: the host's user namespace.
+    public var userns: UsernsMode?
     public var oomScoreAdj: Int?
 
     public init(name: String, image: String) {
@@ -157,6 +159,10 @@ public struct ContainerRequest: Sendable, Equatable {
         c.ipcMode = ipcMode == .host ? .host : nil
         c.utsMode = utsMode == .host ? .host : nil
         c.oomScoreAdj = oomScoreAdj
+        if let userns, !userns.isHost {
+            c.usernsMode = userns.text
+            if case .mapping(let maps) = userns { c.uidMap = maps; c.gidMap = maps }
+        }
         if privileged { c.makePrivileged() }
         return c
     }

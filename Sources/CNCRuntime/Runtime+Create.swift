@@ -19,7 +19,7 @@ extension Runtime {
     /// `ephemeral`: a foreground `--rm` run that writes no log (see ContainerStore.ephemeralDir):
     /// its directory goes on a tmpfs when there is one.
     @discardableResult
-    public func create(_ input: ContainerConfig, startsNext: Bool = false, ephemeral: Bool = false) throws -> ContainerConfig {
+    public func create(_ input: ContainerConfig, sealed: SealedMaterial = SealedMaterial(), startsNext: Bool = false, ephemeral: Bool = false) throws -> ContainerConfig {
         var c = input
         c.env = Self.mergeEnvironment(c.env)
         if c.name.isEmpty { c.name = Self.randomName() }
@@ -36,6 +36,15 @@ extension Runtime {
         if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == .host ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
+        if c.usernsMode != nil {
+            // Docker's words; a user namespace cannot mount the host's pid or ipc namespace's
+            // /proc or mqueue, nor make the host's devices.
+            if c.privileged == true {
+                throw CNCError(.invalidArgument, "privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode")
+            }
+            if c.pidMode == .host { throw CNCError(.invalidArgument, "Cannot share the host PID namespace when user namespaces are enabled") }
+            if c.ipcMode == .host { throw CNCError(.invalidArgument, "Cannot share the host IPC namespace when user namespaces are enabled") }
+        }
         if case .service(let s) = c.network {
             throw CNCError(.invalidArgument, "network \"service:\(s)\" is only meaningful in an app spec; use container:NAME")
         }
@@ -59,6 +68,11 @@ extension Runtime {
             if !onTmpfs { try FileSystem.createDirectory(store.containersDir, mode: 0o711) }
             guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
             Trace.mark("create: directory made")
+            // `--userns auto`: the container's own slice of cnc's id range, given back at
+            // removal (taken once the directory exists: see UsernsRanges.exists).
+            if let mode = c.usernsMode, case .auto(let size)? = try? UsernsMode(parsing: mode) {
+                (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size)
+            }
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
@@ -71,6 +85,7 @@ extension Runtime {
                 try volumes.ensure(c.mounts[i].source, anonymous: c.mounts[i].anonymous)
             }
             Trace.mark("create: dirs")
+            try writeSealed(sealed, into: &c)
             if let profile = try customSeccomp(c) { try SeccompProfile.compile(profile, to: dir + "/" + Self.customSeccompFile) }
             // config.json (the OCI view, for people and tools): for a container about to start,
             // start writes it while the container's init works; otherwise a second thread
@@ -83,6 +98,8 @@ extension Runtime {
                 try store.saveConfig(c)
                 Trace.mark("create: cnc.json")
                 try FileSystem.writeReplacing(try initConfig(c, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)
+                try handOverToMappedRoot(c, dir: dir)
+                try prepareVolumeOwnership(c)
             } catch {
                 _ = try? spec?.join()
                 throw error
@@ -92,7 +109,9 @@ extension Runtime {
         } catch {
             if StartPreparations.take(c.id) { try? cgroups.remove(c.cgroupPath) }
             try? FileSystem.removeTree(dir)
+            removeSealed(c.id)
             store.releaseName(c.name, of: c.id)
+            if c.uidMap != nil { usernsRanges.release(c.id) }
             throw error
         }
         record("create", c)
@@ -127,6 +146,14 @@ extension Runtime {
     }
 
     public func volumePath(_ name: String) -> String { store.volumesDir + "/" + name + "/_data" }
+
+    /// The root's record of `--userns auto` slices.
+    public var usernsRanges: UsernsRanges {
+        let store = self.store
+        return UsernsRanges(root: store.root) { id in
+            FileSystem.exists(store.containersDir + "/" + id) || store.ephemeralDir.map { FileSystem.exists($0 + "/" + id) } == true
+        }
+    }
 
     func hostHostname() -> String { ((try? FileSystem.readText("/proc/sys/kernel/hostname")) ?? "localhost").trimmingSpaces }
 
@@ -186,22 +213,25 @@ extension Runtime {
         for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if case .container = c.network, let path = try? networkNamespacePath(c) { n.add("netns", path) }
         if namespaceFlags(c).contains(.net) { n.add("loopback", "1") }
-        for e in workloadEnv(c) { n.add("env", e) }
+        for e in unsealedEnv(c) { n.add("env", e) }
+        addSealedEnv(c, to: &n)
         for a in c.argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }
         for u in c.ulimits { n.add("rlimit", u.name, String(u.soft), String(u.hard)) }
-        for f in ["hosts", "hostname", "resolv.conf"] where !c.mounts.contains(where: { $0.target == "/etc/" + f }) {
-            n.add("bind", dir + "/" + f, "/etc/" + f, c.readOnly ? "ro" : "rw")
+        // In a user namespace the parent opens every bind source (the state root may be closed
+        // to the container's root) and init finds them as fds (see usernsSetup).
+        for (i, b) in bindMounts(c, dir: dir).enumerated() {
+            n.add("bind", c.uidMap == nil ? b.source : "fd:\(Self.usernsBindFDBase + Int32(i))", b.target, b.readOnly ? "ro" : "rw")
         }
-        for m in c.mounts {
-            switch m.type {
-            case .bind: n.add("bind", m.source, m.target, m.readOnly ? "ro" : "rw")
-            case .volume: n.add("bind", volumePath(m.source), m.target, m.readOnly ? "ro" : "rw")
-            case .tmpfs: n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options)
-            }
+        if c.uidMap != nil {
+            n.add("userns", "1")
+            n.add("rootfsfd", String(Self.usernsRootfsFD))
+            if seccompBPFPath(c, dir: dir) != nil { n.add("seccompbpffd", String(Self.usernsSeccompFD)) }
         }
+        for m in c.mounts where m.type == .tmpfs { n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options) }
         for (k, v) in (c.sysctls ?? [:]).sorted(by: { $0.key < $1.key }) { n.add("sysctl", k, v) }
-        for d in c.devices ?? [] {
+        // In a user namespace no node can be made: the host's are bound (bindMounts).
+        for d in c.uidMap == nil ? c.devices ?? [] : [] {
             n.add("device", d.containerPath, String(d.fileMode), String(d.major), String(d.minor), String(d.uid), String(d.gid))
         }
         if let s = c.shmSize { n.add("shmsize", String(s)) }
@@ -225,13 +255,18 @@ extension Runtime {
     func addSeccomp(_ c: ContainerConfig, dir: String, to n: inout NulConfig) throws {
         if c.seccompUnconfined {
             n.add("seccomp", "unconfined")
-        } else if c.customSeccompJSON != nil {
-            n.add("seccomp", "custom")
-            n.add("seccompbpf", dir + "/" + Self.customSeccompFile)
         } else {
-            n.add("seccomp", "default")
-            if let bpf = try? SeccompCache.path(root: store.root, caps: try capNumbers(c)) { n.add("seccompbpf", bpf) }
+            n.add("seccomp", c.customSeccompJSON != nil ? "custom" : "default")
+            if let bpf = seccompBPFPath(c, dir: dir) { n.add("seccompbpf", bpf) }
         }
+    }
+
+    /// The compiled seccomp program init loads: the container's own profile, or the cached
+    /// default for its capabilities; nil when unconfined (or the cache cannot be written).
+    func seccompBPFPath(_ c: ContainerConfig, dir: String) -> String? {
+        if c.seccompUnconfined { return nil }
+        if c.customSeccompJSON != nil { return dir + "/" + Self.customSeccompFile }
+        return try? SeccompCache.path(root: store.root, caps: try capNumbers(c))
     }
 
     static let customSeccompFile = "seccomp.bpf"

@@ -27,7 +27,8 @@ extension Runtime {
         n.add("user", user ?? c.user)
         for g in c.groupAdd ?? [] { n.add("groupadd", g) }
         if tty { n.add("tty", "1") }
-        for e in workloadEnv(c, extra: extraEnv) { n.add("env", e) }
+        for e in unsealedEnv(c, extra: extraEnv) { n.add("env", e) }
+        addSealedEnv(c, to: &n)
         for a in argv { n.add("arg", a) }
         for cap in try capNumbers(c) { n.add("cap", String(cap)) }
         return n

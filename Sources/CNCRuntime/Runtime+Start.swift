@@ -152,7 +152,8 @@ extension Runtime {
         var conf = NulConfig()
         conf.add("dir", dir)
         conf.add("init", initBinary)
-        conf.add("initconf", dir + "/init.conf")
+        conf.add("initconf", c.config.uidMap == nil ? dir + "/init.conf" : "init.conf")
+        addUsernsSettings(c.config, dir: dir, to: &conf)
         conf.add("namespaces", String(namespaceFlags(c.config).rawValue))
         // systemd makes the scope with init's pid: the CLI (or the hook command) joins it.
         let cgroupHook = cgroups.joinsThroughManager
@@ -273,7 +274,7 @@ extension Runtime {
     }
 
     func namespaceFlags(_ c: ContainerConfig) -> Namespaces {
-        var ns: Namespaces = [.mount]
+        var ns: Namespaces = c.uidMap == nil ? [.mount] : [.mount, .user]
         if c.utsMode != .host { ns.insert(.uts) }
         if c.ipcMode != .host { ns.insert(.ipc) }
         if c.pidMode != .host { ns.insert(.pid) }
@@ -303,9 +304,22 @@ extension Runtime {
         var opts = Spawn.Options()
         opts.namespaces = namespaceFlags(c.config)
         opts.fdMap = [io.stdin ?? devnull.raw, io.attachOut ?? 1, io.attachErr ?? io.attachOut ?? 2, sync.read.raw, errors.write.raw]
+        var conf = c.directory + "/init.conf"
+        var bpf: UniqueFD? = nil
+        if let setup = usernsSetup(c.config, dir: c.directory) {
+            // Init starts in its directory as the mapped root (see handOverToMappedRoot).
+            opts.userns = setup
+            opts.workingDirectory = c.directory
+            conf = "init.conf"
+            if let path = seccompBPFPath(c.config, dir: c.directory) {
+                bpf = try UniqueFD(open: path, FD.readOnly)
+                opts.fdMap += [-1, -1, bpf?.raw ?? -1]
+            }
+        }
         let pid: Int32
+        defer { bpf.take()?.close() }
         do {
-            pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "run", c.directory + "/init.conf"],
+            pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "run", conf],
                                   environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
         } catch {
             try? cgroups.remove(cg)

@@ -150,7 +150,9 @@ extension Runtime {
                 Trace.mark("cgroups removed")
                 if let network { try? network.detach(container: c.config) }
                 trash.append(try moveToTrash(c.directory))
+                removeSealed(c.config.id)
                 store.releaseName(c.config.name, of: c.config.id)
+                if c.config.uidMap != nil { usernsRanges.release(c.config.id) }
                 record("destroy", c.config)
                 if volumes {
                     for m in c.config.mounts where m.type == .volume && m.anonymous { try? self.volumes.remove(m.source) }
@@ -189,7 +191,9 @@ extension Runtime {
         let cgroupRemoval = Threads.start { try cgroups.removeKeepingParents(path) }
         if let network { try? network.detach(container: c) }
         let trash = (try? moveToTrash(store.directory(c.id))) ?? ""
+        removeSealed(c.id)
         store.releaseName(c.name, of: c.id)
+        if c.uidMap != nil { usernsRanges.release(c.id) }
         record("destroy", c)
         try cgroupRemoval.join()
         Trace.mark("cgroups removed")

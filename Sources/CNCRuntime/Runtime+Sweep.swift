@@ -27,5 +27,6 @@ extension Runtime {
             try? FileSystem.removeTree(dir)
         }
         store.pruneEphemeralDirectories()
+        sweepSealed(isOld: old)
     }
 }

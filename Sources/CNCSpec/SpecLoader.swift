@@ -13,9 +13,14 @@ public struct SpecLoadOptions: Sendable {
     /// The active profiles (Compose's `--profile`; `*` is all): a service with `profiles:` is kept
     /// only when one of them is active. nil keeps every service.
     public var profiles: Set<String>?
+    /// Decrypts encrypted inputs (`*.enc.yaml`, `.env.enc`, `*.enc` env files and secrets);
+    /// without one, an encrypted input is an error that says how to give a key.
+    public var decryptor: (any SpecDecryptor)?
 
     public init(files: [String], stdin: [UInt8]? = nil, projectName: String? = nil, envFiles: [String] = [],
-                environment: [String: String] = [:], workingDirectory: String, profiles: Set<String>? = nil) {
+                environment: [String: String] = [:], workingDirectory: String, profiles: Set<String>? = nil,
+                decryptor: (any SpecDecryptor)? = nil) {
+        self.decryptor = decryptor
         self.files = files
         self.stdin = stdin
         self.projectName = projectName
@@ -36,6 +41,11 @@ public struct LoadedSpec: Sendable {
     public var projectDirectory: String
     /// The variables the spec was interpolated with (.env or --env-file, then the environment).
     public var variables: [String: String] = [:]
+    /// The env files read: `.env` beside the spec (when there is one) or `--env-file`, and the
+    /// services' `env_file:` (absolute paths). With the spec files, what a revision records.
+    public var envFiles: [String] = []
+    /// Those of `variables` read from encrypted files (.env.enc): never to be written out.
+    public var sealedVariables: Set<String> = []
 }
 
 /// The spec compiler's entry point: files -> merged, interpolated YAML -> AppSpec -> checks.
@@ -59,18 +69,34 @@ public enum SpecLoader {
         }
         let projectDir = first == "-" ? cwd : dirname(absolute(first, cwd))
 
-        // Variables: .env beside the first file (or --env-file), then the process environment on top.
+        // Variables: .env and the encrypted .env.enc beside the first file (or --env-file), then
+        // the process environment on top.
+        let sealed = SealedInputs(decryptor: options.decryptor)
         var variables: [String: String] = [:]
-        let envFiles = options.envFiles.isEmpty ? [projectDir + "/.env"] : options.envFiles.map { absolute($0, cwd) }
+        var envFilesRead: [String] = []
+        var sealedVariables: Set<String> = []
+        let envFiles = options.envFiles.isEmpty ? [projectDir + "/.env", projectDir + "/.env.enc"] : options.envFiles.map { absolute($0, cwd) }
         for (i, path) in envFiles.enumerated() {
-            guard let text = SpecFiles.readText(path) else {
+            let shown = options.envFiles.isEmpty ? String(path.split(separator: "/").last ?? "") : options.envFiles[i]
+            let bytes: [UInt8]?
+            do { bytes = try sealed.read(path, shown: shown) } catch {
+                diags.append(SpecDiagnostic(nil, "", "\(error)"))
+                continue
+            }
+            guard let bytes else {
                 if !options.envFiles.isEmpty { diags.append(SpecDiagnostic(nil, "", "cannot read env file \(options.envFiles[i])")) }
                 continue
             }
+            envFilesRead.append(path)
             do {
-                for (k, v) in try EnvFile.parse(text, base: options.environment) { variables[k] = v }
+                let entries = try EnvFile.parse(String(decoding: bytes, as: UTF8.self), base: options.environment)
+                if SealedInputs.isEncrypted(path) {
+                    sealed.remember(entries, from: shown)
+                    sealedVariables.formUnion(entries.map(\.0))
+                }
+                for (k, v) in entries { variables[k] = v }
             } catch {
-                diags.append(SpecDiagnostic(SourceMark(file: path, line: error.line, column: 1), "", error.message))
+                diags.append(SpecDiagnostic(SourceMark(file: shown, line: error.line, column: 1), "", error.message))
             }
         }
         for (k, v) in options.environment { variables[k] = v }
@@ -81,7 +107,12 @@ public enum SpecLoader {
         for file in options.files {
             let display = file == "-" ? "<stdin>" : file
             let bytes: [UInt8]?
-            if file == "-" { bytes = options.stdin ?? [] } else { bytes = SpecFiles.readBytes(absolute(file, cwd)) }
+            do {
+                if file == "-" { bytes = options.stdin ?? [] } else { bytes = try sealed.read(absolute(file, cwd), shown: file) }
+            } catch {
+                diags.append(SpecDiagnostic(nil, "", "\(error)"))
+                continue
+            }
             guard let bytes else {
                 diags.append(SpecDiagnostic(nil, "", "cannot read spec file \(file): no such file or not readable"))
                 continue
@@ -89,7 +120,7 @@ public enum SpecLoader {
             baseDirs[display] = projectDir
             guard var node = loadDocument(bytes, display: display, interpolator: interpolator, diags: &diags) else { continue }
             node = resolveIncludes(node, display: display, absDir: file == "-" ? cwd : dirname(absolute(file, cwd)),
-                                   interpolator: interpolator, baseDirs: &baseDirs, diags: &diags, depth: 0,
+                                   interpolator: interpolator, sealed: sealed, baseDirs: &baseDirs, diags: &diags, depth: 0,
                                    seen: [absolute(file, cwd)])
             merged = merged.map { SpecMerge.mergeDocuments($0, node) } ?? node
         }
@@ -98,17 +129,21 @@ public enum SpecLoader {
         let reader = SpecReader(variables: variables, baseDirs: baseDirs, defaultBaseDir: projectDir)
         reader.sourceMap = SourceMap(root: root)
         reader.diagnostics = diags
+        reader.sealed = sealed
         reader.failedInterpolations = Set(diags.compactMap { $0.isInterpolationFailure ? $0.mark : nil })
         let name = projectName(root, options: options, projectDir: projectDir, reader: reader)
         var app = reader.readApp(root, projectName: name)
+        if !reader.hasErrors { reader.seal(&app) }
         SpecValidator(reader: reader).validate(app)
         if let profiles = options.profiles { app.services = SpecValidator(reader: reader).enabled(app, profiles: profiles) }
 
-        let all = reader.diagnostics.sorted()
+        let all = SecretRedaction.scrub(reader.diagnostics, secrets: sealed.all).sorted()
         if all.contains(where: { $0.severity == .error }) { throw SpecErrors(all) }
         var map = reader.sourceMap
         map.aliases = reader.sourcePaths
-        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables)
+        return LoadedSpec(app: app, warnings: all, sourceMap: map, projectDirectory: projectDir, variables: variables,
+                          envFiles: (envFilesRead + reader.envFilesRead.sorted()),
+                          sealedVariables: sealedVariables.filter { options.environment[$0] == nil })
     }
 
     /// Parses and interpolates one file; nil (with diagnostics) when it is unusable.
@@ -133,7 +168,7 @@ public enum SpecLoader {
     /// Merges `include:` files into `node`; an included resource that the including file also
     /// defines is an error, as in Compose.
     static func resolveIncludes(_ node: YAMLNode, display: String, absDir: String, interpolator: Interpolator,
-                                baseDirs: inout [String: String], diags: inout [SpecDiagnostic], depth: Int,
+                                sealed: SealedInputs, baseDirs: inout [String: String], diags: inout [SpecDiagnostic], depth: Int,
                                 seen: Set<String>) -> YAMLNode {
         guard case .mapping(var pairs) = node.content, let idx = pairs.firstIndex(where: { $0.key.scalar == "include" }) else { return node }
         let includeNode = pairs[idx].value
@@ -171,13 +206,18 @@ public enum SpecLoader {
                 diags.append(SpecDiagnostic(item.mark, path, "include cycle: \(file) is already being included"))
                 continue
             }
-            guard let bytes = SpecFiles.readBytes(abs) else {
+            let read: [UInt8]?
+            do { read = try sealed.read(abs, shown: shown) } catch {
+                diags.append(SpecDiagnostic(item.mark, path, "\(error)"))
+                continue
+            }
+            guard let bytes = read else {
                 diags.append(SpecDiagnostic(item.mark, path, "cannot read \(file): no such file or not readable"))
                 continue
             }
             baseDirs[shown] = dirname(abs)
             guard var inc = loadDocument(bytes, display: shown, interpolator: interpolator, diags: &diags) else { continue }
-            inc = resolveIncludes(inc, display: shown, absDir: dirname(abs), interpolator: interpolator, baseDirs: &baseDirs,
+            inc = resolveIncludes(inc, display: shown, absDir: dirname(abs), interpolator: interpolator, sealed: sealed, baseDirs: &baseDirs,
                                   diags: &diags, depth: depth + 1, seen: seen.union([abs]))
             result = addIncluded(result, inc, diags: &diags)
         }

@@ -11,6 +11,7 @@ extension SpecReader {
         let readers = (0..<chunks).map { _ in
             let r = SpecReader(variables: variables, baseDirs: baseDirs, defaultBaseDir: defaultBaseDir)
             r.sourceMap = sourceMap
+            r.sealed = sealed
             r.failedInterpolations = failedInterpolations
             return r
         }
@@ -30,6 +31,7 @@ extension SpecReader {
             out += results[c]
             diagnostics += readers[c].diagnostics
             sourcePaths.merge(readers[c].sourcePaths) { a, _ in a }
+            envFilesRead.formUnion(readers[c].envFilesRead)
         }
         return out
     }

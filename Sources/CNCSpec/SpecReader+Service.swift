@@ -8,7 +8,7 @@ extension SpecReader {
         "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
         "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
         "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "pid", "ipc", "uts", "group_add", "cgroup_parent", "dns", "dns_search", "x-cnc",
+        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "pid", "ipc", "uts", "userns_mode", "group_add", "cgroup_parent", "dns", "dns_search", "x-cnc",
     ]
 
     static let serviceKeySet = KeySet(serviceKeys)
@@ -135,6 +135,7 @@ extension SpecReader {
         if let n = f["logging"], let l = readLogging(n, f.path("logging")) { s.logging = l }
         if let b = optionalBool(f, "privileged") { s.privileged = b }
         if let n = f["group_add"], let l = stringList(n, f.path("group_add")) { s.groupAdd = l }
+        if let n = f["userns_mode"] { s.usernsMode = usernsMode(n, f.path("userns_mode")) }
         for key in ["pid", "ipc", "uts"] {
             guard let n = f[key], let text = string(n, f.path(key)) else { continue }
             let valid = key == "ipc" ? ["host", "private", "shareable"] : ["host", "private"]
@@ -238,12 +239,20 @@ extension SpecReader {
         if let n = f["env_file"] {
             for (file, required, fileNode) in readEnvFileList(n, f.path("env_file")) {
                 let resolved = resolvePath(file, from: fileNode)
-                guard let text = SpecFiles.readText(resolved) else {
+                let bytes: [UInt8]?
+                do { bytes = try sealed.read(resolved, shown: file) } catch {
+                    self.error(fileNode, f.path("env_file"), "\(error)")
+                    continue
+                }
+                guard let bytes else {
                     if required { error(fileNode, f.path("env_file"), "cannot read env file \(file)") }
                     continue
                 }
+                envFilesRead.insert(resolved)
                 do {
-                    for (k, v) in try EnvFile.parse(text, base: variables) { env[k] = v }
+                    let entries = try EnvFile.parse(String(decoding: bytes, as: UTF8.self), base: variables)
+                    if SealedInputs.isEncrypted(resolved) { sealed.remember(entries, from: file) }
+                    for (k, v) in entries { env[k] = v }
                 } catch {
                     self.error(fileNode, f.path("env_file"), "\(file):\(error.line): \(error.message)")
                 }
@@ -469,5 +478,18 @@ extension SpecReader {
         if let n = f["watch_ignore"], let l = stringList(n, f.path("watch_ignore")) { c.watchIgnore = l }
         if let b = optionalBool(f, "export") { c.export = b }
         return c
+    }
+}
+
+extension SpecReader {
+    /// A `userns_mode` / `x-cnc.userns` value in UsernsMode's canonical spelling.
+    func usernsMode(_ n: YAMLNode, _ path: @autoclosure () -> String) -> String? {
+        guard let text = string(n, path()) else { return nil }
+        do {
+            return try UsernsMode(parsing: text).text
+        } catch let e as CNCError {
+            error(n, path(), "\"\(text)\": \(e.message) (valid: host, auto, auto:size=N, CONTAINER:HOST:SIZE[,...])")
+            return nil
+        } catch { return nil }
     }
 }

@@ -40,6 +40,12 @@ extension SpecReader {
             }
         }
         if let n = f["x-cnc"] { app.cnc = readCNC(n, "x-cnc") }
+        if let mode = app.cnc.userns {
+            for (name, var s) in app.services where s.usernsMode == nil {
+                s.usernsMode = mode
+                app.services[name] = s
+            }
+        }
         // Compose's implicit network: services without networks join `default`.
         for (name, var s) in app.services where s.networkMode == nil && s.networks.isEmpty {
             s.networks["default"] = ServiceNetworkSpec()
@@ -61,7 +67,8 @@ extension SpecReader {
 
     func readCNC(_ node: YAMLNode, _ path: String) -> CNCSettings {
         var c = CNCSettings()
-        guard !node.isNull, let f = fields(node, path, allowed: ["cgroup_driver", "revision_history"]) else { return c }
+        guard !node.isNull, let f = fields(node, path, allowed: ["cgroup_driver", "revision_history", "userns"]) else { return c }
+        if let n = f["userns"] { c.userns = usernsMode(n, f.path("userns")) }
         if let n = f["cgroup_driver"], let d = choice(n, f.path("cgroup_driver"), CgroupDriverSetting.self, what: "a cgroup driver") {
             c.cgroupDriver = d
         }

@@ -11,6 +11,8 @@ final class SpecReader {
     /// Directory that relative paths in each file resolve against.
     let baseDirs: [String: String]
     let defaultBaseDir: String
+    /// The load's decryptor and the secret values read so far (shared by parallel readers).
+    var sealed = SealedInputs(decryptor: nil)
 
     init(variables: [String: String], baseDirs: [String: String], defaultBaseDir: String) {
         self.variables = variables
@@ -21,6 +23,8 @@ final class SpecReader {
     /// Normalized path -> the path the user wrote, where they differ (`ports[3]` of a
     /// `9000-9005:9000-9005` item is `ports[0]` in the file).
     var sourcePaths: [String: String] = [:]
+    /// The env files services' `env_file:` read (absolute paths), recorded with a revision.
+    var envFilesRead: Set<String> = []
 
     /// Scalars whose interpolation failed: already reported, so later checks stay quiet on them.
     var failedInterpolations: Set<SourceMark> = []

@@ -40,7 +40,7 @@ extension RunFlags {
         "detach", "rm", "root", "log-level", "cgroup-manager", "name", "interactive", "tty", "env", "env-file", "workdir", "user",
         "hostname", "volume", "mount", "tmpfs", "read-only", "init", "entrypoint", "cpus", "cpu-shares", "cpu-quota",
         "cpu-period", "cpuset-cpus", "cpuset-mems", "memory", "memory-reservation", "memory-swap", "pids-limit",
-        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "group-add", "cidfile", "cap-add", "cap-drop", "security-opt", "ulimit",
+        "oom-kill-disable", "blkio-weight", "device-cgroup-rule", "device", "sysctl", "oom-score-adj", "shm-size", "cgroupns", "privileged", "device-read-bps", "device-write-bps", "device-read-iops", "device-write-iops", "pid", "ipc", "uts", "userns", "group-add", "cidfile", "cap-add", "cap-drop", "security-opt", "ulimit",
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
         "dns-search", "dns-option", "cgroup-parent", "log-driver", "log-opt", "sdnotify", "dns", "add-host", "pull", "rootfs", "detach-keys",
@@ -100,6 +100,7 @@ extension RunFlags {
         case ("cidfile", let v?): inv.flags.cidfile = v
         case ("ipc", let v?): inv.flags.ipc = v
         case ("uts", let v?): inv.flags.uts = v
+        case ("userns", let v?): inv.flags.userns = v
         case ("device-read-bps", let v?): inv.flags.deviceReadBps.append(v)
         case ("device-write-bps", let v?): inv.flags.deviceWriteBps.append(v)
         case ("device-read-iops", let v?): inv.flags.deviceReadIops.append(v)

@@ -48,6 +48,8 @@ public struct RunFlags: Equatable, Sendable {
     public var groupAdd: [String] = []
     public var cidfile: String?
     public var ipc: String?
+    /// `--userns host|auto[:size=N]|CONTAINER:HOST:SIZE[,...]` (UsernsMode).
+    public var userns: String?
     public var uts: String?
     public var deviceWriteBps: [String] = []
     public var deviceReadIops: [String] = []
@@ -241,6 +243,7 @@ public struct RunFlags: Equatable, Sendable {
         r.pidMode = try Self.namespaceMode(pid, flag: "--pid")
         r.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
         r.utsMode = try Self.namespaceMode(uts, flag: "--uts")
+        if let userns { r.userns = try UsernsMode(parsing: userns) }
         if let cgroupns {
             guard let mode = NamespaceMode(rawValue: cgroupns), mode != .shareable else {
                 throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")
@@ -306,16 +309,19 @@ public struct RunFlags: Equatable, Sendable {
             return MountSpec(type: .volume, source: "", target: parts[0])
         case 2, 3:
             guard parts[1].hasPrefix("/") else { throw bad() }
-            let ro = parts.count == 3 && parts[2].split(separator: ",").contains("ro")
-            if parts.count == 3, !parts[2].split(separator: ",").allSatisfy({ ["ro", "rw", "z", "Z", "rprivate", "private"].contains($0) }) { throw bad() }
+            let opts = parts.count == 3 ? parts[2].split(separator: ",").map(String.init) : []
+            let ro = opts.contains("ro")
+            if !opts.allSatisfy({ ["ro", "rw", "z", "Z", "rprivate", "private", "U", "idmap"].contains($0) }) { throw bad() }
+            // podman's: U chowns the source to the container's user, idmap maps its owners.
+            let kept = opts.filter { $0 == "U" || $0 == "idmap" }.joined(separator: ",")
             if parts[0].hasPrefix("/") {
-                return MountSpec(type: .bind, source: parts[0], target: parts[1], readOnly: ro)
+                return MountSpec(type: .bind, source: parts[0], target: parts[1], readOnly: ro, options: kept)
             }
             if parts[0] == "." || parts[0] == ".." || parts[0].hasPrefix("./") || parts[0].hasPrefix("../") {
                 // Relative to the working directory, as docker's CLI resolves it.
-                return MountSpec(type: .bind, source: Self.absolute(parts[0], in: try FileSystem.currentDirectory()), target: parts[1], readOnly: ro)
+                return MountSpec(type: .bind, source: Self.absolute(parts[0], in: try FileSystem.currentDirectory()), target: parts[1], readOnly: ro, options: kept)
             }
-            return MountSpec(type: .volume, source: parts[0], target: parts[1], readOnly: ro)
+            return MountSpec(type: .volume, source: parts[0], target: parts[1], readOnly: ro, options: kept)
         default: throw bad()
         }
     }

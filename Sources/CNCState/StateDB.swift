@@ -81,6 +81,13 @@ public actor StateDB {
                 """)
             }
         }
+        // 2: each revision keeps the digests of the files it was applied from (spec files,
+        // includes, .env and env files), so `cncapply status` can tell a spec edited on the host.
+        if version < 2 {
+            try db.transaction {
+                try db.execute("ALTER TABLE revisions ADD COLUMN files TEXT NOT NULL DEFAULT '{}'; PRAGMA user_version = 2;")
+            }
+        }
         // Version 3: the commit a revision came from (`cncapply sync`). Independent of any
         // step between 1 and 3: it only adds its own column, when it is not there yet.
         if version < 3 {
@@ -127,12 +134,12 @@ public actor StateDB {
             let next = (try db.query("SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE project = ?", [.text(revision.project)])
                 .first?.first?.int) ?? 1
             try db.query("""
-                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, origin)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     .text(revision.project), .int(next), .text(revision.spec), .text(try json(revision.images)),
                     .text(try json(revision.configHashes)), .text(try json(revision.replicas)), .text(revision.author),
-                    .int(revision.createdAt), .text(revision.outcome.rawValue), .text(revision.reason),
+                    .int(revision.createdAt), .text(revision.outcome.rawValue), .text(revision.reason), .text(try json(revision.files)),
                     .text(try revision.origin.map { try json($0) } ?? ""),
                 ])
             if keep > 0 {
@@ -161,14 +168,14 @@ public actor StateDB {
     /// All kept revisions of `project`, oldest first.
     public func revisions(project: String) throws -> [RevisionRecord] {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, origin
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin
             FROM revisions WHERE project = ? ORDER BY number
             """, [.text(project)]).map(revision)
     }
 
     public func revision(project: String, number: Int) throws -> RevisionRecord? {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, origin
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin
             FROM revisions WHERE project = ? AND number = ?
             """, [.text(project), .int(Int64(number))]).first.map(revision)
     }
@@ -176,7 +183,7 @@ public actor StateDB {
     /// The newest revision of `project` that succeeded, if any.
     public func lastSucceededRevision(project: String) throws -> RevisionRecord? {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, origin
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin
             FROM revisions WHERE project = ? AND outcome = 'succeeded' ORDER BY number DESC LIMIT 1
             """, [.text(project)]).first.map(revision)
     }
@@ -215,7 +222,8 @@ public actor StateDB {
             images: try decode([String: String].self, row[3]), configHashes: try decode([String: String].self, row[4]),
             replicas: try decode([String: Int].self, row[5]), author: row[6].text ?? "", createdAt: row[7].int ?? 0,
             outcome: RevisionRecord.Outcome(rawValue: row[8].text ?? "") ?? .failed, reason: row[9].text ?? "",
-            origin: row.count > 10 && row[10].text?.isEmpty == false ? try decode(RevisionOrigin.self, row[10]) : nil)
+            files: try decode([String: String].self, row[10]),
+            origin: row.count > 11 && row[11].text?.isEmpty == false ? try decode(RevisionOrigin.self, row[11]) : nil)
     }
 
     // MARK: containers

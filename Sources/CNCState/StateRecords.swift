@@ -22,12 +22,15 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
     public var outcome: Outcome
     /// "apply", "rollback to 3", "auto-rollback after web failed health".
     public var reason: String
+    /// Absolute path -> `sha256:...` of each file the spec was read from when it was applied
+    /// (spec files and their includes, .env, env files); empty for a rollback (schema 2).
+    public var files: [String: String]
     /// Where the spec came from, when `cncapply sync` applied it from git (schema version 3).
     public var origin: RevisionOrigin?
 
     public init(project: String, number: Int = 0, spec: String, images: [String: String], configHashes: [String: String],
                 replicas: [String: Int], author: String, createdAt: Int64, outcome: Outcome = .pending, reason: String = "apply",
-                origin: RevisionOrigin? = nil) {
+                files: [String: String] = [:], origin: RevisionOrigin? = nil) {
         self.project = project
         self.number = number
         self.spec = spec
@@ -38,6 +41,7 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.outcome = outcome
         self.reason = reason
+        self.files = files
         self.origin = origin
     }
 }

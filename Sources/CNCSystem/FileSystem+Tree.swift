@@ -85,4 +85,12 @@ extension FileSystem {
     public static func setOwner(_ path: String, uid: UInt32, gid: UInt32) throws {
         try retryingEINTR("lchown", path: path) { lchown(path, uid, gid) }
     }
+
+    /// `path` and everything below it become `uid`:`gid`'s (`-v SRC:DST:U`); symlinks are
+    /// changed themselves, never followed.
+    public static func setOwnerRecursively(_ path: String, uid: UInt32, gid: UInt32) throws {
+        try setOwner(path, uid: uid, gid: gid)
+        guard !isSymlink(path), isDirectory(path) else { return }
+        for name in try listDirectory(path) { try setOwnerRecursively(path + "/" + name, uid: uid, gid: gid) }
+    }
 }

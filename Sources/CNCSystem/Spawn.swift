@@ -26,7 +26,61 @@ public enum Spawn {
         /// An index into fdMap that becomes the controlling terminal (needs newSession).
         public var controllingTTY: Int32? = nil
         public var workingDirectory: String? = nil
+        /// A user namespace of the child's own (see cshim_spawn_userns).
+        public var userns: UsernsSetup? = nil
         public init() {}
+    }
+
+    /// The child's user namespace: its maps and the root mount the parent builds for it.
+    public struct UsernsSetup: Sendable {
+        /// uid_map / gid_map text.
+        public var uidMap: String, gidMap: String
+        public var rootUID: UInt32, rootGID: UInt32
+        /// Overlay lowers, top-most first; upper nil: a tmpfs of the container's own.
+        public var lowers: [String]
+        public var upper: String?, work: String?
+        /// Where the root mount's fd lands in the child (an index past fdMap's end is padded).
+        public var rootfsFDIndex: Int32
+        /// Bind sources the parent opens as detached mounts (idmapped when `idmap`); bind i
+        /// lands at fd bindFDBase + i.
+        public var binds: [(source: String, idmap: Bool)] = []
+        public var bindFDBase: Int32 = 8
+        public init(uidMap: String, gidMap: String, rootUID: UInt32, rootGID: UInt32, lowers: [String], upper: String?, work: String?, rootfsFDIndex: Int32) {
+            self.uidMap = uidMap; self.gidMap = gidMap; self.rootUID = rootUID; self.rootGID = rootGID
+            self.lowers = lowers; self.upper = upper; self.work = work; self.rootfsFDIndex = rootfsFDIndex
+        }
+
+        /// Calls cshim_spawn_userns with these settings (C strings alive for the call).
+        public func spawn(_ path: String, _ argv: [UnsafeMutablePointer<CChar>?], _ envp: [UnsafeMutablePointer<CChar>?],
+                          _ attr: inout cshim_spawn_attr, execErrno: inout Int32) -> (pid: pid_t, errno: Int32, step: String) {
+            var lowerPtrs: [UnsafePointer<CChar>?] = lowers.map { UnsafePointer(strdup($0)) }
+            let texts: [String] = [uidMap, gidMap, upper ?? "", work ?? ""]
+            let strings = texts.map { strdup($0) }
+            defer {
+                lowerPtrs.forEach { free(UnsafeMutablePointer(mutating: $0)) }
+                strings.forEach { free($0) }
+            }
+            var err = [CChar](repeating: 0, count: 512)
+            lowerPtrs.append(nil)
+            var bindPtrs: [UnsafePointer<CChar>?] = binds.map { UnsafePointer(strdup($0.source)) }
+            defer { bindPtrs.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+            bindPtrs.append(nil)
+            let idmap: [Int32] = binds.map { $0.idmap ? 1 : 0 } + [0]
+            let pid = lowerPtrs.withUnsafeBufferPointer { lp -> pid_t in
+                bindPtrs.withUnsafeBufferPointer { bp in
+                    idmap.withUnsafeBufferPointer { ip in
+                        var u = cshim_userns(uid_map: strings[0], gid_map: strings[1], root_uid: rootUID, root_gid: rootGID,
+                                             lowers: lp.baseAddress, nlowers: Int32(lowers.count),
+                                             upper: upper == nil ? nil : UnsafePointer(strings[2]), work: work == nil ? nil : UnsafePointer(strings[3]),
+                                             rootfs: nil, rootfs_fd_index: rootfsFDIndex,
+                                             binds: bp.baseAddress, bind_idmap: ip.baseAddress, nbinds: Int32(binds.count), bind_fd_base: bindFDBase)
+                        return cshim_spawn_userns(path, argv, envp, &attr, &u, &execErrno, &err, err.count)
+                    }
+                }
+            }
+            let e = errno
+            return (pid, e, String(decoding: err.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
     }
 
     /// Clones and execs `path` with `arguments` (argv[0] included) and `environment`
@@ -43,17 +97,30 @@ public enum Spawn {
         var execErrno: Int32 = 0
         let cwd = options.workingDirectory.map { strdup($0) } ?? nil
         defer { free(cwd) }
-        let pid: pid_t = options.fdMap.withUnsafeBufferPointer { map in
+        var fdMap = options.fdMap
+        if let u = options.userns {
+            while fdMap.count <= Int(max(u.rootfsFDIndex, u.bindFDBase + Int32(u.binds.count) - 1)) { fdMap.append(-1) }
+        }
+        var failedStep = "clone", failedErrno: Int32 = 0
+        let pid: pid_t = fdMap.withUnsafeBufferPointer { map in
             var attr = cshim_spawn_attr(
-                clone_flags: options.namespaces.rawValue,
+                clone_flags: options.namespaces.subtracting(.user).rawValue,
                 fd_map: map.baseAddress,
                 fd_map_len: Int32(map.count),
                 new_session: options.newSession ? 1 : 0,
                 controlling_tty: options.controllingTTY ?? -1,
                 cwd: UnsafePointer(cwd))
-            return cshim_spawn(path, argv, envp, &attr, &execErrno)
+            if let u = options.userns {
+                let r = u.spawn(path, argv, envp, &attr, execErrno: &execErrno)
+                if r.pid < 0 { failedStep = r.step.isEmpty ? "clone" : r.step; failedErrno = r.errno }
+                return r.pid
+            }
+            let pid = cshim_spawn(path, argv, envp, &attr, &execErrno)
+            failedErrno = errno
+            return pid
         }
-        if pid < 0 { throw SystemError.make("clone", errno: errno, path: path) }
+        // A user namespace's failed step names its own object.
+        if pid < 0 { throw SystemError.make(failedStep, errno: failedErrno, path: failedStep == "clone" ? path : nil) }
         if execErrno != 0 {
             _ = try? wait(pid)
             throw SystemError.make("execve", errno: execErrno, path: path)

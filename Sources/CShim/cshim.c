@@ -24,7 +24,15 @@ struct spawn_args {
     char *const *envp;
     const struct cshim_spawn_attr *attr;
     volatile int exec_errno;
+    /// cshim_spawn_userns: the child end of the socket the parent sends the root mount on (and
+    /// releases the child with), the write end of the exec-report pipe, and the settings.
+    int userns_sock, report_fd;
+    const struct cshim_userns *userns;
 };
+
+#define CSHIM_MAX_MOUNT_FDS 64
+static int recv_fds(int sock, int *fds, int *n);
+static int recv_one(int sock, char *byte, int *fd);
 
 // Runs in the child, on its own stack, sharing the parent's memory (CLONE_VM) while the parent
 // is suspended (CLONE_VFORK). Only async-signal-safe calls; no allocation, no locks.
@@ -32,12 +40,34 @@ static int spawn_child(void *opaque) {
     struct spawn_args *a = opaque;
     const struct cshim_spawn_attr *attr = a->attr;
     int n = attr ? attr->fd_map_len : 0;
+    int received[CSHIM_MAX_MOUNT_FDS], nreceived = 0, report = -1;
+    if (a->userns) {
+        // Out of the way of the fd map, then wait for the parent's go (and mounts).
+        report = fcntl(a->report_fd, F_DUPFD_CLOEXEC, n > 3 ? n : 3);
+        if (report < 0 || recv_fds(a->userns_sock, received, &nreceived) < 0) goto fail;
+        for (int i = 0; i < nreceived; i++) {
+            if (received[i] < n) {
+                received[i] = fcntl(received[i], F_DUPFD_CLOEXEC, n);
+                if (received[i] < 0) goto fail;
+            }
+        }
+        close(a->userns_sock);
+    }
 
     if (attr && n > 0) {
         // Move sources that sit in the target range out of the way first.
         int moved[n];
         for (int i = 0; i < n; i++) {
             int src = attr->fd_map[i];
+            if (a->userns) {
+                // Received in order: the root (if any), then the binds.
+                const struct cshim_userns *u = a->userns;
+                int has_root = u->rootfs_fd_index >= 0 && (u->nlowers > 0 || u->rootfs);
+                int k = -1;
+                if (has_root && i == u->rootfs_fd_index) k = 0;
+                else if (i >= u->bind_fd_base && i < u->bind_fd_base + u->nbinds) k = has_root + i - u->bind_fd_base;
+                if (k >= 0) src = k < nreceived ? received[k] : -1;
+            }
             moved[i] = src;
             if (src >= 0 && src < n && src != i) {
                 moved[i] = fcntl(src, F_DUPFD_CLOEXEC, n);
@@ -65,6 +95,9 @@ static int spawn_child(void *opaque) {
     if (attr && attr->new_session && setsid() < 0) goto fail;
     if (attr && attr->controlling_tty >= 0 && ioctl(attr->controlling_tty, TIOCSCTTY, 0) < 0) goto fail;
     if (attr && attr->cwd && chdir(attr->cwd) < 0) goto fail;
+    // Raw syscalls: glibc's wrappers would broadcast the change to the parent's threads.
+    if (a->userns && (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setgroups, 0, NULL) < 0 ||
+                      syscall(SYS_setresuid, 0, 0, 0) < 0)) goto fail;
 
     // The parent may block signals in its threads; the workload starts with a clean mask.
     sigset_t none;
@@ -74,6 +107,11 @@ static int spawn_child(void *opaque) {
     execve(a->path, a->argv, a->envp);
 fail:
     a->exec_errno = errno;
+    if (a->userns) {
+        int e = errno;
+        ssize_t w = report >= 0 ? write(report, &e, sizeof e) : -1;
+        (void)w;
+    }
     _exit(127);
 }
 
@@ -83,7 +121,7 @@ pid_t cshim_spawn(const char *path, char *const argv[], char *const envp[],
     void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED) return -1;
 
-    struct spawn_args a = { path, argv, envp, attr, 0 };
+    struct spawn_args a = { path, argv, envp, attr, 0, -1, -1, NULL };
     unsigned long flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
     if (attr) flags |= attr->clone_flags;
 
@@ -159,19 +197,9 @@ int cshim_socketpair_cloexec(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREA
 
 int cshim_recv_fd(int sock) {
     char byte;
-    struct iovec iov = { &byte, 1 };
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-    ssize_t n;
-    do { n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
-    if (n <= 0) { if (n == 0) errno = EPIPE; return -1; }
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-    if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
-        errno = EBADMSG;
-        return -1;
-    }
     int fd;
-    memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    if (recv_one(sock, &byte, &fd) < 0) return -1;
+    if (fd < 0) { errno = EBADMSG; return -1; }
     return fd;
 }
 
@@ -321,4 +349,231 @@ int cshim_is_tmpfs(const char *path) {
     struct statfs s;
     if (statfs(path, &s) != 0) return -1;
     return s.f_type == 0x01021994 ? 1 : 0;  /* TMPFS_MAGIC */
+}
+
+// ---- cshim_spawn_userns ----------------------------------------------------------------------
+#include <linux/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+/// One byte and at most one fd (SCM_RIGHTS, close-on-exec; *fd = -1 without one).
+static int recv_one(int sock, char *byte, int *fd) {
+    struct iovec iov = { byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    ssize_t n;
+    do { n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n <= 0) { if (n == 0) errno = EPIPE; return -1; }
+    *fd = -1;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(fd, CMSG_DATA(cm), sizeof *fd);
+    return 0;
+}
+
+/// The child's wait for the parent's go: 'G' with the mounts (SCM_RIGHTS, close-on-exec).
+/// Only async-signal-safe calls: it runs between clone and exec.
+static int recv_fds(int sock, int *fds, int *count) {
+    char byte = 0;
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * CSHIM_MAX_MOUNT_FDS)]; } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    ssize_t n;
+    do { n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
+    if (n != 1 || byte != 'G') { errno = ECANCELED; return -1; }
+    *count = 0;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+        *count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        memcpy(fds, CMSG_DATA(cm), sizeof(int) * (size_t)*count);
+    }
+    return 0;
+}
+
+static int send_go(int sock, const int *fds, int count) {
+    char byte = 'G';
+    struct iovec iov = { &byte, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int) * CSHIM_MAX_MOUNT_FDS)]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+    if (count > 0) {
+        m.msg_control = u.buf;
+        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+        memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)count);
+    }
+    ssize_t n;
+    do { n = sendmsg(sock, &m, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -1;
+}
+
+static int write_file(const char *path, const char *text) {
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t len = strlen(text);
+    ssize_t n = write(fd, text, len);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+#define FAIL(...) do { int e_ = errno; snprintf(err, errlen, __VA_ARGS__); errno = e_; goto out; } while (0)
+
+/// An idmapped detached copy of `path` (open_tree + mount_setattr MOUNT_ATTR_IDMAP).
+static int idmapped_tree(const char *path, int userns_fd, unsigned flags) {
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | flags);
+    if (fd < 0) return -1;
+    struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (unsigned long long)userns_fd };
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (flags & AT_RECURSIVE), &attr, sizeof attr) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int fsconfig_str(int fs, const char *key, const char *value) {
+    return (int)syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, key, value, 0);
+}
+
+/// The container's root as a detached mount: an overlay of idmapped lowers (the layers stay
+/// shared and unchanged on disk) over an upper dir owned by the container's root, made in the
+/// host's user namespace so the layers' trusted.overlay.* xattrs keep their meaning.
+static int build_root(const struct cshim_userns *u, int userns_fd, char *err, size_t errlen) {
+    int result = -1, fs = -1, tmp = -1;
+    int lower_fds[512];
+    int nl = 0;
+    char upper[4200], work[4200], p[64];
+    if (u->nlowers == 0) {
+        result = idmapped_tree(u->rootfs, userns_fd, AT_RECURSIVE);
+        if (result < 0) FAIL("idmap mount of %s", u->rootfs);
+        return result;
+    }
+    if (u->nlowers > 512) { errno = E2BIG; FAIL("overlay of %d layers", u->nlowers); }
+    if (u->upper) {
+        snprintf(upper, sizeof upper, "%s", u->upper);
+        snprintf(work, sizeof work, "%s", u->work ? u->work : "");
+        if (chown(upper, u->root_uid, u->root_gid) < 0) FAIL("chown %s", upper);
+    } else {
+        // An ephemeral container's writes: a tmpfs of its own, gone with its last reference.
+        int t = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+        if (t < 0) FAIL("fsopen tmpfs");
+        if (fsconfig_str(t, "mode", "0755") < 0 || syscall(SYS_fsconfig, t, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+            close(t);
+            FAIL("create the upper tmpfs");
+        }
+        tmp = (int)syscall(SYS_fsmount, t, FSMOUNT_CLOEXEC, 0);
+        close(t);
+        if (tmp < 0) FAIL("fsmount tmpfs");
+        if (mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0700) < 0 ||
+            fchownat(tmp, "upper", u->root_uid, u->root_gid, 0) < 0) FAIL("prepare the upper dir");
+        snprintf(upper, sizeof upper, "/proc/self/fd/%d/upper", tmp);
+        snprintf(work, sizeof work, "/proc/self/fd/%d/work", tmp);
+    }
+    for (; nl < u->nlowers; nl++) {
+        lower_fds[nl] = idmapped_tree(u->lowers[nl], userns_fd, 0);
+        if (lower_fds[nl] < 0) FAIL("idmap mount of layer %s", u->lowers[nl]);
+    }
+    fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+    if (fs < 0) FAIL("fsopen overlay");
+    for (int i = 0; i < nl; i++) {
+        snprintf(p, sizeof p, "/proc/self/fd/%d", lower_fds[i]);
+        if (fsconfig_str(fs, "lowerdir+", p) < 0) FAIL("overlay lowerdir+ %s", u->lowers[i]);
+    }
+    if (fsconfig_str(fs, "upperdir", upper) < 0) FAIL("overlay upperdir %s", upper);
+    if (fsconfig_str(fs, "workdir", work) < 0) FAIL("overlay workdir %s", work);
+    if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) FAIL("create the overlay");
+    result = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+    if (result < 0) FAIL("fsmount overlay");
+out:;
+    int e = errno;
+    for (int i = 0; i < nl; i++) close(lower_fds[i]);
+    if (fs >= 0) close(fs);
+    if (tmp >= 0) close(tmp);
+    errno = e;
+    return result;
+}
+
+pid_t cshim_spawn_userns(const char *path, char *const argv[], char *const envp[],
+                         const struct cshim_spawn_attr *attr, const struct cshim_userns *u,
+                         int *exec_errno, char *err, size_t errlen) {
+    const size_t stack_size = 256 * 1024;
+    if (exec_errno) *exec_errno = 0;
+    if (errlen) err[0] = 0;
+    int sock[2] = { -1, -1 }, report[2] = { -1, -1 }, userns_fd = -1;
+    int mounts[CSHIM_MAX_MOUNT_FDS], nmounts = 0;
+    if (u->nbinds < 0 || u->nbinds > CSHIM_MAX_MOUNT_FDS - 1) { snprintf(err, errlen, "%d binds", u->nbinds); errno = E2BIG; return -1; }
+    pid_t pid = -1;
+    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) { snprintf(err, errlen, "mmap"); return -1; }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "socketpair");
+        if (sock[0] >= 0) { close(sock[0]); close(sock[1]); }
+        munmap(stack, stack_size);
+        errno = e;
+        return -1;
+    }
+    struct spawn_args a = { path, argv, envp, attr, 0, sock[1], report[1], u };
+    // No CLONE_VFORK: the parent must run while the child waits for its maps.
+    unsigned long flags = CLONE_VM | SIGCHLD | CLONE_NEWUSER | (attr ? attr->clone_flags : 0);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid = clone(spawn_child, (char *)stack + stack_size, (int)flags, &a);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(sock[1]);
+    close(report[1]);
+    errno = saved;
+    if (pid < 0) { snprintf(err, errlen, "clone"); goto out; }
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d/uid_map", pid);
+    if (write_file(p, u->uid_map) < 0) FAIL("write %s", p);
+    snprintf(p, sizeof p, "/proc/%d/gid_map", pid);
+    if (write_file(p, u->gid_map) < 0) FAIL("write %s", p);
+    snprintf(p, sizeof p, "/proc/%d/ns/user", pid);
+    userns_fd = open(p, O_RDONLY | O_CLOEXEC);
+    if (userns_fd < 0) FAIL("open %s", p);
+    if (u->rootfs_fd_index >= 0 && (u->nlowers > 0 || u->rootfs)) {
+        int root = build_root(u, userns_fd, err, errlen);
+        if (root < 0) goto out;
+        mounts[nmounts++] = root;
+    }
+    for (int i = 0; i < u->nbinds; i++) {
+        int fd = u->bind_idmap && u->bind_idmap[i]
+            ? idmapped_tree(u->binds[i], userns_fd, AT_RECURSIVE)
+            : (int)syscall(SYS_open_tree, AT_FDCWD, u->binds[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0) FAIL("%s of bind source %s", u->bind_idmap && u->bind_idmap[i] ? "idmap mount" : "open_tree", u->binds[i]);
+        mounts[nmounts++] = fd;
+    }
+    if (send_go(sock[0], mounts, nmounts) < 0) FAIL("release the child");
+    // EOF: the exec closed the child's end; an int: the errno of the step that failed.
+    int e = 0;
+    ssize_t n;
+    do { n = read(report[0], &e, sizeof e); } while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof e) {
+        waitpid(pid, NULL, 0);
+        if (exec_errno) *exec_errno = e;
+    }
+out:;
+    int e2 = errno;
+    if (err[0] && pid > 0) {
+        // Killed while it waits for the go: nothing of it ran.
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        pid = -1;
+    }
+    for (int i = 0; i < nmounts; i++) close(mounts[i]);
+    if (userns_fd >= 0) close(userns_fd);
+    close(sock[0]);
+    close(report[0]);
+    munmap(stack, stack_size);
+    errno = e2;
+    return pid;
 }

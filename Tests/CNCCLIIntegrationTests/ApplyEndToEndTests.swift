@@ -39,7 +39,7 @@ final class AppRoot {
         return path
     }
 
-    func apply(_ args: [String]) throws -> CLI.Result { try CLI.run("cncapply", args + ["--root", root]) }
+    func apply(_ args: [String], env: [String: String] = [:]) throws -> CLI.Result { try CLI.run("cncapply", args + ["--root", root], env: env) }
 
     /// container name -> labels, from `cnc inspect` of every container in the root.
     func containers() throws -> [String: [String: String]] {

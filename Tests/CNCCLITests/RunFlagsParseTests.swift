@@ -86,6 +86,7 @@ import Testing
         ["--root", "/tmp/r", "--log-level", "debug", "--cgroup-parent", "p", "--oom-kill-disable", "--blkio-weight", "300", "img"],
         ["--rootfs", "/tmp/rootfs", "--entrypoint", "", "--no-healthcheck", "--env-file", "f", "--device-cgroup-rule", "c 1:3 rwm", "img"],
         ["--name", "a", "--name", "b", "--rm", "--rm", "img"],
+        ["--userns", "auto:size=1000", "--userns=0:200000:65536", "-v", "/a:/b:U,idmap,ro", "-v", "v:/c:U", "img"],
         ["--cpuset-cpus", "0", "--cpuset-mems", "0", "--memory-reservation", "32m", "--health-timeout", "2s",
          "--health-start-period", "1s", "--publish", "80", "--publish-all", "--volume", "v:/d", "-i", "-t", "img", "x"],
     ]

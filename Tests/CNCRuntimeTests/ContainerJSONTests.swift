@@ -40,7 +40,9 @@ import Testing
         c.dnsSearch = ["x"]; c.dnsOptions = ["ndots:1"]
         c.additionalNetworks = [AdditionalNetwork(name: "n2", aliases: ["a"], ipv4Address: "10.89.0.2")]
         c.sysctls = ["net.ipv4.ip_forward": "1"]; c.oomScoreAdj = -500; c.shmSize = 1 << 27; c.cgroupns = .private; c.privileged = true
-        c.pidMode = .host; c.ipcMode = .host; c.utsMode = .host; c.groupAdd = ["audio", "2000"]
+        c.pidMode = .host; c.ipcMode = .host; c.utsMode = .host; c.groupAdd = ["audio", "2000"]; c.sealedEnv = ["DB_PASSWORD"]
+        c.usernsMode = "auto"; c.uidMap = [IDMap(containerID: 0, hostID: 100_000_000, size: 65536)]
+        c.gidMap = [IDMap(containerID: 0, hostID: 100_000_000, size: 65536), IDMap(containerID: 65536, hostID: 5, size: 1)]
         c.devices = [DeviceNode(hostPath: "/dev/fuse", containerPath: "/dev/fuse", permissions: "rwm", type: "c",
                                    major: 10, minor: 229, fileMode: 0o20666, uid: 0, gid: 0)]
         c.created = 1_700_000_000_123_456_789

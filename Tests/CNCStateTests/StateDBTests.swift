@@ -88,6 +88,33 @@ import Testing
         #expect(try await reopened.revisions(project: "big").count == 300)
     }
 
+    /// Schema 1 -> 2: a root written by the previous cnc keeps its revisions (with no file
+    /// digests), and new revisions keep theirs.
+    @Test func migratesSchemaOneAndKeepsFileDigests() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnc-state-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let v1 = """
+            CREATE TABLE revisions (project TEXT NOT NULL, number INTEGER NOT NULL, spec TEXT NOT NULL, images TEXT NOT NULL,
+              config_hashes TEXT NOT NULL, replicas TEXT NOT NULL, author TEXT NOT NULL, created_at INTEGER NOT NULL,
+              outcome TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (project, number));
+            INSERT INTO revisions VALUES ('old', 1, '{}', '{}', '{"web":"h"}', '{"web":1}', 'me', 1, 'succeeded', 'apply');
+            PRAGMA user_version = 1;
+            """
+        let r = try Spawn.capture("/usr/bin/sqlite3", [dir + "/state.db", v1], environment: [])
+        #expect(r.termination == .exited(0))
+        let db = try StateDB(path: dir + "/state.db")
+        let old = try #require(try await db.revision(project: "old", number: 1))
+        #expect(old.files == [:] && old.replicas == ["web": 1])
+        var new = Self.rev("old", "web:v2", "sha256:2")
+        new.files = ["/srv/app.yaml": "sha256:ab", "/srv/.env": "sha256:cd"]
+        #expect(try await db.addRevision(new) == 2)
+        #expect(try await StateDB(path: dir + "/state.db").revision(project: "old", number: 2)?.files == new.files)
+        let version = try Spawn.capture("/usr/bin/sqlite3", [dir + "/state.db", "PRAGMA user_version;"], environment: [])
+        #expect(String(decoding: version.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "\(StateDB.schemaVersion)")
+        #expect(StateDB.schemaVersion == 3)  // 3: revisions.origin (cncapply sync)
+    }
+
     @Test func refusesNewerSchema() async throws {
         let (db, dir) = try Self.tempDB()
         defer { try? FileManager.default.removeItem(atPath: dir) }

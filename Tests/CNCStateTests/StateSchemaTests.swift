@@ -2,8 +2,7 @@
 import Foundation
 import Testing
 
-/// Schema version 3: the origin column, added to databases of any earlier version (a version-2
-/// step of its own, or none) exactly once.
+/// Schema version 3: the origin column, added to databases of version 1 or 2 exactly once.
 @Suite struct StateSchemaTests {
     static let v1Revisions = """
         CREATE TABLE revisions (project TEXT NOT NULL, number INTEGER NOT NULL, spec TEXT NOT NULL, images TEXT NOT NULL,
@@ -22,10 +21,10 @@ import Testing
 
     @Test(arguments: [
         (1, ""),
-        // Another branch's version 2 (a column of its own) before this step.
-        (2, "ALTER TABLE revisions ADD COLUMN spec_digests TEXT NOT NULL DEFAULT '{}';"),
+        // Version 2 (the applied files' digests) before this step.
+        (2, "ALTER TABLE revisions ADD COLUMN files TEXT NOT NULL DEFAULT '{}';"),
         // A version 2 that already has the column: the step does not add it twice.
-        (2, "ALTER TABLE revisions ADD COLUMN origin TEXT NOT NULL DEFAULT '';"),
+        (2, "ALTER TABLE revisions ADD COLUMN files TEXT NOT NULL DEFAULT '{}'; ALTER TABLE revisions ADD COLUMN origin TEXT NOT NULL DEFAULT '';"),
     ])
     func migratesToVersion3(version: Int, extra: String) async throws {
         let (dir, path) = try oldDatabase(version: version, extra: extra)

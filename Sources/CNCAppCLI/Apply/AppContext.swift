@@ -37,11 +37,32 @@ struct AppContext {
         return AppContext(config: config, engine: engine, backend: backend, runtime: runtime, images: images, state: state)
     }
 
+    /// `app` (read back from a revision) with the secret values `current` holds: each redacted
+    /// variable of a service that the current spec still seals under the same key, and the
+    /// decrypted secret files. What `current` lacks stays redacted (and is refused at create).
+    static func unsealed(_ app: AppSpec, by current: AppSpec?) -> AppSpec {
+        guard let current else { return app }
+        var out = app
+        out.sealedFiles = current.sealedFiles
+        for (name, var s) in out.services {
+            guard let now = current.services[name] else { continue }
+            for (k, v) in s.environment {
+                guard let v, SecretRedaction.isRedaction(v), let clear = now.sealedEnvironment[k] else { continue }
+                s.sealedEnvironment[k] = clear
+                s.environment[k] = now.environment[k] ?? nil
+            }
+            out.services[name] = s
+        }
+        return out
+    }
+
     /// The normalized spec text stored with a revision; it compiles back to the same app.
     static func specText(_ app: AppSpec) throws -> String { YAMLWriter(escapeDollars: true).string(try app.jsonValue()) }
 
     /// Compiles a stored revision back into a desired app (its services carry their specs).
-    func recompile(_ revision: RevisionRecord) throws -> DesiredApp {
+    /// A revision keeps only redactions of secret values: `current` (the spec as loaded now,
+    /// decrypted) gives them back — the current values, as cnc keeps no old ones.
+    func recompile(_ revision: RevisionRecord, current: LoadedSpec? = nil) throws -> DesiredApp {
         let loaded: LoadedSpec
         do {
             loaded = try SpecLoader.load(SpecLoadOptions(
@@ -52,7 +73,7 @@ struct AppContext {
         }
         var digests: [String: Digest] = [:]
         for (ref, d) in revision.images { digests[ref] = try Digest(d) }
-        var app = try DesiredAppBuilder.build(loaded.app, imageDigests: digests)
+        var app = try DesiredAppBuilder.build(Self.unsealed(loaded.app, by: current?.app), imageDigests: digests)
         // A revision's built images are re-pointed to, never rebuilt: no "rebuilt" cause.
         for i in app.services.indices { app.services[i].built = nil }
         return app

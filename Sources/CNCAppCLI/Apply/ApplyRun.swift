@@ -105,7 +105,7 @@ struct ApplyRun {
             // Builds whose every step is cached plan with the image they would give.
             var probed: [String: Digest] = [:]
             let lines = ServiceBuilds.pendingRebuilds(app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root,
-                                                      store: ctx.images, runtime: ctx.runtime, probed: { probed[$0] = $1 })
+                                                      store: ctx.images, runtime: ctx.runtime, probed: { ref, digest, _ in probed[ref] = digest })
             if !json { for line in lines { view.note(line) } }
             digests.merge(probed) { _, new in new }
         }
@@ -121,12 +121,13 @@ struct ApplyRun {
             desired: desired, specText: { try AppContext.specText(app) }, specFiles: specFiles,
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
+        request.files = { [loaded] in Self.appliedFiles(loaded) }
         request.origin = origin
         request.rollbackOnFailure = rollbackOnFailure
         request.reason = reason
         let dryRun = flags.dryRun
         let sourceMap = loaded.sourceMap
-        return try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0) }, onPlan: { plan in
+        return try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0, current: loaded) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
             let text = plan.text(steps: true)
@@ -189,6 +190,7 @@ struct ApplyRun {
         var files = loaded.sourceMap.files.filter { $0 != "-" && !$0.isEmpty }
         for f in try spec.specFiles(workingDirectory: cwd) where f != "-" { files.insert(f) }
         files.insert(loaded.projectDirectory + "/.env")
+        files.insert(loaded.projectDirectory + "/.env.enc")
         for f in spec.envFile { files.insert(f) }
         for (_, s) in loaded.app.services {
             for v in s.volumes where v.type == .bind { if let src = v.source, !FileSystem.isDirectory(src) { files.insert(src) } }
@@ -198,6 +200,15 @@ struct ApplyRun {
         for (_, c) in loaded.app.configs { if let f = c.file { files.insert(f) } }
         for (_, c) in loaded.app.secrets { if let f = c.file { files.insert(f) } }
         return files.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }.sorted()
+    }
+
+    /// The files a revision records (path -> digest) for drift: the spec files and their
+    /// includes, and the env files the spec read. Only when a revision is recorded.
+    static func appliedFiles(_ loaded: LoadedSpec) -> [String: String] {
+        let cwd = FileManager.default.currentDirectoryPath
+        let specFiles = loaded.sourceMap.files.filter { !$0.isEmpty && $0 != "-" && $0 != "<stdin>" }
+        let paths = AppListing.absolute(Array(specFiles), directory: cwd) + loaded.envFiles
+        return AppEngine.fileDigests(paths).compactMapValues { $0 }
     }
 
     /// Waits until every container of the app runs (and is healthy where it has a health check).

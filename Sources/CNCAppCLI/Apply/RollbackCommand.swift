@@ -32,7 +32,7 @@ struct RollbackCommand: AsyncParsableCommand {
         }
         let result = try await ctx.engine.rollback(
             project: target.project, to: revision, services: services, current: current, tagger: ctx.images,
-            dryRun: dryRun, recompile: { try ctx.recompile($0) },
+            dryRun: dryRun, recompile: { try ctx.recompile($0, current: target.loaded) },
             onPlan: { plan in view.note(plan.isEmpty ? "\(target.project): no changes" : "Plan:\n" + plan.text(steps: true).trimmingSuffixNewline) })
         if let revision = result.revision { view.note("\(target.project): rolled back, recorded as revision \(revision)") }
         if let failure = result.report?.failure {

@@ -126,14 +126,28 @@ struct ServiceBuilds {
     /// `probed` gets the digest each fully cached build would give (by image reference), so a
     /// dry run plans with it.
     static func pendingRebuilds(app: AppSpec, projectDirectory: String, stateRoot: String, store: ImageStore, runtime: Runtime,
-                                probed found: ((String, Digest) -> Void)? = nil) -> [String] {
+                                probed found: ((String, Digest, [String]?) -> Void)? = nil) -> [String] {
         app.builtServices.compactMap { name, _, b in
-            guard let ref = app.builtImageName(service: name), let current = try? store.resolve(ref.description).manifestDigest,
+            // An image never built yet is probed too: a build whose steps are all cached (a CI
+            // job ran `cnc build CONTEXT` first) plans with the exact image an apply would give.
+            guard let ref = app.builtImageName(service: name),
                   let request = try? request(service: name, build: b, image: ref, projectDirectory: projectDirectory, secrets: app.secrets) else { return nil }
+            let current = try? store.resolve(ref.description).manifestDigest
             let probed = try? Builder(request, store: store, runtime: runtime, progress: BuildProgress(mode: .quiet), pull: { _ in }).probe()
-            if let probed { found?(ref.description, probed) }
-            if let probed, probed == current { return nil }
-            let changed = BuildInputsRecord.pending(service: name, app: app.name, request: request, stateRoot: stateRoot, current: current) ?? []
+            if let probed, probed == current {
+                found?(ref.description, probed, nil)
+                return nil
+            }
+            guard let current else {
+                guard let probed else { return nil }
+                found?(ref.description, probed, nil)
+                return "\(name): an apply builds \(ref.familiar) as \(probed.short) (all steps cached)"
+            }
+            // The inputs named as an apply's build would name them (its plan's cause), so a
+            // plan saved from diff equals the one that apply makes.
+            let pending = BuildInputsRecord.pending(service: name, app: app.name, request: request, stateRoot: stateRoot, current: current)
+            if let probed { found?(ref.description, probed, pending) }
+            let changed = pending ?? []
             let more = changed.count > 3 ? " (+\(changed.count - 3) more)" : ""
             let why = changed.isEmpty ? "" : "build context changed since \(ref.familiar) was built: " + changed.prefix(3).joined(separator: ", ") + more + "; "
             if let probed { return "\(name): \(why)an apply re-points \(ref.familiar) to \(probed.short) (all steps cached)" }

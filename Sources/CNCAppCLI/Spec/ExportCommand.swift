@@ -107,6 +107,6 @@ struct ExportCommand: AsyncParsableCommand {
                 return StoredImage(manifestDigest: image.manifestDigest, repoDigests: image.repoDigests)
             },
             readFile: { path in (try? FileSystem.readBytes(path)) },
-            environment: loaded.variables)
+            environment: loaded.variables.filter { !loaded.sealedVariables.contains($0.key) })
     }
 }

@@ -6,7 +6,7 @@ public enum SpecOptionPlacement {
     /// Each spelling of a spec option that takes a value -> its long name.
     static let longNames: [String: String] = [
         "-f": "--file", "--file": "--file", "-p": "--project-name", "--project-name": "--project-name",
-        "--env-file": "--env-file", "--profile": "--profile",
+        "--env-file": "--env-file", "--profile": "--profile", "--age-key-file": "--age-key-file",
     ]
 
     /// `args` with the spec options in front of a subcommand moved behind it; unchanged when no

@@ -26,6 +26,11 @@ public struct SpecOptions: ParsableArguments, Sendable {
         valueName: "name"))
     public var profile: [String] = []
 
+    @Option(name: .customLong("age-key-file"), help: ArgumentHelp(
+        "age identity that decrypts *.enc.yaml, .env.enc and *.enc files (default: $CNC_AGE_KEY_FILE, $SOPS_AGE_KEY_FILE, <root>/age/key.txt).",
+        valueName: "file"))
+    public var ageKeyFile: String?
+
     public init() {}
 
     /// The active profiles: --profile, else the comma-separated $COMPOSE_PROFILES.
@@ -57,18 +62,19 @@ public struct SpecOptions: ParsableArguments, Sendable {
         let files = try specFiles(workingDirectory: FileManager.default.currentDirectoryPath)
         let environment = ProcessInfo.processInfo.environment
         return try Self.load(files: files, projectName: projectName, envFiles: envFile,
-                             profiles: activeProfiles(environment: environment), environment: environment, asWritten: asWritten)
+                             profiles: activeProfiles(environment: environment), environment: environment, ageKeyFile: ageKeyFile,
+                             asWritten: asWritten)
     }
 
     /// What `load` does, with the files and options as values (`cncapply sync` names each
     /// app's files in a checked-out commit without parsing a command line).
     public static func load(files: [String], projectName: String?, envFiles: [String] = [], profiles: Set<String>,
-                            environment: [String: String] = ProcessInfo.processInfo.environment,
+                            environment: [String: String] = ProcessInfo.processInfo.environment, ageKeyFile: String? = nil,
                             asWritten: Bool = false) throws -> LoadedSpec {
         let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
         let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFiles,
                                       environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
-                                      profiles: profiles)
+                                      profiles: profiles, decryptor: AgeDecryptor.resolve(option: ageKeyFile, environment: environment))
         var loaded = try SpecLoader.load(options)
         if !asWritten { loaded.app = loaded.app.namingBuiltImages() }
         return loaded

@@ -40,7 +40,9 @@ struct ContainerCommit: ParsableCommand {
             if frozen { try r.pause(c.config.id.rawValue) }
             defer { if frozen { try? r.unpause(c.config.id.rawValue) } }
             return try store.commit(parent: parent, options: options) { tar in
-                try TreeArchiver(tar).addUpperLayer(upper, skipping: ContainerChanges.runtimeMountPoints)
+                let archiver = try TreeArchiver(tar)
+                archiver.mapOwner = c.config.ownerInContainer
+                try archiver.addUpperLayer(upper, skipping: ContainerChanges.runtimeMountPoints)
             }
         }
         print(image.id.description)

@@ -25,7 +25,9 @@ struct ContainerExport: ParsableCommand {
             try r.withFilesystem(c) { root in
                 try ContainerExport.write(to: output) { stream in
                     let tar = try TarWriter(to: stream)
-                    try TreeArchiver(tar).addTree(root)
+                    let archiver = try TreeArchiver(tar)
+                    archiver.mapOwner = c.config.ownerInContainer
+                    try archiver.addTree(root)
                     try tar.finish()
                 }
             }

@@ -75,7 +75,7 @@ struct ContainerInspect: ParsableCommand {
         ]
         if let h = s.health { state["Health"] = json(h) }
         let l = cfg.limits
-        let host: [String: JSONValue] = [
+        var host: [String: JSONValue] = [
             "Binds": .array(cfg.mounts.filter { $0.type == .bind }.map { .string("\($0.source):\($0.target)\($0.readOnly ? ":ro" : "")") }),
             "NetworkMode": .string(cfg.network.description),
             "RestartPolicy": .object(["Name": .string(cfg.restartPolicy.name.rawValue), "MaximumRetryCount": .int(Int64(cfg.restartPolicy.maximumRetryCount))]),
@@ -99,7 +99,13 @@ struct ContainerInspect: ParsableCommand {
             "PidMode": .string(cfg.pidMode?.rawValue ?? ""), "IpcMode": .string(cfg.ipcMode?.rawValue ?? "private"), "UTSMode": .string(cfg.utsMode?.rawValue ?? ""),
             "BlkioDeviceReadBps": throttles(l, .readBps), "BlkioDeviceWriteBps": throttles(l, .writeBps),
             "BlkioDeviceReadIOps": throttles(l, .readIOps), "BlkioDeviceWriteIOps": throttles(l, .writeIOps),
+            // Docker's key ("" for the host's); the maps as podman shows them (CONTAINER:HOST:SIZE).
+            "UsernsMode": .string(cfg.usernsMode ?? ""),
         ]
+        if let u = cfg.uidMap, let g = cfg.gidMap {
+            func lines(_ m: [IDMap]) -> JSONValue { .array(m.map { .string("\($0.containerID):\($0.hostID):\($0.size)") }) }
+            host["IDMappings"] = .object(["UidMap": lines(u), "GidMap": lines(g)])
+        }
         var config: [String: JSONValue] = [
             "Hostname": .string(cfg.hostname), "User": .string(cfg.user), "Env": json(cfg.env), "Cmd": json(cfg.cmd),
             "Entrypoint": cfg.entrypoint.isEmpty ? .null : json(cfg.entrypoint), "Image": .string(cfg.image),

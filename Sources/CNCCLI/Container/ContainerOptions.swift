@@ -48,6 +48,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Write the container ID to the file.") var cidfile: String?
     @Option(name: .long, help: "IPC mode to use: host, or private (default).") var ipc: String?
     @Option(name: .long, help: "UTS namespace to use: host, or private (default).") var uts: String?
+    @Option(name: .long, help: "User namespace to use: host (default), auto[:size=N] (ids of cnc's own range), or CONTAINER:HOST:SIZE[,...].") var userns: String?
     @Option(name: .long, help: "Limit read rate (bytes per second) from a device (/dev/sda:1mb).") var deviceReadBps: [String] = []
     @Option(name: .long, help: "Limit write rate (bytes per second) to a device (/dev/sda:1mb).") var deviceWriteBps: [String] = []
     @Option(name: .long, help: "Limit read rate (IO per second) from a device (/dev/sda:1000).") var deviceReadIops: [String] = []
@@ -96,7 +97,7 @@ struct ContainerOptions: ParsableArguments {
         f.cpusetMems = cpusetMems; f.memory = memory; f.memoryReservation = memoryReservation
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.oomKillDisable = oomKillDisable
         f.blkioWeight = blkioWeight; f.deviceCgroupRule = deviceCgroupRule; f.device = device; f.sysctl = sysctl
-        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.pid = pid; f.groupAdd = groupAdd; f.cidfile = cidfile; f.ipc = ipc; f.uts = uts; f.deviceReadBps = deviceReadBps; f.deviceWriteBps = deviceWriteBps
+        f.oomScoreAdj = oomScoreAdj; f.shmSize = shmSize; f.cgroupns = cgroupns; f.privileged = privileged; f.pid = pid; f.groupAdd = groupAdd; f.cidfile = cidfile; f.ipc = ipc; f.uts = uts; f.userns = userns; f.deviceReadBps = deviceReadBps; f.deviceWriteBps = deviceWriteBps
         f.deviceReadIops = deviceReadIops; f.deviceWriteIops = deviceWriteIops; f.capAdd = capAdd; f.capDrop = capDrop
         f.securityOpt = securityOpt; f.ulimit = ulimit; f.restart = restart; f.stopSignal = stopSignal
         f.stopTimeout = stopTimeout; f.healthCmd = healthCmd; f.healthInterval = healthInterval

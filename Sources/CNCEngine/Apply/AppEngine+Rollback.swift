@@ -65,6 +65,9 @@ extension AppEngine {
         var request = ApplyRequest(desired: desired, spec: target.spec, options: options, dryRun: dryRun,
                                    reason: "rollback to \(target.number)")
         if !services.isEmpty { request.reason += " (\(services.joined(separator: ", ")))" }
+        // The files the target was applied from: a spec on disk that moved on since shows as drift.
+        let files = services.isEmpty ? target.files : [:]
+        request.files = { files }
         return try await apply(request, recompile: recompile, onPlan: onPlan)
     }
 }

@@ -23,6 +23,9 @@ public struct ApplyRequest: Sendable {
     public var keepRevisions: Int
     public var author: String
     public var reason: String
+    /// The files the spec was read from, path -> digest (AppEngine.fileDigests), recorded with
+    /// the revision for drift detection; computed only when a revision is recorded.
+    public var files: @Sendable () -> [String: String] = { [:] }
     /// The git commit the spec came from (`cncapply sync`), recorded with the revision.
     public var origin: RevisionOrigin?
     /// Roll back to the last successful revision on any failure, health gate or not, whatever
@@ -196,6 +199,9 @@ public final class AppEngine: Sendable {
             back.reason = "auto-rollback to \(previous.number)"
             back.origin = previous.origin
             back.savedPlan = nil
+            // The files that revision was applied from: the spec on disk is now the broken one.
+            let files = previous.files
+            back.files = { files }
             let backPlan = Planner.plan(desired: desired, observed: try await observe(project: project, tidy: true), options: request.options)
             let (n, backReport) = try await execute(backPlan, request: back)
             result.rollback = RollbackResult(toRevision: previous.number, plan: backPlan, report: backReport, revision: n)
@@ -219,7 +225,8 @@ public final class AppEngine: Sendable {
             project: project, spec: try request.spec, images: images,
             configHashes: Dictionary(request.desired.services.map { ($0.name, $0.configHash) }, uniquingKeysWith: { a, _ in a }),
             replicas: Dictionary(request.desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a }),
-            author: request.author, createdAt: now, outcome: .pending, reason: request.reason, origin: request.origin),
+            author: request.author, createdAt: now, outcome: .pending, reason: request.reason, files: request.files(),
+            origin: request.origin),
             keep: request.keepRevisions)
         try await state.recordApp(project: project, specFiles: request.specFiles, workingDirectory: request.workingDirectory, now: now)
         let state = self.state

@@ -22,7 +22,9 @@ public enum DesiredAppBuilder {
 
     public static func build(_ spec: AppSpec, imageDigests: [String: CNCCore.Digest] = [:]) throws -> DesiredApp {
         var services: [DesiredService] = []
-        for (name, s) in spec.services.sorted(by: { $0.key < $1.key }) {
+        for (name, service) in spec.services.sorted(by: { $0.key < $1.key }) {
+            var s = service
+            s.mountedSecrets = try mountedSecrets(service: s, app: spec)
             var sections = try s.hashSections()
             for path in liveLimitPaths { remove(path, from: &sections) }
             let files = try fileHashes(service: s, app: spec)
@@ -64,29 +66,58 @@ public enum DesiredAppBuilder {
         return DesiredApp(project: spec.name, services: services, networks: networks, volumes: volumes)
     }
 
-    /// "config:NAME" / "secret:NAME" -> sha256 of the content the service would mount.
+    /// "config:NAME" / "secret:NAME" -> sha256 of the content the service would mount; an
+    /// encrypted secret's is its redaction (the file's name and a keyed digest, never a plain
+    /// hash a short secret could be guessed from).
     static func fileHashes(service s: ServiceSpec, app: AppSpec) throws -> [String: JSONValue] {
         var out: [String: JSONValue] = [:]
-        func content(file: String?, environment: String?, inline: String?) throws -> [UInt8]? {
-            if let inline { return Array(inline.utf8) }
-            if let environment { return Array((ProcessInfo.processInfo.environment[environment] ?? "").utf8) }
-            guard let file else { return nil }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw CNCError(.notFound, "cannot read \(file)")
-            }
-            return [UInt8](data)
-        }
         for ref in s.configs {
-            guard let c = app.configs[ref.source], !c.external,
-                  let bytes = try content(file: c.file, environment: c.environment, inline: c.content) else { continue }
+            guard let c = app.configs[ref.source], !c.external, let bytes = try content(of: c, app: app) else { continue }
             out["config:\(ref.source)"] = .string("sha256:" + Hex.encode(SHA256.hash(data: bytes)))
         }
         for ref in s.secrets {
-            guard let c = app.secrets[ref.source], !c.external,
-                  let bytes = try content(file: c.file, environment: c.environment, inline: c.content) else { continue }
-            out["secret:\(ref.source)"] = .string("sha256:" + Hex.encode(SHA256.hash(data: bytes)))
+            guard let c = app.secrets[ref.source], !c.external else { continue }
+            if let file = c.file, let sealed = app.sealedFiles[file] {
+                out["secret:\(ref.source)"] = .string(SecretRedaction.text(file: sealed.shown, digest: sealed.digest))
+            } else if let bytes = try content(of: c, app: app) {
+                out["secret:\(ref.source)"] = .string("sha256:" + Hex.encode(SHA256.hash(data: bytes)))
+            }
         }
         return out
+    }
+
+    /// A config's or secret's content: inline, an environment variable's value, the decrypted
+    /// content of an encrypted file, or the file's.
+    static func content(of c: ConfigSpec, app: AppSpec) throws -> [UInt8]? {
+        if let inline = c.content { return Array(inline.utf8) }
+        if let environment = c.environment { return Array((ProcessInfo.processInfo.environment[environment] ?? "").utf8) }
+        guard let file = c.file else { return nil }
+        if let sealed = app.sealedFiles[file] { return sealed.content }
+        if file.hasSuffix(".enc") {
+            throw CNCError(.invalidArgument, "secret file \(file) is encrypted, and a stored revision keeps no secrets: give the spec (-f) and its age key")
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CNCError(.notFound, "cannot read \(file)")
+        }
+        return [UInt8](data)
+    }
+
+    /// The service's `secrets:` as files to mount (Compose: read-only at /run/secrets/NAME,
+    /// owner 0:0 and mode 0444 unless the long syntax says otherwise). External secrets need a
+    /// swarm: refused.
+    static func mountedSecrets(service s: ServiceSpec, app: AppSpec) throws -> [MountedSecret] {
+        try s.secrets.compactMap { ref in
+            guard let c = app.secrets[ref.source] else { return nil }
+            guard !c.external else { throw CNCError(.unsupported, "not supported yet: external secret \"\(ref.source)\" (it needs a swarm)") }
+            guard let bytes = try content(of: c, app: app) else { return nil }
+            func id(_ text: String?, _ what: String) throws -> UInt32 {
+                guard let text else { return 0 }
+                guard let v = UInt32(text) else { throw CNCError(.invalidArgument, "secret \(ref.source): \(what) \"\(text)\" is not a number") }
+                return v
+            }
+            return MountedSecret(target: ref.target, content: bytes, uid: try id(ref.uid, "uid"), gid: try id(ref.gid, "gid"),
+                                 mode: UInt32(ref.mode ?? 0o444))
+        }
     }
 
     static func remove(_ path: [String], from sections: inout [String: JSONValue]) {

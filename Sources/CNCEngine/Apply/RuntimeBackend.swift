@@ -161,7 +161,7 @@ public final class RuntimeBackend: ContainerBackend {
             project: project, serviceName: service.name, service: spec, image: defaults, imageText: Self.shown(ref),
             name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", volumeNames: service.volumeSources ?? [:], environment: environment)
-        config = try runtime.create(config)
+        config = try runtime.create(config, sealed: try ServiceContainerFactory.sealed(spec))
         return config.id.rawValue
     }
 

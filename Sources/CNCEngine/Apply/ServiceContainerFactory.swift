@@ -22,6 +22,19 @@ enum ServiceContainerFactory {
         }
     }
 
+    /// The service's values that came from encrypted inputs and its secret files: what the
+    /// runtime keeps on a tmpfs instead of the container's stored config (which shows redactions).
+    static func sealed(_ s: ServiceSpec) throws -> SealedMaterial {
+        for (k, v) in s.environment.sorted(by: { $0.key < $1.key }) where s.sealedEnvironment[k] == nil {
+            if let v, SecretRedaction.isRedaction(v) {
+                throw CNCError(.invalidArgument, "\(k) is \(v), and a stored revision keeps no secrets: give the spec (-f) and its age key")
+            }
+        }
+        return SealedMaterial(
+            env: s.sealedEnvironment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" },
+            files: s.mountedSecrets.map { .init(target: $0.target, content: $0.content, uid: $0.uid, gid: $0.gid, mode: $0.mode) })
+    }
+
     static func request(
         project: String, serviceName: String, service s: ServiceSpec, imageText: String,
         name: String, labels: [String: String], volumePrefix: String, volumeNames: [String: String] = [:],
@@ -141,6 +154,7 @@ enum ServiceContainerFactory {
         r.pidMode = s.pid
         r.ipcMode = s.ipc
         r.utsMode = s.uts
+        r.userns = try s.usernsMode.map(UsernsMode.init(parsing:))
         r.privileged = s.privileged == true
         r.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return r

@@ -12,6 +12,9 @@ public struct AppSpec: Codable, Hashable, Sendable {
     public var configs: [String: ConfigSpec]
     public var secrets: [String: SecretSpec]
     public var cnc: CNCSettings
+    /// Encrypted secret files, decrypted: absolute path -> clear content and keyed digest.
+    /// Never encoded, so never part of a stored revision.
+    public var sealedFiles: [String: SealedFile] = [:]
 
     public init(name: String, services: [String: ServiceSpec] = [:], networks: [String: NetworkSpec] = [:],
                 volumes: [String: VolumeSpec] = [:], configs: [String: ConfigSpec] = [:],
@@ -62,6 +65,9 @@ public struct CNCSettings: Codable, Hashable, Sendable {
     public var cgroupDriver: CgroupDriverSetting = .auto
     /// How many applied revisions to keep for rollback.
     public var revisionHistory: Int = 10
+    /// `userns: auto` (any `--userns` mode): every service's user namespace unless it says
+    /// `userns_mode` itself. Folded into the services when the spec is read.
+    public var userns: String?
 
     public init(cgroupDriver: CgroupDriverSetting = .auto, revisionHistory: Int = 10) {
         self.cgroupDriver = cgroupDriver
@@ -71,6 +77,7 @@ public struct CNCSettings: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case cgroupDriver = "cgroup_driver"
         case revisionHistory = "revision_history"
+        case userns
     }
 }
 
@@ -149,3 +156,34 @@ public struct ConfigSpec: Codable, Hashable, Sendable {
 
 /// A top-level secret: a file (absolute path) or an environment variable's value.
 public typealias SecretSpec = ConfigSpec
+
+/// An encrypted file's clear content (in memory only) and the keyed digest that stands for it.
+public struct SealedFile: Hashable, Sendable {
+    public var content: [UInt8]
+    public var digest: String
+    /// The file as the user named it (for causes and errors).
+    public var shown: String
+
+    public init(content: [UInt8], digest: String, shown: String) {
+        self.content = content
+        self.digest = digest
+        self.shown = shown
+    }
+}
+
+/// A secret a service mounts (`/run/secrets/NAME`): content, owner and mode, read-only.
+public struct MountedSecret: Hashable, Sendable {
+    public var target: String
+    public var content: [UInt8]
+    public var uid: UInt32
+    public var gid: UInt32
+    public var mode: UInt32
+
+    public init(target: String, content: [UInt8], uid: UInt32 = 0, gid: UInt32 = 0, mode: UInt32 = 0o444) {
+        self.target = target
+        self.content = content
+        self.uid = uid
+        self.gid = gid
+        self.mode = mode
+    }
+}

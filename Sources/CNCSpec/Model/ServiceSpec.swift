@@ -62,12 +62,20 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var pid: NamespaceMode?
     public var ipc: NamespaceMode?
     public var uts: NamespaceMode?
+    /// `userns_mode` (or the app's `x-cnc.userns`): UsernsMode's canonical text; nil: the host's.
+    public var usernsMode: String?
     /// More supplementary groups (names or gids).
     public var groupAdd: [String]?
     public var blkioConfig: BlkioSpec?
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
     public var cnc: ServiceCNCSettings = ServiceCNCSettings()
+    /// Variables whose values came from encrypted files: name -> clear value. `environment`
+    /// holds their redactions (`SecretRedaction`); never encoded, so never stored.
+    public var sealedEnvironment: [String: String] = [:]
+    /// The secret files this service mounts, with their content (filled when the desired
+    /// state is built); never encoded.
+    public var mountedSecrets: [MountedSecret] = []
 
     public init() {}
 
@@ -96,6 +104,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
         case oomKillDisable = "oom_kill_disable"
         case oomScoreAdj = "oom_score_adj"
         case groupAdd = "group_add"
+        case usernsMode = "userns_mode"
         case shmSize = "shm_size"
         case blkioConfig = "blkio_config"
         case cgroupParent = "cgroup_parent"

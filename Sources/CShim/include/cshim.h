@@ -31,6 +31,43 @@ struct cshim_spawn_attr {
 pid_t cshim_spawn(const char *path, char *const argv[], char *const envp[],
                   const struct cshim_spawn_attr *attr, int *exec_errno);
 
+/// A user namespace for cshim_spawn_userns: its maps, and the container root the parent builds
+/// with the namespace's idmap (the container cannot: idmapping a host file system needs
+/// CAP_SYS_ADMIN in the host's user namespace).
+struct cshim_userns {
+    /// /proc/PID/uid_map and gid_map text ("CONTAINER HOST SIZE\n" lines).
+    const char *uid_map;
+    const char *gid_map;
+    /// Host ids of the container's root (owner of an ephemeral upper dir).
+    unsigned root_uid, root_gid;
+    /// Overlay lower dirs, top-most first, each idmapped; nlowers 0 with `rootfs`: that dir
+    /// itself, idmapped (--rootfs); neither: no root is built.
+    const char *const *lowers;
+    int nlowers;
+    /// Upper and work dirs (owned by the container's root); NULL upper: a tmpfs of their own.
+    const char *upper, *work;
+    const char *rootfs;
+    /// The fd_map index where the detached root mount lands in the child (-1: none).
+    int rootfs_fd_index;
+    /// Bind sources, opened by the parent as detached mounts (recursive; idmapped where
+    /// bind_idmap[i]): the container's root cannot reach the state root's paths. Bind i lands
+    /// at fd_map index bind_fd_base + i (the caller's fd_map covers it).
+    const char *const *binds;
+    const int *bind_idmap;
+    int nbinds;
+    int bind_fd_base;
+};
+
+/// cshim_spawn into a new user namespace (attr->clone_flags gets CLONE_NEWUSER): the parent
+/// writes the id maps and builds the root mount while the child waits (CLONE_VM without
+/// CLONE_VFORK, so the parent runs meanwhile; it returns only once the child exec'd or died);
+/// the child then becomes the namespace's root (setresgid/setgroups/setresuid 0 after its
+/// chdir, so a cwd only host root may enter still works) and execs. On a failure before the
+/// exec: -1, errno, and `err` says which step.
+pid_t cshim_spawn_userns(const char *path, char *const argv[], char *const envp[],
+                         const struct cshim_spawn_attr *attr, const struct cshim_userns *userns,
+                         int *exec_errno, char *err, size_t errlen);
+
 /// Namespace clone flags (glibc exposes them only under _GNU_SOURCE).
 enum {
     CSHIM_CLONE_NEWNS = 0x00020000,

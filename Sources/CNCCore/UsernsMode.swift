@@ -1,0 +1,86 @@
+/// One line of a uid_map/gid_map: `size` ids from `containerID` in the container are
+/// `hostID`... on the host.
+public struct IDMap: Codable, Hashable, Sendable {
+    public var containerID: UInt32
+    public var hostID: UInt32
+    public var size: UInt32
+    public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+        self.containerID = containerID; self.hostID = hostID; self.size = size
+    }
+    /// The line the kernel reads from /proc/PID/uid_map.
+    public var line: String { "\(containerID) \(hostID) \(size)\n" }
+
+    /// The container's id for host id `id` under `maps`; an id outside them is left as it is
+    /// (the image's layers keep the container's own ids on disk).
+    public static func containerID(forHost id: UInt32, in maps: [IDMap]) -> UInt32 {
+        for m in maps where id >= m.hostID && UInt64(id) < UInt64(m.hostID) + UInt64(m.size) { return m.containerID + (id - m.hostID) }
+        return id
+    }
+}
+
+/// `--userns` / Compose `userns_mode` (podman's meanings for a root-run engine): the host's user
+/// namespace (docker's default), a new one with a range cnc allocates (`auto[:size=N]`), or
+/// explicit `CONTAINER:HOST:SIZE[,...]` mappings (the same for uids and gids).
+public enum UsernsMode: Hashable, Sendable {
+    case host
+    case auto(size: UInt32)
+    case mapping([IDMap])
+
+    public static let defaultSize: UInt32 = 65536
+    static let invalid = "--userns: invalid USER mode"
+
+    /// Docker's and podman's spellings; keep-id only means something rootless (podman refuses
+    /// it for root the same way).
+    public init(parsing text: String) throws {
+        switch text {
+        case "", "host": self = .host; return
+        case "auto", "private": self = .auto(size: Self.defaultSize); return
+        case "keep-id", "nomap": throw CNCError(.invalidArgument, "\(text) is only supported in rootless mode")
+        default: break
+        }
+        if text.hasPrefix("auto:") {
+            var size = Self.defaultSize
+            for opt in text.dropFirst(5).split(separator: ",", omittingEmptySubsequences: false) {
+                guard opt.hasPrefix("size="), let n = UInt32(opt.dropFirst(5)), n > 0 else {
+                    throw CNCError(.invalidArgument, "invalid --userns \"\(text)\": auto takes size=N (N > 0)")
+                }
+                size = n
+            }
+            self = .auto(size: size)
+            return
+        }
+        var maps: [IDMap] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let f = part.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count == 3, let c = UInt32(f[0]), let h = UInt32(f[1]), let n = UInt32(f[2]), n > 0,
+                  UInt64(c) + UInt64(n) <= UInt64(UInt32.max), UInt64(h) + UInt64(n) <= UInt64(UInt32.max) else {
+                throw CNCError(.invalidArgument, Self.invalid)
+            }
+            maps.append(IDMap(containerID: c, hostID: h, size: n))
+        }
+        for (i, a) in maps.enumerated() {
+            for b in maps[(i + 1)...] {
+                func overlap(_ x: UInt32, _ y: UInt32) -> Bool { UInt64(x) < UInt64(y) + UInt64(b.size) && UInt64(y) < UInt64(x) + UInt64(a.size) }
+                if overlap(a.containerID, b.containerID) || overlap(a.hostID, b.hostID) {
+                    throw CNCError(.invalidArgument, "invalid --userns \"\(text)\": mappings overlap")
+                }
+            }
+        }
+        guard !maps.isEmpty else { throw CNCError(.invalidArgument, Self.invalid) }
+        guard maps.contains(where: { $0.containerID == 0 }) else {
+            throw CNCError(.invalidArgument, "invalid --userns \"\(text)\": the container's root (id 0) must be mapped")
+        }
+        self = .mapping(maps)
+    }
+
+    /// The canonical spelling (what `cnc inspect` shows as HostConfig.UsernsMode).
+    public var text: String {
+        switch self {
+        case .host: return "host"
+        case .auto(let size): return size == Self.defaultSize ? "auto" : "auto:size=\(size)"
+        case .mapping(let maps): return maps.map { "\($0.containerID):\($0.hostID):\($0.size)" }.joined(separator: ",")
+        }
+    }
+
+    public var isHost: Bool { self == .host }
+}
