@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 // cnc — a declarative container engine for Linux.
 // Layers (a target imports only lower layers; scripts/check-layers.py enforces it):
-//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore, CNCDNSCore · 2 CNCPlanner, CNCExport, CNCImageStore
+//   0 CNCCore · 1 CNCSpec, CNCOCI, CShim, CNCSystem, CNCMonitorCore, CNCDNSCore · 2 CNCPlanner, CNCExport, CNCImageStore, CNCGitOps
 //   3 CNCState, CNCImage, CNCRegistry, CNCCgroups, CNCRuntime, CNCNetwork, CNCBuild
 //   4 CNCEngine, CNCStart, CNCNetworkAttach, CNCBuilder · 5 CNCAppCLI, CNCCLI, CNCRegistryCLI
 //   executables: cnc (lean start-path front), cnc-cli, cnc-net, cncapply, cnc-registry,
@@ -71,6 +71,13 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
 
+        // `cncapply sync`'s self-contained parts: the git follower (system git), app discovery,
+        // webhook verification, the status model, Prometheus text and a small HTTP server.
+        .target(name: "CNCGitOps", dependencies: [
+            "CNCCore", "CNCSystem", "CNCSpec",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         // Layer 3
         .target(name: "CNCImage", dependencies: [
             "CNCCore", "CNCOCI", "CNCSystem", "CNCImageStore", "CArchive",
@@ -129,7 +136,7 @@ let package = Package(
         // cnc's, which add the image, container and network commands on top.
         .target(name: "CNCAppCLI", dependencies: [
             "CNCCore", "CNCSystem", "CNCEngine", "CNCSpec", "CNCOCI", "CNCPlanner", "CNCState", "CNCImage", "CNCRuntime", "CNCCgroups",
-            "CNCStart", "CNCExport", "CNCBuild", "CNCBuilder",
+            "CNCStart", "CNCExport", "CNCBuild", "CNCBuilder", "CNCGitOps",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -218,6 +225,7 @@ let package = Package(
         ),
         .testTarget(name: "CNCBuildTests", dependencies: ["CNCCore", "CNCOCI", "CNCSystem", "CNCBuild", "CNCTestSupport"]),
         .testTarget(name: "CNCPlannerTests", dependencies: ["CNCCore", "CNCPlanner"]),
+        .testTarget(name: "CNCGitOpsTests", dependencies: ["CNCCore", "CNCGitOps", "CNCSystem", "CNCTestSupport"]),
         .testTarget(name: "CNCExportTests", dependencies: ["CNCCore", "CNCSpec", "CNCExport"]),
         .testTarget(name: "CNCStateTests", dependencies: ["CNCCore", "CNCState", "CNCSystem"]),
         .testTarget(name: "CNCEngineTests", dependencies: ["CNCCore", "CNCPlanner", "CNCSpec", "CNCState", "CNCEngine"]),
@@ -226,7 +234,7 @@ let package = Package(
         .testTarget(name: "CNCRuntimeIntegrationTests", dependencies: ["CNCCore", "CNCRuntime", "CNCSystem", "CNCImageStore"]),
         .testTarget(name: "CNCCLITests", dependencies: ["CNCCore", "CNCCLI", "CNCAppCLI", "CNCRegistryCLI", "CNCEngine", "CNCState", "CNCStart", "CNCSystem",
                                                      "CNCSpec", "CNCBuild", "CNCBuilder"]),
-        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCImage", "CNCNetwork", "CNCPlanner", "CNCRuntime", "CNCSpec", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"],
+        .testTarget(name: "CNCCLIIntegrationTests", dependencies: ["CNCCore", "CNCCLI", "CNCGitOps", "CNCBuilder", "CNCAppCLI", "CNCEngine", "CNCImage", "CNCNetwork", "CNCPlanner", "CNCRuntime", "CNCSpec", "CNCState", "CNCStart", "CNCSystem", "CNCTestSupport"],
                     exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]

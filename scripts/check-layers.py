@@ -23,7 +23,7 @@ import sys
 LAYERS = {
     "CNCCore": 0,
     "CNCSpec": 1, "CNCOCI": 1, "CShim": 1, "CNCSystem": 1, "CNCMonitorCore": 1, "CNCDNSCore": 1,
-    "CNCPlanner": 2, "CNCExport": 2, "CNCImageStore": 2,
+    "CNCPlanner": 2, "CNCExport": 2, "CNCImageStore": 2, "CNCGitOps": 2,
     "CNCState": 3, "CNCImage": 3, "CNCRegistry": 3,
     "CNCCgroups": 3, "CNCSystemd": 3, "CNCRuntime": 3, "CNCNetwork": 3, "CNCNftables": 3, "CNCBuild": 3,
     "CNCEngine": 4, "CNCStart": 4, "CNCNetworkAttach": 4, "CNCBuilder": 4,

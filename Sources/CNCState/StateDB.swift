@@ -6,7 +6,7 @@ import Foundation
 /// SQLite's own locking keeps concurrent readers consistent.
 public actor StateDB {
     /// The schema this build writes. Older files are migrated forward; newer ones are refused.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
 
     let db: SQLiteDatabase
 
@@ -88,6 +88,17 @@ public actor StateDB {
                 try db.execute("ALTER TABLE revisions ADD COLUMN files TEXT NOT NULL DEFAULT '{}'; PRAGMA user_version = 2;")
             }
         }
+        // Version 3: the commit a revision came from (`cncapply sync`). Independent of any
+        // step between 1 and 3: it only adds its own column, when it is not there yet.
+        if version < 3 {
+            try db.transaction {
+                let columns = try db.query("PRAGMA table_info(revisions)").compactMap { $0.count > 1 ? $0[1].text : nil }
+                if !columns.contains("origin") {
+                    try db.execute("ALTER TABLE revisions ADD COLUMN origin TEXT NOT NULL DEFAULT ''")
+                }
+                try db.execute("PRAGMA user_version = 3")
+            }
+        }
     }
 
     // MARK: apps
@@ -123,12 +134,13 @@ public actor StateDB {
             let next = (try db.query("SELECT COALESCE(MAX(number), 0) + 1 FROM revisions WHERE project = ?", [.text(revision.project)])
                 .first?.first?.int) ?? 1
             try db.query("""
-                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO revisions(project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [
                     .text(revision.project), .int(next), .text(revision.spec), .text(try json(revision.images)),
                     .text(try json(revision.configHashes)), .text(try json(revision.replicas)), .text(revision.author),
                     .int(revision.createdAt), .text(revision.outcome.rawValue), .text(revision.reason), .text(try json(revision.files)),
+                    .text(try revision.origin.map { try json($0) } ?? ""),
                 ])
             if keep > 0 {
                 try db.query("DELETE FROM revisions WHERE project = ? AND number <= ?", [.text(revision.project), .int(next - Int64(keep))])
@@ -156,14 +168,14 @@ public actor StateDB {
     /// All kept revisions of `project`, oldest first.
     public func revisions(project: String) throws -> [RevisionRecord] {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin
             FROM revisions WHERE project = ? ORDER BY number
             """, [.text(project)]).map(revision)
     }
 
     public func revision(project: String, number: Int) throws -> RevisionRecord? {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin
             FROM revisions WHERE project = ? AND number = ?
             """, [.text(project), .int(Int64(number))]).first.map(revision)
     }
@@ -171,7 +183,7 @@ public actor StateDB {
     /// The newest revision of `project` that succeeded, if any.
     public func lastSucceededRevision(project: String) throws -> RevisionRecord? {
         try db.query("""
-            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files
+            SELECT project, number, spec, images, config_hashes, replicas, author, created_at, outcome, reason, files, origin
             FROM revisions WHERE project = ? AND outcome = 'succeeded' ORDER BY number DESC LIMIT 1
             """, [.text(project)]).first.map(revision)
     }
@@ -210,7 +222,8 @@ public actor StateDB {
             images: try decode([String: String].self, row[3]), configHashes: try decode([String: String].self, row[4]),
             replicas: try decode([String: Int].self, row[5]), author: row[6].text ?? "", createdAt: row[7].int ?? 0,
             outcome: RevisionRecord.Outcome(rawValue: row[8].text ?? "") ?? .failed, reason: row[9].text ?? "",
-            files: try decode([String: String].self, row[10]))
+            files: try decode([String: String].self, row[10]),
+            origin: row.count > 11 && row[11].text?.isEmpty == false ? try decode(RevisionOrigin.self, row[11]) : nil)
     }
 
     // MARK: containers

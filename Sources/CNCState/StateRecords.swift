@@ -25,10 +25,12 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
     /// Absolute path -> `sha256:...` of each file the spec was read from when it was applied
     /// (spec files and their includes, .env, env files); empty for a rollback (schema 2).
     public var files: [String: String]
+    /// Where the spec came from, when `cncapply sync` applied it from git (schema version 3).
+    public var origin: RevisionOrigin?
 
     public init(project: String, number: Int = 0, spec: String, images: [String: String], configHashes: [String: String],
                 replicas: [String: Int], author: String, createdAt: Int64, outcome: Outcome = .pending, reason: String = "apply",
-                files: [String: String] = [:]) {
+                files: [String: String] = [:], origin: RevisionOrigin? = nil) {
         self.project = project
         self.number = number
         self.spec = spec
@@ -40,7 +42,27 @@ public struct RevisionRecord: Sendable, Codable, Equatable {
         self.outcome = outcome
         self.reason = reason
         self.files = files
+        self.origin = origin
     }
+}
+
+/// The git commit a revision's spec was read from: repository, branch, commit and the app's
+/// path inside the repository.
+public struct RevisionOrigin: Sendable, Codable, Equatable {
+    public var repo: String
+    public var branch: String
+    public var commit: String
+    public var path: String
+
+    public init(repo: String, branch: String, commit: String, path: String) {
+        self.repo = repo
+        self.branch = branch
+        self.commit = commit
+        self.path = path
+    }
+
+    /// The commit's short form, as `git log --oneline` shows it.
+    public var shortCommit: String { String(commit.prefix(7)) }
 }
 
 /// A container the engine created for an app, with what it was created from.

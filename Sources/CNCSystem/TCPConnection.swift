@@ -43,6 +43,15 @@ public final class TCPConnection: @unchecked Sendable {
         fd = connected
     }
 
+    /// A connection `accept` returned, with `timeout` seconds for each read and write.
+    init(accepted fd: Int32, peer: String, timeout: Int) {
+        self.fd = fd
+        self.peer = peer
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     deinit { close() }
 
     public func close() {

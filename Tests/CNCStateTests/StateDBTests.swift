@@ -112,7 +112,7 @@ import Testing
         #expect(try await StateDB(path: dir + "/state.db").revision(project: "old", number: 2)?.files == new.files)
         let version = try Spawn.capture("/usr/bin/sqlite3", [dir + "/state.db", "PRAGMA user_version;"], environment: [])
         #expect(String(decoding: version.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "\(StateDB.schemaVersion)")
-        #expect(StateDB.schemaVersion == 2)
+        #expect(StateDB.schemaVersion == 3)  // 3: revisions.origin (cncapply sync)
     }
 
     @Test func refusesNewerSchema() async throws {

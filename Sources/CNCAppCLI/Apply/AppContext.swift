@@ -23,7 +23,8 @@ struct AppContext {
     /// `locked`: the caller holds the root's exclusive lock (apply, rollback, down).
     /// `spec`: the app's spec, whose `x-cnc.cgroup_driver` picks the driver unless
     /// `--cgroup-manager` or CNC_CGROUP_MANAGER does.
-    static func open(_ global: GlobalOptions, locked: Bool = false, spec: AppSpec? = nil,
+    /// `listing`: the runtime's containers already listed for this cycle (`cncapply sync`).
+    static func open(_ global: GlobalOptions, locked: Bool = false, spec: AppSpec? = nil, listing: ContainerListing? = nil,
                      progress: @escaping @Sendable (ProgressEvent) -> Void = { _ in }) throws -> AppContext {
         var config = global.engineConfig(label: "cncapply")
         config.specCgroupDriver = spec.flatMap { CgroupDriverRequest(rawValue: $0.cnc.cgroupDriver.rawValue) }
@@ -31,7 +32,7 @@ struct AppContext {
         let state = try StateDB(path: config.stateRoot + "/state.db")
         let runtime = try ContainerEngine.runtime(config)
         let images = try ImageStore(stateRoot: config.stateRoot)
-        let backend = RuntimeBackend(config: config, runtime: runtime, images: images, holdsRootLock: locked)
+        let backend = RuntimeBackend(config: config, runtime: runtime, images: images, holdsRootLock: locked, listing: listing)
         let engine = AppEngine(config: config, backend: backend, state: state, progress: progress)
         return AppContext(config: config, engine: engine, backend: backend, runtime: runtime, images: images, state: state)
     }

@@ -6,6 +6,7 @@ import CNCOCI
 import CNCPlanner
 import CNCRuntime
 import CNCSpec
+import CNCState
 import CNCSystem
 import Foundation
 
@@ -46,6 +47,45 @@ struct ApplyRun {
         defer { lock.close() }
         let started = ContinuousClock.now
         let ctx = try AppContext.open(global, locked: true, spec: loaded.app, progress: { event in if !json { Self.show(event, view) } })
+        let result = try await converge(loaded, ctx: ctx, view: view, specFiles: try spec.absoluteSpecFiles(),
+                                        savedPlan: savedPlan, rebuild: rebuild)
+        let project = result.plan.project
+        var status: Int32 = result.report.map { $0.succeeded ? 0 : 1 } ?? 0
+        if status == 0, flags.wait, !flags.dryRun {
+            let timeout = try flags.timeout.map { try CNCDuration(parsing: $0) } ?? .seconds(60)
+            if let problem = try await waitHealthy(ctx, project: project, timeout: timeout) {
+                if !json { view.note("wait: \(problem)") }
+                status = 1
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        if json {
+            print(try CanonicalJSON.string(ApplyReport(result, elapsed: elapsed), pretty: true), terminator: "")
+        } else if let report = result.report {
+            // The failure is an error: stderr, as kubectl and Compose report theirs.
+            if let failure = report.failure {
+                view.finish()
+                TerminalInfo.writeStderr(ErrorText.line("apply failed: \(failure.description)"))
+            }
+            if let back = result.rollback {
+                view.note("rolled back to revision \(back.toRevision) (recorded as revision \(back.revision))")
+            }
+            if let revision = result.revision {
+                view.note("\(project): revision \(revision) \(report.succeeded ? "applied" : "failed") in \(Self.format(elapsed))")
+            }
+        }
+        return Outcome(status: status, project: project, revision: result.revision,
+                       failure: result.report?.failure?.description ?? (status == 0 ? nil : "not every service became ready"))
+    }
+
+    /// The apply path once the spec is compiled and the root is locked: builds, images, the
+    /// desired state, then the engine's observe -> plan -> execute (-> rollback). `cncapply
+    /// apply` and `cncapply sync` both converge through here. `origin`: the git commit the spec
+    /// came from (recorded with the revision); `rollbackOnFailure`: any failure rolls back.
+    func converge(_ loaded: LoadedSpec, ctx: AppContext, view: ProgressView, specFiles: [String], origin: RevisionOrigin? = nil,
+                  rollbackOnFailure: Bool = false, reason: String = "apply", savedPlan: Plan? = nil,
+                  rebuild: Set<String>? = nil) async throws -> ApplyResult {
+        let json = flags.output == .json
         let registry = self.registry, root = global.stateRoot
         // A dry run changes nothing, the image store included: it plans with the images that are
         // here and says which ones an apply would pull.
@@ -78,13 +118,16 @@ struct ApplyRun {
         Trace.mark("apply: desired state built")
         let app = loaded.app
         var request = ApplyRequest(
-            desired: desired, specText: { try AppContext.specText(app) }, specFiles: try spec.absoluteSpecFiles(),
+            desired: desired, specText: { try AppContext.specText(app) }, specFiles: specFiles,
             workingDirectory: loaded.projectDirectory, options: flags.planOptions, dryRun: flags.dryRun, savedPlan: savedPlan,
             keepRevisions: loaded.app.cnc.revisionHistory)
         request.files = { [loaded] in Self.appliedFiles(loaded) }
+        request.origin = origin
+        request.rollbackOnFailure = rollbackOnFailure
+        request.reason = reason
         let dryRun = flags.dryRun
         let sourceMap = loaded.sourceMap
-        let result = try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0, current: loaded) }, onPlan: { plan in
+        return try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0, current: loaded) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
             let text = plan.text(steps: true)
@@ -95,32 +138,6 @@ struct ApplyRun {
                 if dryRun { view.note("(dry run: nothing changed)") }
             }
         }) }
-        var status: Int32 = result.report.map { $0.succeeded ? 0 : 1 } ?? 0
-        if status == 0, flags.wait, !flags.dryRun {
-            let timeout = try flags.timeout.map { try CNCDuration(parsing: $0) } ?? .seconds(60)
-            if let problem = try await waitHealthy(ctx, project: desired.project, timeout: timeout) {
-                if !json { view.note("wait: \(problem)") }
-                status = 1
-            }
-        }
-        let elapsed = ContinuousClock.now - started
-        if json {
-            print(try CanonicalJSON.string(ApplyReport(result, elapsed: elapsed), pretty: true), terminator: "")
-        } else if let report = result.report {
-            // The failure is an error: stderr, as kubectl and Compose report theirs.
-            if let failure = report.failure {
-                view.finish()
-                TerminalInfo.writeStderr(ErrorText.line("apply failed: \(failure.description)"))
-            }
-            if let back = result.rollback {
-                view.note("rolled back to revision \(back.toRevision) (recorded as revision \(back.revision))")
-            }
-            if let revision = result.revision {
-                view.note("\(desired.project): revision \(revision) \(report.succeeded ? "applied" : "failed") in \(Self.format(elapsed))")
-            }
-        }
-        return Outcome(status: status, project: desired.project, revision: result.revision,
-                       failure: result.report?.failure?.description ?? (status == 0 ? nil : "not every service became ready"))
     }
 
     /// Runs `once` whenever a watched file changes; spec errors leave the running app alone.

@@ -20,18 +20,28 @@ struct DownCommand: AsyncParsableCommand {
         let lock = try RootLock(root: global.stateRoot)
         defer { lock.close() }
         let ctx = try AppContext.open(global, locked: true)
-        let project = target.project
+        let grace = timeout.map { CNCDuration.seconds(Int64($0)) }
+        if try await !Self.remove(target.project, ctx: ctx, grace: grace, volumes: volumes, say: { print($0) }) {
+            // Nothing of the app was there (never applied, or down already): Compose's warning.
+            writeStderr("Warning: No resource found to remove for project \"\(target.project)\".\n")
+        }
+    }
+
+    /// Removes the app's containers, networks (and volumes) and records a `down`; false when
+    /// nothing of it was there (then no `down` is recorded: an unknown name must not turn into
+    /// an app that is "down"). The caller holds the root lock. `cncapply sync --prune` too.
+    static func remove(_ project: String, ctx: AppContext, grace: CNCDuration?, volumes: Bool,
+                       say: @escaping @Sendable (String) -> Void) async throws -> Bool {
         try await ctx.backend.sweepIncomplete()
         let containers = try await ctx.backend.listContainers(project: project)
         let backend = ctx.backend, state = ctx.state
-        let grace = timeout.map { CNCDuration.seconds(Int64($0)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for c in containers {
                 group.addTask {
                     try await backend.stop(id: c.id, timeout: grace)
                     try await backend.remove(id: c.id)
                     try await state.removeContainer(id: c.id)
-                    print("\(c.name): removed")
+                    say("\(c.name): removed")
                 }
             }
             try await group.waitForAll()
@@ -39,20 +49,16 @@ struct DownCommand: AsyncParsableCommand {
         let networks = try await backend.listNetworks(project: project)
         for n in networks {
             try await backend.removeNetwork(project: project, name: n.name)
-            print("network \(n.name): removed")
+            say("network \(n.name): removed")
         }
         let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
         for v in doomedVolumes {
             try await backend.removeVolume(project: project, name: v.name)
-            print("volume \(v.name): removed")
+            say("volume \(v.name): removed")
         }
-        // Nothing of the app was there (never applied, or down already): Compose's warning, and
-        // no record of a `down` (an unknown name must not turn into an app that is "down").
-        if containers.isEmpty && networks.isEmpty && doomedVolumes.isEmpty {
-            writeStderr("Warning: No resource found to remove for project \"\(project)\".\n")
-            return
-        }
+        if containers.isEmpty && networks.isEmpty && doomedVolumes.isEmpty { return false }
         try await state.addEvent(project: project, kind: "down", message: "removed \(containers.count) containers",
                                  time: Int64(Date().timeIntervalSince1970))
+        return true
     }
 }

@@ -25,11 +25,13 @@ struct HistoryCommand: AsyncParsableCommand {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         formatter.timeZone = TimeZone(identifier: "UTC")
-        var rows = [["REVISION", "CREATED (UTC)", "AUTHOR", "OUTCOME", "REASON", "IMAGES"]]
+        // COMMIT only when some revision came from git (cncapply sync): the short commit id.
+        let fromGit = revisions.contains { $0.origin != nil }
+        var rows = [["REVISION", "CREATED (UTC)", "AUTHOR", "OUTCOME", "REASON"] + (fromGit ? ["COMMIT"] : []) + ["IMAGES"]]
         for r in revisions {
             let images = r.images.sorted { $0.key < $1.key }.map { "\($0.key)@\($0.value.prefix(19))" }.joined(separator: " ")
             rows.append([String(r.number), formatter.string(from: Date(timeIntervalSince1970: TimeInterval(r.createdAt))), r.author,
-                         r.outcome.rawValue, r.reason, images])
+                         r.outcome.rawValue, r.reason] + (fromGit ? [r.origin?.shortCommit ?? "-"] : []) + [images])
         }
         print(Table.render(rows), terminator: "")
     }
@@ -43,6 +45,8 @@ struct HistoryRow: Encodable {
     var outcome: String
     var reason: String
     var images: [String: String]
+    /// The git commit (repo, branch, commit, path) for revisions `cncapply sync` applied.
+    var origin: RevisionOrigin?
 
     init(_ r: RevisionRecord) {
         number = r.number
@@ -51,6 +55,7 @@ struct HistoryRow: Encodable {
         outcome = r.outcome.rawValue
         reason = r.reason
         images = r.images
+        origin = r.origin
     }
 }
 

@@ -59,14 +59,22 @@ public struct SpecOptions: ParsableArguments, Sendable {
     /// Services with `build:` and no `image:` get the name their build is tagged with
     /// (`<project>-<service>`), unless `asWritten` (`config` prints the spec as written).
     public func load(asWritten: Bool = false) throws -> LoadedSpec {
-        let cwd = FileManager.default.currentDirectoryPath
-        let files = try specFiles(workingDirectory: cwd)
-        let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
+        let files = try specFiles(workingDirectory: FileManager.default.currentDirectoryPath)
         let environment = ProcessInfo.processInfo.environment
-        let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFile,
-                                      environment: environment, workingDirectory: cwd,
-                                      profiles: activeProfiles(environment: environment),
-                                      decryptor: AgeDecryptor.resolve(option: ageKeyFile, environment: environment))
+        return try Self.load(files: files, projectName: projectName, envFiles: envFile,
+                             profiles: activeProfiles(environment: environment), environment: environment, ageKeyFile: ageKeyFile,
+                             asWritten: asWritten)
+    }
+
+    /// What `load` does, with the files and options as values (`cncapply sync` names each
+    /// app's files in a checked-out commit without parsing a command line).
+    public static func load(files: [String], projectName: String?, envFiles: [String] = [], profiles: Set<String>,
+                            environment: [String: String] = ProcessInfo.processInfo.environment, ageKeyFile: String? = nil,
+                            asWritten: Bool = false) throws -> LoadedSpec {
+        let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
+        let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFiles,
+                                      environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
+                                      profiles: profiles, decryptor: AgeDecryptor.resolve(option: ageKeyFile, environment: environment))
         var loaded = try SpecLoader.load(options)
         if !asWritten { loaded.app = loaded.app.namingBuiltImages() }
         return loaded

@@ -26,6 +26,11 @@ public struct ApplyRequest: Sendable {
     /// The files the spec was read from, path -> digest (AppEngine.fileDigests), recorded with
     /// the revision for drift detection; computed only when a revision is recorded.
     public var files: @Sendable () -> [String: String] = { [:] }
+    /// The git commit the spec came from (`cncapply sync`), recorded with the revision.
+    public var origin: RevisionOrigin?
+    /// Roll back to the last successful revision on any failure, health gate or not, whatever
+    /// the services' `failure_action` says (`cncapply sync`: a failed deploy never stays).
+    public var rollbackOnFailure = false
 
     public init(desired: DesiredApp, spec: String, specFiles: [String] = [], workingDirectory: String = "",
                 options: PlanOptions = PlanOptions(), dryRun: Bool = false, savedPlan: Plan? = nil, keepRevisions: Int = 10,
@@ -183,7 +188,7 @@ public final class AppEngine: Sendable {
 
         let (revision, report) = try await execute(plan, request: request)
         var result = ApplyResult(plan: plan, report: report, revision: revision, rollback: nil)
-        if report.rollbackRequested,
+        if report.rollbackRequested || (request.rollbackOnFailure && !report.succeeded),
            let previous = try await state.revisions(project: project).last(where: { $0.outcome == .succeeded && $0.number < revision }) {
             progress(.note("health gate failed: rolling back to revision \(previous.number)"))
             try await state.setOutcome(project: project, number: revision, .rolledBack)
@@ -192,6 +197,7 @@ public final class AppEngine: Sendable {
             back.desired = desired
             back.setSpec(previous.spec)
             back.reason = "auto-rollback to \(previous.number)"
+            back.origin = previous.origin
             back.savedPlan = nil
             // The files that revision was applied from: the spec on disk is now the broken one.
             let files = previous.files
@@ -219,7 +225,8 @@ public final class AppEngine: Sendable {
             project: project, spec: try request.spec, images: images,
             configHashes: Dictionary(request.desired.services.map { ($0.name, $0.configHash) }, uniquingKeysWith: { a, _ in a }),
             replicas: Dictionary(request.desired.services.map { ($0.name, $0.replicas) }, uniquingKeysWith: { a, _ in a }),
-            author: request.author, createdAt: now, outcome: .pending, reason: request.reason, files: request.files()),
+            author: request.author, createdAt: now, outcome: .pending, reason: request.reason, files: request.files(),
+            origin: request.origin),
             keep: request.keepRevisions)
         try await state.recordApp(project: project, specFiles: request.specFiles, workingDirectory: request.workingDirectory, now: now)
         let state = self.state

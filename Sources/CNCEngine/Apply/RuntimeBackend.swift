@@ -8,6 +8,7 @@ import CNCRuntime
 import CNCSpec
 import CNCSystem
 import Foundation
+import Synchronization
 
 /// The executor's backend on the real host: containers through CNCRuntime, images from the
 /// local store, app volumes as runtime volumes named `<project>_<volume>`.
@@ -24,10 +25,14 @@ public final class RuntimeBackend: ContainerBackend {
     /// How old a half-created container must be before it is swept: none while this process
     /// holds the root's exclusive lock (no other apply can be creating), a few seconds otherwise.
     let sweepGrace: Int64
+    /// The runtime's containers listed once for many apps (`cncapply sync`), or nil.
+    let listing: ContainerListing?
 
     public init(config: EngineConfig, runtime: Runtime, images: ImageStore, holdsRootLock: Bool = false,
-                environment: [String: String] = ProcessInfo.processInfo.environment, blocking: BlockingWork = .shared) {
+                environment: [String: String] = ProcessInfo.processInfo.environment, blocking: BlockingWork = .shared,
+                listing: ContainerListing? = nil) {
         self.blocking = blocking
+        self.listing = listing
         self.sweepGrace = holdsRootLock ? 0 : 5_000_000_000
         self.runtime = runtime
         self.images = images
@@ -207,13 +212,15 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func listContainers(project: String) async throws -> [RuntimeContainer] {
+        if let listed = listing?.take(project) { return listed }
         // Summaries: only the keys of cnc.json that observing reads (labels, limits...). A change
         // made by hand that matters to a plan shows in them: `cnc update` rewrites the limits,
         // a removal takes the file, a stop or crash rewrites state.json.
-        runtime.summaries().filter { $0.labels[AppLabels.project] == project }.map { c in
-            RuntimeContainer(id: c.id.rawValue, name: c.name, labels: c.labels,
-                             observation: Self.observation(c.state), liveLimits: c.limits)
-        }
+        return runtime.summaries().filter { $0.labels[AppLabels.project] == project }.map(Self.container)
+    }
+
+    static func container(_ c: ContainerSummary) -> RuntimeContainer {
+        RuntimeContainer(id: c.id.rawValue, name: c.name, labels: c.labels, observation: observation(c.state), liveLimits: c.limits)
     }
 
     public func publishedPorts() async throws -> [PublishedPortHolder] { try networks.publishedPorts() }
@@ -226,5 +233,28 @@ public final class RuntimeBackend: ContainerBackend {
         let status: ContainerStatus = s.dead ? .dead : s.status
         let health = s.health.flatMap { ObservedContainer.Health(rawValue: $0.status) } ?? ObservedContainer.Health.none
         return ContainerObservation(status: status, health: health, exitCode: status == .running ? nil : s.exitCode)
+    }
+}
+
+/// The runtime's containers read once (`Runtime.summaries`) for every app of a `cncapply sync`
+/// cycle, instead of once per app. Each project's list is handed out once: to the first observe
+/// of that app, before anything of it changes in the cycle; every later observe lists live.
+public final class ContainerListing: Sendable {
+    private let unclaimed: Mutex<(byProject: [String: [RuntimeContainer]], taken: Set<String>)>
+
+    public init(runtime: Runtime) {
+        var byProject: [String: [RuntimeContainer]] = [:]
+        for c in runtime.summaries() {
+            if let p = c.labels[AppLabels.project] { byProject[p, default: []].append(RuntimeBackend.container(c)) }
+        }
+        unclaimed = Mutex((byProject, []))
+    }
+
+    /// `project`'s containers as listed, the first time; nil afterwards.
+    func take(_ project: String) -> [RuntimeContainer]? {
+        unclaimed.withLock { u in
+            guard u.taken.insert(project).inserted else { return nil }
+            return u.byProject.removeValue(forKey: project) ?? []
+        }
     }
 }
