@@ -1,5 +1,6 @@
 import CNCCore
 import CNCSystem
+import enum CNCMonitorCore.NotifyRelay
 
 /// `--userns`: what the start path needs of a container's user namespace.
 extension Runtime {
