@@ -29,6 +29,7 @@ PACKAGES=(
   mmdebstrap           # the examples' toolchain image from Debian's packages (make-toolchain-image.sh)
   zstd                 # zstd layers in the hostile-tar corpus
   age                  # encrypted secrets (.env.enc, *.enc): cncapply decrypts with age -d
+  git                  # cncapply sync follows git repositories with the system git
 )
 
 # Debian's dockerd and containerd also serve the side-by-side benchmarks (`make bench`), as a
