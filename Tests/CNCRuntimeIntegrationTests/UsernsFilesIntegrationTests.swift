@@ -125,7 +125,8 @@ import Testing
         var c = ContainerConfig(id: ContainerID.random(), name: "sealed-userns", image: "busybox", lowerDirs: [CNCHarness.rootfs])
         c.usernsMode = "auto"
         c.env = ["S=<secret: .env.enc hmac-sha256:0>"]
-        c.cmd = ["sh", "-c", "test \"$S\" = \"$(cat /run/secrets/f)\" && test \"$(stat -c %u:%g:%a /run/secrets/f /run/secrets/g)\" = \"$(printf '0:0:400\\n1000:1000:440')\" && test \"$(cat /run/secrets/g)\" = g && ! echo x 2>/dev/null > /run/secrets/f"]
+        let checks = "test \"$S\" = \"$(cat /run/secrets/f)\" && test \"$(stat -c %u:%g:%a /run/secrets/f /run/secrets/g)\" = \"$(printf '0:0:400\\n1000:1000:440')\" && test \"$(cat /run/secrets/g)\" = g && ! echo x 2>/dev/null > /run/secrets/f"
+        c.cmd = ["sh", "-c", checks + " && echo ok > /passed && exec sleep 60"]
         let sealed = SealedMaterial(env: ["S=\(value)"], files: [.init(target: "/run/secrets/f", content: Array(value.utf8), uid: 0, gid: 0, mode: 0o400),
                                                                   .init(target: "/run/secrets/g", content: Array("g".utf8), uid: 1000, gid: 1000, mode: 0o440)])
         c = try rt.create(c, sealed: sealed)
@@ -134,8 +135,11 @@ import Testing
         #expect(Self.owner(dir + "/file-0") ?? (0, 0) == (root, root))
         #expect(try CLIProbe.grep([value], under: h.root).isEmpty)
         try rt.start(c.id).detach()
-        #expect(try rt.wait("sealed-userns") == 0)
-        try rt.remove("sealed-userns")
+        // The workload passed its checks (else it exited), and an exec gets the same.
+        #expect(h.eventually { FileSystem.exists("\(h.root)/containers/\(c.id.rawValue)/upper/passed") })
+        #expect(try rt.exec("sealed-userns", ExecRequest(argv: ["sh", "-c", checks])) == 0)
+        #expect(try rt.exec("sealed-userns", ExecRequest(argv: ["sh", "-c", "test \"$S\" = nope"])) == 1)
+        try rt.remove("sealed-userns", force: true)
         #expect(!FileSystem.exists(dir))
     }
 }
