@@ -1,6 +1,7 @@
 import CNCCore
 import CNCRuntime
 import CNCSystem
+import CNCTestSupport
 import Foundation
 import Testing
 
@@ -141,5 +142,48 @@ import Testing
         #expect(try rt.exec("sealed-userns", ExecRequest(argv: ["sh", "-c", "test \"$S\" = nope"])) == 1)
         try rt.remove("sealed-userns", force: true)
         #expect(!FileSystem.exists(dir))
+    }
+
+    /// `--sdnotify=container` under --userns (podman's meaning): the relay's directory reaches
+    /// the mapped root (a bind the parent opened), and the container's own READY=1 and STATUS=
+    /// come out on the caller's NOTIFY_SOCKET after the CLI's MAINPID=. (The systemd harness
+    /// cannot run a user-namespaced container: its /proc has a read-only /proc/sys over it,
+    /// so the kernel refuses a new proc mount in a user namespace there.)
+    @Test(.enabled(if: SdNotifyHelper.hasToolchain, "needs gcc and libc6-dev"))
+    func notifyRelayUnderAUserNamespace() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/x", withIntermediateDirectories: true)
+        #expect(try SdNotifyHelper.compile(to: dir + "/x/sd-notify", scratch: dir).status == 0)
+        // The caller's NOTIFY_SOCKET, as systemd would hold it for a Type=notify unit.
+        let sock = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        #expect(sock >= 0)
+        defer { close(sock) }
+        var sa = sockaddr_un()
+        sa.sun_family = sa_family_t(AF_UNIX)
+        let path = dir + "/sd.sock"
+        withUnsafeMutableBytes(of: &sa.sun_path) { b in for (i, c) in path.utf8.enumerated() where i < b.count - 1 { b[i] = c } }
+        let bound = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        #expect(bound == 0)
+        var tv = timeval(tv_sec: 20, tv_usec: 0)
+        setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let r = try Spawn.capture(CNCHarness.binDir + "/cnc", ["--root", h.root, "run", "-d", "--name", "n", "--sdnotify=container", "--userns", "auto",
+                                                               "--network", "none", "-v", dir + "/x:/x:ro", "--rootfs", CNCHarness.rootfs, "busybox",
+                                                               "sh", "-c", "/x/sd-notify STATUS=up READY=1 && exec sleep 60"],
+                                  environment: CNCHarness.environment + ["NOTIFY_SOCKET=" + path])
+        #expect(r.termination == .exited(0), "\(String(decoding: r.stderr, as: UTF8.self))")
+        var got = ""
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while !got.contains("READY=1") {
+            let n = recv(sock, &buf, buf.count, 0)
+            if n <= 0 { break }
+            got += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        let initPid = try h.inspect("n", "{{.State.Pid}}")
+        #expect(got.hasPrefix("MAINPID=") && got.contains("STATUS=up\n") && got.contains("READY=1\n") && !got.contains("MAINPID=1\n"), "\(got)")
+        #expect(UsernsIntegrationTests.hostID(initPid, "Uid") ?? 0 > 0, "\(initPid)")
     }
 }
