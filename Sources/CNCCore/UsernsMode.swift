@@ -16,6 +16,16 @@ public struct IDMap: Codable, Hashable, Sendable {
         for m in maps where id >= m.hostID && UInt64(id) < UInt64(m.hostID) + UInt64(m.size) { return m.containerID + (id - m.hostID) }
         return id
     }
+
+    /// The host id of container id `id` under `maps`; an id they do not map becomes the host
+    /// id of the container's nobody (65534), or the overflow id 65534 if that is unmapped too.
+    public static func hostID(forContainer id: UInt32, in maps: [IDMap]) -> UInt32 {
+        func lookup(_ id: UInt32) -> UInt32? {
+            for m in maps where id >= m.containerID && UInt64(id) < UInt64(m.containerID) + UInt64(m.size) { return m.hostID + (id - m.containerID) }
+            return nil
+        }
+        return lookup(id) ?? lookup(65534) ?? 65534
+    }
 }
 
 /// `--userns` / Compose `userns_mode` (podman's meanings for a root-run engine): the host's user

@@ -51,25 +51,35 @@ extension Runtime {
             throw CNCError(.unsupported, "container \(c.name) has secrets, which are kept on a tmpfs: neither \(runRoot) nor /dev/shm is one")
         }
         // /dev/shm is world-writable: the parent must be ours and private (checked again after
-        // the container's own directory is made, in case it was swapped meanwhile).
-        let parent = FileSystem.directoryName(dir)
-        guard FileSystem.privateDirectory(parent) else {
+        // the container's own directory is made, in case it was swapped meanwhile). A container
+        // of a user namespace reads its directory as its mapped root (cnc-init loads the
+        // variables there): the parent lets others pass (0711, never list), the directory is
+        // that root's alone.
+        let parent = FileSystem.directoryName(dir), mapped = Self.mappedRoot(c)
+        guard FileSystem.privateDirectory(parent, traversable: true) else {
             throw CNCError(.permissionDenied, "\(parent) is not a private directory of this user (0700): refusing to keep secrets there")
         }
         try FileSystem.createDirectory(dir, mode: 0o700)
-        guard FileSystem.privateDirectory(parent), FileSystem.privateDirectory(dir) else {
+        guard FileSystem.privateDirectory(parent, traversable: true), FileSystem.privateDirectory(dir) else {
             throw CNCError(.permissionDenied, "\(dir) is not a private directory of this user (0700): refusing to keep secrets there")
+        }
+        if let mapped {
+            try FileSystem.setMode(parent, 0o711)
+            try FileSystem.setOwner(dir, uid: mapped.uid, gid: mapped.gid)
         }
         if !m.env.isEmpty {
             var n = NulConfig()
             for e in m.env { n.add("env", e) }
             try FileSystem.writeReplacing(n.bytes, to: dir + "/env", mode: 0o600)
+            if let mapped { try FileSystem.setOwner(dir + "/env", uid: mapped.uid, gid: mapped.gid) }
             c.sealedEnv = m.env.map { String($0.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
         }
         for (i, f) in m.files.enumerated() {
             let path = dir + "/file-\(i)"
             try FileSystem.writeReplacing(f.content, to: path, mode: f.mode & 0o7777)
-            try FileSystem.setOwner(path, uid: f.uid, gid: f.gid)
+            // The owner the container sees: in a user namespace, its ids as the host knows them.
+            let (uid, gid) = c.ownerOnHost?(f.uid, f.gid) ?? (f.uid, f.gid)
+            try FileSystem.setOwner(path, uid: uid, gid: gid)
             c.mounts.append(MountSpec(type: .bind, source: path, target: f.target, readOnly: true))
         }
     }

@@ -273,7 +273,7 @@ extension Runtime {
                         throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
                     }
                 }
-                try FD.write(release.raw, [1])
+                try FD.writeToChild(release.raw, [1])
                 release.close()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
                 record("start", c.config)
@@ -374,7 +374,8 @@ extension Runtime {
         let oom = cgroups.oomCounter(cg)
         let oomAtStart = oom.flatMap { Self.counter($0.file, $0.key) } ?? 0
         let oomWatch = oom.flatMap { OOMWatch(counterFile: $0.file, key: $0.key, start: oomAtStart) }
-        try FD.write(sync.write.raw, [1])
+        // An init that died already (its mounts refused) has said why on the error pipe.
+        _ = try? FD.writeToChild(sync.write.raw, [1])
         sync.write.close()
         // While init mounts the container's root, write its config.json (if create left it).
         try? StartPreparations.finishSpec(c.config.id)

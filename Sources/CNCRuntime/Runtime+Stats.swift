@@ -79,12 +79,15 @@ extension Runtime {
     /// overlay mounted in a private mount namespace.
     /// `followLink` (-L): a symlink at `path` is copied as what it points to (resolved inside
     /// the container's root); otherwise as the link itself, as docker cp does.
+    /// In a user namespace owners are mapped as docker cp maps them under userns-remap: out,
+    /// host ids become the container's; in, the host's ids are taken as the container's (host
+    /// root's files become the mapped root's).
     public func copy(from container: Container, path: String, toHost dest: String, followLink: Bool = false) throws {
-        try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest, followLink: followLink) }
+        try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest, followLink: followLink, mapOwner: container.config.ownerInContainer) }
     }
 
     public func copy(fromHost source: String, to container: Container, path: String, followLink: Bool = false) throws {
-        try withRoot(container) { try SafeCopy.copyIn(source, root: $0, path: path, followLink: followLink) }
+        try withRoot(container) { try SafeCopy.copyIn(source, root: $0, path: path, followLink: followLink, mapOwner: container.config.ownerOnHost) }
     }
 
     func withRoot(_ c: Container, _ body: (String) throws -> Void) throws {

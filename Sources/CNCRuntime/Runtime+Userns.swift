@@ -66,15 +66,13 @@ extension Runtime {
     /// that user (through the container's id maps, if any), podman's meaning; and an empty
     /// volume of a user-namespaced container becomes its root's.
     func prepareVolumeOwnership(_ c: ContainerConfig) throws {
-        let parts = c.user.split(separator: ":", maxSplits: 1)
-        let uid = parts.first.flatMap { UInt32($0) } ?? 0, gid = parts.count > 1 ? UInt32(parts[1]) ?? 0 : uid
-        func host(_ id: UInt32, _ maps: [IDMap]?) -> UInt32 {
-            guard let maps else { return id }
-            for m in maps where id >= m.containerID && UInt64(id) < UInt64(m.containerID) + UInt64(m.size) { return m.hostID + (id - m.containerID) }
-            return 65534
-        }
-        for b in bindMounts(c, dir: "") where c.mounts.contains(where: { $0.hasOption("U") && $0.target == b.target }) {
-            try FileSystem.setOwnerRecursively(b.source, uid: host(uid, c.uidMap), gid: host(gid, c.gidMap))
+        let chowned = c.mounts.filter { $0.hasOption("U") && $0.type != .tmpfs }.map(\.target)
+        if !chowned.isEmpty {
+            let (uid, gid) = try Self.imageUser(c.user, lowers: c.lowerDirs)
+            let (hostUID, hostGID) = c.ownerOnHost?(uid, gid) ?? (uid, gid)
+            for b in bindMounts(c, dir: "") where chowned.contains(b.target) {
+                try FileSystem.setOwnerRecursively(b.source, uid: hostUID, gid: hostGID)
+            }
         }
         // As podman does: an empty volume a container of a user namespace mounts becomes its
         // root's (else its root could not write to a new volume).
@@ -85,6 +83,38 @@ extension Runtime {
                 try FileSystem.setOwner(data, uid: root.uid, gid: root.gid)
             }
         }
+    }
+
+    /// `USER[:GROUP]` as the container's init resolves it (cnc-init's rules): names from the
+    /// image's /etc/passwd and /etc/group, a numeric user it does not list gets group 0.
+    static func imageUser(_ spec: String, lowers: [String]) throws -> (uid: UInt32, gid: UInt32) {
+        let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let user = parts.first.map { $0.isEmpty ? "0" : $0 } ?? "0"
+        func entries(_ file: String) -> [[Substring]] {
+            let text = lowers.lazy.compactMap { SafeCopy.readText(root: $0, path: file) }.first ?? ""
+            return text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }
+        }
+        var uid: UInt32, gid: UInt32 = 0
+        if let e = entries("/etc/passwd").first(where: { $0.count >= 4 && ($0[0] == user || (UInt32(user) != nil && $0[2] == user)) }),
+           let u = UInt32(e[2]) {
+            uid = u; gid = UInt32(e[3]) ?? 0
+        } else if let u = UInt32(user) {
+            uid = u
+        } else {
+            throw CNCError(.invalidArgument, "unable to find user \(user): no matching entries in passwd file")
+        }
+        if parts.count == 2 {
+            let group = parts[1]
+            if let e = entries("/etc/group").first(where: { $0.count >= 3 && ($0[0] == group || (UInt32(group) != nil && $0[2] == group)) }),
+               let g = UInt32(e[2]) {
+                gid = g
+            } else if let g = UInt32(group) {
+                gid = g
+            } else {
+                throw CNCError(.invalidArgument, "unable to find group \(group): no matching entries in group file")
+            }
+        }
+        return (uid, gid)
     }
 
     /// The monitor's settings for the same (it spawns init on restarts too).
@@ -112,5 +142,12 @@ extension ContainerConfig {
     public var ownerInContainer: ((UInt32, UInt32) -> (UInt32, UInt32))? {
         guard let u = uidMap, let g = gidMap else { return nil }
         return { uid, gid in (IDMap.containerID(forHost: uid, in: u), IDMap.containerID(forHost: gid, in: g)) }
+    }
+
+    /// For writers into its files (`cp` in, `:U`): the container's ids as the host sees them;
+    /// nil without a user namespace (the ids are the host's).
+    public var ownerOnHost: ((UInt32, UInt32) -> (UInt32, UInt32))? {
+        guard let u = uidMap, let g = gidMap else { return nil }
+        return { uid, gid in (IDMap.hostID(forContainer: uid, in: u), IDMap.hostID(forContainer: gid, in: g)) }
     }
 }

@@ -118,7 +118,7 @@ extension SpecReader {
 
     // MARK: volumes
 
-    static let volumeModes: Set<String> = ["ro", "rw", "z", "Z", "nocopy", "private", "rprivate", "shared", "rshared", "slave", "rslave"]
+    static let volumeModes: Set<String> = ["ro", "rw", "z", "Z", "U", "idmap", "nocopy", "private", "rprivate", "shared", "rshared", "slave", "rslave"]
 
     func readServiceVolumes(_ node: YAMLNode, _ path: String) -> [ServiceVolumeSpec] {
         var out: [ServiceVolumeSpec] = []
@@ -177,6 +177,8 @@ extension SpecReader {
                 case "nocopy":
                     if isBind { error(node, path, "nocopy applies to named volumes, not bind mounts") } else { v.volume?.nocopy = true }
                 case "z", "Z": if isBind { v.bind?.selinux = opt }
+                case "U": v.cnc = ServiceVolumeSpec.CNCOptions(chown: true, idmap: v.cnc?.idmap)
+                case "idmap": v.cnc = ServiceVolumeSpec.CNCOptions(chown: v.cnc?.chown, idmap: true)
                 default:
                     if isBind { v.bind?.propagation = ServiceVolumeSpec.Propagation(rawValue: opt) } else {
                         error(node, path, "propagation \"\(opt)\" applies to bind mounts only")
@@ -188,7 +190,7 @@ extension SpecReader {
     }
 
     private func readLongVolume(_ node: YAMLNode, _ path: String) -> ServiceVolumeSpec? {
-        guard let f = fields(node, path, allowed: ["type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency"]) else { return nil }
+        guard let f = fields(node, path, allowed: ["type", "source", "target", "read_only", "bind", "volume", "tmpfs", "consistency", "x-cnc"]) else { return nil }
         guard let tn = f["type"] else {
             error(node, path, "type is required (bind, volume or tmpfs)")
             return nil
@@ -237,6 +239,12 @@ extension SpecReader {
             else if let vf = fields(n, f.path("volume"), allowed: ["nocopy", "subpath"]) {
                 if let b = optionalBool(vf, "nocopy") { v.volume?.nocopy = b }
                 v.volume?.subpath = optionalString(vf, "subpath", allowEmpty: false)
+            }
+        }
+        if let n = f["x-cnc"] {
+            if type == .tmpfs { error(n, f.path("x-cnc"), "chown and idmap apply to type: bind and type: volume only") }
+            else if let xf = fields(n, f.path("x-cnc"), allowed: ["chown", "idmap"]) {
+                v.cnc = ServiceVolumeSpec.CNCOptions(chown: optionalBool(xf, "chown"), idmap: optionalBool(xf, "idmap"))
             }
         }
         if let n = f["tmpfs"] {

@@ -367,6 +367,12 @@ public struct RunFlags: Equatable, Sendable {
             case "readonly", "ro": ro = kv.count == 1 || kv[1] == "true" || kv[1] == "1"
             case "tmpfs-size": opts.append("size=\(kv.count > 1 ? kv[1] : "")")
             case "tmpfs-mode": opts.append("mode=\(kv.count > 1 ? kv[1] : "")")
+            // podman's: U=true (chown) chowns the source to the container's user, idmap maps its owners.
+            case "U", "chown", "idmap":
+                guard kv.count == 1 || ["true", "false"].contains(kv[1]) else {
+                    throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": \(kv[0]) takes true or false")
+                }
+                if kv.count == 1 || kv[1] == "true" { opts.append(kv[0] == "idmap" ? "idmap" : "U") }
             default: throw CNCError(.invalidArgument, "unexpected key \"\(kv[0])\" in --mount \(text)")
             }
         }
@@ -374,6 +380,9 @@ public struct RunFlags: Equatable, Sendable {
             throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": want type=bind|volume|tmpfs and an absolute target")
         }
         if kind == .bind && !source.hasPrefix("/") { throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": bind source must be absolute") }
+        if kind == .tmpfs && opts.contains(where: { $0 == "U" || $0 == "idmap" }) {
+            throw CNCError(.invalidArgument, "invalid --mount \"\(text)\": U and idmap apply to bind and volume mounts")
+        }
         return MountSpec(type: kind, source: source, target: target, readOnly: ro, options: opts.joined(separator: ","))
     }
 }

@@ -18,11 +18,12 @@ extension FileSystem {
     /// Creates (or finds) `path` as a directory only root can enter, and verifies it is exactly
     /// that — a real directory (not a symlink) owned by this user with no group or other
     /// access — so a name in a shared directory (/dev/shm) cannot be planted by someone else.
-    public static func privateDirectory(_ path: String) -> Bool {
+    /// `traversable`: others may also pass through it (0711) to a name they know, never list it.
+    public static func privateDirectory(_ path: String, traversable: Bool = false) -> Bool {
         if mkdir(path, 0o700) != 0 && errno != EEXIST { return false }
         var st = stat()
         guard lstat(path, &st) == 0 else { return false }
-        return (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == geteuid() && (st.st_mode & 0o077) == 0
+        return (st.st_mode & S_IFMT) == S_IFDIR && st.st_uid == geteuid() && (st.st_mode & (traversable ? 0o066 : 0o077)) == 0
     }
 }
 

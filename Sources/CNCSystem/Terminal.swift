@@ -31,6 +31,25 @@ public enum FD {
 
     public static func write(_ fd: Int32, _ bytes: [UInt8]) throws { try FileSystem.writeAll(fd, bytes, path: "fd \(fd)") }
 
+    /// A write to a pipe whose reader may be gone (a child that died early): EPIPE comes back as
+    /// an error instead of a SIGPIPE that ends this process and leaves the container half made.
+    /// SIGPIPE is blocked on this thread for the write and a pending one is taken away.
+    public static func writeToChild(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var block = sigset_t(), old = sigset_t()
+        sigemptyset(&block)
+        sigaddset(&block, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &block, &old)
+        defer {
+            var pending = sigset_t()
+            if sigpending(&pending) == 0, sigismember(&pending, SIGPIPE) == 1, sigismember(&old, SIGPIPE) == 0 {
+                var now = timespec()
+                _ = sigtimedwait(&block, nil, &now)
+            }
+            pthread_sigmask(SIG_SETMASK, &old, nil)
+        }
+        try write(fd, bytes)
+    }
+
     /// open(2) with O_CLOEXEC.
     public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
         try retryingEINTR("open", path: path) { Glibc.open(path, flags | O_CLOEXEC, mode) }

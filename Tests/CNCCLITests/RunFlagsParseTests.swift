@@ -87,6 +87,7 @@ import Testing
         ["--rootfs", "/tmp/rootfs", "--entrypoint", "", "--no-healthcheck", "--env-file", "f", "--device-cgroup-rule", "c 1:3 rwm", "img"],
         ["--name", "a", "--name", "b", "--rm", "--rm", "img"],
         ["--userns", "auto:size=1000", "--userns=0:200000:65536", "-v", "/a:/b:U,idmap,ro", "-v", "v:/c:U", "img"],
+        ["--userns", "auto", "--mount", "type=bind,src=/a,dst=/b,idmap", "--mount", "type=volume,src=v,dst=/c,U=true,idmap=false", "img"],
         ["--cpuset-cpus", "0", "--cpuset-mems", "0", "--memory-reservation", "32m", "--health-timeout", "2s",
          "--health-start-period", "1s", "--publish", "80", "--publish-all", "--volume", "v:/d", "-i", "-t", "img", "x"],
     ]
@@ -104,6 +105,23 @@ import Testing
     ])
     func declines(_ args: [String]) {
         #expect(RunFlags.parseFast(args, withDetach: true) == nil)
+    }
+
+    /// podman's `--mount` keys for user namespaces: `U`/`chown` and `idmap` (bare or =true/false).
+    @Test(arguments: [
+        ("type=bind,src=/a,dst=/b,idmap", "idmap"), ("type=bind,src=/a,dst=/b,U=true,idmap=true", "U,idmap"),
+        ("type=volume,src=v,dst=/c,chown=true", "U"), ("type=volume,src=v,dst=/c,U=false,idmap=false", ""),
+    ])
+    func mountTakesUAndIdmap(_ text: String, _ options: String) throws {
+        #expect(try RunFlags.parseMount(text).options == options)
+    }
+
+    @Test(arguments: [
+        ("type=bind,src=/a,dst=/b,idmap=uids=0-1-10", "invalid --mount \"type=bind,src=/a,dst=/b,idmap=uids=0-1-10\": idmap takes true or false"),
+        ("type=tmpfs,dst=/t,U", "invalid --mount \"type=tmpfs,dst=/t,U\": U and idmap apply to bind and volume mounts"),
+    ])
+    func mountRefusesUsernsOptionsItCannotHonour(_ text: String, _ message: String) {
+        #expect { try RunFlags.parseMount(text) } throws: { "\($0)".contains(message) }
     }
 
     @Test func createHasNoDetach() {

@@ -41,36 +41,12 @@ import Testing
         #expect(try s.h.exec(["systemctl", "stop", "cnc-svc.service"]).status == 0)
     }
 
-    static let hasToolchain = FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc")
-        && FileManager.default.fileExists(atPath: "/usr/lib/x86_64-linux-gnu/libc.a")
-
-    /// A static sd_notify: sends its arguments, one line each, to $NOTIFY_SOCKET.
-    static let notifyHelper = """
-    #include <stdio.h>
-    #include <stdlib.h>
-    #include <string.h>
-    #include <sys/socket.h>
-    #include <sys/un.h>
-    int main(int argc, char **argv) {
-        const char *path = getenv("NOTIFY_SOCKET");
-        if (!path) { fprintf(stderr, "no NOTIFY_SOCKET\\n"); return 2; }
-        char msg[4096] = "";
-        for (int i = 1; i < argc; i++) { strncat(msg, argv[i], sizeof msg - strlen(msg) - 2); strcat(msg, "\\n"); }
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        strncpy(sa.sun_path, path, sizeof sa.sun_path - 1);
-        int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
-        if (sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&sa, sizeof sa) < 0) { perror("sendto"); return 1; }
-        return 0;
-    }
-    """
-
-    @Test(.enabled(if: SystemdCNC.canRun && hasToolchain, "\(SystemdCNC.skipReason); needs gcc and libc6-dev"))
+    @Test(.enabled(if: SystemdCNC.canRun && SdNotifyHelper.hasToolchain, "\(SystemdCNC.skipReason); needs gcc and libc6-dev"))
     func containerModeRelaysTheContainersOwnReady() throws {
         let s = try SystemdCNC("cnc-systemd-notify-ctr")
         s.cleanup = [[SystemdCNC.bin + "/cnc", "--root", s.root, "rm", "-f", "ready"]]
         defer { s.stop() }
-        try FileSystem.writeAtomically(Self.notifyHelper, to: s.tmp.path + "/notify.c")
-        let cc = try run("/usr/bin/gcc", ["-static", "-O2", "-o", s.rootfs + "/bin/sd-notify", s.tmp.path + "/notify.c"])
+        let cc = try SdNotifyHelper.compile(to: s.rootfs + "/bin/sd-notify", scratch: s.tmp.path)
         #expect(cc.status == 0, "\(cc.err)")
         let gate = try s.tmp.sub("gate")
         // The container waits for the test's go-ahead, then tries to move the unit to its own

@@ -36,4 +36,47 @@ import Testing
                 && text.contains("app.yaml:4:") && text.contains("x-cnc.userns: \"sideways\": --userns: invalid USER mode")
         }
     }
+
+    /// podman's `:U` / `:idmap` in the short syntax; `x-cnc: {chown, idmap}` in the long one
+    /// (Compose has no key for them; the compose-spec proposal of one was declined).
+    @Test func volumesCarryUAndIdmap() throws {
+        let dir = try SpecDir(["app.yaml": """
+            services:
+              web:
+                image: nginx
+                volumes:
+                  - ./site:/site:U,idmap,ro
+                  - data:/data:U
+                  - {type: volume, source: logs, target: /logs, x-cnc: {chown: true}}
+                  - {type: bind, source: ./cfg, target: /cfg, x-cnc: {idmap: true}}
+                  - {type: bind, source: ./plain, target: /plain}
+            volumes: {data: {}, logs: {}}
+            """])
+        let app = try dir.load().app
+        let v = try #require(app.services["web"]?.volumes)
+        #expect(v.map(\.cnc) == [.init(chown: true, idmap: true), .init(chown: true), .init(chown: true), .init(idmap: true), nil])
+        #expect(v[0].readOnly)
+        // Part of the config: adding :U recreates the container; none leaves hashes as they were.
+        let sections = try #require(try app.services["web"]?.hashSections())
+        let text = "\(sections["volumes"].map { "\($0)" } ?? "")"
+        #expect(text.contains("x-cnc") && text.contains("chown"), "\(text)")
+    }
+
+    @Test func volumeUsernsOptionsInTheWrongPlaceAreSpecErrors() throws {
+        let dir = try SpecDir(["app.yaml": """
+            services:
+              web:
+                image: nginx
+                volumes:
+                  - {type: tmpfs, target: /t, x-cnc: {chown: true}}
+                  - {type: bind, source: ./a, target: /a, x-cnc: {chmod: true}}
+                  - ./b:/b:UU
+            """])
+        #expect { try dir.load() } throws: { e in
+            let text = (e as? SpecErrors)?.description ?? ""
+            return text.contains("app.yaml:5:") && text.contains("chown and idmap apply to type: bind and type: volume only")
+                && text.contains("services.web.volumes[1].x-cnc.chmod: unknown key")
+                && text.contains("\"UU\" is not a volume option")
+        }
+    }
 }

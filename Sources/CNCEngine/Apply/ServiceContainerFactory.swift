@@ -101,12 +101,12 @@ enum ServiceContainerFactory {
                         throw CNCError.failed("create", "bind source \(source) of service \(serviceName)", cause: error)
                     }
                 }
-                return MountSpec(type: .bind, source: source, target: v.target, readOnly: v.readOnly)
+                return MountSpec(type: .bind, source: source, target: v.target, readOnly: v.readOnly, options: Self.usernsOptions(v))
             case .volume:
                 // Named volumes of the app are scoped to it (unless named: `name:`, external ones);
                 // anonymous ones stay anonymous.
                 let source = v.source.map { volumeNames[$0] ?? volumePrefix + $0 } ?? ""
-                return MountSpec(type: .volume, source: source, target: v.target, readOnly: v.readOnly)
+                return MountSpec(type: .volume, source: source, target: v.target, readOnly: v.readOnly, options: Self.usernsOptions(v))
             case .tmpfs:
                 var opts: [String] = []
                 if let size = v.tmpfs?.size { opts.append("size=\(size.bytes)") }
@@ -162,6 +162,11 @@ enum ServiceContainerFactory {
 
     /// One Compose `ports` entry as the runtime's published port (a published range gives its
     /// first port, as `-p 8000-8010:80` does; no published port: the host chooses).
+    /// `:U` / `:idmap` (`x-cnc: {chown, idmap}`) as the runtime's mount options.
+    static func usernsOptions(_ v: ServiceVolumeSpec) -> String {
+        [v.cnc?.chown == true ? "U" : nil, v.cnc?.idmap == true ? "idmap" : nil].compactMap { $0 }.joined(separator: ",")
+    }
+
     static func publishedPorts(_ p: PortSpec) throws -> [PublishedPort] {
         var hostIP: IPv4Address?
         if let ip = p.hostIP, !ip.isEmpty, ip != "0.0.0.0" {

@@ -106,6 +106,16 @@ public struct ServiceVolumeSpec: Codable, Hashable, Sendable {
         public init() {}
     }
 
+    /// `x-cnc:` of a bind or volume (no Compose key exists): podman's `U` and `idmap`, also
+    /// written as the short syntax's `:U` / `:idmap` suffixes.
+    public struct CNCOptions: Codable, Hashable, Sendable {
+        /// `U`: the source is chowned to the container's user (through its id maps).
+        public var chown: Bool?
+        /// `idmap`: the source's owners are mapped into the container's user namespace.
+        public var idmap: Bool?
+        public init(chown: Bool? = nil, idmap: Bool? = nil) { self.chown = chown; self.idmap = idmap }
+    }
+
     public struct TmpfsOptions: Codable, Hashable, Sendable {
         public var size: ByteSize?
         public var mode: Int?
@@ -120,6 +130,7 @@ public struct ServiceVolumeSpec: Codable, Hashable, Sendable {
     public var bind: BindOptions?
     public var volume: VolumeOptions?
     public var tmpfs: TmpfsOptions?
+    public var cnc: CNCOptions?
 
     public init(type: Kind, source: String?, target: String) {
         self.type = type
@@ -130,6 +141,7 @@ public struct ServiceVolumeSpec: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case type, source, target, bind, volume, tmpfs
         case readOnly = "read_only"
+        case cnc = "x-cnc"
     }
 }
 
