@@ -245,13 +245,65 @@ func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Doubl
         (r, report) = try once(app, repo)
         #expect(r.status == 0)
         #expect(report?.apps.first?.outcome == .drift)
-        #expect(report?.apps.first?.drift == ["web: create — container missing (removed outside cnc)"], "\(r.stdout)")
+        #expect(report?.apps.first?.drift == [DriftItem(kind: .removed, service: "web", subject: "web-web-1", what: "container missing",
+                                                      expected: "running", found: "missing")], "\(r.stdout)")
         #expect(try app.containers().isEmpty)
         (r, report) = try once(app, repo, ["--self-heal"])
         #expect(report?.apps.first?.outcome == .healed, "\(r.stdout)")
         #expect(Set(try app.containers().keys) == ["web-web-1"])
         (r, report) = try once(app, repo, ["--self-heal"])
         #expect(report?.apps.first?.outcome == .inSync)
+        _ = try app.apply(["down", "-p", "web"])
+    }
+
+    /// A tag moved by hand and a spec file of the agent's checkout edited by hand: reported as
+    /// `cncapply status` reports them (which works for an app the agent applied), left alone
+    /// without --self-heal, and converged back with it: the tag points at the revision's image
+    /// again (the containers keep running it) and the file is checked out again from the commit.
+    @Test func retaggedImageAndEditedCheckoutAreReportedAndHealedBack() throws {
+        let app = try AppRoot()
+        let repo = try TestGitRepo(app.dir + "/repo")
+        let c1 = try repo.commit(["apps/web.yaml": syncSpec()])
+        var (r, report) = try once(app, repo)
+        #expect(r.status == 0, "\(r.stderr)")
+        let status = try app.apply(["status", "-p", "web"])
+        #expect(status.status == 0 && status.stdout.contains("Drift: none (as revision 1 left it)"), "\(status.stdout)\(status.stderr)")
+        let image = try #require(try app.containers()["web-web-1"]?["cnc.image-digest"])
+        let digestOfTag = { try CLI.run("cnc", ["image", "inspect", "--root", app.root, "--format", "{{.Id}}", "app:stable"]).stdout }
+        let tagBefore = try digestOfTag()
+
+        // The tag re-pointed by hand.
+        try app.importImage("app:stable", marker: "v2")
+        #expect(try digestOfTag() != tagBefore)
+        (r, report) = try once(app, repo)
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(report?.apps.first?.outcome == .drift)
+        #expect(report?.apps.first?.drift.map(\.kind) == [.imageRetagged], "\(r.stdout)")
+        #expect(report?.apps.first?.drift.first?.expected == image, "\(r.stdout)")
+        (r, report) = try once(app, repo, ["--self-heal"])
+        #expect(report?.apps.first?.outcome == .healed, "\(r.stdout)")
+        #expect(try digestOfTag() == tagBefore)
+        #expect(try app.containers()["web-web-1"]?["cnc.image-digest"] == image)
+        #expect(try app.apply(["status", "-p", "web"]).status == 0)
+
+        // The spec edited in the agent's checkout of the commit.
+        let checkout = try #require(try FileManager.default.subpathsOfDirectory(atPath: app.root + "/gitops")
+            .first { $0.hasSuffix("/trees/\(c1)/apps/web.yaml") }.map { app.root + "/gitops/" + $0 })
+        try syncSpec(env: "9").write(toFile: checkout, atomically: true, encoding: .utf8)
+        let json = try app.apply(["status", "-p", "web", "-o", "json"])
+        #expect(json.status == 1)
+        struct Status: Decodable { var drift: [DriftItem] }
+        let items = try JSONDecoder().decode(Status.self, from: Data(json.stdout.utf8)).drift
+        #expect(items == [DriftItem(kind: .specEdited, subject: checkout, what: "file edited", expected: items.first?.expected,
+                                    found: items.first?.found)], "\(json.stdout)")
+        (r, report) = try once(app, repo)
+        #expect(report?.apps.first?.outcome == .drift && report?.apps.first?.drift.map(\.kind) == [.specEdited], "\(r.stdout)")
+        #expect(try env(app, "web-web-1").contains("V=1"))
+        (r, report) = try once(app, repo, ["--self-heal"])
+        #expect(report?.apps.first?.outcome == .healed, "\(r.stdout)")
+        #expect(try String(contentsOfFile: checkout, encoding: .utf8) == syncSpec())
+        #expect(try env(app, "web-web-1").contains("V=1"))
+        #expect(try app.apply(["status", "-p", "web"]).status == 0)
         _ = try app.apply(["down", "-p", "web"])
     }
 
