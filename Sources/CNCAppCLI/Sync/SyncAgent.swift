@@ -402,7 +402,7 @@ actor SyncAgent {
             if let m = a.message { line += " — \(m)" }
             out += line + "\n"
             for e in a.errors { out += "    \(e)\n" }
-            for d in a.drift { out += "    drift: \(d)\n" }
+            for d in a.drift { out += "    drift: \(d.line)\n" }
         }
         TerminalInfo.writeStdout(out)
     }
