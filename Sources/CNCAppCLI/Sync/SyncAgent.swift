@@ -221,7 +221,7 @@ actor SyncAgent {
                 let ctx = try context(loaded.app)
                 // Only a revision this commit made says what the commit wants; after an apply or a
                 // `down` by hand, the plan below (the commit's spec against the host) is the drift.
-                if let found = try await ctx.engine.drift(project: app.name, tagger: ctx.images, recompile: { try ctx.recompile($0) }),
+                if let found = try await ctx.engine.drift(project: app.name, tagger: ctx.images, recompile: { [loaded] in try ctx.recompile($0, current: loaded) }),
                    found.origin?.commit == head {
                     report.drift = found.items
                     Trace.mark("sync: \(app.name) drift checked")
