@@ -46,7 +46,7 @@ public struct SyncMetrics: Sendable, Equatable {
         for app in last?.apps ?? [] {
             out += "cnc_sync_app_outcome{app=\"\(Self.escape(app.name))\",outcome=\"\(app.outcome.rawValue)\",commit=\"\(app.commit ?? "")\"} 1\n"
         }
-        family("cnc_sync_drift_items", "gauge", "Drift found in the last cycle, per app (actions a plan at an unchanged commit would take).")
+        family("cnc_sync_drift_items", "gauge", "Drift found in the last cycle, per app (what cncapply status reports as drift).")
         for app in last?.apps ?? [] {
             out += "cnc_sync_drift_items{app=\"\(Self.escape(app.name))\"} \(app.drift.count)\n"
         }

@@ -40,13 +40,14 @@ public struct SyncAppReport: Sendable, Codable, Equatable {
     public var message: String?
     /// Spec errors, `path/in/repo.yaml:line:col: message`.
     public var errors: [String]
-    /// What drifted: the cause of each action the plan would take at an unchanged commit.
-    public var drift: [String]
+    /// What drifted at an unchanged commit, as `cncapply status` reports it (`AppEngine.drift`'s
+    /// items: changed, stopped, removed, image-retagged, spec-edited; expected vs found).
+    public var drift: [DriftItem]
     /// How long the apply took, when one ran.
     public var applySeconds: Double?
 
     public init(name: String, path: String, outcome: Outcome, commit: String? = nil, revision: Int? = nil, message: String? = nil,
-                errors: [String] = [], drift: [String] = [], applySeconds: Double? = nil) {
+                errors: [String] = [], drift: [DriftItem] = [], applySeconds: Double? = nil) {
         self.name = name
         self.path = path
         self.outcome = outcome

@@ -116,6 +116,21 @@ final class BackgroundSync {
     }
 }
 
+extension BackgroundSync {
+    /// An agent on `repo`'s apps/ with an hour's interval (only a webhook makes it sync), the
+    /// webhook secret `s3cret` and a status endpoint; returned after its first cycle.
+    static func webhookAgent(_ app: AppRoot, _ repo: TestGitRepo) throws -> (agent: BackgroundSync, hook: Int, status: Int) {
+        let secretFile = app.dir + "/hook.secret"
+        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let agent = try BackgroundSync(app, ["--repo", repo.path, "--path", "apps", "--interval", "1h", "-o", "json",
+                                             "--webhook", "127.0.0.1:0", "--webhook-secret-file", secretFile,
+                                             "--status-addr", "127.0.0.1:0"])
+        let hook = try agent.port("webhook"), status = try agent.port("status")
+        #expect(try eventually(20) { try statusOf(status)?.cycles == 1 } != nil, "\(agent.stderr)")
+        return (agent, hook, status)
+    }
+}
+
 /// One HTTP/1.1 request to 127.0.0.1:`port`.
 func http(_ port: Int, _ method: String, _ path: String, headers: [String: String] = [:], body: [UInt8] = []) throws -> (status: Int, body: String) {
     let c = try TCPConnection(host: "127.0.0.1", port: port, timeout: 10)
@@ -153,9 +168,7 @@ func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Doubl
 
 @Suite(.serialized) struct SyncCLITests {
     func once(_ app: AppRoot, _ repo: TestGitRepo, _ extra: [String] = []) throws -> (CLI.Result, SyncCycleReport?) {
-        let r = try app.apply(["sync", "--repo", repo.path, "--path", "apps", "--once", "-o", "json"] + extra)
-        let line = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
-        return (r, try? JSONDecoder().decode(SyncCycleReport.self, from: Data(line.utf8)))
+        try syncOnce(app, repo, extra)
     }
 
     func env(_ app: AppRoot, _ name: String) throws -> String {
@@ -245,7 +258,8 @@ func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Doubl
         (r, report) = try once(app, repo)
         #expect(r.status == 0)
         #expect(report?.apps.first?.outcome == .drift)
-        #expect(report?.apps.first?.drift == ["web: create — container missing (removed outside cnc)"], "\(r.stdout)")
+        #expect(report?.apps.first?.drift == [DriftItem(kind: .removed, service: "web", subject: "web-web-1", what: "container missing",
+                                                      expected: "running", found: "missing")], "\(r.stdout)")
         #expect(try app.containers().isEmpty)
         (r, report) = try once(app, repo, ["--self-heal"])
         #expect(report?.apps.first?.outcome == .healed, "\(r.stdout)")
@@ -255,19 +269,64 @@ func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Doubl
         _ = try app.apply(["down", "-p", "web"])
     }
 
+    /// A tag moved by hand and a spec file of the agent's checkout edited by hand: reported as
+    /// `cncapply status` reports them (which works for an app the agent applied), left alone
+    /// without --self-heal, and converged back with it: the tag points at the revision's image
+    /// again (the containers keep running it) and the file is checked out again from the commit.
+    @Test func retaggedImageAndEditedCheckoutAreReportedAndHealedBack() throws {
+        let app = try AppRoot()
+        let repo = try TestGitRepo(app.dir + "/repo")
+        let c1 = try repo.commit(["apps/web.yaml": syncSpec()])
+        var (r, report) = try once(app, repo)
+        #expect(r.status == 0, "\(r.stderr)")
+        let status = try app.apply(["status", "-p", "web"])
+        #expect(status.status == 0 && status.stdout.contains("Drift: none (as revision 1 left it)"), "\(status.stdout)\(status.stderr)")
+        let image = try #require(try app.containers()["web-web-1"]?["cnc.image-digest"])
+        let digestOfTag = { try CLI.run("cnc", ["image", "inspect", "--root", app.root, "--format", "{{.Id}}", "app:stable"]).stdout }
+        let tagBefore = try digestOfTag()
+
+        // The tag re-pointed by hand.
+        try app.importImage("app:stable", marker: "v2")
+        #expect(try digestOfTag() != tagBefore)
+        (r, report) = try once(app, repo)
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(report?.apps.first?.outcome == .drift)
+        #expect(report?.apps.first?.drift.map(\.kind) == [.imageRetagged], "\(r.stdout)")
+        #expect(report?.apps.first?.drift.first?.expected == image, "\(r.stdout)")
+        (r, report) = try once(app, repo, ["--self-heal"])
+        #expect(report?.apps.first?.outcome == .healed, "\(r.stdout)")
+        #expect(try digestOfTag() == tagBefore)
+        #expect(try app.containers()["web-web-1"]?["cnc.image-digest"] == image)
+        #expect(try app.apply(["status", "-p", "web"]).status == 0)
+
+        // The spec edited in the agent's checkout of the commit.
+        let checkout = try #require(try FileManager.default.subpathsOfDirectory(atPath: app.root + "/gitops")
+            .first { $0.hasSuffix("/trees/\(c1)/apps/web.yaml") }.map { app.root + "/gitops/" + $0 })
+        try syncSpec(env: "9").write(toFile: checkout, atomically: true, encoding: .utf8)
+        let json = try app.apply(["status", "-p", "web", "-o", "json"])
+        #expect(json.status == 1)
+        struct Status: Decodable { var drift: [DriftItem] }
+        let items = try JSONDecoder().decode(Status.self, from: Data(json.stdout.utf8)).drift
+        #expect(items == [DriftItem(kind: .specEdited, subject: checkout, what: "file edited", expected: items.first?.expected,
+                                    found: items.first?.found)], "\(json.stdout)")
+        (r, report) = try once(app, repo)
+        #expect(report?.apps.first?.outcome == .drift && report?.apps.first?.drift.map(\.kind) == [.specEdited], "\(r.stdout)")
+        #expect(try env(app, "web-web-1").contains("V=1"))
+        (r, report) = try once(app, repo, ["--self-heal"])
+        #expect(report?.apps.first?.outcome == .healed, "\(r.stdout)")
+        #expect(try String(contentsOfFile: checkout, encoding: .utf8) == syncSpec())
+        #expect(try env(app, "web-web-1").contains("V=1"))
+        #expect(try app.apply(["status", "-p", "web"]).status == 0)
+        _ = try app.apply(["down", "-p", "web"])
+    }
+
     @Test func timerWebhookAndStatusEndpoints() throws {
         let app = try AppRoot()
         let repo = try TestGitRepo(app.dir + "/repo")
-        let secretFile = app.dir + "/hook.secret"
-        try "s3cret\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
         try repo.commit(["apps/web.yaml": syncSpec(env: "1")])
 
         // The webhook agent: a long interval, so only a webhook makes it sync.
-        let agent = try BackgroundSync(app, ["--repo", repo.path, "--path", "apps", "--interval", "1h", "-o", "json",
-                                             "--webhook", "127.0.0.1:0", "--webhook-secret-file", secretFile,
-                                             "--status-addr", "127.0.0.1:0"])
-        let hook = try agent.port("webhook"), status = try agent.port("status")
-        #expect(try eventually(20) { try statusOf(status)?.cycles == 1 } != nil, "\(agent.stderr)")
+        let (agent, hook, status) = try BackgroundSync.webhookAgent(app, repo)
         #expect(try http(status, "GET", "/healthz") == (200, "ok\n"))
         let c2 = try repo.commit(["apps/web.yaml": syncSpec(env: "2")])
         let body = Array(#"{"ref":"refs/heads/main","after":"\#(c2)"}"#.utf8)
@@ -401,11 +460,7 @@ func eventually(_ seconds: Double, _ check: () throws -> Bool) rethrows -> Doubl
         let app = try AppRoot()
         let repo = try TestGitRepo(app.dir + "/repo")
         let received = ReceivedBodies()
-        let receiver = try HTTPServer(address: IPv4Address("127.0.0.1")!, port: 0) { r in
-            received.add(String(decoding: r.body, as: UTF8.self))
-            return HTTPResponse(status: 204, body: "")
-        }
-        receiver.start()
+        let receiver = try received.receiver()
         defer { receiver.stop() }
         try repo.commit(["apps/web.yaml": "services:\n  web:\n    image: [\n"])
         let r = try app.apply(["sync", "--repo", repo.path, "--path", "apps", "--once", "--notify", "http://127.0.0.1:\(receiver.port)/events"])
@@ -429,6 +484,23 @@ final class ReceivedBodies: @unchecked Sendable {
     private var bodies: [String] = []
     func add(_ b: String) { lock.lock(); bodies.append(b); lock.unlock() }
     var all: [String] { lock.lock(); defer { lock.unlock() }; return bodies }
+
+    /// A started HTTP server on 127.0.0.1 (an ephemeral port) that keeps each request's body.
+    func receiver() throws -> HTTPServer {
+        let server = try HTTPServer(address: IPv4Address("127.0.0.1")!, port: 0) { [self] r in
+            add(String(decoding: r.body, as: UTF8.self))
+            return HTTPResponse(status: 204, body: "")
+        }
+        server.start()
+        return server
+    }
+}
+
+/// One `cncapply sync --once -o json` of `repo`'s `apps/`: the result and its cycle report.
+func syncOnce(_ app: AppRoot, _ repo: TestGitRepo, _ extra: [String] = []) throws -> (CLI.Result, SyncCycleReport?) {
+    let r = try app.apply(["sync", "--repo", repo.path, "--path", "apps", "--once", "-o", "json"] + extra)
+    let line = r.stdout.split(separator: "\n").last.map(String.init) ?? ""
+    return (r, try? JSONDecoder().decode(SyncCycleReport.self, from: Data(line.utf8)))
 }
 
 /// `cncapply sync` as a Type=notify service: READY=1 with the first cycle's STATUS= line.

@@ -1,4 +1,5 @@
 @testable import CNCGitOps
+import CNCCore
 import Testing
 
 @Suite struct SyncMetricsTests {
@@ -10,7 +11,7 @@ import Testing
     @Test func renderedTextFormat() {
         var m = SyncMetrics()
         m.record(cycle([SyncAppReport(name: "web", path: "apps/web.yaml", outcome: .applied, commit: "0123456", applySeconds: 0.3),
-                        SyncAppReport(name: "db\"x", path: "apps/db.yaml", outcome: .drift, commit: "0123456", drift: ["db: start — stopped"])]),
+                        SyncAppReport(name: "db\"x", path: "apps/db.yaml", outcome: .drift, commit: "0123456", drift: [DriftItem(kind: .stopped, service: "db", subject: "db-db-1", what: "not running")])]),
                  unixSeconds: 1_700_000_000)
         let text = m.render()
         #expect(text.contains("# TYPE cnc_sync_cycles_total counter\ncnc_sync_cycles_total{outcome=\"synced\"} 1\ncnc_sync_cycles_total{outcome=\"failed\"} 0\n"))

@@ -62,18 +62,24 @@ struct AppContext {
     /// Compiles a stored revision back into a desired app (its services carry their specs).
     /// A revision keeps only redactions of secret values: `current` (the spec as loaded now,
     /// decrypted) gives them back — the current values, as cnc keeps no old ones.
+    /// When `current` writes out as the revision's text (the same spec: `cncapply sync` at the
+    /// commit it applied), it is used as is and the text is not parsed again.
     func recompile(_ revision: RevisionRecord, current: LoadedSpec? = nil) throws -> DesiredApp {
-        let loaded: LoadedSpec
-        do {
-            loaded = try SpecLoader.load(SpecLoadOptions(
-                files: ["-"], stdin: Array(revision.spec.utf8), projectName: revision.project, environment: [:],
-                workingDirectory: FileManager.default.currentDirectoryPath))
-        } catch {
-            throw CNCError(.integrity, "revision \(revision.number) of \(revision.project) no longer compiles", cause: "\(error)")
+        let spec: AppSpec
+        if let current, (try? Self.specText(current.app)) == revision.spec {
+            spec = current.app
+        } else {
+            do {
+                spec = Self.unsealed(try SpecLoader.load(SpecLoadOptions(
+                    files: ["-"], stdin: Array(revision.spec.utf8), projectName: revision.project, environment: [:],
+                    workingDirectory: FileManager.default.currentDirectoryPath)).app, by: current?.app)
+            } catch {
+                throw CNCError(.integrity, "revision \(revision.number) of \(revision.project) no longer compiles", cause: "\(error)")
+            }
         }
         var digests: [String: Digest] = [:]
         for (ref, d) in revision.images { digests[ref] = try Digest(d) }
-        var app = try DesiredAppBuilder.build(Self.unsealed(loaded.app, by: current?.app), imageDigests: digests)
+        var app = try DesiredAppBuilder.build(spec, imageDigests: digests)
         // A revision's built images are re-pointed to, never rebuilt: no "rebuilt" cause.
         for i in app.services.indices { app.services[i].built = nil }
         return app

@@ -205,33 +205,47 @@ actor SyncAgent {
             return report
         }
         let files = app.files.map { tree + "/" + $0 }
-        let loaded: LoadedSpec
-        if let cached = compiled[app.name], cached.commit == head {
-            loaded = cached.loaded
-        } else {
-            do {
-                let environment = ProcessInfo.processInfo.environment
-                loaded = try SpecOptions.load(files: files, projectName: app.name, profiles: activeProfiles, environment: environment)
-            } catch let e as SpecErrors {
-                report.outcome = .specError
-                report.commit = before?.running
-                report.errors = e.errors.map { $0.description.replacingOccurrences(of: tree + "/", with: "") }
-                report.message = "commit \(head.prefix(7)): the spec does not compile; nothing changed"
-                memory.apps[app.name] = SyncMemory.App(path: app.path, commit: head, outcome: .specError, running: before?.running)
-                return report
-            } catch {
-                report.outcome = .specError
-                report.commit = before?.running
-                report.errors = ["\(error)".replacingOccurrences(of: tree + "/", with: "")]
-                report.message = "commit \(head.prefix(7)): the spec could not be read; nothing changed"
-                memory.apps[app.name] = SyncMemory.App(path: app.path, commit: head, outcome: .specError, running: before?.running)
-                return report
-            }
-            compiled[app.name] = (head, loaded)
+        var loaded: LoadedSpec
+        do {
+            loaded = try compile(app, files: files, head: head)
+        } catch {
+            return specError(error, app: app, head: head, tree: tree, before: before, report: report, memory: &memory)
         }
         Trace.mark("sync: \(app.name) compiled")
-        // The same commit as last time, applied then: a non-empty plan now is drift.
+        // The same commit as last time, applied then: whatever differs from its revision is
+        // drift, found as `cncapply status` finds it (AppEngine.drift).
         let atSameCommit = before.map { $0.commit == head && $0.running == head } ?? false
+        var healing = false
+        if atSameCommit {
+            do {
+                let ctx = try context(loaded.app)
+                // Only a revision this commit made says what the commit wants; after an apply or a
+                // `down` by hand, the plan below (the commit's spec against the host) is the drift.
+                if let found = try await ctx.engine.drift(project: app.name, tagger: ctx.images, recompile: { [loaded] in try ctx.recompile($0, current: loaded) }),
+                   found.origin?.commit == head {
+                    report.drift = found.items
+                    Trace.mark("sync: \(app.name) drift checked")
+                    if found.items.isEmpty || !options.selfHeal {
+                        if !found.items.isEmpty {
+                            report.outcome = .drift
+                            report.message = "\(found.items.count) drift item\(found.items.count == 1 ? "" : "s") (not healed: no --self-heal)"
+                        }
+                        memory.apps[app.name] = SyncMemory.App(path: app.path, commit: head, outcome: report.outcome, running: head)
+                        return report
+                    }
+                    healing = true
+                    if try await heal(found.items, tree: tree, head: head, ctx: ctx) {
+                        compiled[app.name] = nil
+                        loaded = try compile(app, files: files, head: head)
+                    }
+                }
+            } catch {
+                report.outcome = .failed
+                report.commit = before?.running
+                report.message = "\(error)".replacingOccurrences(of: tree + "/", with: "")
+                return report
+            }
+        }
         let dryRun = atSameCommit && !options.selfHeal
         let run = ApplyRun(global: global, spec: specOptions, registry: registry, flags: dryRun ? driftFlags : applyFlags)
         let started = ContinuousClock.now
@@ -242,9 +256,9 @@ actor SyncAgent {
                 loaded, ctx: ctx, view: ProgressView(live: false, write: { _ in }), specFiles: files,
                 origin: RevisionOrigin(repo: follower.repo, branch: options.branch, commit: head, path: app.path),
                 rollbackOnFailure: true, reason: atSameCommit ? "self-heal" : "sync")
-            if atSameCommit { report.drift = Self.driftItems(result.plan) }
+            if atSameCommit && !healing { report.drift = Self.driftItems(result.plan) }
             if result.plan.isEmpty {
-                report.outcome = .inSync
+                report.outcome = healing ? .healed : .inSync
             } else if dryRun {
                 report.outcome = .drift
                 report.message = "\(report.drift.count) drift item\(report.drift.count == 1 ? "" : "s") (not healed: no --self-heal)"
@@ -308,9 +322,64 @@ actor SyncAgent {
         }
     }
 
-    /// The plan's actions as drift items: `web: replace — environment.V "1" -> "2"`.
-    static func driftItems(_ plan: Plan) -> [String] {
-        plan.actions.map(\.line)
+    /// The plan's actions as drift items, when no revision of this commit says what to compare
+    /// with (the app was applied or taken down by hand since): what the apply would do, by kind.
+    static func driftItems(_ plan: Plan) -> [DriftItem] {
+        plan.actions.map { a in
+            let kind: DriftItem.Kind = switch a.kind {
+            case .create, .createNetwork, .createVolume: .removed
+            case .start: .stopped
+            default: .changed
+            }
+            return DriftItem(kind: kind, service: a.container == nil ? nil : a.subject, subject: a.container ?? a.subject, what: a.cause)
+        }
+    }
+
+    /// The app's spec at `head`, compiled once per commit.
+    func compile(_ app: DiscoveredApp, files: [String], head: String) throws -> LoadedSpec {
+        if let cached = compiled[app.name], cached.commit == head { return cached.loaded }
+        let loaded = try SpecOptions.load(files: files, projectName: app.name, profiles: activeProfiles,
+                                          environment: ProcessInfo.processInfo.environment)
+        compiled[app.name] = (head, loaded)
+        return loaded
+    }
+
+    /// A commit whose spec does not compile: nothing changes; the app keeps its running commit.
+    func specError(_ error: any Error, app: DiscoveredApp, head: String, tree: String, before: SyncMemory.App?,
+                   report: SyncAppReport, memory: inout SyncMemory) -> SyncAppReport {
+        var report = report
+        report.outcome = .specError
+        report.commit = before?.running
+        if let e = error as? SpecErrors {
+            report.errors = e.errors.map { $0.description.replacingOccurrences(of: tree + "/", with: "") }
+            report.message = "commit \(head.prefix(7)): the spec does not compile; nothing changed"
+        } else {
+            report.errors = ["\(error)".replacingOccurrences(of: tree + "/", with: "")]
+            report.message = "commit \(head.prefix(7)): the spec could not be read; nothing changed"
+        }
+        memory.apps[app.name] = SyncMemory.App(path: app.path, commit: head, outcome: .specError, running: before?.running)
+        return report
+    }
+
+    /// `--self-heal`'s part that an apply does not do: a tag moved by hand points back at the
+    /// image the revision ran (the commit was applied with that digest: converging back means
+    /// that image, not the tag's new one), and files of the agent's checkout edited by hand are
+    /// checked out again from the pinned commit. The apply that follows puts containers back.
+    /// A tag whose image is gone from the store is left to the apply (which pulls it). Returns
+    /// whether files were restored (the spec is compiled again).
+    func heal(_ items: [DriftItem], tree: String, head: String, ctx: AppContext) async throws -> Bool {
+        for item in items where item.kind == .imageRetagged {
+            guard let expected = item.expected, let digest = try? Digest(expected) else { continue }
+            do {
+                try ctx.images.retag(item.subject, to: digest)
+            } catch let e as CNCError where e.code == .notFound {
+                continue
+            }
+        }
+        guard items.contains(where: { $0.kind == .specEdited && $0.subject.hasPrefix(tree + "/") }) else { return false }
+        try FileSystem.removeTree(tree)
+        _ = try follower.tree(head)
+        return true
     }
 
     // MARK: output
@@ -333,7 +402,7 @@ actor SyncAgent {
             if let m = a.message { line += " — \(m)" }
             out += line + "\n"
             for e in a.errors { out += "    \(e)\n" }
-            for d in a.drift { out += "    drift: \(d)\n" }
+            for d in a.drift { out += "    drift: \(d.line)\n" }
         }
         TerminalInfo.writeStdout(out)
     }

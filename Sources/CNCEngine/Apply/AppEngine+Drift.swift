@@ -8,6 +8,8 @@ import Foundation
 /// What `AppEngine.drift` found: the revision compared against and each difference.
 public struct DriftReport: Sendable, Equatable {
     public var revision: Int
+    /// Where that revision came from (`cncapply sync`'s repository and commit), if recorded.
+    public var origin: RevisionOrigin?
     public var items: [DriftItem]
     /// The app as observed for it (callers that show the app too need not observe again).
     public var observed: ObservedApp
@@ -35,7 +37,7 @@ extension AppEngine {
         items += Drift.retagged(recorded: revision.images, current: current, services: expected.services)
         items += Drift.editedFiles(recorded: revision.files, current: Self.fileDigests(Array(revision.files.keys)))
         Trace.mark("drift: tags and files compared")
-        return DriftReport(revision: revision.number, items: items, observed: observed)
+        return DriftReport(revision: revision.number, origin: revision.origin, items: items, observed: observed)
     }
 
     /// `sha256:...` of each file's content (nil for one that cannot be read): what a revision
