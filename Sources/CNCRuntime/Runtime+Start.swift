@@ -195,6 +195,7 @@ extension Runtime {
         if hook {
             conf.add("nethook", "1")
             for a in [cliBinary, "network-attach-hook", "--root", store.root, id.rawValue] { conf.add("nethookcmd", a) }
+            for a in [cliBinary, "network-detach-hook", "--root", store.root, id.rawValue] { conf.add("netdetachcmd", a) }
         }
         if cgroupHook {
             conf.add("cgrouphook", "1")
