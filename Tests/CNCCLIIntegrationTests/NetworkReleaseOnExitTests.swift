@@ -22,6 +22,7 @@ import Testing
         let id = try ContainerID(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let networks = NetworkManager(root: box.root)
         #expect(networks.attachments(of: id).count == 1, "attached while it runs")
+        let firstPid = try box.cnc(["inspect", "--format", "{{.State.Pid}}", "brief"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try networks.endpoints("relnet").count == 1)
         #expect(FileManager.default.createFile(atPath: gate, contents: nil))
         #expect(box.eventually { (try? box.status("brief")) == "exited" }, "the container exits")
@@ -35,6 +36,10 @@ import Testing
         let start = try box.cnc(["start", "brief"])
         #expect(start.status == 0, "\(start.stderr)")
         #expect(networks.attachments(of: id).count == 1, "attached again after start")
+        // A late release for the first run's init leaves the new run's attachment alone.
+        let late = try CLI.exec(CLI.binDir + "/cnc-cli", ["network-detach-hook", "--root", box.root, id.rawValue, firstPid])
+        #expect(late.status == 0, "\(late.stderr)")
+        #expect(networks.attachments(of: id).count == 1, "the new run's attachment survives a release for the old pid")
         #expect(try box.cnc(["rm", "-f", "brief"]).status == 0)
         #expect(networks.attachments(of: id).isEmpty)
         #expect(try CLI.exec(CLI.binDir + "/cnc", ["network", "rm", "--root", box.root, "relnet"]).status == 0)
