@@ -56,6 +56,7 @@ extension Monitor {
         switch restartPolicy.decide(exitCode: state.exitCode, restartCount: state.restartCount, ranFor: ranFor, stopRequested: stopRequested) {
         case .exit:
             state.health?.containerExited()
+            releaseNetwork()
             exitRecorded()
         case .restart(let delay):
             state.status = .restarting
@@ -80,8 +81,18 @@ extension Monitor {
         if healthTemplate != nil { nextHealthCheck = SystemClock.monotonicNanos() + healthSettings.interval }
     }
 
+    /// The container is gone for good: its network attachment goes before state.json says
+    /// `exited`, so whoever sees the exit (`cnc stop`, `wait`, a new start) finds it released.
+    /// Restarts keep it: the next run's attach replaces it.
+    func releaseNetwork() {
+        let command = config.all("netdetachcmd")
+        guard !command.isEmpty, state.pid > 0 else { return }
+        _ = runToEnd(command + ["\(state.pid)"])
+    }
+
     /// Records a start that failed (exit code and message) and ends the monitor.
     func failedStart(_ failure: StartFailure, report line: String) -> Never {
+        releaseNetwork()
         state.status = .exited
         state.exitCode = failure.code
         state.error = failure.message

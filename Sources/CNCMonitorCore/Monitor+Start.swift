@@ -144,12 +144,16 @@ extension Monitor {
     }
 
     private func runHook(_ command: [String], _ pid: pid_t, _ failure: String) -> StartFailure? {
-        let args = command + ["\(pid)"]
+        runToEnd(command + ["\(pid)"]) == 0 ? nil : StartFailure(failure)
+    }
+
+    /// Runs a hook command (stdin and stdout /dev/null, stderr ours) and waits for it: its exit
+    /// status, nil when it could not be started.
+    func runToEnd(_ args: [String]) -> Int32? {
         let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
         let (hp, herr) = ChildProcess.spawn(args[0], args, fdMap: [devnull, devnull, 2], trace: trace.enabled)
         close(devnull)
-        let st = hp > 0 && herr == 0 ? ChildProcess.wait(hp) : 0
-        return hp <= 0 || herr != 0 || st != 0 ? StartFailure(failure) : nil
+        return hp > 0 && herr == 0 ? ChildProcess.wait(hp) : nil
     }
 
     /// Kills an init that will not be released and returns its own setup error if it reported

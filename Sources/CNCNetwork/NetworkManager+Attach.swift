@@ -40,13 +40,16 @@ extension NetworkManager {
 
     /// Removes every network attachment of a container: veths, published ports, leases,
     /// CNI DEL, its hosts files; and updates its peers' hosts files. Missing pieces are fine.
-    public func detach(container: ContainerID) throws {
+    /// `netnsPath`: only the attachment of that namespace (the monitor releasing the one of an
+    /// init that exited leaves alone whatever a later start attached).
+    public func detach(container: ContainerID, netnsPath: String? = nil) throws {
         try locked {
             let dir = paths.container(container.rawValue)
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
-                if FileSystem.exists(dir) { try FileSystem.removeTree(dir) }
+                if netnsPath == nil, FileSystem.exists(dir) { try FileSystem.removeTree(dir) }
                 return
             }
+            if let netnsPath, record.netnsPath != netnsPath { return }
             try release(record, record.attachments)
             try FileSystem.removeTree(dir)
             let live = try records()

@@ -195,6 +195,7 @@ extension Runtime {
         if hook {
             conf.add("nethook", "1")
             for a in [cliBinary, "network-attach-hook", "--root", store.root, id.rawValue] { conf.add("nethookcmd", a) }
+            for a in [cliBinary, "network-detach-hook", "--root", store.root, id.rawValue] { conf.add("netdetachcmd", a) }
         }
         if cgroupHook {
             conf.add("cgrouphook", "1")
@@ -262,6 +263,14 @@ extension Runtime {
         hookRead.take()?.close()
         // The monitor is reaped by init once we exit; a zombie until then is harmless.
         var reader = LineReader(fd: status.read.raw)
+        // A start that fails after the attach releases it (docker frees the endpoint of a failed
+        // start): its namespace is gone, but the lease, DNS record and ports stayed claimed until
+        // some later attach on this root happened to sweep the dead record.
+        var attached = false
+        func undone(_ error: any Error) -> any Error {
+            if attached { try? network?.detach(container: c.config) }
+            return error
+        }
         while let line = reader.next() {
             if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let release = hookWrite.take() {
                 // Closed after the go-ahead byte, or unwritten on an error (init then gives up).
@@ -272,8 +281,9 @@ extension Runtime {
                     do { try network?.attach(container: c.config, pid: pid) } catch {
                         throw CNCError.failed("attach", "container \(c.config.name) to network \(c.config.network)", cause: error)
                     }
+                    attached = true
                 }
-                try FD.writeToChild(release.raw, [1])
+                do { try FD.writeToChild(release.raw, [1]) } catch { throw undone(error) }
                 release.close()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
                 record("start", c.config)
@@ -283,11 +293,11 @@ extension Runtime {
                 let code = Int32(rest.prefix(while: { $0 != " " })) ?? 125
                 let msg = String(rest.drop(while: { $0 != " " }).dropFirst())
                 try? cgroups.remove(cg)
-                throw StartFailure(status: code, message: msg)
+                throw undone(StartFailure(status: code, message: msg))
             }
         }
         try? cgroups.remove(cg)
-        throw StartFailure(status: 125, message: "the container's monitor exited before reporting a start")
+        throw undone(StartFailure(status: 125, message: "the container's monitor exited before reporting a start"))
     }
 
     func namespaceFlags(_ c: ContainerConfig) -> Namespaces {
@@ -383,6 +393,7 @@ extension Runtime {
         errors.read.close()
         if !msg.isEmpty {
             _ = try? Spawn.wait(pid)
+            if let network { try? network.detach(container: c.config) }
             try? cgroups.remove(cg)
             throw Self.startFailure(msg)
         }

@@ -45,17 +45,20 @@ import Testing
             #expect(seen.networksLeft.isEmpty, "round \(round): networks left after removal: \(seen.networksLeft)")
             #expect(seen.bridgesLeft.isEmpty, "round \(round): bridge or veths left after removal: \(seen.bridgesLeft)")
         }
-        // Every descriptor the starts and removals opened is closed again (other suites run in
-        // this process meanwhile: samples over up to 15 s, so the output pipes of their commands,
-        // some of which run for 10 s, come and go).
-        var leaked: [String] = []
-        for _ in 0..<60 {
+        // Every descriptor the starts and removals opened is closed again. Other suites run in
+        // this process meanwhile, and each of their commands holds its output pipes (two pipes
+        // made one after the other) and, while it spawns, /dev/null: the kinds a start uses. So
+        // a descriptor counts as leaked only if the same one (number and object) stays open
+        // through 30 s of samples; a leak never closes, a command's pipes go when it ends.
+        var leaked: Set<String>? = nil
+        for _ in 0..<120 {
             let startPath = ProcessFDs.startPathSockets()
-            leaked = ProcessFDs.snapshot().subtracting(before).filter { ProcessFDs.isStartPathKind($0, sockets: startPath) }.sorted()
-            if leaked.count == 0 { break }
+            let now = ProcessFDs.snapshot().subtracting(before).filter { ProcessFDs.isStartPathKind($0, sockets: startPath) }
+            leaked = leaked.map { $0.intersection(now) } ?? now
+            if leaked?.isEmpty == true { break }
             usleep(250_000)
         }
-        #expect(leaked.isEmpty, "descriptors left open: \(leaked)")
+        #expect(leaked?.isEmpty == true, "descriptors left open: \((leaked ?? []).sorted())")
     }
 
     /// One of 20 starts fails (its command does not exist) while the others run side by side:
@@ -104,6 +107,28 @@ import Testing
         }
         let problems = try outcome.get()
         #expect(problems == [], "\(problems)")
+    }
+
+    /// The failed start itself leaves its network (docker: a start that fails releases the
+    /// endpoint). Among 20 this passed only when another start attached after the failure and
+    /// swept the dead record; alone there is no such start, so this fails without the release.
+    @Test func aFailedStartAloneLeavesNoAttachment() async throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        let yaml = "name: failone\nservices:\n  s1:\n    image: bb:1\n    command: [\"/no/such/command\"]\n    stop_grace_period: 0s\n"
+        let app = try InProcessApp(root: box.root, yaml: yaml)
+        let result = try await app.apply()
+        #expect(result.report?.succeeded == false, "the apply reports the failed start")
+        let containers = try await app.backend.listContainers(project: "failone")
+        #expect(containers.count == 1)
+        let networks = NetworkManager(root: box.root)
+        for c in containers {
+            let cid = try ContainerID(c.id)
+            #expect(networks.attachments(of: cid).isEmpty, "the failed container still holds \(networks.attachments(of: cid).map(\.address))")
+            try await app.backend.remove(id: c.id)
+        }
+        for n in try await app.backend.listNetworks(project: "failone") { try await app.backend.removeNetwork(project: "failone", name: n.name) }
+        #expect(try networks.list().filter { $0.app == "failone" }.isEmpty)
     }
 
     struct Seen: Sendable {

@@ -4,7 +4,7 @@ extension CNCCommand {
     /// cnc container commands (run, create, start, stop, ps, inspect, exec, logs, ...), at the top
     /// level as in docker, plus the `container` group that holds them too.
     static let containerCommands: [any ParsableCommand.Type] =
-        TopLevel.unaliased(ContainerGroup.shared) + [ContainerNetworkHook.self, ContainerCgroupHook.self, ContainerGroup.self]
+        TopLevel.unaliased(ContainerGroup.shared) + [ContainerNetworkHook.self, ContainerNetworkDetachHook.self, ContainerCgroupHook.self, ContainerGroup.self]
 }
 
 /// `cnc container ...`: the same commands under docker's management group (`container ls`,

@@ -1,6 +1,8 @@
 import CNCAppCLI
 import ArgumentParser
 import CNCCore
+import CNCNetwork
+import CNCNftables
 import CNCRuntime
 
 /// Hidden: the monitor runs this to attach a restarted container's new network namespace
@@ -18,5 +20,22 @@ struct ContainerNetworkHook: ParsableCommand {
         let c = try r.container(container)
         guard let network = r.network else { throw CNCError(.unsupported, "no network driver is configured") }
         try network.attach(container: c.config, pid: pid)
+    }
+}
+
+/// Hidden: the monitor runs this when the container exits for good, so its address, DNS
+/// record and published ports are released at once (docker frees the endpoint when the
+/// container stops), not at the next stop, rm or attach. Only the attachment of `pid`'s
+/// namespace goes.
+struct ContainerNetworkDetachHook: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "network-detach-hook", abstract: "Release an exited container's network attachment (used by cnc-monitor).",
+        shouldDisplay: false)
+    @OptionGroup var global: GlobalOptions
+    @Argument var container: String
+    @Argument var pid: Int32
+
+    func run() throws {
+        try NetworkManager.inProcess(root: global.stateRoot).detach(container: try ContainerID(container), netnsPath: "/proc/\(pid)/ns/net")
     }
 }
