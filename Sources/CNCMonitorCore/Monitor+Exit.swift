@@ -45,7 +45,6 @@ extension Monitor {
     /// The container's PID 1 is gone: record how, then end or wait out the backoff.
     func containerExited() {
         drainOutput()
-        endAttachments(exitCode: state.exitCode)
         state.finishedAt = SystemClock.realtimeNanos()
         state.oomKilled = oomWatch?.oomKilled(killed: state.signal == SIGKILL) ?? (oomCount() > oomAtStart)
         oomWatch = nil
@@ -61,6 +60,7 @@ extension Monitor {
         case .restart(let delay):
             state.status = .restarting
             saveState()
+            endAttachments(exitCode: state.exitCode)
             restartAt = SystemClock.monotonicNanos() + delay
         }
     }
@@ -102,10 +102,12 @@ extension Monitor {
         finish()
     }
 
-    /// The container has exited for good: state.json says so, the CLI hears the code.
+    /// The container has exited for good: state.json says so, then attached clients and the CLI
+    /// hear the code (so whoever returns on it, `cnc attach` or `run`, finds the exit recorded).
     private func exitRecorded() -> Never {
         state.status = .exited
         saveState()
+        endAttachments(exitCode: state.exitCode)
         report("exit \(state.exitCode)")
         finish()
     }
