@@ -232,7 +232,8 @@ public final class Builder {
         var layer: BuiltLayer?
         switch step.command {
         case .run(let spec): layer = try run(spec, step: step, state: state, progress: shown)
-        case .copy, .add: layer = try copy?.execute(state: state)
+        case .copy, .add:
+            if let job = copy, job.spec.link { layer = try linkedLayer(job, inputs: inputs, state: state) } else { layer = try copy?.execute(state: state) }
         default: state.apply(step.command)
         }
         let history = History(created: now, createdBy: createdBy, comment: "buildkit.dockerfile.v0")

@@ -23,6 +23,8 @@ struct CopyJob {
         var inline: [UInt8]?
         /// The mode an inline source gets without --chmod (0600 for an ADD of a URL).
         var inlineMode: UInt32 = 0o644
+        /// `--parents`: the path kept below the destination.
+        var under: String?
         var isDirectory: Bool { items.first?.entry.kind == .directory }
     }
 
@@ -67,18 +69,12 @@ struct CopyJob {
                 view = try LayeredView(directories: try builder.store.prepareRootfs(image))
                 sum.append("image\0\(image.manifestDigest)")
             }
-            for name in plain {
-                let rel = try view.resolve(BuildPath.clean(name))
-                let found = try view.select(rel)
-                guard !found.isEmpty else { throw CNCError(.notFound, "\"/\(BuildPath.clean(name))\": not found") }
-                sources.append(Source(name: rel, items: found.map { Item(relative: $0.relative, entry: $0.entry, tree: $0.layer, link: $0.link) }))
-            }
+            sources += try viewSources(plain, spec: spec, view: view)
+            if !spec.exclude.isEmpty { sum.append("exclude\0" + spec.exclude.joined(separator: "\0")) }
         } else if !plain.isEmpty {
-            let selections = try builder.context.select(plain)
-            sum.append(try ContentChecksum.digest(selections, context: builder.context, memo: builder.memo))
-            for s in selections {
-                sources.append(Source(name: s.path, items: s.files.map { Item(relative: $0.relative, entry: $0.entry, tree: builder.context.tree, link: $0.linkTarget) }))
-            }
+            let (found, digest) = try contextSources(plain, spec: spec, builder: builder)
+            sources += found
+            sum.append(digest)
         }
         return CopyJob(spec: spec, isAdd: isAdd, sources: sources, checksum: sum.joined(separator: "\0"), fromContext: spec.from == nil, builder: builder)
     }
@@ -87,12 +83,17 @@ struct CopyJob {
     /// file to it or into it), parents the image lacks made 0755, owners from --chown (root
     /// otherwise for context files), modes from --chmod. Local archives ADD extracts.
     func execute(state: StageState) throws -> BuiltLayer? {
-        let view = try LayeredView(directories: try builder.lowerDirectories(state))
-        let owner = try spec.chown.map { try Ownership.parse($0, view: view) }
+        let image = try LayeredView(directories: try builder.lowerDirectories(state))
+        // --link: the layer is made over an empty filesystem (BuildKit copies into scratch and
+        // merges), so it never depends on what earlier layers hold: no symlink of the image is
+        // followed and every parent directory is in the layer. Owner names still come from the
+        // image's /etc/passwd and /etc/group.
+        let view = spec.link ? try LayeredView(directories: []) : image
+        let owner = try spec.chown.map { try Ownership.parse($0, view: image) }
         let mode = try spec.chmod.map { try Ownership.mode($0) }
         let workdir = state.config.workingDir ?? "/"
         let rawDest = spec.destination.hasPrefix("/") ? spec.destination : StageState.join(workdir, spec.destination) + (spec.destination.hasSuffix("/") ? "/" : "")
-        let destIsDir = rawDest.hasSuffix("/") || sources.count > 1 || spec.sources.contains(where: BuildPath.hasWildcard)
+        let destIsDir = rawDest.hasSuffix("/") || spec.parents || sources.count > 1 || spec.sources.contains(where: BuildPath.hasWildcard)
         let dest = try view.resolve(BuildPath.clean(rawDest), last: true)
         let existingDir = try view.lstat(dest).map { $0.entry.kind == .directory } ?? false
         let writer = try LayerTarWriter(scratch: builder.scratch, view: view, owner: owner)
@@ -110,7 +111,9 @@ struct CopyJob {
                     continue
                 }
                 let base: String
-                if source.isDirectory {
+                if let under = source.under {
+                    base = BuildPath.join(dest, under)
+                } else if source.isDirectory {
                     base = dest
                 } else {
                     base = destIsDir || existingDir ? BuildPath.join(dest, BuildPath.baseName(source.name)) : dest

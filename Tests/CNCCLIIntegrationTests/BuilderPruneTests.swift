@@ -66,4 +66,38 @@ import Testing
         #expect(again.status == 0 && again.stderr.contains("CACHED"), "\(again.stderr)")
         try BuildCLITests.expectClean(r)
     }
+
+    /// The Build Cache row of `cnc system df --format json`: count, size and reclaimable (bytes).
+    static func cacheRow(_ r: BusyboxRoot) throws -> (count: Int, size: String, reclaimable: String) {
+        let out = try CLI.exec(CLI.binDir + "/cnc", ["system", "df", "--root", r.root, "--format", "json"]).stdout
+        for line in out.split(separator: "\n") {
+            guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], o["Type"] == "Build Cache" else { continue }
+            return (Int(o["TotalCount"] ?? "") ?? -1, o["Size"] ?? "", o["Reclaimable"] ?? "")
+        }
+        return (-1, "", "")
+    }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func systemDfShowsTheBuildCacheAndPruneEmptiesIt() throws {
+        let r = try BusyboxRoot()
+        #expect(try Self.cacheRow(r) == (0, "0B", "0B"))
+        let ctx = try BuildCLITests.context(r, "ctx", ["Dockerfile": """
+            FROM bb:1 AS b
+            RUN --mount=type=cache,target=/cache head -c 300000 /dev/zero > /cache/blob && head -c 200000 /dev/zero > /big
+            FROM bb:1
+            COPY --from=b /big /big
+            """])
+        #expect(try r.cnc(["build", "-q", "-t", "df:1", ctx]).status == 0)
+        let built = try Self.cacheRow(r)
+        #expect(built.count >= 3, "\(built)")
+        #expect(built.size != "0B" && built.reclaimable != "0B", "\(built)")
+        let verbose = try CLI.exec(CLI.binDir + "/cnc", ["system", "df", "--root", r.root, "-v"]).stdout
+        #expect(verbose.contains("Build cache usage: \(built.size)"), "\(verbose)")
+        #expect(verbose.contains("exec.cachemount") && verbose.contains("regular"), "\(verbose)")
+        let p = try Self.prune(r, ["--all", "-f"])
+        #expect(p.status == 0 && !p.stdout.contains("reclaimed space: 0B"), "\(p.stdout)")
+        let after = try Self.cacheRow(r)
+        #expect(after.count < built.count && after.size != built.size && after.reclaimable == "0B", "\(after) after \(built)")
+        try BuildCLITests.expectClean(r)
+    }
 }

@@ -1,12 +1,14 @@
 import CNCAppCLI
 import ArgumentParser
+import CNCBuilder
 import CNCCore
 import CNCImage
 import CNCRuntime
 import CNCSystem
 
-/// `cnc system df`: disk used by images, containers, local volumes and the build cache (none:
-/// cnc has no builder yet), as docker shows it; `-v` lists each.
+/// `cnc system df`: disk used by images, containers, local volumes and the build cache, as
+/// docker shows it; `-v` lists each. The build cache's reclaimable size is what
+/// `cnc builder prune --all` takes.
 struct SystemDf: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "df", abstract: "Show docker-style disk usage.",
         discussion: "EXAMPLES\n  cnc system df\n  cnc system df -v\n  cnc system df --format json")
@@ -52,6 +54,7 @@ struct SystemDf: ParsableCommand {
             let users = VolumeStore.users(containers)
             let vols = r.volumes.list()
             let volSizes = Dictionary(vols.map { ($0.name, FileSystem.diskUsage(r.volumes.dataPath($0.name))) }, uniquingKeysWith: { a, _ in a })
+            let cache = try BuildCache(stateRoot: store.paths.stateRoot).usage(store: store)
             let rows = [
                 Usage(type: "Images", total: images.count, active: activeImages.count, size: imageSize,
                       reclaimable: imageSize - layerBytes(activeImages)),
@@ -61,11 +64,12 @@ struct SystemDf: ParsableCommand {
                 Usage(type: "Local Volumes", total: vols.count, active: vols.filter { users[$0.name] != nil }.count,
                       size: volSizes.values.reduce(0, +),
                       reclaimable: vols.filter { users[$0.name] == nil }.reduce(0) { $0 + (volSizes[$1.name] ?? 0) }),
-                Usage(type: "Build Cache", total: 0, active: 0, size: 0, reclaimable: 0, percent: false),
+                Usage(type: "Build Cache", total: cache.count, active: 0, size: cache.reduce(0) { $0 + $1.size },
+                      reclaimable: cache.filter(\.reclaimable).reduce(0) { $0 + $1.size }, percent: false),
             ]
             if verbose {
                 printVerbose(images: Array(images.values), store: store, containers: containers, sizes: sizes, volumes: vols,
-                             volSizes: volSizes, users: users)
+                             volSizes: volSizes, users: users, cache: cache)
                 return
             }
             let t = GoTemplate(format.map { $0 == "json" ? "{{json .}}" : $0 } ?? "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}")
@@ -76,7 +80,7 @@ struct SystemDf: ParsableCommand {
     }
 
     func printVerbose(images: [ResolvedImage], store: ImageStore, containers: [Container], sizes: [ContainerID: Int64],
-                      volumes: [Volume], volSizes: [String: Int64], users: [String: [ContainerID]]) {
+                      volumes: [Volume], volSizes: [String: Int64], users: [String: [ContainerID]], cache: [BuildCache.Record]) {
         var layerUsers: [Digest: Int] = [:]
         for i in images { for l in Set(i.manifest.layers.map(\.digest)) { layerUsers[l, default: 0] += 1 } }
         var table = [["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"]]
@@ -106,6 +110,11 @@ struct SystemDf: ParsableCommand {
         var vtable = [["VOLUME NAME", "LINKS", "SIZE"]]
         for v in volumes { vtable.append([v.name, String(users[v.name]?.count ?? 0), Units.humanSize(volSizes[v.name] ?? 0)]) }
         print("Local Volumes space usage:\n\n" + TabWriter.render(vtable))
-        print("Build cache usage: 0B\n\n" + TabWriter.render([["CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"]]), terminator: "")
+        // cnc keeps no use count or last-use time per record: those columns say so ("-").
+        var btable = [["CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"]]
+        for c in cache {
+            btable.append([String(c.id.prefix(25)), c.type, Units.humanSize(c.size), ImageText.since(c.created), "-", "-", String(c.shared)])
+        }
+        print("Build cache usage: \(Units.humanSize(cache.reduce(0) { $0 + $1.size }))\n\n" + TabWriter.render(btable), terminator: "")
     }
 }
