@@ -1,14 +1,15 @@
 import CNCSystem
+import Synchronization
 
 /// How a build reports its steps: BuildKit's plain progress (`#3 [2/5] RUN make`, the step's
 /// output with its time, `#3 CACHED` or `#3 DONE 0.4s`) on stderr, or nothing (`--progress quiet`).
 public final class BuildProgress: @unchecked Sendable {
-    // @unchecked: used by the build's thread; the RUN output reader writes only through `output`,
-    // one line at a time while that thread waits.
+    // @unchecked: stages building side by side number their steps under `counter`'s lock; each
+    // line is one write, so lines of parallel stages interleave whole.
     public enum Mode: Sendable { case plain, quiet }
     let mode: Mode
     let fd: Int32
-    private var counter = 0
+    private let counter = Mutex(0)
 
     public init(mode: Mode, fd: Int32 = 2) {
         self.mode = mode
@@ -22,9 +23,12 @@ public final class BuildProgress: @unchecked Sendable {
 
     /// Starts a numbered vertex; returns its number.
     func begin(_ title: String) -> Step {
-        counter += 1
-        write("#\(counter) \(title)\n")
-        return Step(number: counter, started: Processes.monotonicNanos())
+        let number = counter.withLock { n in
+            n += 1
+            write("#\(n) \(title)\n")
+            return n
+        }
+        return Step(number: number, started: Processes.monotonicNanos())
     }
 
     func output(_ step: Step, _ line: String) {

@@ -91,7 +91,8 @@ extension Builder {
         }
         guard let started = startedOrNil.take() else { return (125, []) }
         pipe.write.close()
-        Processes.forwardSignals(to: started.pid)
+        let pid = started.pid
+        cancellation.started(pid)
         let progress = self.progress
         let fd = pipe.read.raw
         let reader = Threads.start { () -> [String] in
@@ -115,7 +116,7 @@ extension Builder {
             return tail
         }
         let status = started.waitForExit(runtime: runtime)
-        Processes.forwardSignals(to: 0)
+        cancellation.ended(pid)
         let tail = (try? reader.join()) ?? []
         pipe.read.close()
         return (status, tail)

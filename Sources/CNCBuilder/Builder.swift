@@ -5,6 +5,7 @@ import CNCOCI
 import CNCRuntime
 import CNCSystem
 import Crypto
+import Synchronization
 
 /// Runs a Dockerfile build: the stages the target needs (in dependency order; unused stages are
 /// skipped, so a broken one never fails the build), each instruction either reused from the
@@ -25,8 +26,10 @@ public final class Builder {
     let scratch: String
     let platform: Platform
     var stages: [Int: StageState] = [:]
-    /// Base images `--pull` already pulled in this build.
-    var pulled: Set<String> = []
+    /// Base images `--pull` already pulled in this build (stages building side by side share it).
+    let pulled = Mutex<Set<String>>([])
+    /// The RUNs running and the first failure of stages building side by side.
+    let cancellation = BuildCancellation()
     /// probe(): a step that would run (or a pull) ends the walk instead.
     var probing = false
 
@@ -49,7 +52,22 @@ public final class Builder {
     public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                            pull: @escaping (String) throws -> Void) throws -> ResolvedImage {
         BuildSweep.sweep(runtime: runtime, stateRoot: store.paths.stateRoot)
-        return try Builder(request, store: store, runtime: runtime, progress: progress, pull: pull).build()
+        // Ctrl-C and SIGTERM go to the RUN running; between steps they are held, end the build
+        // at its next step (nothing tagged), and are delivered once the builder has cleaned up.
+        Processes.forwardSignals(to: 0)
+        defer { Processes.stopForwardingSignals() }
+        let image: ResolvedImage
+        do {
+            let builder = try Builder(request, store: store, runtime: runtime, progress: progress, pull: pull)
+            image = try builder.build()
+        }
+        return image
+    }
+
+    /// Stops the build between steps when another stage failed or a stop signal is held.
+    func checkpoint() throws {
+        if cancellation.isCancelled { throw BuildCancellation.Cancelled() }
+        if Processes.heldInterrupt() != 0 { throw CNCError(.cancelled, "canceled") }
     }
 
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
@@ -78,6 +96,7 @@ public final class Builder {
 
     private func buildHeld() throws -> ResolvedImage {
         var final = try finalStage()
+        try checkpoint()
         final.image.created = final.image.created ?? now
         let step = progress.begin("exporting to image")
         let image = try store.addBuiltImage(layers: final.layers, config: final.image, names: request.tags)
@@ -92,8 +111,8 @@ public final class Builder {
         let graph = try BuildGraph(request.dockerfile, arguments: request.arguments)
         let target = try graph.targetIndex(request.target)
         let multi = graph.stages.count > 1
-        for s in try graph.buildLevels(target: request.target).joined() {
-            stages[s] = try buildStage(graph, graph.stages[s], multi: multi)
+        for level in try graph.buildLevels(target: request.target) {
+            for (s, state) in try buildLevel(level, graph, multi: multi) { stages[s] = state }
         }
         guard var final = stages[target] else { throw CNCError(.internal, "the target stage was not built") }
         if !request.labels.isEmpty {
@@ -128,6 +147,7 @@ public final class Builder {
         let (steps, _) = try graph.evaluator().evaluate(instructions, baseEnv: env)
         for step in steps {
             if case .arg = step.command { continue }
+            try checkpoint()
             let visible = Self.makesVertex(step.instruction.kind)
             if visible { number += 1 }
             let shown = visible ? progress.begin(title(Self.oneLine(step.text))) : nil
@@ -190,9 +210,8 @@ public final class Builder {
             guard !request.pull, let image = try? store.resolve(reference) else { throw ProbeMiss() }
             return image
         }
-        if request.pull, !pulled.contains(reference) {
+        if request.pull, pulled.withLock({ $0.insert(reference).inserted }) {
             try pull(reference)
-            pulled.insert(reference)
         }
         do { return try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
             try pull(reference)

@@ -85,6 +85,10 @@ public enum Processes {
     /// `forwardSignals(to: 0)` installs the handlers and holds signals until a pid is given.
     public static func forwardSignals(to pid: Int32) { _ = cshim_forward_signals(pid) }
 
+    /// A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) held while no target ran, else 0; it
+    /// stays held, so `stopForwardingSignals` still delivers it.
+    public static func heldInterrupt() -> Int32 { cshim_forward_held_interrupt() }
+
     /// Ends forwarding: default dispositions again, and the signals held meanwhile delivered
     /// (a process that outlives its foreground container stays stoppable with Ctrl-C).
     public static func stopForwardingSignals() { _ = cshim_stop_forwarding_signals() }

@@ -321,6 +321,13 @@ int cshim_forward_signals(pid_t pid) {
     return pthread_sigmask(SIG_UNBLOCK, &forwarded, NULL) == 0 ? 0 : -1;
 }
 
+int cshim_forward_held_interrupt(void) {
+    // A stop request held while no container ran (a build between its RUN steps).
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) if (forward_pending[sigs[i]]) return sigs[i];
+    return 0;
+}
+
 int cshim_stop_forwarding_signals(void) {
     // Default dispositions back; what arrived while nothing ran (held) is delivered now, so a
     // Ctrl-C between two containers of a long-lived process (a build step in cncapply) still stops it.

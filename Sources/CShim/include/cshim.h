@@ -129,6 +129,8 @@ int cshim_accept_nonblocking(int listener);
 /// process are sent to `pid` instead. Call with 0 first to catch (and hold) them while the
 /// container starts; the held ones are delivered when called with the pid.
 int cshim_forward_signals(pid_t pid);
+/// The first of SIGINT, SIGTERM, SIGHUP, SIGQUIT held by cshim_forward_signals(0), else 0 (still held).
+int cshim_forward_held_interrupt(void);
 /// Restores the default dispositions cshim_forward_signals replaced and raises the signals it held.
 int cshim_stop_forwarding_signals(void);
 /// `-t` in the foreground: SIGWINCH (the caller's terminal was resized) is passed on to `pid`

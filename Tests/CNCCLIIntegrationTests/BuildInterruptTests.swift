@@ -1,0 +1,68 @@
+import CNCCore
+import CNCSystem
+import Foundation
+import Glibc
+import Testing
+
+/// `cnc build` interrupted during a RUN (Ctrl-C, SIGTERM, kill -9) on the real kernel: no tag, no
+/// container, no mount, no cgroup, no scratch directory and no RUN process remain (after kill -9,
+/// once the next build has swept), and the next build works.
+@Suite(.serialized) struct BuildInterruptTests {
+    /// The pids whose command line is exactly `argv`.
+    static func pids(of argv: [String]) -> [pid_t] {
+        let want = Array(argv.joined(separator: "\0").utf8) + [0]
+        return ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { name in
+            guard let pid = pid_t(name), let data = FileManager.default.contents(atPath: "/proc/\(name)/cmdline") else { return nil }
+            return Array(data) == want ? pid : nil
+        }
+    }
+
+    /// The cgroup directories a process is in below the root (v2, or each v1 hierarchy).
+    static func cgroups(of pid: pid_t) -> [String] {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return [] }
+        let v2 = FileManager.default.fileExists(atPath: "/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup" : "/sys/fs/cgroup/unified"
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3, f[2] != "/" else { return nil }
+            let hierarchy = f[1].isEmpty ? v2 : "/sys/fs/cgroup/" + f[1].replacingOccurrences(of: "name=", with: "")
+            return hierarchy + f[2]
+        }
+    }
+
+    static func alive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno != ESRCH }
+
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"), arguments: [SIGINT, SIGTERM, SIGKILL])
+    func interruptedRunLeavesNothing(signal: Int32) throws {
+        let r = try BusyboxRoot()
+        // A number no other process sleeps for, so the RUN's process is found by its argv alone.
+        let seconds = String(700 + Int(getpid() % 200) + Int(signal))
+        let ctx = try BuildCLITests.context(r, "ctx", ["Dockerfile": "FROM bb:1\nRUN sleep \(seconds)\n"])
+        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devnull) }
+        let pid = try r.start(["build", "-t", "cut:1", ctx], fds: [devnull, devnull, devnull])
+        var runPid: pid_t = 0
+        #expect(r.eventually { runPid = Self.pids(of: ["sleep", seconds]).first ?? 0; return runPid > 0 }, "the RUN started")
+        let groups = Self.cgroups(of: runPid)
+        #expect(!groups.isEmpty && groups.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "\(groups)")
+        _ = kill(pid, signal)
+        let status = try Spawn.wait(pid)
+        #expect(status.shellStatus != 0, "an interrupted build fails")
+        if signal == SIGKILL {
+            // Nothing could clean up: the next build sweeps what the killed one left.
+            try "FROM bb:1\nRUN echo fine > /f\n".write(toFile: ctx + "/Dockerfile", atomically: false, encoding: .utf8)
+            let next = try r.cnc(["build", "-t", "next:1", ctx])
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(try r.cnc(["run", "--rm", "next:1", "cat", "/f"]).stdout == "fine\n")
+        }
+        #expect(r.eventually(seconds: 10) { !Self.alive(runPid) }, "the RUN's process \(runPid) is gone")
+        for g in groups { #expect(!FileManager.default.fileExists(atPath: g), "cgroup \(g) left") }
+        #expect(try BuildCLITests.image(r, "inspect", ["cut:1"]).status != 0, "an interrupted build leaves no tag")
+        let mounts = try CLI.exec("/usr/bin/findmnt", ["-rn", "-o", "TARGET"]).stdout
+        #expect(!mounts.contains(r.root), "\(mounts)")
+        try BuildCLITests.expectClean(r)
+        // The next build works (and, after Ctrl-C or SIGTERM, needs no sweep to).
+        try "FROM bb:1\nRUN echo again > /a\n".write(toFile: ctx + "/Dockerfile", atomically: false, encoding: .utf8)
+        #expect(try r.cnc(["build", "-q", "-t", "again:1", ctx]).status == 0)
+        try BuildCLITests.expectClean(r)
+    }
+}
