@@ -13,6 +13,8 @@ extension BuildCache {
         /// layers count under Images).
         public var size: Int64
         public var created: String?
+        /// When a build last used it (seconds since the epoch).
+        public var lastUsed: Int?
         /// An image uses its layer: `cnc builder prune --all` keeps it when that image is tagged.
         public var shared: Bool
         /// What `cnc builder prune --all` would remove.
@@ -38,11 +40,14 @@ extension BuildCache {
                     size += blob
                 }
             }
-            out.append(Record(id: name, type: "regular", size: size, created: entry?.history.created, shared: shared, reclaimable: reclaimable))
+            out.append(Record(id: name, type: "regular", size: size, created: entry?.history.created,
+                              lastUsed: FileSystem.modificationTime(path(name)), shared: shared, reclaimable: reclaimable))
         }
         let mounts = store.paths.stateRoot + "/build-cache-mounts"
         for name in ((try? FileSystem.listDirectory(mounts)) ?? []).sorted() {
-            out.append(Record(id: name, type: "exec.cachemount", size: FileSystem.diskUsage(mounts + "/" + name), created: nil, shared: false, reclaimable: true))
+            let dir = mounts + "/" + name
+            out.append(Record(id: name, type: "exec.cachemount", size: FileSystem.diskUsage(dir), created: nil,
+                              lastUsed: FileSystem.modificationTime(dir), shared: false, reclaimable: true))
         }
         return out
     }

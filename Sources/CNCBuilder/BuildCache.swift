@@ -38,6 +38,9 @@ public struct BuildCache: Sendable {
         return try? JSONDecoder().decode(Entry.self, from: Data(bytes))
     }
 
+    /// A hit was used: its file's mtime is its last use (`cnc system df -v`'s LAST USED).
+    func used(_ key: String) { FileSystem.touch(path(key)) }
+
     public func store(_ key: String, _ entry: Entry) throws {
         try FileSystem.createDirectory(directory, mode: 0o700)
         try FileSystem.writeAtomically(try CanonicalJSON.encode(entry), to: path(key), mode: 0o600)

@@ -242,6 +242,7 @@ public final class Builder {
         let createdBy = Self.makesLayer(kind) ? step.text + " # buildkit" : step.text
         if !request.noCache, let hit = cache.lookup(key), hit.history.createdBy == createdBy, usable(hit, state) {
             if Self.makesLayer(kind), let shown { progress.cached(shown) }
+            cache.used(key)
             state.apply(step.command)
             state.append(hit.layer, history: hit.history)
             state.key = key

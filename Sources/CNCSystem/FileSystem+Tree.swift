@@ -63,6 +63,10 @@ extension FileSystem {
         return st.st_mtim.tv_sec
     }
 
+    /// Sets the access and modification times of `path` to now; false when it cannot.
+    @discardableResult
+    public static func touch(_ path: String) -> Bool { utimensat(AT_FDCWD, path, nil, 0) == 0 }
+
     /// Disk usage in bytes of a tree (allocated blocks), not following symlinks.
     public static func diskUsage(_ path: String) -> Int64 {
         var st = stat()

@@ -110,10 +110,11 @@ struct SystemDf: ParsableCommand {
         var vtable = [["VOLUME NAME", "LINKS", "SIZE"]]
         for v in volumes { vtable.append([v.name, String(users[v.name]?.count ?? 0), Units.humanSize(volSizes[v.name] ?? 0)]) }
         print("Local Volumes space usage:\n\n" + TabWriter.render(vtable))
-        // cnc keeps no use count or last-use time per record: those columns say so ("-").
+        // cnc keeps no use count per record: that column says so ("-").
         var btable = [["CACHE ID", "CACHE TYPE", "SIZE", "CREATED", "LAST USED", "USAGE", "SHARED"]]
         for c in cache {
-            btable.append([String(c.id.prefix(25)), c.type, Units.humanSize(c.size), ImageText.since(c.created), "-", "-", String(c.shared)])
+            let used = c.lastUsed.map { ImageText.since(ImageStore.timestamp(epoch: Int64($0))) } ?? "N/A"
+            btable.append([String(c.id.prefix(25)), c.type, Units.humanSize(c.size), ImageText.since(c.created), used, "-", String(c.shared)])
         }
         print("Build cache usage: \(Units.humanSize(cache.reduce(0) { $0 + $1.size }))\n\n" + TabWriter.render(btable), terminator: "")
     }
