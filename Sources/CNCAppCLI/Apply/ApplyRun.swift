@@ -157,13 +157,14 @@ struct ApplyRun {
         if !develop.rules.isEmpty { try await startDevelop(develop, project: first.project) }
         var last = first
         while let next = await batches.next() {
-            // develop.watch rules take the paths they match; --watch's own handling the rest.
+            // develop.watch rules act on the paths they match; the spec, env and config files
+            // re-apply as ever (a rule's path may hold them too).
             let plan = develop.batch(next)
             if !plan.isEmpty {
                 last = try await runDevelop(plan, project: last.project) ?? last
             }
             let watched = Set(files)
-            let batch = plan.unmatched.filter { watched.contains($0) }
+            let batch = next.filter { watched.contains($0) }
             guard !batch.isEmpty else { continue }
             // Unbuffered: watch output goes to terminals and pipes alike, line by line.
             TerminalInfo.writeStdout("changed: \(batch.map(FileSystem.baseName).joined(separator: ", ")) — re-applying\n")
