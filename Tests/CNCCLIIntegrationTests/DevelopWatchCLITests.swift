@@ -29,9 +29,17 @@ import Testing
                   path: ./web/hooks
                   target: /hooks
                   exec:
-                    command: ["sh", "-c", "cat /hooks/hook.txt > /www/hooked.txt"]
+                    command: ["sh", "-c", "cat hook.txt > /www/hooked.txt; echo $$MODE >> /www/hooked.txt"]
+                    working_dir: /hooks
+                    environment: {MODE: dev}
                 - action: rebuild
                   path: ./web/Dockerfile
+                - action: restart
+                  path: ./web/restart.txt
+                - action: sync
+                  path: ./web/extra
+                  target: /extra
+                  initial_sync: true
         """
 
     static func dockerfile(_ version: String) -> String {
@@ -72,6 +80,7 @@ import Testing
         try ApplyBuildCLITests.write(app + "/web/html/index.html", "one\n")
         try ApplyBuildCLITests.write(app + "/web/conf/site.conf", "a\n")
         try FileManager.default.createDirectory(atPath: app + "/web/hooks", withIntermediateDirectories: true)
+        try ApplyBuildCLITests.write(app + "/web/extra/sub/first.txt", "initial\n")  // not in the image: only initial_sync puts it there
         let watch = try BackgroundApply(["watch", "--root", r.root], cwd: app)
         let text = watch.text
         defer {
@@ -81,6 +90,7 @@ import Testing
         #expect(text.wait(for: "Watch enabled", seconds: 90), "\(text.value)")
         #expect(r.eventually { Self.get(r, "index.html") == "one\n" }, "\(text.value)")
         let pid = try Self.inspect(r, "{{.State.Pid}}")
+        #expect(try r.cnc(["exec", "dw-web-1", "cat", "/extra/sub/first.txt"]).stdout == "initial\n", "initial_sync")
 
         // sync: served at once, no restart, no rebuild.
         var mark = text.value.count
@@ -107,9 +117,17 @@ import Testing
         #expect(try r.cnc(["exec", "dw-web-1", "cat", "/conf/site.conf"]).stdout == "b\n")
         #expect(try r.status("dw-web-1") == "running")
 
-        // sync+exec: the command ran after the sync (its side effect is served).
+        // sync+exec: the command ran after the sync, in its working_dir with its environment.
         try ApplyBuildCLITests.write(app + "/web/hooks/hook.txt", "hooked\n")
-        #expect(r.eventually { Self.get(r, "hooked.txt") == "hooked\n" }, "\(text.value)")
+        #expect(r.eventually { Self.get(r, "hooked.txt") == "hooked\ndev\n" }, "\(text.value)")
+
+        // restart: a restart, nothing copied.
+        let pid2 = try Self.inspect(r, "{{.State.Pid}}")
+        mark = text.value.count
+        try ApplyBuildCLITests.write(app + "/web/restart.txt", "go\n")
+        #expect(Self.wait(text, after: mark, for: "service(s) [\"web\"] restarted"), "\(text.value)")
+        #expect(r.eventually { (try? Self.inspect(r, "{{.State.Pid}}")).map { $0 != pid2 && $0 != "0" } ?? false })
+        #expect(!String(text.value.dropFirst(mark)).contains("Syncing"), "\(text.value)")
 
         // rebuild: a new image, a new container.
         let id = try Self.inspect(r, "{{.Id}}")
