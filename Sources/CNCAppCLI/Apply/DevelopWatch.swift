@@ -18,7 +18,7 @@ struct DevelopWatch {
         /// Whether a change of `path` concerns this rule (under its path, included, not ignored).
         func matches(_ path: String) -> Bool {
             guard let rel = DevelopWatch.relative(path, to: rule.path) else { return false }
-            if DevelopWatch.isEphemeral(path) || path.split(separator: "/").contains(".git") { return false }
+            if DevelopWatch.isEphemeral(path) || rel.split(separator: "/").contains(".git") { return false }
             if let (context, patterns) = contextIgnore, let r = DevelopWatch.relative(path, to: context), !r.isEmpty, patterns.excludes(r) { return false }
             if rel.isEmpty { return true }
             if ignore.excludes(rel) { return false }

@@ -8,7 +8,7 @@ import CNCSpec
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Watch the build context of services and rebuild/refresh containers when files are updated.",
+        abstract: "Watch the build context for a service and rebuild/refresh containers when files are updated.",
         discussion: "EXAMPLES\n  cncapply watch -f app.yaml\n  cncapply watch --no-up")
 
     @OptionGroup var global: GlobalOptions
