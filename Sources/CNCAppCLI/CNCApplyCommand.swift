@@ -13,7 +13,7 @@ public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
 
     /// apply, diff, history, rollback, status... (the reconciler) and version.
     static let engineCommands: [any ParsableCommand.Type] = [
-        ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self,
+        ApplyCommand.self, DiffCommand.self, HistoryCommand.self, RollbackCommand.self, StatusCommand.self, WatchCommand.self,
         AppPsCommand.self, AppLogsCommand.self, DownCommand.self, AppListCommand.self, InstallUnitCommand.self, SyncCommand.self, VersionCommand.self, CompletionCommand<CNCApplyCommand>.self,
     ]
 

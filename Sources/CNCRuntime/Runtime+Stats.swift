@@ -90,6 +90,12 @@ extension Runtime {
         try withRoot(container) { try SafeCopy.copyIn(source, root: $0, path: path, followLink: followLink, mapOwner: container.config.ownerOnHost) }
     }
 
+    /// `cncapply watch`'s sync: `path` in the container becomes what host `source` is now
+    /// (copied, or removed when `source` is gone), resolved inside its root like `cnc cp`.
+    public func sync(fromHost source: String, to container: Container, path: String) throws {
+        try withRoot(container) { try SafeCopy.sync(source, root: $0, path: path, mapOwner: container.config.ownerOnHost) }
+    }
+
     func withRoot(_ c: Container, _ body: (String) throws -> Void) throws {
         if c.state.isActive, c.state.pid > 0 { return try body("/proc/\(c.state.pid)/root") }
         try holdRootfs(c, readOnly: false, body)

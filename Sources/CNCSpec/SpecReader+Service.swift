@@ -8,7 +8,7 @@ extension SpecReader {
         "cap_drop", "security_opt", "ulimits", "sysctls", "extra_hosts", "logging", "pull_policy", "profiles",
         "scale", "configs", "secrets", "deploy", "cpus", "cpu_shares", "cpu_quota", "cpu_period", "cpuset",
         "mem_limit", "mem_reservation", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit",
-        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "pid", "ipc", "uts", "userns_mode", "group_add", "cgroup_parent", "dns", "dns_search", "x-cnc",
+        "blkio_config", "devices", "shm_size", "cgroup", "privileged", "pid", "ipc", "uts", "userns_mode", "group_add", "cgroup_parent", "dns", "dns_search", "develop", "x-cnc",
     ]
 
     static let serviceKeySet = KeySet(serviceKeys)
@@ -170,6 +170,7 @@ extension SpecReader {
         if let n = f["secrets"] { s.secrets = readFileReferences(n, f.path("secrets"), defaultDir: "/run/secrets/") }
         readDeployAndCgroups(f, into: &s)
         if let n = f["x-cnc"] { s.cnc = readServiceCNC(n, f.path("x-cnc")) }
+        if let n = f["develop"], !n.isNull { s.develop = readDevelop(n, f.path("develop"), hasBuild: s.build != nil) }
         if s.image == nil, s.build == nil, !hasImageError(f) {
             error(mark(path) ?? node.mark, path, "has neither image nor build (one of them is required)")
         }

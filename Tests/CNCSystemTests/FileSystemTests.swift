@@ -125,4 +125,33 @@ final class TempDir {
         let waited = arrived.withLock { $0 }.map { $0 - firstWrite } ?? .zero
         #expect(waited >= .milliseconds(50), "a batch came before the quiet period: \(waited)")
     }
+
+    /// A tree is watched recursively: files in existing and newly made subdirectories and
+    /// deletions are reported; nothing outside the tree is.
+    @Test func treesAreWatchedRecursivelyNewDirectoriesIncluded() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let tree = dir.path + "/src"
+        try FileSystem.createDirectory(tree + "/a")
+        try FileSystem.writeAtomically("1", to: tree + "/a/old.txt")
+        let watcher = try FileWatcher(paths: [], trees: [tree])
+        let seen = Mutex<Set<String>>([])
+        watcher.start(quiet: CNCDuration(nanoseconds: 20_000_000), onChange: { batch in seen.withLock { $0.formUnion(batch) } })
+        defer { watcher.stop() }
+        func waitFor(_ path: String) -> Bool {
+            for _ in 0..<1500 where !seen.withLock({ $0.contains(path) }) { usleep(20_000) }
+            return seen.withLock { $0.contains(path) }
+        }
+        try FileSystem.writeAtomically("x", to: dir.path + "/outside.txt")
+        try FileSystem.writeAtomically("2", to: tree + "/a/new.txt")
+        #expect(waitFor(tree + "/a/new.txt"))
+        try FileSystem.createDirectory(tree + "/b")
+        #expect(waitFor(tree + "/b"))
+        usleep(100_000)  // the new directory's watch is added when its creation is read
+        try FileSystem.writeAtomically("3", to: tree + "/b/deep.txt")
+        #expect(waitFor(tree + "/b/deep.txt"))
+        try FileSystem.remove(tree + "/a/old.txt")
+        #expect(waitFor(tree + "/a/old.txt"))
+        #expect(!seen.withLock { $0.contains(dir.path + "/outside.txt") })
+    }
 }

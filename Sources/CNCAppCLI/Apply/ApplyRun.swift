@@ -147,14 +147,24 @@ struct ApplyRun {
     /// STATUS= line after each apply, WATCHDOG=1 pings when the unit sets WatchdogSec=.
     func watchLoop(firstApply: () async throws -> Outcome) async throws {
         var files = try watchedFiles()
-        var watcher = try FileWatcher(paths: files)
+        var develop = try developWatch()
+        var watcher = try FileWatcher(paths: files, trees: develop.trees)
         var batches = watcher.changes().makeAsyncIterator()
         SdNotify.startWatchdog()
         let first = try await firstApply()
         SdNotify.send("READY=1\nSTATUS=\(first.statusLine); watching \(files.count) files")
         TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(first.status)); Ctrl-C stops watching and leaves the app running\n")
+        if !develop.rules.isEmpty { try await startDevelop(develop, project: first.project) }
         var last = first
-        while let batch = await batches.next() {
+        while let next = await batches.next() {
+            // develop.watch rules act on the paths they match; the spec, env and config files
+            // re-apply as ever (a rule's path may hold them too).
+            let plan = develop.batch(next)
+            if !plan.isEmpty {
+                last = try await runDevelop(plan, project: last.project) ?? last
+            }
+            let watched = Set(files)
+            let batch = next.filter { watched.contains($0) }
             guard !batch.isEmpty else { continue }
             // Unbuffered: watch output goes to terminals and pipes alike, line by line.
             TerminalInfo.writeStdout("changed: \(batch.map(FileSystem.baseName).joined(separator: ", ")) — re-applying\n")
@@ -172,13 +182,15 @@ struct ApplyRun {
             }
             // The spec may now include other files: watch the new set (the old watcher stops
             // only once the new one is armed).
-            if let now = try? watchedFiles(), now != files {
-                let next = try FileWatcher(paths: now)
+            let nowDevelop = (try? developWatch()) ?? develop
+            if let now = try? watchedFiles(), now != files || nowDevelop.trees != develop.trees {
+                let next = try FileWatcher(paths: now, trees: nowDevelop.trees)
                 watcher.stop()
                 watcher = next
                 batches = next.changes().makeAsyncIterator()
                 files = now
             }
+            develop = nowDevelop
         }
     }
 

@@ -155,9 +155,10 @@ struct ServiceBuilds {
         }
     }
 
-    /// What `--watch` watches for the builds: each context's files and each Dockerfile.
+    /// What `--watch` watches for the builds: each context's files and each Dockerfile, but not
+    /// for the services with `develop.watch` rules (those rules say what a change does).
     static func watchedFiles(_ app: AppSpec) -> [String] {
-        app.builtServices.flatMap { _, _, b -> [String] in
+        app.builtServices.filter { $0.spec.develop?.watch.isEmpty ?? true }.flatMap { _, _, b -> [String] in
             let dockerfile = b.dockerfileInline == nil ? dockerfilePath(b) : nil
             return (BuildInputsRecord.contextFiles(context: b.context, dockerfile: dockerfile) ?? []) + (dockerfile.map { [$0] } ?? [])
         }

@@ -70,6 +70,8 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     public var devices: [DeviceMapping] = []
     public var cgroupParent: String?
     public var cnc: ServiceCNCSettings = ServiceCNCSettings()
+    /// Compose's `develop:` (watch rules); not hashed.
+    public var develop: DevelopSpec?
     /// Variables whose values came from encrypted files: name -> clear value. `environment`
     /// holds their redactions (`SecretRedaction`); never encoded, so never stored.
     public var sealedEnvironment: [String: String] = [:]
@@ -82,7 +84,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case image, build, command, entrypoint, environment, user, hostname, labels, ports, expose, networks
         case links, volumes, tmpfs, restart, healthcheck, `init`, ulimits, sysctls, logging, profiles, cgroup, privileged, pid, ipc, uts
-        case configs, secrets, deploy, cpuset, devices
+        case configs, secrets, deploy, cpuset, devices, develop
         case workingDir = "working_dir"
         case containerName = "container_name"
         case networkMode = "network_mode"
@@ -113,7 +115,7 @@ public struct ServiceSpec: Codable, Hashable, Sendable {
 
     /// Keys of the canonical JSON that do not go into the config hash, as in Compose: changing
     /// them never recreates a container (scale changes the count, not the containers).
-    public static let unhashedSections: Set<String> = ["build", "depends_on", "profiles"]
+    public static let unhashedSections: Set<String> = ["build", "depends_on", "profiles", "develop"]
 
     /// The service as canonical JSON sections, one per top-level key, for per-section hashing
     /// and for diffs that name what changed ("environment", "ports", ...). Sections listed in
