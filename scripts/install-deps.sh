@@ -30,6 +30,7 @@ PACKAGES=(
   zstd                 # zstd layers in the hostile-tar corpus
   age                  # encrypted secrets (.env.enc, *.enc): cncapply decrypts with age -d
   git                  # cncapply sync follows git repositories with the system git
+  uidmap               # rootless cnc: newuidmap and newgidmap (setuid) map the user's /etc/subuid ranges
 )
 
 # Debian's dockerd and containerd also serve the side-by-side benchmarks (`make bench`), as a

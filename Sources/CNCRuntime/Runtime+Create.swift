@@ -52,6 +52,7 @@ extension Runtime {
         if case .bridge(let n) = c.network, network == nil {
             throw CNCError(.unsupported, "network \"\(n)\" needs the bridge driver, which this build does not have yet; use --network none, host or container:NAME")
         }
+        if let refusal = cgroups.refusal(c.limits) { throw refusal }
         try claimCgroupDriver()
         try network?.check(container: c)
         // An ephemeral container (foreground --rm without a log) lives on a tmpfs when there is
