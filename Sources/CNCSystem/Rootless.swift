@@ -31,6 +31,13 @@ public enum Rootless {
         getenv(CSHIM_ROOTLESS_RUNDIR_ENV).map { String(cString: $0) }
     }
 
+    /// What a child that runs cnc again must inherit (the monitor and its hooks, which get a
+    /// clean environment): empty when not rootless.
+    public static var environment: [String] {
+        guard let uid = getenv(CSHIM_ROOTLESS_ENV), let dir = getenv(CSHIM_ROOTLESS_RUNDIR_ENV) else { return [] }
+        return [CSHIM_ROOTLESS_ENV + "=" + String(cString: uid), CSHIM_ROOTLESS_RUNDIR_ENV + "=" + String(cString: dir)]
+    }
+
     /// True when XDG_RUNTIME_DIR was not usable and the runtime directory is /tmp/cnc-UID.
     public static var usesFallbackRuntimeDirectory: Bool {
         guard let dir = runtimeDirectory else { return false }

@@ -88,6 +88,20 @@ final class RootlessHarness {
                                  err: String(decoding: r.stderr, as: UTF8.self))
     }
 
+    /// pasta needs /dev/net/tun open to users (0666, Debian's udev default). Hosts without udev
+    /// (this test VM) leave it 0600: the test opens it for its duration and puts the mode back.
+    func openTunForUsers() throws {
+        var st = stat()
+        guard stat("/dev/net/tun", &st) == 0 else { throw CNCError(.notFound, "/dev/net/tun is missing (modprobe tun)") }
+        let mode = st.st_mode & 0o777
+        if mode & 0o006 != 0o006 {
+            tunMode = mode
+            guard chmod("/dev/net/tun", 0o666) == 0 else { throw CNCError(.system, "chmod /dev/net/tun: errno \(errno)") }
+        }
+    }
+
+    private var tunMode: mode_t?
+
     /// The pause process holding the user's namespaces, if one was recorded.
     var pausePID: Int32? {
         (try? FileSystem.readText(runtimeDir + "/cnc/pause.pid")).flatMap { Int32($0.trimmingSpaces) }
@@ -111,6 +125,7 @@ final class RootlessHarness {
     }
 
     func tearDown() {
+        defer { if let m = tunMode { _ = chmod("/dev/net/tun", m) } }
         if let ids = try? cnc(["ps", "-a", "-q", "--no-trunc"]).out.split(separator: "\n").map(String.init), !ids.isEmpty {
             _ = try? cnc(["rm", "-f", "-v"] + ids)
         }

@@ -24,7 +24,7 @@ struct RootlessIntegrationTests {
 
         // run -d, then exec, logs, ps, stop, rm: later commands join the same namespaces.
         let d = try h.cnc(["run", "-d", "--name", "web", "--network", "none", "busybox", "sh", "-c",
-                           "echo started; touch /tmp/mine; chown 100:100 /tmp/mine; exec sleep 300"])
+                           "echo started; env | grep _CNC_; touch /tmp/mine; chown 100:100 /tmp/mine; exec sleep 300"])
         #expect(d.status == 0, "\(d.err)")
         let pid = Int32(try h.cnc(["inspect", "-f", "{{.State.Pid}}", "web"]).out.trimmingSpaces) ?? 0
         #expect(pid > 0)
@@ -32,6 +32,7 @@ struct RootlessIntegrationTests {
         let e = try h.cnc(["exec", "web", "sh", "-c", "id -u; ps -o comm | grep -c sleep"])
         #expect(e.status == 0, "\(e.err)")
         #expect(e.out == "0\n1\n")
+        // (cnc's own rootless variables stay out of the container's environment)
         #expect(try h.cnc(["logs", "web"]).out == "started\n")
         #expect(try h.cnc(["ps", "--format", "{{.Names}}"]).out == "web\n")
         let id = try h.cnc(["inspect", "-f", "{{.Id}}", "web"]).out.trimmingSpaces
@@ -95,5 +96,60 @@ struct RootlessIntegrationTests {
         #expect(r.status == 125)
         #expect(r.err == "Error: command required for rootless mode with multiple IDs: exec: \"newuidmap\": executable file not found in $PATH\n")
         #expect(h.pausePID == nil)
+    }
+
+    @Test func defaultNetworkIsPastaWithPortsOnTheHostsLoopback() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        try h.openTunForUsers()
+        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
+        var port: UInt16 = 18_000 + UInt16.random(in: 0..<1000)
+        while !PortProbe.isFree(address: [127, 0, 0, 1], port: port, udp: false) { port += 1 }
+        // No --network: rootless cnc's default network is pasta's.
+        let d = try h.cnc(["run", "-d", "--name", "web", "-p", "127.0.0.1:\(port):80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc"])
+        #expect(d.status == 0, "\(d.err)")
+        #expect(try h.cnc(["ps", "--format", "{{.Ports}}"]).out == "127.0.0.1:\(port)->80/tcp\n")
+        var body = ""
+        for _ in 0..<50 where !body.hasPrefix("root:") {
+            body = String(decoding: try Spawn.capture("/usr/bin/curl", ["-s", "-m", "2", "http://127.0.0.1:\(port)/passwd"], environment: []).stdout,
+                          as: UTF8.self)
+            if !body.hasPrefix("root:") { usleep(50_000) }
+        }
+        #expect(body.hasPrefix("root:x:0:0:"), "the container's httpd answers on the host's 127.0.0.1:\(port)")
+        // The container has the host's address on its interface, and a default route.
+        let route = try h.cnc(["exec", "web", "cat", "/proc/net/route"]).out
+        #expect(route.split(separator: "\n").contains { $0.split(separator: "\t").dropFirst().first == "00000000" }, "\(route)")
+        // Stopping it ends its pasta: the port is free again.
+        #expect(try h.cnc(["stop", "-t", "0", "web"]).status == 0)
+        var free = false
+        for _ in 0..<50 where !free {
+            free = PortProbe.isFree(address: [127, 0, 0, 1], port: port, udp: false)
+            if !free { usleep(20_000) }
+        }
+        #expect(free, "port \(port) still held after stop")
+        // A container that ends by itself gives its port back too (the monitor's exit hook).
+        #expect(try h.cnc(["run", "-d", "-p", "127.0.0.1:\(port):80", "busybox", "sleep", "0.3"]).status == 0)
+        free = false
+        for _ in 0..<100 where !free {
+            usleep(50_000)
+            free = PortProbe.isFree(address: [127, 0, 0, 1], port: port, udp: false)
+        }
+        #expect(free, "port \(port) still held after the container exited")
+    }
+
+    @Test func whatRootlessNetworkingCannotDoIsRefused() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        try h.openTunForUsers()
+        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
+        let start = (try? FileSystem.readText("/proc/sys/net/ipv4/ip_unprivileged_port_start"))?.trimmingSpaces ?? "1024"
+        let low = try h.cnc(["run", "--rm", "-p", "80:80", "busybox", "true"])
+        #expect(low.status == (Int(start) ?? 1024 > 80 ? 125 : 0))
+        #expect(Int(start) ?? 1024 <= 80 || low.err == "Error: rootless cnc cannot expose privileged port 80, you can add 'net.ipv4.ip_unprivileged_port_start=80' "
+            + "to /etc/sysctl.conf (currently \(start)), or choose a larger port number (>= \(start))\n")
+        let named = try h.cnc(["run", "--rm", "--network", "backend", "busybox", "true"])
+        #expect(named.status == 125)
+        #expect(named.err.hasPrefix("Error: network \"backend\" needs a bridge, which rootless cnc cannot make"), "\(named.err)")
+        #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
     }
 }
