@@ -152,4 +152,38 @@ struct RootlessIntegrationTests {
         #expect(named.err.hasPrefix("Error: network \"backend\" needs a bridge, which rootless cnc cannot make"), "\(named.err)")
         #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
     }
+
+    @Test func privilegedAndDevicesBindTheHostsNodesWithoutHostPrivilege() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
+        // --privileged: every capability of the user's namespace and the host's /dev nodes bound
+        // (no node can be made there); a node only host root may open stays closed.
+        let p = try h.cnc(["run", "--rm", "--network", "none", "--privileged", "busybox", "sh", "-c",
+                           "cat /dev/null && echo null; stat -c %U /dev/fuse; cat /dev/fuse 2>&1 >/dev/null | grep -c 'Permission denied'"])
+        #expect(p.status == 0, "\(p.err)")
+        #expect(p.out == "null\nnobody\n1\n")
+        let d = try h.cnc(["run", "--rm", "--network", "none", "--device", "/dev/fuse", "busybox", "stat", "-c", "%t:%T %U", "/dev/fuse"])
+        #expect(d.out == "a:e5 nobody\n", "\(d.err)")
+        // A user namespace of the container's own is not built rootless: refused before anything exists.
+        let u = try h.cnc(["run", "--rm", "--network", "none", "--userns", "auto", "busybox", "true"])
+        #expect(u.status == 125)
+        #expect(u.err.hasPrefix("Error: --userns auto is not supported by rootless cnc yet"), "\(u.err)")
+        #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
+    }
+
+    @Test func cncapplyConvergesAnAppAsTheUser() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
+        let spec = h.home + "/app.yaml"
+        try FileSystem.writeAtomically("name: demo\nservices:\n  web:\n    image: busybox\n    command: [sleep, \"1000\"]\n    network_mode: none\n", to: spec)
+        try FileSystem.setOwner(spec, uid: h.uid, gid: h.gid)
+        let up = try h.cnc(["-f", spec], tool: "cncapply")
+        #expect(up.status == 0, "\(up.err)")
+        #expect(try h.cnc(["ps", "--format", "{{.Names}}"]).out == "demo-web-1\n")
+        let down = try h.cnc(["down", "-f", spec], tool: "cncapply")
+        #expect(down.status == 0, "\(down.err)")
+        #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
+    }
 }
