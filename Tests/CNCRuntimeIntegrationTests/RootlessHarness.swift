@@ -20,6 +20,7 @@ final class RootlessHarness {
     var runtimeDir: String { dir + "/xdg" }
     var bin: String { dir + "/bin" }
     var stateRoot: String { home + "/.local/share/cnc" }
+    var fallbackRuntimeDir: String { "/tmp/cnc-\(uid)" }
     /// PATH for the user's commands (newuidmap is in /usr/bin).
     var path = "/usr/bin:/bin"
 
@@ -81,6 +82,7 @@ final class RootlessHarness {
     func cnc(_ args: [String], tool: String = "cnc", env: [String: String] = [:]) throws -> CNCHarness.Result {
         var environment = ["PATH": path, "HOME": home, "XDG_RUNTIME_DIR": runtimeDir, "CNC_DNS_UPSTREAM": "none"]
         environment.merge(env) { _, new in new }
+        environment = environment.filter { !$0.value.isEmpty }  // "" leaves a variable out
         let r = try Spawn.capture("/usr/sbin/runuser", ["-u", name, "--", "/usr/bin/env", "-i"]
                                     + environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" } + [bin + "/" + tool] + args,
                                   environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], workingDirectory: dir)
@@ -131,7 +133,9 @@ final class RootlessHarness {
         }
         // The pause process first (its namespaces, and every mount in them, go with the last
         // process in them), then whatever else runs as the user or its subordinate ids.
-        if let p = pausePID, RootlessHarness.hostUID(of: p) == uid { kill(p, SIGKILL) }
+        for file in [runtimeDir + "/cnc/pause.pid", fallbackRuntimeDir + "/pause.pid"] {
+            if let p = (try? FileSystem.readText(file)).flatMap({ Int32($0.trimmingSpaces) }), RootlessHarness.hostUID(of: p) == uid { kill(p, SIGKILL) }
+        }
         for _ in 0..<50 {
             let left = processes() + subordinateProcesses()
             if left.isEmpty { break }
@@ -145,6 +149,9 @@ final class RootlessHarness {
         }
         _ = try? Self.root("/usr/sbin/userdel", [name])
         _ = try? Self.root("/bin/rm", ["-rf", "--one-file-system", dir])
+        // The runtime directory cnc falls back to without XDG_RUNTIME_DIR, if a test made it.
+        var st = stat()
+        if lstat(fallbackRuntimeDir, &st) == 0, st.st_uid == uid { _ = try? Self.root("/bin/rm", ["-rf", "--one-file-system", fallbackRuntimeDir]) }
         let subuid = (try? FileSystem.readText("/etc/subuid")) ?? ""
         #expect(!subuid.contains(name + ":"), "subuid lines of \(name) left behind")
     }

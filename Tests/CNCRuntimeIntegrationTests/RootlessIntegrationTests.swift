@@ -186,4 +186,16 @@ struct RootlessIntegrationTests {
         #expect(down.status == 0, "\(down.err)")
         #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
     }
+
+    @Test func withoutXDGRuntimeDirTheRuntimeDirectoryIsTmpAndInfoSaysSo() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        let r = try h.cnc(["info"], env: ["XDG_RUNTIME_DIR": ""])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("  runtime dir     \(h.fallbackRuntimeDir) (XDG_RUNTIME_DIR is unset or not a directory of uid \(h.uid))"), "\(r.out)")
+        #expect(r.out.contains("State root:       \(h.stateRoot)\n"))
+        var st = stat()
+        #expect(lstat(h.fallbackRuntimeDir, &st) == 0 && st.st_uid == h.uid && st.st_mode & 0o777 == 0o700)
+        #expect(FileSystem.exists(h.fallbackRuntimeDir + "/pause.pid"))
+    }
 }
