@@ -30,6 +30,8 @@ PACKAGES=(
   zstd                 # zstd layers in the hostile-tar corpus
   age                  # encrypted secrets (.env.enc, *.enc): cncapply decrypts with age -d
   git                  # cncapply sync follows git repositories with the system git
+  uidmap               # rootless cnc: newuidmap and newgidmap (setuid) map the user's /etc/subuid ranges
+  passt                # rootless cnc's default network: pasta (podman 5's), ports forwarded from the host
 )
 
 # Debian's dockerd and containerd also serve the side-by-side benchmarks (`make bench`), as a

@@ -263,11 +263,11 @@ static int exec_in_container(const char *conf_path) {
     }
     for (int i = 0; i < 6; i++) {
         // One we share already (the host's cgroup namespace) needs no entering, and from inside
-        // a user namespace of the container's own it could not be entered.
+        // a user namespace (the container's own, or rootless cnc's) it could not be entered.
         char mine[64];
         struct stat a, b;
         snprintf(mine, sizeof mine, "/proc/self/ns/%s", kinds[i].name);
-        if (in_userns && fstat(fds[i], &a) == 0 && stat(mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+        if (fstat(fds[i], &a) == 0 && stat(mine, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
             close(fds[i]);
             continue;
         }

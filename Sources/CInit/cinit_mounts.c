@@ -147,7 +147,22 @@ static void make_device(int rootfd, const struct cinit_device *d) {
     close(dirfd);
 }
 
+/// True when this process's user namespace is not the host's (rootless cnc: every container is
+/// in the user's namespace even without --userns): no device node can be made there.
+static int in_child_userns(void) {
+    char buf[128] = "";
+    int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 1;
+    buf[n] = 0;
+    unsigned long inside, outside, count;
+    return sscanf(buf, "%lu %lu %lu", &inside, &outside, &count) != 3 || inside != 0 || outside != 0 || count != 4294967295UL;
+}
+
 static void make_dev(int rootfd, long long shm_size, int shm_host, int userns) {
+    if (!userns) userns = in_child_userns();
     mount_at(rootfd, "/dev", MAKE_DIR, "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
     int dev = open_in_root(rootfd, "/dev", MUST_EXIST);
     if (dev < 0) cinit_die(125, "open /dev: %s", strerror(errno));

@@ -23,6 +23,7 @@ public enum CommandLineEntry {
     ) -> Never {
         do {
             Trace.mark("main")
+            Rootless.enterIfUnprivileged()
             var args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
             if let rewriting = root as? any RewritesArguments.Type { args = rewriting.rewrite(args) }
             if let handOff {

@@ -33,6 +33,9 @@ public protocol CgroupManager: Sendable {
     /// What the container sees at /sys/fs/cgroup (read-only, as Docker shows it): its own
     /// cgroup directory of each hierarchy it is in.
     func containerView(_ path: String) -> CgroupView
+    /// Why `limits` cannot be had at all (rootless without delegation), checked before a
+    /// container is made; nil when they can.
+    func refusal(_ limits: CgroupLimits) -> CNCError?
 }
 
 /// /sys/fs/cgroup inside a container. v1: a tmpfs with one directory per hierarchy (named as
@@ -74,6 +77,17 @@ public enum CgroupManagers {
     /// of the host do not change under a running command).
     public static func hostLayout() -> CgroupLayout { discoveredHostLayout }
 
+    /// Rootless (inside the user's namespaces): why the user has no cgroup of its own to manage,
+    /// or nil when it has (cgroup v2 with a delegated, writable subtree: not built yet, so every
+    /// rootless host has a reason today).
+    public static func rootlessProblem(layout: CgroupLayout) -> String? {
+        switch layout.mode {
+        case .v2: return "cgroup v2 delegation to rootless cnc is not supported yet"
+        case .v1, .hybrid: return "cgroup v1 is not delegated to unprivileged users"
+        case .none: return "no cgroup file system is mounted"
+        }
+    }
+
     private static let discoveredHostLayout: CgroupLayout = {
         let mountinfo = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
         return CgroupLayout.discover(mountinfo: mountinfo) { try? FileSystem.readText($0) }
@@ -90,6 +104,7 @@ public enum CgroupManagers {
 
 extension CgroupManager {
     public var joinsThroughManager: Bool { false }
+    public func refusal(_ limits: CgroupLimits) -> CNCError? { nil }
 
     /// Removes the cgroup and, once empty, cnc's own parent (`cnc rm`: after removing every
     /// container nothing of cnc is left in the cgroup trees).

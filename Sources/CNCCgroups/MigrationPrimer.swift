@@ -8,7 +8,8 @@ import CNCSystem
 /// move later finds the lock warm.
 public enum MigrationPrimer {
     public static func prime(layout: CgroupLayout) {
-        guard let (file, _) = target(layout: layout, procSelfCgroup: (try? FileSystem.readText("/proc/self/cgroup")) ?? "") else { return }
+        // Rootless: no cgroup of ours to migrate into (see UndelegatedCgroups).
+        guard !Rootless.isActive, let (file, _) = target(layout: layout, procSelfCgroup: (try? FileSystem.readText("/proc/self/cgroup")) ?? "") else { return }
         let pid = Processes.current
         Threads.detach { try? FileSystem.writeValue("\(pid)", to: file, create: false) }
     }

@@ -3,13 +3,15 @@ import CNCImage
 import CNCNetworkAttach
 import CNCNftables
 import CNCRuntime
+import CNCSystem
 
 /// Wires the runtime to this engine's roots (and, when they land, to the image store and the
 /// network driver): the one place that builds a Runtime for the CLI and the reconciler.
 public enum ContainerEngine {
     public static func runtime(_ config: EngineConfig) throws -> Runtime {
         var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot, cgroups: try config.cgroupDriver().manager)
-        rt.network = EngineNetworkAttacher(stateRoot: config.stateRoot, manager: .inProcess(root: config.stateRoot))
+        rt.network = Rootless.isActive ? PastaAttacher(stateRoot: config.stateRoot) as any NetworkAttacher
+            : EngineNetworkAttacher(stateRoot: config.stateRoot, manager: .inProcess(root: config.stateRoot))
         return rt
     }
 }

@@ -36,6 +36,22 @@ public struct HostInfo: Sendable, Codable, Equatable {
     public var journaldSocket: Bool?
     public var stateRoot: String
     public var runRoot: String
+    /// Set when cnc runs rootless (an unprivileged user, inside its namespaces).
+    public var rootless: RootlessInfo?
+
+    /// Rootless cnc: whose namespaces, their id maps, and what cannot be had without cgroups.
+    public struct RootlessInfo: Sendable, Codable, Equatable {
+        public var uid: UInt32
+        public var uidMap: [String]
+        public var gidMap: [String]
+        public var pausePID: Int32?
+        public var runtimeDirectory: String
+        /// Why XDG_RUNTIME_DIR was not used, when it was not.
+        public var runtimeDirectoryNote: String?
+        /// The limits that cannot be enforced, and why (empty: all can).
+        public var unenforcedLimits: [String]
+        public var limitsReason: String?
+    }
 
     /// Probes the running host.
     public static func probe(config: EngineConfig) -> HostInfo {
@@ -58,7 +74,22 @@ public struct HostInfo: Sendable, Codable, Equatable {
             systemdIsPID1: pid1 == "systemd",
             journaldSocket: FileSystem.exists(JournalSender.socketPath),
             stateRoot: config.stateRoot,
-            runRoot: config.runRoot)
+            runRoot: config.runRoot,
+            rootless: rootlessInfo(layout: layout))
+    }
+
+    static func rootlessInfo(layout: CgroupLayout) -> RootlessInfo? {
+        guard let uid = Rootless.hostUID, let dir = Rootless.runtimeDirectory else { return nil }
+        func map(_ file: String) -> [String] {
+            ((try? FileSystem.readText(file)) ?? "").split(separator: "\n").map { $0.split(separator: " ").joined(separator: ":") }
+        }
+        let problem = CgroupManagers.rootlessProblem(layout: layout)
+        return RootlessInfo(
+            uid: uid, uidMap: map("/proc/self/uid_map"), gidMap: map("/proc/self/gid_map"),
+            pausePID: (try? FileSystem.readText(dir + "/pause.pid")).flatMap { Int32($0.trimmingSpaces) },
+            runtimeDirectory: dir,
+            runtimeDirectoryNote: Rootless.usesFallbackRuntimeDirectory ? "XDG_RUNTIME_DIR is unset or not a directory of uid \(uid)" : nil,
+            unenforcedLimits: problem == nil ? [] : UndelegatedCgroups.unenforceable, limitsReason: problem)
     }
 
     static func cgroups(layout: CgroupLayout, choice: CgroupDriverChoice) -> Cgroups {

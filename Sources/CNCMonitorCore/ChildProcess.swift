@@ -14,6 +14,10 @@ enum ChildProcess {
         argv.append(nil)
         var envp: [UnsafeMutablePointer<CChar>?] = [strdup(Self.path)]
         if trace { envp.append(strdup("CNC_TRACE=1")) }
+        // Rootless cnc: the hooks (cnc-cli) must know they run in the user's namespaces.
+        for name in [CSHIM_ROOTLESS_ENV, CSHIM_ROOTLESS_RUNDIR_ENV] {
+            if let v = getenv(name) { envp.append(strdup(name + "=" + String(cString: v))) }
+        }
         envp.append(nil)
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
         var execErrno: Int32 = 0

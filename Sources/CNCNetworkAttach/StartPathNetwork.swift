@@ -1,9 +1,12 @@
 import CNCNetwork
+import CNCRuntime
 import CNCStart
+import CNCSystem
 
 /// What the bridge driver contributes to the start path (the `cnc` front's StartPath.main):
-/// netlink in-process, firewall changes (rarely needed by a start) through the `cnc-net nft` helper.
+/// netlink in-process, firewall changes (rarely needed by a start) through the `cnc-net nft` helper;
+/// pasta for rootless cnc.
 public enum NetworkAttachSupport {
     public static let startPathNetwork = StartPath.Network(
-        attacher: { EngineNetworkAttacher(stateRoot: $0) })
+        attacher: { Rootless.isActive ? PastaAttacher(stateRoot: $0) as any NetworkAttacher : EngineNetworkAttacher(stateRoot: $0) })
 }

@@ -37,6 +37,10 @@ extension Runtime {
         if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == .host ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
+        if let mode = c.usernsMode, mode != "host", Rootless.isActive {
+            throw CNCError(.unsupported, "--userns \(mode) is not supported by rootless cnc yet: its containers run in the user's own "
+                + "user namespace (root is the user, 1-65536 the user's /etc/subuid range); leave --userns out")
+        }
         if c.usernsMode != nil {
             // Docker's words; a user namespace cannot mount the host's pid or ipc namespace's
             // /proc or mqueue, nor make the host's devices.
@@ -52,6 +56,7 @@ extension Runtime {
         if case .bridge(let n) = c.network, network == nil {
             throw CNCError(.unsupported, "network \"\(n)\" needs the bridge driver, which this build does not have yet; use --network none, host or container:NAME")
         }
+        if let refusal = cgroups.refusal(c.limits) { throw refusal }
         try claimCgroupDriver()
         try network?.check(container: c)
         // An ephemeral container (foreground --rm without a log) lives on a tmpfs when there is
@@ -235,7 +240,7 @@ extension Runtime {
         for m in c.mounts where m.type == .tmpfs { n.add("tmpfs", m.target, m.options.isEmpty ? "mode=1777" : m.options) }
         for (k, v) in (c.sysctls ?? [:]).sorted(by: { $0.key < $1.key }) { n.add("sysctl", k, v) }
         // In a user namespace no node can be made: the host's are bound (bindMounts).
-        for d in c.uidMap == nil ? c.devices ?? [] : [] {
+        for d in Self.bindsDevices(c) ? [] : c.devices ?? [] {
             n.add("device", d.containerPath, String(d.fileMode), String(d.major), String(d.minor), String(d.uid), String(d.gid))
         }
         if let s = c.shmSize { n.add("shmsize", String(s)) }

@@ -245,7 +245,8 @@ extension Runtime {
         let monitorPid: Int32
         do {
             monitorPid = try Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", dir + "/monitor.conf"],
-                                         environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
+                                         environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? [])
+                                             + Rootless.environment, options: opts)
         } catch {
             try? cgroups.remove(cg)
             throw error
@@ -349,7 +350,8 @@ extension Runtime {
         defer { bpf.take()?.close() }
         do {
             pid = try Spawn.spawn(initBinary, arguments: ["cnc-init", "run", conf],
-                                  environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? []), options: opts)
+                                  environment: [Self.defaultPath] + (Host.environment("CNC_TRACE").map { ["CNC_TRACE=\($0)"] } ?? [])
+                                             + Rootless.environment, options: opts)
         } catch {
             try? cgroups.remove(cg)
             throw error

@@ -61,6 +61,7 @@ extension Runtime {
         var cfg = c.config
         cfg.limits = cfg.limits.merging(limits)
         try cfg.limits.validate()
+        if let refusal = cgroups.refusal(limits) { throw refusal }
         if let restart { cfg.restartPolicy = restart }
         var write = limits
         if limits.memory != nil || limits.memorySwap != nil {

@@ -24,9 +24,10 @@ extension Runtime {
         if c.sdNotify == .container && SdNotify.socket != nil {
             binds.append(BindMount(source: dir + "/" + NotifyRelay.hostDirectory, target: NotifyRelay.containerDirectory, readOnly: false, idmap: false))
         }
-        if c.uidMap != nil {
-            // `--device` in a user namespace: the host's node, bound (devtmpfs cannot be
-            // idmapped, so the node's mode decides what the mapped root may open).
+        if Self.bindsDevices(c) {
+            // `--device` in a user namespace (the container's own, or rootless cnc's): the
+            // host's node, bound (no node can be made there, and devtmpfs cannot be idmapped,
+            // so the node's mode decides what the container's root may open).
             for d in c.devices ?? [] { binds.append(BindMount(source: d.hostPath, target: d.containerPath, readOnly: false, idmap: false)) }
         }
         for m in c.mounts where m.type != .tmpfs {
@@ -35,6 +36,10 @@ extension Runtime {
         }
         return binds
     }
+
+    /// True when no device node can be made for `c` (a user namespace: its own or rootless
+    /// cnc's), so `--device` and `--privileged` bind the host's nodes instead.
+    static func bindsDevices(_ c: ContainerConfig) -> Bool { c.uidMap != nil || Rootless.isActive }
 
     /// The host ids the container's root maps to.
     static func mappedRoot(_ c: ContainerConfig) -> (uid: UInt32, gid: UInt32)? {

@@ -36,17 +36,21 @@ public struct Runtime: Sendable {
     /// All persistent state (images, containers, state.db, networks) unless told otherwise.
     public static let defaultStateRoot = "/var/lib/cnc"
 
-    /// The state root a command uses: `--root`, else $CNC_ROOT, else the default.
+    /// The state root a command uses: `--root`, else $CNC_ROOT, else the default (rootless:
+    /// $XDG_DATA_HOME/cnc).
     public static func stateRoot(option: String?) -> String {
         if let option, !option.isEmpty { return option }
         if let env = Host.environment("CNC_ROOT"), !env.isEmpty { return env }
-        return defaultStateRoot
+        return Rootless.defaultStateRoot ?? defaultStateRoot
     }
 
-    /// Runtime state (pids, sockets): /run/cnc for the default state root; isolated roots
-    /// (tests, side-by-side instances) get their own, <stateRoot>/run.
+    /// Runtime state (pids, sockets): /run/cnc for the default state root ($XDG_RUNTIME_DIR/cnc
+    /// for the rootless one); isolated roots (tests, side-by-side instances) get their own,
+    /// <stateRoot>/run.
     public static func defaultRunRoot(stateRoot: String) -> String {
-        stateRoot == defaultStateRoot ? "/run/cnc" : stateRoot + "/run"
+        if stateRoot == defaultStateRoot { return "/run/cnc" }
+        if let dir = Rootless.runtimeDirectory, stateRoot == Rootless.defaultStateRoot { return dir + "/run" }
+        return stateRoot + "/run"
     }
 
     public init(stateRoot: String, runRoot: String, binDirectory: String? = nil, cgroups: (any CgroupManager)? = nil) throws {
@@ -62,7 +66,11 @@ public struct Runtime: Sendable {
         }
         let layout = CgroupManagers.hostLayout()
         self.layout = layout
-        self.cgroups = try cgroups ?? CgroupManagers.cgroupfs(layout: layout)
+        if cgroups == nil, Rootless.isActive, let reason = CgroupManagers.rootlessProblem(layout: layout) {
+            self.cgroups = UndelegatedCgroups(reason: reason)
+        } else {
+            self.cgroups = try cgroups ?? CgroupManagers.cgroupfs(layout: layout)
+        }
     }
 
     /// Warms the cgroup migration lock in the background (see MigrationPrimer); call early in

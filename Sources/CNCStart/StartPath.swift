@@ -30,6 +30,7 @@ public enum StartPath {
     /// `network`: the bridge driver; without it, bridge runs go to cnc-cli.
     public static func main(network: Network? = nil) -> Never {
         Trace.mark("main")
+        Rootless.enterIfUnprivileged()
         let original = Array(CommandLine.arguments.dropFirst())
         switch attempt(original, network: network) {
         case .done(let status): exitProcess(status)

@@ -10,6 +10,9 @@ public enum CgroupDrivers {
     /// answered is the one the systemd driver then uses.
     public static func select(_ request: CgroupDriverRequest, source: String, recorded: (driver: CgroupDriverKind, root: String)? = nil,
                               layout: CgroupLayout = CgroupManagers.hostLayout()) throws -> (choice: CgroupDriverChoice, manager: any CgroupManager) {
+        if Rootless.isActive, let reason = CgroupManagers.rootlessProblem(layout: layout) {
+            return (CgroupDriverChoice(driver: .cgroupfs, reason: "rootless: no cgroups (\(reason))"), UndelegatedCgroups(reason: reason))
+        }
         let bus = SystemdBus()
         let choice = CgroupDriverChoice.resolve(request, source: source, pid1Command: Host.pid1Command(), recorded: recorded,
                                                 busProblem: { bus.problem() })

@@ -56,8 +56,8 @@ struct InstallUnitCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if user && Host.effectiveUserID != 0 {
-            throw CNCError(.unsupported, "not supported yet: a user unit for a user other than root: cnc runs containers as root only (rootless cnc is not built)")
+        if user && (Host.effectiveUserID != 0 || Rootless.isActive) {
+            throw CNCError(.unsupported, "not supported yet: a user unit for a user other than root: rootless cnc's user units are not built")
         }
         let options = try await spec.recordedIfNamed(stateRoot: global.stateRoot)
         let loaded = try options.loadReporting()

@@ -4,6 +4,7 @@ import CNCCore
 import CNCNetwork
 import CNCNftables
 import CNCRuntime
+import CNCSystem
 
 /// Hidden: the monitor runs this to attach a restarted container's new network namespace
 /// (the first start attaches in-process, before init is released).
@@ -36,6 +37,12 @@ struct ContainerNetworkDetachHook: ParsableCommand {
     @Argument var pid: Int32
 
     func run() throws {
+        if Rootless.isActive {
+            // Rootless: the container's pasta goes (it holds the published ports).
+            let r = try global.runtime()
+            try r.network?.detach(container: try r.container(container).config)
+            return
+        }
         try NetworkManager.inProcess(root: global.stateRoot).detach(container: try ContainerID(container), netnsPath: "/proc/\(pid)/ns/net")
     }
 }

@@ -2,6 +2,7 @@ import CNCCore
 import CNCImage
 import CNCNetwork
 import CNCRuntime
+import CNCSystem
 
 /// The PORTS column of `cnc ps` (and `{{.Ports}}`), rendered as docker's DisplayablePorts does:
 /// ports sorted by container port, host IP, host port and protocol; runs of ports published on
@@ -89,7 +90,8 @@ final class PortLookup {
 
     func text(for c: Container) -> String {
         guard c.state.status == .running || c.state.status == .paused, case .bridge = c.config.network else { return "" }
-        let published = network.attachments(of: c.config.id).flatMap(\.ports)
+        // Rootless: pasta forwards the ports as asked (no attachment records of a bridge).
+        let published = Rootless.isActive ? c.config.publish ?? [] : network.attachments(of: c.config.id).flatMap(\.ports)
         return PortsText.display(PortsText.ports(published: published, exposed: exposedPorts(of: c.config.imageID ?? c.config.image)))
     }
 

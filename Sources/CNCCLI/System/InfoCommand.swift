@@ -46,7 +46,17 @@ struct InfoCommand: ParsableCommand {
             row("  missing", info.cgroups.missingControllers.joined(separator: " "))
         }
         row("Cgroup driver:", "\(info.cgroups.driver.rawValue) (\(info.cgroups.driverReason))")
-        row("Device limits:", info.cgroups.deviceControl)
+        if let r = info.rootless {
+            row("Rootless:", "yes (uid \(r.uid); namespaces held by cnc-pause" + (r.pausePID.map { " pid \($0)" } ?? "") + ")")
+            row("  uid map", r.uidMap.joined(separator: " "))
+            row("  gid map", r.gidMap.joined(separator: " "))
+            row("  runtime dir", r.runtimeDirectory + (r.runtimeDirectoryNote.map { " (\($0))" } ?? ""))
+            if let why = r.limitsReason {
+                row("Limits:", "not enforced (\(why)): " + r.unenforcedLimits.joined(separator: " "))
+            }
+        }
+        row("Device limits:", info.rootless?.limitsReason == nil ? info.cgroups.deviceControl
+            : "not enforced (no cgroups): containers reach only the device nodes bound in, as the user")
         row("Overlay:", info.overlaySupported ? "supported" : "not supported (no overlay in /proc/filesystems)")
         if let dir = info.cniPluginDirectory {
             row("CNI plugins:", "\(dir): \(info.cniPlugins.joined(separator: " "))")
