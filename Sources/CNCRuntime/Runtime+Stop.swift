@@ -17,7 +17,9 @@ extension Runtime {
         return n
     }
 
-    /// `cnc kill`: sends a signal to the container's PID 1.
+    /// `cnc kill`: sends a signal to the container's PID 1. SIGKILL returns once the monitor
+    /// recorded the exit (and released the network), as docker's Kill waits for "not running":
+    /// `inspect` right after `kill` says exited. Other signals return at once.
     public func kill(_ ref: String, signal: Int32 = 9) throws {
         let c = try container(ref)
         guard c.state.status == .running || c.state.status == .paused, c.state.pid > 0 else {
@@ -27,6 +29,7 @@ extension Runtime {
         if c.state.status == .paused && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
         record("kill", c.config, [("signal", String(signal))])
+        if signal == 9 { waitUntilStopped(c, milliseconds: 10_000) }
     }
 
     /// `cnc stop`: the stop signal (`signal`, else the container's), then SIGKILL after `timeout`
