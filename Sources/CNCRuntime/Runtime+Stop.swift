@@ -37,7 +37,9 @@ extension Runtime {
     /// timeout (GraceWait).
     public func stop(_ ref: String, timeout: Int? = nil, signal: Int32? = nil, onGraceWait: ((String) -> Void)? = nil) throws {
         let c = try container(ref)
-        try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
+        // "detach": this command releases the network (the defer below) once the exit is
+        // recorded, so the monitor need not exec its detach hook first.
+        try FileSystem.writeReplacing(Array(Self.stopperDetaches.utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
         if c.state.status == .restarting {
             // Between two runs: wake the monitor so it sees the request and exits.
@@ -69,6 +71,10 @@ extension Runtime {
         for p in cgroups.processes(c.config.cgroupPath) { _ = try? Processes.signal(p, 9) }
         _ = waitUntilStopped(c, milliseconds: 10_000)
     }
+
+    /// `stop-requested`'s content when the stopping command releases the network itself (the
+    /// monitor's `Monitor.stopperDetaches`).
+    static let stopperDetaches = "detach"
 
     /// Polls until the monitor recorded the exit (or is gone).
     @discardableResult
@@ -127,7 +133,8 @@ extension Runtime {
                     guard force else {
                         throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
                     }
-                    try? FileSystem.writeReplacing([], to: c.directory + "/stop-requested")
+                    // The network goes below, once the monitor is gone (see stop).
+                    try? FileSystem.writeReplacing(Array(Self.stopperDetaches.utf8), to: c.directory + "/stop-requested")
                     if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
                     if c.state.status == .restarting && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
