@@ -55,17 +55,7 @@ public enum ImageText {
     /// "3 minutes ago" from an RFC 3339 time.
     public static func since(_ created: String?) -> String {
         guard let created, let date = parseTime(created) else { return "N/A" }
-        let secs = max(0, Int(Date().timeIntervalSince(date)))
-        func ago(_ n: Int, _ unit: String) -> String { "\(n) \(unit)\(n == 1 ? "" : "s") ago" }
-        switch secs {
-        case ..<60: return secs <= 1 ? "Less than a second ago" : ago(secs, "second")
-        case ..<3600: return secs / 60 == 1 ? "About a minute ago" : ago(secs / 60, "minute")
-        case ..<86400: return secs / 3600 == 1 ? "About an hour ago" : ago(secs / 3600, "hour")
-        case ..<(86400 * 14): return ago(secs / 86400, "day")
-        case ..<(86400 * 60): return ago(secs / (86400 * 7), "week")
-        case ..<(86400 * 730): return ago(secs / (86400 * 30), "month")
-        default: return ago(secs / (86400 * 365), "year")
-        }
+        return Units.humanDuration(seconds: Date().timeIntervalSince(date)) + " ago"
     }
 
     public static func parseTime(_ s: String) -> Date? {

@@ -42,6 +42,16 @@ extension Monitor {
     /// `cnc stop` (or `rm -f`) marked the container: no restart.
     var stopRequested: Bool { access(dir + "/stop-requested", F_OK) == 0 }
 
+    /// What `stop-requested` says when the stopping command releases the network itself, right
+    /// after it sees the exit recorded (`cnc stop`, `rm -f`, cncapply's stops and removals).
+    static let stopperDetaches = "detach"
+
+    /// True when the stopper releases the network: the monitor then skips its release, an exec
+    /// of `cnc-cli network-detach-hook` on the stop path of every bridged container.
+    var stopperDetaches: Bool {
+        FileIO.read(path: dir + "/stop-requested").map { String(decoding: $0, as: UTF8.self) == Self.stopperDetaches } ?? false
+    }
+
     /// The container's PID 1 is gone: record how, then end or wait out the backoff.
     func containerExited() {
         drainOutput()
@@ -86,7 +96,7 @@ extension Monitor {
     /// Restarts keep it: the next run's attach replaces it.
     func releaseNetwork() {
         let command = config.all("netdetachcmd")
-        guard !command.isEmpty, state.pid > 0 else { return }
+        guard !command.isEmpty, state.pid > 0, !stopperDetaches else { return }
         _ = runToEnd(command + ["\(state.pid)"])
     }
 

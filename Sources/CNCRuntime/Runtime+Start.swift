@@ -18,6 +18,10 @@ public struct StartIO: Sendable {
     /// With `ttyInput`: typed one after the other, these detach the caller (`follow` says
     /// `.detached`); the container runs on.
     public var detachKeys: [UInt8]
+    /// False for `run --sig-proxy=false`: signals to the caller are not forwarded, so it may die
+    /// of one while the container runs on. Such a start never runs in direct mode (the container
+    /// needs its monitor), and a `--rm` container is removed by the monitor when it exits.
+    public var proxiesSignals = true
     public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false,
                 detachKeys: [UInt8] = DetachKeys.defaultSequence) {
         self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.ttyInput = ttyInput
@@ -203,7 +207,7 @@ extension Runtime {
                 conf.add("cgrouphookcmd", a)
             }
         }
-        if Self.runsDirect(c.config, attached: io.attachOut != nil) {
+        if Self.runsDirect(c.config, attached: io.attachOut != nil, proxiesSignals: io.proxiesSignals) {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
@@ -211,7 +215,7 @@ extension Runtime {
         if c.config.autoRemove {
             // Detached (`run -d --rm`): the monitor removes it at the end; attached with a
             // terminal (`run --rm -it`), only if the caller detaches (else the caller does).
-            let key = io.attachOut == nil ? "remove" : "detachremove"
+            let key = io.attachOut == nil || !io.proxiesSignals ? "remove" : "detachremove"
             if key == "remove" || (c.config.tty && io.ttyInput) {
                 for a in [cliBinary, "rm", "--root", store.root, "--cgroup-manager", cgroups.kind.rawValue, "-f", id.rawValue] { conf.add(key, a) }
             }
@@ -315,9 +319,10 @@ extension Runtime {
 extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
     /// log): a foreground `--rm` run without tty, restart policy, health check, journald log or
-    /// `--sdnotify=container` (the monitor relays the container's notifications).
-    public static func runsDirect(_ c: ContainerConfig, attached: Bool) -> Bool {
-        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
+    /// `--sdnotify=container` (the monitor relays the container's notifications), and with its
+    /// caller's signals proxied (`--sig-proxy=false` lets the caller die first).
+    public static func runsDirect(_ c: ContainerConfig, attached: Bool, proxiesSignals: Bool = true) -> Bool {
+        c.autoRemove && attached && proxiesSignals && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
             && c.sdNotify != .container
     }
 

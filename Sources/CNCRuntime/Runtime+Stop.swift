@@ -17,7 +17,9 @@ extension Runtime {
         return n
     }
 
-    /// `cnc kill`: sends a signal to the container's PID 1.
+    /// `cnc kill`: sends a signal to the container's PID 1. SIGKILL returns once the monitor
+    /// recorded the exit (and released the network), as docker's Kill waits for "not running":
+    /// `inspect` right after `kill` says exited. Other signals return at once.
     public func kill(_ ref: String, signal: Int32 = 9) throws {
         let c = try container(ref)
         guard c.state.status == .running || c.state.status == .paused, c.state.pid > 0 else {
@@ -27,6 +29,7 @@ extension Runtime {
         if c.state.status == .paused && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
         record("kill", c.config, [("signal", String(signal))])
+        if signal == 9 { waitUntilStopped(c, milliseconds: 10_000) }
     }
 
     /// `cnc stop`: the stop signal (`signal`, else the container's), then SIGKILL after `timeout`
@@ -34,7 +37,9 @@ extension Runtime {
     /// timeout (GraceWait).
     public func stop(_ ref: String, timeout: Int? = nil, signal: Int32? = nil, onGraceWait: ((String) -> Void)? = nil) throws {
         let c = try container(ref)
-        try FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested")
+        // "detach": this command releases the network (the defer below) once the exit is
+        // recorded, so the monitor need not exec its detach hook first.
+        try FileSystem.writeReplacing(Array(Self.stopperDetaches.utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
         if c.state.status == .restarting {
             // Between two runs: wake the monitor so it sees the request and exits.
@@ -66,6 +71,10 @@ extension Runtime {
         for p in cgroups.processes(c.config.cgroupPath) { _ = try? Processes.signal(p, 9) }
         _ = waitUntilStopped(c, milliseconds: 10_000)
     }
+
+    /// `stop-requested`'s content when the stopping command releases the network itself (the
+    /// monitor's `Monitor.stopperDetaches`).
+    static let stopperDetaches = "detach"
 
     /// Polls until the monitor recorded the exit (or is gone).
     @discardableResult
@@ -124,7 +133,8 @@ extension Runtime {
                     guard force else {
                         throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
                     }
-                    try? FileSystem.writeReplacing([], to: c.directory + "/stop-requested")
+                    // The network goes below, once the monitor is gone (see stop).
+                    try? FileSystem.writeReplacing(Array(Self.stopperDetaches.utf8), to: c.directory + "/stop-requested")
                     if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
                     if c.state.status == .restarting && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }

@@ -17,7 +17,7 @@ public enum ContainerLaunch {
             try checkCIDFile(inv.flags.cidfile)
             let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image())
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
-            let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach)
+            let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach, proxiesSignals: inv.sigProxy)
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
             try writeCIDFile(inv.flags.cidfile, config, runtime)
         } catch let e as CNCError {
@@ -26,7 +26,7 @@ public enum ContainerLaunch {
         }
         Trace.mark("created")
         let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty,
-                                      detachKeys: detachKeys)
+                                      detachKeys: detachKeys, sigProxy: inv.sigProxy)
         Trace.mark("done")
         if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
         return code
@@ -71,9 +71,11 @@ public enum ContainerLaunch {
 
     /// Starts `config`; in the foreground, attaches stdio and returns the workload's status (0
     /// when the user typed `detachKeys` at a `-it` container: it runs on, as docker's does).
+    /// `sigProxy` false: signals to this process are not forwarded (docker's `--sig-proxy=false`).
     public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool,
-                                      detachKeys: [UInt8] = DetachKeys.defaultSequence) throws -> Int32 {
+                                      detachKeys: [UInt8] = DetachKeys.defaultSequence, sigProxy: Bool = true) throws -> Int32 {
         var io = StartIO(detachKeys: detachKeys)
+        io.proxiesSignals = sigProxy
         if !detach {
             io.attachOut = 1
             io.attachErr = 2
@@ -82,7 +84,7 @@ public enum ContainerLaunch {
             if interactive || tty { io.stdin = 0 }
             io.ttyInput = tty && interactive
         }
-        if !detach && !tty { Processes.forwardSignals(to: 0) }
+        if !detach && !tty && sigProxy { Processes.forwardSignals(to: 0) }
         var startedOrNil: StartedContainer? = nil
         do { startedOrNil = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
             writeStderr("Error: failed to start container \(config.name): \(f.message)\n")
@@ -105,7 +107,7 @@ public enum ContainerLaunch {
         if tty && started.monitorPid > 0 && Terminal.isTerminal(0) { Processes.forwardWindowChanges(to: started.monitorPid) }
         Trace.mark("started pid \(started.pid)")
         // sig-proxy: Ctrl-C and kill reach the workload; the CLI stays to report its status.
-        if !tty { Processes.forwardSignals(to: started.pid) }
+        if !tty && sigProxy { Processes.forwardSignals(to: started.pid) }
         let direct = started.isDirect
         let outcome = started.follow(runtime: runtime)
         if raw { Terminal.restore() }

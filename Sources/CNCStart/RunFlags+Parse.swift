@@ -19,6 +19,8 @@ extension RunFlags {
         public var cgroupManager: String?
         /// `run --detach-keys`: docker's key syntax (DetachKeys), checked before anything is made.
         public var detachKeys: String?
+        /// `run --sig-proxy=false`: signals to the CLI are not forwarded to the container.
+        public var sigProxy = true
 
         public init(flags: RunFlags = RunFlags(), detach: Bool = false, rm: Bool = false, root: String? = nil, logLevel: String? = nil) {
             self.flags = flags
@@ -44,6 +46,7 @@ extension RunFlags {
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
         "dns-search", "dns-option", "cgroup-parent", "log-driver", "log-opt", "sdnotify", "dns", "add-host", "pull", "rootfs", "detach-keys",
+        "sig-proxy",
     ]
 
     /// Sets option `long` (`value` nil for a flag); false when the name is unknown or the value
@@ -133,6 +136,10 @@ extension RunFlags {
         case ("pull", let v?): inv.flags.pull = v
         case ("rootfs", let v?): inv.flags.rootfs = v
         case ("detach-keys", let v?): inv.detachKeys = v
+        case ("sig-proxy", let v?):
+            // ArgumentParser's SigProxyValue: "true" or "false", any case.
+            guard let b = ["true": true, "false": false][v.lowercased()] else { return false }
+            inv.sigProxy = b
         default: return false
         }
         return true
@@ -158,7 +165,7 @@ extension RunFlags {
             return v
         }
         func apply(_ long: String, inline: String?) -> Bool {
-            guard withDetach || (long != "detach" && long != "detach-keys") else { return false }
+            guard withDetach || (long != "detach" && long != "detach-keys" && long != "sig-proxy") else { return false }
             if flagNames.contains(long) { return inline == nil && set(long, nil, in: &inv) }
             guard let v = value(inline) else { return false }
             return set(long, v, in: &inv)

@@ -22,7 +22,17 @@ import Testing
 @Suite(.serialized) struct ParallelStartTests {
     static let services = 20
 
+    /// Each test on a thread of its own: the cooperative pool is held by synchronous tests in
+    /// full runs, which starved the apply's every resumption (see DedicatedExecutor).
+    static func onOwnThread<T>(_ body: () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(DedicatedExecutor(label: "cnc-parallel-start-test"), operation: body)
+    }
+
     @Test func twentyBridgedServicesStartAndGoSideBySideInOneProcess() async throws {
+        try await Self.onOwnThread { try await twentyBridged() }
+    }
+
+    func twentyBridged() async throws {
         guard BusyboxRoot.canRun else { return }
         let box = try BusyboxRoot()
         let root = box.root
@@ -65,6 +75,10 @@ import Testing
     /// the apply reports it, the failed container holds no veth, lease or cgroup, and removing
     /// the app leaves nothing of any of the 20.
     @Test func aFailingStartAmongTwentyLeavesNothingBehind() async throws {
+        try await Self.onOwnThread { try await failingAmongTwenty() }
+    }
+
+    func failingAmongTwenty() async throws {
         guard BusyboxRoot.canRun else { return }
         let box = try BusyboxRoot()
         let root = box.root
@@ -113,6 +127,10 @@ import Testing
     /// endpoint). Among 20 this passed only when another start attached after the failure and
     /// swept the dead record; alone there is no such start, so this fails without the release.
     @Test func aFailedStartAloneLeavesNoAttachment() async throws {
+        try await Self.onOwnThread { try await failedAlone() }
+    }
+
+    func failedAlone() async throws {
         guard BusyboxRoot.canRun else { return }
         let box = try BusyboxRoot()
         let yaml = "name: failone\nservices:\n  s1:\n    image: bb:1\n    command: [\"/no/such/command\"]\n    stop_grace_period: 0s\n"
@@ -272,12 +290,13 @@ enum Deadline {
         func resume(_ value: Result<T, any Error>?) { continuation.withLock { $0.take() }?.resume(returning: value) }
     }
 
-    /// `body`'s result, or nil when it did not finish within `seconds`.
+    /// `body`'s result, or nil when it did not finish within `seconds`. `body` runs on a thread
+    /// of its own (an unstructured task would not inherit the caller's), not the shared pool.
     static func run<T: Sendable>(seconds: Int, _ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error>? {
         let once = Once<T>()
         return await withCheckedContinuation { continuation in
             once.continuation.withLock { $0 = continuation }
-            Task {
+            Task(executorPreference: DedicatedExecutor(label: "cnc-test-deadline")) {
                 do { once.resume(.success(try await body())) } catch { once.resume(.failure(error)) }
             }
             DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds)) { once.resume(nil) }

@@ -106,6 +106,17 @@ import Testing
     @Test(arguments: [(Int64(0), "0B"), (212, "212B"), (16_430_000, "16.43MB"), (1_234, "1.234kB"), (999_999, "1000kB"), (2_000_000_000, "2GB")])
     func humanSize(_ bytes: Int64, _ text: String) { #expect(Units.humanSize(bytes) == text) }
 
+    /// go-units' HumanDuration at its edges: just created, long ago, and the rounding of hours.
+    static let durations: [(Double, String)] = [
+        (-5, "Less than a second"), (0.4, "Less than a second"), (1, "1 second"), (59.9, "59 seconds"),
+        (60, "About a minute"), (119, "About a minute"), (120, "2 minutes"), (3599, "59 minutes"),
+        (3600, "About an hour"), (5399, "About an hour"), (5400, "2 hours"), (169_200, "47 hours"),
+        (172_800, "2 days"), (1_123_200, "13 days"), (1_209_600, "2 weeks"), (5_097_600, "8 weeks"),
+        (5_184_000, "2 months"), (62_985_600, "24 months"), (63_072_000, "2 years"), (315_360_000, "10 years"),
+    ]
+    @Test(arguments: durations)
+    func humanDuration(_ seconds: Double, _ text: String) { #expect(Units.humanDuration(seconds: seconds) == text) }
+
     @Test func statsUnits() {
         #expect(Units.humanSize(1_680, precision: 3) == "1.68kB")
         #expect(Units.bytesSize(200_704) == "196KiB")

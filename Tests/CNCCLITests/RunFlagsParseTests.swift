@@ -19,6 +19,7 @@ import Testing
                                       logLevel: c.global.logLevel.map { $0.level.rawValue })
         inv.cgroupManager = c.global.cgroupManager
         inv.detachKeys = c.detachKeys
+        inv.sigProxy = c.sigProxy == .true
         return inv
     }
 

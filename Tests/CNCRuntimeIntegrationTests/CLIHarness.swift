@@ -111,7 +111,10 @@ final class CNCHarness {
         if !ids.isEmpty { try cnc(["rm", "-f", "-v"] + ids) }
         // Runs join the default bridge network: it (and any other network) goes with the root,
         // taking its bridge and nft table along.
-        for n in try cnc(["network", "ls", "-q"]).out.split(separator: "\n") {
+        // (`host` and `none` are docker's predefined pseudo-networks: nothing to remove.)
+        for line in try cnc(["network", "ls", "--format", "{{.ID}} {{.Driver}}"]).out.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            guard let n = f.first, f.last != "host", f.last != "null" else { continue }
             #expect(try cnc(["network", "rm", String(n)]).status == 0, "network \(n) left behind")
         }
         for id in ids {

@@ -142,7 +142,7 @@ extension ContainerInspect {
         var networks: [String: JSONValue] = [:]
         var ports: [String: [JSONValue]] = [:]
         for a in attachments {
-            networks[a.network] = .object([
+            networks[PredefinedNetworks.shownName(a.network)] = .object([
                 "NetworkID": .string(a.networkID), "IPAddress": .string(a.address.description),
                 "IPPrefixLen": .int(Int64(a.prefixLength)), "Gateway": .string(a.gateway?.description ?? ""),
                 "Aliases": .array(a.names.map { .string($0) }),

@@ -102,14 +102,7 @@ struct ContainerList: ParsableArguments {
         return f.date(from: s)?.timeIntervalSince1970
     }
 
-    static func ago(_ seconds: Double) -> String {
-        let s = Int(max(0, seconds))
-        if s < 1 { return "Less than a second" }
-        if s < 60 { return "\(s) second\(s == 1 ? "" : "s")" }
-        if s < 3600 { return "\(s / 60) minute\(s / 60 == 1 ? "" : "s")" }
-        if s < 86400 { return "\(s / 3600) hour\(s / 3600 == 1 ? "" : "s")" }
-        return "\(s / 86400) day\(s / 86400 == 1 ? "" : "s")"
-    }
+    static func ago(_ seconds: Double) -> String { Units.humanDuration(seconds: seconds) }
 
     /// Docker's STATUS column: "Up 3 seconds (healthy)", "Exited (0) 2 minutes ago", "Created".
     static func status(_ s: ContainerState) -> String {

@@ -17,6 +17,7 @@ struct NetworkInspect: ParsableCommand {
     func run() throws {
         let manager = global.networkManager()
         try InspectOutput.emit(networks, format: format) { ref in
+            if let p = PredefinedNetworks.pseudo(ref) { return PredefinedNetworks.document(p) }
             do { return try Self.document(try manager.network(ref), manager: manager) } catch let e as CNCError where e.code == .notFound {
                 throw CNCError(.notFound, "No such network: \(ref)")
             }
@@ -41,11 +42,12 @@ struct NetworkInspect: ParsableCommand {
         var ipamConfig: [String: JSONValue] = [:]
         if let s = n.subnet { ipamConfig["Subnet"] = .string(s.description) }
         if let g = n.gateway { ipamConfig["Gateway"] = .string(g.description) }
-        var options: [String: JSONValue] = [:]
+        let isDefault = n.name == NetworkManager.defaultNetworkName
+        var options: [String: JSONValue] = isDefault ? PredefinedNetworks.defaultBridgeOptions(bridge: n.bridge) : [:]
         if let b = n.bridge { options["com.docker.network.bridge.name"] = .string(b) }
         if let p = n.parent { options["parent"] = .string(p) }
         return .object([
-            "Name": .string(n.name), "Id": .string(n.id), "Created": .string(ContainerInspect.rfc3339(n.created * 1_000_000_000)),
+            "Name": .string(PredefinedNetworks.shownName(n.name)), "Id": .string(n.id), "Created": .string(ContainerInspect.rfc3339(n.created * 1_000_000_000)),
             "Scope": .string("local"), "Driver": .string(n.driver.rawValue), "EnableIPv4": .bool(true), "EnableIPv6": .bool(false),
             "IPAM": .object([
                 "Driver": .string("default"), "Options": .object([:]),

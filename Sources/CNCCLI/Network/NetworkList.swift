@@ -17,27 +17,41 @@ struct NetworkList: ParsableCommand {
     func run() throws {
         let manager = global.networkManager()
         _ = try? manager.sweep()
-        let nets = try manager.list()
-        func id(_ n: NetworkConfig) -> String { noTrunc ? n.id : String(n.id.prefix(12)) }
-        if quiet { nets.forEach { print(id($0)) }; return }
+        // Docker's three predefined networks with the others, by name: the default one as
+        // `bridge`, and `host` and `none` (PredefinedNetworks).
+        let rows = (try manager.list().map { Row(network: $0) } + PredefinedNetworks.pseudo.map { Row(pseudo: $0) })
+            .sorted { $0.name < $1.name }
+        func id(_ n: Row) -> String { noTrunc ? n.id : String(n.id.prefix(12)) }
+        if quiet { rows.forEach { print(id($0)) }; return }
         if let format, format != "table", format != "text" {
             let t = GoTemplate(format == "json" ? "{{json .}}" : format)
             try t.validate()
-            let lines = try nets.map { n in
+            let lines = try rows.map { n in
                 try t.render(json: .object([
-                    "ID": .string(id(n)), "Name": .string(n.name), "Driver": .string(n.driver.rawValue), "Scope": .string("local"),
-                    "IPv4": .string("true"), "IPv6": .string("false"), "Internal": .string(n.internal ? "true" : "false"),
+                    "ID": .string(id(n)), "Name": .string(n.name), "Driver": .string(n.driver), "Scope": .string("local"),
+                    "IPv4": .string("true"), "IPv6": .string("false"), "Internal": .string(n.isInternal ? "true" : "false"),
                     "Labels": .string(n.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")),
-                    "CreatedAt": .string(ContainerInspect.rfc3339(n.created * 1_000_000_000)),
+                    "CreatedAt": .string(n.created.map { ContainerInspect.rfc3339($0 * 1_000_000_000) } ?? "0001-01-01 00:00:00 +0000 UTC"),
                 ]))
             }
             if t.isTable { print(TabWriter.format([t.header(["ID": "NETWORK ID"])] + lines), terminator: "") } else { lines.forEach { print($0) } }
             return
         }
         var table = [["NETWORK ID", "NAME", "DRIVER", "SCOPE", "SUBNET", "INTERNAL"]]
-        for n in nets {
-            table.append([id(n), n.name, n.driver.rawValue, "local", n.subnet?.description ?? "-", n.internal ? "yes" : "no"])
+        for n in rows {
+            table.append([id(n), n.name, n.driver, "local", n.subnet?.description ?? "-", n.isInternal ? "yes" : "no"])
         }
         print(TabWriter.render(table), terminator: "")
+    }
+
+    /// One line of the listing: a network of the root, or a predefined pseudo-network.
+    struct Row {
+        var id: String, name: String, driver: String, subnet: IPv4Subnet?, isInternal = false
+        var labels: [String: String] = [:], created: Int64?
+        init(network n: NetworkConfig) {
+            id = n.id; name = PredefinedNetworks.shownName(n.name); driver = n.driver.rawValue; subnet = n.subnet
+            isInternal = n.internal; labels = n.labels; created = n.created
+        }
+        init(pseudo p: PredefinedNetworks.Pseudo) { id = p.id; name = p.name; driver = p.driver; subnet = nil }
     }
 }

@@ -17,6 +17,7 @@ struct NetworkRemove: ParsableCommand {
         var failed = false
         for ref in networks {
             do {
+                if let p = PredefinedNetworks.pseudo(ref) { throw PredefinedNetworks.removalRefused(p) }
                 try manager.remove(ref)
                 print(ref)
             } catch let e as CNCError {
