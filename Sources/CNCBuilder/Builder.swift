@@ -239,6 +239,7 @@ public final class Builder {
         state.append(layer, history: history)
         state.key = key
         try cache.store(key, BuildCache.Entry(history: state.image.history?.last ?? history, layer: layer))
+        Trace.mark("build: step recorded in the cache")
         return false
     }
 

@@ -18,10 +18,15 @@ public struct StartIO: Sendable {
     /// With `ttyInput`: typed one after the other, these detach the caller (`follow` says
     /// `.detached`); the container runs on.
     public var detachKeys: [UInt8]
+    /// The caller waits for the container, then removes it itself (`removeReaped`), as a
+    /// foreground `--rm` run does, without `--rm`'s throwaway upper directory: direct mode (no
+    /// monitor, no log) with the upper directory kept on disk until then (`cnc build`'s RUN).
+    public var reapedByCaller: Bool
     public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false,
-                detachKeys: [UInt8] = DetachKeys.defaultSequence) {
+                detachKeys: [UInt8] = DetachKeys.defaultSequence, reapedByCaller: Bool = false) {
         self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.ttyInput = ttyInput
         self.detachKeys = detachKeys
+        self.reapedByCaller = reapedByCaller
     }
 }
 
@@ -203,7 +208,7 @@ extension Runtime {
                 conf.add("cgrouphookcmd", a)
             }
         }
-        if Self.runsDirect(c.config, attached: io.attachOut != nil) {
+        if Self.runsDirect(c.config, attached: io.attachOut != nil, reapedByCaller: io.reapedByCaller) {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
@@ -315,8 +320,8 @@ extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
     /// log): a foreground `--rm` run without tty, restart policy, health check, journald log or
     /// `--sdnotify=container` (the monitor relays the container's notifications).
-    public static func runsDirect(_ c: ContainerConfig, attached: Bool) -> Bool {
-        c.autoRemove && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
+    public static func runsDirect(_ c: ContainerConfig, attached: Bool, reapedByCaller: Bool = false) -> Bool {
+        (c.autoRemove || reapedByCaller) && attached && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
             && c.sdNotify != .container
     }
 
