@@ -58,10 +58,14 @@ extension Builder {
         Trace.mark("build RUN: created")
         let (status, tail, direct) = try follow(created, progress: shown)
         // Runs before the defer above: a direct run is reaped, so it goes without a monitor to
-        // wait for (its cgroups on a second thread), once its upper directory is committed.
+        // wait for, once its upper directory is committed; on a thread of its own while the
+        // build goes on (joined before the build returns: see finishRemovals).
         defer {
-            if direct { reaped = true; try? runtime.removeReaped(created) }
-            Trace.mark("build RUN: container removed")
+            if direct {
+                reaped = true
+                let runtime = self.runtime
+                removals.append(Threads.start { try runtime.removeReaped(created) })
+            }
         }
         Trace.mark("build RUN: exited \(status)")
         guard status == 0 else { throw RunFailure(command: argv, status: status, tail: tail) }

@@ -29,6 +29,8 @@ public final class Builder {
     var pulled: Set<String> = []
     /// probe(): a step that would run (or a pull) ends the walk instead.
     var probing = false
+    /// RUN containers being removed on threads of their own while later steps run.
+    var removals: [Threads.Joinable<Void>] = []
 
     public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                 pull: @escaping (String) throws -> Void) throws {
@@ -43,7 +45,17 @@ public final class Builder {
         scratch = try BuildSweep.makeScratch(stateRoot: store.paths.stateRoot)
     }
 
-    deinit { try? FileSystem.removeTree(scratch) }
+    deinit {
+        finishRemovals()
+        try? FileSystem.removeTree(scratch)
+    }
+
+    /// Waits for the RUN containers' removals: nothing of a build outlives it, failed or not.
+    func finishRemovals() {
+        for r in removals { _ = try? r.join() }
+        removals = []
+        Trace.mark("build: RUN containers removed")
+    }
 
     /// Sweeps what killed builds left, then builds: what `cnc build` and cncapply's `build:` run.
     public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
@@ -54,7 +66,8 @@ public final class Builder {
 
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
     public func build() throws -> ResolvedImage {
-        try store.withIngestHold { try buildHeld() }
+        defer { finishRemovals() }
+        return try store.withIngestHold { try buildHeld() }
     }
 
     /// The manifest digest this build would give without running anything, when every step is
