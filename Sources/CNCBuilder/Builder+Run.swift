@@ -50,9 +50,24 @@ extension Builder {
         let (mounts, targets) = try runMounts(spec.mounts, secrets: &secrets)
         c.mounts = mounts
         c.env = env + secrets.env
-        let created = try runtime.create(c)
-        defer { try? runtime.remove(created.id.rawValue, force: true) }
-        let (status, tail) = try follow(created, progress: shown)
+        Trace.mark("build RUN: begins")
+        // startsNext: its cgroups are made on a second thread while init is cloned.
+        let created = try runtime.create(c, startsNext: true)
+        var reaped = false
+        defer { if !reaped { try? runtime.remove(created.id.rawValue, force: true) } }
+        Trace.mark("build RUN: created")
+        let (status, tail, direct) = try follow(created, progress: shown)
+        // Runs before the defer above: a direct run is reaped, so it goes without a monitor to
+        // wait for, once its upper directory is committed; on a thread of its own while the
+        // build goes on (joined before the build returns: see finishRemovals).
+        defer {
+            if direct {
+                reaped = true
+                let runtime = self.runtime
+                removals.append(Threads.start { try runtime.removeReaped(created) })
+            }
+        }
+        Trace.mark("build RUN: exited \(status)")
         guard status == 0 else { throw RunFailure(command: argv, status: status, tail: tail) }
         let hidden = Self.mountStubs(targets, upper: runtime.store.directory(created.id) + "/upper", lowers: created.lowerDirs)
         return try commitUpper(created, hidden: ContainerChanges.runtimeMountPoints.union(hidden), state: state)
@@ -78,18 +93,25 @@ extension Builder {
     }
 
     /// Starts the container with its output on a pipe we read (each line to the progress, the
-    /// last ones kept for an error); Ctrl-C and kill reach it while it runs. Its exit status.
-    func follow(_ c: CNCRuntime.ContainerConfig, progress shown: BuildProgress.Step?) throws -> (Int32, [String]) {
+    /// last ones kept for an error); Ctrl-C and kill reach it while it runs. Its exit status, the
+    /// last lines, and whether it ran in direct mode (reaped here: see Runtime.removeReaped).
+    func follow(_ c: CNCRuntime.ContainerConfig, progress shown: BuildProgress.Step?) throws -> (Int32, [String], Bool) {
         let pipe = try Pipe()
         // An Optional, not a `let` set in do/catch: the compiler cannot initialise a
         // non-copyable `let` there. The pipe's ends close with it when a start fails.
         var startedOrNil: StartedContainer? = nil
         do {
-            startedOrNil = try runtime.start(c.id, io: StartIO(attachOut: pipe.write.raw, attachErr: pipe.write.raw), config: c)
+            // Nothing outlives the build (no restart, health check or tty): the runtime's direct
+            // mode, as a foreground `cnc run --rm`. The build is init's parent and reaps it; no
+            // monitor process, no log file (the output comes down the pipe); the upper directory
+            // stays until the build has committed it.
+            let io = StartIO(attachOut: pipe.write.raw, attachErr: pipe.write.raw, reapedByCaller: true)
+            startedOrNil = try runtime.start(c.id, io: io, config: c)
         } catch let f as Runtime.StartFailure {
-            return (f.status, [f.message])
+            return (f.status, [f.message], false)
         }
-        guard let started = startedOrNil.take() else { return (125, []) }
+        guard let started = startedOrNil.take() else { return (125, [], false) }
+        let direct = started.isDirect
         pipe.write.close()
         let pid = started.pid
         cancellation.started(pid)
@@ -119,7 +141,7 @@ extension Builder {
         cancellation.ended(pid)
         let tail = (try? reader.join()) ?? []
         pipe.read.close()
-        return (status, tail)
+        return (status, tail, direct)
     }
 
     /// The container's upper directory as a layer (whiteouts for deletions, opaque markers for
@@ -127,6 +149,7 @@ extension Builder {
     func commitUpper(_ c: CNCRuntime.ContainerConfig, hidden: Set<String>, state: StageState) throws -> BuiltLayer? {
         let upper = runtime.store.directory(c.id) + "/upper"
         let changes = ContainerChanges.changes(upper: DiskLayerTree(root: upper), lowers: c.lowerDirs.map { DiskLayerTree(root: $0) }, hidden: hidden)
+        Trace.mark("build RUN: upper compared")
         if changes.isEmpty { return nil }
         let tmp = try FileStream.createTemporary(in: scratch, prefix: "layer-")
         do {
@@ -135,6 +158,8 @@ extension Builder {
             try TreeArchiver(tar).addUpperLayer(upper, skipping: hidden)
             try tar.finish()
             tmp.close()
+            Trace.mark("build RUN: layer tar written")
+            defer { Trace.mark("build RUN: layer stored and unpacked") }
             return try store.adoptBuiltLayer(tarPath: tmp.path, parentDiffIDs: state.diffIDs).layer
         } catch {
             tmp.close()

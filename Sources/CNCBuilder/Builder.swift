@@ -32,6 +32,8 @@ public final class Builder {
     let cancellation = BuildCancellation()
     /// probe(): a step that would run (or a pull) ends the walk instead.
     var probing = false
+    /// RUN containers being removed on threads of their own while later steps run.
+    var removals: [Threads.Joinable<Void>] = []
 
     public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                 pull: @escaping (String) throws -> Void) throws {
@@ -46,7 +48,17 @@ public final class Builder {
         scratch = try BuildSweep.makeScratch(stateRoot: store.paths.stateRoot)
     }
 
-    deinit { try? FileSystem.removeTree(scratch) }
+    deinit {
+        finishRemovals()
+        try? FileSystem.removeTree(scratch)
+    }
+
+    /// Waits for the RUN containers' removals: nothing of a build outlives it, failed or not.
+    func finishRemovals() {
+        for r in removals { _ = try? r.join() }
+        removals = []
+        Trace.mark("build: RUN containers removed")
+    }
 
     /// Sweeps what killed builds left, then builds: what `cnc build` and cncapply's `build:` run.
     public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
@@ -72,7 +84,8 @@ public final class Builder {
 
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
     public func build() throws -> ResolvedImage {
-        try store.withIngestHold { try buildHeld() }
+        defer { finishRemovals() }
+        return try store.withIngestHold { try buildHeld() }
     }
 
     /// The manifest digest this build would give without running anything, when every step is
@@ -260,6 +273,7 @@ public final class Builder {
         state.append(layer, history: history)
         state.key = key
         try cache.store(key, BuildCache.Entry(history: state.image.history?.last ?? history, layer: layer))
+        Trace.mark("build: step recorded in the cache")
         return false
     }
 

@@ -22,10 +22,15 @@ public struct StartIO: Sendable {
     /// of one while the container runs on. Such a start never runs in direct mode (the container
     /// needs its monitor), and a `--rm` container is removed by the monitor when it exits.
     public var proxiesSignals = true
+    /// The caller waits for the container, then removes it itself (`removeReaped`), as a
+    /// foreground `--rm` run does, without `--rm`'s throwaway upper directory: direct mode (no
+    /// monitor, no log) with the upper directory kept on disk until then (`cnc build`'s RUN).
+    public var reapedByCaller: Bool
     public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false,
-                detachKeys: [UInt8] = DetachKeys.defaultSequence) {
+                detachKeys: [UInt8] = DetachKeys.defaultSequence, reapedByCaller: Bool = false) {
         self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.ttyInput = ttyInput
         self.detachKeys = detachKeys
+        self.reapedByCaller = reapedByCaller
     }
 }
 
@@ -207,7 +212,7 @@ extension Runtime {
                 conf.add("cgrouphookcmd", a)
             }
         }
-        if Self.runsDirect(c.config, attached: io.attachOut != nil, proxiesSignals: io.proxiesSignals) {
+        if Self.runsDirect(c.config, attached: io.attachOut != nil, proxiesSignals: io.proxiesSignals, reapedByCaller: io.reapedByCaller) {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
@@ -318,11 +323,13 @@ extension Runtime {
 
 extension Runtime {
     /// True when a start of `c` runs in direct mode (the CLI is init's parent, no monitor, no
-    /// log): a foreground `--rm` run without tty, restart policy, health check, journald log or
+    /// log): a foreground `--rm` run (or a start whose caller reaps and removes the container
+    /// itself, `cnc build`'s RUN) without tty, restart policy, health check, journald log or
     /// `--sdnotify=container` (the monitor relays the container's notifications), and with its
     /// caller's signals proxied (`--sig-proxy=false` lets the caller die first).
-    public static func runsDirect(_ c: ContainerConfig, attached: Bool, proxiesSignals: Bool = true) -> Bool {
-        c.autoRemove && attached && proxiesSignals && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil && c.log.effectiveDriver != .journald
+    public static func runsDirect(_ c: ContainerConfig, attached: Bool, proxiesSignals: Bool = true, reapedByCaller: Bool = false) -> Bool {
+        (c.autoRemove || reapedByCaller) && attached && proxiesSignals && !c.tty && c.restartPolicy.name == .no && c.healthcheck == nil
+            && c.log.effectiveDriver != .journald
             && c.sdNotify != .container
     }
 

@@ -74,3 +74,28 @@ struct GraceWaitTests {
         #expect(GraceWait.message(pid: me, signal: 9, timeout: 10, ownPIDNamespace: true) == nil)
     }
 }
+
+/// Which starts run in direct mode (the caller is init's parent and reaps it; no monitor).
+@Suite struct DirectModeTests {
+    static func config() -> ContainerConfig { ContainerConfig(id: ContainerID.random(), name: "x", image: "img", lowerDirs: ["/l"]) }
+
+    @Test func aForegroundRmRunsDirect() {
+        var c = Self.config()
+        #expect(!Runtime.runsDirect(c, attached: true))
+        c.autoRemove = true
+        #expect(Runtime.runsDirect(c, attached: true))
+        #expect(!Runtime.runsDirect(c, attached: false))
+    }
+
+    /// `cnc build`'s RUN: not `--rm` (its upper dir must outlive the run), reaped by the caller.
+    @Test func aCallerThatReapsRunsDirectWithoutRm() throws {
+        var c = Self.config()
+        #expect(Runtime.runsDirect(c, attached: true, reapedByCaller: true))
+        #expect(!Runtime.runsDirect(c, attached: false, reapedByCaller: true))
+        c.tty = true
+        #expect(!Runtime.runsDirect(c, attached: true, reapedByCaller: true))
+        c.tty = false
+        c.restartPolicy = try RestartPolicy(parsing: "on-failure:2")
+        #expect(!Runtime.runsDirect(c, attached: true, reapedByCaller: true))
+    }
+}
