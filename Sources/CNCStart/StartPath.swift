@@ -14,7 +14,8 @@ import Logging
 /// side, and the bridge driver's netlink half (`network`; firewall changes, which a plain start
 /// on an existing bridge does not need, run in the `cnc-net nft` helper). It runs `run` /
 /// `create` when RunFlags.parseFast understands every argument and the image's layers are
-/// unpacked already; anything else (help, errors, a first unpack) goes to cnc-cli, which then
+/// unpacked already (and, under the systemd driver, `update` of limits: UpdatePath); anything
+/// else (help, errors, a first unpack) goes to cnc-cli, which then
 /// behaves exactly as if it had been called directly.
 public enum StartPath {
     public static let fullCLI = "cnc-cli"
@@ -43,6 +44,7 @@ public enum StartPath {
     /// before anything was created). Errors from then on are reported here, as the full CLI would.
     static func attempt(_ original: [String], network: Network?) -> Outcome {
         let globals = LeadingGlobalOptions(original)
+        if globals.missingValue == nil, globals.rest.first == "update", globals.value("--log-level") == nil { return UpdatePath.attempt(globals) }
         guard globals.missingValue == nil, let verb = globals.rest.first, verb == "run" || verb == "create",
               var inv = RunFlags.parseFast(Array(globals.rest.dropFirst()), withDetach: verb == "run") else { return .declined }
         inv.root = inv.root ?? globals.value("--root")

@@ -29,6 +29,20 @@ import Testing
         }
         #expect(try s.h.units("cnc-").isEmpty)
 
+        // `update` of limits: the front too; the unit's property and the saved config change.
+        #expect(try s.cnc(["run", "-d", "--name", "upd", "--cgroup-manager", "systemd", "--network", "none", "--rootfs", s.rootfs,
+                           "busybox", "sleep", "300"]).status == 0)
+        let up = try s.h.exec([SystemdCNC.bin + "/cnc", "--root", s.root, "update", "--memory", "70m", "--pids-limit=33", "upd"],
+                              env: ["CNC_TRACE": "1"])
+        #expect(up.status == 0 && up.out == "upd\n" && up.err.contains("parsed (update path)"), "\(up)")
+        let id = try s.cnc(["inspect", "-f", "{{.Id}}", "upd"]).out.trimmingSpaces
+        let p = try s.h.show("cnc-\(id).scope", ["MemoryMax", "TasksMax"])
+        #expect(p["MemoryMax"] == "73400320" && p["TasksMax"] == "33", "\(p)")
+        #expect(try s.cnc(["inspect", "-f", "{{.HostConfig.Memory}}", "upd"]).out == "73400320\n")
+        let missing = try s.cnc(["update", "--memory", "71m", "nosuch"])
+        #expect(missing.status == 1 && missing.err == "Error: No such container: nosuch\n", "\(missing)")
+        #expect(try s.cnc(["rm", "-f", "upd"]).status == 0)
+
         // A start systemd refuses (its slice masked): Docker's exit status, the unit named,
         // no container, no unit.
         #expect(try s.h.exec(["systemctl", "mask", "--runtime", "masked.slice"]).status == 0)
