@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(name: "CNCDNSCoreTests", dependencies: ["CNCDNSCore"]),
         .testTarget(name: "CNCSystemTests", dependencies: ["CNCCore", "CNCSystem", "CShim"]),
         .testTarget(name: "CNCSystemIntegrationTests", dependencies: ["CNCCore", "CNCSystem"]),
-        .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCCgroups", "CNCTestSupport"]),
+        .testTarget(name: "CNCCgroupsTests", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CNCTestSupport"]),
         .testTarget(name: "CNCCgroupsIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCCgroups", "CNCSystemd", "CNCTestSupport"]),
         .testTarget(name: "CNCNetworkTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork"]),
         .testTarget(name: "CNCNetworkIntegrationTests", dependencies: ["CNCCore", "CNCSystem", "CNCNetwork", "CNCDNSCore", "CNCNftables"]),

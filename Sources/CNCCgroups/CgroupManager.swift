@@ -3,7 +3,7 @@ import CNCSystem
 
 /// Creates, limits, inspects and removes container cgroups. Paths are relative to each
 /// hierarchy's root, e.g. "cnc/<id>". One interface for every driver: cgroupfs v1 and v2 here,
-/// systemd in CNCSystemd (it turns `path` into the scope `cnc-<id>.scope`).
+/// systemd in SystemdCgroupManager (it turns `path` into the scope `cnc-<id>.scope`).
 public protocol CgroupManager: Sendable {
     var kind: CgroupDriverKind { get }
     /// True when a process can join only through `addProcess` (systemd makes the scope with its
@@ -15,6 +15,10 @@ public protocol CgroupManager: Sendable {
     func update(_ path: String, limits: CgroupLimits) throws
     /// Moves `pid` into the cgroup.
     func addProcess(_ pid: Int32, to path: String) throws
+    /// Starts moving `pid` into the cgroup and returns what completes it: the caller works on
+    /// meanwhile (systemd makes a scope while init sets up) and calls it before `pid` may run
+    /// the workload. Default: addProcess at once.
+    func beginAddProcess(_ pid: Int32, to path: String) throws -> @Sendable () throws -> Void
     /// Every cgroup.procs file a new process must be written to (the monitor does it itself).
     func procsFiles(_ path: String) -> [String]
     /// The file and key whose counter grows on each OOM kill in the cgroup.
@@ -105,6 +109,11 @@ public enum CgroupManagers {
 extension CgroupManager {
     public var joinsThroughManager: Bool { false }
     public func refusal(_ limits: CgroupLimits) -> CNCError? { nil }
+
+    public func beginAddProcess(_ pid: Int32, to path: String) throws -> @Sendable () throws -> Void {
+        try addProcess(pid, to: path)
+        return {}
+    }
 
     /// Removes the cgroup and, once empty, cnc's own parent (`cnc rm`: after removing every
     /// container nothing of cnc is left in the cgroup trees).

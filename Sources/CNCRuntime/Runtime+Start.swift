@@ -384,8 +384,12 @@ extension Runtime {
         let attaching = network.map { n in Threads.start { try n.attach(container: c.config, pid: pid) } }
         do {
             try ensureCgroups?()
-            try cgroups.addProcess(pid, to: cg)
+            // systemd makes the scope (init's pid in it) while init sets up its root and this
+            // thread writes config.json; the join completes before init is released.
+            let joined = try cgroups.beginAddProcess(pid, to: cg)
+            if cgroups.joinsThroughManager { try? StartPreparations.finishSpec(c.config.id) }
             try attaching?.join()
+            try joined()
         } catch {
             // An attach that succeeded while the cgroups failed is undone (the namespace dies with init).
             if let attaching, (try? attaching.join()) != nil { try? network?.detach(container: c.config) }

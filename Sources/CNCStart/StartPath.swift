@@ -14,7 +14,8 @@ import Logging
 /// side, and the bridge driver's netlink half (`network`; firewall changes, which a plain start
 /// on an existing bridge does not need, run in the `cnc-net nft` helper). It runs `run` /
 /// `create` when RunFlags.parseFast understands every argument and the image's layers are
-/// unpacked already; anything else (help, errors, a first unpack) goes to cnc-cli, which then
+/// unpacked already (and, under the systemd driver, `update` of limits: UpdatePath); anything
+/// else (help, errors, a first unpack) goes to cnc-cli, which then
 /// behaves exactly as if it had been called directly.
 public enum StartPath {
     public static let fullCLI = "cnc-cli"
@@ -44,6 +45,7 @@ public enum StartPath {
     /// before anything was created). Errors from then on are reported here, as the full CLI would.
     static func attempt(_ original: [String], network: Network?) -> Outcome {
         let globals = LeadingGlobalOptions(original)
+        if globals.missingValue == nil, globals.rest.first == "update", globals.value("--log-level") == nil { return UpdatePath.attempt(globals) }
         guard globals.missingValue == nil, let verb = globals.rest.first, verb == "run" || verb == "create",
               var inv = RunFlags.parseFast(Array(globals.rest.dropFirst()), withDetach: verb == "run") else { return .declined }
         inv.root = inv.root ?? globals.value("--root")
@@ -54,17 +56,24 @@ public enum StartPath {
         // image too (`unpackedImage` below fails): cnc-cli pulls it unless --pull never.
         guard (try? inv.flags.pullPolicy()) ?? .always != .always else { return .declined }
         if case .bridge = mode, network == nil { return .declined }
-        // The systemd driver (libsystemd) lives in the full CLI: only cgroupfs starts here.
-        guard usesCgroupfs(inv.cgroupManager ?? globals.value("--cgroup-manager"), stateRoot: Runtime.stateRoot(option: inv.root)) else { return .declined }
+        // cgroupfs, or systemd when its private socket answers (root): the front speaks D-Bus
+        // itself. Anything else (a bad value, no systemd to talk to) is cnc-cli's to report.
+        let stateRoot = Runtime.stateRoot(option: inv.root)
+        guard let driver = cgroupDriver(inv.cgroupManager ?? globals.value("--cgroup-manager"), stateRoot: stateRoot) else { return .declined }
+        var cgroups: (any CgroupManager)? = nil
+        if driver == .systemd {
+            guard let m = systemdManager() else { return .declined }
+            cgroups = m
+        }
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
         // for an RCU grace period (~10 ms here), which then overlaps all of the setup below
         // (measured: a lone start 22.6 -> 15.6 ms; back-to-back starts unchanged).
         let primed = verb == "run" && Host.environment("CNC_NO_PRIME") == nil
         if primed { MigrationPrimer.prime(layout: CgroupManagers.hostLayout()) }
         Trace.mark("parsed (start path)")
-        let stateRoot = Runtime.stateRoot(option: inv.root)
         guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),
-              var runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) else { return .declined }
+              var runtime = try? Runtime(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot), cgroups: cgroups)
+        else { return .declined }
         runtime.network = network?.attacher(stateRoot)
         runtime.primesMigration = !primed
         do {
@@ -78,21 +87,30 @@ public enum StartPath {
         }
     }
 
-    /// cgroupfs asked for, or auto on a host whose PID 1 is not systemd (one small read) unless
-    /// the root's containers are systemd's (auto keeps to them; a second small read), or on a
-    /// systemd host whose root's containers are cgroupfs ones.
-    static func usesCgroupfs(_ flag: String?, stateRoot: String) -> Bool {
+    /// The driver `flag` (or CNC_CGROUP_MANAGER) asks for; `auto`: systemd on a host whose PID 1
+    /// is systemd (one small read), unless the root's containers are the other driver's (auto
+    /// keeps to them; a second small read). nil for a value the front leaves to cnc-cli.
+    static func cgroupDriver(_ flag: String?, stateRoot: String) -> CgroupDriverKind? {
         switch flag ?? Host.environment("CNC_CGROUP_MANAGER") ?? "auto" {
-        case "cgroupfs": return true
+        case "cgroupfs": return .cgroupfs
+        case "systemd": return .systemd
         case "auto", "":
             let detected: CgroupDriverKind = Host.pid1Command() == "systemd" ? .systemd : .cgroupfs
             guard let text = try? FileSystem.readText(stateRoot + "/cgroup-driver"), text.trimmingSpaces != detected.rawValue else {
-                return detected == .cgroupfs
+                return detected
             }
-            let recorded = Runtime.recordedCgroupDriver(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot))
-            return (recorded ?? detected) == .cgroupfs
-        default: return false
+            return Runtime.recordedCgroupDriver(stateRoot: stateRoot, runRoot: Runtime.defaultRunRoot(stateRoot: stateRoot)) ?? detected
+        default: return nil
         }
+    }
+
+    /// The systemd driver on systemd's private socket (root; connected here, so systemd
+    /// answers before anything is made), or nil: the system bus and its errors are cnc-cli's.
+    static func systemdManager() -> (any CgroupManager)? {
+        guard Host.effectiveUserID == 0, FileSystem.exists(SystemdBus.privateSocket) else { return nil }
+        let bus = SystemdBus(address: "unix:path=" + SystemdBus.privateSocket)
+        guard (try? bus.connect()) != nil else { return nil }
+        return try? SystemdCgroupManager(layout: CgroupManagers.hostLayout(), bus: bus)
     }
 
     /// The image, when it is a --rootfs directory or a stored image whose layers are unpacked.

@@ -18,7 +18,11 @@ public enum CgroupDrivers {
                                                 busProblem: { bus.problem() })
         switch choice.driver {
         case .cgroupfs: return (choice, try CgroupManagers.cgroupfs(layout: layout))
-        case .systemd: return (choice, try SystemdCgroupManager(layout: layout, bus: bus))
+        case .systemd:
+            // Unless `auto` connected already: the connection opens on a second thread while the
+            // command loads what it works on (`cnc update`: the container), off its critical path.
+            Threads.detach { try? bus.connect() }
+            return (choice, try SystemdCgroupManager(layout: layout, bus: bus))
         }
     }
 }

@@ -1,4 +1,5 @@
 import CNCCore
+import CNCSystem
 import CSystemd
 
 /// One journal entry of a container: when, what, and how (PRIORITY 3 is stderr).
@@ -18,11 +19,11 @@ public final class JournalReader: @unchecked Sendable {
     public init(matches: [String]) throws {
         var j: OpaquePointer?
         let r = sd_journal_open(&j, Int32(SD_JOURNAL_LOCAL_ONLY))
-        guard r >= 0, let j else { throw CNCError(.system, "failed to open the journal: \(SystemdBus.strerror(r))") }
+        guard r >= 0, let j else { throw CNCError(.system, "failed to open the journal: \(SystemError.describe(-r))") }
         self.j = j
         for m in matches {
             let r = m.withCString { sd_journal_add_match(j, $0, 0) }
-            if r < 0 { throw CNCError(.system, "failed to match \(m) in the journal: \(SystemdBus.strerror(r))") }
+            if r < 0 { throw CNCError(.system, "failed to match \(m) in the journal: \(SystemError.describe(-r))") }
         }
     }
 

@@ -276,11 +276,11 @@ int cshim_listen_seqpacket(const char *path) { return bound_unix(path, SOCK_SEQP
 
 int cshim_bind_dgram(const char *path) { return bound_unix(path, SOCK_DGRAM, 0); }
 
-int cshim_connect_seqpacket(const char *path) {
+static int connect_unix(const char *path, int type) {
     struct sockaddr_un sa;
     int dirfd;
     if (unix_address(path, &sa, &dirfd) < 0) return -1;
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     int r = fd < 0 ? -1 : 0;
     if (r == 0) { do { r = connect(fd, (struct sockaddr *)&sa, sizeof sa); } while (r < 0 && errno == EINTR); }
     int e = errno;
@@ -288,6 +288,9 @@ int cshim_connect_seqpacket(const char *path) {
     if (r < 0) { if (fd >= 0) close(fd); errno = e; return -1; }
     return fd;
 }
+
+int cshim_connect_seqpacket(const char *path) { return connect_unix(path, SOCK_SEQPACKET); }
+int cshim_connect_stream(const char *path) { return connect_unix(path, SOCK_STREAM); }
 
 int cshim_accept_nonblocking(int listener) {
     return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -1,5 +1,6 @@
-import CNCCgroups
+@testable import CNCCgroups
 import CNCCore
+import CNCSystem
 import Testing
 
 @Suite struct SystemdScopeTests {
@@ -105,5 +106,29 @@ import Testing
         #expect(SystemdProperties.cpuMask("0") == [1])
         #expect(SystemdProperties.cpuMask("8") == [0, 1])
         #expect(SystemdProperties.cpuMask("x") == nil && SystemdProperties.cpuMask("3-1") == nil)
+    }
+}
+
+/// How a property list goes on the wire to StartTransientUnit / SetUnitProperties (`a(sv)`).
+@Suite struct SystemdPropertyWireTests {
+    func u32(_ b: [UInt8], _ at: Int) -> UInt32 { b[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+
+    @Test func aDeviceBandwidthIsAnArrayOfStructsOfStringAndUInt64() throws {
+        var w = DBusWriter()
+        SystemdBus.appendProperties(&w, [SystemdProperty("IOReadBandwidthMax", .pathNumbers([.init(path: "/dev/sda", value: 5)]))])
+        let b = w.bytes
+        #expect(b.count == 72)
+        #expect(u32(b, 0) == 64)            // the outer array, from its first struct at 8
+        #expect(u32(b, 8) == 18 && String(decoding: b[12..<30], as: UTF8.self) == "IOReadBandwidthMax")
+        #expect(b[31] == 5 && String(decoding: b[32..<37], as: UTF8.self) == "a(st)")
+        #expect(u32(b, 40) == 24)           // the inner array, from its struct at 48
+        #expect(u32(b, 48) == 8 && String(decoding: b[52..<60], as: UTF8.self) == "/dev/sda")
+        #expect(b[64] == 5 && b[65..<72].allSatisfy { $0 == 0 })
+    }
+
+    @Test func pidsAreAnArrayOfUInt32() throws {
+        var w = DBusWriter()
+        SystemdBus.appendValue(&w, .uint32s([7, 9]))
+        #expect(w.bytes == [2, 97, 117, 0, 8, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0, 0])
     }
 }

@@ -122,6 +122,8 @@ int cshim_listen_seqpacket(const char *path);
 int cshim_bind_dgram(const char *path);
 /// A close-on-exec SOCK_SEQPACKET connection to `path` (same path rule); -1 and errno.
 int cshim_connect_seqpacket(const char *path);
+/// A close-on-exec SOCK_STREAM connection to `path` (same path rule); -1 and errno.
+int cshim_connect_stream(const char *path);
 /// accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC.
 int cshim_accept_nonblocking(int listener);
 

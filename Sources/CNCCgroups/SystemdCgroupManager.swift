@@ -1,4 +1,3 @@
-import CNCCgroups
 import CNCCore
 import CNCSystem
 import Synchronization
@@ -46,40 +45,51 @@ public struct SystemdCgroupManager: CgroupManager {
     }
 
     public func addProcess(_ pid: Int32, to path: String) throws {
+        try beginAddProcess(pid, to: path)()
+    }
+
+    /// The scope's first process: StartTransientUnit is sent now, its job waited for (and the
+    /// files written) by the closure. A later process joins the running scope at once.
+    public func beginAddProcess(_ pid: Int32, to path: String) throws -> @Sendable () throws -> Void {
         let s = try scope(path)
         if let limits = pending.limits.withLock({ $0.removeValue(forKey: path) }) {
-            try start(path, s, pid: pid, limits: limits)
+            return try start(path, s, pid: pid, limits: limits)
         } else if files.exists(s.cgroupPath) {
             // A running scope: a later process joins its delegated directories.
             for f in procsFiles(path) { try FileSystem.writeValue("\(pid)", to: f, create: false) }
+            return {}
         } else {
             throw CNCError(.notFound, "cgroup \(path) does not exist (unit \(s.unit) is not running)")
         }
     }
 
-    /// StartTransientUnit with the first process and the limits, then the hierarchies systemd
-    /// leaves alone, then every limit into the files. Nothing stays when a step fails.
-    func start(_ path: String, _ s: SystemdScope, pid: Int32, limits: CgroupLimits) throws {
+    /// StartTransientUnit with the first process and the limits (sent here); the closure waits
+    /// for its job, then makes the hierarchies systemd leaves alone and writes every limit into
+    /// the files. Nothing stays when a step fails.
+    func start(_ path: String, _ s: SystemdScope, pid: Int32, limits: CgroupLimits) throws -> @Sendable () throws -> Void {
         let id = String(path.split(separator: "/").last ?? "")
         var props = SystemdProperties.scope(slice: s.slice, pid: pid, description: "cnc container " + id, unified: unified)
         props += SystemdProperties.limits(limits, unified: unified, deviceName: Self.deviceName)
         if limits.deviceRules == nil { props += SystemdProperties.defaultDevices(deviceName: Self.deviceName) }
         // Not systemd's DefaultTasksMax: pids.max says "max" as under cgroupfs.
         if limits.pids == nil { props.append(SystemdProperty("TasksMax", .infinity)) }
-        do { try bus.startTransientUnit(s.unit, properties: props) } catch where s.ownSlice {
-            // cnc.slice may have been stopping (stopped by hand, or by an older cnc with its
-            // last container): the start job then conflicts with its stop job. Once more.
-            Processes.sleep(milliseconds: 20)
-            try bus.startTransientUnit(s.unit, properties: props)
-        }
-        Trace.mark("systemd: scope started (job done)")
-        do {
-            for f in try files.createMissing(s.cgroupPath) { try FileSystem.writeValue("\(pid)", to: f, create: false) }
-            try files.writeLimits(limits, s.cgroupPath, initial: true)
-        } catch {
-            _ = try? Processes.signal(pid, 9)
-            try? remove(path, keepParents: true)
-            throw CNCError.failed("set up", "unit \(s.unit)", cause: error)
+        let started = try bus.beginTransientUnit(s.unit, properties: props)
+        return { [bus, files, props, self] in
+            do { try bus.finish(started) } catch where s.ownSlice {
+                // cnc.slice may have been stopping (stopped by hand, or by an older cnc with its
+                // last container): the start job then conflicts with its stop job. Once more.
+                Processes.sleep(milliseconds: 20)
+                try bus.startTransientUnit(s.unit, properties: props)
+            }
+            Trace.mark("systemd: scope started (job done)")
+            do {
+                for f in try files.createMissing(s.cgroupPath) { try FileSystem.writeValue("\(pid)", to: f, create: false) }
+                try files.writeLimits(limits, s.cgroupPath, initial: true)
+            } catch {
+                _ = try? Processes.signal(pid, 9)
+                try? self.remove(path, keepParents: true)
+                throw CNCError.failed("set up", "unit \(s.unit)", cause: error)
+            }
         }
     }
 
