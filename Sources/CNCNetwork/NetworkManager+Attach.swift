@@ -212,14 +212,18 @@ extension NetworkManager {
             do { try body() } catch { if firstError == nil { firstError = error } }
         }
         // Deleting a veth costs the kernel an RCU grace period (~15 ms here). When the
-        // container's namespace is already gone (the usual case at removal), the kernel has
-        // destroyed the pair with it, so only a live namespace pays for the delete; a veth kept
+        // container's namespace is already gone (the usual case at removal), the kernel destroys
+        // the pair with it, so only a live namespace pays for the delete. That destruction is
+        // asynchronous (the kernel's netns cleanup work, slow on a loaded host): a host end still
+        // listed is deleted here, so no veth outlives the command that released it. A veth kept
         // alive by a namespace held elsewhere is found by the sweep.
         let live = isAlive(record)
         for a in attachments {
             switch a.driver {
             case .bridge:
-                if live, let h = a.hostInterface { attempt { try netlink().deleteLink(name: h) } }
+                if let h = a.hostInterface, live || FileSystem.exists("/sys/class/net/" + h) {
+                    attempt { try netlink().deleteLink(name: h) }
+                }
                 attempt { try applyPorts(a.ports, to: a.address, delete: true) }
                 if let net = try? network(a.network), net.id == a.networkID, let subnet = net.subnet {
                     let ipam = IPAM(directory: paths.leases(network: net.id), subnet: subnet, gateway: net.gateway)
