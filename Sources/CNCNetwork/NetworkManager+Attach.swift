@@ -43,6 +43,8 @@ extension NetworkManager {
     /// `netnsPath`: only the attachment of that namespace (the monitor releasing the one of an
     /// init that exited leaves alone whatever a later start attached).
     public func detach(container: ContainerID, netnsPath: String? = nil) throws {
+        var dying: [String] = []
+        defer { awaitGone(dying) }
         try locked {
             let dir = paths.container(container.rawValue)
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
@@ -50,13 +52,28 @@ extension NetworkManager {
                 return
             }
             if let netnsPath, record.netnsPath != netnsPath { return }
-            try release(record, record.attachments)
+            try release(record, record.attachments, dying: &dying)
             try FileSystem.removeTree(dir)
             let live = try records()
             try writeDNSRecords(live)
             stopUnusedResolvers(live: live)
             try refreshPeers(of: record, excluding: container, all: live)
         }
+    }
+
+    /// Waits, outside the lock, for host veths whose namespace is gone to go with it (the
+    /// kernel's netns cleanup is asynchronous and batched: concurrent releases wait for one
+    /// pass, where deleting each would cost an RCU grace period under the lock); what is still
+    /// listed after a second is deleted. No veth outlives the command that released it.
+    func awaitGone(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        let deadline = Processes.monotonicNanos() + 1_000_000_000
+        var left = names
+        while !left.isEmpty && Processes.monotonicNanos() < deadline {
+            left = left.filter { FileSystem.exists("/sys/class/net/" + $0) }
+            if !left.isEmpty { usleep(2000) }
+        }
+        for name in left { _ = try? netlink().deleteLink(name: name) }
     }
 
     /// Removes one network from an attached container (`cnc network disconnect`).
@@ -204,6 +221,14 @@ extension NetworkManager {
     /// `announce`: record docker's `disconnect` event for each (not for an attach's own undo,
     /// which announced no `connect`).
     func release(_ record: AttachmentRecord, _ attachments: [Attachment], announce: Bool = true) throws {
+        var dying: [String] = []
+        try release(record, attachments, announce: announce, dying: &dying)
+        for name in dying { _ = try? netlink().deleteLink(name: name) }
+    }
+
+    /// As above; a host veth whose namespace is gone but which is still listed (the kernel's
+    /// cleanup has not run yet) is added to `dying` for the caller to wait for (`awaitGone`).
+    func release(_ record: AttachmentRecord, _ attachments: [Attachment], announce: Bool = true, dying: inout [String]) throws {
         if announce {
             for a in attachments { recordEvent("disconnect", id: a.networkID, name: a.network, driver: a.driver, container: record.container) }
         }
@@ -215,14 +240,14 @@ extension NetworkManager {
         // container's namespace is already gone (the usual case at removal), the kernel destroys
         // the pair with it, so only a live namespace pays for the delete. That destruction is
         // asynchronous (the kernel's netns cleanup work, slow on a loaded host): a host end still
-        // listed is deleted here, so no veth outlives the command that released it. A veth kept
-        // alive by a namespace held elsewhere is found by the sweep.
+        // listed goes to `dying`. A veth kept alive by a namespace held elsewhere is found by the
+        // sweep.
         let live = isAlive(record)
         for a in attachments {
             switch a.driver {
             case .bridge:
-                if let h = a.hostInterface, live || FileSystem.exists("/sys/class/net/" + h) {
-                    attempt { try netlink().deleteLink(name: h) }
+                if let h = a.hostInterface {
+                    if live { attempt { try netlink().deleteLink(name: h) } } else if FileSystem.exists("/sys/class/net/" + h) { dying.append(h) }
                 }
                 attempt { try applyPorts(a.ports, to: a.address, delete: true) }
                 if let net = try? network(a.network), net.id == a.networkID, let subnet = net.subnet {
