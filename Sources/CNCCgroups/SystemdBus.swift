@@ -58,7 +58,7 @@ public final class SystemdBus: SystemdManagerClient {
     /// Runs `body` on the open connection (opened on first use).
     func with<T>(_ body: (Connection) throws -> T) throws -> T {
         try state.withLock { c in
-            if c == nil { c = try Self.open(address); Trace.mark("systemd bus: connected") }
+            if c == nil { c = try Self.open(address); Trace.mark("systemd bus: connected (wire)") }
             guard let conn = c else { throw CNCError(.internal, "no bus connection") }
             return try body(conn)
         }
