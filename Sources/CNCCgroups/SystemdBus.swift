@@ -2,13 +2,14 @@ import CNCCore
 import CNCSystem
 import Synchronization
 
-/// One D-Bus connection to systemd's manager (org.freedesktop.systemd1): the calls the cgroup
-/// driver makes, and jobs waited for through JobRemoved. As root it talks to systemd directly
-/// on /run/systemd/private (what systemctl does: no bus daemon in between), else through the
-/// system bus. The wire protocol is cnc's own (CNCSystem's DBusConnection), not libsystemd's
-/// sd-bus: the static `cnc` front cannot load a shared library, and one client serves both it
-/// and the full CLI. Every call holds the connection's mutex.
-public final class SystemdBus: Sendable {
+/// The wire client of systemd's manager (SystemdManagerClient): one D-Bus connection to
+/// org.freedesktop.systemd1, jobs waited for through JobRemoved. As root it talks to systemd
+/// directly on /run/systemd/private (what systemctl does: no bus daemon in between), else
+/// through the system bus. The wire protocol is cnc's own (CNCSystem's DBusConnection), not
+/// libsystemd's sd-bus: the static `cnc` front cannot load a shared library, so its run/create/
+/// update fast path uses this client; cnc-cli and cncapply use sd-bus (CNCSystemd's
+/// SDBusClient). Every call holds the connection's mutex.
+public final class SystemdBus: SystemdManagerClient {
     /// How long a job may take before the caller gets an error (runc's limit).
     public static let jobTimeoutMicros: UInt64 = 30_000_000
     static let callTimeoutNanos: Int64 = 25_000_000_000
@@ -18,9 +19,29 @@ public final class SystemdBus: Sendable {
     private let state: Mutex<Connection?>
     public let address: String?
 
-    struct Connection: @unchecked Sendable {
+    struct Connection: SystemdManagerSession, @unchecked Sendable {
         let dbus: DBusConnection
         let jobs: JobBox
+
+        func sendStart(_ unit: String, _ properties: [SystemdProperty]) throws -> UInt64 {
+            UInt64(try dbus.send(SystemdBus.startMessage(unit, properties)))
+        }
+
+        func startReply(_ token: UInt64) throws -> String? {
+            SystemdBus.firstString(try dbus.reply(to: UInt32(truncatingIfNeeded: token), method: "StartTransientUnit",
+                                                  deadline: Processes.monotonicNanos() + SystemdBus.callTimeoutNanos))
+        }
+
+        func call(_ method: String, strings: [String]) throws -> String? { try SystemdBus.call(self, method, strings: strings) }
+
+        func setUnitProperties(_ unit: String, runtime: Bool, _ properties: [SystemdProperty]) throws {
+            try SystemdBus.call(self, "SetUnitProperties", signature: "sba(sv)", strings: [unit]) { w in
+                w.bool(runtime)
+                SystemdBus.appendProperties(&w, properties)
+            }
+        }
+
+        func waitForJob(_ job: String, unit: String, what: String) throws -> String { try SystemdBus.waitForJob(self, job, unit: unit, what: what) }
     }
 
     /// Jobs that ended, by object path (filled as JobRemoved signals are read).
@@ -37,14 +58,15 @@ public final class SystemdBus: Sendable {
     /// Runs `body` on the open connection (opened on first use).
     func with<T>(_ body: (Connection) throws -> T) throws -> T {
         try state.withLock { c in
-            if c == nil { c = try Self.open(address); Trace.mark("systemd bus: connected") }
+            if c == nil { c = try Self.open(address); Trace.mark("systemd bus: connected (wire)") }
             guard let conn = c else { throw CNCError(.internal, "no bus connection") }
             return try body(conn)
         }
     }
 
-    /// Connects now (the front checks systemd answers before it creates anything).
-    public func connect() throws { try with { _ in } }
+    public func withSession<T>(_ body: (any SystemdManagerSession) throws -> T) throws -> T {
+        try with { c in try body(c) }
+    }
 
     static func socketPath(_ address: String) throws -> String {
         guard address.hasPrefix("unix:path=") else { throw CNCError(.unsupported, "unsupported D-Bus address \(address): want unix:path=...") }
@@ -105,6 +127,17 @@ public final class SystemdBus: Sendable {
                      then extra: ((inout DBusWriter) -> Void)? = nil) throws -> String? {
         try firstString(c.dbus.reply(to: send(c, method, signature: signature, strings: strings, then: extra), method: method,
                                      deadline: Processes.monotonicNanos() + callTimeoutNanos))
+    }
+
+    /// StartTransientUnit(unit, "fail", properties, no auxiliary units).
+    static func startMessage(_ unit: String, _ properties: [SystemdProperty]) -> DBusMessage {
+        message("StartTransientUnit", signature: "ssa(sv)a(sa(sv))") { w in
+            w.string(unit)
+            w.string("fail")
+            appendProperties(&w, properties)
+            // No auxiliary units: a(sa(sv)), empty.
+            w.array(elementAlignment: 8) { _ in }
+        }
     }
 
     /// The call without waiting for its reply: its serial.

@@ -10,7 +10,8 @@ import Synchronization
 /// layout (v1: soft limit, swap, cpuset, IOPS, deny rules) is there too.
 public struct SystemdCgroupManager: CgroupManager {
     public let layout: CgroupLayout
-    public let bus: SystemdBus
+    /// sd-bus in cnc-cli and cncapply (CgroupDrivers), the wire client in the static front.
+    public let bus: any SystemdManagerClient
     /// The cgroupfs writers on the same layout, pointed at the scope's cgroup.
     let files: any CgroupFiles
     let unified: Bool
@@ -19,7 +20,7 @@ public struct SystemdCgroupManager: CgroupManager {
     public var kind: CgroupDriverKind { .systemd }
     public var joinsThroughManager: Bool { true }
 
-    public init(layout: CgroupLayout, bus: SystemdBus = SystemdBus()) throws {
+    public init(layout: CgroupLayout, bus: any SystemdManagerClient = SystemdBus()) throws {
         self.layout = layout
         self.bus = bus
         guard let files = try CgroupManagers.cgroupfs(layout: layout) as? any CgroupFiles else {

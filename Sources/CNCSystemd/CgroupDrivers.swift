@@ -6,14 +6,14 @@ import CNCSystem
 public enum CgroupDrivers {
     /// The choice for `request` (given by `source`, e.g. "--cgroup-manager systemd") and its
     /// manager. `auto` follows `recorded` (the root's containers' driver), else asks systemd over
-    /// D-Bus only when PID 1 is systemd; the connection that
-    /// answered is the one the systemd driver then uses.
+    /// D-Bus only when PID 1 is systemd; the connection that answered is the one the systemd
+    /// driver then uses: libsystemd's sd-bus (SDBusClient), as cnc-cli and cncapply link it.
     public static func select(_ request: CgroupDriverRequest, source: String, recorded: (driver: CgroupDriverKind, root: String)? = nil,
                               layout: CgroupLayout = CgroupManagers.hostLayout()) throws -> (choice: CgroupDriverChoice, manager: any CgroupManager) {
         if Rootless.isActive, let reason = CgroupManagers.rootlessProblem(layout: layout) {
             return (CgroupDriverChoice(driver: .cgroupfs, reason: "rootless: no cgroups (\(reason))"), UndelegatedCgroups(reason: reason))
         }
-        let bus = SystemdBus()
+        let bus = SDBusClient()
         let choice = CgroupDriverChoice.resolve(request, source: source, pid1Command: Host.pid1Command(), recorded: recorded,
                                                 busProblem: { bus.problem() })
         switch choice.driver {

@@ -32,6 +32,12 @@ import Testing
         try check.run(on: .systemdHere)
     }
 
+    /// The same contract over the wire client (the static front's).
+    @Test(arguments: CgroupContract.checks)
+    func contractOverTheWireClient(_ check: CgroupContractCheck) throws {
+        try check.run(on: .systemdHereWire)
+    }
+
     static func systemctl(_ args: [String]) throws -> String {
         try run("systemctl", args + ["--no-pager"]).out
     }
@@ -52,7 +58,7 @@ import Testing
     /// A scope's properties as `systemctl show` reports them, and the same limits in the v1
     /// files, including those systemd cannot write on v1 (soft limit, swap, cpuset).
     @Test func scopePropertiesAndFiles() throws {
-        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout())
+        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout(), bus: SDBusClient())
         let id = ContainerID.random()
         let path = "cnc/" + id.rawValue
         let scope = try SystemdScope(path: path)
@@ -119,7 +125,7 @@ import Testing
 
     /// A start that systemd refuses names the unit, and leaves no unit behind.
     @Test func failedStartLeavesNothing() throws {
-        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout())
+        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout(), bus: SDBusClient())
         let path = "cnc/" + ContainerID.random().rawValue
         let unit = try SystemdScope(path: path).unit
         try m.create(path, limits: CgroupLimits())
@@ -130,7 +136,7 @@ import Testing
 
     /// A unit of the same name still there (a crashed run's) is stopped and the start retried.
     @Test func leftoverUnitIsReplaced() throws {
-        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout())
+        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout(), bus: SDBusClient())
         let path = "cnc/" + ContainerID.random().rawValue
         let a = try Spawn.spawn("/bin/sleep", arguments: ["sleep", "600"], environment: [])
         let b = try Spawn.spawn("/bin/sleep", arguments: ["sleep", "600"], environment: [])
@@ -145,7 +151,7 @@ import Testing
     }
 
     @Test func cgroupParentMustBeASlice() throws {
-        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout())
+        let m = try SystemdCgroupManager(layout: CgroupManagers.hostLayout(), bus: SDBusClient())
         #expect { try m.create("docker/abc", limits: CgroupLimits()) } throws: {
             "\($0)".contains("cgroup-parent for systemd cgroup should be a valid slice named as \"xxx.slice\"")
         }

@@ -22,6 +22,8 @@ import Testing
         let marks = fg.err.split(separator: "\n").filter { $0.hasPrefix("trace ") }.map { String($0) }
         func index(_ m: String) -> Int? { marks.firstIndex { $0.contains(m) } }
         #expect(index("parsed (start path)") != nil, "\(fg.err)")
+        // The static front talks to systemd with the wire client, cnc-cli (below) with sd-bus.
+        #expect(index("systemd bus: connected (wire)") != nil && index("(sd-bus)") == nil, "\(fg.err)")
         if let sent = index("systemd: StartTransientUnit"), let done = index("scope started (job done)"), let joined = index("in cgroups") {
             #expect(sent < done && done < joined, "\(marks)")
         } else {
@@ -41,7 +43,8 @@ import Testing
         #expect(try s.cnc(["inspect", "-f", "{{.HostConfig.Memory}}", "upd"]).out == "73400320\n")
         let missing = try s.cnc(["update", "--memory", "71m", "nosuch"])
         #expect(missing.status == 1 && missing.err == "Error: No such container: nosuch\n", "\(missing)")
-        #expect(try s.cnc(["rm", "-f", "upd"]).status == 0)
+        let rm = try s.h.exec([SystemdCNC.bin + "/cnc", "--root", s.root, "rm", "-f", "upd"], env: ["CNC_TRACE": "1"])
+        #expect(rm.status == 0 && rm.err.contains("systemd bus: connected (sd-bus)") && !rm.err.contains("(wire)"), "\(rm)")
 
         // A start systemd refuses (its slice masked): Docker's exit status, the unit named,
         // no container, no unit.

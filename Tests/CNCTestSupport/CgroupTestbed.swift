@@ -226,10 +226,18 @@ extension CgroupDriverFactory {
 
 extension CgroupDriverFactory {
     /// The systemd driver on the systemd this process talks to (run inside SystemdHarness),
-    /// its scopes in a private slice that is stopped afterwards.
-    public static let systemdHere = CgroupDriverFactory("systemd (a real systemd)") {
+    /// its scopes in a private slice that is stopped afterwards; over sd-bus, as cnc-cli.
+    public static let systemdHere = systemd("systemd over sd-bus (a real systemd)") { SDBusClient() }
+    /// The same over cnc's wire client, as the static front's fast path.
+    public static let systemdHereWire = systemd("systemd over the wire client (a real systemd)") { SystemdBus() }
+
+    static func systemd(_ name: String, _ client: @escaping @Sendable () -> any SystemdManagerClient) -> CgroupDriverFactory {
+        CgroupDriverFactory(name) { try systemdTestbed(client()) }
+    }
+
+    static func systemdTestbed(_ bus: any SystemdManagerClient) throws -> CgroupTestbed {
         let layout = CgroupManagers.hostLayout()
-        let m = try SystemdCgroupManager(layout: layout)
+        let m = try SystemdCgroupManager(layout: layout, bus: bus)
         let read = CgroupTestbed.cgroupfsLimitReader(try CgroupManagers.cgroupfs(layout: layout))
         let slice = "cnccontract_" + ContainerID.random().short + ".slice"
         return CgroupTestbed(manager: m, isKernel: true, parent: slice, needsProcess: true, readLimit: { key, path in
