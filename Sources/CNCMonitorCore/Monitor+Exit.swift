@@ -43,8 +43,9 @@ extension Monitor {
     var stopRequested: Bool { access(dir + "/stop-requested", F_OK) == 0 }
 
     /// What `stop-requested` says when the stopping command releases the network itself, right
-    /// after it sees the exit recorded (`cnc stop`, `rm -f`, cncapply's stops and removals).
-    static let stopperDetaches = "detach"
+    /// after it sees the exit recorded (`cnc stop`, `rm -f`, cncapply's stops and removals:
+    /// CNCRuntime writes it).
+    public static let stopperDetaches = "detach"
 
     /// True when the stopper releases the network: the monitor then skips its release, an exec
     /// of `cnc-cli network-detach-hook` on the stop path of every bridged container.

@@ -1,5 +1,6 @@
 import CNCCgroups
 import CNCCore
+import CNCMonitorCore
 import CNCSystem
 import Foundation
 
@@ -39,7 +40,7 @@ extension Runtime {
         let c = try container(ref)
         // "detach": this command releases the network (the defer below) once the exit is
         // recorded, so the monitor need not exec its detach hook first.
-        try FileSystem.writeReplacing(Array(Self.stopperDetaches.utf8), to: c.directory + "/stop-requested")
+        try FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
         if c.state.status == .restarting {
             // Between two runs: wake the monitor so it sees the request and exits.
@@ -71,10 +72,6 @@ extension Runtime {
         for p in cgroups.processes(c.config.cgroupPath) { _ = try? Processes.signal(p, 9) }
         _ = waitUntilStopped(c, milliseconds: 10_000)
     }
-
-    /// `stop-requested`'s content when the stopping command releases the network itself (the
-    /// monitor's `Monitor.stopperDetaches`).
-    static let stopperDetaches = "detach"
 
     /// Polls until the monitor recorded the exit (or is gone).
     @discardableResult
@@ -134,7 +131,7 @@ extension Runtime {
                         throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
                     }
                     // The network goes below, once the monitor is gone (see stop).
-                    try? FileSystem.writeReplacing(Array(Self.stopperDetaches.utf8), to: c.directory + "/stop-requested")
+                    try? FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.directory + "/stop-requested")
                     if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
                     if c.state.status == .restarting && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
