@@ -80,10 +80,12 @@ extension Monitor {
     /// rather than at the next attempt.
     func tendRestart() {
         guard restartAt >= 0 else { return }
-        if stopRequested { exitRecorded() }
+        // Stopped between two runs: the attachment the restarts kept goes now (unless the
+        // stopper releases it itself).
+        if stopRequested { releaseNetwork(); exitRecorded() }
         guard SystemClock.monotonicNanos() >= restartAt else { return }
         restartAt = -1
-        if stopRequested { exitRecorded() }
+        if stopRequested { releaseNetwork(); exitRecorded() }
         state.restartCount += 1
         if let failure = startContainer() { failedStart(failure, report: "exit \(failure.code)") }
         event("start")

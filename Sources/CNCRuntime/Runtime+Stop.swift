@@ -42,6 +42,14 @@ extension Runtime {
         // recorded, so the monitor need not exec its detach hook first.
         try FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.directory + "/stop-requested")
         guard c.state.isActive else { return }
+        // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then the
+        // network's disconnect (the container leaves its networks when it stops, as in docker:
+        // a later start joins anew), then stop. A container between two runs of its restart
+        // policy still holds its attachment (restarts keep it), so it is released here too.
+        defer {
+            if let network { try? network.detach(container: c.config) }
+            record("stop", c.config)
+        }
         if c.state.status == .restarting {
             // Between two runs: wake the monitor so it sees the request and exits.
             if c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
@@ -50,13 +58,6 @@ extension Runtime {
         }
         if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
-        // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then the
-        // network's disconnect (the container leaves its networks when it stops, as in docker:
-        // a later start joins anew), then stop.
-        defer {
-            if let network { try? network.detach(container: c.config) }
-            record("stop", c.config)
-        }
         if c.state.pid > 0 {
             let signal = try signal ?? Self.signalNumber(c.config.stopSignal)
             let why = onGraceWait == nil ? nil

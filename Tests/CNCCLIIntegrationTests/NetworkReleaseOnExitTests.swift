@@ -44,4 +44,32 @@ import Testing
         #expect(networks.attachments(of: id).isEmpty)
         #expect(try CLI.exec(CLI.binDir + "/cnc", ["network", "rm", "--root", box.root, "relnet"]).status == 0)
     }
+
+    /// A `--restart always` container keeps its attachment between runs; `cnc stop` while it
+    /// waits out the backoff releases it (it used to stay: neither the stopper nor the monitor
+    /// released it).
+    @Test func stoppingARestartingContainerReleasesItsAttachment() throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        let net = try CLI.exec(CLI.binDir + "/cnc", ["network", "create", "--root", box.root, "restnet"])
+        #expect(net.status == 0, "\(net.stderr)")
+        let run = try box.cnc(["run", "-d", "--restart", "always", "--network", "restnet", "--name", "flappy", "bb:1", "sh", "-c", "exit 3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try ContainerID(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        // After a few runs the backoff (100 ms doubling) keeps it restarting most of the time.
+        #expect(box.eventually(seconds: 30) {
+            let count = Int((try? box.cnc(["inspect", "--format", "{{.RestartCount}}", "flappy"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? "") ?? 0
+            return count >= 3 && (try? box.status("flappy")) == "restarting"
+        }, "the container restarts")
+        let networks = NetworkManager(root: box.root)
+        #expect(networks.attachments(of: id).count == 1, "restarts keep the attachment")
+        let stop = try box.cnc(["stop", "flappy"])
+        #expect(stop.status == 0, "\(stop.stderr)")
+        #expect(try box.status("flappy") == "exited")
+        #expect(networks.attachments(of: id).isEmpty, "still attached: \(networks.attachments(of: id).map(\.address))")
+        #expect(try networks.endpoints("restnet").isEmpty)
+        #expect(try box.cnc(["rm", "-f", "flappy"]).status == 0)
+        #expect(try CLI.exec(CLI.binDir + "/cnc", ["network", "rm", "--root", box.root, "restnet"]).status == 0)
+    }
 }
