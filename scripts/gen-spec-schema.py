@@ -25,7 +25,7 @@ def swift_service_keys():
 
 SERVICE_KEYS = swift_service_keys()
 KEEP = {
-    "deployment": ["mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy"],
+    "deployment": ["mode", "endpoint_mode", "replicas", "labels", "rollback_config", "update_config", "resources", "restart_policy"],
     "network": ["name", "driver", "driver_opts", "ipam", "external", "internal", "enable_ipv6", "attachable", "labels"],
     "volume": ["name", "driver", "driver_opts", "external", "labels"],
     "config": ["name", "content", "environment", "file", "external"],
@@ -79,6 +79,10 @@ def main():
     svc["properties"]["x-cnc"] = X_CNC_SERVICE
     for name, keys in KEEP.items():
         defs[name]["properties"] = {k: v for k, v in defs[name]["properties"].items() if k in keys}
+    # What cncapply export accepts for endpoint_mode (Compose leaves it a free string).
+    defs["deployment"]["properties"]["endpoint_mode"] = {
+        "description": "How a swarm resolves the service's name: 'vip' (default, a virtual IP) or 'dnsrr' (its tasks' addresses). Carried by cncapply export.",
+        "enum": ["vip", "dnsrr"], "type": "string"}
     res = defs["deployment"]["properties"]["resources"]["properties"]
     res["reservations"]["properties"] = {k: v for k, v in res["reservations"]["properties"].items() if k in ("cpus", "memory")}
     # Logging drivers cnc implements.
@@ -89,11 +93,12 @@ def main():
         if f'"#/definitions/{d}"' not in text:
             del defs[d]
             text = json.dumps(schema)
-    out = os.path.join(ROOT, "specs", "cnc-spec.schema.json")
+    # CNC_SCHEMA_OUT: write elsewhere (scripts/checks/spec-schema.sh compares with the committed file).
+    out = os.environ.get("CNC_SCHEMA_OUT") or os.path.join(ROOT, "specs", "cnc-spec.schema.json")
     with open(out, "w", encoding="utf-8") as fh:
         json.dump(schema, fh, indent=2, sort_keys=True, ensure_ascii=False)
         fh.write("\n")
-    print(f"wrote {os.path.relpath(out, ROOT)}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# The committed schema is what the generator makes from the Compose schema and CNCSpec's keys
+# (a hand edit, or a key added to the reader without regenerating, fails here).
+fresh=$(mktemp /tmp/cnc-schema.XXXXXX)
+trap 'rm -f "$fresh"' EXIT
+CNC_SCHEMA_OUT=$fresh python3 scripts/gen-spec-schema.py >/dev/null
+if ! diff -u specs/cnc-spec.schema.json "$fresh" >&2; then
+  echo "spec-schema: specs/cnc-spec.schema.json is stale: run scripts/gen-spec-schema.py" >&2
+  exit 1
+fi
+
 bin=""
 if [ -x .build/debug/cncapply ]; then bin=.build/debug/cncapply; fi
 
