@@ -40,7 +40,11 @@ extension Monitor {
     }
 
     /// `cnc stop` (or `rm -f`) marked the container: no restart.
-    var stopRequested: Bool { access(dir + "/stop-requested", F_OK) == 0 }
+    var stopRequested: Bool { access(Self.stopRequestPath(dir), F_OK) == 0 }
+
+    /// The marker a stopping command leaves in the container's directory: the monitor then
+    /// never restarts it. Its content says who releases the network (`stopperDetaches`).
+    public static func stopRequestPath(_ containerDirectory: String) -> String { containerDirectory + "/stop-requested" }
 
     /// What `stop-requested` says when the stopping command releases the network itself, right
     /// after it sees the exit recorded (`cnc stop`, `rm -f`, cncapply's stops and removals:
@@ -50,7 +54,7 @@ extension Monitor {
     /// True when the stopper releases the network: the monitor then skips its release, an exec
     /// of `cnc-cli network-detach-hook` on the stop path of every bridged container.
     var stopperDetaches: Bool {
-        FileIO.read(path: dir + "/stop-requested").map { String(decoding: $0, as: UTF8.self) == Self.stopperDetaches } ?? false
+        FileIO.read(path: Self.stopRequestPath(dir)).map { String(decoding: $0, as: UTF8.self) == Self.stopperDetaches } ?? false
     }
 
     /// The container's PID 1 is gone: record how, then end or wait out the backoff.

@@ -1,4 +1,5 @@
 import CNCCore
+import CNCMonitorCore
 
 /// The state the monitor records in state.json (Docker's State object), plus what cnc derives
 /// (paused from the freezer, dead when the monitor vanished while running).
@@ -55,4 +56,7 @@ public struct Container: Sendable {
     public var config: ContainerConfig
     public var state: ContainerState
     public var directory: String
+
+    /// The monitor's no-restart marker (Monitor.stopRequestPath), left by stop, kill and rm -f.
+    public var stopRequestPath: String { Monitor.stopRequestPath(directory) }
 }

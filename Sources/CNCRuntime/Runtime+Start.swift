@@ -141,7 +141,7 @@ extension Runtime {
         c.state = refreshed(c)
         if c.state.isActive { throw CNCError(.conflict, "container \(c.config.name) is already running") }
         let dir = c.directory
-        try? FileSystem.remove(dir + "/stop-requested")
+        try? FileSystem.remove(c.stopRequestPath)
         // Refresh the parts that depend on other containers (container:NAME networking).
         if case .container = c.config.network {
             try FileSystem.writeReplacing(try initConfig(c.config, dir: dir).bytes, to: dir + "/init.conf", mode: 0o600)

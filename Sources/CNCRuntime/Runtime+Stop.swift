@@ -26,7 +26,7 @@ extension Runtime {
         guard c.state.status == .running || c.state.status == .paused, c.state.pid > 0 else {
             throw CNCError(.conflict, "container \(c.config.name) is not running")
         }
-        if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.directory + "/stop-requested") }
+        if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.stopRequestPath) }
         if c.state.status == .paused && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
         try Processes.signal(c.state.pid, signal)
         record("kill", c.config, [("signal", String(signal))])
@@ -40,7 +40,7 @@ extension Runtime {
         let c = try container(ref)
         // "detach": this command releases the network (the defer below) once the exit is
         // recorded, so the monitor need not exec its detach hook first.
-        try FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.directory + "/stop-requested")
+        try FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.stopRequestPath)
         guard c.state.isActive else { return }
         // Docker's events for a stop: kill (the stop signal), then die (the monitor's), then the
         // network's disconnect (the container leaves its networks when it stops, as in docker:
@@ -132,7 +132,7 @@ extension Runtime {
                         throw CNCError(.conflict, "cannot remove container \(c.config.name): container is running: stop the container before removing or force remove")
                     }
                     // The network goes below, once the monitor is gone (see stop).
-                    try? FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.directory + "/stop-requested")
+                    try? FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.stopRequestPath)
                     if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
                     if c.state.status == .restarting && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }

@@ -125,7 +125,7 @@ struct ContainerStart: ParsableCommand {
                     switch k {
                     case "restart-policy":
                         c.config.restartPolicy.name.rawValue == v
-                            && !(v == "unless-stopped" && FileSystem.exists(c.directory + "/stop-requested"))
+                            && !(v == "unless-stopped" && FileSystem.exists(c.stopRequestPath))
                     case "name": c.config.name == v
                     case "id": c.config.id.rawValue.hasPrefix(v)
                     case "label": ContainerList.hasLabel(c, v)
