@@ -64,7 +64,10 @@ struct ImageBuild: ParsableCommand {
     }
 
     func run() throws {
-        do { try build() } catch let e as DockerfileError {
+        do { try build() } catch let e as BuildCanceled {
+            writeStderr("ERROR: \(e.description)\n")
+            throw ExitCode(BuildCanceled.exitStatus)
+        } catch let e as DockerfileError {
             writeStderr(ErrorText.line(e.description))
             throw ExitCode(1)
         } catch let e as CNCError {
@@ -128,7 +131,7 @@ struct ImageBuild: ParsableCommand {
         let root = global.stateRoot
         let quietPull = mode == .quiet
         let store = try global.imageStore()
-        let image = try Builder.run(request, store: store, runtime: runtime, progress: out) { ref in
+        let image = try Builder.run(request, store: store, runtime: runtime, progress: out, reportsInterrupt: true) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
         if let unused = request.unconsumedArgsWarning { writeStderr(unused + "\n") }
