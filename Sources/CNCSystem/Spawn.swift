@@ -115,7 +115,7 @@ public enum Spawn {
                 controlling_tty: options.controllingTTY ?? -1,
                 cwd: UnsafePointer(cwd),
                 parent_death_signal: options.parentDeathSignal,
-                parent_pid: getpid())
+                parent_pid: options.parentDeathSignal != 0 && cshim_proc_shows_own_pid() != 0 ? getpid() : 0)
             if let u = options.userns {
                 let r = u.spawn(path, argv, envp, &attr, execErrno: &execErrno)
                 if r.pid < 0 { failedStep = r.step.isEmpty ? "clone" : r.step; failedErrno = r.errno }

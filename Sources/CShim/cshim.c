@@ -52,6 +52,19 @@ static pid_t parent_of_self(void) {
     return ppid;
 }
 
+int cshim_proc_shows_own_pid(void) {
+    char buf[64];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    pid_t pid = 0;
+    for (char *p = buf; *p >= '0' && *p <= '9'; p++) pid = pid * 10 + (*p - '0');
+    return pid == getpid();
+}
+
 // Runs in the child, on its own stack, sharing the parent's memory (CLONE_VM) while the parent
 // is suspended (CLONE_VFORK). Only async-signal-safe calls; no allocation, no locks.
 static int spawn_child(void *opaque) {
@@ -122,7 +135,7 @@ static int spawn_child(void *opaque) {
         // The spawner may have died before the prctl (then nothing signals us): reparenting
         // changes the parent. getppid() is 0 in a new pid namespace, so /proc (still the
         // spawner's) says who the parent is.
-        if (parent_of_self() != attr->parent_pid) {
+        if (attr->parent_pid > 0 && parent_of_self() != attr->parent_pid) {
             syscall(SYS_kill, (pid_t)syscall(SYS_getpid), attr->parent_death_signal);
             _exit(128 + attr->parent_death_signal);
         }

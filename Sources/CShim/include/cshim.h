@@ -24,10 +24,14 @@ struct cshim_spawn_attr {
     const char *cwd;
     /// PR_SET_PDEATHSIG for the child (0: none): sent when the thread that spawned it exits
     /// (so that thread must outlive the child). `parent_pid` is the spawner's pid (getpid()):
-    /// when it died before the prctl took hold, the child kills itself with the same signal.
+    /// when it died before the prctl took hold, the child kills itself with the same signal
+    /// (0: no such check, when /proc is another pid namespace's: cshim_proc_shows_own_pid).
     int parent_death_signal;
     pid_t parent_pid;
 };
+
+/// True when /proc/self/stat shows getpid() (the mounted /proc is our pid namespace's).
+int cshim_proc_shows_own_pid(void);
 
 /// Clones a child into new namespaces with CLONE_VM|CLONE_VFORK and execs `path`. Every fd of
 /// the child past fd_map_len is marked close-on-exec, so nothing of the parent leaks. Returns the
