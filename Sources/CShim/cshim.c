@@ -34,16 +34,22 @@ struct spawn_args {
 static int recv_fds(int sock, int *fds, int *n);
 static int recv_one(int sock, char *byte, int *fd);
 
+// /proc/self/stat's start, NUL-terminated, into buf; -1 when unreadable. Async-signal-safe.
+static int read_self_stat(char *buf, size_t len) {
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    return 0;
+}
+
 // The parent pid in /proc/self/stat (the field after the state, past the last ')'); -1 when
 // unreadable. Async-signal-safe: for spawn_child.
 static pid_t parent_of_self(void) {
     char buf[1024];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return -1;
-    buf[n] = 0;
+    if (read_self_stat(buf, sizeof buf) < 0) return -1;
     char *p = NULL;
     for (char *q = buf; *q; q++) if (*q == ')') p = q;
     if (!p || p[1] != ' ' || !p[2] || p[3] != ' ') return -1;
@@ -54,12 +60,7 @@ static pid_t parent_of_self(void) {
 
 int cshim_proc_shows_own_pid(void) {
     char buf[64];
-    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return 0;
-    buf[n] = 0;
+    if (read_self_stat(buf, sizeof buf) < 0) return 0;
     pid_t pid = 0;
     for (char *p = buf; *p >= '0' && *p <= '9'; p++) pid = pid * 10 + (*p - '0');
     return pid == getpid();
