@@ -49,3 +49,11 @@ final class BuildCancellation: Sendable {
         }
     }
 }
+
+/// A build ended by Ctrl-C or SIGTERM (or SIGHUP, SIGQUIT): BuildKit's words for it; docker
+/// build (buildx) prints them after `ERROR: ` and exits 130 whichever signal it was.
+public struct BuildCanceled: Error, CustomStringConvertible {
+    public var signal: Int32
+    public static let exitStatus: Int32 = 130
+    public var description: String { "failed to solve: Canceled: context canceled" }
+}

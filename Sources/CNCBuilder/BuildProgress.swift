@@ -38,6 +38,8 @@ public final class BuildProgress: @unchecked Sendable {
 
     func cached(_ step: Step) { write("#\(step.number) CACHED\n") }
 
+    func canceled(_ step: Step) { write("#\(step.number) CANCELED\n") }
+
     func done(_ step: Step) {
         let t = Double(Processes.monotonicNanos() - step.started) / 1e9
         write("#\(step.number) DONE \(format1(t))s\n")

@@ -105,7 +105,10 @@ extension Builder {
             // mode, as a foreground `cnc run --rm`. The build is init's parent and reaps it; no
             // monitor process, no log file (the output comes down the pipe); the upper directory
             // stays until the build has committed it.
-            let io = StartIO(attachOut: pipe.write.raw, attachErr: pipe.write.raw, reapedByCaller: true)
+            // Init dies with this thread (which waits for it below), so a build killed with -9
+            // takes its RUN along instead of leaving it to the next build's sweep.
+            var io = StartIO(attachOut: pipe.write.raw, attachErr: pipe.write.raw, reapedByCaller: true)
+            io.diesWithCaller = true
             startedOrNil = try runtime.start(c.id, io: io, config: c)
         } catch let f as Runtime.StartFailure {
             return (f.status, [f.message], false)

@@ -61,25 +61,42 @@ public final class Builder {
     }
 
     /// Sweeps what killed builds left, then builds: what `cnc build` and cncapply's `build:` run.
+    /// `reportsInterrupt` (`cnc build`): a build ended by a stop signal throws `BuildCanceled`
+    /// (BuildKit's words; the CLI exits 130) instead of raising the signal again once cleaned up.
     public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
-                           pull: @escaping (String) throws -> Void) throws -> ResolvedImage {
+                           reportsInterrupt: Bool = false, pull: @escaping (String) throws -> Void) throws -> ResolvedImage {
         BuildSweep.sweep(runtime: runtime, stateRoot: store.paths.stateRoot)
-        // Ctrl-C and SIGTERM go to the RUN running; between steps they are held, end the build
-        // at its next step (nothing tagged), and are delivered once the builder has cleaned up.
+        // Ctrl-C and SIGTERM go to the RUN running; between steps they are held; either way they
+        // end the build at its next step (nothing tagged). Held ones are delivered once the
+        // builder has cleaned up, unless the interruption is reported.
+        Processes.resetReceivedInterrupt()
         Processes.forwardSignals(to: 0)
-        defer { Processes.stopForwardingSignals() }
+        var reported = false
+        defer {
+            if reported { Processes.dropHeldInterrupts() }
+            Processes.stopForwardingSignals()
+        }
         let image: ResolvedImage
         do {
             let builder = try Builder(request, store: store, runtime: runtime, progress: progress, pull: pull)
             image = try builder.build()
+        } catch {
+            // What the interrupted RUN or step said is no part of the story: the build was canceled.
+            let signal = Processes.receivedInterrupt()
+            if reportsInterrupt, signal != 0 {
+                reported = true
+                throw BuildCanceled(signal: signal)
+            }
+            throw error
         }
         return image
     }
 
-    /// Stops the build between steps when another stage failed or a stop signal is held.
+    /// Stops the build between steps when another stage failed or a stop signal arrived (held,
+    /// or sent on to a RUN that went on regardless).
     func checkpoint() throws {
         if cancellation.isCancelled { throw BuildCancellation.Cancelled() }
-        if Processes.heldInterrupt() != 0 { throw CNCError(.cancelled, "canceled") }
+        if Processes.receivedInterrupt() != 0 { throw CNCError(.cancelled, "canceled") }
     }
 
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
@@ -172,6 +189,8 @@ public final class Builder {
             } catch let e as ProbeMiss {
                 throw e
             } catch {
+                // Ctrl-C or SIGTERM stopped the step: BuildKit's `#5 CANCELED`.
+                if let shown, Processes.receivedInterrupt() != 0 { progress.canceled(shown) }
                 throw DockerfileError(file: request.dockerfile.path, line: step.instruction.line, instruction: step.instruction.kind.name,
                                       Self.describe(error))
             }

@@ -23,7 +23,8 @@ enum ChildProcess {
         var execErrno: Int32 = 0
         let pid = fdMap.withUnsafeBufferPointer { map -> pid_t in
             var attr = cshim_spawn_attr(clone_flags: flags, fd_map: map.baseAddress, fd_map_len: Int32(map.count),
-                                        new_session: session ? 1 : 0, controlling_tty: -1, cwd: nil)
+                                        new_session: session ? 1 : 0, controlling_tty: -1, cwd: nil,
+                                        parent_death_signal: 0, parent_pid: 0)
             return cshim_spawn(path, argv, envp, &attr, &execErrno)
         }
         return (pid, pid < 0 ? errno : execErrno)
@@ -65,7 +66,8 @@ enum ChildProcess {
               bindPtrs.withUnsafeBufferPointer { bp in
                 idmap.withUnsafeBufferPointer { ip in
                 var attr = cshim_spawn_attr(clone_flags: flags & ~UInt(CSHIM_CLONE_NEWUSER), fd_map: m.baseAddress, fd_map_len: Int32(m.count),
-                                            new_session: session ? 1 : 0, controlling_tty: -1, cwd: UnsafePointer(strings[4]))
+                                            new_session: session ? 1 : 0, controlling_tty: -1, cwd: UnsafePointer(strings[4]),
+                                            parent_death_signal: 0, parent_pid: 0)
                 var u = cshim_userns(uid_map: strings[0], gid_map: strings[1],
                                      root_uid: UInt32(config.int("usernsrootuid", 0)), root_gid: UInt32(config.int("usernsrootgid", 0)),
                                      lowers: lp.baseAddress, nlowers: Int32(lowers.count),

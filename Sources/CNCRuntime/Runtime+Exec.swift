@@ -11,18 +11,22 @@ public struct ExecRequest: Sendable {
     public var tty = false
     public var interactive = false
     public var detach = false
+    /// docker exec --privileged: every capability (those the host lets us hold), whatever the
+    /// container's own set; the container's seccomp profile, user and mounts stay.
+    public var privileged = false
     public init(argv: [String]) { self.argv = argv }
 }
 
 extension Runtime {
     /// The cnc-init `exec` configuration: joins the cgroup and every namespace of the target,
     /// then the container's identity, capabilities and seccomp profile apply.
-    func execConfig(_ c: ContainerConfig, dir: String, argv: [String], extraEnv: [String], user: String?, workdir: String?, tty: Bool) throws -> NulConfig {
+    func execConfig(_ c: ContainerConfig, dir: String, argv: [String], extraEnv: [String], user: String?, workdir: String?, tty: Bool,
+                    privileged: Bool = false) throws -> NulConfig {
         var n = NulConfig()
         for f in cgroups.procsFiles(c.cgroupPath) { n.add("cgroupprocs", f) }
         n.add("nonewprivs", c.noNewPrivileges ? "1" : "0")
         try addSeccomp(c, dir: dir, to: &n)
-        if c.privileged == true { n.add("privileged", "1") }
+        if c.privileged == true || privileged { n.add("privileged", "1") }
         n.add("cwd", workdir ?? (c.workingDir.isEmpty ? "/" : c.workingDir))
         n.add("user", user ?? c.user)
         for g in c.groupAdd ?? [] { n.add("groupadd", g) }
@@ -30,7 +34,7 @@ extension Runtime {
         for e in unsealedEnv(c, extra: extraEnv) { n.add("env", e) }
         addSealedEnv(c, to: &n)
         for a in argv { n.add("arg", a) }
-        for cap in try capNumbers(c) { n.add("cap", String(cap)) }
+        for cap in privileged ? Array(Capabilities.all.indices) : try capNumbers(c) { n.add("cap", String(cap)) }
         return n
     }
 
@@ -45,7 +49,8 @@ extension Runtime {
             throw CNCError(.conflict, "container \(c.config.id.rawValue) is not running")
         }
         guard !req.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
-        var conf = try execConfig(c.config, dir: c.directory, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty)
+        var conf = try execConfig(c.config, dir: c.directory, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty,
+                                  privileged: req.privileged)
         conf.add("target", String(c.state.pid))
         let path = c.directory + "/exec-\(ContainerID.random().short).conf"
         try FileSystem.writeReplacing(conf.bytes, to: path, mode: 0o600)

@@ -26,6 +26,10 @@ public struct StartIO: Sendable {
     /// foreground `--rm` run does, without `--rm`'s throwaway upper directory: direct mode (no
     /// monitor, no log) with the upper directory kept on disk until then (`cnc build`'s RUN).
     public var reapedByCaller: Bool
+    /// With `reapedByCaller`: init gets SIGKILL when the thread that starts it exits (the
+    /// caller killed, even with -9), and its pid namespace goes with it (`cnc build`'s RUN).
+    /// That thread must wait for the container (`waitForExit`).
+    public var diesWithCaller = false
     public init(stdin: Int32? = nil, attachOut: Int32? = nil, attachErr: Int32? = nil, ttyInput: Bool = false,
                 detachKeys: [UInt8] = DetachKeys.defaultSequence, reapedByCaller: Bool = false) {
         self.stdin = stdin; self.attachOut = attachOut; self.attachErr = attachErr; self.ttyInput = ttyInput
@@ -346,6 +350,7 @@ extension Runtime {
         var opts = Spawn.Options()
         opts.namespaces = namespaceFlags(c.config)
         opts.fdMap = [io.stdin ?? devnull.raw, io.attachOut ?? 1, io.attachErr ?? io.attachOut ?? 2, sync.read.raw, errors.write.raw]
+        if io.reapedByCaller && io.diesWithCaller { opts.parentDeathSignal = 9 } // SIGKILL
         var conf = c.directory + "/init.conf"
         var bpf: UniqueFD? = nil
         if let setup = usernsSetup(c.config, dir: c.directory) {

@@ -76,9 +76,8 @@ extension SpecReader {
         if command.isEmpty { error(n, f.path("command"), "must not be empty") }
         var x = WatchExec(command: command)
         x.user = optionalString(f, "user", allowEmpty: false)
-        if optionalBool(f, "privileged") == true {
-            error(f["privileged"]?.mark, f.path("privileged"), "not supported yet: privileged exec hooks (cnc exec runs with the container's own capabilities)")
-        }
+        // As `cnc exec --privileged`: every capability for the hook, whatever the container's set.
+        if optionalBool(f, "privileged") == true { x.privileged = true }
         x.workingDir = optionalString(f, "working_dir", allowEmpty: false)
         if let w = x.workingDir, !w.hasPrefix("/") { error(f["working_dir"]?.mark, f.path("working_dir"), "\"\(w)\" must be an absolute path") }
         if let n = f["environment"], let entries = listOrDict(n, f.path("environment")) {

@@ -89,6 +89,17 @@ public enum Processes {
     /// stays held, so `stopForwardingSignals` still delivers it.
     public static func heldInterrupt() -> Int32 { cshim_forward_held_interrupt() }
 
+    /// The first stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) received, forwarded or held,
+    /// since `resetReceivedInterrupt`, else 0.
+    public static func receivedInterrupt() -> Int32 { cshim_forward_interrupted() }
+
+    /// Forgets the stop signal `receivedInterrupt` reports (a new build begins).
+    public static func resetReceivedInterrupt() { cshim_forward_reset_interrupted() }
+
+    /// Forgets the held stop signals: `stopForwardingSignals` will not raise them (the caller
+    /// reports the interruption and exits on its own).
+    public static func dropHeldInterrupts() { cshim_forward_drop_held_interrupts() }
+
     /// Ends forwarding: default dispositions again, and the signals held meanwhile delivered
     /// (a process that outlives its foreground container stays stoppable with Ctrl-C).
     public static func stopForwardingSignals() { _ = cshim_stop_forwarding_signals() }

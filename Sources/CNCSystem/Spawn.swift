@@ -28,6 +28,10 @@ public enum Spawn {
         public var workingDirectory: String? = nil
         /// A user namespace of the child's own (see cshim_spawn_userns).
         public var userns: UsernsSetup? = nil
+        /// Sent to the child when the spawning thread exits (PR_SET_PDEATHSIG; 0: none), so
+        /// that thread must wait for the child. A child whose spawner is already gone when the
+        /// setting takes hold gets it at once.
+        public var parentDeathSignal: Int32 = 0
         public init() {}
     }
 
@@ -109,7 +113,9 @@ public enum Spawn {
                 fd_map_len: Int32(map.count),
                 new_session: options.newSession ? 1 : 0,
                 controlling_tty: options.controllingTTY ?? -1,
-                cwd: UnsafePointer(cwd))
+                cwd: UnsafePointer(cwd),
+                parent_death_signal: options.parentDeathSignal,
+                parent_pid: options.parentDeathSignal != 0 && cshim_proc_shows_own_pid() != 0 ? getpid() : 0)
             if let u = options.userns {
                 let r = u.spawn(path, argv, envp, &attr, execErrno: &execErrno)
                 if r.pid < 0 { failedStep = r.step.isEmpty ? "clone" : r.step; failedErrno = r.errno }

@@ -34,6 +34,38 @@ struct spawn_args {
 static int recv_fds(int sock, int *fds, int *n);
 static int recv_one(int sock, char *byte, int *fd);
 
+// /proc/self/stat's start, NUL-terminated, into buf; -1 when unreadable. Async-signal-safe.
+static int read_self_stat(char *buf, size_t len) {
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = 0;
+    return 0;
+}
+
+// The parent pid in /proc/self/stat (the field after the state, past the last ')'); -1 when
+// unreadable. Async-signal-safe: for spawn_child.
+static pid_t parent_of_self(void) {
+    char buf[1024];
+    if (read_self_stat(buf, sizeof buf) < 0) return -1;
+    char *p = NULL;
+    for (char *q = buf; *q; q++) if (*q == ')') p = q;
+    if (!p || p[1] != ' ' || !p[2] || p[3] != ' ') return -1;
+    pid_t ppid = 0;
+    for (p += 4; *p >= '0' && *p <= '9'; p++) ppid = ppid * 10 + (*p - '0');
+    return ppid;
+}
+
+int cshim_proc_shows_own_pid(void) {
+    char buf[64];
+    if (read_self_stat(buf, sizeof buf) < 0) return 0;
+    pid_t pid = 0;
+    for (char *p = buf; *p >= '0' && *p <= '9'; p++) pid = pid * 10 + (*p - '0');
+    return pid == getpid();
+}
+
 // Runs in the child, on its own stack, sharing the parent's memory (CLONE_VM) while the parent
 // is suspended (CLONE_VFORK). Only async-signal-safe calls; no allocation, no locks.
 static int spawn_child(void *opaque) {
@@ -98,6 +130,17 @@ static int spawn_child(void *opaque) {
     // Raw syscalls: glibc's wrappers would broadcast the change to the parent's threads.
     if (a->userns && (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setgroups, 0, NULL) < 0 ||
                       syscall(SYS_setresuid, 0, 0, 0) < 0)) goto fail;
+
+    if (attr && attr->parent_death_signal > 0) {
+        if (prctl(PR_SET_PDEATHSIG, attr->parent_death_signal, 0, 0, 0) < 0) goto fail;
+        // The spawner may have died before the prctl (then nothing signals us): reparenting
+        // changes the parent. getppid() is 0 in a new pid namespace, so /proc (still the
+        // spawner's) says who the parent is.
+        if (attr->parent_pid > 0 && parent_of_self() != attr->parent_pid) {
+            syscall(SYS_kill, (pid_t)syscall(SYS_getpid), attr->parent_death_signal);
+            _exit(128 + attr->parent_death_signal);
+        }
+    }
 
     // The parent may block signals in its threads; the workload starts with a clean mask.
     sigset_t none;
@@ -298,7 +341,9 @@ int cshim_accept_nonblocking(int listener) {
 
 static volatile pid_t forward_target = -1;
 static volatile sig_atomic_t forward_pending[65];
+static volatile sig_atomic_t forward_interrupted;
 static void forward_signal(int sig) {
+    if (forward_interrupted == 0 && (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT)) forward_interrupted = sig;
     if (forward_target > 0) kill(forward_target, sig); else if (sig > 0 && sig < 65) forward_pending[sig] = 1;
 }
 int cshim_forward_signals(pid_t pid) {
@@ -329,6 +374,15 @@ int cshim_forward_held_interrupt(void) {
     static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) if (forward_pending[sigs[i]]) return sigs[i];
     return 0;
+}
+
+int cshim_forward_interrupted(void) { return forward_interrupted; }
+
+void cshim_forward_reset_interrupted(void) { forward_interrupted = 0; }
+
+void cshim_forward_drop_held_interrupts(void) {
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) forward_pending[sigs[i]] = 0;
 }
 
 int cshim_stop_forwarding_signals(void) {

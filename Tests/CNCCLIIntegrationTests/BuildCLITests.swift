@@ -227,6 +227,20 @@ import Testing
         #expect(check.status == 1 && check.stdout.contains("Dockerfile:2: JSONArgsRecommended: "), "\(check.stdout)")
         let clean = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-f", "-", ctx], stdin: "FROM bb:1\nUSER 1000\nCMD [\"true\"]\n")
         #expect(clean.status == 0 && clean.stdout.isEmpty, "\(clean.stdout)")
+        // --check -o json: the same findings as JSON for CI, the same exit status; another -o is refused.
+        let json = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-o", "json", "-f", "-", ctx], stdin: "FROM bb:1\nCMD echo hi\n")
+        #expect(json.status == 1, "\(json.stderr)")
+        struct Report: Decodable {
+            struct Warning: Decodable { struct Location: Decodable { var file: String; var line: Int }; var ruleName: String; var detail: String; var location: Location }
+            var warnings: [Warning]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(json.stdout.utf8))
+        let rule = report.warnings.first { $0.ruleName == "JSONArgsRecommended" }
+        #expect(rule?.location.line == 2 && rule?.location.file == "Dockerfile" && rule?.detail.isEmpty == false, "\(json.stdout)")
+        let cleanJSON = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-o", "json", "-f", "-", ctx], stdin: "FROM bb:1\nUSER 1000\nCMD [\"true\"]\n")
+        #expect(cleanJSON.status == 0 && (try? JSONDecoder().decode(Report.self, from: Data(cleanJSON.stdout.utf8)))?.warnings.isEmpty == true, "\(cleanJSON.stdout)")
+        let other = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-o", "type=oci,dest=x.tar", "-f", "-", ctx], stdin: "FROM bb:1\n")
+        #expect(other.status != 0 && other.stderr.contains("--check takes -o json"), "\(other.stderr)")
         try Self.expectClean(r)
     }
 

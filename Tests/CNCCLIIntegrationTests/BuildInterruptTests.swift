@@ -39,7 +39,10 @@ import Testing
         let ctx = try BuildCLITests.context(r, "ctx", ["Dockerfile": "FROM bb:1\nRUN sleep \(seconds)\n"])
         let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(devnull) }
-        let pid = try r.start(["build", "-t", "cut:1", ctx], fds: [devnull, devnull, devnull])
+        let errPath = r.dir + "/build-stderr-\(signal)"
+        let errFD = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        defer { close(errFD) }
+        let pid = try r.start(["build", "--progress", "plain", "-t", "cut:1", ctx], fds: [devnull, devnull, errFD])
         var runPid: pid_t = 0
         #expect(r.eventually { runPid = Self.pids(of: ["sleep", seconds]).first ?? 0; return runPid > 0 }, "the RUN started")
         let groups = Self.cgroups(of: runPid)
@@ -47,8 +50,20 @@ import Testing
         _ = kill(pid, signal)
         let status = try Spawn.wait(pid)
         #expect(status.shellStatus != 0, "an interrupted build fails")
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        if signal != SIGKILL {
+            // BuildKit's words and docker build's (buildx's) status for a canceled build,
+            // whichever stop signal it was; nothing of the RUN's own failure.
+            #expect(status == .exited(130), "\(status)")
+            #expect(stderr.hasSuffix("ERROR: failed to solve: Canceled: context canceled\n"), "\(stderr)")
+            #expect(!stderr.contains("did not complete successfully"), "\(stderr)")
+            #expect(stderr.split(separator: "\n").contains { $0.hasPrefix("#") && $0.hasSuffix(" CANCELED") }, "BuildKit's step line: \(stderr)")
+        }
         if signal == SIGKILL {
-            // Nothing could clean up: the next build sweeps what the killed one left.
+            // The RUN dies with the build (its init has PR_SET_PDEATHSIG), not at the next build.
+            #expect(r.eventually(seconds: 3) { !Self.alive(runPid) }, "the RUN's process \(runPid) died with its build")
+            // The rest (container, mounts, cgroups, scratch) could not be cleaned up: the next
+            // build sweeps what the killed one left.
             try "FROM bb:1\nRUN echo fine > /f\n".write(toFile: ctx + "/Dockerfile", atomically: false, encoding: .utf8)
             let next = try r.cnc(["build", "-t", "next:1", ctx])
             #expect(next.status == 0, "\(next.stderr)")

@@ -668,14 +668,39 @@ import Testing
         #expect(bad.status == 125 && bad.err.contains("want host or private"))
     }
 
+    /// This process's capability bounding set, as /proc/self/status shows it (hex).
+    static func hostBoundingSet() throws -> String {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        return status.split(separator: "\n").first { $0.hasPrefix("CapBnd:") }?.split(separator: "\t").last.map(String.init) ?? "?"
+    }
+
+    /// docker exec --privileged: the command gets every capability the host lets us hold, while
+    /// the container (and a plain exec) keeps the default set; the container's seccomp profile
+    /// stays (moby changes only the exec's capabilities).
+    @Test func execPrivilegedGetsEveryCapability() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let bounding = try Self.hostBoundingSet()
+        try h.run(["-d", "--name", "ep"], ["sleep", "100"])
+        let script = "grep -E '^(CapEff|Seccomp):' /proc/self/status | tr -d '\\t'"
+        let plain = try h.cnc(["exec", "ep", "sh", "-c", script])
+        #expect(plain.out == "CapEff:00000000a80425fb\nSeccomp:2\n", "\(plain.out) \(plain.err)")
+        let priv = try h.cnc(["exec", "--privileged", "ep", "sh", "-c", script])
+        #expect(priv.status == 0 && priv.out == "CapEff:\(bounding)\nSeccomp:2\n", "\(priv.out) \(priv.err)")
+        // A privileged exec can do what the container cannot (CAP_SYS_ADMIN, NET_ADMIN).
+        #expect(try h.cnc(["exec", "ep", "ip", "link", "set", "lo", "mtu", "1300"]).status != 0)
+        let ip = try h.cnc(["exec", "--privileged", "ep", "ip", "link", "set", "lo", "mtu", "1300"])
+        #expect(ip.status == 0, "\(ip.err)")
+    }
+
     /// --privileged as Docker gives it: the host's capabilities, no seccomp, no_new_privs off,
     /// nothing masked, /sys writable, the host's devices and a devices cgroup that allows all.
     @Test func privilegedContainersGetTheHost() throws {
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
-        let bounding = status.split(separator: "\n").first { $0.hasPrefix("CapBnd:") }?.split(separator: "\t").last.map(String.init) ?? "?"
+        let bounding = try Self.hostBoundingSet()
         // A host device the default set does not include, if this host has one.
         let hostDevice = ["/dev/loop-control", "/dev/kvm", "/dev/tty1", "/dev/vda", "/dev/sda"].first { FileManager.default.fileExists(atPath: $0) }
         let script = "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\\t'; grep -c ' /proc/keys ' /proc/self/mountinfo; "

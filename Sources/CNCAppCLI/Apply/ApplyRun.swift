@@ -16,6 +16,17 @@ struct ApplyRun {
     let spec: SpecOptions
     let registry: PullFlags
     let flags: ApplyFlags
+    /// `cncapply watch`'s own options (Compose's `docker compose watch`).
+    var watchOptions = WatchOptions()
+
+    struct WatchOptions {
+        /// The services whose develop.watch rules are followed (nil: all).
+        var services: Set<String>? = nil
+        /// Hide the build output of rebuilds.
+        var quiet = false
+        /// After a rebuild, remove the service's previous image when nothing holds it any more.
+        var prune = false
+    }
 
     /// What one apply did: its exit status (0 converged, 1 failed), the app, the revision it
     /// recorded (nil for a dry run or no change) and the failure, for --watch's sd_notify STATUS.
@@ -94,7 +105,7 @@ struct ApplyRun {
         let built = flags.dryRun ? [:] : try ServiceBuilds(
             app: loaded.app, projectDirectory: loaded.projectDirectory, stateRoot: root, store: ctx.images, runtime: ctx.runtime,
             pull: { ref in _ = try registry.pull(try ImageReference(parsing: ref), stateRoot: root, store: ctx.images) },
-            note: { if !json { view.note($0) } }, showProgress: !json).buildAll(only: rebuild)
+            note: { if !json { view.note($0) } }, showProgress: !json && !watchOptions.quiet).buildAll(only: rebuild)
         var digests = flags.dryRun
             ? ImageResolution.localDigests(for: loaded.app, store: ctx.images, missing: { if !json { view.note($0) } })
             : try ImageResolution.digests(for: loaded.app, store: ctx.images, pull: { ref in
@@ -154,7 +165,7 @@ struct ApplyRun {
         let first = try await firstApply()
         SdNotify.send("READY=1\nSTATUS=\(first.statusLine); watching \(files.count) files")
         TerminalInfo.writeStdout("watching \(files.count) files (first apply exited \(first.status)); Ctrl-C stops watching and leaves the app running\n")
-        if !develop.rules.isEmpty { try await startDevelop(develop, project: first.project) }
+        if !develop.rules.isEmpty || !develop.boundPaths.isEmpty { try await startDevelop(develop, project: first.project) }
         var last = first
         while let next = await batches.next() {
             // develop.watch rules act on the paths they match; the spec, env and config files

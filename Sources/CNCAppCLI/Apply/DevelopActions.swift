@@ -63,6 +63,7 @@ struct DevelopActions {
         var req = ExecRequest(argv: hook.command)
         req.user = hook.user
         req.workdir = hook.workingDir
+        req.privileged = hook.privileged ?? false
         req.env = hook.environment.sorted(by: { $0.key < $1.key }).map { "\($0.key)=\($0.value)" }
         do {
             let status = try runtime.exec(c.id, req)

@@ -53,21 +53,35 @@ struct DevelopWatch {
     }
 
     var rules: [Rule]
+    /// Sync rules left out because a bind mount of their service already covers their path
+    /// (Compose's warning: syncing into a bind mount would loop).
+    var boundPaths: [String] = []
 
-    init(app: AppSpec) {
+    /// `only`: the services named on `cncapply watch SERVICE...` (nil: every service).
+    init(app: AppSpec, only: Set<String>? = nil) {
         rules = []
-        for (name, s) in app.services.sorted(by: { $0.key < $1.key }) {
+        for (name, s) in app.services.sorted(by: { $0.key < $1.key }) where only?.contains(name) ?? true {
             let contextIgnore = s.build.flatMap { b -> (String, DockerIgnore)? in
                 let dockerfile = b.dockerfileInline == nil ? ServiceBuilds.dockerfilePath(b) : nil
                 guard let file = DockerIgnore.file(context: b.context, dockerfile: dockerfile, exists: FileSystem.exists),
                       let text = try? FileSystem.readText(file) else { return nil }
                 return (b.context, DockerIgnore(text: text))
             }
+            let binds = s.volumes.compactMap { $0.type == .bind ? $0.source : nil }
             for r in s.develop?.watch ?? [] {
+                if r.action.syncs, binds.contains(where: { DevelopWatch.relative(r.path, to: $0) != nil }) {
+                    boundPaths.append(r.path)
+                    continue
+                }
                 rules.append(Rule(service: name, rule: r, contextIgnore: contextIgnore, ignore: DockerIgnore(patterns: r.ignore),
                                   include: r.include.isEmpty ? nil : DockerIgnore(patterns: r.include)))
             }
         }
+    }
+
+    /// Compose's warnings for the rules left out (`boundPaths`).
+    var warnings: [String] {
+        boundPaths.map { "WARN[0000] path '\($0)' also declared by a bind mount volume, this path won't be monitored!" }
     }
 
     /// The services that have rules: the others keep `--watch`'s own behaviour.

@@ -7,7 +7,7 @@ import CNCSystem
 /// `cnc exec`: run a command in a running container (every namespace and the cgroup).
 struct ContainerExec: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "exec", abstract: "Execute a command in a running container.",
-        discussion: "EXAMPLES\n  cnc exec web ls /\n  cnc exec -it web sh\n  cnc exec -e DEBUG=1 -w /tmp web env\n  cnc exec -d web touch /tmp/ready")
+        discussion: "EXAMPLES\n  cnc exec web ls /\n  cnc exec -it web sh\n  cnc exec -e DEBUG=1 -w /tmp web env\n  cnc exec -d web touch /tmp/ready\n  cnc exec --privileged web ip link set eth0 mtu 1400")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("i"), .long], help: "Keep STDIN open.") var interactive = false
     @Flag(name: [.customShort("t"), .long], help: "Allocate a pseudo-TTY.") var tty = false
@@ -15,6 +15,7 @@ struct ContainerExec: ParsableCommand {
     @Option(name: [.customShort("e"), .long], help: "Set environment variables.") var env: [String] = []
     @Option(name: [.customShort("u"), .long], help: "Username or UID.") var user: String?
     @Option(name: [.customShort("w"), .long], help: "Working directory inside the container.") var workdir: String?
+    @Flag(name: .long, help: "Give extended privileges to the command.") var privileged = false
     @Argument(completion: .containerNames) var container: String
     @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
@@ -27,6 +28,7 @@ struct ContainerExec: ParsableCommand {
         req.tty = tty
         req.interactive = interactive
         req.detach = detach
+        req.privileged = privileged
         do {
             throw ExitCode(try r.exec(container, req))
         } catch let f as Runtime.StartFailure {

@@ -39,7 +39,7 @@ struct ImageBuild: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\").", valueName: "stringArray")) var secret: [String] = []
     @Option(name: [.short, .long], help: ArgumentHelp("Output destination (format: \"type=oci|docker,dest=FILE\"; dest=- is standard output).", valueName: "stringArray")) var output: [String] = []
     @Flag(name: .long, help: "Reproducible output: SOURCE_DATE_EPOCH (build arg or environment), else 0, clamps layer times and sets the created times.") var reproducible = false
-    @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any.") var check = false
+    @Flag(name: .long, help: "Check the Dockerfile for lint findings (no build): exit 1 when there are any; -o json prints them as JSON.") var check = false
     @Argument(help: ArgumentHelp("The build context directory.", valueName: "PATH"), completion: .directory) var context: String
 
     func validate() throws {
@@ -64,7 +64,10 @@ struct ImageBuild: ParsableCommand {
     }
 
     func run() throws {
-        do { try build() } catch let e as DockerfileError {
+        do { try build() } catch let e as BuildCanceled {
+            writeStderr("ERROR: \(e.description)\n")
+            throw ExitCode(BuildCanceled.exitStatus)
+        } catch let e as DockerfileError {
             writeStderr(ErrorText.line(e.description))
             throw ExitCode(1)
         } catch let e as CNCError {
@@ -83,7 +86,13 @@ struct ImageBuild: ParsableCommand {
         request.target = target
         let findings = request.findings
         if check {
-            for f in findings { print(f.description) }
+            // `-o json` for CI: the findings as BuildKit's check result names them
+            // (`warnings`, each with `ruleName`, `detail` and where).
+            switch output {
+            case []: for f in findings { print(f.description) }
+            case ["json"]: print(try CanonicalJSON.string(CheckReport(findings), pretty: true), terminator: "")
+            default: throw CNCError(.invalidArgument, "--check takes -o json (or no -o) only, not -o \(output.joined(separator: ","))")
+            }
             if !findings.isEmpty { throw ExitCode(1) }
             return
         }
@@ -128,7 +137,7 @@ struct ImageBuild: ParsableCommand {
         let root = global.stateRoot
         let quietPull = mode == .quiet
         let store = try global.imageStore()
-        let image = try Builder.run(request, store: store, runtime: runtime, progress: out) { ref in
+        let image = try Builder.run(request, store: store, runtime: runtime, progress: out, reportsInterrupt: true) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
         if let unused = request.unconsumedArgsWarning { writeStderr(unused + "\n") }
@@ -146,5 +155,24 @@ struct ImageBuild: ParsableCommand {
         }
         let path = file ?? (context.hasSuffix("/") ? context : context + "/") + "Dockerfile"
         return .file(path: path, display: file.map(FileSystem.baseName) ?? "Dockerfile", given: file ?? "Dockerfile")
+    }
+}
+
+/// `cnc build --check -o json`: BuildKit's check result shape (`docker build
+/// --call=check,format=json`), with the location as file and line.
+struct CheckReport: Encodable {
+    struct Warning: Encodable {
+        struct Location: Encodable {
+            var file: String
+            var line: Int
+        }
+        var ruleName: String
+        var detail: String
+        var location: Location
+    }
+    var warnings: [Warning]
+
+    init(_ findings: [LintFinding]) {
+        warnings = findings.map { Warning(ruleName: $0.rule, detail: $0.message, location: .init(file: $0.file, line: $0.line)) }
     }
 }

@@ -22,7 +22,16 @@ struct cshim_spawn_attr {
     int controlling_tty;
     /// chdir here before exec (NULL: keep).
     const char *cwd;
+    /// PR_SET_PDEATHSIG for the child (0: none): sent when the thread that spawned it exits
+    /// (so that thread must outlive the child). `parent_pid` is the spawner's pid (getpid()):
+    /// when it died before the prctl took hold, the child kills itself with the same signal
+    /// (0: no such check, when /proc is another pid namespace's: cshim_proc_shows_own_pid).
+    int parent_death_signal;
+    pid_t parent_pid;
 };
+
+/// True when /proc/self/stat shows getpid() (the mounted /proc is our pid namespace's).
+int cshim_proc_shows_own_pid(void);
 
 /// Clones a child into new namespaces with CLONE_VM|CLONE_VFORK and execs `path`. Every fd of
 /// the child past fd_map_len is marked close-on-exec, so nothing of the parent leaks. Returns the
@@ -133,6 +142,13 @@ int cshim_accept_nonblocking(int listener);
 int cshim_forward_signals(pid_t pid);
 /// The first of SIGINT, SIGTERM, SIGHUP, SIGQUIT held by cshim_forward_signals(0), else 0 (still held).
 int cshim_forward_held_interrupt(void);
+/// The first of SIGINT, SIGTERM, SIGHUP, SIGQUIT received (forwarded or held) since the last
+/// cshim_forward_reset_interrupted, else 0.
+int cshim_forward_interrupted(void);
+void cshim_forward_reset_interrupted(void);
+/// Forgets the stop signals held, so cshim_stop_forwarding_signals does not raise them (the
+/// caller reports the interruption itself).
+void cshim_forward_drop_held_interrupts(void);
 /// Restores the default dispositions cshim_forward_signals replaced and raises the signals it held.
 int cshim_stop_forwarding_signals(void);
 /// `-t` in the foreground: SIGWINCH (the caller's terminal was resized) is passed on to `pid`
