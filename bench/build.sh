@@ -10,7 +10,7 @@
 #   docker's BuildKit: Debian's docker.io 20.10 CLI (/usr/bin/docker; the docker 28 CLI on PATH
 #     needs the buildx plugin, which Debian 12 does not package) with DOCKER_BUILDKIT=1 against a
 #     private dockerd 20.10 (bench/lib/private-dockerd.sh), i.e. the BuildKit built into dockerd;
-#     `--network none`, since that dockerd runs without a bridge (cnc's RUN default is none too).
+#     `--network none`, since that dockerd runs without a bridge (cnc is given `--network none` too; its default is the default bridge, as docker build's).
 # The base image is the busybox rootfs of scripts/make-busybox-rootfs.sh, imported into each tool
 # from one tar (never the internet). Scenarios:
 #   a. no-change rebuild: 4 stages, 20 instructions, a 2,000-file generated context
@@ -70,7 +70,7 @@ if [ "$PEER" = 1 ]; then
   $DOCKER import "$work/rootfs.tar" busybox:bench >/dev/null
 fi
 
-cnc_build() { "$BIN/cnc" build --root "$root" --progress quiet "$@"; }
+cnc_build() { "$BIN/cnc" build --root "$root" --progress quiet --network none "$@"; }
 buildah_build() { eval "$(buildah_cmd "$@")"; }
 docker_build() { DOCKER_BUILDKIT=1 $DOCKER build -q --network none "$@"; }
 export -f cnc_build buildah_build docker_build

@@ -14,8 +14,9 @@ public struct BuildRequest: Sendable {
     /// `--label`: over the final image's labels.
     public var labels: [String: String] = [:]
     public var noCache = false
-    /// RUN's network when the instruction gives none (`--network`): none unless asked.
-    public var network: RunNetwork = .none
+    /// RUN's network when the instruction gives none (`--network`): the default bridge, as
+    /// docker build's `default`.
+    public var network: RunNetwork = .default
     /// `--add-host` (HOST:IP or HOST=IP) for RUN's /etc/hosts.
     public var extraHosts: [String] = []
     /// `--shm-size`: /dev/shm of RUN steps (bytes).

@@ -43,7 +43,10 @@ extension Builder {
         c.shmSize = request.shmSize
         switch spec.network ?? request.network {
         case .host: c.network = .host
-        case .none, .default: c.network = .none
+        case .none: c.network = .none
+        // Docker's builder (BuildKit in dockerd) runs RUN on the default bridge: `apt-get
+        // install` works; the attachment goes with the step's container (removeReaped).
+        case .default: c.network = .defaultBridge
         }
         var secrets = SecretMounts()
         defer { secrets.remove() }

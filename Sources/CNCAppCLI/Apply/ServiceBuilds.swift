@@ -92,7 +92,7 @@ struct ServiceBuilds {
         r.tags = [image] + (try (b.tags ?? []).map { try ImageReference(parsing: $0) }).filter { $0 != image }
         r.labels = b.labels ?? [:]
         r.noCache = b.noCache ?? false
-        r.network = b.network == "host" ? .host : .none
+        r.network = b.network.flatMap { .init(rawValue: $0) } ?? .default
         r.extraHosts = b.extraHosts ?? []
         r.shmSize = b.shmSize?.bytes
         r.pull = b.pull ?? false

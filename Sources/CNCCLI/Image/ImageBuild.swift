@@ -32,7 +32,7 @@ struct ImageBuild: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write the image ID to the file.", valueName: "string")) var iidfile: String?
     @Option(name: .long, help: ArgumentHelp("Set type of progress output (auto, plain, quiet).", valueName: "string")) var progress = "auto"
     @Flag(name: [.short, .long], help: "Suppress the build output and print image ID on success.") var quiet = false
-    @Option(name: .long, help: ArgumentHelp("Set the networking mode for the RUN instructions during build (none, host; default none).", valueName: "string")) var network: String?
+    @Option(name: .long, help: ArgumentHelp("Set the networking mode for the RUN instructions during build (default: the default bridge; none; host).", valueName: "string")) var network: String?
     @Flag(name: .long, help: "Always attempt to pull all referenced images.") var pull = false
     @Option(name: .long, help: ArgumentHelp("Add a custom host-to-IP mapping (\"host:ip\").", valueName: "list")) var addHost: [String] = []
     @Option(name: .long, help: ArgumentHelp("Size of \"/dev/shm\".", valueName: "bytes")) var shmSize: String?
@@ -103,7 +103,7 @@ struct ImageBuild: ParsableCommand {
         if let failure = request.checkDirectiveFailure(findings) { throw failure }
         request.tags = try tag.map { try ImageReference(parsing: $0) }
         request.noCache = noCache
-        request.network = network == "host" ? .host : .none
+        request.network = network.flatMap { .init(rawValue: $0) } ?? .default
         request.pull = pull
         request.extraHosts = addHost
         request.secrets = try BuildRequest.readSecrets(try secret.map { try BuildSecret.parse($0, environment: Host.environment) },
