@@ -17,21 +17,15 @@ struct ContainerRun: ParsableCommand {
     @Flag(name: [.customShort("d"), .long], help: "Run container in background and print container ID.") var detach = false
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
     @Option(name: .long, help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
-    @Option(name: .long, help: "Proxy received signals to the process (--sig-proxy=false: a signal ends cnc, the container runs on).")
-    var sigProxy: SigProxyValue = .true
+    @Flag(name: .long, inversion: .prefixedNo, help: "Proxy received signals to the process (--sig-proxy=false: a signal ends cnc, the container runs on).")
+    var sigProxy = true
     @OptionGroup var options: ContainerOptions
-
-    /// `--sig-proxy`'s value: docker's bool, written `--sig-proxy=false`.
-    enum SigProxyValue: String, CaseIterable, ExpressibleByArgument {
-        case `false`, `true`
-        init?(argument: String) { self.init(rawValue: argument.lowercased()) }
-    }
 
     func run() throws {
         let engine = global.engineConfig()
         var inv = RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm)
         inv.detachKeys = detachKeys
-        inv.sigProxy = sigProxy == .true
+        inv.sigProxy = sigProxy
         throw ExitCode(try ContainerLaunch.run(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) }))
     }
 

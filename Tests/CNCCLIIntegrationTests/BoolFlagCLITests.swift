@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// Docker's boolean flags through the real `cnc` (the start path and cnc-cli): bare
+/// (`--sig-proxy`, `--rm`, `-i`) and with a value (`--rm=false`, `-t=1`); a container's own
+/// argv is never read as cnc's flags. And `--memory -1`, which docker's CLI refuses.
+@Suite(.serialized) struct BoolFlagCLITests {
+    @Test func bareAndValuedFlagsOfRunExecRm() throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        // Bare --sig-proxy before the image (was: "bb:1" taken as its value); the argv after the
+        // image keeps its own --rm=false and -i.
+        let bare = try box.cnc(["run", "--sig-proxy", "--rm=true", "--init=false", "-i=false", "--network", "none", "bb:1", "echo", "--rm=false", "-i"])
+        #expect(bare.status == 0 && bare.stdout == "--rm=false -i\n", "\(bare.stdout)\(bare.stderr)")
+        #expect(box.eventually { (try? box.cnc(["ps", "-a", "-q"]).stdout) == "" }, "--rm=true left the container")
+        // The last spelling wins: --rm then --rm=false keeps the container; short -d=1 detaches.
+        let kept = try box.cnc(["run", "--rm", "--rm=false", "--name", "kept", "--network", "none", "bb:1", "true"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(try box.status("kept") == "exited")
+        let bg = try box.cnc(["run", "-d=1", "--sig-proxy=false", "--name", "bg", "--network", "none", "bb:1", "sleep", "1000"])
+        #expect(bg.status == 0 && bg.stdout.count == 65, "\(bg.stdout)\(bg.stderr)")
+        #expect(try box.status("bg") == "running")
+        let exec = try box.cnc(["exec", "-t=false", "--interactive=0", "bg", "echo", "-t=true"])
+        #expect(exec.status == 0 && exec.stdout == "-t=true\n", "\(exec.stdout)\(exec.stderr)")
+        // A word that is not one of pflag's booleans is refused, as a usage error.
+        let bad = try box.cnc(["run", "--rm=yes", "--network", "none", "bb:1", "true"])
+        #expect(bad.status == 125 && bad.stderr.hasPrefix("invalid argument \"yes\" for \"--rm\" flag: strconv.ParseBool"), "\(bad.stdout)\(bad.stderr)")
+        #expect(try box.cnc(["rm", "-f=true", "bg", "kept"]).status == 0)
+        #expect(try box.cnc(["ps", "-a", "-q"]).stdout == "")
+    }
+
+    @Test(arguments: [["-m", "-1"], ["--memory=-1"], ["--memory-reservation", "-1"]])
+    func memoryMinusOneIsRefusedAsDockersCLIDoes(_ flag: [String]) throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        for verb in ["run", "create"] {
+            let r = try box.cnc([verb, "--name", "m"] + flag + ["--network", "none", "bb:1", "true"])
+            let name = flag[0].hasPrefix("--memory-r") ? "--memory-reservation" : "-m, --memory"
+            #expect(r.status == 125 && r.stderr.contains("invalid argument \"-1\" for \"\(name)\" flag: invalid size: '-1'"), "\(flag) \(r.stderr)")
+            #expect(try box.cnc(["ps", "-a", "-q"]).stdout == "", "\(verb) \(flag) left a container")
+        }
+        // 0 is no limit, as with docker.
+        #expect(try box.cnc(["run", "--rm", "-m", "0", "--network", "none", "bb:1", "true"]).status == 0)
+    }
+}
