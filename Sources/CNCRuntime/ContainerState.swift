@@ -56,3 +56,10 @@ public struct Container: Sendable {
     public var state: ContainerState
     public var directory: String
 }
+
+extension Container {
+    /// Docker's daemon words for a command that needs a running (or paused) container
+    /// (errNotRunning / errNotPaused): `Container <full id> is not running`.
+    public var notRunning: CNCError { CNCError(.conflict, "Container \(config.id.rawValue) is not running") }
+    public var notPaused: CNCError { CNCError(.conflict, "Container \(config.id.rawValue) is not paused") }
+}
