@@ -25,6 +25,9 @@ import Testing
         // A word that is not one of pflag's booleans is refused, as a usage error.
         let bad = try box.cnc(["run", "--rm=yes", "--network", "none", "bb:1", "true"])
         #expect(bad.status == 125 && bad.stderr.hasPrefix("invalid argument \"yes\" for \"--rm\" flag: strconv.ParseBool"), "\(bad.stdout)\(bad.stderr)")
+        // docker's CLI sums up the containers it could not start.
+        let start = try box.cnc(["start", "nosuch1", "nosuch2"])
+        #expect(start.status == 1 && start.stderr.hasSuffix("Error: failed to start containers: nosuch1, nosuch2\n"), "\(start.stderr)")
         #expect(try box.cnc(["rm", "-f=true", "bg", "kept"]).status == 0)
         #expect(try box.cnc(["ps", "-a", "-q"]).stdout == "")
     }

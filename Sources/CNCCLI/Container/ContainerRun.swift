@@ -78,7 +78,7 @@ struct ContainerStart: ParsableCommand {
     func run() throws {
         let runtime = try global.runtime()
         let keys = try reportingErrors { try detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence }
-        var failed = false
+        var failed: [String] = []
         let refs = all ? try Self.matching(runtime.list().filter { !$0.state.isActive }, filter).map(\.config.name) : containers
         for ref in refs {
             do {
@@ -90,14 +90,18 @@ struct ContainerStart: ParsableCommand {
                 }
                 _ = try ContainerLaunch.startAndFollow(runtime, c.config, detach: true, interactive: false, tty: c.config.tty)
                 let after = try runtime.container(ref)
-                if !after.state.isActive && after.state.exitCode >= 125 { failed = true; continue }
+                if !after.state.isActive && after.state.exitCode >= 125 { failed.append(ref); continue }
                 print(ref)
             } catch let e as CNCError {
                 writeStderr("Error: \(e.description)\n")
-                failed = true
+                failed.append(ref)
             }
         }
-        if failed { throw ExitCode(1) }
+        // docker's CLI sums up after the daemon's errors.
+        if !failed.isEmpty {
+            writeStderr("Error: failed to start containers: \(failed.joined(separator: ", "))\n")
+            throw ExitCode(1)
+        }
     }
 
     /// The containers `--filter`s select: one key's values are alternatives, keys all apply.
