@@ -26,7 +26,9 @@ public enum UsageError {
             return "invalid argument \"\(value)\" for \"\(name)\" flag: strconv.ParseBool: parsing \"\(value)\": invalid syntax"
         }
         if quoted(after: "Missing expected argument ", in: text) != nil {
-            return "\"\(command)\" requires at least 1 argument."
+            // `exec` needs CONTAINER and COMMAND (cli.RequiresMinArgs(2)).
+            let least = command.hasSuffix(" exec") ? "2 arguments" : "1 argument"
+            return "\"\(command)\" requires at least \(least)."
         }
         return text
     }

@@ -45,4 +45,25 @@ import Testing
         // 0 is no limit, as with docker.
         #expect(try box.cnc(["run", "--rm", "-m", "0", "--network", "none", "bb:1", "true"]).status == 0)
     }
+
+    /// Filters as docker's daemon checks them: an unknown key is refused even when there is
+    /// nothing to list; `exec` without a command is a usage error (two arguments needed).
+    @Test func unknownFilterKeysAndExecWithoutCommand() throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        for args in [["ps", "--filter", "bogus=1"], ["volume", "ls", "--filter", "bogus=1"], ["volume", "prune", "-f", "--filter", "bogus=1"],
+                     ["container", "prune", "-f", "--filter", "bogus=1"]] {
+            // The root before the command words (box.cnc puts it after the first).
+            let r = try CLI.exec(CLI.binDir + "/cnc", ["--root", box.root] + args)
+            #expect(r.status == 1 && r.stderr == "Error: Invalid filter 'bogus'\n", "\(args): \(r.stderr)")
+        }
+        let ancestor = try box.cnc(["ps", "--filter", "ancestor=bb:1"])
+        #expect(ancestor.status == 1 && ancestor.stderr == "Error: filter 'ancestor' is not supported yet\n", "\(ancestor.stderr)")
+        let run = try box.cnc(["create", "--name", "c1", "--network", "none", "bb:1", "true"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let exec = try box.cnc(["exec", "c1"])
+        #expect(exec.status == 1 && exec.stderr.hasPrefix("\"cnc exec\" requires at least 2 arguments."), "\(exec.stderr)")
+        let noCommand = try box.cnc(["run", "--rm", "--network", "none", "--entrypoint", "", "bb:1"])
+        #expect(noCommand.status == 125 && noCommand.stderr == "Error: No command specified\n", "\(noCommand.stderr)")
+    }
 }

@@ -21,6 +21,11 @@ struct UsageErrorTests {
         #expect(UsageError.dockerMessage(argumentParser, command: "cnc run") == docker)
     }
 
+    @Test func execNeedsTwoArguments() {
+        #expect(UsageError.dockerMessage("Missing expected argument '<command> ...'", command: "cnc exec") == "\"cnc exec\" requires at least 2 arguments.")
+        #expect(UsageError.dockerMessage("Missing expected argument '<container>'", command: "cnc container exec") == "\"cnc container exec\" requires at least 2 arguments.")
+    }
+
     @Test func exitStatuses() {
         #expect(UsageError.exitStatus("Unknown option '--foo'") == 125)
         #expect(UsageError.exitStatus("Missing expected argument '<image>'") == 1)

@@ -191,7 +191,7 @@ struct ContainerPrune: ParsableCommand {
             case "until":
                 let d = try CNCDuration(parsing: value)
                 stopped = stopped.filter { $0.config.created < now - d.nanoseconds }
-            default: throw CNCError(.invalidArgument, "invalid filter '\(key)'")
+            default: throw CNCError(.invalidArgument, "Invalid filter '\(key)'")
             }
         }
         var removed: [String] = []
