@@ -61,6 +61,10 @@ import Testing
         #expect(ancestor.status == 1 && ancestor.stderr == "Error: filter 'ancestor' is not supported yet\n", "\(ancestor.stderr)")
         let run = try box.cnc(["create", "--name", "c1", "--network", "none", "bb:1", "true"])
         #expect(run.status == 0, "\(run.stderr)")
+        // `port C PORT` for a port that is not published: docker's error, exit 1.
+        let port = try box.cnc(["port", "c1", "80"])
+        #expect(port.status == 1 && port.stderr == "Error: No public port '80' published for c1\n", "\(port.stderr)")
+        #expect(try box.cnc(["port", "c1"]).status == 0)
         let exec = try box.cnc(["exec", "c1"])
         #expect(exec.status == 1 && exec.stderr.hasPrefix("\"cnc exec\" requires at least 2 arguments."), "\(exec.stderr)")
         let noCommand = try box.cnc(["run", "--rm", "--network", "none", "--entrypoint", "", "bb:1"])
