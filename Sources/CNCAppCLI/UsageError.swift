@@ -20,8 +20,15 @@ public enum UsageError {
             if let reason = rest.range(of: "': ") ?? rest.range(of: "'. ") { out += ": " + rest[reason.upperBound...] }
             return out
         }
+        if let name = quoted(after: "The option ", in: text), let valuePart = text.range(of: " does not take any value, but '") {
+            // A boolean flag given a word that is no bool (`--rm=yes`): pflag's strconv.ParseBool.
+            let value = text[valuePart.upperBound...].prefix { $0 != "'" }
+            return "invalid argument \"\(value)\" for \"\(name)\" flag: strconv.ParseBool: parsing \"\(value)\": invalid syntax"
+        }
         if quoted(after: "Missing expected argument ", in: text) != nil {
-            return "\"\(command)\" requires at least 1 argument."
+            // `exec` needs CONTAINER and COMMAND (cli.RequiresMinArgs(2)).
+            let least = command.hasSuffix(" exec") ? "2 arguments" : "1 argument"
+            return "\"\(command)\" requires at least \(least)."
         }
         return text
     }

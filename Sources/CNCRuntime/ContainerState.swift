@@ -60,3 +60,10 @@ public struct Container: Sendable {
     /// The monitor's no-restart marker (Monitor.stopRequestPath), left by stop, kill and rm -f.
     public var stopRequestPath: String { Monitor.stopRequestPath(directory) }
 }
+
+extension Container {
+    /// Docker's daemon words for a command that needs a running (or paused) container
+    /// (errNotRunning / errNotPaused): `Container <full id> is not running`.
+    public var notRunning: CNCError { CNCError(.conflict, "Container \(config.id.rawValue) is not running") }
+    public var notPaused: CNCError { CNCError(.conflict, "Container \(config.id.rawValue) is not paused") }
+}

@@ -27,7 +27,7 @@ extension Runtime {
         guard Self.validName(c.name) else {
             throw CNCError(.invalidArgument, "invalid container name \"\(c.name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
-        guard !c.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
+        guard !c.argv.isEmpty else { throw CNCError(.invalidArgument, "No command specified") }
         if c.autoRemove && c.restartPolicy.name != .no {
             throw CNCError(.invalidArgument, "conflicting options: --restart and --rm")
         }

@@ -46,7 +46,7 @@ extension Runtime {
             throw CNCError(.conflict, "Container \(c.config.id.rawValue) is paused, unpause the container before exec")
         }
         guard c.state.status == .running, c.state.pid > 0 else {
-            throw CNCError(.conflict, "container \(c.config.id.rawValue) is not running")
+            throw c.notRunning
         }
         guard !req.argv.isEmpty else { throw CNCError(.invalidArgument, "no command specified") }
         var conf = try execConfig(c.config, dir: c.directory, argv: req.argv, extraEnv: req.env, user: req.user, workdir: req.workdir, tty: req.tty,

@@ -24,7 +24,8 @@ extension Runtime {
     public func kill(_ ref: String, signal: Int32 = 9) throws {
         let c = try container(ref)
         guard c.state.status == .running || c.state.status == .paused, c.state.pid > 0 else {
-            throw CNCError(.conflict, "container \(c.config.name) is not running")
+            // docker: "Cannot kill container: NAME: Container ID is not running".
+            throw CNCError(.conflict, "Cannot kill container: \(ref): \(c.notRunning.message)")
         }
         if signal == 9 || signal == 15 { try? FileSystem.writeReplacing(Array(("").utf8), to: c.stopRequestPath) }
         if c.state.status == .paused && signal == 9 { try? cgroups.thaw(c.config.cgroupPath) }
@@ -101,14 +102,14 @@ extension Runtime {
 
     public func pause(_ ref: String) throws {
         let c = try container(ref)
-        guard c.state.status == .running else { throw CNCError(.conflict, "container \(c.config.name) is not running") }
+        guard c.state.status == .running else { throw c.notRunning }
         try cgroups.freeze(c.config.cgroupPath)
         record("pause", c.config)
     }
 
     public func unpause(_ ref: String) throws {
         let c = try container(ref)
-        guard c.state.status == .paused else { throw CNCError(.conflict, "container \(c.config.name) is not paused") }
+        guard c.state.status == .paused else { throw c.notPaused }
         try cgroups.thaw(c.config.cgroupPath)
         record("unpause", c.config)
     }

@@ -34,7 +34,7 @@ extension RunFlags {
     /// The boolean flags among the long names (they take no value).
     package static let flagNames: Set<String> = [
         "detach", "rm", "interactive", "tty", "read-only", "init", "oom-kill-disable", "no-healthcheck", "publish-all",
-        "privileged",
+        "privileged", "sig-proxy", "no-sig-proxy",
     ]
 
     /// Every long name, as ArgumentParser spells it (the test compares it with `run --help`).
@@ -46,7 +46,34 @@ extension RunFlags {
         "restart", "stop-signal", "stop-timeout", "health-cmd", "health-interval", "health-timeout", "health-retries",
         "health-start-period", "no-healthcheck", "label", "network", "publish", "publish-all", "ip", "network-alias",
         "dns-search", "dns-option", "cgroup-parent", "log-driver", "log-opt", "sdnotify", "dns", "add-host", "pull", "rootfs", "detach-keys",
-        "sig-proxy",
+        "sig-proxy", "no-sig-proxy",
+    ]
+
+    /// Sets flag `long` to `on` (docker's `--rm=false`: pflag's bool words); false when the name is
+    /// not a flag.
+    package static func setFlag(_ long: String, _ on: Bool, in inv: inout Invocation) -> Bool {
+        switch long {
+        case "detach": inv.detach = on
+        case "rm": inv.rm = on
+        case "interactive": inv.flags.interactive = on
+        case "tty": inv.flags.tty = on
+        case "read-only": inv.flags.readOnly = on
+        case "init": inv.flags.`init` = on
+        case "oom-kill-disable": inv.flags.oomKillDisable = on
+        case "no-healthcheck": inv.flags.noHealthcheck = on
+        case "publish-all": inv.flags.publishAll = on
+        case "privileged": inv.flags.privileged = on
+        case "sig-proxy": inv.sigProxy = on
+        case "no-sig-proxy": inv.sigProxy = !on
+        default: return false
+        }
+        return true
+    }
+
+    /// strconv.ParseBool's words, which pflag's bool flags take after `=`.
+    static let boolWords: [String: Bool] = [
+        "1": true, "t": true, "T": true, "true": true, "TRUE": true, "True": true,
+        "0": false, "f": false, "F": false, "false": false, "FALSE": false, "False": false,
     ]
 
     /// Sets option `long` (`value` nil for a flag); false when the name is unknown or the value
@@ -54,17 +81,7 @@ extension RunFlags {
     /// ~60 key paths costs ~0.3 ms on every start.
     package static func set(_ long: String, _ value: String?, in inv: inout Invocation) -> Bool {
         switch (long, value) {
-        case ("detach", nil): inv.detach = true
-        case ("rm", nil): inv.rm = true
-        case ("interactive", nil): inv.flags.interactive = true
-        case ("tty", nil): inv.flags.tty = true
-        case ("read-only", nil): inv.flags.readOnly = true
-        case ("init", nil): inv.flags.`init` = true
-        case ("oom-kill-disable", nil): inv.flags.oomKillDisable = true
-        case ("no-healthcheck", nil): inv.flags.noHealthcheck = true
-        case ("publish-all", nil): inv.flags.publishAll = true
-        case ("privileged", nil): inv.flags.privileged = true
-        case (_, nil): return false
+        case (_, nil): return setFlag(long, true, in: &inv)
         case ("root", let v?): inv.root = v
         case ("cgroup-manager", let v?): inv.cgroupManager = v
         case ("log-level", let v?):
@@ -136,10 +153,6 @@ extension RunFlags {
         case ("pull", let v?): inv.flags.pull = v
         case ("rootfs", let v?): inv.flags.rootfs = v
         case ("detach-keys", let v?): inv.detachKeys = v
-        case ("sig-proxy", let v?):
-            // ArgumentParser's SigProxyValue: "true" or "false", any case.
-            guard let b = ["true": true, "false": false][v.lowercased()] else { return false }
-            inv.sigProxy = b
         default: return false
         }
         return true
@@ -165,8 +178,12 @@ extension RunFlags {
             return v
         }
         func apply(_ long: String, inline: String?) -> Bool {
-            guard withDetach || (long != "detach" && long != "detach-keys" && long != "sig-proxy") else { return false }
-            if flagNames.contains(long) { return inline == nil && set(long, nil, in: &inv) }
+            guard withDetach || !["detach", "detach-keys", "sig-proxy", "no-sig-proxy"].contains(long) else { return false }
+            if flagNames.contains(long) {
+                guard let inline else { return setFlag(long, true, in: &inv) }
+                guard let on = boolWords[inline] else { return false }
+                return setFlag(long, on, in: &inv)
+            }
             guard let v = value(inline) else { return false }
             return set(long, v, in: &inv)
         }

@@ -209,6 +209,12 @@ public struct RunFlags: Equatable, Sendable {
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
         }
+        // docker's CLI reads --memory and --memory-reservation as sizes (MemBytes): -1 is not one
+        // (only --memory-swap takes -1, unlimited; --memory 0 is no limit). `cnc update` keeps
+        // -1 as "remove the limit".
+        for (flag, value) in [("-m, --memory", memory), ("--memory-reservation", memoryReservation)] where value?.trimmingSpaces.hasPrefix("-") == true {
+            throw CNCError(.invalidArgument, "invalid argument \"\(value ?? "")\" for \"\(flag)\" flag: invalid size: '\(value ?? "")'")
+        }
         r.limits = try resourceLimits()
         try applyHostResources(&r)
         r.privileged = privileged

@@ -56,6 +56,8 @@ import Testing
         #expect(msg["id"] as? String == id && msg["from"] as? String == "app:stable" && msg["scope"] as? String == "local")
         #expect((msg["Actor"] as? [String: Any])?["ID"] as? String == id && (msg["timeNano"] as? Int ?? 0) > 1_700_000_000_000_000_000)
         #expect(try cnc(["events", "--since", "-"]).status == 1)
+        let badSince = try cnc(["events", "--since", "nonsense", "--until", "0s"])
+        #expect(badSince.status == 1 && badSince.stderr == "Error: failed to parse value as time or duration: \"nonsense\"\n", "\(badSince.stderr)")
         #expect(try cnc(["events", "--filter", "colour=red"]).stderr == "Error: invalid filter 'colour'\n")
         #expect(try cnc(["system", "events", "--since", "1h", "--until", "0s", "--filter", "event=destroy"]).stdout.split(separator: "\n").count == 2)
     }

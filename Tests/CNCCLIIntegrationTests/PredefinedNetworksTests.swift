@@ -29,4 +29,29 @@ import Testing
             #expect(rm.status == 1 && rm.stderr == "Error: \(name) is a pre-defined network and cannot be removed\n", "\(rm.stderr)")
         }
     }
+
+    /// `network ls --filter` as docker's: name (part of it), id (prefix), driver, label, type
+    /// (builtin or custom), scope; one key's values are alternatives; an unknown key is refused.
+    @Test func lsFilters() throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        let net = { (args: [String]) throws in try CLI.exec(CLI.binDir + "/cnc", ["network"] + args + ["--root", box.root]) }
+        let made = try net(["create", "--label", "tier=db", "fhapp1"])
+        #expect(made.status == 0, "\(made.stderr)")
+        defer { _ = try? net(["rm", "fhapp1"]) }
+        func names(_ filters: [String]) throws -> String {
+            try net(["ls", "--format", "{{.Name}}"] + filters.flatMap { ["--filter", $0] }).stdout
+        }
+        #expect(try names(["name=app"]) == "fhapp1\n")
+        #expect(try names(["type=builtin"]) == "host\nnone\n" || names(["type=builtin"]) == "bridge\nhost\nnone\n")
+        #expect(try names(["type=custom"]) == "fhapp1\n")
+        #expect(try names(["driver=null", "driver=host"]) == "host\nnone\n")
+        #expect(try names(["label=tier=db"]) == "fhapp1\n" && names(["label=tier"]) == "fhapp1\n" && names(["label=tier=web"]) == "")
+        #expect(try names(["name=app", "driver=null"]) == "")
+        let id = try net(["inspect", "-f", "{{.Id}}", "fhapp1"]).stdout.prefix(6)
+        #expect(try names(["id=\(id)"]) == "fhapp1\n")
+        #expect(try net(["ls", "-q", "-f", "type=custom"]).stdout.count == 13)
+        let bad = try net(["ls", "--filter", "bogus=1"])
+        #expect(bad.status == 1 && bad.stderr == "Error: Invalid filter 'bogus'\n", "\(bad.stderr)")
+    }
 }

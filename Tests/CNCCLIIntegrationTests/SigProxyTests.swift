@@ -9,15 +9,17 @@ import Testing
     /// A workload that says when its TERM trap is set and exits 7 on TERM.
     static let trapping = ["sh", "-c", "trap 'exit 7' TERM; echo ready > /gate/ready; while :; do sleep 0.1; done"]
 
-    @Test(arguments: [true, false])
-    func sigtermReachesTheContainerOnlyWithSigProxy(_ proxied: Bool) throws {
+    /// Docker's spellings of the flag: none (default true), bare, and with a value.
+    @Test(arguments: [nil, "--sig-proxy", "--sig-proxy=false", "--sig-proxy=0"])
+    func sigtermReachesTheContainerOnlyWithSigProxy(_ spelling: String?) throws {
+        let proxied = !(spelling ?? "").hasSuffix("false") && !(spelling ?? "").hasSuffix("0")
         guard BusyboxRoot.canRun else { return }
         let box = try BusyboxRoot()
         let gate = box.dir + "/gate"
         try FileManager.default.createDirectory(atPath: gate, withIntermediateDirectories: true)
         let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(devnull) }
-        let flags = (proxied ? [] : ["--sig-proxy=false"]) + ["--rm", "--network", "none", "--name", "sp", "-v", gate + ":/gate", "bb:1"]
+        let flags = (spelling.map { [$0] } ?? []) + ["--rm", "--network", "none", "--name", "sp", "-v", gate + ":/gate", "bb:1"]
         let pid = try box.start(["run"] + flags + Self.trapping, fds: [devnull, devnull, devnull])
         var status: Int32 = 0
         defer { if kill(pid, 0) == 0 { kill(pid, SIGKILL); _ = waitpid(pid, &status, 0) } }

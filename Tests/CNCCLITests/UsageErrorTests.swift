@@ -13,10 +13,17 @@ struct UsageErrorTests {
          "invalid argument \"yaml\" for \"--format\" flag: Please provide one of 'text' and 'json'."),
         ("The value 'x' is invalid for '-t, --time <time>'", "invalid argument \"x\" for \"--time\" flag"),
         ("Missing expected argument '<image>'", "\"cnc run\" requires at least 1 argument."),
+        ("The option '--rm' does not take any value, but 'yes' was specified.",
+         "invalid argument \"yes\" for \"--rm\" flag: strconv.ParseBool: parsing \"yes\": invalid syntax"),
         ("Something else entirely", "Something else entirely"),
     ])
     func dockerWords(argumentParser: String, docker: String) {
         #expect(UsageError.dockerMessage(argumentParser, command: "cnc run") == docker)
+    }
+
+    @Test func execNeedsTwoArguments() {
+        #expect(UsageError.dockerMessage("Missing expected argument '<command> ...'", command: "cnc exec") == "\"cnc exec\" requires at least 2 arguments.")
+        #expect(UsageError.dockerMessage("Missing expected argument '<container>'", command: "cnc container exec") == "\"cnc container exec\" requires at least 2 arguments.")
     }
 
     @Test func exitStatuses() {

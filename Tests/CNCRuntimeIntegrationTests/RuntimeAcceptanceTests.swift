@@ -85,7 +85,13 @@ import Testing
         #expect(try h.cnc(["kill", "ex"]).status == 0)
         #expect(h.eventually { (try? h.cnc(["inspect", "--format", "{{.State.Status}}", "ex"]).out) == "exited\n" })
         let stopped = try h.cnc(["exec", "ex", "true"])
-        #expect(stopped.status == 1 && stopped.err == "Error: container \(exID) is not running\n", "\(stopped.err)")
+        #expect(stopped.status == 1 && stopped.err == "Error: Container \(exID) is not running\n", "\(stopped.err)")
+        // kill, pause, unpause and top of a stopped container: docker's daemon words.
+        let killed = try h.cnc(["kill", "ex"])
+        #expect(killed.status == 1 && killed.err == "Error: Cannot kill container: ex: Container \(exID) is not running\n", "\(killed.err)")
+        #expect(try h.cnc(["pause", "ex"]).err == "Error: Container \(exID) is not running\n")
+        #expect(try h.cnc(["unpause", "ex"]).err == "Error: Container \(exID) is not paused\n")
+        #expect(try h.cnc(["top", "ex"]).err == "Error: Container \(exID) is not running\n")
         // run -d --rm: the monitor hands the removal to `cnc rm -f` when the workload ends.
         let id = try h.run(["-d", "--rm"], ["sleep", "0.2"]).out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(h.eventually { !FileManager.default.fileExists(atPath: h.root + "/containers/" + id) }, "run -d --rm left \(id) behind")

@@ -19,6 +19,10 @@ struct ContainerExec: ParsableCommand {
     @Argument(completion: .containerNames) var container: String
     @Argument(parsing: .captureForPassthrough) var command: [String] = []
 
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("Missing expected argument '<command> ...'") }
+    }
+
     func run() throws {
         let r = try global.runtime()
         var req = ExecRequest(argv: command)

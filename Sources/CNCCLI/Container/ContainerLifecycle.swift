@@ -128,10 +128,16 @@ struct ContainerPort: ParsableCommand {
         // Docker's output: "80/tcp -> 127.0.0.1:8080", one line per published port.
         let c = try global.runtime().container(container)
         let ports = NetworkManager(root: global.stateRoot).attachments(of: c.config.id).flatMap(\.ports)
+        var shown = 0
         for p in ports {
             let key = "\(p.containerPort)/\(p.proto.rawValue)"
             if let privatePort, privatePort != key, privatePort != String(p.containerPort) { continue }
             print("\(key) -> \(p.hostIP?.description ?? "0.0.0.0"):\(p.hostPort)")
+            shown += 1
+        }
+        // docker's CLI: asking for one port that is not published is an error (exit 1).
+        if let privatePort, shown == 0 {
+            _ = try reportingErrors { throw CNCError(.notFound, "No public port '\(privatePort)' published for \(container)") }
         }
     }
 }
@@ -191,7 +197,7 @@ struct ContainerPrune: ParsableCommand {
             case "until":
                 let d = try CNCDuration(parsing: value)
                 stopped = stopped.filter { $0.config.created < now - d.nanoseconds }
-            default: throw CNCError(.invalidArgument, "invalid filter '\(key)'")
+            default: throw CNCError(.invalidArgument, "Invalid filter '\(key)'")
             }
         }
         var removed: [String] = []

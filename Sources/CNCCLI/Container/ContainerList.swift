@@ -17,6 +17,8 @@ struct ContainerList: ParsableArguments {
 
     func run() throws {
         let r = try global.runtime()
+        try Self.checkFilterKeys(filter, known: ["name", "id", "status", "exited", "label", "health"],
+                                 docker: ["ancestor", "before", "expose", "isolation", "is-task", "network", "publish", "since", "volume"])
         var rows = r.list()
         if !all && !filter.contains(where: { $0.hasPrefix("status=") || $0.hasPrefix("exited=") }) {
             rows = rows.filter { $0.state.isActive }
@@ -69,6 +71,18 @@ struct ContainerList: ParsableArguments {
         let kv = f.split(separator: "=", maxSplits: 1).map(String.init)
         guard kv.count == 2 else { throw CNCError(.invalidArgument, "bad format of filter (expected name=value): \(f)") }
         return (kv[0], kv[1])
+    }
+
+    /// Docker's refusal of a filter key it does not know (`Invalid filter 'KEY'`, its daemon's
+    /// words, exit 1), and a plain "not supported yet" for one of docker's keys cnc lacks:
+    /// never a silent empty list.
+    static func checkFilterKeys(_ filters: [String], known: Set<String>, docker: Set<String> = []) throws {
+        for f in filters {
+            let key = String(f.prefix { $0 != "=" && $0 != "!" })
+            if known.contains(key) { continue }
+            if docker.contains(key) { throw CNCError(.invalidArgument, "filter '\(key)' is not supported yet") }
+            throw CNCError(.invalidArgument, "Invalid filter '\(key)'")
+        }
     }
 
     /// `label=KEY` (the label is set) or `label=KEY=VALUE` (set to VALUE).

@@ -48,7 +48,8 @@ struct ContainerLogs: ParsableCommand {
             f.formatOptions = options
             if let d = f.date(from: text) { return logStamp(Int64((d.timeIntervalSince1970 * 1e9).rounded())) }
         }
-        throw CNCError(.invalidArgument, "invalid \(option) \"\(text)\": want a duration (42m), Unix seconds or an RFC 3339 time")
+        // docker's words (api/types/time.GetTimestamp); a duration (42m), Unix seconds or RFC 3339.
+        throw CNCError(.invalidArgument, "failed to parse value as time or duration: \"\(text)\"")
     }
 
     /// The monitor's stamp form: UTC, nine fraction digits.

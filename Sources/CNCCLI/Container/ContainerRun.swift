@@ -17,21 +17,15 @@ struct ContainerRun: ParsableCommand {
     @Flag(name: [.customShort("d"), .long], help: "Run container in background and print container ID.") var detach = false
     @Flag(name: .long, help: "Automatically remove the container when it exits.") var rm = false
     @Option(name: .long, help: "Override the key sequence for detaching a container (default ctrl-p,ctrl-q).") var detachKeys: String?
-    @Option(name: .long, help: "Proxy received signals to the process (--sig-proxy=false: a signal ends cnc, the container runs on).")
-    var sigProxy: SigProxyValue = .true
+    @Flag(name: .long, inversion: .prefixedNo, help: "Proxy received signals to the process (--sig-proxy=false: a signal ends cnc, the container runs on).")
+    var sigProxy = true
     @OptionGroup var options: ContainerOptions
-
-    /// `--sig-proxy`'s value: docker's bool, written `--sig-proxy=false`.
-    enum SigProxyValue: String, CaseIterable, ExpressibleByArgument {
-        case `false`, `true`
-        init?(argument: String) { self.init(rawValue: argument.lowercased()) }
-    }
 
     func run() throws {
         let engine = global.engineConfig()
         var inv = RunFlags.Invocation(flags: options.flags, detach: detach, rm: rm)
         inv.detachKeys = detachKeys
-        inv.sigProxy = sigProxy == .true
+        inv.sigProxy = sigProxy
         throw ExitCode(try ContainerLaunch.run(inv, runtime: try ContainerEngine.runtime(engine), image: { try inv.flags.resolveImage(engine) }))
     }
 
@@ -84,7 +78,7 @@ struct ContainerStart: ParsableCommand {
     func run() throws {
         let runtime = try global.runtime()
         let keys = try reportingErrors { try detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence }
-        var failed = false
+        var failed: [String] = []
         let refs = all ? try Self.matching(runtime.list().filter { !$0.state.isActive }, filter).map(\.config.name) : containers
         for ref in refs {
             do {
@@ -96,14 +90,18 @@ struct ContainerStart: ParsableCommand {
                 }
                 _ = try ContainerLaunch.startAndFollow(runtime, c.config, detach: true, interactive: false, tty: c.config.tty)
                 let after = try runtime.container(ref)
-                if !after.state.isActive && after.state.exitCode >= 125 { failed = true; continue }
+                if !after.state.isActive && after.state.exitCode >= 125 { failed.append(ref); continue }
                 print(ref)
             } catch let e as CNCError {
                 writeStderr("Error: \(e.description)\n")
-                failed = true
+                failed.append(ref)
             }
         }
-        if failed { throw ExitCode(1) }
+        // docker's CLI sums up after the daemon's errors.
+        if !failed.isEmpty {
+            writeStderr("Error: failed to start containers: \(failed.joined(separator: ", "))\n")
+            throw ExitCode(1)
+        }
     }
 
     /// The containers `--filter`s select: one key's values are alternatives, keys all apply.

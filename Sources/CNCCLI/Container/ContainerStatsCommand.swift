@@ -91,7 +91,7 @@ struct ContainerTop: ParsableCommand {
     func run() throws {
         let r = try global.runtime()
         let c = try r.container(container)
-        guard c.state.isActive else { throw CNCError(.conflict, "container \(c.config.name) is not running") }
+        guard c.state.isActive else { throw c.notRunning }
         let pids = Set(r.top(c).map(\.pid))
         // As docker does: the host's ps with the given options, keeping the container's rows.
         if let ps = ["/usr/bin/ps", "/bin/ps"].first(where: FileSystem.isExecutable) {

@@ -24,6 +24,10 @@ struct ImageList: ParsableArguments {
     @Flag(name: [.short, .long], help: "Show all images (cnc keeps no intermediate images; same as default).")
     var all = false
 
+    @Option(name: [.customShort("f"), .long], help: "Filter output: reference=PATTERN (a glob: 'bb*', 'app:v*'), dangling=true|false.",
+            completion: .list(["reference=", "dangling="]))
+    var filter: [String] = []
+
     @Option(name: .long, help: ArgumentHelp(
         "Format output: 'table', 'json', or a Go template, e.g. '{{.Repository}}:{{.Tag}}'.", valueName: "string"))
     var format: String?
@@ -33,6 +37,46 @@ struct ImageList: ParsableArguments {
         var ID: String, Repository: String, Tag: String, Digest: String, CreatedSince: String, CreatedAt: String, Size: String
     }
 
+    /// docker's `images --filter`: one key's values are alternatives, keys all apply;
+    /// `reference` matches REPOSITORY or REPOSITORY:TAG as a path glob (`*` within a path part).
+    static func matcher(_ filters: [String]) throws -> (ImageSummary) -> Bool {
+        try ContainerList.checkFilterKeys(filters, known: ["reference", "dangling"], docker: ["before", "since", "label", "until"])
+        var byKey: [String: [String]] = [:]
+        for f in filters {
+            let (k, v) = try ContainerList.filterPair(f)
+            if k == "dangling", !["true", "false", "1", "0"].contains(v.lowercased()) {
+                throw CNCError(.invalidArgument, "Invalid filter 'dangling=\(v)'")
+            }
+            byKey[k, default: []].append(v)
+        }
+        return { s in
+            byKey.allSatisfy { k, values in
+                values.contains { v in
+                    if k == "dangling" { return (s.tag == "<none>") == ["true", "1"].contains(v.lowercased()) }
+                    return glob(v, s.repository) || glob(v, s.repository + ":" + s.tag)
+                }
+            }
+        }
+    }
+
+    /// path.Match's `*` (any run within one path part) and `?`; other characters literally.
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        func match(_ p: Substring, _ t: Substring) -> Bool {
+            guard let c = p.first else { return t.isEmpty }
+            if c == "*" {
+                var rest = t
+                while true {
+                    if match(p.dropFirst(), rest) { return true }
+                    guard let n = rest.first, n != "/" else { return false }
+                    rest = rest.dropFirst()
+                }
+            }
+            guard let n = t.first, c == "?" ? n != "/" : c == n else { return false }
+            return match(p.dropFirst(), t.dropFirst())
+        }
+        return match(Substring(pattern), Substring(text))
+    }
+
     func run() throws {
         let store = try global.imageStore()
         var rows = try store.list()
@@ -40,6 +84,7 @@ struct ImageList: ParsableArguments {
             let wanted = repository.contains(":") ? repository : repository + ":"
             rows = rows.filter { ($0.repository + ":" + $0.tag).hasPrefix(wanted) || $0.repository == repository }
         }
+        rows = try rows.filter(Self.matcher(filter))
         func id(_ s: ImageSummary) -> String { noTrunc ? s.id.description : String(s.id.encoded.prefix(12)) }
         if quiet {
             var seen = Set<String>()

@@ -22,6 +22,9 @@ enum PredefinedNetworks {
     /// The name a network goes by in output: docker's `bridge` for the default network.
     static func shownName(_ name: String) -> String { name == NetworkManager.defaultNetworkName ? "bridge" : name }
 
+    /// Docker's builtin networks as shown: bridge, host, none (`network ls --filter type=builtin`).
+    static func isPredefined(_ shown: String) -> Bool { shown == "bridge" || pseudo.contains { $0.name == shown } }
+
     /// `host` or `none` by name or ID prefix (3 characters at least, as for other networks).
     static func pseudo(_ ref: String) -> Pseudo? {
         pseudo.first { $0.name == ref || (ref.count >= 3 && $0.id.hasPrefix(ref)) }

@@ -55,6 +55,9 @@ enum VolumeText {
     static let filterKeys = ["dangling", "driver", "label", "name"]
 
     /// `--filter` of `volume ls` and `volume prune`: dangling, name, label, label!, driver.
+    /// Refuses an unknown key before anything is listed or removed (docker's daemon words).
+    static func checkFilters(_ filters: [String]) throws { try ContainerList.checkFilterKeys(filters, known: Set(filterKeys + ["all"])) }
+
     static func matches(_ v: Volume, used: Bool, filters: [String]) throws -> Bool {
         for f in filters {
             let negated = f.contains("!=")
@@ -71,7 +74,7 @@ enum VolumeText {
             case "driver": ok = v.driver == kv[1]
             case "label": ok = hasLabel(v.labels, kv[1]) != negated
             case "all": ok = true
-            default: throw CNCError(.invalidArgument, "invalid filter '\(kv[0])'")
+            default: throw CNCError(.invalidArgument, "Invalid filter '\(kv[0])'")
             }
             if !ok { return false }
         }

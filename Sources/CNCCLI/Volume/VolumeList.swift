@@ -17,6 +17,7 @@ struct VolumeList: ParsableCommand {
             let r = try global.runtime()
             let store = r.volumes
             let users = VolumeStore.users(r.list())
+            try VolumeText.checkFilters(filter)
             let vols = try store.list().filter { try VolumeText.matches($0, used: users[$0.name] != nil, filters: filter) }
             if quiet { vols.forEach { print($0.name) }; return }
             let t = GoTemplate(format.map { $0 == "json" ? "{{json .}}" : ($0 == "table" ? Self.table : $0) } ?? Self.table)

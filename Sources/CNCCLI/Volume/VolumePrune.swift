@@ -35,6 +35,7 @@ struct VolumePrune: ParsableCommand {
 
     /// Removes the unused volumes that match; their names and the bytes they held.
     static func prune(_ r: Runtime, all: Bool, filters: [String]) throws -> ([String], Int64) {
+        try VolumeText.checkFilters(filters)
         let users = VolumeStore.users(r.list())
         var removed: [String] = []
         var reclaimed: Int64 = 0
