@@ -23,14 +23,24 @@ public enum CommandLineEntry {
     ) -> Never {
         do {
             Trace.mark("main")
-            Rootless.enterIfUnprivileged()
             var args = try hoistGlobalOptions(Array(CommandLine.arguments.dropFirst()))
             if let rewriting = root as? any RewritesArguments.Type { args = rewriting.rewrite(args) }
             if let handOff {
-                // `cnc pull ...` and `cnc image pull ...` alike.
+                // `cnc pull ...` and `cnc image pull ...` alike (that executable decides about
+                // the rootless namespace itself).
                 let rest = args.first == "image" ? Array(args.dropFirst()) : args
                 if let verb = rest.first, handOff.verbs.contains(verb) {
                     try Host.exec(Host.executableDirectory + "/" + handOff.executable, [name] + rest)
+                }
+            }
+            // Rootless: only commands that reach containers, images or state join (or create) the
+            // user's namespaces; help, version, completion scripts and usage errors do not, so
+            // they work without subordinate ids (as podman's do). Root pays one geteuid.
+            var fastPath = fastPath
+            if Rootless.wouldEnter {
+                switch rootlessNeed(root, args) {
+                case .namespace: Rootless.enterIfUnprivileged()
+                case .none, .usageError: fastPath = nil  // ArgumentParser shows or reports it, below
                 }
             }
             // Commands that move a process into a cgroup warm the migration lock first thing, so
@@ -49,6 +59,24 @@ public enum CommandLineEntry {
             dispatchMain()
         } catch {
             fail(error, root: root, name: name, args: Array(CommandLine.arguments.dropFirst()))
+        }
+    }
+
+    enum RootlessNeed: Equatable { case namespace, none, usageError }
+
+    /// Whether `args` name a command that needs the rootless namespaces: parsed as
+    /// ArgumentParser will parse them (no side effects: `run` happens later). Help (`--help`,
+    /// `help`), `--version`, commands marked `RunsOutsideRootlessNamespace` and arguments that do
+    /// not parse need none.
+    static func rootlessNeed(_ root: any AsyncParsableCommand.Type, _ args: [String]) -> RootlessNeed {
+        do {
+            let command = try root.parseAsRoot(args)
+            if command is any RunsOutsideRootlessNamespace { return .none }
+            // ArgumentParser's own `help` subcommand (an internal type).
+            if String(describing: type(of: command)) == "HelpCommand" { return .none }
+            return .namespace
+        } catch {
+            return root.exitCode(for: error) == .success ? .none : .usageError
         }
     }
 
@@ -131,3 +159,7 @@ public enum CommandLineEntry {
     /// 1 for an error in what the user asked (bad spec, unknown image...), 125 for the engine.
     static func exitStatus(for error: CNCError) -> Int32 { error.exitStatus }
 }
+
+/// A command that never needs rootless cnc's user namespace (it reads no state: version, help,
+/// completion scripts), so an unprivileged user without subordinate ids can run it.
+public protocol RunsOutsideRootlessNamespace {}

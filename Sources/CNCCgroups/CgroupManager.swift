@@ -82,14 +82,17 @@ public enum CgroupManagers {
     public static func hostLayout() -> CgroupLayout { discoveredHostLayout }
 
     /// Rootless (inside the user's namespaces): why the user has no cgroup of its own to manage,
-    /// or nil when it has (cgroup v2 with a delegated, writable subtree: not built yet, so every
-    /// rootless host has a reason today).
+    /// or nil when it has (cgroup v2 with delegated controllers and a systemd user session:
+    /// RootlessCgroups).
     public static func rootlessProblem(layout: CgroupLayout) -> String? {
-        switch layout.mode {
-        case .v2: return "cgroup v2 delegation to rootless cnc is not supported yet"
-        case .v1, .hybrid: return "cgroup v1 is not delegated to unprivileged users"
-        case .none: return "no cgroup file system is mounted"
-        }
+        if case .undelegated(let reason) = rootlessDecision(layout: layout) { return reason }
+        return nil
+    }
+
+    /// RootlessCgroups.decide on this host, for the user cnc runs as rootless.
+    public static func rootlessDecision(layout: CgroupLayout) -> RootlessCgroups.Decision {
+        RootlessCgroups.decide(layout: layout, uid: Rootless.hostUID ?? Host.effectiveUserID, procSelfCgroup: (try? FileSystem.readText("/proc/self/cgroup")) ?? "",
+                               xdgRuntimeDir: Host.environment("XDG_RUNTIME_DIR"), read: { try? FileSystem.readText($0) }, exists: FileSystem.exists)
     }
 
     private static let discoveredHostLayout: CgroupLayout = {

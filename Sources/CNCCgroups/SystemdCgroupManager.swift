@@ -34,7 +34,16 @@ public struct SystemdCgroupManager: CgroupManager {
         let limits = Mutex<[String: CgroupLimits]>([:])
     }
 
-    func scope(_ path: String) throws -> SystemdScope { try SystemdScope(path: path) }
+    /// The cgroup of the manager the scopes are made by, relative to the hierarchy's root: ""
+    /// for the system manager, "user.slice/user-UID.slice/user@UID.service" for a user's
+    /// (rootless cnc on cgroup v2: RootlessCgroups; not tried on a real host yet).
+    public var managerBase = ""
+
+    func scope(_ path: String) throws -> SystemdScope {
+        var s = try SystemdScope(path: path)
+        if !managerBase.isEmpty { s.cgroupPath = managerBase + "/" + s.cgroupPath }
+        return s
+    }
 
     /// The scope's cgroup path, or nil for a path the driver refuses (queries answer "nothing").
     func cgroup(_ path: String) -> String? { try? scope(path).cgroupPath }

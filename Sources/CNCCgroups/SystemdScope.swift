@@ -14,7 +14,7 @@ public struct SystemdScope: Sendable, Equatable {
     /// e.g. "cnc-<id>.scope"
     public let unit: String
     /// The scope's cgroup relative to a hierarchy's root, e.g. "cnc.slice/cnc-<id>.scope".
-    public let cgroupPath: String
+    public internal(set) var cgroupPath: String
     /// The slice is cnc's own (parent "cnc"), which goes once it is empty.
     public let ownSlice: Bool
 

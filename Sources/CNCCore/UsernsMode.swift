@@ -35,18 +35,37 @@ public enum UsernsMode: Hashable, Sendable {
     case host
     case auto(size: UInt32)
     case mapping([IDMap])
+    /// Rootless only (podman's): the user's own uid and gid are the same ids in the container
+    /// (or `uid=`/`gid=` of `keep-id:uid=N,gid=N`), the rest of the container's ids are the
+    /// user's subordinate ones.
+    case keepID(uid: UInt32?, gid: UInt32?)
 
     public static let defaultSize: UInt32 = 65536
     static let invalid = "--userns: invalid USER mode"
 
     /// Docker's and podman's spellings; keep-id only means something rootless (podman refuses
-    /// it for root the same way).
-    public init(parsing text: String) throws {
+    /// it for root the same way): `rootless` says whether cnc runs so.
+    public init(parsing text: String, rootless: Bool = false) throws {
         switch text {
         case "", "host": self = .host; return
         case "auto", "private": self = .auto(size: Self.defaultSize); return
-        case "keep-id", "nomap": throw CNCError(.invalidArgument, "\(text) is only supported in rootless mode")
+        case "keep-id", "nomap":
+            guard rootless else { throw CNCError(.invalidArgument, "\(text) is only supported in rootless mode") }
+            guard text == "keep-id" else { throw CNCError(.unsupported, "--userns nomap is not supported by rootless cnc yet") }
+            self = .keepID(uid: nil, gid: nil)
+            return
         default: break
+        }
+        if text.hasPrefix("keep-id:") {
+            guard rootless else { throw CNCError(.invalidArgument, "keep-id is only supported in rootless mode") }
+            var uid: UInt32?, gid: UInt32?
+            for opt in text.dropFirst(8).split(separator: ",", omittingEmptySubsequences: false) {
+                if opt.hasPrefix("uid="), let n = UInt32(opt.dropFirst(4)) { uid = n } else if opt.hasPrefix("gid="), let n = UInt32(opt.dropFirst(4)) { gid = n } else {
+                    throw CNCError(.invalidArgument, "invalid --userns \"\(text)\": keep-id takes uid=N and gid=N")
+                }
+            }
+            self = .keepID(uid: uid, gid: gid)
+            return
         }
         if text.hasPrefix("auto:") {
             var size = Self.defaultSize
@@ -89,6 +108,8 @@ public enum UsernsMode: Hashable, Sendable {
         case .host: return "host"
         case .auto(let size): return size == Self.defaultSize ? "auto" : "auto:size=\(size)"
         case .mapping(let maps): return maps.map { "\($0.containerID):\($0.hostID):\($0.size)" }.joined(separator: ",")
+        case .keepID(nil, nil): return "keep-id"
+        case .keepID(let uid, let gid): return "keep-id:" + ([uid.map { "uid=\($0)" }, gid.map { "gid=\($0)" }].compactMap { $0 }).joined(separator: ",")
         }
     }
 

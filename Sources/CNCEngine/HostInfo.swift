@@ -51,6 +51,8 @@ public struct HostInfo: Sendable, Codable, Equatable {
         /// The limits that cannot be enforced, and why (empty: all can).
         public var unenforcedLimits: [String]
         public var limitsReason: String?
+        /// cgroup v2 controllers delegated to the user (nil: no delegation).
+        public var delegatedControllers: [String]?
     }
 
     /// Probes the running host.
@@ -83,13 +85,20 @@ public struct HostInfo: Sendable, Codable, Equatable {
         func map(_ file: String) -> [String] {
             ((try? FileSystem.readText(file)) ?? "").split(separator: "\n").map { $0.split(separator: " ").joined(separator: ":") }
         }
-        let problem = CgroupManagers.rootlessProblem(layout: layout)
+        let decision = CgroupManagers.rootlessDecision(layout: layout)
+        var problem: String?, unenforced = UndelegatedCgroups.unenforceable, delegated: [String]?
+        switch decision {
+        case .undelegated(let reason): problem = reason
+        case .delegated(let controllers, _, _):
+            delegated = controllers
+            unenforced = RootlessCgroups.unenforceableFlags(controllers: controllers)
+        }
         return RootlessInfo(
             uid: uid, uidMap: map("/proc/self/uid_map"), gidMap: map("/proc/self/gid_map"),
             pausePID: (try? FileSystem.readText(dir + "/pause.pid")).flatMap { Int32($0.trimmingSpaces) },
             runtimeDirectory: dir,
             runtimeDirectoryNote: Rootless.usesFallbackRuntimeDirectory ? "XDG_RUNTIME_DIR is unset or not a directory of uid \(uid)" : nil,
-            unenforcedLimits: problem == nil ? [] : UndelegatedCgroups.unenforceable, limitsReason: problem)
+            unenforcedLimits: unenforced, limitsReason: problem, delegatedControllers: delegated)
     }
 
     static func cgroups(layout: CgroupLayout, choice: CgroupDriverChoice) -> Cgroups {

@@ -47,24 +47,38 @@ public struct PastaAttacher: NetworkAttacher {
         }
     }
 
-    /// pasta's `-t`/`-u` specs for the published ports: `[ADDR/]HOST:CONTAINER`, joined by commas.
-    static func portSpecs(_ ports: [PublishedPort]) throws -> (tcp: String, udp: String) {
-        func spec(_ proto: PortProtocol) throws -> String {
+    /// The published ports with a host port for each: `-p 80` (host port 0) gets a free
+    /// ephemeral one, chosen here and handed to pasta explicitly, so cnc knows and records it.
+    static func resolvePorts(_ ports: [PublishedPort]) throws -> [PublishedPort] {
+        var chosen: [PublishedPort] = []
+        for var p in ports {
+            if p.hostPort == 0 {
+                var tries = 0
+                repeat {
+                    p.hostPort = try PortProbe.ephemeral(udp: p.proto == .udp)
+                    tries += 1
+                } while chosen.contains(where: { $0.conflicts(with: p) }) && tries < 20
+            }
+            chosen.append(p)
+        }
+        return chosen
+    }
+
+    /// pasta's `-t`/`-u` specs for resolved ports: `[ADDR/]HOST:CONTAINER`, joined by commas.
+    static func portSpecs(_ ports: [PublishedPort]) -> (tcp: String, udp: String) {
+        func spec(_ proto: PortProtocol) -> String {
             let mine = ports.filter { $0.proto == proto }
             guard !mine.isEmpty else { return "none" }
-            return try mine.map { p in
-                var host = p.hostPort
-                if host == 0 { host = try PortProbe.ephemeral(udp: proto == .udp) }
-                return (p.hostIP.map { "\($0)/" } ?? "") + "\(host):\(p.containerPort)"
-            }.joined(separator: ",")
+            return mine.map { p in (p.hostIP.map { "\($0)/" } ?? "") + "\(p.hostPort):\(p.containerPort)" }.joined(separator: ",")
         }
-        return (try spec(.tcp), try spec(.udp))
+        return (spec(.tcp), spec(.udp))
     }
 
     public func attach(container c: ContainerConfig, pid: Int32) throws {
         guard case .bridge = c.network else { return }
         guard let pasta = Self.pastaPath() else { try check(container: c); return }
-        let specs = try Self.portSpecs(c.publish ?? [])
+        let ports = try Self.resolvePorts(c.publish ?? [])
+        let specs = Self.portSpecs(ports)
         let dir = store.directory(c.id)
         // cnc (root of the rootless user namespace) opens the namespace and hands pasta the fd:
         // pasta drops its capabilities before it would open /proc/PID/ns/net itself.
@@ -87,12 +101,15 @@ public struct PastaAttacher: NetworkAttacher {
                 .filter { !$0.hasPrefix("Failed to send") }.joined(separator: "\n")
             throw CNCError(.network, "setting up pasta: pasta failed with exit code \(status):\n\(text)")
         }
+        if !ports.isEmpty { try PublishedPortsRecord.write(ports, directory: dir) }
     }
 
     /// Ends the container's pasta (recorded in pasta.pid, checked to be pasta before the kill):
     /// the monitor's exit hook and `stop` call it, so its ports are free once the container stops.
     public func detach(container c: ContainerConfig) throws {
-        let pidFile = store.directory(c.id) + "/pasta.pid"
+        let dir = store.directory(c.id)
+        PublishedPortsRecord.remove(directory: dir)
+        let pidFile = dir + "/pasta.pid"
         guard let text = try? FileSystem.readText(pidFile), let pid = Int32(text.trimmingSpaces), pid > 0 else { return }
         // pasta is passt under another name (Debian runs passt.avx2 where the CPU has it).
         if let comm = try? FileSystem.readText("/proc/\(pid)/comm"), comm.hasPrefix("passt") || comm.hasPrefix("pasta") {

@@ -162,6 +162,10 @@ public struct ContainerRequest: Sendable, Equatable {
         if let userns, !userns.isHost {
             c.usernsMode = userns.text
             if case .mapping(let maps) = userns { c.uidMap = maps; c.gidMap = maps }
+            // keep-id (rootless): the process runs as the user's ids unless --user says otherwise.
+            if case .keepID(let uid, let gid) = userns, user == nil {
+                c.user = "\(uid ?? Rootless.hostUID ?? 0):\(gid ?? Rootless.hostGID ?? 0)"
+            }
         }
         if privileged { c.makePrivileged() }
         return c

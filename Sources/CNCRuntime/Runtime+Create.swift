@@ -37,10 +37,6 @@ extension Runtime {
         if c.hostname.isEmpty { c.hostname = c.network == .host || c.utsMode == .host ? hostHostname() : c.id.short }
         if c.created == 0 { c.created = Processes.wallNanos() }
         _ = try Capabilities.effective(add: c.capAdd, drop: c.capDrop)
-        if let mode = c.usernsMode, mode != "host", Rootless.isActive {
-            throw CNCError(.unsupported, "--userns \(mode) is not supported by rootless cnc yet: its containers run in the user's own "
-                + "user namespace (root is the user, 1-65536 the user's /etc/subuid range); leave --userns out")
-        }
         if c.usernsMode != nil {
             // Docker's words; a user namespace cannot mount the host's pid or ipc namespace's
             // /proc or mqueue, nor make the host's devices.
@@ -76,9 +72,14 @@ extension Runtime {
             Trace.mark("create: directory made")
             // `--userns auto`: the container's own slice of cnc's id range, given back at
             // removal (taken once the directory exists: see UsernsRanges.exists).
-            if let mode = c.usernsMode, case .auto(let size)? = try? UsernsMode(parsing: mode) {
-                (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size)
+            switch c.usernsMode.flatMap({ try? UsernsMode(parsing: $0, rootless: Rootless.isActive) }) {
+            case .auto(let size)?: (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size)
+            case .keepID(let uid, let gid)?: (c.uidMap, c.gidMap) = try Self.keepIDMaps(uid: uid, gid: gid)
+            default: break
             }
+            // Rootless: no idmapped mount of the layers is allowed (their file system belongs to
+            // the host's user namespace), so the container gets copies owned as its maps say.
+            if Rootless.isActive, c.uidMap != nil { c.lowerDirs = try Self.shiftedLayers(c, dir: dir) }
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
@@ -156,7 +157,8 @@ extension Runtime {
     /// The root's record of `--userns auto` slices.
     public var usernsRanges: UsernsRanges {
         let store = self.store
-        return UsernsRanges(root: store.root) { id in
+        let pool = Rootless.isActive ? UsernsRanges.Pool(uidStart: 1, gidStart: 1, size: Rootless.subordinateCount) : UsernsRanges.hostPool()
+        return UsernsRanges(root: store.root, pool: pool) { id in
             FileSystem.exists(store.containersDir + "/" + id) || store.ephemeralDir.map { FileSystem.exists($0 + "/" + id) } == true
         }
     }

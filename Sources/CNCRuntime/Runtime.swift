@@ -66,7 +66,11 @@ public struct Runtime: Sendable {
         }
         let layout = CgroupManagers.hostLayout()
         self.layout = layout
-        if cgroups == nil, Rootless.isActive, let reason = CgroupManagers.rootlessProblem(layout: layout) {
+        if cgroups == nil, Rootless.isActive {
+            // Delegated cgroup v2 needs the user's systemd manager (CgroupDrivers, cnc-cli's).
+            guard let reason = CgroupManagers.rootlessProblem(layout: layout) else {
+                throw CNCError(.unsupported, "rootless cgroups through the user's systemd manager are made by cnc-cli, not this process")
+            }
             self.cgroups = UndelegatedCgroups(reason: reason)
         } else {
             self.cgroups = try cgroups ?? CgroupManagers.cgroupfs(layout: layout)

@@ -249,7 +249,7 @@ public struct RunFlags: Equatable, Sendable {
         r.pidMode = try Self.namespaceMode(pid, flag: "--pid")
         r.ipcMode = try Self.namespaceMode(ipc, flag: "--ipc")
         r.utsMode = try Self.namespaceMode(uts, flag: "--uts")
-        if let userns { r.userns = try UsernsMode(parsing: userns) }
+        if let userns { r.userns = try UsernsMode(parsing: userns, rootless: Rootless.isActive) }
         if let cgroupns {
             guard let mode = NamespaceMode(rawValue: cgroupns), mode != .shareable else {
                 throw CNCError(.invalidArgument, "invalid --cgroupns \"\(cgroupns)\": want host or private")

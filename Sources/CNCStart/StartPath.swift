@@ -31,7 +31,9 @@ public enum StartPath {
     /// `network`: the bridge driver; without it, bridge runs go to cnc-cli.
     public static func main(network: Network? = nil) -> Never {
         Trace.mark("main")
-        Rootless.enterIfUnprivileged()
+        // Rootless: the start path joins the user's namespaces once it knows it runs the command
+        // (attempt); everything else goes to cnc-cli unjoined, which joins only for commands that
+        // need them (help and version work without subordinate ids).
         let original = Array(CommandLine.arguments.dropFirst())
         switch attempt(original, network: network) {
         case .done(let status): exitProcess(status)
@@ -48,6 +50,7 @@ public enum StartPath {
         if globals.missingValue == nil, globals.rest.first == "update", globals.value("--log-level") == nil { return UpdatePath.attempt(globals) }
         guard globals.missingValue == nil, let verb = globals.rest.first, verb == "run" || verb == "create",
               var inv = RunFlags.parseFast(Array(globals.rest.dropFirst()), withDetach: verb == "run") else { return .declined }
+        Rootless.enterIfUnprivileged()
         inv.root = inv.root ?? globals.value("--root")
         inv.logLevel = inv.logLevel ?? globals.value("--log-level")
         if let level = inv.logLevel, Logger.Level(rawValue: level.lowercased()) == nil { return .declined }
@@ -56,6 +59,8 @@ public enum StartPath {
         // image too (`unpackedImage` below fails): cnc-cli pulls it unless --pull never.
         guard (try? inv.flags.pullPolicy()) ?? .always != .always else { return .declined }
         if case .bridge = mode, network == nil { return .declined }
+        // Rootless with delegated cgroup v2: the user's systemd manager makes the scopes (cnc-cli).
+        if Rootless.isActive, CgroupManagers.rootlessProblem(layout: CgroupManagers.hostLayout()) == nil { return .declined }
         // cgroupfs, or systemd when its private socket answers (root): the front speaks D-Bus
         // itself. Anything else (a bad value, no systemd to talk to) is cnc-cli's to report.
         let stateRoot = Runtime.stateRoot(option: inv.root)

@@ -56,6 +56,7 @@ enum UpdatePath {
     /// cnc-cli reports them (`Error: ...`, exit 1 after the others were tried).
     static func attempt(_ globals: LeadingGlobalOptions) -> StartPath.Outcome {
         guard let (flags, containers) = parse(Array(globals.rest.dropFirst())), let limits = try? flags.resourceLimits() else { return .declined }
+        Rootless.enterIfUnprivileged()
         let stateRoot = Runtime.stateRoot(option: globals.value("--root"))
         guard StartPath.cgroupDriver(globals.value("--cgroup-manager"), stateRoot: stateRoot) == .systemd,
               let cgroups = StartPath.systemdManager(),

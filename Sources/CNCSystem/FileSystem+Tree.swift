@@ -97,4 +97,18 @@ extension FileSystem {
         guard !isSymlink(path), isDirectory(path) else { return }
         for name in try listDirectory(path) { try setOwnerRecursively(path + "/" + name, uid: uid, gid: gid) }
     }
+
+    /// Every entry under `path` (itself included, links themselves) gets owner `map(uid, gid)`
+    /// of its current one, keeping its setuid/setgid bits (which chown clears): a copy of an
+    /// image layer moved into a user namespace's ids.
+    public static func mapOwnersRecursively(_ path: String, _ map: (UInt32, UInt32) -> (UInt32, UInt32)) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { throw SystemError.make("lstat", errno: errno, path: path) }
+        let (uid, gid) = map(st.st_uid, st.st_gid)
+        try setOwner(path, uid: uid, gid: gid)
+        let kind = st.st_mode & S_IFMT
+        if kind != S_IFLNK, st.st_mode & 0o6000 != 0 { try setMode(path, UInt32(st.st_mode & 0o7777)) }
+        guard kind == S_IFDIR else { return }
+        for name in try listDirectory(path) { try mapOwnersRecursively(path + "/" + name, map) }
+    }
 }

@@ -1,3 +1,4 @@
+import CNCCore
 import CShim
 import Glibc
 
@@ -17,6 +18,10 @@ public enum Rootless {
         }
     }
 
+    /// True when this process would join (or create) the rootless namespaces: unprivileged and
+    /// not in them yet.
+    public static var wouldEnter: Bool { geteuid() != 0 }
+
     /// The user's host uid when this process runs rootless (inside the namespaces), else nil.
     public static var hostUID: UInt32? {
         guard let text = getenv(CSHIM_ROOTLESS_ENV) else { return nil }
@@ -24,6 +29,29 @@ public enum Rootless {
     }
 
     public static var isActive: Bool { getenv(CSHIM_ROOTLESS_ENV) != nil }
+
+    /// The user's host gid when rootless (the host id this namespace's gid 0 maps to).
+    public static var hostGID: UInt32? {
+        guard isActive, let text = try? FileSystem.readText("/proc/self/gid_map") else { return nil }
+        return namespaceMaps(text).first(where: { $0.containerID == 0 })?.hostID
+    }
+
+    /// How many ids the user's namespace has besides 0 (the user): its subordinate ids, the
+    /// fewer of uids and gids (0 when not rootless).
+    public static var subordinateCount: UInt32 {
+        func count(_ file: String) -> UInt32 {
+            namespaceMaps((try? FileSystem.readText(file)) ?? "").filter { $0.containerID != 0 }.reduce(0) { $0 + $1.size }
+        }
+        return isActive ? min(count("/proc/self/uid_map"), count("/proc/self/gid_map")) : 0
+    }
+
+    /// The lines of a /proc/PID/uid_map text.
+    public static func namespaceMaps(_ text: String) -> [IDMap] {
+        text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: " ").compactMap { UInt32($0) }
+            return f.count == 3 ? IDMap(containerID: f[0], hostID: f[1], size: f[2]) : nil
+        }
+    }
 
     /// The runtime directory ($XDG_RUNTIME_DIR/cnc, else /tmp/cnc-UID): the default rootless
     /// state root's run root and the pause process's pid file.

@@ -10,8 +10,19 @@ public enum CgroupDrivers {
     /// driver then uses: libsystemd's sd-bus (SDBusClient), as cnc-cli and cncapply link it.
     public static func select(_ request: CgroupDriverRequest, source: String, recorded: (driver: CgroupDriverKind, root: String)? = nil,
                               layout: CgroupLayout = CgroupManagers.hostLayout()) throws -> (choice: CgroupDriverChoice, manager: any CgroupManager) {
-        if Rootless.isActive, let reason = CgroupManagers.rootlessProblem(layout: layout) {
-            return (CgroupDriverChoice(driver: .cgroupfs, reason: "rootless: no cgroups (\(reason))"), UndelegatedCgroups(reason: reason))
+        if Rootless.isActive {
+            switch CgroupManagers.rootlessDecision(layout: layout) {
+            case .undelegated(let reason):
+                return (CgroupDriverChoice(driver: .cgroupfs, reason: "rootless: no cgroups (\(reason))"), UndelegatedCgroups(reason: reason))
+            case .delegated(let controllers, let address, let base):
+                // cgroup v2 delegated to the user's systemd manager: scopes from that manager, only
+                // the delegated controllers' limits (decided on fixture trees; see RootlessCgroups).
+                var m = try SystemdCgroupManager(layout: layout, bus: SDBusClient(address: address))
+                m.managerBase = String(base.drop(while: { $0 == "/" }))
+                let uid = Rootless.hostUID ?? Host.effectiveUserID
+                return (CgroupDriverChoice(driver: .systemd, reason: "rootless: the user's systemd manager (delegated: \(controllers.joined(separator: " ")))"),
+                        DelegatedCgroups(inner: m, controllers: controllers, uid: uid))
+            }
         }
         let bus = SDBusClient()
         let choice = CgroupDriverChoice.resolve(request, source: source, pid1Command: Host.pid1Command(), recorded: recorded,

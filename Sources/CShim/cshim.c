@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "cshim.h"
+#include "cshim_rootless.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -545,9 +546,14 @@ static int build_root(const struct cshim_userns *u, int userns_fd, char *err, si
         snprintf(upper, sizeof upper, "/proc/self/fd/%d/upper", tmp);
         snprintf(work, sizeof work, "/proc/self/fd/%d/work", tmp);
     }
+    // Rootless cnc (inside the user's namespace) may not idmap the layers' file system (it
+    // belongs to the host's user namespace): its layers are copies already owned as the
+    // container's maps say (Runtime.shiftedLayers), mounted as they are.
+    int plain = getenv(CSHIM_ROOTLESS_ENV) != NULL;
     for (; nl < u->nlowers; nl++) {
-        lower_fds[nl] = idmapped_tree(u->lowers[nl], userns_fd, 0);
-        if (lower_fds[nl] < 0) FAIL("idmap mount of layer %s", u->lowers[nl]);
+        lower_fds[nl] = plain ? (int)syscall(SYS_open_tree, AT_FDCWD, u->lowers[nl], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC)
+                              : idmapped_tree(u->lowers[nl], userns_fd, 0);
+        if (lower_fds[nl] < 0) FAIL("%s of layer %s", plain ? "open_tree" : "idmap mount", u->lowers[nl]);
     }
     fs = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
     if (fs < 0) FAIL("fsopen overlay");

@@ -86,6 +86,26 @@ struct RootlessIntegrationTests {
         #expect(r.err == "Error: cannot set up namespace: no subuid ranges found for user \(h.name) in /etc/subuid\n")
         #expect(h.pausePID == nil)
         #expect(h.processes().isEmpty)
+        // Commands that need no namespace work without subordinate ids (podman's do too).
+        for (tool, args) in [("cnc", ["version"]), ("cnc", ["--help"]), ("cnc", ["run", "--help"]), ("cnc", ["help", "ps"]),
+                             ("cnc", ["--root", h.home + "/r", "version", "--format", "json"]), ("cnc", ["completion", "bash"]),
+                             ("cncapply", ["--help"]), ("cncapply", ["version"])] {
+            let ok = try h.cnc(args, tool: tool)
+            #expect(ok.status == 0, "\(tool) \(args): \(ok.err)")
+            #expect(!ok.out.isEmpty && ok.err.isEmpty, "\(tool) \(args): \(ok.err)")
+        }
+        #expect(try h.cnc(["version"]).out.hasPrefix("cnc version "))
+        // A usage error is reported as such, not as the namespace's problem.
+        let bad = try h.cnc(["ps", "--no-such-flag"])
+        #expect(bad.status == 125 && bad.err.hasPrefix("unknown flag: --no-such-flag"), "\(bad.err)")
+        // What needs the namespace still says why it cannot have it: info, run, cncapply.
+        for (tool, args) in [("cnc", ["info"]), ("cnc", ["run", "--rm", "busybox", "true"]), ("cncapply", ["-f", h.home + "/none.yaml"])] {
+            let r = try h.cnc(args, tool: tool)
+            #expect(r.status != 0, "\(tool) \(args)")
+            #expect(r.err == "Error: cannot set up namespace: no subuid ranges found for user \(h.name) in /etc/subuid\n", "\(tool) \(args): \(r.err)")
+        }
+        #expect(h.pausePID == nil)
+        #expect(h.processes().isEmpty)
     }
 
     @Test func missingNewuidmapIsAClearError() throws {
@@ -119,8 +139,34 @@ struct RootlessIntegrationTests {
         // The container has the host's address on its interface, and a default route.
         let route = try h.cnc(["exec", "web", "cat", "/proc/net/route"]).out
         #expect(route.split(separator: "\n").contains { $0.split(separator: "\t").dropFirst().first == "00000000" }, "\(route)")
+        // `-p 80`: cnc chooses the host port, hands it to pasta and records it, so ps, port and
+        // inspect show the real one (as root mode's do), and it answers there.
+        let any = try h.cnc(["run", "-d", "--name", "any", "-p", "80", "-p", "127.0.0.1::81/udp", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc"])
+        #expect(any.status == 0, "\(any.err)")
+        let shown = try h.cnc(["port", "any"]).out
+        let lines = shown.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2, "\(shown)")
+        let tcpLine = lines.first(where: { $0.hasPrefix("80/tcp -> 0.0.0.0:") }) ?? ""
+        let chosen = UInt16(tcpLine.dropFirst("80/tcp -> 0.0.0.0:".count)) ?? 0
+        #expect(chosen > 0, "\(shown)")
+        let udpLine = lines.first(where: { $0.hasPrefix("81/udp -> 127.0.0.1:") }) ?? ""
+        let chosenUDP = UInt16(udpLine.dropFirst("81/udp -> 127.0.0.1:".count)) ?? 0
+        #expect(chosenUDP > 0, "\(shown)")
+        #expect(try h.cnc(["port", "any", "80"]).out == "80/tcp -> 0.0.0.0:\(chosen)\n")
+        #expect(try h.cnc(["ps", "-f", "name=any", "--format", "{{.Ports}}"]).out == "0.0.0.0:\(chosen)->80/tcp, 127.0.0.1:\(chosenUDP)->81/udp\n")
+        #expect(try h.cnc(["inspect", "-f", "{{json .NetworkSettings.Ports}}", "any"]).out
+                == "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"\(chosen)\"}],\"81/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(chosenUDP)\"}]}\n")
+        var reached = ""
+        for _ in 0..<50 where !reached.hasPrefix("root:") {
+            reached = String(decoding: try Spawn.capture("/usr/bin/curl", ["-s", "-m", "2", "http://127.0.0.1:\(chosen)/passwd"], environment: []).stdout,
+                             as: UTF8.self)
+            if !reached.hasPrefix("root:") { usleep(50_000) }
+        }
+        #expect(reached.hasPrefix("root:x:0:0:"), "the container's httpd answers on the chosen port \(chosen)")
+        #expect(try h.cnc(["rm", "-f", "any"]).status == 0)
         // Stopping it ends its pasta: the port is free again.
         #expect(try h.cnc(["stop", "-t", "0", "web"]).status == 0)
+        #expect(try h.cnc(["port", "web"]).out.isEmpty)
         var free = false
         for _ in 0..<50 where !free {
             free = PortProbe.isFree(address: [127, 0, 0, 1], port: port, udp: false)
@@ -165,11 +211,67 @@ struct RootlessIntegrationTests {
         #expect(p.out == "null\nnobody\n1\n")
         let d = try h.cnc(["run", "--rm", "--network", "none", "--device", "/dev/fuse", "busybox", "stat", "-c", "%t:%T %U", "/dev/fuse"])
         #expect(d.out == "a:e5 nobody\n", "\(d.err)")
-        // A user namespace of the container's own is not built rootless: refused before anything exists.
-        let u = try h.cnc(["run", "--rm", "--network", "none", "--userns", "auto", "busybox", "true"])
+        // A user namespace of the container's own cannot be privileged (docker's words), rootless too.
+        let u = try h.cnc(["run", "--rm", "--network", "none", "--privileged", "--userns", "auto:size=1000", "busybox", "true"])
         #expect(u.status == 125)
-        #expect(u.err.hasPrefix("Error: --userns auto is not supported by rootless cnc yet"), "\(u.err)")
+        #expect(u.err.hasPrefix("Error: privileged mode is incompatible with user namespaces"), "\(u.err)")
         #expect(try h.cnc(["ps", "-a", "-q"]).out.isEmpty)
+    }
+
+    @Test func keepIDRunsAsTheUsersOwnIDs() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
+        let sub = try #require(h.subids)
+        // podman's layout, seen from inside: the user's uid is itself, the ids below and above
+        // it are the user's subordinate ids; the process runs as the user.
+        let r = try h.cnc(["run", "--rm", "--network", "none", "--userns", "keep-id", "busybox", "sh", "-c",
+                           "id -u; id -g; cat /proc/self/uid_map; stat -c %u:%g /bin/busybox; touch /tmp/x && stat -c %u /tmp/x"])
+        #expect(r.status == 0, "\(r.err)")
+        let u = h.uid, n = UInt32(sub.count)
+        let lines = r.out.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines == ["\(u)", "\(h.gid)", "0 1 \(u)", "\(u) 0 1", "\(u + 1) \(u + 1) \(n - u)", "0:0", "\(u)"], "\(r.out)")
+        // The same container seen from the host: its process is the user itself.
+        let d = try h.cnc(["run", "-d", "--name", "k", "--network", "none", "--userns", "keep-id", "busybox", "sleep", "300"])
+        #expect(d.status == 0, "\(d.err)")
+        let pid = Int32(try h.cnc(["inspect", "-f", "{{.State.Pid}}", "k"]).out.trimmingSpaces) ?? 0
+        #expect(RootlessHarness.hostUID(of: pid) == h.uid)
+        #expect(try h.cnc(["inspect", "-f", "{{.HostConfig.UsernsMode}}", "k"]).out == "keep-id\n")
+        // --user still wins; root in it is the first subordinate id.
+        let root = try h.cnc(["run", "--rm", "--network", "none", "--userns", "keep-id", "--user", "0", "busybox", "sh", "-c", "id -u"])
+        #expect(root.out == "0\n", "\(root.err)")
+    }
+
+    @Test func autoGivesEachContainerItsOwnSliceOfTheSubordinateIDs() throws {
+        let h = try RootlessHarness()
+        defer { h.tearDown() }
+        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
+        let sub = try #require(h.subids)
+        var pids: [Int32] = []
+        for name in ["a", "b"] {
+            let d = try h.cnc(["run", "-d", "--name", name, "--network", "none", "--userns", "auto:size=2000", "busybox", "sleep", "300"])
+            #expect(d.status == 0, "\(d.err)")
+            pids.append(Int32(try h.cnc(["inspect", "-f", "{{.State.Pid}}", name]).out.trimmingSpaces) ?? 0)
+        }
+        // Root of each is a subordinate id of the user, the two 2000 apart (disjoint slices).
+        let roots = pids.compactMap { RootlessHarness.hostUID(of: $0) }.map(UInt64.init)
+        #expect(roots.count == 2 && Set(roots).count == 2, "\(roots)")
+        #expect(roots.allSatisfy { $0 >= sub.start && $0 < sub.start + sub.count }, "\(roots) outside \(sub)")
+        #expect(roots.count == 2 && (roots[0] > roots[1] ? roots[0] - roots[1] : roots[1] - roots[0]) >= 2000)
+        // Inside: root, the image's files are root's, the map is the slice.
+        let e = try h.cnc(["exec", "a", "sh", "-c", "id -u; stat -c %u /bin/busybox; cat /proc/self/uid_map"])
+        #expect(e.status == 0, "\(e.err)")
+        let lines = e.out.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines.count == 3 && lines[0] == "0" && lines[1] == "0" && lines[2].hasPrefix("0 ") && lines[2].hasSuffix(" 2000"), "\(e.out)")
+        // A slice comes back only at removal: a third container after removing a reuses it.
+        #expect(try h.cnc(["rm", "-f", "a"]).status == 0)
+        let c = try h.cnc(["run", "-d", "--name", "c", "--network", "none", "--userns", "auto:size=2000", "busybox", "sleep", "300"])
+        #expect(c.status == 0, "\(c.err)")
+        let cpid = Int32(try h.cnc(["inspect", "-f", "{{.State.Pid}}", "c"]).out.trimmingSpaces) ?? 0
+        #expect(RootlessHarness.hostUID(of: cpid).map(UInt64.init) == roots[0])
+        // More than the user has is refused before anything exists.
+        let big = try h.cnc(["run", "--rm", "--network", "none", "--userns", "auto:size=70000", "busybox", "true"])
+        #expect(big.status == 125 && big.err.hasPrefix("Error: cannot allocate 70000 user namespace ids"), "\(big.err)")
     }
 
     @Test func cncapplyConvergesAnAppAsTheUser() throws {

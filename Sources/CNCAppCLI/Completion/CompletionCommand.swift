@@ -76,3 +76,5 @@ public struct CompletionCommand<Root: ParsableCommand>: ParsableCommand {
         """
     }
 }
+
+extension CompletionCommand: RunsOutsideRootlessNamespace {}

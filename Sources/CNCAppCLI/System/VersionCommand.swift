@@ -22,3 +22,5 @@ public struct VersionCommand: ParsableCommand {
         }
     }
 }
+
+extension VersionCommand: RunsOutsideRootlessNamespace {}

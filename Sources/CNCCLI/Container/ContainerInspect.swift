@@ -147,10 +147,12 @@ extension ContainerInspect {
                 "IPPrefixLen": .int(Int64(a.prefixLength)), "Gateway": .string(a.gateway?.description ?? ""),
                 "Aliases": .array(a.names.map { .string($0) }),
             ])
-            for p in a.ports {
-                ports["\(p.containerPort)/\(p.proto.rawValue)", default: []].append(.object([
-                    "HostIp": .string(p.hostIP?.description ?? "0.0.0.0"), "HostPort": .string(String(p.hostPort))]))
-            }
+        }
+        // Rootless: what the container's pasta forwards.
+        let published = attachments.isEmpty && Rootless.isActive ? PublishedPortsRecord.read(directory: c.directory) ?? [] : attachments.flatMap(\.ports)
+        for p in published {
+            ports["\(p.containerPort)/\(p.proto.rawValue)", default: []].append(.object([
+                "HostIp": .string(p.hostIP?.description ?? "0.0.0.0"), "HostPort": .string(String(p.hostPort))]))
         }
         if networks.isEmpty { networks[c.config.network.description] = .object([:]) }
         return .object([

@@ -127,7 +127,7 @@ struct ContainerPort: ParsableCommand {
     func run() throws {
         // Docker's output: "80/tcp -> 127.0.0.1:8080", one line per published port.
         let c = try global.runtime().container(container)
-        let ports = NetworkManager(root: global.stateRoot).attachments(of: c.config.id).flatMap(\.ports)
+        let ports = PortsText.published(c, network: NetworkManager(root: global.stateRoot))
         var shown = 0
         for p in ports {
             let key = "\(p.containerPort)/\(p.proto.rawValue)"

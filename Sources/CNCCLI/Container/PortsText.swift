@@ -31,6 +31,12 @@ enum PortsText {
         return out
     }
 
+    /// The ports container `c` publishes with their host ports: its bridge attachments', or
+    /// rootless, what its pasta forwards (recorded with the ports cnc chose for `-p 80`).
+    static func published(_ c: Container, network: NetworkManager) -> [PublishedPort] {
+        Rootless.isActive ? PublishedPortsRecord.read(directory: c.directory) ?? [] : network.attachments(of: c.config.id).flatMap(\.ports)
+    }
+
     static func display(_ ports: [Port]) -> String {
         let sorted = ports.sorted {
             if $0.privatePort != $1.privatePort { return $0.privatePort < $1.privatePort }
@@ -90,8 +96,7 @@ final class PortLookup {
 
     func text(for c: Container) -> String {
         guard c.state.status == .running || c.state.status == .paused, case .bridge = c.config.network else { return "" }
-        // Rootless: pasta forwards the ports as asked (no attachment records of a bridge).
-        let published = Rootless.isActive ? c.config.publish ?? [] : network.attachments(of: c.config.id).flatMap(\.ports)
+        let published = PortsText.published(c, network: network)
         return PortsText.display(PortsText.ports(published: published, exposed: exposedPorts(of: c.config.imageID ?? c.config.image)))
     }
 

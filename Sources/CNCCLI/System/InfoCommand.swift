@@ -53,6 +53,10 @@ struct InfoCommand: ParsableCommand {
             row("  runtime dir", r.runtimeDirectory + (r.runtimeDirectoryNote.map { " (\($0))" } ?? ""))
             if let why = r.limitsReason {
                 row("Limits:", "not enforced (\(why)): " + r.unenforcedLimits.joined(separator: " "))
+            } else if let controllers = r.delegatedControllers {
+                // Decided from the cgroup tree; scopes through the user manager are untested on a real v2 host.
+                row("Limits:", "through the user's systemd manager, delegated controllers: " + controllers.joined(separator: " "))
+                if !r.unenforcedLimits.isEmpty { row("  not enforced", "(controller not delegated): " + r.unenforcedLimits.joined(separator: " ")) }
             }
         }
         row("Device limits:", info.rootless?.limitsReason == nil ? info.cgroups.deviceControl

@@ -154,7 +154,7 @@ enum ServiceContainerFactory {
         r.pidMode = s.pid
         r.ipcMode = s.ipc
         r.utsMode = s.uts
-        r.userns = try s.usernsMode.map(UsernsMode.init(parsing:))
+        r.userns = try s.usernsMode.map { try UsernsMode(parsing: $0) }
         r.privileged = s.privileged == true
         r.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return r
