@@ -35,6 +35,7 @@ public enum RootlessNetns {
     /// `make` false: a namespace of the thread's own that goes with it stands in for a missing one.
     public static func within<T>(make: Bool = true, _ body: () throws -> T) throws -> T {
         guard let dir = directory else { return try body() }
+        try FileSystem.createDirectory(dir, mode: 0o700)  // also the user's subnet lock's
         if !make && !isNamespaceFile(nsPath(dir)) {
             return try onThread(setns: nil, label: "throwaway network namespace") {
                 guard cshim_unshare(Int32(CSHIM_CLONE_NEWNET)) == 0 else { throw SystemError.make("unshare(CLONE_NEWNET)", errno: errno, path: "") }
