@@ -10,7 +10,7 @@ import CNCSystem
 public enum ContainerEngine {
     public static func runtime(_ config: EngineConfig) throws -> Runtime {
         var rt = try Runtime(stateRoot: config.stateRoot, runRoot: config.runRoot, cgroups: try config.cgroupDriver().manager)
-        rt.network = Rootless.isActive ? PastaAttacher(stateRoot: config.stateRoot) as any NetworkAttacher
+        rt.network = Rootless.isActive ? RootlessAttacher(stateRoot: config.stateRoot, manager: .inProcess(root: config.stateRoot)) as any NetworkAttacher
             : EngineNetworkAttacher(stateRoot: config.stateRoot, manager: .inProcess(root: config.stateRoot))
         return rt
     }

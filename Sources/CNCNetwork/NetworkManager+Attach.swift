@@ -8,7 +8,7 @@ extension NetworkManager {
     /// ports, and its hosts and resolv.conf files. Everything is undone if a step fails.
     public func attach(container: ContainerID, netns: NetnsReference, requests: [NetworkAttachmentRequest],
                        options: ContainerNetworkOptions = ContainerNetworkOptions()) throws -> AttachResult {
-        try locked {
+        try locked(attaching: true) {
             if let old = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) {
                 // A restarted container: its old namespace is gone, so is what it held.
                 guard !isAlive(old) else {
@@ -24,7 +24,7 @@ extension NetworkManager {
 
     /// Joins an attached (running) container to one more network (`cnc network connect`).
     public func connect(container: ContainerID, request: NetworkAttachmentRequest) throws -> AttachResult {
-        try locked {
+        try locked(attaching: true) {
             guard let record = try? decode(AttachmentRecord.self, paths.record(container.rawValue)) else {
                 throw CNCError(.notFound, "container \(container.short) has no network namespace cnc knows (is it running?)")
             }

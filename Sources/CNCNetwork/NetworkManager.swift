@@ -56,11 +56,27 @@ public final class NetworkManager: Sendable {
         }
     }
 
-    /// Runs `body` holding the networks lock of this root.
-    func locked<T>(_ body: () throws -> T) throws -> T {
+    /// Runs `body` holding the networks lock of this root. Rootless, `body` runs inside the
+    /// user's rootless network namespace: made (with its pasta) when `attaching`; otherwise
+    /// the existing one, or a throwaway namespace when there is none (removing a network whose
+    /// namespace is already gone needs no pasta). The namespace goes again once no live
+    /// container is attached (its resolvers stopped first): networks' bridges and rules are
+    /// made again by the next attach (`ensureBridge`), as after a reboot.
+    func locked<T>(attaching: Bool = false, _ body: () throws -> T) throws -> T {
         let lock = try RootLock(root: paths.base)
         defer { lock.close() }
-        return try body()
+        guard Rootless.isActive else { return try body() }
+        defer {
+            if let live = try? records().filter(isAlive), live.isEmpty {
+                stopUnusedResolvers(live: [])
+                handles.withLock { $0 = (nil, nil) }
+                RootlessNetns.remove()
+            }
+        }
+        // Handles are per namespace: a throwaway one's go with it.
+        let throwaway = !attaching && !RootlessNetns.exists
+        defer { if throwaway { handles.withLock { $0 = (nil, nil) } } }
+        return try RootlessNetns.within(make: !throwaway) { try body() }
     }
 
     // MARK: - definitions
@@ -163,7 +179,8 @@ public final class NetworkManager: Sendable {
     }
 
     /// Held (flock) from choosing a bridge network's subnet until its bridge has the address.
-    static let subnetLockFile = "/run/cnc-subnets.lock"
+    /// Rootless, the user's networks live in their own namespace: the lock is the user's.
+    static var subnetLockFile: String { RootlessNetns.directory.map { $0 + "/subnets.lock" } ?? "/run/cnc-subnets.lock" }
 
     func gateway(_ given: IPv4Address?, in subnet: IPv4Subnet) throws -> IPv4Address {
         guard let given else { return subnet.firstHost }

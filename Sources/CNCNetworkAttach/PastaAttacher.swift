@@ -4,8 +4,8 @@ import CNCSystem
 
 /// Rootless cnc's default network, podman 5's: pasta (Debian's `passt` package) joins the
 /// container's network namespace, gives it a tap interface with the host's addresses and
-/// routes, and forwards the published ports from the host (bound there as the user). An
-/// unprivileged user can make no bridge or veth on the host, so named networks are refused.
+/// routes, and forwards the published ports from the host (bound there as the user). Named
+/// networks are served by `RootlessAttacher` inside the rootless network namespace.
 public struct PastaAttacher: NetworkAttacher {
     let store: ContainerStore
 
@@ -14,23 +14,23 @@ public struct PastaAttacher: NetworkAttacher {
     }
 
     /// The pasta executable on $PATH, podman's lookup (nil: not installed).
-    static func pastaPath() -> String? {
-        let path = Host.environment("PATH") ?? "/bin:/usr/bin"
-        return path.split(separator: ":").map { $0 + "/pasta" }.first(where: FileSystem.isExecutable)
-    }
+    static func pastaPath() -> String? { RootlessNetns.pastaPath() }
 
     /// The lowest port an unprivileged user may bind (net.ipv4.ip_unprivileged_port_start).
     static func unprivilegedPortStart() -> UInt16 {
         (try? FileSystem.readText("/proc/sys/net/ipv4/ip_unprivileged_port_start")).flatMap { UInt16($0.trimmingSpaces) } ?? 1024
     }
 
-    /// Refuses what rootless networking cannot give, before anything is created.
+    /// Refuses what rootless networking cannot give, before anything is created (named
+    /// networks are `RootlessAttacher`'s, which serves them in the rootless network namespace).
     public func check(container c: ContainerConfig) throws {
-        guard case .bridge(let requested) = c.network else { return }
-        for name in [requested] + (c.additionalNetworks ?? []).map(\.name) where name != "bridge" {
-            throw CNCError(.unsupported, "network \"\(name)\" needs a bridge, which rootless cnc cannot make (an unprivileged user cannot "
-                + "create links on the host): use the default network (pasta), none, host or container:NAME")
-        }
+        guard case .bridge = c.network else { return }
+        try Self.checkHost(c)
+    }
+
+    /// What every rootless network needs from the host: unprivileged host ports, pasta and
+    /// /dev/net/tun.
+    static func checkHost(_ c: ContainerConfig) throws {
         let start = Self.unprivilegedPortStart()
         if let low = (c.publish ?? []).first(where: { $0.hostPort != 0 && $0.hostPort < start }) {
             throw CNCError(.permissionDenied, "rootless cnc cannot expose privileged port \(low.hostPort), you can add "
@@ -76,7 +76,7 @@ public struct PastaAttacher: NetworkAttacher {
 
     public func attach(container c: ContainerConfig, pid: Int32) throws {
         guard case .bridge = c.network else { return }
-        guard let pasta = Self.pastaPath() else { try check(container: c); return }
+        guard let pasta = Self.pastaPath() else { try Self.checkHost(c); return }
         let ports = try Self.resolvePorts(c.publish ?? [])
         let specs = Self.portSpecs(ports)
         let dir = store.directory(c.id)
@@ -109,12 +109,6 @@ public struct PastaAttacher: NetworkAttacher {
     public func detach(container c: ContainerConfig) throws {
         let dir = store.directory(c.id)
         PublishedPortsRecord.remove(directory: dir)
-        let pidFile = dir + "/pasta.pid"
-        guard let text = try? FileSystem.readText(pidFile), let pid = Int32(text.trimmingSpaces), pid > 0 else { return }
-        // pasta is passt under another name (Debian runs passt.avx2 where the CPU has it).
-        if let comm = try? FileSystem.readText("/proc/\(pid)/comm"), comm.hasPrefix("passt") || comm.hasPrefix("pasta") {
-            _ = try? Processes.signal(pid, 15)  // SIGTERM: pasta ends cleanly
-        }
-        try? FileSystem.remove(pidFile)
+        RootlessNetns.stopPasta(pidfile: dir + "/pasta.pid")
     }
 }

@@ -38,7 +38,8 @@ struct ContainerNetworkDetachHook: ParsableCommand {
 
     func run() throws {
         if Rootless.isActive {
-            // Rootless: the container's pasta goes (it holds the published ports).
+            // Rootless: the container's pasta goes (it holds the published ports), and its
+            // attachments in the rootless network namespace.
             let r = try global.runtime()
             try r.network?.detach(container: try r.container(container).config)
             return
