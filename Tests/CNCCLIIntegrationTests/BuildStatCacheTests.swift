@@ -158,3 +158,21 @@ import Testing
         #expect(try r.cnc(["run", "--rm", "p:1", "cat", "/a.txt"]).stdout == "one\n", "system prune took a tagged image")
     }
 }
+
+/// A RUN step's overlay is mounted `volatile` (no sync of the upper fs at unmount); a container
+/// of `cnc run` keeps the default (its upper dir must survive a crash).
+@Suite(.serialized) struct BuildRunOverlayTests {
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func runStepOverlayIsVolatileAndRunContainersAreNot() throws {
+        let r = try BusyboxRoot()
+        let ctx = try BuildCLITests.context(r, "ctx", ["Dockerfile": "FROM bb:1\nRUN grep ' / ' /proc/self/mountinfo > /mi\n"])
+        let b = try r.cnc(["build", "-q", "-t", "v:1", ctx])
+        #expect(b.status == 0, "\(b.stderr)")
+        let mi = try r.cnc(["run", "--rm", "v:1", "cat", "/mi"]).stdout
+        #expect(mi.contains(" overlay ") && mi.contains("volatile"), "\(mi)")
+        let plain = try r.cnc(["run", "--name", "plain", "bb:1", "grep", " / ", "/proc/self/mountinfo"])
+        #expect(plain.status == 0 && plain.stdout.contains("upperdir=") && !plain.stdout.contains("volatile"), "\(plain.stdout)")
+        #expect(try r.cnc(["rm", "plain"]).status == 0)
+        try BuildCLITests.expectClean(r)
+    }
+}
