@@ -114,6 +114,7 @@ int cinit_conf_load(const char *path, struct cinit_conf *c) {
         else if (!strcmp(key, "readonly")) { NEED(1); c->readonly = atoi(tok[++i]); }
         else if (!strcmp(key, "loopback")) { NEED(1); c->loopback = atoi(tok[++i]); }
         else if (!strcmp(key, "tmpupper")) { NEED(1); c->tmp_upper = atoi(tok[++i]); }
+        else if (!strcmp(key, "volatile")) { NEED(1); c->volatile_upper = atoi(tok[++i]); }
         else if (!strcmp(key, "userns")) { NEED(1); c->userns = atoi(tok[++i]); }
         else if (!strcmp(key, "rootfsfd")) { NEED(1); c->rootfs_fd = atoi(tok[++i]); }
         else if (!strcmp(key, "seccompbpffd")) { NEED(1); c->seccomp_bpf_fd = atoi(tok[++i]); }

@@ -45,6 +45,9 @@ struct cinit_conf {
     long long shm_size;
     int oom_score_adj, has_oom_score_adj;
     int readonly, tty, init, no_new_privs, target_pid, tmp_upper, loopback;
+    /// Mount the overlay with `volatile` (Linux 5.10+): no sync of the upper fs at unmount, for a
+    /// container whose upper is discarded after a crash (a build's RUN step).
+    int volatile_upper;
     /// In a user namespace of its own (--userns): no mknod, and the root comes ready-made from
     /// the parent as a detached mount at fd `rootfs_fd` (idmapped layers under an overlay).
     int userns, rootfs_fd, seccomp_bpf_fd;

@@ -297,7 +297,16 @@ int cinit_setup_rootfs(const struct cinit_conf *c) {
         else if (c->upper && c->work)
             n += (size_t)snprintf(opts + n, sizeof opts - n, ",upperdir=%s,workdir=%s", c->upper, c->work);
         if (n >= sizeof opts) cinit_die(125, "overlay options too long (%d layers)", c->nlowers);
-        if (mount("overlay", target, "overlay", 0, opts) < 0) cinit_die(125, "mount overlay on %s: %s", target, strerror(errno));
+        // volatile: the upper fs is not synced when the mount goes (a kernel before 5.10 refuses
+        // the option: mounted without it then).
+        int vol = c->volatile_upper && !c->tmp_upper && c->upper && c->work && n + 10 < sizeof opts;
+        if (vol) memcpy(opts + n, ",volatile", 10);
+        if (mount("overlay", target, "overlay", 0, opts) < 0) {
+            int e = errno;
+            if (vol) opts[n] = 0;
+            if (!vol || e != EINVAL || mount("overlay", target, "overlay", 0, opts) < 0)
+                cinit_die(125, "mount overlay on %s: %s", target, strerror(vol && e == EINVAL ? errno : e));
+        }
     } else if (mount(target, target, NULL, MS_BIND | MS_REC, NULL) < 0) {
         cinit_die(125, "bind rootfs %s: %s", target, strerror(errno));
     }

@@ -50,9 +50,12 @@ public enum ContentChecksum {
     }
 }
 
-/// A shortcut for content digests, per state root: (dev, inode, size, mtime, ctime) -> digest.
-/// It only ever skips re-reading a file whose five values are all unchanged; any difference
-/// means hashing the content again.
+/// A shortcut for content digests (a stat cache, as git's index is): path -> (dev, inode, size,
+/// mtime, ctime, mode, uid, gid) -> content digest. It only ever skips re-reading a file whose
+/// values are all unchanged; any difference means hashing the content again. The digest it
+/// gives is the content's, so a cache key never depends on times: `touch` rebuilds nothing.
+/// CNCBuilder's `ContextStatCache` keeps one per build context under the state root, so it
+/// survives processes.
 ///
 /// Why ctime makes this safe against the moby/buildkit#4817 class of bug (a file changed
 /// without changing its size or mtime reused a stale COPY cache): size and mtime are under user
@@ -62,30 +65,50 @@ public enum ContentChecksum {
 /// system call sets it back. A file replaced by rename is a new inode. So equal (dev, ino, size,
 /// mtime, ctime) means the inode was not modified since it was hashed — except for a write in
 /// the same clock tick as the stat that was memoized, which is why entries whose ctime is within
-/// `racyWindow` of the moment they were hashed are never stored (git's "racy clean" rule).
+/// `racyWindow` of the moment they were hashed are never stored (git's "racy clean" rule): such
+/// a file is hashed again by every build until it has been left alone for that long.
 public final class FileDigestMemo: Sendable {
     public struct Key: Hashable, Sendable {
         public var device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64
-        public init(device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64) {
+        public var mode: UInt32, uid: UInt32, gid: UInt32
+        public init(device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64,
+                    mode: UInt32 = 0, uid: UInt32 = 0, gid: UInt32 = 0) {
             self.device = device
             self.inode = inode
             self.size = size
             self.mtime = mtime
             self.ctime = ctime
+            self.mode = mode
+            self.uid = uid
+            self.gid = gid
         }
         public init(_ e: RootedTree.Entry) {
-            device = e.device
-            inode = e.inode
-            size = e.size
-            mtime = e.mtimeNanos
-            ctime = e.ctimeNanos
+            self.init(device: e.device, inode: e.inode, size: e.size, mtime: e.mtimeNanos, ctime: e.ctimeNanos,
+                      mode: e.mode, uid: e.uid, gid: e.gid)
         }
     }
 
-    /// Nanoseconds: a file changed this recently may still change within the same timestamp tick.
+    /// Nanoseconds: a file changed this recently may still change within the same timestamp tick
+    /// (2 s covers file systems with second or FAT's 2-second granularity as well as the kernel's
+    /// coarse clock on nanosecond ones).
     public static let racyWindow: Int64 = 2_000_000_000
 
-    private let entries = Mutex<[String: (Key, String)]>([:])
+    struct State {
+        var entries: [String: (Key, String)] = [:]
+        /// Text given to `load` and not parsed yet (parsed on the first lookup or store).
+        var pending: String?
+        /// Changed since loaded: worth writing back.
+        var dirty = false
+
+        mutating func parsePending() {
+            guard let text = pending else { return }
+            pending = nil
+            let loaded = FileDigestMemo.parse(text)
+            entries.merge(loaded) { current, _ in current }
+        }
+    }
+
+    private let state = Mutex(State())
     private let now: @Sendable () -> Int64
 
     public init(now: @escaping @Sendable () -> Int64 = { Processes.wallNanos() }) {
@@ -93,39 +116,62 @@ public final class FileDigestMemo: Sendable {
     }
 
     public func lookup(_ path: String, _ key: Key) -> String? {
-        entries.withLock { e in
-            guard let (k, d) = e[path], k == key else { return nil }
-            return d
+        state.withLock { s in
+            s.parsePending()
+            guard let (k, d) = s.entries[path] else { return nil }
+            if k == key { return d }
+            s.entries[path] = nil
+            s.dirty = true
+            return nil
         }
     }
 
     public func store(_ path: String, _ key: Key, _ digest: String) {
         guard now() - key.ctime > Self.racyWindow else { return }
-        entries.withLock { $0[path] = (key, digest) }
+        state.withLock { s in
+            s.parsePending()
+            s.entries[path] = (key, digest)
+            s.dirty = true
+        }
     }
 
-    public var count: Int { entries.withLock { $0.count } }
+    public var count: Int { state.withLock { s in s.parsePending(); return s.entries.count } }
 
-    /// The memo as text, one `dev ino size mtime ctime digest path` line per file (paths with a
-    /// newline are not kept).
+    /// True when entries were stored or dropped since the memo was made or loaded.
+    public var isDirty: Bool { state.withLock { $0.dirty } }
+
+    /// The memo as text, one `dev ino size mtime ctime mode uid gid digest path` line per file
+    /// (paths with a newline are not kept).
     public func serialized() -> String {
-        entries.withLock { e in
-            e.sorted { $0.key < $1.key }.filter { !$0.key.contains("\n") }.map { path, v in
-                "\(v.0.device) \(v.0.inode) \(v.0.size) \(v.0.mtime) \(v.0.ctime) \(v.1) \(path)"
+        state.withLock { s in
+            s.parsePending()
+            return s.entries.sorted { $0.key < $1.key }.filter { !$0.key.contains("\n") }.map { path, v in
+                let k = v.0
+                return "\(k.device) \(k.inode) \(k.size) \(k.mtime) \(k.ctime) \(k.mode) \(k.uid) \(k.gid) \(v.1) \(path)"
             }.joined(separator: "\n")
         }
     }
 
-    /// Loads what `serialized()` wrote; malformed lines are skipped (it is only a shortcut).
+    /// Loads what `serialized()` wrote (parsed when first needed; entries already in the memo
+    /// win); malformed lines are skipped (it is only a shortcut).
     public func load(_ text: String) {
-        var loaded: [String: (Key, String)] = [:]
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ", maxSplits: 6, omittingEmptySubsequences: false)
-            guard f.count == 7, let dev = UInt64(f[0]), let ino = UInt64(f[1]), let size = Int64(f[2]),
-                  let mt = Int64(f[3]), let ct = Int64(f[4]), f[5].count == 64 else { continue }
-            let key = Key(device: dev, inode: ino, size: size, mtime: mt, ctime: ct)
-            loaded[String(f[6])] = (key, String(f[5]))
+        state.withLock { s in
+            s.parsePending()
+            s.pending = text
         }
-        entries.withLock { $0.merge(loaded) { _, new in new } }
+    }
+
+    static func parse(_ text: String) -> [String: (Key, String)] {
+        var loaded: [String: (Key, String)] = [:]
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            let f = line.split(separator: UInt8(ascii: " "), maxSplits: 9, omittingEmptySubsequences: false)
+            guard f.count == 10, let dev = UInt64(Substring(f[0])), let ino = UInt64(Substring(f[1])),
+                  let size = Int64(Substring(f[2])), let mt = Int64(Substring(f[3])), let ct = Int64(Substring(f[4])),
+                  let mode = UInt32(Substring(f[5])), let uid = UInt32(Substring(f[6])), let gid = UInt32(Substring(f[7])),
+                  f[8].count == 64, !f[9].isEmpty else { continue }
+            let key = Key(device: dev, inode: ino, size: size, mtime: mt, ctime: ct, mode: mode, uid: uid, gid: gid)
+            loaded[String(Substring(f[9]))] = (key, String(Substring(f[8])))
+        }
+        return loaded
     }
 }

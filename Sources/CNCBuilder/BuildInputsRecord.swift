@@ -22,7 +22,7 @@ public enum BuildInputsRecord {
     public static func changes(service: String, app: String, request: BuildRequest, stateRoot: String,
                                previous: Digest?, now: Digest) -> [String]? {
         let file = path(stateRoot, app: app, service: service)
-        guard let current = inputs(request, memoFile: file + ".memo") else { return nil }
+        guard let current = inputs(request, stateRoot: stateRoot) else { return nil }
         let old = (try? FileSystem.readText(file)).map(parse)
         try? FileSystem.createDirectory(stateRoot + "/build-cache", mode: 0o700)
         try? FileSystem.createDirectory(directory(stateRoot), mode: 0o700)
@@ -37,7 +37,7 @@ public enum BuildInputsRecord {
         let file = path(stateRoot, app: app, service: service)
         guard let text = try? FileSystem.readText(file) else { return nil }
         let old = parse(text)
-        guard old.image == current.description, let now = inputs(request, memoFile: file + ".memo") else { return nil }
+        guard old.image == current.description, let now = inputs(request, stateRoot: stateRoot) else { return nil }
         return differing(old.inputs, now)
     }
 
@@ -64,10 +64,9 @@ public enum BuildInputsRecord {
     }
 
     /// name -> digest of everything the build read from outside the store.
-    static func inputs(_ request: BuildRequest, memoFile: String) -> [String: String]? {
+    static func inputs(_ request: BuildRequest, stateRoot: String) -> [String: String]? {
         guard let context = try? BuildContext(root: request.context, ignore: request.ignore), let files = files(context) else { return nil }
-        let memo = FileDigestMemo()
-        if let text = try? FileSystem.readText(memoFile) { memo.load(text) }
+        let memo = ContextStatCache.load(stateRoot: stateRoot, context: context)
         var out: [String: String] = [:]
         for f in files {
             if f.entry.kind == .symlink { out[f.path] = "link:" + (f.linkTarget ?? "") } else {
@@ -75,7 +74,7 @@ public enum BuildInputsRecord {
                 out[f.path] = d
             }
         }
-        try? FileSystem.writeAtomically(memo.serialized(), to: memoFile)
+        ContextStatCache.save(memo, stateRoot: stateRoot, context: context)
         out["Dockerfile"] = request.dockerfileDigest
         for (k, v) in request.arguments.values { out["args." + k] = BuildCache.key(parent: "", [v]) }
         return out

@@ -38,6 +38,9 @@ extension Builder {
         c.workingDir = (image.workingDir ?? "").isEmpty ? "/" : image.workingDir ?? "/"
         c.user = image.user ?? ""
         c.initProcess = true
+        // A RUN's upper dir is read once, right after it exits, and worthless after a crash
+        // (BuildSweep removes it): no sync of the upper fs when its overlay goes.
+        c.volatileUpper = true
         c.labels = [Self.buildLabel: String(Processes.current)]
         c.extraHosts = request.extraHosts
         c.shmSize = request.shmSize

@@ -21,7 +21,8 @@ public final class Builder {
     /// Pulls an image the store lacks (the CLI runs `cnc pull`).
     let pull: (String) throws -> Void
     let context: BuildContext
-    let memo = FileDigestMemo()
+    /// The context's content digests by stat, loaded from and saved to `ContextStatCache`.
+    let memo: FileDigestMemo
     /// This build's scratch directory under `<root>/build-tmp/` (removed at the end).
     let scratch: String
     let platform: Platform
@@ -44,6 +45,7 @@ public final class Builder {
         self.pull = pull
         cache = BuildCache(stateRoot: store.paths.stateRoot)
         context = try BuildContext(root: request.context, ignore: request.ignore)
+        memo = ContextStatCache.load(stateRoot: store.paths.stateRoot, context: context)
         platform = request.arguments.targetPlatform
         scratch = try BuildSweep.makeScratch(stateRoot: store.paths.stateRoot)
     }
@@ -101,7 +103,10 @@ public final class Builder {
 
     /// Builds the target stage; returns the image as stored (tagged with the request's tags).
     public func build() throws -> ResolvedImage {
-        defer { finishRemovals() }
+        defer {
+            ContextStatCache.save(memo, stateRoot: store.paths.stateRoot, context: context)
+            finishRemovals()
+        }
         return try store.withIngestHold { try buildHeld() }
     }
 
@@ -110,7 +115,10 @@ public final class Builder {
     /// `--dry-run` and `diff` compare it with what a tag has.
     public func probe() throws -> CNCCore.Digest? {
         probing = true
-        defer { probing = false }
+        defer {
+            probing = false
+            ContextStatCache.save(memo, stateRoot: store.paths.stateRoot, context: context)
+        }
         let final: StageState
         do { final = try finalStage() } catch is ProbeMiss { return nil }
         guard final.image.created != nil else { return nil }

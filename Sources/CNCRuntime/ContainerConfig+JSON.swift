@@ -27,6 +27,7 @@ extension ContainerConfig {
         o.set("readOnly", readOnly)
         o.set("initProcess", initProcess)
         o.set("autoRemove", autoRemove)
+        o.set("volatileUpper", volatileUpper)
         o.set("mounts", mounts.map(\.jsonValue))
         o.set("capAdd", capAdd)
         o.set("capDrop", capDrop)

@@ -22,6 +22,9 @@ public struct ContainerConfig: Codable, Sendable, Equatable {
     public var readOnly = false
     public var initProcess = false
     public var autoRemove = false
+    /// The overlay is mounted `volatile` (no sync of the upper fs when it is unmounted): for a
+    /// container whose upper dir is worthless after a crash, as a build's RUN step (nil: false).
+    public var volatileUpper: Bool?
     public var mounts: [MountSpec] = []
     public var capAdd: [String] = []
     public var capDrop: [String] = []

@@ -208,6 +208,7 @@ extension Runtime {
         if c.autoRemove { n.add("tmpupper", "1") } else {
             n.add("upper", dir + "/upper")
             n.add("work", dir + "/work")
+            if c.volatileUpper == true { n.add("volatile", "1") }
         }
         if c.utsMode != .host { n.add("hostname", c.hostname) }  // never the host's own
         if c.ipcMode == .host { n.add("shmhost", "1") }

@@ -58,6 +58,29 @@ import Testing
         #expect(copy.count == 1 && copy.serialized() == memo.serialized())
     }
 
+    /// A loaded memo answers only for the exact stat it recorded: a different mode (chmod), a
+    /// different key, a line of the old 7-field format or a garbled one is not an answer; a
+    /// mismatch drops the entry and marks the memo dirty, so the file is written back.
+    @Test func loadedMemoAnswersOnlyForTheSameStat() throws {
+        let key = FileDigestMemo.Key(device: 1, inode: 2, size: 3, mtime: 4, ctime: 5, mode: 0o644, uid: 0, gid: 0)
+        let digest = String(repeating: "a", count: 64)
+        let text = "1 2 3 4 5 420 0 0 \(digest) dir/a b.txt\n1 2 3 4 5 \(digest) old.txt\n1 2 x 4 5 420 0 0 \(digest) bad.txt\n"
+        let memo = FileDigestMemo(now: { Int64.max })
+        memo.load(text)
+        #expect(memo.count == 1 && !memo.isDirty)
+        #expect(memo.lookup("dir/a b.txt", key) == digest)
+        #expect(memo.lookup("old.txt", key) == nil && memo.lookup("bad.txt", key) == nil)
+        #expect(!memo.isDirty)
+        var chmodded = key
+        chmodded.mode = 0o600
+        #expect(memo.lookup("dir/a b.txt", chmodded) == nil)
+        #expect(memo.isDirty && memo.count == 0)
+        memo.store("dir/a b.txt", key, digest)
+        let copy = FileDigestMemo()
+        copy.load(memo.serialized())
+        #expect(copy.lookup("dir/a b.txt", key) == digest)
+    }
+
     /// A no-change rebuild of a 2,000-file context answers from the memo (figure printed, not asserted).
     @Test func twoThousandFilesNoChange() throws {
         let f = try ContextFixture()

@@ -16,7 +16,7 @@ import Testing
         c.workingDir = "/tmp"
         c.user = "1000:1000"
         c.hostname = "box"
-        c.tty = true; c.openStdin = true; c.readOnly = true; c.initProcess = true; c.autoRemove = true
+        c.tty = true; c.openStdin = true; c.readOnly = true; c.initProcess = true; c.autoRemove = true; c.volatileUpper = true
         c.mounts = [MountSpec(type: .bind, source: "/a", target: "/b", readOnly: true, options: "z", anonymous: false),
                     MountSpec(type: .volume, source: "v", target: "/v", anonymous: true)]
         c.capAdd = ["NET_ADMIN"]; c.capDrop = ["ALL"]; c.securityOpt = ["seccomp=unconfined"]

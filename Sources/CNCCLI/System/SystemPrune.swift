@@ -1,11 +1,13 @@
 import CNCAppCLI
 import ArgumentParser
+import CNCBuilder
 import CNCCore
 import CNCRuntime
 import CNCSystem
 
 /// `cnc system prune`: stopped containers, unused networks, dangling images (all unused with
-/// `-a`), anonymous unused volumes with `--volumes`; asks first unless `-f`, as docker does.
+/// `-a`), anonymous unused volumes with `--volumes`, the build cache (`cnc builder prune [-a]`);
+/// asks first unless `-f`, as docker does.
 struct SystemPrune: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prune", abstract: "Remove unused data.",
         discussion: "EXAMPLES\n  cnc system prune\n  cnc system prune -a --volumes -f")
@@ -47,6 +49,10 @@ struct SystemPrune: AsyncParsableCommand {
             print("Deleted Images:\n" + images.untagged.map { "untagged: \($0)\n" }.joined() + images.deletedImages.map { "deleted: \($0)\n" }.joined())
         }
         reclaimed += images.bytesReclaimed
+        // Docker's system prune takes the build cache too: unused entries (all with -a) and
+        // the contexts' stat caches.
+        let store = try global.imageStore()
+        reclaimed += try BuildCache(stateRoot: store.paths.stateRoot).prune(store: store, all: all).bytes
         print("Total reclaimed space: \(Units.humanSize(reclaimed))")
         if failed { throw ExitCode(1) }
     }
