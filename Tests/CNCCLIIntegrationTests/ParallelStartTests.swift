@@ -181,7 +181,7 @@ import Testing
         let ip = networks.attachments(of: try ContainerID(again.id)).first?.address.description ?? "none"
         let ping = try CLI.run("cnc", ["exec", "--root", box.root, containers[2].name, "ping", "-c", "1", "-W", "3", ip])
         #expect(ping.status == 0, "the restarted container (\(ip)) is not reachable: \(ping.stdout)\(ping.stderr)")
-        for c in containers { try await backend.stop(id: c.id, timeout: .seconds(0)); try await backend.remove(id: c.id) }
+        for c in containers where c.id != gone.id { try await backend.stop(id: c.id, timeout: .seconds(0)); try await backend.remove(id: c.id) }
         for n in try await backend.listNetworks(project: "batch") { try await backend.removeNetwork(project: "batch", name: n.name) }
     }
 
