@@ -231,29 +231,26 @@ public final class AppEngine: Sendable {
         try await state.recordApp(project: project, specFiles: request.specFiles, workingDirectory: request.workingDirectory, now: now)
         let state = self.state
         let executor = Executor(backend: backend, options: executorOptions, progress: progress)
-        // The stops' and removals' network releases wait for the kernel once, at the end.
-        return try await backend.batchingNetworkReleases {
-            let report = await executor.run(plan) { event in
-                switch event {
-                case .created(let id, let s, let replica, let name):
-                    try await state.upsertContainer(ContainerRecord(
-                        id: id, project: project, service: s.name, replica: replica, name: name, configHash: s.configHash,
-                        sectionHashes: s.sectionHashes, appliedSections: s.sections, image: s.image,
-                        imageDigest: s.imageDigest?.description, revision: revision, createdAt: Int64(Date().timeIntervalSince1970)))
-                case .removed(let id):
-                    try await state.removeContainer(id: id)
-                case .renamed(let id, let name):
-                    if var r = try await state.containers(project: project).first(where: { $0.id == id }) {
-                        r.name = name
-                        try await state.upsertContainer(r)
-                    }
+        let report = await executor.run(plan) { event in
+            switch event {
+            case .created(let id, let s, let replica, let name):
+                try await state.upsertContainer(ContainerRecord(
+                    id: id, project: project, service: s.name, replica: replica, name: name, configHash: s.configHash,
+                    sectionHashes: s.sectionHashes, appliedSections: s.sections, image: s.image,
+                    imageDigest: s.imageDigest?.description, revision: revision, createdAt: Int64(Date().timeIntervalSince1970)))
+            case .removed(let id):
+                try await state.removeContainer(id: id)
+            case .renamed(let id, let name):
+                if var r = try await state.containers(project: project).first(where: { $0.id == id }) {
+                    r.name = name
+                    try await state.upsertContainer(r)
                 }
             }
-            try await state.setOutcome(project: project, number: revision, report.succeeded ? .succeeded : .failed)
-            try await state.addEvent(project: project, kind: report.succeeded ? "applied" : "failed",
-                                     message: "revision \(revision): \(plan.actions.count) actions" + (report.failure.map { ": \($0.description)" } ?? ""),
-                                     time: Int64(Date().timeIntervalSince1970))
-            return (revision, report)
         }
+        try await state.setOutcome(project: project, number: revision, report.succeeded ? .succeeded : .failed)
+        try await state.addEvent(project: project, kind: report.succeeded ? "applied" : "failed",
+                                 message: "revision \(revision): \(plan.actions.count) actions" + (report.failure.map { ": \($0.description)" } ?? ""),
+                                 time: Int64(Date().timeIntervalSince1970))
+        return (revision, report)
     }
 }
