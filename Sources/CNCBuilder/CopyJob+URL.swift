@@ -2,9 +2,6 @@ import CNCCore
 import CNCSystem
 import Crypto
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 extension CopyJob {
     /// `ADD URL`: the body fetched (redirects followed), checked against `--checksum=sha256:...`
@@ -18,26 +15,7 @@ extension CopyJob {
             throw CNCError(.invalidArgument, "invalid checksum digest format: \(checksum) (want sha256:<64 hex digits>)")
         }
         guard let u = URL(string: url), u.host != nil else { throw CNCError(.invalidArgument, "invalid URL \(url)") }
-        final class Box: @unchecked Sendable { var data: Data?; var response: URLResponse?; var error: (any Error)? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        var request = URLRequest(url: u)
-        request.timeoutInterval = 60
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.data = data
-            box.response = response
-            box.error = error
-            done.signal()
-        }.resume()
-        done.wait()
-        if let error = box.error {
-            throw CNCError(.network, "failed to load cache key: \(url): \(error.localizedDescription)")
-        }
-        let status = (box.response as? HTTPURLResponse)?.statusCode ?? 0
-        guard status == 200, let data = box.data else {
-            throw CNCError(.network, "failed to load cache key: invalid response status \(status)")
-        }
-        let bytes = [UInt8](data)
+        let bytes = try download(url)
         if let checksum {
             let got = "sha256:" + SHA256.hash(data: bytes).map { String(format2: $0) }.joined()
             guard got == checksum.lowercased() else {
@@ -46,5 +24,21 @@ extension CopyJob {
         }
         let last = u.lastPathComponent
         return (last.isEmpty || last == "/" ? "__unnamed__" : last, bytes)
+    }
+
+    /// The executable beside this one that fetches (`cnc-registry fetch-url`): the HTTP client
+    /// and its libraries load there, not in every cncapply and cnc-cli start.
+    static let fetcher = "cnc-registry"
+
+    /// The body of `url`, from the fetcher as a child; its failure message becomes the error.
+    static func download(_ url: String) throws -> [UInt8] {
+        let path = Host.executableDirectory + "/" + fetcher
+        guard FileSystem.isExecutable(path) else { throw CNCError(.notFound, "cannot fetch \(url): \(path) is missing") }
+        let r = try Spawn.capture(path, ["fetch-url", url], environment: Host.environmentList())
+        guard r.termination == .exited(0) else {
+            let message = String(decoding: r.stderr, as: UTF8.self).trimmingSpaces
+            throw CNCError(.network, message.isEmpty ? "failed to load cache key: \(url): \(fetcher) exited \(r.termination.shellStatus)" : message)
+        }
+        return r.stdout
     }
 }

@@ -67,6 +67,12 @@ extension NetworkManager {
     /// listed after a second is deleted. No veth outlives the command that released it.
     func awaitGone(_ names: [String]) {
         guard !names.isEmpty else { return }
+        // Inside a batch: the batch's end waits for them all at once.
+        if dyingVeths.withLock({ d in
+            guard d.depth > 0 else { return false }
+            d.names += names
+            return true
+        }) { return }
         let deadline = Processes.monotonicNanos() + 1_000_000_000
         var left = names
         while !left.isEmpty && Processes.monotonicNanos() < deadline {
@@ -74,6 +80,35 @@ extension NetworkManager {
             if !left.isEmpty { usleep(2000) }
         }
         for name in left { _ = try? netlink().deleteLink(name: name) }
+    }
+
+    /// Opens a batch of detaches (an app's stops and removals): until the matching
+    /// `endVethBatch`, the host veths their releases would each wait for are collected instead,
+    /// and `endVethBatch` waits for them all at once: one wait for the kernel's batched netns
+    /// cleanup instead of one per container, and a release no longer holds its caller (a start
+    /// slot, a replacement's start) while the kernel catches up. The guarantee stays: no veth
+    /// outlives the batch. Batches nest; the outermost end waits.
+    public func beginVethBatch() { dyingVeths.withLock { $0.depth += 1 } }
+
+    /// True when `name` was waiting in an open batch (no longer: the caller deletes it).
+    func takeDying(_ name: String) -> Bool {
+        dyingVeths.withLock { d in
+            guard let i = d.names.firstIndex(of: name) else { return false }
+            d.names.remove(at: i)
+            return true
+        }
+    }
+
+    /// Closes a batch (`beginVethBatch`); the outermost waits for what the batch collected
+    /// (deleting what is still listed after a second). Blocks: call it off the cooperative pool.
+    public func endVethBatch() {
+        let names = dyingVeths.withLock { d -> [String] in
+            d.depth = max(0, d.depth - 1)
+            guard d.depth == 0 else { return [] }
+            defer { d.names = [] }
+            return d.names
+        }
+        awaitGone(names)
     }
 
     /// Removes one network from an attached container (`cnc network disconnect`).
@@ -202,6 +237,9 @@ extension NetworkManager {
         let bridgeIndex = try ensureBridge(net)
         let nl = try netlink()
         guard let hostName = a.hostInterface else { return }
+        // The same container started again inside a batch (`beginVethBatch`): its old host veth
+        // (the name is the container's) may still be waiting for the kernel; it goes now.
+        if takeDying(hostName) { _ = try? nl.deleteLink(name: hostName) }
         try nl.createVethPair(hostName: hostName, peerName: a.interface, peerNetnsFD: nsFD, masterIndex: bridgeIndex)
         if let host = try nl.link(named: hostName) {
             try nl.setHairpin(index: host.index, name: hostName)

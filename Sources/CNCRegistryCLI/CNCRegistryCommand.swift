@@ -10,7 +10,7 @@ public struct CNCRegistryCommand: AsyncParsableCommand {
         commandName: "cnc",
         abstract: "Registry commands of cnc.",
         version: CNCVersion.current,
-        subcommands: [ImagePull.self, ImagePush.self, RegistryLogin.self, RegistryLogout.self])
+        subcommands: [ImagePull.self, ImagePush.self, RegistryLogin.self, RegistryLogout.self, FetchURL.self])
 
     public init() {}
 

@@ -149,6 +149,42 @@ import Testing
         #expect(try networks.list().filter { $0.app == "failone" }.isEmpty)
     }
 
+    /// Inside one batch of network releases (an apply's actions), a container stopped and
+    /// started again gets its host veth back (same name: its old one, still waiting for the
+    /// kernel, goes first) and is reachable; once the batch ends no released veth is listed.
+    @Test func aContainerRestartedInsideABatchReattaches() async throws {
+        try await Self.onOwnThread { try await restartedInBatch() }
+    }
+
+    func restartedInBatch() async throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        var yaml = "name: batch\nservices:\n"
+        for i in 1...3 { yaml += "  s\(i):\n    image: bb:1\n    command: [\"sleep\", \"1d\"]\n    stop_grace_period: 0s\n" }
+        let app = try InProcessApp(root: box.root, yaml: yaml)
+        #expect(try await app.apply().report?.succeeded == true)
+        let backend = app.backend
+        let containers = try await backend.listContainers(project: "batch").sorted { $0.name < $1.name }
+        #expect(containers.count == 3)
+        guard containers.count == 3 else { return }
+        let (again, gone) = (containers[0], containers[1])
+        let networks = NetworkManager(root: box.root)
+        try await backend.batchingNetworkReleases {
+            try await backend.stop(id: again.id, timeout: .seconds(0))
+            try await backend.stop(id: gone.id, timeout: .seconds(0))
+            try await backend.remove(id: gone.id)
+            try await backend.start(id: again.id)
+        }
+        let links = (try? FileSystem.listDirectory("/sys/class/net")) ?? []
+        #expect(!links.contains { $0.hasPrefix("veth" + gone.id.prefix(10)) }, "the removed container's veth outlived the batch")
+        #expect(links.contains { $0.hasPrefix("veth" + again.id.prefix(10)) }, "the restarted container has no host veth")
+        let ip = networks.attachments(of: try ContainerID(again.id)).first?.address.description ?? "none"
+        let ping = try CLI.run("cnc", ["exec", "--root", box.root, containers[2].name, "ping", "-c", "1", "-W", "3", ip])
+        #expect(ping.status == 0, "the restarted container (\(ip)) is not reachable: \(ping.stdout)\(ping.stderr)")
+        for c in containers where c.id != gone.id { try await backend.stop(id: c.id, timeout: .seconds(0)); try await backend.remove(id: c.id) }
+        for n in try await backend.listNetworks(project: "batch") { try await backend.removeNetwork(project: "batch", name: n.name) }
+    }
+
     struct Seen: Sendable {
         var running = 0
         var unreachable: [String] = []
@@ -205,19 +241,22 @@ import Testing
         // The app's bridge and the containers' host veths, which removal must take along.
         let links = (try networks.list().filter { $0.app == "par" }.compactMap(\.bridge))
             + containers.map { "veth" + $0.id.prefix(10) }
-        // `down`: every container at once, then the network.
+        // `down`: every container at once, then the network, their veth waits batched (as
+        // DownCommand does): the links must be gone when the batch returns.
         phase.set("removing")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for c in containers {
-                group.addTask {
-                    try await backend.stop(id: c.id, timeout: .seconds(0))
-                    try await backend.remove(id: c.id)
+        try await backend.batchingNetworkReleases {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for c in containers {
+                    group.addTask {
+                        try await backend.stop(id: c.id, timeout: .seconds(0))
+                        try await backend.remove(id: c.id)
+                    }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            phase.set("removing the network")
+            for n in try await backend.listNetworks(project: "par") { try await backend.removeNetwork(project: "par", name: n.name) }
         }
-        phase.set("removing the network")
-        for n in try await backend.listNetworks(project: "par") { try await backend.removeNetwork(project: "par", name: n.name) }
         seen.left = runtime.list().count
         seen.networksLeft = try networks.list().filter { $0.app == "par" }.map(\.name)
         let present = (try? FileSystem.listDirectory("/sys/class/net")) ?? []

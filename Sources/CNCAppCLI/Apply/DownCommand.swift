@@ -35,26 +35,30 @@ struct DownCommand: AsyncParsableCommand {
         try await ctx.backend.sweepIncomplete()
         let containers = try await ctx.backend.listContainers(project: project)
         let backend = ctx.backend, state = ctx.state
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for c in containers {
-                group.addTask {
-                    try await backend.stop(id: c.id, timeout: grace)
-                    try await backend.remove(id: c.id)
-                    try await state.removeContainer(id: c.id)
-                    say("\(c.name): removed")
+        // The containers' network releases wait for the kernel once, after the networks went.
+        let (networks, doomedVolumes) = try await backend.batchingNetworkReleases {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for c in containers {
+                    group.addTask {
+                        try await backend.stop(id: c.id, timeout: grace)
+                        try await backend.remove(id: c.id)
+                        try await state.removeContainer(id: c.id)
+                        say("\(c.name): removed")
+                    }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
-        }
-        let networks = try await backend.listNetworks(project: project)
-        for n in networks {
-            try await backend.removeNetwork(project: project, name: n.name)
-            say("network \(n.name): removed")
-        }
-        let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
-        for v in doomedVolumes {
-            try await backend.removeVolume(project: project, name: v.name)
-            say("volume \(v.name): removed")
+            let networks = try await backend.listNetworks(project: project)
+            for n in networks {
+                try await backend.removeNetwork(project: project, name: n.name)
+                say("network \(n.name): removed")
+            }
+            let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
+            for v in doomedVolumes {
+                try await backend.removeVolume(project: project, name: v.name)
+                say("volume \(v.name): removed")
+            }
+            return (networks, doomedVolumes)
         }
         if containers.isEmpty && networks.isEmpty && doomedVolumes.isEmpty { return false }
         try await state.addEvent(project: project, kind: "down", message: "removed \(containers.count) containers",

@@ -44,6 +44,11 @@ public protocol ContainerBackend: Sendable {
     func publishedPorts() async throws -> [PublishedPortHolder]
     /// True when a host socket holds `port` (binding it fails). Changes nothing.
     func hostPortHeld(_ port: PublishedPort) async -> Bool
+
+    /// Runs `body` (a down's removals) with the network releases of its
+    /// stops and removals batched: what each would wait for alone (the kernel taking a dead
+    /// container's host veth away) is waited for once, when `body` ends.
+    func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T
 }
 
 extension ContainerBackend {
@@ -52,6 +57,8 @@ extension ContainerBackend {
     public func hostPortHeld(_ port: PublishedPort) async -> Bool { false }
     /// A fake has every volume an app names.
     public func volumeExists(_ name: String) async -> Bool { true }
+    /// Nothing to wait for without host networking.
+    public func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
 }
 
 

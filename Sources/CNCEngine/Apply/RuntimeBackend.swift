@@ -2,6 +2,7 @@ import CNCCgroups
 import CNCCore
 import CNCImage
 import CNCNetwork
+import CNCNetworkAttach
 import CNCNftables
 import CNCPlanner
 import CNCRuntime
@@ -224,6 +225,16 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func publishedPorts() async throws -> [PublishedPortHolder] { try networks.publishedPorts() }
+
+    public func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        // The runtime's attacher detaches at stop and removal: its manager collects.
+        guard let manager = (runtime.network as? EngineNetworkAttacher)?.manager else { return try await body() }
+        manager.beginVethBatch()
+        let result: Result<T, any Error>
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        _ = try? await blocking.run { manager.endVethBatch() }
+        return try result.get()
+    }
 
     public func hostPortHeld(_ port: PublishedPort) async -> Bool {
         !PortProbe.isFree(address: port.hostIP?.bytes ?? [0, 0, 0, 0], port: port.hostPort, udp: port.proto == .udp)
