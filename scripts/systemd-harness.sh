@@ -172,7 +172,7 @@ stop)   # default: SIGKILL PID 1 (fast). SDH_STOP=poweroff: clean shutdown first
     [ -d "$d" ] && echo "leftover cgroup: $d" >&2
   done
   rm -f "$ST/pid" "$ST/unshare.pid" "$ST/exec.pids"
-  [ -n "${SDH_KEEP_STATE:-}" ] || rm -rf "$ST"
+  [ -n "${SDH_KEEP_STATE:-}" ] || { rm -rf "$ST"; rmdir "$(dirname "$ST")" 2>/dev/null || true; }
   echo "stopped after $(awk "BEGIN{print $(date +%s.%N)-$t0}")s"
   ;;
 *) sed -n 2,9p "$SELF"; exit 2;;

@@ -293,6 +293,12 @@ int cshim_rootless_enter(char *err, size_t errlen) {
         if (lock < 0 || flock(lock, LOCK_EX) < 0) return fail(err, errlen, "cannot lock %s: %s", lockpath, strerror(errno));
         // Another command may have made them while we waited.
         int r = join(recorded_pid(dir), uid) == 0 ? 0 : create(uid, gid, dir, err, errlen);
+        if (r < 0) {
+            // A user who cannot have the namespaces (no subuid range, no newuidmap) keeps no
+            // state of ours: the lock goes, and the directory if nothing else is in it.
+            unlink(lockpath);
+            rmdir(dir);
+        }
         close(lock);
         if (r < 0) return -1;
     }

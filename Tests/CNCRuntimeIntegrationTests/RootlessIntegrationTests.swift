@@ -106,6 +106,8 @@ struct RootlessIntegrationTests {
         }
         #expect(h.pausePID == nil)
         #expect(h.processes().isEmpty)
+        // No state of cnc's is left for a user who cannot have the namespaces.
+        #expect(!FileManager.default.fileExists(atPath: h.runtimeDir + "/cnc"), "\(h.runtimeDir)/cnc left behind")
     }
 
     @Test func missingNewuidmapIsAClearError() throws {
