@@ -313,14 +313,8 @@ extension NetworkManager {
         var out: [[PublishedPort]] = []
         for ports in perNetwork {
             var chosen: [PublishedPort] = []
-            for var p in ports {
-                if p.hostPort == 0 {
-                    var tries = 0
-                    repeat {
-                        p.hostPort = try PortProbe.ephemeral(udp: p.proto == .udp)
-                        tries += 1
-                    } while taken.contains(where: { $0.0.conflicts(with: p) }) && tries < 20
-                }
+            for p in ports {
+                let p = try PortProbe.withHostPort(p) { p in taken.contains { $0.0.conflicts(with: p) } }
                 if let clash = taken.first(where: { $0.0.conflicts(with: p) }) {
                     throw CNCError(.conflict, "port \(p.hostPort)/\(p.proto.rawValue) on \(p.hostIP?.description ?? "0.0.0.0") is already allocated",
                                    context: ["container": clash.1])

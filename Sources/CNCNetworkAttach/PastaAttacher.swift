@@ -51,15 +51,8 @@ public struct PastaAttacher: NetworkAttacher {
     /// ephemeral one, chosen here and handed to pasta explicitly, so cnc knows and records it.
     static func resolvePorts(_ ports: [PublishedPort]) throws -> [PublishedPort] {
         var chosen: [PublishedPort] = []
-        for var p in ports {
-            if p.hostPort == 0 {
-                var tries = 0
-                repeat {
-                    p.hostPort = try PortProbe.ephemeral(udp: p.proto == .udp)
-                    tries += 1
-                } while chosen.contains(where: { $0.conflicts(with: p) }) && tries < 20
-            }
-            chosen.append(p)
+        for p in ports {
+            chosen.append(try PortProbe.withHostPort(p) { p in chosen.contains { $0.conflicts(with: p) } })
         }
         return chosen
     }

@@ -40,4 +40,17 @@ public enum PortProbe {
         }
         return UInt16(bigEndian: sa.sin_port)
     }
+
+    /// `p` with a host port: its own, or (host port 0: `-p 80`, `-P`) a free ephemeral one that
+    /// conflicts with nothing `taken` holds (up to 20 tries; the caller checks the result).
+    public static func withHostPort(_ p: PublishedPort, avoiding taken: (PublishedPort) -> Bool) throws -> PublishedPort {
+        guard p.hostPort == 0 else { return p }
+        var p = p
+        var tries = 0
+        repeat {
+            p.hostPort = try ephemeral(udp: p.proto == .udp)
+            tries += 1
+        } while taken(p) && tries < 20
+        return p
+    }
 }
