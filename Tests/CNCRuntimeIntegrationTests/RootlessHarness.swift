@@ -119,6 +119,15 @@ final class RootlessHarness {
         }
     }
 
+    /// `processes()` that still run: a zombie is dead already, only waiting for its parent to
+    /// reap it, and daemonized processes (pause, monitors, pasta, cnc-dns) have the host's PID 1
+    /// as parent, which reaps them when it gets to it.
+    func runningProcesses() -> [Int32] {
+        processes().filter { p in
+            !(((try? FileSystem.readText("/proc/\(p)/stat")) ?? "").split(separator: ")").last ?? "").hasPrefix(" Z")
+        }
+    }
+
     /// The first host uid of /proc/PID/status's Uid line.
     static func hostUID(of pid: Int32) -> UInt32? {
         guard let status = try? FileSystem.readText("/proc/\(pid)/status"),
@@ -137,12 +146,12 @@ final class RootlessHarness {
             if let p = (try? FileSystem.readText(file)).flatMap({ Int32($0.trimmingSpaces) }), RootlessHarness.hostUID(of: p) == uid { kill(p, SIGKILL) }
         }
         for _ in 0..<50 {
-            let left = processes() + subordinateProcesses()
+            let left = runningProcesses() + subordinateProcesses()
             if left.isEmpty { break }
             for p in left { kill(p, SIGKILL) }
             usleep(20_000)
         }
-        #expect(processes().isEmpty, "processes of \(name) left behind")
+        #expect(runningProcesses().isEmpty, "processes of \(name) left behind")
         if let s = subids {
             let range = "\(s.start)-\(s.start + s.count - 1)"
             _ = try? Self.root("/usr/sbin/usermod", ["--del-subuids", range, "--del-subgids", range, name])

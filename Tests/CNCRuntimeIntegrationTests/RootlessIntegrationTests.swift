@@ -85,7 +85,7 @@ struct RootlessIntegrationTests {
         #expect(r.status == 125)
         #expect(r.err == "Error: cannot set up namespace: no subuid ranges found for user \(h.name) in /etc/subuid\n")
         #expect(h.pausePID == nil)
-        #expect(h.processes().isEmpty)
+        #expect(h.runningProcesses().isEmpty)
         // Commands that need no namespace work without subordinate ids (podman's do too).
         for (tool, args) in [("cnc", ["version"]), ("cnc", ["--help"]), ("cnc", ["run", "--help"]), ("cnc", ["help", "ps"]),
                              ("cnc", ["--root", h.home + "/r", "version", "--format", "json"]), ("cnc", ["completion", "bash"]),
@@ -105,7 +105,7 @@ struct RootlessIntegrationTests {
             #expect(r.err == "Error: cannot set up namespace: no subuid ranges found for user \(h.name) in /etc/subuid\n", "\(tool) \(args): \(r.err)")
         }
         #expect(h.pausePID == nil)
-        #expect(h.processes().isEmpty)
+        #expect(h.runningProcesses().isEmpty)
         // No state of cnc's is left for a user who cannot have the namespaces.
         #expect(!FileManager.default.fileExists(atPath: h.runtimeDir + "/cnc"), "\(h.runtimeDir)/cnc left behind")
     }
@@ -125,18 +125,12 @@ struct RootlessIntegrationTests {
         defer { h.tearDown() }
         try h.openTunForUsers()
         #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
-        var port: UInt16 = 18_000 + UInt16.random(in: 0..<1000)
-        while !PortProbe.isFree(address: [127, 0, 0, 1], port: port, udp: false) { port += 1 }
+        let port = Self.freePort()
         // No --network: rootless cnc's default network is pasta's.
         let d = try h.cnc(["run", "-d", "--name", "web", "-p", "127.0.0.1:\(port):80", "busybox", "httpd", "-f", "-p", "80", "-h", "/etc"])
         #expect(d.status == 0, "\(d.err)")
         #expect(try h.cnc(["ps", "--format", "{{.Ports}}"]).out == "127.0.0.1:\(port)->80/tcp\n")
-        var body = ""
-        for _ in 0..<50 where !body.hasPrefix("root:") {
-            body = String(decoding: try Spawn.capture("/usr/bin/curl", ["-s", "-m", "2", "http://127.0.0.1:\(port)/passwd"], environment: []).stdout,
-                          as: UTF8.self)
-            if !body.hasPrefix("root:") { usleep(50_000) }
-        }
+        let body = try Self.passwdFromHost(port: port, tries: 50)
         #expect(body.hasPrefix("root:x:0:0:"), "the container's httpd answers on the host's 127.0.0.1:\(port)")
         // The container has the host's address on its interface, and a default route.
         let route = try h.cnc(["exec", "web", "cat", "/proc/net/route"]).out
@@ -158,12 +152,7 @@ struct RootlessIntegrationTests {
         #expect(try h.cnc(["ps", "-f", "name=any", "--format", "{{.Ports}}"]).out == "0.0.0.0:\(chosen)->80/tcp, 127.0.0.1:\(chosenUDP)->81/udp\n")
         #expect(try h.cnc(["inspect", "-f", "{{json .NetworkSettings.Ports}}", "any"]).out
                 == "{\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"\(chosen)\"}],\"81/udp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"\(chosenUDP)\"}]}\n")
-        var reached = ""
-        for _ in 0..<50 where !reached.hasPrefix("root:") {
-            reached = String(decoding: try Spawn.capture("/usr/bin/curl", ["-s", "-m", "2", "http://127.0.0.1:\(chosen)/passwd"], environment: []).stdout,
-                             as: UTF8.self)
-            if !reached.hasPrefix("root:") { usleep(50_000) }
-        }
+        let reached = try Self.passwdFromHost(port: chosen, tries: 50)
         #expect(reached.hasPrefix("root:x:0:0:"), "the container's httpd answers on the chosen port \(chosen)")
         #expect(try h.cnc(["rm", "-f", "any"]).status == 0)
         // Stopping it ends its pasta: the port is free again.

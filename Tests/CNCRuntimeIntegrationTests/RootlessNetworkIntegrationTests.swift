@@ -24,13 +24,22 @@ extension RootlessIntegrationTests {
         return false
     }
 
+    /// The host's curl of http://127.0.0.1:PORT/passwd, retried (every 50 ms, up to `tries`)
+    /// until the container's busybox httpd serves its /etc/passwd ("root:..."); the last body otherwise.
+    static func passwdFromHost(port: UInt16, tries: Int = 100) throws -> String {
+        var body = ""
+        _ = try eventually(tries) {
+            body = String(decoding: try Spawn.capture("/usr/bin/curl", ["-s", "-m", "2", "http://127.0.0.1:\(port)/passwd"], environment: []).stdout,
+                          as: UTF8.self)
+            return body.hasPrefix("root:")
+        }
+        return body
+    }
+
     /// What the user runs besides the pause process (pasta, cnc-dns, monitors...); zombies
     /// (waiting for the host's init to reap them) are not running.
     static func leftovers(_ h: RootlessHarness) -> [String] {
-        h.processes().filter { p in
-            let state = ((try? FileSystem.readText("/proc/\(p)/stat")) ?? "").split(separator: ")").last ?? ""
-            return p != h.pausePID && !state.hasPrefix(" Z")
-        }.map { p in "\(p) " + ((try? FileSystem.readText("/proc/\(p)/cmdline")) ?? "")
+        h.runningProcesses().filter { $0 != h.pausePID }.map { p in "\(p) " + ((try? FileSystem.readText("/proc/\(p)/cmdline")) ?? "")
             .split(separator: "\0").joined(separator: " ") }
     }
 
@@ -55,12 +64,7 @@ extension RootlessIntegrationTests {
         #expect(client.out.hasPrefix("ping-ok\nroot:x:0:0:"), "\(client.out)")
         #expect(client.out.hasSuffix("root:"), "\(client.out)")
         // The published port answers on the host's 127.0.0.1.
-        var body = ""
-        _ = try Self.eventually {
-            body = String(decoding: try Spawn.capture("/usr/bin/curl", ["-s", "-m", "2", "http://127.0.0.1:\(port)/passwd"], environment: []).stdout,
-                          as: UTF8.self)
-            return body.hasPrefix("root:")
-        }
+        let body = try Self.passwdFromHost(port: port)
         #expect(body.hasPrefix("root:x:0:0:"), "the container's httpd answers on the host's 127.0.0.1:\(port)")
         #expect(FileSystem.exists(h.runtimeDir + "/cnc/netns/pasta.pid"))
 
