@@ -14,15 +14,17 @@ public enum BuildSweep {
         return try FileStream.createTemporaryDirectory(in: root, prefix: "\(Processes.current)-")
     }
 
-    /// Removes the RUN containers and scratch directories of builds that no longer run.
-    public static func sweep(runtime: Runtime, stateRoot: String) {
+    /// Removes the RUN containers and scratch directories of builds that no longer run; with
+    /// `owner` (a build's sentinel, once that build died), only that build's.
+    public static func sweep(runtime: Runtime, stateRoot: String, owner: Int32? = nil) {
+        func swept(_ pid: Int32) -> Bool { owner.map { $0 == pid } ?? !Processes.isAlive(pid) }
         for c in runtime.list() {
-            guard let owner = c.config.labels[Builder.buildLabel].flatMap(Int32.init), !Processes.isAlive(owner) else { continue }
+            guard let pid = c.config.labels[Builder.buildLabel].flatMap(Int32.init), swept(pid) else { continue }
             try? runtime.remove(c.config.id.rawValue, force: true)
         }
         let root = scratchRoot(stateRoot)
         for name in (try? FileSystem.listDirectory(root)) ?? [] {
-            guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), !Processes.isAlive(pid) else { continue }
+            guard let pid = name.split(separator: "-").first.flatMap({ Int32($0) }), swept(pid) else { continue }
             try? FileSystem.removeTree(root + "/" + name)
         }
     }

@@ -57,6 +57,9 @@ extension Builder {
         c.mounts = mounts
         c.env = env + secrets.env
         Trace.mark("build RUN: begins")
+        // Without a sentinel (cnc-cli missing beside the runtime) a kill -9 is still cleared,
+        // by the next build's sweep.
+        do { try sentinel.ensureStarted() } catch { Trace.mark("build: no sentinel: \(error)") }
         // startsNext: its cgroups are made on a second thread while init is cloned.
         let created = try runtime.create(c, startsNext: true)
         var reaped = false

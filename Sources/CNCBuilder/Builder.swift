@@ -35,6 +35,8 @@ public final class Builder {
     var probing = false
     /// RUN containers being removed on threads of their own while later steps run.
     var removals: [Threads.Joinable<Void>] = []
+    /// Cleans up after this build if it is killed (started with the first RUN).
+    let sentinel: BuildSentinel
 
     public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                 pull: @escaping (String) throws -> Void) throws {
@@ -48,11 +50,13 @@ public final class Builder {
         memo = ContextStatCache.load(stateRoot: store.paths.stateRoot, context: context)
         platform = request.arguments.targetPlatform
         scratch = try BuildSweep.makeScratch(stateRoot: store.paths.stateRoot)
+        sentinel = BuildSentinel(runtime: runtime)
     }
 
     deinit {
         finishRemovals()
         try? FileSystem.removeTree(scratch)
+        sentinel.finish()
     }
 
     /// Waits for the RUN containers' removals: nothing of a build outlives it, failed or not.

@@ -6,7 +6,7 @@ extension CNCCommand {
     static let imageCommands: [any ParsableCommand.Type] = TopLevel.unaliased([
         ImageGroup.self, GroupImages.self, ImageHistory.self, ImageBuild.self, ImageImport.self, ImageTag.self, GroupRmi.self,
         ImageSave.self, ImageLoad.self, PullHandOff.self, PushHandOff.self, LoginHandOff.self, LogoutHandOff.self,
-    ])
+    ]) + [BuildSentinelCommand.self]
 }
 
 /// `cnc image ...`: the image management group (docker's `docker image`).
