@@ -1,7 +1,6 @@
 import CNCCore
 import CNCRuntime
 import CNCSystem
-import Glibc
 import Synchronization
 
 /// What a build killed with -9 leaves is cleared at once, not at the next build. The RUN's
@@ -50,7 +49,7 @@ final class BuildSentinel: Sendable {
         writeEnd.withLock { fd in
             guard fd >= 0 else { return }
             _ = try? FD.write(fd, [Self.finished])
-            Glibc.close(fd)
+            UniqueFD(adopting: fd).close()
             fd = -1
         }
     }
@@ -61,7 +60,7 @@ final class BuildSentinel: Sendable {
     static func serve(owner: Int32, runtime: Runtime) -> Bool {
         var byte = [UInt8](repeating: 0, count: 1)
         let n = (try? FD.read(pipeFD, into: &byte)) ?? 0
-        Glibc.close(pipeFD)
+        UniqueFD(adopting: pipeFD).close()
         if n == 1, byte[0] == finished { return false }
         BuildSweep.sweep(runtime: runtime, stateRoot: runtime.store.root, owner: owner)
         return true
