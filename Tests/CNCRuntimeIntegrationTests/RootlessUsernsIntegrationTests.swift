@@ -10,14 +10,24 @@ import Testing
 struct RootlessUsernsIntegrationTests {
     static func lines(_ text: String) -> [String] { text.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") } }
 
+    /// A throwaway user with the busybox image imported (the caller tears it down).
+    static func harness() throws -> RootlessHarness {
+        let h = try RootlessHarness()
+        let r = try h.cnc(["import", "busybox.tar", "busybox"])
+        guard r.status == 0 else {
+            h.tearDown()
+            throw CNCError(.internal, "import as \(h.name): \(r.err)")
+        }
+        return h
+    }
+
     static func pid(_ h: RootlessHarness, _ name: String) throws -> Int32 {
         Int32(try h.cnc(["inspect", "-f", "{{.State.Pid}}", name]).out.trimmingSpaces) ?? 0
     }
 
     @Test func keepIDAddsTheUserToTheContainersPasswdAndGroup() throws {
-        let h = try RootlessHarness()
+        let h = try Self.harness()
         defer { h.tearDown() }
-        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
         let n = h.name
         // podman's entries: the user's name, uid and gid, home the working directory (the
         // user's home is not bound in), /bin/sh; whoami and id -un know the user.
@@ -52,9 +62,8 @@ struct RootlessUsernsIntegrationTests {
     }
 
     @Test func autoWithoutASizeIsSizedFromTheImageAndSlicesStayDisjoint() throws {
-        let h = try RootlessHarness()
+        let h = try Self.harness()
         defer { h.tearDown() }
-        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
         let sub = try #require(h.subids)
         // The test image lists ids up to 2000 (group extra; nobody's 65534 does not count,
         // podman's rule): 2001 ids, so two containers fit in the user's 65,536 (each took the
@@ -77,9 +86,8 @@ struct RootlessUsernsIntegrationTests {
     }
 
     @Test func nomapLeavesTheUsersOwnIDOut() throws {
-        let h = try RootlessHarness()
+        let h = try Self.harness()
         defer { h.tearDown() }
-        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
         let sub = try #require(h.subids)
         let r = try h.cnc(["run", "--rm", "--network", "none", "--userns", "nomap", "busybox", "sh", "-c",
                            "id -u; cat /proc/self/uid_map /proc/self/gid_map; stat -c %u:%g /bin/busybox"])
@@ -93,9 +101,8 @@ struct RootlessUsernsIntegrationTests {
     }
 
     @Test func idmapIsRefusedAndUChownsToTheMappedUser() throws {
-        let h = try RootlessHarness()
+        let h = try Self.harness()
         defer { h.tearDown() }
-        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
         let sub = try #require(h.subids)
         let src = h.home + "/src"
         try FileSystem.createDirectory(src, mode: 0o755)
@@ -131,9 +138,8 @@ struct RootlessUsernsIntegrationTests {
     }
 
     @Test func cncapplyRunsKeepIDAutoAndNomapServices() throws {
-        let h = try RootlessHarness()
+        let h = try Self.harness()
         defer { h.tearDown() }
-        #expect(try h.cnc(["import", "busybox.tar", "busybox"]).status == 0)
         let sub = try #require(h.subids)
         let spec = h.home + "/app.yaml"
         try FileSystem.writeAtomically("""
