@@ -28,13 +28,18 @@ public struct IDMap: Codable, Hashable, Sendable {
     }
 }
 
-/// `--userns` / Compose `userns_mode` (podman's meanings for a root-run engine): the host's user
-/// namespace (docker's default), a new one with a range cnc allocates (`auto[:size=N]`), or
-/// explicit `CONTAINER:HOST:SIZE[,...]` mappings (the same for uids and gids).
+/// `--userns` / Compose `userns_mode` (podman's meanings): the host's user namespace (docker's
+/// default), a new one with a range cnc allocates (`auto[:size=N]`; without a size, root-run
+/// cnc gives 65,536 ids and rootless cnc sizes it from the image as podman does), or explicit
+/// `CONTAINER:HOST:SIZE[,...]` mappings (the same for uids and gids).
 public enum UsernsMode: Hashable, Sendable {
     case host
-    case auto(size: UInt32)
+    /// nil: no `size=` given.
+    case auto(size: UInt32?)
     case mapping([IDMap])
+    /// Rootless only (podman's): the user's own id is not mapped into the container; its ids
+    /// are the user's subordinate ones, container root the first of them.
+    case noMap
     /// Rootless only (podman's): the user's own uid and gid are the same ids in the container
     /// (or `uid=`/`gid=` of `keep-id:uid=N,gid=N`), the rest of the container's ids are the
     /// user's subordinate ones.
@@ -48,11 +53,10 @@ public enum UsernsMode: Hashable, Sendable {
     public init(parsing text: String, rootless: Bool = false) throws {
         switch text {
         case "", "host": self = .host; return
-        case "auto", "private": self = .auto(size: Self.defaultSize); return
+        case "auto", "private": self = .auto(size: nil); return
         case "keep-id", "nomap":
             guard rootless else { throw CNCError(.invalidArgument, "\(text) is only supported in rootless mode") }
-            guard text == "keep-id" else { throw CNCError(.unsupported, "--userns nomap is not supported by rootless cnc yet") }
-            self = .keepID(uid: nil, gid: nil)
+            self = text == "keep-id" ? .keepID(uid: nil, gid: nil) : .noMap
             return
         default: break
         }
@@ -68,7 +72,7 @@ public enum UsernsMode: Hashable, Sendable {
             return
         }
         if text.hasPrefix("auto:") {
-            var size = Self.defaultSize
+            var size: UInt32?
             for opt in text.dropFirst(5).split(separator: ",", omittingEmptySubsequences: false) {
                 guard opt.hasPrefix("size="), let n = UInt32(opt.dropFirst(5)), n > 0 else {
                     throw CNCError(.invalidArgument, "invalid --userns \"\(text)\": auto takes size=N (N > 0)")
@@ -106,7 +110,8 @@ public enum UsernsMode: Hashable, Sendable {
     public var text: String {
         switch self {
         case .host: return "host"
-        case .auto(let size): return size == Self.defaultSize ? "auto" : "auto:size=\(size)"
+        case .auto(let size): return size.map { "auto:size=\($0)" } ?? "auto"
+        case .noMap: return "nomap"
         case .mapping(let maps): return maps.map { "\($0.containerID):\($0.hostID):\($0.size)" }.joined(separator: ",")
         case .keepID(nil, nil): return "keep-id"
         case .keepID(let uid, let gid): return "keep-id:" + ([uid.map { "uid=\($0)" }, gid.map { "gid=\($0)" }].compactMap { $0 }).joined(separator: ",")

@@ -46,6 +46,9 @@ extension Runtime {
             if c.pidMode == .host { throw CNCError(.invalidArgument, "Cannot share the host PID namespace when user namespaces are enabled") }
             if c.ipcMode == .host { throw CNCError(.invalidArgument, "Cannot share the host IPC namespace when user namespaces are enabled") }
         }
+        if Rootless.isActive, let m = c.mounts.first(where: { $0.type != .tmpfs && $0.hasOption("idmap") }) {
+            throw Self.rootlessIdmapRefusal(m)
+        }
         if case .service(let s) = c.network {
             throw CNCError(.invalidArgument, "network \"service:\(s)\" is only meaningful in an app spec; use container:NAME")
         }
@@ -72,14 +75,24 @@ extension Runtime {
             Trace.mark("create: directory made")
             // `--userns auto`: the container's own slice of cnc's id range, given back at
             // removal (taken once the directory exists: see UsernsRanges.exists).
-            switch c.usernsMode.flatMap({ try? UsernsMode(parsing: $0, rootless: Rootless.isActive) }) {
-            case .auto(let size)?: (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: size)
+            let userns = c.usernsMode.flatMap { try? UsernsMode(parsing: $0, rootless: Rootless.isActive) }
+            switch userns {
+            case .auto(let size)?:
+                // No size: root-run cnc's 65,536 of its large range; rootless, podman's rule
+                // (sized from the image), as a user's range is usually 65,536 ids in all.
+                let n = try size ?? (Rootless.isActive ? Self.autoSize(lowers: c.lowerDirs) : UsernsMode.defaultSize)
+                (c.uidMap, c.gidMap) = try usernsRanges.allocate(c.id, size: n)
             case .keepID(let uid, let gid)?: (c.uidMap, c.gidMap) = try Self.keepIDMaps(uid: uid, gid: gid)
+            case .noMap?: (c.uidMap, c.gidMap) = try Self.noMapMaps()
             default: break
             }
             // Rootless: no idmapped mount of the layers is allowed (their file system belongs to
             // the host's user namespace), so the container gets copies owned as its maps say.
             if Rootless.isActive, c.uidMap != nil { c.lowerDirs = try Self.shiftedLayers(c, dir: dir) }
+            if case .keepID(let uid, let gid)? = userns, let hostUID = Rootless.hostUID, let hostGID = Rootless.hostGID,
+               let layer = try Self.keepIDUserLayer(c, uid: uid ?? hostUID, gid: gid ?? hostGID, dir: dir) {
+                c.lowerDirs.insert(layer, at: 0)
+            }
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {

@@ -95,10 +95,7 @@ extension Runtime {
     static func imageUser(_ spec: String, lowers: [String]) throws -> (uid: UInt32, gid: UInt32) {
         let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let user = parts.first.map { $0.isEmpty ? "0" : $0 } ?? "0"
-        func entries(_ file: String) -> [[Substring]] {
-            let text = lowers.lazy.compactMap { SafeCopy.readText(root: $0, path: file) }.first ?? ""
-            return text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }
-        }
+        func entries(_ file: String) -> [[Substring]] { imageEntries(file, lowers: lowers) }
         var uid: UInt32, gid: UInt32 = 0
         if let e = entries("/etc/passwd").first(where: { $0.count >= 4 && ($0[0] == user || (UInt32(user) != nil && $0[2] == user)) }),
            let u = UInt32(e[2]) {

@@ -16,11 +16,14 @@ public struct SpecLoadOptions: Sendable {
     /// Decrypts encrypted inputs (`*.enc.yaml`, `.env.enc`, `*.enc` env files and secrets);
     /// without one, an encrypted input is an error that says how to give a key.
     public var decryptor: (any SpecDecryptor)?
+    /// Whether the spec is for rootless cnc: `userns_mode: keep-id` and `nomap` are valid then only.
+    public var rootless: Bool
 
     public init(files: [String], stdin: [UInt8]? = nil, projectName: String? = nil, envFiles: [String] = [],
                 environment: [String: String] = [:], workingDirectory: String, profiles: Set<String>? = nil,
-                decryptor: (any SpecDecryptor)? = nil) {
+                decryptor: (any SpecDecryptor)? = nil, rootless: Bool = false) {
         self.decryptor = decryptor
+        self.rootless = rootless
         self.files = files
         self.stdin = stdin
         self.projectName = projectName
@@ -127,6 +130,7 @@ public enum SpecLoader {
         guard let root = merged else { throw SpecErrors(diags.sorted()) }
 
         let reader = SpecReader(variables: variables, baseDirs: baseDirs, defaultBaseDir: projectDir)
+        reader.rootless = options.rootless
         reader.sourceMap = SourceMap(root: root)
         reader.diagnostics = diags
         reader.sealed = sealed

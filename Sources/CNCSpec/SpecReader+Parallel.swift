@@ -12,6 +12,7 @@ extension SpecReader {
             let r = SpecReader(variables: variables, baseDirs: baseDirs, defaultBaseDir: defaultBaseDir)
             r.sourceMap = sourceMap
             r.sealed = sealed
+            r.rootless = rootless
             r.failedInterpolations = failedInterpolations
             return r
         }

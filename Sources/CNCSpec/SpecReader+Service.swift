@@ -487,9 +487,11 @@ extension SpecReader {
     func usernsMode(_ n: YAMLNode, _ path: @autoclosure () -> String) -> String? {
         guard let text = string(n, path()) else { return nil }
         do {
-            return try UsernsMode(parsing: text).text
+            return try UsernsMode(parsing: text, rootless: rootless).text
         } catch let e as CNCError {
-            error(n, path(), "\"\(text)\": \(e.message) (valid: host, auto, auto:size=N, CONTAINER:HOST:SIZE[,...])")
+            let valid = rootless ? "host, auto, auto:size=N, keep-id, keep-id:uid=N,gid=N, nomap, CONTAINER:HOST:SIZE[,...]"
+                : "host, auto, auto:size=N, CONTAINER:HOST:SIZE[,...]"
+            error(n, path(), "\"\(text)\": \(e.message) (valid: \(valid))")
             return nil
         } catch { return nil }
     }

@@ -13,6 +13,8 @@ final class SpecReader {
     let defaultBaseDir: String
     /// The load's decryptor and the secret values read so far (shared by parallel readers).
     var sealed = SealedInputs(decryptor: nil)
+    /// The spec is for rootless cnc (SpecLoadOptions.rootless).
+    var rootless = false
 
     init(variables: [String: String], baseDirs: [String: String], defaultBaseDir: String) {
         self.variables = variables

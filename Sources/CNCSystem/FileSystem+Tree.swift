@@ -102,13 +102,26 @@ extension FileSystem {
     /// of its current one, keeping its setuid/setgid bits (which chown clears): a copy of an
     /// image layer moved into a user namespace's ids.
     public static func mapOwnersRecursively(_ path: String, _ map: (UInt32, UInt32) -> (UInt32, UInt32)) throws {
+        try visitRecursively(path) { path, st in
+            let (uid, gid) = map(st.st_uid, st.st_gid)
+            try setOwner(path, uid: uid, gid: gid)
+            if st.st_mode & S_IFMT != S_IFLNK, st.st_mode & 0o6000 != 0 { try setMode(path, UInt32(st.st_mode & 0o7777)) }
+        }
+    }
+
+    /// The largest uid or gid owning an entry under `path` (itself included, links themselves).
+    public static func largestOwnerRecursively(_ path: String) throws -> UInt32 {
+        var largest: UInt32 = 0
+        try visitRecursively(path) { _, st in largest = max(largest, st.st_uid, st.st_gid) }
+        return largest
+    }
+
+    /// `body` for `path` and every entry under it (lstat: links are not followed), parents first.
+    static func visitRecursively(_ path: String, _ body: (String, stat) throws -> Void) throws {
         var st = stat()
         guard lstat(path, &st) == 0 else { throw SystemError.make("lstat", errno: errno, path: path) }
-        let (uid, gid) = map(st.st_uid, st.st_gid)
-        try setOwner(path, uid: uid, gid: gid)
-        let kind = st.st_mode & S_IFMT
-        if kind != S_IFLNK, st.st_mode & 0o6000 != 0 { try setMode(path, UInt32(st.st_mode & 0o7777)) }
-        guard kind == S_IFDIR else { return }
-        for name in try listDirectory(path) { try mapOwnersRecursively(path + "/" + name, map) }
+        try body(path, st)
+        guard st.st_mode & S_IFMT == S_IFDIR else { return }
+        for name in try listDirectory(path) { try visitRecursively(path + "/" + name, body) }
     }
 }

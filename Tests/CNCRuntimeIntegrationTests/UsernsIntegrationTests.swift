@@ -78,6 +78,8 @@ import Testing
                 "\(r.out) \(r.err)")
         let keep = try h.run(["--rm", "--userns", "keep-id"], ["true"])
         #expect(keep.status == 125 && keep.err == "Error: keep-id is only supported in rootless mode\n", "\(keep.err)")
+        let nomap = try h.run(["--rm", "--userns", "nomap"], ["true"])
+        #expect(nomap.status == 125 && nomap.err == "Error: nomap is only supported in rootless mode\n", "\(nomap.err)")
         let bad = try h.run(["--rm", "--userns", "nonsense"], ["true"])
         #expect(bad.status == 125 && bad.err == "Error: --userns: invalid USER mode\n", "\(bad.err)")
         // What a user namespace cannot give is refused in Docker's words, nothing left behind.

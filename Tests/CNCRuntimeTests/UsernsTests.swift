@@ -7,7 +7,7 @@ import Testing
 struct UsernsTests {
     @Test(arguments: [
         ("host", "host"), ("", "host"), ("auto", "auto"), ("private", "auto"), ("auto:size=1000", "auto:size=1000"),
-        ("auto:size=65536", "auto"), ("0:100000:65536", "0:100000:65536"), ("0:5000:1,1:6000:100", "0:5000:1,1:6000:100"),
+        ("auto:size=65536", "auto:size=65536"), ("0:100000:65536", "0:100000:65536"), ("0:5000:1,1:6000:100", "0:5000:1,1:6000:100"),
     ])
     func parses(_ text: String, _ canonical: String) throws {
         #expect(try UsernsMode(parsing: text).text == canonical)
@@ -15,6 +15,8 @@ struct UsernsTests {
 
     @Test(arguments: [
         ("keep-id", "keep-id is only supported in rootless mode"),
+        ("nomap", "nomap is only supported in rootless mode"),
+        ("keep-id:uid=0", "keep-id is only supported in rootless mode"),
         ("bogus", "--userns: invalid USER mode"),
         ("0:1", "--userns: invalid USER mode"),
         ("0:1:0", "--userns: invalid USER mode"),
@@ -27,6 +29,47 @@ struct UsernsTests {
     ])
     func refuses(_ text: String, _ message: String) {
         #expect(throws: CNCError(.invalidArgument, message)) { try UsernsMode(parsing: text) }
+    }
+
+    /// Rootless cnc's spellings: keep-id (with uid=/gid=) and nomap.
+    @Test(arguments: [("keep-id", "keep-id"), ("keep-id:uid=200,gid=210", "keep-id:uid=200,gid=210"), ("keep-id:gid=5", "keep-id:gid=5"),
+                      ("nomap", "nomap"), ("auto", "auto")])
+    func parsesRootless(_ text: String, _ canonical: String) throws {
+        #expect(try UsernsMode(parsing: text, rootless: true).text == canonical)
+    }
+
+    @Test func keepIDOptionsMustBeNumbers() {
+        #expect(throws: CNCError(.invalidArgument, "invalid --userns \"keep-id:uid=x\": keep-id takes uid=N and gid=N")) {
+            try UsernsMode(parsing: "keep-id:uid=x", rootless: true)
+        }
+    }
+
+    /// `--userns auto` without a size, rootless: podman's rule from the image's ids.
+    @Test func autoSizeFollowsTheImagesIDs() throws {
+        let dir = NSTemporaryDirectory() + "cnc-autosize-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func layer(_ passwd: String, _ group: String = "root:x:0:\n") throws -> [String] {
+            let l = dir + "/" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: l + "/etc", withIntermediateDirectories: true)
+            try passwd.write(toFile: l + "/etc/passwd", atomically: false, encoding: .utf8)
+            try group.write(toFile: l + "/etc/group", atomically: false, encoding: .utf8)
+            if getuid() == 0 { try FileManager.default.setAttributes([.ownerAccountID: 0, .groupOwnerAccountID: 0], ofItemAtPath: l) }
+            return [l]
+        }
+        guard getuid() == 0 else { return }  // the layers' owners count: they must be root's here
+        let busyboxLike = try layer("root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/false\nnobody:x:65534:65534::/home:/bin/false\n",
+                                    "root:x:0:\nnogroup:x:65534:\n")
+        #expect(try Runtime.autoSize(lowers: busyboxLike) == 1024)
+        #expect(try Runtime.autoSize(lowers: try layer("root:x:0:0::/:/bin/sh\napp:x:1500:20::/:/bin/sh\n")) == 1501)
+        #expect(try Runtime.autoSize(lowers: try layer("root:x:0:0::/:/bin/sh\n", "root:x:0:\nbig:x:3000:\n")) == 3001)
+        // A file owned by a larger id than any entry counts too.
+        let owned = try layer("root:x:0:0::/:/bin/sh\n")
+        FileManager.default.createFile(atPath: owned[0] + "/data", contents: nil)
+        #expect(chown(owned[0] + "/data", 4000, 4000) == 0)
+        #expect(try Runtime.autoSize(lowers: owned) == 4001)
+        #expect(throws: CNCError(.invalidArgument, "the container needs a user namespace with size 70001 that is bigger than the maximum value allowed with userns=auto 65536")) {
+            try Runtime.autoSize(lowers: try layer("root:x:0:0::/:/bin/sh\nhuge:x:70000:0::/:/bin/sh\n"))
+        }
     }
 
     @Test func firstFitFillsGapsAndStopsAtTheEnd() {

@@ -37,6 +37,37 @@ import Testing
         }
     }
 
+    /// Rootless cnc's spec (cncapply as an unprivileged user): keep-id and nomap are valid
+    /// modes, and a bad keep-id option is an error at its place.
+    @Test func rootlessSpecsTakeKeepIDAndNomap() throws {
+        let dir = try SpecDir(["app.yaml": """
+            services:
+              web: {image: nginx, userns_mode: keep-id}
+              db: {image: postgres, userns_mode: "keep-id:uid=200,gid=210"}
+              tool: {image: busybox, userns_mode: nomap}
+              app: {image: busybox}
+            x-cnc:
+              userns: auto
+            """])
+        let app = try SpecLoader.load(SpecLoadOptions(files: ["app.yaml"], workingDirectory: dir.path, rootless: true)).app
+        #expect(app.services.mapValues { $0.usernsMode } == ["web": "keep-id", "db": "keep-id:uid=200,gid=210", "tool": "nomap", "app": "auto"])
+        let bad = try SpecDir(["app.yaml": """
+            services:
+              web: {image: nginx, userns_mode: "keep-id:uid=x"}
+              db: {image: nginx, userns_mode: "auto:size=-1"}
+            """])
+        #expect { try SpecLoader.load(SpecLoadOptions(files: ["app.yaml"], workingDirectory: bad.path, rootless: true)) } throws: { e in
+            let text = (e as? SpecErrors)?.description ?? ""
+            return text.contains("app.yaml:2:") && text.contains("services.web.userns_mode: \"keep-id:uid=x\": invalid --userns \"keep-id:uid=x\": keep-id takes uid=N and gid=N (valid: host, auto, auto:size=N, keep-id, keep-id:uid=N,gid=N, nomap, CONTAINER:HOST:SIZE[,...])")
+                && text.contains("app.yaml:3:") && text.contains("auto takes size=N (N > 0)")
+        }
+        // Root-run cnc's spec refuses nomap as it refuses keep-id (podman's words).
+        let root = try SpecDir(["app.yaml": "services:\n  web: {image: nginx, userns_mode: nomap}\n"])
+        #expect { try root.load() } throws: { e in
+            ((e as? SpecErrors)?.description ?? "").contains("services.web.userns_mode: \"nomap\": nomap is only supported in rootless mode")
+        }
+    }
+
     /// podman's `:U` / `:idmap` in the short syntax; `x-cnc: {chown, idmap}` in the long one
     /// (Compose has no key for them; the compose-spec proposal of one was declined).
     @Test func volumesCarryUAndIdmap() throws {

@@ -72,7 +72,7 @@ struct AppContext {
             do {
                 spec = Self.unsealed(try SpecLoader.load(SpecLoadOptions(
                     files: ["-"], stdin: Array(revision.spec.utf8), projectName: revision.project, environment: [:],
-                    workingDirectory: FileManager.default.currentDirectoryPath)).app, by: current?.app)
+                    workingDirectory: FileManager.default.currentDirectoryPath, rootless: Rootless.isActive)).app, by: current?.app)
             } catch {
                 throw CNCError(.integrity, "revision \(revision.number) of \(revision.project) no longer compiles", cause: "\(error)")
             }

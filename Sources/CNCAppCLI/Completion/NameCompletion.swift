@@ -72,7 +72,8 @@ public enum NameCompletion {
         if files.isEmpty, let found = SpecLoader.discover(in: cwd) { files = [found] }
         guard !files.isEmpty, !files.contains("-"),
               let loaded = try? SpecLoader.load(SpecLoadOptions(files: files, projectName: project,
-                                                                environment: ProcessInfo.processInfo.environment, workingDirectory: cwd))
+                                                                environment: ProcessInfo.processInfo.environment, workingDirectory: cwd,
+                                                                rootless: Rootless.wouldEnter || Rootless.isActive))
         else { return [] }
         return loaded.app.services.keys.sorted()
     }

@@ -74,7 +74,8 @@ public struct SpecOptions: ParsableArguments, Sendable {
         let stdin: [UInt8]? = files.contains("-") ? [UInt8](FileHandle.standardInput.readDataToEndOfFile()) : nil
         let options = SpecLoadOptions(files: files, stdin: stdin, projectName: projectName, envFiles: envFiles,
                                       environment: environment, workingDirectory: FileManager.default.currentDirectoryPath,
-                                      profiles: profiles, decryptor: AgeDecryptor.resolve(option: ageKeyFile, environment: environment))
+                                      profiles: profiles, decryptor: AgeDecryptor.resolve(option: ageKeyFile, environment: environment),
+                                      rootless: Rootless.isActive)
         var loaded = try SpecLoader.load(options)
         if !asWritten { loaded.app = loaded.app.namingBuiltImages() }
         return loaded

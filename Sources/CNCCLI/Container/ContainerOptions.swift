@@ -48,7 +48,7 @@ struct ContainerOptions: ParsableArguments {
     @Option(name: .long, help: "Write the container ID to the file.") var cidfile: String?
     @Option(name: .long, help: "IPC mode to use: host, or private (default).") var ipc: String?
     @Option(name: .long, help: "UTS namespace to use: host, or private (default).") var uts: String?
-    @Option(name: .long, help: "User namespace to use: host (default), auto[:size=N] (ids of cnc's own range), or CONTAINER:HOST:SIZE[,...].") var userns: String?
+    @Option(name: .long, help: "User namespace to use: host (default), auto[:size=N] (ids of cnc's own range), CONTAINER:HOST:SIZE[,...], or rootless: keep-id[:uid=N,gid=N], nomap.") var userns: String?
     @Option(name: .long, help: "Limit read rate (bytes per second) from a device (/dev/sda:1mb).") var deviceReadBps: [String] = []
     @Option(name: .long, help: "Limit write rate (bytes per second) to a device (/dev/sda:1mb).") var deviceWriteBps: [String] = []
     @Option(name: .long, help: "Limit read rate (IO per second) from a device (/dev/sda:1000).") var deviceReadIops: [String] = []

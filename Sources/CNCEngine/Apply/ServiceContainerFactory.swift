@@ -154,7 +154,7 @@ enum ServiceContainerFactory {
         r.pidMode = s.pid
         r.ipcMode = s.ipc
         r.utsMode = s.uts
-        r.userns = try s.usernsMode.map { try UsernsMode(parsing: $0) }
+        r.userns = try s.usernsMode.map { try UsernsMode(parsing: $0, rootless: Rootless.isActive) }
         r.privileged = s.privileged == true
         r.oomScoreAdj = s.oomScoreAdj.map { Int($0) }
         return r
