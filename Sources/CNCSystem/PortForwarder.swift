@@ -50,6 +50,7 @@ public enum PortForwarder {
         guard cshim_setns(ns, Int32(CSHIM_CLONE_NEWNET)) == 0 else { fail("cnc-net forward: setns: \(String(cString: strerror(errno)))") }
         _ = close(ns)
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGTERM, SIG_DFL)  // how cnc ends it, whatever the spawner ignored
         for r in rules {
             let flags = fcntl(r.fd, F_GETFL)
             _ = fcntl(r.fd, F_SETFL, flags & ~Int32(O_NONBLOCK))
