@@ -168,8 +168,9 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release, traits: ["StaticFront"]))]
         ),
         .executableTarget(name: "cnc-cli", dependencies: ["CNCAppCLI", "CNCCLI"]),
-        // libnftables for the static front: `cnc-net nft` runs the firewall changes a start needs.
-        .executableTarget(name: "cnc-net", dependencies: ["CNCNftables"]),
+        // libnftables for the static front: `cnc-net nft` runs the firewall changes a start needs;
+        // `cnc-net forward` is rootless cnc's port forwarder for user networks (CNCSystem's PortForwarder).
+        .executableTarget(name: "cnc-net", dependencies: ["CNCNftables", "CNCSystem"]),
         .executableTarget(name: "cncapply", dependencies: ["CNCAppCLI"]),
         .executableTarget(name: "cnc-registry", dependencies: ["CNCAppCLI", "CNCRegistryCLI"]),
         // The container's first process: Glibc only, linked statically so it runs in any rootfs.

@@ -73,6 +73,9 @@ public struct PublishedPort: Codable, Sendable, Hashable, CustomStringConvertibl
             proto = p
             body = body[..<slash]
         }
+        if body.hasPrefix("[") {
+            throw CNCError(.unsupported, "invalid port mapping \"\(text)\": not supported yet: IPv6 host addresses (name an IPv4 address, or none for 0.0.0.0)")
+        }
         let parts = body.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         var hostIP: IPv4Address?
         var hostPart = "", containerPart = ""

@@ -121,6 +121,7 @@ public final class NetworkManager: Sendable {
     /// firewall rules; (CNI drivers) the conflist. Undone if any step fails.
     public func create(_ options: NetworkCreateOptions) throws -> NetworkConfig {
         try NetworkConfig.validate(name: options.name)
+        if Rootless.isActive, let why = Rootless.networkDriverRefusal(options.driver.rawValue) { throw CNCError(.unsupported, why) }
         return try locked {
             if let existing = try? network(options.name), existing.name == options.name {
                 if options.ifNotExists { return existing }

@@ -30,6 +30,23 @@ public enum Rootless {
 
     public static var isActive: Bool { getenv(CSHIM_ROOTLESS_ENV) != nil }
 
+    /// Why rootless cnc refuses a network driver (nil: it serves it). Rootless networks are
+    /// bridges in the user's rootless network namespace, which holds none of the host's
+    /// interfaces: a macvlan or ipvlan has no parent there, and CNI plugins expect the host's
+    /// namespace and root (Docker refuses macvlan rootless; podman accepts it and fails at run).
+    public static func networkDriverRefusal(_ driver: String) -> String? {
+        switch driver {
+        case "macvlan", "ipvlan":
+            return "rootless cnc does not support \(driver) networks: rootless networks live in the user's rootless network "
+                + "namespace, which has no access to the host's interfaces (a \(driver) needs its parent interface); use a bridge network"
+        case "cni":
+            return "rootless cnc does not support CNI networks: CNI plugins act on the host's network namespace as root, and "
+                + "rootless networks live in the user's rootless network namespace; use a bridge network"
+        default:
+            return nil
+        }
+    }
+
     /// The user's host gid when rootless (the host id this namespace's gid 0 maps to).
     public static var hostGID: UInt32? {
         guard isActive, let text = try? FileSystem.readText("/proc/self/gid_map") else { return nil }

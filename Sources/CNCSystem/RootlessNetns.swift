@@ -81,7 +81,7 @@ public enum RootlessNetns {
     }
 
     /// Runs `body` on a new thread (in the namespace `setns` when given) and waits for it.
-    static func onThread<T>(setns ns: Int32?, label: String, _ body: () throws -> T) throws -> T {
+    public static func onThread<T>(setns ns: Int32?, label: String, _ body: () throws -> T) throws -> T {
         var result: Result<T, any Error>?
         try withoutActuallyEscaping({ result = Result { try body() } }) { job in
             let box = NetnsThreadJob(ns, job)
@@ -120,7 +120,7 @@ public enum RootlessNetns {
 
     /// pasta configures the namespace (the host's address and routes on a tap, outbound NAT),
     /// forks into the background and exits 0; no ports (each container's published ports get a
-    /// pasta of their own, `startPortForwarder`).
+    /// forwarder of their own, `PortForwarder`).
     static func startPasta(_ pasta: String, ns: Int32, dir: String) throws {
         do { try UniqueFD(open: "/dev/net/tun", FD.readWrite).close() } catch {
             throw CNCError(.permissionDenied, "pasta cannot open /dev/net/tun: \(error) (rootless networking needs it readable and "
@@ -128,18 +128,6 @@ public enum RootlessNetns {
         }
         try runPasta(pasta, ns: ns, errPath: dir + "/pasta.err",
                      ["--config-net", "-t", "none", "-u", "none", "-T", "none", "-U", "none", "-P", pastaPidfile(dir)])
-    }
-
-    /// A pasta for one container's published ports on a user network: it binds the host ports
-    /// as the user and splices each connection from the host's loopback to the same port on
-    /// the namespace's loopback, where the bridge driver's DNAT sends it to the container. It
-    /// configures nothing (its tap `ifname` stays down). `tcp`/`udp`: pasta's `-t`/`-u` specs.
-    public static func startPortForwarder(tcp: String, udp: String, ifname: String, pidfile: String, errPath: String) throws {
-        guard let dir = directory, let pasta = pastaPath() else { return }
-        let ns = try open(dir: dir)
-        defer { NamespaceFile.close(ns) }
-        try runPasta(pasta, ns: ns, errPath: errPath,
-                     ["-I", ifname, "-t", tcp, "-u", udp, "-T", "none", "-U", "none", "-P", pidfile])
     }
 
     static func runPasta(_ pasta: String, ns: Int32, errPath: String, _ arguments: [String]) throws {

@@ -48,6 +48,13 @@ import Testing
         #expect(throws: CNCError.self) { try PublishedPort.parse(text) }
     }
 
+    @Test(arguments: ["[::]:8080:80", "[::1]:8080:80/udp"])
+    func refusesIPv6HostAddressesAsNotSupportedYet(_ text: String) {
+        #expect { try PublishedPort.parse(text) } throws: { e in
+            (e as? CNCError).map { "\($0)".contains("not supported yet: IPv6 host addresses") } ?? false
+        }
+    }
+
     @Test func conflicts() {
         let any = PublishedPort(hostPort: 8080, containerPort: 80)
         let lo = PublishedPort(hostIP: IPv4Address("127.0.0.1"), hostPort: 8080, containerPort: 81)

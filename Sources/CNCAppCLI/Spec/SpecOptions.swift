@@ -86,6 +86,7 @@ public struct SpecOptions: ParsableArguments, Sendable {
         do {
             let loaded = try load(asWritten: asWritten)
             for w in loaded.warnings { writeStderr(w.description + "\n") }
+            if Rootless.isActive { try Self.checkRootlessNetworks(loaded) }
             return loaded
         } catch let e as SpecErrors {
             writeStderr(e.diagnostics.map { $0.description + "\n" }.joined())
@@ -95,6 +96,17 @@ public struct SpecOptions: ParsableArguments, Sendable {
 }
 
 extension SpecOptions {
+    /// Rootless: the spec's networks whose driver rootless cnc refuses, at their `driver` key
+    /// (before anything is made).
+    static func checkRootlessNetworks(_ loaded: LoadedSpec) throws {
+        let refused = loaded.app.networks.sorted { $0.key < $1.key }.compactMap { key, net -> SpecDiagnostic? in
+            guard !net.external, let why = Rootless.networkDriverRefusal(net.driver.rawValue) else { return nil }
+            let path = "networks.\(key).driver"
+            return SpecDiagnostic(loaded.sourceMap.mark(path), path, why)
+        }
+        if !refused.isEmpty { throw SpecErrors(refused) }
+    }
+
     /// `-p NAME` alone (no -f, no spec here): the files that app was last applied from, as
     /// recorded in the state root (export and install-unit work on an app by its name).
     func recordedIfNamed(stateRoot: String) async throws -> SpecOptions {

@@ -148,8 +148,7 @@ extension ContainerInspect {
                 "Aliases": .array(a.names.map { .string($0) }),
             ])
         }
-        // Rootless: what the container's pasta forwards.
-        let published = attachments.isEmpty && Rootless.isActive ? PublishedPortsRecord.read(directory: c.directory) ?? [] : attachments.flatMap(\.ports)
+        let published = PortsText.published(c, attachments: attachments)
         for p in published {
             ports["\(p.containerPort)/\(p.proto.rawValue)", default: []].append(.object([
                 "HostIp": .string(p.hostIP?.description ?? "0.0.0.0"), "HostPort": .string(String(p.hostPort))]))

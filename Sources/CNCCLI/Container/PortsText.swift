@@ -31,10 +31,15 @@ enum PortsText {
         return out
     }
 
-    /// The ports container `c` publishes with their host ports: its bridge attachments', or
-    /// rootless, what its pasta forwards (recorded with the ports cnc chose for `-p 80`).
+    /// The ports container `c` publishes with their host ports: its bridge attachments' (a
+    /// rootless user network's too), or rootless on the default network, what its pasta
+    /// forwards (recorded with the ports cnc chose for `-p 80`).
     static func published(_ c: Container, network: NetworkManager) -> [PublishedPort] {
-        Rootless.isActive ? PublishedPortsRecord.read(directory: c.directory) ?? [] : network.attachments(of: c.config.id).flatMap(\.ports)
+        published(c, attachments: network.attachments(of: c.config.id))
+    }
+
+    static func published(_ c: Container, attachments: [Attachment]) -> [PublishedPort] {
+        attachments.isEmpty && Rootless.isActive ? PublishedPortsRecord.read(directory: c.directory) ?? [] : attachments.flatMap(\.ports)
     }
 
     static func display(_ ports: [Port]) -> String {
