@@ -82,7 +82,7 @@ struct ContainerInspect: ParsableCommand {
             "AutoRemove": .bool(cfg.autoRemove), "CapAdd": json(cfg.capAdd), "CapDrop": json(cfg.capDrop),
             "SecurityOpt": json(cfg.securityOpt), "ReadonlyRootfs": .bool(cfg.readOnly), "Init": .bool(cfg.initProcess),
             "Privileged": .bool(cfg.privileged ?? false), "CgroupParent": .string(cfg.cgroupParent ?? ""),
-            "Memory": .int(l.memory ?? 0), "MemoryReservation": .int(l.memoryReservation ?? 0), "MemorySwap": .int(l.memorySwap ?? 0),
+            "Memory": .int(l.memory ?? 0), "MemoryReservation": .int(l.memoryReservation ?? 0), "MemorySwap": .int(l.effectiveMemorySwap ?? 0),
             "NanoCpus": .int(l.cpuQuota.map { q in q > 0 ? q * 1_000_000_000 / (l.cpuPeriod ?? 100_000) : 0 } ?? 0),
             "CpuShares": .int(l.cpuShares ?? 0), "CpuQuota": .int(l.cpuQuota ?? 0), "CpuPeriod": .int(l.cpuPeriod ?? 0),
             "CpusetCpus": .string(l.cpusetCpus ?? ""), "CpusetMems": .string(l.cpusetMems ?? ""),

@@ -152,8 +152,8 @@ struct ContainerUpdate: ParsableCommand {
     @Option(name: .long) var cpuPeriod: Int64?
     @Option(name: .long) var cpusetCpus: String?
     @Option(name: .long) var cpusetMems: String?
-    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit (-1 or 0 removes it).") var memory: String?
-    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit (-1 or 0 removes it).") var memoryReservation: String?
+    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit (0 leaves it as it is).") var memory: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit (0 leaves it as it is).") var memoryReservation: String?
     @Option(name: .long, parsing: .unconditional, help: "Swap limit equal to memory plus swap: -1 for unlimited swap.") var memorySwap: String?
     @Option(name: .long, parsing: .unconditional, help: "Tune container pids limit (-1 or 0 for unlimited).") var pidsLimit: Int64?
     @Option(name: .long) var blkioWeight: Int64?
@@ -169,7 +169,15 @@ struct ContainerUpdate: ParsableCommand {
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.blkioWeight = blkioWeight
         let limits = try f.resourceLimits()
         let policy = try restart.map(RestartPolicy.init(parsing:))
-        try forEachContainer(containers) { try r.update($0, limits: limits, restart: policy) }
+        try forEachContainer(containers) { try r.update($0, limits: limits, restart: policy, dockerRules: true) }
+    }
+
+    /// A memory flag that is no size (`--memory -1`, `abc`) is a usage error, as in docker's CLI
+    /// (exit 125, the command's help hint).
+    func validate() throws {
+        var f = RunFlags()
+        f.memory = memory; f.memoryReservation = memoryReservation; f.memorySwap = memorySwap
+        do { try f.checkSizes() } catch let e as CNCError { throw ValidationError(e.message) }
     }
 }
 
