@@ -187,7 +187,7 @@ struct ContainerPrune: ParsableCommand {
         discussion: "EXAMPLES\n  cnc container prune\n  cnc container prune -f --filter until=24h\n  cnc container prune -f --filter label=env=dev")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
-    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).", completion: .list(["label=", "until="])) var filter: [String] = []
+    @Option(name: .long, help: "Provide filter values (until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]).", completion: .list(["label=", "label!=", "until="])) var filter: [String] = []
 
     func run() throws {
         if !force {
@@ -196,18 +196,8 @@ struct ContainerPrune: ParsableCommand {
             guard answer == "y" || answer == "yes" else { return }
         }
         let r = try global.runtime()
-        let now = Processes.wallNanos()
-        var stopped = r.list().filter { !$0.state.isActive }
-        for f in filter {
-            let (key, value) = try ContainerList.filterPair(f)
-            switch key {
-            case "label": stopped = stopped.filter { ContainerList.hasLabel($0, value) }
-            case "until":
-                let d = try CNCDuration(parsing: value)
-                stopped = stopped.filter { $0.config.created < now - d.nanoseconds }
-            default: throw CNCError(.invalidArgument, "Invalid filter '\(key)'")
-            }
-        }
+        let only = try PruneFilter(filter)
+        let stopped = r.list().filter { !$0.state.isActive && only.matches(created: $0.config.created, labels: $0.config.labels) }
         var removed: [String] = []
         var failed = false
         // What their writable layers hold, measured before they go.
