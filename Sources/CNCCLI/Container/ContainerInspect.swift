@@ -16,21 +16,10 @@ struct ContainerInspect: ParsableCommand {
     @Argument(completion: .containerNames) var containers: [String]
 
     func run() throws {
-        let r = try global.runtime()
-        var docs: [JSONValue] = []
-        var failed = false
-        for ref in containers {
-            do {
-                let c = try r.container(ref)
-                let doc = Self.document(c, runtime: r)
-                if let format { print(try GoTemplate.render(format, doc)) } else { docs.append(doc) }
-            } catch let e as CNCError {
-                writeStderr("Error: \(e.description)\n")
-                failed = true
-            }
+        try dockerErrors {
+            let r = try global.runtime()
+            try InspectOutput.emit(containers, format: format) { Self.document(try r.container($0), runtime: r) }
         }
-        if format == nil { print(String(decoding: try CanonicalJSON.encode(JSONValue.array(docs), pretty: true), as: UTF8.self), terminator: "") }
-        if failed { throw ExitCode(1) }
     }
 
     static func json<T: Encodable>(_ v: T) -> JSONValue {
