@@ -10,7 +10,7 @@ import Foundation
 /// `cnc inspect`: Docker-shaped JSON; `--format` with Go-template field paths.
 struct ContainerInspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more containers.",
-        discussion: "EXAMPLES\n  cnc inspect web\n  cnc inspect --format '{{.State.Pid}}' web\n  cnc container inspect web db")
+        discussion: "EXAMPLES\n  cnc container inspect web\n  cnc container inspect --format '{{.State.Pid}}' web\n  cnc container inspect web db")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("f"), .long], help: "Format the output using the given Go template.") var format: String?
     @Argument(completion: .containerNames) var containers: [String]
