@@ -14,8 +14,7 @@ import Testing
 
     @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-init, cnc-registry"))
     func runAndCreatePullPerPolicy() throws {
-        let reg = try TestRegistry()
-        let tmp = try TempDir()
+        let (reg, tmp, ref) = try Self.pushedImage()
         let cnc = RegistryCLITests.cnc
         let source = ["--root", tmp.path + "/src"], b = ["--root", tmp.path + "/b"]
         defer {
@@ -24,10 +23,6 @@ import Testing
                 if !ids.isEmpty { _ = try? run(cnc, ["rm", "-f"] + root + ids) }
             }
         }
-        try BusyboxRootfs.writeTar(to: tmp.path + "/bb.tar")
-        let ref = "\(reg.host)/pull/bb:1"
-        #expect(try run(cnc, ["import", tmp.path + "/bb.tar", ref] + source).status == 0)
-        #expect(try run(cnc, ["push", ref] + source).status == 0)
         func containers() throws -> String { try run(cnc, ["ps", "-aq"] + b).out }
 
         // missing (the default): docker's line, the pull's progress on stderr, then the run.
@@ -79,14 +74,9 @@ import Testing
     /// tag, "Downloaded newer image" then "Image is up to date", the reference; a failure exits 1.
     @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-init, cnc-registry"))
     func pullSaysWhatDockersPullSays() throws {
-        let reg = try TestRegistry()
-        let tmp = try TempDir()
+        let (reg, tmp, ref) = try Self.pushedImage()
         let cnc = RegistryCLITests.cnc
-        let source = ["--root", tmp.path + "/src"], b = ["--root", tmp.path + "/b"]
-        try BusyboxRootfs.writeTar(to: tmp.path + "/bb.tar")
-        let ref = "\(reg.host)/pull/bb:1"
-        #expect(try run(cnc, ["import", tmp.path + "/bb.tar", ref] + source).status == 0)
-        #expect(try run(cnc, ["push", ref] + source).status == 0)
+        let b = ["--root", tmp.path + "/b"]
         let first = try run(cnc, ["pull"] + b + [ref])
         #expect(first.status == 0 && first.out.hasPrefix("1: Pulling from pull/bb\n")
                 && first.out.hasSuffix("\nStatus: Downloaded newer image for \(ref)\n\(ref)\n"), "\(first.out)\(first.err)")
@@ -99,5 +89,18 @@ import Testing
         let port = try freePort()
         let down = try run(cnc, ["pull"] + b + ["127.0.0.1:\(port)/x:1"])
         #expect(down.status == 1 && down.out == "" && down.err.hasPrefix("Error: "), "\(down.out)\(down.err)")
+    }
+
+    /// A registry on 127.0.0.1 holding busybox as REGISTRY/pull/bb:1 (pushed from the root
+    /// TMP/src); TMP/b is left for the test's pulls.
+    static func pushedImage() throws -> (TestRegistry, TempDir, String) {
+        let reg = try TestRegistry()
+        let tmp = try TempDir()
+        let source = ["--root", tmp.path + "/src"]
+        try BusyboxRootfs.writeTar(to: tmp.path + "/bb.tar")
+        let ref = "\(reg.host)/pull/bb:1"
+        #expect(try run(RegistryCLITests.cnc, ["import", tmp.path + "/bb.tar", ref] + source).status == 0)
+        #expect(try run(RegistryCLITests.cnc, ["push", ref] + source).status == 0)
+        return (reg, tmp, ref)
     }
 }
