@@ -77,8 +77,12 @@ struct ContainerRemove: ParsableArguments {
         let r = try global.runtime()
         var failed = false
         for (ref, error) in r.removeMany(containers, force: force, volumes: volumes) {
-            // Docker: `rm -f` of a container that does not exist is not an error.
-            if force, let e = error as? CNCError, e.code == .notFound { continue }
+            // Docker: `rm -f` of a container that does not exist is not an error; its CLI still
+            // says so on stderr (and exits 0).
+            if force, let e = error as? CNCError, e.code == .notFound {
+                writeStderr("Error: \(e.description)\n")
+                continue
+            }
             if let error { writeStderr("Error: \(error)\n"); failed = true } else { print(ref) }
         }
         if failed { throw ExitCode(1) }
