@@ -13,6 +13,8 @@ enum TopLevel {
         let forms: [ObjectIdentifier: any ParsableCommand.Type] = [
             ObjectIdentifier(GroupPs.self): TopLevelPs.self, ObjectIdentifier(GroupRm.self): TopLevelRm.self,
             ObjectIdentifier(GroupImages.self): TopLevelImages.self, ObjectIdentifier(GroupRmi.self): TopLevelRmi.self,
+            // docker's top-level `inspect` finds any kind of object; `container inspect` only containers.
+            ObjectIdentifier(ContainerInspect.self): TopLevelInspect.self,
         ]
         return commands.map { forms[ObjectIdentifier($0)] ?? $0 }
     }

@@ -97,6 +97,22 @@ public struct CgroupLimits: Sendable, Codable, Equatable {
         return out
     }
 
+    /// What `cnc update`'s flags (docker's `update`) change, given this container's limits: a
+    /// memory limit given without --memory-swap keeps the swap limit the container has (docker
+    /// records it at create: twice the memory when not given), and one above that swap limit is
+    /// refused in docker's daemon's words. Where the container has no swap limit (no memory
+    /// limit, or --memory-swap -1) docker's daemon refuses any memory limit without
+    /// --memory-swap; cnc sets it, and the swap stays unlimited.
+    public func dockerUpdate(_ update: CgroupLimits) throws -> CgroupLimits {
+        guard let m = update.memory, m > 0, update.memorySwap == nil, let s = effectiveMemorySwap, s > 0 else { return update }
+        if m > s {
+            throw CNCError(.conflict, "Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time")
+        }
+        var u = update
+        u.memorySwap = s
+        return u
+    }
+
     /// Docker's smallest memory limit (and reservation).
     public static let minimumMemory: Int64 = 6 * 1024 * 1024
 

@@ -14,7 +14,8 @@ public struct PruneReport: Sendable, Codable {
 extension ImageStore {
     /// `cnc image prune`: removes dangling images (all unused images with `all`) that no
     /// container uses, then collects unreferenced blobs and unpacked layers.
-    public func prune(all: Bool) throws -> PruneReport {
+    /// `matching` (docker's prune filters): only the unused images it accepts go.
+    public func prune(all: Bool, matching: ((ResolvedImage) -> Bool)? = nil) throws -> PruneReport {
         let inUse = try self.inUse()
         var report = try updateIndex { index, moves -> PruneReport in
             var r = PruneReport()
@@ -25,12 +26,13 @@ extension ImageStore {
                 let id = e.annotations?[StoreAnnotation.imageID].flatMap { try? Digest($0) }
                 let used = inUse.imageDigests.contains(e.digest) || id.map { inUse.imageDigests.contains($0) } ?? false
                 let tag = e.annotations?[AnnotationKey.refName]
-                if used || (tag != nil && !all) {
+                if used || (tag != nil && !all) || (matching.map { m in (try? load(e.digest, index: index)).map(m) != true } ?? false) {
                     kept.append(e)
                     continue
                 }
                 if let tag {
-                    r.untagged.append(tag)
+                    // As docker prints it: `busybox:latest`, not the stored docker.io/library/ form.
+                    r.untagged.append((try? ImageReference(parsing: tag))?.familiar ?? tag)
                     moves.append(TagMove(reference: tag, old: e.digest, new: nil, oldID: id, newID: nil, time: now, action: "prune"))
                 }
                 if let id, !removed.contains(e.digest) { r.deletedImages.append(id) }

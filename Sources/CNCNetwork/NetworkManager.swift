@@ -225,13 +225,14 @@ public final class NetworkManager: Sendable {
     /// `includeDefault`). `alsoUsed` names (or IDs) networks that containers without an
     /// attachment (stopped ones) were created on: docker counts those as users too. Returns the
     /// names removed.
-    public func prune(includeDefault: Bool = false, alsoUsed: Set<String> = []) throws -> [String] {
+    /// `matching` (docker's prune filters): only the unused networks it accepts go.
+    public func prune(includeDefault: Bool = false, alsoUsed: Set<String> = [], matching: (NetworkConfig) -> Bool = { _ in true }) throws -> [String] {
         try locked {
             try sweepLocked()
             let used = Set(try records().flatMap { $0.attachments.map(\.networkID) })
             var removed: [String] = []
             for n in try loadAll() where !used.contains(n.id) && !alsoUsed.contains(n.name) && !alsoUsed.contains(n.id)
-                && (includeDefault || n.name != Self.defaultNetworkName) {
+                && (includeDefault || n.name != Self.defaultNetworkName) && matching(n) {
                 try removeLocked(n)
                 removed.append(n.name)
             }

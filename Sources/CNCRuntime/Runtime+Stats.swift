@@ -56,9 +56,17 @@ extension Runtime {
     /// next start.
     /// `limits` follows CgroupLimits' rules: absent fields stay, -1 removes a limit. The
     /// container's complete limits after the update are checked as `run` checks them.
-    public func update(_ ref: String, limits: CgroupLimits, restart: RestartPolicy?) throws {
+    /// `dockerRules` (the CLI's `cnc update`): the flags are read as docker's update reads them
+    /// (CgroupLimits.dockerUpdate: the swap limit kept, a memory limit above it refused).
+    public func update(_ ref: String, limits: CgroupLimits, restart: RestartPolicy?, dockerRules: Bool = false) throws {
         let c = try container(ref)
         var cfg = c.config
+        var limits = limits
+        if dockerRules {
+            do { limits = try cfg.limits.dockerUpdate(limits) } catch let e as CNCError {
+                throw CNCError(e.code, "Cannot update container \(cfg.id.rawValue): \(e.message)")
+            }
+        }
         cfg.limits = cfg.limits.merging(limits)
         try cfg.limits.validate()
         if let refusal = cgroups.refusal(limits) { throw refusal }

@@ -87,10 +87,26 @@ public struct RunFlags: Equatable, Sendable {
     public var image = ""
     public var command: [String] = []
 
+    /// A memory flag's bytes as docker reads it: 0 is "not given" (no limit for run/create, no
+    /// change for update), -1 (--memory-swap only) unlimited swap.
     func size(_ s: String?) throws -> Int64? {
         guard let s else { return nil }
         if s == "-1" { return -1 }
-        return try ByteSize(parsing: s).bytes
+        let bytes = try ByteSize(parsing: s).bytes
+        return bytes == 0 ? nil : bytes
+    }
+
+    /// docker's CLI reads --memory and --memory-reservation as sizes (MemBytes): -1 is not one;
+    /// --memory-swap (MemSwapBytes) takes -1 too, unlimited swap. For run, create and update
+    /// alike, in its words; a usage error (exit 125).
+    public func checkSizes() throws {
+        for (flag, value, swap) in [("-m, --memory", memory, false), ("--memory-reservation", memoryReservation, false),
+                                    ("--memory-swap", memorySwap, true)] {
+            guard let value, !(swap && value == "-1") else { continue }
+            if value.trimmingSpaces.hasPrefix("-") || (try? ByteSize(parsing: value)) == nil {
+                throw CNCError(.invalidArgument, "invalid argument \"\(value)\" for \"\(flag)\" flag: invalid size: '\(value)'")
+            }
+        }
     }
 
     func duration(_ s: String?) throws -> Int64? { try s.map { try CNCDuration(parsing: $0).nanoseconds } }
@@ -209,12 +225,6 @@ public struct RunFlags: Equatable, Sendable {
             let parts = t.split(separator: ":", maxSplits: 1).map(String.init)
             return MountSpec(type: .tmpfs, source: "", target: parts[0], options: parts.count > 1 ? parts[1] : "")
         }
-        // docker's CLI reads --memory and --memory-reservation as sizes (MemBytes): -1 is not one
-        // (only --memory-swap takes -1, unlimited; --memory 0 is no limit). `cnc update` keeps
-        // -1 as "remove the limit".
-        for (flag, value) in [("-m, --memory", memory), ("--memory-reservation", memoryReservation)] where value?.trimmingSpaces.hasPrefix("-") == true {
-            throw CNCError(.invalidArgument, "invalid argument \"\(value ?? "")\" for \"\(flag)\" flag: invalid size: '\(value ?? "")'")
-        }
         r.limits = try resourceLimits()
         try applyHostResources(&r)
         r.privileged = privileged
@@ -269,6 +279,7 @@ public struct RunFlags: Equatable, Sendable {
     /// container's complete limits: at resolve for run/create, after the merge for update (an
     /// update of the swap limit alone is valid when the container has a memory limit).
     public func resourceLimits() throws -> CgroupLimits {
+        try checkSizes()
         var l = CgroupLimits()
         // Docker: --cpus 0 is no limit; with --cpu-period/--cpu-quota it conflicts; more CPUs
         // than the host has is refused (its words, from the daemon's resource checks).

@@ -66,7 +66,7 @@ enum UpdatePath {
         var failed = false
         for ref in containers {
             do {
-                try runtime.update(ref, limits: limits, restart: nil)
+                try runtime.update(ref, limits: limits, restart: nil, dockerRules: true)
                 TerminalInfo.writeStdout(ref + "\n")
             } catch let e as CNCError {
                 writeStderr("Error: \(e.description)\n")

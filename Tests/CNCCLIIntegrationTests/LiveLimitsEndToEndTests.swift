@@ -107,36 +107,67 @@ import Testing
         _ = try app.apply(["down", "-p", "lim"])
     }
 
-    /// `cnc update --memory -1` and `--memory 0` remove the limit (v1: the swap limit first),
-    /// and the run's checks apply to update.
-    @Test func updateRemovesAndValidatesLikeRun() throws {
+    /// `cnc update` reads the memory flags as docker's update does, live on the cgroup and in
+    /// inspect: `--memory -1` is a usage error (125), `--memory 0` / `--memory-swap 0` change
+    /// nothing, `--memory-swap -1` makes swap unlimited, a memory limit alone keeps the swap limit
+    /// the container has and is refused above it (docker's words); the run's checks apply.
+    @Test func updateReadsMemoryFlagsAsDocker() throws {
         let app = try AppRoot()
         let run = try CLI.run("cnc", ["run", "-d", "--root", app.root, "--name", "u", "--network", "none", "-m", "64m",
                                       "--pids-limit", "20", "app:stable", "sleep", "1000"])
         #expect(run.status == 0, "\(run.stderr)")
+        let id = run.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let mem = Self.cases[0], pids = Self.cases[3]
-        #expect(try Self.read(app, "u", mem) == (Self.v2 ? mem.setV2 : "67108864"))
-        for value in ["-1", "0"] {
-            let r = try CLI.run("cnc", ["update", "--root", app.root, "--memory", value, "u"])
-            #expect(r.status == 0, "update --memory \(value): \(r.stderr)")
-            #expect(try Self.read(app, "u", mem) == (Self.v2 ? mem.unlimitedV2 : mem.unlimitedV1))
-            let inspect = try CLI.run("cnc", ["inspect", "--root", app.root, "--format", "{{.HostConfig.Memory}}", "u"])
-            #expect(inspect.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
-            #expect(try CLI.run("cnc", ["update", "--root", app.root, "--memory", "128m", "u"]).status == 0)
-            #expect(try Self.read(app, "u", mem) == "134217728")
+        let swapFile = Case(key: "swap", line: "", v1: "memory/memory.memsw.limit_in_bytes", v2: "memory.swap.max", set: "", setV2: "",
+                            unlimitedV1: "9223372036854771712", unlimitedV2: "max", cause: "")
+        func update(_ args: [String]) throws -> CLI.Result { try CLI.run("cnc", ["update", "--root", app.root] + args + ["u"]) }
+        func inspect() throws -> String {
+            try CLI.run("cnc", ["inspect", "--root", app.root, "--format", "{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}", "u"])
+                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        // The swap limit alone, over the memory limit the container has: valid (Docker's check
-        // is on the complete limits, not on the flags of the update).
-        let swapOnly = try CLI.run("cnc", ["update", "--root", app.root, "--memory-swap", "512m", "u"])
-        #expect(swapOnly.status == 0, "\(swapOnly.stderr)")
-        let p = try CLI.run("cnc", ["update", "--root", app.root, "--pids-limit", "-1", "u"])
+        #expect(try Self.read(app, "u", mem) == "67108864")
+        // docker records twice the memory as the swap limit when --memory-swap is not given.
+        #expect(try inspect() == "67108864 134217728")
+        for flag in [["--memory", "-1"], ["-m", "-1"], ["--memory-reservation", "-1"], ["--memory", "abc"], ["--memory-swap", "-2"]] {
+            let r = try update(flag)
+            let name = flag[0] == "-m" ? "-m, --memory" : flag[0] == "--memory" ? "-m, --memory" : flag[0]
+            #expect(r.status == 125 && r.stderr.hasPrefix("invalid argument \"\(flag[1])\" for \"\(name)\" flag: invalid size: '\(flag[1])'\nSee 'cnc update --help'."),
+                    "\(flag): \(r.status) \(r.stderr)")
+        }
+        // 0 is "not given": nothing changes.
+        for flag in [["--memory", "0"], ["--memory-swap", "0"], ["--memory-reservation", "0"]] {
+            let r = try update(flag)
+            #expect(r.status == 0 && r.stdout == "u\n", "\(flag): \(r.stderr)")
+            #expect(try Self.read(app, "u", mem) == "67108864")
+            #expect(try inspect() == "67108864 134217728")
+        }
+        // A memory limit alone keeps the swap limit; above it, docker's refusal (exit 1).
+        #expect(try update(["--memory", "100m"]).status == 0)
+        #expect(try Self.read(app, "u", mem) == "104857600")
+        #expect(try inspect() == "104857600 134217728")
+        if !Self.v2 { #expect(try Self.read(app, "u", swapFile) == "134217728") }
+        let above = try update(["--memory", "200m"])
+        #expect(above.status == 1 && above.stderr == "Error: Cannot update container \(id): Memory limit should be smaller than already set "
+                + "memoryswap limit, update the memoryswap at the same time\n", "\(above.stderr)")
+        #expect(try Self.read(app, "u", mem) == "104857600")
+        // --memory-swap -1: unlimited swap, in the cgroup and in inspect.
+        let unlimited = try update(["--memory-swap", "-1"])
+        #expect(unlimited.status == 0, "\(unlimited.stderr)")
+        #expect(try Self.read(app, "u", swapFile) == (Self.v2 ? swapFile.unlimitedV2 : swapFile.unlimitedV1))
+        #expect(try inspect() == "104857600 -1")
+        // With no swap limit, a memory limit alone is set (docker's daemon refuses it; see
+        // CgroupLimits.dockerUpdate) and swap stays unlimited.
+        #expect(try update(["--memory", "128m"]).status == 0)
+        #expect(try Self.read(app, "u", mem) == "134217728")
+        #expect(try inspect() == "134217728 -1")
+        let p = try update(["--pids-limit", "-1"])
         #expect(p.status == 0, "\(p.stderr)")
         #expect(try Self.read(app, "u", pids) == "max")
         // Docker's checks, on update as on run.
-        let tiny = try CLI.run("cnc", ["update", "--root", app.root, "--memory", "1m", "u"])
-        #expect(tiny.status != 0 && tiny.stderr.contains("Minimum memory limit allowed is 6MB"), "\(tiny.stderr)")
-        let swap = try CLI.run("cnc", ["update", "--root", app.root, "--memory", "256m", "--memory-swap", "200m", "u"])
-        #expect(swap.status != 0 && swap.stderr.contains("Minimum memoryswap limit should be larger than memory limit"), "\(swap.stderr)")
+        let tiny = try update(["--memory", "1m"])
+        #expect(tiny.status == 1 && tiny.stderr.contains("Minimum memory limit allowed is 6MB"), "\(tiny.stderr)")
+        let swap = try update(["--memory", "256m", "--memory-swap", "200m"])
+        #expect(swap.status == 1 && swap.stderr.contains("Minimum memoryswap limit should be larger than memory limit"), "\(swap.stderr)")
         let runTiny = try CLI.run("cnc", ["run", "--rm", "--root", app.root, "--network", "none", "-m", "1m", "app:stable", "true"])
         #expect(runTiny.status == 125 && runTiny.stderr.contains("Minimum memory limit allowed is 6MB"), "\(runTiny.stderr)")
         #expect(try Self.read(app, "u", mem) == "134217728")

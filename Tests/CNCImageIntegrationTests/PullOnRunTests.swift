@@ -14,8 +14,7 @@ import Testing
 
     @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-init, cnc-registry"))
     func runAndCreatePullPerPolicy() throws {
-        let reg = try TestRegistry()
-        let tmp = try TempDir()
+        let (reg, tmp, ref) = try Self.pushedImage()
         let cnc = RegistryCLITests.cnc
         let source = ["--root", tmp.path + "/src"], b = ["--root", tmp.path + "/b"]
         defer {
@@ -24,10 +23,6 @@ import Testing
                 if !ids.isEmpty { _ = try? run(cnc, ["rm", "-f"] + root + ids) }
             }
         }
-        try BusyboxRootfs.writeTar(to: tmp.path + "/bb.tar")
-        let ref = "\(reg.host)/pull/bb:1"
-        #expect(try run(cnc, ["import", tmp.path + "/bb.tar", ref] + source).status == 0)
-        #expect(try run(cnc, ["push", ref] + source).status == 0)
         func containers() throws -> String { try run(cnc, ["ps", "-aq"] + b).out }
 
         // missing (the default): docker's line, the pull's progress on stderr, then the run.
@@ -35,6 +30,8 @@ import Testing
         #expect(first.status == 0 && first.out == "ran\n", "\(first.out) \(first.err)")
         #expect(first.err.hasPrefix("Unable to find image '\(ref)' locally\n"), "\(first.err)")
         #expect(first.err.contains("Pulling from pull/bb") && first.err.contains("Digest: sha256:"), "\(first.err)")
+        // docker run's status line, and no reference line after it.
+        #expect(first.err.hasSuffix("\nStatus: Downloaded newer image for \(ref)\n"), "\(first.err)")
         // Present: no pull, nothing on stderr.
         let again = try run(cnc, ["run", "--rm", "--network", "none"] + b + [ref, "echo", "ran"])
         #expect(again.status == 0 && again.out == "ran\n" && again.err.isEmpty, "\(again.err)")
@@ -71,5 +68,39 @@ import Testing
         #expect(created.status == 0 && created.out.range(of: "^[0-9a-f]{64}\n$", options: .regularExpression) != nil, "\(created.out) \(created.err)")
         #expect(created.err.hasPrefix("Unable to find image '\(ref)' locally\n"), "\(created.err)")
         #expect(try containers().split(separator: "\n").count == 1)
+    }
+
+    /// `cnc pull` prints what docker's does: "Using default tag: latest" for a name without a
+    /// tag, "Downloaded newer image" then "Image is up to date", the reference; a failure exits 1.
+    @Test(.enabled(if: canRun, "needs root and the built cnc, cnc-init, cnc-registry"))
+    func pullSaysWhatDockersPullSays() throws {
+        let (reg, tmp, ref) = try Self.pushedImage()
+        let cnc = RegistryCLITests.cnc
+        let b = ["--root", tmp.path + "/b"]
+        let first = try run(cnc, ["pull"] + b + [ref])
+        #expect(first.status == 0 && first.out.hasPrefix("1: Pulling from pull/bb\n")
+                && first.out.hasSuffix("\nStatus: Downloaded newer image for \(ref)\n\(ref)\n"), "\(first.out)\(first.err)")
+        let again = try run(cnc, ["pull"] + b + [ref])
+        #expect(again.status == 0 && again.out.hasSuffix("\nStatus: Image is up to date for \(ref)\n\(ref)\n"), "\(again.out)\(again.err)")
+        let untagged = try run(cnc, ["pull"] + b + ["\(reg.host)/pull/bb"])
+        #expect(untagged.status == 1 && untagged.out == "Using default tag: latest\n"
+                && untagged.err.hasPrefix("Error: manifest for \(reg.host)/pull/bb:latest not found"), "\(untagged.out)\(untagged.err)")
+        // Nothing listens there (a port just freed on 127.0.0.1): docker's pull exits 1 too.
+        let port = try freePort()
+        let down = try run(cnc, ["pull"] + b + ["127.0.0.1:\(port)/x:1"])
+        #expect(down.status == 1 && down.out == "" && down.err.hasPrefix("Error: "), "\(down.out)\(down.err)")
+    }
+
+    /// A registry on 127.0.0.1 holding busybox as REGISTRY/pull/bb:1 (pushed from the root
+    /// TMP/src); TMP/b is left for the test's pulls.
+    static func pushedImage() throws -> (TestRegistry, TempDir, String) {
+        let reg = try TestRegistry()
+        let tmp = try TempDir()
+        let source = ["--root", tmp.path + "/src"]
+        try BusyboxRootfs.writeTar(to: tmp.path + "/bb.tar")
+        let ref = "\(reg.host)/pull/bb:1"
+        #expect(try run(RegistryCLITests.cnc, ["import", tmp.path + "/bb.tar", ref] + source).status == 0)
+        #expect(try run(RegistryCLITests.cnc, ["push", ref] + source).status == 0)
+        return (reg, tmp, ref)
     }
 }

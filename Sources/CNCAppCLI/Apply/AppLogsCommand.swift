@@ -40,7 +40,8 @@ struct AppLogsCommand: AsyncParsableCommand {
         let readers = containers.compactMap { c in (try? ContainerLogReader(ctx.runtime, c)).map { (c, $0) } }
         for (c, reader) in readers {
             var entries = reader.entries()
-            if let tail { entries = Array(entries.suffix(tail)) }
+            // A negative count is every line, as docker compose reads it (never a trap in suffix).
+            if let tail, tail >= 0 { entries = Array(entries.suffix(tail)) }
             merged += entries.map { (label(c), $0.time, $0) }
         }
         for (name, _, e) in merged.sorted(by: { $0.1 < $1.1 }) { emit(name, width, e) }

@@ -6,8 +6,13 @@ extension GoTemplate {
     /// is nil where Go has "no value" (a missing map key): printed as `<no value>`, false.
     struct Scope {
         var variables: [[String: JSONValue]]
+        /// Go's `missingkey=error` (GoTemplate.missingKeyIsError).
+        var strict = false
 
-        init(root: JSONValue) { variables = [["$": root]] }
+        init(root: JSONValue, strict: Bool = false) {
+            variables = [["$": root]]
+            self.strict = strict
+        }
 
         mutating func run(_ nodes: [Node], dot: JSONValue, into out: inout String) throws {
             for node in nodes {
@@ -82,12 +87,12 @@ extension GoTemplate {
         mutating func value(_ term: Term, dot: JSONValue) throws -> JSONValue? {
             switch term {
             case .literal(let v): return v
-            case .field(let path): return try GoTemplate.lookup(path, in: dot)
+            case .field(let path): return try GoTemplate.lookup(path, in: dot, strict: strict)
             case .variable(let name, let path):
                 guard let v = variables.reversed().first(where: { $0[name] != nil })?[name] else {
                     throw CNCError(.invalidArgument, "template: undefined variable \"\(name)\"")
                 }
-                return try GoTemplate.lookup(path, in: v)
+                return try GoTemplate.lookup(path, in: v, strict: strict)
             case .pipeline(let p, let path):
                 let v = try evaluate(p, dot: dot)
                 return path.isEmpty ? v : try GoTemplate.lookup(path, in: v ?? .null)
@@ -110,13 +115,18 @@ extension GoTemplate {
 
     /// Follows field names from `value`: exact names first, else case-insensitively (docker's
     /// documents are Go structs, whose fields the templates name in any case). A missing key of
-    /// a map is "no value"; a field of something that is not a map is an error.
-    static func lookup(_ path: [String], in value: JSONValue) throws -> JSONValue? {
+    /// a map is "no value" (`strict`: an error in Go's words, as docker's inspect has it); a
+    /// field of something that is not a map is an error.
+    static func lookup(_ path: [String], in value: JSONValue, strict: Bool = false) throws -> JSONValue? {
         var v: JSONValue? = value
         for key in path {
             switch v {
             case .object(let o)?:
                 v = o[key] ?? o.first(where: { $0.key.lowercased() == key.lowercased() })?.value
+                if v == nil && strict {
+                    let node = path.map { "." + $0 }.joined()
+                    throw CNCError(.invalidArgument, "template parsing error: template: executing \"\" at <\(node)>: map has no entry for key \"\(key)\"")
+                }
             case nil, .null?:
                 return nil
             default:

@@ -10,6 +10,9 @@ import Foundation
 public struct GoTemplate {
     public let text: String
     public let isTable: Bool
+    /// Go's `missingkey=error`: a field a document does not have is an error, not
+    /// `<no value>` (docker's `inspect` templates).
+    public var missingKeyIsError = false
 
     public init(_ format: String) {
         var t = format
@@ -32,7 +35,7 @@ public struct GoTemplate {
     public func render(json: JSONValue) throws -> String {
         var parser = Parser(text)
         let nodes = try parser.parse()
-        var scope = Scope(root: json)
+        var scope = Scope(root: json, strict: missingKeyIsError)
         var out = ""
         try scope.run(nodes, dot: json, into: &out)
         return out

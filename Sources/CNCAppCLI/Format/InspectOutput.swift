@@ -8,7 +8,8 @@ import CNCSystem
 /// printed, and the command exits 1.
 public enum InspectOutput {
     public static func emit(_ refs: [String], format: String?, document: (String) throws -> JSONValue) throws {
-        let template = format.flatMap { $0 == "json" || $0.isEmpty ? nil : GoTemplate($0) }
+        var template = format.flatMap { $0 == "json" || $0.isEmpty ? nil : GoTemplate($0) }
+        template?.missingKeyIsError = true
         try template?.validate()
         var docs: [JSONValue] = []
         var errors: [String] = []

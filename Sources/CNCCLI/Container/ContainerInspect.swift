@@ -10,27 +10,16 @@ import Foundation
 /// `cnc inspect`: Docker-shaped JSON; `--format` with Go-template field paths.
 struct ContainerInspect: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "inspect", abstract: "Display detailed information on one or more containers.",
-        discussion: "EXAMPLES\n  cnc inspect web\n  cnc inspect --format '{{.State.Pid}}' web\n  cnc container inspect web db")
+        discussion: "EXAMPLES\n  cnc container inspect web\n  cnc container inspect --format '{{.State.Pid}}' web\n  cnc container inspect web db")
     @OptionGroup var global: GlobalOptions
     @Option(name: [.customShort("f"), .long], help: "Format the output using the given Go template.") var format: String?
     @Argument(completion: .containerNames) var containers: [String]
 
     func run() throws {
-        let r = try global.runtime()
-        var docs: [JSONValue] = []
-        var failed = false
-        for ref in containers {
-            do {
-                let c = try r.container(ref)
-                let doc = Self.document(c, runtime: r)
-                if let format { print(try GoTemplate.render(format, doc)) } else { docs.append(doc) }
-            } catch let e as CNCError {
-                writeStderr("Error: \(e.description)\n")
-                failed = true
-            }
+        try dockerErrors {
+            let r = try global.runtime()
+            try InspectOutput.emit(containers, format: format) { Self.document(try r.container($0), runtime: r) }
         }
-        if format == nil { print(String(decoding: try CanonicalJSON.encode(JSONValue.array(docs), pretty: true), as: UTF8.self), terminator: "") }
-        if failed { throw ExitCode(1) }
     }
 
     static func json<T: Encodable>(_ v: T) -> JSONValue {
@@ -82,7 +71,7 @@ struct ContainerInspect: ParsableCommand {
             "AutoRemove": .bool(cfg.autoRemove), "CapAdd": json(cfg.capAdd), "CapDrop": json(cfg.capDrop),
             "SecurityOpt": json(cfg.securityOpt), "ReadonlyRootfs": .bool(cfg.readOnly), "Init": .bool(cfg.initProcess),
             "Privileged": .bool(cfg.privileged ?? false), "CgroupParent": .string(cfg.cgroupParent ?? ""),
-            "Memory": .int(l.memory ?? 0), "MemoryReservation": .int(l.memoryReservation ?? 0), "MemorySwap": .int(l.memorySwap ?? 0),
+            "Memory": .int(l.memory ?? 0), "MemoryReservation": .int(l.memoryReservation ?? 0), "MemorySwap": .int(l.effectiveMemorySwap ?? 0),
             "NanoCpus": .int(l.cpuQuota.map { q in q > 0 ? q * 1_000_000_000 / (l.cpuPeriod ?? 100_000) : 0 } ?? 0),
             "CpuShares": .int(l.cpuShares ?? 0), "CpuQuota": .int(l.cpuQuota ?? 0), "CpuPeriod": .int(l.cpuPeriod ?? 0),
             "CpusetCpus": .string(l.cpusetCpus ?? ""), "CpusetMems": .string(l.cpusetMems ?? ""),

@@ -77,8 +77,12 @@ struct ContainerRemove: ParsableArguments {
         let r = try global.runtime()
         var failed = false
         for (ref, error) in r.removeMany(containers, force: force, volumes: volumes) {
-            // Docker: `rm -f` of a container that does not exist is not an error.
-            if force, let e = error as? CNCError, e.code == .notFound { continue }
+            // Docker: `rm -f` of a container that does not exist is not an error; its CLI still
+            // says so on stderr (and exits 0).
+            if force, let e = error as? CNCError, e.code == .notFound {
+                writeStderr("Error: \(e.description)\n")
+                continue
+            }
             if let error { writeStderr("Error: \(error)\n"); failed = true } else { print(ref) }
         }
         if failed { throw ExitCode(1) }
@@ -152,8 +156,8 @@ struct ContainerUpdate: ParsableCommand {
     @Option(name: .long) var cpuPeriod: Int64?
     @Option(name: .long) var cpusetCpus: String?
     @Option(name: .long) var cpusetMems: String?
-    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit (-1 or 0 removes it).") var memory: String?
-    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit (-1 or 0 removes it).") var memoryReservation: String?
+    @Option(name: [.customShort("m"), .long], parsing: .unconditional, help: "Memory limit (0 leaves it as it is).") var memory: String?
+    @Option(name: .long, parsing: .unconditional, help: "Memory soft limit (0 leaves it as it is).") var memoryReservation: String?
     @Option(name: .long, parsing: .unconditional, help: "Swap limit equal to memory plus swap: -1 for unlimited swap.") var memorySwap: String?
     @Option(name: .long, parsing: .unconditional, help: "Tune container pids limit (-1 or 0 for unlimited).") var pidsLimit: Int64?
     @Option(name: .long) var blkioWeight: Int64?
@@ -169,7 +173,15 @@ struct ContainerUpdate: ParsableCommand {
         f.memorySwap = memorySwap; f.pidsLimit = pidsLimit; f.blkioWeight = blkioWeight
         let limits = try f.resourceLimits()
         let policy = try restart.map(RestartPolicy.init(parsing:))
-        try forEachContainer(containers) { try r.update($0, limits: limits, restart: policy) }
+        try forEachContainer(containers) { try r.update($0, limits: limits, restart: policy, dockerRules: true) }
+    }
+
+    /// A memory flag that is no size (`--memory -1`, `abc`) is a usage error, as in docker's CLI
+    /// (exit 125, the command's help hint).
+    func validate() throws {
+        var f = RunFlags()
+        f.memory = memory; f.memoryReservation = memoryReservation; f.memorySwap = memorySwap
+        do { try f.checkSizes() } catch let e as CNCError { throw ValidationError(e.message) }
     }
 }
 
@@ -179,7 +191,7 @@ struct ContainerPrune: ParsableCommand {
         discussion: "EXAMPLES\n  cnc container prune\n  cnc container prune -f --filter until=24h\n  cnc container prune -f --filter label=env=dev")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Do not prompt for confirmation.") var force = false
-    @Option(name: .long, help: "Provide filter values (label=KEY[=VALUE], until=DURATION).", completion: .list(["label=", "until="])) var filter: [String] = []
+    @Option(name: .long, help: "Provide filter values (until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]).", completion: .list(["label=", "label!=", "until="])) var filter: [String] = []
 
     func run() throws {
         if !force {
@@ -188,18 +200,8 @@ struct ContainerPrune: ParsableCommand {
             guard answer == "y" || answer == "yes" else { return }
         }
         let r = try global.runtime()
-        let now = Processes.wallNanos()
-        var stopped = r.list().filter { !$0.state.isActive }
-        for f in filter {
-            let (key, value) = try ContainerList.filterPair(f)
-            switch key {
-            case "label": stopped = stopped.filter { ContainerList.hasLabel($0, value) }
-            case "until":
-                let d = try CNCDuration(parsing: value)
-                stopped = stopped.filter { $0.config.created < now - d.nanoseconds }
-            default: throw CNCError(.invalidArgument, "Invalid filter '\(key)'")
-            }
-        }
+        let only = try PruneFilter(filter)
+        let stopped = r.list().filter { !$0.state.isActive && only.matches(created: $0.config.created, labels: $0.config.labels) }
         var removed: [String] = []
         var failed = false
         // What their writable layers hold, measured before they go.

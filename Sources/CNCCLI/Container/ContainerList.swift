@@ -86,11 +86,7 @@ struct ContainerList: ParsableArguments {
     }
 
     /// `label=KEY` (the label is set) or `label=KEY=VALUE` (set to VALUE).
-    static func hasLabel(_ c: Container, _ spec: String) -> Bool {
-        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
-        guard let key = kv.first, let value = c.config.labels[key] else { return false }
-        return kv.count == 1 || value == kv[1]
-    }
+    static func hasLabel(_ c: Container, _ spec: String) -> Bool { PruneFilter.hasLabel(c.config.labels, spec) }
 
     func row(_ c: Container, ports: String) -> JSONValue {
         var cmd = c.config.argv.joined(separator: " ")

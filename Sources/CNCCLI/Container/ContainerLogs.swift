@@ -12,7 +12,7 @@ struct ContainerLogs: ParsableCommand {
         discussion: "EXAMPLES\n  cnc logs web\n  cnc logs -f --tail 20 web\n  cnc logs --since 10m -t web")
     @OptionGroup var global: GlobalOptions
     @Flag(name: [.customShort("f"), .long], help: "Follow log output.") var follow = false
-    @Option(name: [.customShort("n"), .long], help: "Number of lines to show from the end of the logs (or \"all\").") var tail: String = "all"
+    @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Number of lines to show from the end of the logs (or \"all\").") var tail: String = "all"
     @Option(name: .long, help: "Show logs since a timestamp (2013-01-02T13:23:37Z) or relative (42m).") var since: String?
     @Option(name: .long, help: "Show logs before a timestamp (2013-01-02T13:23:37Z) or relative (42m).") var until: String?
     @Flag(name: [.customShort("t"), .long], help: "Show timestamps.") var timestamps = false
@@ -26,27 +26,35 @@ struct ContainerLogs: ParsableCommand {
         let reader = try ContainerLogReader(r, c)
         var entries = reader.entries(sinceTime: sinceTime)
         if let untilTime { entries = entries.filter { $0.time < untilTime } }
-        if tail != "all" {
-            guard let n = Int(tail), n >= 0 else { throw CNCError(.invalidArgument, "invalid --tail \(tail)") }
-            entries = Array(entries.suffix(n))
-        }
+        if let n = Self.tailCount(tail) { entries = Array(entries.suffix(n)) }
         for e in entries { emit(e) }
         if follow && untilTime == nil { reader.follow { emit($0) } }
+    }
+
+    /// `--tail`'s count as docker's daemon reads it (strconv.Atoi): a decimal number, signed or
+    /// not; anything else ("all", "abc", " 2", a number out of range) or a negative number
+    /// means every line (nil).
+    static func tailCount(_ text: String) -> Int? {
+        guard let n = Int(text), n >= 0 else { return nil }
+        return n
     }
 
     /// A `--since`/`--until` value as the log's own timestamp form (RFC 3339 with nanoseconds,
     /// UTC), so they compare as text: a duration back from now (42m), Unix seconds
     /// (1700000000.5), or an RFC 3339 time with or without fractions or a zone offset.
-    static func logTime(_ text: String, option: String) throws -> String {
+    static func logTime(_ text: String, option: String) throws -> String { logStamp(try timeNanos(text)) }
+
+    /// docker's time values (`--since`, `--until`, `--filter until=`) as wall-clock nanoseconds.
+    static func timeNanos(_ text: String) throws -> Int64 {
         if let d = try? CNCDuration(parsing: text) {
-            return logStamp(Int64((Date().timeIntervalSince1970 - d.seconds) * 1e9))
+            return Int64((Date().timeIntervalSince1970 - d.seconds) * 1e9)
         }
-        if let secs = Double(text) { return logStamp(Int64(secs * 1e9)) }
+        if let secs = Double(text) { return Int64(secs * 1e9) }
         let f = ISO8601DateFormatter()
         for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
                                                       [.withFullDate]] {
             f.formatOptions = options
-            if let d = f.date(from: text) { return logStamp(Int64((d.timeIntervalSince1970 * 1e9).rounded())) }
+            if let d = f.date(from: text) { return Int64((d.timeIntervalSince1970 * 1e9).rounded()) }
         }
         // docker's words (api/types/time.GetTimestamp); a duration (42m), Unix seconds or RFC 3339.
         throw CNCError(.invalidArgument, "failed to parse value as time or duration: \"\(text)\"")

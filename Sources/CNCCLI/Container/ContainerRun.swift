@@ -146,11 +146,11 @@ extension RunFlags {
         defer { Trace.mark("image resolved") }
         let familiar = (try? ImageReference(parsing: image))?.familiar ?? image
         if policy == .always {
-            try RegistryPullProcess.pull(image, stateRoot: engine.stateRoot, progress: 2)
+            try RegistryPullProcess.pull(image, stateRoot: engine.stateRoot, options: ["--progress-only"], progress: 2)
         } else if !ContainerEngine.hasImage(engine, image) {
             guard policy == .missing else { throw CNCError(.notFound, "No such image: \(familiar)") }
             writeStderr("Unable to find image '\(familiar)' locally\n")
-            try RegistryPullProcess.pull(image, stateRoot: engine.stateRoot, progress: 2)
+            try RegistryPullProcess.pull(image, stateRoot: engine.stateRoot, options: ["--progress-only"], progress: 2)
         }
         return try ContainerEngine.image(engine, image)
     }

@@ -61,7 +61,8 @@ struct ImageInspect: ParsableCommand {
             }
         }
         if let format {
-            let t = GoTemplate(format)
+            var t = GoTemplate(format)
+            t.missingKeyIsError = true
             for v in views { print(try t.render(v)) }
         } else {
             print(try CanonicalJSON.string(views, pretty: true), terminator: "")

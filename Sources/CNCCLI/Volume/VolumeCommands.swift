@@ -45,11 +45,7 @@ enum VolumeText {
     }
 
     /// docker's `label=KEY`, `label=KEY=VALUE` and `label!=...` test.
-    static func hasLabel(_ labels: [String: String], _ spec: String) -> Bool {
-        let kv = spec.split(separator: "=", maxSplits: 1).map(String.init)
-        guard let key = kv.first, let value = labels[key] else { return false }
-        return kv.count == 1 || value == kv[1]
-    }
+    static func hasLabel(_ labels: [String: String], _ spec: String) -> Bool { PruneFilter.hasLabel(labels, spec) }
 
     /// The filter keys of `volume ls` (completed by the shells).
     static let filterKeys = ["dangling", "driver", "label", "name"]
