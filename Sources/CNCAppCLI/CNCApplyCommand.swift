@@ -19,6 +19,12 @@ public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
 
     public init() {}
 
+    /// The plain `cncapply [apply] -f FILE...` as the command ArgumentParser would parse, made
+    /// without it (ApplyFastPath); nil for any other arguments.
+    public static func preparsed(_ args: [String]) -> (any AsyncParsableCommand)? {
+        ApplyFastPath.parse(args).flatMap(ApplyFastPath.command)
+    }
+
     /// `cncapply -f app.yaml down` means `cncapply down -f app.yaml`.
     /// `cncapply watch --prune=false` means `--no-prune` (Compose's boolean syntax).
     public static func rewrite(_ args: [String]) -> [String] {

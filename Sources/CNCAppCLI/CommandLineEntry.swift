@@ -17,9 +17,12 @@ public enum CommandLineEntry {
     /// pull`); for them this process execs that one at once, keeping every argument.
     /// `fastPath`: runs the command without ArgumentParser when it can (returning its exit
     /// status), or returns nil to have ArgumentParser parse the arguments.
+    /// `preparsed`: the command ArgumentParser would parse from these arguments, made without
+    /// it (nil: ArgumentParser parses them); it runs as a parsed one does.
+    /// CNC_NO_FAST_PARSE=1 turns both off (tests compare the two paths' output).
     public static func main(
         _ root: any AsyncParsableCommand.Type, name: String, handOff: (verbs: Set<String>, executable: String)? = nil,
-        fastPath: (([String]) throws -> Int32?)? = nil
+        fastPath: (([String]) throws -> Int32?)? = nil, preparsed: (([String]) -> (any AsyncParsableCommand)?)? = nil
     ) -> Never {
         do {
             Trace.mark("main")
@@ -36,9 +39,13 @@ public enum CommandLineEntry {
             // Rootless: only commands that reach containers, images or state join (or create) the
             // user's namespaces; help, version, completion scripts and usage errors do not, so
             // they work without subordinate ids (as podman's do). Root pays one geteuid.
-            var fastPath = fastPath
+            let fast = Host.environment("CNC_NO_FAST_PARSE") == nil
+            var fastPath = fast ? fastPath : nil
+            let command = fast ? preparsed?(args) : nil
             if Rootless.wouldEnter {
-                switch rootlessNeed(root, args) {
+                // A preparsed command is what ArgumentParser would have parsed: it needs no parse here.
+                let need = command.map { $0 is any RunsOutsideRootlessNamespace ? RootlessNeed.none : .namespace } ?? rootlessNeed(root, args)
+                switch need {
                 case .namespace: Rootless.enterIfUnprivileged()
                 case .none, .usageError: fastPath = nil  // ArgumentParser shows or reports it, below
                 }
@@ -55,7 +62,12 @@ public enum CommandLineEntry {
             }
             // The fast path runs here, on the main thread, before any Swift concurrency starts.
             if let fastPath, let status = try fastPath(args) { exitProcess(status) }
-            Task { await parseAndRun(root, name: name, args: args) }
+            if let command {
+                Trace.mark("parsed (fast)")
+                Task { await run(command, root: root, name: name, args: args) }
+            } else {
+                Task { await parseAndRun(root, name: name, args: args) }
+            }
             dispatchMain()
         } catch {
             fail(error, root: root, name: name, args: Array(CommandLine.arguments.dropFirst()))
@@ -89,6 +101,17 @@ public enum CommandLineEntry {
             } else {
                 try command.run()
             }
+            exitProcess(0)
+        } catch {
+            fail(error, root: root, name: name, args: args)
+        }
+    }
+
+    /// Runs a command made without ArgumentParser (`preparsed`), as parseAndRun runs a parsed one.
+    static func run(_ command: any AsyncParsableCommand, root: any AsyncParsableCommand.Type, name: String, args: [String]) async -> Never {
+        do {
+            var command = command
+            try await command.run()
             exitProcess(0)
         } catch {
             fail(error, root: root, name: name, args: args)

@@ -1,3 +1,3 @@
 import CNCAppCLI
 
-CommandLineEntry.main(CNCApplyCommand.self, name: "cncapply")
+CommandLineEntry.main(CNCApplyCommand.self, name: "cncapply", preparsed: CNCApplyCommand.preparsed)
