@@ -72,8 +72,10 @@ root_checks() {
   expect "$d OOMKilled" true "$(cnc inspect -f '{{.State.OOMKilled}}' "oom-$d")"
   cnc rm -f "oom-$d" >/dev/null
 }
-root_checks cgroupfs
-root_checks systemd
+checks=$(cat /opt/cnc/checks 2>/dev/null || echo "cgroupfs systemd rootless")
+echo "checks: $checks"
+for d in cgroupfs systemd; do [[ " $checks " == *" $d "* ]] && root_checks $d; done
+[[ " $checks " == *" rootless "* ]] || exit 0
 
 # Rootless: alice's commands run in a unit of her own systemd manager (systemd-run --user), so
 # they live in her delegated subtree, as from a login session.

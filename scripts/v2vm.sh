@@ -6,6 +6,9 @@
 #
 #   usage: scripts/v2vm.sh [BIN_DIR]        (default .build/debug; `make test-v2` runs it)
 #
+# V2VM_CHECKS="cgroupfs systemd rootless" (the default: all) picks the guest's check groups;
+# V2VM_TIMEOUT (seconds, default 2400) bounds the VM's run.
+#
 # Exit 0: every guest check passed; 1: a check failed (the guest's log says which); 2: the VM
 # could not run (missing tool, no way to boot), with a message saying why.
 #
@@ -25,7 +28,7 @@ cache=${CNC_V2VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cnc/v2vm}
 suite=bookworm
 # Bump when the image's customization below changes (the tar is kept; the image is remade).
 image_version=1
-timeout_s=${V2VM_TIMEOUT:-1200}
+timeout_s=${V2VM_TIMEOUT:-2400}
 
 die() { echo "v2vm: $*" >&2; exit 2; }
 for t in qemu-system-x86_64 mmdebstrap mke2fs; do
@@ -126,6 +129,7 @@ for f in "$bin"/*; do
   done
 done
 readelf -d "$bin/cnc-cli" | sed -n 's/.*RUNPATH.*\[\(.*\)\]/\1/p' | tr ':' '\n' | grep '^/' > "$stage/cnc/runpath" || true
+echo "${V2VM_CHECKS:-cgroupfs systemd rootless}" > "$stage/cnc/checks"
 cp "$here/v2vm-guest.sh" "$here/make-busybox-rootfs.sh" "$stage/cnc/"
 chmod -R a+rX "$stage/cnc"; chmod 0777 "$stage/out"
 
