@@ -33,9 +33,13 @@ public struct BuildCache: Sendable {
 
     func path(_ key: String) -> String { directory + "/" + key }
 
-    public func lookup(_ key: String) -> Entry? {
-        guard let bytes = try? FileSystem.readBytes(path(key)) else { return nil }
-        return try? JSONDecoder().decode(Entry.self, from: Data(bytes))
+    public func lookup(_ key: String) -> Entry? { lookupWithBytes(key)?.entry }
+
+    /// The entry and its file's bytes (what BuildResultRecord compares later).
+    func lookupWithBytes(_ key: String) -> (entry: Entry, bytes: [UInt8])? {
+        guard let bytes = try? FileSystem.readBytes(path(key)),
+              let entry = try? JSONDecoder().decode(Entry.self, from: Data(bytes)) else { return nil }
+        return (entry, bytes)
     }
 
     /// A hit was used: its file's mtime is its last use (`cnc system df -v`'s LAST USED).

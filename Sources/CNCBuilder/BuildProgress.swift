@@ -10,6 +10,13 @@ public final class BuildProgress: @unchecked Sendable {
     let mode: Mode
     let fd: Int32
     private let counter = Mutex(0)
+    /// The begin/cached/done events so far, for BuildResultRecord to replay.
+    private let events = Mutex<[BuildResultRecord.Event]>([])
+    var transcript: [BuildResultRecord.Event] { events.withLock { $0 } }
+
+    private func log(_ kind: String, _ number: Int, _ title: String? = nil) {
+        events.withLock { $0.append(.init(kind: kind, number: number, title: title)) }
+    }
 
     public init(mode: Mode, fd: Int32 = 2) {
         self.mode = mode
@@ -26,6 +33,7 @@ public final class BuildProgress: @unchecked Sendable {
         let number = counter.withLock { n in
             n += 1
             write("#\(n) \(title)\n")
+            log("begin", n, title)
             return n
         }
         return Step(number: number, started: Processes.monotonicNanos())
@@ -36,11 +44,15 @@ public final class BuildProgress: @unchecked Sendable {
         write("#\(step.number) \(String(format3(t))) \(line)\n")
     }
 
-    func cached(_ step: Step) { write("#\(step.number) CACHED\n") }
+    func cached(_ step: Step) {
+        log("cached", step.number)
+        write("#\(step.number) CACHED\n")
+    }
 
     func canceled(_ step: Step) { write("#\(step.number) CANCELED\n") }
 
     func done(_ step: Step) {
+        log("done", step.number)
         let t = Double(Processes.monotonicNanos() - step.started) / 1e9
         write("#\(step.number) DONE \(format1(t))s\n")
     }

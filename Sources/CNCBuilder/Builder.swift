@@ -37,6 +37,15 @@ public final class Builder {
     var removals: [Threads.Joinable<Void>] = []
     /// Cleans up after this build if it is killed (started with the first RUN).
     let sentinel: BuildSentinel
+    /// What BuildResultRecord keeps of this build (stages building side by side add to it).
+    let recording = Mutex(Recording())
+
+    struct Recording {
+        /// Every step so far came from the cache (and nothing was fetched from a URL).
+        var allCached = true
+        var steps: [BuildResultRecord.Step] = []
+        var bases: [String: CNCCore.Digest] = [:]
+    }
 
     public init(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                 pull: @escaping (String) throws -> Void) throws {
@@ -72,6 +81,10 @@ public final class Builder {
     public static func run(_ request: BuildRequest, store: ImageStore, runtime: Runtime, progress: BuildProgress,
                            reportsInterrupt: Bool = false, pull: @escaping (String) throws -> Void) throws -> ResolvedImage {
         BuildSweep.sweep(runtime: runtime, stateRoot: store.paths.stateRoot)
+        // A no-change rebuild: the recorded image, tagged, without evaluating a step.
+        if let image = try store.withIngestHold({ try BuildResultRecord.replay(request, store: store, progress: progress) }) {
+            return image
+        }
         // Ctrl-C and SIGTERM go to the RUN running; between steps they are held; either way they
         // end the build at its next step (nothing tagged). Held ones are delivered once the
         // builder has cleaned up, unless the interruption is reported.
@@ -137,15 +150,37 @@ public final class Builder {
     static func sha256(_ bytes: [UInt8]) throws -> CNCCore.Digest { try CNCCore.Digest.sha256(bytes: Array(SHA256.hash(data: bytes))) }
 
     private func buildHeld() throws -> ResolvedImage {
+        let started = Processes.wallNanos()
         var final = try finalStage()
         try checkpoint()
+        // The step events before the export: what a replay prints.
+        let events = progress.transcript
+        let stable = final.image.created != nil
         final.image.created = final.image.created ?? now
+        let image = try Self.export(layers: final.layers, config: final.image, tags: request.tags, store: store, progress: progress)
+        if stable { record(image, final, events: events, started: started) }
+        return image
+    }
+
+    /// The image into the store with its tags, as the "exporting to image" step.
+    static func export(layers: [Descriptor], config: ImageConfig, tags: [ImageReference], store: ImageStore,
+                       progress: BuildProgress) throws -> ResolvedImage {
         let step = progress.begin("exporting to image")
-        let image = try store.addBuiltImage(layers: final.layers, config: final.image, names: request.tags)
+        let image = try store.addBuiltImage(layers: layers, config: config, names: tags)
         progress.note(step, "writing image \(image.id) done")
-        for t in request.tags { progress.note(step, "naming to \(t.description) done") }
+        for t in tags { progress.note(step, "naming to \(t.description) done") }
         progress.done(step)
         return image
+    }
+
+    /// Keeps the result of a build whose every step came from the cache (BuildResultRecord).
+    func record(_ image: ResolvedImage, _ final: StageState, events: [BuildResultRecord.Event], started: Int64) {
+        let r = recording.withLock { $0 }
+        guard r.allCached, let name = BuildResultRecord.name(request, context: context),
+              let signature = BuildResultRecord.signature(context, changedSince: started) else { return }
+        BuildResultRecord.save(.init(signature: signature, bases: r.bases, steps: r.steps, events: events, layers: final.layers,
+                                     config: final.image, manifest: image.manifestDigest),
+                               name: name, stateRoot: store.paths.stateRoot)
     }
 
     /// The target stage with the request's labels over its config.
@@ -257,10 +292,13 @@ public final class Builder {
         if request.pull, pulled.withLock({ $0.insert(reference).inserted }) {
             try pull(reference)
         }
-        do { return try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
+        let image: ResolvedImage
+        do { image = try store.resolve(reference) } catch let e as CNCError where e.code == .notFound {
             try pull(reference)
-            return try store.resolve(reference)
+            image = try store.resolve(reference)
         }
+        recording.withLock { $0.bases[reference] = image.manifestDigest }
+        return image
     }
 
     /// One instruction: from the cache when its key is there (and its layer still is), else run.
@@ -284,15 +322,20 @@ public final class Builder {
         }
         let key = BuildCache.key(parent: state.key, inputs)
         let createdBy = Self.makesLayer(kind) ? step.text + " # buildkit" : step.text
-        if !request.noCache, let hit = cache.lookup(key), hit.history.createdBy == createdBy, usable(hit, state) {
+        if !request.noCache, let (hit, bytes) = cache.lookupWithBytes(key), hit.history.createdBy == createdBy, usable(hit, state) {
             if Self.makesLayer(kind), let shown { progress.cached(shown) }
             cache.used(key)
+            if !probing {
+                let step = BuildResultRecord.Step(key: key, entry: String(decoding: bytes, as: UTF8.self), layer: hit.layer?.digest)
+                recording.withLock { $0.steps.append(step) }
+            }
             state.apply(step.command)
             state.append(hit.layer, history: hit.history)
             state.key = key
             return Self.makesLayer(kind)
         }
         if probing { throw ProbeMiss() }
+        recording.withLock { $0.allCached = false }
         var layer: BuiltLayer?
         switch step.command {
         case .run(let spec): layer = try run(spec, step: step, state: state, progress: shown)

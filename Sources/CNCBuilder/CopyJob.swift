@@ -54,6 +54,8 @@ struct CopyJob {
             throw CNCError(.invalidArgument, "checksum can't be specified for non-HTTP(S) sources")
         }
         for url in spec.sources where isAdd && isURL(url) {
+            // Fetched on every build (its bytes may change): such a build keeps no result record.
+            builder.recording.withLock { $0.allCached = false }
             let (name, bytes) = try fetch(url, checksum: spec.checksum)
             sources.append(Source(name: name, items: [], inline: bytes, inlineMode: 0o600))
             // The content decides the cache key (BuildKit fetches to compare as well).
