@@ -18,9 +18,10 @@ public enum BuildSweep {
     /// `owner` (a build's sentinel, once that build died), only that build's.
     public static func sweep(runtime: Runtime, stateRoot: String, owner: Int32? = nil) {
         func swept(_ pid: Int32) -> Bool { owner.map { $0 == pid } ?? !Processes.isAlive(pid) }
-        for c in runtime.list() {
-            guard let pid = c.config.labels[Builder.buildLabel].flatMap(Int32.init), swept(pid) else { continue }
-            try? runtime.remove(c.config.id.rawValue, force: true)
+        // Labels are in the summaries: no container's full state is decoded (every build sweeps).
+        for (c, _) in runtime.store.summaries() {
+            guard let pid = c.labels[Builder.buildLabel].flatMap(Int32.init), swept(pid) else { continue }
+            try? runtime.remove(c.id.rawValue, force: true)
         }
         let root = scratchRoot(stateRoot)
         for name in (try? FileSystem.listDirectory(root)) ?? [] {
