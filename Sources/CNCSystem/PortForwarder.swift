@@ -55,8 +55,8 @@ public enum PortForwarder {
             let flags = fcntl(r.fd, F_GETFL)
             _ = fcntl(r.fd, F_SETFL, flags & ~Int32(O_NONBLOCK))
             switch r.proto {
-            case .tcp: startThread { acceptLoop(r) }
-            case .udp, .sctp: startThread { UDPRelay(r).run() }  // (parse admits tcp and udp only)
+            case .tcp: Threads.detach { acceptLoop(r) }
+            case .udp, .sctp: Threads.detach { UDPRelay(r).run() }  // (parse admits tcp and udp only)
             }
         }
         while true { pause() }
@@ -90,7 +90,7 @@ public enum PortForwarder {
                 if errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE { usleep(errno == EMFILE ? 100_000 : 0); continue }
                 return
             }
-            startThread {
+            Threads.detach {
                 let upstream = connectTarget(r, type: Int32(SOCK_STREAM.rawValue))
                 if upstream < 0 { _ = close(client); return }
                 relay(client, upstream)
@@ -135,28 +135,6 @@ public enum PortForwarder {
         }
         return true
     }
-
-    /// Starts a detached thread running `body`.
-    static func startThread(_ body: @escaping () -> Void) {
-        let ctx = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
-        var attr = pthread_attr_t()
-        pthread_attr_init(&attr)
-        defer { pthread_attr_destroy(&attr) }
-        pthread_attr_setdetachstate(&attr, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attr, 256 << 10)
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, &attr, { raw in
-            guard let raw else { return nil }
-            Unmanaged<ThreadBody>.fromOpaque(raw).takeRetainedValue().body()
-            return nil
-        }, ctx)
-        if rc != 0 { Unmanaged<ThreadBody>.fromOpaque(ctx).release() }
-    }
-}
-
-private final class ThreadBody: @unchecked Sendable {
-    let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 /// One published UDP port: a session per client address (a socket connected to the container,
@@ -191,7 +169,7 @@ private final class UDPRelay: @unchecked Sendable {
                 if session >= 0 {
                     sessions[key] = session
                     let s = session
-                    PortForwarder.startThread { self.replies(s, to: from, key: key) }
+                    Threads.detach { self.replies(s, to: from, key: key) }
                 }
             }
             if session >= 0 { _ = send(session, buffer, n, Int32(MSG_DONTWAIT)) }
