@@ -77,14 +77,16 @@ echo "checks: $checks"
 for d in cgroupfs systemd; do [[ " $checks " == *" $d "* ]] && root_checks $d; done
 [[ " $checks " == *" rootless "* ]] || exit 0
 
-# Rootless: alice's commands run in a unit of her own systemd manager (systemd-run --user), so
-# they live in her delegated subtree, as from a login session.
+# Rootless: alice's commands run in a scope of her own systemd manager (systemd-run --user
+# --scope), so they live in her delegated subtree, as a login session's do. A scope, not a
+# service: a service's leftover processes are killed when it ends, and `run -d`'s monitor is
+# one (a container started from a service unit loses its monitor so: see README).
 echo "== rootless cnc as alice (uid 1000)"
 for i in $(seq 1 60); do [[ -S /run/user/1000/bus ]] && break; sleep 1; done
 [[ -S /run/user/1000/bus ]] && ok "alice's user bus is up" || fail "no /run/user/1000/bus"
 as_alice() {
   runuser -u alice -- env XDG_RUNTIME_DIR=/run/user/1000 DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus \
-    systemd-run --user --quiet --wait --pipe --collect -E PATH="$PATH" -- "$@"
+    PATH="$PATH" systemd-run --user --scope --quiet --collect -- "$@"
 }
 info=$(as_alice cnc info 2>&1); echo "$info"
 grep -q "Limits:.*through the user's systemd manager" <<<"$info" && ok "rootless info: limits through the user's manager" \

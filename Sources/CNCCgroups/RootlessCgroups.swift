@@ -29,7 +29,8 @@ public enum RootlessCgroups {
     ]
 
     /// Decides for user `uid`. `procSelfCgroup`: /proc/self/cgroup; `xdgRuntimeDir`: the user's
-    /// $XDG_RUNTIME_DIR (its `bus`, else `systemd/private`, is the user manager's socket);
+    /// $XDG_RUNTIME_DIR (its `systemd/private`, the user manager's own socket, as `systemctl
+    /// --user` picks it; else `bus`, the user's bus daemon);
     /// `read`: a file's text or nil; `exists`: whether a socket path exists.
     public static func decide(layout: CgroupLayout, uid: UInt32, procSelfCgroup: String, xdgRuntimeDir: String?,
                               read: (String) -> String?, exists: (String) -> Bool) -> Decision {
@@ -61,7 +62,7 @@ public enum RootlessCgroups {
                 + "systemd's Delegate= for user@.service names them)")
         }
         guard let xdg = xdgRuntimeDir, xdg.hasPrefix("/"),
-              let socket = [xdg + "/bus", xdg + "/systemd/private"].first(where: exists) else {
+              let socket = [xdg + "/systemd/private", xdg + "/bus"].first(where: exists) else {
             return .undelegated(reason: "cgroup v2 is delegated to uid \(uid) but there is no systemd user session to make scopes "
                 + "through (no $XDG_RUNTIME_DIR/bus or $XDG_RUNTIME_DIR/systemd/private)")
         }

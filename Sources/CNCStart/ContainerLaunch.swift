@@ -26,9 +26,9 @@ public enum ContainerLaunch {
         }
         Trace.mark("created")
         let code = try startAndFollow(runtime, config, detach: inv.detach, interactive: inv.flags.interactive, tty: inv.flags.tty,
-                                      detachKeys: detachKeys, sigProxy: inv.sigProxy)
+                                      detachKeys: detachKeys, sigProxy: inv.sigProxy, removeOnSetupFailure: true)
         Trace.mark("done")
-        if inv.detach { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
+        if inv.detach && code == 0 { TerminalInfo.writeStdout(config.id.rawValue + "\n") }
         return code
     }
 
@@ -72,8 +72,12 @@ public enum ContainerLaunch {
     /// Starts `config`; in the foreground, attaches stdio and returns the workload's status (0
     /// when the user typed `detachKeys` at a `-it` container: it runs on, as docker's does).
     /// `sigProxy` false: signals to this process are not forwarded (docker's `--sig-proxy=false`).
+    /// `removeOnSetupFailure` (`cnc run`, whose container this is): a start that fails before the
+    /// workload exists (the host's part: its cgroup, its network) removes the container, so a
+    /// failed run leaves nothing behind; a workload that cannot exec (126/127) keeps it, as docker's.
     public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool,
-                                      detachKeys: [UInt8] = DetachKeys.defaultSequence, sigProxy: Bool = true) throws -> Int32 {
+                                      detachKeys: [UInt8] = DetachKeys.defaultSequence, sigProxy: Bool = true,
+                                      removeOnSetupFailure: Bool = false) throws -> Int32 {
         var io = StartIO(detachKeys: detachKeys)
         io.proxiesSignals = sigProxy
         if !detach {
@@ -92,7 +96,7 @@ public enum ContainerLaunch {
             return f.status
         } catch let e as CNCError {
             writeStderr("Error: \(e.description)\n")
-            if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
+            if config.autoRemove || removeOnSetupFailure { try? runtime.remove(config.id.rawValue, force: true) }
             return 125
         }
         guard let started = startedOrNil.take() else { return 125 }

@@ -59,7 +59,9 @@ public final class SDBusClient: SystemdManagerClient {
         var lastToken: UInt64 = 0
     }
 
-    /// `address`: a D-Bus address to use instead (tests); nil picks as described above.
+    /// `address`: the D-Bus address to use instead (rootless: the user manager's, tests): a
+    /// systemd private socket is spoken to directly, any other through its bus daemon (Hello
+    /// first; isManagerSocket); nil picks as described above.
     public init(address: String? = nil) {
         self.address = address
         state = Mutex(nil)
@@ -90,7 +92,7 @@ public final class SDBusClient: SystemdManagerClient {
         if let address {
             try check(sd_bus_new(&bus), "create a D-Bus connection")
             try check(sd_bus_set_address(bus, address), "use D-Bus address \(address)")
-            direct = !address.contains("system_bus_socket")
+            direct = isManagerSocket(address)
             if !direct { _ = sd_bus_set_bus_client(bus, 1) }
             let r = sd_bus_start(bus)
             if r < 0 { sd_bus_unref(bus); throw error(r, "connect to \(address)") }
@@ -131,6 +133,14 @@ public final class SDBusClient: SystemdManagerClient {
         // Through a bus daemon systemd sends job signals only to subscribers.
         if !direct { _ = try call(conn, "Subscribe") { _ in } }
         return conn
+    }
+
+    /// Whether `address` is a systemd manager's own socket (root's /run/systemd/private, a user
+    /// manager's $XDG_RUNTIME_DIR/systemd/private): a direct peer, spoken to without Hello.
+    /// Anything else is a bus daemon (the system bus, a user's $XDG_RUNTIME_DIR/bus), which
+    /// drops a connection that sends a message to another peer before Hello registers it.
+    static func isManagerSocket(_ address: String) -> Bool {
+        address.hasPrefix("unix:path=") && address.hasSuffix("/systemd/private")
     }
 
     // MARK: calls

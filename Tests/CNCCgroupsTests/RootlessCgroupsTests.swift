@@ -49,6 +49,12 @@ struct RootlessCgroupsTests {
         #expect(t.decide() == .delegated(controllers: ["memory", "pids"], bus: "unix:path=\(t.dir)/xdg/systemd/private", base: Self.manager))
     }
 
+    /// Both sockets: the manager's own, as `systemctl --user` picks it (no bus daemon between).
+    @Test func theManagersPrivateSocketIsPreferredToTheBus() throws {
+        let t = try Tree(["/cgroup" + Self.manager + "/cgroup.controllers": "memory pids\n", "/xdg/bus": "", "/xdg/systemd/private": ""])
+        #expect(t.decide() == .delegated(controllers: ["memory", "pids"], bus: "unix:path=\(t.dir)/xdg/systemd/private", base: Self.manager))
+    }
+
     @Test func theProcessOwnCgroupCountsWhenTheManagersIsNotThere() throws {
         // e.g. a container given a delegated cgroup namespace: /proc/self/cgroup says "0::/".
         let t = try Tree(["/cgroup/cgroup.controllers": "memory pids\n", "/xdg/bus": ""])
