@@ -28,7 +28,7 @@ public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
     /// `cncapply -f app.yaml down` means `cncapply down -f app.yaml`.
     /// `cncapply watch --prune=false` means `--no-prune` (Compose's boolean syntax).
     public static func rewrite(_ args: [String]) -> [String] {
-        let moved = SpecOptionPlacement.moveAfterSubcommand(args, subcommands: Set(configuration.subcommands.map { $0._commandName }))
+        let moved = SpecOptionPlacement.moveAfterSubcommand(args) { Set(configuration.subcommands.map { $0._commandName }) }
         return moved.first == "watch" ? WatchCommand.rewriteBoolSyntax(moved) : moved
     }
 }

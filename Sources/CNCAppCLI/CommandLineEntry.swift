@@ -122,8 +122,11 @@ public enum CommandLineEntry {
     /// attach, `cncapply foo`), with the help that lists the commands there are. nil when `word`
     /// is a command, an option, or an argument the root's default command takes.
     static func unknownCommand(_ word: String, root: any AsyncParsableCommand.Type, name: String) -> String? {
+        // An option is never a command: the plain `cncapply -f app.yaml` does not build the
+        // root's configuration (every subcommand type's) here.
+        guard !word.hasPrefix("-") else { return nil }
         let config = root.configuration
-        guard !word.hasPrefix("-"), !config.subcommands.isEmpty else { return nil }
+        guard !config.subcommands.isEmpty else { return nil }
         let known = Set(config.subcommands.flatMap { [$0._commandName] + $0.configuration.aliases } + ["help"])
         guard !known.contains(word) else { return nil }
         if let fallback = config.defaultSubcommand, (try? fallback.parse([word])) != nil { return nil }

@@ -64,18 +64,34 @@ public enum Processes {
 
     /// When `pid` started, in clock ticks since boot (/proc/PID/stat's field 22); nil when it
     /// cannot be read (no such process).
-    public static func startTicks(_ pid: Int32) -> Int64? {
-        guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 19 ? Int64(fields[19]) : nil
+    public static func startTicks(_ pid: Int32) -> Int64? { stat(pid)?.startTicks }
+
+    /// What /proc/PID/stat says of a process: its state letter (field 3: `R`, `S`, `Z`...) and
+    /// its start time (field 22, clock ticks since boot), from one read.
+    public struct Stat: Equatable, Sendable {
+        public var state: UInt8?
+        public var startTicks: Int64?
+    }
+
+    /// /proc/PID/stat read once; nil when it cannot be read (no such process) or has no `)`.
+    public static func stat(_ pid: Int32) -> Stat? {
+        guard let bytes = try? FileSystem.readBytes("/proc/\(pid)/stat") else { return nil }
+        return parseStat(bytes)
+    }
+
+    /// The fields after the last `)` (the command name may hold spaces and parentheses).
+    static func parseStat(_ bytes: [UInt8]) -> Stat? {
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        let state = fields.first?.first
+        guard fields.count > 19 else { return Stat(state: state, startTicks: nil) }
+        return Stat(state: state, startTicks: Int64(String(decoding: fields[19], as: UTF8.self)))
     }
 
     /// True while `pid` exists and has not exited (a zombie waiting to be reaped does not count).
     public static func isRunning(_ pid: Int32) -> Bool {
         guard isAlive(pid) else { return false }
-        guard let stat = try? FileSystem.readText("/proc/\(pid)/stat"), let close = stat.utf8.lastIndex(of: UInt8(ascii: ")")) else { return true }
-        let rest = stat.utf8[stat.utf8.index(after: close)...].drop(while: { $0 == UInt8(ascii: " ") })
-        return rest.first != UInt8(ascii: "Z")
+        return stat(pid)?.state != UInt8(ascii: "Z")
     }
 
     /// True while `pid` exists (a zombie counts).

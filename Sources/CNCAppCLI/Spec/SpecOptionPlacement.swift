@@ -11,7 +11,9 @@ public enum SpecOptionPlacement {
 
     /// `args` with the spec options in front of a subcommand moved behind it; unchanged when no
     /// subcommand follows them (`cncapply -f app.yaml --dry-run` is the default apply).
-    public static func moveAfterSubcommand(_ args: [String], subcommands: Set<String>) -> [String] {
+    /// `subcommands` is asked only when a word that may be one follows the spec options: the
+    /// plain `cncapply -f app.yaml --root DIR` never builds the root command's configuration.
+    public static func moveAfterSubcommand(_ args: [String], subcommands: () -> Set<String>) -> [String] {
         var moved: [String] = []
         var i = 0
         while i < args.count {
@@ -30,7 +32,7 @@ public enum SpecOptionPlacement {
                 break
             }
         }
-        guard !moved.isEmpty, i < args.count, subcommands.contains(args[i]) else { return args }
+        guard !moved.isEmpty, i < args.count, !args[i].hasPrefix("-"), subcommands().contains(args[i]) else { return args }
         return [args[i]] + moved + args[(i + 1)...]
     }
 }
