@@ -145,13 +145,17 @@ final class RootlessHarness {
         for file in [runtimeDir + "/cnc/pause.pid", fallbackRuntimeDir + "/pause.pid"] {
             if let p = (try? FileSystem.readText(file)).flatMap({ Int32($0.trimmingSpaces) }), RootlessHarness.hostUID(of: p) == uid { kill(p, SIGKILL) }
         }
-        for _ in 0..<50 {
+        // Up to 5 s: a killed process that holds the last reference to a namespace (mounts, a
+        // netns) is still 'R' or 'D' while the kernel tears that down, which under load (CI's
+        // two cores busy with other suites) was seen taking over a second.
+        for _ in 0..<250 {
             let left = runningProcesses() + subordinateProcesses()
             if left.isEmpty { break }
             for p in left { kill(p, SIGKILL) }
             usleep(20_000)
         }
-        #expect(runningProcesses().isEmpty, "processes of \(name) left behind")
+        let left = runningProcesses()
+        #expect(left.isEmpty, "processes of \(name) left behind: \(left.map { ((try? FileSystem.readText("/proc/\($0)/stat")) ?? "\($0) gone").prefix(80) })")
         if let s = subids {
             let range = "\(s.start)-\(s.start + s.count - 1)"
             _ = try? Self.root("/usr/sbin/usermod", ["--del-subuids", range, "--del-subgids", range, name])
