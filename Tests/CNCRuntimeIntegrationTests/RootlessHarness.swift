@@ -123,8 +123,10 @@ final class RootlessHarness {
     /// reap it, and daemonized processes (pause, monitors, pasta, cnc-dns) have the host's PID 1
     /// as parent, which reaps them when it gets to it.
     func runningProcesses() -> [Int32] {
+        // A process whose stat cannot be read was reaped since processes() listed it: gone.
         processes().filter { p in
-            !(((try? FileSystem.readText("/proc/\(p)/stat")) ?? "").split(separator: ")").last ?? "").hasPrefix(" Z")
+            guard let stat = try? FileSystem.readText("/proc/\(p)/stat") else { return false }
+            return !(stat.split(separator: ")").last ?? "").hasPrefix(" Z")
         }
     }
 
