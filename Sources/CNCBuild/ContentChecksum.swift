@@ -37,12 +37,14 @@ public enum ContentChecksum {
         return d
     }
 
-    static func feed(_ h: inout SHA256, _ s: String) {
+    /// Adds `s`'s UTF-8 bytes to `h`.
+    public static func feed(_ h: inout SHA256, _ s: String) {
         var s = s
         s.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
     }
 
-    static func hex<D: Sequence>(_ d: D) -> String where D.Element == UInt8 {
+    /// Lowercase hex of a digest's bytes.
+    public static func hex<D: Sequence>(_ d: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         for b in d { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }

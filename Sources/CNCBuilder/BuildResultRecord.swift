@@ -72,13 +72,13 @@ enum BuildResultRecord {
     /// racy window before that start or later: such a context is not recorded.
     static func signature(_ context: BuildContext, changedSince start: Int64? = nil) -> String? {
         guard let files = try? context.select(".").flatMap(\.files) else { return nil }
-        var h = SHA256Stream()
+        var h = Crypto.SHA256()
         for f in files {
             let e = f.entry
             if let start, e.ctimeNanos >= start - FileDigestMemo.racyWindow { return nil }
-            h.update("\(f.path)\0\(e.kind)\0\(e.mode) \(e.uid) \(e.gid) \(e.size) \(e.device) \(e.inode) \(e.mtimeNanos) \(e.ctimeNanos)\0\(f.linkTarget ?? "")\n")
+            ContentChecksum.feed(&h, "\(f.path)\0\(e.kind)\0\(e.mode) \(e.uid) \(e.gid) \(e.size) \(e.device) \(e.inode) \(e.mtimeNanos) \(e.ctimeNanos)\0\(f.linkTarget ?? "")\n")
         }
-        return h.finalize()
+        return ContentChecksum.hex(h.finalize())
     }
 
     /// Tags the recorded image when the record still holds for `request`, replaying the steps'
@@ -125,14 +125,4 @@ enum BuildResultRecord {
         try? FileSystem.writeReplacing(bytes, to: dir + "/" + name, mode: 0o600)
         Trace.mark("build: result record written")
     }
-}
-
-/// SHA-256 over text pieces, as lowercase hex.
-struct SHA256Stream {
-    private var h = Crypto.SHA256()
-    mutating func update(_ s: String) {
-        var s = s
-        s.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-    }
-    func finalize() -> String { h.finalize().map { String(format2: $0) }.joined() }
 }
