@@ -142,8 +142,9 @@ public enum CommandLineEntry {
         }
         // `cnc`'s usage errors (unknown flag, missing or bad value...) as docker's cobra reports
         // them, for every command: its words, the command's help hint, exit 125 (1 for a
-        // missing argument).
-        if name == "cnc", root.exitCode(for: error) == .validationFailure {
+        // missing argument). An ExitCode a command throws is its status as it is (inspect's 64
+        // for a template that does not parse is docker's, and no usage error).
+        if name == "cnc", !(error is ExitCode), root.exitCode(for: error) == .validationFailure {
             let path = ([name] + commandPath(args, root: root)).joined(separator: " ")
             let message = root.message(for: error)
             writeStderr(UsageError.dockerMessage(message, command: path) + "\nSee '\(path) --help'.\n")

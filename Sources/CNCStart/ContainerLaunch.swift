@@ -75,9 +75,11 @@ public enum ContainerLaunch {
     /// `removeOnSetupFailure` (`cnc run`, whose container this is): a start that fails before the
     /// workload exists (the host's part: its cgroup, its network) removes the container, so a
     /// failed run leaves nothing behind; a workload that cannot exec (126/127) keeps it, as docker's.
+    /// A start that fails (reported on stderr) returns its status (125/126/127), or
+    /// `startFailureStatus` when given (docker's `start -a`: 1).
     public static func startAndFollow(_ runtime: Runtime, _ config: ContainerConfig, detach: Bool, interactive: Bool, tty: Bool,
                                       detachKeys: [UInt8] = DetachKeys.defaultSequence, sigProxy: Bool = true,
-                                      removeOnSetupFailure: Bool = false) throws -> Int32 {
+                                      removeOnSetupFailure: Bool = false, startFailureStatus: Int32? = nil) throws -> Int32 {
         var io = StartIO(detachKeys: detachKeys)
         io.proxiesSignals = sigProxy
         if !detach {
@@ -93,11 +95,11 @@ public enum ContainerLaunch {
         do { startedOrNil = try runtime.start(config.id, io: io, config: config) } catch let f as Runtime.StartFailure {
             writeStderr("Error: failed to start container \(config.name): \(f.message)\n")
             if config.autoRemove { try? runtime.remove(config.id.rawValue, force: true) }
-            return f.status
+            return startFailureStatus ?? f.status
         } catch let e as CNCError {
             writeStderr("Error: \(e.description)\n")
             if config.autoRemove || removeOnSetupFailure { try? runtime.remove(config.id.rawValue, force: true) }
-            return 125
+            return startFailureStatus ?? 125
         }
         guard let started = startedOrNil.take() else { return 125 }
         if detach {

@@ -4,7 +4,8 @@ import Testing
 /// The last differences from docker's CLI, each compared side by side with docker 28 (its
 /// stdout, stderr and exit status): top-level `inspect` of any kind of object, `--filter` of
 /// `image prune` and `network prune` (and `label!=` of `container prune`), `logs --tail`
-/// with a value that is not a count.
+/// with a value that is not a count, inspect's template errors, commands that cannot run, and
+/// lifecycle commands whose start fails.
 @Suite(.serialized) struct DockerParityCLITests {
     /// `cnc ARGS` with the root before the command words (BusyboxRoot.cnc puts it after the first).
     static func cnc(_ box: BusyboxRoot, _ args: [String]) throws -> CLI.Result {
@@ -53,13 +54,21 @@ import Testing
         // have it, not a silent "<no value>".
         for args in [["inspect", "-f", "{{.State.Bogus}}", "c1"], ["container", "inspect", "-f", "{{.State.Bogus}}", "c1"]] {
             let r = try Self.cnc(box, args)
-            #expect(r.status == 1 && r.stderr == "Error: template parsing error: template: executing \"\" at <.State.Bogus>: map has no entry for key \"Bogus\"\n",
+            #expect(r.status == 1 && r.stderr == "Error: template parsing error: template: :1:8: executing \"\" at <.State.Bogus>: map has no entry for key \"Bogus\"\n",
                     "\(args): \(r.stdout)\(r.stderr)")
         }
         for args in [["network", "inspect", "-f", "{{.Bogus}}", "n1"], ["volume", "inspect", "-f", "{{.Bogus}}", "v1"],
                      ["image", "inspect", "-f", "{{.Bogus}}", "bb:1"], ["inspect", "-f", "{{.Bogus}}", "bb:1"]] {
             let r = try Self.cnc(box, args)
-            #expect(r.status == 1 && r.stderr.hasSuffix("at <.Bogus>: map has no entry for key \"Bogus\"\n"), "\(args): \(r.stdout)\(r.stderr)")
+            #expect(r.status == 1 && r.stderr.hasSuffix("template: :1:2: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\"\n"),
+                    "\(args): \(r.stdout)\(r.stderr)")
+        }
+        // A template that does not parse: docker's inspect exits 64 before it reads anything,
+        // without the usage hint of a bad flag.
+        for args in [["inspect", "-f", "{{.Bogus", "c1"], ["image", "inspect", "-f", "{{nofunc .}}", "bb:1"], ["container", "inspect", "-f", "{{end}}", "nope"]] {
+            let r = try Self.cnc(box, args)
+            #expect(r.status == 64 && r.stdout == "" && r.stderr.hasPrefix("Error: template parsing error: template: :1: ") && !r.stderr.contains("--help"),
+                    "\(args): \(r.stdout)\(r.stderr)")
         }
         // `container inspect` stays containers only.
         let onlyContainers = try Self.cnc(box, ["container", "inspect", "n1"])
@@ -125,6 +134,73 @@ import Testing
         let pruned = try Self.cnc(box, ["container", "prune", "-f", "--filter", "label!=keep"])
         #expect(pruned.status == 0 && pruned.stdout.hasPrefix("Deleted Containers:\n"), "\(pruned.stdout)\(pruned.stderr)")
         #expect(try box.cnc(["ps", "-a", "--format", "{{.Names}}"]).stdout == "tagged\n")
+    }
+
+    /// A command that cannot run: 127 when it is not found, 126 when it is no executable (a file
+    /// without x, a directory), the same for `run` and `exec` (docker's run has these codes; its
+    /// 20.10 daemon's exec says 126 for all, which the 126/127 rule does not follow).
+    @Test func runAndExecAgreeOnCommandsThatCannotRun() throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        #expect(try box.cnc(["run", "-d", "--name", "up", "--network", "none", "bb:1", "sleep", "1000"]).status == 0)
+        // /etc/motd: a file of bb:1 without x bits (mode 0644).
+        for (command, status, cause) in [("nosuch", 127, "exec: \"nosuch\": executable file not found in $PATH"),
+                                         ("/no/such", 127, "exec: \"/no/such\": stat /no/such: no such file or directory"),
+                                         ("/etc/motd", 126, "exec: \"/etc/motd\": permission denied"),
+                                         ("/etc", 126, "exec: \"/etc\": permission denied")] {
+            let exec = try box.cnc(["exec", "up", command])
+            #expect(exec.status == Int32(status) && exec.stderr == "Error: OCI runtime exec failed: exec failed: unable to start container process: \(cause): unknown\n",
+                    "exec \(command): \(exec.status) \(exec.stderr)")
+            let run = try box.cnc(["run", "--rm", "--name", "r1", "--network", "none", "bb:1", command])
+            #expect(run.status == Int32(status) && run.stderr == "Error: failed to start container r1: \(cause)\n", "run \(command): \(run.status) \(run.stderr)")
+        }
+        // A workload that exits 127 itself is its own status, not a failed start.
+        #expect(try box.cnc(["exec", "up", "sh", "-c", "exit 127"]).status == 127)
+        // Refusals before anything runs are docker's 1.
+        #expect(try box.cnc(["exec", "nope", "true"]).status == 1)
+        #expect(try box.cnc(["create", "--name", "idle", "--network", "none", "bb:1", "true"]).status == 0)
+        let idle = try box.cnc(["exec", "idle", "true"])
+        #expect(idle.status == 1 && idle.stderr.hasPrefix("Error: Container ") && idle.stderr.hasSuffix(" is not running\n"), "\(idle.stderr)")
+    }
+
+    /// docker's start/restart/stop/kill/pause of several: the others go on, an error line per
+    /// failure, exit 1; `start` sums up "failed to start containers: A, B"; `start -a` of a
+    /// container that cannot start exits 1 (not run's 126/127).
+    @Test func lifecycleCommandsReportEachFailureAndExit1() throws {
+        guard BusyboxRoot.canRun else { return }
+        let box = try BusyboxRoot()
+        #expect(try box.cnc(["create", "--name", "bad", "--network", "none", "bb:1", "nosuch"]).status == 0)
+        #expect(try box.cnc(["create", "--name", "good", "--network", "none", "bb:1", "sleep", "1000"]).status == 0)
+        let cause = "Error: failed to start container bad: exec: \"nosuch\": executable file not found in $PATH\n"
+        let one = try box.cnc(["start", "bad"])
+        #expect(one.status == 1 && one.stdout == "" && one.stderr == cause + "Error: failed to start containers: bad\n", "\(one.stderr)")
+        let several = try box.cnc(["start", "good", "bad", "nope"])
+        #expect(several.status == 1 && several.stdout == "good\n"
+                && several.stderr == cause + "Error: No such container: nope\nError: failed to start containers: bad, nope\n", "\(several.stdout)\(several.stderr)")
+        #expect(try box.status("good") == "running")
+        let attached = try box.cnc(["start", "-a", "bad"])
+        #expect(attached.status == 1 && attached.stderr == cause, "\(attached.status) \(attached.stderr)")
+        let attachedMissing = try box.cnc(["start", "-a", "nope"])
+        #expect(attachedMissing.status == 1 && attachedMissing.stderr == "Error: No such container: nope\n", "\(attachedMissing.stderr)")
+        let attachedTwo = try box.cnc(["start", "-a", "good", "bad"])
+        #expect(attachedTwo.status == 1 && attachedTwo.stdout == ""
+                && attachedTwo.stderr == "Error: you cannot start and attach multiple containers at once\n", "\(attachedTwo.stderr)")
+        let restart = try box.cnc(["restart", "-t", "0", "bad", "good"])
+        #expect(restart.status == 1 && restart.stdout == "good\n" && restart.stderr == cause, "\(restart.stdout)\(restart.stderr)")
+        #expect(try box.status("good") == "running")
+        let pause = try box.cnc(["pause", "bad", "good", "nope"])
+        #expect(pause.status == 1 && pause.stdout == "good\n" && pause.stderr.hasPrefix("Error: Container ")
+                && pause.stderr.hasSuffix(" is not running\nError: No such container: nope\n"), "\(pause.stdout)\(pause.stderr)")
+        #expect(try box.cnc(["unpause", "good"]).status == 0)
+        let kill = try box.cnc(["kill", "bad", "good"])
+        #expect(kill.status == 1 && kill.stdout == "good\n" && kill.stderr.hasPrefix("Error: Cannot kill container: bad: Container "), "\(kill.stdout)\(kill.stderr)")
+        let stop = try box.cnc(["stop", "-t", "0", "good", "nope"])
+        #expect(stop.status == 1 && stop.stdout == "good\n" && stop.stderr == "Error: No such container: nope\n", "\(stop.stdout)\(stop.stderr)")
+        // A workload that exits at once with a high status of its own is started, not failed.
+        #expect(try box.cnc(["create", "--name", "quick", "--network", "none", "bb:1", "sh", "-c", "exit 127"]).status == 0)
+        let quick = try box.cnc(["start", "quick"])
+        #expect(quick.status == 0 && quick.stdout == "quick\n", "\(quick.stderr)")
+        #expect(try box.cnc(["start", "-a", "quick"]).status == 127)
     }
 
     /// docker's daemon reads --tail with strconv.Atoi: anything that is not a count (or a

@@ -61,6 +61,26 @@ import Testing
         #expect(throws: CNCError.self) { try GoTemplate.render("{{.Name.Length}}", Self.network) }
     }
 
+    /// docker's inspect (Go's missingkey=error): the error names the node and Go's position of
+    /// it, `:LINE:COL:` with COL the byte offset in its line; a path's position is its second
+    /// part's. Each expected line is what docker 28 printed for the same template.
+    @Test(arguments: [
+        ("{{.Bogus}}", ":1:2: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\""),
+        ("{{.IPAM.Bogus}}", ":1:7: executing \"\" at <.IPAM.Bogus>: map has no entry for key \"Bogus\""),
+        ("x {{json .Bogus}}", ":1:9: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\""),
+        ("{{ .Bogus }}", ":1:3: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\""),
+        ("a\nb {{.Bogus}}", ":2:4: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\""),
+        ("{{.Name.Foo}}", ":1:7: executing \"\" at <.Name.Foo>: can't evaluate field Foo in type interface {}"),
+        ("{{range .IPAM.Config}}{{.Bogus}}{{end}}", ":1:24: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\""),
+        ("{{if .Internal}}{{else if .Bogus}}{{end}}", ":1:26: executing \"\" at <.Bogus>: map has no entry for key \"Bogus\""),
+        ("{{$x := .Labels}}{{$x.Bogus}}", ":1:21: executing \"\" at <$x.Bogus>: map has no entry for key \"Bogus\""),
+    ])
+    func strictErrorsNameTheNodeAndItsPosition(_ template: String, _ expected: String) {
+        var t = GoTemplate(template)
+        t.missingKeyIsError = true
+        #expect(throws: CNCError(.invalidArgument, "template parsing error: template: " + expected)) { try t.render(json: Self.network) }
+    }
+
     @Test func tableHeaders() {
         #expect(GoTemplate("table {{.ID}}\\t{{.Names}}\\t{{.RunningFor}}").header(ContainerList.headers) == "CONTAINER ID\tNAMES\tCREATED")
         #expect(GoTemplate("table {{.Repository}}\\t{{.ID}}").header() == "REPOSITORY\tIMAGE ID")

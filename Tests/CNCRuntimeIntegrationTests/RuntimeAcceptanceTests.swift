@@ -43,10 +43,11 @@ import Testing
         ]
         for (command, status) in commands {
             #expect(try h.run(["--rm", "--network", "none"], command).status == status, "run \(command)")
-            // create + start -a: the same statuses.
+            // create + start -a: the workload's status; a start that fails (126/127 for run) is
+            // docker's start error, exit 1.
             let id = try h.cnc(["create", "--network", "none", "--rootfs", CNCHarness.rootfs, "busybox"] + command).out
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(try h.cnc(["start", "-a", id]).status == status, "start -a \(command)")
+            #expect(try h.cnc(["start", "-a", id]).status == (status >= 126 ? 1 : status), "start -a \(command)")
             try h.cnc(["rm", "-f", id])
         }
         let own: [[String]] = [["--memory", "12zz"], ["--foo"], ["--pull", "sometimes"], ["--network", "nosuchnet"], ["--cpus", "x"]]

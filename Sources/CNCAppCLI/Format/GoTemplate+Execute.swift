@@ -8,10 +8,13 @@ extension GoTemplate {
         var variables: [[String: JSONValue]]
         /// Go's `missingkey=error` (GoTemplate.missingKeyIsError).
         var strict = false
+        /// The template's text, for the `:LINE:COL:` of an execution error.
+        var source = ""
 
-        init(root: JSONValue, strict: Bool = false) {
+        init(root: JSONValue, strict: Bool = false, source: String = "") {
             variables = [["$": root]]
             self.strict = strict
+            self.source = source
         }
 
         mutating func run(_ nodes: [Node], dot: JSONValue, into out: inout String) throws {
@@ -87,16 +90,30 @@ extension GoTemplate {
         mutating func value(_ term: Term, dot: JSONValue) throws -> JSONValue? {
             switch term {
             case .literal(let v): return v
-            case .field(let path): return try GoTemplate.lookup(path, in: dot, strict: strict)
-            case .variable(let name, let path):
+            case .field(let path, let at):
+                return try located(at, path.isEmpty ? "." : path.map { "." + $0 }.joined()) { try GoTemplate.lookup(path, in: dot, strict: strict) }
+            case .variable(let name, let path, let at):
                 guard let v = variables.reversed().first(where: { $0[name] != nil })?[name] else {
                     throw CNCError(.invalidArgument, "template: undefined variable \"\(name)\"")
                 }
-                return try GoTemplate.lookup(path, in: v, strict: strict)
+                return try located(at, name + path.map { "." + $0 }.joined()) { try GoTemplate.lookup(path, in: v, strict: strict) }
             case .pipeline(let p, let path):
                 let v = try evaluate(p, dot: dot)
-                return path.isEmpty ? v : try GoTemplate.lookup(path, in: v ?? .null)
+                do { return path.isEmpty ? v : try GoTemplate.lookup(path, in: v ?? .null) } catch let f as ExecFailure { throw CNCError(.invalidArgument, "template: \(f.message)") }
             case .function(let name): return try GoTemplate.function(name, [])
+            }
+        }
+
+        /// Go's execution error of the node `node` at byte `at`: `template: :LINE:COL: executing
+        /// "" at <NODE>: MESSAGE` (COL counts bytes from 0 in its line), behind docker's
+        /// "template parsing error: " in inspect's strict mode.
+        func located(_ at: Int, _ node: String, _ body: () throws -> JSONValue?) throws -> JSONValue? {
+            do { return try body() } catch let f as ExecFailure {
+                let before = source.utf8.prefix(max(0, at))
+                let line = 1 + before.filter { $0 == 10 }.count
+                let column = before.count - (before.lastIndex(of: 10).map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0)
+                let message = "template: :\(line):\(column): executing \"\" at <\(node)>: \(f.message)"
+                throw CNCError(.invalidArgument, strict ? "template parsing error: " + message : message)
             }
         }
 
@@ -113,6 +130,9 @@ extension GoTemplate {
         }
     }
 
+    /// An execution error in Go's words, before Scope.located adds where it happened.
+    struct ExecFailure: Error { let message: String }
+
     /// Follows field names from `value`: exact names first, else case-insensitively (docker's
     /// documents are Go structs, whose fields the templates name in any case). A missing key of
     /// a map is "no value" (`strict`: an error in Go's words, as docker's inspect has it); a
@@ -123,14 +143,13 @@ extension GoTemplate {
             switch v {
             case .object(let o)?:
                 v = o[key] ?? o.first(where: { $0.key.lowercased() == key.lowercased() })?.value
-                if v == nil && strict {
-                    let node = path.map { "." + $0 }.joined()
-                    throw CNCError(.invalidArgument, "template parsing error: template: executing \"\" at <\(node)>: map has no entry for key \"\(key)\"")
-                }
+                if v == nil && strict { throw ExecFailure(message: "map has no entry for key \"\(key)\"") }
             case nil, .null?:
                 return nil
             default:
-                throw CNCError(.invalidArgument, "template: can't evaluate field \(key) in type \(typeName(v))")
+                // docker's inspect runs strict templates over the raw JSON, whose values are
+                // all Go's `interface {}`.
+                throw ExecFailure(message: "can't evaluate field \(key) in type \(strict ? "interface {}" : typeName(v))")
             }
         }
         return v

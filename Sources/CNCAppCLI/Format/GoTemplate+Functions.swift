@@ -2,6 +2,10 @@ import CNCCore
 import Foundation
 
 extension GoTemplate {
+    /// The names `function` knows: a template naming another one does not parse (Go's rule).
+    static let functionNames: Set<String> = ["json", "upper", "lower", "title", "join", "split", "pad", "truncate", "len", "index",
+                                             "print", "println", "printf", "not", "and", "or", "eq", "ne", "lt", "le", "gt", "ge"]
+
     /// Go's template builtins and the functions docker's CLI adds.
     static func function(_ name: String, _ args: [JSONValue?]) throws -> JSONValue? {
         func need(_ n: Int) throws {

@@ -3,9 +3,11 @@ import CNCCore
 extension GoTemplate {
     /// One argument of a command: a field path from dot (`.A.B`, `.` is dot itself), a variable
     /// with an optional path (`$`, `$v.A`), a literal, a function name, or a parenthesised pipeline.
+    /// Fields and variables keep Go's position of their node (`at`: a byte offset in the
+    /// template), which execution errors name as `:LINE:COL:`.
     indirect enum Term: Equatable {
-        case field([String])
-        case variable(String, [String])
+        case field([String], at: Int)
+        case variable(String, [String], at: Int)
         case literal(JSONValue)
         case function(String)
         case pipeline(Pipeline, [String])
@@ -28,9 +30,12 @@ extension GoTemplate {
 
     /// Turns the text into nodes, reporting Go's parse errors.
     struct Parser {
-        enum Token { case text(String), action(String) }
+        /// An action's text comes with the byte offset where it begins in the template.
+        enum Token { case text(String), action(String, at: Int) }
         var tokens: [Token] = []
         var position = 0
+        /// Where the last `{{else ...}}` parseList returned begins.
+        var elseAt = 0
 
         init(_ text: String) { tokens = Self.lex(text) }
 
@@ -45,7 +50,7 @@ extension GoTemplate {
                 var inner = rest[open.upperBound...]
                 guard let close = Self.closing(inner) else {
                     tokens.append(.text(before))
-                    tokens.append(.action("\u{0}unclosed"))
+                    tokens.append(.action("\u{0}unclosed", at: 0))
                     return tokens
                 }
                 var body = inner[..<close.lowerBound]
@@ -53,7 +58,8 @@ extension GoTemplate {
                 trimNext = body.hasSuffix(" -")
                 if trimNext { body = body.dropLast() }
                 if !before.isEmpty { tokens.append(.text(before)) }
-                tokens.append(.action(String(body).trimmingSpaces))
+                let start = body.drop { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }.startIndex
+                tokens.append(.action(String(body).trimmingSpaces, at: text.utf8.distance(from: text.startIndex, to: start)))
                 inner = inner[close.upperBound...]
                 rest = inner
             }
@@ -90,18 +96,18 @@ extension GoTemplate {
                 position += 1
                 switch token {
                 case .text(let t): nodes.append(.text(t))
-                case .action(let a):
+                case .action(let a, let at):
                     if a == "\u{0}unclosed" { throw GoTemplate.error(":1: unclosed action") }
                     if a.hasPrefix("/*") { continue }
                     let word = a.prefix { !$0.isWhitespace }
                     switch word {
                     case "end": return (nodes, "end")
-                    case "else": return (nodes, a)
+                    case "else": elseAt = at; return (nodes, a)
                     case "range", "if", "with":
-                        let pipe = try Self.pipeline(String(a.dropFirst(word.count)), keyword: String(word))
+                        let pipe = try Self.pipeline(String(a.dropFirst(word.count)), keyword: String(word), at: at + word.utf8.count)
                         nodes.append(try block(String(word), pipe))
                     default:
-                        nodes.append(.action(try Self.pipeline(a, keyword: nil)))
+                        nodes.append(.action(try Self.pipeline(a, keyword: nil, at: at)))
                     }
                 }
             }
@@ -122,7 +128,8 @@ extension GoTemplate {
                 } else if rest.hasPrefix("if ") || rest.hasPrefix("with ") {
                     // `else if X` is `else` + a nested `if X ... end` sharing this block's end.
                     let inner = String(rest.prefix { !$0.isWhitespace })
-                    otherwise = [try block(inner, try Self.pipeline(String(rest.dropFirst(inner.count)), keyword: inner))]
+                    let at = elseAt + end.utf8.count - rest.utf8.count + inner.utf8.count
+                    otherwise = [try block(inner, try Self.pipeline(String(rest.dropFirst(inner.count)), keyword: inner, at: at))]
                 } else {
                     throw GoTemplate.error(":1: unexpected \"\(rest)\" in else")
                 }
@@ -134,23 +141,23 @@ extension GoTemplate {
             }
         }
 
-        /// `[$a[, $b] :=] cmd [| cmd ...]`.
-        static func pipeline(_ text: String, keyword: String?) throws -> Pipeline {
+        /// `[$a[, $b] :=] cmd [| cmd ...]`; `at`: the byte offset of `text` in the template.
+        static func pipeline(_ text: String, keyword: String?, at base: Int) throws -> Pipeline {
             var words = try words(text)
             var pipe = Pipeline()
-            if let assign = words.firstIndex(of: ":=") {
-                pipe.declare = words[..<assign].map { $0.hasSuffix(",") ? String($0.dropLast()) : $0 }.filter { !$0.isEmpty }
+            if let assign = words.firstIndex(where: { $0.text == ":=" }) {
+                pipe.declare = words[..<assign].map { $0.text.hasSuffix(",") ? String($0.text.dropLast()) : $0.text }.filter { !$0.isEmpty }
                 guard pipe.declare.allSatisfy({ $0.hasPrefix("$") }) else { throw GoTemplate.error(":1: bad variable declaration in \(text)") }
                 words = Array(words[(assign + 1)...])
             }
             var command: [Term] = []
-            for w in words {
+            for (w, offset) in words {
                 if w == "|" {
                     guard !command.isEmpty else { throw GoTemplate.error(":1: missing command in pipeline") }
                     pipe.commands.append(command)
                     command = []
                 } else {
-                    command.append(try term(w))
+                    command.append(try term(w, at: base + offset))
                 }
             }
             guard !command.isEmpty else { throw GoTemplate.error(":1: missing value for \(keyword ?? "command")") }
@@ -158,28 +165,34 @@ extension GoTemplate {
             return pipe
         }
 
-        static func term(_ w: String) throws -> Term {
+        /// The term `w`, which begins at byte `at` of the template. A field or variable with a
+        /// path has the position Go gives its chain: that of its second part (`.B` of `.A.B`).
+        static func term(_ w: String, at: Int) throws -> Term {
             if w.hasPrefix("("), let close = w.lastIndex(of: ")") {
                 // `(pipeline)` or `(pipeline).Field.Path`.
                 let path = w[w.index(after: close)...]
                 guard path.isEmpty || path.hasPrefix(".") else { throw GoTemplate.error(":1: bad character in \"\(w)\"") }
-                return .pipeline(try pipeline(String(w[w.index(after: w.startIndex)..<close]), keyword: nil), path.split(separator: ".").map(String.init))
+                return .pipeline(try pipeline(String(w[w.index(after: w.startIndex)..<close]), keyword: nil, at: at + 1), path.split(separator: ".").map(String.init))
             }
             if w.hasPrefix("\"") || w.hasPrefix("`") {
                 guard w.count >= 2, w.last == w.first else { throw GoTemplate.error(":1: unterminated quoted string") }
                 return .literal(.string(unquote(String(w.dropFirst().dropLast()))))
             }
-            if w == "." { return .field([]) }
-            if w.hasPrefix(".") { return .field(w.dropFirst().split(separator: ".").map(String.init)) }
+            if w == "." { return .field([], at: at) }
+            if w.hasPrefix(".") {
+                let path = w.dropFirst().split(separator: ".").map(String.init)
+                return .field(path, at: path.count > 1 ? at + 1 + path[0].utf8.count : at)
+            }
             if w.hasPrefix("$") {
                 let parts = w.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-                return .variable(parts[0], Array(parts.dropFirst()))
+                return .variable(parts[0], Array(parts.dropFirst()), at: parts.count > 1 ? at + parts[0].utf8.count : at)
             }
             if w == "true" || w == "false" { return .literal(.bool(w == "true")) }
             if w == "nil" { return .literal(.null) }
             if let i = Int64(w) { return .literal(.int(i)) }
             if let d = Double(w) { return .literal(.double(d)) }
             guard w.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw GoTemplate.error(":1: bad character in \"\(w)\"") }
+            guard GoTemplate.functionNames.contains(w) else { throw GoTemplate.error(":1: function \"\(w)\" not defined") }
             return .function(w)
         }
 
@@ -195,15 +208,18 @@ extension GoTemplate {
             return out
         }
 
-        /// Words of an action: quoted strings and parenthesised groups stay whole, `|` and
-        /// `:=` stand alone.
-        static func words(_ s: String) throws -> [String] {
-            var words: [String] = []
+        /// Words of an action, each with its byte offset in `s`: quoted strings and
+        /// parenthesised groups stay whole, `|` and `:=` stand alone.
+        static func words(_ s: String) throws -> [(text: String, offset: Int)] {
+            var words: [(text: String, offset: Int)] = []
             var cur = ""
+            var start = 0, offset = 0
             var depth = 0
             var quote: Character?
-            func flush() { if !cur.isEmpty { words.append(cur); cur = "" } }
+            func flush() { if !cur.isEmpty { words.append((cur, start)); cur = "" } }
             for c in s {
+                defer { offset += c.utf8.count }
+                if cur.isEmpty { start = offset }
                 if let q = quote {
                     cur.append(c)
                     if c == q && !(q == "\"" && cur.hasSuffix("\\\"") && !cur.hasSuffix("\\\\\"")) { quote = nil }
@@ -216,7 +232,7 @@ extension GoTemplate {
                     depth -= 1
                     guard depth >= 0 else { throw GoTemplate.error(":1: unexpected right paren") }
                     cur.append(c)
-                case "|" where depth == 0: flush(); words.append("|")
+                case "|" where depth == 0: flush(); words.append(("|", offset))
                 case let w where (w == " " || w == "\t" || w == "\n") && depth == 0: flush()
                 default: cur.append(c)
                 }

@@ -35,7 +35,7 @@ public struct GoTemplate {
     public func render(json: JSONValue) throws -> String {
         var parser = Parser(text)
         let nodes = try parser.parse()
-        var scope = Scope(root: json, strict: missingKeyIsError)
+        var scope = Scope(root: json, strict: missingKeyIsError, source: text)
         var out = ""
         try scope.run(nodes, dot: json, into: &out)
         return out

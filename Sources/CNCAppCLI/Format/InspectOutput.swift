@@ -8,9 +8,7 @@ import CNCSystem
 /// printed, and the command exits 1.
 public enum InspectOutput {
     public static func emit(_ refs: [String], format: String?, document: (String) throws -> JSONValue) throws {
-        var template = format.flatMap { $0 == "json" || $0.isEmpty ? nil : GoTemplate($0) }
-        template?.missingKeyIsError = true
-        try template?.validate()
+        let template = try template(format)
         var docs: [JSONValue] = []
         var errors: [String] = []
         for ref in refs {
@@ -26,6 +24,20 @@ public enum InspectOutput {
             writeStderr(errors.map { "Error: \($0)\n" }.joined())
             throw ExitCode(1)
         }
+    }
+
+    /// The template of inspect's `--format` (none for `json` or empty): Go's missingkey=error,
+    /// checked before any document is read. A template that does not parse exits 64, as docker's
+    /// inspect does; one that fails on a document exits 1.
+    public static func template(_ format: String?) throws -> GoTemplate? {
+        guard let format, format != "json", !format.isEmpty else { return nil }
+        var template = GoTemplate(format)
+        template.missingKeyIsError = true
+        do { try template.validate() } catch let e as CNCError {
+            writeStderr("Error: \(e.description)\n")
+            throw ExitCode(64)
+        }
+        return template
     }
 }
 

@@ -7,7 +7,11 @@ import CNCRuntime
 import CNCStart
 import CNCSystem
 
-/// Runs `body` for each container reference, printing it on success (Docker's output).
+/// A failure `body` of forEachContainer has already reported on stderr.
+struct ReportedFailure: Error {}
+
+/// Runs `body` for each container reference, printing it on success (Docker's output); each
+/// failure is an error line, the others go on, and the command exits 1 if any failed.
 func forEachContainer(_ refs: [String], printRef: Bool = true, _ body: (String) throws -> Void) throws {
     var failed = false
     for ref in refs {
@@ -16,6 +20,8 @@ func forEachContainer(_ refs: [String], printRef: Bool = true, _ body: (String) 
             if printRef { print(ref) }
         } catch let e as CNCError {
             writeStderr("Error: \(e.description)\n")
+            failed = true
+        } catch is ReportedFailure {
             failed = true
         }
     }
@@ -61,7 +67,8 @@ struct ContainerRestart: ParsableCommand {
         try forEachContainer(containers) { ref in
             try r.stop(ref, timeout: time, onGraceWait: { writeStderr($0 + "\n") })
             let c = try r.container(ref)
-            _ = try ContainerLaunch.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty)
+            // A start that fails (reported by startAndFollow) fails the restart, as docker's.
+            if try ContainerLaunch.startAndFollow(r, c.config, detach: true, interactive: false, tty: c.config.tty) != 0 { throw ReportedFailure() }
             r.record("restart", c.config)
         }
     }

@@ -80,20 +80,29 @@ struct ContainerStart: ParsableCommand {
         let keys = try reportingErrors { try detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence }
         var failed: [String] = []
         let refs = all ? try Self.matching(runtime.list().filter { !$0.state.isActive }, filter).map(\.config.name) : containers
+        // docker's CLI: one container at a time when attached; an error ends it (exit 1).
+        if attach && refs.count > 1 {
+            writeStderr("Error: you cannot start and attach multiple containers at once\n")
+            throw ExitCode(1)
+        }
         for ref in refs {
             do {
                 let c = try runtime.container(ref)
                 if c.state.isActive { print(ref); continue }
+                // A start that fails is reported by startAndFollow; docker's `start -a` then
+                // exits 1 (not run's 126/127), and a start of several sums the failures up.
                 if attach {
                     throw ExitCode(try ContainerLaunch.startAndFollow(runtime, c.config, detach: false, interactive: interactive, tty: c.config.tty,
-                                                                      detachKeys: keys))
+                                                                      detachKeys: keys, startFailureStatus: 1))
                 }
-                _ = try ContainerLaunch.startAndFollow(runtime, c.config, detach: true, interactive: false, tty: c.config.tty)
-                let after = try runtime.container(ref)
-                if !after.state.isActive && after.state.exitCode >= 125 { failed.append(ref); continue }
+                if try ContainerLaunch.startAndFollow(runtime, c.config, detach: true, interactive: false, tty: c.config.tty) != 0 {
+                    failed.append(ref)
+                    continue
+                }
                 print(ref)
             } catch let e as CNCError {
                 writeStderr("Error: \(e.description)\n")
+                if attach { throw ExitCode(1) }
                 failed.append(ref)
             }
         }

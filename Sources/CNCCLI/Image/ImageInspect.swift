@@ -52,6 +52,7 @@ struct ImageInspect: ParsableCommand {
     }
 
     func run() throws {
+        let template = try InspectOutput.template(format)
         let store = try global.imageStore()
         var views: [Inspect] = []
         var missing: [String] = []
@@ -60,10 +61,8 @@ struct ImageInspect: ParsableCommand {
                 missing.append(name)
             }
         }
-        if let format {
-            var t = GoTemplate(format)
-            t.missingKeyIsError = true
-            for v in views { print(try t.render(v)) }
+        if let template {
+            for v in views { print(try template.render(v)) }
         } else {
             print(try CanonicalJSON.string(views, pretty: true), terminator: "")
         }
