@@ -57,6 +57,25 @@ import Testing
         #expect(throws: CNCError.self) { try GoTemplate.render(template, Self.network) }
     }
 
+    /// Go's parse errors, found before any data is read (docker's inspect: exit 64): an unknown
+    /// function, a variable used outside the block that declares it.
+    @Test(arguments: [
+        ("{{nofunc .}}", "function \"nofunc\" not defined"),
+        ("{{if .Internal}}{{nofunc .}}{{end}}", "function \"nofunc\" not defined"),
+        ("{{$x.A}}", "undefined variable \"$x\""),
+        ("{{range $i, $c := .IPAM.Config}}{{end}}{{$c}}", "undefined variable \"$c\""),
+        ("{{with $l := .Labels}}{{$x := 1}}{{end}}{{$x}}", "undefined variable \"$x\""),
+        ("{{len (index $y 0)}}", "undefined variable \"$y\""),
+    ])
+    func parseErrorsBeforeAnyData(_ template: String, _ message: String) {
+        #expect(throws: CNCError(.invalidArgument, "template parsing error: template: :1: " + message)) { try GoTemplate(template).validate() }
+    }
+
+    @Test func variablesInTheirScope() throws {
+        #expect(try GoTemplate.render("{{$n := .Name}}{{if .Size}}{{$m := $n}}{{$m}}{{end}}{{$n}}", Self.network) == "appapp")
+        #expect(try GoTemplate.render("{{range $i, $c := .IPAM.Config}}{{$i}}{{else}}{{end}}{{with $s := .Size}}{{$s}}{{end}}", Self.network) == "0142")
+    }
+
     @Test func fieldOfAStringIsAnError() {
         #expect(throws: CNCError.self) { try GoTemplate.render("{{.Name.Length}}", Self.network) }
     }

@@ -85,7 +85,39 @@ extension GoTemplate {
         mutating func parse() throws -> [Node] {
             let (nodes, end) = try parseList()
             if let end { throw GoTemplate.error(":1: unexpected {{\(end)}}") }
+            var variables = ["$"]
+            try Self.checkVariables(nodes, &variables)
             return nodes
+        }
+
+        /// Go's parse-time rule: a variable is used only where it is declared: from its `:=` to
+        /// the `end` of the block it is in (a range/with/if's own variables: through its end).
+        static func checkVariables(_ nodes: [Node], _ variables: inout [String]) throws {
+            func check(_ pipe: Pipeline) throws {
+                for term in pipe.commands.joined() {
+                    switch term {
+                    case .variable(let name, _, _):
+                        guard variables.contains(name) else { throw GoTemplate.error(":1: undefined variable \"\(name)\"") }
+                    case .pipeline(let inner, _): try check(inner)
+                    default: break
+                    }
+                }
+            }
+            for node in nodes {
+                switch node {
+                case .text: break
+                case .action(let pipe):
+                    variables += pipe.declare
+                    try check(pipe)
+                case .range(let pipe, let body, let otherwise), .when(let pipe, let body, let otherwise), .with(let pipe, let body, let otherwise):
+                    let outer = variables.count
+                    variables += pipe.declare
+                    try check(pipe)
+                    try checkVariables(body, &variables)
+                    try checkVariables(otherwise, &variables)
+                    variables.removeLast(variables.count - outer)
+                }
+            }
         }
 
         /// Nodes up to an `end`/`else` (returned) or the end of input (nil).
