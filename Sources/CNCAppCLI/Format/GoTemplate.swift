@@ -5,7 +5,7 @@ import Foundation
 /// (`{{.A.B}}`, `{{.}}`, `{{$}}`, `{{$v.A}}`), pipelines (`{{.Name | upper}}`), actions
 /// `range` (with `$i, $e :=` / `$k, $v :=`), `if`/`else if`/`else`, `with`, `end`, trim
 /// markers (`{{-`, `-}}`), Go's functions (`index`, `len`, `print(f/ln)`, `eq`..., `and`, `or`,
-/// `not`, `slice`) and docker's (`json`, `upper`, `lower`, `title`, `join`, `split`, `pad`,
+/// `not`; no `slice` yet) and docker's (`json`, `upper`, `lower`, `title`, `join`, `split`, `pad`,
 /// `truncate`), text around them, `\t`/`\n` escapes, and a `table` prefix that adds a header.
 public struct GoTemplate {
     public let text: String
