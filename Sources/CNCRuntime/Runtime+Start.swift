@@ -220,6 +220,10 @@ extension Runtime {
             return try startDirect(c, io: io, hook: hook, ensureCgroups: prepared ? ensureCgroups : nil)
         }
         if prepared { try ensureCgroups() }
+        // After the cgroups are made: a migration holds cgroup_mutex through its grace period,
+        // which would stall their mkdirs (see StartPreparations). The grace period now overlaps
+        // the monitor's spawn and init's clone.
+        if primesAtStart && Host.environment("CNC_NO_PRIME") == nil { MigrationPrimer.prime(layout: layout) }
         addEventSettings(c.config, to: &conf)
         if c.config.autoRemove {
             // Detached (`run -d --rm`): the monitor removes it at the end; attached with a
@@ -287,6 +291,7 @@ extension Runtime {
         }
         while let line = reader.next() {
             if line.hasPrefix("created "), let pid = Int32(line.dropFirst(8)), let release = hookWrite.take() {
+                Trace.mark("start: init created")
                 // Closed after the go-ahead byte, or unwritten on an error (init then gives up).
                 if cgroupHook {
                     do { try cgroups.addProcess(pid, to: cg) } catch { throw CNCError.failed("join", "container \(c.config.name) to its cgroup", cause: error) }
@@ -300,6 +305,7 @@ extension Runtime {
                 do { try FD.writeToChild(release.raw, [1]) } catch { throw undone(error) }
                 release.close()
             } else if line.hasPrefix("pid "), let pid = Int32(line.dropFirst(4)) {
+                Trace.mark("start: workload running")
                 record("start", c.config)
                 return StartedContainer(id: id, pid: pid, status: consume status.read, monitorPid: monitorPid)
             } else if line.hasPrefix("fail ") {

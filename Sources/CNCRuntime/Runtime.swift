@@ -32,6 +32,12 @@ public struct Runtime: Sendable {
     /// create(startsNext:) warms the cgroup migration lock once the cgroups are made; false
     /// when the caller warmed it already (the start path does so first thing).
     public var primesMigration = true
+    /// `start` warms the cgroup migration lock (MigrationPrimer) once the container's cgroups
+    /// exist, so the monitor's move of init into them finds it warm instead of waiting out an
+    /// RCU grace period (~10 ms, more under load) on the start path. For callers that start
+    /// containers without having warmed it (cncapply's RuntimeBackend); `cnc start` and `run`
+    /// warm it themselves. CNC_NO_PRIME=1 turns it off.
+    public var primesAtStart = false
 
     /// All persistent state (images, containers, state.db, networks) unless told otherwise.
     public static let defaultStateRoot = "/var/lib/cnc"

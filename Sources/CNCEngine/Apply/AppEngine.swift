@@ -229,9 +229,12 @@ public final class AppEngine: Sendable {
             origin: request.origin),
             keep: request.keepRevisions)
         try await state.recordApp(project: project, specFiles: request.specFiles, workingDirectory: request.workingDirectory, now: now)
+        Trace.mark("apply: revision recorded")
         let state = self.state
         let executor = Executor(backend: backend, options: executorOptions, progress: progress)
-        let report = await executor.run(plan) { event in
+        // A replacement's stop no longer waits for the kernel to take the old container's host
+        // veth away before the new container is made: the wait happens once, at the end.
+        let report = try await backend.batchingNetworkReleases { await executor.run(plan) { event in
             switch event {
             case .created(let id, let s, let replica, let name):
                 try await state.upsertContainer(ContainerRecord(
@@ -246,7 +249,8 @@ public final class AppEngine: Sendable {
                     try await state.upsertContainer(r)
                 }
             }
-        }
+        } }
+        Trace.mark("apply: plan executed")
         try await state.setOutcome(project: project, number: revision, report.succeeded ? .succeeded : .failed)
         try await state.addEvent(project: project, kind: report.succeeded ? "applied" : "failed",
                                  message: "revision \(revision): \(plan.actions.count) actions" + (report.failure.map { ": \($0.description)" } ?? ""),

@@ -45,7 +45,7 @@ public protocol ContainerBackend: Sendable {
     /// True when a host socket holds `port` (binding it fails). Changes nothing.
     func hostPortHeld(_ port: PublishedPort) async -> Bool
 
-    /// Runs `body` (a down's removals) with the network releases of its
+    /// Runs `body` (a down's removals, an apply's plan) with the network releases of its
     /// stops and removals batched: what each would wait for alone (the kernel taking a dead
     /// container's host veth away) is waited for once, when `body` ends.
     func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T

@@ -35,6 +35,9 @@ public final class RuntimeBackend: ContainerBackend {
         self.blocking = blocking
         self.listing = listing
         self.sweepGrace = holdsRootLock ? 0 : 5_000_000_000
+        // The apply's starts warm the cgroup migration lock themselves (nobody did before them).
+        var runtime = runtime
+        runtime.primesAtStart = true
         self.runtime = runtime
         self.images = images
         self.stateRoot = config.stateRoot
@@ -157,11 +160,13 @@ public final class RuntimeBackend: ContainerBackend {
         } catch let e as CNCError where e.code == .notFound {
             throw CNCError(.notFound, "image \(ref.familiar) for service \(service.name) is not in the local store", cause: e.description)
         }
+        Trace.mark("create: begins")
         let defaults = try ContainerEngine.defaults(of: resolved, in: images, reference: ref.description)
         var config = try ServiceContainerFactory.config(
             project: project, serviceName: service.name, service: spec, image: defaults, imageText: Self.shown(ref),
             name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", volumeNames: service.volumeSources ?? [:], environment: environment)
+        Trace.mark("create: config composed")
         config = try runtime.create(config, sealed: try ServiceContainerFactory.sealed(spec))
         return config.id.rawValue
     }
@@ -171,6 +176,7 @@ public final class RuntimeBackend: ContainerBackend {
         let cid = try ContainerID(id)
         let runtime = self.runtime
         try await blocking.run { try runtime.start(cid).detach() }
+        Trace.mark("start: returned")
     }
 
     public func stop(id: String, timeout: CNCDuration?) async throws {
