@@ -105,6 +105,10 @@ enum BuildResultRecord {
               (try? Builder.sha256(manifest)) == record.manifest else { return nil }
         Trace.mark("build: result record holds")
         for step in record.steps { cache.used(step.key) }
+        let recordFile = directory(store.paths.stateRoot) + "/" + name
+        let blobs = record.layers.map(\.digest) + [configDigest, record.manifest]
+        progress.replay = .init(kept: [recordFile] + record.steps.map { cache.path($0.key) } + blobs.map { store.paths.blob($0) },
+                                touched: record.steps.map { cache.path($0.key) })
         var shown: [Int: BuildProgress.Step] = [:]
         for e in record.events {
             switch e.kind {
