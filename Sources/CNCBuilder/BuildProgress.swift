@@ -24,8 +24,11 @@ public final class BuildProgress: @unchecked Sendable {
 
     /// What the build relied on when it replayed its BuildResultRecord (nil: it did not).
     public struct Replay: Sendable {
-        /// Files whose device, inode and size it relied on: the record, blobs, cache entries.
-        public var kept: [String]
+        /// The record and the cache entries it read, with their device, inode and size as
+        /// they were just before (FileSystem.inodeIdentity: files only ever replaced whole).
+        public var read: [(path: String, identity: String)]
+        /// The blobs it relied on (content-addressed: being there is what counts).
+        public var blobs: [String]
         /// The cache entries it touched.
         public var touched: [String]
     }

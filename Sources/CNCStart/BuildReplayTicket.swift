@@ -77,8 +77,8 @@ public enum BuildReplayTicket {
 
     /// What a replay did, for the ticket (cnc-cli) and from it (the front).
     public struct Ticket {
-        /// Files whose device, inode and size must hold.
-        public var kept: [String] = []
+        /// Files whose device, inode and size must hold, with them (nil: as they are when saved).
+        public var kept: [(path: String, identity: String?)] = []
         /// Cache entries the replay touched.
         public var touched: [String] = []
         /// Image events logged: (action, id, name).
@@ -107,21 +107,17 @@ public enum BuildReplayTicket {
         return h.finalize().description + " \(walked.entries)"
     }
 
-    static func fileIdentity(_ path: String) -> String? {
-        guard let full = FileSystem.identity(path) else { return nil }
-        return full.split(separator: ":").prefix(3).joined(separator: ":")
-    }
-
-    /// Writes the ticket of `invocation` after a replay; `started`: when cnc-cli started (ns).
-    /// Failures only cost the shortcut.
-    public static func save(_ t: Ticket, invocation: BuildInvocation, stateRoot: String, started: Int64) {
+    /// Writes the ticket of `invocation` after a replay; `started`: when cnc-cli started (ns);
+    /// `index`: index.json's identity before the replay (a replay that moved a tag leaves the
+    /// ticket to the next one). Failures only cost the shortcut.
+    public static func save(_ t: Ticket, invocation: BuildInvocation, stateRoot: String, started: Int64, index before: String?) {
         guard environmentAllows, let cwd = try? FileSystem.currentDirectory(),
-              let index = FileSystem.identity(ImageStorePaths(stateRoot: stateRoot).index),
+              let index = FileSystem.identity(ImageStorePaths(stateRoot: stateRoot).index), index == before,
               let signature = signature(invocation.context, changedSince: started) else { return }
         let key = invocation.key(cwd: cwd)
         var items = [version, String(key.count)] + key + [signature, index, t.imageID, t.stdout, t.stderr]
-        for p in t.kept {
-            guard let id = fileIdentity(p) else { return }
+        for (p, identity) in t.kept {
+            guard let id = identity ?? FileSystem.inodeIdentity(p) else { return }
             items += ["keep", p, id]
         }
         for p in t.touched { items += ["touch", p] }
@@ -147,8 +143,8 @@ public enum BuildReplayTicket {
         while let kind = items.popFirst() {
             switch kind {
             case "keep":
-                guard let p = items.popFirst(), let id = items.popFirst(), fileIdentity(p) == id else { return nil }
-                t.kept.append(p)
+                guard let p = items.popFirst(), let id = items.popFirst(), FileSystem.inodeIdentity(p) == id else { return nil }
+                t.kept.append((p, id))
             case "touch":
                 guard let p = items.popFirst() else { return nil }
                 t.touched.append(p)

@@ -144,6 +144,7 @@ struct ImageBuild: ParsableCommand {
         let root = global.stateRoot
         let quietPull = mode == .quiet
         let store = try global.imageStore()
+        let indexBefore = FileSystem.identity(store.paths.index)
         let image = try Builder.run(request, store: store, runtime: runtime, progress: out, reportsInterrupt: true) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
@@ -156,13 +157,13 @@ struct ImageBuild: ParsableCommand {
         // A replay of the build result: the front may replay this very invocation next time.
         if let replay = out.replay, export == nil, let invocation = BuildReplayTicket.BuildInvocation(Array(Swift.CommandLine.arguments.dropFirst())) {
             var ticket = BuildReplayTicket.Ticket()
-            ticket.kept = replay.kept
+            ticket.kept = replay.read.map { ($0.path, $0.identity) } + replay.blobs.map { ($0, nil) }
             ticket.touched = replay.touched
             ticket.events = request.tags.map { ("tag", image.id.description, $0.familiar) }
             ticket.imageID = image.id.description
             ticket.stdout = mode == .quiet ? image.id.description + "\n" : ""
             ticket.stderr = stderrText
-            BuildReplayTicket.save(ticket, invocation: invocation, stateRoot: root, started: started)
+            BuildReplayTicket.save(ticket, invocation: invocation, stateRoot: root, started: started, index: indexBefore)
         }
     }
 
