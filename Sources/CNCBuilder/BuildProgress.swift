@@ -18,6 +18,26 @@ public final class BuildProgress: @unchecked Sendable {
         events.withLock { $0.append(.init(kind: kind, number: number, title: title)) }
     }
 
+    /// Everything written so far (what a replay prints, for BuildReplayTicket).
+    private let written = Mutex<[UInt8]>([])
+    public var writtenBytes: [UInt8] { written.withLock { $0 } }
+
+    /// What the build relied on when it replayed its BuildResultRecord (nil: it did not).
+    public struct Replay: Sendable {
+        /// The record and the cache entries it read, with their device, inode and size as
+        /// they were just before (FileSystem.inodeIdentity: files only ever replaced whole).
+        public var read: [(path: String, identity: String)]
+        /// The blobs it relied on (content-addressed: being there is what counts).
+        public var blobs: [String]
+        /// The cache entries it touched.
+        public var touched: [String]
+    }
+    private let replayFacts = Mutex<Replay?>(nil)
+    public internal(set) var replay: Replay? {
+        get { replayFacts.withLock { $0 } }
+        set { replayFacts.withLock { $0 = newValue } }
+    }
+
     public init(mode: Mode, fd: Int32 = 2) {
         self.mode = mode
         self.fd = fd
@@ -25,6 +45,7 @@ public final class BuildProgress: @unchecked Sendable {
 
     func write(_ text: String) {
         guard mode == .plain else { return }
+        written.withLock { $0 += Array(text.utf8) }
         try? FD.write(fd, Array(text.utf8))
     }
 

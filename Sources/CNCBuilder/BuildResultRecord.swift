@@ -85,8 +85,15 @@ enum BuildResultRecord {
     /// progress; nil (nothing done, nothing printed) when the build must run.
     static func replay(_ request: BuildRequest, store: ImageStore, progress: BuildProgress) throws -> ResolvedImage? {
         guard let context = try? BuildContext(root: request.context, ignore: request.ignore),
-              let name = name(request, context: context),
-              let bytes = try? FileSystem.readBytes(directory(store.paths.stateRoot) + "/" + name),
+              let name = name(request, context: context) else { return nil }
+        // What was read, and the identity it had just before (for the front's BuildReplayTicket).
+        var read: [(path: String, identity: String)] = []
+        func readBytes(_ path: String) -> [UInt8]? {
+            guard let identity = FileSystem.inodeIdentity(path), let bytes = try? FileSystem.readBytes(path) else { return nil }
+            read.append((path, identity))
+            return bytes
+        }
+        guard let bytes = readBytes(directory(store.paths.stateRoot) + "/" + name),
               let record = try? JSONDecoder().decode(Record.self, from: Data(bytes)) else { return nil }
         Trace.mark("build: result record read")
         guard signature(context) == record.signature else { return nil }
@@ -96,7 +103,7 @@ enum BuildResultRecord {
         }
         let cache = BuildCache(stateRoot: store.paths.stateRoot)
         for step in record.steps {
-            guard let now = try? FileSystem.readBytes(cache.path(step.key)), now.elementsEqual(step.entry.utf8) else { return nil }
+            guard let now = readBytes(cache.path(step.key)), now.elementsEqual(step.entry.utf8) else { return nil }
             if let layer = step.layer, !store.hasBlob(layer) { return nil }
         }
         guard let config = try? CanonicalJSON.encode(record.config),
@@ -105,6 +112,8 @@ enum BuildResultRecord {
               (try? Builder.sha256(manifest)) == record.manifest else { return nil }
         Trace.mark("build: result record holds")
         for step in record.steps { cache.used(step.key) }
+        let blobs = record.layers.map(\.digest) + [configDigest, record.manifest]
+        progress.replay = .init(read: read, blobs: blobs.map { store.paths.blob($0) }, touched: record.steps.map { cache.path($0.key) })
         var shown: [Int: BuildProgress.Step] = [:]
         for e in record.events {
             switch e.kind {

@@ -17,10 +17,7 @@ public enum ImageDefaultsCache {
     public static func load(stateRoot: String, reference: String) -> ImageDefaults? {
         let paths = ImageStorePaths(stateRoot: stateRoot)
         guard let stamp = FileSystem.identity(paths.index),
-              let bytes = try? FileSystem.readBytes(file(stateRoot: stateRoot, reference: reference)) else { return nil }
-        var items = bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-        guard items.last == "" else { return nil }
-        items.removeLast()
+              let items = NulFieldsFile.read(file(stateRoot: stateRoot, reference: reference)) else { return nil }
         guard items.count >= 4, items[0] == version, items[1] == stamp, items[2] == reference else { return nil }
         var d = ImageDefaults(reference: reference, id: items[3], lowerDirs: [], env: [], entrypoint: [], cmd: [], volumes: [], labels: [:])
         var i = 4
@@ -75,11 +72,6 @@ public enum ImageDefaultsCache {
         add("volume", d.volumes)
         add("port", d.exposedPorts)
         for (k, v) in d.labels.sorted(by: { $0.key < $1.key }) { items += ["label", k, v] }
-        guard !items.contains(where: { $0.utf8.contains(0) }) else { return }
-        var bytes: [UInt8] = []
-        for item in items { bytes += Array(item.utf8); bytes.append(0) }
-        let path = file(stateRoot: stateRoot, reference: reference)
-        try? FileSystem.createDirectory(FileSystem.directoryName(path), mode: 0o700)
-        try? FileSystem.writeReplacing(bytes, to: path, mode: 0o600)
+        NulFieldsFile.write(items, to: file(stateRoot: stateRoot, reference: reference))
     }
 }

@@ -14,7 +14,8 @@ import Logging
 /// side, and the bridge driver's netlink half (`network`; firewall changes, which a plain start
 /// on an existing bridge does not need, run in the `cnc-net nft` helper). It runs `run` /
 /// `create` when RunFlags.parseFast understands every argument and the image's layers are
-/// unpacked already (and, under the systemd driver, `update` of limits: UpdatePath); anything
+/// unpacked already (and, under the systemd driver, `update` of limits: UpdatePath; a no-change
+/// `cnc build` whose replay ticket holds: BuildPath); anything
 /// else (help, errors, a first unpack) goes to cnc-cli, which then
 /// behaves exactly as if it had been called directly.
 public enum StartPath {
@@ -48,6 +49,7 @@ public enum StartPath {
     static func attempt(_ original: [String], network: Network?) -> Outcome {
         let globals = LeadingGlobalOptions(original)
         if globals.missingValue == nil, globals.rest.first == "update", globals.value("--log-level") == nil { return UpdatePath.attempt(globals) }
+        if globals.missingValue == nil, globals.rest.first == "build" { return BuildPath.attempt(original) }
         guard globals.missingValue == nil, let verb = globals.rest.first, verb == "run" || verb == "create",
               var inv = RunFlags.parseFast(Array(globals.rest.dropFirst()), withDetach: verb == "run") else { return .declined }
         Rootless.enterIfUnprivileged()

@@ -9,6 +9,14 @@ extension FileSystem {
         guard lstat(path, &st) == 0 else { return nil }
         return "\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
     }
+
+    /// Device, inode and size of `path`: for a file only ever replaced whole (a temp file renamed
+    /// over it), equal strings mean the same bytes, whatever happened to its times. nil when missing.
+    public static func inodeIdentity(_ path: String) -> String? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return "\(st.st_dev):\(st.st_ino):\(st.st_size)"
+    }
 }
 
 extension FileSystem {

@@ -5,6 +5,7 @@ import CNCBuilder
 import CNCCore
 import CNCEngine
 import CNCImage
+import CNCStart
 import CNCSystem
 
 /// `cnc build`: docker build's interface over cnc's own builder (BuildKit's Dockerfile
@@ -77,6 +78,12 @@ struct ImageBuild: ParsableCommand {
     }
 
     private func build() throws {
+        let started = Processes.wallNanos()
+        var stderrText = ""
+        func warn(_ line: String) {
+            writeStderr(line)
+            stderrText += line
+        }
         var args: [String: String] = [:]
         for a in buildArg {
             let kv = a.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -98,8 +105,8 @@ struct ImageBuild: ParsableCommand {
         }
         let mode: BuildProgress.Mode = quiet || progress == "quiet" ? .quiet : .plain
         let out = BuildProgress(mode: mode)
-        for w in request.dockerfile.warnings { writeStderr("WARNING: \(request.dockerfile.path):\(w.line): \(w.message)\n") }
-        if mode == .plain { for f in findings { writeStderr("WARNING: \(f.description)\n") } }
+        for w in request.dockerfile.warnings { warn("WARNING: \(request.dockerfile.path):\(w.line): \(w.message)\n") }
+        if mode == .plain { for f in findings { warn("WARNING: \(f.description)\n") } }
         if let failure = request.checkDirectiveFailure(findings) { throw failure }
         request.tags = try tag.map { try ImageReference(parsing: $0) }
         request.noCache = noCache
@@ -137,14 +144,27 @@ struct ImageBuild: ParsableCommand {
         let root = global.stateRoot
         let quietPull = mode == .quiet
         let store = try global.imageStore()
+        let indexBefore = FileSystem.identity(store.paths.index)
         let image = try Builder.run(request, store: store, runtime: runtime, progress: out, reportsInterrupt: true) { ref in
             try RegistryPullProcess.pull(ref, stateRoot: root, options: quietPull ? ["--quiet"] : [], progress: quietPull ? nil : 2)
         }
-        if let unused = request.unconsumedArgsWarning { writeStderr(unused + "\n") }
+        stderrText += String(decoding: out.writtenBytes, as: UTF8.self)
+        if let unused = request.unconsumedArgsWarning { warn(unused + "\n") }
         for t in request.tags { global.recordImageEvent("tag", id: image.id.description, name: t.familiar) }
         if let iidfile { try FileSystem.writeAtomically(image.id.description, to: iidfile) }
         if let export { try export.write(image, names: exportNames, store: store) }
         if mode == .quiet, export?.dest != "-" { print(image.id.description) }
+        // A replay of the build result: the front may replay this very invocation next time.
+        if let replay = out.replay, export == nil, let invocation = BuildReplayTicket.BuildInvocation(Array(Swift.CommandLine.arguments.dropFirst())) {
+            var ticket = BuildReplayTicket.Ticket()
+            ticket.kept = replay.read.map { ($0.path, $0.identity) } + replay.blobs.map { ($0, nil) }
+            ticket.touched = replay.touched
+            ticket.events = request.tags.map { ("tag", image.id.description, $0.familiar) }
+            ticket.imageID = image.id.description
+            ticket.stdout = mode == .quiet ? image.id.description + "\n" : ""
+            ticket.stderr = stderrText
+            BuildReplayTicket.save(ticket, invocation: invocation, stateRoot: root, started: started, index: indexBefore)
+        }
     }
 
     /// The Dockerfile: `-f -` from stdin, `-f PATH`, else CONTEXT/Dockerfile.
