@@ -55,6 +55,10 @@ import Testing
         let parsed = try app.apply(["-f", file], env: ["CNC_NO_FAST_PARSE": "1"])
         #expect(plain.stdout == full.stdout && plain.stderr.isEmpty && plain.status == 0)
         #expect(parsed.stdout == plain.stdout && parsed.stderr == plain.stderr && parsed.status == plain.status)
+        // A variable a shell or hyperfine changes at every run, which the spec does not read.
+        for offset in ["x", "xyz"] {
+            #expect(try Self.traced(app, file, env: ["HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET": offset, "SHLVL": offset]).1)
+        }
         // --dry-run and diff never take it.
         let dry = try app.apply(["-f", file, "--dry-run"], env: ["CNC_TRACE": "1"])
         #expect(!dry.stderr.contains("noop record"), "\(dry.stderr)")

@@ -14,8 +14,9 @@ import Crypto
 /// full path, which writes the record again (or removes it). One line per input, re-evaluated
 /// by `evaluate` at check time exactly as at record time:
 ///   - `X` the executable (/proc/self/exe's target and its stat), `B` the boot id, `E` a digest of
-///     the whole environment but CNC_TRACE (every variable interpolation or COMPOSE_*/CNC_* may
-///     read), `T` whether stdout/stderr are terminals;
+///     the whole environment (every variable interpolation or COMPOSE_*/CNC_* may read) but
+///     CNC_TRACE and the volatile variables no file the spec read names (OLDPWD, SHLVL,
+///     hyperfine's random one), `T` whether stdout/stderr are terminals;
 ///   - `S path` the (dev, ino, mode, size, mtime, ctime) of a file or directory, or its absence:
 ///     every path the spec loader read or looked for (SpecLoader.filesLookedAt: spec files,
 ///     includes, extends, .env, env_file...), the config/secret files, the default spec names in
@@ -53,11 +54,13 @@ enum NoopRecord {
         // As the full path would: wait for an apply that holds the root, then look.
         let lock = try RootLock(root: root, wait: true)
         defer { lock.close() }
+        // The process-wide inputs must be there, whatever else the record lists.
+        guard Set(lines.compactMap { $0.first }).isSuperset(of: ["X", "B", "E", "T"]) else { return false }
         for line in lines {
             guard let tab = line.firstIndex(of: "\t") else { return false }
             let kind = line[..<tab], rest = line[line.index(after: tab)...]
-            // S/P/R: "arg\tvalue"; X/B/E/T: "value".
-            if kind == "S" || kind == "M" || kind == "P" || kind == "R" {
+            // S/M/P/R/E: "arg\tvalue"; X/B/T: "value".
+            if kind == "S" || kind == "M" || kind == "P" || kind == "R" || kind == "E" {
                 guard let t2 = rest.firstIndex(of: "\t"), evaluate(String(kind), String(rest[..<t2])) == String(rest[rest.index(after: t2)...]) else { return false }
             } else {
                 guard evaluate(String(kind), "") == String(rest) else { return false }
@@ -68,17 +71,31 @@ enum NoopRecord {
         return true
     }
 
-    /// The record's lines and output; nil when it is not a record of this format.
+    /// The record's lines and output; nil when it is not a record of this format or its
+    /// checksum (the second line: sha256 of everything after it) does not match.
     static func parse(_ bytes: [UInt8]) -> (lines: [String], output: String)? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let marker = text.range(of: "\nO\t") else { return nil }
-        let head = text[..<marker.lowerBound].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard head.first == header, head.count > 1 else { return nil }
-        let tail = text[marker.upperBound...]
-        guard let nl = tail.firstIndex(of: "\n"), let count = Int(tail[..<nl]) else { return nil }
-        let output = String(tail[tail.index(after: nl)...])
-        guard output.utf8.count == count else { return nil }
-        return (Array(head.dropFirst()), output)
+        let newline = UInt8(ascii: "\n")
+        guard let end1 = bytes.firstIndex(of: newline), String(decoding: bytes[..<end1], as: UTF8.self) == header,
+              let end2 = bytes[(end1 + 1)...].firstIndex(of: newline),
+              String(decoding: bytes[(end1 + 1)..<end2], as: UTF8.self) == "C\t" + checksum(bytes[(end2 + 1)...]) else { return nil }
+        var lines: [String] = []
+        var at = end2 + 1
+        while let nl = bytes[at...].firstIndex(of: newline) {
+            let line = String(decoding: bytes[at..<nl], as: UTF8.self)
+            at = nl + 1
+            if line.hasPrefix("O\t") {
+                guard let count = Int(line.dropFirst(2)), bytes.count - at == count else { return nil }
+                return (lines, String(decoding: bytes[at...], as: UTF8.self))
+            }
+            lines.append(line)
+        }
+        return nil
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>) -> String {
+        var h = SHA256()
+        bytes.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return hex(h.finalize())
     }
 
     /// The current value of one input line (see the type's comment).
@@ -94,7 +111,7 @@ enum NoopRecord {
             let exe = FileSystem.readLink("/proc/self/exe") ?? ""
             return exe + " " + statSignature("/proc/self/exe")
         case "B": return (try? FileSystem.readBytes("/proc/sys/kernel/random/boot_id")).map { trimmed($0) } ?? "-"
-        case "E": return environmentDigest()
+        case "E": return environmentDigest(excluding: Set(arg.split(separator: ",").map(String.init)))
         case "T": return "\(TerminalInfo.isTerminal(1)) \(TerminalInfo.isTerminal(2))"
         default: return "?"
         }
@@ -106,10 +123,31 @@ enum NoopRecord {
 
     static func statSignature(_ path: String) -> String { FileSystem.statSignature(path) ?? "-" }
 
-    static func environmentDigest() -> String {
+    /// A digest of the environment but the variables named in `excluded`.
+    static func environmentDigest(excluding excluded: Set<String>) -> String {
         var h = SHA256()
-        for v in Host.environmentList().filter({ !$0.hasPrefix("CNC_TRACE=") }).sorted() { feed(&h, v + "\0") }
+        for v in Host.environmentList().sorted() {
+            let name = v.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? v
+            if !excluded.contains(name) { feed(&h, v + "\0") }
+        }
         return hex(h.finalize())
+    }
+
+    /// Variables a shell or a benchmark changes between runs (hyperfine sets one to a random
+    /// length at each), left out of the environment's digest unless a file the spec read names
+    /// them. CNC_TRACE only adds trace lines to stderr: always left out.
+    static let volatileVariables = ["OLDPWD", "SHLVL", "HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET"]
+
+    /// The variables the record's digest leaves out: CNC_TRACE, and each volatile one that no
+    /// file in `read` mentions (the files' stat lines hold their content as it was checked).
+    static func excludedVariables(read: Set<String>) -> [String] {
+        var mentioned: Set<String> = []
+        for f in read {
+            guard let bytes = try? FileSystem.readBytes(f) else { continue }
+            let text = String(decoding: bytes, as: UTF8.self)
+            for v in volatileVariables where text.contains(v) { mentioned.insert(v) }
+        }
+        return ["CNC_TRACE"] + volatileVariables.filter { !mentioned.contains($0) }
     }
 
     static func workingDirectory() -> String { (try? FileSystem.currentDirectory()) ?? "" }
@@ -133,6 +171,8 @@ enum NoopRecord {
         var files: [String] = []
         var procs: [Int32] = []
         var reads: [String] = []
+        /// The environment variables left out of its digest.
+        var excludedVariables: [String] = []
         /// Files compared by (dev, ino, mode, size, mtime) only.
         var contentOnly: [String] = []
     }
@@ -165,10 +205,11 @@ enum NoopRecord {
         for (_, c) in app.secrets { if let f = c.file { read.insert(absolute(f)) } }
         // Without -f the working directory's spec is looked for by these names.
         for name in SpecLoader.defaultFileNames { read.insert(cwd + "/" + name) }
+        var inputs = Inputs()
         var files = read
+        inputs.excludedVariables = excludedVariables(read: read)
         // The root: what observe, the image resolution and the engine's set-up read.
         let store = runtime.store
-        var inputs = Inputs()
         // The WAL by its mtime: SQLite sets its owner again at every open (a new ctime).
         inputs.contentOnly = [stateRoot + "/state.db-wal"]
         files.formUnion([stateRoot + "/state.db", stateRoot + "/images/index.json",
@@ -206,8 +247,10 @@ enum NoopRecord {
     static func save(root: String, args: [String], inputs: Inputs?, output: String, start: Int64) {
         let file = path(root: root, args: args)
         guard let inputs else { try? FileSystem.remove(file); return }
-        var lines = [header]
-        for k in ["X", "B", "E", "T"] { lines.append(k + "\t" + evaluate(k, "")) }
+        var lines: [String] = []
+        for k in ["X", "B", "T"] { lines.append(k + "\t" + evaluate(k, "")) }
+        let excluded = inputs.excludedVariables.joined(separator: ",")
+        lines.append("E\t\(excluded)\t\(evaluate("E", excluded))")
         for f in inputs.files {
             if let c = FileSystem.changeTimeNanos(f), c >= start - racyWindow {
                 Trace.mark("noop record: \(f) changed within the racy window, not recorded")
@@ -227,9 +270,10 @@ enum NoopRecord {
         for p in inputs.procs { lines.append("P\t\(p)\t\(evaluate("P", String(p)))") }
         for r in inputs.reads { lines.append("R\t\(r)\t\(evaluate("R", r))") }
         lines.append("O\t\(output.utf8.count)")
-        let text = lines.joined(separator: "\n") + "\n" + output
+        let body = Array((lines.joined(separator: "\n") + "\n" + output).utf8)
+        let text = Array((header + "\nC\t" + checksum(body[...]) + "\n").utf8) + body
         try? FileSystem.createDirectory(directory(root), mode: 0o700)
-        try? FileSystem.writeReplacing(Array(text.utf8), to: file, mode: 0o600)
+        try? FileSystem.writeReplacing(text, to: file, mode: 0o600)
         Trace.mark("noop record: written")
     }
 }
