@@ -119,11 +119,23 @@ import Testing
         #expect(try Self.stateField(app, "{{.State.Status}}") == "running")
         _ = try Self.settle(app, file, env: ["NP_V": "3"])
 
+        // Its limits changed outside cncapply (cnc update rewrites cnc.json).
+        #expect(try CLI.run("cnc", ["update", "--memory", "48m", "--root", app.root, "np-web-1"]).status == 0)
+        (r, held) = try Self.traced(app, file, env: ["NP_V": "3"])
+        #expect(!held && r.status == 0, "\(r.stdout)\(r.stderr)")
+        _ = try Self.settle(app, file, env: ["NP_V": "3"])
+
         // Removed outside cncapply.
         #expect(try CLI.run("cnc", ["rm", "-f", "--root", app.root, "np-web-1"]).status == 0)
         (r, held) = try Self.traced(app, file, env: ["NP_V": "3"])
         #expect(!held && !r.stdout.contains("no changes"), "\(r.stdout)\(r.stderr)")
         #expect(try Self.stateField(app, "{{.State.Status}}") == "running")
+        _ = try Self.settle(app, file, env: ["NP_V": "3"])
+
+        // Renamed outside cncapply.
+        #expect(try CLI.run("cnc", ["rename", "--root", app.root, "np-web-1", "np-elsewhere"]).status == 0)
+        (r, held) = try Self.traced(app, file, env: ["NP_V": "3"])
+        #expect(!held, "\(r.stdout)\(r.stderr)")
     }
 
     @Test func garbledOrForeignRecordsAndTheRootLock() throws {
