@@ -138,6 +138,20 @@ import Testing
         #expect(!held, "\(r.stdout)\(r.stderr)")
     }
 
+    @Test func aConfigFileEditedTakesTheFullPath() throws {
+        let app = try AppRoot()
+        try "one\n".write(toFile: app.dir + "/c.txt", atomically: true, encoding: .utf8)
+        let file = try app.write(Self.yaml.replacingOccurrences(of: "    environment:\n      V:", with: "    configs: [conf]\n    environment:\n      V:", options: [], range: nil)
+            + "configs:\n  conf:\n    file: ./c.txt\n")
+        let first = try app.apply(["-f", file])
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        _ = try Self.settle(app, file)
+        // The same size, in place: only its mtime and ctime move.
+        try app.sh("printf 'two\\n' > '\(app.dir)/c.txt'")
+        let (r, held) = try Self.traced(app, file)
+        #expect(!held && r.status == 0 && r.stdout.contains("web: replace"), "\(r.stdout)\(r.stderr)")
+    }
+
     @Test func garbledOrForeignRecordsAndTheRootLock() throws {
         let app = try AppRoot()
         let file = try app.write(Self.yaml)
