@@ -22,7 +22,10 @@ public struct CNCApplyCommand: AsyncParsableCommand, RewritesArguments {
     /// The plain `cncapply [apply] -f FILE...` as the command ArgumentParser would parse, made
     /// without it (ApplyFastPath); nil for any other arguments.
     public static func preparsed(_ args: [String]) -> (any AsyncParsableCommand)? {
-        ApplyFastPath.parse(args).flatMap(ApplyFastPath.command)
+        let command = ApplyFastPath.parse(args).flatMap(ApplyFastPath.command)
+        // The plain form may take the no-op record's shortcut (NoopRecord).
+        if command != nil { ApplyFastPath.plainArguments = args }
+        return command
     }
 
     /// `cncapply -f app.yaml down` means `cncapply down -f app.yaml`.

@@ -4,6 +4,7 @@ import CNCEngine
 import CNCRuntime
 import CNCSystem
 import Logging
+import Synchronization
 
 /// Options every cnc and cncapply command takes.
 public struct GlobalOptions: ParsableArguments, Sendable {
@@ -39,7 +40,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public static func engineConfig(root: String?, logLevel: LogLevelArgument?, label: String = "cnc") -> EngineConfig {
         let level = logLevel?.level
             ?? Host.environment("CNC_LOG_LEVEL").flatMap { LogLevelArgument(argument: $0) }?.level ?? .warning
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: label) { CountingLogHandler(inner: StreamLogHandler.standardError(label: $0)) }
         logger.logLevel = level
         return EngineConfig(stateRoot: stateRoot(root), logger: logger)
     }
@@ -59,4 +60,33 @@ public struct LogLevelArgument: ExpressibleByArgument, Sendable {
 
     public var defaultValueDescription: String { level.rawValue }
     public static var allValueStrings: [String] { Logger.Level.allCases.map(\.rawValue) }
+}
+
+/// stderr's log handler, counting what it writes: a no-op apply that logged anything is not
+/// recorded (NoopRecord replays stdout only).
+struct CountingLogHandler: LogHandler {
+    static let written = Atomic<Int>(0)
+    var inner: any LogHandler
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
+    }
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+    var logLevel: Logger.Level {
+        get { inner.logLevel }
+        set { inner.logLevel = newValue }
+    }
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        Self.written.add(1, ordering: .relaxed)
+        inner.log(event: event)
+    }
 }

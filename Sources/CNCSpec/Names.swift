@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Compose's naming rules and small syntax checks used across the spec.
 enum Names {
@@ -162,6 +163,7 @@ enum SpecFiles {
 
     /// A regular file's bytes; nil for a missing, unreadable, special (/dev/zero, a FIFO) or huge file.
     static func readBytes(_ path: String) -> [UInt8]? {
+        looked.withLock { _ = $0.insert(path) }
         guard let attrs = try? FileManager.default.attributesOfItem(atPath: path),
               attrs[.type] as? FileAttributeType == .typeRegular,
               let size = attrs[.size] as? NSNumber, size.intValue <= maxSize,
@@ -170,5 +172,17 @@ enum SpecFiles {
         return [UInt8](data)
     }
 
-    static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+    static func exists(_ path: String) -> Bool {
+        looked.withLock { _ = $0.insert(path) }
+        return FileManager.default.fileExists(atPath: path)
+    }
+
+    /// Every path this process's spec loads read or looked for (cncapply's no-op record).
+    static let looked = Mutex<Set<String>>([])
+}
+
+extension SpecLoader {
+    /// Every file the spec loads of this process read or looked for, found or not (includes,
+    /// extends, env files, secrets): what a later change to the spec's inputs can touch.
+    public static var filesLookedAt: Set<String> { SpecFiles.looked.withLock { $0 } }
 }

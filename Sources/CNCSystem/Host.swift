@@ -19,6 +19,7 @@ public enum Host {
     }
 
     public static var effectiveUserID: UInt32 { geteuid() }
+    public static var realUserID: UInt32 { getuid() }
 
     /// Sets an environment variable for this process and its children.
     public static func setEnvironment(_ name: String, _ value: String) { setenv(name, value, 1) }

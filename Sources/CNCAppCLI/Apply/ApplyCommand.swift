@@ -32,7 +32,11 @@ struct ApplyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let saved: Plan? = try planFile.map(Self.readPlan)
-        let run = ApplyRun(global: global, spec: spec, registry: registry, flags: apply)
+        var run = ApplyRun(global: global, spec: spec, registry: registry, flags: apply)
+        if let args = ApplyFastPath.plainArguments, !watch, saved == nil {
+            if try NoopRecord.replay(root: global.stateRoot, args: args) { return }
+            run.noopRecordArguments = args
+        }
         if watch {
             try await run.watchLoop(firstApply: { try await run.once() })
             return

@@ -6,6 +6,10 @@ import ArgumentParser
 /// a ~20 ms no-op apply. Any other argument or spelling declines (nil) and ArgumentParser reads
 /// the whole line as ever, so help, errors and every other option keep its words.
 enum ApplyFastPath {
+    /// The arguments of this process's plain apply, set when `cncapply` made its ApplyCommand
+    /// here (only the plain form checks and writes the no-op record); nil otherwise.
+    nonisolated(unsafe) static var plainArguments: [String]?
+
     /// The values the plain form carries.
     struct Invocation: Equatable {
         var files: [String] = []

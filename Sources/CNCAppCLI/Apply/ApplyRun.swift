@@ -18,6 +18,8 @@ struct ApplyRun {
     let flags: ApplyFlags
     /// `cncapply watch`'s own options (Compose's `docker compose watch`).
     var watchOptions = WatchOptions()
+    /// The plain apply's arguments: its outcome writes (or removes) the no-op record (NoopRecord).
+    var noopRecordArguments: [String]?
 
     struct WatchOptions {
         /// The services whose develop.watch rules are followed (nil: all).
@@ -52,6 +54,7 @@ struct ApplyRun {
         let json = flags.output == .json
         let view = ProgressView(live: !json && TerminalInfo.isTerminal(1))
         Trace.mark("apply: start")
+        let wallStart = Processes.wallNanos()
         let loaded = try spec.loadReporting()
         Trace.mark("apply: spec compiled")
         let lock = try RootLock(root: global.stateRoot, wait: !flags.noWaitLock)
@@ -70,6 +73,14 @@ struct ApplyRun {
             }
         }
         let elapsed = ContinuousClock.now - started
+        if let args = noopRecordArguments {
+            // Only a no-op whose one output was the plan's note is recorded.
+            let noop = status == 0 && !json && result.plan.isEmpty && result.report == nil && result.revision == nil && view.writes == 1
+                && CountingLogHandler.written.load(ordering: .relaxed) == 0
+            NoopRecord.save(root: global.stateRoot, args: args,
+                            inputs: noop ? NoopRecord.inputs(loaded, specFiles: try spec.absoluteSpecFiles(), runtime: ctx.runtime, stateRoot: global.stateRoot) : nil,
+                            output: Self.planNote(result.plan, project: project), start: wallStart)
+        }
         if json {
             print(try CanonicalJSON.string(ApplyReport(result, elapsed: elapsed), pretty: true), terminator: "")
         } else if let report = result.report {
@@ -141,14 +152,18 @@ struct ApplyRun {
         return try await PortConflicts.located(sourceMap) { try await ctx.engine.apply(request, recompile: { try ctx.recompile($0, current: loaded) }, onPlan: { plan in
             Trace.mark("apply: observed and planned")
             guard !json else { return }
-            let text = plan.text(steps: true)
-            if plan.isEmpty {
-                view.note(text.isEmpty ? "\(desired.project): no changes" : text.trimmingSuffixNewline + "\n\(desired.project): no changes")
-            } else {
-                view.note("Plan for \(desired.project) (\(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s")):\n" + text.trimmingSuffixNewline)
-                if dryRun { view.note("(dry run: nothing changed)") }
-            }
+            view.note(Self.planNote(plan, project: desired.project))
+            if !plan.isEmpty && dryRun { view.note("(dry run: nothing changed)") }
         }) }
+    }
+
+    /// The note that shows a plan (an empty one: what a no-op apply prints).
+    static func planNote(_ plan: Plan, project: String) -> String {
+        let text = plan.text(steps: true)
+        if plan.isEmpty {
+            return text.isEmpty ? "\(project): no changes" : text.trimmingSuffixNewline + "\n\(project): no changes"
+        }
+        return "Plan for \(project) (\(plan.actions.count) action\(plan.actions.count == 1 ? "" : "s")):\n" + text.trimmingSuffixNewline
     }
 
     /// Runs `once` whenever a watched file changes; spec errors leave the running app alone.

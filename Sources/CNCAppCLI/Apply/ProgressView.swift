@@ -9,6 +9,7 @@ final class ProgressView: Sendable {
         var order: [String] = []
         var status: [String: String] = [:]
         var drawn = 0
+        var writes = 0
     }
 
     private let state = Mutex(State())
@@ -23,11 +24,15 @@ final class ProgressView: Sendable {
     /// Reports `status` for `subject` (a service, network or volume).
     func update(_ subject: String, _ status: String) {
         state.withLock { s in
+            s.writes += 1
             if s.status[subject] == nil { s.order.append(subject) }
             s.status[subject] = status
             if live { write(Self.redraw(&s)) } else { write("\(subject): \(status)\n") }
         }
     }
+
+    /// How many notes and updates this view wrote.
+    var writes: Int { state.withLock { $0.writes } }
 
     /// Leaves the live block as it stands: later notes (and other streams) go below it.
     func finish() {
@@ -37,6 +42,7 @@ final class ProgressView: Sendable {
     /// A plain line above the live block (warnings, summaries).
     func note(_ line: String) {
         state.withLock { s in
+            s.writes += 1
             guard live else { write(line + "\n"); return }
             // Clear the block, print the note, draw the block again below it.
             var out = s.drawn > 0 ? "\u{1b}[\(s.drawn)A\u{1b}[J" : ""
