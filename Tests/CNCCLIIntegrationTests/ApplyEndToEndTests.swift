@@ -168,6 +168,29 @@ func spec(_ project: String, env: String = "1", health: String? = nil, extra: St
         #expect(try app.containers().isEmpty)
     }
 
+    /// A container paused outside cncapply (`cnc pause`) is not running as the spec wants: the
+    /// next apply plans its start ("not running (paused)") and thaws it, as `cnc unpause` does,
+    /// instead of failing as already running; the revision succeeds and the process is the same.
+    @Test func aPausedContainerIsThawedByTheNextApply() throws {
+        let app = try AppRoot()
+        let file = try app.write(spec("pz"))
+        #expect(try app.apply(["-f", file]).status == 0)
+        let pid = { () throws -> String in
+            try CLI.run("cnc", ["inspect", "--root", app.root, "--format", "{{.State.Pid}}", "pz-web-1"]).stdout
+        }
+        let before = try pid()
+        #expect(try CLI.run("cnc", ["pause", "--root", app.root, "pz-web-1"]).status == 0)
+        #expect(try app.containers()["pz-web-1"]?["_status"] == "paused")
+        let r = try app.apply(["-f", file])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("web: start — not running (paused)"), "\(r.stdout)")
+        #expect(try app.containers()["pz-web-1"]?["_status"] == "running")
+        #expect(try pid() == before, "the paused process was replaced, not thawed")
+        let again = try app.apply(["-f", file])
+        #expect(again.status == 0 && again.stdout.hasSuffix("pz: no changes\n"), "\(again.stdout)\(again.stderr)")
+        #expect(try app.apply(["down", "-p", "pz"]).status == 0)
+    }
+
     @Test func rollbackRestoresTheDigestAfterTheTagMoved() throws {
         let app = try AppRoot()
         let file = try app.write(spec("rb"))

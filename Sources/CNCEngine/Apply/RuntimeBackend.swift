@@ -175,7 +175,16 @@ public final class RuntimeBackend: ContainerBackend {
     public func start(id: String) async throws {
         let cid = try ContainerID(id)
         let runtime = self.runtime
-        try await blocking.run { try runtime.start(cid).detach() }
+        try await blocking.run {
+            // A paused container (`cnc pause`) has its process but frozen: the plan's "not
+            // running (paused)" start thaws it, as `cnc unpause` does; starting it again would
+            // fail as already running.
+            if (try? runtime.container(id))?.state.status == .paused {
+                try runtime.unpause(id)
+                return
+            }
+            try runtime.start(cid).detach()
+        }
         Trace.mark("start: returned")
     }
 
