@@ -143,7 +143,8 @@ public enum Planner {
                                      containerID: c.id, existing: c.name, cause: because, deps: prerequisites, showReplica: showReplica))
                     unchanged = false
                 } else if !options.noStart, c.status != .running, c.status != .restarting {
-                    let was = c.exitCode.map { "\(c.status.rawValue), exit code \($0)" } ?? c.status.rawValue
+                    // A paused container has not exited: its last exit code (if any) says nothing.
+                    let was = c.status == .paused ? c.status.rawValue : c.exitCode.map { "\(c.status.rawValue), exit code \($0)" } ?? c.status.rawValue
                     ids.append(b.add(.start, subject: service.name, target: .service(service), container: name, replica: replica,
                                      containerID: c.id, existing: c.name, cause: "not running (\(was))", deps: prerequisites, showReplica: showReplica))
                     unchanged = false
