@@ -63,15 +63,22 @@ struct CopyJob {
         }
         if let from = spec.from {
             let view: LayeredView
+            let fromStage: Bool
             if let i = try graph.stageIndexForCopy(from), let s = builder.stages[i] {
                 view = try LayeredView(directories: try builder.lowerDirectories(s))
-                sum.append("stage\0\(s.key)")
+                fromStage = true
             } else {
                 let image = try builder.resolveImage(from)
                 view = try LayeredView(directories: try builder.store.prepareRootfs(image))
                 sum.append("image\0\(image.manifestDigest)")
+                fromStage = false
             }
-            sources += try viewSources(plain, spec: spec, view: view)
+            let found = try viewSources(plain, spec: spec, view: view)
+            // A stage's files by content, not by the stage's cache key: a stage whose RUN ran
+            // again (its cache pruned) and wrote other bytes must not keep the old copy, and one
+            // that wrote the same files keeps the cached step (BuildKit's content checksum).
+            if fromStage { sum.append("stage-files\0" + (try viewChecksum(found))) }
+            sources += found
             if !spec.exclude.isEmpty { sum.append("exclude\0" + spec.exclude.joined(separator: "\0")) }
         } else if !plain.isEmpty {
             let (found, digest) = try contextSources(plain, spec: spec, builder: builder)

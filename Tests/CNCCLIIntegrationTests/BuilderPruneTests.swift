@@ -67,6 +67,38 @@ import Testing
         try BuildCLITests.expectClean(r)
     }
 
+    /// `COPY --from=STAGE` is keyed by the copied files' content: after `builder prune --all`
+    /// the builder stage's RUN runs again; when it writes other bytes the copy is made again
+    /// (the image has the new file, as BuildKit's), and when it writes the same bytes the copy
+    /// stays a cache hit.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func copyFromAStageFollowsItsContentAfterAPrune() throws {
+        let r = try BusyboxRoot()
+        let ctx = try BuildCLITests.context(r, "ctx", ["Dockerfile": """
+            FROM bb:1 AS base
+            RUN cat /proc/sys/kernel/random/uuid > /stamp && echo same > /same
+            FROM bb:1
+            COPY --from=base /stamp /stamp
+            COPY --from=base /same /same
+            CMD ["cat", "/stamp", "/same"]
+            """])
+        #expect(try r.cnc(["build", "-q", "-t", "stamp:1", ctx]).status == 0)
+        let first = try r.cnc(["run", "--rm", "stamp:1"]).stdout
+        #expect(first.hasSuffix("\nsame\n") && first.count > 30, "\(first)")
+        #expect(try Self.prune(r, ["--all", "-f"]).status == 0)
+        let again = try r.cnc(["build", "--progress", "plain", "-t", "stamp:1", ctx])
+        #expect(again.status == 0, "\(again.stderr)")
+        let second = try r.cnc(["run", "--rm", "stamp:1"]).stdout
+        #expect(second.hasSuffix("\nsame\n") && second != first, "the old copy of /stamp was kept: \(first) / \(second)")
+        // The RUN ran again; the first COPY was made again (new bytes).
+        #expect(!again.stderr.contains("CACHED [stage-1 2/3] COPY --from=base /stamp"), "\(again.stderr)")
+        // A third build with nothing changed: every step cached, the same image.
+        let third = try r.cnc(["build", "--progress", "plain", "-t", "stamp:1", ctx])
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(try r.cnc(["run", "--rm", "stamp:1"]).stdout == second)
+        try BuildCLITests.expectClean(r)
+    }
+
     /// The Build Cache row of `cnc system df --format json`: count, size and reclaimable (bytes).
     static func cacheRow(_ r: BusyboxRoot) throws -> (count: Int, size: String, reclaimable: String) {
         let out = try CLI.exec(CLI.binDir + "/cnc", ["system", "df", "--root", r.root, "--format", "json"]).stdout
