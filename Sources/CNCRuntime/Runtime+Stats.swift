@@ -68,7 +68,7 @@ extension Runtime {
             }
         }
         cfg.limits = cfg.limits.merging(limits)
-        try cfg.limits.validate()
+        try cfg.limits.validateOnHost()
         if let refusal = cgroups.refusal(limits) { throw refusal }
         if let restart { cfg.restartPolicy = restart }
         var write = limits
