@@ -236,4 +236,22 @@ import Testing
         #expect(human.status == 0 && human.stdout == plain.stdout && !human.stdout.contains("CREATED AT"))
         #expect(try r.cnc(["history", "--human=false", "bb:1"]).stdout.contains("CREATED AT"))
     }
+
+    /// Docker's daemon's words for a relative working directory, a bad name and --restart with
+    /// --rm: exit 125, nothing created; `-w ""` is the image's (here /).
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func createRefusalsInDockersWords() throws {
+        let r = try BusyboxRoot()
+        for (args, error) in [
+            (["-w", "relative"], "the working directory 'relative' is invalid, it needs to be an absolute path"),
+            (["--name", "bad!"], "Invalid container name (bad!), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
+            (["--restart", "always", "--rm"], "conflicting options: cannot specify both --restart and --rm"),
+        ] {
+            let out = try r.cnc(["run", "--network", "none"] + args + ["bb:1", "true"])
+            #expect(out.status == 125 && out.stderr == "Error: \(error)\n", "\(args): \(out.status) \(out.stderr)")
+        }
+        #expect(try r.cnc(["ps", "-a", "-q"]).stdout.isEmpty)
+        let empty = try r.cnc(["run", "--rm", "--network", "none", "-w", "", "bb:1", "pwd"])
+        #expect(empty.status == 0 && empty.stdout == "/\n", "\(empty.stdout)\(empty.stderr)")
+    }
 }
