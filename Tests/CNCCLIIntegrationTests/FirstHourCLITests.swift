@@ -254,4 +254,27 @@ import Testing
         let empty = try r.cnc(["run", "--rm", "--network", "none", "-w", "", "bb:1", "pwd"])
         #expect(empty.status == 0 && empty.stdout == "/\n", "\(empty.stdout)\(empty.stderr)")
     }
+
+    /// kill, pause and cp refuse in docker's daemon's words; the container is left as it was.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func killPauseCopyRefusalsInDockersWords() throws {
+        let r = try BusyboxRoot()
+        #expect(try r.cnc(["run", "-d", "--network", "none", "--name", "kp", "bb:1", "sleep", "60"]).status == 0)
+        let id = try r.cnc(["inspect", "--format", "{{.Id}}", "kp"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kill = try r.cnc(["kill", "-s", "BOGUS", "kp"])
+        #expect(kill.status == 1 && kill.stderr == "Error: Invalid signal: BOGUS\n", "\(kill.stderr)")
+        let dir = r.dir + "/out"
+        let cp = try r.cnc(["cp", "kp:/nope", dir])
+        #expect(cp.status == 1 && cp.stderr == "Error: Could not find the file /nope in container kp\n", "\(cp.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        #expect(try r.cnc(["pause", "kp"]).status == 0)
+        let again = try r.cnc(["pause", "kp"])
+        #expect(again.status == 1 && again.stderr == "Error: Container \(id) is already paused\n", "\(again.stderr)")
+        #expect(try r.status("kp") == "paused")
+        #expect(try r.cnc(["unpause", "kp"]).status == 0)
+        #expect(try r.cnc(["stop", "-t", "0", "kp"]).status == 0)
+        // A stopped container's files are read through its held rootfs: the same words.
+        let stopped = try r.cnc(["cp", "kp:/nope", dir])
+        #expect(stopped.status == 1 && stopped.stderr == "Error: Could not find the file /nope in container kp\n", "\(stopped.stderr)")
+    }
 }
