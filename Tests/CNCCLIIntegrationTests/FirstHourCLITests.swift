@@ -277,4 +277,22 @@ import Testing
         let stopped = try r.cnc(["cp", "kp:/nope", dir])
         #expect(stopped.status == 1 && stopped.stderr == "Error: Could not find the file /nope in container kp\n", "\(stopped.stderr)")
     }
+
+    /// `ps -n N` / `ps -l` (docker's --last/--latest): the last created containers of every
+    /// state, newest first; -n -1 is no limit.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func psLastAndLatest() throws {
+        let r = try BusyboxRoot()
+        #expect(try r.cnc(["run", "-d", "--network", "none", "--name", "first", "bb:1", "sleep", "60"]).status == 0)
+        #expect(try r.cnc(["create", "--network", "none", "--name", "second", "bb:1", "true"]).status == 0)
+        #expect(try r.cnc(["create", "--network", "none", "--name", "third", "bb:1", "true"]).status == 0)
+        func names(_ args: [String]) throws -> String { try r.cnc(["ps"] + args + ["--format", "{{.Names}}"]).stdout }
+        #expect(try names(["-l"]) == "third\n")
+        #expect(try names(["--latest"]) == "third\n")
+        #expect(try names(["-n", "2"]) == "third\nsecond\n")
+        #expect(try names(["--last", "5"]) == "third\nsecond\nfirst\n")
+        #expect(try names(["-n", "-1"]) == "first\n")
+        #expect(try r.cnc(["ps", "-q", "-n", "2"]).stdout.split(separator: "\n").count == 2)
+        #expect(try names(["-n", "1", "--filter", "name=first"]) == "first\n")
+    }
 }
