@@ -133,12 +133,38 @@ public enum CommandLineEntry {
         return "\(name): '\(word)' is not a \(name) command.\nSee '\(name) --help'.\n\n" + root.helpMessage(columns: 100) + "\n"
     }
 
+    /// unknownCommand's words for a group's unknown command (`cnc volume bogus`: "cnc: 'volume
+    /// bogus' is not a cnc command.", the group's help, exit 1), never ArgumentParser's
+    /// "Unexpected argument". Only on the error path: the word after the group's path is no
+    /// option and names none of its commands.
+    static func unknownSubcommand(_ args: [String], root: any AsyncParsableCommand.Type, name: String) -> String? {
+        let path = commandPath(args, root: root)
+        guard !path.isEmpty, path.count < args.count else { return nil }
+        let word = args[path.count]
+        guard !word.hasPrefix("-") else { return nil }
+        var command: any ParsableCommand.Type = root
+        for p in path {
+            guard let sub = command.configuration.subcommands.first(where: { $0._commandName == p || $0.configuration.aliases.contains(p) })
+            else { return nil }
+            command = sub
+        }
+        let config = command.configuration
+        guard !config.subcommands.isEmpty, config.defaultSubcommand == nil, word != "help" else { return nil }
+        let words = (path + [word]).joined(separator: " ")
+        let group = ([name] + path).joined(separator: " ")
+        return "\(name): '\(words)' is not a \(name) command.\nSee '\(group) --help'.\n\n" + command.helpMessage(columns: 100) + "\n"
+    }
+
     /// Every error of both tools has one prefix, `Error: ` (ArgumentParser's and Docker's CLI's),
     /// whichever layer raised it: no `cncapply: ... cnc: ...` chains.
     static func fail(_ error: any Error, root: any AsyncParsableCommand.Type, name: String, args: [String]) -> Never {
         if let error = error as? CNCError {
             writeStderr(ErrorText.line(error.description))
             exitProcess(exitStatus(for: error))
+        }
+        if let refusal = unknownSubcommand(args, root: root, name: name) {
+            writeStderr(refusal)
+            exitProcess(1)
         }
         // `cnc`'s usage errors (unknown flag, missing or bad value...) as docker's cobra reports
         // them, for every command: its words, the command's help hint, exit 125 (1 for a

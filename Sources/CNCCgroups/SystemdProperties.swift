@@ -149,15 +149,7 @@ public enum SystemdProperties {
     /// "0-2,4" -> bitmask bytes (bit n = CPU n), as systemd's AllowedCPUs takes it; nil when the
     /// list does not parse.
     public static func cpuMask(_ list: String) -> [UInt8]? {
-        var bits: [Int] = []
-        for part in list.split(separator: ",") {
-            let ends = part.split(separator: "-", maxSplits: 1).map { Int(String($0).trimmingSpaces) }
-            guard let lo = ends.first ?? nil, lo >= 0 else { return nil }
-            let hi = ends.count == 2 ? ends[1] : lo
-            guard let hi, hi >= lo, hi < 8192 else { return nil }
-            bits += Array(lo...hi)
-        }
-        guard let top = bits.max() else { return nil }
+        guard let bits = CgroupLimits.cpusetMembers(list), let top = bits.max(), top < 8192 else { return nil }
         var mask = [UInt8](repeating: 0, count: top / 8 + 1)
         for b in bits { mask[b / 8] |= UInt8(1) << UInt8(b % 8) }
         return mask

@@ -139,6 +139,47 @@ public struct CgroupLimits: Sendable, Codable, Equatable {
         if let w = blkioWeight, w != 0, !(10...1000).contains(w) { throw bad("Range of blkio weight is from 10 to 1000") }
     }
 
+    /// The members of a cpuset list in Docker's syntax (pkg/parsers.ParseUintList: "0-3,5",
+    /// each range ascending, no spaces); nil when malformed.
+    public static func cpusetMembers(_ list: String) -> Set<Int>? {
+        var out = Set<Int>()
+        for part in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let ends = part.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let lo = Int(ends[0]), lo >= 0 else { return nil }
+            let hi = ends.count == 2 ? Int(ends[1]) : lo
+            guard let hi, hi >= lo, hi - lo < 65_536 else { return nil }
+            out.formUnion(lo...hi)
+        }
+        return out
+    }
+
+    /// Refuses a --cpuset-cpus/--cpuset-mems that is malformed or names CPUs or memory nodes
+    /// this host does not offer, in Docker's daemon's words (daemon_unix.go's
+    /// verifyPlatformContainerResources; `available` lists as the root cgroup's cpuset shows them).
+    public func validateCpusets(availableCPUs: () -> String, availableMems: () -> String) throws {
+        func check(_ wanted: String?, kind: String, what: String, available: () -> String) throws {
+            guard let wanted, !wanted.isEmpty else { return }
+            guard let members = Self.cpusetMembers(wanted) else {
+                throw CNCError(.invalidArgument, "Invalid value \(wanted) for cpuset \(kind): invalid format: \(wanted)")
+            }
+            let offer = available()
+            guard let offered = Self.cpusetMembers(offer), members.isSubset(of: offered) else {
+                throw CNCError(.invalidArgument, "Requested \(what) are not available - requested \(wanted), available: \(offer)")
+            }
+        }
+        try check(cpusetCpus, kind: "cpus", what: "CPUs", available: availableCPUs)
+        try check(cpusetMems, kind: "mems", what: "memory nodes", available: availableMems)
+    }
+
+    /// The warnings Docker's daemon gives at create for limits it accepts but doubts.
+    public var dockerWarnings: [String] {
+        var out: [String] = []
+        if oomKillDisable == true, (memory ?? 0) <= 0 {
+            out.append("OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.")
+        }
+        return out
+    }
+
     func overriding(_ update: CgroupLimits) -> CgroupLimits {
         var out = self
         out.cpuQuota = update.cpuQuota ?? cpuQuota

@@ -147,7 +147,7 @@ public struct ContainerRequest: Sendable, Equatable {
                 c.mounts.append(MountSpec(type: .volume, source: "", target: v))
             }
         }
-        try limits.validate()
+        try limits.validateOnHost()
         c.limits = limits
         c.sysctls = sysctls.isEmpty ? nil : sysctls
         c.addDevices(devices)

@@ -25,11 +25,15 @@ extension Runtime {
         c.env = Self.mergeEnvironment(c.env)
         if c.name.isEmpty { c.name = Self.randomName() }
         guard Self.validName(c.name) else {
-            throw CNCError(.invalidArgument, "invalid container name \"\(c.name)\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            throw CNCError(.invalidArgument, "Invalid container name (\(c.name)), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         }
         guard !c.argv.isEmpty else { throw CNCError(.invalidArgument, "No command specified") }
         if c.autoRemove && c.restartPolicy.name != .no {
-            throw CNCError(.invalidArgument, "conflicting options: --restart and --rm")
+            throw CNCError(.invalidArgument, "conflicting options: cannot specify both --restart and --rm")
+        }
+        // Docker's daemon: a relative working directory (`-w app`, `working_dir: app`) is refused.
+        if !c.workingDir.isEmpty && !c.workingDir.hasPrefix("/") {
+            throw CNCError(.invalidArgument, "the working directory '\(c.workingDir)' is invalid, it needs to be an absolute path")
         }
         if c.utsMode == .host && !c.hostname.isEmpty && c.hostname != hostHostname() {
             throw CNCError(.invalidArgument, "conflicting options: hostname and the UTS mode (--uts host)")

@@ -68,7 +68,7 @@ extension Runtime {
             }
         }
         cfg.limits = cfg.limits.merging(limits)
-        try cfg.limits.validate()
+        try cfg.limits.validateOnHost()
         if let refusal = cgroups.refusal(limits) { throw refusal }
         if let restart { cfg.restartPolicy = restart }
         var write = limits
@@ -91,8 +91,14 @@ extension Runtime {
     /// In a user namespace owners are mapped as docker cp maps them under userns-remap: out,
     /// host ids become the container's; in, the host's ids are taken as the container's (host
     /// root's files become the mapped root's).
+    /// A source the container does not have is docker's "Could not find the file PATH in
+    /// container NAME" (the lookup inside the root is the only openat2 of the copy).
     public func copy(from container: Container, path: String, toHost dest: String, followLink: Bool = false) throws {
-        try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest, followLink: followLink, mapOwner: container.config.ownerInContainer) }
+        do {
+            try withRoot(container) { try SafeCopy.copyOut(root: $0, path: path, to: dest, followLink: followLink, mapOwner: container.config.ownerInContainer) }
+        } catch let e as CNCError where e.errnoCode == ENOENT && e.message.hasPrefix("openat2 ") {
+            throw CNCError(.notFound, "Could not find the file \(path) in container \(container.config.name)")
+        }
     }
 
     public func copy(fromHost source: String, to container: Container, path: String, followLink: Bool = false) throws {

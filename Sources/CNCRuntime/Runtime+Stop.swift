@@ -14,7 +14,7 @@ extension Runtime {
         if let n = Int32(text), n > 0, n < 65 { return n }
         var t = text.uppercased()
         if t.hasPrefix("SIG") { t = String(t.dropFirst(3)) }
-        guard let n = names[t] else { throw CNCError(.invalidArgument, "invalid signal: \(text)") }
+        guard let n = names[t] else { throw CNCError(.invalidArgument, "Invalid signal: \(text)") }
         return n
     }
 
@@ -119,6 +119,7 @@ extension Runtime {
 
     public func pause(_ ref: String) throws {
         let c = try container(ref)
+        if c.state.status == .paused { throw CNCError(.conflict, "Container \(c.config.id.rawValue) is already paused") }
         guard c.state.status == .running else { throw c.notRunning }
         try cgroups.freeze(c.config.cgroupPath)
         record("pause", c.config)

@@ -138,8 +138,11 @@ public struct RunFlags: Equatable, Sendable {
 
     /// The container configuration these flags describe, on `image` (the runtime's one
     /// resolve of a request over an image's defaults).
+    /// Docker's create warnings (limits it accepts but doubts) go to stderr here, once.
     public func makeConfig(autoRemove: Bool, image: ImageDefaults) throws -> ContainerConfig {
-        try request(autoRemove: autoRemove).resolve(image: image)
+        let config = try request(autoRemove: autoRemove).resolve(image: image)
+        for w in config.limits.dockerWarnings { writeStderr("WARNING: \(w)\n") }
+        return config
     }
 
     /// These flags as a typed ContainerRequest: every value parsed and checked here, once.
@@ -284,10 +287,13 @@ public struct RunFlags: Equatable, Sendable {
         // Docker: --cpus 0 is no limit; with --cpu-period/--cpu-quota it conflicts; more CPUs
         // than the host has is refused (its words, from the daemon's resource checks).
         if let cpus, Double(cpus.trimmingSpaces) != 0 {
+            let host = Processes.onlineCPUs
+            if let n = Double(cpus.trimmingSpaces), n < 0 {
+                throw CNCError(.invalidArgument, "Range of CPUs is from 0.01 to \(host).00, as there are only \(host) CPUs available")
+            }
             if cpuPeriod != nil { throw CNCError(.invalidArgument, "Conflicting options: Nano CPUs and CPU Period cannot both be set") }
             if cpuQuota != nil { throw CNCError(.invalidArgument, "Conflicting options: Nano CPUs and CPU Quota cannot both be set") }
             let q = try CPUQuantity(parsing: cpus)
-            let host = Processes.onlineCPUs
             if q.nanoCPUs > Int64(host) * 1_000_000_000 {
                 throw CNCError(.invalidArgument, "Range of CPUs is from 0.01 to \(host).00, as there are only \(host) CPUs available")
             }

@@ -45,4 +45,36 @@ import Testing
         #expect(!(try app.apply(["ls", "-a"]).stdout.contains("nosuch")))
         #expect(!(try app.apply(["status", "-p", "nosuch"]).stdout.contains("down")))
     }
+
+    /// `down` that waits out a grace period says why, once per container, as apply's stop and
+    /// `cnc stop` do; one whose PID 1 handles SIGTERM says nothing of it.
+    @Test func downSaysWhyItWaitsOutTheGracePeriod() throws {
+        let app = try AppRoot()
+        let file = try app.write("""
+            name: dg
+            services:
+              deaf:
+                image: app:stable
+                command: ["sleep", "1000"]
+                network_mode: none
+                stop_grace_period: 1s
+              polite:
+                image: app:stable
+                command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"]
+                network_mode: none
+                stop_grace_period: 5s
+
+            """)
+        #expect(try app.apply(["-f", file]).status == 0)
+        let down = try app.apply(["down", "-p", "dg"])
+        #expect(down.status == 0, "\(down.stderr)")
+        let lines = down.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0 == "dg-deaf-1: waiting up to 1s: PID 1 ignores SIGTERM (init: true or STOPSIGNAL helps)" }.count == 1, "\(down.stdout)")
+        #expect(!lines.contains { $0.hasPrefix("dg-polite-1: waiting") }, "\(down.stdout)")
+        #expect(lines.contains("dg-deaf-1: removed") && lines.contains("dg-polite-1: removed"), "\(down.stdout)")
+        // -t 0: no wait, nothing to say.
+        #expect(try app.apply(["-f", file]).status == 0)
+        let now = try app.apply(["down", "-p", "dg", "-t", "0"])
+        #expect(now.status == 0 && !now.stdout.contains("waiting"), "\(now.stdout)")
+    }
 }

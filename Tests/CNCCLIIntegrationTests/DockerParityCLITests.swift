@@ -40,7 +40,7 @@ import Testing
         let docs = try JSONSerialization.jsonObject(with: Data(some.stdout.utf8)) as? [[String: Any]]
         #expect(docs?.count == 2 && docs?.first?["Name"] as? String == "/c1" && docs?.last?["Name"] as? String == "n1")
         for (args, error) in [(["--type", "container", "n1"], "No such container: n1"), (["--type", "image", "nope"], "No such image: nope"),
-                              (["--type", "network", "v1"], "No such network: v1"), (["--type", "volume", "nope"], "No such volume: nope"),
+                              (["--type", "network", "v1"], "network v1 not found"), (["--type", "volume", "nope"], "get nope: no such volume"),
                               (["nope", "nope2"], "No such object: nope\nError: No such object: nope2")] {
             let r = try Self.cnc(box, ["inspect"] + args)
             #expect(r.status == 1 && r.stdout == "[]\n" && r.stderr == "Error: \(error)\n", "\(args): \(r.stdout)\(r.stderr)")

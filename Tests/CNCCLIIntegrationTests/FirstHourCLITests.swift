@@ -1,4 +1,5 @@
 import CNCCore
+import CNCSystem
 import Foundation
 import Glibc
 import Testing
@@ -161,5 +162,137 @@ import Testing
                 for l in lines { #expect(l.hasPrefix("{\"BlockIO\":") && l.contains("\"Name\":\"s1\""), "\(l)") }
             }
         }
+    }
+
+    /// `run`/`create`/`update` refuse a cpuset this host cannot give, in Docker's daemon's words,
+    /// before anything is created; a negative --cpus is out of range; OOM killer off without a
+    /// memory limit is Docker's warning, and the container runs.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func cpusetsAndCPUsRefusedAsDockerBeforeAnythingIsCreated() throws {
+        let r = try BusyboxRoot()
+        let cpus = Processes.onlineCPUs
+        for (args, error) in [
+            (["--cpuset-cpus", "abc"], "Invalid value abc for cpuset cpus: invalid format: abc"),
+            (["--cpuset-cpus", "0,\(cpus + 7)"], "Requested CPUs are not available - requested 0,\(cpus + 7), available: "),
+            (["--cpuset-mems", "4095"], "Requested memory nodes are not available - requested 4095, available: "),
+            (["--cpus", "-1"], "Range of CPUs is from 0.01 to \(cpus).00, as there are only \(cpus) CPUs available"),
+        ] {
+            for verb in ["run", "create"] {
+                let out = try r.cnc([verb, "--network", "none"] + args + ["bb:1", "true"])
+                #expect(out.status == 125 && out.stderr.hasPrefix("Error: \(error)"), "\(verb) \(args): \(out.status) \(out.stderr)")
+            }
+        }
+        #expect(try r.cnc(["ps", "-a", "-q"]).stdout.isEmpty)
+        let ok = try r.cnc(["run", "--rm", "--network", "none", "--cpuset-cpus", "0", "--cpuset-mems", "0", "bb:1", "true"])
+        #expect(ok.status == 0 && ok.stderr.isEmpty, "\(ok.stderr)")
+        let oom = try r.cnc(["run", "--rm", "--network", "none", "--oom-kill-disable", "bb:1", "echo", "ran"])
+        #expect(oom.status == 0 && oom.stdout == "ran\n", "\(oom.stderr)")
+        #expect(oom.stderr == "WARNING: OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.\n")
+        #expect(try r.cnc(["run", "-d", "--name", "u", "--network", "none", "bb:1", "sleep", "60"]).status == 0)
+        let update = try r.cnc(["update", "--cpuset-cpus", "\(cpus + 7)", "u"])
+        #expect(update.status == 1 && update.stderr.hasPrefix("Error: Requested CPUs are not available - requested \(cpus + 7), available: "), "\(update.stderr)")
+        #expect(try r.cnc(["inspect", "--format", "{{.HostConfig.CpusetCpus}}", "u"]).stdout == "\n")
+    }
+
+    /// `info --format` takes docker's templates (`{{.ContainersRunning}}`...): counts of this
+    /// root, the host's kernel and CPUs; a missing field is an error, as with inspect.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func infoFormatTakesDockersTemplates() throws {
+        let r = try BusyboxRoot()
+        #expect(try r.cnc(["run", "-d", "--network", "none", "--name", "up", "bb:1", "sleep", "60"]).status == 0)
+        #expect(try r.cnc(["create", "--network", "none", "--name", "idle", "bb:1", "true"]).status == 0)
+        for verb in [["info"], ["system", "info"]] {
+            let out = try CLI.exec(CLI.binDir + "/cnc", verb + ["--root", r.root, "--format",
+                "{{.Containers}} {{.ContainersRunning}} {{.ContainersPaused}} {{.ContainersStopped}} {{.Images}} {{.NCPU}}"])
+            #expect(out.status == 0 && out.stdout == "2 1 0 1 1 \(Processes.onlineCPUs)\n", "\(verb): \(out.stdout)\(out.stderr)")
+        }
+        let kernel = try r.cnc(["info", "-f", "{{.KernelVersion}} {{.OSType}} {{.CgroupDriver}}"])
+        #expect(kernel.stdout == "\(Host.uname().release) linux cgroupfs\n" || kernel.stdout == "\(Host.uname().release) linux systemd\n", "\(kernel.stdout)")
+        let json = try r.cnc(["info", "--format", "{{json .MemTotal}}"])
+        #expect((Int64(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0, "\(json.stdout)")
+        let missing = try r.cnc(["info", "--format", "{{.Nope}}"])
+        #expect(missing.status != 0 && missing.stderr.hasPrefix("Error: ") && missing.stderr.contains("Nope"), "\(missing.stderr)")
+        let bad = try r.cnc(["info", "--format", "{{.Containers"])
+        #expect(bad.status == 64 && bad.stderr.hasPrefix("Error: "), "\(bad.status) \(bad.stderr)")
+        // cnc's own report forms stay.
+        #expect(try r.cnc(["info", "--format", "json"]).stdout.hasPrefix("{"))
+        #expect(try r.cnc(["info"]).stdout.hasPrefix("Version:"))
+    }
+
+    /// `history -H=false` (docker's -H, --human): sizes in bytes, dates to the second, the
+    /// column named "CREATED AT"; `-H` alone is the default.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func historyHumanFlagAsDocker() throws {
+        let r = try BusyboxRoot()
+        let raw = try r.cnc(["history", "-H=false", "bb:1"])
+        let lines = raw.stdout.split(separator: "\n")
+        #expect(raw.status == 0 && lines.first?.contains("CREATED AT") == true, "\(raw.stdout)\(raw.stderr)")
+        let cells = lines.dropFirst().first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) ?? []
+        // IMAGE, CREATED AT (RFC 3339, whole seconds), CREATED BY words..., SIZE (bytes).
+        #expect(cells.count >= 3 && cells[1].hasSuffix("Z") && !cells[1].contains(".") && cells[1].contains("T"), "\(cells)")
+        #expect(cells.contains { Int64($0).map { $0 > 0 } == true }, "\(cells)")
+        let human = try r.cnc(["history", "-H", "bb:1"])
+        let plain = try r.cnc(["history", "bb:1"])
+        #expect(human.status == 0 && human.stdout == plain.stdout && !human.stdout.contains("CREATED AT"))
+        #expect(try r.cnc(["history", "--human=false", "bb:1"]).stdout.contains("CREATED AT"))
+    }
+
+    /// Docker's daemon's words for a relative working directory, a bad name and --restart with
+    /// --rm: exit 125, nothing created; `-w ""` is the image's (here /).
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func createRefusalsInDockersWords() throws {
+        let r = try BusyboxRoot()
+        for (args, error) in [
+            (["-w", "relative"], "the working directory 'relative' is invalid, it needs to be an absolute path"),
+            (["--name", "bad!"], "Invalid container name (bad!), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
+            (["--restart", "always", "--rm"], "conflicting options: cannot specify both --restart and --rm"),
+        ] {
+            let out = try r.cnc(["run", "--network", "none"] + args + ["bb:1", "true"])
+            #expect(out.status == 125 && out.stderr == "Error: \(error)\n", "\(args): \(out.status) \(out.stderr)")
+        }
+        #expect(try r.cnc(["ps", "-a", "-q"]).stdout.isEmpty)
+        let empty = try r.cnc(["run", "--rm", "--network", "none", "-w", "", "bb:1", "pwd"])
+        #expect(empty.status == 0 && empty.stdout == "/\n", "\(empty.stdout)\(empty.stderr)")
+    }
+
+    /// kill, pause and cp refuse in docker's daemon's words; the container is left as it was.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func killPauseCopyRefusalsInDockersWords() throws {
+        let r = try BusyboxRoot()
+        #expect(try r.cnc(["run", "-d", "--network", "none", "--name", "kp", "bb:1", "sleep", "60"]).status == 0)
+        let id = try r.cnc(["inspect", "--format", "{{.Id}}", "kp"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let kill = try r.cnc(["kill", "-s", "BOGUS", "kp"])
+        #expect(kill.status == 1 && kill.stderr == "Error: Invalid signal: BOGUS\n", "\(kill.stderr)")
+        let dir = r.dir + "/out"
+        let cp = try r.cnc(["cp", "kp:/nope", dir])
+        #expect(cp.status == 1 && cp.stderr == "Error: Could not find the file /nope in container kp\n", "\(cp.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir))
+        #expect(try r.cnc(["pause", "kp"]).status == 0)
+        let again = try r.cnc(["pause", "kp"])
+        #expect(again.status == 1 && again.stderr == "Error: Container \(id) is already paused\n", "\(again.stderr)")
+        #expect(try r.status("kp") == "paused")
+        #expect(try r.cnc(["unpause", "kp"]).status == 0)
+        #expect(try r.cnc(["stop", "-t", "0", "kp"]).status == 0)
+        // A stopped container's files are read through its held rootfs: the same words.
+        let stopped = try r.cnc(["cp", "kp:/nope", dir])
+        #expect(stopped.status == 1 && stopped.stderr == "Error: Could not find the file /nope in container kp\n", "\(stopped.stderr)")
+    }
+
+    /// `ps -n N` / `ps -l` (docker's --last/--latest): the last created containers of every
+    /// state, newest first; -n -1 is no limit.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func psLastAndLatest() throws {
+        let r = try BusyboxRoot()
+        #expect(try r.cnc(["run", "-d", "--network", "none", "--name", "first", "bb:1", "sleep", "60"]).status == 0)
+        #expect(try r.cnc(["create", "--network", "none", "--name", "second", "bb:1", "true"]).status == 0)
+        #expect(try r.cnc(["create", "--network", "none", "--name", "third", "bb:1", "true"]).status == 0)
+        func names(_ args: [String]) throws -> String { try r.cnc(["ps"] + args + ["--format", "{{.Names}}"]).stdout }
+        #expect(try names(["-l"]) == "third\n")
+        #expect(try names(["--latest"]) == "third\n")
+        #expect(try names(["-n", "2"]) == "third\nsecond\n")
+        #expect(try names(["--last", "5"]) == "third\nsecond\nfirst\n")
+        #expect(try names(["-n", "-1"]) == "first\n")
+        #expect(try r.cnc(["ps", "-q", "-n", "2"]).stdout.split(separator: "\n").count == 2)
+        #expect(try names(["-n", "1", "--filter", "name=first"]) == "first\n")
     }
 }

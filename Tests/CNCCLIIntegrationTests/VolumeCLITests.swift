@@ -54,7 +54,7 @@ import Testing
         #expect(try cnc(["volume", "inspect", "-f", "{{.Name}}:{{index .Labels \"tier\"}}", "labelled", "data"]).stdout == "labelled:db\ndata:<no value>\n")
         #expect(try cnc(["volume", "inspect", "-f", "{{json .Labels}}", anonymous]).stdout == "{\"com.docker.volume.anonymous\":\"\"}\n")
         let missing = try cnc(["volume", "inspect", "nosuch"])
-        #expect(missing.status == 1 && missing.stdout == "[]\n" && missing.stderr == "Error: No such volume: nosuch\n", "\(missing.stdout)\(missing.stderr)")
+        #expect(missing.status == 1 && missing.stdout == "[]\n" && missing.stderr == "Error: get nosuch: no such volume\n", "\(missing.stdout)\(missing.stderr)")
 
         // In use (the writer, running or not): docker's refusal, exit 1, the volume kept.
         let inUse = try cnc(["volume", "rm", "data"])

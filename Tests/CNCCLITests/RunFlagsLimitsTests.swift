@@ -82,4 +82,46 @@ struct RunFlagsLimitsTests {
             #expect(c.written == nil && e.message.hasPrefix("Memory limit should be smaller than already set memoryswap limit"))
         } catch { Issue.record("\(error)") }
     }
+
+    /// --cpuset-cpus/--cpuset-mems: Docker's list syntax, then the host's offer, in the daemon's
+    /// words (the offer injected: the runtime reads the root cgroup's cpuset).
+    @Test func cpusetsInDockersWords() throws {
+        #expect(CgroupLimits.cpusetMembers("0-2,5") == [0, 1, 2, 5])
+        #expect(CgroupLimits.cpusetMembers("3") == [3])
+        for bad in ["abc", "1-0", "", "0,", "-1", " 1", "1-", "0-1-2"] { #expect(CgroupLimits.cpusetMembers(bad) == nil, "\(bad)") }
+        func refusal(cpus: String? = nil, mems: String? = nil) -> String? {
+            var l = CgroupLimits()
+            l.cpusetCpus = cpus
+            l.cpusetMems = mems
+            do { try l.validateCpusets(availableCPUs: { "0-3" }, availableMems: { "0" }); return nil } catch let e as CNCError {
+                return e.message
+            } catch { return "\(error)" }
+        }
+        #expect(refusal(cpus: "0-3", mems: "0") == nil)
+        #expect(refusal(cpus: "1,3") == nil)
+        #expect(refusal(cpus: "abc") == "Invalid value abc for cpuset cpus: invalid format: abc")
+        #expect(refusal(cpus: "2-1") == "Invalid value 2-1 for cpuset cpus: invalid format: 2-1")
+        #expect(refusal(cpus: "0,5") == "Requested CPUs are not available - requested 0,5, available: 0-3")
+        #expect(refusal(mems: "x") == "Invalid value x for cpuset mems: invalid format: x")
+        #expect(refusal(mems: "1") == "Requested memory nodes are not available - requested 1, available: 0")
+        // The host is read only when a cpuset is asked for.
+        try CgroupLimits().validateCpusets(availableCPUs: { Issue.record("read"); return "" }, availableMems: { Issue.record("read"); return "" })
+    }
+
+    /// A negative --cpus is out of Docker's range (its words), not an unparsable quantity.
+    @Test func negativeCPUsAreOutOfRange() {
+        for v in ["-1", "-0.5"] {
+            do { _ = try Self.flags { $0.cpus = v }.resourceLimits(); Issue.record("\(v) accepted") } catch let e as CNCError {
+                #expect(e.message == "Range of CPUs is from 0.01 to \(Self.host).00, as there are only \(Self.host) CPUs available")
+            } catch { Issue.record("\(error)") }
+        }
+    }
+
+    /// Docker's create warning: OOM killer off with no memory limit.
+    @Test func oomKillDisableWithoutMemoryWarns() throws {
+        let warning = "OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources."
+        #expect(try Self.flags { $0.oomKillDisable = true }.resourceLimits().dockerWarnings == [warning])
+        #expect(try Self.flags { $0.oomKillDisable = true; $0.memory = "10m" }.resourceLimits().dockerWarnings.isEmpty)
+        #expect(try Self.flags { $0.memory = "10m" }.resourceLimits().dockerWarnings.isEmpty)
+    }
 }

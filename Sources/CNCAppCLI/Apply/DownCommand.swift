@@ -40,7 +40,8 @@ struct DownCommand: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for c in containers {
                     group.addTask {
-                        try await backend.stop(id: c.id, timeout: grace)
+                        // Why it waits out the grace period, once (as apply's stop and `cnc stop` say it).
+                        try await backend.stop(id: c.id, timeout: grace) { why in say("\(c.name): \(why)") }
                         try await backend.remove(id: c.id)
                         try await state.removeContainer(id: c.id)
                         say("\(c.name): removed")

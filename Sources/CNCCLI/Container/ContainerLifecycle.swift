@@ -157,7 +157,7 @@ struct ContainerUpdate: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "update", abstract: "Update configuration of one or more containers.",
         discussion: "EXAMPLES\n  cnc update --memory 512m --memory-swap 1g web\n  cnc update --cpus 1.5 web db\n  cnc update --restart unless-stopped web")
     @OptionGroup var global: GlobalOptions
-    @Option(name: .long) var cpus: String?
+    @Option(name: .long, parsing: .unconditional) var cpus: String?
     @Option(name: [.customShort("c"), .long]) var cpuShares: Int64?
     @Option(name: .long, parsing: .unconditional, help: "Limit CPU CFS quota (-1 removes it).") var cpuQuota: Int64?
     @Option(name: .long) var cpuPeriod: Int64?

@@ -12,6 +12,8 @@ struct ContainerList: ParsableArguments {
     @Flag(name: [.customShort("a"), .long], help: "Show all containers (default shows just running).") var all = false
     @Flag(name: [.customShort("q"), .long], help: "Only display container IDs.") var quiet = false
     @Flag(name: .long, help: "Don't truncate output.") var noTrunc = false
+    @Option(name: [.customShort("n"), .long], parsing: .unconditional, help: "Show n last created containers (includes all states).") var last: Int?
+    @Flag(name: [.customShort("l"), .long], help: "Show the latest created container (includes all states).") var latest = false
     @Option(name: [.customShort("f"), .long], help: "Filter output (name=, id=, status=, label=, exited=).", completion: .list(["name=", "id=", "status=", "label=", "exited=", "health="])) var filter: [String] = []
     @Option(name: .long, help: "Format output using a Go template (\"table\" prefix adds a header).") var format: String?
 
@@ -20,7 +22,9 @@ struct ContainerList: ParsableArguments {
         try Self.checkFilterKeys(filter, known: ["name", "id", "status", "exited", "label", "health"],
                                  docker: ["ancestor", "before", "expose", "isolation", "is-task", "network", "publish", "since", "volume"])
         var rows = r.list()
-        if !all && !filter.contains(where: { $0.hasPrefix("status=") || $0.hasPrefix("exited=") }) {
+        // docker: -n N / -l show the last created containers of every state (-n -1: no limit).
+        let newest = latest ? 1 : last.flatMap { $0 >= 0 ? $0 : nil }
+        if newest == nil && !all && !filter.contains(where: { $0.hasPrefix("status=") || $0.hasPrefix("exited=") }) {
             rows = rows.filter { $0.state.isActive }
         }
         for f in filter {
@@ -37,6 +41,7 @@ struct ContainerList: ParsableArguments {
                 }
             }
         }
+        if let newest { rows = Array(rows.sorted { $0.config.created > $1.config.created }.prefix(newest)) }
         if quiet {
             for c in rows { print(noTrunc ? c.config.id.rawValue : c.config.id.short) }
             return

@@ -24,7 +24,7 @@ struct ContainerOptions: ParsableArguments {
     @Flag(name: .long, help: "Mount the container's root filesystem as read only.") var readOnly = false
     @Flag(name: .long, help: "Run an init inside the container that forwards signals and reaps processes.") var `init` = false
     @Option(name: .long, help: "Overwrite the default ENTRYPOINT of the image.") var entrypoint: String?
-    @Option(name: .long, help: "Number of CPUs.") var cpus: String?
+    @Option(name: .long, parsing: .unconditional, help: "Number of CPUs.") var cpus: String?
     @Option(name: [.customShort("c"), .long], help: "CPU shares (relative weight).") var cpuShares: Int64?
     @Option(name: .long, parsing: .unconditional, help: "Limit CPU CFS quota (microseconds).") var cpuQuota: Int64?
     @Option(name: .long, help: "Limit CPU CFS period (microseconds).") var cpuPeriod: Int64?

@@ -31,7 +31,7 @@ struct ContainerStatsCommand: ParsableCommand {
             for c in targets { first[c.config.id] = try? r.stats(c) }
             Processes.sleep(milliseconds: 500)
             var rows: [JSONValue] = []
-            let memory = hostMemory()
+            let memory = Self.hostMemory()
             for c in targets {
                 let b = c.state.isActive ? try? r.stats(c) : nil
                 rows.append(Self.row(c, from: first[c.config.id], to: b, hostMemory: memory))
@@ -73,7 +73,7 @@ struct ContainerStatsCommand: ParsableCommand {
         ])
     }
 
-    func hostMemory() -> Int64 {
+    static func hostMemory() -> Int64 {
         let text = (try? FileSystem.readText("/proc/meminfo")) ?? ""
         let line = text.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }
         return (line?.split(separator: " ").dropFirst().first.flatMap { Int64($0) } ?? 0) * 1024

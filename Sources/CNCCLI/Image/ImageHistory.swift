@@ -19,7 +19,7 @@ struct ImageHistory: ParsableCommand {
     @Flag(name: .long, help: "Don't truncate output.")
     var noTrunc = false
 
-    @Flag(name: [.short, .customLong("human")], inversion: .prefixedNo, help: "Print sizes and dates in human readable format.")
+    @Flag(name: [.customShort("H"), .customLong("human")], inversion: .prefixedNo, help: "Print sizes and dates in human readable format (-H=false: bytes and RFC 3339 dates).")
     var human = true
 
     @Option(name: .long, help: ArgumentHelp("Format output with a Go template or 'json'.", valueName: "string"))
@@ -42,7 +42,7 @@ struct ImageHistory: ParsableCommand {
             }
             var by = h.createdBy ?? ""
             if !noTrunc && by.count > 45 { by = String(by.prefix(44)) + "…" }
-            rows.append(Row(ID: "<missing>", CreatedSince: human ? ImageText.since(h.created) : (h.created ?? ""),
+            rows.append(Row(ID: "<missing>", CreatedSince: human ? ImageText.since(h.created) : Self.wholeSeconds(h.created ?? ""),
                             CreatedAt: h.created ?? "", CreatedBy: by,
                             Size: human ? ImageText.size(size) : String(size), Comment: h.comment ?? ""))
         }
@@ -58,9 +58,17 @@ struct ImageHistory: ParsableCommand {
             for r in rows { print(try t.render(r)) }
             return
         }
-        var table = [["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"]]
+        // Docker names the column after what it shows: "CREATED AT" with -H=false.
+        var table = [["IMAGE", human ? "CREATED" : "CREATED AT", "CREATED BY", "SIZE", "COMMENT"]]
         for r in rows { table.append([r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment]) }
         print(Table.render(table), terminator: "")
+    }
+
+    /// An RFC 3339 time to the second, as docker's `-H=false` prints it (`...T19:04:01Z`).
+    static func wholeSeconds(_ time: String) -> String {
+        guard let dot = time.firstIndex(of: ".") else { return time }
+        let rest = time[dot...].drop(while: { $0 == "." || $0.isNumber })
+        return String(time[..<dot]) + rest
     }
 }
 

@@ -19,7 +19,7 @@ struct NetworkInspect: ParsableCommand {
         try InspectOutput.emit(networks, format: format) { ref in
             if let p = PredefinedNetworks.pseudo(ref) { return PredefinedNetworks.document(p) }
             do { return try Self.document(try manager.network(ref), manager: manager) } catch let e as CNCError where e.code == .notFound {
-                throw CNCError(.notFound, "No such network: \(ref)")
+                throw CNCError(.notFound, "network \(ref) not found")
             }
         }
     }

@@ -8,7 +8,7 @@ import Foundation
 /// `--since`/`--until` only new events, as they happen; `--since` replays the log from then
 /// first; `--until` stops at that time (at once when it is past).
 struct EventsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "events", abstract: "Get real time events from the server.",
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Get real time events from the runtime's event log.",
         discussion: "EXAMPLES\n  cnc events\n  cnc events --since 10m --filter type=container --filter event=die\n  cnc events --since 1h --until 10m --format '{{json .}}'\n  cnc system events --filter type=network")
     @OptionGroup var global: GlobalOptions
     @Option(name: .long, help: "Show all events created since timestamp (RFC 3339, Unix seconds, or a duration back from now: 10m).") var since: String?

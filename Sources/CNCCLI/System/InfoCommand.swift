@@ -2,25 +2,56 @@ import CNCAppCLI
 import ArgumentParser
 import CNCCore
 import CNCEngine
+import CNCRuntime
+import CNCSystem
+import Foundation
 
 /// `cnc info`: what this host offers cnc.
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info",
         abstract: "Show what this host offers: kernel, cgroups, driver, overlay, CNI plugins.",
-        discussion: "EXAMPLES\n  cnc info\n  cnc system info --format json")
+        discussion: "EXAMPLES\n  cnc info\n  cnc system info --format json\n  cnc info --format '{{.ServerVersion}} {{.NCPU}} {{.ContainersRunning}}'")
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: [.short, .long], help: "Output format: text or json.")
-    var format: ReportFormat = .text
+    @Option(name: [.short, .long], help: ArgumentHelp(
+        "text, json (cnc's report), or a Go template over docker's info fields (Containers, ContainersRunning, Images, "
+            + "ServerVersion, KernelVersion, OperatingSystem, NCPU, MemTotal, CgroupDriver, CgroupVersion, Driver, ...).",
+        valueName: "string"))
+    var format: String = "text"
 
     func run() throws {
-        let info = HostInfo.probe(config: global.engineConfig())
         switch format {
-        case .json: print(try CanonicalJSON.string(info, pretty: true), terminator: "")
-        case .text: print(Self.render(info), terminator: "")
+        case "json": print(try CanonicalJSON.string(HostInfo.probe(config: global.engineConfig()), pretty: true), terminator: "")
+        case "text", "": print(Self.render(HostInfo.probe(config: global.engineConfig())), terminator: "")
+        default:
+            // Checked before anything is read: inspect's rules (64 for a template that does not parse).
+            guard let template = try InspectOutput.template(format) else { return }
+            try dockerErrors { print(try template.render(json: try dockerDocument(HostInfo.probe(config: global.engineConfig())))) }
         }
+    }
+
+    /// docker's `info` fields that mean the same here, for `--format` templates written for docker.
+    func dockerDocument(_ info: HostInfo) throws -> JSONValue {
+        // A root that does not exist holds nothing: `info` never creates one.
+        let exists = FileManager.default.fileExists(atPath: info.stateRoot)
+        let containers = exists ? try global.runtime().list() : []
+        func count(_ s: ContainerStatus) -> JSONValue { .int(Int64(containers.filter { $0.state.status == s }.count)) }
+        let images = exists ? Set(try global.imageStore().list().map(\.id)).count : 0
+        let os = (try? FileSystem.readText("/etc/os-release"))?.split(separator: "\n")
+            .first { $0.hasPrefix("PRETTY_NAME=") }.map { String($0.dropFirst(12)).trimmingCharacters(in: ["\""]) } ?? "Linux"
+        return .object([
+            "ID": .string(""), "Name": .string(ProcessInfo.processInfo.hostName), "ServerVersion": .string(info.version),
+            "Containers": .int(Int64(containers.count)), "ContainersRunning": count(.running), "ContainersPaused": count(.paused),
+            "ContainersStopped": .int(Int64(containers.filter { !$0.state.status.isActive }.count)),
+            "Images": .int(Int64(images)), "Driver": .string("overlay"), "DockerRootDir": .string(info.stateRoot),
+            "KernelVersion": .string(info.kernel.release), "OperatingSystem": .string(os), "OSType": .string("linux"),
+            "Architecture": .string(info.kernel.machine), "NCPU": .int(Int64(Processes.onlineCPUs)),
+            "MemTotal": .int(ContainerStatsCommand.hostMemory()),
+            "CgroupDriver": .string(info.cgroups.driver.rawValue), "CgroupVersion": .string(info.cgroups.mode == .v2 ? "2" : "1"),
+            "LoggingDriver": .string("json-file"), "Debug": .bool(false), "Rootless": .bool(info.rootless != nil),
+        ])
     }
 
     static func render(_ info: HostInfo) -> String {

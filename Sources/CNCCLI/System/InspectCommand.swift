@@ -65,12 +65,12 @@ struct TopLevelInspect: ParsableCommand {
                 if let p = PredefinedNetworks.pseudo(ref) { return PredefinedNetworks.document(p) }
                 let manager = global.networkManager()
                 do { return try NetworkInspect.document(try manager.network(ref), manager: manager) } catch let e as CNCError where e.code == .notFound {
-                    throw CNCError(.notFound, "No such network: \(ref)")
+                    throw CNCError(.notFound, "network \(ref) not found")
                 }
             case .volume:
                 let store = try openRuntime().volumes
                 do { return VolumeText.document(try store.volume(ref), store: store) } catch let e as CNCError where e.code == .notFound {
-                    throw CNCError(.notFound, "No such volume: \(ref)")
+                    throw CNCError(.notFound, "get \(ref): no such volume")
                 }
             }
         }

@@ -17,7 +17,7 @@ struct VolumeInspect: ParsableCommand {
             let store = try global.runtime().volumes
             try InspectOutput.emit(volumes, format: format) { name in
                 do { return VolumeText.document(try store.volume(name), store: store) } catch let e as CNCError where e.code == .notFound {
-                    throw CNCError(.notFound, "No such volume: \(name)")
+                    throw CNCError(.notFound, "get \(name): no such volume")
                 }
             }
         }
