@@ -244,16 +244,55 @@ import Testing
         try Self.expectClean(r)
     }
 
+    /// Details checked side by side with docker's BuildKit: a child stage sees its base stage's
+    /// ARGs, COPY heredocs are substituted (not when the delimiter is quoted), EXPOSE ranges and
+    /// protocols, HEALTHCHECK --start-interval in the config.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func stageArgsHeredocsExposeAndHealthcheckFollowBuildKit() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["README": "empty context\n"])
+        let dockerfile = """
+            ARG GREETING=hi
+            FROM bb:1 AS base
+            ARG GREETING
+            ARG V=1.0
+            FROM base AS child
+            RUN echo "v=$V $GREETING" > /v
+            COPY <<EOF <<'RAW' /etc/
+            k=${V} "${GREETING}"
+            EOF
+            k=${V}
+            RAW
+            EXPOSE 8000-8002 90/UDP
+            HEALTHCHECK --start-interval=2s --interval=3s CMD ["true"]
+            """
+        for (args, v) in [([String](), "1.0"), (["--build-arg", "V=2"], "2")] {
+            let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "parity:1"] + args + [ctx], stdin: dockerfile)
+            #expect(b.status == 0, "\(b.stderr)")
+            let out = try r.cnc(["run", "--rm", "parity:1", "cat", "/v", "/etc/EOF", "/etc/RAW"]).stdout
+            #expect(out == "v=\(v) hi\nk=\(v) \"hi\"\nk=${V}\n", "\(out)")
+        }
+        let ports = try Self.image(r, "inspect", ["--format", "{{json .Config.ExposedPorts}}", "parity:1"]).stdout
+        #expect(ports.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"8000/tcp":{},"8001/tcp":{},"8002/tcp":{},"90/udp":{}}"#, "\(ports)")
+        let health = try Self.image(r, "inspect", ["--format", "{{json .Config.Healthcheck}}", "parity:1"]).stdout
+        #expect(health.contains(#""StartInterval":2000000000"#) && health.contains(#""Interval":3000000000"#), "\(health)")
+        try Self.expectClean(r)
+    }
+
     /// Invalid Dockerfiles, each refused with its line before anything runs.
     static let invalid: [(String, String)] = [
         ("FROM bb:1\nFOO bar\n", "Error: Dockerfile:2: FOO: unknown instruction: FOO"),
         ("RUN true\nFROM bb:1\n", "Error: Dockerfile:1: RUN: no build stage in current context"),
         ("FROM bb:1\nCOPY nothing-here /x\n", "Error: Dockerfile:2: COPY: \"/nothing-here\": not found"),
-        ("FROM bb:1\nCOPY --from=nostage /a /b\n", "Error: Dockerfile:2: COPY: "),
+        // An unknown stage is an image reference; a closed port on 127.0.0.1 keeps the pull local.
+        ("FROM bb:1\nCOPY --from=127.0.0.1:9/nostage /a /b\n", "Error: Dockerfile:2: COPY: "),
         ("FROM bb:1\nRUN --bogus=1 true\n", "Error: Dockerfile:2: RUN: unknown flag: bogus"),
         ("FROM bb:1\nRUN <<EOF\necho unterminated\n", "Error: Dockerfile:2: "),
         ("FROM bb:1\nCOPY --chown=nosuchuser a /a\n", "Error: Dockerfile:2: COPY: "),
         ("FROM bb:1 AS one\nFROM bb:1 AS one\n", "Error: Dockerfile:2: FROM: duplicate stage name \"one\""),
+        ("FROM bb:1\nEXPOSE 80/bogus\n", "Error: Dockerfile:2: EXPOSE: Invalid proto: bogus"),
+        ("FROM --platform=linux/s390x bb:1\nRUN true\n", "Error: Dockerfile:1: FROM: not supported yet: --platform=linux/s390x"),
+        ("FROM bb:1\nARG P=abc\nEXPOSE $P\n", "Error: Dockerfile:3: EXPOSE: Invalid containerPort: abc"),
     ]
 
     @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
