@@ -279,6 +279,44 @@ import Testing
         try Self.expectClean(r)
     }
 
+    /// A directory source copies its content, not itself, as BuildKit: an existing destination
+    /// keeps its mode (`COPY src/ /tmp/` leaves /tmp 1777), a new one is 0755 or --chmod's mode,
+    /// owned by --chown's user; the source directory's own mode (0751 here) is never applied.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func directoryCopyLeavesTheDestinationsModeAsBuildKit() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["src/d/two": "2\n", "src/one": "1\n"])
+        #expect(chmod(ctx + "/src/d", 0o751) == 0 && chmod(ctx + "/src", 0o751) == 0)
+        let dockerfile = """
+            FROM bb:1
+            RUN chmod 1777 /tmp && mkdir /ex && chmod 700 /ex
+            COPY src/ /tmp/
+            COPY src /ex
+            COPY src/d /nosl
+            COPY --chown=7:8 src/d /sl/
+            COPY --chmod=750 src/d /chm/
+            COPY src/* /glob/
+            """
+        let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "dirs:1", ctx], stdin: dockerfile)
+        #expect(b.status == 0, "\(b.stderr)")
+        let out = try r.cnc(["run", "--rm", "dirs:1", "stat", "-c", "%n %a %u:%g", "/tmp", "/ex", "/nosl", "/sl", "/chm", "/chm/two", "/glob", "/tmp/d"]).stdout
+        #expect(out == "/tmp 1777 0:0\n/ex 700 0:0\n/nosl 755 0:0\n/sl 755 7:8\n/chm 750 0:0\n/chm/two 750 0:0\n/glob 755 0:0\n/tmp/d 751 0:0\n", "\(out)")
+        // The layer carries an existing parent with its own metadata (so `docker load` agrees).
+        let tar = r.dir + "/dirs.tar"
+        let saved = try Self.image(r, "save", ["-o", tar, "dirs:1"])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let modes = try CLI.exec("/usr/bin/env", ["python3", "-c", """
+            import tarfile, json, sys
+            t = tarfile.open(sys.argv[1])
+            for l in json.load(t.extractfile('manifest.json'))[0]['Layers']:
+                names = {e.name.rstrip('/'): e.mode & 0o7777 for e in tarfile.open(fileobj=t.extractfile(l))}
+                if 'tmp/one' in names: print('tmp', oct(names.get('tmp', 0)))
+                if 'ex/one' in names: print('ex', oct(names.get('ex', 0)))
+            """, tar]).stdout
+        #expect(modes == "tmp 0o1777\nex 0o700\n", "\(modes)")
+        try Self.expectClean(r)
+    }
+
     /// Invalid Dockerfiles, each refused with its line before anything runs.
     static let invalid: [(String, String)] = [
         ("FROM bb:1\nFOO bar\n", "Error: Dockerfile:2: FOO: unknown instruction: FOO"),
