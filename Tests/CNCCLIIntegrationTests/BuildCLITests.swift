@@ -246,7 +246,8 @@ import Testing
 
     /// Details checked side by side with docker's BuildKit: a child stage sees its base stage's
     /// ARGs, COPY heredocs are substituted (not when the delimiter is quoted), EXPOSE ranges and
-    /// protocols, HEALTHCHECK --start-interval in the config.
+    /// protocols, HEALTHCHECK --start-interval in the config, a WORKDIR no layer made under a
+    /// non-root USER.
     @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
     func stageArgsHeredocsExposeAndHealthcheckFollowBuildKit() throws {
         let r = try BusyboxRoot()
@@ -265,12 +266,15 @@ import Testing
             RAW
             EXPOSE 8000-8002 90/UDP
             HEALTHCHECK --start-interval=2s --interval=3s CMD ["true"]
+            WORKDIR /made/at/start
+            USER 1000:1000
             """
         for (args, v) in [([String](), "1.0"), (["--build-arg", "V=2"], "2")] {
             let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "parity:1"] + args + [ctx], stdin: dockerfile)
             #expect(b.status == 0, "\(b.stderr)")
-            let out = try r.cnc(["run", "--rm", "parity:1", "cat", "/v", "/etc/EOF", "/etc/RAW"]).stdout
-            #expect(out == "v=\(v) hi\nk=\(v) \"hi\"\nk=${V}\n", "\(out)")
+            // No layer made the WORKDIR: the container's start makes it (as root, as Docker) before USER applies.
+            let run = try r.cnc(["run", "--rm", "parity:1", "sh", "-c", "pwd; stat -c '%u %a' .; cat /v /etc/EOF /etc/RAW"])
+            #expect(run.stdout == "/made/at/start\n0 755\nv=\(v) hi\nk=\(v) \"hi\"\nk=${V}\n", "\(run.stdout) \(run.stderr)")
         }
         let ports = try Self.image(r, "inspect", ["--format", "{{json .Config.ExposedPorts}}", "parity:1"]).stdout
         #expect(ports.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"8000/tcp":{},"8001/tcp":{},"8002/tcp":{},"90/udp":{}}"#, "\(ports)")
