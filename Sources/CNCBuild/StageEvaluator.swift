@@ -104,16 +104,22 @@ public struct StageEvaluator {
         func words(_ w: String) throws(DockerfileError) -> [String] { try lex(w).words }
         var command = inst.command
         var runArgs: [String: String]?
+        // What the history shows when it is not the command itself.
+        var shown: Command?
         switch inst.command {
         case .arg(let defs):
             var resolved: [ArgDefinition] = []
+            var defaults: [ArgDefinition] = []
             for def in defs {
                 var value = try def.defaultValue.map { (d: String) throws(DockerfileError) in try word(d) }
+                // History: the Dockerfile's default (substituted), never a --build-arg's value.
+                defaults.append(ArgDefinition(name: def.name, defaultValue: value))
                 if let b = arguments.values[def.name] { value = b } else if value == nil, let m = meta[def.name] { value = m }
                 scope.declare(def.name, value: value)
                 resolved.append(ArgDefinition(name: def.name, defaultValue: value))
             }
             command = .arg(resolved)
+            shown = .arg(defaults)
         case .env(let pairs, let legacy):
             var out: [KeyValue] = []
             for kv in pairs { out.append(KeyValue(key: try word(kv.key), value: try word(kv.value))) }
@@ -177,7 +183,7 @@ public struct StageEvaluator {
         let envKeys = Set(scope.env.map(\.key))
         let used = runArgs ?? Dictionary(uniqueKeysWithValues: matched.filter { scope.args[$0] != nil && !envKeys.contains($0) }.map { ($0, scope.args[$0] ?? "") })
         let undefined = unmatched.subtracting(argNames).subtracting(envKeys).sorted()
-        return ResolvedStep(instruction: inst, command: command, text: StepText.render(inst, command), usedArgs: used, undefined: undefined)
+        return ResolvedStep(instruction: inst, command: command, text: StepText.render(inst, shown ?? command), usedArgs: used, undefined: undefined)
     }
 
     private func resolveCopy(_ spec: CopySpec, _ word: (String) throws(DockerfileError) -> String) throws(DockerfileError) -> CopySpec {

@@ -224,7 +224,7 @@ public final class Builder {
         let (steps, scope) = try graph.evaluator().evaluate(instructions, baseEnv: env, inherited: state.scope)
         state.scope = scope
         for step in steps {
-            if case .arg = step.command { continue }
+            // ARG too leaves an empty-layer history entry (`ARG X=1`), as BuildKit.
             try checkpoint()
             let visible = Self.makesVertex(step.instruction.kind)
             if visible { number += 1 }

@@ -276,6 +276,9 @@ import Testing
             let run = try r.cnc(["run", "--rm", "parity:1", "sh", "-c", "pwd; stat -c '%u %a' .; cat /v /etc/EOF /etc/RAW"])
             #expect(run.stdout == "/made/at/start\n0 755\nv=\(v) hi\nk=\(v) \"hi\"\nk=${V}\n", "\(run.stdout) \(run.stderr)")
         }
+        // ARG leaves an empty-layer history entry with the Dockerfile's default, never the --build-arg value.
+        let history = try r.cnc(["history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", "parity:1"]).stdout
+        #expect(history.contains("0B\tARG GREETING\n") && history.contains("0B\tARG V=1.0\n") && !history.contains("V=2"), "\(history)")
         let ports = try Self.image(r, "inspect", ["--format", "{{json .Config.ExposedPorts}}", "parity:1"]).stdout
         #expect(ports.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"8000/tcp":{},"8001/tcp":{},"8002/tcp":{},"90/udp":{}}"#, "\(ports)")
         let health = try Self.image(r, "inspect", ["--format", "{{json .Config.Healthcheck}}", "parity:1"]).stdout
