@@ -39,6 +39,9 @@ static void become_workload(const struct cinit_conf *c, int resolve_user) {
     uid_t uid = 0; gid_t gid = 0; gid_t groups[64]; int ngroups = 0; char home[4096] = "/";
     if (resolve_user) cinit_resolve_user(c, &uid, &gid, groups, &ngroups, home, sizeof home);
     trace("user resolved");
+    // A missing working directory is made while still root (as Docker does: root-owned, 0755),
+    // so an image whose WORKDIR no layer created runs under a non-root USER too.
+    if (c->cwd && *c->cwd && access(c->cwd, F_OK) != 0) mkdir_p(c->cwd);
     cinit_apply_identity(c, uid, gid, groups, ngroups);
     trace("identity");
     enter_workdir(c);

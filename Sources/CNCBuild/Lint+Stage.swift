@@ -15,9 +15,11 @@ extension Lint {
                             "JSON arguments recommended for \(inst.kind.name) to prevent unintended behavior related to OS signals: write \(inst.kind.name) [\"executable\", \"arg\"] so the app is PID 1 and receives SIGTERM")
                 }
             case .workdir(let w):
-                if w.hasPrefix("/") || w.hasPrefix("$") { absoluteWorkdir = true } else if !absoluteWorkdir {
+                // As BuildKit: only the stage's first WORKDIR is checked (fixing it fixes the later ones).
+                if !(w.hasPrefix("/") || w.hasPrefix("$")) && !absoluteWorkdir {
                     out.add(inst.line, "WorkdirRelativePath", "Relative workdir \"\(w)\" can have unexpected results if the base image changes: use an absolute path")
                 }
+                absoluteWorkdir = true
             case .add(let spec):
                 for src in spec.sources {
                     if src.hasPrefix("http://") || src.hasPrefix("https://") {

@@ -32,12 +32,16 @@ public enum Lint {
         checkCasing(df, &out)
         guard let graph = try? BuildGraph(df, arguments: arguments) else { return out.sorted }
         checkFrom(graph, &out)
-        var stageEnv: [Int: [KeyValue]] = [:]
+        var stageScope: [Int: VariableScope] = [:]
         for stage in graph.stages {
             var base = [KeyValue(key: "PATH", value: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")]
-            if let parent = graph.stageIndex(named: stage.base), parent < stage.index, let env = stageEnv[parent] { base = env }
-            if let (steps, scope) = try? graph.evaluator().evaluate(stage.instructions, baseEnv: base) {
-                stageEnv[stage.index] = scope.env
+            var inherited: VariableScope?
+            if let parent = graph.stageIndex(named: stage.base), parent < stage.index, let s = stageScope[parent] {
+                base = s.env
+                inherited = s
+            }
+            if let (steps, scope) = try? graph.evaluator().evaluate(stage.instructions, baseEnv: base, inherited: inherited) {
+                stageScope[stage.index] = scope
                 for step in steps {
                     for name in step.undefined {
                         out.add(step.instruction.line, "UndefinedVar", "Usage of undefined variable '$\(name)': declare it with ARG (or ENV) before this line")

@@ -11,6 +11,9 @@ public struct ShellLexer: Sendable {
     public var rawEscapes = false
     /// Leave an unset variable's reference as written (`$X` stays `$X`).
     public var skipUnsetEnv = false
+    /// Quotes are plain characters (BuildKit's SkipProcessQuotes: COPY/ADD heredoc contents,
+    /// where only `$` and the escape character are special).
+    public var skipProcessQuotes = false
 
     /// Deepest `${a:-${b:-...}}` nesting accepted: hostile input fails, never overflows the stack.
     public static let maxNesting = 64
@@ -125,11 +128,11 @@ private struct LexState {
                 let tmp = try processDollar()
                 result += tmp
                 words.addString(tmp)
-            } else if ch == "'" {
+            } else if ch == "'", !lexer.skipProcessQuotes {
                 let tmp = try processSingleQuote()
                 result += tmp
                 words.addRawString(tmp)
-            } else if ch == "\"" {
+            } else if ch == "\"", !lexer.skipProcessQuotes {
                 let tmp = try processDoubleQuote()
                 result += tmp
                 words.addRawString(tmp)

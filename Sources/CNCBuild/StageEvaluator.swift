@@ -19,6 +19,13 @@ public struct VariableScope: Sendable, Equatable {
         if let value { args[name] = value } else { args.removeValue(forKey: name) }
     }
 
+    /// Takes over another stage's ARGs: a stage `FROM` an earlier stage sees the ARGs that stage
+    /// declared, with their values (BuildKit copies the base stage's build args).
+    public mutating func inherit(_ other: VariableScope) {
+        declared.formUnion(other.declared)
+        for (k, v) in other.args where args[k] == nil { args[k] = v }
+    }
+
     /// What `$NAME` resolves against.
     public var substitution: [String: String] {
         var out = args
@@ -66,8 +73,10 @@ public struct StageEvaluator {
         self.meta = meta
     }
 
-    public func evaluate(_ instructions: [Instruction], baseEnv: [KeyValue] = []) throws(DockerfileError) -> (steps: [ResolvedStep], scope: VariableScope) {
+    /// `inherited`: the final scope of the earlier stage this one is `FROM`, if any.
+    public func evaluate(_ instructions: [Instruction], baseEnv: [KeyValue] = [], inherited: VariableScope? = nil) throws(DockerfileError) -> (steps: [ResolvedStep], scope: VariableScope) {
         var scope = VariableScope(env: baseEnv)
+        if let inherited { scope.inherit(inherited) }
         var steps: [ResolvedStep] = []
         for inst in instructions {
             steps.append(try resolve(inst, scope: &scope))
@@ -95,16 +104,22 @@ public struct StageEvaluator {
         func words(_ w: String) throws(DockerfileError) -> [String] { try lex(w).words }
         var command = inst.command
         var runArgs: [String: String]?
+        // What the history shows when it is not the command itself.
+        var shown: Command?
         switch inst.command {
         case .arg(let defs):
             var resolved: [ArgDefinition] = []
+            var defaults: [ArgDefinition] = []
             for def in defs {
                 var value = try def.defaultValue.map { (d: String) throws(DockerfileError) in try word(d) }
+                // History: the Dockerfile's default (substituted), never a --build-arg's value.
+                defaults.append(ArgDefinition(name: def.name, defaultValue: value))
                 if let b = arguments.values[def.name] { value = b } else if value == nil, let m = meta[def.name] { value = m }
                 scope.declare(def.name, value: value)
                 resolved.append(ArgDefinition(name: def.name, defaultValue: value))
             }
             command = .arg(resolved)
+            shown = .arg(defaults)
         case .env(let pairs, let legacy):
             var out: [KeyValue] = []
             for kv in pairs { out.append(KeyValue(key: try word(kv.key), value: try word(kv.value))) }
@@ -117,6 +132,11 @@ public struct StageEvaluator {
         case .expose(let ports):
             var out: [String] = []
             for p in ports { out += try words(p) }
+            for p in out {
+                do { _ = try ExposeSpec.ports(p) } catch {
+                    throw DockerfileError(file: path, line: inst.line, instruction: inst.kind.name, error.message)
+                }
+            }
             command = .expose(out)
         case .user(let u): command = .user(try word(u))
         case .workdir(let w): command = .workdir(try word(w))
@@ -127,6 +147,27 @@ public struct StageEvaluator {
             command = .volume(out)
         case .copy(let spec): command = .copy(try resolveCopy(spec, word))
         case .add(let spec): command = .add(try resolveCopy(spec, word))
+        default: break
+        }
+        // COPY/ADD heredocs with an unquoted delimiter are substituted at build time, quotes kept
+        // (BuildKit's ExpandRaw); a RUN's heredocs are left to its shell.
+        var inst = inst
+        if inst.kind == .copy || inst.kind == .add {
+            var raw = ShellLexer(escape: escape)
+            raw.skipProcessQuotes = true
+            for i in inst.heredocs.indices where inst.heredocs[i].expand {
+                do {
+                    let r = try raw.process(inst.heredocs[i].body, env: env)
+                    matched.formUnion(r.matched)
+                    unmatched.formUnion(r.unmatched)
+                    inst.heredocs[i].content = r.value
+                    inst.heredocs[i].chomp = false
+                } catch {
+                    throw DockerfileError(file: path, line: inst.line, instruction: inst.kind.name, error.message)
+                }
+            }
+        }
+        switch inst.command {
         case .run(var spec):
             for i in spec.mounts.indices {
                 spec.mounts[i].target = try spec.mounts[i].target.map { (v: String) throws(DockerfileError) in try word(v) }
@@ -142,7 +183,7 @@ public struct StageEvaluator {
         let envKeys = Set(scope.env.map(\.key))
         let used = runArgs ?? Dictionary(uniqueKeysWithValues: matched.filter { scope.args[$0] != nil && !envKeys.contains($0) }.map { ($0, scope.args[$0] ?? "") })
         let undefined = unmatched.subtracting(argNames).subtracting(envKeys).sorted()
-        return ResolvedStep(instruction: inst, command: command, text: StepText.render(inst, command), usedArgs: used, undefined: undefined)
+        return ResolvedStep(instruction: inst, command: command, text: StepText.render(inst, shown ?? command), usedArgs: used, undefined: undefined)
     }
 
     private func resolveCopy(_ spec: CopySpec, _ word: (String) throws(DockerfileError) -> String) throws(DockerfileError) -> CopySpec {

@@ -206,6 +206,11 @@ extension Builder {
                 out.append(MountSpec(type: .tmpfs, source: "", target: target))
             case .bind:
                 guard m.from == nil else { throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,from=...") }
+                // BuildKit throws an rw bind's writes away; binding the context itself would let
+                // them reach the host's files, so it is refused until a throwaway copy exists.
+                guard m.readOnly else {
+                    throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,rw (its writes must not reach the context)")
+                }
                 let rel = try context.resolve(m.source ?? "")
                 out.append(MountSpec(type: .bind, source: rel.isEmpty ? context.tree.path : context.tree.path + "/" + rel,
                                      target: target, readOnly: m.readOnly))

@@ -221,9 +221,10 @@ public final class Builder {
             state.config = c
         }
         let env = state.envPairs.map { KeyValue(key: $0.0, value: $0.1) }
-        let (steps, _) = try graph.evaluator().evaluate(instructions, baseEnv: env)
+        let (steps, scope) = try graph.evaluator().evaluate(instructions, baseEnv: env, inherited: state.scope)
+        state.scope = scope
         for step in steps {
-            if case .arg = step.command { continue }
+            // ARG too leaves an empty-layer history entry (`ARG X=1`), as BuildKit.
             try checkpoint()
             let visible = Self.makesVertex(step.instruction.kind)
             if visible { number += 1 }
@@ -263,6 +264,15 @@ public final class Builder {
     /// The state a stage starts from: scratch, an earlier stage, or an image (pulled when the
     /// store lacks it).
     func base(_ graph: BuildGraph, _ stage: BuildStage) throws -> StageState {
+        // `FROM --platform=`: only this host's platform builds (no emulation, no cross-pulls).
+        if let text = stage.platform {
+            let fail = { (why: String) in DockerfileError(file: self.request.dockerfile.path, line: stage.from.line, instruction: "FROM", why) }
+            let wanted: Platform
+            do { wanted = try Platform(parsing: text) } catch { throw fail(Self.describe(error)) }
+            guard platform.matches(wanted) || wanted.matches(platform) else {
+                throw fail("not supported yet: --platform=\(wanted) (this host builds \(platform); cnc builds for the host's platform only)")
+            }
+        }
         if let i = graph.stageIndex(named: stage.base), i < stage.index, let earlier = stages[i] {
             var s = earlier
             s.cmdSet = false

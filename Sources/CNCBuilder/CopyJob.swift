@@ -134,6 +134,15 @@ struct CopyJob {
                     if fromContext { e.uid = 0; e.gid = 0 }
                     if let owner { e.uid = owner.uid; e.gid = owner.gid }
                     if let mode, e.kind != .symlink { e.mode = mode }
+                    // A directory source copies its content, not itself (BuildKit): an existing
+                    // destination keeps its mode and owner (`COPY src/ /tmp/` leaves /tmp 1777), a
+                    // new one is made 0755 (or --chmod's mode), owned by --chown's user or root.
+                    if item.relative.isEmpty, source.isDirectory, source.under == nil {
+                        if existingDir { continue }
+                        e.mode = mode ?? 0o755
+                        e.uid = owner?.uid ?? 0
+                        e.gid = owner?.gid ?? 0
+                    }
                     try writer.entry(name, e, tree: item.tree, source: source.isDirectory ? BuildPath.join(source.name, item.relative) : source.name, link: item.link)
                 }
             }

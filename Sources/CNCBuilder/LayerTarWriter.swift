@@ -3,7 +3,8 @@ import CNCImage
 import CNCSystem
 
 /// Writes a COPY/ADD layer: a tar in the build's scratch directory with each entry's parents
-/// (those the image lacks, 0755), then stored and unpacked as the step's layer.
+/// (those the image lacks 0755, those it has with their own metadata), then stored and unpacked
+/// as the step's layer.
 final class LayerTarWriter {
     let tmp: FileStream
     let tar: TarWriter
@@ -29,7 +30,17 @@ final class LayerTarWriter {
             prefix = BuildPath.join(prefix, String(part))
             if written.contains(prefix) { continue }
             written.insert(prefix)
-            if let (e, _) = try view.lstat(prefix), e.kind == .directory || e.kind == .symlink { continue }
+            if let (e, _) = try view.lstat(prefix) {
+                if e.kind == .symlink { continue }
+                if e.kind == .directory {
+                    // An existing parent goes in with the image's own metadata (as BuildKit's
+                    // diffs): a layer without it would unpack the directory as 0755, and overlay
+                    // shows the top layer's directory — `COPY a /tmp/` would make /tmp 0755.
+                    try tar.addEntry(prefix, type: 0o040000, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtimeNanos)
+                    count += 1
+                    continue
+                }
+            }
             try tar.addEntry(prefix, type: 0o040000, mode: 0o755, uid: owner?.uid ?? 0, gid: owner?.gid ?? 0, mtime: 0)
             count += 1
         }

@@ -20,7 +20,8 @@ extension StageState {
             c.labels = labels
         case .expose(let ports):
             var exposed = c.exposedPorts ?? [:]
-            for p in ports { exposed[p.contains("/") ? p.lowercased() : p + "/tcp"] = EmptyObject() }
+            // Validated by the evaluator (with the instruction's line).
+            for p in ports { for key in (try? ExposeSpec.ports(p)) ?? [] { exposed[key] = EmptyObject() } }
             c.exposedPorts = exposed
         case .user(let u): c.user = u
         case .workdir(let w): c.workingDir = Self.join(c.workingDir ?? "/", w)
@@ -39,6 +40,7 @@ extension StageState {
             h.interval = spec.interval
             h.timeout = spec.timeout
             h.startPeriod = spec.startPeriod
+            h.startInterval = spec.startInterval
             h.retries = spec.retries
             c.healthcheck = h
         case .shell(let argv): c.shell = argv

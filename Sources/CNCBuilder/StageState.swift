@@ -1,3 +1,4 @@
+import CNCBuild
 import CNCCore
 import CNCImage
 import CNCOCI
@@ -11,6 +12,8 @@ struct StageState: Sendable {
     var key: String
     /// A CMD was given in this stage (so an ENTRYPOINT after it keeps it, as BuildKit does).
     var cmdSet = false
+    /// The stage's ARGs at its end: a later stage `FROM` this one inherits them.
+    var scope: VariableScope?
 
     var config: CNCOCI.ContainerConfig {
         get { image.config ?? CNCOCI.ContainerConfig() }

@@ -95,7 +95,9 @@ extension ImageStore {
             if names.isEmpty { index.manifests.append(base) }
             for n in names {
                 var d = base
-                d.annotations = [AnnotationKey.refName: n.description, AnnotationKey.imageName: n.description]
+                // As containerd's and BuildKit's exporters: the OCI ref name is the tag alone
+                // (`skopeo copy oci-archive:FILE:TAG`), the containerd annotation the full name.
+                d.annotations = [AnnotationKey.refName: n.tag ?? n.description, AnnotationKey.imageName: n.description]
                 index.manifests.append(d)
             }
         }

@@ -62,12 +62,15 @@ public struct HealthConfig: Codable, Hashable, Sendable {
     public var interval: Int64?
     public var timeout: Int64?
     public var startPeriod: Int64?
+    /// Docker 25+'s `--start-interval`: the probe interval during the start period.
+    public var startInterval: Int64?
     public var retries: Int?
 
     public init(test: [String]? = nil) { self.test = test }
 
     enum CodingKeys: String, CodingKey {
-        case test = "Test", interval = "Interval", timeout = "Timeout", startPeriod = "StartPeriod", retries = "Retries"
+        case test = "Test", interval = "Interval", timeout = "Timeout", startPeriod = "StartPeriod"
+        case startInterval = "StartInterval", retries = "Retries"
     }
 }
 

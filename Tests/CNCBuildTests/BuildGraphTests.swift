@@ -111,4 +111,38 @@ import Testing
             "\($0)".hasPrefix("Dockerfile:2: COPY: failed to process \"\\\"b\"")
         }
     }
+
+    @Test func childStageInheritsItsBaseStagesArgs() throws {
+        // BuildKit copies the base stage's build args: `FROM base` sees base's ARGs and values.
+        let g = try graph("ARG V=global\nFROM x AS base\nARG V\nARG W=w\nFROM base\nRUN echo $V $W\nWORKDIR /$W\nFROM x\nWORKDIR /$W", args: ["V": "cli"])
+        let (_, baseScope) = try g.evaluator().evaluate(g.stages[0].instructions)
+        let (child, _) = try g.evaluator().evaluate(g.stages[1].instructions, inherited: baseScope)
+        #expect(child[0].usedArgs == ["V": "cli", "W": "w"])
+        #expect(child[1].command == .workdir("/w") && child[1].undefined.isEmpty)
+        // A stage FROM an image starts without them.
+        let (other, _) = try g.evaluator().evaluate(g.stages[2].instructions)
+        #expect(other[0].command == .workdir("/") && other[0].undefined == ["W"])
+    }
+
+    @Test func copyHeredocsAreSubstitutedUnlessQuoted() throws {
+        let g = try graph("FROM x\nARG V=1\nCOPY <<EOF <<'RAW' /d/\nv=${V} \"$V\" '$V' $NONE.\nEOF\nv=$V\nRAW\nRUN <<EOF\necho $V\nEOF")
+        let (steps, _) = try g.evaluator().evaluate(g.stages[0].instructions)
+        // Quotes stay as written (BuildKit's ExpandRaw); an unset variable becomes empty.
+        #expect(steps[1].instruction.heredocs.map(\.body) == ["v=1 \"1\" '1' .\n", "v=$V\n"])
+        #expect(steps[1].usedArgs == ["V": "1"] && steps[1].undefined == ["NONE"])
+        // A RUN's document is left to its shell.
+        #expect(steps[2].instruction.heredocs.map(\.body) == ["echo $V\n"])
+    }
+
+    @Test func exposeReadsPortSpecsAsDocker() throws {
+        #expect(try ExposeSpec.ports("8000-8002") == ["8000/tcp", "8001/tcp", "8002/tcp"])
+        #expect(try ExposeSpec.ports("90/UDP") == ["90/udp"])
+        #expect(try ExposeSpec.ports("1.2.3.4:8080:80/sctp") == ["80/sctp"])
+        #expect { try ExposeSpec.ports("80/bogus") } throws: { "\($0)" == "Invalid proto: bogus" }
+        #expect { try ExposeSpec.ports("70000") } throws: { "\($0)" == "Invalid containerPort: 70000" }
+        let g = try graph("FROM x\nARG P=abc\nEXPOSE 80 $P")
+        #expect { try g.evaluator().evaluate(g.stages[0].instructions) } throws: {
+            "\($0)" == "Dockerfile:3: EXPOSE: Invalid containerPort: abc"
+        }
+    }
 }

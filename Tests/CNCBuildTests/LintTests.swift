@@ -11,7 +11,7 @@ import Testing
         ("JSONArgsRecommended", good("CMD run app"), good("CMD [\"app\"]")),
         ("UndefinedVar", good("ENV A=$NOPE"), good("ARG NOPE\nENV A=$NOPE PATH=$PATH:/x")),
         ("UndefinedArgInFrom", "FROM busybox:${V}\nUSER 1", "ARG V=1\nFROM busybox:${V}\nUSER 1"),
-        ("WorkdirRelativePath", good("WORKDIR app"), good("WORKDIR /app\nWORKDIR sub")),
+        ("WorkdirRelativePath", good("WORKDIR app"), good("WORKDIR /app\nWORKDIR sub\nWORKDIR more")),
         ("StageNameCasing", "FROM busybox:1 AS Build\nUSER 1", "FROM busybox:1 AS build\nUSER 1"),
         ("MaintainerDeprecated", good("MAINTAINER me"), good("LABEL org.opencontainers.image.authors=me")),
         ("MultipleInstructionsDisallowed", good("CMD [\"a\"]\nCMD [\"b\"]"), good("CMD [\"b\"]")),
@@ -49,6 +49,11 @@ import Testing
         guard let (_, positive, negative) = Self.cases.first(where: { $0.0 == rule }) else { Issue.record("no case"); return }
         #expect(try Self.rules(positive).contains(rule), "\(rule) should fire on:\n\(positive)")
         #expect(try !Self.rules(negative).contains(rule), "\(rule) should not fire on:\n\(negative)")
+    }
+
+    @Test func onlyTheFirstWorkdirOfAStageIsChecked() throws {
+        // BuildKit: a relative WORKDIR after any WORKDIR is not reported again.
+        #expect(try Self.rules(Self.good("WORKDIR app\nWORKDIR sub")).filter { $0 == "WorkdirRelativePath" }.count == 1)
     }
 
     @Test func everyRuleHasACase() {

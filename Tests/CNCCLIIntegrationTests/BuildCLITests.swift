@@ -220,8 +220,10 @@ import Testing
         #expect(try r.cnc(["run", "--rm", "child:1", "/onbuild", "/a/b/who"]).stdout == "triggered\nbuilder\n")
         // ENTRYPOINT reset the base image's CMD.
         let config = try Self.image(r, "inspect", ["--format", "{{json .Config}}", "child:1"]).stdout
-        #expect(!config.contains("\"Cmd\"") && config.contains("\"WorkingDir\":\"/a/b\"") && config.contains("\"User\":\"1000:1000\""), "\(config)")
-        #expect(!config.contains("OnBuild"), "\(config)")
+        #expect(config.contains("\"Cmd\":null") && config.contains("\"WorkingDir\":\"/a/b\"") && config.contains("\"User\":\"1000:1000\""), "\(config)")
+        // Unset fields Docker never omits print null, as `docker image inspect` does.
+        #expect(config.contains("\"OnBuild\":null"), "\(config)")
+        #expect(try Self.image(r, "inspect", ["--format", "{{json .Config.OnBuild}}", "child:1"]).stdout == "null\n")
         // --check: lint only, findings as PATH:LINE: Rule: ..., exit 1.
         let check = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "--check", "-f", "-", ctx], stdin: "FROM bb:1\nCMD echo hi\n")
         #expect(check.status == 1 && check.stdout.contains("Dockerfile:2: JSONArgsRecommended: "), "\(check.stdout)")
@@ -244,16 +246,126 @@ import Testing
         try Self.expectClean(r)
     }
 
+    /// Details checked side by side with docker's BuildKit: a child stage sees its base stage's
+    /// ARGs, COPY heredocs are substituted (not when the delimiter is quoted), EXPOSE ranges and
+    /// protocols, HEALTHCHECK --start-interval in the config, a WORKDIR no layer made under a
+    /// non-root USER.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func stageArgsHeredocsExposeAndHealthcheckFollowBuildKit() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["README": "empty context\n"])
+        let dockerfile = """
+            ARG GREETING=hi
+            FROM bb:1 AS base
+            ARG GREETING
+            ARG V=1.0
+            FROM base AS child
+            RUN echo "v=$V $GREETING" > /v
+            COPY <<EOF <<'RAW' /etc/
+            k=${V} "${GREETING}"
+            EOF
+            k=${V}
+            RAW
+            EXPOSE 8000-8002 90/UDP
+            HEALTHCHECK --start-interval=2s --interval=3s CMD ["true"]
+            WORKDIR /made/at/start
+            USER 1000:1000
+            """
+        for (args, v) in [([String](), "1.0"), (["--build-arg", "V=2"], "2")] {
+            let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "parity:1"] + args + [ctx], stdin: dockerfile)
+            #expect(b.status == 0, "\(b.stderr)")
+            // No layer made the WORKDIR: the container's start makes it (as root, as Docker) before USER applies.
+            let run = try r.cnc(["run", "--rm", "parity:1", "sh", "-c", "pwd; stat -c '%u %a' .; cat /v /etc/EOF /etc/RAW"])
+            #expect(run.stdout == "/made/at/start\n0 755\nv=\(v) hi\nk=\(v) \"hi\"\nk=${V}\n", "\(run.stdout) \(run.stderr)")
+        }
+        // ARG leaves an empty-layer history entry with the Dockerfile's default, never the --build-arg value.
+        let history = try r.cnc(["history", "--no-trunc", "--format", "{{.Size}}\t{{.CreatedBy}}", "parity:1"]).stdout
+        #expect(history.contains("0B\tARG GREETING\n") && history.contains("0B\tARG V=1.0\n") && !history.contains("V=2"), "\(history)")
+        let ports = try Self.image(r, "inspect", ["--format", "{{json .Config.ExposedPorts}}", "parity:1"]).stdout
+        #expect(ports.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"8000/tcp":{},"8001/tcp":{},"8002/tcp":{},"90/udp":{}}"#, "\(ports)")
+        let health = try Self.image(r, "inspect", ["--format", "{{json .Config.Healthcheck}}", "parity:1"]).stdout
+        #expect(health.contains(#""StartInterval":2000000000"#) && health.contains(#""Interval":3000000000"#), "\(health)")
+        try Self.expectClean(r)
+    }
+
+    /// A directory source copies its content, not itself, as BuildKit: an existing destination
+    /// keeps its mode (`COPY src/ /tmp/` leaves /tmp 1777), a new one is 0755 or --chmod's mode,
+    /// owned by --chown's user; the source directory's own mode (0751 here) is never applied.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func directoryCopyLeavesTheDestinationsModeAsBuildKit() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["src/d/two": "2\n", "src/one": "1\n"])
+        #expect(chmod(ctx + "/src/d", 0o751) == 0 && chmod(ctx + "/src", 0o751) == 0)
+        let dockerfile = """
+            FROM bb:1
+            RUN chmod 1777 /tmp && mkdir /ex && chmod 700 /ex
+            COPY src/ /tmp/
+            COPY src /ex
+            COPY src/d /nosl
+            COPY --chown=7:8 src/d /sl/
+            COPY --chmod=750 src/d /chm/
+            COPY src/* /glob/
+            """
+        let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "dirs:1", ctx], stdin: dockerfile)
+        #expect(b.status == 0, "\(b.stderr)")
+        let out = try r.cnc(["run", "--rm", "dirs:1", "stat", "-c", "%n %a %u:%g", "/tmp", "/ex", "/nosl", "/sl", "/chm", "/chm/two", "/glob", "/tmp/d"]).stdout
+        #expect(out == "/tmp 1777 0:0\n/ex 700 0:0\n/nosl 755 0:0\n/sl 755 7:8\n/chm 750 0:0\n/chm/two 750 0:0\n/glob 755 0:0\n/tmp/d 751 0:0\n", "\(out)")
+        // The layer carries an existing parent with its own metadata (so `docker load` agrees).
+        let tar = r.dir + "/dirs.tar"
+        let saved = try Self.image(r, "save", ["-o", tar, "dirs:1"])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let modes = try CLI.exec("/usr/bin/env", ["python3", "-c", """
+            import tarfile, json, sys
+            t = tarfile.open(sys.argv[1])
+            for l in json.load(t.extractfile('manifest.json'))[0]['Layers']:
+                names = {e.name.rstrip('/'): e.mode & 0o7777 for e in tarfile.open(fileobj=t.extractfile(l))}
+                if 'tmp/one' in names: print('tmp', oct(names.get('tmp', 0)))
+                if 'ex/one' in names: print('ex', oct(names.get('ex', 0)))
+            """, tar]).stdout
+        #expect(modes == "tmp 0o1777\nex 0o700\n", "\(modes)")
+        try Self.expectClean(r)
+    }
+
+    /// RUN --mount=type=bind (read-only; `rw` is refused as not supported yet, since its writes
+    /// must never reach the context) and type=tmpfs: what the step sees, nothing of either in
+    /// the image, the context untouched.
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func bindAndTmpfsMountsReachTheirRunOnly() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["src/f": "orig\n"])
+        let dockerfile = """
+            FROM bb:1
+            RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/f > /bound
+            RUN --mount=type=bind,source=src,target=/mnt/src sh -c 'touch /mnt/src/ro 2>/dev/null && echo writable || echo read-only' > /ro
+            RUN --mount=type=tmpfs,target=/scratch sh -c 'echo x > /scratch/x; grep " /scratch " /proc/mounts | cut -d" " -f3' > /tmpfs
+            RUN --mount=type=bind,source=src,target=/mnt/src sh -c 'cat /mnt/src/f; ls /mnt/src' > /after
+            """
+        let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "mounts:1", ctx], stdin: dockerfile)
+        #expect(b.status == 0, "\(b.stderr)")
+        let out = try r.cnc(["run", "--rm", "mounts:1", "sh", "-c", "cat /bound /ro /tmpfs /after; ls /scratch /mnt/src 2>/dev/null | wc -l"]).stdout
+        #expect(out == "orig\nread-only\ntmpfs\norig\nf\n0\n", "\(out)")
+        let rw = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", ctx],
+                              stdin: "FROM bb:1\nRUN --mount=type=bind,source=src,target=/mnt/src,rw sh -c 'echo changed > /mnt/src/f; touch /mnt/src/new'\n")
+        #expect(rw.status == 1 && rw.stderr.hasPrefix("Error: Dockerfile:2: RUN: not supported yet: RUN --mount=type=bind,rw"), "\(rw.stderr)")
+        #expect(try String(contentsOfFile: ctx + "/src/f", encoding: .utf8) == "orig\n")
+        #expect(!FileManager.default.fileExists(atPath: ctx + "/src/new") && !FileManager.default.fileExists(atPath: ctx + "/src/ro"))
+        try Self.expectClean(r)
+    }
+
     /// Invalid Dockerfiles, each refused with its line before anything runs.
     static let invalid: [(String, String)] = [
         ("FROM bb:1\nFOO bar\n", "Error: Dockerfile:2: FOO: unknown instruction: FOO"),
         ("RUN true\nFROM bb:1\n", "Error: Dockerfile:1: RUN: no build stage in current context"),
         ("FROM bb:1\nCOPY nothing-here /x\n", "Error: Dockerfile:2: COPY: \"/nothing-here\": not found"),
-        ("FROM bb:1\nCOPY --from=nostage /a /b\n", "Error: Dockerfile:2: COPY: "),
+        // An unknown stage is an image reference; a closed port on 127.0.0.1 keeps the pull local.
+        ("FROM bb:1\nCOPY --from=127.0.0.1:9/nostage /a /b\n", "Error: Dockerfile:2: COPY: "),
         ("FROM bb:1\nRUN --bogus=1 true\n", "Error: Dockerfile:2: RUN: unknown flag: bogus"),
         ("FROM bb:1\nRUN <<EOF\necho unterminated\n", "Error: Dockerfile:2: "),
         ("FROM bb:1\nCOPY --chown=nosuchuser a /a\n", "Error: Dockerfile:2: COPY: "),
         ("FROM bb:1 AS one\nFROM bb:1 AS one\n", "Error: Dockerfile:2: FROM: duplicate stage name \"one\""),
+        ("FROM bb:1\nEXPOSE 80/bogus\n", "Error: Dockerfile:2: EXPOSE: Invalid proto: bogus"),
+        ("FROM --platform=linux/s390x bb:1\nRUN true\n", "Error: Dockerfile:1: FROM: not supported yet: --platform=linux/s390x"),
+        ("FROM bb:1\nARG P=abc\nEXPOSE $P\n", "Error: Dockerfile:3: EXPOSE: Invalid containerPort: abc"),
     ]
 
     @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))

@@ -48,6 +48,14 @@ import Testing
         let manifests = index?["manifests"] as? [[String: Any]] ?? []
         #expect(manifests.count == 1)
         let manifestDigest = manifests.first?["digest"] as? String ?? ""
+        // As BuildKit's (containerd's) exporter: the OCI ref name is the tag, the full name is containerd's.
+        let annotations = manifests.first?["annotations"] as? [String: String] ?? [:]
+        #expect(annotations["org.opencontainers.image.ref.name"] == "1", "\(annotations)")
+        #expect(annotations["io.containerd.image.name"] == "docker.io/library/exp:1", "\(annotations)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/skopeo") {
+            let inspect = try CLI.exec("/usr/bin/skopeo", ["inspect", "--raw", "oci-archive:" + tar + ":1"])
+            #expect(inspect.status == 0 && inspect.stdout.contains(#""layers""#), "\(inspect.stderr)")
+        }
         // Every blob file is named by its own sha256; the manifest's config and layers are there.
         let blobs = try FileManager.default.contentsOfDirectory(atPath: out + "/blobs/sha256")
         #expect(blobs.count >= 4, "\(blobs)")
