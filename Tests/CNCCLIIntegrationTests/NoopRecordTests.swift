@@ -107,11 +107,11 @@ import Testing
         #expect(!held && r.stdout.hasSuffix("np: no changes\n"), "\(r.stdout)\(r.stderr)")
         _ = try Self.settle(app, file, env: ["NP_V": "3"])
 
-        // cnc pause (only the freezer changes), then cnc stop.
+        // cnc pause (only the freezer changes): the full path thaws it; then cnc stop.
         #expect(try CLI.run("cnc", ["pause", "--root", app.root, "np-web-1"]).status == 0)
         (r, held) = try Self.traced(app, file, env: ["NP_V": "3"])
-        #expect(!held, "\(r.stdout)\(r.stderr)")
-        #expect(try CLI.run("cnc", ["unpause", "--root", app.root, "np-web-1"]).status == 0)
+        #expect(!held && r.status == 0 && r.stdout.contains("web: start — not running (paused)"), "\(r.stdout)\(r.stderr)")
+        #expect(try Self.stateField(app, "{{.State.Status}}") == "running")
         _ = try Self.settle(app, file, env: ["NP_V": "3"])
         #expect(try CLI.run("cnc", ["stop", "-t", "0", "--root", app.root, "np-web-1"]).status == 0)
         (r, held) = try Self.traced(app, file, env: ["NP_V": "3"])
