@@ -320,6 +320,14 @@ public final class Builder {
         if kind == .run {
             if !request.extraHosts.isEmpty { inputs.append("add-host=" + request.extraHosts.joined(separator: ",")) }
             if let shm = request.shmSize { inputs.append("shm-size=\(shm)") }
+            // What a bind mount of the context shows the command: its files by content, as a
+            // COPY of them would be keyed (BuildKit's), so editing a bound file runs the step again.
+            if case .run(let spec) = step.command {
+                for m in spec.mounts where m.type == .bind && m.from == nil {
+                    let selected = try context.select([BuildPath.clean(m.source ?? "")])
+                    inputs.append("bind=" + (m.target ?? "") + "\0" + (try ContentChecksum.digest(selected, context: context, memo: memo)))
+                }
+            }
         }
         if let epoch = request.sourceDateEpoch { inputs.append("source-date-epoch=\(epoch)") }
         var copy: CopyJob?
