@@ -3,6 +3,7 @@ import CNCCore
 import CNCImage
 import CNCRuntime
 import CNCSystem
+import Glibc
 
 /// A RUN that exited non-zero: BuildKit's words, with the last lines it printed.
 struct RunFailure: Error, CustomStringConvertible {
@@ -212,13 +213,64 @@ extension Builder {
                     throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,rw (its writes must not reach the context)")
                 }
                 let rel = try context.resolve(m.source ?? "")
-                out.append(MountSpec(type: .bind, source: rel.isEmpty ? context.tree.path : context.tree.path + "/" + rel,
-                                     target: target, readOnly: m.readOnly))
+                let source = try keptCopy(of: m.source ?? "", index: out.count)
+                    ?? (rel.isEmpty ? context.tree.path : context.tree.path + "/" + rel)
+                out.append(MountSpec(type: .bind, source: source, target: target, readOnly: m.readOnly))
             case .secret, .ssh:
                 throw CNCError(.unsupported, "not supported yet: RUN --mount=type=ssh")
             }
             hidden.insert(target)
         }
         return (out, hidden)
+    }
+
+    /// A bind of a context directory while `.dockerignore` has patterns: a copy of what it keeps
+    /// (modes, owners, links; read through the context's rooted tree) in this build's scratch
+    /// directory, so the step sees the context BuildKit would have been sent: an ignored file (a
+    /// `.env`, `.git`) never reaches a RUN. Nil when nothing is ignored or the source is a file
+    /// (then the context itself is bound, read-only).
+    func keptCopy(of source: String, index: Int) throws -> String? {
+        guard !context.ignore.patterns.isEmpty,
+              let s = try context.select([BuildPath.clean(source)]).first, s.isDirectory else { return nil }
+        var template = Array((scratch + "/bind-\(index)-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw CNCError(.io, "bind mount copy: \(scratch): \(String(cString: strerror(errno)))")
+        }
+        let dest = String(cString: made)
+        var directories: [(String, RootedTree.Entry)] = []
+        for f in s.files {
+            let path = f.relative.isEmpty ? dest : dest + "/" + f.relative
+            switch f.entry.kind {
+            case .directory:
+                try FileSystem.createDirectory(path, mode: 0o700)
+                directories.append((path, f.entry))
+            case .regular:
+                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw CNCError(.io, "bind mount copy: \(path): \(String(cString: strerror(errno)))") }
+                defer { close(fd) }
+                try context.tree.read(f.path, expect: f.entry) { buf in
+                    var done = 0
+                    while done < buf.count {
+                        let n = write(fd, buf.baseAddress! + done, buf.count - done)
+                        if n < 0 && errno == EINTR { continue }
+                        guard n > 0 else { throw CNCError(.io, "bind mount copy: \(path): \(String(cString: strerror(errno)))") }
+                        done += n
+                    }
+                }
+                fchown(fd, f.entry.uid, f.entry.gid)
+                fchmod(fd, mode_t(f.entry.mode))
+            case .symlink:
+                try FileSystem.createSymlink(f.linkTarget ?? "", at: path)
+                lchown(path, f.entry.uid, f.entry.gid)
+            case .other:
+                continue
+            }
+        }
+        // Directory modes last (a read-only directory would refuse its own entries), deepest first.
+        for (path, e) in directories.reversed() {
+            chown(path, e.uid, e.gid)
+            chmod(path, mode_t(e.mode))
+        }
+        return dest
     }
 }

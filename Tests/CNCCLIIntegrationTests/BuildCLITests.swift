@@ -332,7 +332,8 @@ import Testing
     @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
     func bindAndTmpfsMountsReachTheirRunOnly() throws {
         let r = try BusyboxRoot()
-        let ctx = try Self.context(r, "ctx", ["src/f": "orig\n"])
+        // .dockerignore hides src/secret from the bind as from a COPY (BuildKit binds the context it was sent).
+        let ctx = try Self.context(r, "ctx", ["src/f": "orig\n", "src/secret": "s\n", ".dockerignore": "src/secret\n"])
         let dockerfile = """
             FROM bb:1
             RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/f > /bound
