@@ -3,7 +3,6 @@ import CNCCore
 import CNCImage
 import CNCRuntime
 import CNCSystem
-import Glibc
 
 /// A RUN that exited non-zero: BuildKit's words, with the last lines it printed.
 struct RunFailure: Error, CustomStringConvertible {
@@ -232,11 +231,9 @@ extension Builder {
     func keptCopy(of source: String, index: Int) throws -> String? {
         guard !context.ignore.patterns.isEmpty,
               let s = try context.select([BuildPath.clean(source)]).first, s.isDirectory else { return nil }
-        var template = Array((scratch + "/bind-\(index)-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
-            throw CNCError(.io, "bind mount copy: \(scratch): \(String(cString: strerror(errno)))")
-        }
-        let dest = String(cString: made)
+        // A fresh directory per bind (the files come only from the selection: no entry of it
+        // can be a symlink a later file is written through).
+        let dest = try FileStream.createTemporaryDirectory(in: scratch, prefix: "bind-\(index)-")
         var directories: [(String, RootedTree.Entry)] = []
         for f in s.files {
             let path = f.relative.isEmpty ? dest : dest + "/" + f.relative
@@ -245,31 +242,22 @@ extension Builder {
                 try FileSystem.createDirectory(path, mode: 0o700)
                 directories.append((path, f.entry))
             case .regular:
-                let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-                guard fd >= 0 else { throw CNCError(.io, "bind mount copy: \(path): \(String(cString: strerror(errno)))") }
-                defer { close(fd) }
-                try context.tree.read(f.path, expect: f.entry) { buf in
-                    var done = 0
-                    while done < buf.count {
-                        let n = write(fd, buf.baseAddress! + done, buf.count - done)
-                        if n < 0 && errno == EINTR { continue }
-                        guard n > 0 else { throw CNCError(.io, "bind mount copy: \(path): \(String(cString: strerror(errno)))") }
-                        done += n
-                    }
-                }
-                fchown(fd, f.entry.uid, f.entry.gid)
-                fchmod(fd, mode_t(f.entry.mode))
+                let out = try FileStream.create(path, mode: 0o600)
+                defer { out.close() }
+                try context.tree.read(f.path, expect: f.entry) { try out.write($0) }
+                try FileSystem.setOwner(path, uid: f.entry.uid, gid: f.entry.gid)
+                try FileSystem.setMode(path, f.entry.mode)
             case .symlink:
                 try FileSystem.createSymlink(f.linkTarget ?? "", at: path)
-                lchown(path, f.entry.uid, f.entry.gid)
+                try FileSystem.setOwner(path, uid: f.entry.uid, gid: f.entry.gid)
             case .other:
                 continue
             }
         }
         // Directory modes last (a read-only directory would refuse its own entries), deepest first.
         for (path, e) in directories.reversed() {
-            chown(path, e.uid, e.gid)
-            chmod(path, mode_t(e.mode))
+            try FileSystem.setOwner(path, uid: e.uid, gid: e.gid)
+            try FileSystem.setMode(path, e.mode)
         }
         return dest
     }
