@@ -206,13 +206,10 @@ extension Builder {
                 out.append(MountSpec(type: .tmpfs, source: "", target: target))
             case .bind:
                 guard m.from == nil else { throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,from=...") }
-                // BuildKit throws an rw bind's writes away; binding the context itself would let
-                // them reach the host's files, so it is refused until a throwaway copy exists.
-                guard m.readOnly else {
-                    throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,rw (its writes must not reach the context)")
-                }
+                // BuildKit throws an rw bind's writes away: it binds a throwaway copy (never the
+                // context itself, whose files the step could otherwise change on the host).
                 let rel = try context.resolve(m.source ?? "")
-                let source = try keptCopy(of: m.source ?? "", index: out.count)
+                let source = try keptCopy(of: m.source ?? "", index: out.count, always: !m.readOnly)
                     ?? (rel.isEmpty ? context.tree.path : context.tree.path + "/" + rel)
                 out.append(MountSpec(type: .bind, source: source, target: target, readOnly: m.readOnly))
             case .secret, .ssh:
@@ -223,20 +220,23 @@ extension Builder {
         return (out, hidden)
     }
 
-    /// A bind of a context directory while `.dockerignore` has patterns: a copy of what it keeps
-    /// (modes, owners, links; read through the context's rooted tree) in this build's scratch
-    /// directory, so the step sees the context BuildKit would have been sent: an ignored file (a
-    /// `.env`, `.git`) never reaches a RUN. Nil when nothing is ignored or the source is a file
-    /// (then the context itself is bound, read-only).
-    func keptCopy(of source: String, index: Int) throws -> String? {
-        guard !context.ignore.patterns.isEmpty,
-              let s = try context.select([BuildPath.clean(source)]).first, s.isDirectory else { return nil }
+    /// A bind of a context directory while `.dockerignore` has patterns, or any `rw` bind
+    /// (`always`): a copy of what the context keeps (modes, owners, links; read through its
+    /// rooted tree) in this build's scratch directory, so the step sees the context BuildKit
+    /// would have been sent (an ignored `.env` or `.git` never reaches a RUN) and an rw step's
+    /// writes land in the copy, thrown away with the scratch directory. Nil otherwise (the
+    /// context itself is bound, read-only).
+    func keptCopy(of source: String, index: Int, always: Bool) throws -> String? {
+        guard always || !context.ignore.patterns.isEmpty,
+              let s = try context.select([BuildPath.clean(source)]).first, always || s.isDirectory else { return nil }
         // A fresh directory per bind (the files come only from the selection: no entry of it
         // can be a symlink a later file is written through).
         let dest = try FileStream.createTemporaryDirectory(in: scratch, prefix: "bind-\(index)-")
         var directories: [(String, RootedTree.Entry)] = []
+        // A file source is copied into the fresh directory and bound as that file.
+        let top = s.isDirectory ? dest : dest + "/" + BuildPath.baseName(s.path)
         for f in s.files {
-            let path = f.relative.isEmpty ? dest : dest + "/" + f.relative
+            let path = f.relative.isEmpty ? top : top + "/" + f.relative
             switch f.entry.kind {
             case .directory:
                 try FileSystem.createDirectory(path, mode: 0o700)
@@ -259,6 +259,6 @@ extension Builder {
             try FileSystem.setOwner(path, uid: e.uid, gid: e.gid)
             try FileSystem.setMode(path, e.mode)
         }
-        return dest
+        return top
     }
 }
