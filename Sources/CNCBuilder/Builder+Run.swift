@@ -24,7 +24,7 @@ extension Builder {
     /// Runs one RUN in a container of cnc's runtime (the namespaces, cgroups, seccomp profile and
     /// capabilities of `cnc run`) over the stage's layers; its overlay upper directory becomes the
     /// step's layer (nil when it changed nothing). The container is gone when this returns.
-    func run(_ spec: RunSpec, step: ResolvedStep, state: StageState, progress shown: BuildProgress.Step?) throws -> BuiltLayer? {
+    func run(_ spec: RunSpec, step: ResolvedStep, graph: BuildGraph, state: StageState, progress shown: BuildProgress.Step?) throws -> BuiltLayer? {
         let image = state.config
         let argv = Self.argv(spec.command, heredocs: step.instruction.heredocs, shell: image.shell)
         var c = CNCRuntime.ContainerConfig(id: ContainerID.random(), name: "", image: "build", lowerDirs: try lowerDirectories(state))
@@ -53,7 +53,7 @@ extension Builder {
         }
         var secrets = SecretMounts()
         defer { secrets.remove() }
-        let (mounts, targets) = try runMounts(spec.mounts, secrets: &secrets)
+        let (mounts, targets) = try runMounts(spec.mounts, graph: graph, secrets: &secrets)
         c.mounts = mounts
         c.env = env + secrets.env
         Trace.mark("build RUN: begins")
@@ -183,7 +183,7 @@ extension Builder {
     /// RUN --mount: cache directories persist under `<root>/build-cache-mounts/` (keyed by id,
     /// else target), tmpfs is fresh, bind reads the context, secrets are files of this step
     /// alone. The mount points are no part of the layer.
-    func runMounts(_ mounts: [RunMount], secrets: inout SecretMounts) throws -> ([MountSpec], Set<String>) {
+    func runMounts(_ mounts: [RunMount], graph: BuildGraph, secrets: inout SecretMounts) throws -> ([MountSpec], Set<String>) {
         var out: [MountSpec] = []
         var hidden: Set<String> = []
         for m in mounts {
@@ -205,7 +205,14 @@ extension Builder {
             case .tmpfs:
                 out.append(MountSpec(type: .tmpfs, source: "", target: target))
             case .bind:
-                guard m.from == nil else { throw CNCError(.unsupported, "not supported yet: RUN --mount=type=bind,from=...") }
+                // from=STAGE|IMAGE: a copy of the source in that filesystem (the stage's layers
+                // merged as a COPY --from reads them), rw or not.
+                if m.from != nil {
+                    out.append(MountSpec(type: .bind, source: try boundCopy(try bindSources(m, graph: graph), index: out.count),
+                                         target: target, readOnly: m.readOnly))
+                    hidden.insert(target)
+                    continue
+                }
                 // BuildKit throws an rw bind's writes away: it binds a throwaway copy (never the
                 // context itself, whose files the step could otherwise change on the host).
                 let rel = try context.resolve(m.source ?? "")
@@ -229,27 +236,52 @@ extension Builder {
     func keptCopy(of source: String, index: Int, always: Bool) throws -> String? {
         guard always || !context.ignore.patterns.isEmpty,
               let s = try context.select([BuildPath.clean(source)]).first, always || s.isDirectory else { return nil }
+        let items = s.files.map { CopyJob.Item(relative: $0.relative, entry: $0.entry, tree: context.tree, link: $0.linkTarget) }
+        return try boundCopy([CopyJob.Source(name: s.path, items: items)], index: index)
+    }
+
+    /// What a `RUN --mount=type=bind,from=STAGE|IMAGE` binds: its source in that stage's
+    /// filesystem (its layers merged, as `COPY --from` reads them) or the image's.
+    func bindSources(_ m: RunMount, graph: BuildGraph) throws -> [CopyJob.Source] {
+        let from = m.from ?? ""
+        let view: LayeredView
+        if let i = try graph.stageIndexForCopy(from), let s = stages[i] {
+            view = try LayeredView(directories: try lowerDirectories(s))
+        } else {
+            view = try LayeredView(directories: try store.prepareRootfs(try resolveImage(from)))
+        }
+        let rel = try view.resolve(BuildPath.clean(m.source ?? ""))
+        let found = try view.select(rel)
+        guard !found.isEmpty else { throw CNCError(.notFound, "\"/\(rel)\": not found in \(from)") }
+        return [CopyJob.Source(name: rel, items: found.map { CopyJob.Item(relative: $0.relative, entry: $0.entry, tree: $0.layer, link: $0.link) })]
+    }
+
+    /// Copies a bind's source (modes, owners, links) into a fresh directory of this build's
+    /// scratch directory; returns the path to bind (the directory, or the file in it).
+    func boundCopy(_ sources: [CopyJob.Source], index: Int) throws -> String {
         // A fresh directory per bind (the files come only from the selection: no entry of it
         // can be a symlink a later file is written through).
         let dest = try FileStream.createTemporaryDirectory(in: scratch, prefix: "bind-\(index)-")
-        var directories: [(String, RootedTree.Entry)] = []
+        guard let source = sources.first else { return dest }
         // A file source is copied into the fresh directory and bound as that file.
-        let top = s.isDirectory ? dest : dest + "/" + BuildPath.baseName(s.path)
-        for f in s.files {
-            let path = f.relative.isEmpty ? top : top + "/" + f.relative
-            switch f.entry.kind {
+        let top = source.isDirectory ? dest : dest + "/" + BuildPath.baseName(source.name)
+        var directories: [(String, RootedTree.Entry)] = []
+        for item in source.items {
+            let path = item.relative.isEmpty ? top : top + "/" + item.relative
+            let from = item.relative.isEmpty ? source.name : BuildPath.join(source.name, item.relative)
+            switch item.entry.kind {
             case .directory:
                 try FileSystem.createDirectory(path, mode: 0o700)
-                directories.append((path, f.entry))
+                directories.append((path, item.entry))
             case .regular:
                 let out = try FileStream.create(path, mode: 0o600)
                 defer { out.close() }
-                try context.tree.read(f.path, expect: f.entry) { try out.write($0) }
-                try FileSystem.setOwner(path, uid: f.entry.uid, gid: f.entry.gid)
-                try FileSystem.setMode(path, f.entry.mode)
+                try item.tree.read(from, expect: item.entry) { try out.write($0) }
+                try FileSystem.setOwner(path, uid: item.entry.uid, gid: item.entry.gid)
+                try FileSystem.setMode(path, item.entry.mode)
             case .symlink:
-                try FileSystem.createSymlink(f.linkTarget ?? "", at: path)
-                try FileSystem.setOwner(path, uid: f.entry.uid, gid: f.entry.gid)
+                try FileSystem.createSymlink(item.link ?? "", at: path)
+                try FileSystem.setOwner(path, uid: item.entry.uid, gid: item.entry.gid)
             case .other:
                 continue
             }

@@ -323,9 +323,13 @@ public final class Builder {
             // What a bind mount of the context shows the command: its files by content, as a
             // COPY of them would be keyed (BuildKit's), so editing a bound file runs the step again.
             if case .run(let spec) = step.command {
-                for m in spec.mounts where m.type == .bind && m.from == nil {
-                    let selected = try context.select([BuildPath.clean(m.source ?? "")])
-                    inputs.append("bind=" + (m.target ?? "") + "\0" + (try ContentChecksum.digest(selected, context: context, memo: memo)))
+                for m in spec.mounts where m.type == .bind {
+                    if let from = m.from {
+                        inputs.append("bind-from=" + (m.target ?? "") + "\0" + from + "\0" + (try CopyJob.viewChecksum(try bindSources(m, graph: graph))))
+                    } else {
+                        let selected = try context.select([BuildPath.clean(m.source ?? "")])
+                        inputs.append("bind=" + (m.target ?? "") + "\0" + (try ContentChecksum.digest(selected, context: context, memo: memo)))
+                    }
                 }
             }
         }
@@ -356,7 +360,7 @@ public final class Builder {
         recording.withLock { $0.allCached = false }
         var layer: BuiltLayer?
         switch step.command {
-        case .run(let spec): layer = try run(spec, step: step, state: state, progress: shown)
+        case .run(let spec): layer = try run(spec, step: step, graph: graph, state: state, progress: shown)
         case .copy, .add:
             if let job = copy, job.spec.link { layer = try linkedLayer(job, inputs: inputs, state: state) } else { layer = try copy?.execute(state: state) }
         default: state.apply(step.command)

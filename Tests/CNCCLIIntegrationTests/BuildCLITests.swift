@@ -368,6 +368,36 @@ import Testing
         try Self.expectClean(r)
     }
 
+    /// RUN --mount=type=bind,from=STAGE: the stage's files (its layers merged), read-only or
+    /// rw into a throwaway copy; never in the image; the stage's content is in the step's cache
+    /// key (a changed stage runs the step again).
+    @Test(.enabled(if: BusyboxRoot.canRun, "needs root and the built binaries"))
+    func bindMountsFromAStage() throws {
+        let r = try BusyboxRoot()
+        let ctx = try Self.context(r, "ctx", ["v": "1\n"])
+        let dockerfile = """
+            FROM bb:1 AS b
+            COPY v /out/v
+            RUN echo built > /out/x && mkdir /out/d && echo deep > /out/d/y
+            FROM bb:1
+            RUN --mount=type=bind,from=b,source=/out,target=/in sh -c 'cat /in/v /in/x /in/d/y' > /got
+            RUN --mount=type=bind,from=b,source=/out/x,target=/one,rw sh -c 'echo more >> /one; cat /one' >> /got
+            """
+        let b = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "bf:1", ctx], stdin: dockerfile)
+        #expect(b.status == 0, "\(b.stderr)")
+        let got = try r.cnc(["run", "--rm", "bf:1", "sh", "-c", "cat /got; ls /in /one 2>/dev/null | wc -l"]).stdout
+        #expect(got == "1\nbuilt\ndeep\nbuilt\nmore\n0\n", "\(got)")
+        // The stage's bytes change: the bind steps run again.
+        try "2\n".write(toFile: ctx + "/v", atomically: false, encoding: .utf8)
+        let again = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", "-t", "bf:1", ctx], stdin: dockerfile)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try r.cnc(["run", "--rm", "bf:1", "head", "-1", "/got"]).stdout == "2\n")
+        let missing = try CLI.exec(CLI.binDir + "/cnc", ["build", "--root", r.root, "-q", "-f", "-", ctx],
+                                   stdin: "FROM bb:1 AS b\nFROM bb:1\nRUN --mount=type=bind,from=b,source=/nope,target=/in true\n")
+        #expect(missing.status == 1 && missing.stderr.hasPrefix("Error: Dockerfile:3: RUN: ") && missing.stderr.contains("/nope"), "\(missing.stderr)")
+        try Self.expectClean(r)
+    }
+
     /// Invalid Dockerfiles, each refused with its line before anything runs.
     static let invalid: [(String, String)] = [
         ("FROM bb:1\nFOO bar\n", "Error: Dockerfile:2: FOO: unknown instruction: FOO"),
