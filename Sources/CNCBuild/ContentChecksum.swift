@@ -13,26 +13,37 @@ public enum ContentChecksum {
         for s in selections {
             feed(&h, "source\0\(s.source)\0")
             for f in s.files {
-                let e = f.entry
-                let type = switch e.kind { case .directory: "d" case .regular: "f" case .symlink: "l" case .other: "o" }
-                feed(&h, "\(f.relative)\0\(type)\0\(String(e.mode, radix: 8))\0\(e.uid):\(e.gid)\0")
-                switch e.kind {
-                case .regular: feed(&h, try fileDigest(f, context: context, memo: memo) + "\0")
-                case .symlink: feed(&h, (f.linkTarget ?? "") + "\0")
-                default: feed(&h, "\0")
-                }
+                try feedEntry(&h, relative: f.relative, f.entry, link: f.linkTarget) { try fileDigest(f, context: context, memo: memo) }
             }
         }
         return "sha256:" + hex(h.finalize())
+    }
+
+    /// One entry's part of a checksum: its relative name, type, mode and owner, then a regular
+    /// file's content digest (`content`, asked only for one), a symlink's target, or nothing.
+    public static func feedEntry(_ h: inout SHA256, relative: String, _ e: RootedTree.Entry, link: String?,
+                                 content: () throws -> String) throws {
+        let type = switch e.kind { case .directory: "d" case .regular: "f" case .symlink: "l" case .other: "o" }
+        feed(&h, "\(relative)\0\(type)\0\(String(e.mode, radix: 8))\0\(e.uid):\(e.gid)\0")
+        switch e.kind {
+        case .regular: feed(&h, try content() + "\0")
+        case .symlink: feed(&h, (link ?? "") + "\0")
+        default: feed(&h, "\0")
+        }
+    }
+
+    /// The SHA-256 (hex) of the regular file `path` of `tree`, read as `expect` says it is.
+    public static func contentDigest(_ tree: RootedTree, _ path: String, expect: RootedTree.Entry) throws -> String {
+        var h = SHA256()
+        try tree.read(path, expect: expect) { h.update(bufferPointer: $0) }
+        return hex(h.finalize())
     }
 
     /// One regular file's content digest, from the memo when its stat says it is the file hashed before.
     public static func fileDigest(_ f: BuildContext.File, context: BuildContext, memo: FileDigestMemo?) throws -> String {
         let key = FileDigestMemo.Key(f.entry)
         if let memo, let d = memo.lookup(f.path, key) { return d }
-        var h = SHA256()
-        try context.tree.read(f.path, expect: f.entry) { h.update(bufferPointer: $0) }
-        let d = hex(h.finalize())
+        let d = try contentDigest(context.tree, f.path, expect: f.entry)
         memo?.store(f.path, key, d)
         return d
     }

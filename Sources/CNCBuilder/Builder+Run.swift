@@ -268,7 +268,7 @@ extension Builder {
         var directories: [(String, RootedTree.Entry)] = []
         for item in source.items {
             let path = item.relative.isEmpty ? top : top + "/" + item.relative
-            let from = item.relative.isEmpty ? source.name : BuildPath.join(source.name, item.relative)
+            let from = BuildPath.join(source.name, item.relative)
             switch item.entry.kind {
             case .directory:
                 try FileSystem.createDirectory(path, mode: 0o700)

@@ -80,24 +80,14 @@ extension CopyJob {
     }
 
     /// The checksum of what a `COPY --from` selected in a stage's filesystem: each source's path,
-    /// and each entry's relative path, kind, mode, owner, link target and content (never its
-    /// times), as ContentChecksum.digest does for the context.
+    /// and each entry as ContentChecksum.digest feeds the context's (never its times).
     static func viewChecksum(_ sources: [Source]) throws -> String {
         var h = SHA256()
         for s in sources {
             ContentChecksum.feed(&h, "source\0\(s.name)\0\(s.under ?? "")\0")
             for item in s.items {
-                let e = item.entry
-                let type = switch e.kind { case .directory: "d" case .regular: "f" case .symlink: "l" case .other: "o" }
-                ContentChecksum.feed(&h, "\(item.relative)\0\(type)\0\(String(e.mode, radix: 8))\0\(e.uid):\(e.gid)\0")
-                switch e.kind {
-                case .regular:
-                    var content = SHA256()
-                    let path = item.relative.isEmpty ? s.name : BuildPath.join(s.name, item.relative)
-                    try item.tree.read(path, expect: e) { content.update(bufferPointer: $0) }
-                    ContentChecksum.feed(&h, ContentChecksum.hex(content.finalize()) + "\0")
-                case .symlink: ContentChecksum.feed(&h, (item.link ?? "") + "\0")
-                default: ContentChecksum.feed(&h, "\0")
+                try ContentChecksum.feedEntry(&h, relative: item.relative, item.entry, link: item.link) {
+                    try ContentChecksum.contentDigest(item.tree, BuildPath.join(s.name, item.relative), expect: item.entry)
                 }
             }
         }
