@@ -23,7 +23,13 @@ public final class RenameWait {
     }
 
     deinit {
-        if inotify >= 0 { Glibc.close(inotify) }
+        // Closing an inotify instance waits out an SRCU grace period (fsnotify's group
+        // teardown): 10-20 ms here, which a stop paid after the exit was recorded. A thread of
+        // its own pays it instead.
+        if inotify >= 0 {
+            let fd = inotify
+            if !Threads.detach({ _ = Glibc.close(fd) }) { Glibc.close(fd) }
+        }
         if pidfd >= 0 { Glibc.close(pidfd) }
     }
 

@@ -86,7 +86,9 @@ public enum FD {
 public enum Threads {
     final class Box { let body: () -> Void; init(_ b: @escaping () -> Void) { body = b } }
 
-    public static func detach(_ body: @escaping () -> Void) {
+    /// False when no thread could be made (`body` did not run).
+    @discardableResult
+    public static func detach(_ body: @escaping () -> Void) -> Bool {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let r = pthread_create(&thread, nil, { raw in
@@ -96,6 +98,7 @@ public enum Threads {
             return nil
         }, box)
         if r == 0 { pthread_detach(thread) } else { Unmanaged<Box>.fromOpaque(box).release() }
+        return r == 0
     }
 
     /// Work running on its own thread until `join` returns its result (or rethrows its error).

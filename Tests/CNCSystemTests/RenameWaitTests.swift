@@ -66,6 +66,30 @@ import Testing
         #expect(ms >= 150, "returned after \(ms) ms")
     }
 
+    /// The inotify instance goes with the wait (closed on a thread of its own: the close waits
+    /// out an SRCU grace period). Found by its watch: /proc/self/fdinfo names the watched inode.
+    @Test func theWatchIsClosedWhenTheWaitGoes() throws {
+        let dir = try tempDir()
+        defer { try? FileSystem.removeTree(dir) }
+        var st = stat()
+        #expect(stat(dir, &st) == 0)
+        let inode = "ino:" + String(st.st_ino, radix: 16) + " "
+        func watching() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fdinfo")) ?? []
+            return fds.filter { fd in
+                (try? String(contentsOfFile: "/proc/self/fdinfo/" + fd, encoding: .utf8))?.contains(inode) ?? false
+            }.count
+        }
+        do {
+            let wait = RenameWait(directory: dir)
+            #expect(wait.isArmed)
+            #expect(watching() == 1)
+        }
+        let deadline = Processes.monotonicNanos() + 10_000_000_000
+        while watching() > 0 && Processes.monotonicNanos() < deadline { Processes.sleep(milliseconds: 5) }
+        #expect(watching() == 0)
+    }
+
     @Test func withoutAWatchItSleepsTheTimeout() {
         let wait = RenameWait(directory: "/nonexistent/cnc-renamewait")
         #expect(!wait.isArmed)
