@@ -2,6 +2,7 @@ import Glibc
 
 /// Flushes stdout and exits with `status`.
 public func exitProcess(_ status: Int32) -> Never {
+    Trace.mark("exit")
     fflush(nil)
     exit(status)
 }

@@ -255,6 +255,7 @@ public final class AppEngine: Sendable {
         try await state.addEvent(project: project, kind: report.succeeded ? "applied" : "failed",
                                  message: "revision \(revision): \(plan.actions.count) actions" + (report.failure.map { ": \($0.description)" } ?? ""),
                                  time: Int64(Date().timeIntervalSince1970))
+        Trace.mark("apply: outcome recorded")
         return (revision, report)
     }
 }
