@@ -144,6 +144,9 @@ extension Runtime {
         }
         c.state = refreshed(c)
         if c.state.isActive { throw CNCError(.conflict, "container \(c.config.name) is already running") }
+        // This process stopped it and still holds its old overlay: that one goes first, so the
+        // new mount does not share the upper directory with it.
+        RootfsPins.release(id)
         let dir = c.directory
         try? FileSystem.remove(c.stopRequestPath)
         // Refresh the parts that depend on other containers (container:NAME networking).

@@ -59,6 +59,8 @@ extension Runtime {
         }
         if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
         let grace = timeout ?? c.config.stopTimeout
+        // Before any signal: the exit then leaves the overlay's shutdown to the pin's holder.
+        RootfsPins.pin(c.config.id, pid: c.state.pid)
         if c.state.pid > 0 {
             let signal = try signal ?? Self.signalNumber(c.config.stopSignal)
             let why = onGraceWait == nil ? nil
@@ -153,6 +155,7 @@ extension Runtime {
                     // The network goes below, once the monitor is gone (see stop).
                     try? FileSystem.writeReplacing(Array(Monitor.stopperDetaches.utf8), to: c.stopRequestPath)
                     if c.state.status == .paused { try? cgroups.thaw(c.config.cgroupPath) }
+                    RootfsPins.pin(c.config.id, pid: c.state.pid)
                     if c.state.pid > 0 { _ = try? Processes.signal(c.state.pid, 9) }
                     if c.state.status == .restarting && c.state.monitorPid > 0 { _ = try? Processes.signal(c.state.monitorPid, 10) }
                 }
@@ -190,7 +193,8 @@ extension Runtime {
                 results.append((ref, error))
             }
         }
-        deleteInBackground(trash)
+        // The overlays of containers stopped or killed here go with their directories.
+        deleteInBackground(trash, pins: RootfsPins.take(doomed.map { $0.1.config.id }))
         Trace.mark("remove: deleter spawned")
         let order = Dictionary(refs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         return results.sorted { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
@@ -226,7 +230,7 @@ extension Runtime {
         record("destroy", c)
         try cgroupRemoval.join()
         Trace.mark("cgroups removed")
-        deleteInBackground([trash])
+        deleteInBackground([trash], pins: RootfsPins.take([c.id]))
     }
 
     func moveToTrash(_ dir: String) throws -> String {
@@ -250,15 +254,27 @@ extension Runtime {
     }
 
     /// One detached helper deletes the trashed directories (each rmdir can cost milliseconds
-    /// on a disk with online discard); if it cannot start, they are deleted here.
-    func deleteInBackground(_ dirs: [String]) {
+    /// on a disk with online discard) after closing `pins` (RootfsPins: the overlays of those
+    /// containers shut down there, not in this process); if it cannot start, both happen here.
+    func deleteInBackground(_ dirs: [String], pins: [Int32] = []) {
         let dirs = dirs.filter { !$0.isEmpty }
-        guard !dirs.isEmpty else { return }
+        guard !dirs.isEmpty || !pins.isEmpty else { return }
         var opts = Spawn.Options()
         opts.newSession = true
-        opts.fdMap = [-1, -1, -1]
-        if (try? Spawn.spawn(monitorBinary, arguments: ["cnc-monitor", "--remove-tree"] + dirs, environment: [], options: opts)) == nil {
+        opts.fdMap = [-1, -1, -1] + pins
+        let arguments = ["cnc-monitor", "--remove-tree"] + (pins.isEmpty ? [] : ["--close=\(pins.count)"]) + dirs
+        let spawned = (try? Spawn.spawn(monitorBinary, arguments: arguments, environment: [], options: opts)) != nil
+        for fd in pins { FD.close(fd) }
+        if !spawned {
             for d in dirs { try? FileSystem.removeTree(d) }
         }
+    }
+
+    /// Closes the pins this process still holds (containers it stopped and neither started nor
+    /// removed), here: their overlays are gone before the caller reports them stopped, so a
+    /// start right after (another process's) never mounts an upper directory that a live
+    /// overlay still has (the kernel warns, or refuses with index=on).
+    public func releaseRootPins() {
+        for fd in RootfsPins.take() { FD.close(fd) }
     }
 }

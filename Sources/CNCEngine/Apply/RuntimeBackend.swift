@@ -242,6 +242,9 @@ public final class RuntimeBackend: ContainerBackend {
     public func publishedPorts() async throws -> [PublishedPortHolder] { try networks.publishedPorts() }
 
     public func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        // Overlays of containers the plan stopped and kept (RootfsPins) shut down before it returns.
+        let runtime = self.runtime
+        defer { runtime.releaseRootPins() }
         // The runtime's attacher detaches at stop and removal: its manager collects.
         guard let manager = (runtime.network as? EngineNetworkAttacher)?.manager else { return try await body() }
         manager.beginVethBatch()
