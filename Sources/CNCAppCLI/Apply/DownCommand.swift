@@ -49,11 +49,13 @@ struct DownCommand: AsyncParsableCommand {
                 }
                 try await group.waitForAll()
             }
+            Trace.mark("down: containers removed")
             let networks = try await backend.listNetworks(project: project)
             for n in networks {
                 try await backend.removeNetwork(project: project, name: n.name)
                 say("network \(n.name): removed")
             }
+            Trace.mark("down: networks removed")
             let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
             for v in doomedVolumes {
                 try await backend.removeVolume(project: project, name: v.name)

@@ -251,6 +251,7 @@ public final class RuntimeBackend: ContainerBackend {
         let result: Result<T, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
         _ = try? await blocking.run { manager.endVethBatch() }
+        Trace.mark("network releases: veths gone")
         return try result.get()
     }
 
