@@ -256,9 +256,12 @@ extension Runtime {
     /// One detached helper deletes the trashed directories (each rmdir can cost milliseconds
     /// on a disk with online discard) after closing `pins` (RootfsPins: the overlays of those
     /// containers shut down there, not in this process); if it cannot start, both happen here.
+    /// Inside a trash batch (`beginTrashBatch`) both wait for the batch's end: one helper for
+    /// all of an apply's or a down's removals instead of one spawn per container.
     func deleteInBackground(_ dirs: [String], pins: [Int32] = []) {
         let dirs = dirs.filter { !$0.isEmpty }
         guard !dirs.isEmpty || !pins.isEmpty else { return }
+        if TrashBatch.collect(dirs, pins: pins) { return }
         var opts = Spawn.Options()
         opts.newSession = true
         opts.fdMap = [-1, -1, -1] + pins
@@ -268,6 +271,16 @@ extension Runtime {
         if !spawned {
             for d in dirs { try? FileSystem.removeTree(d) }
         }
+    }
+
+    /// Opens a trash batch: until the matching `endTrashBatch`, removals hand their trashed
+    /// directories and root pins to the batch instead of spawning a deleter each. Batches nest;
+    /// the outermost end spawns one deleter for everything collected.
+    public func beginTrashBatch() { TrashBatch.begin() }
+
+    /// Closes a trash batch (see beginTrashBatch).
+    public func endTrashBatch() {
+        if let (dirs, pins) = TrashBatch.end() { deleteInBackground(dirs, pins: pins) }
     }
 
     /// Closes the pins this process still holds (containers it stopped and neither started nor

@@ -169,7 +169,7 @@ import Testing
         guard containers.count == 3 else { return }
         let (again, gone) = (containers[0], containers[1])
         let networks = NetworkManager(root: box.root)
-        try await backend.batchingNetworkReleases {
+        try await backend.batchingReleases {
             try await backend.stop(id: again.id, timeout: .seconds(0))
             try await backend.stop(id: gone.id, timeout: .seconds(0))
             try await backend.remove(id: gone.id)
@@ -244,7 +244,7 @@ import Testing
         // `down`: every container at once, then the network, their veth waits batched (as
         // DownCommand does): the links must be gone when the batch returns.
         phase.set("removing")
-        try await backend.batchingNetworkReleases {
+        try await backend.batchingReleases {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for c in containers {
                     group.addTask {

@@ -36,7 +36,7 @@ struct DownCommand: AsyncParsableCommand {
         let containers = try await ctx.backend.listContainers(project: project)
         let backend = ctx.backend, state = ctx.state
         // The containers' network releases wait for the kernel once, after the networks went.
-        let (networks, doomedVolumes) = try await backend.batchingNetworkReleases {
+        let (networks, doomedVolumes) = try await backend.batchingReleases {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for c in containers {
                     group.addTask {

@@ -234,7 +234,7 @@ public final class AppEngine: Sendable {
         let executor = Executor(backend: backend, options: executorOptions, progress: progress)
         // A replacement's stop no longer waits for the kernel to take the old container's host
         // veth away before the new container is made: the wait happens once, at the end.
-        let report = try await backend.batchingNetworkReleases { await executor.run(plan) { event in
+        let report = try await backend.batchingReleases { await executor.run(plan) { event in
             switch event {
             case .created(let id, let s, let replica, let name):
                 try await state.upsertContainer(ContainerRecord(

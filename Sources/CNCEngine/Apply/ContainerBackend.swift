@@ -45,10 +45,11 @@ public protocol ContainerBackend: Sendable {
     /// True when a host socket holds `port` (binding it fails). Changes nothing.
     func hostPortHeld(_ port: PublishedPort) async -> Bool
 
-    /// Runs `body` (a down's removals, an apply's plan) with the network releases of its
-    /// stops and removals batched: what each would wait for alone (the kernel taking a dead
-    /// container's host veth away) is waited for once, when `body` ends.
-    func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T
+    /// Runs `body` (a down's removals, an apply's plan) with the releases of its stops and
+    /// removals batched: what each would wait for alone (the kernel taking a dead container's
+    /// host veth away) is waited for once, when `body` ends, and the removed containers'
+    /// directories and overlays go to one detached deleter then (not one spawn each).
+    func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T
 }
 
 extension ContainerBackend {
@@ -58,7 +59,7 @@ extension ContainerBackend {
     /// A fake has every volume an app names.
     public func volumeExists(_ name: String) async -> Bool { true }
     /// Nothing to wait for without host networking.
-    public func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
+    public func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
 }
 
 

@@ -241,10 +241,15 @@ public final class RuntimeBackend: ContainerBackend {
 
     public func publishedPorts() async throws -> [PublishedPortHolder] { try networks.publishedPorts() }
 
-    public func batchingNetworkReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        // Overlays of containers the plan stopped and kept (RootfsPins) shut down before it returns.
+    public func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        // Overlays of containers the plan stopped and kept (RootfsPins) shut down before it
+        // returns; the removed ones' directories and overlays go to one deleter at the end.
         let runtime = self.runtime
-        defer { runtime.releaseRootPins() }
+        runtime.beginTrashBatch()
+        defer {
+            runtime.endTrashBatch()
+            runtime.releaseRootPins()
+        }
         // The runtime's attacher detaches at stop and removal: its manager collects.
         guard let manager = (runtime.network as? EngineNetworkAttacher)?.manager else { return try await body() }
         manager.beginVethBatch()
