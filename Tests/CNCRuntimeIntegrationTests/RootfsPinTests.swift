@@ -47,6 +47,44 @@ import Testing
         #expect(!FileSystem.exists(directory))
     }
 
+    /// Inside a trash batch removals only collect: the trashed directories (and pins) wait for
+    /// the batch's end, which hands them all to one deleter.
+    @Test func aTrashBatchHandsEveryRemovalToOneDeleterAtItsEnd() throws {
+        guard CNCHarness.canRun else { return }
+        let h = CNCHarness()
+        defer { try? h.tearDown() }
+        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        var ids: [ContainerID] = []
+        for name in ["batched-a", "batched-b"] {
+            var c = ContainerConfig(id: ContainerID.random(), name: name, image: "busybox", lowerDirs: [CNCHarness.rootfs])
+            c.cmd = ["sleep", "1000"]
+            c = try rt.create(c)
+            try rt.start(c.id).detach()
+            ids.append(c.id)
+        }
+        let trash = rt.store.root + "/.trash"
+        func trashed() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? []).filter { n in ids.contains { n.hasPrefix($0.rawValue) } }
+        }
+        rt.beginTrashBatch()
+        try rt.stop("batched-a", timeout: 0)
+        try rt.remove("batched-a")
+        try rt.remove("batched-b", force: true)
+        #expect(throws: (any Error).self) { try rt.container("batched-a") }
+        #expect(throws: (any Error).self) { try rt.container("batched-b") }
+        // Both directories left their place at once; nothing deletes them before the end.
+        let ephemeral = ids.allSatisfy { rt.store.isEphemeral(rt.store.directory($0)) }
+        if !ephemeral {
+            Processes.sleep(milliseconds: 200)
+            #expect(trashed().count == 2)
+        }
+        #expect(ids.allSatisfy { RootfsPins.held($0) == nil })
+        rt.endTrashBatch()
+        let deadline = Processes.monotonicNanos() + 10_000_000_000
+        while !trashed().isEmpty && Processes.monotonicNanos() < deadline { Processes.sleep(milliseconds: 10) }
+        #expect(trashed().isEmpty)
+    }
+
     /// `rm -f` of a running container pins it before the SIGKILL and hands the pin to the
     /// deleter with the directory: nothing is left held here, the trash empties.
     @Test func aForcedRemovalHandsThePinToTheDeleter() throws {
