@@ -196,22 +196,26 @@ public final class NetworkManager: Sendable {
 
     /// Removes a network. Refuses while containers are attached (Docker: "has active endpoints").
     public func remove(_ name: String) throws {
-        try locked {
+        let bridges = try locked {
             let config = try network(name)
             let users = try records().filter { $0.attachments.contains { $0.networkID == config.id } }
             if !users.isEmpty {
                 throw CNCError(.conflict, "network \(config.name) has active endpoints",
                                context: ["containers": users.map { $0.options.name ?? $0.container.short }.joined(separator: ",")])
             }
-            try removeLocked(config)
+            return try removeLocked(config)
         }
+        try deleteBridges(bridges)
     }
 
-    func removeLocked(_ config: NetworkConfig) throws {
+    /// Removes a network's definition, rules, leases and resolver; returns its bridge (if any),
+    /// which the caller deletes once the lock is released (deleteBridges).
+    func removeLocked(_ config: NetworkConfig) throws -> [String] {
+        var bridges: [String] = []
         stopResolver(pidfile: paths.dnsPidfile(network: config.id))
         if config.driver == .bridge {
             try applyNetworkRules(removing: config)
-            if let br = config.bridge { try netlink().deleteLink(name: br) }
+            if let br = config.bridge { bridges.append(br) }
         } else {
             try FileSystem.remove(paths.conflist(config.name))
             if FileSystem.exists(paths.cniIPAM + "/" + config.name) { try FileSystem.removeTree(paths.cniIPAM + "/" + config.name) }
@@ -219,6 +223,15 @@ public final class NetworkManager: Sendable {
         if FileSystem.exists(paths.leases(network: config.id)) { try FileSystem.removeTree(paths.leases(network: config.id)) }
         try FileSystem.remove(paths.def(config.name))
         recordEvent("destroy", config)
+        return bridges
+    }
+
+    /// Deletes removed networks' bridges, outside the networks' lock: the kernel's bridge
+    /// deletion waits out two RCU barriers (40-60 ms here), which held every attach and detach
+    /// of the root back while the lock was held. The bridge's name is its network's id, never
+    /// reused by another network, and its definition is gone already, so nothing can join it.
+    func deleteBridges(_ bridges: [String]) throws {
+        for br in bridges { try netlink().deleteLink(name: br) }
     }
 
     /// Removes every network no container uses (the default network included only when
@@ -227,17 +240,19 @@ public final class NetworkManager: Sendable {
     /// names removed.
     /// `matching` (docker's prune filters): only the unused networks it accepts go.
     public func prune(includeDefault: Bool = false, alsoUsed: Set<String> = [], matching: (NetworkConfig) -> Bool = { _ in true }) throws -> [String] {
-        try locked {
+        let (removed, bridges) = try locked {
             try sweepLocked()
             let used = Set(try records().flatMap { $0.attachments.map(\.networkID) })
-            var removed: [String] = []
+            var removed: [String] = [], bridges: [String] = []
             for n in try loadAll() where !used.contains(n.id) && !alsoUsed.contains(n.name) && !alsoUsed.contains(n.id)
                 && (includeDefault || n.name != Self.defaultNetworkName) && matching(n) {
-                try removeLocked(n)
+                bridges += try removeLocked(n)
                 removed.append(n.name)
             }
-            return removed
+            return (removed, bridges)
         }
+        try deleteBridges(bridges)
+        return removed
     }
 
     /// The default network, created on first use with a subnet free on this host.

@@ -35,33 +35,48 @@ struct DownCommand: AsyncParsableCommand {
         try await ctx.backend.sweepIncomplete()
         let containers = try await ctx.backend.listContainers(project: project)
         let backend = ctx.backend, state = ctx.state
-        // The containers' network releases wait for the kernel once, after the networks went.
+        // The containers' network releases wait for the kernel once, at the end.
         let (networks, doomedVolumes) = try await backend.batchingReleases {
+            // Every container stops first (each leaves its networks as it stops); then the
+            // networks go while the stopped containers are removed: a bridge's deletion waits
+            // out the kernel's RCU barriers, which no longer come after the removals.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for c in containers {
                     group.addTask {
                         // Why it waits out the grace period, once (as apply's stop and `cnc stop` say it).
                         try await backend.stop(id: c.id, timeout: grace) { why in say("\(c.name): \(why)") }
-                        try await backend.remove(id: c.id)
-                        try await state.removeContainer(id: c.id)
-                        say("\(c.name): removed")
                     }
                 }
                 try await group.waitForAll()
             }
-            Trace.mark("down: containers removed")
-            let networks = try await backend.listNetworks(project: project)
-            for n in networks {
-                try await backend.removeNetwork(project: project, name: n.name)
-                say("network \(n.name): removed")
+            Trace.mark("down: containers stopped")
+            return try await withThrowingTaskGroup(of: [String].self) { group in
+                for c in containers {
+                    group.addTask {
+                        try await backend.remove(id: c.id)
+                        try await state.removeContainer(id: c.id)
+                        say("\(c.name): removed")
+                        return []
+                    }
+                }
+                group.addTask {
+                    let networks = try await backend.listNetworks(project: project)
+                    for n in networks { try await backend.removeNetwork(project: project, name: n.name) }
+                    Trace.mark("down: networks removed")
+                    return networks.map(\.name)
+                }
+                var removedNetworks: [String] = []
+                for try await names in group { removedNetworks += names }
+                Trace.mark("down: containers removed")
+                // Said after the containers, as before (and as Compose orders them).
+                for n in removedNetworks { say("network \(n): removed") }
+                let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
+                for v in doomedVolumes {
+                    try await backend.removeVolume(project: project, name: v.name)
+                    say("volume \(v.name): removed")
+                }
+                return (removedNetworks, doomedVolumes)
             }
-            Trace.mark("down: networks removed")
-            let doomedVolumes = volumes ? try await backend.listVolumes(project: project) : []
-            for v in doomedVolumes {
-                try await backend.removeVolume(project: project, name: v.name)
-                say("volume \(v.name): removed")
-            }
-            return (networks, doomedVolumes)
         }
         if containers.isEmpty && networks.isEmpty && doomedVolumes.isEmpty { return false }
         try await state.addEvent(project: project, kind: "down", message: "removed \(containers.count) containers",
