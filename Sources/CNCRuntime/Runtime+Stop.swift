@@ -195,7 +195,7 @@ extension Runtime {
         }
         // The overlays of containers stopped or killed here go with their directories.
         deleteInBackground(trash, pins: RootfsPins.take(doomed.map { $0.1.config.id }))
-        Trace.mark("remove: deleter spawned")
+        Trace.mark("remove: trash handed on")
         let order = Dictionary(refs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         return results.sorted { (order[$0.0] ?? 0) < (order[$1.0] ?? 0) }
     }
