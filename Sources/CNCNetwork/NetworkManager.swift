@@ -214,7 +214,9 @@ public final class NetworkManager: Sendable {
         var bridges: [String] = []
         stopResolver(pidfile: paths.dnsPidfile(network: config.id))
         if config.driver == .bridge {
+            Trace.mark("network remove: resolver stopped")
             try applyNetworkRules(removing: config)
+            Trace.mark("network remove: rules removed")
             if let br = config.bridge { bridges.append(br) }
         } else {
             try FileSystem.remove(paths.conflist(config.name))
@@ -232,6 +234,7 @@ public final class NetworkManager: Sendable {
     /// reused by another network, and its definition is gone already, so nothing can join it.
     func deleteBridges(_ bridges: [String]) throws {
         for br in bridges { try netlink().deleteLink(name: br) }
+        if !bridges.isEmpty { Trace.mark("network remove: bridge deleted") }
     }
 
     /// Removes every network no container uses (the default network included only when
