@@ -43,6 +43,9 @@ extension NetworkManager {
     /// `netnsPath`: only the attachment of that namespace (the monitor releasing the one of an
     /// init that exited leaves alone whatever a later start attached).
     public func detach(container: ContainerID, netnsPath: String? = nil) throws {
+        // Nothing to release (its stop released it already, or it never joined): no lock. A
+        // removal after a stop found the lock held by the other removals and the networks'.
+        guard FileSystem.exists(paths.container(container.rawValue)) else { return }
         var dying: [String] = []
         defer { awaitGone(dying) }
         try locked {
