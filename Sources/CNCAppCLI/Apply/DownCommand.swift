@@ -51,6 +51,13 @@ struct DownCommand: AsyncParsableCommand {
             }
             Trace.mark("down: containers stopped")
             return try await withThrowingTaskGroup(of: [String].self) { group in
+                // First, so it has a blocking slot before the removals queue for theirs.
+                group.addTask {
+                    let networks = try await backend.listNetworks(project: project)
+                    for n in networks { try await backend.removeNetwork(project: project, name: n.name) }
+                    Trace.mark("down: networks removed")
+                    return networks.map(\.name)
+                }
                 for c in containers {
                     group.addTask {
                         try await backend.remove(id: c.id)
@@ -58,12 +65,6 @@ struct DownCommand: AsyncParsableCommand {
                         say("\(c.name): removed")
                         return []
                     }
-                }
-                group.addTask {
-                    let networks = try await backend.listNetworks(project: project)
-                    for n in networks { try await backend.removeNetwork(project: project, name: n.name) }
-                    Trace.mark("down: networks removed")
-                    return networks.map(\.name)
                 }
                 var removedNetworks: [String] = []
                 for try await names in group { removedNetworks += names }
