@@ -52,8 +52,6 @@ struct DownCommand: AsyncParsableCommand {
             Trace.mark("down: containers stopped")
             return try await withThrowingTaskGroup(of: [String].self) { group in
                 // First, so it has a blocking slot before the removals queue for theirs.
-                let TMPserial = Host.environment("CNC_TMP_SERIAL") != nil
-                if TMPserial { for c in containers { try await backend.remove(id: c.id) } }
                 group.addTask {
                     let networks = try await backend.listNetworks(project: project)
                     for n in networks { try await backend.removeNetwork(project: project, name: n.name) }
