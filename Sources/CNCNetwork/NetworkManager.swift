@@ -203,7 +203,7 @@ public final class NetworkManager: Sendable {
                 throw CNCError(.conflict, "network \(config.name) has active endpoints",
                                context: ["containers": users.map { $0.options.name ?? $0.container.short }.joined(separator: ",")])
             }
-            return try removeLocked(config)
+            return try deferredBridges(removeLocked(config))
         }
         try deleteBridges(bridges)
     }
@@ -232,6 +232,15 @@ public final class NetworkManager: Sendable {
     /// deletion waits out two RCU barriers (40-60 ms here), which held every attach and detach
     /// of the root back while the lock was held. The bridge's name is its network's id, never
     /// reused by another network, and its definition is gone already, so nothing can join it.
+    /// Inside `locked`: the bridges to delete once the lock is released, or none after
+    /// deleting them here. Rootless, a bridge lives in the user's network namespace, which
+    /// only the lock's body runs in (and which may go with the lock).
+    func deferredBridges(_ bridges: [String]) throws -> [String] {
+        guard Rootless.isActive else { return bridges }
+        try deleteBridges(bridges)
+        return []
+    }
+
     func deleteBridges(_ bridges: [String]) throws {
         for br in bridges { try netlink().deleteLink(name: br) }
         if !bridges.isEmpty { Trace.mark("network remove: bridge deleted") }
@@ -249,7 +258,7 @@ public final class NetworkManager: Sendable {
             var removed: [String] = [], bridges: [String] = []
             for n in try loadAll() where !used.contains(n.id) && !alsoUsed.contains(n.name) && !alsoUsed.contains(n.id)
                 && (includeDefault || n.name != Self.defaultNetworkName) && matching(n) {
-                bridges += try removeLocked(n)
+                bridges += try deferredBridges(removeLocked(n))
                 removed.append(n.name)
             }
             return (removed, bridges)
