@@ -226,7 +226,8 @@ extension Runtime {
         // After the cgroups are made: a migration holds cgroup_mutex through its grace period,
         // which would stall their mkdirs (see StartPreparations). The grace period now overlaps
         // the monitor's spawn and init's clone.
-        if primesAtStart && Host.environment("CNC_NO_PRIME") == nil { MigrationPrimer.prime(layout: layout) }
+        // (Not twice: a create that prepared the cgroups primed after them, see StartPreparations.)
+        if primesAtStart && !(prepared && primesMigration) && Host.environment("CNC_NO_PRIME") == nil { MigrationPrimer.prime(layout: layout) }
         addEventSettings(c.config, to: &conf)
         if c.config.autoRemove {
             // Detached (`run -d --rm`): the monitor removes it at the end; attached with a

@@ -283,6 +283,9 @@ extension Runtime {
         if let (dirs, pins) = TrashBatch.end() { deleteInBackground(dirs, pins: pins) }
     }
 
+    /// Writes the config.json of containers created with `startsNext` whose start never came.
+    public func finishDeferredSpecs() { StartPreparations.finishAllSpecs() }
+
     /// Closes the pins this process still holds (containers it stopped and neither started nor
     /// removed), here: their overlays are gone before the caller reports them stopped, so a
     /// start right after (another process's) never mounts an upper directory that a live

@@ -31,6 +31,15 @@ enum StartPreparations {
         specWrites.withLock { $0[id] = job }
     }
 
+    /// Writes every deferred config.json still pending (creates whose start never came).
+    static func finishAllSpecs() {
+        let pending = specWrites.withLock { w -> [SpecWrite] in
+            defer { w.removeAll() }
+            return Array(w.values)
+        }
+        for job in pending { try? job.write() }
+    }
+
     /// Writes a deferred config.json of `id`, if any (once).
     static func finishSpec(_ id: ContainerID) throws {
         guard let job = specWrites.withLock({ $0.removeValue(forKey: id) }) else { return }

@@ -154,7 +154,7 @@ public struct Executor: Sendable {
             return id
         }
         let replica = action.replica ?? 1
-        for step in action.steps {
+        for (index, step) in action.steps.enumerated() {
             switch step.kind {
             case .createNetwork:
                 try await backend.createNetwork(project: project, try need(action.target?.network, "network"))
@@ -166,7 +166,8 @@ public struct Executor: Sendable {
                 try await backend.removeVolume(project: project, name: step.name)
             case .create:
                 let s = try service()
-                let id = try await backend.createContainer(project: project, service: s, replica: replica, name: step.name)
+                let startsNext = action.steps.dropFirst(index + 1).first.map { $0.kind == .start && $0.container == .new } ?? false
+                let id = try await backend.createContainer(project: project, service: s, replica: replica, name: step.name, startsNext: startsNext)
                 created = id
                 try await onContainer(.created(id: id, service: s, replica: replica, name: step.name))
             case .start:

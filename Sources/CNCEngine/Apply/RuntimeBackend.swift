@@ -147,6 +147,10 @@ public final class RuntimeBackend: ContainerBackend {
     }
 
     public func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
+        try await createContainer(project: project, service: service, replica: replica, name: name, startsNext: false)
+    }
+
+    public func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String {
         guard let spec = service.spec else {
             throw CNCError(.internal, "service \(service.name) (config \(service.configHash.prefix(12))) carries no compiled spec")
         }
@@ -167,7 +171,7 @@ public final class RuntimeBackend: ContainerBackend {
             name: name, labels: AppLabels.labels(project: project, service: service, replica: replica),
             volumePrefix: project + "_", volumeNames: service.volumeSources ?? [:], environment: environment)
         Trace.mark("create: config composed")
-        config = try runtime.create(config, sealed: try ServiceContainerFactory.sealed(spec))
+        config = try runtime.create(config, sealed: try ServiceContainerFactory.sealed(spec), startsNext: startsNext)
         return config.id.rawValue
     }
 
@@ -249,6 +253,8 @@ public final class RuntimeBackend: ContainerBackend {
         defer {
             runtime.endTrashBatch()
             runtime.releaseRootPins()
+            // A create whose start never came (a failed step between them): its config.json.
+            runtime.finishDeferredSpecs()
         }
         // The runtime's attacher detaches at stop and removal: its manager collects.
         guard let manager = (runtime.network as? EngineNetworkAttacher)?.manager else { return try await body() }
