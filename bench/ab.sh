@@ -70,8 +70,12 @@ spec 20 1 > "$work/a.yaml"
 spec 20 1 2 > "$work/b.yaml"
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); python3 -c "print($e-$s)"; }
 : > "$work/apply.txt"
-for _ in $(seq "$ROUNDS"); do
-  for v in old new; do
+# The order alternates by round: a down's deletions slow the next first apply's file creations
+# on a journal-less ext4 for a minute or more (BENCHMARKS.md, session 12), which a fixed
+# old-then-new order charged to new every round.
+for round in $(seq "$ROUNDS"); do
+  order="old new"; [ $((round % 2)) = 0 ] && order="new old"
+  for v in $order; do
     bin=${!v}
     a=(--root "$work/$v")
     first=$(t "$bin/cncapply" -f "$work/a.yaml" "${a[@]}")
