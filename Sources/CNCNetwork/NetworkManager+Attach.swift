@@ -71,11 +71,7 @@ extension NetworkManager {
     func awaitGone(_ names: [String]) {
         guard !names.isEmpty else { return }
         // Inside a batch: the batch's end waits for them all at once.
-        if dyingVeths.withLock({ d in
-            guard d.depth > 0 else { return false }
-            d.names += names
-            return true
-        }) { return }
+        if dyingVeths.collect(names) { return }
         let deadline = Processes.monotonicNanos() + 1_000_000_000
         var left = names
         while !left.isEmpty && Processes.monotonicNanos() < deadline {
@@ -91,27 +87,15 @@ extension NetworkManager {
     /// cleanup instead of one per container, and a release no longer holds its caller (a start
     /// slot, a replacement's start) while the kernel catches up. The guarantee stays: no veth
     /// outlives the batch. Batches nest; the outermost end waits.
-    public func beginVethBatch() { dyingVeths.withLock { $0.depth += 1 } }
+    public func beginVethBatch() { dyingVeths.begin() }
 
     /// True when `name` was waiting in an open batch (no longer: the caller deletes it).
-    func takeDying(_ name: String) -> Bool {
-        dyingVeths.withLock { d in
-            guard let i = d.names.firstIndex(of: name) else { return false }
-            d.names.remove(at: i)
-            return true
-        }
-    }
+    func takeDying(_ name: String) -> Bool { dyingVeths.takeFirst { $0 == name } }
 
     /// Closes a batch (`beginVethBatch`); the outermost waits for what the batch collected
     /// (deleting what is still listed after a second). Blocks: call it off the cooperative pool.
     public func endVethBatch() {
-        let names = dyingVeths.withLock { d -> [String] in
-            d.depth = max(0, d.depth - 1)
-            guard d.depth == 0 else { return [] }
-            defer { d.names = [] }
-            return d.names
-        }
-        awaitGone(names)
+        awaitGone(dyingVeths.end())
     }
 
     /// Removes one network from an attached container (`cnc network disconnect`).

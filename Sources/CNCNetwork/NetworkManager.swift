@@ -23,9 +23,9 @@ public final class NetworkManager: Sendable {
     let makeNftables: @Sendable () throws -> any NftablesRunner
     /// Opened on first use; used only under the networks lock, which serialises callers.
     private let handles = Mutex<(netlink: RouteNetlink?, nft: (any NftablesRunner)?)>((nil, nil))
-    /// While a batch is open (`batchingVethWaits`): how deep, and the released host veths whose
+    /// While a batch is open (`beginVethBatch`): the released host veths whose
     /// namespace is gone but which the kernel still lists, waited for once when it closes.
-    let dyingVeths = Mutex<(depth: Int, names: [String])>((0, []))
+    let dyingVeths = NestedBatch<String>()
 
     /// `nftables`: how firewall changes run, made on the first one (most starts need none). The
     /// default spawns the `cnc-net nft` helper; executables that link libnftables pass

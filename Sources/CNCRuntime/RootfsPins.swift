@@ -47,28 +47,9 @@ enum RootfsPins {
 
 /// What the removals of an open trash batch hand on (Runtime.beginTrashBatch): trashed
 /// directories and root pins, for one deleter at the batch's end.
-enum TrashBatch {
-    private static let open = Mutex<(depth: Int, dirs: [String], pins: [Int32])>((0, [], []))
+enum TrashItem: Sendable {
+    case directory(String)
+    case pin(Int32)
 
-    static func begin() { open.withLock { $0.depth += 1 } }
-
-    /// True when a batch is open and took them.
-    static func collect(_ dirs: [String], pins: [Int32]) -> Bool {
-        open.withLock { b in
-            guard b.depth > 0 else { return false }
-            b.dirs += dirs
-            b.pins += pins
-            return true
-        }
-    }
-
-    /// What the batch collected, when this end closes the outermost batch.
-    static func end() -> ([String], [Int32])? {
-        open.withLock { b in
-            b.depth = max(0, b.depth - 1)
-            guard b.depth == 0, !(b.dirs.isEmpty && b.pins.isEmpty) else { return nil }
-            defer { b.dirs = []; b.pins = [] }
-            return (b.dirs, b.pins)
-        }
-    }
+    static let batch = NestedBatch<TrashItem>()
 }

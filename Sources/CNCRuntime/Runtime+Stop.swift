@@ -261,7 +261,7 @@ extension Runtime {
     func deleteInBackground(_ dirs: [String], pins: [Int32] = []) {
         let dirs = dirs.filter { !$0.isEmpty }
         guard !dirs.isEmpty || !pins.isEmpty else { return }
-        if TrashBatch.collect(dirs, pins: pins) { return }
+        if TrashItem.batch.collect(dirs.map(TrashItem.directory) + pins.map(TrashItem.pin)) { return }
         var opts = Spawn.Options()
         opts.newSession = true
         opts.fdMap = [-1, -1, -1] + pins
@@ -276,11 +276,18 @@ extension Runtime {
     /// Opens a trash batch: until the matching `endTrashBatch`, removals hand their trashed
     /// directories and root pins to the batch instead of spawning a deleter each. Batches nest;
     /// the outermost end spawns one deleter for everything collected.
-    public func beginTrashBatch() { TrashBatch.begin() }
+    public func beginTrashBatch() { TrashItem.batch.begin() }
 
     /// Closes a trash batch (see beginTrashBatch).
     public func endTrashBatch() {
-        if let (dirs, pins) = TrashBatch.end() { deleteInBackground(dirs, pins: pins) }
+        var dirs: [String] = [], pins: [Int32] = []
+        for item in TrashItem.batch.end() {
+            switch item {
+            case .directory(let d): dirs.append(d)
+            case .pin(let fd): pins.append(fd)
+            }
+        }
+        deleteInBackground(dirs, pins: pins)
     }
 
     /// Writes the config.json of containers created with `startsNext` whose start never came.
