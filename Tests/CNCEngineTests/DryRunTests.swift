@@ -19,7 +19,7 @@ actor ReadOnlyBackend: ContainerBackend {
     func removeNetwork(project: String, name: String) async throws { try refuse("removeNetwork \(name)") }
     func createVolume(project: String, _ volume: DesiredVolume) async throws { try refuse("createVolume \(volume.name)") }
     func removeVolume(project: String, name: String) async throws { try refuse("removeVolume \(name)") }
-    func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
+    func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String {
         try refuse("createContainer \(name)")
     }
     func start(id: String) async throws { try refuse("start \(id)") }

@@ -32,7 +32,7 @@ actor FakeBackend: ContainerBackend {
     func createVolume(project: String, _ volume: DesiredVolume) async throws { log.append("create-volume \(volume.name)") }
     func removeVolume(project: String, name: String) async throws { log.append("remove-volume \(name)") }
 
-    func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
+    func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String {
         if failCreate.contains(name) { throw CNCError(.system, "create \(name): boom") }
         next += 1
         let id = "c\(next)"
@@ -201,11 +201,11 @@ final class SlowBackend: ContainerBackend, @unchecked Sendable {
     func removeNetwork(project: String, name: String) async throws {}
     func createVolume(project: String, _ volume: DesiredVolume) async throws {}
     func removeVolume(project: String, name: String) async throws {}
-    func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
+    func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String {
         await probe.enter()
         try await Task.sleep(nanoseconds: 30_000_000)
         await probe.leave()
-        return try await inner.createContainer(project: project, service: service, replica: replica, name: name)
+        return try await inner.createContainer(project: project, service: service, replica: replica, name: name, startsNext: startsNext)
     }
     func start(id: String) async throws { try await inner.start(id: id) }
     func stop(id: String, timeout: CNCDuration?) async throws { try await inner.stop(id: id, timeout: timeout) }

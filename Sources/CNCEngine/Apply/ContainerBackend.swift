@@ -13,7 +13,6 @@ public protocol ContainerBackend: Sendable {
 
     /// Creates (does not start) a container for `service` (from its compiled spec), named
     /// `name`; returns its id.
-    func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String
     /// `startsNext`: the plan starts it in its next step (the runtime overlaps the start's
     /// preparations with the creation: cgroups on a second thread, config.json during the start).
     func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String
@@ -63,9 +62,6 @@ extension ContainerBackend {
     public func volumeExists(_ name: String) async -> Bool { true }
     /// Nothing to wait for without host networking.
     public func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
-    public func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String {
-        try await createContainer(project: project, service: service, replica: replica, name: name)
-    }
 }
 
 

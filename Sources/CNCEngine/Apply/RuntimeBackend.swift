@@ -146,10 +146,6 @@ public final class RuntimeBackend: ContainerBackend {
         return ref.tag == ImageReference.defaultTag && ref.digest == nil ? String(short.dropLast(ImageReference.defaultTag.count + 1)) : short
     }
 
-    public func createContainer(project: String, service: DesiredService, replica: Int, name: String) async throws -> String {
-        try await createContainer(project: project, service: service, replica: replica, name: name, startsNext: false)
-    }
-
     public func createContainer(project: String, service: DesiredService, replica: Int, name: String, startsNext: Bool) async throws -> String {
         guard let spec = service.spec else {
             throw CNCError(.internal, "service \(service.name) (config \(service.configHash.prefix(12))) carries no compiled spec")
