@@ -35,10 +35,9 @@ struct RecordingAttacher: NetworkAttacher {
         let log = "/tmp/cnc-netseam-\(ContainerID.random().short).log"
         #expect(FileManager.default.createFile(atPath: log, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: log) }
-        var rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        var rt = try h.runtime()
         rt.network = RecordingAttacher(log: log)
-        var c = ContainerConfig(id: ContainerID.random(), name: "netseam", image: "busybox", lowerDirs: [CNCHarness.rootfs])
-        c.cmd = ["true"]
+        var c = CNCHarness.busybox("netseam", ["true"])
         c.network = .bridge("testnet")
         c = try rt.create(c)
         try rt.start(c.id).detach()

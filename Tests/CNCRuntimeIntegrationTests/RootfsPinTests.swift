@@ -13,9 +13,8 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
-        var c = ContainerConfig(id: ContainerID.random(), name: "pinned", image: "busybox", lowerDirs: [CNCHarness.rootfs])
-        c.cmd = ["sh", "-c", "echo kept > /marker; exec sleep 1000"]
+        let rt = try h.runtime()
+        var c = CNCHarness.busybox("pinned", ["sh", "-c", "echo kept > /marker; exec sleep 1000"])
         c = try rt.create(c)
         try rt.start(c.id).detach()
         #expect(RootfsPins.held(c.id) == nil)
@@ -53,11 +52,10 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        let rt = try h.runtime()
         var ids: [ContainerID] = []
         for name in ["batched-a", "batched-b"] {
-            var c = ContainerConfig(id: ContainerID.random(), name: name, image: "busybox", lowerDirs: [CNCHarness.rootfs])
-            c.cmd = ["sleep", "1000"]
+            var c = CNCHarness.busybox(name, ["sleep", "1000"])
             c = try rt.create(c)
             try rt.start(c.id).detach()
             ids.append(c.id)
@@ -91,9 +89,8 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
-        var c = ContainerConfig(id: ContainerID.random(), name: "forced", image: "busybox", lowerDirs: [CNCHarness.rootfs])
-        c.cmd = ["sleep", "1000"]
+        let rt = try h.runtime()
+        var c = CNCHarness.busybox("forced", ["sleep", "1000"])
         c = try rt.create(c)
         try rt.start(c.id).detach()
         try rt.remove("forced", force: true)

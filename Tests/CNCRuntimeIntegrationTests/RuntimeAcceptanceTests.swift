@@ -421,7 +421,7 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? FileManager.default.removeItem(atPath: h.root) }
-        let runtime = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        let runtime = try h.runtime()
         let half = ContainerID.random()
         try runtime.store.claimName("half", for: half, ephemeral: true)
         let tmp = try #require(runtime.store.ephemeralDir)

@@ -11,7 +11,7 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        let rt = try h.runtime()
         // The file holds the variable's value, so the command can compare them without naming it.
         let value = "sv-" + ContainerID.random().short, content = value
         var c = ContainerConfig(id: ContainerID.random(), name: "sealed", image: "busybox", lowerDirs: [CNCHarness.rootfs])

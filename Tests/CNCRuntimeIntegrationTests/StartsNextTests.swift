@@ -12,16 +12,14 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
-        var started = ContainerConfig(id: ContainerID.random(), name: "started", image: "busybox", lowerDirs: [CNCHarness.rootfs])
-        started.cmd = ["sleep", "1000"]
+        let rt = try h.runtime()
+        var started = CNCHarness.busybox("started", ["sleep", "1000"])
         started = try rt.create(started, startsNext: true)
         try rt.start(started.id).detach()
         #expect(FileSystem.exists(rt.store.directory(started.id) + "/config.json"))
         #expect(try rt.container("started").state.status == .running)
 
-        var kept = ContainerConfig(id: ContainerID.random(), name: "kept", image: "busybox", lowerDirs: [CNCHarness.rootfs])
-        kept.cmd = ["true"]
+        var kept = CNCHarness.busybox("kept", ["true"])
         kept = try rt.create(kept, startsNext: true)
         #expect(!FileSystem.exists(rt.store.directory(kept.id) + "/config.json"))
         rt.finishDeferredSpecs()

@@ -121,7 +121,7 @@ import Testing
         guard CNCHarness.canRun else { return }
         let h = CNCHarness()
         defer { try? h.tearDown() }
-        let rt = try Runtime(stateRoot: h.root, runRoot: h.root + "/run", binDirectory: CNCHarness.binDir)
+        let rt = try h.runtime()
         let value = "sv-" + ContainerID.random().short
         var c = ContainerConfig(id: ContainerID.random(), name: "sealed-userns", image: "busybox", lowerDirs: [CNCHarness.rootfs])
         c.usernsMode = "auto"
