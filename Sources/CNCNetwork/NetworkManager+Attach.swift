@@ -327,6 +327,8 @@ extension NetworkManager {
     }
 
     func writeRecord(_ r: AttachmentRecord) throws {
+        // Spread over the disk as the containers' own directories are (createSpreadDirectory).
+        try FileSystem.createSpreadDirectory(paths.containers, mode: 0o755)
         try FileSystem.createDirectory(paths.container(r.container.rawValue), mode: 0o755)
         // Plain JSONEncoder: CanonicalJSON's encode-decode-reencode costs milliseconds on this
         // path (every container start), and nothing hashes these bytes.

@@ -74,7 +74,7 @@ extension Runtime {
         Trace.mark("create: name claimed")
         let dir = onTmpfs ? (store.ephemeralDir ?? store.containersDir) + "/" + c.id.rawValue : store.containersDir + "/" + c.id.rawValue
         do {
-            if !onTmpfs { try FileSystem.createDirectory(store.containersDir, mode: 0o711) }
+            if !onTmpfs { try FileSystem.createSpreadDirectory(store.containersDir, mode: 0o711) }
             guard mkdirOnce(dir) else { throw CNCError(.alreadyExists, "container directory \(dir) exists") }
             Trace.mark("create: directory made")
             // `--userns auto`: the container's own slice of cnc's id range, given back at

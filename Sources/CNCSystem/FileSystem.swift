@@ -1,6 +1,7 @@
 import CNCCore
 import CShim
 import Glibc
+import Synchronization
 
 /// File operations with errors that name the call, the errno and the path.
 public enum FileSystem {
@@ -87,6 +88,23 @@ public enum FileSystem {
         }
         throw SystemError.make("mkdir", errno: e, path: path)
     }
+
+    /// `createDirectory`, then marks `path` as the top of directory hierarchies (chattr +T), once
+    /// per process and path: ext4's Orlov allocator then spreads the directories made in it over
+    /// the block groups, as it does for those in /. Without that, every container directory and
+    /// its files land in the parent's group, and on an ext4 without a journal each new inode
+    /// there first walks past the inodes deleted in the last minutes (`recently_deleted`):
+    /// 60-300 µs a file instead of 16 after a teardown (a first apply of 20 services creates
+    /// ~600). File systems without the flag (tmpfs, xfs, btrfs) just keep their own placement.
+    public static func createSpreadDirectory(_ path: String, mode: mode_t = 0o755) throws {
+        try createDirectory(path, mode: mode)
+        guard spreadMarked.withLock({ $0.insert(path).inserted }) else { return }
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return }
+        _ = cshim_mark_topdir(fd)
+        close(fd)
+    }
+    private static let spreadMarked = Mutex<Set<String>>([])
 
     /// Writes `bytes` to `path` so that readers see the old or the new content, never a mix,
     /// even across a crash: temp file in the same directory, fsync, rename, fsync the directory.

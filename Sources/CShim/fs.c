@@ -5,6 +5,8 @@
 #include <unistd.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 
 #ifndef SYS_openat2
 #define SYS_openat2 437
@@ -19,3 +21,12 @@ int cshim_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, ui
 }
 
 dev_t cshim_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
+
+int cshim_mark_topdir(int fd) {
+    // FS_IOC_GETFLAGS/SETFLAGS take an int, whatever their encoded size says (as chattr does).
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) return -1;
+    if (flags & FS_TOPDIR_FL) return 0;
+    flags |= FS_TOPDIR_FL;
+    return ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}

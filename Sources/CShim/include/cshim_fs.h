@@ -19,4 +19,8 @@ int cshim_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, ui
 
 /// makedev(3) (a macro, so Swift cannot call it).
 dev_t cshim_makedev(unsigned int major, unsigned int minor);
+
+/// Sets FS_TOPDIR_FL (chattr +T) on the directory open at `fd` unless it is set already.
+/// 0 on success; -1 and errno otherwise (ENOTTY/EOPNOTSUPP where the file system has no such flag).
+int cshim_mark_topdir(int fd);
 #endif
