@@ -21,7 +21,14 @@ extension FileSystem {
 
 extension FileSystem {
     /// True when `path` is on a tmpfs (memory-backed: no journal, no inode allocation scans).
-    public static func isTmpfs(_ path: String) -> Bool { cshim_is_tmpfs(path) == 1 }
+    public static func isTmpfs(_ path: String) -> Bool { fileSystemType(path) == 0x0102_1994 }
+
+    /// The type (statfs's f_type: 0x01021994 tmpfs, 0xEF53 ext2/3/4, ...) of the file system
+    /// holding `path`; nil when it cannot be examined.
+    public static func fileSystemType(_ path: String) -> Int? {
+        let t = cshim_fs_type(path)
+        return t < 0 ? nil : t
+    }
 
     /// Creates (or finds) `path` as a directory only root can enter, and verifies it is exactly
     /// that — a real directory (not a symlink) owned by this user with no group or other

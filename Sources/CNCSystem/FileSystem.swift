@@ -106,6 +106,16 @@ public enum FileSystem {
     }
     private static let spreadMarked = Mutex<Set<String>>([])
 
+    /// Whether `path` carries chattr's +T (see createSpreadDirectory); nil where its file system
+    /// keeps no inode flags or `path` cannot be opened.
+    public static func isTopDirectory(_ path: String) -> Bool? {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let r = cshim_is_topdir(fd)
+        return r < 0 ? nil : r == 1
+    }
+
     /// Writes `bytes` to `path` so that readers see the old or the new content, never a mix,
     /// even across a crash: temp file in the same directory, fsync, rename, fsync the directory.
     public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {

@@ -416,10 +416,10 @@ int cshim_forward_window_changes(pid_t pid) {
 }
 
 #include <sys/vfs.h>
-int cshim_is_tmpfs(const char *path) {
+long cshim_fs_type(const char *path) {
     struct statfs s;
     if (statfs(path, &s) != 0) return -1;
-    return s.f_type == 0x01021994 ? 1 : 0;  /* TMPFS_MAGIC */
+    return (long)s.f_type;
 }
 
 // ---- cshim_spawn_userns ----------------------------------------------------------------------

@@ -30,3 +30,9 @@ int cshim_mark_topdir(int fd) {
     flags |= FS_TOPDIR_FL;
     return ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }
+
+int cshim_is_topdir(int fd) {
+    int flags = 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) != 0) return -1;
+    return (flags & FS_TOPDIR_FL) ? 1 : 0;
+}

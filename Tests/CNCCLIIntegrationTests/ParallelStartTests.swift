@@ -63,7 +63,7 @@ import Testing
         var leaked: Set<String>? = nil
         for _ in 0..<120 {
             let startPath = ProcessFDs.startPathSockets()
-            let now = ProcessFDs.snapshot().subtracting(before).filter { ProcessFDs.isStartPathKind($0, sockets: startPath) }
+            let now = ProcessFDs.snapshot().subtracting(before).filter { ProcessFDs.isStartPathKind($0, sockets: startPath, root: box.dir) }
             leaked = leaked.map { $0.intersection(now) } ?? now
             if leaked?.isEmpty == true { break }
             usleep(250_000)
@@ -300,14 +300,16 @@ enum ProcessFDs {
         })
     }
 
-    /// What a start or removal opens: pipes, /dev/null, files of a state root under /tmp,
-    /// namespace files, and of the sockets (other suites in this process open their own, and
-    /// Dispatch its epoll and timer fds) the netlink ones and cnc-dns's on port 53.
-    static func isStartPathKind(_ entry: String, sockets: Set<String>) -> Bool {
+    /// What a start or removal opens: pipes, /dev/null, files under the test's own directory
+    /// (its state root; other suites' roots are theirs: AppEngineTests holds its engines'
+    /// state.db open for minutes), namespace files, and of the sockets (other suites in this
+    /// process open their own, and Dispatch its epoll and timer fds) the netlink ones and
+    /// cnc-dns's on port 53.
+    static func isStartPathKind(_ entry: String, sockets: Set<String>, root: String) -> Bool {
         if let open = entry.range(of: "socket:[") {
             return sockets.contains(String(entry[open.upperBound...].dropLast()))
         }
-        return ["pipe:", "/dev/null", "/tmp/cnc-", "net:["].contains { entry.contains($0) }
+        return ["pipe:", "/dev/null", root + "/", "net:["].contains { entry.contains($0) }
     }
 
     /// Inodes of this process's netlink sockets and of its UDP/TCP sockets on port 53.

@@ -73,6 +73,31 @@ final class TempDir {
         #expect(throws: CNCError.self) { try FileSystem.createDirectory(dir.path + "/a/file/x") }
     }
 
+    /// On ext2/3/4 a spread directory carries +T, also one that existed before (an older root);
+    /// where the flag does not exist (tmpfs) the directory is still made and nothing fails.
+    @Test func spreadDirectoriesAreTopDirectoriesWhereTheFileSystemHasThem() throws {
+        let ext4Magic = 0xEF53
+        for base in ["/tmp", "/dev/shm"] where FileSystem.isDirectory(base) {
+            var template = Array("\(base)/cnc-test-XXXXXX".utf8CString)
+            guard let p = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { continue }
+            let dir = String(cString: p)
+            defer { _ = try? FileSystem.removeTree(dir) }
+            try FileSystem.createSpreadDirectory(dir + "/new/containers", mode: 0o711)
+            try FileSystem.createDirectory(dir + "/old")
+            #expect(FileSystem.isTopDirectory(dir + "/old") != true)
+            try FileSystem.createSpreadDirectory(dir + "/old")
+            var st = stat()
+            #expect(stat(dir + "/new/containers", &st) == 0 && st.st_mode & 0o777 == 0o711)
+            if FileSystem.fileSystemType(dir) == ext4Magic {
+                #expect(FileSystem.isTopDirectory(dir + "/new/containers") == true, "\(base)")
+                #expect(FileSystem.isTopDirectory(dir + "/old") == true, "\(base)")
+                #expect(FileSystem.isTopDirectory(dir + "/new") == false, "only the directory named is marked")
+            } else {
+                #expect(FileSystem.isTopDirectory(dir + "/new/containers") != true, "\(base): no +T off ext4")
+            }
+        }
+    }
+
     @Test func rootLockExcludesSecondHolder() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }

@@ -161,8 +161,9 @@ int cshim_signalfd_sigchld(void);
 /// A non-blocking, close-on-exec eventfd (cgroup v1 memory.oom_control notifications).
 int cshim_eventfd(void);
 
-/// 1 when `path` is on a tmpfs, 0 when not, -1 when it cannot be examined.
-int cshim_is_tmpfs(const char *path);
+/// statfs(2)'s f_type of the file system holding `path` (TMPFS_MAGIC, EXT4_SUPER_MAGIC, ...);
+/// -1 when it cannot be examined.
+long cshim_fs_type(const char *path);
 
 #ifdef __cplusplus
 }

@@ -23,4 +23,8 @@ dev_t cshim_makedev(unsigned int major, unsigned int minor);
 /// Sets FS_TOPDIR_FL (chattr +T) on the directory open at `fd` unless it is set already.
 /// 0 on success; -1 and errno otherwise (ENOTTY/EOPNOTSUPP where the file system has no such flag).
 int cshim_mark_topdir(int fd);
+
+/// 1 when FS_TOPDIR_FL is set on the file open at `fd`, 0 when not; -1 and errno where the file
+/// system keeps no such flags.
+int cshim_is_topdir(int fd);
 #endif
