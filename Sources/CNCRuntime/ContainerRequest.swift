@@ -81,6 +81,10 @@ public struct ContainerRequest: Sendable, Equatable {
         self.image = image
     }
 
+    /// Docker's checks of the limits alone (resolve makes them too), for a caller that wants
+    /// them before the image is looked for.
+    public func validateLimits() throws { try limits.validateOnHost() }
+
     /// The container configuration for this request on `image`: the image's defaults where
     /// the request leaves a value open, Docker's interplay of ENTRYPOINT and CMD, the limits and
     /// host resources checked as Docker checks them.

@@ -15,7 +15,7 @@ public enum ContainerLaunch {
         do {
             detachKeys = try inv.detachKeys.flatMap { $0.isEmpty ? nil : try DetachKeys.parse($0) } ?? DetachKeys.defaultSequence
             try checkCIDFile(inv.flags.cidfile)
-            let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: try image())
+            let wanted = try inv.flags.makeConfig(autoRemove: inv.rm, image: image)
             // A run that will start in direct mode keeps no log: its directory can live on a tmpfs.
             let ephemeral = Runtime.runsDirect(wanted, attached: !inv.detach, proxiesSignals: inv.sigProxy)
             config = try runtime.create(wanted, startsNext: true, ephemeral: ephemeral)
@@ -43,7 +43,7 @@ public enum ContainerLaunch {
     public static func create(_ inv: RunFlags.Invocation, runtime: Runtime, image: () throws -> ImageDefaults) throws -> Int32 {
         do {
             try checkCIDFile(inv.flags.cidfile)
-            let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: try image()))
+            let c = try runtime.create(try inv.flags.makeConfig(autoRemove: inv.rm, image: image))
             try writeCIDFile(inv.flags.cidfile, c, runtime)
             TerminalInfo.writeStdout(c.id.rawValue + "\n")
             return 0

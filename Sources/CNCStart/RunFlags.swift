@@ -136,11 +136,15 @@ public struct RunFlags: Equatable, Sendable {
         try NetworkMode(parsing: network ?? "bridge")
     }
 
-    /// The container configuration these flags describe, on `image` (the runtime's one
-    /// resolve of a request over an image's defaults).
+    /// The container configuration these flags describe, on the image `image()` resolves (the
+    /// runtime's one resolve of a request over an image's defaults). The flags are parsed and
+    /// the limits checked before the image is looked for or pulled, as docker's daemon checks a
+    /// host config before its image: `--memory 1m` on a missing image is refused, not pulled.
     /// Docker's create warnings (limits it accepts but doubts) go to stderr here, once.
-    public func makeConfig(autoRemove: Bool, image: ImageDefaults) throws -> ContainerConfig {
-        let config = try request(autoRemove: autoRemove).resolve(image: image)
+    public func makeConfig(autoRemove: Bool, image: () throws -> ImageDefaults) throws -> ContainerConfig {
+        let request = try request(autoRemove: autoRemove)
+        try request.validateLimits()
+        let config = try request.resolve(image: try image())
         for w in config.limits.dockerWarnings { writeStderr("WARNING: \(w)\n") }
         return config
     }

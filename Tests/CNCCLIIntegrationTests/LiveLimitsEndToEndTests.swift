@@ -170,6 +170,13 @@ import Testing
         #expect(swap.status == 1 && swap.stderr.contains("Minimum memoryswap limit should be larger than memory limit"), "\(swap.stderr)")
         let runTiny = try CLI.run("cnc", ["run", "--rm", "--root", app.root, "--network", "none", "-m", "1m", "app:stable", "true"])
         #expect(runTiny.status == 125 && runTiny.stderr.contains("Minimum memory limit allowed is 6MB"), "\(runTiny.stderr)")
+        // As docker's daemon: the limits are refused before the image is looked for, so a
+        // missing image is neither reported nor pulled (no registry is ever asked here).
+        for verb in ["run", "create"] {
+            let missing = try CLI.run("cnc", [verb, "--root", app.root, "--network", "none", "-m", "1m",
+                                              "127.0.0.1:1/not/here:1", "true"])
+            #expect(missing.status == 125 && missing.stderr == "Error: Minimum memory limit allowed is 6MB\n", "\(verb): \(missing.stderr)")
+        }
         #expect(try Self.read(app, "u", mem) == "134217728")
     }
 }
