@@ -139,7 +139,7 @@ public final class Monitor {
         if let check = healthCheck, check.readFD >= 0 { fds.append(pollfd(fd: check.readFD, events: Int16(POLLIN), revents: 0)) }
         if stdinWrite >= 0 && !stdinPending.isEmpty { fds.append(pollfd(fd: stdinWrite, events: Int16(POLLOUT), revents: 0)) }
         if attachListen >= 0 { fds.append(pollfd(fd: attachListen, events: Int16(POLLIN), revents: 0)) }
-        if let w = oomWatch { fds.append(pollfd(fd: w.fd, events: Int16(POLLIN), revents: 0)) }
+        if let w = oomWatch, w.watching { fds.append(pollfd(fd: w.fd, events: w.pollEvents, revents: 0)) }
         if notifyListen >= 0 { fds.append(pollfd(fd: notifyListen, events: Int16(POLLIN), revents: 0)) }
         for c in attachClients { fds.append(pollfd(fd: c, events: Int16(POLLIN), revents: 0)) }
         let now = SystemClock.monotonicNanos()

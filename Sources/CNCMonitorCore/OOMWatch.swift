@@ -6,11 +6,14 @@ import Glibc
 /// scope's directories, counters included, as soon as the last process dies. So the watch
 /// listens while the container runs, as containerd does: cgroup v1 registers an eventfd on
 /// memory.oom_control through cgroup.event_control (signalled on an OOM, and once more when
-/// the cgroup is removed); v2 watches memory.events with inotify. Each event re-reads the
-/// counter while the cgroup is still there. One owner at a time (the monitor's loop, or the
-/// CLI waiting for a foreground run).
+/// the cgroup is removed); v2 polls memory.events itself for POLLPRI (kernfs reports a change
+/// of the file since this descriptor last read it). Each event re-reads the counter while the
+/// cgroup is still there. Not inotify: closing an inotify instance can wait out fsnotify's
+/// SRCU grace period (one close in ten took 16 ms on the build host; RenameWait's took 10-20
+/// ms), and the exit paid it before recording the state. One owner at a time (the
+/// monitor's loop, or the CLI waiting for a foreground run).
 public final class OOMWatch: @unchecked Sendable {
-    /// Poll it for POLLIN; `noteEvents()` when it is readable.
+    /// Poll it for `pollEvents` while `watching`; `noteEvents()` when it reports any.
     public let fd: Int32
     let counterFile: String
     let key: String
@@ -22,6 +25,14 @@ public final class OOMWatch: @unchecked Sendable {
     var alive = 0
     /// v1: events read once the cgroup was gone (its removal, and maybe an OOM before it).
     var afterRemoval = 0
+    /// v2: the file could not be read any more (the cgroup is gone); a removed kernfs file polls
+    /// as changed for ever, so it is not polled again.
+    var gone = false
+
+    /// What to poll `fd` for: POLLIN (v1's eventfd), POLLPRI (v2's memory.events).
+    public var pollEvents: Int16 { Int16(v1 ? POLLIN : POLLPRI) }
+    /// False once there is nothing more to hear (v2: the cgroup is gone).
+    public var watching: Bool { v1 || !gone }
 
     /// A watch on the cgroup whose OOM kill count is `key` in `counterFile` (memory.oom_control's
     /// `oom_kill`, memory.events' `oom_kill`), counting from `start`; nil when it cannot be set.
@@ -42,21 +53,23 @@ public final class OOMWatch: @unchecked Sendable {
             if events >= 0 { close(events) }
             if !ok { if fd >= 0 { close(fd) }; return nil }
         } else {
-            fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
+            fd = open(counterFile, O_RDONLY | O_CLOEXEC)
             if fd < 0 { return nil }
-            if inotify_add_watch(fd, counterFile, UInt32(IN_MODIFY)) < 0 { close(fd); return nil }
         }
         self.fd = fd
         self.counterFile = counterFile
         self.key = key
         self.start = start
         lastCount = start
+        // v2: a read through the descriptor arms it (changes are reported relative to it).
+        if !v1, let b = Self.readAll(fd) { lastCount = max(lastCount, Self.value(of: key, in: b)) }
     }
 
     deinit { close(fd) }
 
     /// Takes what is pending on `fd` and reads the counter while the cgroup is there.
     public func noteEvents() {
+        if !v1 { noteChange(); return }
         let n = drain()
         guard n > 0 else { return }
         if let c = count() {
@@ -86,6 +99,33 @@ public final class OOMWatch: @unchecked Sendable {
         return afterRemoval >= 2
     }
 
+    /// v2: when the file changed since the last read, reads it again through `fd` (which
+    /// re-arms it); a read that fails means the cgroup is gone.
+    func noteChange() {
+        guard !gone else { return }
+        var p = pollfd(fd: fd, events: Int16(POLLPRI), revents: 0)
+        guard poll(&p, 1, 0) > 0 else { return }
+        if let b = Self.readAll(fd) {
+            lastCount = max(lastCount, Self.value(of: key, in: b))
+            alive += 1
+        } else {
+            gone = true
+        }
+    }
+
+    /// The whole content of the open file `fd`, read from its start; nil when it fails.
+    static func readAll(_ fd: Int32) -> [UInt8]? {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(out.count)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return out }
+            out.append(contentsOf: buf[..<n])
+        }
+    }
+
     /// The counter, or nil when the cgroup (and so the file) is gone.
     func count() -> Int64? {
         guard let b = FileIO.read(path: counterFile) else { return nil }
@@ -101,7 +141,7 @@ public final class OOMWatch: @unchecked Sendable {
         return 0
     }
 
-    /// Events pending: the eventfd's count (v1), or the number of inotify records (v2).
+    /// Events pending on v1's eventfd: its count.
     func drain() -> Int {
         var total = 0
         var buf = [UInt8](repeating: 0, count: 512)
@@ -109,16 +149,7 @@ public final class OOMWatch: @unchecked Sendable {
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { return total }
-            if v1 {
-                total += Int(buf.withUnsafeBytes { $0.load(as: UInt64.self) })
-            } else {
-                // struct inotify_event: wd, mask, cookie, len (4 bytes each), then len bytes of name.
-                var off = 0
-                while off + 16 <= n {
-                    total += 1
-                    off += 16 + Int(buf.withUnsafeBytes { $0.load(fromByteOffset: off + 12, as: UInt32.self) })
-                }
-            }
+            total += Int(buf.withUnsafeBytes { $0.load(as: UInt64.self) })
         }
     }
 }
