@@ -40,6 +40,29 @@ import Testing
         #expect(try await backend.listContainers(project: "p").map(\.name) == ["p-web-1"])
     }
 
+    /// The runtime is told before a plan that starts containers runs (it warms the cgroup
+    /// migration lock then); never for a no-op, a dry run, or a plan that only removes.
+    @Test func plansThatStartContainersAreAnnouncedToTheBackend() async throws {
+        let (engine, backend, dir) = try Self.engine()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let prepared = { backend.preparedStarts.withLock { $0 } }
+        _ = try await engine.apply(Self.request(Self.app(env: "1")))
+        #expect(prepared() == 1, "a create")
+        _ = try await engine.apply(Self.request(Self.app(env: "1")))
+        #expect(prepared() == 1, "a no-op")
+        var dry = Self.request(Self.app(env: "2"))
+        dry.dryRun = true
+        _ = try await engine.apply(dry)
+        #expect(prepared() == 1, "a dry run")
+        _ = try await engine.apply(Self.request(Self.app(env: "2")))
+        #expect(prepared() == 2, "a replacement")
+        var prune = Self.request(DesiredApp(project: "p", services: [], networks: [DesiredNetwork(name: "default")]))
+        prune.options.prune = true
+        let gone = try await engine.apply(prune)
+        #expect(gone.plan.actions.map(\.kind) == [.remove], "\(gone.plan.text)")
+        #expect(prepared() == 2, "a plan that only removes")
+    }
+
     @Test func dryRunChangesNothing() async throws {
         let (engine, backend, dir) = try Self.engine()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -58,6 +58,9 @@ actor FakeBackend: ContainerBackend {
     func clearLog() { log = [] }
     func rename(id: String, to name: String) async throws { log.append("rename \(names[id] ?? id) -> \(name)"); names[id] = name }
     func sweepIncomplete() async throws { log.append("sweep") }
+    /// How many plans said they would start containers (prepareStarts).
+    nonisolated let preparedStarts = Mutex(0)
+    nonisolated func prepareStarts() { preparedStarts.withLock { $0 += 1 } }
     func updateLimits(id: String, _ limits: CgroupLimits) async throws { log.append("update \(names[id] ?? id) cpus=\(limits.cpus?.description ?? "-")") }
     func listContainers(project: String) async throws -> [RuntimeContainer] {
         labels.filter { $0.value[AppLabels.project] == project }.sorted { $0.key < $1.key }.map { id, l in

@@ -214,6 +214,7 @@ public final class AppEngine: Sendable {
     /// next observe picks up.
     private func execute(_ plan: Plan, request: ApplyRequest) async throws -> (Int, Executor.Report) {
         let project = request.desired.project
+        if plan.actions.contains(where: { [.create, .start, .replace, .restart].contains($0.kind) }) { backend.prepareStarts() }
         let now = Int64(Date().timeIntervalSince1970)
         // An apply killed mid-way left its revision pending: it did not finish, say so.
         for n in try await state.failInterrupted(project: project) {

@@ -52,6 +52,10 @@ public protocol ContainerBackend: Sendable {
     /// host veth away) is waited for once, when `body` ends, and the removed containers'
     /// directories and overlays go to one detached deleter then (not one spawn each).
     func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T
+
+    /// A plan that will start containers is about to run: warm what their starts need while
+    /// the plan's first steps (its revision, the stops before them) go on.
+    func prepareStarts()
 }
 
 extension ContainerBackend {
@@ -62,6 +66,8 @@ extension ContainerBackend {
     public func volumeExists(_ name: String) async -> Bool { true }
     /// Nothing to wait for without host networking.
     public func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T { try await body() }
+    /// Nothing to warm without a kernel.
+    public func prepareStarts() {}
 }
 
 
