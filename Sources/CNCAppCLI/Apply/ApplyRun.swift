@@ -61,6 +61,12 @@ struct ApplyRun {
         defer { lock.close() }
         let started = ContinuousClock.now
         let ctx = try AppContext.open(global, locked: true, spec: loaded.app, progress: { event in if !json { Self.show(event, view) } })
+        // An apply that got past the no-op fast path is likely to start something: warm the
+        // cgroup migration lock now, while nothing needs cgroup_mutex (its first writer holds it
+        // through an RCU grace period). The engine warms it again once the plan says so
+        // (prepareStarts), which then finds it warm instead of opening a grace period that a
+        // replacement's cgroup rmdir and mkdir would wait behind.
+        if !flags.dryRun, Host.environment("CNC_NO_PRIME") == nil { ctx.runtime.primeCgroupMigration() }
         let result = try await converge(loaded, ctx: ctx, view: view, specFiles: try spec.absoluteSpecFiles(),
                                         savedPlan: savedPlan, rebuild: rebuild)
         let project = result.plan.project
