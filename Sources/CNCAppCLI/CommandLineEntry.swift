@@ -53,7 +53,7 @@ public enum CommandLineEntry {
             // Commands that move a process into a cgroup warm the migration lock first thing, so
             // its RCU grace period overlaps argument parsing and setup (see MigrationPrimer).
             // (`run` warms it once its cgroups exist: see the runtime's StartPreparations.)
-            if name == "cnc", Host.environment("CNC_NO_PRIME") == nil, let verb = args.first, ["start", "restart", "exec"].contains(verb) {
+            if name == "cnc", let verb = args.first, ["start", "restart", "exec"].contains(verb) {
                 MigrationPrimer.prime(layout: CgroupManagers.hostLayout())
             }
             if let word = args.first, let refusal = unknownCommand(word, root: root, name: name) {

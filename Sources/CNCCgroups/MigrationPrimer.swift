@@ -5,11 +5,11 @@ import CNCSystem
 /// period (~10 ms here, more under load); writers that follow within a grace period do not.
 /// `prime()` rewrites this process into the cgroup it already is in (a no-op move) on a
 /// background thread, so the wait overlaps the CLI's other work and the container's real
-/// move later finds the lock warm.
+/// move later finds the lock warm. CNC_NO_PRIME=1 turns every warming off (for measuring).
 public enum MigrationPrimer {
     public static func prime(layout: CgroupLayout) {
         // Rootless: no cgroup of ours to migrate into (see UndelegatedCgroups).
-        guard !Rootless.isActive, let (file, _) = target(layout: layout, procSelfCgroup: (try? FileSystem.readText("/proc/self/cgroup")) ?? "") else { return }
+        guard Host.environment("CNC_NO_PRIME") == nil, !Rootless.isActive, let (file, _) = target(layout: layout, procSelfCgroup: (try? FileSystem.readText("/proc/self/cgroup")) ?? "") else { return }
         let pid = Processes.current
         Threads.detach { try? FileSystem.writeValue("\(pid)", to: file, create: false) }
     }

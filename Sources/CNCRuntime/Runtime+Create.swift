@@ -100,7 +100,7 @@ extension Runtime {
             // From here a crash leaves a directory without cnc.json, which sweepIncomplete
             // clears with its cgroups.
             if startsNext && (cgroups is CgroupfsV1 || cgroups is CgroupfsV2) {
-                StartPreparations.begin(c.id, path: c.cgroupPath, limits: c.limits, runtime: self, prime: primesMigration && Host.environment("CNC_NO_PRIME") == nil)
+                StartPreparations.begin(c.id, path: c.cgroupPath, limits: c.limits, runtime: self, prime: primesMigration)
             }
             // --rm containers keep their writes on a tmpfs inside their own mount namespace.
             for sub in c.autoRemove ? ["rootfs"] : ["upper", "work", "rootfs"] { try FileSystem.createDirectory(dir + "/" + sub, mode: 0o755) }

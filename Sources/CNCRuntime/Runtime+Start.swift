@@ -227,7 +227,7 @@ extension Runtime {
         // which would stall their mkdirs (see StartPreparations). The grace period now overlaps
         // the monitor's spawn and init's clone.
         // (Not twice: a create that prepared the cgroups primed after them, see StartPreparations.)
-        if primesAtStart && !(prepared && primesMigration) && Host.environment("CNC_NO_PRIME") == nil { MigrationPrimer.prime(layout: layout) }
+        if primesAtStart && !(prepared && primesMigration) { MigrationPrimer.prime(layout: layout) }
         addEventSettings(c.config, to: &conf)
         if c.config.autoRemove {
             // Detached (`run -d --rm`): the monitor removes it at the end; attached with a

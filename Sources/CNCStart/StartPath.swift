@@ -75,7 +75,7 @@ public enum StartPath {
         // Warm the cgroup migration lock first thing: on an idle host the first migration waits
         // for an RCU grace period (~10 ms here), which then overlaps all of the setup below
         // (measured: a lone start 22.6 -> 15.6 ms; back-to-back starts unchanged).
-        let primed = verb == "run" && Host.environment("CNC_NO_PRIME") == nil
+        let primed = verb == "run"
         if primed { MigrationPrimer.prime(layout: CgroupManagers.hostLayout()) }
         Trace.mark("parsed (start path)")
         guard let image = try? unpackedImage(inv.flags, stateRoot: stateRoot),

@@ -66,7 +66,7 @@ struct ApplyRun {
         // through an RCU grace period). The engine warms it again once the plan says so
         // (prepareStarts), which then finds it warm instead of opening a grace period that a
         // replacement's cgroup rmdir and mkdir would wait behind.
-        if !flags.dryRun, Host.environment("CNC_NO_PRIME") == nil { ctx.runtime.primeCgroupMigration() }
+        if !flags.dryRun { ctx.runtime.primeCgroupMigration() }
         let result = try await converge(loaded, ctx: ctx, view: view, specFiles: try spec.absoluteSpecFiles(),
                                         savedPlan: savedPlan, rebuild: rebuild)
         let project = result.plan.project

@@ -247,7 +247,7 @@ public final class RuntimeBackend: ContainerBackend {
     /// create instead, the move waited out most of it (a replacement: 5-15 ms -> ~2 ms from the
     /// monitor's spawn to init's creation).
     public func prepareStarts() {
-        if Host.environment("CNC_NO_PRIME") == nil { runtime.primeCgroupMigration() }
+        runtime.primeCgroupMigration()
     }
 
     public func batchingReleases<T: Sendable>(_ body: () async throws -> T) async throws -> T {
